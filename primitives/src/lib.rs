@@ -1,0 +1,68 @@
+//! # OPG primitives
+//!
+//! Types and traits that more than one OPG crate needs: the chain's basic types (accounts,
+//! balances, blocks), the OPG token's denominations, and the vocabulary of the model catalogue
+//! (model ids, tensor schemas, verification modes) that the inference and attestation pallets
+//! read through the traits defined here instead of importing each other.
+//!
+//! Everything here is `no_std` and SCALE-encodable, so the runtime, the pallets and the node's
+//! off-chain extensions agree on one encoding.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod model;
+
+use sp_runtime::{
+	traits::{IdentifyAccount, Verify},
+	MultiSignature,
+};
+
+/// An index to a block.
+pub type BlockNumber = u32;
+
+/// Signature of a transaction: sr25519, ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+
+/// An account on the chain: the public key of the transaction signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// A balance of OPG, in its smallest unit (10^-18 OPG).
+pub type Balance = u128;
+
+/// The number of transactions an account has sent.
+pub type Nonce = u32;
+
+/// A hash of some data used by the chain (blake2-256).
+pub type Hash = sp_core::H256;
+
+/// The OPG token: symbol, decimals and denominations.
+pub mod currency {
+	use super::Balance;
+
+	/// Ticker of the native token.
+	pub const TOKEN_SYMBOL: &str = "OPG";
+	/// Decimal places of the native token: one OPG is `10^18` of its smallest unit.
+	pub const TOKEN_DECIMALS: u8 = 18;
+
+	/// One OPG.
+	pub const OPG: Balance = 1_000_000_000_000_000_000;
+	/// One thousandth of an OPG.
+	pub const MILLI_OPG: Balance = OPG / 1_000;
+	/// One millionth of an OPG.
+	pub const MICRO_OPG: Balance = OPG / 1_000_000;
+
+	/// The smallest balance an account may hold: 0.001 OPG. With 18 decimals a "1 unit" existential
+	/// deposit would let anyone fill state with dust accounts for free; a thousandth of a token
+	/// is small for users and still costs a spammer real money per account.
+	pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_OPG;
+
+	/// The deposit for `items` storage items taking `bytes` bytes of state: 0.01 OPG per item
+	/// and 0.0001 OPG per byte.
+	pub const fn deposit(items: u32, bytes: u32) -> Balance {
+		(items as Balance)
+			.saturating_mul(10 * MILLI_OPG)
+			.saturating_add((bytes as Balance).saturating_mul(100 * MICRO_OPG))
+	}
+}
