@@ -1,0 +1,15 @@
+//! Pallet configurations, one file per group of pallets.
+//!
+//! - [`system`]: `frame_system` and `pallet_timestamp`: block limits, accounts, time.
+//! - [`consensus`]: Aura, GRANDPA and authorship (who gets the fees of a block).
+//! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
+//! - [`models`]: the model registry.
+//! - [`admin`]: `pallet_sudo`, for dev and local chains until governance lands.
+
+pub mod admin;
+pub mod consensus;
+pub mod models;
+pub mod monetary;
+pub mod system;
+
+pub use system::RuntimeBlockWeights;

@@ -1,0 +1,35 @@
+//! The model registry.
+
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+
+use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, HOURS};
+
+/// Upload chunk size: 64 KiB. Part of the content id's definition (see `opg_primitives::model`).
+pub const MODEL_CHUNK_SIZE: u32 = 64 * 1024;
+/// Most chunks per version: models up to 256 MiB.
+pub const MAX_MODEL_CHUNKS: u32 = 4096;
+
+parameter_types! {
+	/// 0.1 OPG per model or version record.
+	pub const ModelDepositBase: Balance = opg_primitives::currency::deposit(1, 0) * 10;
+	/// 0.0001 OPG per byte of state (name, description, schema, verifying key, chunk hashes).
+	pub const ModelDepositPerByte: Balance = opg_primitives::currency::deposit(0, 1);
+	/// An upload has a day to complete.
+	pub const ModelUploadTimeout: BlockNumber = 24 * HOURS;
+}
+
+impl pallet_model_registry::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root until OpenGov lands; then a curation track.
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type ChunkSize = ConstU32<MODEL_CHUNK_SIZE>;
+	type MaxChunks = ConstU32<MAX_MODEL_CHUNKS>;
+	type MaxVersions = ConstU32<64>;
+	type UploadTimeout = ModelUploadTimeout;
+	type MaxExpiriesPerBlock = ConstU32<32>;
+	type DepositBase = ModelDepositBase;
+	type DepositPerByte = ModelDepositPerByte;
+	type WeightInfo = pallet_model_registry::weights::SubstrateWeight<Runtime>;
+}

@@ -1,0 +1,192 @@
+//! # OPG runtime
+//!
+//! The state transition function of OPG chain, a Substrate appchain for verifiable AI
+//! inference. It holds the OPG token (`pallet-balances`, 18 decimals), charges transaction fees
+//! in OPG, runs Aura block production with GRANDPA finality, and hosts the OPG pallets: the
+//! model registry (models, versions, chunked ONNX uploads replicated through offchain indexing),
+//! and, as they land, inference jobs, attestations and governance.
+//!
+//! Layout: `configs/` configures the pallets (one file per group), `apis.rs` implements the
+//! runtime APIs, `genesis_config_presets.rs` the `development` and `local_testnet` presets.
+//! Pallet indices are explicit and never reused, so encoded calls and storage keys stay stable
+//! across upgrades.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros need a high recursion limit.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+pub mod configs;
+pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
+
+extern crate alloc;
+
+use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress};
+use sp_version::RuntimeVersion;
+
+pub use frame_system::Call as SystemCall;
+pub use opg_primitives::{
+	currency::{self, EXISTENTIAL_DEPOSIT, MICRO_OPG, MILLI_OPG, OPG},
+	AccountId, Balance, BlockNumber, Hash, Nonce, Signature,
+};
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Types the node uses without knowing the runtime's extrinsic format, so that it keeps syncing
+/// across upgrades that change it.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::traits::Hash as HashT;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+	/// The session keys of a validator: Aura for authoring, GRANDPA for finality.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub grandpa: Grandpa,
+	}
+}
+
+/// The runtime's version. `spec_version` goes up with every runtime upgrade; `transaction_version`
+/// with every change to the encoding of calls or transaction extensions.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("opg"),
+	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Block times.
+mod block_times {
+	/// Target block time. Aura produces at most one block per slot of this length.
+	///
+	/// The slot duration cannot change once the chain has started: block production would stop.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+
+	/// Slot duration, read by `pallet_timestamp` and through it by `pallet_aura`.
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+}
+pub use block_times::*;
+
+/// One minute, in blocks.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// One hour, in blocks.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// One day, in blocks.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// A block signed with a justification.
+pub type SignedBlock = generic::SignedBlock<Block>;
+
+/// The transaction extensions every signed transaction carries, checked in this order.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Migrations to run on the next runtime upgrade, beyond the pallets' own.
+#[allow(unused_parens)]
+type Migrations = ();
+
+/// Executive: dispatches blocks and transactions to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	// System and consensus: 0..=9.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(4)]
+	pub type Authorship = pallet_authorship;
+
+	// The OPG token and fees: 10..=19.
+	#[runtime::pallet_index(10)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(11)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	// Verifiable inference: 20..=39.
+	#[runtime::pallet_index(20)]
+	pub type ModelRegistry = pallet_model_registry;
+
+	// Administration: 250..=255. Sudo is for dev and local chains; governance replaces it.
+	#[runtime::pallet_index(255)]
+	pub type Sudo = pallet_sudo;
+}

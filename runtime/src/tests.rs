@@ -1,0 +1,184 @@
+//! Runtime-level tests: real signed transactions through `Executive`, paying fees in OPG.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{
+	configs::monetary::{LENGTH_FEE, WEIGHT_FEE},
+	*,
+};
+use codec::Encode;
+use frame_support::traits::fungible::Inspect;
+use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{generic::Era, traits::Header as _, Digest, DigestItem};
+
+const TRANSFER: Balance = 5 * OPG;
+
+fn new_ext() -> sp_io::TestExternalities {
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: vec![
+				(Sr25519Keyring::Alice.to_account_id(), 1_000 * OPG),
+				(Sr25519Keyring::Bob.to_account_id(), 1_000 * OPG),
+			],
+			..Default::default()
+		},
+		aura: AuraConfig {
+			authorities: vec![Sr25519Keyring::Alice.public().into()],
+			..Default::default()
+		},
+		..Default::default()
+	};
+	sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"))
+}
+
+/// Starts block 1, authored by Alice (the only Aura authority) when `with_author` is set.
+fn start_block(with_author: bool) {
+	let logs = if with_author {
+		vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(1u64).encode())]
+	} else {
+		vec![]
+	};
+	let header = Header::new(
+		1,
+		Default::default(),
+		Default::default(),
+		System::block_hash(0),
+		Digest { logs },
+	);
+	Executive::initialize_block(&header);
+}
+
+/// A transfer from Bob to Charlie, signed by Bob, as a wallet would build it.
+fn signed_transfer(nonce: Nonce) -> UncheckedExtrinsic {
+	let call = RuntimeCall::Balances(BalancesCall::transfer_allow_death {
+		dest: Sr25519Keyring::Charlie.to_account_id().into(),
+		value: TRANSFER,
+	});
+	let extension: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	);
+	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
+	let signature = payload.using_encoded(|bytes| Sr25519Keyring::Bob.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		Sr25519Keyring::Bob.to_account_id().into(),
+		signature.into(),
+		extension,
+	)
+}
+
+/// The fee the `TransactionFeePaid` event reports for `who`.
+fn fee_paid_by(who: &AccountId) -> Balance {
+	System::events()
+		.into_iter()
+		.find_map(|record| match record.event {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid {
+					who: payer,
+					actual_fee,
+					tip,
+				},
+			) if &payer == who => Some(actual_fee + tip),
+			_ => None,
+		})
+		.expect("a TransactionFeePaid event")
+}
+
+#[test]
+fn a_transfer_pays_its_fee_in_opg_to_the_block_author() {
+	new_ext().execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let issuance = Balances::total_issuance();
+		start_block(true);
+		assert_eq!(Authorship::author(), Some(alice.clone()));
+
+		let xt = signed_transfer(0);
+		let length = xt.encoded_size() as Balance;
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+
+		let fee = fee_paid_by(&bob);
+		// The fee is the length fee plus the weight fee, in OPG: about 0.002 OPG for a transfer.
+		assert!(fee > length * LENGTH_FEE, "fee {fee} covers at least the length fee");
+		assert!(fee > 100 * MICRO_OPG && fee < 10 * MILLI_OPG, "fee {fee} is about 0.002 OPG");
+		assert_eq!(
+			fee,
+			TransactionPayment::compute_fee(
+				length as u32,
+				&frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+					&RuntimeCall::Balances(BalancesCall::transfer_allow_death {
+						dest: charlie.clone().into(),
+						value: TRANSFER
+					})
+				),
+				0
+			)
+		);
+		assert!(WEIGHT_FEE > 0);
+		assert_eq!(Balances::balance(&bob), 1_000 * OPG - TRANSFER - fee);
+		assert_eq!(Balances::balance(&charlie), TRANSFER);
+		// The fee went to the author: no OPG was created or destroyed.
+		assert_eq!(Balances::balance(&alice), 1_000 * OPG + fee);
+		assert_eq!(Balances::total_issuance(), issuance);
+		System::assert_has_event(RuntimeEvent::Balances(pallet_balances::Event::Transfer {
+			from: bob,
+			to: charlie,
+			amount: TRANSFER,
+		}));
+	});
+}
+
+#[test]
+fn without_an_author_the_fee_is_burned_and_issuance_drops_by_it() {
+	new_ext().execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let issuance = Balances::total_issuance();
+		start_block(false);
+		assert_eq!(Authorship::author(), None);
+		assert_eq!(Executive::apply_extrinsic(signed_transfer(0)), Ok(Ok(())));
+		let fee = fee_paid_by(&bob);
+		assert!(fee > 0);
+		assert_eq!(Balances::balance(&bob), 1_000 * OPG - TRANSFER - fee);
+		assert_eq!(Balances::total_issuance(), issuance - fee);
+	});
+}
+
+#[test]
+fn a_transaction_with_a_bad_nonce_is_refused_and_pays_nothing() {
+	new_ext().execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		start_block(true);
+		assert!(Executive::apply_extrinsic(signed_transfer(5)).is_err());
+		assert_eq!(Balances::balance(&bob), 1_000 * OPG);
+	});
+}
+
+#[test]
+fn presets_build_and_name_the_token() {
+	for preset in genesis_config_presets::preset_names() {
+		let patch = genesis_config_presets::get_preset(&preset).expect("preset exists");
+		let value: serde_json::Value = serde_json::from_slice(&patch).expect("preset is JSON");
+		assert!(value["balances"]["balances"].as_array().is_some_and(|b| !b.is_empty()));
+	}
+	assert_eq!(currency::TOKEN_SYMBOL, "OPG");
+	assert_eq!(currency::TOKEN_DECIMALS, 18);
+	assert_eq!(OPG, 10u128.pow(18));
+	assert_eq!(VERSION.spec_name, "opg");
+}
