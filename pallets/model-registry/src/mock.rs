@@ -1,0 +1,124 @@
+//! A test runtime: `frame_system`, `pallet_balances` and the registry, with chunks of 8 bytes so
+//! that tests can build multi-chunk models by hand.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate as pallet_model_registry;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type Balance = u64;
+pub type AccountId = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		ModelRegistry: pallet_model_registry,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// Bytes per chunk in tests.
+pub const CHUNK_SIZE: u32 = 8;
+/// Blocks until an incomplete upload expires.
+pub const UPLOAD_TIMEOUT: u64 = 10;
+/// Deposit per record.
+pub const DEPOSIT_BASE: Balance = 100;
+
+parameter_types! {
+	pub const DepositBase: Balance = DEPOSIT_BASE;
+	pub const DepositPerByte: Balance = 1;
+}
+
+impl pallet_model_registry::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type ChunkSize = ConstU32<CHUNK_SIZE>;
+	type MaxChunks = ConstU32<16>;
+	type MaxVersions = ConstU32<3>;
+	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
+	type MaxExpiriesPerBlock = ConstU32<2>;
+	type DepositBase = DepositBase;
+	type DepositPerByte = DepositPerByte;
+	type WeightInfo = crate::weights::SubstrateWeight<Test>;
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+/// An account too poor for any deposit.
+pub const POOR: AccountId = 3;
+pub const INITIAL_BALANCE: Balance = 1_000_000;
+
+/// Builds test externalities and checks the pallet's invariants after each test.
+#[derive(Default)]
+pub struct ExtBuilder {
+	approval_required: bool,
+}
+
+impl ExtBuilder {
+	pub fn approval_required(mut self) -> Self {
+		self.approval_required = true;
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (POOR, 50)],
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		pallet_model_registry::GenesisConfig::<Test> {
+			approval_required: self.approval_required,
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Runs `test`, then `try_state`.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			ModelRegistry::do_try_state().expect("invariants hold after the test");
+		});
+	}
+}
+
+/// Advances to block `n`, running the registry's `on_initialize` on the way.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		ModelRegistry::on_initialize(next);
+	}
+}
