@@ -467,7 +467,7 @@ pub mod pallet {
 			ensure!(model.owner == who, Error::<T>::NotOwner);
 			let mut record =
 				Versions::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
-			let UploadState::Uploading { next_chunk, .. } = record.upload else {
+			let UploadState::Uploading { next_chunk, expires_at } = record.upload else {
 				return Err(Error::<T>::UploadNotInProgress.into());
 			};
 			ensure!(index >= next_chunk, Error::<T>::ChunkAlreadyUploaded);
@@ -500,6 +500,7 @@ pub mod pallet {
 
 			let now = frame_system::Pallet::<T>::block_number();
 			record.upload = UploadState::Complete { at: now };
+			Self::unqueue_expiry(expires_at, model_id, version);
 			let content_id = record.content_id;
 			let approved = !ApprovalRequired::<T>::get();
 			record.approved = approved;
@@ -795,11 +796,21 @@ impl<T: Config> Pallet<T> {
 		Self::release(&model.owner, to_release)
 	}
 
+	/// Takes a version off the expiry queue of block `expires_at`.
+	fn unqueue_expiry(expires_at: BlockNumberFor<T>, model_id: ModelId, number: VersionNumber) {
+		UploadExpiries::<T>::mutate_exists(expires_at, |queue| {
+			if let Some(entries) = queue {
+				entries.retain(|entry| *entry != (model_id, number));
+				if entries.is_empty() {
+					*queue = None;
+				}
+			}
+		});
+	}
+
 	fn remove_version(model_id: ModelId, number: VersionNumber, record: &ModelVersionOf<T>) {
 		if let UploadState::Uploading { expires_at, .. } = record.upload {
-			UploadExpiries::<T>::mutate(expires_at, |queue| {
-				queue.retain(|entry| *entry != (model_id, number))
-			});
+			Self::unqueue_expiry(expires_at, model_id, number);
 		}
 		Versions::<T>::remove(model_id, number);
 		ChunkHashes::<T>::remove(model_id, number);
@@ -938,6 +949,15 @@ impl<T: Config> Pallet<T> {
 					== Some(content_id),
 				"ContentIndex points at a missing version"
 			);
+		}
+		for (_, queue) in UploadExpiries::<T>::iter() {
+			for (model_id, number) in queue {
+				ensure!(
+					Versions::<T>::get(model_id, number)
+						.is_some_and(|record| matches!(record.upload, UploadState::Uploading { .. })),
+					"expiry queued for a version that is not uploading"
+				);
+			}
 		}
 		for (owner, model_id, ()) in ModelsByOwner::<T>::iter() {
 			ensure!(

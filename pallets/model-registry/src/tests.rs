@@ -15,7 +15,6 @@ use opg_primitives::model::{
 	content_id, Dim, IoSchemaInput, ModeSet, TensorDtype, TensorSpecInput, MAX_DESCRIPTION_LEN,
 	MAX_NAME_LEN, MAX_RANK, MAX_TENSORS, MAX_TENSOR_NAME_LEN,
 };
-use sp_core::offchain::OffchainStorage;
 
 fn tensor(name: &str, shape: Vec<Dim>) -> TensorSpecInput {
 	TensorSpecInput { name: name.as_bytes().to_vec(), dtype: TensorDtype::Float32, shape }
@@ -435,6 +434,8 @@ mod upload_chunk {
 			));
 			let version = Versions::<Test>::get(id, 1).unwrap();
 			assert_eq!(version.upload, UploadState::Complete { at: 1 });
+			// A complete upload leaves the expiry queue.
+			assert!(UploadExpiries::<Test>::get(1 + UPLOAD_TIMEOUT).is_empty());
 			assert!(version.approved);
 			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(1));
 			System::assert_has_event(
@@ -452,7 +453,7 @@ mod upload_chunk {
 		let db = ext.offchain_db();
 		let stored: Vec<u8> = (0..3)
 			.flat_map(|index| {
-				db.get(sp_core::offchain::STORAGE_PREFIX, &chunk_storage_key(&cid, index)).unwrap()
+				db.get(&chunk_storage_key(&cid, index)).unwrap()
 			})
 			.collect();
 		assert_eq!(stored, bytes);
