@@ -28,6 +28,8 @@ mod tests;
 
 extern crate alloc;
 
+use alloc::vec::Vec;
+
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256, MultiAddress};
 use sp_version::RuntimeVersion;
 

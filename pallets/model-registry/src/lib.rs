@@ -953,8 +953,10 @@ impl<T: Config> Pallet<T> {
 		for (_, queue) in UploadExpiries::<T>::iter() {
 			for (model_id, number) in queue {
 				ensure!(
-					Versions::<T>::get(model_id, number)
-						.is_some_and(|record| matches!(record.upload, UploadState::Uploading { .. })),
+					Versions::<T>::get(model_id, number).is_some_and(|record| matches!(
+						record.upload,
+						UploadState::Uploading { .. }
+					)),
 					"expiry queued for a version that is not uploading"
 				);
 			}

@@ -451,11 +451,8 @@ mod upload_chunk {
 		// The bytes are in the off-chain database, chunk by chunk, and not in state.
 		ext.persist_offchain_overlay();
 		let db = ext.offchain_db();
-		let stored: Vec<u8> = (0..3)
-			.flat_map(|index| {
-				db.get(&chunk_storage_key(&cid, index)).unwrap()
-			})
-			.collect();
+		let stored: Vec<u8> =
+			(0..3).flat_map(|index| db.get(&chunk_storage_key(&cid, index)).unwrap()).collect();
 		assert_eq!(stored, bytes);
 	}
 

@@ -1,0 +1,16 @@
+# Shared settings of the OPG scripts. Sourced, not run.
+
+# The repository root.
+OPG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export OPG_ROOT
+
+# Build outside the work tree so that every clone on this machine shares one warm target dir.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/opg-chain/target}
+# The Python environment with the chain clients (substrate-interface), onnx and onnxruntime.
+export OPG_VENV=${OPG_VENV:-$HOME/.cache/opg-chain/venv}
+export OPG_PYTHON="$OPG_VENV/bin/python"
+# The node binary the scripts build and run.
+export OPG_NODE_BIN=${OPG_NODE_BIN:-$CARGO_TARGET_DIR/release/opg-node}
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
