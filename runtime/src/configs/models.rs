@@ -12,7 +12,7 @@ pub const MAX_MODEL_CHUNKS: u32 = 4096;
 
 parameter_types! {
 	/// 0.1 OPG per model or version record.
-	pub const ModelDepositBase: Balance = opg_primitives::currency::deposit(1, 0) * 10;
+	pub const ModelDepositBase: Balance = opg_primitives::currency::deposit(10, 0);
 	/// 0.0001 OPG per byte of state (name, description, schema, verifying key, chunk hashes).
 	pub const ModelDepositPerByte: Balance = opg_primitives::currency::deposit(0, 1);
 	/// An upload has a day to complete.

@@ -1,9 +1,9 @@
 //! The OPG token and transaction fees.
 //!
 //! Fees: one second of block compute costs 10 OPG (`WEIGHT_FEE`), each byte of a transaction
-//! 0.000001 OPG (`LENGTH_FEE`): a plain transfer costs about 0.002 OPG. The fee multiplier
-//! rises when blocks are more than a quarter full and never falls below one. Fees and tips go
-//! to the author of the block; a fee that cannot be credited (an author account that would stay
+//! 0.000001 OPG (`LENGTH_FEE`): a plain transfer costs about 0.0065 OPG, most of it the weight
+//! of the transaction extensions. The fee multiplier rises when blocks are more than a quarter
+//! full and never falls below one. Fees and tips go to the author of the block; a fee that cannot be credited (an author account that would stay
 //! below the existential deposit) is burned, which lowers total issuance by the same amount.
 
 use frame_support::{

@@ -34,7 +34,9 @@ parameter_types! {
 	/// 5 MiB blocks: room for model upload chunks beside ordinary traffic.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(5 * 1024 * 1024)
-		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| {
+			*max = NORMAL_DISPATCH_RATIO.mul_floor(*max)
+		})
 		.build();
 	/// The generic Substrate SS58 prefix until OPG registers its own.
 	pub const SS58Prefix: u16 = 42;
