@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import urllib.request
 
 from conftest import NODE_BIN
 from opg_tools import chain
@@ -18,6 +20,13 @@ def test_blocks_are_produced_and_finalized(node):
     first = node.wait_for_finalized(1)
     later = node.wait_for_finalized(first + 2)
     assert later >= first + 2
+
+
+def test_prometheus_exports_block_metrics(node):
+    with urllib.request.urlopen(f"http://127.0.0.1:{node.prometheus_port}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    assert 'substrate_block_height{status="finalized"' in metrics
+    assert 'substrate_block_height{status="best"' in metrics
 
 
 def test_chain_properties_name_the_opg_token(node):
@@ -92,7 +101,6 @@ def test_a_bad_chain_value_gives_a_clear_error():
 def test_exported_chain_spec_carries_the_token(tmp_path):
     result = subprocess.run([NODE_BIN, "export-chain-spec", "--chain", "local"], capture_output=True,
                             text=True, check=True, timeout=60)
-    import json
     spec = json.loads(result.stdout)
     assert spec["properties"]["tokenSymbol"] == "OPG"
     assert spec["properties"]["tokenDecimals"] == 18
