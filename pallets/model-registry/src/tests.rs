@@ -374,6 +374,23 @@ mod register_model {
 	}
 
 	#[test]
+	fn fails_when_model_ids_run_out() {
+		ExtBuilder::default().build_and_execute(|| {
+			NextModelId::<Test>::put(ModelId::MAX);
+			assert_noop!(
+				ModelRegistry::register_model(
+					RuntimeOrigin::signed(ALICE),
+					b"m".to_vec(),
+					vec![],
+					1,
+					spec(&model_bytes(20, 1)),
+				),
+				Error::<Test>::ModelIdsExhausted
+			);
+		});
+	}
+
+	#[test]
 	fn fails_when_the_expiry_queue_is_full() {
 		ExtBuilder::default().build_and_execute(|| {
 			register(ALICE, &model_bytes(20, 1));
