@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 bash scripts/setup.sh
-log "building opg-node (the first build takes about 40 minutes on 2 cores)"
+log "building opg-node (a cold build takes about 25 minutes on 2 cores)"
 cargo build --release --locked -p opg-node
 log "starting a dev chain: RPC ws://127.0.0.1:9944, Prometheus http://127.0.0.1:9615/metrics"
 log "upload a model: scripts/make-test-model.sh /tmp/mlp.onnx && scripts/upload-model.sh /tmp/mlp.onnx"

@@ -869,7 +869,7 @@ impl<T: Config> Pallet<T> {
 		.into()
 	}
 
-	/// A model and its versions, for the runtime API.
+	/// A model record, for the runtime API.
 	pub fn model(model_id: ModelId) -> Option<ModelInfoOf<T>> {
 		Models::<T>::get(model_id)
 	}
