@@ -1,5 +1,7 @@
-//! Benchmarks of every call and of the expiry hook, worst case each: the largest verifying key,
-//! the most chunk hashes, full chunks, the most versions.
+//! Benchmarks of every call and of the expiry hook, worst case each: the largest schema, name
+//! and description, the largest verifying key, the most chunk hashes (whose bytes are cleared
+//! from the off-chain database on removal), full chunks, the most versions, and expiries of
+//! distinct owners mixing first versions (the model goes too) and later ones.
 
 // Benchmark set-up runs only in benchmark builds, never from an extrinsic: a panic there is a
 // failed benchmark.
@@ -10,59 +12,90 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Hooks};
 use frame_system::RawOrigin;
 use opg_primitives::model::{
-	Dim, IoSchemaInput, TensorDtype, TensorSpecInput, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, MAX_RANK,
-	MAX_TENSORS, MAX_TENSOR_NAME_LEN, MAX_VERIFYING_KEY_LEN,
+	Dim, TensorDtype, TensorSpec, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, MAX_RANK, MAX_TENSORS,
+	MAX_TENSOR_NAME_LEN, MAX_VERIFYING_KEY_LEN,
 };
 use sp_runtime::traits::Bounded;
 
 /// The largest schema the registry accepts.
-fn worst_schema() -> IoSchemaInput {
+fn worst_schema() -> IoSchema {
 	let side = |prefix: u8| {
-		(0..MAX_TENSORS)
-			.map(|i| TensorSpecInput {
+		let specs: Vec<TensorSpec> = (0..MAX_TENSORS)
+			.map(|i| TensorSpec {
 				name: {
 					let mut name = alloc::vec![prefix; MAX_TENSOR_NAME_LEN as usize];
 					if let Some(first) = name.first_mut() {
 						*first = i as u8;
 					}
-					name
+					BoundedVec::truncate_from(name)
 				},
 				dtype: TensorDtype::Float32,
-				shape: core::iter::once(Dim::Dynamic)
-					.chain((1..MAX_RANK).map(|_| Dim::Fixed(2)))
-					.collect(),
+				shape: BoundedVec::truncate_from(
+					core::iter::once(Dim::Dynamic)
+						.chain((1..MAX_RANK).map(|_| Dim::Fixed(2)))
+						.collect(),
+				),
 			})
-			.collect()
+			.collect();
+		BoundedVec::truncate_from(specs)
 	};
-	IoSchemaInput { inputs: side(b'i'), outputs: side(b'o') }
+	IoSchema { inputs: side(b'i'), outputs: side(b'o') }
 }
 
-/// A version spec of `chunks` chunks filled with `seed`, with a `key_len`-byte verifying key.
-fn version_spec<T: Config>(chunks: u32, key_len: u32, seed: u8) -> VersionSpec {
+/// A version spec of `chunks` chunks made from `seed` (the last one `last_len` bytes, the others
+/// full), with a `key_len`-byte verifying key.
+fn version_spec<T: Config>(
+	chunks: u32,
+	last_len: u32,
+	key_len: u32,
+	seed: u32,
+) -> VersionSpecOf<T> {
 	let chunk_size = T::ChunkSize::get();
-	let byte_size = u64::from(chunks.max(1)) * u64::from(chunk_size);
-	let chunk_hashes: Vec<H256> = (0..chunks.max(1))
-		.map(|index| H256(sp_io::hashing::blake2_256(&chunk_bytes(chunk_size, index, seed))))
+	let chunks = chunks.max(1);
+	let byte_size = u64::from(chunks - 1) * u64::from(chunk_size) + u64::from(last_len.max(1));
+	// Only the last chunk is ever uploaded in a benchmark: the others get distinct hashes
+	// without hashing megabytes of set-up data.
+	let chunk_hashes: Vec<H256> = (0..chunks)
+		.map(|index| {
+			if index == chunks - 1 {
+				chunk_hash(&chunk_bytes::<T>(byte_size, index, seed))
+			} else {
+				chunk_hash(&(seed, index).encode())
+			}
+		})
 		.collect();
 	VersionSpec {
 		schema: worst_schema(),
 		modes: ModeSet { vanilla: true, attested: true, zk: key_len > 0 },
-		zk: (key_len > 0).then(|| ZkArtifactsInput {
-			verifying_key: alloc::vec![7; key_len as usize],
+		zk: (key_len > 0).then(|| ZkArtifacts {
+			verifying_key: BoundedVec::truncate_from(alloc::vec![7; key_len as usize]),
 			proving_key_hash: H256([1; 32]),
 		}),
-		content_id: content_id_from_chunk_hashes(byte_size, &chunk_hashes),
+		content_id: content_id_from_chunk_hashes(chunk_size, byte_size, &chunk_hashes),
 		byte_size,
-		chunk_hashes,
+		chunk_hashes: BoundedVec::truncate_from(chunk_hashes),
 	}
 }
 
-fn chunk_bytes(chunk_size: u32, index: u32, seed: u8) -> Vec<u8> {
-	let mut bytes = alloc::vec![seed; chunk_size as usize];
-	for (byte, index_byte) in bytes.iter_mut().zip(index.to_le_bytes()) {
-		*byte = index_byte;
+/// Chunk `index` of a model of `byte_size` bytes made from `seed`: distinct for every
+/// (seed, index).
+fn chunk_bytes<T: Config>(byte_size: u64, index: u32, seed: u32) -> Vec<u8> {
+	let len = chunk_len(byte_size, T::ChunkSize::get(), index) as usize;
+	let mut bytes = alloc::vec![0xa5; len];
+	for (byte, tag) in
+		bytes.iter_mut().zip(index.to_le_bytes().into_iter().chain(seed.to_le_bytes()))
+	{
+		*byte = tag;
 	}
 	bytes
+}
+
+fn funded<T: Config>(who: &T::AccountId)
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	// Plenty for any number of deposits, and room for many such accounts in total issuance.
+	T::Currency::set_balance(who, BalanceOf::<T>::max_value() / 1_000_000u32.into());
 }
 
 fn funded_owner<T: Config>() -> T::AccountId
@@ -70,47 +103,81 @@ where
 	T::Currency: Mutate<T::AccountId>,
 {
 	let owner: T::AccountId = whitelisted_caller();
-	T::Currency::set_balance(&owner, BalanceOf::<T>::max_value() / 4u32.into());
+	funded::<T>(&owner);
 	owner
 }
 
-/// Registers a model whose version 1 has `chunks` chunks, and returns its id.
-fn registered<T: Config>(owner: &T::AccountId, chunks: u32, seed: u8) -> ModelId
+fn name() -> ModelName {
+	BoundedVec::truncate_from(alloc::vec![b'n'; MAX_NAME_LEN as usize])
+}
+
+fn description() -> ModelDescription {
+	BoundedVec::truncate_from(alloc::vec![b'd'; MAX_DESCRIPTION_LEN as usize])
+}
+
+/// Registers a model whose version 1 has the most chunks and the largest key; returns its id.
+fn registered<T: Config>(owner: &T::AccountId, seed: u32) -> ModelId
 where
 	T::Currency: Mutate<T::AccountId>,
 {
 	let model_id = NextModelId::<T>::get();
 	Pallet::<T>::register_model(
 		RawOrigin::Signed(owner.clone()).into(),
-		alloc::vec![b'n'; MAX_NAME_LEN as usize],
-		alloc::vec![b'd'; MAX_DESCRIPTION_LEN as usize],
+		name(),
+		description(),
 		1u32.into(),
-		version_spec::<T>(chunks, MAX_VERIFYING_KEY_LEN, seed),
+		version_spec::<T>(T::MaxChunks::get(), T::ChunkSize::get(), MAX_VERIFYING_KEY_LEN, seed),
 	)
 	.expect("registration of a valid model succeeds");
 	model_id
 }
 
-fn upload<T: Config>(owner: &T::AccountId, model_id: ModelId, version: VersionNumber, seed: u8) {
-	let record = Versions::<T>::get(model_id, version).expect("version exists");
-	for index in 0..record.chunk_count {
-		Pallet::<T>::upload_chunk(
-			RawOrigin::Signed(owner.clone()).into(),
-			model_id,
-			version,
-			index,
-			chunk_bytes(T::ChunkSize::get(), index, seed),
-		)
-		.expect("upload of a matching chunk succeeds");
-	}
+/// Marks an uploading version complete and active as if its last chunk had arrived (uploading
+/// thousands of chunks one call at a time would dominate the set-up).
+fn complete<T: Config>(model_id: ModelId, version: VersionNumber) {
+	Uploads::<T>::remove(model_id, version);
+	Versions::<T>::mutate(model_id, version, |record| {
+		let record = record.as_mut().expect("version exists");
+		record.completed_at = Some(frame_system::Pallet::<T>::block_number());
+		record.approved = true;
+	});
+	Models::<T>::mutate(model_id, |model| {
+		let model = model.as_mut().expect("model exists");
+		model.uploading = None;
+		model.active_version = Some(version);
+	});
 }
 
-fn active<T: Config>(owner: &T::AccountId, seed: u8) -> ModelId
+/// A model with one complete version of the most chunks.
+fn active<T: Config>(owner: &T::AccountId, seed: u32) -> ModelId
 where
 	T::Currency: Mutate<T::AccountId>,
 {
-	let model_id = registered::<T>(owner, 1, seed);
-	upload::<T>(owner, model_id, 1, seed);
+	let model_id = registered::<T>(owner, seed);
+	complete::<T>(model_id, 1);
+	model_id
+}
+
+/// A model with `versions` complete versions, each of the most chunks and the largest key.
+fn with_versions<T: Config>(owner: &T::AccountId, versions: u32) -> ModelId
+where
+	T::Currency: Mutate<T::AccountId>,
+{
+	let model_id = active::<T>(owner, 0);
+	for number in 2..=versions {
+		Pallet::<T>::add_version(
+			RawOrigin::Signed(owner.clone()).into(),
+			model_id,
+			version_spec::<T>(
+				T::MaxChunks::get(),
+				T::ChunkSize::get(),
+				MAX_VERIFYING_KEY_LEN,
+				number,
+			),
+		)
+		.expect("adding a version succeeds");
+		complete::<T>(model_id, number);
+	}
 	model_id
 }
 
@@ -121,15 +188,9 @@ mod benchmarks {
 	#[benchmark]
 	fn register_model(h: Linear<1, { T::MaxChunks::get() }>, k: Linear<0, MAX_VERIFYING_KEY_LEN>) {
 		let owner = funded_owner::<T>();
-		let spec = version_spec::<T>(h, k, 1);
+		let spec = version_spec::<T>(h, T::ChunkSize::get(), k, 1);
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(owner.clone()),
-			alloc::vec![b'n'; MAX_NAME_LEN as usize],
-			alloc::vec![b'd'; MAX_DESCRIPTION_LEN as usize],
-			1u32.into(),
-			spec,
-		);
+		_(RawOrigin::Signed(owner.clone()), name(), description(), 1u32.into(), spec);
 		assert!(Models::<T>::contains_key(0));
 	}
 
@@ -137,46 +198,37 @@ mod benchmarks {
 	fn add_version(h: Linear<1, { T::MaxChunks::get() }>, k: Linear<0, MAX_VERIFYING_KEY_LEN>) {
 		let owner = funded_owner::<T>();
 		let model_id = active::<T>(&owner, 1);
-		let spec = version_spec::<T>(h, k, 2);
+		let spec = version_spec::<T>(h, T::ChunkSize::get(), k, 2);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), model_id, spec);
 		assert!(Versions::<T>::contains_key(model_id, 2));
 	}
 
-	/// The last chunk of a two-chunk version: checks, indexes, completes and activates.
+	/// The last chunk, `c` bytes, of a version of the most chunks with the largest key: checks
+	/// its hash against the full hash list, indexes it, completes and activates the version.
 	#[benchmark]
 	fn upload_chunk(c: Linear<1, { T::ChunkSize::get() }>) {
 		let owner = funded_owner::<T>();
-		let chunk_size = T::ChunkSize::get();
-		let first = chunk_bytes(chunk_size, 0, 3);
-		// Differs from `first` even when both are full chunks.
-		let last = alloc::vec![4u8; c as usize];
-		let chunk_hashes = alloc::vec![
-			H256(sp_io::hashing::blake2_256(&first)),
-			H256(sp_io::hashing::blake2_256(&last)),
-		];
-		let byte_size = u64::from(chunk_size) + u64::from(c);
-		let spec = VersionSpec {
-			schema: worst_schema(),
-			modes: ModeSet { vanilla: true, attested: false, zk: false },
-			zk: None,
-			content_id: content_id_from_chunk_hashes(byte_size, &chunk_hashes),
-			byte_size,
-			chunk_hashes,
-		};
+		let chunks = T::MaxChunks::get();
+		let spec = version_spec::<T>(chunks, c, MAX_VERIFYING_KEY_LEN, 3);
+		let byte_size = spec.byte_size;
 		let model_id = NextModelId::<T>::get();
 		Pallet::<T>::register_model(
 			RawOrigin::Signed(owner.clone()).into(),
-			alloc::vec![b'n'],
-			alloc::vec![],
+			name(),
+			description(),
 			1u32.into(),
 			spec,
 		)
 		.expect("registration succeeds");
-		Pallet::<T>::upload_chunk(RawOrigin::Signed(owner.clone()).into(), model_id, 1, 0, first)
-			.expect("first chunk uploads");
+		Uploads::<T>::mutate(model_id, 1, |progress| {
+			if let Some(progress) = progress {
+				progress.next_chunk = chunks - 1;
+			}
+		});
+		let last = BoundedVec::truncate_from(chunk_bytes::<T>(byte_size, chunks - 1, 3));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner.clone()), model_id, 1, 1, last);
+		_(RawOrigin::Signed(owner.clone()), model_id, 1, chunks - 1, last);
 		assert_eq!(Models::<T>::get(model_id).and_then(|m| m.active_version), Some(1));
 	}
 
@@ -195,34 +247,53 @@ mod benchmarks {
 		let model_id = active::<T>(&owner, 1);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), model_id);
-		assert_eq!(Models::<T>::get(model_id).map(|m| m.status), Some(ModelStatus::Deprecated));
+		assert!(Models::<T>::get(model_id)
+			.is_some_and(|m| matches!(m.status, ModelStatus::Deprecated { .. })));
 	}
 
+	/// `v` complete versions, each of the most chunks (all cleared off-chain) and the largest key.
 	#[benchmark]
 	fn retire_model(v: Linear<1, { T::MaxVersions::get() }>) {
 		let owner = funded_owner::<T>();
-		let model_id = active::<T>(&owner, 1);
-		for number in 2..=v {
-			Pallet::<T>::add_version(
-				RawOrigin::Signed(owner.clone()).into(),
-				model_id,
-				version_spec::<T>(1, MAX_VERIFYING_KEY_LEN, number as u8),
-			)
-			.expect("adding a version succeeds");
-			upload::<T>(&owner, model_id, number, number as u8);
-		}
+		let model_id = with_versions::<T>(&owner, v);
 		Pallet::<T>::deprecate_model(RawOrigin::Signed(owner.clone()).into(), model_id)
 			.expect("deprecation succeeds");
+		let retirable =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::RetirementDelay::get());
+		frame_system::Pallet::<T>::set_block_number(retirable);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), model_id);
 		assert!(!Models::<T>::contains_key(model_id));
 	}
 
+	/// As `retire_model`, with every deposit forfeited.
+	#[benchmark]
+	fn force_remove_model(v: Linear<1, { T::MaxVersions::get() }>) -> Result<(), BenchmarkError> {
+		let owner = funded_owner::<T>();
+		let model_id = with_versions::<T>(&owner, v);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, model_id, true);
+		assert!(!Models::<T>::contains_key(model_id));
+		Ok(())
+	}
+
 	#[benchmark]
 	fn approve_version() -> Result<(), BenchmarkError> {
-		ApprovalRequired::<T>::put(true);
 		let owner = funded_owner::<T>();
-		let model_id = active::<T>(&owner, 1);
+		let model_id = registered::<T>(&owner, 1);
+		complete::<T>(model_id, 1);
+		Versions::<T>::mutate(model_id, 1, |record| {
+			if let Some(record) = record {
+				record.approved = false;
+			}
+		});
+		Models::<T>::mutate(model_id, |model| {
+			if let Some(model) = model {
+				model.active_version = None;
+			}
+		});
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
@@ -270,19 +341,68 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `e` first-version uploads expire: each removes its model and releases its deposits.
+	/// `e` uploads expire, each of a distinct owner, each of the most chunks (cleared off-chain)
+	/// and the largest key; every other one is a model's first version (the model goes too), the
+	/// rest later versions of models that stay.
 	#[benchmark]
 	fn on_initialize(e: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
-		let owner = funded_owner::<T>();
-		let ids: Vec<ModelId> =
-			(0..e).map(|i| registered::<T>(&owner, T::MaxChunks::get(), i as u8)).collect();
+		let mut expiring = Vec::new();
+		for i in 0..e {
+			let owner: T::AccountId = account("owner", i, 0);
+			funded::<T>(&owner);
+			if i % 2 == 0 {
+				expiring.push((registered::<T>(&owner, i), 1));
+			} else {
+				let model_id = active::<T>(&owner, i);
+				Pallet::<T>::add_version(
+					RawOrigin::Signed(owner.clone()).into(),
+					model_id,
+					version_spec::<T>(
+						T::MaxChunks::get(),
+						T::ChunkSize::get(),
+						MAX_VERIFYING_KEY_LEN,
+						i + 1_000_000,
+					),
+				)
+				.expect("adding a version succeeds");
+				expiring.push((model_id, 2));
+			}
+		}
 		let expires_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UploadTimeout::get());
+		// One more upload, due a block later: the hook reads it and stops there.
+		let later: T::AccountId = account("later", 0, 0);
+		funded::<T>(&later);
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number().saturating_add(1u32.into()),
+		);
+		let not_due = registered::<T>(&later, u32::MAX);
+		// The queue holds exactly the expiring uploads, then the one not due (the completed
+		// ones' entries would be dropped for less).
+		let _ = ExpiryQueue::<T>::clear(u32::MAX, None);
+		for (position, entry) in expiring.iter().chain([(not_due, 1)].iter()).enumerate() {
+			ExpiryQueue::<T>::insert(position as u64, *entry);
+		}
+		ExpiryQueueBounds::<T>::put((0, expiring.len() as u64 + 1));
 		#[block]
 		{
 			Pallet::<T>::on_initialize(expires_at);
 		}
-		assert!(ids.iter().all(|id| !Models::<T>::contains_key(id)));
+		assert!(expiring.iter().all(|(id, number)| !Versions::<T>::contains_key(id, number)));
+		assert!(Uploads::<T>::contains_key(not_due, 1));
+		assert_eq!(ExpiryQueueBounds::<T>::get(), (e as u64, e as u64 + 1));
+	}
+
+	/// `c` chunks of one stale content id cleared from the off-chain database.
+	#[benchmark]
+	fn clear_stale_chunks(c: Linear<0, { T::MaxChunks::get() }>) {
+		let content_id = H256::repeat_byte(0xcc);
+		StaleContent::<T>::insert(content_id, T::MaxChunks::get());
+		#[block]
+		{
+			Pallet::<T>::clear_stale_chunks(c);
+		}
+		assert_eq!(StaleContent::<T>::get(content_id).unwrap_or(0), T::MaxChunks::get() - c);
 	}
 
 	impl_benchmark_test_suite!(

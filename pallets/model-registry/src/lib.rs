@@ -13,32 +13,79 @@
 //! version is complete; it becomes the model's active version at once, or once governance
 //! approves it where [`ApprovalRequired`] is set.
 //!
-//! The content id is defined in [`opg_primitives::model`]: a blake2-256 over the size and the
-//! chunk hashes, so it can be checked chunk by chunk, from the bytes alone.
+//! The content id is defined in [`opg_primitives::model::content`]: a blake2-256 over the chunk
+//! size, the byte size and the chunk hashes, so it can be checked chunk by chunk, from the bytes
+//! alone.
 //!
 //! ## Calls
 //!
 //! Owners: [`Pallet::register_model`], [`Pallet::add_version`], [`Pallet::upload_chunk`],
 //! [`Pallet::set_price`], [`Pallet::deprecate_model`], [`Pallet::retire_model`].
 //! Governance ([`Config::GovernanceOrigin`]): [`Pallet::approve_version`],
-//! [`Pallet::suspend_model`], [`Pallet::resume_model`], [`Pallet::set_approval_required`].
+//! [`Pallet::suspend_model`], [`Pallet::resume_model`], [`Pallet::set_approval_required`],
+//! [`Pallet::force_remove_model`].
 //!
-//! ## Deposits
+//! Call arguments are bounded types: a name, schema, key, hash list or chunk beyond its bound
+//! fails to decode, before the runtime does any work for it.
+//!
+//! ## Storage layout
+//!
+//! A version lives in separate items by how often each part changes: [`Versions`] (metadata,
+//! written at registration and once at completion), [`Uploads`] (the upload's progress,
+//! rewritten by each chunk, present only while uploading), [`VerifyingKeys`] (ZK artifacts, up
+//! to 64 KiB, written once) and [`ChunkHashes`] (the committed hash list, up to 128 KiB, of
+//! which an upload reads only the 32 bytes it needs).
+//!
+//! ## Deposits and expiry
 //!
 //! Registering a model and each version holds a deposit from the owner
 //! ([`HoldReason::ModelDeposit`]): [`Config::DepositBase`] plus [`Config::DepositPerByte`] for
 //! each byte the record keeps in state. A version whose upload is not complete within
-//! [`Config::UploadTimeout`] blocks expires and its deposit is released (with the model's, if it
-//! was the model's only version). Retiring a model releases everything.
+//! [`Config::UploadTimeout`] blocks expires: [`Config::ExpiredUploadForfeit`] of its deposit
+//! goes to [`Config::OnForfeit`] (the treasury) and the rest is released, so registering bytes
+//! one never uploads costs real money. When that was the model's first version, the model goes
+//! too and its own deposit is released in full.
+//!
+//! Expiries wait in a first-in-first-out queue ([`ExpiryQueue`]); `on_initialize` looks at no
+//! more than [`Config::MaxExpiriesPerBlock`] entries per block and leaves the rest to the next
+//! block, so no number of registrations in one block can make a registration fail or a block
+//! overweight. An entry whose upload completed meanwhile is dropped when it reaches the head.
+//! With a backlog an upload may expire some blocks after `expires_at` (and may still complete
+//! until then); if `UploadTimeout` is lowered, later entries wait behind earlier ones.
+//!
+//! ## Duplicates
+//!
+//! One owner cannot register the same bytes twice ([`ContentByOwner`]). Different owners may:
+//! a pending registration reserves nothing, so nobody can squat on bytes another owner is
+//! about to upload. Nodes keep one copy of the bytes per content id; [`ContentRefs`] counts the
+//! versions that use it. When the last such version expires or is removed, the content id
+//! joins [`StaleContent`] and `on_idle` clears its chunks from every node's off-chain database
+//! with the spare weight of later blocks, so removing a model of thousands of chunks never
+//! makes a block heavy. (Off-chain writes follow the blocks a node imports, forks included: a
+//! node that imported a removal on a fork that lost fetches the bytes back with
+//! `scripts/fetch-model.sh`.)
+//!
+//! ## Removal
+//!
+//! An owner deprecates a model, waits [`Config::RetirementDelay`] blocks (at least a job's life
+//! and dispute window) and then retires it, releasing every deposit; [`Config::ModelUsage`] (the
+//! inference pallet) can veto while jobs on the model are open. A model cannot be retired with
+//! an upload in progress. A suspended model takes no uploads, its uploads do not expire (their
+//! clock restarts when they come due) and it cannot be retired; governance resumes it or
+//! removes it with [`Pallet::force_remove_model`], forfeiting its deposits if it chooses.
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! - Each owner's held [`HoldReason::ModelDeposit`] equals the sum of the deposits of the
-//!   owner's models and their versions.
-//! - Every uploading version has its chunk hashes stored and is queued to expire; every content
-//!   id maps to the version that holds it and back.
-//! - A model's active version exists, is complete and approved; its latest version is the
-//!   highest stored.
+//! - Each account's held [`HoldReason::ModelDeposit`] equals the sum of the deposits of the
+//!   models and versions it owns; an account that owns nothing holds nothing.
+//! - Every version belongs to a stored model and has its chunk hashes, whose count is its chunk
+//!   count and which define its content id; no chunk hashes, upload or key without a version.
+//! - A model has at most one uploading version, the one its `uploading` field names; every
+//!   upload is in the expiry queue; every model keeps its version 1.
+//! - [`ContentRefs`] counts the versions of each content id, and [`ContentByOwner`] maps each
+//!   owner's content ids to their versions and back.
+//! - A model's active version exists, is complete and approved; no stored version is above its
+//!   latest version number.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -56,59 +103,86 @@ mod tests;
 pub mod weights;
 
 use alloc::vec::Vec;
+use codec::{Compact, CompactLen};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, MutateHold},
+		fungible::{BalancedHold, Credit, Inspect, MutateHold},
 		tokens::Precision,
+		OnUnbalanced,
 	},
 };
 use frame_system::pallet_prelude::*;
 use opg_primitives::model::{
-	chunk_count, chunk_storage_key, content_id_from_chunk_hashes, ContentId, IoSchemaInput,
-	ModeSet, ModelCatalog, ModelId, ModelInfo, ModelStatus, ModelVersion, RunnableModel,
-	SchemaError, UploadState, VersionNumber, ZkArtifacts, ZkArtifactsInput,
+	chunk_count, chunk_hash, chunk_len, chunk_storage_key, content_id_from_chunk_hashes, ContentId,
+	IoSchema, ModeSet, ModelCatalog, ModelDescription, ModelId, ModelInfo, ModelName, ModelPage,
+	ModelStatus, ModelUsage, RunnableModel, SchemaError, UploadProgress, VersionInfo,
+	VersionNumber, ZkArtifacts,
 };
 use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
-	SaturatedConversion,
+	Perbill, SaturatedConversion,
 };
 
 /// The balance type of the currency deposits are held in.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
+/// Funds taken from a deposit, on their way to [`Config::OnForfeit`].
+pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+
 /// A model record as this runtime stores it.
-pub type ModelInfoOf<T> = ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+pub type ModelInfoOf<T> =
+	ModelInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 /// A version record as this runtime stores it.
-pub type ModelVersionOf<T> = ModelVersion<BlockNumberFor<T>, BalanceOf<T>>;
+pub type VersionInfoOf<T> = VersionInfo<BlockNumberFor<T>, BalanceOf<T>>;
 
 /// The chunk hashes of one version.
 pub type ChunkHashesOf<T> = BoundedVec<H256, <T as Config>::MaxChunks>;
 
 /// A version as its owner describes it in [`Pallet::register_model`] and
 /// [`Pallet::add_version`].
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
-pub struct VersionSpec {
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	frame_support::DebugNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxChunks))]
+pub struct VersionSpec<MaxChunks: Get<u32>> {
 	/// Input and output tensors.
-	pub schema: IoSchemaInput,
+	pub schema: IoSchema,
 	/// Supported verification modes.
 	pub modes: ModeSet,
 	/// Groth16 artifacts: required with ZK mode, refused without it.
-	pub zk: Option<ZkArtifactsInput>,
+	pub zk: Option<ZkArtifacts>,
 	/// Content id of the ONNX bytes.
 	pub content_id: ContentId,
 	/// Size of the ONNX bytes.
 	pub byte_size: u64,
 	/// Blake2-256 of each chunk of `ChunkSize` bytes, in order.
-	pub chunk_hashes: Vec<H256>,
+	pub chunk_hashes: BoundedVec<H256, MaxChunks>,
 }
+
+/// A version spec as this runtime's calls take it.
+pub type VersionSpecOf<T> = VersionSpec<<T as Config>::MaxChunks>;
+
+/// The most model ids a paginated runtime API call returns or looks at.
+pub const MAX_PAGE: u32 = 256;
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+
+	/// Version 1: versions split into metadata, upload progress and verifying key; a FIFO expiry
+	/// queue; content id v2. No chain ran version 0, so there is nothing to migrate.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -120,17 +194,24 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The currency deposits are held in.
-		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ BalancedHold<Self::AccountId>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Who may approve versions, suspend and resume models, and say whether approval is
-		/// required.
+		/// Who may approve versions, suspend, resume and force-remove models, and say whether
+		/// approval is required.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
-		/// Size of every upload chunk but the last, in bytes. Part of the content id's definition:
-		/// changing it changes the content id of every model uploaded afterwards.
+		/// Where forfeited deposits go (the treasury).
+		type OnForfeit: OnUnbalanced<CreditOf<Self>>;
+
+		/// Whether a model has open work, which vetoes its retirement or removal.
+		type ModelUsage: ModelUsage;
+
+		/// Size of every upload chunk but the last, in bytes. Part of the content id: a version
+		/// keeps the chunk size it was registered with.
 		#[pallet::constant]
 		type ChunkSize: Get<u32>;
 
@@ -138,17 +219,28 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxChunks: Get<u32>;
 
-		/// Most versions one model may have.
+		/// Most versions one model may register over its life (expired ones count: numbers are
+		/// never reused).
 		#[pallet::constant]
 		type MaxVersions: Get<u32>;
 
-		/// Blocks an upload may take before it expires and its deposit is returned.
+		/// Blocks an upload may take before it expires.
 		#[pallet::constant]
 		type UploadTimeout: Get<BlockNumberFor<Self>>;
 
-		/// Most uploads that may expire in one block.
+		/// Most expiry-queue entries `on_initialize` looks at in one block; the rest wait for
+		/// the next block.
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Share of an expired upload's deposit that is forfeited to [`Config::OnForfeit`].
+		#[pallet::constant]
+		type ExpiredUploadForfeit: Get<Perbill>;
+
+		/// Blocks between deprecating a model and retiring it: at least a job's life plus its
+		/// dispute window, so no job outlives its model.
+		#[pallet::constant]
+		type RetirementDelay: Get<BlockNumberFor<Self>>;
 
 		/// Deposit for each model or version record.
 		#[pallet::constant]
@@ -163,6 +255,7 @@ pub mod pallet {
 	}
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// The id the next registered model gets.
@@ -173,7 +266,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Models<T: Config> = StorageMap<_, Blake2_128Concat, ModelId, ModelInfoOf<T>>;
 
-	/// Versions by model id and version number.
+	/// Version metadata by model id and version number.
 	#[pallet::storage]
 	pub type Versions<T: Config> = StorageDoubleMap<
 		_,
@@ -181,8 +274,24 @@ pub mod pallet {
 		ModelId,
 		Twox64Concat,
 		VersionNumber,
-		ModelVersionOf<T>,
+		VersionInfoOf<T>,
 	>;
+
+	/// Progress of each upload; present exactly while the version is uploading.
+	#[pallet::storage]
+	pub type Uploads<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		ModelId,
+		Twox64Concat,
+		VersionNumber,
+		UploadProgress<BlockNumberFor<T>>,
+	>;
+
+	/// Groth16 artifacts of the ZK-capable versions.
+	#[pallet::storage]
+	pub type VerifyingKeys<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, ModelId, Twox64Concat, VersionNumber, ZkArtifacts>;
 
 	/// The chunk hashes each version committed to: what uploads are checked against, and what a
 	/// node fetching a model from a peer verifies each chunk with.
@@ -196,25 +305,41 @@ pub mod pallet {
 		ChunkHashesOf<T>,
 	>;
 
-	/// The model and version that hold each content id: the same bytes are registered once.
+	/// The version that holds each of an owner's content ids: one owner registers the same
+	/// bytes once.
 	#[pallet::storage]
-	pub type ContentIndex<T> =
-		StorageMap<_, Identity, ContentId, (ModelId, VersionNumber), OptionQuery>;
+	pub type ContentByOwner<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Identity,
+		ContentId,
+		(ModelId, VersionNumber),
+	>;
+
+	/// How many versions, of any owner, use each content id; its bytes leave the nodes'
+	/// off-chain databases when this reaches zero.
+	#[pallet::storage]
+	pub type ContentRefs<T> = StorageMap<_, Identity, ContentId, u32, ValueQuery>;
+
+	/// Content ids whose bytes no version uses any more, with the number of chunks still to
+	/// clear from every node's off-chain database; `on_idle` clears them with the block's spare
+	/// weight.
+	#[pallet::storage]
+	pub type StaleContent<T> = StorageMap<_, Identity, ContentId, u32>;
 
 	/// Models by owner, for listing an owner's catalogue.
 	#[pallet::storage]
 	pub type ModelsByOwner<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, ModelId, ()>;
 
-	/// Uploads that expire at a block, if still incomplete then.
+	/// Uploads waiting to expire, in registration order, by queue position.
 	#[pallet::storage]
-	pub type UploadExpiries<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<(ModelId, VersionNumber), T::MaxExpiriesPerBlock>,
-		ValueQuery,
-	>;
+	pub type ExpiryQueue<T> = StorageMap<_, Twox64Concat, u64, (ModelId, VersionNumber)>;
+
+	/// The expiry queue's occupied positions: `head..tail`.
+	#[pallet::storage]
+	pub type ExpiryQueueBounds<T> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	/// Whether a complete version needs governance approval before it runs.
 	#[pallet::storage]
@@ -264,14 +389,22 @@ pub mod pallet {
 		VersionApproved { model_id: ModelId, version: VersionNumber },
 		/// A version became the one new requests run.
 		VersionActivated { model_id: ModelId, version: VersionNumber },
-		/// An upload did not complete in time; the version is gone and its deposit released.
-		UploadExpired { model_id: ModelId, version: VersionNumber, deposit_released: BalanceOf<T> },
-		/// A model whose only version expired was removed; its deposit is released.
+		/// An upload did not complete in time: the version is gone, part of its deposit was
+		/// forfeited and the rest released.
+		UploadExpired {
+			model_id: ModelId,
+			version: VersionNumber,
+			deposit_released: BalanceOf<T>,
+			deposit_forfeited: BalanceOf<T>,
+		},
+		/// A model whose first version expired was removed; the model record's own deposit is
+		/// released (the version's is reported by `UploadExpired`).
 		ModelRemoved { model_id: ModelId, deposit_released: BalanceOf<T> },
 		/// The owner set a new price.
 		PriceSet { model_id: ModelId, price: BalanceOf<T> },
-		/// The owner deprecated a model: no new requests or versions.
-		ModelDeprecated { model_id: ModelId },
+		/// The owner deprecated a model: no new requests or versions; it can be retired from
+		/// block `retirable_at`.
+		ModelDeprecated { model_id: ModelId, retirable_at: BlockNumberFor<T> },
 		/// The owner retired a deprecated model; it is gone and all its deposits are released.
 		ModelRetired { model_id: ModelId, deposit_released: BalanceOf<T> },
 		/// Governance suspended a model.
@@ -280,28 +413,24 @@ pub mod pallet {
 		ModelResumed { model_id: ModelId },
 		/// Governance changed whether versions need approval.
 		ApprovalRequirementSet { required: bool },
+		/// Governance removed a model; its deposits were released or forfeited.
+		ModelForceRemoved {
+			model_id: ModelId,
+			deposit_released: BalanceOf<T>,
+			deposit_forfeited: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The model name is empty.
 		EmptyName,
-		/// The model name is longer than `MAX_NAME_LEN` bytes.
-		NameTooLong,
-		/// The description is longer than `MAX_DESCRIPTION_LEN` bytes.
-		DescriptionTooLong,
 		/// The schema has no input or no output tensor.
 		NoTensors,
-		/// The schema has more than `MAX_TENSORS` inputs or outputs.
-		TooManyTensors,
 		/// A tensor name is empty, or two tensors on one side share a name.
 		BadTensorName,
-		/// A tensor name is longer than `MAX_TENSOR_NAME_LEN` bytes.
-		TensorNameTooLong,
 		/// A tensor has no dimensions; write a scalar as shape `[1]`.
 		EmptyShape,
-		/// A tensor has more than `MAX_RANK` dimensions.
-		RankTooHigh,
 		/// A dimension is zero or larger than `MAX_DIM`.
 		BadDimension,
 		/// A dynamic dimension stands anywhere but first (the batch dimension).
@@ -312,7 +441,7 @@ pub mod pallet {
 		NoModes,
 		/// ZK mode needs Groth16 artifacts, and artifacts need ZK mode.
 		ZkArtifactsMismatch,
-		/// The verifying key is empty or longer than `MAX_VERIFYING_KEY_LEN` bytes.
+		/// The verifying key is empty.
 		BadVerifyingKey,
 		/// The model has no bytes.
 		EmptyModel,
@@ -320,9 +449,10 @@ pub mod pallet {
 		ModelTooLarge,
 		/// The number of chunk hashes is not the number of `ChunkSize` chunks the size needs.
 		ChunkCountMismatch,
-		/// The content id is not the one the size and chunk hashes define.
+		/// The content id is not the one the chunk size, byte size and chunk hashes define.
 		ContentIdMismatch,
-		/// These bytes are already registered, as the model and version in `ContentIndex`.
+		/// You registered these bytes already: `ContentByOwner` names the model and version
+		/// (resume its upload, or add a version with different bytes).
 		DuplicateModel,
 		/// No model has this id.
 		ModelNotFound,
@@ -330,7 +460,7 @@ pub mod pallet {
 		VersionNotFound,
 		/// Only the model's owner may do this.
 		NotOwner,
-		/// The model already has `MaxVersions` versions.
+		/// The model has registered `MaxVersions` versions already.
 		TooManyVersions,
 		/// The model's previous version is still uploading.
 		UploadInProgress,
@@ -340,21 +470,22 @@ pub mod pallet {
 		ChunkOutOfOrder,
 		/// This chunk was uploaded already.
 		ChunkAlreadyUploaded,
-		/// The chunk is larger than `ChunkSize` bytes.
-		ChunkTooLarge,
 		/// The chunk's size is not what its index calls for (`ChunkSize`, or the remainder last).
 		WrongChunkSize,
 		/// The chunk's blake2-256 is not the hash committed for its index.
 		WrongChunkHash,
-		/// Too many uploads expire in the block this one would: try again in the next block.
-		ExpiryQueueFull,
 		/// The account cannot pay the deposit.
 		InsufficientDeposit,
 		/// The model is deprecated: it takes no new versions and is deprecated already.
 		ModelDeprecated,
 		/// The model must be deprecated before it is retired.
 		NotDeprecated,
-		/// The model is suspended by governance.
+		/// The retirement delay since deprecation has not passed yet (see `ModelDeprecated`'s
+		/// `retirable_at`).
+		RetirementTooEarly,
+		/// Jobs on the model are still open; try again when they have ended.
+		ModelInUse,
+		/// The model is suspended by governance: no uploads, versions or retirement.
 		ModelSuspended,
 		/// The model is not suspended.
 		NotSuspended,
@@ -364,17 +495,29 @@ pub mod pallet {
 		AlreadyApproved,
 		/// No model id is left.
 		ModelIdsExhausted,
+		/// No expiry-queue position is left.
+		ExpiryQueueExhausted,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let expiring = UploadExpiries::<T>::take(now);
-			let count = expiring.len() as u32;
-			for (model_id, version) in expiring {
-				Self::expire_upload(model_id, version);
-			}
-			T::WeightInfo::on_initialize(count)
+			let examined = Self::expire_uploads(now);
+			T::WeightInfo::on_initialize(examined)
+		}
+
+		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let Some(base) = remaining.checked_sub(&Self::clear_weight(0)) else {
+				return Weight::zero();
+			};
+			let per_chunk = Self::clear_weight(1).saturating_sub(Self::clear_weight(0));
+			let fitting = base
+				.ref_time()
+				.checked_div(per_chunk.ref_time())
+				.unwrap_or(u64::MAX)
+				.min(u64::from(T::MaxChunks::get()));
+			let cleared = Self::clear_stale_chunks(fitting.saturated_into());
+			Self::clear_weight(cleared)
 		}
 
 		fn integrity_test() {
@@ -383,6 +526,11 @@ pub mod pallet {
 			assert!(T::MaxVersions::get() > 0, "MaxVersions must be positive");
 			assert!(!T::UploadTimeout::get().is_zero(), "UploadTimeout must be positive");
 			assert!(T::MaxExpiriesPerBlock::get() > 0, "MaxExpiriesPerBlock must be positive");
+			assert!(
+				T::RetirementDelay::get() > T::UploadTimeout::get(),
+				"RetirementDelay must exceed UploadTimeout, so that an upload started before \
+				 deprecation has ended before retirement"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -402,27 +550,22 @@ pub mod pallet {
 		))]
 		pub fn register_model(
 			origin: OriginFor<T>,
-			name: Vec<u8>,
-			description: Vec<u8>,
+			name: ModelName,
+			description: ModelDescription,
 			price: BalanceOf<T>,
-			version: VersionSpec,
+			version: VersionSpecOf<T>,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
 			ensure!(!name.is_empty(), Error::<T>::EmptyName);
-			let name: opg_primitives::model::ModelName =
-				name.try_into().map_err(|_| Error::<T>::NameTooLong)?;
-			let description: opg_primitives::model::ModelDescription =
-				description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
-			let (record, chunk_hashes) = Self::check_version(version)?;
+			let checked = Self::check_version(&owner, version)?;
 
-			// Calls run in a storage transaction: if holding the version's deposit fails below,
-			// this hold is rolled back with everything else.
 			let model_id = NextModelId::<T>::get();
 			let next_id = model_id.checked_add(1).ok_or(Error::<T>::ModelIdsExhausted)?;
+			// Calls run in a storage transaction: if holding the version's deposit fails below,
+			// this hold is rolled back with everything else.
 			let deposit = Self::deposit_for(name.len().saturating_add(description.len()));
 			Self::hold(&owner, deposit)?;
-
-			let model = ModelInfo {
+			let mut model = ModelInfo {
 				owner: owner.clone(),
 				name,
 				description,
@@ -430,12 +573,11 @@ pub mod pallet {
 				status: ModelStatus::Active,
 				suspended: false,
 				active_version: None,
-				latest_version: 1,
+				latest_version: 0,
+				uploading: None,
 				deposit,
 			};
-			let (content_id, byte_size, chunk_count) =
-				(record.content_id, record.byte_size, record.chunk_count);
-			Self::insert_version(&owner, model_id, 1, record, chunk_hashes)?;
+			let registered = Self::insert_version(&mut model, model_id, checked)?;
 			Models::<T>::insert(model_id, model);
 			ModelsByOwner::<T>::insert(&owner, model_id, ());
 			NextModelId::<T>::put(next_id);
@@ -443,10 +585,10 @@ pub mod pallet {
 			Self::deposit_event(Event::ModelRegistered {
 				model_id,
 				owner,
-				version: 1,
-				content_id,
-				byte_size,
-				chunk_count,
+				version: registered.version,
+				content_id: registered.content_id,
+				byte_size: registered.byte_size,
+				chunk_count: registered.chunk_count,
 			});
 			Ok(())
 		}
@@ -454,61 +596,63 @@ pub mod pallet {
 		/// Uploads chunk `index` of a version. Chunks go in order; each must match the hash
 		/// committed at registration. The bytes go to every node's off-chain database, not state.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::upload_chunk(data.len() as u32))]
+		#[pallet::weight(T::WeightInfo::upload_chunk(data.len() as u32)
+			.saturating_add(T::DbWeight::get().writes(1)))]
 		pub fn upload_chunk(
 			origin: OriginFor<T>,
 			model_id: ModelId,
 			version: VersionNumber,
 			index: u32,
-			data: Vec<u8>,
+			data: BoundedVec<u8, T::ChunkSize>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
+			let mut model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
 			ensure!(model.owner == who, Error::<T>::NotOwner);
-			let mut record =
-				Versions::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
-			let UploadState::Uploading { next_chunk, expires_at } = record.upload else {
+			ensure!(!model.suspended, Error::<T>::ModelSuspended);
+			let Some(mut progress) = Uploads::<T>::get(model_id, version) else {
+				ensure!(
+					Versions::<T>::contains_key(model_id, version),
+					Error::<T>::VersionNotFound
+				);
 				return Err(Error::<T>::UploadNotInProgress.into());
 			};
-			ensure!(index >= next_chunk, Error::<T>::ChunkAlreadyUploaded);
-			ensure!(index == next_chunk, Error::<T>::ChunkOutOfOrder);
-			let chunk_size = T::ChunkSize::get();
-			ensure!(data.len() <= chunk_size as usize, Error::<T>::ChunkTooLarge);
+			ensure!(index >= progress.next_chunk, Error::<T>::ChunkAlreadyUploaded);
+			ensure!(index == progress.next_chunk, Error::<T>::ChunkOutOfOrder);
+			let mut record =
+				Versions::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
 			ensure!(
-				data.len() as u64 == Self::expected_chunk_len(record.byte_size, index),
+				data.len() as u64 == chunk_len(record.byte_size, record.chunk_size, index),
 				Error::<T>::WrongChunkSize
 			);
-			let hashes =
-				ChunkHashes::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
 			ensure!(
-				hashes.get(index as usize) == Some(&H256(sp_io::hashing::blake2_256(&data))),
+				Self::stored_chunk_hash(model_id, version, record.chunk_count, index)
+					== Some(chunk_hash(&data)),
 				Error::<T>::WrongChunkHash
 			);
 
 			sp_io::offchain_index::set(&chunk_storage_key(&record.content_id, index), &data);
 
-			let uploaded = index.saturating_add(1);
-			let remaining = record.chunk_count.saturating_sub(uploaded);
+			progress.next_chunk = index.saturating_add(1);
+			let remaining = record.chunk_count.saturating_sub(progress.next_chunk);
 			Self::deposit_event(Event::ChunkUploaded { model_id, version, index, remaining });
 			if remaining > 0 {
-				if let UploadState::Uploading { next_chunk, .. } = &mut record.upload {
-					*next_chunk = uploaded;
-				}
-				Versions::<T>::insert(model_id, version, record);
+				Uploads::<T>::insert(model_id, version, progress);
 				return Ok(());
 			}
 
-			let now = frame_system::Pallet::<T>::block_number();
-			record.upload = UploadState::Complete { at: now };
-			Self::unqueue_expiry(expires_at, model_id, version);
-			let content_id = record.content_id;
-			let approved = !ApprovalRequired::<T>::get();
-			record.approved = approved;
+			// The last chunk: the version is complete. Its expiry-queue entry stays and is
+			// dropped when it reaches the head of the queue.
+			Uploads::<T>::remove(model_id, version);
+			model.uploading = None;
+			record.completed_at = Some(frame_system::Pallet::<T>::block_number());
+			record.approved = !ApprovalRequired::<T>::get();
+			let (content_id, approved) = (record.content_id, record.approved);
 			Versions::<T>::insert(model_id, version, record);
 			Self::deposit_event(Event::UploadCompleted { model_id, version, content_id });
 			if approved {
-				Self::activate(model_id, model, version);
+				Self::activate(model_id, &mut model, version);
 			}
+			Models::<T>::insert(model_id, model);
 			Ok(())
 		}
 
@@ -522,35 +666,25 @@ pub mod pallet {
 		pub fn add_version(
 			origin: OriginFor<T>,
 			model_id: ModelId,
-			version: VersionSpec,
+			version: VersionSpecOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
 			ensure!(model.owner == who, Error::<T>::NotOwner);
 			ensure!(model.status == ModelStatus::Active, Error::<T>::ModelDeprecated);
 			ensure!(!model.suspended, Error::<T>::ModelSuspended);
+			ensure!(model.uploading.is_none(), Error::<T>::UploadInProgress);
 			ensure!(model.latest_version < T::MaxVersions::get(), Error::<T>::TooManyVersions);
-			let previous = Versions::<T>::get(model_id, model.latest_version)
-				.ok_or(Error::<T>::VersionNotFound)?;
-			ensure!(
-				matches!(previous.upload, UploadState::Complete { .. }),
-				Error::<T>::UploadInProgress
-			);
-			let (record, chunk_hashes) = Self::check_version(version)?;
+			let checked = Self::check_version(&who, version)?;
 
-			let number = model.latest_version.saturating_add(1);
-			let (content_id, byte_size, chunk_count) =
-				(record.content_id, record.byte_size, record.chunk_count);
-			Self::insert_version(&who, model_id, number, record, chunk_hashes)?;
-			model.latest_version = number;
+			let registered = Self::insert_version(&mut model, model_id, checked)?;
 			Models::<T>::insert(model_id, model);
-
 			Self::deposit_event(Event::VersionAdded {
 				model_id,
-				version: number,
-				content_id,
-				byte_size,
-				chunk_count,
+				version: registered.version,
+				content_id: registered.content_id,
+				byte_size: registered.byte_size,
+				chunk_count: registered.chunk_count,
 			});
 			Ok(())
 		}
@@ -574,33 +708,49 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Deprecates a model: it takes no new requests or versions, and may then be retired.
+		/// Deprecates a model: it takes no new requests or versions, and may be retired once
+		/// [`Config::RetirementDelay`] blocks have passed.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::deprecate_model())]
 		pub fn deprecate_model(origin: OriginFor<T>, model_id: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
 			Models::<T>::try_mutate(model_id, |model| {
 				let model = model.as_mut().ok_or(Error::<T>::ModelNotFound)?;
 				ensure!(model.owner == who, Error::<T>::NotOwner);
 				ensure!(model.status == ModelStatus::Active, Error::<T>::ModelDeprecated);
-				model.status = ModelStatus::Deprecated;
+				model.status = ModelStatus::Deprecated { since: now };
 				Ok::<_, DispatchError>(())
 			})?;
-			Self::deposit_event(Event::ModelDeprecated { model_id });
+			let retirable_at = now.saturating_add(T::RetirementDelay::get());
+			Self::deposit_event(Event::ModelDeprecated { model_id, retirable_at });
 			Ok(())
 		}
 
-		/// Retires a deprecated model: removes it and all its versions from state and releases
-		/// every deposit. The model id is never reused.
+		/// Retires a deprecated model once the retirement delay has passed and no job uses it:
+		/// removes it and all its versions (and their bytes from the nodes) and releases every
+		/// deposit. The model id is never reused.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::retire_model(T::MaxVersions::get()))]
 		pub fn retire_model(origin: OriginFor<T>, model_id: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
 			ensure!(model.owner == who, Error::<T>::NotOwner);
-			ensure!(model.status == ModelStatus::Deprecated, Error::<T>::NotDeprecated);
+			let ModelStatus::Deprecated { since } = model.status else {
+				return Err(Error::<T>::NotDeprecated.into());
+			};
+			ensure!(!model.suspended, Error::<T>::ModelSuspended);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				now >= since.saturating_add(T::RetirementDelay::get()),
+				Error::<T>::RetirementTooEarly
+			);
+			ensure!(model.uploading.is_none(), Error::<T>::UploadInProgress);
+			ensure!(!T::ModelUsage::in_use(model_id), Error::<T>::ModelInUse);
 			let versions = model.latest_version;
-			let deposit_released = Self::remove_model(model_id, model);
+			let owner = model.owner.clone();
+			let deposit = Self::remove_model(model_id, model);
+			let deposit_released = Self::release(&owner, deposit);
 			Self::deposit_event(Event::ModelRetired { model_id, deposit_released });
 			Ok(Some(T::WeightInfo::retire_model(versions)).into())
 		}
@@ -615,22 +765,21 @@ pub mod pallet {
 			version: VersionNumber,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
+			let mut model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
 			let mut record =
 				Versions::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
-			ensure!(
-				matches!(record.upload, UploadState::Complete { .. }),
-				Error::<T>::VersionIncomplete
-			);
+			ensure!(record.is_complete(), Error::<T>::VersionIncomplete);
 			ensure!(!record.approved, Error::<T>::AlreadyApproved);
 			record.approved = true;
 			Versions::<T>::insert(model_id, version, record);
 			Self::deposit_event(Event::VersionApproved { model_id, version });
-			Self::activate(model_id, model, version);
+			Self::activate(model_id, &mut model, version);
+			Models::<T>::insert(model_id, model);
 			Ok(())
 		}
 
-		/// Suspends a model: it takes no new requests or versions until resumed.
+		/// Suspends a model: it takes no new requests, versions or chunks, and cannot be
+		/// retired, until resumed.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::suspend_model())]
 		pub fn suspend_model(origin: OriginFor<T>, model_id: ModelId) -> DispatchResult {
@@ -660,31 +809,66 @@ pub mod pallet {
 			Self::deposit_event(Event::ApprovalRequirementSet { required });
 			Ok(())
 		}
+
+		/// Removes a model and all its versions (and their bytes from the nodes) whatever its
+		/// status, once no job uses it. With `forfeit_deposit` every deposit goes to
+		/// [`Config::OnForfeit`]; otherwise it is released to the owner.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::force_remove_model(T::MaxVersions::get()))]
+		pub fn force_remove_model(
+			origin: OriginFor<T>,
+			model_id: ModelId,
+			forfeit_deposit: bool,
+		) -> DispatchResultWithPostInfo {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
+			ensure!(!T::ModelUsage::in_use(model_id), Error::<T>::ModelInUse);
+			let versions = model.latest_version;
+			let owner = model.owner.clone();
+			let deposit = Self::remove_model(model_id, model);
+			let (deposit_released, deposit_forfeited) = if forfeit_deposit {
+				(Zero::zero(), Self::forfeit(&owner, deposit))
+			} else {
+				(Self::release(&owner, deposit), Zero::zero())
+			};
+			Self::deposit_event(Event::ModelForceRemoved {
+				model_id,
+				deposit_released,
+				deposit_forfeited,
+			});
+			Ok(Some(T::WeightInfo::force_remove_model(versions)).into())
+		}
 	}
 }
 
+/// A version that passed [`Pallet::check_version`], ready to store.
+struct CheckedVersion<T: Config> {
+	record: VersionInfoOf<T>,
+	chunk_hashes: ChunkHashesOf<T>,
+	zk: Option<ZkArtifacts>,
+}
+
+/// What [`Pallet::insert_version`] stored, for the caller's event.
+struct RegisteredVersion {
+	version: VersionNumber,
+	content_id: ContentId,
+	byte_size: u64,
+	chunk_count: u32,
+}
+
 impl<T: Config> Pallet<T> {
-	/// Checks a version as its owner described it and builds the record to store (its deposit
-	/// not yet held) together with its bounded chunk hashes.
+	/// Checks a version as `owner` described it and builds the records to store (its deposit
+	/// not yet held).
 	fn check_version(
-		spec: VersionSpec,
-	) -> Result<(ModelVersionOf<T>, ChunkHashesOf<T>), DispatchError> {
-		let schema = spec.schema.into_schema().map_err(Self::schema_error)?;
+		owner: &T::AccountId,
+		spec: VersionSpecOf<T>,
+	) -> Result<CheckedVersion<T>, DispatchError> {
+		spec.schema.validate().map_err(Self::schema_error)?;
 		ensure!(!spec.modes.is_empty(), Error::<T>::NoModes);
 		ensure!(spec.modes.zk == spec.zk.is_some(), Error::<T>::ZkArtifactsMismatch);
-		let zk = spec
-			.zk
-			.map(|zk| {
-				ensure!(!zk.verifying_key.is_empty(), Error::<T>::BadVerifyingKey);
-				Ok::<_, Error<T>>(ZkArtifacts {
-					verifying_key: zk
-						.verifying_key
-						.try_into()
-						.map_err(|_| Error::<T>::BadVerifyingKey)?,
-					proving_key_hash: zk.proving_key_hash,
-				})
-			})
-			.transpose()?;
+		if let Some(zk) = &spec.zk {
+			ensure!(!zk.verifying_key.is_empty(), Error::<T>::BadVerifyingKey);
+		}
 
 		ensure!(spec.byte_size > 0, Error::<T>::EmptyModel);
 		let chunk_size = T::ChunkSize::get();
@@ -693,128 +877,232 @@ impl<T: Config> Pallet<T> {
 		let chunks = chunk_count(spec.byte_size, chunk_size).ok_or(Error::<T>::ModelTooLarge)?;
 		ensure!(spec.chunk_hashes.len() == chunks as usize, Error::<T>::ChunkCountMismatch);
 		ensure!(
-			content_id_from_chunk_hashes(spec.byte_size, &spec.chunk_hashes) == spec.content_id,
+			content_id_from_chunk_hashes(chunk_size, spec.byte_size, &spec.chunk_hashes)
+				== spec.content_id,
 			Error::<T>::ContentIdMismatch
 		);
-		ensure!(!ContentIndex::<T>::contains_key(spec.content_id), Error::<T>::DuplicateModel);
-		let chunk_hashes: ChunkHashesOf<T> =
-			spec.chunk_hashes.try_into().map_err(|_| Error::<T>::ModelTooLarge)?;
+		ensure!(
+			!ContentByOwner::<T>::contains_key(owner, spec.content_id),
+			Error::<T>::DuplicateModel
+		);
 
-		let stored_bytes = schema
+		let stored_bytes = spec
+			.schema
 			.encoded_size()
-			.saturating_add(zk.as_ref().map_or(0, |zk| zk.encoded_size()))
-			.saturating_add(chunk_hashes.encoded_size());
-		let now = frame_system::Pallet::<T>::block_number();
-		let record = ModelVersion {
+			.saturating_add(spec.zk.encoded_size())
+			.saturating_add(spec.chunk_hashes.encoded_size());
+		let record = VersionInfo {
 			content_id: spec.content_id,
 			byte_size: spec.byte_size,
 			chunk_count: chunks,
-			schema,
+			chunk_size,
+			schema: spec.schema,
 			modes: spec.modes,
-			zk,
-			upload: UploadState::Uploading {
-				next_chunk: 0,
-				expires_at: now.saturating_add(T::UploadTimeout::get()),
-			},
 			approved: false,
 			deposit: Self::deposit_for(stored_bytes),
-			registered_at: now,
+			registered_at: frame_system::Pallet::<T>::block_number(),
+			completed_at: None,
 		};
-		Ok((record, chunk_hashes))
+		Ok(CheckedVersion { record, chunk_hashes: spec.chunk_hashes, zk: spec.zk })
 	}
 
-	/// Holds the version's deposit from the owner, stores the version and queues its expiry.
+	/// Holds a checked version's deposit from the model's owner, stores it as the model's next
+	/// version and queues its expiry. Updates `model` (the caller stores it).
 	fn insert_version(
-		owner: &T::AccountId,
+		model: &mut ModelInfoOf<T>,
 		model_id: ModelId,
-		number: VersionNumber,
-		record: ModelVersionOf<T>,
-		chunk_hashes: ChunkHashesOf<T>,
-	) -> DispatchResult {
-		let UploadState::Uploading { expires_at, .. } = record.upload else {
-			return Err(Error::<T>::UploadNotInProgress.into());
-		};
-		UploadExpiries::<T>::try_mutate(expires_at, |queue| {
-			queue.try_push((model_id, number)).map_err(|_| Error::<T>::ExpiryQueueFull)
-		})?;
-		Self::hold(owner, record.deposit)?;
-		ContentIndex::<T>::insert(record.content_id, (model_id, number));
+		checked: CheckedVersion<T>,
+	) -> Result<RegisteredVersion, DispatchError> {
+		let CheckedVersion { record, chunk_hashes, zk } = checked;
+		let number = model.latest_version.saturating_add(1);
+		let (head, tail) = ExpiryQueueBounds::<T>::get();
+		let next_tail = tail.checked_add(1).ok_or(Error::<T>::ExpiryQueueExhausted)?;
+		Self::hold(&model.owner, record.deposit)?;
+
+		ExpiryQueue::<T>::insert(tail, (model_id, number));
+		ExpiryQueueBounds::<T>::put((head, next_tail));
+		let expires_at = record.registered_at.saturating_add(T::UploadTimeout::get());
+		Uploads::<T>::insert(model_id, number, UploadProgress { next_chunk: 0, expires_at });
+		ContentByOwner::<T>::insert(&model.owner, record.content_id, (model_id, number));
+		ContentRefs::<T>::mutate(record.content_id, |refs| *refs = refs.saturating_add(1));
+		// Bytes waiting to be cleared are wanted again: what is left of them stays.
+		StaleContent::<T>::remove(record.content_id);
 		ChunkHashes::<T>::insert(model_id, number, chunk_hashes);
+		if let Some(zk) = zk {
+			VerifyingKeys::<T>::insert(model_id, number, zk);
+		}
+		let registered = RegisteredVersion {
+			version: number,
+			content_id: record.content_id,
+			byte_size: record.byte_size,
+			chunk_count: record.chunk_count,
+		};
 		Versions::<T>::insert(model_id, number, record);
-		Ok(())
+		model.latest_version = number;
+		model.uploading = Some(number);
+		Ok(registered)
+	}
+
+	/// The hash committed for chunk `index` of a version of `chunk_count` chunks, read from
+	/// state without loading the other hashes: [`ChunkHashes`] holds a SCALE `Vec<H256>`, a
+	/// compact length followed by the hashes, so hash `i` is the 32 bytes at offset
+	/// `compact_len(chunk_count) + 32 * i`.
+	fn stored_chunk_hash(
+		model_id: ModelId,
+		version: VersionNumber,
+		chunk_count: u32,
+		index: u32,
+	) -> Option<H256> {
+		if index >= chunk_count {
+			return None;
+		}
+		let offset = u32::try_from(Compact::<u32>::compact_len(&chunk_count))
+			.ok()?
+			.checked_add(index.checked_mul(32)?)?;
+		let mut hash = H256::zero();
+		let available = sp_io::storage::read(
+			&ChunkHashes::<T>::hashed_key_for(model_id, version),
+			hash.as_bytes_mut(),
+			offset,
+		)?;
+		(available >= 32).then_some(hash)
 	}
 
 	/// Makes `version` the model's active version if it is newer than the current one.
-	fn activate(model_id: ModelId, mut model: ModelInfoOf<T>, version: VersionNumber) {
+	fn activate(model_id: ModelId, model: &mut ModelInfoOf<T>, version: VersionNumber) {
 		if model.active_version.is_some_and(|active| active >= version) {
 			return;
 		}
 		model.active_version = Some(version);
-		Models::<T>::insert(model_id, model);
 		Self::deposit_event(Event::VersionActivated { model_id, version });
 	}
 
-	/// Drops a version whose upload did not complete in time and releases its deposit; drops
-	/// the model too when that was its only version.
-	fn expire_upload(model_id: ModelId, version: VersionNumber) {
-		let Some(model) = Models::<T>::get(model_id) else { return };
-		let Some(record) = Versions::<T>::get(model_id, version) else { return };
-		if !matches!(record.upload, UploadState::Uploading { .. }) {
-			return;
+	/// Expires the uploads at the head of the expiry queue whose time has come, looking at no
+	/// more than `MaxExpiriesPerBlock` entries; returns how many it looked at. The upload clock
+	/// stops while a model is suspended (its owner cannot upload then): a due upload of a
+	/// suspended model goes back to the queue with a full timeout.
+	fn expire_uploads(now: BlockNumberFor<T>) -> u32 {
+		let (mut head, mut tail) = ExpiryQueueBounds::<T>::get();
+		let mut examined = 0u32;
+		while head < tail && examined < T::MaxExpiriesPerBlock::get() {
+			if let Some((model_id, version)) = ExpiryQueue::<T>::get(head) {
+				match Uploads::<T>::get(model_id, version) {
+					// Entries are in registration order, so the rest are due later too.
+					Some(progress) if progress.expires_at > now => break,
+					Some(mut progress) => match Models::<T>::get(model_id) {
+						Some(model) if model.suspended => {
+							progress.expires_at = now.saturating_add(T::UploadTimeout::get());
+							Uploads::<T>::insert(model_id, version, progress);
+							ExpiryQueue::<T>::insert(tail, (model_id, version));
+							tail = tail.saturating_add(1);
+						}
+						Some(model) => Self::expire_upload(model_id, version, model),
+						None => {}
+					},
+					// Completed, or removed with its model: nothing to do.
+					None => {}
+				}
+				ExpiryQueue::<T>::remove(head);
+			}
+			head = head.saturating_add(1);
+			examined = examined.saturating_add(1);
 		}
-		if version == 1 {
-			let deposit_released = Self::remove_model(model_id, model);
-			Self::deposit_event(Event::UploadExpired {
-				model_id,
-				version,
-				deposit_released: record.deposit,
-			});
-			Self::deposit_event(Event::ModelRemoved { model_id, deposit_released });
-			return;
+		if examined > 0 {
+			ExpiryQueueBounds::<T>::put((head, tail));
 		}
-		Self::remove_version(model_id, version, &record);
-		let released = Self::release(&model.owner, record.deposit);
-		let mut model = model;
-		// Versions are added one at a time after the previous completes, so the expiring one is
-		// the latest.
-		model.latest_version = version.saturating_sub(1);
-		Models::<T>::insert(model_id, model);
-		Self::deposit_event(Event::UploadExpired { model_id, version, deposit_released: released });
+		examined
 	}
 
-	/// Removes a model and all its versions, releasing every deposit; returns the total released.
+	/// Drops a version whose upload did not complete in time: forfeits part of its deposit and
+	/// releases the rest; drops the model too when this was its first version.
+	fn expire_upload(model_id: ModelId, version: VersionNumber, mut model: ModelInfoOf<T>) {
+		let Some(record) = Versions::<T>::get(model_id, version) else { return };
+		Self::remove_version(model_id, version, &record, &model.owner);
+		let forfeit = T::ExpiredUploadForfeit::get().mul_floor(record.deposit);
+		let deposit_forfeited = Self::forfeit(&model.owner, forfeit);
+		let deposit_released =
+			Self::release(&model.owner, record.deposit.saturating_sub(deposit_forfeited));
+		Self::deposit_event(Event::UploadExpired {
+			model_id,
+			version,
+			deposit_released,
+			deposit_forfeited,
+		});
+		model.uploading = None;
+		// Versions are added only after the previous one completed and complete versions stay
+		// until the model goes, so an expiring version 1 is the model's only version.
+		if version == 1 {
+			let deposit_released = Self::release(&model.owner, model.deposit);
+			Models::<T>::remove(model_id);
+			ModelsByOwner::<T>::remove(&model.owner, model_id);
+			Self::deposit_event(Event::ModelRemoved { model_id, deposit_released });
+		} else {
+			Models::<T>::insert(model_id, model);
+		}
+	}
+
+	/// Removes a model and all its versions; returns the deposits they held (still held).
 	fn remove_model(model_id: ModelId, model: ModelInfoOf<T>) -> BalanceOf<T> {
-		let mut to_release = model.deposit;
+		let mut deposit = model.deposit;
 		for number in 1..=model.latest_version {
 			if let Some(record) = Versions::<T>::get(model_id, number) {
-				to_release = to_release.saturating_add(record.deposit);
-				Self::remove_version(model_id, number, &record);
+				deposit = deposit.saturating_add(record.deposit);
+				Self::remove_version(model_id, number, &record, &model.owner);
 			}
 		}
 		Models::<T>::remove(model_id);
 		ModelsByOwner::<T>::remove(&model.owner, model_id);
-		Self::release(&model.owner, to_release)
+		deposit
 	}
 
-	/// Takes a version off the expiry queue of block `expires_at`.
-	fn unqueue_expiry(expires_at: BlockNumberFor<T>, model_id: ModelId, number: VersionNumber) {
-		UploadExpiries::<T>::mutate_exists(expires_at, |queue| {
-			if let Some(entries) = queue {
-				entries.retain(|entry| *entry != (model_id, number));
-				if entries.is_empty() {
-					*queue = None;
-				}
-			}
-		});
-	}
-
-	fn remove_version(model_id: ModelId, number: VersionNumber, record: &ModelVersionOf<T>) {
-		if let UploadState::Uploading { expires_at, .. } = record.upload {
-			Self::unqueue_expiry(expires_at, model_id, number);
-		}
+	/// Removes a version's records and, when no other version uses its bytes, queues them to be
+	/// cleared from every node's off-chain database. Its deposit stays held for the caller to
+	/// settle.
+	fn remove_version(
+		model_id: ModelId,
+		number: VersionNumber,
+		record: &VersionInfoOf<T>,
+		owner: &T::AccountId,
+	) {
 		Versions::<T>::remove(model_id, number);
+		Uploads::<T>::remove(model_id, number);
 		ChunkHashes::<T>::remove(model_id, number);
-		ContentIndex::<T>::remove(record.content_id);
+		VerifyingKeys::<T>::remove(model_id, number);
+		ContentByOwner::<T>::remove(owner, record.content_id);
+		let unused = ContentRefs::<T>::mutate_exists(record.content_id, |refs| {
+			let remaining = refs.unwrap_or(0).saturating_sub(1);
+			*refs = (remaining > 0).then_some(remaining);
+			remaining == 0
+		});
+		if unused {
+			// Every chunk, not only those this version uploaded: another owner's version of the
+			// same bytes may have written the rest before it went.
+			StaleContent::<T>::insert(record.content_id, record.chunk_count);
+		}
+	}
+
+	/// The weight of clearing `chunks` stale chunks: the hook's measured work plus the
+	/// off-chain database writes, which a benchmark does not see.
+	fn clear_weight(chunks: u32) -> Weight {
+		T::WeightInfo::clear_stale_chunks(chunks)
+			.saturating_add(T::DbWeight::get().writes(chunks.into()))
+	}
+
+	/// Clears up to `max` chunks of one stale content id from the nodes' off-chain databases
+	/// (last chunk first); returns how many it cleared.
+	fn clear_stale_chunks(max: u32) -> u32 {
+		let Some((content_id, left)) = StaleContent::<T>::iter().next() else { return 0 };
+		let cleared = left.min(max);
+		let remaining = left.saturating_sub(cleared);
+		for index in remaining..left {
+			sp_io::offchain_index::clear(&chunk_storage_key(&content_id, index));
+		}
+		if remaining == 0 {
+			StaleContent::<T>::remove(content_id);
+		} else {
+			StaleContent::<T>::insert(content_id, remaining);
+		}
+		cleared
 	}
 
 	fn set_suspended(model_id: ModelId, suspended: bool) -> DispatchResult {
@@ -843,15 +1131,23 @@ impl<T: Config> Pallet<T> {
 
 	/// Releases up to `amount` of `who`'s deposit; returns what was released.
 	fn release(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
 		T::Currency::release(&HoldReason::ModelDeposit.into(), who, amount, Precision::BestEffort)
 			.unwrap_or_else(|_| Zero::zero())
 	}
 
-	/// The size chunk `index` of a model of `byte_size` bytes must have.
-	fn expected_chunk_len(byte_size: u64, index: u32) -> u64 {
-		let chunk_size = u64::from(T::ChunkSize::get());
-		let start = u64::from(index).saturating_mul(chunk_size);
-		byte_size.saturating_sub(start).min(chunk_size)
+	/// Takes up to `amount` of `who`'s deposit to [`Config::OnForfeit`]; returns what was taken.
+	fn forfeit(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		let (credit, _missing) =
+			<T::Currency as BalancedHold<_>>::slash(&HoldReason::ModelDeposit.into(), who, amount);
+		let taken = frame_support::traits::Imbalance::peek(&credit);
+		T::OnForfeit::on_unbalanced(credit);
+		taken
 	}
 
 	fn schema_error(error: SchemaError) -> DispatchError {
@@ -862,9 +1158,6 @@ impl<T: Config> Pallet<T> {
 			SchemaError::BadDimension => Error::<T>::BadDimension,
 			SchemaError::MisplacedDynamicDim => Error::<T>::MisplacedDynamicDim,
 			SchemaError::TooManyElements => Error::<T>::TooManyElements,
-			SchemaError::TooManyTensors => Error::<T>::TooManyTensors,
-			SchemaError::NameTooLong => Error::<T>::TensorNameTooLong,
-			SchemaError::RankTooHigh => Error::<T>::RankTooHigh,
 		}
 		.into()
 	}
@@ -874,27 +1167,60 @@ impl<T: Config> Pallet<T> {
 		Models::<T>::get(model_id)
 	}
 
-	/// One version of a model, for the runtime API.
-	pub fn version(model_id: ModelId, version: VersionNumber) -> Option<ModelVersionOf<T>> {
+	/// One version's metadata, for the runtime API.
+	pub fn version(model_id: ModelId, version: VersionNumber) -> Option<VersionInfoOf<T>> {
 		Versions::<T>::get(model_id, version)
 	}
 
-	/// The chunk hashes of one version, for the runtime API and nodes fetching a model.
+	/// An upload's progress, for the runtime API.
+	pub fn upload_progress(
+		model_id: ModelId,
+		version: VersionNumber,
+	) -> Option<UploadProgress<BlockNumberFor<T>>> {
+		Uploads::<T>::get(model_id, version)
+	}
+
+	/// A ZK version's Groth16 artifacts, for the runtime API.
+	pub fn verifying_key(model_id: ModelId, version: VersionNumber) -> Option<ZkArtifacts> {
+		VerifyingKeys::<T>::get(model_id, version)
+	}
+
+	/// The chunk hashes of one version, for the runtime API and nodes fetching a whole model.
 	pub fn chunk_hashes(model_id: ModelId, version: VersionNumber) -> Option<Vec<H256>> {
 		ChunkHashes::<T>::get(model_id, version).map(BoundedVec::into_inner)
 	}
 
-	/// The ids of `owner`'s models.
-	pub fn models_by_owner(owner: &T::AccountId) -> Vec<ModelId> {
-		ModelsByOwner::<T>::iter_key_prefix(owner).collect()
+	/// The hash of one chunk, for nodes checking a single chunk.
+	pub fn chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
+		let record = Versions::<T>::get(model_id, version)?;
+		Self::stored_chunk_hash(model_id, version, record.chunk_count, index)
 	}
 
-	/// The ids of the models that accept requests now.
-	pub fn active_models() -> Vec<ModelId> {
-		Models::<T>::iter()
-			.filter(|(_, model)| Self::is_runnable(model))
-			.map(|(model_id, _)| model_id)
-			.collect()
+	/// Up to `limit` (1 to [`MAX_PAGE`]) of `owner`'s model ids, in storage order, after the
+	/// model `after` (from the first when `None`).
+	pub fn models_by_owner(owner: &T::AccountId, after: Option<ModelId>, limit: u32) -> ModelPage {
+		let limit = limit.clamp(1, MAX_PAGE) as usize;
+		let models: Vec<ModelId> = match after {
+			Some(after) => ModelsByOwner::<T>::iter_key_prefix_from(
+				owner,
+				ModelsByOwner::<T>::hashed_key_for(owner, after),
+			)
+			.take(limit)
+			.collect(),
+			None => ModelsByOwner::<T>::iter_key_prefix(owner).take(limit).collect(),
+		};
+		let next = if models.len() == limit { models.last().copied() } else { None };
+		ModelPage { models, next }
+	}
+
+	/// The ids of the models that accept requests now among ids `start..start + limit`
+	/// (`limit` from 1 to [`MAX_PAGE`]); `next` is where the following page starts.
+	pub fn active_models(start: ModelId, limit: u32) -> ModelPage {
+		let end = start.saturating_add(limit.clamp(1, MAX_PAGE)).min(NextModelId::<T>::get());
+		let models = (start..end)
+			.filter(|model_id| Models::<T>::get(model_id).is_some_and(|m| Self::is_runnable(&m)))
+			.collect();
+		ModelPage { models, next: (end < NextModelId::<T>::get()).then_some(end) }
 	}
 
 	fn is_runnable(model: &ModelInfoOf<T>) -> bool {
@@ -904,62 +1230,114 @@ impl<T: Config> Pallet<T> {
 	/// Checks the invariants listed in the crate docs.
 	#[cfg(any(test, feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::btree_map::BTreeMap;
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		use frame_support::traits::fungible::InspectHold;
+
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut content_refs: BTreeMap<ContentId, u32> = BTreeMap::new();
+		let (head, tail) = ExpiryQueueBounds::<T>::get();
+		ensure!(head <= tail, "expiry queue head past its tail");
+		let queued: BTreeSet<(ModelId, VersionNumber)> =
+			(head..tail).filter_map(ExpiryQueue::<T>::get).collect();
+		ensure!(
+			ExpiryQueue::<T>::iter_keys().all(|position| (head..tail).contains(&position)),
+			"expiry queue entry outside head..tail"
+		);
+
 		for (model_id, model) in Models::<T>::iter() {
 			ensure!(model_id < NextModelId::<T>::get(), "model id not below NextModelId");
 			ensure!(
 				ModelsByOwner::<T>::contains_key(&model.owner, model_id),
 				"model missing from ModelsByOwner"
 			);
+			ensure!(Versions::<T>::contains_key(model_id, 1), "model without its version 1");
 			let owed = deposits.entry(model.owner.clone()).or_default();
 			*owed = owed.saturating_add(model.deposit);
-			let mut highest = 0;
+			let mut uploading = Vec::new();
 			for (number, record) in Versions::<T>::iter_prefix(model_id) {
-				highest = highest.max(number);
+				ensure!(number <= model.latest_version, "version above latest_version");
 				*owed = owed.saturating_add(record.deposit);
+				let refs = content_refs.entry(record.content_id).or_default();
+				*refs = refs.saturating_add(1);
 				ensure!(
-					ContentIndex::<T>::get(record.content_id) == Some((model_id, number)),
-					"version missing from ContentIndex"
+					ContentByOwner::<T>::get(&model.owner, record.content_id)
+						== Some((model_id, number)),
+					"version missing from ContentByOwner"
 				);
 				let hashes =
 					ChunkHashes::<T>::get(model_id, number).ok_or("chunk hashes missing")?;
 				ensure!(hashes.len() == record.chunk_count as usize, "chunk hash count differs");
-				if let UploadState::Uploading { expires_at, .. } = record.upload {
-					ensure!(
-						UploadExpiries::<T>::get(expires_at).contains(&(model_id, number)),
-						"uploading version not queued to expire"
-					);
+				ensure!(
+					chunk_count(record.byte_size, record.chunk_size) == Some(record.chunk_count),
+					"chunk count does not fit the byte size"
+				);
+				ensure!(
+					content_id_from_chunk_hashes(record.chunk_size, record.byte_size, &hashes)
+						== record.content_id,
+					"chunk hashes do not define the content id"
+				);
+				ensure!(
+					VerifyingKeys::<T>::contains_key(model_id, number) == record.modes.zk,
+					"verifying key present exactly for ZK versions"
+				);
+				match Uploads::<T>::get(model_id, number) {
+					Some(progress) => {
+						ensure!(!record.is_complete(), "complete version still uploading");
+						ensure!(
+							progress.next_chunk < record.chunk_count,
+							"upload past its last chunk"
+						);
+						ensure!(
+							queued.contains(&(model_id, number)),
+							"uploading version not queued to expire"
+						);
+						uploading.push(number);
+					}
+					None => ensure!(record.is_complete(), "incomplete version not uploading"),
 				}
 			}
-			ensure!(highest == model.latest_version, "latest_version is not the highest version");
+			ensure!(uploading.len() <= 1, "more than one uploading version");
+			ensure!(
+				model.uploading.is_none() || model.uploading == Some(model.latest_version),
+				"the uploading version is not the latest"
+			);
+			ensure!(uploading.first().copied() == model.uploading, "model.uploading differs");
 			if let Some(active) = model.active_version {
 				let record =
 					Versions::<T>::get(model_id, active).ok_or("active version missing")?;
 				ensure!(
-					record.approved && matches!(record.upload, UploadState::Complete { .. }),
+					record.approved && record.is_complete(),
 					"active version not complete and approved"
 				);
 			}
 		}
-		for (content_id, (model_id, number)) in ContentIndex::<T>::iter() {
+
+		for (model_id, _, _) in Versions::<T>::iter() {
+			ensure!(Models::<T>::contains_key(model_id), "orphaned version");
+		}
+		for (model_id, number) in ChunkHashes::<T>::iter_keys() {
+			ensure!(Versions::<T>::contains_key(model_id, number), "orphaned chunk hashes");
+		}
+		for (model_id, number) in Uploads::<T>::iter_keys() {
+			ensure!(Versions::<T>::contains_key(model_id, number), "orphaned upload");
+		}
+		for (model_id, number) in VerifyingKeys::<T>::iter_keys() {
+			ensure!(Versions::<T>::contains_key(model_id, number), "orphaned verifying key");
+		}
+		for (owner, content_id, (model_id, number)) in ContentByOwner::<T>::iter() {
 			ensure!(
-				Versions::<T>::get(model_id, number).map(|record| record.content_id)
-					== Some(content_id),
-				"ContentIndex points at a missing version"
+				Models::<T>::get(model_id).is_some_and(|model| model.owner == owner)
+					&& Versions::<T>::get(model_id, number)
+						.is_some_and(|record| record.content_id == content_id),
+				"ContentByOwner points at a missing version"
 			);
 		}
-		for (_, queue) in UploadExpiries::<T>::iter() {
-			for (model_id, number) in queue {
-				ensure!(
-					Versions::<T>::get(model_id, number).is_some_and(|record| matches!(
-						record.upload,
-						UploadState::Uploading { .. }
-					)),
-					"expiry queued for a version that is not uploading"
-				);
-			}
+		ensure!(
+			ContentRefs::<T>::iter().collect::<BTreeMap<_, _>>() == content_refs,
+			"ContentRefs differs from the versions' content ids"
+		);
+		for content_id in StaleContent::<T>::iter_keys() {
+			ensure!(!content_refs.contains_key(&content_id), "bytes in use queued to be cleared");
 		}
 		for (owner, model_id, ()) in ModelsByOwner::<T>::iter() {
 			ensure!(
@@ -967,9 +1345,10 @@ impl<T: Config> Pallet<T> {
 				"ModelsByOwner entry without its model"
 			);
 		}
-		for (owner, owed) in deposits {
+		for account in frame_system::Account::<T>::iter_keys() {
 			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &owner) == owed,
+				T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &account)
+					== deposits.get(&account).copied().unwrap_or_default(),
 				"held deposit differs from the registry's deposits"
 			);
 		}

@@ -12,10 +12,11 @@
 use crate as pallet_model_registry;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64},
 };
 use frame_system::EnsureRoot;
-use sp_runtime::BuildStorage;
+use opg_primitives::model::{ModelId, ModelUsage};
+use sp_runtime::{BuildStorage, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type Balance = u64;
@@ -47,21 +48,41 @@ pub const CHUNK_SIZE: u32 = 8;
 pub const UPLOAD_TIMEOUT: u64 = 10;
 /// Deposit per record.
 pub const DEPOSIT_BASE: Balance = 100;
+/// Blocks between deprecation and retirement.
+pub const RETIREMENT_DELAY: u64 = 15;
+/// Where forfeited deposits go.
+pub const TREASURY: AccountId = 99;
 
 parameter_types! {
 	pub const DepositBase: Balance = DEPOSIT_BASE;
 	pub const DepositPerByte: Balance = 1;
+	pub const ExpiredUploadForfeit: Perbill = Perbill::from_percent(20);
+	pub const Treasury: AccountId = TREASURY;
+	/// The model a test says has open jobs.
+	pub static ModelInUse: Option<ModelId> = None;
+}
+
+/// Open jobs as a test sets them with `ModelInUse::set`.
+pub struct TestUsage;
+impl ModelUsage for TestUsage {
+	fn in_use(model: ModelId) -> bool {
+		ModelInUse::get() == Some(model)
+	}
 }
 
 impl pallet_model_registry::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type OnForfeit = ResolveTo<Treasury, Balances>;
+	type ModelUsage = TestUsage;
 	type ChunkSize = ConstU32<CHUNK_SIZE>;
 	type MaxChunks = ConstU32<16>;
 	type MaxVersions = ConstU32<3>;
 	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
 	type MaxExpiriesPerBlock = ConstU32<2>;
+	type ExpiredUploadForfeit = ExpiredUploadForfeit;
+	type RetirementDelay = ConstU64<RETIREMENT_DELAY>;
 	type DepositBase = DepositBase;
 	type DepositPerByte = DepositPerByte;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
@@ -88,7 +109,12 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
-			balances: vec![(ALICE, INITIAL_BALANCE), (BOB, INITIAL_BALANCE), (POOR, 50)],
+			balances: vec![
+				(ALICE, INITIAL_BALANCE),
+				(BOB, INITIAL_BALANCE),
+				(POOR, 50),
+				(TREASURY, 1),
+			],
 			..Default::default()
 		}
 		.assimilate_storage(&mut storage)
@@ -111,6 +137,12 @@ impl ExtBuilder {
 			ModelRegistry::do_try_state().expect("invariants hold after the test");
 		});
 	}
+}
+
+/// Runs the registry's `on_idle` with all the weight it wants: clears stale bytes.
+pub fn idle() {
+	use frame_support::traits::Hooks;
+	ModelRegistry::on_idle(System::block_number(), frame_support::weights::Weight::MAX);
 }
 
 /// Advances to block `n`, running the registry's `on_initialize` on the way.

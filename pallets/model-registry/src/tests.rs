@@ -1,5 +1,6 @@
-//! Unit tests: every call, every error path, every event, and the deposit invariants (checked by
-//! `try_state` after each test through `ExtBuilder::build_and_execute`).
+//! Unit tests: every call, every error path, every event, and the invariants (checked by
+//! `try_state` after each test through `ExtBuilder::build_and_execute`; the `invariants` module
+//! corrupts state to show each check firing).
 
 // Tests may panic: a panic is a failed test.
 #![allow(
@@ -12,19 +13,28 @@
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use opg_primitives::model::{
-	content_id, Dim, IoSchemaInput, ModeSet, TensorDtype, TensorSpecInput, MAX_DESCRIPTION_LEN,
-	MAX_NAME_LEN, MAX_RANK, MAX_TENSORS, MAX_TENSOR_NAME_LEN,
+	content_id, Dim, IoSchema, TensorDtype, TensorSpec, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+	MAX_TENSORS,
 };
+use sp_runtime::traits::BadOrigin;
 
-fn tensor(name: &str, shape: Vec<Dim>) -> TensorSpecInput {
-	TensorSpecInput { name: name.as_bytes().to_vec(), dtype: TensorDtype::Float32, shape }
+fn tensor(name: &str, shape: Vec<Dim>) -> TensorSpec {
+	TensorSpec {
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		dtype: TensorDtype::Float32,
+		shape: shape.try_into().unwrap(),
+	}
 }
 
-fn schema() -> IoSchemaInput {
-	IoSchemaInput {
-		inputs: vec![tensor("input", vec![Dim::Dynamic, Dim::Fixed(4)])],
-		outputs: vec![tensor("output", vec![Dim::Dynamic, Dim::Fixed(2)])],
-	}
+fn schema_of(inputs: Vec<TensorSpec>, outputs: Vec<TensorSpec>) -> IoSchema {
+	IoSchema { inputs: inputs.try_into().unwrap(), outputs: outputs.try_into().unwrap() }
+}
+
+fn schema() -> IoSchema {
+	schema_of(
+		vec![tensor("input", vec![Dim::Dynamic, Dim::Fixed(4)])],
+		vec![tensor("output", vec![Dim::Dynamic, Dim::Fixed(2)])],
+	)
 }
 
 fn vanilla() -> ModeSet {
@@ -36,42 +46,60 @@ fn model_bytes(len: usize, seed: u8) -> Vec<u8> {
 	(0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
+fn hashes_of(bytes: &[u8]) -> Vec<H256> {
+	bytes.chunks(CHUNK_SIZE as usize).map(chunk_hash).collect()
+}
+
 /// A valid version spec for `bytes`.
-fn spec(bytes: &[u8]) -> VersionSpec {
+fn spec(bytes: &[u8]) -> VersionSpecOf<Test> {
 	VersionSpec {
 		schema: schema(),
 		modes: vanilla(),
 		zk: None,
 		content_id: content_id(bytes, CHUNK_SIZE).unwrap(),
 		byte_size: bytes.len() as u64,
-		chunk_hashes: bytes
-			.chunks(CHUNK_SIZE as usize)
-			.map(|chunk| H256(sp_io::hashing::blake2_256(chunk)))
-			.collect(),
+		chunk_hashes: hashes_of(bytes).try_into().unwrap(),
 	}
+}
+
+fn name(text: &[u8]) -> ModelName {
+	text.to_vec().try_into().unwrap()
+}
+
+fn register_as(owner: AccountId, bytes: &[u8]) -> DispatchResult {
+	ModelRegistry::register_model(
+		RuntimeOrigin::signed(owner),
+		name(b"mlp"),
+		b"a small classifier".to_vec().try_into().unwrap(),
+		10,
+		spec(bytes),
+	)
 }
 
 fn register(owner: AccountId, bytes: &[u8]) -> ModelId {
 	let id = NextModelId::<Test>::get();
-	assert_ok!(ModelRegistry::register_model(
-		RuntimeOrigin::signed(owner),
-		b"mlp".to_vec(),
-		b"a small classifier".to_vec(),
-		10,
-		spec(bytes),
-	));
+	assert_ok!(register_as(owner, bytes));
 	id
 }
 
+fn chunk(bytes: &[u8]) -> BoundedVec<u8, ConstU32<CHUNK_SIZE>> {
+	bytes.to_vec().try_into().unwrap()
+}
+
+fn upload(owner: AccountId, model_id: ModelId, version: VersionNumber, index: u32, bytes: &[u8]) {
+	let part = bytes.chunks(CHUNK_SIZE as usize).nth(index as usize).unwrap();
+	assert_ok!(ModelRegistry::upload_chunk(
+		RuntimeOrigin::signed(owner),
+		model_id,
+		version,
+		index,
+		chunk(part)
+	));
+}
+
 fn upload_all(owner: AccountId, model_id: ModelId, version: VersionNumber, bytes: &[u8]) {
-	for (index, chunk) in bytes.chunks(CHUNK_SIZE as usize).enumerate() {
-		assert_ok!(ModelRegistry::upload_chunk(
-			RuntimeOrigin::signed(owner),
-			model_id,
-			version,
-			index as u32,
-			chunk.to_vec(),
-		));
+	for index in 0..bytes.len().div_ceil(CHUNK_SIZE as usize) {
+		upload(owner, model_id, version, index as u32, bytes);
 	}
 }
 
@@ -85,6 +113,10 @@ fn active_model(owner: AccountId, seed: u8) -> (ModelId, Vec<u8>) {
 
 fn held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::ModelDeposit.into(), &who)
+}
+
+fn treasury() -> Balance {
+	Balances::free_balance(TREASURY)
 }
 
 mod register_model {
@@ -103,14 +135,21 @@ mod register_model {
 			assert_eq!(model.status, ModelStatus::Active);
 			assert_eq!(model.active_version, None);
 			assert_eq!(model.latest_version, 1);
+			assert_eq!(model.uploading, Some(1));
 			let version = Versions::<Test>::get(id, 1).unwrap();
 			assert_eq!(version.chunk_count, 3);
+			assert_eq!(version.chunk_size, CHUNK_SIZE);
 			assert_eq!(version.byte_size, 20);
+			assert_eq!(version.completed_at, None);
 			assert_eq!(
-				version.upload,
-				UploadState::Uploading { next_chunk: 0, expires_at: 1 + UPLOAD_TIMEOUT }
+				Uploads::<Test>::get(id, 1),
+				Some(UploadProgress { next_chunk: 0, expires_at: 1 + UPLOAD_TIMEOUT })
 			);
-			assert_eq!(ContentIndex::<Test>::get(version.content_id), Some((id, 1)));
+			let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
+			assert_eq!(ContentByOwner::<Test>::get(ALICE, cid), Some((id, 1)));
+			assert_eq!(ContentRefs::<Test>::get(cid), 1);
+			assert_eq!(ExpiryQueueBounds::<Test>::get(), (0, 1));
+			assert_eq!(ExpiryQueue::<Test>::get(0), Some((id, 1)));
 			assert!(ModelsByOwner::<Test>::contains_key(ALICE, id));
 			assert_eq!(NextModelId::<Test>::get(), 1);
 			// Base deposit twice, plus bytes: the model's name and description, the version's
@@ -123,7 +162,7 @@ mod register_model {
 					model_id: id,
 					owner: ALICE,
 					version: 1,
-					content_id: content_id(&bytes, CHUNK_SIZE).unwrap(),
+					content_id: cid,
 					byte_size: 20,
 					chunk_count: 3,
 				}
@@ -133,119 +172,87 @@ mod register_model {
 	}
 
 	#[test]
-	fn rejects_bad_names_and_descriptions() {
+	fn rejects_an_empty_name() {
 		ExtBuilder::default().build_and_execute(|| {
-			let bytes = model_bytes(20, 1);
-			let call = |name: Vec<u8>, description: Vec<u8>| {
+			assert_noop!(
 				ModelRegistry::register_model(
 					RuntimeOrigin::signed(ALICE),
-					name,
-					description,
+					name(b""),
+					Default::default(),
 					10,
-					spec(&bytes),
-				)
-			};
-			assert_noop!(call(vec![], vec![]), Error::<Test>::EmptyName);
-			assert_noop!(
-				call(vec![b'n'; MAX_NAME_LEN as usize + 1], vec![]),
-				Error::<Test>::NameTooLong
-			);
-			assert_noop!(
-				call(b"ok".to_vec(), vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1]),
-				Error::<Test>::DescriptionTooLong
+					spec(&model_bytes(20, 1)),
+				),
+				Error::<Test>::EmptyName
 			);
 		});
+	}
+
+	/// Names, descriptions, schemas, keys and hash lists beyond their bounds fail to decode:
+	/// the runtime never sees them.
+	#[test]
+	fn oversized_arguments_do_not_decode() {
+		use codec::{Decode, Encode};
+		let too_long_name = vec![b'n'; MAX_NAME_LEN as usize + 1];
+		assert!(ModelName::decode(&mut &too_long_name.encode()[..]).is_err());
+		let too_long_description = vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1];
+		assert!(ModelDescription::decode(&mut &too_long_description.encode()[..]).is_err());
+		let too_many_hashes = vec![H256::zero(); 17];
+		assert!(ChunkHashesOf::<Test>::decode(&mut &too_many_hashes.encode()[..]).is_err());
+		let too_big_chunk = vec![0u8; CHUNK_SIZE as usize + 1];
+		assert!(<BoundedVec<u8, ConstU32<CHUNK_SIZE>>>::decode(&mut &too_big_chunk.encode()[..])
+			.is_err());
+		// A whole call with a 17-tensor schema side.
+		let side: Vec<TensorSpec> =
+			(0..=MAX_TENSORS).map(|i| tensor(&format!("t{i}"), vec![Dim::Fixed(1)])).collect();
+		let mut encoded = side.encode();
+		encoded.extend(side.encode());
+		assert!(IoSchema::decode(&mut &encoded[..]).is_err());
 	}
 
 	#[test]
 	fn rejects_bad_schemas() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
-			let with_schema = |schema: IoSchemaInput| {
+			let with_schema = |schema: IoSchema| {
 				let mut version = spec(&bytes);
 				version.schema = schema;
 				ModelRegistry::register_model(
 					RuntimeOrigin::signed(ALICE),
-					b"m".to_vec(),
-					vec![],
+					name(b"m"),
+					Default::default(),
 					1,
 					version,
 				)
 			};
 			let out = || vec![tensor("out", vec![Dim::Fixed(1)])];
-			let cases: Vec<(IoSchemaInput, Error<Test>)> = vec![
-				(IoSchemaInput { inputs: vec![], outputs: out() }, Error::<Test>::NoTensors),
-				(IoSchemaInput { inputs: out(), outputs: vec![] }, Error::<Test>::NoTensors),
+			let cases: Vec<(IoSchema, Error<Test>)> = vec![
+				(schema_of(vec![], out()), Error::<Test>::NoTensors),
+				(schema_of(out(), vec![]), Error::<Test>::NoTensors),
 				(
-					IoSchemaInput {
-						inputs: (0..=MAX_TENSORS)
-							.map(|i| tensor(&format!("t{i}"), vec![Dim::Fixed(1)]))
-							.collect(),
-						outputs: out(),
-					},
-					Error::<Test>::TooManyTensors,
-				),
-				(
-					IoSchemaInput { inputs: vec![tensor("", vec![Dim::Fixed(1)])], outputs: out() },
+					schema_of(vec![tensor("", vec![Dim::Fixed(1)])], out()),
 					Error::<Test>::BadTensorName,
 				),
 				(
-					IoSchemaInput {
-						inputs: vec![
-							tensor("x", vec![Dim::Fixed(1)]),
-							tensor("x", vec![Dim::Fixed(2)]),
-						],
-						outputs: out(),
-					},
+					schema_of(
+						vec![tensor("x", vec![Dim::Fixed(1)]), tensor("x", vec![Dim::Fixed(2)])],
+						out(),
+					),
 					Error::<Test>::BadTensorName,
 				),
+				(schema_of(vec![tensor("x", vec![])], out()), Error::<Test>::EmptyShape),
 				(
-					IoSchemaInput {
-						inputs: vec![tensor(
-							&"n".repeat(MAX_TENSOR_NAME_LEN as usize + 1),
-							vec![Dim::Fixed(1)],
-						)],
-						outputs: out(),
-					},
-					Error::<Test>::TensorNameTooLong,
-				),
-				(
-					IoSchemaInput { inputs: vec![tensor("x", vec![])], outputs: out() },
-					Error::<Test>::EmptyShape,
-				),
-				(
-					IoSchemaInput {
-						inputs: vec![tensor("x", vec![Dim::Fixed(1); MAX_RANK as usize + 1])],
-						outputs: out(),
-					},
-					Error::<Test>::RankTooHigh,
-				),
-				(
-					IoSchemaInput {
-						inputs: vec![tensor("x", vec![Dim::Fixed(0)])],
-						outputs: out(),
-					},
+					schema_of(vec![tensor("x", vec![Dim::Fixed(0)])], out()),
 					Error::<Test>::BadDimension,
 				),
 				(
-					IoSchemaInput {
-						inputs: vec![tensor("x", vec![Dim::Fixed(u32::MAX)])],
-						outputs: out(),
-					},
-					Error::<Test>::BadDimension,
-				),
-				(
-					IoSchemaInput {
-						inputs: vec![tensor("x", vec![Dim::Fixed(1), Dim::Dynamic])],
-						outputs: out(),
-					},
+					schema_of(vec![tensor("x", vec![Dim::Fixed(1), Dim::Dynamic])], out()),
 					Error::<Test>::MisplacedDynamicDim,
 				),
 				(
-					IoSchemaInput {
-						inputs: vec![tensor("x", vec![Dim::Fixed(1 << 20), Dim::Fixed(1 << 20)])],
-						outputs: out(),
-					},
+					schema_of(
+						vec![tensor("x", vec![Dim::Fixed(1 << 20), Dim::Fixed(1 << 20)])],
+						out(),
+					),
 					Error::<Test>::TooManyElements,
 				),
 			];
@@ -259,36 +266,31 @@ mod register_model {
 	fn rejects_bad_modes_and_zk_artifacts() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
-			let with = |modes: ModeSet, zk: Option<ZkArtifactsInput>| {
+			let with = |modes: ModeSet, zk: Option<ZkArtifacts>| {
 				let mut version = spec(&bytes);
 				version.modes = modes;
 				version.zk = zk;
 				ModelRegistry::register_model(
 					RuntimeOrigin::signed(ALICE),
-					b"m".to_vec(),
-					vec![],
+					name(b"m"),
+					Default::default(),
 					1,
 					version,
 				)
 			};
-			let zk_only = ModeSet { vanilla: false, attested: false, zk: true };
-			let key = |len: usize| {
-				Some(ZkArtifactsInput {
-					verifying_key: vec![7; len],
-					proving_key_hash: H256([1; 32]),
-				})
+			let key = |len: usize| ZkArtifacts {
+				verifying_key: vec![1; len].try_into().unwrap(),
+				proving_key_hash: H256::repeat_byte(2),
 			};
+			let zk = ModeSet { vanilla: false, attested: false, zk: true };
 			assert_noop!(with(ModeSet::default(), None), Error::<Test>::NoModes);
-			assert_noop!(with(zk_only, None), Error::<Test>::ZkArtifactsMismatch);
-			assert_noop!(with(vanilla(), key(32)), Error::<Test>::ZkArtifactsMismatch);
-			assert_noop!(with(zk_only, key(0)), Error::<Test>::BadVerifyingKey);
-			assert_noop!(
-				with(zk_only, key(opg_primitives::model::MAX_VERIFYING_KEY_LEN as usize + 1)),
-				Error::<Test>::BadVerifyingKey
-			);
-			assert_ok!(with(zk_only, key(256)));
-			let version = Versions::<Test>::get(0, 1).unwrap();
-			assert_eq!(version.zk.unwrap().verifying_key.len(), 256);
+			assert_noop!(with(zk, None), Error::<Test>::ZkArtifactsMismatch);
+			assert_noop!(with(vanilla(), Some(key(4))), Error::<Test>::ZkArtifactsMismatch);
+			assert_noop!(with(zk, Some(key(0))), Error::<Test>::BadVerifyingKey);
+			// A ZK version keeps its key in a record of its own.
+			assert_ok!(with(zk, Some(key(4))));
+			assert_eq!(VerifyingKeys::<Test>::get(0, 1), Some(key(4)));
+			assert_eq!(ModelRegistry::verifying_key(0, 1), Some(key(4)));
 		});
 	}
 
@@ -296,79 +298,82 @@ mod register_model {
 	fn rejects_bad_sizes_and_content_ids() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
-			let with = |version: VersionSpec| {
+			let with = |change: &dyn Fn(&mut VersionSpecOf<Test>)| {
+				let mut version = spec(&bytes);
+				change(&mut version);
 				ModelRegistry::register_model(
 					RuntimeOrigin::signed(ALICE),
-					b"m".to_vec(),
-					vec![],
+					name(b"m"),
+					Default::default(),
 					1,
 					version,
 				)
 			};
-			let mut empty = spec(&bytes);
-			empty.byte_size = 0;
-			assert_noop!(with(empty), Error::<Test>::EmptyModel);
-
-			// 16 chunks of 8 bytes is the most the mock allows.
-			let too_big = model_bytes(16 * CHUNK_SIZE as usize + 1, 1);
-			assert_noop!(with(spec(&too_big)), Error::<Test>::ModelTooLarge);
-			assert_ok!(with(spec(&model_bytes(16 * CHUNK_SIZE as usize, 9))));
-
-			let mut missing_hash = spec(&bytes);
-			missing_hash.chunk_hashes.pop();
-			assert_noop!(with(missing_hash), Error::<Test>::ChunkCountMismatch);
-
-			let mut wrong_size = spec(&bytes);
-			wrong_size.byte_size = 19;
-			assert_noop!(with(wrong_size), Error::<Test>::ContentIdMismatch);
-
-			let mut wrong_hash = spec(&bytes);
-			wrong_hash.chunk_hashes[1] = H256([0; 32]);
-			assert_noop!(with(wrong_hash), Error::<Test>::ContentIdMismatch);
+			assert_noop!(with(&|v| v.byte_size = 0), Error::<Test>::EmptyModel);
+			assert_noop!(with(&|v| v.byte_size = 16 * 8 + 1), Error::<Test>::ModelTooLarge);
+			assert_noop!(with(&|v| v.byte_size = 30), Error::<Test>::ChunkCountMismatch);
+			assert_noop!(
+				with(&|v| v.content_id = H256::repeat_byte(9)),
+				Error::<Test>::ContentIdMismatch
+			);
+			// The v1 content id (without the chunk size) is refused: v2 binds the chunk size.
+			let hashes = hashes_of(&bytes);
+			let mut v1 = b"opg:model:v1".to_vec();
+			v1.extend_from_slice(&20u64.to_le_bytes());
+			hashes.iter().for_each(|hash| v1.extend_from_slice(hash.as_bytes()));
+			let v1 = H256(sp_io::hashing::blake2_256(&v1));
+			assert_noop!(with(&|v| v.content_id = v1), Error::<Test>::ContentIdMismatch);
 		});
 	}
 
 	#[test]
-	fn rejects_duplicates_and_poor_owners() {
+	fn one_owner_cannot_register_the_same_bytes_twice() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			register(ALICE, &bytes);
-			assert_noop!(
-				ModelRegistry::register_model(
-					RuntimeOrigin::signed(BOB),
-					b"copy".to_vec(),
-					vec![],
-					1,
-					spec(&bytes),
-				),
-				Error::<Test>::DuplicateModel
-			);
-			assert_noop!(
-				ModelRegistry::register_model(
-					RuntimeOrigin::signed(POOR),
-					b"m".to_vec(),
-					vec![],
-					1,
-					spec(&model_bytes(20, 2)),
-				),
-				Error::<Test>::InsufficientDeposit
-			);
-			assert_eq!(held(POOR), 0);
+			assert_noop!(register_as(ALICE, &bytes), Error::<Test>::DuplicateModel);
+		});
+	}
+
+	/// A squatter who copies a pending registration's hashes blocks nobody: the owner registers
+	/// the same bytes too, and the squatter's never-finished upload costs the squatter.
+	#[test]
+	fn a_squatter_cannot_block_an_owner() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let squatted = register(BOB, &bytes);
+			let owned = register(ALICE, &bytes);
+			upload_all(ALICE, owned, 1, &bytes);
+			assert_eq!(Models::<Test>::get(owned).unwrap().active_version, Some(1));
+			let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
+			assert_eq!(ContentRefs::<Test>::get(cid), 2);
+
+			let bob_before = Balances::free_balance(BOB) + held(BOB);
+			let version_deposit = Versions::<Test>::get(squatted, 1).unwrap().deposit;
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			assert!(!Models::<Test>::contains_key(squatted));
+			let forfeited = Perbill::from_percent(20).mul_floor(version_deposit);
+			assert_eq!(Balances::free_balance(BOB) + held(BOB), bob_before - forfeited);
+			assert_eq!(ContentRefs::<Test>::get(cid), 1);
+			// The owner's model and its bytes are untouched.
+			assert!(ModelRegistry::runnable(owned).is_some());
 		});
 	}
 
 	#[test]
-	fn rejects_unsigned_origins() {
+	fn rejects_poor_owners_and_unsigned_origins() {
 		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_noop!(register_as(POOR, &bytes), Error::<Test>::InsufficientDeposit);
 			assert_noop!(
 				ModelRegistry::register_model(
 					RuntimeOrigin::none(),
-					b"m".to_vec(),
-					vec![],
+					name(b"m"),
+					Default::default(),
 					1,
-					spec(&model_bytes(20, 1)),
+					spec(&bytes)
 				),
-				DispatchError::BadOrigin
+				BadOrigin
 			);
 		});
 	}
@@ -377,36 +382,19 @@ mod register_model {
 	fn fails_when_model_ids_run_out() {
 		ExtBuilder::default().build_and_execute(|| {
 			NextModelId::<Test>::put(ModelId::MAX);
-			assert_noop!(
-				ModelRegistry::register_model(
-					RuntimeOrigin::signed(ALICE),
-					b"m".to_vec(),
-					vec![],
-					1,
-					spec(&model_bytes(20, 1)),
-				),
-				Error::<Test>::ModelIdsExhausted
-			);
+			assert_noop!(register_as(ALICE, &model_bytes(20, 1)), Error::<Test>::ModelIdsExhausted);
 		});
 	}
 
+	/// Any number of registrations in one block succeed: the expiry queue has no per-block
+	/// bucket to fill.
 	#[test]
-	fn fails_when_the_expiry_queue_is_full() {
+	fn many_registrations_in_one_block_all_succeed() {
 		ExtBuilder::default().build_and_execute(|| {
-			register(ALICE, &model_bytes(20, 1));
-			register(ALICE, &model_bytes(20, 2));
-			assert_noop!(
-				ModelRegistry::register_model(
-					RuntimeOrigin::signed(ALICE),
-					b"m".to_vec(),
-					vec![],
-					1,
-					spec(&model_bytes(20, 3)),
-				),
-				Error::<Test>::ExpiryQueueFull
-			);
-			run_to_block(2);
-			register(ALICE, &model_bytes(20, 3));
+			for seed in 0..10 {
+				register(ALICE, &model_bytes(20, seed));
+			}
+			assert_eq!(ExpiryQueueBounds::<Test>::get(), (0, 10));
 		});
 	}
 }
@@ -421,40 +409,25 @@ mod upload_chunk {
 		let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
 		ext.execute_with(|| {
 			let id = register(ALICE, &bytes);
-			assert_ok!(ModelRegistry::upload_chunk(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				1,
-				0,
-				bytes[..8].to_vec()
-			));
+			upload(ALICE, id, 1, 0, &bytes);
 			System::assert_last_event(
 				Event::ChunkUploaded { model_id: id, version: 1, index: 0, remaining: 2 }.into(),
 			);
 			assert_eq!(
-				Versions::<Test>::get(id, 1).unwrap().upload,
-				UploadState::Uploading { next_chunk: 1, expires_at: 1 + UPLOAD_TIMEOUT }
+				Uploads::<Test>::get(id, 1),
+				Some(UploadProgress { next_chunk: 1, expires_at: 1 + UPLOAD_TIMEOUT })
 			);
-			assert_ok!(ModelRegistry::upload_chunk(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				1,
-				1,
-				bytes[8..16].to_vec()
-			));
-			assert_ok!(ModelRegistry::upload_chunk(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				1,
-				2,
-				bytes[16..].to_vec()
-			));
+			// A chunk does not rewrite the version's metadata.
+			assert_eq!(Versions::<Test>::get(id, 1).unwrap().completed_at, None);
+			upload(ALICE, id, 1, 1, &bytes);
+			upload(ALICE, id, 1, 2, &bytes);
 			let version = Versions::<Test>::get(id, 1).unwrap();
-			assert_eq!(version.upload, UploadState::Complete { at: 1 });
-			// A complete upload leaves the expiry queue.
-			assert!(UploadExpiries::<Test>::get(1 + UPLOAD_TIMEOUT).is_empty());
+			assert_eq!(version.completed_at, Some(1));
 			assert!(version.approved);
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(1));
+			assert_eq!(Uploads::<Test>::get(id, 1), None);
+			let model = Models::<Test>::get(id).unwrap();
+			assert_eq!(model.active_version, Some(1));
+			assert_eq!(model.uploading, None);
 			System::assert_has_event(
 				Event::UploadCompleted { model_id: id, version: 1, content_id: cid }.into(),
 			);
@@ -462,7 +435,6 @@ mod upload_chunk {
 			let runnable = <ModelRegistry as ModelCatalog<_, _>>::runnable(id).unwrap();
 			assert_eq!(runnable.content_id, cid);
 			assert_eq!(runnable.price, 10);
-			assert_eq!(ModelRegistry::active_models(), vec![id]);
 			ModelRegistry::do_try_state().unwrap();
 		});
 		// The bytes are in the off-chain database, chunk by chunk, and not in state.
@@ -474,55 +446,81 @@ mod upload_chunk {
 	}
 
 	#[test]
+	fn reads_single_chunk_hashes_from_state() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let id = register(ALICE, &bytes);
+			let hashes = hashes_of(&bytes);
+			for (index, hash) in hashes.iter().enumerate() {
+				assert_eq!(ModelRegistry::chunk_hash(id, 1, index as u32), Some(*hash));
+			}
+			assert_eq!(ModelRegistry::chunk_hash(id, 1, 3), None);
+			assert_eq!(ModelRegistry::chunk_hash(id, 2, 0), None);
+			assert_eq!(ModelRegistry::chunk_hashes(id, 1), Some(hashes));
+		});
+	}
+
+	#[test]
 	fn rejects_bad_chunks() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			let id = register(ALICE, &bytes);
-			let upload = |who: AccountId, version: VersionNumber, index: u32, data: &[u8]| {
+			let call = |who: AccountId, model: ModelId, version: u32, index: u32, data: &[u8]| {
 				ModelRegistry::upload_chunk(
 					RuntimeOrigin::signed(who),
-					id,
+					model,
 					version,
 					index,
-					data.to_vec(),
+					chunk(data),
 				)
 			};
-			assert_noop!(upload(BOB, 1, 0, &bytes[..8]), Error::<Test>::NotOwner);
-			assert_noop!(upload(ALICE, 2, 0, &bytes[..8]), Error::<Test>::VersionNotFound);
+			assert_noop!(call(ALICE, 9, 1, 0, &bytes[..8]), Error::<Test>::ModelNotFound);
+			assert_noop!(call(BOB, id, 1, 0, &bytes[..8]), Error::<Test>::NotOwner);
+			assert_noop!(call(ALICE, id, 2, 0, &bytes[..8]), Error::<Test>::VersionNotFound);
+			assert_noop!(call(ALICE, id, 1, 1, &bytes[8..16]), Error::<Test>::ChunkOutOfOrder);
+			assert_noop!(call(ALICE, id, 1, 0, &bytes[..7]), Error::<Test>::WrongChunkSize);
+			assert_noop!(call(ALICE, id, 1, 0, &bytes[1..9]), Error::<Test>::WrongChunkHash);
+			upload(ALICE, id, 1, 0, &bytes);
+			assert_noop!(call(ALICE, id, 1, 0, &bytes[..8]), Error::<Test>::ChunkAlreadyUploaded);
+			upload(ALICE, id, 1, 1, &bytes);
+			assert_noop!(call(ALICE, id, 1, 2, &bytes[16..19]), Error::<Test>::WrongChunkSize);
+			upload(ALICE, id, 1, 2, &bytes);
+			assert_noop!(call(ALICE, id, 1, 2, &bytes[16..]), Error::<Test>::UploadNotInProgress);
+			assert_noop!(
+				ModelRegistry::upload_chunk(RuntimeOrigin::none(), id, 1, 0, chunk(&bytes[..8])),
+				BadOrigin
+			);
+		});
+	}
+
+	#[test]
+	fn refuses_chunks_while_suspended() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let id = register(ALICE, &bytes);
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
 			assert_noop!(
 				ModelRegistry::upload_chunk(
 					RuntimeOrigin::signed(ALICE),
-					99,
+					id,
 					1,
 					0,
-					bytes[..8].to_vec()
+					chunk(&bytes[..8])
 				),
-				Error::<Test>::ModelNotFound
+				Error::<Test>::ModelSuspended
 			);
-			assert_noop!(upload(ALICE, 1, 1, &bytes[8..16]), Error::<Test>::ChunkOutOfOrder);
-			assert_noop!(upload(ALICE, 1, 0, &bytes[..9]), Error::<Test>::ChunkTooLarge);
-			assert_noop!(upload(ALICE, 1, 0, &bytes[..7]), Error::<Test>::WrongChunkSize);
-			assert_noop!(upload(ALICE, 1, 0, &bytes[8..16]), Error::<Test>::WrongChunkHash);
-			assert_ok!(upload(ALICE, 1, 0, &bytes[..8]));
-			assert_noop!(upload(ALICE, 1, 0, &bytes[..8]), Error::<Test>::ChunkAlreadyUploaded);
-			assert_ok!(upload(ALICE, 1, 1, &bytes[8..16]));
-			// The last chunk holds the remainder: four bytes, not eight.
-			assert_noop!(upload(ALICE, 1, 2, &model_bytes(8, 5)), Error::<Test>::WrongChunkSize);
-			assert_ok!(upload(ALICE, 1, 2, &bytes[16..]));
-			assert_noop!(upload(ALICE, 1, 2, &bytes[16..]), Error::<Test>::UploadNotInProgress);
 		});
 	}
 
 	#[test]
 	fn waits_for_approval_when_required() {
 		ExtBuilder::default().approval_required().build_and_execute(|| {
-			let bytes = model_bytes(20, 1);
-			let id = register(ALICE, &bytes);
-			upload_all(ALICE, id, 1, &bytes);
+			let (id, _) = active_model(ALICE, 1);
 			let version = Versions::<Test>::get(id, 1).unwrap();
+			assert!(version.is_complete());
 			assert!(!version.approved);
 			assert_eq!(Models::<Test>::get(id).unwrap().active_version, None);
-			assert!(<ModelRegistry as ModelCatalog<_, _>>::runnable(id).is_none());
+			assert!(ModelRegistry::runnable(id).is_none());
 			System::assert_last_event(
 				Event::UploadCompleted { model_id: id, version: 1, content_id: version.content_id }
 					.into(),
@@ -538,42 +536,41 @@ mod add_version {
 	fn adds_and_activates_a_new_version() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			let v2 = model_bytes(12, 2);
-			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&v2)));
+			let bytes = model_bytes(12, 2);
+			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&bytes)));
 			System::assert_last_event(
 				Event::VersionAdded {
 					model_id: id,
 					version: 2,
-					content_id: content_id(&v2, CHUNK_SIZE).unwrap(),
+					content_id: content_id(&bytes, CHUNK_SIZE).unwrap(),
 					byte_size: 12,
 					chunk_count: 2,
 				}
 				.into(),
 			);
-			// Version 1 keeps serving until version 2 is complete.
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(1));
-			upload_all(ALICE, id, 2, &v2);
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(2));
-			assert_eq!(Models::<Test>::get(id).unwrap().latest_version, 2);
+			// Version 1 keeps running while version 2 uploads.
+			assert_eq!(ModelRegistry::runnable(id).unwrap().version, 1);
+			upload_all(ALICE, id, 2, &bytes);
+			assert_eq!(ModelRegistry::runnable(id).unwrap().version, 2);
 		});
 	}
 
 	#[test]
 	fn rejects_bad_version_requests() {
 		ExtBuilder::default().build_and_execute(|| {
-			let (id, v1) = active_model(ALICE, 1);
+			let (id, first) = active_model(ALICE, 1);
 			let add = |who: AccountId, model: ModelId, bytes: &[u8]| {
 				ModelRegistry::add_version(RuntimeOrigin::signed(who), model, spec(bytes))
 			};
-			assert_noop!(add(ALICE, 99, &model_bytes(12, 2)), Error::<Test>::ModelNotFound);
+			assert_noop!(add(ALICE, 7, &model_bytes(12, 2)), Error::<Test>::ModelNotFound);
 			assert_noop!(add(BOB, id, &model_bytes(12, 2)), Error::<Test>::NotOwner);
-			assert_noop!(add(ALICE, id, &v1), Error::<Test>::DuplicateModel);
-
+			assert_noop!(add(ALICE, id, &first), Error::<Test>::DuplicateModel);
 			assert_ok!(add(ALICE, id, &model_bytes(12, 2)));
 			assert_noop!(add(ALICE, id, &model_bytes(12, 3)), Error::<Test>::UploadInProgress);
 			upload_all(ALICE, id, 2, &model_bytes(12, 2));
 			assert_ok!(add(ALICE, id, &model_bytes(12, 3)));
 			upload_all(ALICE, id, 3, &model_bytes(12, 3));
+			// MaxVersions is 3.
 			assert_noop!(add(ALICE, id, &model_bytes(12, 4)), Error::<Test>::TooManyVersions);
 		});
 	}
@@ -582,24 +579,48 @@ mod add_version {
 	fn refuses_deprecated_and_suspended_models() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
-			assert_noop!(
+			let add = || {
 				ModelRegistry::add_version(
 					RuntimeOrigin::signed(ALICE),
 					id,
-					spec(&model_bytes(12, 2))
-				),
-				Error::<Test>::ModelSuspended
-			);
+					spec(&model_bytes(12, 2)),
+				)
+			};
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
+			assert_noop!(add(), Error::<Test>::ModelSuspended);
 			assert_ok!(ModelRegistry::resume_model(RuntimeOrigin::root(), id));
 			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id));
-			assert_noop!(
-				ModelRegistry::add_version(
-					RuntimeOrigin::signed(ALICE),
-					id,
-					spec(&model_bytes(12, 2))
-				),
-				Error::<Test>::ModelDeprecated
+			assert_noop!(add(), Error::<Test>::ModelDeprecated);
+		});
+	}
+
+	/// A version number is never given twice, even after the version that had it expired.
+	#[test]
+	fn version_numbers_are_never_reused() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (id, _) = active_model(ALICE, 1);
+			assert_ok!(ModelRegistry::add_version(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				spec(&model_bytes(12, 2))
+			));
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			assert!(!Versions::<Test>::contains_key(id, 2));
+			assert_eq!(Models::<Test>::get(id).unwrap().latest_version, 2);
+			assert_ok!(ModelRegistry::add_version(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				spec(&model_bytes(12, 2))
+			));
+			System::assert_last_event(
+				Event::VersionAdded {
+					model_id: id,
+					version: 3,
+					content_id: content_id(&model_bytes(12, 2), CHUNK_SIZE).unwrap(),
+					byte_size: 12,
+					chunk_count: 2,
+				}
+				.into(),
 			);
 		});
 	}
@@ -609,59 +630,74 @@ mod expiry {
 	use super::*;
 
 	#[test]
-	fn an_incomplete_first_upload_removes_the_model_and_returns_the_deposit() {
-		ExtBuilder::default().build_and_execute(|| {
-			let bytes = model_bytes(20, 1);
+	fn an_incomplete_first_upload_removes_the_model_and_forfeits_part_of_its_deposit() {
+		let mut ext = ExtBuilder::default().build();
+		let bytes = model_bytes(20, 1);
+		let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
+		ext.execute_with(|| {
 			let id = register(ALICE, &bytes);
-			let total = Models::<Test>::get(id).unwrap().deposit
-				+ Versions::<Test>::get(id, 1).unwrap().deposit;
-			assert_ok!(ModelRegistry::upload_chunk(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				1,
-				0,
-				bytes[..8].to_vec()
-			));
+			upload(ALICE, id, 1, 0, &bytes);
+			let model_deposit = Models::<Test>::get(id).unwrap().deposit;
+			let version_deposit = Versions::<Test>::get(id, 1).unwrap().deposit;
+			let forfeited = Perbill::from_percent(20).mul_floor(version_deposit);
+			let (alice_before, treasury_before) = (Balances::free_balance(ALICE), treasury());
 			run_to_block(UPLOAD_TIMEOUT);
 			assert!(Models::<Test>::contains_key(id));
 			run_to_block(1 + UPLOAD_TIMEOUT);
 			assert!(!Models::<Test>::contains_key(id));
 			assert!(!Versions::<Test>::contains_key(id, 1));
-			assert!(ContentIndex::<Test>::iter().next().is_none());
-			assert!(!ModelsByOwner::<Test>::contains_key(ALICE, id));
+			assert!(!Uploads::<Test>::contains_key(id, 1));
+			assert!(!ChunkHashes::<Test>::contains_key(id, 1));
+			assert_eq!(ContentRefs::<Test>::get(cid), 0);
 			assert_eq!(held(ALICE), 0);
-			assert_eq!(Balances::free_balance(ALICE), INITIAL_BALANCE);
-			System::assert_last_event(
-				Event::ModelRemoved { model_id: id, deposit_released: total }.into(),
+			assert_eq!(
+				Balances::free_balance(ALICE),
+				alice_before + model_deposit + version_deposit - forfeited
 			);
-			// The same bytes may be registered again.
-			register(ALICE, &bytes);
+			assert_eq!(treasury(), treasury_before + forfeited);
+			// Each deposit is reported once.
+			System::assert_has_event(
+				Event::UploadExpired {
+					model_id: id,
+					version: 1,
+					deposit_released: version_deposit - forfeited,
+					deposit_forfeited: forfeited,
+				}
+				.into(),
+			);
+			System::assert_last_event(
+				Event::ModelRemoved { model_id: id, deposit_released: model_deposit }.into(),
+			);
+			// The bytes leave the nodes with the spare weight of a later block.
+			assert_eq!(StaleContent::<Test>::get(cid), Some(3));
+			idle();
+			assert_eq!(StaleContent::<Test>::get(cid), None);
 		});
+		// The uploaded chunk left the off-chain database.
+		ext.persist_offchain_overlay();
+		assert_eq!(ext.offchain_db().get(&chunk_storage_key(&cid, 0)), None);
 	}
 
 	#[test]
 	fn an_incomplete_later_version_is_dropped_alone() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			let model_deposit = Models::<Test>::get(id).unwrap().deposit
-				+ Versions::<Test>::get(id, 1).unwrap().deposit;
 			run_to_block(3);
 			assert_ok!(ModelRegistry::add_version(
 				RuntimeOrigin::signed(ALICE),
 				id,
 				spec(&model_bytes(12, 2))
 			));
-			let v2_deposit = Versions::<Test>::get(id, 2).unwrap().deposit;
 			run_to_block(3 + UPLOAD_TIMEOUT);
-			assert!(!Versions::<Test>::contains_key(id, 2));
 			let model = Models::<Test>::get(id).unwrap();
-			assert_eq!(model.latest_version, 1);
 			assert_eq!(model.active_version, Some(1));
-			assert_eq!(held(ALICE), model_deposit);
-			System::assert_last_event(
-				Event::UploadExpired { model_id: id, version: 2, deposit_released: v2_deposit }
-					.into(),
-			);
+			assert_eq!(model.uploading, None);
+			assert!(!Versions::<Test>::contains_key(id, 2));
+			assert!(ModelRegistry::runnable(id).is_some());
+			assert!(matches!(
+				System::events().last().unwrap().event,
+				RuntimeEvent::ModelRegistry(Event::UploadExpired { version: 2, .. })
+			));
 		});
 	}
 
@@ -670,7 +706,93 @@ mod expiry {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
 			run_to_block(2 + UPLOAD_TIMEOUT);
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(1));
+			assert!(ModelRegistry::runnable(id).is_some());
+			// Its queue entry was dropped when it reached the head.
+			assert_eq!(ExpiryQueueBounds::<Test>::get(), (1, 1));
+			assert_eq!(ExpiryQueue::<Test>::iter().count(), 0);
+		});
+	}
+
+	/// While a model is suspended its owner cannot upload, so its upload does not expire: the
+	/// clock restarts when the upload comes due, and nothing is forfeited.
+	#[test]
+	fn suspension_stops_the_upload_clock() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let id = register(ALICE, &bytes);
+			let held_before = held(ALICE);
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			assert!(Models::<Test>::contains_key(id));
+			assert_eq!(held(ALICE), held_before);
+			assert_eq!(Uploads::<Test>::get(id, 1).unwrap().expires_at, 1 + 2 * UPLOAD_TIMEOUT);
+			assert_ok!(ModelRegistry::resume_model(RuntimeOrigin::root(), id));
+			upload_all(ALICE, id, 1, &bytes);
+			assert!(ModelRegistry::runnable(id).is_some());
+		});
+	}
+
+	/// Stale bytes are cleared only as far as the spare weight goes.
+	#[test]
+	fn stale_bytes_are_cleared_within_the_spare_weight() {
+		use frame_support::traits::Hooks;
+		ExtBuilder::default().build_and_execute(|| {
+			let cid = H256::repeat_byte(7);
+			StaleContent::<Test>::insert(cid, 16);
+			let one_chunk = ModelRegistry::clear_weight(1);
+			assert_eq!(ModelRegistry::on_idle(1, one_chunk / 2), Weight::zero());
+			assert_eq!(StaleContent::<Test>::get(cid), Some(16));
+			assert_eq!(
+				ModelRegistry::on_idle(1, ModelRegistry::clear_weight(5)),
+				ModelRegistry::clear_weight(5)
+			);
+			assert_eq!(StaleContent::<Test>::get(cid), Some(11));
+			idle();
+			assert_eq!(StaleContent::<Test>::get(cid), None);
+		});
+	}
+
+	/// Bytes that are wanted again before they were cleared stay.
+	#[test]
+	fn re_registered_bytes_are_not_cleared() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			register(ALICE, &bytes);
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
+			assert!(StaleContent::<Test>::contains_key(cid));
+			register(ALICE, &bytes);
+			assert!(!StaleContent::<Test>::contains_key(cid));
+		});
+	}
+
+	/// More expiries than a block takes spill over into the following blocks.
+	#[test]
+	fn expiries_beyond_the_block_limit_spill_over() {
+		ExtBuilder::default().build_and_execute(|| {
+			let ids: Vec<ModelId> =
+				(0..5).map(|seed| register(ALICE, &model_bytes(20, seed))).collect();
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			// MaxExpiriesPerBlock is 2.
+			assert_eq!(ids.iter().filter(|id| Models::<Test>::contains_key(id)).count(), 3);
+			run_to_block(2 + UPLOAD_TIMEOUT);
+			assert_eq!(ids.iter().filter(|id| Models::<Test>::contains_key(id)).count(), 1);
+			run_to_block(3 + UPLOAD_TIMEOUT);
+			assert!(ids.iter().all(|id| !Models::<Test>::contains_key(id)));
+			assert_eq!(held(ALICE), 0);
+		});
+	}
+
+	#[test]
+	fn the_hook_reports_the_entries_it_examined() {
+		ExtBuilder::default().build_and_execute(|| {
+			use frame_support::traits::Hooks;
+			for seed in 0..3 {
+				register(ALICE, &model_bytes(20, seed));
+			}
+			System::set_block_number(1 + UPLOAD_TIMEOUT);
+			let weight = ModelRegistry::on_initialize(1 + UPLOAD_TIMEOUT);
+			assert_eq!(weight, <Test as Config>::WeightInfo::on_initialize(2));
 		});
 	}
 }
@@ -682,29 +804,33 @@ mod owner_calls {
 	fn set_price_works_for_the_owner_only() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), id, 77));
-			assert_eq!(Models::<Test>::get(id).unwrap().price, 77);
-			System::assert_last_event(Event::PriceSet { model_id: id, price: 77 }.into());
+			assert_ok!(ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), id, 42));
+			assert_eq!(Models::<Test>::get(id).unwrap().price, 42);
+			System::assert_last_event(Event::PriceSet { model_id: id, price: 42 }.into());
 			assert_noop!(
 				ModelRegistry::set_price(RuntimeOrigin::signed(BOB), id, 1),
 				Error::<Test>::NotOwner
 			);
 			assert_noop!(
-				ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), 99, 1),
+				ModelRegistry::set_price(RuntimeOrigin::signed(ALICE), 9, 1),
 				Error::<Test>::ModelNotFound
 			);
 		});
 	}
 
 	#[test]
-	fn deprecate_then_retire_releases_every_deposit() {
-		ExtBuilder::default().build_and_execute(|| {
-			let (id, _) = active_model(ALICE, 1);
-			let v2 = model_bytes(12, 2);
-			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&v2)));
-			upload_all(ALICE, id, 2, &v2);
-			let total = held(ALICE);
-			assert!(total > 0);
+	fn deprecate_then_retire_after_the_delay_releases_every_deposit() {
+		let mut ext = ExtBuilder::default().build();
+		let (mut cid_1, mut cid_2) = (H256::zero(), H256::zero());
+		ext.execute_with(|| {
+			let (id, bytes) = active_model(ALICE, 1);
+			let second = model_bytes(12, 2);
+			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&second)));
+			upload_all(ALICE, id, 2, &second);
+			(cid_1, cid_2) =
+				(content_id(&bytes, CHUNK_SIZE).unwrap(), content_id(&second, CHUNK_SIZE).unwrap());
+			let free_before = Balances::free_balance(ALICE);
+			let total_held = held(ALICE);
 
 			assert_noop!(
 				ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id),
@@ -714,53 +840,143 @@ mod owner_calls {
 				ModelRegistry::deprecate_model(RuntimeOrigin::signed(BOB), id),
 				Error::<Test>::NotOwner
 			);
-			assert_noop!(
-				ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), 99),
-				Error::<Test>::ModelNotFound
-			);
 			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id));
-			System::assert_last_event(Event::ModelDeprecated { model_id: id }.into());
-			assert!(<ModelRegistry as ModelCatalog<_, _>>::runnable(id).is_none());
-			assert!(ModelRegistry::active_models().is_empty());
+			System::assert_last_event(
+				Event::ModelDeprecated { model_id: id, retirable_at: 1 + RETIREMENT_DELAY }.into(),
+			);
+			assert_eq!(
+				Models::<Test>::get(id).unwrap().status,
+				ModelStatus::Deprecated { since: 1 }
+			);
+			assert!(ModelRegistry::runnable(id).is_none());
 			assert_noop!(
 				ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id),
 				Error::<Test>::ModelDeprecated
 			);
-
+			assert_noop!(
+				ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::RetirementTooEarly
+			);
+			run_to_block(1 + RETIREMENT_DELAY);
 			assert_noop!(
 				ModelRegistry::retire_model(RuntimeOrigin::signed(BOB), id),
 				Error::<Test>::NotOwner
 			);
-			assert_ok!(ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id));
-			System::assert_last_event(
-				Event::ModelRetired { model_id: id, deposit_released: total }.into(),
-			);
-			assert_eq!(held(ALICE), 0);
-			assert_eq!(Balances::free_balance(ALICE), INITIAL_BALANCE);
-			assert!(!Models::<Test>::contains_key(id));
-			assert!(Versions::<Test>::iter_prefix(id).next().is_none());
-			assert!(ChunkHashes::<Test>::iter_prefix(id).next().is_none());
-			assert!(ModelRegistry::models_by_owner(&ALICE).is_empty());
+			// The inference pallet vetoes while jobs are open.
+			ModelInUse::set(Some(id));
 			assert_noop!(
 				ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id),
-				Error::<Test>::ModelNotFound
+				Error::<Test>::ModelInUse
 			);
-			// Ids are not reused.
-			assert_eq!(register(ALICE, &model_bytes(20, 5)), id + 1);
+			ModelInUse::set(None);
+			assert_ok!(ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id));
+			System::assert_last_event(
+				Event::ModelRetired { model_id: id, deposit_released: total_held }.into(),
+			);
+			assert_eq!(held(ALICE), 0);
+			assert_eq!(Balances::free_balance(ALICE), free_before + total_held);
+			assert!(!Models::<Test>::contains_key(id));
+			assert!(!ModelsByOwner::<Test>::contains_key(ALICE, id));
+			assert_eq!(ContentRefs::<Test>::get(cid_1), 0);
+			idle();
+			idle();
+			assert_eq!(StaleContent::<Test>::iter().count(), 0);
+		});
+		// The bytes of both versions left the off-chain database.
+		ext.persist_offchain_overlay();
+		let db = ext.offchain_db();
+		assert!((0..3).all(|index| db.get(&chunk_storage_key(&cid_1, index)).is_none()));
+		assert!((0..2).all(|index| db.get(&chunk_storage_key(&cid_2, index)).is_none()));
+	}
+
+	#[test]
+	fn a_model_with_an_upload_in_progress_cannot_be_retired() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (id, _) = active_model(ALICE, 1);
+			assert_ok!(ModelRegistry::add_version(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				spec(&model_bytes(12, 2))
+			));
+			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id));
+			// Suspended, the upload does not expire; resumed, its clock starts again.
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
+			run_to_block(1 + RETIREMENT_DELAY);
+			assert_ok!(ModelRegistry::resume_model(RuntimeOrigin::root(), id));
+			assert_noop!(
+				ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::UploadInProgress
+			);
 		});
 	}
 
 	#[test]
-	fn models_by_owner_lists_each_owners_models() {
+	fn a_suspended_model_cannot_be_retired() {
 		ExtBuilder::default().build_and_execute(|| {
-			let (a, _) = active_model(ALICE, 1);
-			let (b, _) = active_model(BOB, 2);
-			run_to_block(2);
-			let (c, _) = active_model(ALICE, 3);
-			let mut alices = ModelRegistry::models_by_owner(&ALICE);
-			alices.sort();
-			assert_eq!(alices, vec![a, c]);
-			assert_eq!(ModelRegistry::models_by_owner(&BOB), vec![b]);
+			let (id, _) = active_model(ALICE, 1);
+			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id));
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
+			run_to_block(1 + RETIREMENT_DELAY);
+			assert_noop!(
+				ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), id),
+				Error::<Test>::ModelSuspended
+			);
+		});
+	}
+
+	/// Bytes shared by two owners stay on the nodes until neither uses them.
+	#[test]
+	fn shared_bytes_stay_until_their_last_version_goes() {
+		let mut ext = ExtBuilder::default().build();
+		let bytes = model_bytes(20, 1);
+		let cid = content_id(&bytes, CHUNK_SIZE).unwrap();
+		ext.execute_with(|| {
+			let alice_model = register(ALICE, &bytes);
+			upload_all(ALICE, alice_model, 1, &bytes);
+			let bob_model = register(BOB, &bytes);
+			upload_all(BOB, bob_model, 1, &bytes);
+			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), alice_model));
+			run_to_block(1 + RETIREMENT_DELAY);
+			assert_ok!(ModelRegistry::retire_model(RuntimeOrigin::signed(ALICE), alice_model));
+			assert_eq!(ContentRefs::<Test>::get(cid), 1);
+		});
+		ext.persist_offchain_overlay();
+		assert!(
+			(0..3).all(|index| ext.offchain_db().get(&chunk_storage_key(&cid, index)).is_some())
+		);
+	}
+
+	#[test]
+	fn lists_models_by_owner_and_active_models_in_pages() {
+		ExtBuilder::default().build_and_execute(|| {
+			let ids: Vec<ModelId> = (0..5).map(|seed| active_model(ALICE, seed).0).collect();
+			let bob = active_model(BOB, 9).0;
+			let first = ModelRegistry::models_by_owner(&ALICE, None, 2);
+			assert_eq!(first.models.len(), 2);
+			let second = ModelRegistry::models_by_owner(&ALICE, first.next, 2);
+			let third = ModelRegistry::models_by_owner(&ALICE, second.next, 2);
+			assert_eq!(third.models.len(), 1);
+			assert_eq!(third.next, None);
+			let mut all: Vec<ModelId> =
+				[first.models, second.models, third.models].into_iter().flatten().collect();
+			all.sort();
+			assert_eq!(all, ids);
+			assert_eq!(ModelRegistry::models_by_owner(&BOB, None, 10).models, vec![bob]);
+			// The page size is capped.
+			assert_eq!(ModelRegistry::models_by_owner(&ALICE, None, u32::MAX).models.len(), 5);
+
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), 1));
+			let page = ModelRegistry::active_models(0, 3);
+			assert_eq!(page, ModelPage { models: vec![0, 2], next: Some(3) });
+			let page = ModelRegistry::active_models(3, 3);
+			assert_eq!(page, ModelPage { models: vec![3, 4, 5], next: None });
+			assert_eq!(ModelRegistry::active_models(0, u32::MAX).models.len(), 5);
+			// A zero limit means one: no page that never advances.
+			assert_eq!(
+				ModelRegistry::active_models(0, 0),
+				ModelPage { models: vec![0], next: Some(1) }
+			);
+			assert_eq!(ModelRegistry::models_by_owner(&ALICE, None, 0).models.len(), 1);
 		});
 	}
 }
@@ -780,10 +996,10 @@ mod governance {
 			upload_all(ALICE, id, 1, &bytes);
 			assert_noop!(
 				ModelRegistry::approve_version(RuntimeOrigin::signed(ALICE), id, 1),
-				DispatchError::BadOrigin
+				BadOrigin
 			);
 			assert_noop!(
-				ModelRegistry::approve_version(RuntimeOrigin::root(), 99, 1),
+				ModelRegistry::approve_version(RuntimeOrigin::root(), 9, 1),
 				Error::<Test>::ModelNotFound
 			);
 			assert_noop!(
@@ -793,7 +1009,7 @@ mod governance {
 			assert_ok!(ModelRegistry::approve_version(RuntimeOrigin::root(), id, 1));
 			System::assert_has_event(Event::VersionApproved { model_id: id, version: 1 }.into());
 			System::assert_last_event(Event::VersionActivated { model_id: id, version: 1 }.into());
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, Some(1));
+			assert_eq!(ModelRegistry::runnable(id).unwrap().version, 1);
 			assert_noop!(
 				ModelRegistry::approve_version(RuntimeOrigin::root(), id, 1),
 				Error::<Test>::AlreadyApproved
@@ -805,32 +1021,25 @@ mod governance {
 	fn suspend_and_resume() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			assert_noop!(
-				ModelRegistry::suspend_model(RuntimeOrigin::signed(ALICE), id),
-				DispatchError::BadOrigin
-			);
-			assert_noop!(
-				ModelRegistry::suspend_model(RuntimeOrigin::root(), 99),
-				Error::<Test>::ModelNotFound
-			);
+			assert_noop!(ModelRegistry::suspend_model(RuntimeOrigin::signed(ALICE), id), BadOrigin);
 			assert_noop!(
 				ModelRegistry::resume_model(RuntimeOrigin::root(), id),
 				Error::<Test>::NotSuspended
 			);
 			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
 			System::assert_last_event(Event::ModelSuspended { model_id: id }.into());
-			assert!(<ModelRegistry as ModelCatalog<_, _>>::runnable(id).is_none());
+			assert!(ModelRegistry::runnable(id).is_none());
 			assert_noop!(
 				ModelRegistry::suspend_model(RuntimeOrigin::root(), id),
 				Error::<Test>::ModelSuspended
 			);
-			assert_noop!(
-				ModelRegistry::resume_model(RuntimeOrigin::signed(ALICE), id),
-				DispatchError::BadOrigin
-			);
 			assert_ok!(ModelRegistry::resume_model(RuntimeOrigin::root(), id));
 			System::assert_last_event(Event::ModelResumed { model_id: id }.into());
-			assert!(<ModelRegistry as ModelCatalog<_, _>>::runnable(id).is_some());
+			assert!(ModelRegistry::runnable(id).is_some());
+			assert_noop!(
+				ModelRegistry::suspend_model(RuntimeOrigin::root(), 9),
+				Error::<Test>::ModelNotFound
+			);
 		});
 	}
 
@@ -839,47 +1048,251 @@ mod governance {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(
 				ModelRegistry::set_approval_required(RuntimeOrigin::signed(ALICE), true),
-				DispatchError::BadOrigin
+				BadOrigin
 			);
 			assert_ok!(ModelRegistry::set_approval_required(RuntimeOrigin::root(), true));
 			assert!(ApprovalRequired::<Test>::get());
 			System::assert_last_event(Event::ApprovalRequirementSet { required: true }.into());
-			let bytes = model_bytes(20, 1);
-			let id = register(ALICE, &bytes);
-			upload_all(ALICE, id, 1, &bytes);
-			assert_eq!(Models::<Test>::get(id).unwrap().active_version, None);
+		});
+	}
+
+	#[test]
+	fn force_remove_forfeits_or_releases_the_deposits() {
+		ExtBuilder::default().build_and_execute(|| {
+			let (forfeited, _) = active_model(ALICE, 1);
+			let (released, _) = active_model(BOB, 2);
+			let alice_held = held(ALICE);
+			let treasury_before = treasury();
+			assert_noop!(
+				ModelRegistry::force_remove_model(RuntimeOrigin::signed(ALICE), forfeited, true),
+				BadOrigin
+			);
+			assert_noop!(
+				ModelRegistry::force_remove_model(RuntimeOrigin::root(), 9, true),
+				Error::<Test>::ModelNotFound
+			);
+			ModelInUse::set(Some(forfeited));
+			assert_noop!(
+				ModelRegistry::force_remove_model(RuntimeOrigin::root(), forfeited, true),
+				Error::<Test>::ModelInUse
+			);
+			ModelInUse::set(None);
+			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), forfeited));
+			assert_ok!(ModelRegistry::force_remove_model(RuntimeOrigin::root(), forfeited, true));
+			System::assert_last_event(
+				Event::ModelForceRemoved {
+					model_id: forfeited,
+					deposit_released: 0,
+					deposit_forfeited: alice_held,
+				}
+				.into(),
+			);
+			assert_eq!(held(ALICE), 0);
+			assert_eq!(treasury(), treasury_before + alice_held);
+
+			let bob_held = held(BOB);
+			let bob_free = Balances::free_balance(BOB);
+			assert_ok!(ModelRegistry::force_remove_model(RuntimeOrigin::root(), released, false));
+			System::assert_last_event(
+				Event::ModelForceRemoved {
+					model_id: released,
+					deposit_released: bob_held,
+					deposit_forfeited: 0,
+				}
+				.into(),
+			);
+			assert_eq!(Balances::free_balance(BOB), bob_free + bob_held);
+			assert!(!Models::<Test>::contains_key(released));
 		});
 	}
 }
 
+/// Each `try_state` check fires on the corruption it exists for.
 mod invariants {
 	use super::*;
 
-	#[test]
-	fn try_state_catches_a_deposit_mismatch() {
+	fn fails_with(corrupt: impl FnOnce(ModelId), message: &'static str) {
 		ExtBuilder::default().build().execute_with(|| {
 			let (id, _) = active_model(ALICE, 1);
+			register(ALICE, &model_bytes(12, 5));
 			ModelRegistry::do_try_state().unwrap();
-			Models::<Test>::mutate(id, |model| model.as_mut().unwrap().deposit += 1);
-			assert!(ModelRegistry::do_try_state().is_err());
+			corrupt(id);
+			assert_eq!(ModelRegistry::do_try_state(), Err(message.into()));
 		});
 	}
 
 	#[test]
-	fn content_id_matches_its_definition() {
-		let bytes = model_bytes(20, 1);
-		let hashes: Vec<H256> = bytes
-			.chunks(CHUNK_SIZE as usize)
-			.map(|chunk| H256(sp_io::hashing::blake2_256(chunk)))
-			.collect();
-		let mut preimage = b"opg:model:v1".to_vec();
-		preimage.extend_from_slice(&20u64.to_le_bytes());
-		for hash in &hashes {
-			preimage.extend_from_slice(hash.as_bytes());
-		}
-		assert_eq!(
-			content_id(&bytes, CHUNK_SIZE).unwrap(),
-			H256(sp_io::hashing::blake2_256(&preimage))
+	fn a_deposit_mismatch() {
+		fails_with(
+			|id| Models::<Test>::mutate(id, |model| model.as_mut().unwrap().deposit += 1),
+			"held deposit differs from the registry's deposits",
+		);
+	}
+
+	#[test]
+	fn a_hold_on_an_account_that_owns_nothing() {
+		fails_with(
+			|_| {
+				Balances::hold(&HoldReason::ModelDeposit.into(), &BOB, 5).unwrap();
+			},
+			"held deposit differs from the registry's deposits",
+		);
+	}
+
+	#[test]
+	fn chunk_hashes_that_do_not_define_the_content_id() {
+		fails_with(
+			|id| {
+				ChunkHashes::<Test>::mutate(id, 1, |hashes| {
+					hashes.as_mut().unwrap()[0] = H256::repeat_byte(1)
+				})
+			},
+			"chunk hashes do not define the content id",
+		);
+	}
+
+	#[test]
+	fn orphaned_versions_and_chunk_hashes() {
+		fails_with(
+			|id| {
+				let record = Versions::<Test>::get(id, 1).unwrap();
+				Versions::<Test>::insert(77, 1, record);
+			},
+			"orphaned version",
+		);
+		fails_with(
+			|_| ChunkHashes::<Test>::insert(77, 1, BoundedVec::new()),
+			"orphaned chunk hashes",
+		);
+		fails_with(
+			|_| Uploads::<Test>::insert(77, 1, UploadProgress { next_chunk: 0, expires_at: 1 }),
+			"orphaned upload",
+		);
+	}
+
+	#[test]
+	fn more_than_one_uploading_version() {
+		fails_with(
+			|id| {
+				Versions::<Test>::mutate(id, 1, |record| {
+					record.as_mut().unwrap().completed_at = None
+				});
+				Uploads::<Test>::insert(id, 1, UploadProgress { next_chunk: 0, expires_at: 99 });
+				let (head, tail) = ExpiryQueueBounds::<Test>::get();
+				ExpiryQueue::<Test>::insert(tail, (id, 1));
+				ExpiryQueueBounds::<Test>::put((head, tail + 1));
+				Models::<Test>::mutate(id, |model| model.as_mut().unwrap().uploading = Some(1));
+				// A second upload on the same model.
+				let second = model_bytes(12, 7);
+				let mut record = Versions::<Test>::get(id, 1).unwrap();
+				record.content_id = content_id(&second, CHUNK_SIZE).unwrap();
+				record.chunk_count = 2;
+				record.byte_size = 12;
+				Versions::<Test>::insert(id, 2, record.clone());
+				ChunkHashes::<Test>::insert(id, 2, BoundedVec::truncate_from(hashes_of(&second)));
+				ContentByOwner::<Test>::insert(ALICE, record.content_id, (id, 2));
+				ContentRefs::<Test>::insert(record.content_id, 1);
+				Uploads::<Test>::insert(id, 2, UploadProgress { next_chunk: 0, expires_at: 99 });
+				ExpiryQueue::<Test>::insert(tail + 1, (id, 2));
+				ExpiryQueueBounds::<Test>::put((head, tail + 2));
+				Models::<Test>::mutate(id, |model| model.as_mut().unwrap().latest_version = 2);
+			},
+			"more than one uploading version",
+		);
+	}
+
+	#[test]
+	fn an_upload_missing_from_the_expiry_queue() {
+		fails_with(
+			|_| {
+				ExpiryQueue::<Test>::remove(1);
+			},
+			"uploading version not queued to expire",
+		);
+	}
+
+	#[test]
+	fn a_wrong_content_reference_count() {
+		fails_with(
+			|id| {
+				let cid = Versions::<Test>::get(id, 1).unwrap().content_id;
+				ContentRefs::<Test>::insert(cid, 2);
+			},
+			"ContentRefs differs from the versions' content ids",
+		);
+	}
+
+	#[test]
+	fn an_active_version_that_is_not_approved() {
+		fails_with(
+			|id| {
+				Versions::<Test>::mutate(id, 1, |record| record.as_mut().unwrap().approved = false)
+			},
+			"active version not complete and approved",
+		);
+	}
+
+	#[test]
+	fn an_orphaned_verifying_key() {
+		fails_with(
+			|_| {
+				VerifyingKeys::<Test>::insert(
+					77,
+					1,
+					ZkArtifacts {
+						verifying_key: vec![1].try_into().unwrap(),
+						proving_key_hash: H256::zero(),
+					},
+				)
+			},
+			"orphaned verifying key",
+		);
+	}
+
+	#[test]
+	fn a_missing_content_by_owner_entry() {
+		fails_with(
+			|id| {
+				let cid = Versions::<Test>::get(id, 1).unwrap().content_id;
+				ContentByOwner::<Test>::remove(ALICE, cid);
+			},
+			"version missing from ContentByOwner",
+		);
+	}
+
+	#[test]
+	fn a_model_without_its_first_version() {
+		fails_with(
+			|id| {
+				let record = Versions::<Test>::take(id, 1).unwrap();
+				Versions::<Test>::insert(id, 2, record);
+				ChunkHashes::<Test>::insert(id, 2, ChunkHashes::<Test>::take(id, 1).unwrap());
+			},
+			"model without its version 1",
+		);
+	}
+
+	#[test]
+	fn an_uploading_field_that_names_another_version() {
+		fails_with(
+			|id| Models::<Test>::mutate(id, |model| model.as_mut().unwrap().uploading = Some(1)),
+			"model.uploading differs",
+		);
+	}
+
+	#[test]
+	fn an_expiry_entry_outside_the_queue() {
+		fails_with(
+			|id| ExpiryQueue::<Test>::insert(1_000, (id, 1)),
+			"expiry queue entry outside head..tail",
+		);
+	}
+
+	#[test]
+	fn bytes_in_use_queued_for_clearing() {
+		fails_with(
+			|id| StaleContent::<Test>::insert(Versions::<Test>::get(id, 1).unwrap().content_id, 3),
+			"bytes in use queued to be cleared",
 		);
 	}
 }

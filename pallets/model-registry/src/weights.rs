@@ -19,11 +19,13 @@ pub trait WeightInfo {
 	fn set_price() -> Weight;
 	fn deprecate_model() -> Weight;
 	fn retire_model(v: u32, ) -> Weight;
+	fn force_remove_model(v: u32, ) -> Weight;
 	fn approve_version() -> Weight;
 	fn suspend_model() -> Weight;
 	fn resume_model() -> Weight;
 	fn set_approval_required() -> Weight;
 	fn on_initialize(e: u32, ) -> Weight;
+	fn clear_stale_chunks(c: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -134,6 +136,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
 	}
+	fn force_remove_model(v: u32, ) -> Weight {
+		// Minimum execution time: 111_826_000 picoseconds.
+		Weight::from_parts(15_306_697, 4652)
+			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
+	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
 	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
@@ -192,6 +204,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(e.into()))
 	}
+	fn clear_stale_chunks(c: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into()))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -235,6 +250,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
 	}
+	fn force_remove_model(v: u32, ) -> Weight {
+		Weight::from_parts(15_306_697, 4652)
+			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
+	}
 	fn approve_version() -> Weight {
 		Weight::from_parts(100_049_000, 72605)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
@@ -262,5 +286,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(e.into()))
+	}
+	fn clear_stale_chunks(c: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into()))
 	}
 }

@@ -1,0 +1,62 @@
+//! How other pallets see the model catalogue: read access to runnable models, and a veto over
+//! removing a model that still has work in flight. The registry implements [`ModelCatalog`]; the
+//! inference pallet implements [`ModelUsage`]; the runtime wires them together, so neither
+//! pallet imports the other.
+
+use super::{
+	content::ContentId,
+	record::{ModelId, VersionNumber},
+	schema::{IoSchema, ModeSet},
+};
+use codec::{Decode, Encode};
+use scale_info::TypeInfo;
+
+/// What the inference and attestation pallets need to know about a model to run it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct RunnableModel<AccountId, Balance> {
+	/// The model's owner, who is paid the model's share of fees.
+	pub owner: AccountId,
+	/// The version that new requests run.
+	pub version: VersionNumber,
+	/// Content id of that version's ONNX bytes.
+	pub content_id: ContentId,
+	/// Size of those bytes.
+	pub byte_size: u64,
+	/// The version's input and output tensors.
+	pub schema: IoSchema,
+	/// The modes the version supports.
+	pub modes: ModeSet,
+	/// Price of one call, in the smallest OPG unit.
+	pub price: Balance,
+}
+
+/// Read access to the model catalogue for other pallets.
+pub trait ModelCatalog<AccountId, Balance> {
+	/// The model's current version if the model accepts new requests (active, approved, not
+	/// deprecated or suspended), else `None`.
+	fn runnable(model: ModelId) -> Option<RunnableModel<AccountId, Balance>>;
+}
+
+/// Whether a model still has work in flight (open jobs, results inside their dispute window).
+/// The registry refuses to retire or remove a model while this says so, so no job loses the
+/// model it runs.
+pub trait ModelUsage {
+	/// Whether `model` has open work.
+	fn in_use(model: ModelId) -> bool;
+}
+
+/// No pallet uses models: nothing vetoes a removal.
+impl ModelUsage for () {
+	fn in_use(_model: ModelId) -> bool {
+		false
+	}
+}
+
+/// One page of model ids from a paginated runtime API call.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct ModelPage {
+	/// The model ids on this page.
+	pub models: alloc::vec::Vec<ModelId>,
+	/// Where the next page starts (pass it back to get it); `None` on the last page.
+	pub next: Option<ModelId>,
+}

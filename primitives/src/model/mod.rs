@@ -1,0 +1,14 @@
+//! The model catalogue's vocabulary, one concern per module: tensor schemas ([`schema`]), the
+//! content id and chunk layout of model bytes ([`content`]), the registry's storage records
+//! ([`record`]), and the traits through which other pallets read the catalogue ([`catalog`]).
+//! Everything is re-exported here, so `opg_primitives::model::X` names any of them.
+
+pub mod catalog;
+pub mod content;
+pub mod record;
+pub mod schema;
+
+pub use catalog::*;
+pub use content::*;
+pub use record::*;
+pub use schema::*;
