@@ -13,8 +13,13 @@ use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 use std::{sync::Arc, time::Duration};
 
 /// Host functions the runtime may call: Substrate's own and, in a benchmarking build, the
-/// benchmarking ones. OPG's inference and proving host functions join this tuple, so that both
-/// block import and offchain workers can call them.
+/// benchmarking ones. Every function in this tuple is linked for block import and offchain
+/// workers alike, so only deterministic ones may do real work here (the BN254 verification
+/// functions, when ZK mode lands). Inference and proving are not deterministic across machines:
+/// their host functions will be declared here too, so the runtime links, but will do their work
+/// through an externalities extension registered only for offchain workers
+/// (`OffchainWorkerOptions::custom_extensions`) and fail during block import, where the
+/// extension is absent.
 #[cfg(not(feature = "runtime-benchmarks"))]
 pub type HostFunctions = sp_io::SubstrateHostFunctions;
 /// Host functions the runtime may call, with the benchmarking ones.

@@ -8,7 +8,9 @@ use frame_support::{
 	weights::Weight,
 };
 use opg_primitives::{
-	model::{ModelId, ModelInfo, ModelVersion, VersionNumber},
+	model::{
+		ModelId, ModelInfo, ModelPage, UploadProgress, VersionInfo, VersionNumber, ZkArtifacts,
+	},
 	Hash,
 };
 use pallet_grandpa::AuthorityId as GrandpaId;
@@ -207,27 +209,42 @@ impl_runtime_apis! {
 	impl pallet_model_registry_runtime_api::ModelRegistryApi<Block, AccountId, Balance, BlockNumber>
 		for Runtime
 	{
-		fn model(model_id: ModelId) -> Option<ModelInfo<AccountId, Balance>> {
+		fn model(model_id: ModelId) -> Option<ModelInfo<AccountId, Balance, BlockNumber>> {
 			ModelRegistry::model(model_id)
 		}
 
 		fn model_version(
 			model_id: ModelId,
 			version: VersionNumber,
-		) -> Option<ModelVersion<BlockNumber, Balance>> {
+		) -> Option<VersionInfo<BlockNumber, Balance>> {
 			ModelRegistry::version(model_id, version)
+		}
+
+		fn upload_progress(
+			model_id: ModelId,
+			version: VersionNumber,
+		) -> Option<UploadProgress<BlockNumber>> {
+			ModelRegistry::upload_progress(model_id, version)
+		}
+
+		fn verifying_key(model_id: ModelId, version: VersionNumber) -> Option<ZkArtifacts> {
+			ModelRegistry::verifying_key(model_id, version)
 		}
 
 		fn chunk_hashes(model_id: ModelId, version: VersionNumber) -> Option<Vec<Hash>> {
 			ModelRegistry::chunk_hashes(model_id, version)
 		}
 
-		fn models_by_owner(owner: AccountId) -> Vec<ModelId> {
-			ModelRegistry::models_by_owner(&owner)
+		fn chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<Hash> {
+			ModelRegistry::chunk_hash(model_id, version, index)
 		}
 
-		fn active_models() -> Vec<ModelId> {
-			ModelRegistry::active_models()
+		fn models_by_owner(owner: AccountId, after: Option<ModelId>, limit: u32) -> ModelPage {
+			ModelRegistry::models_by_owner(&owner, after, limit)
+		}
+
+		fn active_models(start: ModelId, limit: u32) -> ModelPage {
+			ModelRegistry::active_models(start, limit)
 		}
 	}
 

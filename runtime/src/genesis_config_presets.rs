@@ -3,7 +3,8 @@
 //! get their own chain spec without a sudo key.
 
 use crate::{
-	AccountId, Balance, BalancesConfig, ModelRegistryConfig, RuntimeGenesisConfig, SudoConfig, OPG,
+	configs::monetary::TreasuryAccount, AccountId, Balance, BalancesConfig, ModelRegistryConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -29,6 +30,7 @@ fn testnet_genesis(
 				.iter()
 				.cloned()
 				.map(|account| (account, ENDOWMENT))
+				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
 				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {

@@ -114,8 +114,15 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// A block signed with a justification.
 pub type SignedBlock = generic::SignedBlock<Block>;
 
-/// The transaction extensions every signed transaction carries, checked in this order.
+/// The transaction extensions every transaction carries, checked in this order.
+///
+/// `AuthorizeCall` comes first: it lets a call that declares `#[pallet::authorize]` (an
+/// offchain worker's heartbeat or result, for example) be sent as a general transaction that
+/// the call itself authorizes, with no signature and no fee; for every other transaction it does
+/// nothing. It carries no data, so wallets that build transactions from the metadata need no
+/// change.
 pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -127,6 +134,25 @@ pub type TxExtension = (
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
+
+/// The extensions of a transaction from an account at `nonce`, valid for `era`, with `tip`:
+/// the one place that lists their constructors, for offchain workers, the node's benchmark
+/// transactions and tests.
+pub fn tx_extension(nonce: Nonce, era: generic::Era, tip: Balance) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(era),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(tip),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	)
+}
 
 /// Unchecked extrinsic type as expected by this runtime.
 pub type UncheckedExtrinsic =

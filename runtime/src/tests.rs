@@ -55,18 +55,7 @@ fn signed_transfer(nonce: Nonce) -> UncheckedExtrinsic {
 		dest: Sr25519Keyring::Charlie.to_account_id().into(),
 		value: TRANSFER,
 	});
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	);
+	let extension = tx_extension(nonce, Era::Immortal, 0);
 	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
 	let signature = payload.using_encoded(|bytes| Sr25519Keyring::Bob.sign(bytes));
 	UncheckedExtrinsic::new_signed(
@@ -172,4 +161,126 @@ fn presets_build_and_name_the_token() {
 	assert_eq!(currency::TOKEN_DECIMALS, 18);
 	assert_eq!(OPG, 10u128.pow(18));
 	assert_eq!(VERSION.spec_name, "opg");
+}
+
+/// A key type for offchain-worker signing in these tests, as a pallet's `crypto` module
+/// declares one.
+mod test_crypto {
+	use sp_runtime::{
+		app_crypto::{app_crypto, sr25519},
+		MultiSignature, MultiSigner,
+	};
+	app_crypto!(sr25519, sp_core::crypto::KeyTypeId(*b"tst!"));
+
+	pub struct TestAuthId;
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for TestAuthId {
+		type RuntimeAppPublic = Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+		type GenericPublic = sp_core::sr25519::Public;
+	}
+}
+
+/// An offchain worker's signed transaction, built by the runtime from a keystore key, applies
+/// like a wallet's.
+#[test]
+fn the_runtime_builds_signed_transactions_from_keystore_keys() {
+	use frame_system::offchain::CreateSignedTransaction;
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+	let keystore = MemoryKeystore::new();
+	let public = keystore
+		.sr25519_generate_new(sp_core::crypto::KeyTypeId(*b"tst!"), Some("//Bob"))
+		.expect("key generates");
+	let mut ext = new_ext();
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.execute_with(|| {
+		start_block(true);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let call = RuntimeCall::System(SystemCall::remark_with_event { remark: b"ocw".to_vec() });
+		let xt = <Runtime as CreateSignedTransaction<RuntimeCall>>::create_signed_transaction::<
+			test_crypto::TestAuthId,
+		>(call, public.into(), bob.clone(), 0)
+		.expect("the runtime signs with the keystore key");
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		assert!(fee_paid_by(&bob) > 0);
+		assert_eq!(System::account_nonce(&bob), 1);
+	});
+}
+
+/// A general transaction whose call authorizes nothing is refused before it runs: the
+/// `AuthorizeCall` extension lets no unauthorized call through.
+#[test]
+fn an_unauthorized_general_transaction_is_refused() {
+	use frame_system::offchain::CreateAuthorizedTransaction;
+	use sp_runtime::transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityError,
+	};
+	new_ext().execute_with(|| {
+		start_block(true);
+		let call = RuntimeCall::System(SystemCall::remark_with_event { remark: b"x".to_vec() });
+		let xt =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call,
+			);
+		assert!(matches!(
+			Executive::validate_transaction(TransactionSource::External, xt, System::parent_hash()),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::UnknownOrigin))
+		));
+	});
+}
+
+/// An upload that never completes forfeits part of its deposit to the treasury account, where
+/// `pallet_treasury` will find it.
+#[test]
+fn an_expired_upload_pays_the_treasury() {
+	use frame_support::traits::Hooks;
+	use opg_primitives::model::{chunk_hash, content_id_from_chunk_hashes, Dim, TensorDtype};
+	use pallet_model_registry::VersionSpec;
+
+	new_ext().execute_with(|| {
+		start_block(true);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let treasury = configs::monetary::TreasuryAccount::get();
+		let tensor = |name: &[u8]| opg_primitives::model::TensorSpec {
+			name: name.to_vec().try_into().unwrap(),
+			dtype: TensorDtype::Float32,
+			shape: vec![Dim::Fixed(4)].try_into().unwrap(),
+		};
+		let hashes = vec![chunk_hash(b"never uploaded")];
+		let spec = VersionSpec {
+			schema: opg_primitives::model::IoSchema {
+				inputs: vec![tensor(b"x")].try_into().unwrap(),
+				outputs: vec![tensor(b"y")].try_into().unwrap(),
+			},
+			modes: opg_primitives::model::ModeSet { vanilla: true, attested: false, zk: false },
+			zk: None,
+			content_id: content_id_from_chunk_hashes(
+				configs::models::MODEL_CHUNK_SIZE,
+				14,
+				&hashes,
+			),
+			byte_size: 14,
+			chunk_hashes: hashes.try_into().unwrap(),
+		};
+		assert_eq!(
+			ModelRegistry::register_model(
+				RuntimeOrigin::signed(bob.clone()),
+				b"m".to_vec().try_into().unwrap(),
+				Default::default(),
+				OPG,
+				spec,
+			),
+			Ok(())
+		);
+		let version_deposit = ModelRegistry::version(0, 1).unwrap().deposit;
+		let expires_at = System::block_number() + configs::models::ModelUploadTimeout::get();
+		System::set_block_number(expires_at);
+		ModelRegistry::on_initialize(expires_at);
+		assert!(ModelRegistry::model(0).is_none());
+		let forfeited =
+			configs::models::ModelExpiredUploadForfeit::get().mul_floor(version_deposit);
+		assert!(forfeited > EXISTENTIAL_DEPOSIT);
+		assert_eq!(Balances::balance(&treasury), forfeited);
+		assert_eq!(Balances::balance(&bob), 1_000 * OPG - forfeited);
+	});
 }

@@ -3,7 +3,9 @@
 //! The model registry writes every uploaded chunk into each node's off-chain database through
 //! offchain indexing, under [`chunk_storage_key`]. These methods read them back, and check each
 //! chunk against the chunk hash committed on chain before serving it, so a data node never
-//! serves bytes that differ from what the chain registered. A node that lacks a model (it
+//! serves bytes that differ from what the chain registered. They run on the RPC server's
+//! blocking pool (they read the database and call the runtime), not on the connection task, and
+//! each reads one version of a model at one block. A node that lacks a model (it
 //! synced without executing the upload blocks, or ran with indexing off) fetches it from a data
 //! node with `scripts/fetch-model.sh`, which verifies each chunk the same way before storing it.
 
@@ -14,7 +16,7 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{error::ErrorObject, ErrorObjectOwned},
 };
-use opg_primitives::model::{chunk_storage_key, ModelId, VersionNumber};
+use opg_primitives::model::{chunk_hash, chunk_storage_key, ModelId, VersionNumber};
 use opg_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash};
 use pallet_model_registry_runtime_api::ModelRegistryApi;
 use serde::{Deserialize, Serialize};
@@ -51,7 +53,9 @@ pub struct LocalChunks {
 	pub content_id: Hash,
 	/// Chunks in the version.
 	pub chunk_count: u32,
-	/// Indices of the chunks this node holds and that match their on-chain hash.
+	/// Indices of the chunks this node holds. Presence only: the bytes are checked against
+	/// their on-chain hash when served by `opgModel_chunk` or `opgModel_bytes`, so this call
+	/// never hashes a model.
 	pub held: Vec<u32>,
 }
 
@@ -60,7 +64,7 @@ pub struct LocalChunks {
 pub trait ModelDataApi {
 	/// Chunk `index` of a model version (the active one, else the latest, when `version` is
 	/// omitted), checked against its on-chain hash.
-	#[method(name = "opgModel_chunk")]
+	#[method(name = "opgModel_chunk", blocking)]
 	fn chunk(
 		&self,
 		model_id: ModelId,
@@ -69,11 +73,11 @@ pub trait ModelDataApi {
 	) -> RpcResult<Bytes>;
 
 	/// All bytes of a model version, up to [`MAX_WHOLE_MODEL_BYTES`].
-	#[method(name = "opgModel_bytes")]
+	#[method(name = "opgModel_bytes", blocking)]
 	fn bytes(&self, model_id: ModelId, version: Option<VersionNumber>) -> RpcResult<Bytes>;
 
 	/// Which chunks of a model version this node holds.
-	#[method(name = "opgModel_localChunks")]
+	#[method(name = "opgModel_localChunks", blocking)]
 	fn local_chunks(
 		&self,
 		model_id: ModelId,
@@ -98,12 +102,18 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(code, message.into(), None::<()>)
 }
 
-/// A version's identity and chunk hashes, as the chain knows them.
+/// A version's identity as the chain knows it at one block.
 struct OnChainVersion {
+	/// The block the request reads the chain at.
+	at: Hash,
 	version: VersionNumber,
 	content_id: Hash,
 	byte_size: u64,
-	chunk_hashes: Vec<Hash>,
+	chunk_count: u32,
+}
+
+fn runtime_error(e: sp_api::ApiError) -> ErrorObjectOwned {
+	error(error_code::RUNTIME, e.to_string())
 }
 
 impl<C, S> ModelData<C, S>
@@ -119,7 +129,6 @@ where
 	) -> RpcResult<OnChainVersion> {
 		let api = self.client.runtime_api();
 		let at = self.client.info().best_hash;
-		let runtime_error = |e: sp_api::ApiError| error(error_code::RUNTIME, e.to_string());
 		let model = api
 			.model(at, model_id)
 			.map_err(runtime_error)?
@@ -129,53 +138,44 @@ where
 			api.model_version(at, model_id, version).map_err(runtime_error)?.ok_or_else(|| {
 				error(error_code::NOT_FOUND, format!("model {model_id} has no version {version}"))
 			})?;
-		let chunk_hashes =
-			api.chunk_hashes(at, model_id, version).map_err(runtime_error)?.unwrap_or_default();
 		Ok(OnChainVersion {
+			at,
 			version,
 			content_id: record.content_id,
 			byte_size: record.byte_size,
-			chunk_hashes,
+			chunk_count: record.chunk_count,
 		})
 	}
 
-	/// Chunk `index` from the off-chain database if present and matching its hash.
-	fn read_chunk(&self, on_chain: &OnChainVersion, index: u32) -> Option<Vec<u8>> {
-		let expected = on_chain.chunk_hashes.get(index as usize)?;
-		let bytes = self
-			.offchain_db
+	/// Chunk `index` from the off-chain database, unchecked.
+	fn stored_chunk(&self, on_chain: &OnChainVersion, index: u32) -> Option<Vec<u8>> {
+		self.offchain_db
 			.as_ref()?
-			.get(STORAGE_PREFIX, &chunk_storage_key(&on_chain.content_id, index))?;
-		(Hash::from(sp_io::hashing::blake2_256(&bytes)) == *expected).then_some(bytes)
+			.get(STORAGE_PREFIX, &chunk_storage_key(&on_chain.content_id, index))
 	}
 
+	/// Chunk `index` if this node holds it and it matches `expected`, its on-chain hash.
 	fn require_chunk(
 		&self,
 		model_id: ModelId,
 		on_chain: &OnChainVersion,
 		index: u32,
+		expected: Hash,
 	) -> RpcResult<Vec<u8>> {
-		if index as usize >= on_chain.chunk_hashes.len() {
-			return Err(error(
-				error_code::NOT_FOUND,
-				format!(
-					"model {model_id} version {} has {} chunks; there is no chunk {index}",
-					on_chain.version,
-					on_chain.chunk_hashes.len()
-				),
-			));
-		}
-		self.read_chunk(on_chain, index).ok_or_else(|| {
-			error(
-				error_code::NOT_HELD,
-				format!(
-					"this node does not hold chunk {index} of model {model_id} version {}: it was \
-					 not indexed here (offchain indexing off, or the upload not imported) or the \
-					 upload is incomplete; fetch it from a data node with scripts/fetch-model.sh",
-					on_chain.version
-				),
-			)
-		})
+		self.stored_chunk(on_chain, index).filter(|bytes| chunk_hash(bytes) == expected).ok_or_else(
+			|| {
+				error(
+					error_code::NOT_HELD,
+					format!(
+						"this node does not hold chunk {index} of model {model_id} version {}: it \
+						 was not indexed here (offchain indexing off, or the upload not imported) \
+						 or the upload is incomplete; fetch it from a data node with \
+						 scripts/fetch-model.sh",
+						on_chain.version
+					),
+				)
+			},
+		)
 	}
 }
 
@@ -192,7 +192,22 @@ where
 		index: u32,
 	) -> RpcResult<Bytes> {
 		let on_chain = self.on_chain(model_id, version)?;
-		self.require_chunk(model_id, &on_chain, index).map(Bytes)
+		// One hash from state, not the version's whole list.
+		let expected = self
+			.client
+			.runtime_api()
+			.chunk_hash(on_chain.at, model_id, on_chain.version, index)
+			.map_err(runtime_error)?
+			.ok_or_else(|| {
+				error(
+					error_code::NOT_FOUND,
+					format!(
+						"model {model_id} version {} has {} chunks; there is no chunk {index}",
+						on_chain.version, on_chain.chunk_count
+					),
+				)
+			})?;
+		self.require_chunk(model_id, &on_chain, index, expected).map(Bytes)
 	}
 
 	fn bytes(&self, model_id: ModelId, version: Option<VersionNumber>) -> RpcResult<Bytes> {
@@ -207,9 +222,15 @@ where
 				),
 			));
 		}
+		let hashes = self
+			.client
+			.runtime_api()
+			.chunk_hashes(on_chain.at, model_id, on_chain.version)
+			.map_err(runtime_error)?
+			.unwrap_or_default();
 		let mut bytes = Vec::with_capacity(on_chain.byte_size as usize);
-		for index in 0..on_chain.chunk_hashes.len() as u32 {
-			bytes.extend(self.require_chunk(model_id, &on_chain, index)?);
+		for (index, expected) in (0..).zip(hashes) {
+			bytes.extend(self.require_chunk(model_id, &on_chain, index, expected)?);
 		}
 		Ok(Bytes(bytes))
 	}
@@ -220,13 +241,13 @@ where
 		version: Option<VersionNumber>,
 	) -> RpcResult<LocalChunks> {
 		let on_chain = self.on_chain(model_id, version)?;
-		let chunk_count = on_chain.chunk_hashes.len() as u32;
-		let held =
-			(0..chunk_count).filter(|index| self.read_chunk(&on_chain, *index).is_some()).collect();
+		let held = (0..on_chain.chunk_count)
+			.filter(|index| self.stored_chunk(&on_chain, *index).is_some())
+			.collect();
 		Ok(LocalChunks {
 			version: on_chain.version,
 			content_id: on_chain.content_id,
-			chunk_count,
+			chunk_count: on_chain.chunk_count,
 			held,
 		})
 	}

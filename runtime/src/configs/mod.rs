@@ -5,11 +5,13 @@
 //! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
 //! - [`models`]: the model registry.
 //! - [`admin`]: `pallet_sudo`, for dev and local chains until governance lands.
+//! - [`transactions`]: how offchain workers create transactions (signed, bare, authorized).
 
 pub mod admin;
 pub mod consensus;
 pub mod models;
 pub mod monetary;
 pub mod system;
+pub mod transactions;
 
 pub use system::RuntimeBlockWeights;

@@ -1,9 +1,16 @@
 //! The model registry.
 
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{tokens::imbalance::ResolveTo, ConstU32},
+};
 use frame_system::EnsureRoot;
+use sp_runtime::Perbill;
 
-use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, HOURS};
+use crate::{
+	configs::monetary::TreasuryAccount, AccountId, Balance, Balances, BlockNumber, Runtime,
+	RuntimeHoldReason, DAYS, HOURS,
+};
 
 /// Upload chunk size: 64 KiB. Part of the content id's definition (see `opg_primitives::model`).
 pub const MODEL_CHUNK_SIZE: u32 = 64 * 1024;
@@ -17,6 +24,12 @@ parameter_types! {
 	pub const ModelDepositPerByte: Balance = opg_primitives::currency::deposit(0, 1);
 	/// An upload has a day to complete.
 	pub const ModelUploadTimeout: BlockNumber = 24 * HOURS;
+	/// An upload that does not complete forfeits a tenth of its version's deposit to the
+	/// treasury: registering bytes one never uploads costs real money.
+	pub const ModelExpiredUploadForfeit: Perbill = Perbill::from_percent(10);
+	/// A deprecated model can be retired a week later: longer than any job's life and dispute
+	/// window, so no job outlives its model.
+	pub const ModelRetirementDelay: BlockNumber = 7 * DAYS;
 }
 
 impl pallet_model_registry::Config for Runtime {
@@ -24,11 +37,16 @@ impl pallet_model_registry::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Root until OpenGov lands; then a curation track.
 	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
+	/// Nothing runs models yet; the inference pallet will veto removals while jobs are open.
+	type ModelUsage = ();
 	type ChunkSize = ConstU32<MODEL_CHUNK_SIZE>;
 	type MaxChunks = ConstU32<MAX_MODEL_CHUNKS>;
 	type MaxVersions = ConstU32<64>;
 	type UploadTimeout = ModelUploadTimeout;
 	type MaxExpiriesPerBlock = ConstU32<32>;
+	type ExpiredUploadForfeit = ModelExpiredUploadForfeit;
+	type RetirementDelay = ModelRetirementDelay;
 	type DepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
 	type WeightInfo = pallet_model_registry::weights::SubstrateWeight<Runtime>;

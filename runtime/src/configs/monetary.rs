@@ -13,10 +13,11 @@ use frame_support::{
 		ConstU128, ConstU32, ConstU8, OnUnbalanced, VariantCountOf,
 	},
 	weights::ConstantMultiplier,
+	PalletId,
 };
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_runtime::{
-	traits::{Bounded, One},
+	traits::{AccountIdConversion, Bounded, One},
 	FixedPointNumber, Perquintill,
 };
 
@@ -24,6 +25,17 @@ use crate::{
 	AccountId, Authorship, Balance, Balances, Runtime, RuntimeEvent, RuntimeFreezeReason,
 	RuntimeHoldReason, EXISTENTIAL_DEPOSIT, MICRO_OPG,
 };
+
+/// The treasury's pallet id: the one `pallet_treasury` uses by default, so the account that
+/// collects forfeited deposits now is the account the treasury pallet will spend from.
+pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"py/trsry");
+
+parameter_types! {
+	/// The treasury's account: it receives forfeited deposits (and, later, protocol fees and
+	/// the treasury's part of slashes). Genesis endows it with the existential deposit so that
+	/// amounts below it can land there too.
+	pub TreasuryAccount: AccountId = TREASURY_PALLET_ID.into_account_truncating();
+}
 
 /// Fee per unit of `ref_time` weight (a picosecond): 10 OPG per second of compute.
 pub const WEIGHT_FEE: Balance = 10_000_000;
