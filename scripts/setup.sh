@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Installs everything OPG chain needs to build, run and test, on Debian with Rust (rustup).
+# Installs everything OPG chain needs to build, run and test. Needs: Debian 12 (bookworm),
+# Rust $OPG_RUST_VERSION or newer from rustup, Python 3.11 or newer, about 10 GB of free disk
+# for the build cache, and root or sudo for the Debian packages (only when some are missing).
 # Safe to run again: each step checks first and does nothing when already done.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first (https://rustup.rs)"
-command -v rustup >/dev/null || die "rustup not found: the wasm runtime build needs rustup-managed targets"
+# --- The system --------------------------------------------------------------------------
+if [ -r /etc/os-release ]; then
+	# shellcheck disable=SC1091
+	. /etc/os-release
+	[ "${ID:-}" = debian ] && [ "${VERSION_ID:-}" = 12 ] ||
+		warn "this is ${PRETTY_NAME:-an unknown system}; OPG chain is tested on Debian 12 (bookworm)"
+fi
 
 # Debian packages: a C toolchain, protoc (libp2p's build), clang (wasm builds of C code),
 # Python venv support for the clients.
@@ -15,43 +22,85 @@ for package in "${apt_packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
+	command -v apt-get >/dev/null ||
+		die "missing packages ${missing[*]} and no apt-get: install them with your system's package manager"
+	if [ "$(id -u)" -eq 0 ]; then
+		as_root=()
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		as_root=(sudo)
+	elif command -v sudo >/dev/null && [ -t 0 ]; then
+		log "sudo will ask for your password to install: ${missing[*]}"
+		as_root=(sudo)
+	else
+		die "Debian packages are missing (${missing[*]}) and this user is neither root nor allowed to use sudo.
+       Ask an administrator to run:  apt-get install -y ${missing[*]}
+       then run this script again."
+	fi
 	log "installing Debian packages: ${missing[*]}"
-	sudo_cmd=""
-	[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+	"${as_root[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Rust: the wasm targets the runtime builds for, and rust-src for the wasm builder.
+# Disk: a cold build cache takes about 10 GB.
+mkdir -p "$CARGO_TARGET_DIR"
+free_kb=$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR == 2 { print $4 }')
+if [ ! -e "$OPG_NODE_BIN" ] && [ "${free_kb:-0}" -lt $((10 * 1024 * 1024)) ]; then
+	warn "only $((free_kb / 1024 / 1024)) GB free at $CARGO_TARGET_DIR; a cold build needs about 10 GB (set CARGO_TARGET_DIR to build elsewhere)"
+fi
+
+# --- Rust ----------------------------------------------------------------------------------
+command -v cargo >/dev/null && command -v rustc >/dev/null ||
+	die "Rust not found: install Rust $OPG_RUST_VERSION or newer with rustup (https://rustup.rs), then run this again"
+command -v rustup >/dev/null || die "rustup not found: the wasm runtime build needs rustup-managed targets (https://rustup.rs)"
+rust_version=$(rustc --version | awk '{ print $2 }')
+older_than_tested() { [ "$(printf '%s\n%s\n' "$OPG_RUST_VERSION" "$1" | sort -V | head -n 1)" != "$OPG_RUST_VERSION" ]; }
+if older_than_tested "$rust_version"; then
+	if [ -n "${OPG_ALLOW_OLD_RUST:-}" ]; then
+		warn "Rust $rust_version is older than $OPG_RUST_VERSION; going on because OPG_ALLOW_OLD_RUST is set"
+	else
+		die "Rust $rust_version is older than $OPG_RUST_VERSION, the version OPG chain is built and tested with
+       (older compilers fail on its dependencies). Update it with:  rustup update stable
+       That needs access to static.rust-lang.org; on a machine without it, install Rust $OPG_RUST_VERSION
+       or newer the way your machines get software, then run this again.
+       To try the older compiler anyway: OPG_ALLOW_OLD_RUST=1 $0"
+	fi
+elif [ "$rust_version" != "$OPG_RUST_VERSION" ]; then
+	log "Rust $rust_version (the project is tested with $OPG_RUST_VERSION)"
+fi
+
+# The wasm targets the runtime builds for, rust-src for the wasm builder, rustfmt and clippy.
 installed_targets=$(rustup target list --installed)
 for target in wasm32-unknown-unknown wasm32v1-none; do
-	grep -qx "$target" <<<"$installed_targets" || { log "adding rust target $target"; rustup target add "$target"; }
+	grep -qx "$target" <<<"$installed_targets" && continue
+	log "adding rust target $target"
+	rustup target add "$target" || die "could not add the Rust target $target (rustup downloads it: this needs access to static.rust-lang.org)"
 done
-rustup component list --installed | grep -q '^rust-src' || { log "adding rust-src"; rustup component add rust-src; }
-rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
-rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+installed_components=$(rustup component list --installed)
+for component in rust-src rustfmt clippy; do
+	grep -q "^$component" <<<"$installed_components" && continue
+	log "adding rust component $component"
+	rustup component add "$component" || die "could not add the Rust component $component (rustup downloads it: this needs access to static.rust-lang.org)"
+done
 
-# Python: chain clients, ONNX tooling and ONNX Runtime (whose shared library the node's
-# inference engine loads), pinned.
+# --- Python ----------------------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 not found: install Python $OPG_PYTHON_MIN or newer (Debian 12: apt-get install python3)"
+python3 -c "import sys; sys.exit(sys.version_info < tuple(map(int, '$OPG_PYTHON_MIN'.split('.'))))" ||
+	die "$(python3 --version 2>&1) is too old: the tools need Python $OPG_PYTHON_MIN or newer (Debian 12 has 3.11)"
+
+# The chain client, ONNX tooling and test runner: every package, transitive ones included, pinned
+# with its hashes (regenerate with the command in scripts/requirements.txt). The environment is
+# rebuilt from scratch whenever the pins or the Python change, so it holds exactly the pins.
 requirements="$OPG_ROOT/scripts/requirements.txt"
 stamp="$OPG_VENV/.requirements.sha256"
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
+want="$(sha256sum "$requirements" | cut -d' ' -f1) $(python3 --version 2>&1)"
 if [ ! -x "$OPG_PYTHON" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	log "installing the Python environment in $OPG_VENV"
-	python3 -m venv "$OPG_VENV"
-	"$OPG_PYTHON" -m pip install -q --upgrade pip
-	"$OPG_PYTHON" -m pip install -q -r "$requirements"
+	log "installing the Python environment in $OPG_VENV (pinned, hash-checked)"
+	rm -f "$stamp"
+	python3 -m venv --clear "$OPG_VENV" ||
+		die "could not create a Python environment: install python3-venv (Debian: apt-get install python3-venv)"
+	"$OPG_PYTHON" -m pip install -q --disable-pip-version-check --require-hashes --only-binary :all: \
+		--no-deps -r "$requirements" ||
+		die "could not install the pinned Python packages (PyPI must be reachable); run this script again to retry"
 	echo "$want" >"$stamp"
 fi
-
-# The ONNX Runtime shared library from the wheel (ort loads it by full path).
-ort_lib=$("$OPG_PYTHON" - <<'PY'
-import glob, os, onnxruntime
-libs = sorted(glob.glob(os.path.join(os.path.dirname(onnxruntime.__file__), "capi", "libonnxruntime.so*")))
-print(libs[-1] if libs else "")
-PY
-)
-[ -n "$ort_lib" ] || die "the onnxruntime wheel has no libonnxruntime.so: reinstall it with $OPG_PYTHON -m pip install --force-reinstall onnxruntime"
-mkdir -p "$HOME/.cache/opg-chain"
-echo "$ort_lib" >"$HOME/.cache/opg-chain/onnxruntime-path"
-log "set-up complete (ONNX Runtime: $ort_lib)"
+log "set-up complete (Rust $rust_version, $("$OPG_PYTHON" --version))"

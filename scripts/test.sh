@@ -1,51 +1,167 @@
 #!/usr/bin/env bash
-# Runs every test of OPG chain: formatting, clippy (warnings denied), the unit, runtime and
-# benchmark tests, and the end-to-end tests against a real opg-node with a real client.
-# Sets up the machine first (scripts/setup.sh). Ends with one summary line; exits non-zero if
-# anything failed.
-set -euo pipefail
+# Runs every test of OPG chain: the Python tools' unit tests, formatting, clippy (warnings
+# denied), the unit, runtime and benchmark tests, and the end-to-end tests against real opg-node
+# processes with a real client. Sets up the machine first (scripts/setup.sh).
+#
+# Ends with one line `summary: N passed, M failed` on every path: a failed set-up, fmt, clippy
+# or build counts as one failure, and so do Ctrl-C and the overall time limit. Exits non-zero
+# if anything failed. Every process it starts runs in a process group of its own and is stopped
+# when the script exits, however it exits. The overall limit is OPG_TEST_TIMEOUT seconds
+# (default 4800, 80 minutes: CI allows 90). Node logs of failed end-to-end tests are kept under
+# ~/.cache/opg-chain/e2e-logs/ and their paths printed.
+set -uo pipefail # not -e: every step's status is collected
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
+limit=${OPG_TEST_TIMEOUT:-4800}
 started=$(date +%s)
-step() { log "$1 ($(($(date +%s) - started))s elapsed)"; }
+logs=$(mktemp -d "${TMPDIR:-/tmp}/opg-test.XXXXXX")
+export OPG_E2E_LOG_DIR=${OPG_E2E_LOG_DIR:-$HOME/.cache/opg-chain/e2e-logs/$(date +%Y%m%d-%H%M%S)}
+passed=0
+failed=0
+counts=()  # per runner, for the closing report
+job=""     # the process group of the step that is running
+watchdog=""
+
+# Job control: each background job (every step below) gets its own process group, which the
+# traps stop as a whole (cargo with its rustc children, pytest with its nodes).
+set -m
+
+elapsed() { echo "$(($(date +%s) - started))s"; }
+step() { log "$1 ($(elapsed) elapsed)"; }
+
+# Runs a command as a job in its own process group, its output shown and appended to LOG;
+# returns its exit status. A trapped signal interrupts the wait at once.
+run() {
+	local log=$1
+	shift
+	{ "$@" 2>&1 | tee -a "$log"; } </dev/null &
+	job=$!
+	wait "$job"
+	local code=$?
+	job=""
+	return "$code"
+}
+
+stop_group() {
+	local group=$1
+	[ -n "$group" ] || return 0
+	disown "$group" 2>/dev/null # no job notice
+	kill -TERM -- "-$group" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 -- "-$group" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill -KILL -- "-$group" 2>/dev/null || true
+}
+
+# Adds what a cargo test run counted; a run that failed without counting a failure (it did not
+# compile) counts as one failure.
+count_cargo() {
+	local name=$1 log=$2 code=$3 p f
+	read -r p f < <(grep -h '^test result:' "$log" |
+		awk '{for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i - 1); if ($i ~ /^failed;?$/) f += $(i - 1) }} END { print p + 0, f + 0 }')
+	((code != 0 && f == 0)) && f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+	counts+=("$name: $p passed, $f failed")
+}
+
+# Adds what a pytest run counted from its closing line; errors count as failures, and a run
+# that ended without a closing line (or failed without counting) as one failure.
+count_pytest() {
+	local name=$1 log=$2 code=$3 line p f
+	line=$(grep -E '^=+ .*(passed|failed|error|no tests ran).* in [0-9.]+s' "$log" | tail -n 1)
+	p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+	f=$(($(grep -oE '[0-9]+ (failed|errors?)' <<<"$line" | grep -oE '[0-9]+' | paste -sd+ - || true) + 0))
+	((code != 0 && f == 0)) && f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+	counts+=("$name: $p passed, $f failed")
+}
+
+# A step that has no test count of its own (set-up, fmt, clippy, build): one failure if it failed.
+count_step() {
+	local name=$1 code=$2
+	if ((code != 0)); then
+		failed=$((failed + 1))
+		counts+=("$name: failed")
+	fi
+}
+
+finish() {
+	local code=$?
+	trap - EXIT INT TERM USR1
+	trap '' INT TERM
+	stop_group "$job"
+	stop_group "$watchdog"
+	((failed > 0 && code == 0)) && code=1
+	((failed == 0 && code != 0)) && failed=1
+	[ -d "$OPG_E2E_LOG_DIR" ] && log "node logs of failed end-to-end tests: $OPG_E2E_LOG_DIR"
+	local report
+	report=$(printf '%s; ' "${counts[@]}")
+	log "${report:-nothing ran; }$(elapsed)"
+	echo "summary: $passed passed, $failed failed"
+	rm -rf "$logs"
+	exit "$code"
+}
+
+abort() {
+	log "stopping: $1"
+	counts+=("stopped: $1")
+	failed=$((failed + 1))
+	exit "$2"
+}
+
+trap finish EXIT
+trap 'abort "interrupted" 130' INT
+trap 'abort "terminated" 143' TERM
+trap 'abort "the overall time limit of ${limit}s was reached" 124' USR1
+# The watchdog: its own process group too, stopped on exit.
+{ sleep "$limit" && kill -USR1 $$; } </dev/null >/dev/null 2>&1 &
+watchdog=$!
+disown "$watchdog" # no job notice when it is stopped
 
 step "set-up"
-bash scripts/setup.sh
+run "$logs/setup.log" bash scripts/setup.sh
+code=$?
+count_step "set-up" "$code"
+((code == 0)) || exit 1
+
+step "Python unit tests (no node)"
+run "$logs/unit.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/tests -v
+count_pytest "python unit" "$logs/unit.log" $?
 
 step "cargo fmt --check"
-cargo fmt --all -- --check || die "formatting differs: run \`cargo fmt --all\`"
+run "$logs/fmt.log" cargo fmt --all -- --check
+code=$?
+((code == 0)) || log "formatting differs: run \`cargo fmt --all\`"
+count_step "cargo fmt" "$code"
 
 # One profile (release) for everything, so the ~1,000 dependencies compile once.
 step "cargo clippy (warnings denied)"
-SKIP_WASM_BUILD=1 cargo clippy --release --workspace --all-targets --locked -- -D warnings
+SKIP_WASM_BUILD=1 run "$logs/clippy.log" cargo clippy --release --workspace --all-targets --locked -- -D warnings
+count_step "clippy" $?
 
 step "build opg-node"
-cargo build --release --locked -p opg-node
-
-logs=$(mktemp -d)
-status=0
+run "$logs/build.log" cargo build --release --locked -p opg-node
+code=$?
+count_step "build" "$code"
+((code == 0)) || exit 1
 
 step "cargo test (workspace)"
-cargo test --release --locked --workspace 2>&1 | tee "$logs/cargo.log" || status=1
+run "$logs/cargo.log" cargo test --release --locked --workspace
+count_cargo "cargo test" "$logs/cargo.log" $?
 
+# The benchmark tests turn on `runtime-benchmarks` in crates the node shares: in a target dir of
+# their own they leave the node's build warm for the next run.
 step "cargo test (model registry benchmarks)"
-SKIP_WASM_BUILD=1 cargo test --release --locked -p pallet-model-registry --features runtime-benchmarks \
-	benchmarking 2>&1 | tee "$logs/bench.log" || status=1
+SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
+	cargo test --release --locked -p pallet-model-registry --features runtime-benchmarks benchmarking
+count_cargo "benchmark tests" "$logs/bench.log" $?
 
 step "end-to-end tests"
-OPG_NODE_BIN="$OPG_NODE_BIN" PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m pytest -p no:cacheprovider \
-	"$OPG_ROOT/scripts/e2e" -v 2>&1 | tee "$logs/e2e.log" || status=1
+OPG_NODE_BIN="$OPG_NODE_BIN" run "$logs/e2e.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/e2e -v
+count_pytest "end-to-end" "$logs/e2e.log" $?
 
-# Add up what the runners counted.
-read -r cargo_passed cargo_failed < <(grep -h '^test result:' "$logs/cargo.log" "$logs/bench.log" |
-	awk '{for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i - 1); if ($i ~ /^failed;?$/) f += $(i - 1) }} END { print p + 0, f + 0 }')
-e2e_line=$(grep -E '^=+ .*(passed|failed|error).* in ' "$logs/e2e.log" | tail -n 1 || true)
-e2e_passed=$(grep -oE '[0-9]+ passed' <<<"$e2e_line" | grep -oE '[0-9]+' || echo 0)
-e2e_failed=$(($(grep -oE '[0-9]+ (failed|error)' <<<"$e2e_line" | grep -oE '[0-9]+' | paste -sd+ - || echo 0) + 0))
-[ -n "$e2e_line" ] || { e2e_failed=$((e2e_failed + 1)); status=1; }
-rm -rf "$logs"
-
-log "cargo: $cargo_passed passed, $cargo_failed failed; end-to-end: $e2e_passed passed, $e2e_failed failed; $(($(date +%s) - started))s"
-echo "summary: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"
-exit "$status"
+exit 0

@@ -6,7 +6,9 @@ import json
 import subprocess
 import urllib.request
 
-from conftest import NODE_BIN
+import pytest
+
+from harness import NODE_BIN
 from opg_tools import chain
 
 AMOUNT = 3 * chain.OPG  # 3 OPG
@@ -14,6 +16,21 @@ AMOUNT = 3 * chain.OPG  # 3 OPG
 
 def free_balance(substrate, address: str, block_hash: str | None = None) -> int:
     return substrate.query("System", "Account", [address], block_hash=block_hash).value["data"]["free"]
+
+
+def parent_of(substrate, block_hash: str) -> str:
+    return substrate.get_block_header(block_hash)["header"]["parentHash"]
+
+
+def fee_multiplier(substrate, block_hash: str) -> int:
+    return substrate.query("TransactionPayment", "NextFeeMultiplier", block_hash=block_hash).value
+
+
+def as_int(value) -> int:
+    """A balance as the RPC serializes it: a number, a decimal string or a 0x hex string."""
+    if isinstance(value, str):
+        return int(value, 16) if value.startswith("0x") else int(value)
+    return int(value)
 
 
 def test_blocks_are_produced_and_finalized(node):
@@ -38,31 +55,45 @@ def test_chain_properties_name_the_opg_token(node):
     assert substrate.rpc_request("state_getRuntimeVersion", [])["result"]["specName"] == "opg"
 
 
-def test_transfer_pays_its_fee_in_opg(node):
+def test_transfer_pays_the_fee_the_node_quoted(node):
     substrate = node.substrate()
     bob = chain.keypair("//Bob")
     dave = chain.keypair("//Dave")
     alice = chain.keypair("//Alice")  # the only validator: authors every block
-    head = substrate.get_chain_head()
-    bob_before = free_balance(substrate, bob.ss58_address, head)
-    dave_before = free_balance(substrate, dave.ss58_address, head)
+    quoted_at = substrate.get_chain_head()
 
-    included = chain.submit(substrate, bob, "Balances", "transfer_keep_alive",
-                            {"dest": dave.ss58_address, "value": AMOUNT})
+    # Quote the very extrinsic that is submitted next (same signature, nonce and length).
+    extrinsic = chain.sign(substrate, bob, "Balances", "transfer_keep_alive",
+                           {"dest": dave.ss58_address, "value": AMOUNT})
+    raw = str(extrinsic.data)
+    quoted = as_int(chain.rpc(substrate, "payment_queryInfo", [raw, quoted_at])["partialFee"])
+    details = chain.rpc(substrate, "payment_queryFeeDetails", [raw, quoted_at])
+    inclusion = details["inclusionFee"]
+    parts = [as_int(inclusion[key]) for key in ("baseFee", "lenFee", "adjustedWeightFee")]
+    assert sum(parts) == quoted, details
+    # About 0.0065 OPG (README): more than 0.001 OPG, less than 0.01 OPG.
+    assert 10**15 < quoted < 10**16
+
+    included = chain.submit_signed(substrate, extrinsic, "Balances.transfer_keep_alive")
 
     transfer = chain.find_event(included.events, "Balances", "Transfer")
     assert transfer == {"from": bob.ss58_address, "to": dave.ss58_address, "amount": AMOUNT}
     fee_paid = chain.find_event(included.events, "TransactionPayment", "TransactionFeePaid")
-    assert fee_paid["who"] == bob.ss58_address
-    fee = fee_paid["actual_fee"] + fee_paid["tip"]
-    assert fee == included.fee
-    # About 0.0065 OPG: more than 0.001 OPG, less than 0.01 OPG.
-    assert 10**15 < fee < 10**16
+    assert fee_paid["who"] == bob.ss58_address and fee_paid["tip"] == 0
+    fee = included.fee
 
     block = included.block_hash
-    parent = substrate.get_block_header(block)["header"]["parentHash"]
-    assert free_balance(substrate, bob.ss58_address, block) == bob_before - AMOUNT - fee
-    assert free_balance(substrate, dave.ss58_address, block) == dave_before + AMOUNT
+    parent = parent_of(substrate, block)
+    # The runtime charges with the fee multiplier stored in the parent's state. When it is the
+    # one the quote used, the quote is exact; when blocks between the quote and the inclusion
+    # moved it, the quote for the same bytes at the parent is.
+    if fee_multiplier(substrate, quoted_at) == fee_multiplier(substrate, parent):
+        assert fee == quoted
+    else:
+        assert fee == as_int(chain.rpc(substrate, "payment_queryInfo", [raw, parent])["partialFee"])
+
+    assert free_balance(substrate, bob.ss58_address, block) == free_balance(substrate, bob.ss58_address, parent) - AMOUNT - fee
+    assert free_balance(substrate, dave.ss58_address, block) == free_balance(substrate, dave.ss58_address, parent) + AMOUNT
     # The fee went to the block author; issuance did not change.
     author_gain = (free_balance(substrate, alice.ss58_address, block)
                    - free_balance(substrate, alice.ss58_address, parent))
@@ -71,20 +102,33 @@ def test_transfer_pays_its_fee_in_opg(node):
     assert substrate.query("Balances", "TotalIssuance", block_hash=block).value == issuance_before
 
 
-def test_a_transfer_beyond_the_balance_fails_cleanly(node):
+def test_a_transfer_beyond_the_balance_fails_with_the_named_error(node):
     substrate = node.substrate()
-    poor = chain.keypair("//OPG-e2e-empty-account")
-    try:
-        chain.submit(substrate, poor, "Balances", "transfer_keep_alive",
-                     {"dest": chain.keypair("//Dave").ss58_address, "value": AMOUNT})
-    except chain.ChainError as error:
-        assert "Inability to pay some fees" in str(error) or "refused" in str(error)
-    else:
-        raise AssertionError("an account without funds could transfer")
+    sender, receiver = chain.keypair("//Ferdie"), chain.keypair("//Charlie")
+    funds = free_balance(substrate, sender.ss58_address)
+    assert funds > 1000 * chain.OPG  # a funded dev account: it can pay the fee, not the amount
+
+    with pytest.raises(chain.DispatchFailed) as failed:
+        chain.submit(substrate, sender, "Balances", "transfer_keep_alive",
+                     {"dest": receiver.ss58_address, "value": funds + chain.OPG})
+
+    error = failed.value
+    assert error.name in ("Token.FundsUnavailable", "Balances.InsufficientBalance"), str(error)
+    assert f"{error.name}: " in str(error) and "None" not in str(error)
+    assert error.docs and error.docs != "no documentation"
+    # Included and failed: the fee is paid, nothing else moves.
+    block = error.block_hash
+    parent = parent_of(substrate, block)
+    assert error.fee > 0
+    assert chain.find_event(error.events, "Balances", "Transfer") is None
+    assert free_balance(substrate, sender.ss58_address, block) == free_balance(substrate, sender.ss58_address, parent) - error.fee
+    assert free_balance(substrate, receiver.ss58_address, block) == free_balance(substrate, receiver.ss58_address, parent)
+    assert free_balance(substrate, sender.ss58_address, parent) == funds
 
 
 def test_help_lists_the_standard_subcommands():
-    output = subprocess.run([NODE_BIN, "--help"], capture_output=True, text=True, check=True).stdout
+    output = subprocess.run([NODE_BIN, "--help"], capture_output=True, text=True, check=True,
+                            timeout=60).stdout
     for subcommand in ["key", "build-spec", "export-chain-spec", "check-block", "export-blocks",
                        "import-blocks", "purge-chain", "revert", "benchmark", "chain-info"]:
         assert f"\n  {subcommand}" in output, subcommand

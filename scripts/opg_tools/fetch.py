@@ -5,9 +5,11 @@ default). One that did not (it warp-synced, or ran with indexing off) fetches th
 chunk is read from the data node (`opgModel_chunk`), checked against the chunk hash this node's
 own chain state holds, and written to this node's off-chain database
 (`offchain_localStorageSet`, an unsafe RPC method: run the local node with
-`--rpc-methods unsafe` or reach it on localhost). The content id is checked at the end.
+`--rpc-methods unsafe` and reach it on localhost only). The chunk hashes are checked against the
+content id (v2, with the version's chunk size) first, and every chunk is read back through the
+local node (which checks its hash again) at the end.
 
-    scripts/fetch-model.sh --from http://data-node:9944 --to ws://127.0.0.1:9944 --model 0
+    scripts/fetch-model.sh --from ws://data-node:9944 --to ws://127.0.0.1:9944 --model 0
 """
 
 from __future__ import annotations
@@ -15,54 +17,80 @@ from __future__ import annotations
 import argparse
 import sys
 
-from substrateinterface.exceptions import SubstrateRequestException
 from tqdm import tqdm
 
 from . import chain, models
 
 
-def rpc(substrate, method: str, params: list):
-    try:
-        response = substrate.rpc_request(method, params)
-    except SubstrateRequestException as error:
-        detail = error.args[0] if error.args else error
-        message = detail.get("message", detail) if isinstance(detail, dict) else detail
-        raise chain.ChainError(f"{method} failed: {message}") from error
-    return response["result"]
+def unhex(text: str) -> bytes:
+    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
+
+
+def chunk_size_of(substrate, record: dict) -> int:
+    """The version's chunk size: stored with the version where the runtime records it,
+    otherwise the registry's ChunkSize constant."""
+    if record.get("chunk_size"):
+        return int(record["chunk_size"])
+    return int(substrate.get_constant("ModelRegistry", "ChunkSize").value)
+
+
+def chain_hashes(target, model: int, version: int, content: bytes) -> list[bytes]:
+    """The version's chunk hashes from the target node's state, checked against its content id."""
+    record = target.query("ModelRegistry", "Versions", [model, version]).value
+    if record is None:
+        raise chain.ChainError(f"model {model} has no version {version} on this chain")
+    upload = target.query("ModelRegistry", "Uploads", [model, version]).value
+    if upload is not None:
+        raise chain.ChainError(f"model {model} version {version} is still uploading (next chunk "
+                               f"{upload['next_chunk']} of {record['chunk_count']}): nothing to fetch yet")
+    hashes = [unhex(h) for h in target.query("ModelRegistry", "ChunkHashes", [model, version]).value]
+    size = chunk_size_of(target, record)
+    if models.content_id_from_hashes(size, int(record["byte_size"]), hashes) != content:
+        raise chain.ChainError("the chain's chunk hashes do not define its content id")
+    return hashes
+
+
+def fetch(args: argparse.Namespace) -> str:
+    """Fetches and stores the chunks the target lacks; returns the report line."""
+    target = chain.connect(args.target, args.timeout)
+    source = chain.connect(args.source, args.timeout)
+    local = chain.rpc(target, "opgModel_localChunks", [args.model, args.version])
+    version, content, count = int(local["version"]), unhex(local["contentId"]), int(local["chunkCount"])
+    hashes = chain_hashes(target, args.model, version, content)
+    held = set(local["held"])
+    missing = [index for index in range(count) if index not in held]
+    for index in tqdm(missing, desc=f"model {args.model} v{version}", disable=args.quiet, file=sys.stderr):
+        data = unhex(chain.rpc(source, "opgModel_chunk", [args.model, version, index]))
+        if models.blake2_256(data) != hashes[index]:
+            raise chain.ChainError(f"the data node served chunk {index} with the wrong hash: refusing it")
+        key = models.chunk_storage_key(content, index)
+        chain.rpc(target, "offchain_localStorageSet", ["PERSISTENT", "0x" + key.hex(), "0x" + data.hex()])
+    # The node's own read path checks each chunk's hash: every chunk must come back right.
+    for index in range(count):
+        data = unhex(chain.rpc(target, "opgModel_chunk", [args.model, version, index]))
+        if models.blake2_256(data) != hashes[index]:
+            raise chain.ChainError(f"chunk {index} held by {args.target} has the wrong hash; "
+                                   "fetch it again")
+    return (f"model {args.model} version {version}: fetched {len(missing)} chunk(s), "
+            f"all {count} verified against content id 0x{content.hex()}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="fetch-model.sh", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="source", required=True, help="RPC endpoint of a data node holding the model")
     parser.add_argument("--to", dest="target", default="ws://127.0.0.1:9944", help="RPC endpoint of the node that lacks it")
     parser.add_argument("--model", type=int, required=True, help="model id")
     parser.add_argument("--version", type=int, help="version (default: the active one)")
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--timeout", type=float, default=chain.DEFAULT_TIMEOUT,
+                        help="longest wait in seconds for any one answer of a node (default %(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    try:
-        source, target = chain.connect(args.source), chain.connect(args.target)
-        local = rpc(target, "opgModel_localChunks", [args.model, args.version])
-        version, content = local["version"], bytes.fromhex(local["contentId"][2:])
-        record = target.query("ModelRegistry", "Versions", [args.model, version]).value
-        hashes = [bytes.fromhex(h[2:]) for h in
-                  target.query("ModelRegistry", "ChunkHashes", [args.model, version]).value]
-        if models.content_id_from_hashes(record["byte_size"], hashes) != content:
-            raise chain.ChainError("the chain's chunk hashes do not define its content id")
-        missing = [i for i in range(local["chunkCount"]) if i not in set(local["held"])]
-        for index in tqdm(missing, desc=f"model {args.model} v{version}", disable=args.quiet, file=sys.stderr):
-            data = bytes.fromhex(rpc(source, "opgModel_chunk", [args.model, version, index])[2:])
-            if models.blake2_256(data) != hashes[index]:
-                raise chain.ChainError(f"the data node served chunk {index} with the wrong hash: refusing it")
-            key = models.chunk_storage_key(content, index)
-            rpc(target, "offchain_localStorageSet", ["PERSISTENT", "0x" + key.hex(), "0x" + data.hex()])
-        after = rpc(target, "opgModel_localChunks", [args.model, version])
-        if len(after["held"]) != after["chunkCount"]:
-            raise chain.ChainError(f"still missing chunks after the fetch: holds {after['held']}")
-    except chain.ChainError as error:
-        chain.fail(error)
-    print(f"model {args.model} version {version}: fetched {len(missing)} chunk(s), "
-          f"all {local['chunkCount']} verified against content id 0x{content.hex()}")
-    return 0
+
+    def run() -> int:
+        print(fetch(args))
+        return 0
+
+    return chain.run_cli(run, on_interrupt=lambda: "rerun the same command: chunks already stored are kept")
 
 
 if __name__ == "__main__":
