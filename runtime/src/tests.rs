@@ -284,3 +284,34 @@ fn an_expired_upload_pays_the_treasury() {
 		assert_eq!(Balances::balance(&bob), 1_000 * OPG - forfeited);
 	});
 }
+
+/// Every registry call at its worst case fits in one block beside the block's fixed work, and
+/// so does the expiry hook at its per-block limit: no argument can make a call impossible to
+/// include or a block overweight.
+#[test]
+fn the_registry_worst_cases_fit_in_a_block() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use opg_primitives::model::MAX_VERIFYING_KEY_LEN;
+	use pallet_model_registry::WeightInfo;
+	type W = <Runtime as pallet_model_registry::Config>::WeightInfo;
+
+	let weights = configs::RuntimeBlockWeights::get();
+	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
+	let chunks = configs::models::MAX_MODEL_CHUNKS;
+	let versions = <Runtime as pallet_model_registry::Config>::MaxVersions::get();
+	for (call, weight) in [
+		("register_model", W::register_model(chunks, MAX_VERIFYING_KEY_LEN)),
+		("add_version", W::add_version(chunks, MAX_VERIFYING_KEY_LEN)),
+		("upload_chunk", W::upload_chunk(configs::models::MODEL_CHUNK_SIZE)),
+		("retire_model", W::retire_model(versions)),
+		("force_remove_model", W::force_remove_model(versions)),
+	] {
+		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
+	}
+	let expiries = <Runtime as pallet_model_registry::Config>::MaxExpiriesPerBlock::get();
+	let hook = W::on_initialize(expiries);
+	assert!(
+		hook.all_lte(weights.max_block / 10),
+		"the expiry hook may take {hook:?}, over a tenth of a block"
+	);
+}

@@ -158,6 +158,16 @@ where
 	model_id
 }
 
+/// Adds an uploading version of the most chunks and the largest key, made from `seed`.
+fn add_pending_version<T: Config>(owner: &T::AccountId, model_id: ModelId, seed: u32) {
+	Pallet::<T>::add_version(
+		RawOrigin::Signed(owner.clone()).into(),
+		model_id,
+		version_spec::<T>(T::MaxChunks::get(), T::ChunkSize::get(), MAX_VERIFYING_KEY_LEN, seed),
+	)
+	.expect("adding a version succeeds");
+}
+
 /// A model with `versions` complete versions, each of the most chunks and the largest key.
 fn with_versions<T: Config>(owner: &T::AccountId, versions: u32) -> ModelId
 where
@@ -165,17 +175,7 @@ where
 {
 	let model_id = active::<T>(owner, 0);
 	for number in 2..=versions {
-		Pallet::<T>::add_version(
-			RawOrigin::Signed(owner.clone()).into(),
-			model_id,
-			version_spec::<T>(
-				T::MaxChunks::get(),
-				T::ChunkSize::get(),
-				MAX_VERIFYING_KEY_LEN,
-				number,
-			),
-		)
-		.expect("adding a version succeeds");
+		add_pending_version::<T>(owner, model_id, number);
 		complete::<T>(model_id, number);
 	}
 	model_id
@@ -354,17 +354,7 @@ mod benchmarks {
 				expiring.push((registered::<T>(&owner, i), 1));
 			} else {
 				let model_id = active::<T>(&owner, i);
-				Pallet::<T>::add_version(
-					RawOrigin::Signed(owner.clone()).into(),
-					model_id,
-					version_spec::<T>(
-						T::MaxChunks::get(),
-						T::ChunkSize::get(),
-						MAX_VERIFYING_KEY_LEN,
-						i + 1_000_000,
-					),
-				)
-				.expect("adding a version succeeds");
+				add_pending_version::<T>(&owner, model_id, i + 1_000_000);
 				expiring.push((model_id, 2));
 			}
 		}

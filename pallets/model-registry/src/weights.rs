@@ -31,263 +31,336 @@ pub trait WeightInfo {
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `ModelRegistry::ContentIndex` (r:1 w:1)
-	/// Proof: `ModelRegistry::ContentIndex` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentByOwner` (r:1 w:1)
+	/// Proof: `ModelRegistry::ContentByOwner` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::NextModelId` (r:1 w:1)
 	/// Proof: `ModelRegistry::NextModelId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::UploadExpiries` (r:1 w:1)
-	/// Proof: `ModelRegistry::UploadExpiries` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueueBounds` (r:1 w:1)
+	/// Proof: `ModelRegistry::ExpiryQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentRefs` (r:1 w:1)
+	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueue` (r:0 w:1)
+	/// Proof: `ModelRegistry::ExpiryQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:0 w:1)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:0 w:1)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65604), added: 68079, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::StaleContent` (r:0 w:1)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Models` (r:0 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ChunkHashes` (r:0 w:1)
 	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:0 w:1)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4096]`.
 	/// The range of component `k` is `[0, 65536]`.
 	fn register_model(h: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 179_176_000 picoseconds.
-		Weight::from_parts(163_486_204, 3734)
-			.saturating_add(Weight::from_parts(348_438, 0).saturating_mul(h.into()))
-			.saturating_add(Weight::from_parts(958, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 180_397_000 picoseconds.
+		Weight::from_parts(144_558_842, 3553)
+			.saturating_add(Weight::from_parts(338_247, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(699, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::ContentIndex` (r:1 w:1)
-	/// Proof: `ModelRegistry::ContentIndex` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::UploadExpiries` (r:1 w:1)
-	/// Proof: `ModelRegistry::UploadExpiries` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentByOwner` (r:1 w:1)
+	/// Proof: `ModelRegistry::ContentByOwner` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueueBounds` (r:1 w:1)
+	/// Proof: `ModelRegistry::ExpiryQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentRefs` (r:1 w:1)
+	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueue` (r:0 w:1)
+	/// Proof: `ModelRegistry::ExpiryQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:0 w:1)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:0 w:1)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65604), added: 68079, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::StaleContent` (r:0 w:1)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ChunkHashes` (r:0 w:1)
 	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:0 w:1)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 4096]`.
 	/// The range of component `k` is `[0, 65536]`.
 	fn add_version(h: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 196_782_000 picoseconds.
-		Weight::from_parts(247_096_859, 72605)
-			.saturating_add(Weight::from_parts(328_406, 0).saturating_mul(h.into()))
-			.saturating_add(Weight::from_parts(561, 0).saturating_mul(k.into()))
+		// Minimum execution time: 161_009_000 picoseconds.
+		Weight::from_parts(102_081_361, 4661)
+			.saturating_add(Weight::from_parts(360_681, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(983, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:1 w:1)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ChunkHashes` (r:1 w:0)
 	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::UploadExpiries` (r:1 w:1)
-	/// Proof: `ModelRegistry::UploadExpiries` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ApprovalRequired` (r:1 w:0)
 	/// Proof: `ModelRegistry::ApprovalRequired` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 65536]`.
 	fn upload_chunk(c: u32, ) -> Weight {
-		// Minimum execution time: 54_721_000 picoseconds.
-		Weight::from_parts(55_913_739, 134571)
-			.saturating_add(Weight::from_parts(1_378, 0).saturating_mul(c.into()))
+		// Minimum execution time: 78_797_000 picoseconds.
+		Weight::from_parts(112_129_251, 134571)
+			.saturating_add(Weight::from_parts(1_502, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	fn set_price() -> Weight {
-		// Minimum execution time: 15_833_000 picoseconds.
-		Weight::from_parts(17_526_000, 4652)
+		// Minimum execution time: 17_486_000 picoseconds.
+		Weight::from_parts(22_533_000, 4661)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	fn deprecate_model() -> Weight {
-		// Minimum execution time: 15_784_000 picoseconds.
-		Weight::from_parts(17_416_000, 4652)
+		// Minimum execution time: 19_269_000 picoseconds.
+		Weight::from_parts(25_748_000, 4661)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:64 w:64)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentRefs` (r:64 w:64)
+	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::ContentIndex` (r:0 w:64)
-	/// Proof: `ModelRegistry::ContentIndex` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentByOwner` (r:0 w:64)
+	/// Proof: `ModelRegistry::ContentByOwner` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:0 w:64)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65604), added: 68079, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::StaleContent` (r:0 w:64)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ChunkHashes` (r:0 w:64)
 	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:0 w:64)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 64]`.
 	fn retire_model(v: u32, ) -> Weight {
-		// Minimum execution time: 111_826_000 picoseconds.
-		Weight::from_parts(15_306_697, 4652)
-			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
+		// Minimum execution time: 101_911_000 picoseconds.
+		Weight::from_parts(135_756_151, 4661)
+			.saturating_add(Weight::from_parts(38_726_865, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
-	}
-	fn force_remove_model(v: u32, ) -> Weight {
-		// Minimum execution time: 111_826_000 picoseconds.
-		Weight::from_parts(15_306_697, 4652)
-			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(v.into()))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:64 w:64)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentRefs` (r:64 w:64)
+	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
+	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentByOwner` (r:0 w:64)
+	/// Proof: `ModelRegistry::ContentByOwner` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:0 w:64)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65604), added: 68079, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::StaleContent` (r:0 w:64)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ChunkHashes` (r:0 w:64)
+	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:0 w:64)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[1, 64]`.
+	fn force_remove_model(v: u32, ) -> Weight {
+		// Minimum execution time: 97_114_000 picoseconds.
+		Weight::from_parts(95_799_766, 4661)
+			.saturating_add(Weight::from_parts(39_929_154, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(v.into()))
+	}
+	/// Storage: `ModelRegistry::Models` (r:1 w:1)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
 	fn approve_version() -> Weight {
-		// Minimum execution time: 95_512_000 picoseconds.
-		Weight::from_parts(100_049_000, 72605)
+		// Minimum execution time: 44_236_000 picoseconds.
+		Weight::from_parts(47_200_000, 7032)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	fn suspend_model() -> Weight {
-		// Minimum execution time: 15_323_000 picoseconds.
-		Weight::from_parts(16_905_000, 4652)
+		// Minimum execution time: 17_105_000 picoseconds.
+		Weight::from_parts(20_541_000, 4661)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	fn resume_model() -> Weight {
-		// Minimum execution time: 15_172_000 picoseconds.
-		Weight::from_parts(17_186_000, 4652)
+		// Minimum execution time: 17_506_000 picoseconds.
+		Weight::from_parts(22_834_000, 4661)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ModelRegistry::ApprovalRequired` (r:0 w:1)
 	/// Proof: `ModelRegistry::ApprovalRequired` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_approval_required() -> Weight {
-		// Minimum execution time: 5_068_000 picoseconds.
-		Weight::from_parts(5_789_000, 0)
+		// Minimum execution time: 5_218_000 picoseconds.
+		Weight::from_parts(6_019_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `ModelRegistry::UploadExpiries` (r:1 w:1)
-	/// Proof: `ModelRegistry::UploadExpiries` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueueBounds` (r:1 w:1)
+	/// Proof: `ModelRegistry::ExpiryQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ExpiryQueue` (r:32 w:32)
+	/// Proof: `ModelRegistry::ExpiryQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Uploads` (r:32 w:32)
+	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Models` (r:32 w:32)
-	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1187), added: 3662, mode: `MaxEncodedLen`)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:32 w:32)
-	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(69140), added: 71615, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3567), added: 6042, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentRefs` (r:32 w:32)
+	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:32 w:32)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:32)
+	/// Storage: `System::Account` (r:33 w:33)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:16)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
-	/// Storage: `ModelRegistry::ContentIndex` (r:0 w:32)
-	/// Proof: `ModelRegistry::ContentIndex` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::ContentByOwner` (r:0 w:32)
+	/// Proof: `ModelRegistry::ContentByOwner` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:0 w:32)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65604), added: 68079, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::StaleContent` (r:0 w:32)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ChunkHashes` (r:0 w:32)
 	/// Proof: `ModelRegistry::ChunkHashes` (`max_values`: None, `max_size`: Some(131106), added: 133581, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 32]`.
 	fn on_initialize(e: u32, ) -> Weight {
-		// Minimum execution time: 4_386_000 picoseconds.
-		Weight::from_parts(85_544_404, 3734)
-			.saturating_add(Weight::from_parts(154_262_418, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
+		// Minimum execution time: 15_553_000 picoseconds.
+		Weight::from_parts(194_092_574, 3723)
+			.saturating_add(Weight::from_parts(149_984_953, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(e.into()))
 	}
+	/// Storage: `ModelRegistry::StaleContent` (r:2 w:1)
+	/// Proof: `ModelRegistry::StaleContent` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 4096]`.
 	fn clear_stale_chunks(c: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into()))
+		// Minimum execution time: 8_883_000 picoseconds.
+		Weight::from_parts(9_414_000, 6012)
+			.saturating_add(Weight::from_parts(525_631, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn register_model(h: u32, k: u32, ) -> Weight {
-		Weight::from_parts(163_486_204, 3734)
-			.saturating_add(Weight::from_parts(348_438, 0).saturating_mul(h.into()))
-			.saturating_add(Weight::from_parts(958, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(144_558_842, 3553)
+			.saturating_add(Weight::from_parts(338_247, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(699, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn add_version(h: u32, k: u32, ) -> Weight {
-		Weight::from_parts(247_096_859, 72605)
-			.saturating_add(Weight::from_parts(328_406, 0).saturating_mul(h.into()))
-			.saturating_add(Weight::from_parts(561, 0).saturating_mul(k.into()))
+		Weight::from_parts(102_081_361, 4661)
+			.saturating_add(Weight::from_parts(360_681, 0).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(983, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn upload_chunk(c: u32, ) -> Weight {
-		Weight::from_parts(55_913_739, 134571)
-			.saturating_add(Weight::from_parts(1_378, 0).saturating_mul(c.into()))
+		Weight::from_parts(112_129_251, 134571)
+			.saturating_add(Weight::from_parts(1_502, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn set_price() -> Weight {
-		Weight::from_parts(17_526_000, 4652)
+		Weight::from_parts(22_533_000, 4661)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deprecate_model() -> Weight {
-		Weight::from_parts(17_416_000, 4652)
+		Weight::from_parts(25_748_000, 4661)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn retire_model(v: u32, ) -> Weight {
-		Weight::from_parts(15_306_697, 4652)
-			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
+		Weight::from_parts(135_756_151, 4661)
+			.saturating_add(Weight::from_parts(38_726_865, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(v.into()))
 	}
 	fn force_remove_model(v: u32, ) -> Weight {
-		Weight::from_parts(15_306_697, 4652)
-			.saturating_add(Weight::from_parts(64_955_784, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(v.into()))
+		Weight::from_parts(95_799_766, 4661)
+			.saturating_add(Weight::from_parts(39_929_154, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(v.into()))
 	}
 	fn approve_version() -> Weight {
-		Weight::from_parts(100_049_000, 72605)
+		Weight::from_parts(47_200_000, 7032)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn suspend_model() -> Weight {
-		Weight::from_parts(16_905_000, 4652)
+		Weight::from_parts(20_541_000, 4661)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_model() -> Weight {
-		Weight::from_parts(17_186_000, 4652)
+		Weight::from_parts(22_834_000, 4661)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_approval_required() -> Weight {
-		Weight::from_parts(5_789_000, 0)
+		Weight::from_parts(6_019_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize(e: u32, ) -> Weight {
-		Weight::from_parts(85_544_404, 3734)
-			.saturating_add(Weight::from_parts(154_262_418, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
+		Weight::from_parts(194_092_574, 3723)
+			.saturating_add(Weight::from_parts(149_984_953, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(e.into())))
-			.saturating_add(Weight::from_parts(0, 71615).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().writes((12_u64).saturating_mul(e.into())))
+			.saturating_add(Weight::from_parts(0, 6042).saturating_mul(e.into()))
 	}
 	fn clear_stale_chunks(c: u32, ) -> Weight {
-		Weight::from_parts(10_000_000, 0).saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(c.into()))
+		Weight::from_parts(9_414_000, 6012)
+			.saturating_add(Weight::from_parts(525_631, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }
