@@ -31,6 +31,10 @@ if ((${#missing[@]})); then
 	elif command -v sudo >/dev/null && [ -t 0 ]; then
 		log "sudo will ask for your password to install: ${missing[*]}"
 		as_root=(sudo)
+	elif command -v sudo >/dev/null; then
+		die "Debian packages are missing (${missing[*]}) and sudo needs a password, which cannot be
+       asked for here (no terminal: scripts/test.sh runs the set-up without one).
+       Run scripts/setup.sh once in a terminal, then run this again."
 	else
 		die "Debian packages are missing (${missing[*]}) and this user is neither root nor allowed to use sudo.
        Ask an administrator to run:  apt-get install -y ${missing[*]}

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from harness import NODE_BIN
+from harness import NODE_BIN, Node, require_node_binary
 from opg_tools import chain
 
 AMOUNT = 3 * chain.OPG  # 3 OPG
@@ -149,3 +149,30 @@ def test_exported_chain_spec_carries_the_token(tmp_path):
     assert spec["properties"]["tokenSymbol"] == "OPG"
     assert spec["properties"]["tokenDecimals"] == 18
     assert spec["id"] == "opg_local"
+
+
+# The README's two-validator recipe: the node keys and Alice's peer id it prints.
+ALICE_NODE_KEY = "00" * 31 + "01"
+BOB_NODE_KEY = "00" * 31 + "02"
+ALICE_PEER_ID = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
+
+
+@pytest.mark.timeout(300)
+def test_the_readme_two_validator_recipe_finalizes_blocks(tmp_path):
+    """Alice and Bob, the `local` chain's authorities, each with the README's node key: both
+    start, Bob finds Alice through the peer id the README gives, and GRANDPA (which needs both)
+    finalizes."""
+    require_node_binary()
+    alice = Node(str(tmp_path / "alice"), str(tmp_path / "alice.log"), "alice")
+    bob = Node(str(tmp_path / "bob"), str(tmp_path / "bob.log"), "bob")
+    try:
+        alice.start("--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY)
+        alice.wait_for_finalized(0)  # its RPC answers
+        assert alice.peer_address().endswith(f"/p2p/{ALICE_PEER_ID}")
+        bob.start("--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes",
+                  f"/ip4/127.0.0.1/tcp/{alice.p2p_port}/p2p/{ALICE_PEER_ID}")
+        assert bob.wait_for_finalized(2, timeout=180) >= 2
+        assert alice.wait_for_finalized(2, timeout=60) >= 2
+    finally:
+        bob.stop()
+        alice.stop()

@@ -103,6 +103,11 @@ def unreachable(url: str, error: BaseException) -> NodeUnreachable:
         reason = "it did not answer in time"
     elif isinstance(error, ConnectionRefusedError):
         reason = "connection refused"
+    elif "403" in str(error):
+        return NodeUnreachable(
+            f"the node at {url} refused the connection (HTTP 403): a node accepts RPC "
+            "connections from other hosts only with --rpc-external and --rpc-cors all "
+            "(serve models from a non-validator node: it then offers safe methods only)")
     else:
         reason = str(error) or type(error).__name__
     return NodeUnreachable(f"cannot reach a node at {url} ({reason}). Is opg-node running there, "
@@ -111,6 +116,9 @@ def unreachable(url: str, error: BaseException) -> NodeUnreachable:
 
 def keypair(suri: str) -> Keypair:
     """A keypair from a secret URI: a dev account such as //Alice, or a mnemonic."""
+    if not suri.strip():
+        raise ChainError("the secret URI is empty: give --suri a dev account such as //Alice, "
+                         "or a mnemonic")
     try:
         return Keypair.create_from_uri(suri)
     except Exception as error:  # the library raises plain ValueError/TypeError for bad URIs

@@ -4,8 +4,8 @@ A node holds a model's bytes when it imported the upload blocks with offchain in
 default). One that did not (it warp-synced, or ran with indexing off) fetches them here: each
 chunk is read from the data node (`opgModel_chunk`), checked against the chunk hash this node's
 own chain state holds, and written to this node's off-chain database
-(`offchain_localStorageSet`, an unsafe RPC method: run the local node with
-`--rpc-methods unsafe` and reach it on localhost only). The chunk hashes are checked against the
+(`offchain_localStorageSet`, an unsafe RPC method, which a node serves on localhost by default:
+reach the local node on localhost, never expose unsafe methods to a network). The chunk hashes are checked against the
 content id (v2, with the version's chunk size) first, and every chunk is read back through the
 local node (which checks its hash again) at the end.
 

@@ -66,8 +66,11 @@ def main() -> None:
     args = parser.parse_args()
     data = mlp(hidden=args.hidden, seed=args.seed)
     logits = run(data, np.ones((2, 64), dtype=np.float32))
-    with open(args.output, "wb") as out:
-        out.write(data)
+    try:
+        with open(args.output, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        raise SystemExit(f"error: cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}: {len(data)} bytes; ONNX Runtime output shape {logits.shape}")
 
 

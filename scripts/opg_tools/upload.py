@@ -95,6 +95,7 @@ def read_request(args: argparse.Namespace) -> Request:
     except models.SchemaError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
     modes, price = parse_modes(args.modes), parse_price(args.price)
+    chain.keypair(args.suri)  # a bad secret URI is said before connecting
     if args.window < 1 or args.timeout <= 0:
         raise chain.ChainError("--window and --timeout must be positive")
     metadata = None

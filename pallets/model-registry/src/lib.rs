@@ -31,10 +31,10 @@
 //! ## Storage layout
 //!
 //! A version lives in separate items by how often each part changes: [`Versions`] (metadata,
-//! written at registration and once at completion), [`Uploads`] (the upload's progress,
-//! rewritten by each chunk, present only while uploading), [`VerifyingKeys`] (ZK artifacts, up
-//! to 64 KiB, written once) and [`ChunkHashes`] (the committed hash list, up to 128 KiB, of
-//! which an upload reads only the 32 bytes it needs).
+//! written at registration, once at completion and once more if governance approves it),
+//! [`Uploads`] (the upload's progress, rewritten by each chunk, present only while uploading),
+//! [`VerifyingKeys`] (ZK artifacts, up to 64 KiB, written once) and [`ChunkHashes`] (the committed
+//! hash list, up to 128 KiB, of which an upload reads only the 32 bytes it needs).
 //!
 //! ## Deposits and expiry
 //!
@@ -67,12 +67,12 @@
 //!
 //! ## Removal
 //!
-//! An owner deprecates a model, waits [`Config::RetirementDelay`] blocks (at least a job's life
-//! and dispute window) and then retires it, releasing every deposit; [`Config::ModelUsage`] (the
-//! inference pallet) can veto while jobs on the model are open. A model cannot be retired with
-//! an upload in progress. A suspended model takes no uploads, its uploads do not expire (their
-//! clock restarts when they come due) and it cannot be retired; governance resumes it or
-//! removes it with [`Pallet::force_remove_model`], forfeiting its deposits if it chooses.
+//! An owner deprecates a model, waits [`Config::RetirementDelay`] blocks (at least a job's life and
+//! dispute window) and then retires it, releasing every deposit; [`Config::ModelUsage`] (the
+//! inference pallet, once it lands) vetoes while jobs on the model are open. A model cannot be
+//! retired with an upload in progress. A suspended model takes no uploads, its uploads do not
+//! expire (their clock restarts when they come due) and it cannot be retired; governance resumes it
+//! or removes it with [`Pallet::force_remove_model`], forfeiting its deposits if it chooses.
 //!
 //! ## Invariants (checked by `try_state`)
 //!
