@@ -120,3 +120,46 @@ def test_unknown_modes_are_refused(model_file):
 def test_a_url_without_scheme_is_refused(model_file):
     result = run("upload-model.sh", str(model_file), "--url", "127.0.0.1:9944")
     assert_refused(result, "ws://HOST:PORT")
+
+
+@pytest.mark.parametrize("suri, reason", [("", "the secret URI is empty"),
+                                          ("//", "not a valid secret URI")])
+def test_a_bad_secret_uri_is_refused_before_connecting(model_file, suri, reason):
+    result = run("upload-model.sh", str(model_file), "--url", closed_port_url(), f"--suri={suri}")
+    assert_refused(result, reason)
+    assert "cannot reach" not in result.stderr
+
+
+@pytest.fixture
+def forbidding_node():
+    """A URL of a server that answers every websocket handshake with HTTP 403, as a node does
+    to another host's connection without --rpc-external and --rpc-cors."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def answer() -> None:
+        try:
+            while True:
+                connection = server.accept()[0]
+                connection.recv(4096)
+                connection.sendall(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
+                connection.close()
+        except OSError:
+            pass
+
+    threading.Thread(target=answer, daemon=True).start()
+    yield f"ws://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_a_node_that_refuses_other_hosts_names_the_flags(forbidding_node):
+    result = run("fetch-model.sh", "--from", forbidding_node, "--to", forbidding_node,
+                 "--model", "0")
+    assert_refused(result, "HTTP 403", "--rpc-external", "--rpc-cors all")
+
+
+def test_make_test_model_names_an_unwritable_path(tmp_path):
+    result = run("make-test-model.sh", str(tmp_path / "missing-dir" / "m.onnx"))
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: cannot write"), result.stderr
