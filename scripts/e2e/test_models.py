@@ -42,10 +42,6 @@ def model_bytes(substrate, model_id: int, version: int | None = None) -> bytes:
     return bytes.fromhex(chain.rpc(substrate, "opgModel_bytes", [model_id, version])[2:])
 
 
-def registry(substrate, storage: str, params: list):
-    return substrate.query("ModelRegistry", storage, params).value
-
-
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     data = testmodels.mlp()
@@ -101,7 +97,7 @@ def test_storage_and_events_decode_with_a_generic_client(node, model_file, uploa
     substrate = node.substrate()
     alice = chain.keypair("//Alice")
     model_id = uploaded["model_id"]
-    model = registry(substrate, "Models", [model_id])
+    model = chain.registry(substrate, "Models", [model_id])
     assert model["owner"] == alice.ss58_address
     # Valid UTF-8 byte strings decode as text.
     assert model["name"] == "e2e-mlp"
@@ -110,7 +106,7 @@ def test_storage_and_events_decode_with_a_generic_client(node, model_file, uploa
     assert model["status"] == "Active" and model["suspended"] is False
     assert model["active_version"] == 1 and model["latest_version"] == 1
     assert model["uploading"] is None
-    version = registry(substrate, "Versions", [model_id, 1])
+    version = chain.registry(substrate, "Versions", [model_id, 1])
     assert "upload" not in version  # upload progress lives in Uploads, and only while uploading
     assert version["content_id"] == uploaded["content_id"]
     assert version["byte_size"] == uploaded["byte_size"]
@@ -119,9 +115,9 @@ def test_storage_and_events_decode_with_a_generic_client(node, model_file, uploa
     assert version["schema"]["inputs"][0]["dtype"] == "Float32"
     assert version["schema"]["inputs"][0]["shape"] == ["Dynamic", {"Fixed": 64}]
     assert version["schema"]["outputs"][0]["shape"] == ["Dynamic", {"Fixed": 10}]
-    assert registry(substrate, "Uploads", [model_id, 1]) is None
-    assert registry(substrate, "VerifyingKeys", [model_id, 1]) is None  # not a ZK version
-    assert tuple(registry(substrate, "ContentByOwner", [alice.ss58_address, uploaded["content_id"]])) == (model_id, 1)
+    assert chain.registry(substrate, "Uploads", [model_id, 1]) is None
+    assert chain.registry(substrate, "VerifyingKeys", [model_id, 1]) is None  # not a ZK version
+    assert tuple(chain.registry(substrate, "ContentByOwner", [alice.ss58_address, uploaded["content_id"]])) == (model_id, 1)
     held = substrate.query("Balances", "Holds", [alice.ss58_address]).value
     assert held and held[0]["id"] == {"ModelRegistry": "ModelDeposit"}
     assert held[0]["amount"] == model["deposit"] + version["deposit"]
@@ -189,15 +185,15 @@ def test_an_interrupted_upload_resumes_from_the_chunk_the_chain_expects(node, tm
     model_id = register_by_hand(substrate, eve, data, "resume")
     chain.submit(substrate, eve, "ModelRegistry", "upload_chunk",
                  {"model_id": model_id, "version": 1, "index": 0, "data": "0x" + data[:CHUNK].hex()})
-    assert registry(substrate, "Uploads", [model_id, 1])["next_chunk"] == 1
+    assert chain.registry(substrate, "Uploads", [model_id, 1])["next_chunk"] == 1
 
     resumed = upload(node, path, "--suri", "//Eve")
     result = result_of(resumed)
     count = models.chunk_count(len(data), CHUNK)
     assert f"resuming the upload of model {model_id} version 1 from chunk 1 of {count}" in resumed.stderr
     assert (result["model_id"], result["version"], result["resumed_from"]) == (model_id, 1, 1)
-    assert registry(substrate, "Uploads", [model_id, 1]) is None
-    assert registry(substrate, "Versions", [model_id, 1])["completed_at"] is not None
+    assert chain.registry(substrate, "Uploads", [model_id, 1]) is None
+    assert chain.registry(substrate, "Versions", [model_id, 1])["completed_at"] is not None
     assert model_bytes(substrate, model_id) == data
 
 

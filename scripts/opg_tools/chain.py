@@ -65,6 +65,16 @@ class DispatchFailed(ChainError):
 # -------------------------------------------------------------------------------------------
 # Connecting
 
+def registry(substrate: SubstrateInterface, storage: str, params: list) -> Any:
+    """The decoded value of a ModelRegistry storage entry (None when absent)."""
+    return substrate.query("ModelRegistry", storage, params).value
+
+
+def registry_constant(substrate: SubstrateInterface, name: str, default: int) -> int:
+    """A ModelRegistry constant, or `default` where the runtime does not expose it."""
+    value = substrate.get_constant("ModelRegistry", name)
+    return int(value.value) if value is not None else default
+
 def bounded(items: list) -> tuple:
     """A `BoundedVec<T, N>` call argument (T not a byte) as py-substrate-interface encodes it.
 

@@ -26,26 +26,17 @@ def unhex(text: str) -> bytes:
     return bytes.fromhex(text[2:] if text.startswith("0x") else text)
 
 
-def chunk_size_of(substrate, record: dict) -> int:
-    """The version's chunk size: stored with the version where the runtime records it,
-    otherwise the registry's ChunkSize constant."""
-    if record.get("chunk_size"):
-        return int(record["chunk_size"])
-    return int(substrate.get_constant("ModelRegistry", "ChunkSize").value)
-
-
 def chain_hashes(target, model: int, version: int, content: bytes) -> list[bytes]:
     """The version's chunk hashes from the target node's state, checked against its content id."""
-    record = target.query("ModelRegistry", "Versions", [model, version]).value
+    record = chain.registry(target, "Versions", [model, version])
     if record is None:
         raise chain.ChainError(f"model {model} has no version {version} on this chain")
-    upload = target.query("ModelRegistry", "Uploads", [model, version]).value
+    upload = chain.registry(target, "Uploads", [model, version])
     if upload is not None:
         raise chain.ChainError(f"model {model} version {version} is still uploading (next chunk "
                                f"{upload['next_chunk']} of {record['chunk_count']}): nothing to fetch yet")
-    hashes = [unhex(h) for h in target.query("ModelRegistry", "ChunkHashes", [model, version]).value]
-    size = chunk_size_of(target, record)
-    if models.content_id_from_hashes(size, int(record["byte_size"]), hashes) != content:
+    hashes = [unhex(h) for h in chain.registry(target, "ChunkHashes", [model, version])]
+    if models.content_id_from_hashes(int(record["chunk_size"]), int(record["byte_size"]), hashes) != content:
         raise chain.ChainError("the chain's chunk hashes do not define its content id")
     return hashes
 

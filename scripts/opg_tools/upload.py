@@ -126,17 +126,6 @@ def version_spec(data: bytes, schema: dict, modes: dict, chunk_size: int) -> dic
 # -------------------------------------------------------------------------------------------
 # Chain state
 
-def constant(substrate, name: str, default: int) -> int:
-    """A ModelRegistry constant, or `default` where the runtime does not expose it."""
-    value = substrate.get_constant("ModelRegistry", name)
-    return int(value.value) if value is not None else default
-
-
-def query(substrate, storage: str, params: list):
-    """The decoded value of a ModelRegistry storage entry (None when absent)."""
-    return substrate.query("ModelRegistry", storage, params).value
-
-
 def pool_nonce(substrate, address: str) -> int:
     """The next nonce of `address` counting its transactions in the node's pool
     (substrate-interface's get_account_nonce counts only those in blocks)."""
@@ -180,16 +169,16 @@ def say(message: str) -> None:
 def find_existing(substrate, owner: str, content: str, progress: Progress) -> bool:
     """Looks for a version of these bytes that `owner` registered. Returns True when there is
     one to finish or already finished (filling `progress`), False when there is none."""
-    found = query(substrate, "ContentByOwner", [owner, content])
+    found = chain.registry(substrate, "ContentByOwner", [owner, content])
     if found is None:
         return False
     model_id, version = int(found[0]), int(found[1])
     progress.model_id, progress.version = model_id, version
-    upload = query(substrate, "Uploads", [model_id, version])
+    upload = chain.registry(substrate, "Uploads", [model_id, version])
     if upload is not None:
         progress.expires_at = int(upload["expires_at"])
         return True
-    record = query(substrate, "Versions", [model_id, version])
+    record = chain.registry(substrate, "Versions", [model_id, version])
     if record is None:
         raise chain.ChainError(f"the chain lists these bytes as model {model_id} version {version} "
                                "of yours, but that version is gone")
@@ -216,17 +205,17 @@ def register(substrate, signer, request: Request, spec: dict, progress: Progress
         event = chain.find_event(included.events, "ModelRegistry", "VersionAdded")
     progress.model_id, progress.version = int(event["model_id"]), int(event["version"])
     progress.registered_in = included.block_hash
-    upload = query(substrate, "Uploads", [progress.model_id, progress.version])
+    upload = chain.registry(substrate, "Uploads", [progress.model_id, progress.version])
     progress.expires_at = int(upload["expires_at"]) if upload else None
 
 
 def next_chunk(substrate, progress: Progress, count: int) -> int:
     """The chunk the chain expects next (`count` once the upload is complete)."""
-    upload = query(substrate, "Uploads", [progress.model_id, progress.version])
+    upload = chain.registry(substrate, "Uploads", [progress.model_id, progress.version])
     if upload is not None:
         progress.expires_at = int(upload["expires_at"])
         return int(upload["next_chunk"])
-    record = query(substrate, "Versions", [progress.model_id, progress.version])
+    record = chain.registry(substrate, "Versions", [progress.model_id, progress.version])
     if record is None:
         raise chain.ChainError(f"model {progress.model_id} version {progress.version} is gone: "
                                "its upload expired before it was complete; rerun to register it again")
@@ -314,10 +303,10 @@ def upload_to(substrate, args: argparse.Namespace, request: Request, progress: P
     """`upload` once connected."""
     started = time.monotonic()
     signer = chain.keypair(args.suri)
-    chunk_size = constant(substrate, "ChunkSize", 64 * 1024)
+    chunk_size = chain.registry_constant(substrate, "ChunkSize", 64 * 1024)
     count = models.chunk_count(len(request.data), chunk_size)
     try:
-        models.check_chunk_count(len(request.data), chunk_size, constant(substrate, "MaxChunks", models.MAX_CHUNKS))
+        models.check_chunk_count(len(request.data), chunk_size, chain.registry_constant(substrate, "MaxChunks", models.MAX_CHUNKS))
     except models.LimitError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
     spec = version_spec(request.data, request.schema, request.modes, chunk_size)

@@ -1033,8 +1033,7 @@ impl<T: Config> Pallet<T> {
 		// until the model goes, so an expiring version 1 is the model's only version.
 		if version == 1 {
 			let deposit_released = Self::release(&model.owner, model.deposit);
-			Models::<T>::remove(model_id);
-			ModelsByOwner::<T>::remove(&model.owner, model_id);
+			Self::remove_model_record(model_id, &model.owner);
 			Self::deposit_event(Event::ModelRemoved { model_id, deposit_released });
 		} else {
 			Models::<T>::insert(model_id, model);
@@ -1050,9 +1049,14 @@ impl<T: Config> Pallet<T> {
 				Self::remove_version(model_id, number, &record, &model.owner);
 			}
 		}
-		Models::<T>::remove(model_id);
-		ModelsByOwner::<T>::remove(&model.owner, model_id);
+		Self::remove_model_record(model_id, &model.owner);
 		deposit
+	}
+
+	/// Removes the model's own record and its place in the owner's catalogue.
+	fn remove_model_record(model_id: ModelId, owner: &T::AccountId) {
+		Models::<T>::remove(model_id);
+		ModelsByOwner::<T>::remove(owner, model_id);
 	}
 
 	/// Removes a version's records and, when no other version uses its bytes, queues them to be
@@ -1216,11 +1220,12 @@ impl<T: Config> Pallet<T> {
 	/// The ids of the models that accept requests now among ids `start..start + limit`
 	/// (`limit` from 1 to [`MAX_PAGE`]); `next` is where the following page starts.
 	pub fn active_models(start: ModelId, limit: u32) -> ModelPage {
-		let end = start.saturating_add(limit.clamp(1, MAX_PAGE)).min(NextModelId::<T>::get());
+		let next_id = NextModelId::<T>::get();
+		let end = start.saturating_add(limit.clamp(1, MAX_PAGE)).min(next_id);
 		let models = (start..end)
 			.filter(|model_id| Models::<T>::get(model_id).is_some_and(|m| Self::is_runnable(&m)))
 			.collect();
-		ModelPage { models, next: (end < NextModelId::<T>::get()).then_some(end) }
+		ModelPage { models, next: (end < next_id).then_some(end) }
 	}
 
 	fn is_runnable(model: &ModelInfoOf<T>) -> bool {

@@ -86,6 +86,10 @@ fn chunk(bytes: &[u8]) -> BoundedVec<u8, ConstU32<CHUNK_SIZE>> {
 	bytes.to_vec().try_into().unwrap()
 }
 
+fn add_version(owner: AccountId, model_id: ModelId, bytes: &[u8]) -> DispatchResult {
+	ModelRegistry::add_version(RuntimeOrigin::signed(owner), model_id, spec(bytes))
+}
+
 fn upload(owner: AccountId, model_id: ModelId, version: VersionNumber, index: u32, bytes: &[u8]) {
 	let part = bytes.chunks(CHUNK_SIZE as usize).nth(index as usize).unwrap();
 	assert_ok!(ModelRegistry::upload_chunk(
@@ -537,7 +541,7 @@ mod add_version {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
 			let bytes = model_bytes(12, 2);
-			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&bytes)));
+			assert_ok!(add_version(ALICE, id, &bytes));
 			System::assert_last_event(
 				Event::VersionAdded {
 					model_id: id,
@@ -559,19 +563,22 @@ mod add_version {
 	fn rejects_bad_version_requests() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, first) = active_model(ALICE, 1);
-			let add = |who: AccountId, model: ModelId, bytes: &[u8]| {
-				ModelRegistry::add_version(RuntimeOrigin::signed(who), model, spec(bytes))
-			};
-			assert_noop!(add(ALICE, 7, &model_bytes(12, 2)), Error::<Test>::ModelNotFound);
-			assert_noop!(add(BOB, id, &model_bytes(12, 2)), Error::<Test>::NotOwner);
-			assert_noop!(add(ALICE, id, &first), Error::<Test>::DuplicateModel);
-			assert_ok!(add(ALICE, id, &model_bytes(12, 2)));
-			assert_noop!(add(ALICE, id, &model_bytes(12, 3)), Error::<Test>::UploadInProgress);
+			assert_noop!(add_version(ALICE, 7, &model_bytes(12, 2)), Error::<Test>::ModelNotFound);
+			assert_noop!(add_version(BOB, id, &model_bytes(12, 2)), Error::<Test>::NotOwner);
+			assert_noop!(add_version(ALICE, id, &first), Error::<Test>::DuplicateModel);
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 2)));
+			assert_noop!(
+				add_version(ALICE, id, &model_bytes(12, 3)),
+				Error::<Test>::UploadInProgress
+			);
 			upload_all(ALICE, id, 2, &model_bytes(12, 2));
-			assert_ok!(add(ALICE, id, &model_bytes(12, 3)));
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 3)));
 			upload_all(ALICE, id, 3, &model_bytes(12, 3));
 			// MaxVersions is 3.
-			assert_noop!(add(ALICE, id, &model_bytes(12, 4)), Error::<Test>::TooManyVersions);
+			assert_noop!(
+				add_version(ALICE, id, &model_bytes(12, 4)),
+				Error::<Test>::TooManyVersions
+			);
 		});
 	}
 
@@ -579,13 +586,7 @@ mod add_version {
 	fn refuses_deprecated_and_suspended_models() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			let add = || {
-				ModelRegistry::add_version(
-					RuntimeOrigin::signed(ALICE),
-					id,
-					spec(&model_bytes(12, 2)),
-				)
-			};
+			let add = || add_version(ALICE, id, &model_bytes(12, 2));
 			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
 			assert_noop!(add(), Error::<Test>::ModelSuspended);
 			assert_ok!(ModelRegistry::resume_model(RuntimeOrigin::root(), id));
@@ -599,19 +600,11 @@ mod add_version {
 	fn version_numbers_are_never_reused() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			assert_ok!(ModelRegistry::add_version(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				spec(&model_bytes(12, 2))
-			));
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 2)));
 			run_to_block(1 + UPLOAD_TIMEOUT);
 			assert!(!Versions::<Test>::contains_key(id, 2));
 			assert_eq!(Models::<Test>::get(id).unwrap().latest_version, 2);
-			assert_ok!(ModelRegistry::add_version(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				spec(&model_bytes(12, 2))
-			));
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 2)));
 			System::assert_last_event(
 				Event::VersionAdded {
 					model_id: id,
@@ -683,11 +676,7 @@ mod expiry {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
 			run_to_block(3);
-			assert_ok!(ModelRegistry::add_version(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				spec(&model_bytes(12, 2))
-			));
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 2)));
 			run_to_block(3 + UPLOAD_TIMEOUT);
 			let model = Models::<Test>::get(id).unwrap();
 			assert_eq!(model.active_version, Some(1));
@@ -825,7 +814,7 @@ mod owner_calls {
 		ext.execute_with(|| {
 			let (id, bytes) = active_model(ALICE, 1);
 			let second = model_bytes(12, 2);
-			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), id, spec(&second)));
+			assert_ok!(add_version(ALICE, id, &second));
 			upload_all(ALICE, id, 2, &second);
 			(cid_1, cid_2) =
 				(content_id(&bytes, CHUNK_SIZE).unwrap(), content_id(&second, CHUNK_SIZE).unwrap());
@@ -893,11 +882,7 @@ mod owner_calls {
 	fn a_model_with_an_upload_in_progress_cannot_be_retired() {
 		ExtBuilder::default().build_and_execute(|| {
 			let (id, _) = active_model(ALICE, 1);
-			assert_ok!(ModelRegistry::add_version(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				spec(&model_bytes(12, 2))
-			));
+			assert_ok!(add_version(ALICE, id, &model_bytes(12, 2)));
 			assert_ok!(ModelRegistry::deprecate_model(RuntimeOrigin::signed(ALICE), id));
 			// Suspended, the upload does not expire; resumed, its clock starts again.
 			assert_ok!(ModelRegistry::suspend_model(RuntimeOrigin::root(), id));
