@@ -287,4 +287,4 @@ def test_a_node_that_syncs_with_indexing_gets_every_chunk_by_block_import(model_
     for index in range(count):  # each chunk passes the node's hash check
         chunk = bytes.fromhex(chain.rpc(peer, "opgModel_chunk", [model_id, None, index])[2:])
         assert models.blake2_256(chunk) == bytes.fromhex(
-            registry(peer, "ChunkHashes", [model_id, 1])[index][2:])
+            chain.registry(peer, "ChunkHashes", [model_id, 1])[index][2:])
