@@ -13,6 +13,7 @@
 
 extern crate alloc;
 
+pub mod attestation;
 pub mod model;
 
 use sp_runtime::{
