@@ -1,0 +1,237 @@
+//! Selection pools: one Fenwick tree per role over the slots of its pooled nodes, weighted by
+//! active bond, so a stake-weighted draw costs `O(log n)` storage reads.
+//!
+//! Slots are dense (`1..=len`): a node leaving a pool swaps the last slot's node into its place.
+//! The tree's capacity is a power of two that doubles when a slot needs it (entry
+//! `2 * capacity` then starts as the old total) and never shrinks.
+
+use alloc::{collections::BTreeMap, vec::Vec};
+use codec::Encode;
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::attestation::{NodeRole, SubjectId};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError, SaturatedConversion,
+};
+
+use crate::{
+	BalanceOf, Config, Error, NodeInfoOf, Nodes, Pallet, PoolSizes, PoolSlots, PoolTree, SlotOf,
+	MAX_SELECTION_SKIPS,
+};
+
+/// The lowest set bit of `i`.
+const fn lowbit(i: u32) -> u32 {
+	i & i.wrapping_neg()
+}
+
+/// Adds (or subtracts) `delta` at `slot` of `role`'s tree of `capacity`.
+fn tree_apply<T: Config>(role: NodeRole, capacity: u32, slot: u32, delta: BalanceOf<T>, add: bool) {
+	let mut index = slot;
+	while index != 0 && index <= capacity {
+		PoolTree::<T>::mutate(role, index, |entry| {
+			*entry = if add { entry.saturating_add(delta) } else { entry.saturating_sub(delta) }
+		});
+		index = index.saturating_add(lowbit(index));
+	}
+}
+
+/// A read-through view of one role's tree in which a selection removes drawn and excluded
+/// nodes without writing storage.
+struct TreeView<T: Config> {
+	role: NodeRole,
+	capacity: u32,
+	entries: BTreeMap<u32, BalanceOf<T>>,
+}
+
+impl<T: Config> TreeView<T> {
+	fn new(role: NodeRole, capacity: u32) -> Self {
+		TreeView { role, capacity, entries: BTreeMap::new() }
+	}
+
+	fn get(&mut self, index: u32) -> BalanceOf<T> {
+		*self.entries.entry(index).or_insert_with(|| PoolTree::<T>::get(self.role, index))
+	}
+
+	/// The total weight still in the view.
+	fn total(&mut self) -> BalanceOf<T> {
+		if self.capacity == 0 {
+			Zero::zero()
+		} else {
+			self.get(self.capacity)
+		}
+	}
+
+	/// The weight of one slot: its entry less the entries it covers below it.
+	fn weight(&mut self, slot: u32) -> BalanceOf<T> {
+		let mut weight = self.get(slot);
+		let stop = slot.saturating_sub(lowbit(slot));
+		let mut index = slot.saturating_sub(1);
+		while index > stop {
+			weight = weight.saturating_sub(self.get(index));
+			index = index.saturating_sub(lowbit(index));
+		}
+		weight
+	}
+
+	/// Removes `weight` at `slot` from the view.
+	fn remove(&mut self, slot: u32, weight: BalanceOf<T>) {
+		let mut index = slot;
+		while index != 0 && index <= self.capacity {
+			let entry = self.get(index).saturating_sub(weight);
+			self.entries.insert(index, entry);
+			index = index.saturating_add(lowbit(index));
+		}
+	}
+
+	/// The slot whose cumulative weight range contains `point` (which is below the total).
+	fn find(&mut self, mut point: BalanceOf<T>) -> u32 {
+		let mut position = 0u32;
+		let mut step = self.capacity;
+		while step != 0 {
+			let next = position.saturating_add(step);
+			if next <= self.capacity {
+				let entry = self.get(next);
+				if entry <= point {
+					position = next;
+					point = point.saturating_sub(entry);
+				}
+			}
+			step >>= 1;
+		}
+		position.saturating_add(1)
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Brings `who`'s pool memberships in line with `node`: in the pool of each of its roles,
+	/// weighted by its active bond, exactly while it is active and unchilled.
+	pub(crate) fn sync_pools(who: &T::AccountId, node: &NodeInfoOf<T>) {
+		for role in NodeRole::ALL {
+			let wanted = (node.in_pool() && node.roles.contains(role)).then_some(node.bonded);
+			match (wanted, SlotOf::<T>::get(role, who)) {
+				(None, None) => {}
+				(None, Some(_)) => Self::pool_remove(role, who),
+				(Some(weight), None) => Self::pool_insert(role, who, weight),
+				(Some(weight), Some(slot)) => {
+					let capacity = PoolSizes::<T>::get(role).capacity;
+					let current = TreeView::<T>::new(role, capacity).weight(slot);
+					if weight > current {
+						tree_apply::<T>(role, capacity, slot, weight.saturating_sub(current), true);
+					} else if weight < current {
+						tree_apply::<T>(
+							role,
+							capacity,
+							slot,
+							current.saturating_sub(weight),
+							false,
+						);
+					}
+				}
+			}
+		}
+	}
+
+	/// Adds `who` to `role`'s pool with `weight`, in a new last slot.
+	fn pool_insert(role: NodeRole, who: &T::AccountId, weight: BalanceOf<T>) {
+		let mut size = PoolSizes::<T>::get(role);
+		let slot = size.len.saturating_add(1);
+		if slot > size.capacity {
+			let capacity = size.capacity.saturating_mul(2).max(1);
+			if size.capacity != 0 {
+				// The new root covers the old tree: it starts as the old total.
+				PoolTree::<T>::insert(role, capacity, PoolTree::<T>::get(role, size.capacity));
+			}
+			size.capacity = capacity;
+		}
+		size.len = slot;
+		PoolSizes::<T>::insert(role, size);
+		PoolSlots::<T>::insert(role, slot, who);
+		SlotOf::<T>::insert(role, who, slot);
+		tree_apply::<T>(role, size.capacity, slot, weight, true);
+	}
+
+	/// Takes `who` out of `role`'s pool, moving the last slot's node into its slot.
+	pub(crate) fn pool_remove(role: NodeRole, who: &T::AccountId) {
+		let Some(slot) = SlotOf::<T>::take(role, who) else { return };
+		let mut size = PoolSizes::<T>::get(role);
+		let mut view = TreeView::<T>::new(role, size.capacity);
+		let weight = view.weight(slot);
+		tree_apply::<T>(role, size.capacity, slot, weight, false);
+		let last = size.len;
+		if last != slot {
+			if let Some(moved) = PoolSlots::<T>::get(role, last) {
+				let moved_weight = TreeView::<T>::new(role, size.capacity).weight(last);
+				tree_apply::<T>(role, size.capacity, last, moved_weight, false);
+				tree_apply::<T>(role, size.capacity, slot, moved_weight, true);
+				PoolSlots::<T>::insert(role, slot, &moved);
+				SlotOf::<T>::insert(role, &moved, slot);
+			}
+		}
+		PoolSlots::<T>::remove(role, last);
+		size.len = last.saturating_sub(1);
+		PoolSizes::<T>::insert(role, size);
+	}
+
+	/// The weight of `who` in `role`'s pool, if it is in it.
+	pub fn pool_weight(role: NodeRole, who: &T::AccountId) -> Option<BalanceOf<T>> {
+		let slot = SlotOf::<T>::get(role, who)?;
+		Some(TreeView::<T>::new(role, PoolSizes::<T>::get(role).capacity).weight(slot))
+	}
+
+	/// The seed of the selection for `subject` in `role`'s pool, in this block.
+	fn selection_seed(role: NodeRole, subject: &SubjectId) -> [u8; 32] {
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		sp_io::hashing::blake2_256(&(b"opg:select", parent, role, subject).encode())
+	}
+
+	/// Draw `draw` of `seed`: a point below `bound`.
+	fn draw_below(seed: &[u8; 32], draw: u32, bound: BalanceOf<T>) -> BalanceOf<T> {
+		let hash = sp_io::hashing::blake2_256(&(seed, draw).encode());
+		let mut bytes = [0u8; 16];
+		bytes.copy_from_slice(hash.get(..16).unwrap_or(&[0u8; 16]));
+		let bound: u128 = bound.saturated_into();
+		u128::from_le_bytes(bytes).checked_rem(bound).unwrap_or(0).saturated_into()
+	}
+
+	/// A stake-weighted choice of `count` distinct eligible nodes of `role` for `subject`, none
+	/// of them in `exclude`. Reads `O((count + skips + excluded) * log n)` storage entries and
+	/// writes nothing. Fails with [`Error::NotEnoughNodes`] when fewer than `count` are found.
+	pub fn select_nodes(
+		role: NodeRole,
+		subject: SubjectId,
+		count: u32,
+		exclude: &[T::AccountId],
+	) -> Result<Vec<T::AccountId>, DispatchError> {
+		let size = PoolSizes::<T>::get(role);
+		let mut view = TreeView::<T>::new(role, size.capacity);
+		for who in exclude {
+			if let Some(slot) = SlotOf::<T>::get(role, who) {
+				let weight = view.weight(slot);
+				view.remove(slot, weight);
+			}
+		}
+		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		let seed = Self::selection_seed(role, &subject);
+		let max_draws = count.saturating_add(MAX_SELECTION_SKIPS);
+		let mut chosen = Vec::new();
+		let mut draw = 0u32;
+		while (chosen.len() as u32) < count && draw < max_draws {
+			let total = view.total();
+			if total.is_zero() {
+				break;
+			}
+			let slot = view.find(Self::draw_below(&seed, draw, total));
+			draw = draw.saturating_add(1);
+			let weight = view.weight(slot);
+			view.remove(slot, weight);
+			let Some(who) = PoolSlots::<T>::get(role, slot) else { continue };
+			if Nodes::<T>::get(&who).is_some_and(|node| Self::eligible(&node, role, now)) {
+				chosen.push(who);
+			}
+		}
+		if (chosen.len() as u32) < count {
+			return Err(Error::<T>::NotEnoughNodes.into());
+		}
+		Ok(chosen)
+	}
+}
