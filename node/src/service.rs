@@ -141,6 +141,29 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
+/// The dev accounts whose role keys a dev chain's keystore holds.
+const DEV_ROLE_KEY_SEEDS: [&str; 6] =
+	["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie"];
+
+/// Puts dev role keys (key type `opgn`) into the keystore of a node started as a dev account
+/// (`--alice`, `--bob`, ... or `--dev`, which means `--alice`): that account's key on any chain,
+/// and on a development chain every dev account's key, since one `--dev` node runs all the
+/// inference and verifier nodes its genesis registers. Keys already there are left alone.
+fn insert_dev_role_keys(
+	config: &Configuration,
+	keystore: &sp_keystore::KeystorePtr,
+) -> Result<(), ServiceError> {
+	let Some(own_seed) = config.dev_key_seed.as_deref() else { return Ok(()) };
+	let development = config.chain_spec.chain_type() == sc_chain_spec::ChainType::Development;
+	let seeds: Vec<&str> = if development { DEV_ROLE_KEY_SEEDS.to_vec() } else { vec![own_seed] };
+	for seed in seeds {
+		keystore
+			.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some(seed))
+			.map_err(|e| ServiceError::Other(format!("cannot add dev role key {seed}: {e}")))?;
+	}
+	Ok(())
+}
+
 /// Builds and starts a full node: networking, RPC, offchain workers, and (for authorities)
 /// Aura authoring and the GRANDPA voter.
 pub fn new_full<
@@ -158,6 +181,7 @@ pub fn new_full<
 		transaction_pool,
 		other: (block_import, grandpa_link, mut telemetry),
 	} = new_partial(&config)?;
+	insert_dev_role_keys(&config, &keystore_container.keystore())?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,

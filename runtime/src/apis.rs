@@ -1,6 +1,6 @@
 //! The runtime APIs the node and clients call: the standard Substrate set (core, metadata,
 //! block building, transaction pool, offchain workers, Aura, GRANDPA, session keys, nonces,
-//! transaction payment, genesis builder) and OPG's own (the model registry).
+//! transaction payment, genesis builder) and OPG's own (the model registry, attestations).
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -8,6 +8,7 @@ use frame_support::{
 	weights::Weight,
 };
 use opg_primitives::{
+	attestation::{NodeKey, SubjectId},
 	model::{
 		ModelId, ModelInfo, ModelPage, UploadProgress, VersionInfo, VersionNumber, ZkArtifacts,
 	},
@@ -25,9 +26,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt,
-	ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	AccountId, Attestations, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -245,6 +246,32 @@ impl_runtime_apis! {
 
 		fn active_models(start: ModelId, limit: u32) -> ModelPage {
 			ModelRegistry::active_models(start, limit)
+		}
+	}
+
+	impl pallet_attestations_runtime_api::AttestationsApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn node(
+			account: AccountId,
+		) -> Option<pallet_attestations::NodeView<AccountId, Balance, BlockNumber>> {
+			Attestations::node_view(account)
+		}
+
+		fn node_of_key(key: NodeKey) -> Option<AccountId> {
+			pallet_attestations::NodeByKey::<Runtime>::get(key)
+		}
+
+		fn nodes(after: Option<AccountId>, limit: u32) -> Vec<AccountId> {
+			Attestations::nodes_page(after, limit)
+		}
+
+		fn committee(subject: SubjectId) -> Option<Vec<AccountId>> {
+			Attestations::committee(subject)
+		}
+
+		fn parameters() -> pallet_attestations::Parameters<Balance, BlockNumber> {
+			pallet_attestations::ActiveParameters::<Runtime>::get()
 		}
 	}
 

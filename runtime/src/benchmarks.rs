@@ -8,4 +8,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
 	[pallet_model_registry, ModelRegistry]
+	[pallet_attestations, Attestations]
 );

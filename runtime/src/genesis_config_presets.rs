@@ -3,11 +3,13 @@
 //! get their own chain spec without a sudo key.
 
 use crate::{
-	configs::monetary::TreasuryAccount, AccountId, Balance, BalancesConfig, ModelRegistryConfig,
+	configs::{attestations::dev_parameters, monetary::TreasuryAccount},
+	AccountId, AttestationsConfig, Balance, BalancesConfig, ModelRegistryConfig,
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use opg_primitives::attestation::{NodeKey, NodeRole, RoleSet};
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -17,12 +19,56 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// What each endowed dev account starts with: one million OPG.
 pub const ENDOWMENT: Balance = 1_000_000 * OPG;
 
-/// A genesis with the given validators, endowed accounts, sudo key and model approval rule.
+/// What each dev node bonds: 10,000 OPG, ten times the dev minimum of its role.
+pub const NODE_BOND: Balance = 10_000 * OPG;
+
+/// The dev data nodes' endpoint: the node's own RPC, which serves model bytes.
+const DEV_DATA_ENDPOINT: &[u8] = b"http://127.0.0.1:9944";
+
+/// A dev node: `keyring`'s account with `roles`, its role key the same `//Name` sr25519 key
+/// (which `opg-node` puts in the keystore of a dev chain), bonding [`NODE_BOND`].
+fn dev_node(
+	keyring: Sr25519Keyring,
+	roles: &[NodeRole],
+) -> (AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance) {
+	let roles = RoleSet::from_roles(roles);
+	let endpoint = roles.contains(NodeRole::Data).then(|| DEV_DATA_ENDPOINT.to_vec());
+	(keyring.to_account_id(), roles, keyring.public().into(), endpoint, NODE_BOND)
+}
+
+/// The nodes of the `development` preset: Alice runs inference and serves data; Bob, Charlie,
+/// Dave and Eve verify (a committee of three, with one to spare for a challenger).
+pub fn dev_nodes() -> Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)> {
+	use NodeRole::*;
+	vec![
+		dev_node(Sr25519Keyring::Alice, &[Inference, Data]),
+		dev_node(Sr25519Keyring::Bob, &[Verifier]),
+		dev_node(Sr25519Keyring::Charlie, &[Verifier]),
+		dev_node(Sr25519Keyring::Dave, &[Verifier]),
+		dev_node(Sr25519Keyring::Eve, &[Verifier]),
+	]
+}
+
+/// The nodes of the `local_testnet` preset, spread over its two validators: Alice runs
+/// inference, verifies and serves data; Bob runs inference and verifies. Committees have one
+/// member, so each validator can check the other's work.
+pub fn local_nodes() -> Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)> {
+	use NodeRole::*;
+	vec![
+		dev_node(Sr25519Keyring::Alice, &[Inference, Verifier, Data]),
+		dev_node(Sr25519Keyring::Bob, &[Inference, Verifier]),
+	]
+}
+
+/// A genesis with the given validators, endowed accounts, sudo key, model approval rule and
+/// nodes.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	approval_required: bool,
+	nodes: Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)>,
+	committee_size: u32,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -41,6 +87,13 @@ fn testnet_genesis(
 		},
 		sudo: SudoConfig { key: Some(root) },
 		model_registry: ModelRegistryConfig { approval_required },
+		attestations: AttestationsConfig {
+			parameters: Some(pallet_attestations::Parameters {
+				committee_size,
+				..dev_parameters()
+			}),
+			nodes,
+		},
 	})
 }
 
@@ -63,6 +116,8 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		false,
+		dev_nodes(),
+		3,
 	)
 }
 
@@ -77,6 +132,8 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		true,
+		local_nodes(),
+		1,
 	)
 }
 

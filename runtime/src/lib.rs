@@ -213,6 +213,8 @@ mod runtime {
 	// Verifiable inference: 20..=39.
 	#[runtime::pallet_index(20)]
 	pub type ModelRegistry = pallet_model_registry;
+	#[runtime::pallet_index(21)]
+	pub type Attestations = pallet_attestations;
 
 	// Administration: 250..=255. Sudo is for dev and local chains; governance replaces it.
 	#[runtime::pallet_index(255)]

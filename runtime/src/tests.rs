@@ -315,3 +315,114 @@ fn the_registry_worst_cases_fit_in_a_block() {
 		"the expiry hook may take {hook:?}, over a tenth of a block"
 	);
 }
+
+/// Merges a JSON patch into `base`, as a chain spec applies a preset to the default genesis.
+fn merge_patch(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge_patch(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		}
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The externalities of a preset's genesis, at block 0.
+fn preset_ext(preset: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&preset.into()).expect("preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	merge_patch(&mut config, serde_json::from_slice(&patch).expect("preset is JSON"));
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("config decodes");
+	sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"))
+}
+
+/// The dev preset registers Alice's inference node and a verifier committee with their bonds
+/// held, and their heartbeats (general transactions authorized by the role key's signature)
+/// apply through `Executive` without paying a fee.
+#[test]
+fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
+	use frame_support::traits::fungible::InspectHold;
+	use frame_system::offchain::CreateAuthorizedTransaction;
+	use opg_primitives::attestation::{NodeKey, NodeKeySignature};
+	use pallet_attestations::{Heartbeat, SignedStatement};
+	use sp_core::Pair as _;
+
+	preset_ext("development").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		assert_eq!(pallet_attestations::NodeCount::<Runtime>::get(), 5);
+		assert_eq!(
+			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &bob),
+			genesis_config_presets::NODE_BOND
+		);
+		assert_eq!(
+			pallet_attestations::NodeByKey::<Runtime>::get(NodeKey::from(
+				Sr25519Keyring::Bob.public()
+			)),
+			Some(bob.clone())
+		);
+
+		start_block(true);
+		let free_before = Balances::balance(&bob);
+		let heartbeat = Heartbeat { node: bob.clone(), period_start: 0 };
+		let message = pallet_attestations::signing_message(
+			&System::block_hash(0),
+			&SignedStatement::Heartbeat(&heartbeat),
+		);
+		let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
+		let call = RuntimeCall::Attestations(pallet_attestations::Call::heartbeat {
+			heartbeat: heartbeat.clone(),
+			signature,
+		});
+		let xt =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call.clone(),
+			);
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		assert_eq!(Balances::balance(&bob), free_before);
+		let node = pallet_attestations::Nodes::<Runtime>::get(&bob).expect("registered");
+		assert_eq!(node.last_heartbeat, Some(1));
+		// The same heartbeat again is refused before it runs.
+		let replay =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call,
+			);
+		assert!(Executive::apply_extrinsic(replay).is_err());
+	});
+}
+
+/// Every attestations call and hook at its worst case fits in a block: the largest committee,
+/// and the most deadlines and liveness checks one block may process.
+#[test]
+fn the_attestations_worst_cases_fit_in_a_block() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use pallet_attestations::WeightInfo;
+	type W = <Runtime as pallet_attestations::Config>::WeightInfo;
+	type C = Runtime;
+
+	let weights = configs::RuntimeBlockWeights::get();
+	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
+	let k = <C as pallet_attestations::Config>::MaxCommitteeSize::get();
+	let nodes = <C as pallet_attestations::Config>::MaxNodes::get();
+	for (call, weight) in [
+		("register", W::register()),
+		("heartbeat", W::heartbeat()),
+		("reveal (concluding)", W::reveal().saturating_add(W::conclude_round(k))),
+		("challenge", W::challenge()),
+		("open_round", W::open_round()),
+		("select", W::select(nodes, k)),
+	] {
+		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
+	}
+	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	let checks = <C as pallet_attestations::Config>::MaxLivenessChecksPerBlock::get();
+	let hook = W::end_due_base()
+		.saturating_add(
+			W::draw_committee(k).max(W::conclude_round(k)).saturating_mul(deadlines.into()),
+		)
+		.saturating_add(W::sweep_liveness(checks));
+	assert!(
+		hook.all_lte(weights.max_block / 4),
+		"the attestations hook may take {hook:?}, over a quarter of a block"
+	);
+}

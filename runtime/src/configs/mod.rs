@@ -4,10 +4,12 @@
 //! - [`consensus`]: Aura, GRANDPA and authorship (who gets the fees of a block).
 //! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
 //! - [`models`]: the model registry.
+//! - [`attestations`]: bonded nodes, verifier rounds, disputes and slashing.
 //! - [`admin`]: `pallet_sudo`, for dev and local chains until governance lands.
 //! - [`transactions`]: how offchain workers create transactions (signed, bare, authorized).
 
 pub mod admin;
+pub mod attestations;
 pub mod consensus;
 pub mod models;
 pub mod monetary;

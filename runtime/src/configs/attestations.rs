@@ -1,0 +1,103 @@
+//! Bonded nodes, verifier rounds, disputes and slashing.
+//!
+//! The production parameters below are [`ProductionParameters`], what a chain without a genesis
+//! override starts with; the dev and local presets set short periods (see
+//! `genesis_config_presets`). Governance changes them by referendum within
+//! `pallet_attestations::Parameters::check`'s bounds.
+
+use frame_support::{
+	parameter_types,
+	traits::{tokens::imbalance::ResolveTo, ConstU32},
+};
+use frame_system::EnsureRoot;
+use opg_primitives::currency::OPG;
+use pallet_attestations::Parameters;
+use sp_runtime::Perbill;
+
+use crate::{
+	configs::monetary::TreasuryAccount, AccountId, Balance, Balances, BlockNumber, Runtime,
+	RuntimeHoldReason, DAYS, HOURS, MINUTES,
+};
+
+/// The parameters of a production chain, and why:
+///
+/// - Bonds: an inference node stakes 10,000 OPG, a verifier 5,000, a data node 1,000: a lie must
+///   cost more than a round's fees could ever pay, and a verifier's stake is what a dispute or a
+///   minority reveal puts at risk.
+/// - Unbonding: 7 days, far longer than any claim window plus round, so no bond leaves before
+///   the work it backed is settled.
+/// - Heartbeats: one per hour; a node silent for three whole hours is inactive.
+/// - Committees: five verifiers, three to decide (60%); two minutes to commit, two to reveal,
+///   enough for a verifier to re-run a model of a few seconds under load.
+/// - Claims (vanilla mode) can be challenged for an hour, with a 1,000 OPG challenge bond.
+/// - Slashes: a minority reveal loses 10% of the bond, a missing reveal 5%, a false claim 20%;
+///   half of every slash pays the winners, half goes to the treasury.
+pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		min_inference_bond: 10_000 * OPG,
+		min_verifier_bond: 5_000 * OPG,
+		min_data_bond: 1_000 * OPG,
+		unbonding_period: 7 * DAYS,
+		heartbeat_period: HOURS,
+		max_missed_heartbeats: 3,
+		committee_size: 5,
+		quorum: Perbill::from_percent(60),
+		commit_period: 2 * MINUTES,
+		reveal_period: 2 * MINUTES,
+		challenge_window: HOURS,
+		challenge_bond: 1_000 * OPG,
+		minority_slash: Perbill::from_percent(10),
+		no_reveal_slash: Perbill::from_percent(5),
+		false_claim_slash: Perbill::from_percent(20),
+		reward_share: Perbill::from_percent(50),
+	}
+}
+
+/// The parameters of dev and local chains: small bonds and periods of a few blocks, so a test
+/// sees a heartbeat, a round or a dispute within a minute or two.
+pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		min_inference_bond: 1_000 * OPG,
+		min_verifier_bond: 1_000 * OPG,
+		min_data_bond: 100 * OPG,
+		unbonding_period: 60,
+		heartbeat_period: 5,
+		max_missed_heartbeats: 1,
+		committee_size: 3,
+		quorum: Perbill::from_percent(60),
+		commit_period: 5,
+		reveal_period: 5,
+		challenge_window: 10,
+		challenge_bond: 100 * OPG,
+		minority_slash: Perbill::from_percent(10),
+		no_reveal_slash: Perbill::from_percent(5),
+		false_claim_slash: Perbill::from_percent(20),
+		reward_share: Perbill::from_percent(50),
+	}
+}
+
+parameter_types! {
+	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
+}
+
+/// The most registered nodes: every selection pool's tree is at most 14 levels tall.
+pub const MAX_NODES: u32 = 10_000;
+
+impl pallet_attestations::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root until OpenGov lands; then a node-parameters track.
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
+	/// Nothing consumes conclusions yet; the inference pallet will settle jobs on them.
+	type OnConclusion = ();
+	type DefaultParameters = ProductionParameters;
+	type MaxNodes = ConstU32<MAX_NODES>;
+	type MaxCommitteeSize = ConstU32<16>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxUnlockingChunks = ConstU32<16>;
+	/// 32 rounds of the largest committee, every member slashed, take about a sixth of a block.
+	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type MaxLivenessChecksPerBlock = ConstU32<32>;
+	type WeightInfo = pallet_attestations::weights::SubstrateWeight<Runtime>;
+}
