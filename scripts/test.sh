@@ -155,9 +155,10 @@ count_cargo "cargo test" "$logs/cargo.log" $?
 
 # The benchmark tests turn on `runtime-benchmarks` in crates the node shares: in a target dir of
 # their own they leave the node's build warm for the next run.
-step "cargo test (model registry benchmarks)"
+step "cargo test (pallet benchmarks)"
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
-	cargo test --release --locked -p pallet-model-registry --features runtime-benchmarks benchmarking
+	cargo test --release --locked -p pallet-model-registry -p pallet-attestations \
+	--features runtime-benchmarks benchmarking
 count_cargo "benchmark tests" "$logs/bench.log" $?
 
 step "end-to-end tests"

@@ -10,13 +10,14 @@ node. `run_cli` turns them into one line on stderr and an exit code, never a tra
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from substrateinterface import ExtrinsicReceipt, Keypair, SubstrateInterface
+from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 from websocket import WebSocketException, WebSocketTimeoutException
 
@@ -309,12 +310,24 @@ def submit_signed(substrate: SubstrateInterface, extrinsic: Any, label: str, wai
             except SubstrateRequestException as error:
                 raise Refused(f"the node refused {label}: {rpc_message(error)}") from error
         block_hash = _watch_until_in_block(substrate, extrinsic, label, inclusion_timeout)
-        receipt = ExtrinsicReceipt(substrate=substrate, block_hash=block_hash,
-                                   extrinsic_hash="0x" + extrinsic.extrinsic_hash.hex())
-        events = receipt.triggered_events
+        events = extrinsic_events(substrate, block_hash, "0x" + extrinsic.extrinsic_hash.hex())
     except NETWORK_ERRORS as error:
         raise unreachable(substrate.url, error) from error
     return _outcome(substrate, label, block_hash, events, extrinsic)
+
+
+def extrinsic_events(substrate: SubstrateInterface, block_hash: str, extrinsic_hash: str) -> list:
+    """The events of one extrinsic of a block. The extrinsic is found by hashing the block's raw
+    extrinsics, not by decoding them: substrate-interface cannot decode general transactions
+    (extrinsic format version 5), which OPG nodes send for heartbeats, commitments and reveals,
+    and its own receipt lookup fails on any block that holds one."""
+    block = substrate.rpc_request("chain_getBlock", [block_hash])["result"]["block"]
+    for index, raw in enumerate(block["extrinsics"]):
+        digest = "0x" + hashlib.blake2b(bytes.fromhex(raw[2:]), digest_size=32).hexdigest()
+        if digest == extrinsic_hash.lower():
+            return [event for event in substrate.get_events(block_hash)
+                    if event.extrinsic_idx == index]
+    raise ChainError(f"transaction {extrinsic_hash} is not in block {block_hash}")
 
 
 def _watch_until_in_block(substrate: SubstrateInterface, extrinsic: Any, label: str,
