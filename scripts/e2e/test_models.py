@@ -118,9 +118,11 @@ def test_storage_and_events_decode_with_a_generic_client(node, model_file, uploa
     assert chain.registry(substrate, "Uploads", [model_id, 1]) is None
     assert chain.registry(substrate, "VerifyingKeys", [model_id, 1]) is None  # not a ZK version
     assert tuple(chain.registry(substrate, "ContentByOwner", [alice.ss58_address, uploaded["content_id"]])) == (model_id, 1)
+    # Alice also bonds as a dev node: pick the registry's hold among hers.
     held = substrate.query("Balances", "Holds", [alice.ss58_address]).value
-    assert held and held[0]["id"] == {"ModelRegistry": "ModelDeposit"}
-    assert held[0]["amount"] == model["deposit"] + version["deposit"]
+    deposits = [h for h in held if h["id"] == {"ModelRegistry": "ModelDeposit"}]
+    assert len(deposits) == 1
+    assert deposits[0]["amount"] == model["deposit"] + version["deposit"]
 
     events = substrate.get_events(uploaded["registered_in"])
     registered = [e.value["event"]["attributes"] for e in events

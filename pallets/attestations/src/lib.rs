@@ -66,9 +66,13 @@
 //! A round checks a claimant's claimed output for a subject. The consumer opens one for every
 //! attested-mode job ([`api::Attestations::open_round`]); a verifier opens one by challenging a
 //! vanilla-mode claim within its window ([`Pallet::challenge`], with a challenge bond). The
-//! committee's members each commit `blake2_256("opg:commit", subject, member, output, salt)`
-//! ([`Pallet::commit`]) before the commit deadline, then reveal output and salt
-//! ([`Pallet::reveal`]) before the reveal deadline: nobody can copy another's output. Reveals may
+//! committee, drawn at the start of the next block, has [`ActiveParameters`]' `commit_period`
+//! blocks to commit `blake2_256("opg:commit", subject, opened_at, member, output, salt)`
+//! ([`Pallet::commit`]), then `reveal_period` blocks to reveal output and salt
+//! ([`Pallet::reveal`]): nobody can copy another member's output. (The claimed output itself is
+//! stored with the round, so a lazy member could reveal it without re-running the job: a known
+//! limit, which the inference pallet can close by publishing a job's output only after the
+//! round.) Reveals may
 //! start as soon as every member has committed, and the round ends as soon as every member has
 //! revealed; otherwise it ends at the start of its reveal deadline block. Commits and reveals,
 //! like heartbeats, are authorized by the role key's signature and pay no fee.
