@@ -9,7 +9,8 @@ use crate::{
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
-use opg_primitives::attestation::{NodeKey, NodeRole, RoleSet};
+use opg_primitives::attestation::{NodeRole, RoleSet};
+use pallet_attestations::GenesisNode;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -27,10 +28,7 @@ const DEV_DATA_ENDPOINT: &[u8] = b"http://127.0.0.1:9944";
 
 /// A dev node: `keyring`'s account with `roles`, its role key the same `//Name` sr25519 key
 /// (which `opg-node` puts in the keystore of a dev chain), bonding [`NODE_BOND`].
-fn dev_node(
-	keyring: Sr25519Keyring,
-	roles: &[NodeRole],
-) -> (AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance) {
+fn dev_node(keyring: Sr25519Keyring, roles: &[NodeRole]) -> GenesisNode<AccountId, Balance> {
 	let roles = RoleSet::from_roles(roles);
 	let endpoint = roles.contains(NodeRole::Data).then(|| DEV_DATA_ENDPOINT.to_vec());
 	(keyring.to_account_id(), roles, keyring.public().into(), endpoint, NODE_BOND)
@@ -38,7 +36,7 @@ fn dev_node(
 
 /// The nodes of the `development` preset: Alice runs inference and serves data; Bob, Charlie,
 /// Dave and Eve verify (a committee of three, with one to spare for a challenger).
-pub fn dev_nodes() -> Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)> {
+pub fn dev_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	use NodeRole::*;
 	vec![
 		dev_node(Sr25519Keyring::Alice, &[Inference, Data]),
@@ -52,7 +50,7 @@ pub fn dev_nodes() -> Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance
 /// The nodes of the `local_testnet` preset, spread over its two validators: Alice runs
 /// inference, verifies and serves data; Bob runs inference and verifies. Committees have one
 /// member, so each validator can check the other's work.
-pub fn local_nodes() -> Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)> {
+pub fn local_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	use NodeRole::*;
 	vec![
 		dev_node(Sr25519Keyring::Alice, &[Inference, Verifier, Data]),
@@ -67,7 +65,7 @@ fn testnet_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	approval_required: bool,
-	nodes: Vec<(AccountId, RoleSet, NodeKey, Option<Vec<u8>>, Balance)>,
+	nodes: Vec<GenesisNode<AccountId, Balance>>,
 	committee_size: u32,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {

@@ -41,25 +41,26 @@
 //! overlay before the next draw, so nobody is drawn twice, excluded nodes (the claimant, a
 //! challenger) weigh nothing, and a stake-weighted choice of `k` among `n` nodes costs
 //! `O(k log n)` reads and no writes. A drawn node that turns out to be stale or under-bonded is
-//! skipped, up to `k + 8` skips. Every node computes the same committee from the same state.
+//! skipped, at most [`MAX_SELECTION_SKIPS`] (8) times per choice. Every node computes the same
+//! committee from the same state.
 //!
-//! A round's committee is drawn at the start of the block after the one that opened it, with
-//! the seed `blake2_256("opg:select", parent_hash, role, subject)`: the parent is the block in
-//! which the round opened, whose hash did not exist when the opener (a claimant, a challenger,
-//! the consumer) sent its transaction, so nobody who merely submits can pick a committee by
-//! picking the moment. With Aura there is no VRF, and one party can still bias the draw: the
-//! author of the block that opens the round. It can produce many candidate blocks (reordering
-//! or dropping transactions, moving the timestamp within its drift, or simply re-signing the
-//! seal, which costs nothing) and publish the one whose hash gives the committee it likes, or
-//! withhold its block. An author colluding with verifiers of stake share `f` so turns the
-//! chance `P(f)` that they hold a quorum of a committee (a binomial tail: committee 5, quorum 3,
-//! `f = 0.1` gives 0.86%) into nearly 1 for the rounds opened in its own blocks; a coalition
-//! holding a share `a` of the authority slots biases about `a` of all rounds, and on each of
-//! them it still has to stake verifiers, whose honest minority it slashes and who lose their
-//! bond if a later dispute goes the other way. Removing the bias needs randomness no single
-//! author controls (BABE's VRF, a drand-style beacon, or a validator commit-reveal beacon);
-//! until then governance should keep committees large and the verifier set broad. See
-//! `docs/architecture.md`.
+//! A round's committee is drawn at the start of the block after the one that opened it, with the
+//! seed `blake2_256("opg:select", parent_hash, role, subject)`: the parent is the block in which
+//! the round opened, whose hash did not exist when the opener (a claimant, a challenger, the
+//! consumer) sent its transaction, so nobody who merely submits can pick a committee by picking the
+//! moment. (When that block's deadline list is full the draw moves to a later block, whose parent
+//! the opener could not know either.) With Aura there is no VRF, and one party can still bias the
+//! draw: the author of the block that opens the round. It can produce many candidate blocks
+//! (reordering or dropping transactions, moving the timestamp within its drift, or simply
+//! re-signing the seal, which costs nothing) and publish the one whose hash gives the committee it
+//! likes, or withhold its block. An author colluding with verifiers of stake share `f` so turns the
+//! chance `P(f)` that they hold a quorum of a committee (a binomial tail: committee 5, quorum 3, `f
+//! = 0.1` gives 0.86%) into nearly 1 for the rounds opened in its own blocks; a coalition holding a
+//! share `a` of the authority slots biases about `a` of all rounds, and on each of them it still
+//! has to stake verifiers, whose honest minority it slashes and who lose their bond if a later
+//! dispute goes the other way. Removing the bias needs randomness no single author controls (BABE's
+//! VRF, a drand-style beacon, or a validator commit-reveal beacon); until then governance should
+//! keep committees large and the verifier set broad. See `docs/architecture.md`.
 //!
 //! ## Rounds
 //!
@@ -893,9 +894,10 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Replaces the parameters, within [`Parameters::check`]'s bounds. Open rounds keep the
-		/// deadlines and quorum they opened with; nodes under a raised minimum bond are skipped
-		/// by selection until they bond more. Governance only.
+		/// Replaces the parameters, within [`Parameters::check`]'s bounds. Drawn rounds keep their
+		/// deadlines and quorum (rounds not yet drawn take the new ones at their draw); nodes
+		/// under a raised minimum bond are skipped by selection at once and marked inactive by
+		/// the liveness sweep until they bond more. Governance only.
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::set_parameters())]
 		pub fn set_parameters(origin: OriginFor<T>, parameters: ParametersOf<T>) -> DispatchResult {
@@ -916,8 +918,9 @@ impl<T: Config> Pallet<T> {
 		Nodes::<T>::get(who).ok_or(Error::<T>::NotRegistered)
 	}
 
-	/// Stores `node` and brings its pool memberships in line with it: the one place a node
-	/// record changes.
+	/// Stores `node` and brings its pool memberships in line with it: the one place a change
+	/// that can move a node in or out of a pool (status, chill, roles, bond) is stored. (Changes
+	/// that cannot, the role key and the work counter, write `Nodes` directly.)
 	fn store_node(who: &T::AccountId, node: &NodeInfoOf<T>) {
 		Nodes::<T>::insert(who, node);
 		Self::sync_pools(who, node);
@@ -1089,10 +1092,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `node` may be given work of `role` now.
 	fn eligible(node: &NodeInfoOf<T>, role: NodeRole, now: BlockNumberFor<T>) -> bool {
-		node.in_pool()
-			&& node.roles.contains(role)
-			&& node.bonded >= Self::required_bond(node.roles, &ActiveParameters::<T>::get())
-			&& !Self::is_stale(node, now)
+		node.in_pool() && node.roles.contains(role) && Self::inactive_reason(node, now).is_none()
 	}
 
 	/// The genesis hash, which every role-key signature covers.

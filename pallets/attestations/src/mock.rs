@@ -86,7 +86,7 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		min_inference_bond: 100,
 		min_verifier_bond: 100,
 		min_data_bond: 50,
-		unbonding_period: 60,
+		unbonding_period: 80,
 		heartbeat_period: 10,
 		max_missed_heartbeats: 2,
 		committee_size: 5,

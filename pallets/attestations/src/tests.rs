@@ -271,14 +271,14 @@ fn bond_extra_adds_to_bond_and_weight() {
 fn unbond_then_withdraw_after_the_period() {
 	network().build_and_execute(|| {
 		assert_ok!(Attestations::unbond(signed(2), 400));
-		System::assert_last_event(Event::Unbonding { node: 2, amount: 400, unlock_at: 61 }.into());
+		System::assert_last_event(Event::Unbonding { node: 2, amount: 400, unlock_at: 81 }.into());
 		// Still held and slashable, no longer weight.
 		assert_eq!(held(2), BOND);
 		assert_eq!(Attestations::pool_weight(NodeRole::Verifier, &2), Some(600));
 		assert_noop!(Attestations::withdraw_unbonded(signed(2)), Error::<Test>::NothingToWithdraw);
-		run_to_block(60);
+		run_to_block(80);
 		assert_noop!(Attestations::withdraw_unbonded(signed(2)), Error::<Test>::NothingToWithdraw);
-		run_to_block(61);
+		run_to_block(81);
 		assert_ok!(heartbeat(2));
 		assert_ok!(Attestations::withdraw_unbonded(signed(2)));
 		System::assert_last_event(Event::Withdrawn { node: 2, amount: 400 }.into());
@@ -316,7 +316,7 @@ fn leave_unbonds_everything_and_the_record_goes_with_the_last_withdrawal() {
 		assert_eq!(Attestations::pool_weight(NodeRole::Verifier, &2), None);
 		assert_noop!(Attestations::leave(signed(2)), Error::<Test>::NodeLeaving);
 		assert_noop!(Attestations::unbond(signed(2), 1), Error::<Test>::NodeLeaving);
-		run_to_block(61);
+		run_to_block(81);
 		assert_ok!(Attestations::withdraw_unbonded(signed(2)));
 		System::assert_last_event(Event::NodeRemoved { node: 2 }.into());
 		assert!(Nodes::<Test>::get(2).is_none());

@@ -171,7 +171,7 @@ pub struct Parameters<Balance, BlockNumber> {
 	/// The part of the committee that must reveal the same output to decide a round; above
 	/// one half, so two outputs can never both reach it.
 	pub quorum: Perbill,
-	/// Blocks from a round's opening to its commit deadline.
+	/// Blocks from a round's committee draw to its commit deadline.
 	pub commit_period: BlockNumber,
 	/// Blocks from the commit deadline to the reveal deadline.
 	pub reveal_period: BlockNumber,
@@ -241,9 +241,10 @@ impl<Balance: Zero + Copy, BlockNumber: Zero + Saturating + Copy + PartialOrd + 
 		if self.max_missed_heartbeats == 0 {
 			return Err(ParameterError::MaxMissed);
 		}
-		// A claim's window, then a committee drawn a block later, then its two periods; each
-		// of the two deadlines may move up to DEADLINE_SEARCH blocks when blocks are full.
-		let slack = BlockNumber::from(2 * DEADLINE_SEARCH + 1);
+		// A claim's window, then a committee drawn a block later, then its two periods; each of
+		// the three deadlines (challenge, draw, reveal) may move up to DEADLINE_SEARCH blocks
+		// when blocks are full.
+		let slack = BlockNumber::from(3 * DEADLINE_SEARCH + 1);
 		let longest_work = self
 			.challenge_window
 			.saturating_add(self.commit_period)
@@ -257,12 +258,7 @@ impl<Balance: Zero + Copy, BlockNumber: Zero + Saturating + Copy + PartialOrd + 
 
 	/// The votes a committee of `size` needs to decide: `quorum` of it, rounded up.
 	pub fn votes_needed(&self, size: u32) -> u32 {
-		let floor = self.quorum.mul_floor(size);
-		if self.quorum.mul_ceil(size) > floor {
-			floor.saturating_add(1)
-		} else {
-			floor
-		}
+		self.quorum.mul_ceil(size)
 	}
 }
 

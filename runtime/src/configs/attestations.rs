@@ -60,7 +60,7 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 		min_inference_bond: 1_000 * OPG,
 		min_verifier_bond: 1_000 * OPG,
 		min_data_bond: 100 * OPG,
-		unbonding_period: 60,
+		unbonding_period: 80,
 		heartbeat_period: 5,
 		max_missed_heartbeats: 1,
 		committee_size: 3,
