@@ -180,6 +180,8 @@ pub enum Conclusion<AccountId> {
 		claimed: OutputHash,
 		/// The output the quorum revealed.
 		decided: OutputHash,
+		/// The committee members who revealed `decided`, in committee order.
+		majority: alloc::vec::Vec<AccountId>,
 	},
 	/// No output reached the quorum (too few reveals, or a split committee). Nobody but the
 	/// non-revealers was slashed; the consumer decides what an undecided subject means (the
@@ -220,6 +222,24 @@ impl<AccountId> OnConclusion<AccountId> for () {
 
 	fn weight() -> Weight {
 		Weight::zero()
+	}
+}
+
+/// Re-executes subjects for this node's verifiers, in the offchain worker. The inference pallet
+/// implements it; the attestations pallet's offchain worker calls it for each round in which a
+/// local role key's node sits on the committee, and commits to and reveals what it returns.
+pub trait Reexecute {
+	/// What this verifier stands behind for `subject`, whose claimed output is `claimed`: the
+	/// claimed hash when its own execution agrees with the claim within the subject's tolerance,
+	/// else the hash of its own output. `None` when it cannot execute now (it then does not
+	/// commit, and is slashed as a non-revealer if it never does).
+	fn reexecute(subject: SubjectId, claimed: OutputHash) -> Option<OutputHash>;
+}
+
+/// Nothing to re-execute: verifiers abstain.
+impl Reexecute for () {
+	fn reexecute(_: SubjectId, _: OutputHash) -> Option<OutputHash> {
+		None
 	}
 }
 

@@ -2,9 +2,9 @@
 //!
 //! Types and traits that more than one OPG crate needs: the chain's basic types (accounts,
 //! balances, blocks), the OPG token's denominations, and the vocabulary of the model catalogue
-//! (model ids, tensor schemas, verification modes) that other pallets (the inference and
-//! attestation pallets, as they land) read through the traits defined here instead of importing
-//! each other.
+//! (model ids, tensor schemas, verification modes), of nodes and attestations, and of inference
+//! (tensors, jobs, fees, the engine's host function). Pallets read each other through the
+//! traits defined here instead of importing each other.
 //!
 //! Everything here is `no_std` and SCALE-encodable, so the runtime, the pallets and the node's
 //! off-chain extensions agree on one encoding.
@@ -14,6 +14,7 @@
 extern crate alloc;
 
 pub mod attestation;
+pub mod inference;
 pub mod model;
 
 use sp_runtime::{

@@ -253,6 +253,7 @@ fn an_expired_upload_pays_the_treasury() {
 				outputs: vec![tensor(b"y")].try_into().unwrap(),
 			},
 			modes: opg_primitives::model::ModeSet { vanilla: true, attested: false, zk: false },
+			tolerance: opg_primitives::inference::Tolerance::EXACT,
 			zk: None,
 			content_id: content_id_from_chunk_hashes(
 				configs::models::MODEL_CHUNK_SIZE,

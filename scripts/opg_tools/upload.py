@@ -71,6 +71,29 @@ def parse_modes(text: str) -> dict:
     return {"vanilla": "vanilla" in modes, "attested": "attested" in modes, "zk": False}
 
 
+FLOAT_DTYPES = ("Float32", "Float64")
+
+
+def parse_tolerance(text: str | None, schema: dict) -> dict:
+    """The registry's Tolerance: an absolute tolerance for float outputs (default 1e-5, what
+    ONNX Runtime's float kernels may differ by across CPUs on small models); exact for models
+    without float outputs."""
+    floats = any(t["dtype"] in FLOAT_DTYPES for t in schema["outputs"])
+    if text is None:
+        return {"absolute_e9": 10_000 if floats else 0, "relative": 0}
+    try:
+        absolute = Decimal(text)
+    except InvalidOperation as error:
+        raise chain.ChainError(f"--tolerance {text!r} is not a number (e.g. 1e-5)") from error
+    units = absolute * 10**9
+    if absolute < 0 or units != units.to_integral_value() or units > 2**32 - 1:
+        raise chain.ChainError(f"--tolerance {text!r}: give a multiple of 1e-9 between 0 and 4.29")
+    if units and not floats:
+        raise chain.ChainError("--tolerance: this model has no float outputs, so its results are "
+                               "exact and its tolerance must be 0")
+    return {"absolute_e9": int(units), "relative": 0}
+
+
 @dataclass
 class Request:
     """What the user asked for, read and checked before connecting to a node."""
@@ -80,6 +103,7 @@ class Request:
     schema: dict
     modes: dict
     price: int
+    tolerance: dict
     metadata: models.Metadata | None  # None when adding a version to an existing model
     model_id: int | None
 
@@ -95,6 +119,7 @@ def read_request(args: argparse.Namespace) -> Request:
     except models.SchemaError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
     modes, price = parse_modes(args.modes), parse_price(args.price)
+    tolerance = parse_tolerance(args.tolerance, schema)
     chain.keypair(args.suri)  # a bad secret URI is said before connecting
     if args.window < 1 or args.timeout <= 0:
         raise chain.ChainError("--window and --timeout must be positive")
@@ -105,17 +130,20 @@ def read_request(args: argparse.Namespace) -> Request:
             metadata = models.Metadata.of(name, args.description)
         except models.LimitError as error:
             raise chain.ChainError(str(error)) from error
-    return Request(args.model, data, schema, modes, price, metadata, args.model_id)
+    return Request(args.model, data, schema, modes, price, tolerance, metadata, args.model_id)
 
 
-def version_spec(data: bytes, schema: dict, modes: dict, chunk_size: int) -> dict:
-    """The registry's VersionSpec for `data` uploaded in chunks of `chunk_size` bytes."""
+def version_spec(data: bytes, schema: dict, modes: dict, chunk_size: int,
+                 tolerance: dict | None = None) -> dict:
+    """The registry's VersionSpec for `data` uploaded in chunks of `chunk_size` bytes (with the
+    default tolerance for its outputs unless one is given)."""
     hashes = models.chunk_hashes(data, chunk_size)
     return {
         "schema": {side: chain.bounded([{**tensor, "shape": chain.bounded(tensor["shape"])}
                                         for tensor in schema[side]])
                    for side in ("inputs", "outputs")},
         "modes": modes,
+        "tolerance": tolerance if tolerance is not None else parse_tolerance(None, schema),
         "zk": None,
         "content_id": "0x" + models.content_id_from_hashes(chunk_size, len(data), hashes).hex(),
         "byte_size": len(data),
@@ -277,6 +305,8 @@ def parser() -> argparse.ArgumentParser:
                        help=f"what the model does, at most {models.MAX_DESCRIPTION_LEN} bytes")
     parse.add_argument("--price", default="0.01", help="price per call in OPG (default 0.01)")
     parse.add_argument("--modes", default="vanilla,attested", help="comma-separated: vanilla,attested")
+    parse.add_argument("--tolerance", help="absolute difference allowed between verifiers' float "
+                       "outputs, e.g. 1e-5 (default 1e-5 with float outputs, else 0)")
     parse.add_argument("--model-id", type=int, help="add a new version to this model instead of registering one")
     parse.add_argument("--timeout", type=float, default=chain.DEFAULT_TIMEOUT,
                        help="longest wait in seconds for any one answer of the node (default %(default)s)")
@@ -309,7 +339,7 @@ def upload_to(substrate, args: argparse.Namespace, request: Request, progress: P
         models.check_chunk_count(len(request.data), chunk_size, chain.registry_constant(substrate, "MaxChunks", models.MAX_CHUNKS))
     except models.LimitError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
-    spec = version_spec(request.data, request.schema, request.modes, chunk_size)
+    spec = version_spec(request.data, request.schema, request.modes, chunk_size, request.tolerance)
     if find_existing(substrate, signer.ss58_address, spec["content_id"], progress):
         if progress.already_complete:
             say(f"already uploaded: model {progress.model_id} version {progress.version} holds "

@@ -140,7 +140,7 @@ use frame_system::{
 };
 use opg_primitives::attestation::{
 	self as api, Conclusion, NodeKey, NodeKeySignature, NodeRole, OnConclusion, OutputHash,
-	RoleSet, RoundKind, SubjectId,
+	Reexecute, RoleSet, RoundKind, SubjectId,
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -255,6 +255,10 @@ pub mod pallet {
 		/// Who hears how claims and rounds end (the inference pallet).
 		type OnConclusion: OnConclusion<Self::AccountId>;
 
+		/// Who re-executes a subject for this node's verifiers in the offchain worker (the
+		/// inference pallet).
+		type Reexecute: Reexecute;
+
 		/// The parameters until genesis or governance sets others.
 		type DefaultParameters: Get<ParametersOf<Self>>;
 
@@ -339,6 +343,12 @@ pub mod pallet {
 	/// Open rounds, by subject.
 	#[pallet::storage]
 	pub type Rounds<T: Config> = StorageMap<_, Identity, SubjectId, RoundOf<T>>;
+
+	/// The rounds each verifier sits on, so its offchain worker finds its own duties without
+	/// reading every round. Written when a committee is drawn, removed when its round ends.
+	#[pallet::storage]
+	pub type Duties<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Identity, SubjectId, ()>;
 
 	/// The subjects whose claim or round ends at the start of each block.
 	#[pallet::storage]
@@ -550,6 +560,7 @@ pub mod pallet {
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::send_heartbeats(now);
+			Self::perform_duties(now);
 		}
 
 		fn integrity_test() {
@@ -1427,6 +1438,96 @@ impl<T: Config> Pallet<T> {
 		result.is_ok()
 	}
 
+	/// From the offchain worker: for each round in which a local role key's node sits on the
+	/// committee, has [`Config::Reexecute`] run the subject and commits to what it returns,
+	/// then reveals it once the reveal phase opens. The output and salt wait in the node's local
+	/// storage between the two; a transaction that did not land is sent again after a few
+	/// blocks with the same output and salt.
+	fn perform_duties(now: BlockNumberFor<T>) {
+		use sp_runtime::offchain::storage::StorageValueRef;
+		/// Rounds handled per local key and run: re-execution takes real time, the rest wait
+		/// for the next block.
+		const DUTIES_PER_RUN: usize = 8;
+		/// Blocks before the same transaction is sent again.
+		const RESEND_AFTER: u32 = 4;
+		let genesis = Self::genesis_hash();
+		let block: u32 = now.saturated_into();
+		for key in NodeKey::all() {
+			let Some(member) = NodeByKey::<T>::get(&key) else { continue };
+			for subject in Duties::<T>::iter_key_prefix(&member).take(DUTIES_PER_RUN) {
+				let Some(round) = Rounds::<T>::get(subject) else { continue };
+				let Some((_, slot)) = round.member(&member) else { continue };
+				let storage_key =
+					(b"opg/attestations/duty/", subject, round.opened_at, &member).encode();
+				let local = StorageValueRef::persistent(&storage_key);
+				// (output, salt, phase of the last transaction sent: 0 commit, 1 reveal, its block)
+				let kept = local.get::<(OutputHash, [u8; 32], u8, u32)>().ok().flatten();
+				let recently_sent = |phase: u8| {
+					kept.is_some_and(|(_, _, sent, at)| {
+						sent == phase && block.saturating_sub(at) < RESEND_AFTER
+					})
+				};
+				let (output, salt, phase) = match (slot.commitment, slot.revealed) {
+					(None, _) if now < round.commit_deadline && !recently_sent(0) => match kept {
+						Some((output, salt, ..)) => (output, salt, 0),
+						None => {
+							let Some(output) = T::Reexecute::reexecute(subject, round.claimed)
+							else {
+								continue;
+							};
+							(output, sp_io::offchain::random_seed(), 0)
+						}
+					},
+					(Some(_), None)
+						if (now >= round.commit_deadline || round.all_committed())
+							&& !recently_sent(1) =>
+					{
+						let Some((output, salt, ..)) = kept else { continue };
+						(output, salt, 1)
+					}
+					_ => continue,
+				};
+				let round_at = &round.opened_at;
+				let (statement, call) = if phase == 0 {
+					let commitment = commitment_of(&subject, round_at, &member, &output, &salt);
+					let statement = SignedStatement::Commit {
+						subject: &subject,
+						round: round_at,
+						member: &member,
+						commitment: &commitment,
+					};
+					(signing_message(&genesis, &statement), Some(commitment))
+				} else {
+					let statement = SignedStatement::Reveal {
+						subject: &subject,
+						round: round_at,
+						member: &member,
+						output: &output,
+						salt: &salt,
+					};
+					(signing_message(&genesis, &statement), None)
+				};
+				let Some(signature) = key.sign(&statement) else {
+					log::warn!(target: "attestations", "role key {key:?} could not sign for {subject:?}");
+					continue;
+				};
+				local.set(&(output, salt, phase, block));
+				let call = match call {
+					Some(commitment) => {
+						Call::commit { subject, member: member.clone(), commitment, signature }
+					}
+					None => {
+						Call::reveal { subject, member: member.clone(), output, salt, signature }
+					}
+				};
+				let transaction = T::create_authorized_transaction(call.into());
+				if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
+					log::warn!(target: "attestations", "round duty for {subject:?} not accepted");
+				}
+			}
+		}
+	}
+
 	/// `who`'s node as the runtime API shows it.
 	pub fn node_view(
 		who: T::AccountId,
@@ -1536,8 +1637,16 @@ impl<T: Config> Pallet<T> {
 		let mut work: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled = 0usize;
+		let mut duties = 0usize;
 		for (subject, round) in Rounds::<T>::iter() {
 			ensure!(!Claims::<T>::contains_key(subject), "a subject has a claim and a round");
+			for member in &round.committee {
+				ensure!(
+					Duties::<T>::contains_key(&member.account, subject),
+					"a committee member's duty is not indexed"
+				);
+				duties = duties.saturating_add(1);
+			}
 			ensure!(!round.all_revealed(), "a round is open and decided");
 			let deadline = if round.drawn() { round.reveal_deadline } else { round.draw_at };
 			ensure!(deadline > now, "an open round's deadline has passed");
@@ -1567,6 +1676,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let listed: usize = Deadlines::<T>::iter_values().map(|list| list.len()).sum();
 		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
+		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
 		for (who, units) in work {
 			let node = Nodes::<T>::get(&who).ok_or("a claimant or member is no node")?;
 			ensure!(node.open_work >= units, "a node's open work misses its claims or rounds");

@@ -18,7 +18,7 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use opg_primitives::attestation::{
-	Conclusion, NodeKey, NodeKeySignature, OnConclusion, OutputHash, RoleSet, SubjectId,
+	Conclusion, NodeKey, NodeKeySignature, OnConclusion, OutputHash, Reexecute, RoleSet, SubjectId,
 };
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, Perbill};
@@ -107,6 +107,16 @@ parameter_types! {
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
 	/// Every conclusion the consumer heard, in order.
 	pub static Concluded: Vec<(SubjectId, Conclusion<AccountId>)> = Vec::new();
+	/// What this node's verifiers find when they re-execute any subject (`None`: they cannot).
+	pub static Reexecuted: Option<OutputHash> = None;
+}
+
+/// A consumer whose re-execution finds [`Reexecuted`].
+pub struct TestReexecute;
+impl Reexecute for TestReexecute {
+	fn reexecute(_: SubjectId, _: OutputHash) -> Option<OutputHash> {
+		Reexecuted::get()
+	}
 }
 
 /// A consumer that records what it hears.
@@ -127,6 +137,7 @@ impl pallet_attestations::Config for Test {
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type OnSlash = ResolveTo<Treasury, Balances>;
 	type OnConclusion = RecordConclusions;
+	type Reexecute = TestReexecute;
 	type DefaultParameters = TestParameters;
 	type MaxNodes = ConstU32<10_000>;
 	type MaxCommitteeSize = ConstU32<7>;

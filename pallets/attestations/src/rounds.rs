@@ -16,7 +16,7 @@ use sp_runtime::{
 };
 
 use crate::{
-	ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf, Error, Event,
+	ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf, Duties, Error, Event,
 	HoldReason, Nodes, Pallet, Reputations, Round, RoundOf, RoundOrigin, Rounds, SlashReason,
 };
 
@@ -101,6 +101,7 @@ impl<T: Config> Pallet<T> {
 		for member in &committee {
 			// Selection returns eligible (so registered, not leaving) nodes only.
 			let _ = Self::begin_internal_work(member);
+			Duties::<T>::insert(member, subject, ());
 		}
 		round.committee = members;
 		round.votes_needed = parameters.votes_needed(parameters.committee_size);
@@ -125,6 +126,7 @@ impl<T: Config> Pallet<T> {
 		let mut reveals = 0u32;
 		for member in &round.committee {
 			Self::end_internal_work(&member.account);
+			Duties::<T>::remove(&member.account, subject);
 			match (member.revealed, decided) {
 				(None, _) => {
 					pot.subsume(Self::slash_bond(
@@ -197,6 +199,7 @@ impl<T: Config> Pallet<T> {
 				});
 				Conclusion::Decided {
 					kind,
+					majority: honest.clone(),
 					claimant: round.claimant.clone(),
 					claimed: round.claimed,
 					decided,

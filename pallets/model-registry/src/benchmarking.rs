@@ -67,6 +67,7 @@ fn version_spec<T: Config>(
 	VersionSpec {
 		schema: worst_schema(),
 		modes: ModeSet { vanilla: true, attested: true, zk: key_len > 0 },
+		tolerance: opg_primitives::inference::Tolerance::EXACT,
 		zk: (key_len > 0).then(|| ZkArtifacts {
 			verifying_key: BoundedVec::truncate_from(alloc::vec![7; key_len as usize]),
 			proving_key_hash: H256([1; 32]),

@@ -113,10 +113,11 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::*;
+use opg_primitives::inference::Tolerance;
 use opg_primitives::model::{
 	chunk_count, chunk_hash, chunk_len, chunk_storage_key, content_id_from_chunk_hashes, ContentId,
 	IoSchema, ModeSet, ModelCatalog, ModelDescription, ModelId, ModelInfo, ModelName, ModelPage,
-	ModelStatus, ModelUsage, RunnableModel, SchemaError, UploadProgress, VersionInfo,
+	ModelStatus, ModelUsage, RunnableModel, SchemaError, TensorDtype, UploadProgress, VersionInfo,
 	VersionNumber, ZkArtifacts,
 };
 use sp_core::H256;
@@ -160,6 +161,9 @@ pub struct VersionSpec<MaxChunks: Get<u32>> {
 	pub schema: IoSchema,
 	/// Supported verification modes.
 	pub modes: ModeSet,
+	/// How far verifiers' outputs may differ from a claimed output and still agree with it;
+	/// exact for a version without float outputs.
+	pub tolerance: Tolerance,
 	/// Groth16 artifacts: required with ZK mode, refused without it.
 	pub zk: Option<ZkArtifacts>,
 	/// Content id of the ONNX bytes.
@@ -180,9 +184,11 @@ pub const MAX_PAGE: u32 = 256;
 pub mod pallet {
 	use super::*;
 
-	/// Version 1: versions split into metadata, upload progress and verifying key; a FIFO expiry
-	/// queue; content id v2. No chain ran version 0, so there is nothing to migrate.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 2: versions declare their output tolerance. Version 1: versions split into
+	/// metadata, upload progress and verifying key; a FIFO expiry queue; content id v2. Only
+	/// development chains, which start from genesis, ran versions 0 and 1, so there is nothing
+	/// to migrate.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -497,6 +503,9 @@ pub mod pallet {
 		ModelIdsExhausted,
 		/// No expiry-queue position is left.
 		ExpiryQueueExhausted,
+		/// A tolerance was declared for a version without float outputs: integer, boolean and
+		/// string outputs are exact, so their versions must declare a zero tolerance.
+		ToleranceWithoutFloats,
 	}
 
 	#[pallet::hooks]
@@ -865,6 +874,12 @@ impl<T: Config> Pallet<T> {
 	) -> Result<CheckedVersion<T>, DispatchError> {
 		spec.schema.validate().map_err(Self::schema_error)?;
 		ensure!(!spec.modes.is_empty(), Error::<T>::NoModes);
+		let has_float_output = spec
+			.schema
+			.outputs
+			.iter()
+			.any(|output| matches!(output.dtype, TensorDtype::Float32 | TensorDtype::Float64));
+		ensure!(spec.tolerance.is_exact() || has_float_output, Error::<T>::ToleranceWithoutFloats);
 		ensure!(spec.modes.zk == spec.zk.is_some(), Error::<T>::ZkArtifactsMismatch);
 		if let Some(zk) = &spec.zk {
 			ensure!(!zk.verifying_key.is_empty(), Error::<T>::BadVerifyingKey);
@@ -898,6 +913,7 @@ impl<T: Config> Pallet<T> {
 			chunk_size,
 			schema: spec.schema,
 			modes: spec.modes,
+			tolerance: spec.tolerance,
 			approved: false,
 			deposit: Self::deposit_for(stored_bytes),
 			registered_at: frame_system::Pallet::<T>::block_number(),
@@ -1373,6 +1389,8 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			byte_size: record.byte_size,
 			schema: record.schema,
 			modes: record.modes,
+			tolerance: record.tolerance,
+			chunk_size: record.chunk_size,
 			price: model.price,
 		})
 	}

@@ -55,6 +55,7 @@ fn spec(bytes: &[u8]) -> VersionSpecOf<Test> {
 	VersionSpec {
 		schema: schema(),
 		modes: vanilla(),
+		tolerance: Tolerance::EXACT,
 		zk: None,
 		content_id: content_id(bytes, CHUNK_SIZE).unwrap(),
 		byte_size: bytes.len() as u64,
@@ -295,6 +296,32 @@ mod register_model {
 			assert_ok!(with(zk, Some(key(4))));
 			assert_eq!(VerifyingKeys::<Test>::get(0, 1), Some(key(4)));
 			assert_eq!(ModelRegistry::verifying_key(0, 1), Some(key(4)));
+		});
+	}
+
+	#[test]
+	fn only_versions_with_float_outputs_declare_a_tolerance() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let register = |dtype: TensorDtype, tolerance: Tolerance| {
+				let mut version = spec(&bytes);
+				version.schema.outputs[0].dtype = dtype;
+				version.tolerance = tolerance;
+				ModelRegistry::register_model(
+					RuntimeOrigin::signed(ALICE),
+					name(b"m"),
+					Default::default(),
+					1,
+					version,
+				)
+			};
+			let loose = Tolerance { absolute_e9: 1_000, relative: Default::default() };
+			assert_noop!(
+				register(TensorDtype::Int64, loose),
+				Error::<Test>::ToleranceWithoutFloats
+			);
+			assert_ok!(register(TensorDtype::Float32, loose));
+			assert_eq!(ModelRegistry::version(0, 1).unwrap().tolerance, loose);
 		});
 	}
 

@@ -3,6 +3,8 @@
 //! inference pallet implements [`ModelUsage`]; the runtime wires them together, so neither
 //! pallet imports the other.
 
+use crate::inference::Tolerance;
+
 use super::{
 	content::ContentId,
 	record::{ModelId, VersionNumber},
@@ -26,6 +28,10 @@ pub struct RunnableModel<AccountId, Balance> {
 	pub schema: IoSchema,
 	/// The modes the version supports.
 	pub modes: ModeSet,
+	/// How far verifiers' outputs may differ from a claimed output and still agree with it.
+	pub tolerance: Tolerance,
+	/// The chunk size the content id was computed with.
+	pub chunk_size: u32,
 	/// Price of one call, in the smallest OPG unit.
 	pub price: Balance,
 }

@@ -7,6 +7,8 @@
 //! rewritten by every chunk and removed when the upload ends; [`ZkArtifacts`] (up to 64 KiB) is
 //! written once and read only by ZK verification.
 
+use crate::inference::Tolerance;
+
 use super::{
 	content::ContentId,
 	schema::{IoSchema, ModeSet},
@@ -103,6 +105,8 @@ pub struct VersionInfo<BlockNumber, Balance> {
 	pub schema: IoSchema,
 	/// Supported modes; ZK versions keep their verifying key in a record of its own.
 	pub modes: ModeSet,
+	/// How far verifiers' outputs may differ from a claimed output and still agree with it.
+	pub tolerance: Tolerance,
 	/// Whether governance approved the version (set on completion where no approval is
 	/// required).
 	pub approved: bool,

@@ -91,6 +91,7 @@ impl pallet_attestations::Config for Runtime {
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
 	/// Nothing consumes conclusions yet; the inference pallet will settle jobs on them.
 	type OnConclusion = ();
+	type Reexecute = ();
 	type DefaultParameters = ProductionParameters;
 	type MaxNodes = ConstU32<MAX_NODES>;
 	type MaxCommitteeSize = ConstU32<16>;

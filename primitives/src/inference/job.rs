@@ -1,0 +1,188 @@
+//! Jobs: their ids, how a job is named to the attestations pallet, what a request costs, how a
+//! job ended, and what a node signs when it answers.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+use super::tensor::Tensor;
+use crate::attestation::{OutputHash, SubjectId};
+
+/// Identifies a job; assigned in request order, never reused.
+pub type JobId = u64;
+
+/// Longest engine error message a job records, in bytes.
+pub const MAX_ENGINE_ERROR_LEN: u32 = 256;
+
+/// An engine error message, as recorded on a job that could not run.
+pub type EngineMessage = BoundedVec<u8, ConstU32<MAX_ENGINE_ERROR_LEN>>;
+
+/// The tag in the first eight bytes of a job's [`SubjectId`].
+const JOB_SUBJECT_TAG: [u8; 8] = *b"opg/job/";
+
+/// The subject under which the attestations pallet knows job `job`: the tag `opg/job/`, zeros,
+/// and the id big-endian in the last eight bytes, so the id reads back without a lookup.
+pub fn job_subject(job: JobId) -> SubjectId {
+	let mut bytes = [0u8; 32];
+	bytes[..8].copy_from_slice(&JOB_SUBJECT_TAG);
+	bytes[24..].copy_from_slice(&job.to_be_bytes());
+	H256(bytes)
+}
+
+/// The job a subject names, if it names one.
+pub fn subject_job(subject: &SubjectId) -> Option<JobId> {
+	let bytes = subject.as_bytes();
+	if bytes[..8] != JOB_SUBJECT_TAG || bytes[8..24].iter().any(|byte| *byte != 0) {
+		return None;
+	}
+	let mut id = [0u8; 8];
+	id.copy_from_slice(&bytes[24..]);
+	Some(JobId::from_be_bytes(id))
+}
+
+/// The hash verifiers agree on for an output: blake2-256 of a domain tag and the SCALE-encoded
+/// tensors.
+pub fn output_hash(output: &[Tensor]) -> OutputHash {
+	H256(sp_io::hashing::blake2_256(&(b"opg:output:", output).encode()))
+}
+
+/// What a request costs, before anything is paid.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct FeeQuote<Balance> {
+	/// The model's price of one call.
+	pub price: Balance,
+	/// The protocol's fee for the requested mode.
+	pub protocol_fee: Balance,
+	/// What is held from the requester: `price + protocol_fee`.
+	pub total: Balance,
+}
+
+/// Why a job's fee went back to its requester.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum RefundReason {
+	/// No node answered before the deadline, twice (the job was reassigned once).
+	TimedOut,
+	/// The node's ONNX Runtime could not run the model on this input; the message says why.
+	EngineFailed(EngineMessage),
+	/// Verifiers decided that the node's result was wrong; the node was slashed.
+	Rejected,
+	/// No verifier quorum was reached: the result is neither accepted nor refuted.
+	Undecided,
+}
+
+/// Where a job stands, as clients see it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum JobStatus<AccountId, BlockNumber> {
+	/// Waiting for `node`'s result until `deadline` (the first block in which it is too late).
+	Assigned {
+		/// The inference node that must answer.
+		node: AccountId,
+		/// The first block in which its answer is refused.
+		deadline: BlockNumber,
+		/// Whether this is the job's second node, after the first one never answered.
+		reassigned: bool,
+	},
+	/// Vanilla: `node`'s result is accepted against its bond and may be challenged until
+	/// `challenge_until`.
+	Accepted {
+		/// The node whose result it is.
+		node: AccountId,
+		/// The first block after the challenge window.
+		challenge_until: BlockNumber,
+	},
+	/// Attested (or a challenged vanilla result): a verifier committee is re-executing `node`'s
+	/// result.
+	Verifying {
+		/// The node whose result it is.
+		node: AccountId,
+	},
+	/// The result is final and the fee was paid out.
+	Final {
+		/// The node whose result it is.
+		node: AccountId,
+		/// The block in which it became final.
+		at: BlockNumber,
+	},
+	/// The fee went back to the requester.
+	Refunded {
+		/// Why.
+		reason: RefundReason,
+		/// The block in which it was refunded.
+		at: BlockNumber,
+	},
+}
+
+impl<AccountId, BlockNumber> JobStatus<AccountId, BlockNumber> {
+	/// Whether the job ended (final or refunded): its fee is no longer held.
+	pub fn is_over(&self) -> bool {
+		matches!(self, JobStatus::Final { .. } | JobStatus::Refunded { .. })
+	}
+}
+
+/// The domain tag that starts every message an inference node's role key signs for a job.
+pub const JOB_SIGNING_DOMAIN: &[u8; 10] = b"opg:infer:";
+
+/// What an inference node signs with its role key when it answers a job.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum JobStatement<AccountId> {
+	/// `node` answers `job` with the output whose [`output_hash`] is `output`.
+	Result {
+		/// The job.
+		job: JobId,
+		/// The node's account.
+		node: AccountId,
+		/// The output's hash.
+		output: OutputHash,
+	},
+	/// `node` could not run `job`'s model: ONNX Runtime said `error`.
+	Failure {
+		/// The job.
+		job: JobId,
+		/// The node's account.
+		node: AccountId,
+		/// The engine's message.
+		error: EngineMessage,
+	},
+}
+
+/// The bytes a role key signs for `statement` on the chain with genesis hash `genesis`.
+pub fn job_signing_message<Hash: Encode, AccountId: Encode>(
+	genesis: &Hash,
+	statement: &JobStatement<AccountId>,
+) -> alloc::vec::Vec<u8> {
+	(JOB_SIGNING_DOMAIN, genesis, statement).encode()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_job_subject_names_its_job_and_nothing_else_does() {
+		for job in [0, 1, 42, JobId::MAX] {
+			assert_eq!(subject_job(&job_subject(job)), Some(job));
+		}
+		assert_eq!(subject_job(&H256::zero()), None);
+		let mut other = job_subject(7);
+		other.0[12] = 1;
+		assert_eq!(subject_job(&other), None);
+	}
+}
