@@ -1,0 +1,257 @@
+//! Benchmarks of every call and hook, worst case each: the largest input and output the limits
+//! allow, attested and vanilla answers, verdicts paying the largest committee, and full queues
+//! of deadlines (each reassigned) and of pruning.
+
+// Benchmark set-up runs only in benchmark builds, never from an extrinsic: a panic there is a
+// failed benchmark.
+#![allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Authorize};
+use frame_system::RawOrigin;
+use opg_primitives::{
+	attestation::{Conclusion, NodeKey, OnConclusion, RoundKind},
+	inference::{job_subject, MAX_ENGINE_ERROR_LEN},
+};
+use sp_runtime::{traits::Bounded, RuntimeAppPublic};
+
+/// A requester with plenty of balance.
+fn requester<T: Config>(index: u32) -> T::AccountId {
+	let who: T::AccountId = account("requester", index, 0);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000_000u32.into());
+	who
+}
+
+/// Two eligible inference nodes whose keys the keystore holds; returns their keys.
+fn nodes<T: Config>() -> Vec<NodeKey> {
+	(0..2)
+		.map(|index| {
+			let key = NodeKey::generate_pair(None);
+			T::BenchmarkHelper::inference_node(index, key.clone());
+			key
+		})
+		.collect()
+}
+
+/// Opens `count` jobs in `mode` on the benchmark model, each with the largest input.
+fn open_jobs<T: Config>(mode: InferenceMode, count: u32) -> (Tensors, Tensors) {
+	let (model, input, output) = T::BenchmarkHelper::runnable_model();
+	let who = requester::<T>(0);
+	for _ in 0..count {
+		Pallet::<T>::request(
+			RawOrigin::Signed(who.clone()).into(),
+			model,
+			None,
+			input.clone(),
+			mode,
+			BalanceOf::<T>::max_value(),
+		)
+		.expect("the request is valid");
+	}
+	(input, output)
+}
+
+/// Job `job`'s node and that node's signature of `statement`.
+fn signed<T: Config>(
+	job: JobId,
+	statement: impl Fn(T::AccountId) -> JobStatement<T::AccountId>,
+) -> (T::AccountId, NodeKeySignature) {
+	let node = Pallet::<T>::assignee(job).expect("the job waits");
+	let key = T::Nodes::role_key(&node).expect("a node has a key");
+	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let signature = key
+		.sign(&job_signing_message(&genesis, &statement(node.clone())))
+		.expect("the keystore holds the key");
+	(node, signature)
+}
+
+/// The signed answer of job `job` with `output`.
+fn result_call<T: Config>(job: JobId, output: Tensors) -> Call<T> {
+	let hash = output_hash(&output);
+	let (node, signature) =
+		signed::<T>(job, |node| JobStatement::Result { job, node, output: hash });
+	Call::submit_result { job, node, output, signature }
+}
+
+/// The longest engine message.
+fn engine_error() -> EngineMessage {
+	EngineMessage::truncate_from(alloc::vec![b'e'; MAX_ENGINE_ERROR_LEN as usize])
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn request() {
+		nodes::<T>();
+		let (model, input, _) = T::BenchmarkHelper::runnable_model();
+		let who = requester::<T>(0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			model,
+			None,
+			input,
+			InferenceMode::Attested,
+			BalanceOf::<T>::max_value(),
+		);
+		assert!(Jobs::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn submit_result_vanilla() {
+		nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, 1);
+		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		submit_result(RawOrigin::Authorized, job, node.clone(), output, signature);
+		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Accepted { node });
+	}
+
+	#[benchmark]
+	fn submit_result_attested() {
+		nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		submit_result(RawOrigin::Authorized, job, node.clone(), output, signature);
+		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Verifying { node });
+	}
+
+	#[benchmark]
+	fn authorize_submit_result() {
+		nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let call = result_call::<T>(0, output);
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("authorizes")
+				.expect("a valid answer");
+		}
+	}
+
+	#[benchmark]
+	fn report_failure() {
+		nodes::<T>();
+		open_jobs::<T>(InferenceMode::Attested, 1);
+		let error = engine_error();
+		let (node, signature) =
+			signed::<T>(0, |node| JobStatement::Failure { job: 0, node, error: engine_error() });
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, 0, node, error, signature);
+		assert!(Jobs::<T>::get(0).expect("kept").status.is_over());
+	}
+
+	#[benchmark]
+	fn authorize_report_failure() {
+		nodes::<T>();
+		open_jobs::<T>(InferenceMode::Attested, 1);
+		let (node, signature) =
+			signed::<T>(0, |node| JobStatement::Failure { job: 0, node, error: engine_error() });
+		let call = Call::<T>::report_failure { job: 0, node, error: engine_error(), signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("authorizes")
+				.expect("a valid report");
+		}
+	}
+
+	#[benchmark]
+	fn set_parameters() {
+		let parameters = T::DefaultParameters::get();
+		#[extrinsic_call]
+		_(RawOrigin::Root, parameters);
+	}
+
+	/// A verdict upholding an attested result, paying `k` verifiers who never had an account.
+	#[benchmark]
+	fn conclude(k: Linear<1, { T::MaxCommitteeSize::get() }>) {
+		nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
+		else {
+			unreachable!()
+		};
+		Pallet::<T>::submit_result(
+			RawOrigin::Authorized.into(),
+			job,
+			node.clone(),
+			output,
+			signature,
+		)
+		.expect("a valid answer");
+		let hash = Jobs::<T>::get(0).expect("open").output.expect("answered");
+		let majority = (0..k).map(|i| account("verifier", i, 0)).collect();
+		let verdict = Conclusion::Decided {
+			kind: RoundKind::Verification,
+			claimant: node,
+			claimed: hash,
+			decided: hash,
+			majority,
+		};
+		#[block]
+		{
+			Pallet::<T>::on_conclusion(job_subject(0), &verdict);
+		}
+		assert!(matches!(Jobs::<T>::get(0).expect("kept").status, JobStatus::Final { .. }));
+	}
+
+	/// `n` deadlines due in one block, each job reassigned to the other node.
+	#[benchmark]
+	fn process_timeouts(n: Linear<0, { T::MaxQueuedPerBlock::get() }>) {
+		nodes::<T>();
+		open_jobs::<T>(InferenceMode::Attested, n);
+		let due = frame_system::Pallet::<T>::block_number()
+			+ ActiveParameters::<T>::get().response_period;
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			Pallet::<T>::process_timeouts(due);
+		}
+		for job in 0..u64::from(n) {
+			assert!(matches!(
+				Jobs::<T>::get(job).expect("open").status,
+				JobStatus::Assigned { reassigned: true, .. }
+			));
+		}
+	}
+
+	/// `n` finished jobs pruned in one block, each with the largest input and output.
+	#[benchmark]
+	fn process_pruning(n: Linear<0, { T::MaxQueuedPerBlock::get() }>) {
+		nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, n);
+		for job in 0..u64::from(n) {
+			let Call::submit_result { job, node, output, signature } =
+				result_call::<T>(job, output.clone())
+			else {
+				unreachable!()
+			};
+			Pallet::<T>::submit_result(RawOrigin::Authorized.into(), job, node, output, signature)
+				.expect("a valid answer");
+			let mut record = Jobs::<T>::get(job).expect("open");
+			Pallet::<T>::refund(job, &mut record, RefundReason::Undecided);
+			Jobs::<T>::insert(job, record);
+		}
+		let due =
+			frame_system::Pallet::<T>::block_number() + ActiveParameters::<T>::get().retention;
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			Pallet::<T>::process_pruning(due);
+		}
+		assert_eq!(Jobs::<T>::iter().count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
+}

@@ -1,0 +1,335 @@
+//! A job's life after the request: assignment, answers, the verdict from attestations, paying
+//! out or refunding the fee, deadlines and pruning.
+
+use frame_support::traits::tokens::{Fortitude, Restriction};
+use opg_primitives::{
+	attestation::{Conclusion, OnConclusion, SubjectId},
+	inference::subject_job,
+};
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Opens a checked request: holds the fee, selects the node, records the job and queues
+	/// its deadline.
+	pub(crate) fn open_job(
+		requester: T::AccountId,
+		checked: CheckedRequest<T>,
+		input: Tensors,
+	) -> DispatchResult {
+		let job = NextJobId::<T>::get();
+		let next = job.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
+		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let node = T::Nodes::select(NodeRole::Inference, job_subject(job), 1, &[])
+			.ok()
+			.and_then(|mut nodes| nodes.pop())
+			.ok_or(Error::<T>::NoInferenceNode)?;
+		T::Nodes::begin_work(&node)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = now.saturating_add(ActiveParameters::<T>::get().response_period);
+		NextJobId::<T>::put(next);
+		Inputs::<T>::insert(job, checked.input);
+		Assignments::<T>::insert(&node, job, ());
+		OpenJobs::<T>::mutate(checked.model, |count| *count = count.saturating_add(1));
+		Self::enqueue(QueueKind::Timeouts, job, deadline);
+		Jobs::<T>::insert(
+			job,
+			Job {
+				requester: requester.clone(),
+				model: checked.model,
+				version: checked.version,
+				owner: checked.owner,
+				model_ref: checked.model_ref,
+				mode: checked.mode,
+				fee: checked.fee,
+				tolerance: checked.tolerance,
+				status: JobStatus::Assigned { node: node.clone(), deadline, reassigned: false },
+				output: None,
+				requested_at: now,
+			},
+		);
+		Self::deposit_event(Event::JobRequested {
+			job,
+			requester,
+			model: checked.model,
+			version: checked.version,
+			mode: checked.mode,
+			fee: checked.fee.total,
+		});
+		Self::deposit_event(Event::JobAssigned { job, node, deadline });
+		// Decoded input is not kept: the encoded copy is what the node reads.
+		drop(input);
+		Ok(())
+	}
+
+	/// Records `node`'s checked answer to `job` and hands it to the attestations pallet: a
+	/// claim open to challenge (vanilla) or a verification round (attested).
+	pub(crate) fn accept_result(
+		job: JobId,
+		mut record: JobOf<T>,
+		node: T::AccountId,
+		output: Tensors,
+	) -> DispatchResult {
+		let encoded = EncodedOutput::<T>::try_from(output.encode())
+			.map_err(|_| Error::<T>::OutputTooLarge)?;
+		let schema = T::Models::model_version(record.model, record.version)
+			.ok_or(Error::<T>::OutputMismatch)?
+			.schema;
+		check_tensors(&output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)?;
+		let hash = output_hash(&output);
+		let subject = job_subject(job);
+		record.status = match record.mode {
+			InferenceMode::Vanilla => {
+				T::Attestations::open_claim(subject, &node, hash)?;
+				JobStatus::Accepted { node: node.clone() }
+			}
+			_ => {
+				T::Attestations::open_round(subject, &node, hash)?;
+				JobStatus::Verifying { node: node.clone() }
+			}
+		};
+		// The claim or round now counts the node's work.
+		Assignments::<T>::remove(&node, job);
+		T::Nodes::end_work(&node, true);
+		record.output = Some(hash);
+		Outputs::<T>::insert(job, encoded);
+		Jobs::<T>::insert(job, record);
+		Self::deposit_event(Event::ResultSubmitted { job, node, output, output_hash: hash });
+		Ok(())
+	}
+
+	/// Ends `job` as final: pays the fee out by the shares (the verifiers' part to `verifiers`,
+	/// evenly) and tells [`Config::OnFinal`].
+	pub(crate) fn finalize(job: JobId, record: &mut JobOf<T>, verifiers: &[T::AccountId]) {
+		let (JobStatus::Accepted { node } | JobStatus::Verifying { node }) = record.status.clone()
+		else {
+			return;
+		};
+		let shares = ActiveParameters::<T>::get().shares;
+		let total = record.fee.total;
+		let owner_paid = Self::pay(&record.requester, &record.owner, shares.owner.mul_floor(total));
+		let node_paid = Self::pay(&record.requester, &node, shares.node.mul_floor(total));
+		let mut verifiers_paid = BalanceOf::<T>::zero();
+		if let Ok(count) = u32::try_from(verifiers.len()) {
+			if count > 0 {
+				let each = shares.verifiers.mul_floor(total) / BalanceOf::<T>::from(count);
+				for verifier in verifiers {
+					verifiers_paid =
+						verifiers_paid.saturating_add(Self::pay(&record.requester, verifier, each));
+				}
+			}
+		}
+		// The rest, the treasury's share and any dust or failed payment included.
+		let rest = total
+			.saturating_sub(owner_paid)
+			.saturating_sub(node_paid)
+			.saturating_sub(verifiers_paid);
+		let treasury_paid = Self::pay(&record.requester, &T::TreasuryAccount::get(), rest);
+		Self::release(&record.requester, rest.saturating_sub(treasury_paid));
+		let now = frame_system::Pallet::<T>::block_number();
+		record.status = JobStatus::Final { node: node.clone(), at: now };
+		Self::close(job, record);
+		Self::deposit_event(Event::JobFinal {
+			job,
+			node,
+			owner_paid,
+			node_paid,
+			verifiers_paid,
+			treasury_paid,
+		});
+		if let Some(output) = Self::output_of(job) {
+			T::OnFinal::on_final(job, &record.requester, &output);
+		}
+	}
+
+	/// Ends `job` refunded: the whole fee goes back to the requester.
+	pub(crate) fn refund(job: JobId, record: &mut JobOf<T>, reason: RefundReason) {
+		let amount = record.fee.total;
+		Self::release(&record.requester, amount);
+		record.status = JobStatus::Refunded {
+			reason: reason.clone(),
+			at: frame_system::Pallet::<T>::block_number(),
+		};
+		Self::close(job, record);
+		Self::deposit_event(Event::JobRefunded {
+			job,
+			requester: record.requester.clone(),
+			amount,
+			reason,
+		});
+	}
+
+	/// What every ending shares: the model's open-job count, and the job's pruning date.
+	fn close(job: JobId, record: &JobOf<T>) {
+		OpenJobs::<T>::mutate_exists(record.model, |count| {
+			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
+		});
+		let prune_at = frame_system::Pallet::<T>::block_number()
+			.saturating_add(ActiveParameters::<T>::get().retention);
+		Self::enqueue(QueueKind::Pruning, job, prune_at);
+	}
+
+	/// Moves `amount` of `from`'s held fee to `to`; returns what moved (nothing when the
+	/// transfer fails, say for an amount below the existential deposit to a new account: the
+	/// caller sends what did not move elsewhere).
+	fn pay(from: &T::AccountId, to: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		T::Currency::transfer_on_hold(
+			&HoldReason::JobFee.into(),
+			from,
+			to,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		)
+		.unwrap_or_else(|_| Zero::zero())
+	}
+
+	/// Gives `amount` of `who`'s held fee back to it.
+	fn release(who: &T::AccountId, amount: BalanceOf<T>) {
+		if !amount.is_zero() {
+			let released = T::Currency::release(
+				&HoldReason::JobFee.into(),
+				who,
+				amount,
+				Precision::BestEffort,
+			);
+			if released.ok() != Some(amount) {
+				log::error!(target: "inference", "released less than {amount:?} of {who:?}'s fees");
+			}
+		}
+	}
+
+	/// Adds `job`, due at `at`, to the end of `kind`'s queue.
+	pub(crate) fn enqueue(kind: QueueKind, job: JobId, at: BlockNumberFor<T>) {
+		QueueEnds::<T>::mutate(kind, |(_, tail)| {
+			Queue::<T>::insert(kind, *tail, (job, at));
+			*tail = tail.saturating_add(1);
+		});
+	}
+
+	/// Takes up to [`Config::MaxQueuedPerBlock`] entries due by `now` from the front of
+	/// `kind`'s queue and hands each to `handle`; returns how many it took.
+	fn drain(
+		kind: QueueKind,
+		now: BlockNumberFor<T>,
+		mut handle: impl FnMut(JobId, BlockNumberFor<T>),
+	) -> u32 {
+		let (mut head, tail) = QueueEnds::<T>::get(kind);
+		let mut taken = 0u32;
+		while head < tail && taken < T::MaxQueuedPerBlock::get() {
+			let Some((job, at)) = Queue::<T>::get(kind, head) else {
+				head = head.saturating_add(1);
+				continue;
+			};
+			if at > now {
+				break;
+			}
+			Queue::<T>::remove(kind, head);
+			head = head.saturating_add(1);
+			taken = taken.saturating_add(1);
+			handle(job, at);
+		}
+		// `handle` may have queued more (a reassigned job's new deadline): keep the new tail.
+		QueueEnds::<T>::mutate(kind, |(start, _)| *start = head);
+		taken
+	}
+
+	/// Handles the deadlines due by `now`: a job still waiting for its node's answer is
+	/// reassigned once (the silent node slashed), then refunded.
+	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
+		let mut reassigned = 0u32;
+		let taken = Self::drain(QueueKind::Timeouts, now, |job, at| {
+			let Some(mut record) = Jobs::<T>::get(job) else { return };
+			let JobStatus::Assigned { node, deadline, reassigned: again } = record.status.clone()
+			else {
+				return;
+			};
+			if deadline != at {
+				return;
+			}
+			Assignments::<T>::remove(&node, job);
+			T::Nodes::end_work(&node, false);
+			let slash = ActiveParameters::<T>::get().timeout_slash;
+			T::Nodes::slash(&node, slash, None);
+			let next = (!again)
+				.then(|| {
+					T::Nodes::select(
+						NodeRole::Inference,
+						job_subject(job),
+						1,
+						core::slice::from_ref(&node),
+					)
+					.ok()
+					.and_then(|mut nodes| nodes.pop())
+					.filter(|next| T::Nodes::begin_work(next).is_ok())
+				})
+				.flatten();
+			match next {
+				Some(next) => {
+					reassigned = reassigned.saturating_add(1);
+					let deadline = now.saturating_add(ActiveParameters::<T>::get().response_period);
+					Assignments::<T>::insert(&next, job, ());
+					Self::enqueue(QueueKind::Timeouts, job, deadline);
+					record.status =
+						JobStatus::Assigned { node: next.clone(), deadline, reassigned: true };
+					Self::deposit_event(Event::JobReassigned {
+						job,
+						from: node,
+						to: next,
+						deadline,
+					});
+				}
+				None => Self::refund(job, &mut record, RefundReason::TimedOut),
+			}
+			Jobs::<T>::insert(job, record);
+		});
+		T::WeightInfo::process_timeouts(taken)
+			.saturating_add(T::Nodes::select_weight(1).saturating_mul(u64::from(reassigned)))
+	}
+
+	/// Removes the finished jobs due for pruning by `now`.
+	pub(crate) fn process_pruning(now: BlockNumberFor<T>) -> Weight {
+		let taken = Self::drain(QueueKind::Pruning, now, |job, _| {
+			if Jobs::<T>::get(job).is_some_and(|record| record.status.is_over()) {
+				Jobs::<T>::remove(job);
+				Inputs::<T>::remove(job);
+				Outputs::<T>::remove(job);
+			}
+		});
+		T::WeightInfo::process_pruning(taken)
+	}
+}
+
+/// The attestations pallet's verdicts: settle or refund the job.
+impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
+	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<T::AccountId>) {
+		let Some(job) = subject_job(&subject) else { return };
+		let Some(mut record) = Jobs::<T>::get(job) else { return };
+		if !matches!(record.status, JobStatus::Accepted { .. } | JobStatus::Verifying { .. }) {
+			return;
+		}
+		match conclusion {
+			Conclusion::Decided { majority, .. }
+				if conclusion.accepted_output() == record.output =>
+			{
+				Self::deposit_event(Event::ResultVerified { job, verifiers: majority.clone() });
+				Self::finalize(job, &mut record, majority);
+			}
+			Conclusion::Unchallenged { .. } if conclusion.accepted_output() == record.output => {
+				Self::finalize(job, &mut record, &[])
+			}
+			Conclusion::Undecided { .. } => Self::refund(job, &mut record, RefundReason::Undecided),
+			_ => Self::refund(job, &mut record, RefundReason::Rejected),
+		}
+		Jobs::<T>::insert(job, record);
+	}
+
+	fn weight() -> Weight {
+		T::WeightInfo::conclude(T::MaxCommitteeSize::get())
+	}
+}

@@ -1,0 +1,740 @@
+//! # Inference pallet
+//!
+//! Paid inference jobs, from request to a verified, settled result.
+//!
+//! ## Overview
+//!
+//! A dApp calls [`Pallet::request`] with a model, an input tensor set and a mode. The pallet
+//! checks the input against the model version's schema and the size limit, quotes the fee (the
+//! model's price plus the protocol's fee for the mode), holds it from the requester
+//! ([`HoldReason::JobFee`]), and assigns the job to a bonded inference node through
+//! [`Config::Nodes`] (stake-weighted, from on-chain randomness, so every node knows its own work
+//! from state alone).
+//!
+//! Each node's offchain worker reads only the jobs assigned to it ([`Assignments`], an index by
+//! node), runs the model with ONNX Runtime through the `opg_inference` host function (the node's
+//! engine; the runtime never links ONNX Runtime), and answers with [`Pallet::submit_result`]
+//! (or [`Pallet::report_failure`] when the model cannot run on the input), a fee-free general
+//! transaction authorized by the node's role-key signature.
+//!
+//! - **Vanilla**: the result is accepted at once against the node's bond and opened to
+//!   challenge ([`Config::Attestations`]'s claim); it is final when the window closes
+//!   unchallenged, or when a dispute round upholds it.
+//! - **Attested**: a verifier committee re-executes the job (the attestations pallet's offchain
+//!   worker asks this pallet through [`opg_primitives::attestation::Reexecute`]), commits to its
+//!   output and reveals it; a verifier stands behind the node's output when its own agrees
+//!   within the version's tolerance. The job is final when a quorum upholds the result.
+//!
+//! The attestations pallet reports how each claim or round ended
+//! ([`opg_primitives::attestation::OnConclusion`]); a final job's fee is split between the
+//! model owner, the node, the verifiers who agreed and the treasury by [`FeeShares`]. A result
+//! that verifiers reject, an undecided round, a model that ONNX Runtime cannot run, or a node
+//! that never answers (after one reassignment) refunds the requester in full. The node that
+//! missed its deadline, or whose result was rejected, is slashed.
+//!
+//! Every change of a job's state is an event, so a dApp waits for exactly the state it trusts;
+//! other pallets hear final results through [`Config::OnFinal`]. Finished jobs stay readable for
+//! [`Parameters::retention`] blocks and are then pruned.
+//!
+//! ## Bounds
+//!
+//! Inputs and outputs are limited in encoded bytes ([`Config::MaxInputBytes`],
+//! [`Config::MaxOutputBytes`]) and stored encoded, so storage is bounded by those. Deadlines and
+//! pruning run from two first-in first-out queues, at most [`Config::MaxQueuedPerBlock`] entries
+//! of each per block, so `on_initialize` is bounded at any load; entries left over wait for the
+//! next block.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod jobs;
+mod offchain;
+mod types;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{self, InspectHold, MutateHold},
+		tokens::Precision,
+	},
+};
+use frame_system::{
+	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
+	pallet_prelude::*,
+};
+use opg_primitives::{
+	attestation::{Attestations, NodeKeySignature, NodeRegistry, NodeRole},
+	inference::{
+		check_tensors, job_signing_message, job_subject, output_hash, EngineMessage, FeeQuote,
+		JobId, JobStatement, JobStatus, ModelRef, RefundReason, TensorError, Tensors,
+	},
+	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
+};
+use sp_runtime::{
+	traits::{Bounded, CheckedAdd, Saturating, Zero},
+	transaction_validity::{
+		InvalidTransaction, TransactionValidityError, TransactionValidityWithRefund,
+		ValidTransaction,
+	},
+	SaturatedConversion,
+};
+
+/// The balance type of the currency fees are paid in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A job as this runtime stores it.
+pub type JobOf<T> = Job<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A job's status as this runtime stores it.
+pub type JobStatusOf<T> = JobStatus<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+/// The parameters as this runtime stores them.
+pub type ParametersOf<T> = Parameters<BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A job as the runtime API shows it.
+pub type JobViewOf<T> =
+	JobView<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// Encoded input tensors, bounded by [`Config::MaxInputBytes`].
+pub type EncodedInput<T> = BoundedVec<u8, <T as Config>::MaxInputBytes>;
+
+/// Encoded output tensors, bounded by [`Config::MaxOutputBytes`].
+pub type EncodedOutput<T> = BoundedVec<u8, <T as Config>::MaxOutputBytes>;
+
+/// Sets up what the benchmarks need from the pallets around this one.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A runnable model that supports vanilla and attested mode, with its largest valid input
+	/// and output (as close to `MaxInputBytes` and `MaxOutputBytes` as its schema allows).
+	fn runnable_model() -> (ModelId, Tensors, Tensors);
+
+	/// Registers an eligible inference node (`index` tells nodes apart) whose role key is
+	/// `key`; returns its account.
+	fn inference_node(index: u32, key: opg_primitives::attestation::NodeKey) -> AccountId;
+}
+
+/// Hears final results: other runtime pallets that act on an inference's output.
+pub trait OnFinal<AccountId> {
+	/// `job`, requested by `requester`, is final with `output`. Must not fail.
+	fn on_final(job: JobId, requester: &AccountId, output: &Tensors);
+
+	/// The most weight one call takes.
+	fn weight() -> Weight;
+}
+
+impl<AccountId> OnFinal<AccountId> for () {
+	fn on_final(_: JobId, _: &AccountId, _: &Tensors) {}
+
+	fn weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's fee, from request until the job is final (paid out) or refunded.
+		JobFee,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config + CreateAuthorizedTransaction<Call<Self>> {
+		/// The currency fees are paid in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Mutate<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Who may change the parameters.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The model catalogue (the model registry).
+		type Models: ModelCatalog<Self::AccountId, BalanceOf<Self>>;
+
+		/// The node registry, which selects and slashes inference nodes (the attestations
+		/// pallet).
+		type Nodes: NodeRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// Claims and verifier rounds (the attestations pallet).
+		type Attestations: Attestations<Self::AccountId>;
+
+		/// Where the treasury's share of fees goes.
+		type TreasuryAccount: Get<Self::AccountId>;
+
+		/// Who hears final results.
+		type OnFinal: OnFinal<Self::AccountId>;
+
+		/// The parameters until genesis or governance sets others.
+		type DefaultParameters: Get<ParametersOf<Self>>;
+
+		/// The largest input, SCALE-encoded, in bytes.
+		#[pallet::constant]
+		type MaxInputBytes: Get<u32>;
+
+		/// The largest output, SCALE-encoded, in bytes.
+		#[pallet::constant]
+		type MaxOutputBytes: Get<u32>;
+
+		/// The most entries of each queue (timeouts, pruning) handled in one block.
+		#[pallet::constant]
+		type MaxQueuedPerBlock: Get<u32>;
+
+		/// The largest verifier committee (the attestations pallet's): the most verifiers one
+		/// job pays.
+		#[pallet::constant]
+		type MaxCommitteeSize: Get<u32>;
+
+		/// Sets up models and nodes for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// The parameters in force.
+	#[pallet::storage]
+	pub type ActiveParameters<T: Config> =
+		StorageValue<_, ParametersOf<T>, ValueQuery, T::DefaultParameters>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs, from request until pruned.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// Each job's input tensors, SCALE-encoded; pruned with the job.
+	#[pallet::storage]
+	pub type Inputs<T: Config> = StorageMap<_, Twox64Concat, JobId, EncodedInput<T>>;
+
+	/// Each answered job's output tensors, SCALE-encoded; pruned with the job.
+	#[pallet::storage]
+	pub type Outputs<T: Config> = StorageMap<_, Twox64Concat, JobId, EncodedOutput<T>>;
+
+	/// The jobs waiting for each node's answer: what its offchain worker reads, so it never
+	/// reads another node's jobs.
+	#[pallet::storage]
+	pub type Assignments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
+
+	/// Open (unfinished) jobs per model: a model with open jobs cannot be removed.
+	#[pallet::storage]
+	pub type OpenJobs<T> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
+
+	/// Where each queue starts and ends: entries `head..tail` are waiting.
+	#[pallet::storage]
+	pub type QueueEnds<T> = StorageMap<_, Twox64Concat, QueueKind, (u64, u64), ValueQuery>;
+
+	/// The queues' entries: a job and the block from which it is due.
+	#[pallet::storage]
+	pub type Queue<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, QueueKind, Twox64Concat, u64, (JobId, BlockNumberFor<T>)>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The parameters; [`Config::DefaultParameters`] when absent.
+		pub parameters: Option<ParametersOf<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(parameters) = &self.parameters {
+				assert!(parameters.check().is_ok(), "genesis inference parameters are invalid");
+				ActiveParameters::<T>::put(parameters);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A dApp requested inference; `fee` is held until the job ends.
+		JobRequested {
+			job: JobId,
+			requester: T::AccountId,
+			model: ModelId,
+			version: VersionNumber,
+			mode: InferenceMode,
+			fee: BalanceOf<T>,
+		},
+		/// The job was given to `node`, which must answer before block `deadline`.
+		JobAssigned { job: JobId, node: T::AccountId, deadline: BlockNumberFor<T> },
+		/// `node` answered with `output` (hash `output_hash`). Vanilla: accepted against its
+		/// bond, open to challenge. Attested: waiting for the verifier committee.
+		ResultSubmitted {
+			job: JobId,
+			node: T::AccountId,
+			output: Tensors,
+			output_hash: opg_primitives::attestation::OutputHash,
+		},
+		/// Verifiers re-executed the job and a quorum upheld the node's result.
+		ResultVerified { job: JobId, verifiers: Vec<T::AccountId> },
+		/// The result is final and the fee was paid out.
+		JobFinal {
+			job: JobId,
+			node: T::AccountId,
+			owner_paid: BalanceOf<T>,
+			node_paid: BalanceOf<T>,
+			verifiers_paid: BalanceOf<T>,
+			treasury_paid: BalanceOf<T>,
+		},
+		/// `from` did not answer in time and was slashed; the job went to `to`.
+		JobReassigned {
+			job: JobId,
+			from: T::AccountId,
+			to: T::AccountId,
+			deadline: BlockNumberFor<T>,
+		},
+		/// The requester got `amount`, the whole fee, back.
+		JobRefunded {
+			job: JobId,
+			requester: T::AccountId,
+			amount: BalanceOf<T>,
+			reason: RefundReason,
+		},
+		/// Governance set new parameters.
+		ParametersSet { parameters: ParametersOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The model does not exist, or accepts no requests: suspended by governance,
+		/// deprecated by its owner, or without an approved complete version.
+		ModelNotRunnable,
+		/// The requested version is not the one the model runs now.
+		VersionNotRunnable,
+		/// The model version does not support the requested mode.
+		ModeNotSupported,
+		/// The chain does not serve this mode yet (ZK mode).
+		ModeUnavailable,
+		/// The input is larger than `MaxInputBytes` encoded.
+		InputTooLarge,
+		/// The input does not have as many tensors as the model declares.
+		InputTensorCount,
+		/// An input tensor's name differs from the one the model declares at its position.
+		InputTensorName,
+		/// An input tensor's shape does not fit the declared shape.
+		InputShape,
+		/// An input tensor does not hold as many values as its shape says.
+		InputValueCount,
+		/// Numbers given for a string input, or strings for a numeric one.
+		InputKind,
+		/// An integer input with decimals, or a number with more than 38 decimals.
+		InputDecimals,
+		/// An integer input outside its dtype's range.
+		InputRange,
+		/// The fee does not fit the balance type.
+		FeeOverflow,
+		/// The fee is higher than the `max_fee` the request allows.
+		FeeAboveMax,
+		/// The requester cannot hold the fee from its free balance.
+		InsufficientBalance,
+		/// No bonded, live inference node can take the job now.
+		NoInferenceNode,
+		/// No job has this id (it never existed, or it was pruned).
+		NoSuchJob,
+		/// The job is not assigned to this node.
+		NotAssigned,
+		/// The job was answered already.
+		AlreadyAnswered,
+		/// The job's deadline has passed.
+		TooLate,
+		/// The role-key signature does not match the node and the statement.
+		BadSignature,
+		/// The output is larger than `MaxOutputBytes` encoded.
+		OutputTooLarge,
+		/// The output does not fit the model's declared outputs.
+		OutputMismatch,
+		/// The parameters are out of bounds: shares above 100% or a zero period.
+		BadParameters,
+		/// No job id is left.
+		JobIdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_timeouts(now).saturating_add(Self::process_pruning(now))
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::answer_assigned_jobs(now);
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxQueuedPerBlock::get() > 0, "MaxQueuedPerBlock must be positive");
+			assert!(
+				T::DefaultParameters::get().check().is_ok(),
+				"DefaultParameters are out of bounds"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Requests inference of `model` (pinned to `version` when given) on `input` in
+		/// `mode`, paying at most `max_fee`. The fee is held until the job is final or
+		/// refunded; the job goes to a bonded inference node at once.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::request().saturating_add(T::Nodes::select_weight(1)))]
+		pub fn request(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: Option<VersionNumber>,
+			input: Tensors,
+			mode: InferenceMode,
+			max_fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let requester = ensure_signed(origin)?;
+			let checked = Self::check_request(&requester, model, version, &input, mode, max_fee)?;
+			Self::open_job(requester, checked, input)
+		}
+
+		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays
+		/// no fee: the call authorizes itself, and refuses anything but the assigned node's
+		/// first answer before the deadline.
+		#[pallet::call_index(1)]
+		#[pallet::weight(
+			T::WeightInfo::submit_result_attested().max(T::WeightInfo::submit_result_vanilla())
+		)]
+		#[pallet::authorize(|_source, job, node, output, signature| {
+			Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output), signature)
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result())]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			output: Tensors,
+			signature: NodeKeySignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let statement = Self::result_statement(job, &node, &output);
+			let record = Self::check_answer(job, &node, &statement, &signature)?;
+			Self::accept_result(job, record, node, output)
+		}
+
+		/// An inference node's report that ONNX Runtime cannot run `job`'s model on its input
+		/// (`error` is the engine's message), signed with its role key. The requester is
+		/// refunded and the node is not blamed: any honest node would fail the same way.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::report_failure())]
+		#[pallet::authorize(|_source, job, node, error, signature| {
+			let statement = JobStatement::Failure { job: *job, node: node.clone(), error: error.clone() };
+			Pallet::<T>::check_answer(*job, node, &statement, signature)
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report_failure())]
+		pub fn report_failure(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			error: EngineMessage,
+			signature: NodeKeySignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
+			let mut record = Self::check_answer(job, &node, &statement, &signature)?;
+			Assignments::<T>::remove(&node, job);
+			T::Nodes::end_work(&node, true);
+			Self::refund(job, &mut record, RefundReason::EngineFailed(error));
+			Jobs::<T>::insert(job, record);
+			Ok(())
+		}
+
+		/// Sets the parameters (governance).
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_parameters())]
+		pub fn set_parameters(origin: OriginFor<T>, parameters: ParametersOf<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			parameters.check().map_err(|_| Error::<T>::BadParameters)?;
+			ActiveParameters::<T>::put(&parameters);
+			Self::deposit_event(Event::ParametersSet { parameters });
+			Ok(())
+		}
+	}
+}
+
+/// A request that passed every check: what [`Pallet::open_job`] needs to open it.
+pub struct CheckedRequest<T: Config> {
+	model: ModelId,
+	version: VersionNumber,
+	owner: T::AccountId,
+	model_ref: ModelRef,
+	mode: InferenceMode,
+	fee: FeeQuote<BalanceOf<T>>,
+	tolerance: opg_primitives::inference::Tolerance,
+	input: EncodedInput<T>,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks a request as [`Pallet::request`] would, without changing anything: the model
+	/// and version, the mode, the input against the schema and the size limit, the fee against
+	/// `max_fee` and the requester's balance. (Whether a node is free is known only when one is
+	/// selected.)
+	pub fn check_request(
+		requester: &T::AccountId,
+		model: ModelId,
+		version: Option<VersionNumber>,
+		input: &Tensors,
+		mode: InferenceMode,
+		max_fee: BalanceOf<T>,
+	) -> Result<CheckedRequest<T>, DispatchError> {
+		let runnable = T::Models::runnable(model).ok_or(Error::<T>::ModelNotRunnable)?;
+		ensure!(version.is_none_or(|v| v == runnable.version), Error::<T>::VersionNotRunnable);
+		ensure!(runnable.modes.contains(mode), Error::<T>::ModeNotSupported);
+		let parameters = ActiveParameters::<T>::get();
+		let protocol_fee = match mode {
+			InferenceMode::Vanilla => parameters.vanilla_fee,
+			InferenceMode::Attested => parameters.attested_fee,
+			InferenceMode::Zk => return Err(Error::<T>::ModeUnavailable.into()),
+		};
+		let encoded =
+			EncodedInput::<T>::try_from(input.encode()).map_err(|_| Error::<T>::InputTooLarge)?;
+		check_tensors(input, &runnable.schema.inputs).map_err(Self::input_error)?;
+		let total = runnable.price.checked_add(&protocol_fee).ok_or(Error::<T>::FeeOverflow)?;
+		ensure!(total <= max_fee, Error::<T>::FeeAboveMax);
+		ensure!(
+			T::Currency::can_hold(&HoldReason::JobFee.into(), requester, total),
+			Error::<T>::InsufficientBalance
+		);
+		Ok(CheckedRequest {
+			model,
+			version: runnable.version,
+			owner: runnable.owner,
+			model_ref: ModelRef {
+				content_id: runnable.content_id,
+				byte_size: runnable.byte_size,
+				chunk_size: runnable.chunk_size,
+			},
+			mode,
+			fee: FeeQuote { price: runnable.price, protocol_fee, total },
+			tolerance: runnable.tolerance,
+			input: encoded,
+		})
+	}
+
+	/// What a request would cost, or the error it would fail with (a node being free
+	/// included): the runtime API's quote.
+	pub fn quote(
+		requester: &T::AccountId,
+		model: ModelId,
+		version: Option<VersionNumber>,
+		input: &Tensors,
+		mode: InferenceMode,
+	) -> Result<FeeQuote<BalanceOf<T>>, DispatchError> {
+		let most = <BalanceOf<T> as Bounded>::max_value();
+		let checked = Self::check_request(requester, model, version, input, mode, most)?;
+		ensure!(
+			T::Nodes::select(NodeRole::Inference, job_subject(NextJobId::<T>::get()), 1, &[])
+				.is_ok(),
+			Error::<T>::NoInferenceNode
+		);
+		Ok(checked.fee)
+	}
+
+	fn input_error(error: TensorError) -> Error<T> {
+		match error {
+			TensorError::Count => Error::<T>::InputTensorCount,
+			TensorError::Name => Error::<T>::InputTensorName,
+			TensorError::Shape => Error::<T>::InputShape,
+			TensorError::ValueCount => Error::<T>::InputValueCount,
+			TensorError::Kind => Error::<T>::InputKind,
+			TensorError::Decimals => Error::<T>::InputDecimals,
+			TensorError::Range => Error::<T>::InputRange,
+		}
+	}
+
+	/// What a node signs to answer `job` with `output`.
+	fn result_statement(
+		job: JobId,
+		node: &T::AccountId,
+		output: &Tensors,
+	) -> JobStatement<T::AccountId> {
+		JobStatement::Result { job, node: node.clone(), output: output_hash(output) }
+	}
+
+	/// Checks an answer (a result or a failure report): the job waits for `node`'s answer,
+	/// before its deadline, and `signature` is `node`'s role key's over `statement`. Returns
+	/// the job.
+	fn check_answer(
+		job: JobId,
+		node: &T::AccountId,
+		statement: &JobStatement<T::AccountId>,
+		signature: &NodeKeySignature,
+	) -> Result<JobOf<T>, Error<T>> {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::NoSuchJob)?;
+		let JobStatus::Assigned { node: assigned, deadline, .. } = &record.status else {
+			return Err(Error::<T>::AlreadyAnswered);
+		};
+		ensure!(assigned == node, Error::<T>::NotAssigned);
+		ensure!(frame_system::Pallet::<T>::block_number() < *deadline, Error::<T>::TooLate);
+		let key = T::Nodes::role_key(node).ok_or(Error::<T>::NotAssigned)?;
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		ensure!(
+			sp_runtime::RuntimeAppPublic::verify(
+				&key,
+				&job_signing_message(&genesis, statement),
+				signature
+			),
+			Error::<T>::BadSignature
+		);
+		Ok(record)
+	}
+
+	/// Pool validity of an answer: one per job, valid until the deadline.
+	fn answer_validity(job: JobId) -> TransactionValidityWithRefund {
+		let now = frame_system::Pallet::<T>::block_number();
+		let left: u64 = match Jobs::<T>::get(job).map(|record| record.status) {
+			Some(JobStatus::Assigned { deadline, .. }) => {
+				deadline.saturating_sub(now).saturated_into()
+			}
+			_ => 1,
+		};
+		ValidTransaction::with_tag_prefix("OpgJobAnswer")
+			.priority(TransactionPriority::MAX / 2)
+			.and_provides(job)
+			.longevity(left.max(1))
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, Weight::zero()))
+	}
+
+	/// A pallet error as a transaction-validity error: `Custom(index)` where `index` is the
+	/// error's index in this pallet's `Error` enum.
+	fn invalid(error: Error<T>) -> TransactionValidityError {
+		let index = error.encode().first().copied().unwrap_or(u8::MAX);
+		match error {
+			Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+			Error::<T>::TooLate => InvalidTransaction::Stale.into(),
+			_ => InvalidTransaction::Custom(index).into(),
+		}
+	}
+
+	/// A job with its input and output decoded, for the runtime API.
+	pub fn job_view(job: JobId) -> Option<JobViewOf<T>> {
+		let record = Jobs::<T>::get(job)?;
+		let input = Self::input_of(job)?;
+		Some(JobView { job: record, input, output: Self::output_of(job) })
+	}
+
+	/// A job's input tensors.
+	pub fn input_of(job: JobId) -> Option<Tensors> {
+		Inputs::<T>::get(job).and_then(|bytes| Tensors::decode(&mut &bytes[..]).ok())
+	}
+
+	/// A job's output tensors, once its node answered.
+	pub fn output_of(job: JobId) -> Option<Tensors> {
+		Outputs::<T>::get(job).and_then(|bytes| Tensors::decode(&mut &bytes[..]).ok())
+	}
+
+	/// The node whose answer `job` waits for, if it waits.
+	pub fn assignee(job: JobId) -> Option<T::AccountId> {
+		match Jobs::<T>::get(job)?.status {
+			JobStatus::Assigned { node, .. } => Some(node),
+			_ => None,
+		}
+	}
+
+	/// Checks the pallet's invariants: every open job's fee is held from its requester and
+	/// nothing else is; every waiting job has an assignee, an assignment index entry and a
+	/// deadline in the timeout queue; open-job counts match.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::BTreeMap;
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut open: BTreeMap<ModelId, u32> = BTreeMap::new();
+		let mut waiting = 0usize;
+		let mut timeouts: BTreeMap<JobId, BlockNumberFor<T>> = BTreeMap::new();
+		let (head, tail) = QueueEnds::<T>::get(QueueKind::Timeouts);
+		for index in head..tail {
+			let (job, at) =
+				Queue::<T>::get(QueueKind::Timeouts, index).ok_or("a queue entry is missing")?;
+			timeouts.insert(job, at);
+		}
+		for (job, record) in Jobs::<T>::iter() {
+			ensure!(Inputs::<T>::contains_key(job), "a job has no input");
+			if record.status.is_over() {
+				continue;
+			}
+			let entry = held.entry(record.requester.clone()).or_default();
+			*entry = entry.saturating_add(record.fee.total);
+			let count = open.entry(record.model).or_default();
+			*count = count.saturating_add(1);
+			if let JobStatus::Assigned { node, deadline, .. } = &record.status {
+				waiting = waiting.saturating_add(1);
+				ensure!(Assignments::<T>::contains_key(node, job), "an assignment is not indexed");
+				ensure!(
+					timeouts.get(&job) == Some(deadline),
+					"a waiting job's deadline is not queued"
+				);
+			} else {
+				ensure!(
+					record.output.is_some() && Outputs::<T>::contains_key(job),
+					"an answered job has no output"
+				);
+			}
+		}
+		ensure!(
+			Assignments::<T>::iter().count() == waiting,
+			"an assignment is indexed for no waiting job"
+		);
+		for (who, amount) in &held {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::JobFee.into(), who) == *amount,
+				"held fees differ from the open jobs' fees"
+			);
+		}
+		ensure!(
+			OpenJobs::<T>::iter().all(|(model, count)| open.get(&model) == Some(&count))
+				&& open.iter().all(|(model, count)| OpenJobs::<T>::get(model) == *count),
+			"open-job counts differ from the open jobs"
+		);
+		Ok(())
+	}
+}
+
+impl<T: Config> ModelUsage for Pallet<T> {
+	fn in_use(model: ModelId) -> bool {
+		OpenJobs::<T>::get(model) > 0
+	}
+}

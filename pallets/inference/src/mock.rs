@@ -1,0 +1,383 @@
+//! A test runtime: `frame_system`, `pallet_balances` and the inference pallet, with test
+//! doubles for its three neighbours (the model catalogue, the node registry and attestations)
+//! that record what the pallet asks of them. The runtime's own tests run the real pallets
+//! together.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
+use crate::{self as pallet_inference, FeeShares, Parameters};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, Hooks},
+	weights::Weight,
+};
+use frame_system::EnsureRoot;
+use opg_primitives::{
+	attestation::{
+		Attestations, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, OutputHash, SubjectId,
+	},
+	inference::{FixedPoint, JobStatement, Tensor, TensorValues, Tensors, Tolerance},
+	model::{
+		Dim, IoSchema, ModeSet, ModelCatalog, ModelId, RunnableModel, TensorDtype, TensorSpec,
+		VersionNumber,
+	},
+};
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type Balance = u64;
+pub type AccountId = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Inference: pallet_inference,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Self::Extrinsic {
+		sp_runtime::generic::UncheckedExtrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
+}
+
+pub const TREASURY: AccountId = 99;
+pub const OWNER: AccountId = 7;
+pub const DAPP: AccountId = 1;
+/// An account with less than any fee.
+pub const POOR: AccountId = 2;
+pub const INITIAL_BALANCE: Balance = 1_000_000;
+/// The model's price.
+pub const PRICE: Balance = 1_000;
+/// The test model.
+pub const MODEL: ModelId = 3;
+pub const VERSION: VersionNumber = 2;
+
+pub fn test_parameters() -> Parameters<Balance, u64> {
+	Parameters {
+		vanilla_fee: 100,
+		attested_fee: 500,
+		shares: FeeShares {
+			owner: Perbill::from_percent(50),
+			node: Perbill::from_percent(30),
+			verifiers: Perbill::from_percent(10),
+		},
+		response_period: 5,
+		timeout_slash: Perbill::from_percent(10),
+		retention: 20,
+	}
+}
+
+parameter_types! {
+	pub const Treasury: AccountId = TREASURY;
+	pub TestParameters: Parameters<Balance, u64> = test_parameters();
+	/// The model the catalogue serves (`None`: not runnable).
+	pub static Catalogue: Option<RunnableModel<AccountId, Balance>> = Some(test_model());
+	/// Eligible inference nodes, in the order selection picks them.
+	pub static InferenceNodes: Vec<AccountId> = vec![10, 11];
+	/// (node, fraction) of every slash.
+	pub static Slashes: Vec<(AccountId, Perbill)> = Vec::new();
+	/// (node, +1 begun / -1 ended, succeeded) of every unit of work.
+	pub static Work: Vec<(AccountId, i8, bool)> = Vec::new();
+	/// (subject, claimant, output, is a round) of every claim or round opened.
+	pub static Opened: Vec<(SubjectId, AccountId, OutputHash, bool)> = Vec::new();
+	/// Role keys of nodes the benchmarks registered, which the keystore holds.
+	pub static BenchKeys: Vec<(AccountId, NodeKey)> = Vec::new();
+}
+
+fn spec(name: &str, dtype: TensorDtype, shape: Vec<Dim>) -> TensorSpec {
+	TensorSpec {
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		dtype,
+		shape: shape.try_into().unwrap(),
+	}
+}
+
+/// A model taking `x: float32[batch, 2]` and giving `y: float32[batch, 1]`.
+pub fn test_model() -> RunnableModel<AccountId, Balance> {
+	RunnableModel {
+		owner: OWNER,
+		version: VERSION,
+		content_id: H256::repeat_byte(5),
+		byte_size: 100,
+		schema: IoSchema {
+			inputs: vec![spec("x", TensorDtype::Float32, vec![Dim::Dynamic, Dim::Fixed(2)])]
+				.try_into()
+				.unwrap(),
+			outputs: vec![spec("y", TensorDtype::Float32, vec![Dim::Dynamic, Dim::Fixed(1)])]
+				.try_into()
+				.unwrap(),
+		},
+		modes: ModeSet { vanilla: true, attested: true, zk: false },
+		tolerance: Tolerance { absolute_e9: 1_000, relative: Perbill::zero() },
+		chunk_size: 64,
+		price: PRICE,
+	}
+}
+
+/// A tensor named `name` of shape `[rows, columns]` holding `values` (value, decimals).
+pub fn tensor(name: &str, rows: u32, columns: u32, values: &[(i128, u8)]) -> Tensor {
+	Tensor {
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		shape: vec![rows, columns].try_into().unwrap(),
+		values: TensorValues::Numbers(
+			values
+				.iter()
+				.map(|(value, decimals)| FixedPoint { value: *value, decimals: *decimals })
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap(),
+		),
+	}
+}
+
+/// A valid input: `x = [[1.5, -2]]`.
+pub fn input() -> Tensors {
+	vec![tensor("x", 1, 2, &[(15, 1), (-2, 0)])].try_into().unwrap()
+}
+
+/// A valid output: `y = [[value · 10^-6]]`.
+pub fn output(value: i128) -> Tensors {
+	vec![tensor("y", 1, 1, &[(value, 6)])].try_into().unwrap()
+}
+
+pub struct TestCatalogue;
+impl ModelCatalog<AccountId, Balance> for TestCatalogue {
+	fn runnable(model: ModelId) -> Option<RunnableModel<AccountId, Balance>> {
+		Catalogue::get().filter(|_| model == MODEL)
+	}
+
+	fn model_version(
+		model: ModelId,
+		version: VersionNumber,
+	) -> Option<RunnableModel<AccountId, Balance>> {
+		(model == MODEL && version == VERSION).then(test_model)
+	}
+}
+
+/// The role key of test node `who`.
+pub fn pair(who: AccountId) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//node{who}"), None).unwrap()
+}
+
+/// `who`'s role-key signature over `statement`.
+pub fn sign(who: AccountId, statement: &JobStatement<AccountId>) -> NodeKeySignature {
+	let genesis = System::block_hash(0);
+	NodeKeySignature::from(
+		pair(who).sign(&opg_primitives::inference::job_signing_message(&genesis, statement)),
+	)
+}
+
+pub struct TestNodes;
+impl NodeRegistry<AccountId, Balance> for TestNodes {
+	fn is_eligible(who: &AccountId, role: NodeRole) -> bool {
+		role == NodeRole::Inference && InferenceNodes::get().contains(who)
+	}
+
+	fn role_key(who: &AccountId) -> Option<NodeKey> {
+		if let Some((_, key)) = BenchKeys::get().into_iter().find(|(node, _)| node == who) {
+			return Some(key);
+		}
+		(10..20).contains(who).then(|| NodeKey::from(pair(*who).public()))
+	}
+
+	fn node_of_key(key: &NodeKey) -> Option<AccountId> {
+		(10..20).find(|who| NodeKey::from(pair(*who).public()) == *key)
+	}
+
+	fn select(
+		_: NodeRole,
+		_: SubjectId,
+		count: u32,
+		exclude: &[AccountId],
+	) -> Result<Vec<AccountId>, DispatchError> {
+		let chosen: Vec<_> = InferenceNodes::get()
+			.into_iter()
+			.filter(|node| !exclude.contains(node))
+			.take(count as usize)
+			.collect();
+		if chosen.len() < count as usize {
+			return Err(DispatchError::Other("NotEnoughNodes"));
+		}
+		Ok(chosen)
+	}
+
+	fn select_weight(_: u32) -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+
+	fn begin_work(who: &AccountId) -> DispatchResult {
+		Work::mutate(|work| work.push((*who, 1, true)));
+		Ok(())
+	}
+
+	fn end_work(who: &AccountId, succeeded: bool) {
+		Work::mutate(|work| work.push((*who, -1, succeeded)));
+	}
+
+	fn slash(who: &AccountId, fraction: Perbill, _: Option<&AccountId>) -> Balance {
+		Slashes::mutate(|slashes| slashes.push((*who, fraction)));
+		0
+	}
+}
+
+pub struct TestAttestations;
+impl Attestations<AccountId> for TestAttestations {
+	fn open_round(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, true)));
+		Ok(())
+	}
+
+	fn open_claim(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, false)));
+		Ok(())
+	}
+
+	fn open_round_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+
+	fn open_claim_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
+	}
+}
+
+impl pallet_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type Models = TestCatalogue;
+	type Nodes = TestNodes;
+	type Attestations = TestAttestations;
+	type TreasuryAccount = Treasury;
+	type OnFinal = ();
+	type DefaultParameters = TestParameters;
+	type MaxInputBytes = ConstU32<512>;
+	type MaxOutputBytes = ConstU32<512>;
+	type MaxQueuedPerBlock = ConstU32<3>;
+	type MaxCommitteeSize = ConstU32<5>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+	type WeightInfo = ();
+}
+
+/// Builds test externalities: balances for the dApp, the owner, nodes and the treasury.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![
+			(DAPP, INITIAL_BALANCE),
+			(POOR, 500),
+			(OWNER, 10),
+			(10, 10),
+			(11, 10),
+			(12, 10),
+			(13, 10),
+			(TREASURY, 10),
+		],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext: sp_io::TestExternalities = storage.into();
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Catalogue::set(Some(test_model()));
+		InferenceNodes::set(vec![10, 11]);
+		Slashes::take();
+		Work::take();
+		Opened::take();
+	});
+	ext
+}
+
+/// Sets up the benchmarks' models and nodes in the test doubles.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for BenchHelper {
+	fn runnable_model() -> (ModelId, Tensors, Tensors) {
+		(MODEL, input(), output(1))
+	}
+
+	fn inference_node(index: u32, key: NodeKey) -> AccountId {
+		let node = 30 + AccountId::from(index);
+		BenchKeys::mutate(|keys| keys.push((node, key)));
+		InferenceNodes::mutate(|nodes| {
+			if index == 0 {
+				nodes.clear();
+			}
+			nodes.push(node);
+		});
+		node
+	}
+}
+
+/// Test externalities with a keystore, for the benchmarks, which sign with generated keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let mut ext = new_test_ext();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext.execute_with(|| BenchKeys::take());
+	ext
+}
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn run(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Inference::do_try_state().unwrap();
+	});
+}
+
+/// Moves to block `n`, running each block's `on_initialize`.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Inference::on_initialize(next);
+	}
+}

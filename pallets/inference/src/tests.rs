@@ -1,0 +1,731 @@
+//! Unit tests: every call and error path, settlement, refunds, deadlines, pruning and the
+//! offchain worker's answers, against the test doubles of `mock.rs`.
+
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use opg_primitives::{
+	attestation::{Conclusion, OnConclusion, Reexecute, RoundKind},
+	inference::{
+		job_subject, EngineError, FixedPoint, InferenceEngine, ModelRef, Tensor, TensorValues,
+	},
+	model::{Dim, ModeSet, TensorDtype},
+};
+use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource, Perbill};
+
+const VANILLA_FEE: Balance = PRICE + 100;
+const ATTESTED_FEE: Balance = PRICE + 500;
+
+fn request(mode: InferenceMode) -> DispatchResult {
+	Inference::request(RuntimeOrigin::signed(DAPP), MODEL, None, input(), mode, 10_000)
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::JobFee.into(), &who)
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::balance(&who)
+}
+
+fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
+}
+
+fn result_call(job: JobId, node: AccountId, out: Tensors) -> Call<Test> {
+	let statement = JobStatement::Result { job, node, output: output_hash(&out) };
+	Call::submit_result { job, node, output: out, signature: sign(node, &statement) }
+}
+
+fn submit(job: JobId, node: AccountId, out: Tensors) -> DispatchResult {
+	let call = result_call(job, node, out);
+	call.authorize(TransactionSource::External)
+		.expect("submit_result authorizes")
+		.map_err(|_| DispatchError::Other("refused by authorize"))?;
+	match call {
+		Call::submit_result { job, node, output, signature } => {
+			Inference::submit_result(authorized(), job, node, output, signature)
+		}
+		_ => unreachable!(),
+	}
+}
+
+/// Whether authorization refuses `call` with `error`.
+fn refused_with(call: Call<Test>, error: Error<Test>) -> bool {
+	let expected = Pallet::<Test>::invalid(error);
+	matches!(call.authorize(TransactionSource::External), Some(Err(e)) if e == expected)
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Inference(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+fn status(job: JobId) -> JobStatusOf<Test> {
+	Jobs::<Test>::get(job).unwrap().status
+}
+
+// ---- Requests ----
+
+#[test]
+fn a_request_holds_the_fee_and_assigns_a_node() {
+	run(|| {
+		assert_eq!(
+			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
+			Ok(FeeQuote { price: PRICE, protocol_fee: 100, total: VANILLA_FEE })
+		);
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_eq!(held(DAPP), VANILLA_FEE);
+		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
+		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 6, reassigned: false });
+		assert!(Assignments::<Test>::contains_key(10, 0));
+		assert_eq!(Inference::input_of(0), Some(input()));
+		assert_eq!(OpenJobs::<Test>::get(MODEL), 1);
+		assert!(<Inference as ModelUsage>::in_use(MODEL));
+		assert_eq!(Work::get(), vec![(10, 1, true)]);
+		assert_eq!(
+			events(),
+			vec![
+				Event::JobRequested {
+					job: 0,
+					requester: DAPP,
+					model: MODEL,
+					version: VERSION,
+					mode: InferenceMode::Vanilla,
+					fee: VANILLA_FEE,
+				},
+				Event::JobAssigned { job: 0, node: 10, deadline: 6 },
+			]
+		);
+		// The next request gets the next id; the attested fee is higher.
+		assert_ok!(request(InferenceMode::Attested));
+		assert_eq!(held(DAPP), VANILLA_FEE + ATTESTED_FEE);
+		assert_eq!(Jobs::<Test>::get(1).unwrap().fee.total, ATTESTED_FEE);
+	});
+}
+
+#[test]
+fn requests_for_models_that_cannot_run_are_refused() {
+	run(|| {
+		let pinned = |version| {
+			Inference::request(
+				RuntimeOrigin::signed(DAPP),
+				MODEL,
+				Some(version),
+				input(),
+				InferenceMode::Vanilla,
+				10_000,
+			)
+		};
+		assert_noop!(pinned(VERSION + 1), Error::<Test>::VersionNotRunnable);
+		assert_ok!(pinned(VERSION));
+		assert_noop!(
+			Inference::request(
+				RuntimeOrigin::signed(DAPP),
+				9,
+				None,
+				input(),
+				InferenceMode::Vanilla,
+				10_000
+			),
+			Error::<Test>::ModelNotRunnable
+		);
+		// Suspended, deprecated or without an approved version: the catalogue says not runnable.
+		Catalogue::set(None);
+		assert_noop!(request(InferenceMode::Vanilla), Error::<Test>::ModelNotRunnable);
+		let mut model = test_model();
+		model.modes = ModeSet { vanilla: true, attested: false, zk: true };
+		Catalogue::set(Some(model));
+		assert_noop!(request(InferenceMode::Attested), Error::<Test>::ModeNotSupported);
+		assert_noop!(request(InferenceMode::Zk), Error::<Test>::ModeUnavailable);
+		assert_noop!(
+			Inference::request(
+				RuntimeOrigin::none(),
+				MODEL,
+				None,
+				input(),
+				InferenceMode::Vanilla,
+				1
+			),
+			BadOrigin
+		);
+	});
+}
+
+#[test]
+fn inputs_that_do_not_fit_the_schema_are_refused_with_what_is_wrong() {
+	run(|| {
+		let with = |input: Vec<Tensor>| {
+			Inference::request(
+				RuntimeOrigin::signed(DAPP),
+				MODEL,
+				None,
+				input.try_into().unwrap(),
+				InferenceMode::Vanilla,
+				10_000,
+			)
+		};
+		let good = tensor("x", 1, 2, &[(1, 0), (2, 0)]);
+		assert_noop!(with(vec![]), Error::<Test>::InputTensorCount);
+		assert_noop!(with(vec![good.clone(), good.clone()]), Error::<Test>::InputTensorCount);
+		assert_noop!(with(vec![tensor("z", 1, 2, &[(1, 0); 2])]), Error::<Test>::InputTensorName);
+		assert_noop!(with(vec![tensor("x", 1, 3, &[(1, 0); 3])]), Error::<Test>::InputShape);
+		let mut short = good.clone();
+		short.values =
+			TensorValues::Numbers(vec![FixedPoint { value: 1, decimals: 0 }].try_into().unwrap());
+		assert_noop!(with(vec![short]), Error::<Test>::InputValueCount);
+		let mut strings = good.clone();
+		strings.values =
+			TensorValues::Strings(vec![b"a".to_vec().try_into().unwrap(); 2].try_into().unwrap());
+		assert_noop!(with(vec![strings]), Error::<Test>::InputKind);
+		assert_noop!(
+			with(vec![tensor("x", 1, 2, &[(1, 39), (1, 0)])]),
+			Error::<Test>::InputDecimals
+		);
+		// 40 rows of two values: over the 512-byte input limit.
+		assert_noop!(with(vec![tensor("x", 40, 2, &[(1, 0); 80])]), Error::<Test>::InputTooLarge);
+		// An integer input outside its range.
+		let mut model = test_model();
+		model.schema.inputs[0].dtype = TensorDtype::Int8;
+		Catalogue::set(Some(model));
+		assert_noop!(with(vec![tensor("x", 1, 2, &[(1, 0), (300, 0)])]), Error::<Test>::InputRange);
+		assert_noop!(
+			with(vec![tensor("x", 1, 2, &[(1, 1), (3, 0)])]),
+			Error::<Test>::InputDecimals
+		);
+		assert_ok!(with(vec![good]));
+		let _ = Dim::Dynamic;
+	});
+}
+
+#[test]
+fn requests_that_cannot_be_paid_or_served_hold_nothing() {
+	run(|| {
+		assert_noop!(
+			Inference::request(
+				RuntimeOrigin::signed(DAPP),
+				MODEL,
+				None,
+				input(),
+				InferenceMode::Vanilla,
+				VANILLA_FEE - 1
+			),
+			Error::<Test>::FeeAboveMax
+		);
+		assert_noop!(
+			Inference::request(
+				RuntimeOrigin::signed(POOR),
+				MODEL,
+				None,
+				input(),
+				InferenceMode::Vanilla,
+				10_000
+			),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(
+			Inference::quote(&POOR, MODEL, None, &input(), InferenceMode::Vanilla),
+			Err(Error::<Test>::InsufficientBalance.into())
+		);
+		InferenceNodes::set(vec![]);
+		assert_noop!(request(InferenceMode::Vanilla), Error::<Test>::NoInferenceNode);
+		assert_eq!(
+			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
+			Err(Error::<Test>::NoInferenceNode.into())
+		);
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(held(POOR), 0);
+	});
+}
+
+// ---- Results ----
+
+#[test]
+fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
+	run(|| {
+		let issuance = Balances::total_issuance();
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(submit(0, 10, output(1_250_000)));
+		let hash = output_hash(&output(1_250_000));
+		assert_eq!(status(0), JobStatus::Accepted { node: 10 });
+		assert_eq!(Opened::get(), vec![(job_subject(0), 10, hash, false)]);
+		assert_eq!(Inference::output_of(0), Some(output(1_250_000)));
+		assert!(!Assignments::<Test>::contains_key(10, 0));
+		System::assert_last_event(
+			Event::ResultSubmitted {
+				job: 0,
+				node: 10,
+				output: output(1_250_000),
+				output_hash: hash,
+			}
+			.into(),
+		);
+		// Still held until the claim stands.
+		assert_eq!(held(DAPP), VANILLA_FEE);
+		Inference::do_try_state().unwrap();
+
+		Inference::on_conclusion(
+			job_subject(0),
+			&Conclusion::Unchallenged { claimant: 10, output: hash },
+		);
+		// Owner 50% (550), node 30% (330), no verifiers: the treasury takes the rest (220).
+		assert_eq!(status(0), JobStatus::Final { node: 10, at: 1 });
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
+		assert_eq!(free(OWNER), 10 + 550);
+		assert_eq!(free(10), 10 + 330);
+		assert_eq!(free(TREASURY), 10 + 220);
+		assert_eq!(Balances::total_issuance(), issuance);
+		System::assert_last_event(
+			Event::JobFinal {
+				job: 0,
+				node: 10,
+				owner_paid: 550,
+				node_paid: 330,
+				verifiers_paid: 0,
+				treasury_paid: 220,
+			}
+			.into(),
+		);
+		assert!(!<Inference as ModelUsage>::in_use(MODEL));
+	});
+}
+
+#[test]
+fn an_attested_result_is_final_when_verifiers_uphold_it() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Attested));
+		assert_ok!(submit(0, 10, output(7)));
+		let hash = output_hash(&output(7));
+		assert_eq!(status(0), JobStatus::Verifying { node: 10 });
+		assert_eq!(Opened::get(), vec![(job_subject(0), 10, hash, true)]);
+		let decided = Conclusion::Decided {
+			kind: RoundKind::Verification,
+			claimant: 10,
+			claimed: hash,
+			decided: hash,
+			majority: vec![12, 13, 14],
+		};
+		Inference::on_conclusion(job_subject(0), &decided);
+		// 1,500: owner 750, node 450, verifiers 150 / 3 = 50 each, treasury 150.
+		assert_eq!(free(OWNER), 10 + 750);
+		assert_eq!(free(10), 10 + 450);
+		assert_eq!(free(12), 10 + 50);
+		assert_eq!(free(13), 10 + 50);
+		// 14 had no account: 50 is above the existential deposit, so it gets one.
+		assert_eq!(free(14), 50);
+		assert_eq!(free(TREASURY), 10 + 150);
+		assert_eq!(held(DAPP), 0);
+		assert!(events().contains(&Event::ResultVerified { job: 0, verifiers: vec![12, 13, 14] }));
+		// A second verdict on a finished job changes nothing.
+		Inference::on_conclusion(job_subject(0), &decided);
+		assert_eq!(free(OWNER), 10 + 750);
+	});
+}
+
+#[test]
+fn a_rejected_or_undecided_result_refunds_in_full() {
+	run(|| {
+		let hash = output_hash(&output(7));
+		for (job, verdict, reason) in [
+			(
+				0,
+				Conclusion::Decided {
+					kind: RoundKind::Verification,
+					claimant: 10,
+					claimed: hash,
+					decided: output_hash(&output(8)),
+					majority: vec![12, 13],
+				},
+				RefundReason::Rejected,
+			),
+			(
+				1,
+				Conclusion::Undecided {
+					kind: RoundKind::Verification,
+					claimant: 10,
+					claimed: hash,
+				},
+				RefundReason::Undecided,
+			),
+			(
+				2,
+				Conclusion::Decided {
+					kind: RoundKind::Dispute,
+					claimant: 10,
+					claimed: hash,
+					decided: output_hash(&output(8)),
+					majority: vec![12],
+				},
+				RefundReason::Rejected,
+			),
+		] {
+			let mode = if job == 2 { InferenceMode::Vanilla } else { InferenceMode::Attested };
+			assert_ok!(request(mode));
+			assert_ok!(submit(job, 10, output(7)));
+			Inference::on_conclusion(job_subject(job), &verdict);
+			assert!(matches!(status(job), JobStatus::Refunded { reason: r, .. } if r == reason));
+		}
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert_eq!(free(OWNER), 10);
+	});
+}
+
+#[test]
+fn answers_from_the_wrong_node_twice_late_or_badly_signed_are_refused() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_noop!(submit(5, 10, output(1)), DispatchError::Other("refused by authorize"));
+		assert!(refused_with(result_call(5, 10, output(1)), Error::<Test>::NoSuchJob));
+		assert!(refused_with(result_call(0, 11, output(1)), Error::<Test>::NotAssigned));
+		let Call::submit_result { signature, .. } = result_call(0, 11, output(1)) else {
+			unreachable!()
+		};
+		let forged = Call::<Test>::submit_result { job: 0, node: 10, output: output(1), signature };
+		assert!(refused_with(forged, Error::<Test>::BadSignature));
+		// An output that does not fit the schema, or the limit.
+		let wrong: Tensors = vec![tensor("z", 1, 1, &[(1, 0)])].try_into().unwrap();
+		assert_noop!(
+			Inference::submit_result(
+				authorized(),
+				0,
+				10,
+				wrong.clone(),
+				sign(10, &JobStatement::Result { job: 0, node: 10, output: output_hash(&wrong) })
+			),
+			Error::<Test>::OutputMismatch
+		);
+		let big: Tensors = vec![tensor("y", 40, 1, &[(1, 0); 40])].try_into().unwrap();
+		assert_noop!(
+			Inference::submit_result(
+				authorized(),
+				0,
+				10,
+				big.clone(),
+				sign(10, &JobStatement::Result { job: 0, node: 10, output: output_hash(&big) })
+			),
+			Error::<Test>::OutputTooLarge
+		);
+		assert_noop!(
+			Inference::submit_result(
+				RuntimeOrigin::signed(10),
+				0,
+				10,
+				output(1),
+				sign(
+					10,
+					&JobStatement::Result { job: 0, node: 10, output: output_hash(&output(1)) }
+				)
+			),
+			BadOrigin
+		);
+		assert_ok!(submit(0, 10, output(1)));
+		assert!(refused_with(result_call(0, 10, output(2)), Error::<Test>::AlreadyAnswered));
+
+		assert_ok!(request(InferenceMode::Vanilla));
+		run_to_block(5);
+		assert_ok!(Inference::check_answer(
+			1,
+			&10,
+			&JobStatement::Result { job: 1, node: 10, output: output_hash(&output(1)) },
+			&sign(10, &JobStatement::Result { job: 1, node: 10, output: output_hash(&output(1)) })
+		)
+		.map(|_| ()));
+		let late = Jobs::<Test>::get(1).unwrap();
+		let JobStatus::Assigned { deadline, .. } = late.status else { unreachable!() };
+		System::set_block_number(deadline);
+		assert!(refused_with(result_call(1, 10, output(1)), Error::<Test>::TooLate));
+	});
+}
+
+#[test]
+fn a_model_the_engine_cannot_run_refunds_without_blame() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Attested));
+		let error: EngineMessage = b"Unsupported operator: Foo".to_vec().try_into().unwrap();
+		let statement = JobStatement::Failure { job: 0, node: 10, error: error.clone() };
+		let call = Call::<Test>::report_failure {
+			job: 0,
+			node: 10,
+			error: error.clone(),
+			signature: sign(10, &statement),
+		};
+		assert!(matches!(call.authorize(TransactionSource::External), Some(Ok(_))));
+		assert_ok!(Inference::report_failure(
+			authorized(),
+			0,
+			10,
+			error.clone(),
+			sign(10, &statement)
+		));
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::EngineFailed(e), .. } if e == error
+		));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert!(Slashes::get().is_empty());
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
+		assert_noop!(
+			Inference::report_failure(authorized(), 0, 10, error.clone(), sign(10, &statement)),
+			Error::<Test>::AlreadyAnswered
+		);
+	});
+}
+
+// ---- Deadlines and pruning ----
+
+#[test]
+fn a_silent_node_is_slashed_and_replaced_once_then_the_job_is_refunded() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		run_to_block(6);
+		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 11, reassigned: true });
+		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
+		assert!(!Assignments::<Test>::contains_key(10, 0));
+		assert!(Assignments::<Test>::contains_key(11, 0));
+		System::assert_last_event(
+			Event::JobReassigned { job: 0, from: 10, to: 11, deadline: 11 }.into(),
+		);
+		Inference::do_try_state().unwrap();
+		run_to_block(11);
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::TimedOut, at: 11 }
+		));
+		assert_eq!(Slashes::get().len(), 2);
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert_eq!(
+			Work::get(),
+			vec![(10, 1, true), (10, -1, false), (11, 1, true), (11, -1, false)]
+		);
+		// Pruned after the retention period.
+		run_to_block(31);
+		assert!(Jobs::<Test>::get(0).is_none());
+		assert!(Inputs::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
+fn without_another_node_a_timed_out_job_is_refunded_at_once() {
+	run(|| {
+		InferenceNodes::set(vec![10]);
+		assert_ok!(request(InferenceMode::Vanilla));
+		run_to_block(6);
+		assert!(matches!(status(0), JobStatus::Refunded { reason: RefundReason::TimedOut, .. }));
+		assert_eq!(held(DAPP), 0);
+	});
+}
+
+#[test]
+fn the_queues_handle_a_bounded_number_of_jobs_per_block() {
+	run(|| {
+		for _ in 0..4 {
+			assert_ok!(request(InferenceMode::Vanilla));
+		}
+		run_to_block(6);
+		// Three of the four deadlines (MaxQueuedPerBlock) are handled in block 6, the fourth in 7.
+		assert_eq!(Slashes::get().len(), 3);
+		assert_eq!(Inference::assignee(3), Some(10));
+		run_to_block(7);
+		assert_eq!(Slashes::get().len(), 4);
+		assert_eq!(Inference::assignee(3), Some(11));
+	});
+}
+
+#[test]
+fn finished_jobs_are_pruned_after_the_retention_period() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(submit(0, 10, output(3)));
+		// The answered job's deadline entry is skipped when it comes up.
+		run_to_block(6);
+		assert_eq!(status(0), JobStatus::Accepted { node: 10 });
+		assert!(Slashes::get().is_empty());
+		Inference::on_conclusion(
+			job_subject(0),
+			&Conclusion::Unchallenged { claimant: 10, output: output_hash(&output(3)) },
+		);
+		run_to_block(25);
+		assert!(Jobs::<Test>::get(0).is_some());
+		run_to_block(26);
+		assert!(Jobs::<Test>::get(0).is_none());
+		assert!(Outputs::<Test>::get(0).is_none());
+		assert!(Inference::job_view(0).is_none());
+	});
+}
+
+// ---- Governance ----
+
+#[test]
+fn governance_sets_parameters_within_bounds() {
+	run(|| {
+		let mut parameters = test_parameters();
+		parameters.vanilla_fee = 5;
+		assert_noop!(
+			Inference::set_parameters(RuntimeOrigin::signed(DAPP), parameters.clone()),
+			BadOrigin
+		);
+		assert_ok!(Inference::set_parameters(RuntimeOrigin::root(), parameters.clone()));
+		assert_eq!(ActiveParameters::<Test>::get(), parameters);
+		System::assert_last_event(Event::ParametersSet { parameters: parameters.clone() }.into());
+		let mut bad = parameters.clone();
+		bad.shares.verifiers = Perbill::from_percent(21);
+		assert_noop!(
+			Inference::set_parameters(RuntimeOrigin::root(), bad),
+			Error::<Test>::BadParameters
+		);
+		let mut bad = parameters;
+		bad.response_period = 0;
+		assert_noop!(
+			Inference::set_parameters(RuntimeOrigin::root(), bad),
+			Error::<Test>::BadParameters
+		);
+	});
+}
+
+// ---- Offchain worker ----
+
+/// An engine that adds the two inputs of each row, or refuses to run.
+struct AddingEngine {
+	refuse: bool,
+}
+
+impl InferenceEngine for AddingEngine {
+	fn run(
+		&self,
+		model: &ModelRef,
+		input: &[Tensor],
+		_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Tensors, EngineError> {
+		assert_eq!(model.content_id, test_model().content_id);
+		if self.refuse {
+			return Err(EngineError::model("Unsupported operator: Foo"));
+		}
+		let TensorValues::Numbers(x) = &input[0].values else { panic!("numbers") };
+		let sum = x[0].value * 10i128.pow(6 - u32::from(x[0].decimals))
+			+ x[1].value * 10i128.pow(6 - u32::from(x[1].decimals));
+		Ok(output(sum))
+	}
+}
+
+/// Runs `test` as an offchain worker of a node holding node 10's role key, with `engine`;
+/// `test` gets the transactions the worker sent, decoded.
+fn with_offchain_worker(engine: AddingEngine, test: impl FnOnce(&dyn Fn() -> Vec<Call<Test>>)) {
+	use opg_primitives::inference::InferenceExt;
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+	let mut ext = new_test_ext();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	keystore
+		.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//node10"))
+		.unwrap();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.register_extension(InferenceExt(std::sync::Arc::new(engine)));
+	ext.execute_with(|| {
+		let sent = || {
+			core::mem::take(&mut pool_state.write().transactions)
+				.into_iter()
+				.map(|bytes| {
+					let extrinsic = frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(
+						&mut &bytes[..],
+					)
+					.unwrap();
+					let RuntimeCall::Inference(call) = extrinsic.function else {
+						panic!("not ours")
+					};
+					assert!(matches!(call.authorize(TransactionSource::Local), Some(Ok(_))));
+					call
+				})
+				.collect()
+		};
+		test(&sent);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn the_offchain_worker_answers_its_own_jobs_only() {
+	with_offchain_worker(AddingEngine { refuse: false }, |sent| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		InferenceNodes::set(vec![11]);
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(1);
+		// Job 0 is node 10's; job 1 belongs to node 11, whose key this node lacks.
+		let calls = sent();
+		assert_eq!(calls.len(), 1);
+		let Call::submit_result { job, node, output: out, signature } = calls[0].clone() else {
+			panic!("not a result")
+		};
+		assert_eq!((job, node), (0, 10));
+		// x = [1.5, -2]: the engine's sum, -0.5.
+		assert_eq!(out, output(-500_000));
+		// Sent: not again until it could have landed.
+		Inference::offchain_worker(2);
+		assert!(sent().is_empty());
+		assert_ok!(Inference::submit_result(authorized(), job, node, out, signature));
+		assert_eq!(status(0), JobStatus::Accepted { node: 10 });
+		Inference::offchain_worker(6);
+		assert!(sent().is_empty());
+	});
+}
+
+#[test]
+fn the_offchain_worker_reports_a_model_the_engine_refuses() {
+	with_offchain_worker(AddingEngine { refuse: true }, |sent| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(1);
+		let calls = sent();
+		let [Call::report_failure { job: 0, node: 10, error, signature }] = &calls[..] else {
+			panic!("not a failure report: {calls:?}")
+		};
+		assert_eq!(&error[..], b"Unsupported operator: Foo");
+		assert_ok!(Inference::report_failure(
+			authorized(),
+			0,
+			10,
+			error.clone(),
+			signature.clone()
+		));
+		assert_eq!(held(DAPP), 0);
+	});
+}
+
+#[test]
+fn a_verifier_stands_behind_a_result_within_the_tolerance() {
+	with_offchain_worker(AddingEngine { refuse: false }, |_| {
+		// The engine finds -0.5 (-500,000 micro); the tolerance is 1e-6 (one micro).
+		for (claimed, agrees) in [(-500_000, true), (-500_001, true), (-500_002, false)] {
+			let job = NextJobId::<Test>::get();
+			assert_ok!(request(InferenceMode::Attested));
+			assert_ok!(submit(job, 10, output(claimed)));
+			let hash = output_hash(&output(claimed));
+			let answer = Inference::reexecute(job_subject(job), hash);
+			let expected = if agrees { hash } else { output_hash(&output(-500_000)) };
+			assert_eq!(answer, Some(expected), "claim {claimed}");
+		}
+		// Not a job, or an unknown one: nothing to stand behind.
+		assert_eq!(Inference::reexecute(sp_core::H256::zero(), sp_core::H256::zero()), None);
+		assert_eq!(Inference::reexecute(job_subject(99), sp_core::H256::zero()), None);
+	});
+}
