@@ -1475,7 +1475,21 @@ impl<T: Config> Pallet<T> {
 							else {
 								continue;
 							};
-							(output, sp_io::offchain::random_seed(), 0)
+							// Two overlapping worker runs must not commit with two salts: the
+							// first to store its salt commits, the other stands down.
+							let fresh = (output, sp_io::offchain::random_seed(), 0u8, block);
+							let stored = local.mutate(
+								|kept: Result<Option<(OutputHash, [u8; 32], u8, u32)>, _>| {
+									match kept {
+										Ok(None) => Ok(fresh),
+										_ => Err(()),
+									}
+								},
+							);
+							if stored.is_err() {
+								continue;
+							}
+							(fresh.0, fresh.1, 0)
 						}
 					},
 					(Some(_), None)
@@ -1520,9 +1534,12 @@ impl<T: Config> Pallet<T> {
 						Call::reveal { subject, member: member.clone(), output, salt, signature }
 					}
 				};
+				let what = if phase == 0 { "commitment" } else { "reveal" };
 				let transaction = T::create_authorized_transaction(call.into());
 				if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
-					log::warn!(target: "attestations", "round duty for {subject:?} not accepted");
+					log::warn!(target: "attestations", "the {what} of {member:?} for {subject:?} was not accepted by the pool");
+				} else {
+					log::info!(target: "attestations", "sent the {what} of {member:?} for {subject:?}");
 				}
 			}
 		}

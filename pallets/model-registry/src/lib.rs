@@ -1380,8 +1380,15 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn runnable(model_id: ModelId) -> Option<RunnableModel<T::AccountId, BalanceOf<T>>> {
 		let model = Models::<T>::get(model_id).filter(Self::is_runnable)?;
-		let version = model.active_version?;
-		let record = Versions::<T>::get(model_id, version)?;
+		Self::model_version(model_id, model.active_version?)
+	}
+
+	fn model_version(
+		model_id: ModelId,
+		version: VersionNumber,
+	) -> Option<RunnableModel<T::AccountId, BalanceOf<T>>> {
+		let model = Models::<T>::get(model_id)?;
+		let record = Versions::<T>::get(model_id, version).filter(|v| v.is_complete())?;
 		Some(RunnableModel {
 			owner: model.owner,
 			version,

@@ -12,7 +12,7 @@
 //! against the content id before building a session, so a node never runs bytes the chain did
 //! not register.
 
-use codec::{Decode, DecodeWithMemTracking, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
@@ -23,7 +23,9 @@ use super::{job::EngineMessage, tensor::Tensors};
 use crate::model::ContentId;
 
 /// Where a model's bytes are and how they were chunked, enough to load and check them.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub struct ModelRef {
 	/// Content id of the ONNX bytes.
 	pub content_id: ContentId,

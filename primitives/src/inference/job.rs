@@ -100,13 +100,11 @@ pub enum JobStatus<AccountId, BlockNumber> {
 		/// Whether this is the job's second node, after the first one never answered.
 		reassigned: bool,
 	},
-	/// Vanilla: `node`'s result is accepted against its bond and may be challenged until
-	/// `challenge_until`.
+	/// Vanilla: `node`'s result is accepted against its bond; any verifier may challenge it
+	/// until the attestations pallet's challenge window closes, and it is final after that.
 	Accepted {
 		/// The node whose result it is.
 		node: AccountId,
-		/// The first block after the challenge window.
-		challenge_until: BlockNumber,
 	},
 	/// Attested (or a challenged vanilla result): a verifier committee is re-executing `node`'s
 	/// result.

@@ -41,6 +41,14 @@ pub trait ModelCatalog<AccountId, Balance> {
 	/// The model's current version if the model accepts new requests (active, approved, not
 	/// deprecated or suspended), else `None`.
 	fn runnable(model: ModelId) -> Option<RunnableModel<AccountId, Balance>>;
+
+	/// Version `version` of `model` as it was registered, runnable now or not: what a job in
+	/// flight reads (its output schema) after the model was suspended or moved on. `None` when
+	/// the version does not exist or is incomplete.
+	fn model_version(
+		model: ModelId,
+		version: VersionNumber,
+	) -> Option<RunnableModel<AccountId, Balance>>;
 }
 
 /// Whether a model still has work in flight (open jobs, results inside their dispute window).
