@@ -12,6 +12,44 @@ pub struct Cli {
 	/// Options of the running node.
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// The inference engine's options.
+	#[clap(flatten)]
+	pub inference: InferenceOptions,
+}
+
+/// How the node runs inference for its offchain workers (inference and verifier nodes).
+#[derive(Debug, Clone, clap::Args)]
+pub struct InferenceOptions {
+	/// The ONNX Runtime shared library (`libonnxruntime.so.1.x`, in the `onnxruntime` wheel's
+	/// `capi/` folder). Default: `$OPG_ONNXRUNTIME`, else the wheel that `scripts/setup.sh`
+	/// installs into `~/.cache/opg-chain/venv`.
+	#[arg(long, value_name = "PATH")]
+	pub onnxruntime: Option<std::path::PathBuf>,
+
+	/// Run without an inference engine: this node's offchain workers answer no job and verify
+	/// none (a validator or data node that is not an inference or verifier node).
+	#[arg(long, conflicts_with = "onnxruntime")]
+	pub no_inference: bool,
+
+	/// Memory for cached ONNX Runtime sessions, in MiB of model bytes; the least recently used
+	/// sessions are dropped beyond it.
+	#[arg(long, value_name = "MIB", default_value_t = 512)]
+	pub inference_cache_mb: usize,
+}
+
+impl InferenceOptions {
+	/// The engine these options ask for: `None` with `--no-inference`; an error that says what
+	/// to do when ONNX Runtime cannot be loaded.
+	pub fn engine(&self) -> Result<Option<crate::inference::OrtEngine>, String> {
+		if self.no_inference {
+			return Ok(None);
+		}
+		let library = crate::inference::library_path(self.onnxruntime.as_deref())?;
+		let engine = crate::inference::OrtEngine::load(&library, self.inference_cache_mb << 20)?;
+		log::info!("🧠 Inference engine: ONNX Runtime from {}", library.display());
+		Ok(Some(engine))
+	}
 }
 
 /// `opg-node` subcommands.
@@ -52,4 +90,8 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Run an ONNX model with the node's inference engine on a JSON input, outside any chain:
+	/// what an inference node's offchain worker computes, for checking a model before upload.
+	RunModel(crate::inference::RunModelCmd),
 }

@@ -7,6 +7,7 @@ use crate::{
 	service,
 };
 use frame_benchmarking_cli::{BenchmarkCmd, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE};
+use opg_primitives::inference::InferenceEngine;
 use opg_runtime::{Block, EXISTENTIAL_DEPOSIT};
 use sc_cli::SubstrateCli;
 use sc_service::{Configuration, PartialComponents};
@@ -177,8 +178,14 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		}
+		Some(Subcommand::RunModel(cmd)) => cmd.run(&cli.inference).map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			// ONNX Runtime is loaded before anything starts, so a missing library is one clear
+			// error now and never a failure inside an offchain worker.
+			let engine = cli.inference.engine().map_err(sc_cli::Error::Input)?;
+			let engine = engine
+				.map(|engine| std::sync::Arc::new(engine) as std::sync::Arc<dyn InferenceEngine>);
 			runner.run_node_until_exit(|mut config| async move {
 				enable_offchain_indexing_by_default(&mut config);
 				match config.network.network_backend {
@@ -187,10 +194,10 @@ pub fn run() -> sc_cli::Result<()> {
 							opg_runtime::opaque::Block,
 							<opg_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config)
+					>(config, engine)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, engine)
 							.map_err(sc_cli::Error::Service)
 					}
 				}

@@ -2,6 +2,7 @@
 //! (GRANDPA), transaction pool, offchain workers and RPC, wired together.
 
 use futures::FutureExt;
+use opg_primitives::inference::{InferenceEngine, InferenceExt};
 use opg_runtime::{self, apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
@@ -12,20 +13,23 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 use std::{sync::Arc, time::Duration};
 
-/// Host functions the runtime may call: Substrate's own and, in a benchmarking build, the
-/// benchmarking ones. Every function in this tuple is linked for block import and offchain
-/// workers alike, so only deterministic ones may do real work here (the BN254 verification
-/// functions, when ZK mode lands). Inference and proving are not deterministic across machines:
-/// their host functions will be declared here too, so the runtime links, but will do their work
-/// through an externalities extension registered only for offchain workers
-/// (`OffchainWorkerOptions::custom_extensions`) and fail during block import, where the
-/// extension is absent.
+/// Host functions the runtime may call: Substrate's own, OPG's inference function and, in a
+/// benchmarking build, the benchmarking ones. Every function in this tuple is linked for block
+/// import and offchain workers alike, so only deterministic ones may do real work everywhere
+/// (the BN254 verification functions, when ZK mode lands). Inference is not deterministic
+/// across machines: `opg_inference::run` does its work through the engine extension registered
+/// only for offchain workers (`OffchainWorkerOptions::custom_extensions`) and answers
+/// `Unavailable` during block import, where the extension is absent.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, opg_primitives::inference::opg_inference::HostFunctions);
 /// Host functions the runtime may call, with the benchmarking ones.
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	opg_primitives::inference::opg_inference::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 /// The full client: executes the wasm runtime with [`HostFunctions`].
 pub type FullClient =
@@ -170,6 +174,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	engine: Option<Arc<dyn InferenceEngine>>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -240,9 +245,18 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				// OPG's externalities extensions (the ONNX Runtime engine, the Groth16 prover)
-				// are registered here for every offchain worker run.
-				custom_extensions: |_| vec![],
+				// OPG's externalities extensions are registered for offchain worker runs only:
+				// the ONNX Runtime engine (absent with --no-inference, and then the host
+				// function answers `Unavailable`).
+				custom_extensions: move |_| {
+					engine
+						.iter()
+						.map(|engine| {
+							Box::new(InferenceExt(engine.clone()))
+								as Box<dyn sp_externalities::Extension>
+						})
+						.collect()
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

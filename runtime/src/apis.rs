@@ -9,8 +9,10 @@ use frame_support::{
 };
 use opg_primitives::{
 	attestation::{NodeKey, SubjectId},
+	inference::{FeeQuote, JobId, Tensors},
 	model::{
-		ModelId, ModelInfo, ModelPage, UploadProgress, VersionInfo, VersionNumber, ZkArtifacts,
+		InferenceMode, ModelId, ModelInfo, ModelPage, UploadProgress, VersionInfo, VersionNumber,
+		ZkArtifacts,
 	},
 	Hash,
 };
@@ -26,7 +28,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Attestations, Aura, Balance, Block, BlockNumber, Executive, Grandpa,
+	AccountId, Attestations, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
 	InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
 	System, TransactionPayment, VERSION,
 };
@@ -272,6 +274,28 @@ impl_runtime_apis! {
 
 		fn parameters() -> pallet_attestations::Parameters<Balance, BlockNumber> {
 			pallet_attestations::ActiveParameters::<Runtime>::get()
+		}
+	}
+
+	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
+		fn job(job: JobId) -> Option<pallet_inference::JobView<AccountId, Balance, BlockNumber>> {
+			Inference::job_view(job)
+		}
+
+		fn quote(
+			requester: AccountId,
+			model: ModelId,
+			version: Option<VersionNumber>,
+			input: Tensors,
+			mode: InferenceMode,
+		) -> Result<FeeQuote<Balance>, sp_runtime::DispatchError> {
+			Inference::quote(&requester, model, version, &input, mode)
+		}
+
+		fn parameters() -> pallet_inference::Parameters<Balance, BlockNumber> {
+			pallet_inference::ActiveParameters::<Runtime>::get()
 		}
 	}
 

@@ -9,4 +9,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_model_registry, ModelRegistry]
 	[pallet_attestations, Attestations]
+	[pallet_inference, Inference]
 );

@@ -3,8 +3,11 @@
 //! get their own chain spec without a sudo key.
 
 use crate::{
-	configs::{attestations::dev_parameters, monetary::TreasuryAccount},
-	AccountId, AttestationsConfig, Balance, BalancesConfig, ModelRegistryConfig,
+	configs::{
+		attestations::dev_parameters, inference::dev_parameters as inference_dev_parameters,
+		monetary::TreasuryAccount,
+	},
+	AccountId, AttestationsConfig, Balance, BalancesConfig, InferenceConfig, ModelRegistryConfig,
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
@@ -92,6 +95,7 @@ fn testnet_genesis(
 			}),
 			nodes,
 		},
+		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
 	})
 }
 

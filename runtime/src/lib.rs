@@ -215,6 +215,8 @@ mod runtime {
 	pub type ModelRegistry = pallet_model_registry;
 	#[runtime::pallet_index(21)]
 	pub type Attestations = pallet_attestations;
+	#[runtime::pallet_index(22)]
+	pub type Inference = pallet_inference;
 
 	// Administration: 250..=255. Sudo is for dev and local chains; governance replaces it.
 	#[runtime::pallet_index(255)]

@@ -427,3 +427,198 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 		"the attestations hook may take {hook:?}, over a quarter of a block"
 	);
 }
+
+/// Every inference call and hook at its worst case fits in a block: the largest input and
+/// output, a verdict paying the largest committee, full queues.
+#[test]
+fn the_inference_worst_cases_fit_in_a_block() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use pallet_inference::WeightInfo;
+	type W = <Runtime as pallet_inference::Config>::WeightInfo;
+	type C = Runtime;
+
+	let weights = configs::RuntimeBlockWeights::get();
+	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
+	let k = <C as pallet_inference::Config>::MaxCommitteeSize::get();
+	for (call, weight) in [
+		("request", W::request()),
+		("submit_result", W::submit_result_vanilla().max(W::submit_result_attested())),
+		("report_failure", W::report_failure()),
+	] {
+		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
+	}
+	let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
+	let hook = W::process_timeouts(queued)
+		.saturating_add(W::process_pruning(queued))
+		.saturating_add(W::conclude(k).saturating_mul(
+			<C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get().into(),
+		));
+	assert!(
+		hook.all_lte(weights.max_block / 4),
+		"the inference hooks may take {hook:?}, over a quarter of a block"
+	);
+}
+
+/// For `scripts/bench.sh`: how many requests and answers fit in one block, by weight and by
+/// length, for a request on the 16-input demo MLP and its 4-output answer. Prints one JSON line.
+#[test]
+#[ignore = "a report for scripts/bench.sh, not a check"]
+fn block_capacity_report() {
+	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use opg_primitives::inference::{FixedPoint, Tensor, TensorValues, Tensors};
+	use pallet_inference::WeightInfo;
+	type W = <Runtime as pallet_inference::Config>::WeightInfo;
+
+	let tensor = |name: &[u8], n: u32| Tensor {
+		name: name.to_vec().try_into().unwrap(),
+		shape: vec![1, n].try_into().unwrap(),
+		values: TensorValues::Numbers(
+			vec![FixedPoint { value: -1_234_567, decimals: 7 }; n as usize].try_into().unwrap(),
+		),
+	};
+	let input: Tensors = vec![tensor(b"input", 16)].try_into().unwrap();
+	let output: Tensors = vec![tensor(b"logits", 4)].try_into().unwrap();
+	let request = RuntimeCall::Inference(pallet_inference::Call::request {
+		model: 0,
+		version: None,
+		input,
+		mode: opg_primitives::model::InferenceMode::Vanilla,
+		max_fee: OPG,
+	});
+	// A signed transaction adds its address, signature and extensions: about 110 bytes.
+	let request_len = request.encoded_size() + 110;
+	let answer = RuntimeCall::Inference(pallet_inference::Call::submit_result {
+		job: 0,
+		node: Sr25519Keyring::Alice.to_account_id(),
+		output,
+		signature: sp_core::sr25519::Signature::from_raw([0; 64]).into(),
+	});
+	let answer_len = answer.encoded_size() + 10;
+	let weights = configs::RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let budget =
+		normal.max_total.unwrap_or(weights.max_block).saturating_sub(normal.base_extrinsic);
+	let per_tx = |w: frame_support::weights::Weight| {
+		budget.ref_time() / w.saturating_add(normal.base_extrinsic).ref_time().max(1)
+	};
+	let request_weight =
+		W::request().saturating_add(<Runtime as pallet_attestations::Config>::WeightInfo::select(
+			pallet_attestations::NodeCount::<Runtime>::get().max(16),
+			1,
+		));
+	let answer_weight = W::submit_result_vanilla()
+		.max(W::submit_result_attested())
+		.saturating_add(W::authorize_submit_result());
+	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	println!(
+		"OPG-BENCH {}",
+		serde_json::json!({
+			"block_ref_time_ms": weights.max_block.ref_time() / 1_000_000_000,
+			"normal_ref_time_ms": budget.ref_time() / 1_000_000_000,
+			"block_length": length,
+			"request_weight_us": request_weight.ref_time() / 1_000_000,
+			"request_len": request_len,
+			"requests_by_weight": per_tx(request_weight),
+			"requests_by_length": u64::from(length) / request_len as u64,
+			"answer_weight_us": answer_weight.ref_time() / 1_000_000,
+			"answer_len": answer_len,
+			"answers_by_weight": per_tx(answer_weight),
+			"answers_by_length": u64::from(length) / answer_len as u64,
+		})
+	);
+}
+
+/// For `scripts/bench.sh`: the inference offchain worker's time in one block when the chain
+/// holds `others` open jobs of other nodes beside this node's 10, for 0 and 10,000 others.
+/// The engine answers at once, so the figure is the worker's own cost: finding its jobs,
+/// decoding them, signing and submitting. Prints one JSON line.
+#[test]
+#[ignore = "a report for scripts/bench.sh, not a check"]
+fn offchain_worker_cost_report() {
+	use frame_support::traits::Hooks;
+	use opg_primitives::{
+		inference::{
+			EngineError, FeeQuote, InferenceEngine, InferenceExt, JobStatus, ModelRef, Tensor,
+			Tensors, Tolerance,
+		},
+		model::InferenceMode,
+	};
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+	struct Instant;
+	impl InferenceEngine for Instant {
+		fn run(
+			&self,
+			_: &ModelRef,
+			input: &[Tensor],
+			_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+		) -> Result<Tensors, EngineError> {
+			Ok(input.to_vec().try_into().expect("as many as the input"))
+		}
+	}
+
+	let measure = |others: u64| -> f64 {
+		let mut ext = preset_ext("development");
+		let (offchain, _) = testing::TestOffchainExt::new();
+		let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+		let keystore = MemoryKeystore::new();
+		keystore
+			.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//Alice"))
+			.unwrap();
+		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+		ext.register_extension(OffchainDbExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.register_extension(KeystoreExt::new(keystore));
+		ext.register_extension(InferenceExt(std::sync::Arc::new(Instant)));
+		ext.execute_with(|| {
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			let bob = Sr25519Keyring::Bob.to_account_id();
+			let input: Tensors = Default::default();
+			for job in 0..others + 10 {
+				let node = if job < others { bob.clone() } else { alice.clone() };
+				pallet_inference::Jobs::<Runtime>::insert(
+					job,
+					pallet_inference::Job {
+						requester: bob.clone(),
+						model: 0,
+						version: 1,
+						owner: bob.clone(),
+						model_ref: ModelRef {
+							content_id: Default::default(),
+							byte_size: 1,
+							chunk_size: 1,
+						},
+						mode: InferenceMode::Vanilla,
+						fee: FeeQuote { price: 0, protocol_fee: 0, total: 0 },
+						tolerance: Tolerance::EXACT,
+						status: JobStatus::Assigned {
+							node: node.clone(),
+							deadline: 100,
+							reassigned: false,
+						},
+						output: None,
+						requested_at: 1,
+					},
+				);
+				pallet_inference::Inputs::<Runtime>::insert(
+					job,
+					pallet_inference::EncodedInput::<Runtime>::truncate_from(input.encode()),
+				);
+				pallet_inference::Assignments::<Runtime>::insert(&node, job, ());
+			}
+			System::set_block_number(2);
+			let started = std::time::Instant::now();
+			Inference::offchain_worker(2);
+			let elapsed = started.elapsed().as_secs_f64() * 1e3;
+			assert_eq!(pool_state.read().transactions.len(), 10, "one answer per own job");
+			elapsed
+		})
+	};
+	let few = measure(0);
+	let many = measure(10_000);
+	println!(
+		"OPG-BENCH {}",
+		serde_json::json!({ "ocw_ms_10_jobs": few, "ocw_ms_10_of_10010_jobs": many })
+	);
+}

@@ -80,6 +80,9 @@ parameter_types! {
 	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
 }
 
+/// The largest verifier committee governance may set.
+pub const MAX_COMMITTEE_SIZE: u32 = 16;
+
 /// The most registered nodes: every selection pool's tree is at most 14 levels tall.
 pub const MAX_NODES: u32 = 10_000;
 
@@ -89,12 +92,12 @@ impl pallet_attestations::Config for Runtime {
 	/// Root until OpenGov lands; then a node-parameters track.
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
-	/// Nothing consumes conclusions yet; the inference pallet will settle jobs on them.
-	type OnConclusion = ();
-	type Reexecute = ();
+	/// The inference pallet settles jobs on conclusions and re-executes them for verifiers.
+	type OnConclusion = crate::Inference;
+	type Reexecute = crate::Inference;
 	type DefaultParameters = ProductionParameters;
 	type MaxNodes = ConstU32<MAX_NODES>;
-	type MaxCommitteeSize = ConstU32<16>;
+	type MaxCommitteeSize = ConstU32<MAX_COMMITTEE_SIZE>;
 	type MaxEndpointLen = ConstU32<256>;
 	type MaxUnlockingChunks = ConstU32<16>;
 	/// 32 rounds of the largest committee, every member slashed, take about a sixth of a block.

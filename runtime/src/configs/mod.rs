@@ -5,12 +5,14 @@
 //! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
 //! - [`models`]: the model registry.
 //! - [`attestations`]: bonded nodes, verifier rounds, disputes and slashing.
+//! - [`inference`]: inference jobs, their fees, deadlines and limits.
 //! - [`admin`]: `pallet_sudo`, for dev and local chains until governance lands.
 //! - [`transactions`]: how offchain workers create transactions (signed, bare, authorized).
 
 pub mod admin;
 pub mod attestations;
 pub mod consensus;
+pub mod inference;
 pub mod models;
 pub mod monetary;
 pub mod system;

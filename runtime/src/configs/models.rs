@@ -38,8 +38,8 @@ impl pallet_model_registry::Config for Runtime {
 	/// Root until OpenGov lands; then a curation track.
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
-	/// Nothing runs models yet; the inference pallet will veto removals while jobs are open.
-	type ModelUsage = ();
+	/// A model with open jobs cannot be retired or removed.
+	type ModelUsage = crate::Inference;
 	type ChunkSize = ConstU32<MODEL_CHUNK_SIZE>;
 	type MaxChunks = ConstU32<MAX_MODEL_CHUNKS>;
 	type MaxVersions = ConstU32<64>;

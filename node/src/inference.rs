@@ -1,0 +1,584 @@
+//! The inference engine: ONNX Runtime behind the runtime's `opg_inference` host function.
+//!
+//! The runtime's offchain worker calls `opg_inference::run(model, input)`; the host function
+//! (declared in `opg_primitives::inference`) finds this engine as the `InferenceExt`
+//! externalities extension, which `service.rs` registers for offchain workers only, so block
+//! import never reaches it. The engine:
+//!
+//! - loads ONNX Runtime from the shared library of the `onnxruntime` Python wheel that
+//!   `scripts/setup.sh` installs (`ort`'s `load-dynamic`: nothing is downloaded or built), by
+//!   full path, once at node start; a missing or unusable library is one clear error there;
+//! - reads a model's bytes from the node's off-chain database, checks them against the content
+//!   id, and keeps the session in a cache bounded by `--inference-cache-mb` (least recently
+//!   used sessions go first);
+//! - runs deterministically: one intra-op and one inter-op thread, sequential execution, graph
+//!   optimizations off, deterministic compute, CPU only;
+//! - converts tensors between the chain's fixed-point form and ONNX Runtime's dtypes exactly:
+//!   a float becomes the shortest decimal that reads back to the same float.
+//!
+//! Every failure is an [`EngineError`]; nothing here panics in a worker.
+
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex},
+};
+
+use opg_primitives::{
+	inference::{
+		EngineError, FixedPoint, InferenceEngine, ModelRef, Tensor, TensorString, TensorValues,
+		Tensors, MAX_DECIMALS,
+	},
+	model::content_id,
+};
+use ort::{
+	session::{builder::GraphOptimizationLevel, Session, SessionInputValue},
+	value::{DynValue, TensorElementType, ValueType},
+};
+
+/// The environment variable that names the ONNX Runtime library when `--onnxruntime` does not.
+pub const LIBRARY_ENV: &str = "OPG_ONNXRUNTIME";
+
+/// Where the library is when neither `--onnxruntime` nor [`LIBRARY_ENV`] says: the
+/// `onnxruntime` wheel in the tools' environment that `scripts/setup.sh` creates.
+fn default_library() -> Option<PathBuf> {
+	let home = std::env::var_os("HOME")?;
+	let lib = Path::new(&home).join(".cache/opg-chain/venv/lib");
+	let mut found: Vec<PathBuf> = std::fs::read_dir(&lib)
+		.ok()?
+		.flatten()
+		.map(|python| python.path().join("site-packages/onnxruntime/capi"))
+		.flat_map(|capi| std::fs::read_dir(capi).into_iter().flatten().flatten())
+		.map(|entry| entry.path())
+		.filter(|path| {
+			path.file_name()
+				.and_then(|name| name.to_str())
+				.is_some_and(|name| name.starts_with("libonnxruntime.so."))
+		})
+		.collect();
+	found.sort();
+	found.pop()
+}
+
+/// The ONNX Runtime library to load: `--onnxruntime`, else [`LIBRARY_ENV`], else the set-up
+/// script's wheel. The error says what to do.
+pub fn library_path(flag: Option<&Path>) -> Result<PathBuf, String> {
+	let chosen = flag
+		.map(Path::to_path_buf)
+		.or_else(|| std::env::var_os(LIBRARY_ENV).map(PathBuf::from))
+		.or_else(default_library)
+		.ok_or_else(|| {
+			format!(
+				"no ONNX Runtime library found: run scripts/setup.sh (it installs the onnxruntime \
+				 wheel into ~/.cache/opg-chain/venv), or pass --onnxruntime \
+				 <path to libonnxruntime.so.1.x> (or set {LIBRARY_ENV}); a node that runs no \
+				 inference or verification can pass --no-inference instead"
+			)
+		})?;
+	if !chosen.is_file() {
+		return Err(format!(
+			"the ONNX Runtime library {} does not exist: pass --onnxruntime with the path of \
+			 libonnxruntime.so.1.x (the onnxruntime wheel has it under onnxruntime/capi/)",
+			chosen.display()
+		));
+	}
+	Ok(chosen)
+}
+
+/// A loaded session and what the engine needs to call it.
+struct CachedSession {
+	session: Arc<Mutex<Session>>,
+	/// The graph's inputs, in order, with their element types.
+	inputs: Vec<(String, TensorElementType)>,
+	/// The model's size in bytes: the cache's measure of what the session costs.
+	size: usize,
+	last_used: u64,
+}
+
+/// Sessions by content id, within a byte bound.
+#[derive(Default)]
+struct SessionCache {
+	sessions: HashMap<opg_primitives::model::ContentId, CachedSession>,
+	bytes: usize,
+	clock: u64,
+}
+
+/// ONNX Runtime, loaded once, with a cache of sessions.
+pub struct OrtEngine {
+	environment: ort::environment::Environment,
+	cache: Mutex<SessionCache>,
+	max_cache_bytes: usize,
+}
+
+impl OrtEngine {
+	/// Loads ONNX Runtime from `library` and checks that it works. Call once per process.
+	pub fn load(library: &Path, max_cache_bytes: usize) -> Result<Self, String> {
+		let builder = ort::init_from(library).map_err(|e| {
+			format!(
+				"cannot load ONNX Runtime from {}: {e} (pass --onnxruntime with the \
+				 libonnxruntime.so.1.x of onnxruntime 1.31 or newer)",
+				library.display()
+			)
+		})?;
+		let environment =
+			builder.with_name("opg-inference").with_telemetry(false).build().map_err(|e| {
+				format!("ONNX Runtime from {} does not start: {e}", library.display())
+			})?;
+		Ok(Self { environment, cache: Mutex::new(SessionCache::default()), max_cache_bytes })
+	}
+
+	/// The session of `model`: from the cache, or built from the bytes `read_chunk` returns,
+	/// once they hash to the model's content id.
+	fn session(
+		&self,
+		model: &ModelRef,
+		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<(Arc<Mutex<Session>>, Vec<(String, TensorElementType)>), EngineError> {
+		{
+			let mut cache = self.cache.lock().map_err(|_| EngineError::Unavailable)?;
+			cache.clock += 1;
+			let now = cache.clock;
+			if let Some(cached) = cache.sessions.get_mut(&model.content_id) {
+				cached.last_used = now;
+				return Ok((cached.session.clone(), cached.inputs.clone()));
+			}
+		}
+		let bytes = read_model(model, read_chunk)?;
+		let session = build_session(&self.environment, &bytes)?;
+		let inputs = session
+			.inputs()
+			.iter()
+			.map(|input| {
+				let ty = match input.dtype() {
+					ValueType::Tensor { ty, .. } => Ok(*ty),
+					other => Err(EngineError::model(&format!(
+						"input {} is a {other:?}, not a tensor",
+						input.name()
+					))),
+				}?;
+				Ok((input.name().to_string(), ty))
+			})
+			.collect::<Result<Vec<_>, EngineError>>()?;
+		let session = Arc::new(Mutex::new(session));
+		let mut cache = self.cache.lock().map_err(|_| EngineError::Unavailable)?;
+		let size = bytes.len();
+		while cache.bytes + size > self.max_cache_bytes && !cache.sessions.is_empty() {
+			let oldest =
+				cache.sessions.iter().min_by_key(|(_, cached)| cached.last_used).map(|(id, _)| *id);
+			if let Some(cached) = oldest.and_then(|id| cache.sessions.remove(&id)) {
+				cache.bytes -= cached.size;
+			}
+		}
+		let now = cache.clock;
+		cache.bytes += size;
+		cache.sessions.insert(
+			model.content_id,
+			CachedSession {
+				session: session.clone(),
+				inputs: inputs.clone(),
+				size,
+				last_used: now,
+			},
+		);
+		Ok((session, inputs))
+	}
+}
+
+impl InferenceEngine for OrtEngine {
+	fn run(
+		&self,
+		model: &ModelRef,
+		input: &[Tensor],
+		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Tensors, EngineError> {
+		let (session, declared) = self.session(model, read_chunk)?;
+		if declared.len() != input.len() {
+			return Err(EngineError::model(&format!(
+				"the graph takes {} inputs, the request gives {}",
+				declared.len(),
+				input.len()
+			)));
+		}
+		let values = input
+			.iter()
+			.zip(&declared)
+			.map(|(tensor, (name, ty))| Ok((name.clone(), to_ort(tensor, *ty)?)))
+			.collect::<Result<Vec<(String, SessionInputValue<'static>)>, EngineError>>()?;
+		let mut session = session.lock().map_err(|_| EngineError::Unavailable)?;
+		let outputs = session.run(values).map_err(|e| EngineError::model(&e.to_string()))?;
+		let tensors = outputs
+			.iter()
+			.map(|(name, value)| from_ort(name, &value))
+			.collect::<Result<Vec<_>, _>>()?;
+		Tensors::try_from(tensors).map_err(|_| EngineError::model("the graph has too many outputs"))
+	}
+}
+
+/// Reads all chunks of `model` and checks them against its content id.
+fn read_model(
+	model: &ModelRef,
+	read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, EngineError> {
+	let chunks = opg_primitives::model::chunk_count(model.byte_size, model.chunk_size)
+		.ok_or(EngineError::ModelCorrupt)?;
+	let mut bytes = Vec::with_capacity(usize::try_from(model.byte_size).unwrap_or(0));
+	for index in 0..chunks {
+		bytes.extend(read_chunk(index).ok_or(EngineError::ModelMissing { chunk: index })?);
+	}
+	if content_id(&bytes, model.chunk_size) != Some(model.content_id) {
+		return Err(EngineError::ModelCorrupt);
+	}
+	Ok(bytes)
+}
+
+/// A session with the deterministic settings (see the module docs).
+fn build_session(
+	environment: &ort::environment::Environment,
+	bytes: &[u8],
+) -> Result<Session, EngineError> {
+	let model_error =
+		|e: ort::Error| EngineError::model(&format!("ONNX Runtime refused the model: {e}"));
+	Session::builder(environment)
+		.map_err(model_error)?
+		.with_intra_threads(1)
+		.and_then(|b| b.with_inter_threads(1))
+		.and_then(|b| b.with_parallel_execution(false))
+		.and_then(|b| b.with_optimization_level(GraphOptimizationLevel::Disable))
+		.and_then(|b| b.with_deterministic_compute(true))
+		.map_err(|e| EngineError::model(&format!("session settings refused: {e}")))?
+		.commit_from_memory(bytes)
+		.map_err(model_error)
+}
+
+fn numbers(tensor: &Tensor) -> Result<&[FixedPoint], EngineError> {
+	match &tensor.values {
+		TensorValues::Numbers(values) => Ok(values),
+		TensorValues::Strings(_) => Err(EngineError::model("strings given for a numeric input")),
+	}
+}
+
+/// `number` as the float it denotes, correctly rounded.
+fn parse_float<F: std::str::FromStr>(number: &FixedPoint) -> Result<F, EngineError> {
+	format!("{}e-{}", number.value, number.decimals)
+		.parse()
+		.map_err(|_| EngineError::model("a number does not parse as a float"))
+}
+
+/// `number` as an integer of type `I`, if it is one and fits.
+fn integer<I: TryFrom<i128>>(number: &FixedPoint) -> Result<I, EngineError> {
+	if number.decimals != 0 {
+		return Err(EngineError::model("an integer input has decimals"));
+	}
+	I::try_from(number.value).map_err(|_| EngineError::model("an integer input is out of range"))
+}
+
+fn tensor_value<T: ort::value::PrimitiveTensorElementType + Clone + std::fmt::Debug + 'static>(
+	shape: Vec<i64>,
+	values: Vec<T>,
+) -> Result<SessionInputValue<'static>, EngineError> {
+	ort::value::Tensor::from_array((shape, values))
+		.map(|tensor| tensor.into_dyn().into())
+		.map_err(|e| EngineError::model(&format!("input tensor refused: {e}")))
+}
+
+/// The chain's tensor as an ONNX Runtime value of element type `ty`.
+fn to_ort(
+	tensor: &Tensor,
+	ty: TensorElementType,
+) -> Result<SessionInputValue<'static>, EngineError> {
+	let shape: Vec<i64> = tensor.shape.iter().map(|dim| i64::from(*dim)).collect();
+	match ty {
+		TensorElementType::Float32 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(parse_float::<f32>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Float64 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(parse_float::<f64>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Int8 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(integer::<i8>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Uint8 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(integer::<u8>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Int16 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(integer::<i16>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Int32 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(integer::<i32>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Int64 => tensor_value(
+			shape,
+			numbers(tensor)?.iter().map(integer::<i64>).collect::<Result<_, _>>()?,
+		),
+		TensorElementType::Bool => tensor_value(
+			shape,
+			numbers(tensor)?
+				.iter()
+				.map(|n| integer::<u8>(n).map(|b| b != 0))
+				.collect::<Result<Vec<bool>, _>>()?,
+		),
+		TensorElementType::String => {
+			let TensorValues::Strings(strings) = &tensor.values else {
+				return Err(EngineError::model("numbers given for a string input"));
+			};
+			let strings = strings
+				.iter()
+				.map(|s| String::from_utf8(s.to_vec()))
+				.collect::<Result<Vec<_>, _>>()
+				.map_err(|_| EngineError::model("a string input is not UTF-8"))?;
+			ort::value::Tensor::from_string_array((shape, &strings[..]))
+				.map(|tensor| tensor.into_dyn().into())
+				.map_err(|e| EngineError::model(&format!("input tensor refused: {e}")))
+		}
+		other => Err(EngineError::model(&format!("inputs of type {other:?} are not supported"))),
+	}
+}
+
+/// `x` in fixed point: the shortest decimal that reads back to `x` (Rust's `Display`), cut to
+/// [`MAX_DECIMALS`] with rounding for the rare tinier values.
+fn fixed_point(x: impl std::fmt::Display + Copy, finite: bool) -> Result<FixedPoint, EngineError> {
+	if !finite {
+		return Err(EngineError::model("the model produced a NaN or an infinity"));
+	}
+	let text = x.to_string();
+	let (negative, digits) = match text.strip_prefix('-') {
+		Some(rest) => (true, rest),
+		None => (false, text.as_str()),
+	};
+	let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+	let mut fraction = fraction.to_string();
+	let mut round_up = false;
+	if fraction.len() > usize::from(MAX_DECIMALS) {
+		round_up = fraction.as_bytes()[usize::from(MAX_DECIMALS)] >= b'5';
+		fraction.truncate(usize::from(MAX_DECIMALS));
+	}
+	let mut value: i128 = format!("{whole}{fraction}")
+		.parse()
+		.map_err(|_| EngineError::model("an output is too large for a fixed-point number"))?;
+	if round_up {
+		value += 1;
+	}
+	Ok(FixedPoint {
+		value: if negative { -value } else { value },
+		decimals: u8::try_from(fraction.len()).unwrap_or(MAX_DECIMALS),
+	})
+}
+
+fn bounded<T, S: sp_runtime::traits::Get<u32>>(
+	values: Vec<T>,
+) -> Result<sp_runtime::BoundedVec<T, S>, EngineError> {
+	sp_runtime::BoundedVec::try_from(values)
+		.map_err(|_| EngineError::model("an output tensor is too large"))
+}
+
+/// An ONNX Runtime output as the chain's tensor named `name`.
+fn from_ort(name: &str, value: &DynValue) -> Result<Tensor, EngineError> {
+	let extract_error = |e: ort::Error| EngineError::model(&format!("output {name}: {e}"));
+	let ValueType::Tensor { ty, .. } = value.dtype() else {
+		return Err(EngineError::model(&format!(
+			"output {name} is not a tensor (export classifiers with zipmap=False)"
+		)));
+	};
+	macro_rules! numbers {
+		($t:ty, $convert:expr) => {{
+			let (shape, data) = value.try_extract_tensor::<$t>().map_err(extract_error)?;
+			let values =
+				data.iter().map($convert).collect::<Result<Vec<FixedPoint>, EngineError>>()?;
+			(shape.to_vec(), TensorValues::Numbers(bounded(values)?))
+		}};
+	}
+	let whole = |v: i128| Ok(FixedPoint { value: v, decimals: 0 });
+	let (shape, values) = match ty {
+		TensorElementType::Float32 => numbers!(f32, |x: &f32| fixed_point(*x, x.is_finite())),
+		TensorElementType::Float64 => numbers!(f64, |x: &f64| fixed_point(*x, x.is_finite())),
+		TensorElementType::Int8 => numbers!(i8, |x: &i8| whole((*x).into())),
+		TensorElementType::Uint8 => numbers!(u8, |x: &u8| whole((*x).into())),
+		TensorElementType::Int16 => numbers!(i16, |x: &i16| whole((*x).into())),
+		TensorElementType::Uint16 => numbers!(u16, |x: &u16| whole((*x).into())),
+		TensorElementType::Int32 => numbers!(i32, |x: &i32| whole((*x).into())),
+		TensorElementType::Uint32 => numbers!(u32, |x: &u32| whole((*x).into())),
+		TensorElementType::Int64 => numbers!(i64, |x: &i64| whole((*x).into())),
+		TensorElementType::Uint64 => numbers!(u64, |x: &u64| whole((*x).into())),
+		TensorElementType::Bool => numbers!(bool, |x: &bool| whole((*x).into())),
+		TensorElementType::String => {
+			let (shape, strings) = value.try_extract_strings().map_err(extract_error)?;
+			let strings = strings
+				.into_iter()
+				.map(|s| {
+					TensorString::try_from(s.into_bytes())
+						.map_err(|_| EngineError::model("an output string is too long"))
+				})
+				.collect::<Result<Vec<_>, _>>()?;
+			(shape.to_vec(), TensorValues::Strings(bounded(strings)?))
+		}
+		other => {
+			return Err(EngineError::model(&format!("outputs of type {other:?} are not supported")))
+		}
+	};
+	let shape = shape
+		.into_iter()
+		.map(|dim| u32::try_from(dim).map_err(|_| EngineError::model("an output has a bad shape")))
+		.collect::<Result<Vec<u32>, _>>()?;
+	Ok(Tensor { name: bounded(name.as_bytes().to_vec())?, shape: bounded(shape)?, values })
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn floats_become_their_shortest_decimal() {
+		let f = |x: f32| fixed_point(x, x.is_finite()).unwrap();
+		assert_eq!(f(0.1), FixedPoint { value: 1, decimals: 1 });
+		assert_eq!(f(-2.5), FixedPoint { value: -25, decimals: 1 });
+		assert_eq!(f(3.0), FixedPoint { value: 3, decimals: 0 });
+		assert_eq!(f(1e-7), FixedPoint { value: 1, decimals: 7 });
+		for x in [0.1f32, -2.5, 3.0, 1e-7, 0.33333334, 123456.79, f32::MIN_POSITIVE * 1e10] {
+			let back: f32 = parse_float(&f(x)).unwrap();
+			assert_eq!(back.to_bits(), x.to_bits(), "{x}");
+		}
+		assert!(fixed_point(f32::NAN, false).is_err());
+	}
+}
+
+/// A tensor as `run-model` reads and writes it in JSON: the chain's [`Tensor`] with its name
+/// and strings as text.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JsonTensor {
+	name: String,
+	shape: Vec<u32>,
+	values: JsonValues,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+enum JsonValues {
+	Numbers(Vec<FixedPoint>),
+	Strings(Vec<String>),
+}
+
+impl JsonTensor {
+	fn into_tensor(self) -> Result<Tensor, String> {
+		let too_large =
+			|what: &str| format!("tensor {}: {what} over the chain's limits", self.name);
+		let values = match self.values {
+			JsonValues::Numbers(values) => {
+				TensorValues::Numbers(values.try_into().map_err(|_| too_large("values"))?)
+			}
+			JsonValues::Strings(values) => TensorValues::Strings(
+				values
+					.into_iter()
+					.map(|s| TensorString::try_from(s.into_bytes()))
+					.collect::<Result<Vec<_>, _>>()
+					.map_err(|_| too_large("a string"))?
+					.try_into()
+					.map_err(|_| too_large("values"))?,
+			),
+		};
+		Ok(Tensor {
+			name: self.name.as_bytes().to_vec().try_into().map_err(|_| too_large("the name"))?,
+			shape: self.shape.clone().try_into().map_err(|_| too_large("the rank"))?,
+			values,
+		})
+	}
+
+	fn from_tensor(tensor: &Tensor) -> Self {
+		JsonTensor {
+			name: String::from_utf8_lossy(&tensor.name).into_owned(),
+			shape: tensor.shape.to_vec(),
+			values: match &tensor.values {
+				TensorValues::Numbers(values) => JsonValues::Numbers(values.to_vec()),
+				TensorValues::Strings(values) => JsonValues::Strings(
+					values.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect(),
+				),
+			},
+		}
+	}
+}
+
+/// `opg-node run-model`: runs a model file with the engine, as an offchain worker would.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunModelCmd {
+	/// The ONNX model file.
+	pub model: PathBuf,
+
+	/// The input tensors as JSON, in the chain's form: a list of
+	/// `{"name", "shape", "values": {"Numbers": [{"value", "decimals"}, ...]}}` (or
+	/// `{"Strings": ["text", ...]}`), in the order the graph declares them. `-` reads standard
+	/// input. The output is printed in the same form.
+	#[arg(long, value_name = "FILE")]
+	pub input: PathBuf,
+
+	/// Run this many times and report the time per run (on standard error, as JSON), with the
+	/// chain's encoding and decoding of input and output on each run, as the host function
+	/// does them.
+	#[arg(long, default_value_t = 1)]
+	pub repeat: u32,
+}
+
+impl RunModelCmd {
+	/// Runs the command; prints the output tensors as JSON.
+	pub fn run(&self, options: &crate::cli::InferenceOptions) -> Result<(), String> {
+		use codec::{Decode, Encode};
+		let bytes = std::fs::read(&self.model)
+			.map_err(|e| format!("cannot read {}: {e}", self.model.display()))?;
+		let text = if self.input.as_os_str() == "-" {
+			std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
+		} else {
+			std::fs::read_to_string(&self.input)
+				.map_err(|e| format!("cannot read {}: {e}", self.input.display()))?
+		};
+		let input: Vec<JsonTensor> = serde_json::from_str(&text)
+			.map_err(|e| format!("the input is not tensor JSON: {e}"))?;
+		let input = Tensors::try_from(
+			input.into_iter().map(JsonTensor::into_tensor).collect::<Result<Vec<_>, _>>()?,
+		)
+		.map_err(|_| "more input tensors than the chain allows")?;
+		let engine = options.engine()?.ok_or("run-model needs the engine: drop --no-inference")?;
+		const CHUNK: u32 = 64 * 1024;
+		let model = ModelRef {
+			content_id: content_id(&bytes, CHUNK).ok_or("empty chunk size")?,
+			byte_size: bytes.len() as u64,
+			chunk_size: CHUNK,
+		};
+		let chunks: Vec<Vec<u8>> = bytes.chunks(CHUNK as usize).map(<[u8]>::to_vec).collect();
+		let mut read_chunk = |index: u32| chunks.get(index as usize).cloned();
+		let encoded_input = input.encode();
+		let mut once = || -> Result<Tensors, String> {
+			// What the host function does: decode the input, run, encode the output; and what the
+			// runtime then does: decode it.
+			let input = Tensors::decode(&mut &encoded_input[..]).map_err(|e| e.to_string())?;
+			let output =
+				engine.run(&model, &input, &mut read_chunk).map_err(|e| format!("{e:?}"))?;
+			Tensors::decode(&mut &output.encode()[..]).map_err(|e| e.to_string())
+		};
+		let output = once()?;
+		if self.repeat > 1 {
+			let mut times = Vec::with_capacity(self.repeat as usize);
+			for _ in 0..self.repeat {
+				let started = std::time::Instant::now();
+				once()?;
+				times.push(started.elapsed().as_nanos() as f64);
+			}
+			times.sort_by(f64::total_cmp);
+			let mean = times.iter().sum::<f64>() / times.len() as f64;
+			eprintln!(
+				"{}",
+				serde_json::json!({
+					"runs": self.repeat,
+					"mean_us": mean / 1e3,
+					"median_us": times[times.len() / 2] / 1e3,
+					"min_us": times[0] / 1e3,
+				})
+			);
+		}
+		let output: Vec<JsonTensor> = output.iter().map(JsonTensor::from_tensor).collect();
+		println!("{}", serde_json::to_string(&output).map_err(|e| e.to_string())?);
+		Ok(())
+	}
+}

@@ -1,0 +1,207 @@
+//! Inference jobs: fees, deadlines, limits, and the pallets it works with (the model registry
+//! for models, attestations for nodes, claims and rounds).
+//!
+//! The production parameters below are [`ProductionParameters`]; the dev and local presets set
+//! short periods (see `genesis_config_presets`). Governance changes them within
+//! `pallet_inference::Parameters::check`'s bounds.
+
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+use opg_primitives::currency::MILLI_OPG;
+use pallet_inference::{FeeShares, Parameters};
+use sp_runtime::Perbill;
+
+use crate::{
+	configs::monetary::TreasuryAccount, AccountId, Attestations, Balance, Balances, BlockNumber,
+	ModelRegistry, Runtime, RuntimeHoldReason, DAYS, MINUTES,
+};
+
+/// The parameters of a production chain, and why:
+///
+/// - Protocol fees: 0.01 OPG on a vanilla request, 0.05 OPG on an attested one (a committee of
+///   five re-executes it), on top of the model's price.
+/// - Shares of the whole fee: 70% to the model owner (the price is theirs), 15% to the node,
+///   10% to the verifiers who agreed, the rest (5%) to the treasury.
+/// - A node has two minutes to answer (20 blocks); one that does not loses 1% of its bond and
+///   the job goes to another node once.
+/// - Finished jobs stay readable for a day, then are pruned.
+pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		vanilla_fee: 10 * MILLI_OPG,
+		attested_fee: 50 * MILLI_OPG,
+		shares: FeeShares {
+			owner: Perbill::from_percent(70),
+			node: Perbill::from_percent(15),
+			verifiers: Perbill::from_percent(10),
+		},
+		response_period: 2 * MINUTES,
+		timeout_slash: Perbill::from_percent(1),
+		retention: DAYS,
+	}
+}
+
+/// The dev and local chains' parameters: production fees, five-block deadlines and a short
+/// retention, so a demo and the end-to-end tests see every state within a minute.
+pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters { response_period: 5, retention: 100, ..production_parameters() }
+}
+
+parameter_types! {
+	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
+}
+
+/// Largest input or output, encoded: 64 KiB (a 28x28 image as fixed-point numbers is 14 KiB).
+pub const MAX_TENSOR_BYTES: u32 = 64 * 1024;
+
+impl pallet_inference::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root until OpenGov lands; then a fees track.
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type Models = ModelRegistry;
+	type Nodes = Attestations;
+	type Attestations = Attestations;
+	type TreasuryAccount = TreasuryAccount;
+	type OnFinal = ();
+	type DefaultParameters = ProductionParameters;
+	type MaxInputBytes = ConstU32<MAX_TENSOR_BYTES>;
+	type MaxOutputBytes = ConstU32<MAX_TENSOR_BYTES>;
+	/// 64 deadlines and 64 prunings per block at most.
+	type MaxQueuedPerBlock = ConstU32<64>;
+	type MaxCommitteeSize = ConstU32<{ crate::configs::attestations::MAX_COMMITTEE_SIZE }>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = benchmarks::InferenceBenchmarks;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+}
+
+/// What the inference benchmarks need from the model registry and the node registry, set up
+/// through their calls.
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarks {
+	use alloc::vec;
+	use frame_benchmarking::account;
+	use frame_support::traits::fungible::Mutate;
+	use frame_system::RawOrigin;
+	use opg_primitives::{
+		attestation::{NodeKey, NodeRole},
+		inference::{FixedPoint, Tensor, TensorValues, Tensors, Tolerance},
+		model::{
+			chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, ModelId, TensorDtype,
+			TensorSpec,
+		},
+	};
+	use sp_runtime::{traits::Get, BoundedVec, RuntimeAppPublic};
+
+	use super::MAX_TENSOR_BYTES;
+	use crate::{AccountId, Attestations, Balances, ModelRegistry, Runtime};
+
+	/// Values per row of the benchmark model's input and output: a `[1, VALUES]` tensor of
+	/// fixed-point numbers (17 bytes each) just fits `MAX_TENSOR_BYTES` encoded.
+	const VALUES: u32 = (MAX_TENSOR_BYTES - 64) / 17;
+
+	fn fund(who: &AccountId) {
+		Balances::set_balance(who, u128::MAX / 1_000_000);
+	}
+
+	fn largest(name: &[u8]) -> Tensor {
+		Tensor {
+			name: BoundedVec::truncate_from(name.to_vec()),
+			shape: BoundedVec::truncate_from(vec![1, VALUES]),
+			values: TensorValues::Numbers(BoundedVec::truncate_from(vec![
+				FixedPoint {
+					value: -123_456_789_012_345_678,
+					decimals: 18
+				};
+				VALUES as usize
+			])),
+		}
+	}
+
+	fn spec(name: &[u8]) -> TensorSpec {
+		TensorSpec {
+			name: BoundedVec::truncate_from(name.to_vec()),
+			dtype: TensorDtype::Float32,
+			shape: BoundedVec::truncate_from(vec![Dim::Dynamic, Dim::Fixed(VALUES)]),
+		}
+	}
+
+	/// Sets up the benchmarks' model and inference nodes.
+	pub struct InferenceBenchmarks;
+
+	impl pallet_inference::BenchmarkHelper<AccountId> for InferenceBenchmarks {
+		fn runnable_model() -> (ModelId, Tensors, Tensors) {
+			let owner: AccountId = account("model-owner", 0, 0);
+			fund(&owner);
+			let bytes = b"benchmark model".to_vec();
+			let chunk_size = <Runtime as pallet_model_registry::Config>::ChunkSize::get();
+			let hashes = vec![chunk_hash(&bytes)];
+			let version = pallet_model_registry::VersionSpec {
+				schema: IoSchema {
+					inputs: BoundedVec::truncate_from(vec![spec(b"x")]),
+					outputs: BoundedVec::truncate_from(vec![spec(b"y")]),
+				},
+				modes: ModeSet { vanilla: true, attested: true, zk: false },
+				tolerance: Tolerance::EXACT,
+				zk: None,
+				content_id: content_id_from_chunk_hashes(chunk_size, bytes.len() as u64, &hashes),
+				byte_size: bytes.len() as u64,
+				chunk_hashes: BoundedVec::truncate_from(hashes),
+			};
+			let model = pallet_model_registry::NextModelId::<Runtime>::get();
+			ModelRegistry::register_model(
+				RawOrigin::Signed(owner.clone()).into(),
+				BoundedVec::truncate_from(b"benchmark".to_vec()),
+				Default::default(),
+				1_000,
+				version,
+			)
+			.expect("the benchmark model registers");
+			ModelRegistry::upload_chunk(
+				RawOrigin::Signed(owner).into(),
+				model,
+				1,
+				0,
+				BoundedVec::truncate_from(bytes),
+			)
+			.expect("its only chunk uploads");
+			if pallet_model_registry::ApprovalRequired::<Runtime>::get() {
+				ModelRegistry::approve_version(RawOrigin::Root.into(), model, 1)
+					.expect("root approves");
+			}
+			let input = Tensors::truncate_from(vec![largest(b"x")]);
+			let output = Tensors::truncate_from(vec![largest(b"y")]);
+			(model, input, output)
+		}
+
+		fn inference_node(index: u32, key: NodeKey) -> AccountId {
+			if index == 0 {
+				// The chain's own nodes are chilled, so jobs go to nodes whose keys the
+				// benchmark's keystore holds.
+				let genesis_nodes: alloc::vec::Vec<AccountId> =
+					pallet_attestations::Nodes::<Runtime>::iter_keys().collect();
+				for node in genesis_nodes {
+					let _ = Attestations::chill(RawOrigin::Root.into(), node);
+				}
+			}
+			let who: AccountId = account("inference-node", index, 0);
+			fund(&who);
+			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+			let statement: pallet_attestations::StatementOf<'_, Runtime> =
+				pallet_attestations::SignedStatement::KeyOwnership { account: &who };
+			let proof = key
+				.sign(&pallet_attestations::signing_message(&genesis, &statement))
+				.expect("the keystore holds the key");
+			let bond = pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond;
+			Attestations::register(
+				RawOrigin::Signed(who.clone()).into(),
+				NodeRole::Inference.into(),
+				key,
+				proof,
+				None,
+				bond,
+			)
+			.expect("a funded node registers");
+			who
+		}
+	}
+}
