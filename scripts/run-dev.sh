@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds opg-node, puts it on PATH (a link in ~/.local/bin) and runs a
 # development chain (Alice validating alone, fresh state each run) with RPC on
-# ws://127.0.0.1:9944. Extra arguments go to opg-node.
+# ws://127.0.0.1:9944, then uploads the demo models and says how to request inference. Extra
+# arguments go to opg-node.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
@@ -24,5 +25,34 @@ else
 fi
 
 log "starting a dev chain: RPC ws://127.0.0.1:9944, Prometheus http://127.0.0.1:9615/metrics"
-log "upload a model: scripts/make-test-model.sh /tmp/mlp.onnx && scripts/upload-model.sh /tmp/mlp.onnx"
-exec "$OPG_NODE_BIN" --dev "$@"
+"$OPG_NODE_BIN" --dev "$@" &
+node_pid=$!
+trap 'kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+
+# The demo: two real ONNX models the repo builds, uploaded through the data layer. The dev
+# chain's preset nodes (Alice: inference; Bob, Charlie, Dave, Eve: verifiers) run in this one
+# node, whose keystore holds their role keys, so requests are answered and verified at once.
+PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" - <<'PY' || die "the dev node did not start: see its log above"
+import time
+from opg_tools import chain
+for _ in range(120):
+    try:
+        chain.connect("ws://127.0.0.1:9944", 5).close()
+        break
+    except chain.ChainError:
+        time.sleep(1)
+else:
+    raise SystemExit(1)
+PY
+demo_dir="$HOME/.cache/opg-chain/demo-models"
+PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.testmodels --demo "$demo_dir" >/dev/null
+for model in mlp-16-32-4 iris-logistic; do
+	scripts/upload-model.sh "$demo_dir/$model.onnx" --name "$model" --price 0.01 --quiet \
+		--description "OPG demo model" >/dev/null || die "uploading the demo model $model failed"
+done
+log "demo models uploaded: 0 = mlp-16-32-4 (input: 16 floats), 1 = iris-logistic (X: 4 floats)"
+log "request a verified inference (in another terminal):"
+log "  scripts/infer.sh --model 1 --mode attested --input '{\"X\": [[5.1, 3.5, 1.4, 0.2]]}'"
+log "upload your own: scripts/upload-model.sh MODEL.onnx  (scripts/upload-model.sh --help)"
+wait "$node_pid"

@@ -107,4 +107,10 @@ if [ ! -x "$OPG_PYTHON" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 		die "could not install the pinned Python packages (PyPI must be reachable); run this script again to retry"
 	echo "$want" >"$stamp"
 fi
-log "set-up complete (Rust $rust_version, $("$OPG_PYTHON" --version))"
+
+# The ONNX Runtime library opg-node's inference engine loads: the one in the onnxruntime wheel
+# just installed (the wheel names it libonnxruntime.so.<version>; opg-node finds it there, or
+# takes --onnxruntime PATH / $OPG_ONNXRUNTIME).
+ort_library=$(ls "$OPG_VENV"/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so.* 2>/dev/null | sort -V | tail -n 1)
+[ -n "$ort_library" ] || die "the onnxruntime wheel in $OPG_VENV has no capi/libonnxruntime.so.*: remove $OPG_VENV and run this script again"
+log "set-up complete (Rust $rust_version, $("$OPG_PYTHON" --version), ONNX Runtime $ort_library)"

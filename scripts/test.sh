@@ -157,7 +157,7 @@ count_cargo "cargo test" "$logs/cargo.log" $?
 # their own they leave the node's build warm for the next run.
 step "cargo test (pallet benchmarks)"
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
-	cargo test --release --locked -p pallet-model-registry -p pallet-attestations \
+	cargo test --release --locked -p pallet-model-registry -p pallet-attestations -p pallet-inference \
 	--features runtime-benchmarks benchmarking
 count_cargo "benchmark tests" "$logs/bench.log" $?
 

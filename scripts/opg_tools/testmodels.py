@@ -50,6 +50,31 @@ def mlp(inputs: int = 64, hidden: int = 256, outputs: int = 10, seed: int = 7) -
     return model.SerializeToString()
 
 
+def iris_classifier() -> bytes:
+    """A scikit-learn logistic regression on the iris data set (shipped with scikit-learn),
+    exported with skl2onnx without the ZipMap (outputs `label`: int64 and `probabilities`:
+    float32 [batch, 3]), as dApps export real classifiers."""
+    from skl2onnx import to_onnx
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=500).fit(features.astype(np.float32), labels)
+    onnx_model = to_onnx(model, features[:1].astype(np.float32),
+                         options={id(model): {"zipmap": False}}, target_opset=17)
+    onnx_model.producer_version = ""  # the file depends on the model alone, not on versions
+    return onnx_model.SerializeToString()
+
+
+# The demo models `scripts/run-dev.sh` uploads: (file name, description, builder).
+DEMO_MODELS = (
+    ("mlp-16-32-4.onnx", "a 16-32-4 float32 MLP (random weights, seed 3)",
+     lambda: mlp(inputs=16, hidden=32, outputs=4, seed=3)),
+    ("iris-logistic.onnx", "scikit-learn logistic regression on iris, exported with skl2onnx",
+     iris_classifier),
+)
+
+
 def run(model: bytes, batch: np.ndarray) -> np.ndarray:
     """Runs the model with ONNX Runtime (to show it is a real, runnable model)."""
     import onnxruntime
@@ -60,10 +85,20 @@ def run(model: bytes, batch: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write a deterministic test MLP as ONNX.")
-    parser.add_argument("output", help="where to write the .onnx file")
+    parser.add_argument("output", help="where to write the .onnx file (a folder with --demo)")
     parser.add_argument("--hidden", type=int, default=256, help="hidden layer width")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--demo", action="store_true", help="write the demo models into OUTPUT")
     args = parser.parse_args()
+    if args.demo:
+        import os
+        os.makedirs(args.output, exist_ok=True)
+        for name, _, build in DEMO_MODELS:
+            path = os.path.join(args.output, name)
+            with open(path, "wb") as out:
+                out.write(build())
+            print(path)
+        return
     data = mlp(hidden=args.hidden, seed=args.seed)
     logits = run(data, np.ones((2, 64), dtype=np.float32))
     try:

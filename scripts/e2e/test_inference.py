@@ -1,0 +1,209 @@
+"""Inference jobs end to end on a running dev node, with real clients: a real ONNX model is
+uploaded, a dApp requests vanilla and attested inference with `opg_tools.infer` (the library
+behind scripts/infer.sh), the node's offchain worker runs ONNX Runtime and answers, the dev
+verifier committee re-executes the attested job, and the result on chain equals Python
+onnxruntime's on the same input. The fee moves to the model owner, the node, the verifiers and
+the treasury as the parameters say; a job whose node cannot answer is refunded in full after
+its deadline; total issuance does not change.
+
+The engine itself (`opg-node run-model`) is checked against Python onnxruntime bit for bit on
+the demo models and random inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+from substrateinterface import Keypair
+
+from harness import NODE_BIN
+from opg_tools import chain, infer, models, testmodels, tensors
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+OWNER = "//Ferdie"
+PRICE = Decimal("0.5")
+
+
+def python_ort(data: bytes, feeds: dict) -> dict:
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, feeds)))
+
+
+def same_bits(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    theirs = np.asarray(theirs)
+    if ours.shape != theirs.shape:
+        return False
+    if theirs.dtype.kind == "f":
+        return np.array_equal(ours.astype(theirs.dtype).view(np.uint8), theirs.view(np.uint8))
+    return np.array_equal(ours, theirs)
+
+
+def upload(node, path: Path, name: str) -> int:
+    run = subprocess.run(
+        [str(SCRIPTS / "upload-model.sh"), str(path), "--url", node.url, "--json", "--quiet",
+         "--suri", OWNER, "--name", name, "--price", str(PRICE)],
+        capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return int(json.loads(run.stdout.strip().splitlines()[-1])["model_id"])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, node) -> dict:
+    """The demo models, uploaded: name -> (model id, bytes)."""
+    folder = tmp_path_factory.mktemp("demo")
+    uploaded = {}
+    for file_name, _, build in testmodels.DEMO_MODELS:
+        data = build()
+        (folder / file_name).write_bytes(data)
+        uploaded[file_name] = (upload(node, folder / file_name, file_name[:-5]), data)
+    return uploaded
+
+
+@pytest.fixture(scope="module")
+def dapp(node) -> Keypair:
+    """A dApp account funded by Alice, which takes part in nothing else."""
+    dapp = Keypair.create_from_uri("//opg-e2e-inference-dapp")
+    substrate = node.substrate()
+    chain.submit(substrate, chain.keypair("//Alice"), "Balances", "transfer_keep_alive",
+                 {"dest": dapp.ss58_address, "value": 100 * chain.OPG})
+    substrate.close()
+    return dapp
+
+
+def free(substrate, who: str) -> int:
+    return int(substrate.query("System", "Account", [who]).value["data"]["free"])
+
+
+def issuance(substrate) -> int:
+    return int(substrate.query("Balances", "TotalIssuance").value)
+
+
+def job_events(substrate, record: dict) -> dict:
+    """The inference events of the block in which the job ended, by name."""
+    _, fields = infer.variant(record["status"])
+    block_hash = substrate.get_block_hash(int(fields["at"]))
+    found = {}
+    for event in substrate.get_events(block_hash):
+        pallet, name, attributes = chain.event_attributes(event)
+        if pallet == "Inference":
+            found[name] = attributes
+    return found
+
+
+def request_and_wait(substrate, dapp, model_id: int, feeds: dict, mode: str):
+    job, fee, included = infer.request(substrate, dapp, model_id,
+                                       {k: v.tolist() for k, v in feeds.items()}, mode)
+    record = infer.wait(substrate, job, timeout=240)
+    return job, fee, included, record
+
+
+def test_the_engine_equals_python_onnxruntime_bit_for_bit(tmp_path):
+    rng = np.random.default_rng(2026)
+    for file_name, _, build in testmodels.DEMO_MODELS:
+        data = build()
+        path = tmp_path / file_name
+        path.write_bytes(data)
+        schema = models.schema_from_onnx(data)
+        spec = schema["inputs"][0]
+        width = spec["shape"][1]["Fixed"]
+        for batch in (1, 3, 16):
+            x = (rng.standard_normal((batch, width)) * 4).astype(np.float32)
+            request = [tensors.to_chain(spec, x)]
+            (tmp_path / "in.json").write_text(json.dumps(request))
+            run = subprocess.run([NODE_BIN, "run-model", str(path), "--input", str(tmp_path / "in.json")],
+                                 capture_output=True, text=True, timeout=60)
+            assert run.returncode == 0, run.stderr
+            ours = {t["name"]: tensors.from_chain(t) for t in json.loads(run.stdout)}
+            theirs = python_ort(data, {spec["name"]: x})
+            assert list(ours) == list(theirs)
+            for name, expected in theirs.items():
+                assert same_bits(ours[name], expected), (file_name, batch, name)
+
+
+def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, demo, dapp):
+    model_id, data = demo["mlp-16-32-4.onnx"]
+    substrate = node.substrate()
+    parameters = substrate.query("Inference", "ActiveParameters").value
+    owner = Keypair.create_from_uri(OWNER).ss58_address
+    before = {"owner": free(substrate, owner), "dapp": free(substrate, dapp.ss58_address),
+              "issuance": issuance(substrate)}
+    x = np.random.default_rng(7).standard_normal((1, 16)).astype(np.float32)
+    job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
+
+    assert infer.variant(record["status"])[0] == "Final", infer.describe(record)
+    expected = python_ort(data, {"input": x})["logits"]
+    _, schema, _ = infer.runnable_version(substrate, model_id)
+    ours = infer.output_arrays(substrate, job, schema)["logits"]
+    assert same_bits(ours, expected)
+
+    # The fee: the model's price plus the vanilla protocol fee, split by the shares; with no
+    # verifiers, their share goes to the treasury.
+    assert fee == int(PRICE * chain.OPG) + int(parameters["vanilla_fee"])
+    events = job_events(substrate, record)
+    final = events["JobFinal"]
+    shares = parameters["shares"]
+    assert int(final["owner_paid"]) == fee * int(shares["owner"]) // 10**9
+    assert int(final["node_paid"]) == fee * int(shares["node"]) // 10**9
+    assert int(final["verifiers_paid"]) == 0
+    assert int(final["owner_paid"]) + int(final["node_paid"]) + int(final["treasury_paid"]) == fee
+    assert free(substrate, owner) - before["owner"] == int(final["owner_paid"])
+    assert before["dapp"] - free(substrate, dapp.ss58_address) == fee + included.fee
+    assert not substrate.query("Balances", "Holds", [dapp.ss58_address]).value, "nothing stays held"
+    assert issuance(substrate) == before["issuance"]
+    substrate.close()
+
+
+def test_an_attested_request_is_final_once_the_committee_agrees(node, demo, dapp):
+    model_id, data = demo["iris-logistic.onnx"]
+    substrate = node.substrate()
+    before = issuance(substrate)
+    x = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]], dtype=np.float32)
+    job, fee, _, record = request_and_wait(substrate, dapp, model_id, {"X": x}, "attested")
+
+    assert infer.variant(record["status"])[0] == "Final", infer.describe(record)
+    expected = python_ort(data, {"X": x})
+    _, schema, _ = infer.runnable_version(substrate, model_id)
+    ours = infer.output_arrays(substrate, job, schema)
+    assert list(ours) == ["label", "probabilities"]
+    assert same_bits(ours["label"], expected["label"])
+    assert same_bits(ours["probabilities"], expected["probabilities"])
+
+    events = job_events(substrate, record)
+    verifiers = events["ResultVerified"]["verifiers"]
+    assert len(verifiers) == 3, "the dev committee of three agreed"
+    final = events["JobFinal"]
+    paid = int(final["verifiers_paid"])
+    assert paid > 0 and paid % 3 == 0
+    assert sum(int(final[k]) for k in ("owner_paid", "node_paid", "verifiers_paid", "treasury_paid")) == fee
+    assert issuance(substrate) == before
+    substrate.close()
+
+
+def test_a_job_whose_node_cannot_answer_is_refunded_after_its_deadline(node, dapp, tmp_path):
+    # A model whose bytes this node holds corrupted: its engine refuses to run them (they do
+    # not match the content id), so the job's node never answers.
+    data = testmodels.mlp(inputs=16, hidden=8, outputs=2, seed=11)
+    path = tmp_path / "broken.onnx"
+    path.write_bytes(data)
+    model_id = upload(node, path, "never-answered")
+    substrate = node.substrate()
+    content = bytes.fromhex(chain.registry(substrate, "Versions", [model_id, 1])["content_id"][2:])
+    key = "0x" + models.chunk_storage_key(content, 0).hex()
+    substrate.rpc_request("offchain_localStorageSet", ["PERSISTENT", key, "0x00"])
+
+    before = {"dapp": free(substrate, dapp.ss58_address), "issuance": issuance(substrate)}
+    x = np.zeros((1, 16), dtype=np.float32)
+    job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
+    state, fields = infer.variant(record["status"])
+    assert state == "Refunded" and infer.variant(fields["reason"])[0] == "TimedOut", infer.describe(record)
+    assert before["dapp"] - free(substrate, dapp.ss58_address) == included.fee, "the fee came back"
+    refunded = job_events(substrate, record)["JobRefunded"]
+    assert int(refunded["amount"]) == fee
+    assert issuance(substrate) == before["issuance"]
+    substrate.close()

@@ -1,0 +1,174 @@
+"""The measurements of scripts/bench.sh, written to docs/benchmarks.md (see that script)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import chain, infer, models, tensors, testmodels
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+
+
+def engine_vs_python(node_bin: str, runs: int, folder: Path) -> dict:
+    """Median microseconds of one inference: the node's engine and Python onnxruntime."""
+    import onnxruntime
+    data = testmodels.mlp(inputs=16, hidden=32, outputs=4, seed=3)
+    path = folder / "mlp.onnx"
+    path.write_bytes(data)
+    spec = models.schema_from_onnx(data)["inputs"][0]
+    x = np.random.default_rng(1).standard_normal((1, 16)).astype(np.float32)
+    (folder / "in.json").write_text(json.dumps([tensors.to_chain(spec, x)]))
+    run = subprocess.run([node_bin, "run-model", str(path), "--input", str(folder / "in.json"),
+                          "--repeat", str(runs)], capture_output=True, text=True, check=True)
+    ours = json.loads(run.stderr.strip().splitlines()[-1])
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    feeds = {"input": x}
+    for _ in range(1000):
+        session.run(None, feeds)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter_ns()
+        session.run(None, feeds)
+        times.append(time.perf_counter_ns() - started)
+    python_us = statistics.median(times) / 1e3
+    return {"engine_us": ours["median_us"], "python_us": python_us,
+            "ratio": ours["median_us"] / python_us}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def block_of(substrate, block_hash: str) -> int:
+    return substrate.get_block_number(block_hash)
+
+
+def first_block(substrate, job: int, since: int, states: tuple[str, ...]) -> int:
+    """The first block from `since` in whose state the job is in one of `states`."""
+    head = substrate.get_block_number(substrate.get_chain_head())
+    for number in range(since, head + 1):
+        record = substrate.query("Inference", "Jobs", [job],
+                                 block_hash=substrate.get_block_hash(number)).value
+        if record and infer.variant(record["status"])[0] in states:
+            return number
+    raise RuntimeError(f"job {job} never reached {states}")
+
+
+def blocks_per_state(node_bin: str, folder: Path) -> dict:
+    """Blocks from request to vanilla acceptance, vanilla final and attested final, on a dev
+    node started for the purpose."""
+    port = free_port()
+    log = open(folder / "node.log", "wb")
+    process = subprocess.Popen(
+        [node_bin, "--dev", "--base-path", str(folder / "chain"), "--rpc-port", str(port),
+         "--port", str(free_port()), "--prometheus-port", str(free_port()), "--no-mdns"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"ws://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                chain.connect(url, 5).close()
+                break
+            except chain.ChainError:
+                time.sleep(1)
+        model_file = folder / "mlp.onnx"
+        upload = subprocess.run([str(SCRIPTS / "upload-model.sh"), str(model_file), "--url", url,
+                                 "--quiet", "--json", "--price", "0.01"],
+                                capture_output=True, text=True, check=True)
+        model = int(json.loads(upload.stdout.strip().splitlines()[-1])["model_id"])
+        substrate = chain.connect(url)
+        alice = chain.keypair("//Alice")
+        data = {"input": np.zeros((1, 16), dtype=np.float32).tolist()}
+        result = {}
+        for mode in ("vanilla", "attested"):
+            job, _, included = infer.request(substrate, alice, model, data, mode)
+            requested = block_of(substrate, included.block_hash)
+            infer.wait(substrate, job, timeout=300)
+            answered = first_block(substrate, job, requested, ("Accepted", "Verifying", "Final"))
+            final = first_block(substrate, job, requested, ("Final",))
+            result[mode] = {"answered": answered - requested, "final": final - requested}
+        substrate.close()
+        return result
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int) -> None:
+    cpu = platform.processor() or platform.machine()
+    cores = os.cpu_count()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `scripts/bench.sh` on {time.strftime('%Y-%m-%d')} ({cpu}, {cores} cores). "
+        "Each figure stands beside its anchor, measured in the same run.",
+        "",
+        "| what | measured | anchor | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| one inference, 16-32-4 MLP, batch 1 (median of {runs}): `opg-node run-model`, the "
+        f"chain's tensor encoding and decoding included | {engine['engine_us']:.2f} µs | Python "
+        f"onnxruntime `sess.run`: {engine['python_us']:.2f} µs | {engine['ratio']:.2f}x | 0.6x or "
+        "better |",
+        f"| blocks from request to vanilla acceptance | {blocks['vanilla']['answered']} | the next "
+        "block: 1 | | 1 |",
+        f"| blocks from request to vanilla final (dev challenge window 10) | "
+        f"{blocks['vanilla']['final']} | | | |",
+        f"| blocks from request to attested final (dev committee 3) | "
+        f"{blocks['attested']['final']} | | | |",
+        f"| requests per block by weight ({runtime['request_weight_us']} µs each, "
+        f"{runtime['normal_ref_time_ms']} ms normal budget) | {runtime['requests_by_weight']} | | | "
+        "1,000 per 6 s block |",
+        f"| requests per block by length ({runtime['request_len']} bytes each) | "
+        f"{runtime['requests_by_length']} | | | |",
+        f"| answers per block by weight ({runtime['answer_weight_us']} µs each) / by length "
+        f"({runtime['answer_len']} bytes) | {runtime['answers_by_weight']} / "
+        f"{runtime['answers_by_length']} | | | |",
+        f"| offchain worker, 10 own jobs among 10,010 open | {runtime['ocw_ms_10_of_10010_jobs']:.2f} "
+        f"ms | 10 own jobs alone: {runtime['ocw_ms_10_jobs']:.2f} ms | "
+        f"{runtime['ocw_ms_10_of_10010_jobs'] / runtime['ocw_ms_10_jobs']:.2f}x | independent of "
+        "the 10,000 (1x) |",
+        "",
+        "Notes: the engine runs ONNX Runtime with deterministic settings (one thread, sequential, "
+        "graph optimizations off); Python uses onnxruntime's defaults. The weights are "
+        "`pallets/inference/src/weights.rs`, generated by `scripts/benchmark.sh`. The offchain "
+        "worker figure is native code in a test externalities with an engine that answers at "
+        "once, so it measures the worker's own cost.",
+        "",
+    ]
+    out.write_text("\n".join(lines))
+
+
+def main() -> int:
+    parse = argparse.ArgumentParser()
+    parse.add_argument("--runs", type=int, default=20000)
+    parse.add_argument("--node", required=True)
+    parse.add_argument("--runtime-reports", required=True)
+    parse.add_argument("--out", required=True)
+    args = parse.parse_args()
+    runtime = {}
+    for line in Path(args.runtime_reports).read_text().splitlines():
+        runtime.update(json.loads(line))
+    with tempfile.TemporaryDirectory(prefix="opg-bench-") as folder:
+        engine = engine_vs_python(args.node, args.runs, Path(folder))
+        blocks = blocks_per_state(args.node, Path(folder))
+    write(Path(args.out), engine, blocks, runtime, args.runs)
+    print(Path(args.out).read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
