@@ -448,11 +448,10 @@ fn the_inference_worst_cases_fit_in_a_block() {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
 	let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
+	let verdicts: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
 	let hook = W::process_timeouts(queued)
 		.saturating_add(W::process_pruning(queued))
-		.saturating_add(W::conclude(k).saturating_mul(
-			<C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get().into(),
-		));
+		.saturating_add(W::conclude(k).saturating_mul(u64::from(verdicts)));
 	assert!(
 		hook.all_lte(weights.max_block / 4),
 		"the inference hooks may take {hook:?}, over a quarter of a block"
@@ -460,11 +459,12 @@ fn the_inference_worst_cases_fit_in_a_block() {
 }
 
 /// For `scripts/bench.sh`: how many requests and answers fit in one block, by weight and by
-/// length, for a request on the 16-input demo MLP and its 4-output answer. Prints one JSON line.
+/// length, for a request on the 16-input demo MLP and its 4-output answer, with selection among
+/// the most nodes the registry takes (10,000). Prints one JSON line.
 #[test]
 #[ignore = "a report for scripts/bench.sh, not a check"]
 fn block_capacity_report() {
-	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use frame_support::dispatch::DispatchClass;
 	use opg_primitives::inference::{FixedPoint, Tensor, TensorValues, Tensors};
 	use pallet_inference::WeightInfo;
 	type W = <Runtime as pallet_inference::Config>::WeightInfo;
@@ -501,9 +501,10 @@ fn block_capacity_report() {
 	let per_tx = |w: frame_support::weights::Weight| {
 		budget.ref_time() / w.saturating_add(normal.base_extrinsic).ref_time().max(1)
 	};
+	type Selection = <Runtime as pallet_attestations::Config>::WeightInfo;
 	let request_weight =
-		W::request().saturating_add(<Runtime as pallet_attestations::Config>::WeightInfo::select(
-			pallet_attestations::NodeCount::<Runtime>::get().max(16),
+		W::request().saturating_add(<Selection as pallet_attestations::WeightInfo>::select(
+			configs::attestations::MAX_NODES,
 			1,
 		));
 	let answer_weight = W::submit_result_vanilla()
