@@ -96,8 +96,7 @@ def from_chain(tensor: dict, dtype: str | None = None) -> np.ndarray:
     values = tensor["values"]
     shape = [int(d) for d in tensor["shape"]]
     if "Strings" in values:
-        strings = [s if isinstance(s, str) else bytes.fromhex(s[2:]).decode() if s.startswith("0x")
-                   else s for s in values["Strings"]]
+        strings = [_text(s) for s in values["Strings"]]
         return np.array(strings, dtype=object).reshape(shape)
     numbers = values["Numbers"]
     if all(int(n["decimals"]) == 0 for n in numbers) and dtype not in ("Float32", "Float64"):
@@ -106,8 +105,18 @@ def from_chain(tensor: dict, dtype: str | None = None) -> np.ndarray:
     return np.array([to_float(n, target) for n in numbers], dtype=target).reshape(shape)
 
 
+def _text(value) -> str:
+    """Bytes as text, whether a client decoded them as text, as `0x` hex or as a byte list."""
+    if isinstance(value, (bytes, list)):
+        return bytes(value).decode(errors="replace")
+    if value.startswith("0x"):
+        try:
+            return bytes.fromhex(value[2:]).decode()
+        except ValueError:
+            return value
+    return value
+
+
 def name_of(tensor: dict) -> str:
     """A tensor's name, whether decoded as text or as hex bytes."""
-    name = tensor["name"]
-    return bytes.fromhex(name[2:]).decode() if isinstance(name, str) and name.startswith("0x") \
-        else name
+    return _text(tensor["name"])
