@@ -266,8 +266,17 @@ pub trait NodeRegistry<AccountId, Balance> {
 		exclude: &[AccountId],
 	) -> Result<alloc::vec::Vec<AccountId>, DispatchError>;
 
-	/// The most weight [`Self::select`] takes for `count` nodes.
+	/// The most weight [`Self::select`] takes for `count` nodes (among the most nodes the
+	/// registry takes): what a caller declares before it selects.
 	fn select_weight(count: u32) -> Weight;
+
+	/// The weight [`Self::select`] takes for `count` nodes of `role` among the pool as it is now:
+	/// what a caller refunds down to once it selected.
+	fn select_weight_now(role: NodeRole, count: u32) -> Weight;
+
+	/// The endpoints of up to `limit` active data nodes, where other nodes fetch model bytes
+	/// (offchain workers only: it reads the data pool).
+	fn data_endpoints(limit: u32) -> alloc::vec::Vec<alloc::vec::Vec<u8>>;
 
 	/// `who` took work that must end before it may leave.
 	fn begin_work(who: &AccountId) -> DispatchResult;

@@ -502,11 +502,13 @@ fn block_capacity_report() {
 		budget.ref_time() / w.saturating_add(normal.base_extrinsic).ref_time().max(1)
 	};
 	type Selection = <Runtime as pallet_attestations::Config>::WeightInfo;
-	let request_weight =
-		W::request().saturating_add(<Selection as pallet_attestations::WeightInfo>::select(
-			configs::attestations::MAX_NODES,
-			1,
-		));
+	// Declared: selection among the most nodes the registry takes; charged after the refund:
+	// selection among the pool as it is (here 128 inference nodes).
+	let request_weight = W::request().saturating_add(
+		<Selection as pallet_attestations::WeightInfo>::select(configs::attestations::MAX_NODES, 1),
+	);
+	let request_weight_128 =
+		W::request().saturating_add(<Selection as pallet_attestations::WeightInfo>::select(128, 1));
 	let answer_weight = W::submit_result_vanilla()
 		.max(W::submit_result_attested())
 		.saturating_add(W::authorize_submit_result());
@@ -520,6 +522,8 @@ fn block_capacity_report() {
 			"request_weight_us": request_weight.ref_time() / 1_000_000,
 			"request_len": request_len,
 			"requests_by_weight": per_tx(request_weight),
+			"request_weight_128_us": request_weight_128.ref_time() / 1_000_000,
+			"requests_by_weight_128": per_tx(request_weight_128),
 			"requests_by_length": u64::from(length) / request_len as u64,
 			"answer_weight_us": answer_weight.ref_time() / 1_000_000,
 			"answer_len": answer_len,

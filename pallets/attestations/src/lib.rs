@@ -1737,6 +1737,23 @@ impl<T: Config> api::NodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		T::WeightInfo::select(T::MaxNodes::get(), count)
 	}
 
+	fn data_endpoints(limit: u32) -> Vec<Vec<u8>> {
+		let pooled = PoolSizes::<T>::get(NodeRole::Data).len;
+		(1..=pooled)
+			.filter_map(|slot| PoolSlots::<T>::get(NodeRole::Data, slot))
+			.filter_map(|who| Nodes::<T>::get(who)?.endpoint)
+			.take(limit as usize)
+			.map(BoundedVec::into_inner)
+			.collect()
+	}
+
+	fn select_weight_now(role: NodeRole, count: u32) -> Weight {
+		// Selection walks the tree, whose height follows its capacity (at least the count of
+		// nodes in the pool).
+		T::WeightInfo::select(PoolSizes::<T>::get(role).capacity, count)
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
 	fn begin_work(who: &T::AccountId) -> DispatchResult {
 		Self::begin_internal_work(who)
 	}

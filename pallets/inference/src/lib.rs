@@ -410,7 +410,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Requests inference of `model` (pinned to `version` when given) on `input` in
 		/// `mode`, paying at most `max_fee`. The fee is held until the job is final or
-		/// refunded; the job goes to a bonded inference node at once.
+		/// refunded; the job goes to a bonded inference node at once. The weight declared is
+		/// selection's among the most nodes the registry takes; the call refunds down to the
+		/// pool as it is.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::request().saturating_add(T::Nodes::select_weight(1)))]
 		pub fn request(
@@ -420,10 +422,12 @@ pub mod pallet {
 			input: Tensors,
 			mode: InferenceMode,
 			max_fee: BalanceOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
 			let checked = Self::check_request(&requester, model, version, &input, mode, max_fee)?;
-			Self::open_job(requester, checked, input)
+			Self::open_job(requester, checked, input)?;
+			let selection = T::Nodes::select_weight_now(NodeRole::Inference, 1);
+			Ok(Some(T::WeightInfo::request().saturating_add(selection)).into())
 		}
 
 		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays

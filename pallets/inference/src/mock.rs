@@ -122,6 +122,8 @@ parameter_types! {
 	pub static Work: Vec<(AccountId, i8, bool)> = Vec::new();
 	/// (subject, claimant, output, is a round) of every claim or round opened.
 	pub static Opened: Vec<(SubjectId, AccountId, OutputHash, bool)> = Vec::new();
+	/// The data nodes' endpoints.
+	pub static DataEndpoints: Vec<Vec<u8>> = vec![b"http://data.test:9944".to_vec()];
 	/// Role keys of nodes the benchmarks registered, which the keystore holds.
 	pub static BenchKeys: Vec<(AccountId, NodeKey)> = Vec::new();
 }
@@ -134,12 +136,18 @@ fn spec(name: &str, dtype: TensorDtype, shape: Vec<Dim>) -> TensorSpec {
 	}
 }
 
+/// The test model's bytes (not ONNX: the test engine does not parse them): 100 bytes, two
+/// chunks of 64.
+pub fn model_bytes() -> Vec<u8> {
+	(0..100u8).collect()
+}
+
 /// A model taking `x: float32[batch, 2]` and giving `y: float32[batch, 1]`.
 pub fn test_model() -> RunnableModel<AccountId, Balance> {
 	RunnableModel {
 		owner: OWNER,
 		version: VERSION,
-		content_id: H256::repeat_byte(5),
+		content_id: opg_primitives::model::content_id(&model_bytes(), 64).unwrap(),
 		byte_size: 100,
 		schema: IoSchema {
 			inputs: vec![spec("x", TensorDtype::Float32, vec![Dim::Dynamic, Dim::Fixed(2)])]
@@ -194,6 +202,11 @@ impl ModelCatalog<AccountId, Balance> for TestCatalogue {
 	) -> Option<RunnableModel<AccountId, Balance>> {
 		(model == MODEL && version == VERSION).then(test_model)
 	}
+
+	fn chunk_hash(model: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
+		let chunk = model_bytes().chunks(64).nth(index as usize).map(<[u8]>::to_vec)?;
+		(model == MODEL && version == VERSION).then(|| opg_primitives::model::chunk_hash(&chunk))
+	}
 }
 
 /// The role key of test node `who`.
@@ -245,6 +258,14 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 
 	fn select_weight(_: u32) -> Weight {
 		Weight::from_parts(1_000, 0)
+	}
+
+	fn select_weight_now(_: NodeRole, _: u32) -> Weight {
+		Weight::from_parts(500, 0)
+	}
+
+	fn data_endpoints(limit: u32) -> Vec<Vec<u8>> {
+		DataEndpoints::get().into_iter().take(limit as usize).collect()
 	}
 
 	fn begin_work(who: &AccountId) -> DispatchResult {

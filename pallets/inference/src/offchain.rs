@@ -1,14 +1,22 @@
 //! The offchain worker's side of inference: running this node's assigned jobs, and re-running
 //! other nodes' jobs for this node's verifiers.
 //!
-//! Both call the node's engine through the `opg_inference` host function. Nothing here is
-//! consensus code: answers go back as transactions that the runtime checks like any other.
+//! Both call the node's engine through the `opg_inference` host function. A node that lacks a
+//! model's bytes (it synced without indexing, or joined later) fetches the missing chunks from
+//! a data node's `opgModel_chunk` RPC and keeps only chunks whose hash the registry holds; the
+//! engine then checks the whole model against its content id. Nothing here is consensus code:
+//! answers go back as transactions that the runtime checks like any other.
 
 use opg_primitives::{
 	attestation::{NodeKey, OutputHash, Reexecute, SubjectId},
 	inference::{opg_inference, subject_job, EngineError, Tensor},
+	model::{chunk_count, chunk_hash, chunk_storage_key},
 };
-use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic};
+use sp_core::offchain::{Duration, StorageKind};
+use sp_runtime::{
+	offchain::{http, storage::StorageValueRef},
+	RuntimeAppPublic,
+};
 
 use super::*;
 
@@ -17,6 +25,12 @@ const JOBS_PER_RUN: usize = 16;
 
 /// Blocks before an answer that has not landed is sent again.
 const RESEND_AFTER: u32 = 4;
+
+/// Data nodes asked for a missing chunk, at most.
+const DATA_NODES_TRIED: u32 = 4;
+
+/// How long one chunk request to a data node may take.
+const FETCH_TIMEOUT: Duration = Duration::from_millis(10_000);
 
 impl<T: Config> Pallet<T> {
 	/// For each local role key's node, runs the jobs assigned to it (read from its own
@@ -90,7 +104,13 @@ impl<T: Config> Pallet<T> {
 	/// Runs `record`'s model on `input` with this node's engine, and checks that the output
 	/// fits the model's declared outputs (an output that does not would be refused on chain).
 	fn execute(record: &JobOf<T>, input: Tensors) -> Result<Tensors, EngineError> {
-		let output = opg_inference::run(record.model_ref.clone(), input)?;
+		let output = match opg_inference::run(record.model_ref.clone(), input.clone()) {
+			Err(EngineError::ModelMissing { .. }) => {
+				Self::fetch_model(record)?;
+				opg_inference::run(record.model_ref.clone(), input)?
+			}
+			other => other?,
+		};
 		let schema = T::Models::model_version(record.model, record.version)
 			.ok_or_else(|| EngineError::model("the model version is gone"))?
 			.schema;
@@ -102,6 +122,75 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(output)
 	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Fetches the chunks of `record`'s model that this node lacks from data nodes, keeping
+	/// each only when it hashes to the registry's chunk hash. Fails with the first chunk no data
+	/// node served correctly.
+	fn fetch_model(record: &JobOf<T>) -> Result<(), EngineError> {
+		let model = &record.model_ref;
+		let chunks =
+			chunk_count(model.byte_size, model.chunk_size).ok_or(EngineError::ModelCorrupt)?;
+		let endpoints = T::Nodes::data_endpoints(DATA_NODES_TRIED);
+		for index in 0..chunks {
+			let key = chunk_storage_key(&model.content_id, index);
+			if sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &key).is_some() {
+				continue;
+			}
+			let missing = EngineError::ModelMissing { chunk: index };
+			let expected = T::Models::chunk_hash(record.model, record.version, index)
+				.ok_or(missing.clone())?;
+			let chunk = endpoints
+				.iter()
+				.filter_map(|url| Self::fetch_chunk(url, record.model, record.version, index))
+				.find(|bytes| chunk_hash(bytes) == expected)
+				.ok_or(missing)?;
+			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &chunk);
+		}
+		log::info!(target: "inference", "fetched model {} version {} from data nodes", record.model, record.version);
+		Ok(())
+	}
+
+	/// Chunk `index` of a model version from the data node at `url` (`opgModel_chunk`).
+	fn fetch_chunk(
+		url: &[u8],
+		model: ModelId,
+		version: VersionNumber,
+		index: u32,
+	) -> Option<Vec<u8>> {
+		let url = core::str::from_utf8(url).ok()?;
+		let body = alloc::format!(
+			r#"{{"jsonrpc":"2.0","id":1,"method":"opgModel_chunk","params":[{model},{version},{index}]}}"#
+		);
+		let deadline = sp_io::offchain::timestamp().add(FETCH_TIMEOUT);
+		let pending = http::Request::post(url, alloc::vec![body.into_bytes()])
+			.add_header("Content-Type", "application/json")
+			.deadline(deadline)
+			.send()
+			.ok()?;
+		let response = pending.try_wait(deadline).ok()?.ok()?;
+		if response.code != 200 {
+			return None;
+		}
+		hex_result(&response.body().collect::<Vec<u8>>())
+	}
+}
+
+/// The bytes of a JSON-RPC response whose `result` is a `0x` hex string.
+fn hex_result(text: &[u8]) -> Option<Vec<u8>> {
+	let text = core::str::from_utf8(text).ok()?;
+	let (_, rest) = text.split_once(r#""result":"0x"#)?;
+	let (digits, _) = rest.split_once('"')?;
+	if !digits.len().is_multiple_of(2) {
+		return None;
+	}
+	(0..digits.len())
+		.step_by(2)
+		.map(|at| {
+			digits.get(at..at.saturating_add(2)).and_then(|pair| u8::from_str_radix(pair, 16).ok())
+		})
+		.collect()
 }
 
 /// Re-executes a job for one of this node's verifiers: it stands behind the node's output when

@@ -23,7 +23,7 @@ use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource, Per
 const VANILLA_FEE: Balance = PRICE + 100;
 const ATTESTED_FEE: Balance = PRICE + 500;
 
-fn request(mode: InferenceMode) -> DispatchResult {
+fn request(mode: InferenceMode) -> DispatchResultWithPostInfo {
 	Inference::request(RuntimeOrigin::signed(DAPP), MODEL, None, input(), mode, 10_000)
 }
 
@@ -727,5 +727,110 @@ fn a_verifier_stands_behind_a_result_within_the_tolerance() {
 		// Not a job, or an unknown one: nothing to stand behind.
 		assert_eq!(Inference::reexecute(sp_core::H256::zero(), sp_core::H256::zero()), None);
 		assert_eq!(Inference::reexecute(job_subject(99), sp_core::H256::zero()), None);
+	});
+}
+
+/// An engine that needs the model's bytes: it reads every chunk and checks the content id.
+struct ReadingEngine;
+
+impl InferenceEngine for ReadingEngine {
+	fn run(
+		&self,
+		model: &ModelRef,
+		_: &[Tensor],
+		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Tensors, EngineError> {
+		let mut bytes = Vec::new();
+		for index in 0..2 {
+			bytes.extend(read_chunk(index).ok_or(EngineError::ModelMissing { chunk: index })?);
+		}
+		if opg_primitives::model::content_id(&bytes, 64) != Some(model.content_id) {
+			return Err(EngineError::ModelCorrupt);
+		}
+		Ok(output(1))
+	}
+}
+
+/// The data node's answer to `opgModel_chunk(MODEL, VERSION, index)` with `bytes`.
+fn chunk_request(index: u32, bytes: &[u8]) -> sp_core::offchain::testing::PendingRequest {
+	sp_core::offchain::testing::PendingRequest {
+		method: "POST".into(),
+		uri: "http://data.test:9944".into(),
+		headers: vec![("Content-Type".into(), "application/json".into())],
+		body: format!(
+			r#"{{"jsonrpc":"2.0","id":1,"method":"opgModel_chunk","params":[{MODEL},{VERSION},{index}]}}"#
+		)
+		.into_bytes(),
+		response: Some(
+			format!(
+				r#"{{"jsonrpc":"2.0","id":1,"result":"0x{}"}}"#,
+				sp_core::hexdisplay::HexDisplay::from(&bytes)
+			)
+			.into_bytes(),
+		),
+		sent: true,
+		..Default::default()
+	}
+}
+
+/// Node 10's offchain worker with the reading engine, an empty off-chain database and a data
+/// node that answers `requests`; returns it with its transaction pool.
+fn fetching_worker(
+	requests: Vec<sp_core::offchain::testing::PendingRequest>,
+) -> (sp_io::TestExternalities, impl Fn() -> usize) {
+	use opg_primitives::inference::InferenceExt;
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+	let mut ext = new_test_ext();
+	let (offchain, state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	keystore
+		.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//node10"))
+		.unwrap();
+	for request in requests {
+		state.write().expect_request(request);
+	}
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.register_extension(InferenceExt(std::sync::Arc::new(ReadingEngine)));
+	(ext, move || pool_state.read().transactions.len())
+}
+
+fn stored_chunk(index: u32) -> Option<Vec<u8>> {
+	let key = opg_primitives::model::chunk_storage_key(&test_model().content_id, index);
+	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
+}
+
+#[test]
+fn a_node_without_the_model_fetches_it_from_a_data_node() {
+	let bytes = model_bytes();
+	let (first, second) = bytes.split_at(64);
+	let (mut ext, sent) = fetching_worker(vec![chunk_request(0, first), chunk_request(1, second)]);
+	ext.execute_with(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(1);
+		assert_eq!(sent(), 1, "answered once fetched");
+		assert_eq!(stored_chunk(0).as_deref(), Some(first));
+		assert_eq!(stored_chunk(1).as_deref(), Some(second));
+	});
+}
+
+#[test]
+fn a_chunk_that_does_not_match_the_registry_is_not_kept() {
+	let bytes = model_bytes();
+	let (first, _) = bytes.split_at(64);
+	// The data node serves the right first chunk and a wrong second one.
+	let (mut ext, sent) =
+		fetching_worker(vec![chunk_request(0, first), chunk_request(1, &[7u8; 36])]);
+	ext.execute_with(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(1);
+		assert_eq!(sent(), 0, "no answer without the right bytes");
+		assert_eq!(stored_chunk(0).as_deref(), Some(first));
+		assert_eq!(stored_chunk(1), None);
 	});
 }

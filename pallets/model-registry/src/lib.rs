@@ -1383,6 +1383,10 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::model_version(model_id, model.active_version?)
 	}
 
+	fn chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
+		Pallet::<T>::chunk_hash(model_id, version, index)
+	}
+
 	fn model_version(
 		model_id: ModelId,
 		version: VersionNumber,

@@ -49,6 +49,10 @@ pub trait ModelCatalog<AccountId, Balance> {
 		model: ModelId,
 		version: VersionNumber,
 	) -> Option<RunnableModel<AccountId, Balance>>;
+
+	/// The blake2-256 hash of chunk `index` of `model`'s `version`, against which a node checks
+	/// a chunk it fetched from a data node.
+	fn chunk_hash(model: ModelId, version: VersionNumber, index: u32) -> Option<sp_core::H256>;
 }
 
 /// Whether a model still has work in flight (open jobs, results inside their dispute window).
