@@ -191,7 +191,11 @@ pub mod benchmarks {
 			let proof = key
 				.sign(&pallet_attestations::signing_message(&genesis, &statement))
 				.expect("the keystore holds the key");
-			let bond = pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond;
+			// Well above the minimum: the timeout benchmark slashes nodes, and a node slashed
+			// below its minimum could take no more jobs.
+			let bond = pallet_attestations::ActiveParameters::<Runtime>::get()
+				.min_inference_bond
+				.saturating_mul(100);
 			Attestations::register(
 				RawOrigin::Signed(who.clone()).into(),
 				NodeRole::Inference.into(),
