@@ -440,9 +440,11 @@ fn the_inference_worst_cases_fit_in_a_block() {
 	let weights = configs::RuntimeBlockWeights::get();
 	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
 	let k = <C as pallet_inference::Config>::MaxCommitteeSize::get();
+	// The most values a request or an answer can carry within the byte limits.
+	let most = configs::inference::MAX_TENSOR_BYTES / 17;
 	for (call, weight) in [
-		("request", W::request()),
-		("submit_result", W::submit_result_vanilla().max(W::submit_result_attested())),
+		("request", W::request(most)),
+		("submit_result", W::submit_result_vanilla(most).max(W::submit_result_attested(most))),
 		("report_failure", W::report_failure()),
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
@@ -504,14 +506,14 @@ fn block_capacity_report() {
 	type Selection = <Runtime as pallet_attestations::Config>::WeightInfo;
 	// Declared: selection among the most nodes the registry takes; charged after the refund:
 	// selection among the pool as it is (here 128 inference nodes).
-	let request_weight = W::request().saturating_add(
+	let request_weight = W::request(16).saturating_add(
 		<Selection as pallet_attestations::WeightInfo>::select(configs::attestations::MAX_NODES, 1),
 	);
-	let request_weight_128 =
-		W::request().saturating_add(<Selection as pallet_attestations::WeightInfo>::select(128, 1));
-	let answer_weight = W::submit_result_vanilla()
-		.max(W::submit_result_attested())
-		.saturating_add(W::authorize_submit_result());
+	let request_weight_128 = W::request(16)
+		.saturating_add(<Selection as pallet_attestations::WeightInfo>::select(128, 1));
+	let answer_weight = W::submit_result_vanilla(4)
+		.max(W::submit_result_attested(4))
+		.saturating_add(W::authorize_submit_result(4));
 	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	println!(
 		"OPG-BENCH {}",

@@ -1,6 +1,6 @@
-//! Benchmarks of every call and hook, worst case each: the largest input and output the limits
-//! allow, attested and vanilla answers, verdicts paying the largest committee, and full queues
-//! of deadlines (each reassigned) and of pruning.
+//! Benchmarks of every call and hook: calls carrying tensors by their number of values (up to
+//! what the byte limits allow), attested and vanilla answers, verdicts paying up to the largest
+//! committee, and queues of deadlines (each reassigned) and of pruning up to the per-block limit.
 
 // Benchmark set-up runs only in benchmark builds, never from an extrinsic: a panic there is a
 // failed benchmark.
@@ -34,9 +34,31 @@ fn nodes<T: Config>() -> Vec<NodeKey> {
 		.collect()
 }
 
-/// Opens `count` jobs in `mode` on the benchmark model, each with the largest input.
-fn open_jobs<T: Config>(mode: InferenceMode, count: u32) -> (Tensors, Tensors) {
-	let (model, input, output) = T::BenchmarkHelper::runnable_model();
+/// Values per row of the benchmark model's tensors.
+const WIDTH: u32 = 64;
+
+/// The most rows a tensor of the benchmark model may have within `limit` encoded bytes (a
+/// number encodes in 17 bytes; 64 bytes cover the name, shape and lengths).
+const fn max_rows(limit: u32) -> u32 {
+	(limit.saturating_sub(64) / 17) / WIDTH
+}
+
+/// A tensor `name` of `rows` rows of the benchmark model, every number 18 digits long.
+fn tensors(name: &[u8], rows: u32) -> Tensors {
+	use opg_primitives::inference::{FixedPoint, Tensor, TensorValues};
+	let values = alloc::vec![FixedPoint { value: -123_456_789_012_345_678, decimals: 18 }; (rows * WIDTH) as usize];
+	Tensors::truncate_from(alloc::vec![Tensor {
+		name: BoundedVec::truncate_from(name.to_vec()),
+		shape: BoundedVec::truncate_from(alloc::vec![rows, WIDTH]),
+		values: TensorValues::Numbers(BoundedVec::truncate_from(values)),
+	}])
+}
+
+/// Opens `count` jobs in `mode` on the benchmark model, each with `rows` rows of input;
+/// returns the input and an output of as many rows.
+fn open_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) -> (Tensors, Tensors) {
+	let model = T::BenchmarkHelper::runnable_model(WIDTH);
+	let (input, output) = (tensors(b"x", rows), tensors(b"y", rows));
 	let who = requester::<T>(0);
 	for _ in 0..count {
 		Pallet::<T>::request(
@@ -83,10 +105,12 @@ fn engine_error() -> EngineMessage {
 mod benchmarks {
 	use super::*;
 
+	/// A request whose input holds `v` values (rows of 64), up to `MaxInputBytes`.
 	#[benchmark]
-	fn request() {
+	fn request(v: Linear<WIDTH, { max_rows(T::MaxInputBytes::get()) * WIDTH }>) {
 		nodes::<T>();
-		let (model, input, _) = T::BenchmarkHelper::runnable_model();
+		let model = T::BenchmarkHelper::runnable_model(WIDTH);
+		let input = tensors(b"x", v / WIDTH);
 		let who = requester::<T>(0);
 		#[extrinsic_call]
 		_(
@@ -100,10 +124,11 @@ mod benchmarks {
 		assert!(Jobs::<T>::contains_key(0));
 	}
 
+	/// An answer whose output holds `v` values.
 	#[benchmark]
-	fn submit_result_vanilla() {
+	fn submit_result_vanilla(v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, 1);
+		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, 1, v / WIDTH);
 		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
 		else {
 			unreachable!()
@@ -113,10 +138,11 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Accepted { node });
 	}
 
+	/// An answer whose output holds `v` values.
 	#[benchmark]
-	fn submit_result_attested() {
+	fn submit_result_attested(v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1, v / WIDTH);
 		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
 		else {
 			unreachable!()
@@ -126,10 +152,11 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Verifying { node });
 	}
 
+	/// Authorizing an answer whose output holds `v` values (it is hashed).
 	#[benchmark]
-	fn authorize_submit_result() {
+	fn authorize_submit_result(v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1, v / WIDTH);
 		let call = result_call::<T>(0, output);
 		#[block]
 		{
@@ -142,7 +169,7 @@ mod benchmarks {
 	#[benchmark]
 	fn report_failure() {
 		nodes::<T>();
-		open_jobs::<T>(InferenceMode::Attested, 1);
+		open_jobs::<T>(InferenceMode::Attested, 1, 1);
 		let error = engine_error();
 		let (node, signature) =
 			signed::<T>(0, |node| JobStatement::Failure { job: 0, node, error: engine_error() });
@@ -154,7 +181,7 @@ mod benchmarks {
 	#[benchmark]
 	fn authorize_report_failure() {
 		nodes::<T>();
-		open_jobs::<T>(InferenceMode::Attested, 1);
+		open_jobs::<T>(InferenceMode::Attested, 1, 1);
 		let (node, signature) =
 			signed::<T>(0, |node| JobStatement::Failure { job: 0, node, error: engine_error() });
 		let call = Call::<T>::report_failure { job: 0, node, error: engine_error(), signature };
@@ -177,7 +204,7 @@ mod benchmarks {
 	#[benchmark]
 	fn conclude(k: Linear<1, { T::MaxCommitteeSize::get() }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1);
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1, 1);
 		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
 		else {
 			unreachable!()
@@ -210,7 +237,7 @@ mod benchmarks {
 	#[benchmark]
 	fn process_timeouts(n: Linear<0, { T::MaxQueuedPerBlock::get() }>) {
 		nodes::<T>();
-		open_jobs::<T>(InferenceMode::Attested, n);
+		open_jobs::<T>(InferenceMode::Attested, n, 1);
 		let due = frame_system::Pallet::<T>::block_number()
 			+ ActiveParameters::<T>::get().response_period;
 		frame_system::Pallet::<T>::set_block_number(due);
@@ -230,7 +257,8 @@ mod benchmarks {
 	#[benchmark]
 	fn process_pruning(n: Linear<0, { T::MaxQueuedPerBlock::get() }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, n);
+		let (_, output) =
+			open_jobs::<T>(InferenceMode::Vanilla, n, max_rows(T::MaxOutputBytes::get()));
 		for job in 0..u64::from(n) {
 			let Call::submit_result { job, node, output, signature } =
 				result_call::<T>(job, output.clone())

@@ -12,11 +12,7 @@ use super::*;
 impl<T: Config> Pallet<T> {
 	/// Opens a checked request: holds the fee, selects the node, records the job and queues
 	/// its deadline.
-	pub(crate) fn open_job(
-		requester: T::AccountId,
-		checked: CheckedRequest<T>,
-		input: Tensors,
-	) -> DispatchResult {
+	pub(crate) fn open_job(requester: T::AccountId, checked: CheckedRequest<T>) -> DispatchResult {
 		let job = NextJobId::<T>::get();
 		let next = job.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
@@ -58,8 +54,6 @@ impl<T: Config> Pallet<T> {
 			fee: checked.fee.total,
 		});
 		Self::deposit_event(Event::JobAssigned { job, node, deadline });
-		// Decoded input is not kept: the encoded copy is what the node reads.
-		drop(input);
 		Ok(())
 	}
 

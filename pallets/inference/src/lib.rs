@@ -117,12 +117,18 @@ pub type EncodedInput<T> = BoundedVec<u8, <T as Config>::MaxInputBytes>;
 /// Encoded output tensors, bounded by [`Config::MaxOutputBytes`].
 pub type EncodedOutput<T> = BoundedVec<u8, <T as Config>::MaxOutputBytes>;
 
+/// How many values a tensor set holds: what the weights of calls carrying tensors scale with
+/// (their encoded size is about 17 bytes a number).
+pub fn value_count(tensors: &Tensors) -> u32 {
+	tensors.iter().map(|tensor| tensor.values.len() as u32).fold(0, u32::saturating_add)
+}
+
 /// Sets up what the benchmarks need from the pallets around this one.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
-	/// A runnable model that supports vanilla and attested mode, with its largest valid input
-	/// and output (as close to `MaxInputBytes` and `MaxOutputBytes` as its schema allows).
-	fn runnable_model() -> (ModelId, Tensors, Tensors);
+	/// A runnable model that supports vanilla and attested mode, taking `x: float32[batch,
+	/// width]` and giving `y: float32[batch, width]`.
+	fn runnable_model(width: u32) -> ModelId;
 
 	/// Registers an eligible inference node (`index` tells nodes apart) whose role key is
 	/// `key`; returns its account.
@@ -414,7 +420,9 @@ pub mod pallet {
 		/// selection's among the most nodes the registry takes; the call refunds down to the
 		/// pool as it is.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request().saturating_add(T::Nodes::select_weight(1)))]
+		#[pallet::weight(
+			T::WeightInfo::request(value_count(input)).saturating_add(T::Nodes::select_weight(1))
+		)]
 		pub fn request(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -425,9 +433,9 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let requester = ensure_signed(origin)?;
 			let checked = Self::check_request(&requester, model, version, &input, mode, max_fee)?;
-			Self::open_job(requester, checked, input)?;
+			Self::open_job(requester, checked)?;
 			let selection = T::Nodes::select_weight_now(NodeRole::Inference, 1);
-			Ok(Some(T::WeightInfo::request().saturating_add(selection)).into())
+			Ok(Some(T::WeightInfo::request(value_count(&input)).saturating_add(selection)).into())
 		}
 
 		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays
@@ -435,14 +443,17 @@ pub mod pallet {
 		/// first answer before the deadline.
 		#[pallet::call_index(1)]
 		#[pallet::weight(
-			T::WeightInfo::submit_result_attested().max(T::WeightInfo::submit_result_vanilla())
+			T::WeightInfo::submit_result_attested(value_count(output))
+				.max(T::WeightInfo::submit_result_vanilla(value_count(output)))
 		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
 			Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output), signature)
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(value_count(
+			output
+		)))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,

@@ -114,6 +114,8 @@ parameter_types! {
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
 	/// The model the catalogue serves (`None`: not runnable).
 	pub static Catalogue: Option<RunnableModel<AccountId, Balance>> = Some(test_model());
+	/// The model version as registered, runnable or not.
+	pub static Registered: RunnableModel<AccountId, Balance> = test_model();
 	/// Eligible inference nodes, in the order selection picks them.
 	pub static InferenceNodes: Vec<AccountId> = vec![10, 11];
 	/// (node, fraction) of every slash.
@@ -200,7 +202,7 @@ impl ModelCatalog<AccountId, Balance> for TestCatalogue {
 		model: ModelId,
 		version: VersionNumber,
 	) -> Option<RunnableModel<AccountId, Balance>> {
-		(model == MODEL && version == VERSION).then(test_model)
+		(model == MODEL && version == VERSION).then(Registered::get)
 	}
 
 	fn chunk_hash(model: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
@@ -314,8 +316,8 @@ impl pallet_inference::Config for Test {
 	type TreasuryAccount = Treasury;
 	type OnFinal = ();
 	type DefaultParameters = TestParameters;
-	type MaxInputBytes = ConstU32<512>;
-	type MaxOutputBytes = ConstU32<512>;
+	type MaxInputBytes = ConstU32<4096>;
+	type MaxOutputBytes = ConstU32<4096>;
 	type MaxQueuedPerBlock = ConstU32<3>;
 	type MaxCommitteeSize = ConstU32<5>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -345,6 +347,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		Catalogue::set(Some(test_model()));
+		Registered::set(test_model());
 		InferenceNodes::set(vec![10, 11]);
 		Slashes::take();
 		Work::take();
@@ -358,8 +361,15 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 pub struct BenchHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for BenchHelper {
-	fn runnable_model() -> (ModelId, Tensors, Tensors) {
-		(MODEL, input(), output(1))
+	fn runnable_model(width: u32) -> ModelId {
+		let mut model = test_model();
+		for side in [&mut model.schema.inputs, &mut model.schema.outputs] {
+			side[0].shape = vec![Dim::Dynamic, Dim::Fixed(width)].try_into().unwrap();
+		}
+		model.schema.outputs[0].name = b"y".to_vec().try_into().unwrap();
+		Catalogue::set(Some(model.clone()));
+		Registered::set(model);
+		MODEL
 	}
 
 	fn inference_node(index: u32, key: NodeKey) -> AccountId {

@@ -194,8 +194,8 @@ fn inputs_that_do_not_fit_the_schema_are_refused_with_what_is_wrong() {
 			with(vec![tensor("x", 1, 2, &[(1, 39), (1, 0)])]),
 			Error::<Test>::InputDecimals
 		);
-		// 40 rows of two values: over the 512-byte input limit.
-		assert_noop!(with(vec![tensor("x", 40, 2, &[(1, 0); 80])]), Error::<Test>::InputTooLarge);
+		// 150 rows of two values: over the 4,096-byte input limit.
+		assert_noop!(with(vec![tensor("x", 150, 2, &[(1, 0); 300])]), Error::<Test>::InputTooLarge);
 		// An integer input outside its range.
 		let mut model = test_model();
 		model.schema.inputs[0].dtype = TensorDtype::Int8;
@@ -408,7 +408,7 @@ fn answers_from_the_wrong_node_twice_late_or_badly_signed_are_refused() {
 			),
 			Error::<Test>::OutputMismatch
 		);
-		let big: Tensors = vec![tensor("y", 40, 1, &[(1, 0); 40])].try_into().unwrap();
+		let big: Tensors = vec![tensor("y", 300, 1, &[(1, 0); 300])].try_into().unwrap();
 		assert_noop!(
 			Inference::submit_result(
 				authorized(),

@@ -84,7 +84,7 @@ pub mod benchmarks {
 	use frame_system::RawOrigin;
 	use opg_primitives::{
 		attestation::{NodeKey, NodeRole},
-		inference::{FixedPoint, Tensor, TensorValues, Tensors, Tolerance},
+		inference::Tolerance,
 		model::{
 			chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, ModelId, TensorDtype,
 			TensorSpec,
@@ -92,36 +92,17 @@ pub mod benchmarks {
 	};
 	use sp_runtime::{traits::Get, BoundedVec, RuntimeAppPublic};
 
-	use super::MAX_TENSOR_BYTES;
 	use crate::{AccountId, Attestations, Balances, ModelRegistry, Runtime};
-
-	/// Values per row of the benchmark model's input and output: a `[1, VALUES]` tensor of
-	/// fixed-point numbers (17 bytes each) just fits `MAX_TENSOR_BYTES` encoded.
-	const VALUES: u32 = (MAX_TENSOR_BYTES - 64) / 17;
 
 	fn fund(who: &AccountId) {
 		Balances::set_balance(who, u128::MAX / 1_000_000);
 	}
 
-	fn largest(name: &[u8]) -> Tensor {
-		Tensor {
-			name: BoundedVec::truncate_from(name.to_vec()),
-			shape: BoundedVec::truncate_from(vec![1, VALUES]),
-			values: TensorValues::Numbers(BoundedVec::truncate_from(vec![
-				FixedPoint {
-					value: -123_456_789_012_345_678,
-					decimals: 18
-				};
-				VALUES as usize
-			])),
-		}
-	}
-
-	fn spec(name: &[u8]) -> TensorSpec {
+	fn spec(name: &[u8], width: u32) -> TensorSpec {
 		TensorSpec {
 			name: BoundedVec::truncate_from(name.to_vec()),
 			dtype: TensorDtype::Float32,
-			shape: BoundedVec::truncate_from(vec![Dim::Dynamic, Dim::Fixed(VALUES)]),
+			shape: BoundedVec::truncate_from(vec![Dim::Dynamic, Dim::Fixed(width)]),
 		}
 	}
 
@@ -129,7 +110,7 @@ pub mod benchmarks {
 	pub struct InferenceBenchmarks;
 
 	impl pallet_inference::BenchmarkHelper<AccountId> for InferenceBenchmarks {
-		fn runnable_model() -> (ModelId, Tensors, Tensors) {
+		fn runnable_model(width: u32) -> ModelId {
 			let owner: AccountId = account("model-owner", 0, 0);
 			fund(&owner);
 			let bytes = b"benchmark model".to_vec();
@@ -137,8 +118,8 @@ pub mod benchmarks {
 			let hashes = vec![chunk_hash(&bytes)];
 			let version = pallet_model_registry::VersionSpec {
 				schema: IoSchema {
-					inputs: BoundedVec::truncate_from(vec![spec(b"x")]),
-					outputs: BoundedVec::truncate_from(vec![spec(b"y")]),
+					inputs: BoundedVec::truncate_from(vec![spec(b"x", width)]),
+					outputs: BoundedVec::truncate_from(vec![spec(b"y", width)]),
 				},
 				modes: ModeSet { vanilla: true, attested: true, zk: false },
 				tolerance: Tolerance::EXACT,
@@ -168,9 +149,7 @@ pub mod benchmarks {
 				ModelRegistry::approve_version(RawOrigin::Root.into(), model, 1)
 					.expect("root approves");
 			}
-			let input = Tensors::truncate_from(vec![largest(b"x")]);
-			let output = Tensors::truncate_from(vec![largest(b"y")]);
-			(model, input, output)
+			model
 		}
 
 		fn inference_node(index: u32, key: NodeKey) -> AccountId {
