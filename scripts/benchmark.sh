@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds opg-node with runtime benchmarks and regenerates the weights of OPG's pallets with
 # frame-benchmarking-cli. Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]
-# (NAME: model-registry or attestations; all of them by default)
+# (NAME: model-registry, attestations or inference; all of them by default)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 steps=50
 repeat=20
-pallets=(model-registry attestations)
+pallets=(model-registry attestations inference)
 while (($#)); do
 	case "$1" in
 	--steps) steps=$2; shift 2 ;;

@@ -64,9 +64,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Inputs` (r:0 w:1)
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
-	fn request(_v: u32, ) -> Weight {
-		// Minimum execution time: 252_644_000 picoseconds.
-		Weight::from_parts(335_748_000, 7040)
+	/// The range of component `v` is `[64, 3840]`.
+	fn request(v: u32, ) -> Weight {
+		// Minimum execution time: 180_768_000 picoseconds.
+		Weight::from_parts(221_404_757, 7040)
+			.saturating_add(Weight::from_parts(31_168, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -94,9 +96,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Assignments` (r:0 w:1)
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	fn submit_result_vanilla(_v: u32, ) -> Weight {
-		// Minimum execution time: 395_466_000 picoseconds.
-		Weight::from_parts(522_435_000, 7040)
+	/// The range of component `v` is `[64, 3840]`.
+	fn submit_result_vanilla(v: u32, ) -> Weight {
+		// Minimum execution time: 165_685_000 picoseconds.
+		Weight::from_parts(211_272_891, 7040)
+			.saturating_add(Weight::from_parts(80_879, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -122,9 +126,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Assignments` (r:0 w:1)
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	fn submit_result_attested(_v: u32, ) -> Weight {
-		// Minimum execution time: 377_369_000 picoseconds.
-		Weight::from_parts(416_288_000, 7040)
+	/// The range of component `v` is `[64, 3840]`.
+	fn submit_result_attested(v: u32, ) -> Weight {
+		// Minimum execution time: 161_018_000 picoseconds.
+		Weight::from_parts(189_064_447, 7040)
+			.saturating_add(Weight::from_parts(78_046, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -134,9 +140,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	fn authorize_submit_result(_v: u32, ) -> Weight {
-		// Minimum execution time: 144_153_000 picoseconds.
-		Weight::from_parts(156_532_000, 4161)
+	/// The range of component `v` is `[64, 3840]`.
+	fn authorize_submit_result(v: u32, ) -> Weight {
+		// Minimum execution time: 78_346_000 picoseconds.
+		Weight::from_parts(94_608_628, 4161)
+			.saturating_add(Weight::from_parts(27_104, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -162,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Queue` (r:0 w:1)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
-		// Minimum execution time: 148_851_000 picoseconds.
-		Weight::from_parts(164_434_000, 4161)
+		// Minimum execution time: 155_851_000 picoseconds.
+		Weight::from_parts(190_222_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -174,15 +182,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_failure() -> Weight {
-		// Minimum execution time: 67_500_000 picoseconds.
-		Weight::from_parts(73_760_000, 4161)
+		// Minimum execution time: 70_564_000 picoseconds.
+		Weight::from_parts(90_114_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Inference::ActiveParameters` (r:0 w:1)
 	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
 	fn set_parameters() -> Weight {
 		// Minimum execution time: 5_969_000 picoseconds.
-		Weight::from_parts(6_720_000, 0)
+		Weight::from_parts(6_830_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -203,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 16]`.
 	fn conclude(k: u32, ) -> Weight {
-		// Minimum execution time: 274_537_000 picoseconds.
-		Weight::from_parts(361_607_175, 69021)
+		// Minimum execution time: 234_027_000 picoseconds.
+		Weight::from_parts(329_844_133, 69021)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -242,9 +250,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_timeouts(n: u32, ) -> Weight {
-		// Minimum execution time: 7_451_000 picoseconds.
-		Weight::from_parts(122_923_280, 16206)
-			.saturating_add(Weight::from_parts(120_149_201, 0).saturating_mul(n.into()))
+		// Minimum execution time: 9_284_000 picoseconds.
+		Weight::from_parts(90_613_710, 16206)
+			.saturating_add(Weight::from_parts(124_956_682, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -263,9 +271,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_pruning(n: u32, ) -> Weight {
-		// Minimum execution time: 7_491_000 picoseconds.
-		Weight::from_parts(26_633_057, 3490)
-			.saturating_add(Weight::from_parts(15_117_822, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_413_000 picoseconds.
+		Weight::from_parts(8_553_000, 3490)
+			.saturating_add(Weight::from_parts(24_302_790, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -276,48 +284,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
-	fn request(_v: u32, ) -> Weight {
-		Weight::from_parts(335_748_000, 7040)
+	fn request(v: u32, ) -> Weight {
+		Weight::from_parts(221_404_757, 7040)
+			.saturating_add(Weight::from_parts(31_168, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
-	fn submit_result_vanilla(_v: u32, ) -> Weight {
-		Weight::from_parts(522_435_000, 7040)
+	fn submit_result_vanilla(v: u32, ) -> Weight {
+		Weight::from_parts(211_272_891, 7040)
+			.saturating_add(Weight::from_parts(80_879, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
-	fn submit_result_attested(_v: u32, ) -> Weight {
-		Weight::from_parts(416_288_000, 7040)
+	fn submit_result_attested(v: u32, ) -> Weight {
+		Weight::from_parts(189_064_447, 7040)
+			.saturating_add(Weight::from_parts(78_046, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
-	fn authorize_submit_result(_v: u32, ) -> Weight {
-		Weight::from_parts(156_532_000, 4161)
+	fn authorize_submit_result(v: u32, ) -> Weight {
+		Weight::from_parts(94_608_628, 4161)
+			.saturating_add(Weight::from_parts(27_104, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(164_434_000, 4161)
+		Weight::from_parts(190_222_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn authorize_report_failure() -> Weight {
-		Weight::from_parts(73_760_000, 4161)
+		Weight::from_parts(90_114_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(6_720_000, 0)
+		Weight::from_parts(6_830_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn conclude(k: u32, ) -> Weight {
-		Weight::from_parts(361_607_175, 69021)
+		Weight::from_parts(329_844_133, 69021)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn process_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(122_923_280, 16206)
-			.saturating_add(Weight::from_parts(120_149_201, 0).saturating_mul(n.into()))
+		Weight::from_parts(90_613_710, 16206)
+			.saturating_add(Weight::from_parts(124_956_682, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
@@ -325,8 +337,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2965).saturating_mul(n.into()))
 	}
 	fn process_pruning(n: u32, ) -> Weight {
-		Weight::from_parts(26_633_057, 3490)
-			.saturating_add(Weight::from_parts(15_117_822, 0).saturating_mul(n.into()))
+		Weight::from_parts(8_553_000, 3490)
+			.saturating_add(Weight::from_parts(24_302_790, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
