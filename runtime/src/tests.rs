@@ -596,6 +596,7 @@ fn offchain_worker_cost_report() {
 							byte_size: 1,
 							chunk_size: 1,
 						},
+						input_hash: Default::default(),
 						mode: InferenceMode::Vanilla,
 						fee: FeeQuote { price: 0, protocol_fee: 0, total: 0 },
 						tolerance: Tolerance::EXACT,

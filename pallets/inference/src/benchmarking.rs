@@ -83,7 +83,11 @@ fn signed<T: Config>(
 	let key = T::Nodes::role_key(&node).expect("a node has a key");
 	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 	let signature = key
-		.sign(&job_signing_message(&genesis, &statement(node.clone())))
+		.sign(&job_signing_message(
+			&genesis,
+			&Jobs::<T>::get(job).expect("the job exists").input_hash,
+			&statement(node.clone()),
+		))
 		.expect("the keystore holds the key");
 	(node, signature)
 }

@@ -15,6 +15,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn open_job(requester: T::AccountId, checked: CheckedRequest<T>) -> DispatchResult {
 		let job = NextJobId::<T>::get();
 		let next = job.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
+		let input_hash = sp_core::H256(sp_io::hashing::blake2_256(&checked.input));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let node = T::Nodes::select(NodeRole::Inference, job_subject(job), 1, &[])
@@ -23,12 +24,15 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NoInferenceNode)?;
 		T::Nodes::begin_work(&node)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let deadline = now.saturating_add(ActiveParameters::<T>::get().response_period);
+		let deadline = Self::enqueue(
+			QueueKind::Timeouts,
+			job,
+			now.saturating_add(ActiveParameters::<T>::get().response_period),
+		);
 		NextJobId::<T>::put(next);
 		Inputs::<T>::insert(job, checked.input);
 		Assignments::<T>::insert(&node, job, ());
 		OpenJobs::<T>::mutate(checked.model, |count| *count = count.saturating_add(1));
-		Self::enqueue(QueueKind::Timeouts, job, deadline);
 		Jobs::<T>::insert(
 			job,
 			Job {
@@ -37,6 +41,7 @@ impl<T: Config> Pallet<T> {
 				version: checked.version,
 				owner: checked.owner,
 				model_ref: checked.model_ref,
+				input_hash,
 				mode: checked.mode,
 				fee: checked.fee,
 				tolerance: checked.tolerance,
@@ -67,10 +72,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
-		let schema = T::Models::model_version(record.model, record.version)
-			.ok_or(Error::<T>::OutputMismatch)?
-			.schema;
-		check_tensors(&output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)?;
+		Self::check_output(&record, &output)?;
 		let hash = output_hash(&output);
 		let subject = job_subject(job);
 		record.status = match record.mode {
@@ -178,7 +180,9 @@ impl<T: Config> Pallet<T> {
 			amount,
 			Precision::Exact,
 			Restriction::Free,
-			Fortitude::Polite,
+			// The fee is this pallet's own hold: a freeze on the requester's account must not
+			// stop it from being paid out.
+			Fortitude::Force,
 		)
 		.unwrap_or_else(|_| Zero::zero())
 	}
@@ -198,12 +202,20 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Adds `job`, due at `at`, to the end of `kind`'s queue.
-	pub(crate) fn enqueue(kind: QueueKind, job: JobId, at: BlockNumberFor<T>) {
-		QueueEnds::<T>::mutate(kind, |(_, tail)| {
-			Queue::<T>::insert(kind, *tail, (job, at));
+	/// Adds `job`, due at `at`, to the end of `kind`'s queue; returns the block it is due at:
+	/// `at`, or the last entry's block when governance shortened a period since (a queue stays
+	/// in order, so no due entry waits behind one that is not due).
+	pub(crate) fn enqueue(kind: QueueKind, job: JobId, at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		QueueEnds::<T>::mutate(kind, |(head, tail)| {
+			let last = (*tail > *head)
+				.then(|| Queue::<T>::get(kind, tail.saturating_sub(1)))
+				.flatten()
+				.map(|(_, last)| last);
+			let due = last.map_or(at, |last| at.max(last));
+			Queue::<T>::insert(kind, *tail, (job, due));
 			*tail = tail.saturating_add(1);
-		});
+			due
+		})
 	}
 
 	/// Takes up to [`Config::MaxQueuedPerBlock`] entries due by `now` from the front of
@@ -266,9 +278,12 @@ impl<T: Config> Pallet<T> {
 			match next {
 				Some(next) => {
 					reassigned = reassigned.saturating_add(1);
-					let deadline = now.saturating_add(ActiveParameters::<T>::get().response_period);
+					let deadline = Self::enqueue(
+						QueueKind::Timeouts,
+						job,
+						now.saturating_add(ActiveParameters::<T>::get().response_period),
+					);
 					Assignments::<T>::insert(&next, job, ());
-					Self::enqueue(QueueKind::Timeouts, job, deadline);
 					record.status =
 						JobStatus::Assigned { node: next.clone(), deadline, reassigned: true };
 					Self::deposit_event(Event::JobReassigned {

@@ -117,10 +117,13 @@ pub type EncodedInput<T> = BoundedVec<u8, <T as Config>::MaxInputBytes>;
 /// Encoded output tensors, bounded by [`Config::MaxOutputBytes`].
 pub type EncodedOutput<T> = BoundedVec<u8, <T as Config>::MaxOutputBytes>;
 
-/// How many values a tensor set holds: what the weights of calls carrying tensors scale with
-/// (their encoded size is about 17 bytes a number).
-pub fn value_count(tensors: &Tensors) -> u32 {
-	tensors.iter().map(|tensor| tensor.values.len() as u32).fold(0, u32::saturating_add)
+/// What the weights of calls carrying tensors scale with: their number of values, or their
+/// encoded size over 17 bytes (a fixed-point number's size) where strings make them larger.
+pub fn weight_units(tensors: &Tensors) -> u32 {
+	let values =
+		tensors.iter().map(|tensor| tensor.values.len() as u32).fold(0, u32::saturating_add);
+	let bytes = u32::try_from(tensors.encoded_size() / 17).unwrap_or(u32::MAX);
+	values.max(bytes)
 }
 
 /// Sets up what the benchmarks need from the pallets around this one.
@@ -421,7 +424,7 @@ pub mod pallet {
 		/// pool as it is.
 		#[pallet::call_index(0)]
 		#[pallet::weight(
-			T::WeightInfo::request(value_count(input)).saturating_add(T::Nodes::select_weight(1))
+			T::WeightInfo::request(weight_units(input)).saturating_add(T::Nodes::select_weight(1))
 		)]
 		pub fn request(
 			origin: OriginFor<T>,
@@ -435,7 +438,7 @@ pub mod pallet {
 			let checked = Self::check_request(&requester, model, version, &input, mode, max_fee)?;
 			Self::open_job(requester, checked)?;
 			let selection = T::Nodes::select_weight_now(NodeRole::Inference, 1);
-			Ok(Some(T::WeightInfo::request(value_count(&input)).saturating_add(selection)).into())
+			Ok(Some(T::WeightInfo::request(weight_units(&input)).saturating_add(selection)).into())
 		}
 
 		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays
@@ -443,15 +446,20 @@ pub mod pallet {
 		/// first answer before the deadline.
 		#[pallet::call_index(1)]
 		#[pallet::weight(
-			T::WeightInfo::submit_result_attested(value_count(output))
-				.max(T::WeightInfo::submit_result_vanilla(value_count(output)))
+			T::WeightInfo::submit_result_attested(weight_units(output))
+				.max(T::WeightInfo::submit_result_vanilla(weight_units(output)))
 		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
-			Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output), signature)
+			// An output over the limit is refused before it is hashed, and one that does not fit
+			// the schema before it reaches a block: the call is fee-free, so nothing that would
+			// fail may take block space.
+			Pallet::<T>::check_output_size(output)
+				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output), signature))
+				.and_then(|record| Pallet::<T>::check_output(&record, output))
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(value_count(
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(weight_units(
 			output
 		)))]
 		pub fn submit_result(
@@ -599,6 +607,23 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Refuses an output larger than `MaxOutputBytes` encoded.
+	fn check_output_size(output: &Tensors) -> Result<(), Error<T>> {
+		ensure!(
+			output.encoded_size() <= T::MaxOutputBytes::get() as usize,
+			Error::<T>::OutputTooLarge
+		);
+		Ok(())
+	}
+
+	/// Refuses an output that does not fit `record`'s model version's declared outputs.
+	fn check_output(record: &JobOf<T>, output: &Tensors) -> Result<(), Error<T>> {
+		let schema = T::Models::model_version(record.model, record.version)
+			.ok_or(Error::<T>::OutputMismatch)?
+			.schema;
+		check_tensors(output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)
+	}
+
 	/// What a node signs to answer `job` with `output`.
 	fn result_statement(
 		job: JobId,
@@ -628,7 +653,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			sp_runtime::RuntimeAppPublic::verify(
 				&key,
-				&job_signing_message(&genesis, statement),
+				&job_signing_message(&genesis, &record.input_hash, statement),
 				signature
 			),
 			Error::<T>::BadSignature

@@ -216,11 +216,15 @@ pub fn pair(who: AccountId) -> sr25519::Pair {
 	sr25519::Pair::from_string(&format!("//node{who}"), None).unwrap()
 }
 
-/// `who`'s role-key signature over `statement`.
+/// `who`'s role-key signature over `statement`, for the job it names (as stored; a zero input
+/// hash for a job that does not exist).
 pub fn sign(who: AccountId, statement: &JobStatement<AccountId>) -> NodeKeySignature {
 	let genesis = System::block_hash(0);
+	let (JobStatement::Result { job, .. } | JobStatement::Failure { job, .. }) = statement;
+	let input = crate::Jobs::<Test>::get(job).map(|record| record.input_hash).unwrap_or_default();
 	NodeKeySignature::from(
-		pair(who).sign(&opg_primitives::inference::job_signing_message(&genesis, statement)),
+		pair(who)
+			.sign(&opg_primitives::inference::job_signing_message(&genesis, &input, statement)),
 	)
 }
 

@@ -26,6 +26,9 @@ const JOBS_PER_RUN: usize = 16;
 /// Blocks before an answer that has not landed is sent again.
 const RESEND_AFTER: u32 = 4;
 
+/// What a verifier reveals when ONNX Runtime cannot run a job's model on its input.
+pub const MODEL_FAILED: OutputHash = sp_core::H256(*b"opg:inference:model-failed\0\0\0\0\0\0");
+
 /// Data nodes asked for a missing chunk, at most.
 const DATA_NODES_TRIED: u32 = 4;
 
@@ -38,10 +41,12 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn answer_assigned_jobs(now: BlockNumberFor<T>) {
 		for key in NodeKey::all() {
 			let Some(node) = T::Nodes::node_of_key(&key) else { continue };
-			for job in Assignments::<T>::iter_key_prefix(&node).take(JOBS_PER_RUN) {
-				if Self::sent_recently(job, now) {
-					continue;
-				}
+			// Jobs answered in the last few blocks are skipped before the limit is applied, so
+			// answers still on their way do not hold back the next jobs.
+			let due = Assignments::<T>::iter_key_prefix(&node)
+				.filter(|job| !Self::sent_recently(*job, now))
+				.take(JOBS_PER_RUN);
+			for job in due {
 				if let Err(why) = Self::answer(job, &node, &key) {
 					log::warn!(target: "inference", "job {job} not answered: {why}");
 				}
@@ -71,7 +76,7 @@ impl<T: Config> Pallet<T> {
 			Ok(output) => {
 				let statement = Self::result_statement(job, node, &output);
 				let signature = key
-					.sign(&job_signing_message(&genesis, &statement))
+					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
 					.ok_or("the role key cannot sign")?;
 				Call::submit_result { job, node: node.clone(), output, signature }
 			}
@@ -80,7 +85,7 @@ impl<T: Config> Pallet<T> {
 				let statement =
 					JobStatement::Failure { job, node: node.clone(), error: error.clone() };
 				let signature = key
-					.sign(&job_signing_message(&genesis, &statement))
+					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
 					.ok_or("the role key cannot sign")?;
 				Call::report_failure { job, node: node.clone(), error, signature }
 			}
@@ -143,7 +148,9 @@ impl<T: Config> Pallet<T> {
 				.ok_or(missing.clone())?;
 			let chunk = endpoints
 				.iter()
-				.filter_map(|url| Self::fetch_chunk(url, record.model, record.version, index))
+				.filter_map(|url| {
+					Self::fetch_chunk(url, record.model, record.version, index, model.chunk_size)
+				})
 				.find(|bytes| chunk_hash(bytes) == expected)
 				.ok_or(missing)?;
 			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &chunk);
@@ -158,6 +165,7 @@ impl<T: Config> Pallet<T> {
 		model: ModelId,
 		version: VersionNumber,
 		index: u32,
+		chunk_size: u32,
 	) -> Option<Vec<u8>> {
 		let url = core::str::from_utf8(url).ok()?;
 		let body = alloc::format!(
@@ -173,8 +181,23 @@ impl<T: Config> Pallet<T> {
 		if response.code != 200 {
 			return None;
 		}
-		hex_result(&response.body().collect::<Vec<u8>>())
+		// A chunk as hex in a JSON-RPC answer, and no more: a data node that sends more, or
+		// sends slowly, is given up on at the deadline.
+		let most = usize::try_from(record_chunk_limit(chunk_size)).unwrap_or(usize::MAX);
+		let mut body = response.body();
+		body.deadline(deadline);
+		let bytes: Vec<u8> = body.by_ref().take(most).collect();
+		if body.error().is_some() {
+			return None;
+		}
+		hex_result(&bytes)
 	}
+}
+
+/// The longest JSON-RPC answer that can carry a chunk of `chunk_size` bytes: two hex digits a
+/// byte and room for the envelope.
+fn record_chunk_limit(chunk_size: u32) -> u64 {
+	u64::from(chunk_size).saturating_mul(2).saturating_add(256)
 }
 
 /// The bytes of a JSON-RPC response whose `result` is a `0x` hex string.
@@ -202,6 +225,13 @@ impl<T: Config> Reexecute for Pallet<T> {
 		let input = Self::input_of(job)?;
 		let ours = match Self::execute(&record, input) {
 			Ok(ours) => ours,
+			// The model cannot run on this input, yet the node claimed an output: the verifier
+			// says so, and the claim fails (an honest verifier must not be slashed for
+			// staying silent).
+			Err(EngineError::Model(why)) => {
+				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&why));
+				return Some(MODEL_FAILED);
+			}
 			Err(why) => {
 				log::warn!(target: "inference", "job {job}: re-execution failed: {why:?}");
 				return None;

@@ -834,3 +834,42 @@ fn a_chunk_that_does_not_match_the_registry_is_not_kept() {
 		assert_eq!(stored_chunk(1), None);
 	});
 }
+
+#[test]
+fn an_answer_signed_for_another_request_with_the_same_id_is_refused() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		let call = result_call(0, 10, output(1));
+		// The same job id on a competing fork holds another request: another input hash.
+		Jobs::<Test>::mutate(0, |record| {
+			record.as_mut().unwrap().input_hash = sp_core::H256::repeat_byte(9)
+		});
+		assert!(refused_with(call, Error::<Test>::BadSignature));
+	});
+}
+
+#[test]
+fn outputs_that_would_fail_are_refused_before_the_pool() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		let wrong: Tensors = vec![tensor("z", 1, 1, &[(1, 0)])].try_into().unwrap();
+		assert!(refused_with(result_call(0, 10, wrong), Error::<Test>::OutputMismatch));
+		let big: Tensors = vec![tensor("y", 300, 1, &[(1, 0); 300])].try_into().unwrap();
+		assert!(refused_with(result_call(0, 10, big), Error::<Test>::OutputTooLarge));
+	});
+}
+
+#[test]
+fn a_shortened_response_period_keeps_the_timeout_queue_in_order() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		let mut parameters = test_parameters();
+		parameters.response_period = 2;
+		assert_ok!(Inference::set_parameters(RuntimeOrigin::root(), parameters));
+		assert_ok!(request(InferenceMode::Vanilla));
+		// Due at block 3 by the new period, but queued behind job 0 (due at 6): its deadline
+		// is 6 too, so it never sits past its deadline unhandled.
+		assert_eq!(Inference::assignee(1), Some(10));
+		assert!(matches!(status(1), JobStatus::Assigned { deadline: 6, .. }));
+	});
+}

@@ -7,6 +7,7 @@ use opg_primitives::{
 	model::{InferenceMode, ModelId, VersionNumber},
 };
 use scale_info::TypeInfo;
+use sp_core::H256;
 use sp_runtime::{traits::Zero, Perbill};
 
 /// A job from request to pruning.
@@ -22,6 +23,8 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub owner: AccountId,
 	/// Where the version's bytes are, for the engine.
 	pub model_ref: ModelRef,
+	/// Blake2-256 of the encoded input, which every answer's signature covers.
+	pub input_hash: H256,
 	/// How the result is verified.
 	pub mode: InferenceMode,
 	/// What was quoted and is held.

@@ -161,12 +161,16 @@ pub enum JobStatement<AccountId> {
 	},
 }
 
-/// The bytes a role key signs for `statement` on the chain with genesis hash `genesis`.
+/// The bytes a role key signs for `statement` about a job whose input hashes to `input`, on
+/// the chain with genesis hash `genesis`. The input hash ties the answer to the request itself:
+/// job ids are sequential, so on a competing fork the same id can be another request, and an
+/// answer signed for one must not land on the other.
 pub fn job_signing_message<Hash: Encode, AccountId: Encode>(
 	genesis: &Hash,
+	input: &H256,
 	statement: &JobStatement<AccountId>,
 ) -> alloc::vec::Vec<u8> {
-	(JOB_SIGNING_DOMAIN, genesis, statement).encode()
+	(JOB_SIGNING_DOMAIN, genesis, input, statement).encode()
 }
 
 #[cfg(test)]
