@@ -355,7 +355,7 @@ fn fixed_point(x: impl std::fmt::Display + Copy, finite: bool) -> Result<FixedPo
 	let mut fraction = fraction.to_string();
 	let mut round_up = false;
 	if fraction.len() > usize::from(MAX_DECIMALS) {
-		round_up = fraction.as_bytes()[usize::from(MAX_DECIMALS)] >= b'5';
+		round_up = fraction.as_bytes().get(usize::from(MAX_DECIMALS)).is_some_and(|d| *d >= b'5');
 		fraction.truncate(usize::from(MAX_DECIMALS));
 	}
 	let mut value: i128 = format!("{whole}{fraction}")
@@ -572,8 +572,8 @@ impl RunModelCmd {
 				serde_json::json!({
 					"runs": self.repeat,
 					"mean_us": mean / 1e3,
-					"median_us": times[times.len() / 2] / 1e3,
-					"min_us": times[0] / 1e3,
+					"median_us": times.get(times.len() / 2).copied().unwrap_or_default() / 1e3,
+					"min_us": times.first().copied().unwrap_or_default() / 1e3,
 				})
 			);
 		}

@@ -108,8 +108,8 @@ impl<T: Config> Pallet<T> {
 		let node_paid = Self::pay(&record.requester, &node, shares.node.mul_floor(total));
 		let mut verifiers_paid = BalanceOf::<T>::zero();
 		if let Ok(count) = u32::try_from(verifiers.len()) {
-			if count > 0 {
-				let each = shares.verifiers.mul_floor(total) / BalanceOf::<T>::from(count);
+			let share = shares.verifiers.mul_floor(total);
+			if let Some(each) = share.checked_div(&BalanceOf::<T>::from(count)) {
 				for verifier in verifiers {
 					verifiers_paid =
 						verifiers_paid.saturating_add(Self::pay(&record.requester, verifier, each));

@@ -86,7 +86,7 @@ use opg_primitives::{
 	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
 };
 use sp_runtime::{
-	traits::{Bounded, CheckedAdd, Saturating, Zero},
+	traits::{Bounded, CheckedAdd, CheckedDiv, Saturating, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionValidityError, TransactionValidityWithRefund,
 		ValidTransaction,

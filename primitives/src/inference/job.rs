@@ -25,20 +25,22 @@ const JOB_SUBJECT_TAG: [u8; 8] = *b"opg/job/";
 /// and the id big-endian in the last eight bytes, so the id reads back without a lookup.
 pub fn job_subject(job: JobId) -> SubjectId {
 	let mut bytes = [0u8; 32];
-	bytes[..8].copy_from_slice(&JOB_SUBJECT_TAG);
-	bytes[24..].copy_from_slice(&job.to_be_bytes());
+	for (slot, byte) in bytes.iter_mut().zip(JOB_SUBJECT_TAG) {
+		*slot = byte;
+	}
+	// Big-endian in the last eight bytes: the least significant byte last.
+	for (slot, byte) in bytes.iter_mut().rev().zip(job.to_le_bytes()) {
+		*slot = byte;
+	}
 	H256(bytes)
 }
 
 /// The job a subject names, if it names one.
 pub fn subject_job(subject: &SubjectId) -> Option<JobId> {
-	let bytes = subject.as_bytes();
-	if bytes[..8] != JOB_SUBJECT_TAG || bytes[8..24].iter().any(|byte| *byte != 0) {
-		return None;
-	}
-	let mut id = [0u8; 8];
-	id.copy_from_slice(&bytes[24..]);
-	Some(JobId::from_be_bytes(id))
+	let (tag, rest) = subject.as_fixed_bytes().split_first_chunk::<8>()?;
+	let (zeros, id) = rest.split_last_chunk::<8>()?;
+	(*tag == JOB_SUBJECT_TAG && zeros.iter().all(|byte| *byte == 0))
+		.then(|| JobId::from_be_bytes(*id))
 }
 
 /// The hash verifiers agree on for an output: blake2-256 of a domain tag and the SCALE-encoded
