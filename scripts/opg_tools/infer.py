@@ -143,7 +143,9 @@ def refund_reason(reason) -> str:
             message = bytes.fromhex(message[2:]).decode(errors="replace")
         return f"ONNX Runtime cannot run the model on this input: {message}"
     return {"TimedOut": "no node answered in time", "Rejected": "verifiers rejected the result",
-            "Undecided": "verifiers reached no quorum"}.get(name, name)
+            "Undecided": "verifiers reached no quorum",
+            "VerificationUnavailable": "no verifier round could be opened; the node is not "
+                                       "blamed"}.get(name, name)
 
 
 def wait(substrate, job_id: int, until: str = "Final", timeout: float = 300.0,

@@ -75,21 +75,27 @@ impl<T: Config> Pallet<T> {
 		Self::check_output(&record, &output)?;
 		let hash = output_hash(&output);
 		let subject = job_subject(job);
-		record.status = match record.mode {
-			InferenceMode::Vanilla => {
-				T::Attestations::open_claim(subject, &node, hash)?;
-				JobStatus::Accepted { node: node.clone() }
-			}
-			_ => {
-				T::Attestations::open_round(subject, &node, hash)?;
-				JobStatus::Verifying { node: node.clone() }
-			}
+		let opened = match record.mode {
+			InferenceMode::Vanilla => T::Attestations::open_claim(subject, &node, hash)
+				.map(|_| JobStatus::Accepted { node: node.clone() }),
+			_ => T::Attestations::open_round(subject, &node, hash)
+				.map(|_| JobStatus::Verifying { node: node.clone() }),
 		};
 		// The claim or round now counts the node's work.
 		Assignments::<T>::remove(&node, job);
 		T::Nodes::end_work(&node, true);
 		record.output = Some(hash);
 		Outputs::<T>::insert(job, encoded);
+		let Ok(status) = opened else {
+			// The attestations pallet takes no more claims or rounds now (its deadlines are
+			// full for the blocks ahead): the node did its work and is not blamed, and the
+			// result cannot be verified, so the requester gets the fee back.
+			Self::deposit_event(Event::ResultSubmitted { job, node, output, output_hash: hash });
+			Self::refund(job, &mut record, RefundReason::VerificationUnavailable);
+			Jobs::<T>::insert(job, record);
+			return Ok(());
+		};
+		record.status = status;
 		Jobs::<T>::insert(job, record);
 		Self::deposit_event(Event::ResultSubmitted { job, node, output, output_hash: hash });
 		Ok(())

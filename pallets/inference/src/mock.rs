@@ -124,6 +124,8 @@ parameter_types! {
 	pub static Work: Vec<(AccountId, i8, bool)> = Vec::new();
 	/// (subject, claimant, output, is a round) of every claim or round opened.
 	pub static Opened: Vec<(SubjectId, AccountId, OutputHash, bool)> = Vec::new();
+	/// Whether the attestations double refuses new claims and rounds (its deadlines full).
+	pub static AttestationsFull: bool = false;
 	/// The data nodes' endpoints.
 	pub static DataEndpoints: Vec<Vec<u8>> = vec![b"http://data.test:9944".to_vec()];
 	/// Role keys of nodes the benchmarks registered, which the keystore holds.
@@ -292,11 +294,17 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 pub struct TestAttestations;
 impl Attestations<AccountId> for TestAttestations {
 	fn open_round(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+		if AttestationsFull::get() {
+			return Err(DispatchError::Other("DeadlineQueueFull"));
+		}
 		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, true)));
 		Ok(())
 	}
 
 	fn open_claim(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+		if AttestationsFull::get() {
+			return Err(DispatchError::Other("DeadlineQueueFull"));
+		}
 		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, false)));
 		Ok(())
 	}
@@ -352,6 +360,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		Catalogue::set(Some(test_model()));
 		Registered::set(test_model());
+		AttestationsFull::set(false);
 		InferenceNodes::set(vec![10, 11]);
 		Slashes::take();
 		Work::take();

@@ -873,3 +873,20 @@ fn a_shortened_response_period_keeps_the_timeout_queue_in_order() {
 		assert!(matches!(status(1), JobStatus::Assigned { deadline: 6, .. }));
 	});
 }
+
+#[test]
+fn an_answer_that_cannot_be_verified_refunds_without_blame() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Attested));
+		AttestationsFull::set(true);
+		assert_ok!(submit(0, 10, output(1)));
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::VerificationUnavailable, .. }
+		));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert!(Slashes::get().is_empty());
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
+	});
+}

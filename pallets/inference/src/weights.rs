@@ -52,12 +52,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::OpenJobs` (r:1 w:1)
-	/// Proof: `Inference::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::QueueEnds` (r:1 w:1)
 	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenJobs` (r:1 w:1)
+	/// Proof: `Inference::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:0 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Assignments` (r:0 w:1)
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Queue` (r:0 w:1)
@@ -66,14 +66,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn request(v: u32, ) -> Weight {
-		// Minimum execution time: 180_768_000 picoseconds.
-		Weight::from_parts(221_404_757, 7040)
-			.saturating_add(Weight::from_parts(31_168, 0).saturating_mul(v.into()))
+		// Minimum execution time: 167_127_000 picoseconds.
+		Weight::from_parts(172_786_270, 7040)
+			.saturating_add(Weight::from_parts(39_520, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -98,14 +98,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn submit_result_vanilla(v: u32, ) -> Weight {
-		// Minimum execution time: 165_685_000 picoseconds.
-		Weight::from_parts(211_272_891, 7040)
-			.saturating_add(Weight::from_parts(80_879, 0).saturating_mul(v.into()))
+		// Minimum execution time: 144_144_000 picoseconds.
+		Weight::from_parts(148_867_366, 7040)
+			.saturating_add(Weight::from_parts(71_331, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -128,27 +128,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn submit_result_attested(v: u32, ) -> Weight {
-		// Minimum execution time: 161_018_000 picoseconds.
-		Weight::from_parts(189_064_447, 7040)
-			.saturating_add(Weight::from_parts(78_046, 0).saturating_mul(v.into()))
+		// Minimum execution time: 136_983_000 picoseconds.
+		Weight::from_parts(142_840_581, 7040)
+			.saturating_add(Weight::from_parts(71_679, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:0)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Models` (r:1 w:0)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn authorize_submit_result(v: u32, ) -> Weight {
-		// Minimum execution time: 78_346_000 picoseconds.
-		Weight::from_parts(94_608_628, 4161)
-			.saturating_add(Weight::from_parts(27_104, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 89_152_000 picoseconds.
+		Weight::from_parts(92_170_494, 7040)
+			.saturating_add(Weight::from_parts(23_353, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -170,31 +174,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Queue` (r:0 w:1)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
-		// Minimum execution time: 155_851_000 picoseconds.
-		Weight::from_parts(190_222_000, 4161)
+		// Minimum execution time: 148_721_000 picoseconds.
+		Weight::from_parts(157_493_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:0)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_failure() -> Weight {
-		// Minimum execution time: 70_564_000 picoseconds.
-		Weight::from_parts(90_114_000, 4161)
+		// Minimum execution time: 67_470_000 picoseconds.
+		Weight::from_parts(71_736_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Inference::ActiveParameters` (r:0 w:1)
 	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
 	fn set_parameters() -> Weight {
-		// Minimum execution time: 5_969_000 picoseconds.
-		Weight::from_parts(6_830_000, 0)
+		// Minimum execution time: 5_879_000 picoseconds.
+		Weight::from_parts(6_590_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
 	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -211,8 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 16]`.
 	fn conclude(k: u32, ) -> Weight {
-		// Minimum execution time: 234_027_000 picoseconds.
-		Weight::from_parts(329_844_133, 69021)
+		// Minimum execution time: 219_825_000 picoseconds.
+		Weight::from_parts(298_799_391, 69021)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
@@ -223,7 +227,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Queue` (r:64 w:128)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:64 w:64)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:2 w:2)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Reputations` (r:2 w:2)
@@ -250,99 +254,99 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_timeouts(n: u32, ) -> Weight {
-		// Minimum execution time: 9_284_000 picoseconds.
-		Weight::from_parts(90_613_710, 16206)
-			.saturating_add(Weight::from_parts(124_956_682, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_481_000 picoseconds.
+		Weight::from_parts(38_869_640, 16206)
+			.saturating_add(Weight::from_parts(111_601_176, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2965).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::QueueEnds` (r:1 w:1)
 	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Queue` (r:64 w:64)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:64 w:64)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(490), added: 2965, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Outputs` (r:0 w:64)
 	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Inputs` (r:0 w:64)
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_pruning(n: u32, ) -> Weight {
-		// Minimum execution time: 8_413_000 picoseconds.
-		Weight::from_parts(8_553_000, 3490)
-			.saturating_add(Weight::from_parts(24_302_790, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_942_000 picoseconds.
+		Weight::from_parts(14_218_891, 3490)
+			.saturating_add(Weight::from_parts(14_368_758, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2965).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn request(v: u32, ) -> Weight {
-		Weight::from_parts(221_404_757, 7040)
-			.saturating_add(Weight::from_parts(31_168, 0).saturating_mul(v.into()))
+		Weight::from_parts(172_786_270, 7040)
+			.saturating_add(Weight::from_parts(39_520, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn submit_result_vanilla(v: u32, ) -> Weight {
-		Weight::from_parts(211_272_891, 7040)
-			.saturating_add(Weight::from_parts(80_879, 0).saturating_mul(v.into()))
+		Weight::from_parts(148_867_366, 7040)
+			.saturating_add(Weight::from_parts(71_331, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_result_attested(v: u32, ) -> Weight {
-		Weight::from_parts(189_064_447, 7040)
-			.saturating_add(Weight::from_parts(78_046, 0).saturating_mul(v.into()))
+		Weight::from_parts(142_840_581, 7040)
+			.saturating_add(Weight::from_parts(71_679, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn authorize_submit_result(v: u32, ) -> Weight {
-		Weight::from_parts(94_608_628, 4161)
-			.saturating_add(Weight::from_parts(27_104, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(92_170_494, 7040)
+			.saturating_add(Weight::from_parts(23_353, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(190_222_000, 4161)
+		Weight::from_parts(157_493_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn authorize_report_failure() -> Weight {
-		Weight::from_parts(90_114_000, 4161)
+		Weight::from_parts(71_736_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(6_830_000, 0)
+		Weight::from_parts(6_590_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn conclude(k: u32, ) -> Weight {
-		Weight::from_parts(329_844_133, 69021)
+		Weight::from_parts(298_799_391, 69021)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(12_u64))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn process_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(90_613_710, 16206)
-			.saturating_add(Weight::from_parts(124_956_682, 0).saturating_mul(n.into()))
+		Weight::from_parts(38_869_640, 16206)
+			.saturating_add(Weight::from_parts(111_601_176, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2965).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	fn process_pruning(n: u32, ) -> Weight {
-		Weight::from_parts(8_553_000, 3490)
-			.saturating_add(Weight::from_parts(24_302_790, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_218_891, 3490)
+			.saturating_add(Weight::from_parts(14_368_758, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2965).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 }

@@ -86,6 +86,9 @@ pub enum RefundReason {
 	Rejected,
 	/// No verifier quorum was reached: the result is neither accepted nor refuted.
 	Undecided,
+	/// The node answered, but no claim or round could be opened to verify it (the attestations
+	/// pallet's deadlines were full for the blocks ahead); the node is not blamed.
+	VerificationUnavailable,
 }
 
 /// Where a job stands, as clients see it.
