@@ -33,18 +33,9 @@ trap 'exit 130' INT TERM
 # The demo: two real ONNX models the repo builds, uploaded through the data layer. The dev
 # chain's preset nodes (Alice: inference; Bob, Charlie, Dave, Eve: verifiers) run in this one
 # node, whose keystore holds their role keys, so requests are answered and verified at once.
-PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" - <<'PY' || die "the dev node did not start: see its log above"
-import time
-from opg_tools import chain
-for _ in range(120):
-    try:
-        chain.connect("ws://127.0.0.1:9944", 5).close()
-        break
-    except chain.ChainError:
-        time.sleep(1)
-else:
-    raise SystemExit(1)
-PY
+PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -c \
+	'from opg_tools import chain; chain.wait_for_node("ws://127.0.0.1:9944")' ||
+	die "the dev node did not start: see its log above"
 demo_dir="$HOME/.cache/opg-chain/demo-models"
 PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.testmodels --demo "$demo_dir" >/dev/null
 for model in mlp-16-32-4 iris-logistic; do

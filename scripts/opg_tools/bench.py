@@ -78,12 +78,7 @@ def blocks_per_state(node_bin: str, folder: Path) -> dict:
         stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"ws://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                chain.connect(url, 5).close()
-                break
-            except chain.ChainError:
-                time.sleep(1)
+        chain.wait_for_node(url)
         model_file = folder / "mlp.onnx"
         upload = subprocess.run([str(SCRIPTS / "upload-model.sh"), str(model_file), "--url", url,
                                  "--quiet", "--json", "--price", "0.01"],

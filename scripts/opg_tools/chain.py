@@ -109,6 +109,20 @@ def connect(url: str, timeout: float = DEFAULT_TIMEOUT) -> SubstrateInterface:
                          f"{rpc_message(error)}") from error
 
 
+def wait_for_node(url: str, timeout: float = 120.0) -> None:
+    """Waits until a node starting at `url` answers; raises NodeUnreachable after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connect(url, 5).close()
+            return
+        except ChainError as error:
+            if time.monotonic() > deadline:
+                raise NodeUnreachable(f"no node answered at {url} within {timeout:.0f}s: "
+                                      f"{error}") from error
+            time.sleep(1)
+
+
 def unreachable(url: str, error: BaseException) -> NodeUnreachable:
     if isinstance(error, (TimeoutError, WebSocketTimeoutException)):
         reason = "it did not answer in time"

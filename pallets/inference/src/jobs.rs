@@ -62,18 +62,19 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Records `node`'s checked answer to `job` and hands it to the attestations pallet: a
-	/// claim open to challenge (vanilla) or a verification round (attested).
+	/// Records `node`'s checked answer to `job` (`hash` is the output's hash, which the
+	/// signature check computed) and hands it to the attestations pallet: a claim open to
+	/// challenge (vanilla) or a verification round (attested).
 	pub(crate) fn accept_result(
 		job: JobId,
 		mut record: JobOf<T>,
 		node: T::AccountId,
 		output: Tensors,
+		hash: opg_primitives::attestation::OutputHash,
 	) -> DispatchResult {
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
 		Self::check_output(&record, &output)?;
-		let hash = output_hash(&output);
 		let subject = job_subject(job);
 		let opened = match record.mode {
 			InferenceMode::Vanilla => T::Attestations::open_claim(subject, &node, hash)

@@ -454,7 +454,7 @@ pub mod pallet {
 			// the schema before it reaches a block: the call is fee-free, so nothing that would
 			// fail may take block space.
 			Pallet::<T>::check_output_size(output)
-				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output), signature))
+				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output_hash(output)), signature))
 				.and_then(|record| Pallet::<T>::check_output(&record, output))
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
@@ -470,9 +470,14 @@ pub mod pallet {
 			signature: NodeKeySignature,
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
-			let statement = Self::result_statement(job, &node, &output);
-			let record = Self::check_answer(job, &node, &statement, &signature)?;
-			Self::accept_result(job, record, node, output)
+			let hash = output_hash(&output);
+			let record = Self::check_answer(
+				job,
+				&node,
+				&Self::result_statement(job, &node, hash),
+				&signature,
+			)?;
+			Self::accept_result(job, record, node, output, hash)
 		}
 
 		/// An inference node's report that ONNX Runtime cannot run `job`'s model on its input
@@ -624,13 +629,13 @@ impl<T: Config> Pallet<T> {
 		check_tensors(output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)
 	}
 
-	/// What a node signs to answer `job` with `output`.
+	/// What a node signs to answer `job` with the output whose hash is `output`.
 	fn result_statement(
 		job: JobId,
 		node: &T::AccountId,
-		output: &Tensors,
+		output: opg_primitives::attestation::OutputHash,
 	) -> JobStatement<T::AccountId> {
-		JobStatement::Result { job, node: node.clone(), output: output_hash(output) }
+		JobStatement::Result { job, node: node.clone(), output }
 	}
 
 	/// Checks an answer (a result or a failure report): the job waits for `node`'s answer,

@@ -74,7 +74,7 @@ impl<T: Config> Pallet<T> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let call = match Self::execute(&record, input) {
 			Ok(output) => {
-				let statement = Self::result_statement(job, node, &output);
+				let statement = Self::result_statement(job, node, output_hash(&output));
 				let signature = key
 					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
 					.ok_or("the role key cannot sign")?;

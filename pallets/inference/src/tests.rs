@@ -623,28 +623,42 @@ impl InferenceEngine for AddingEngine {
 	}
 }
 
-/// Runs `test` as an offchain worker of a node holding node 10's role key, with `engine`;
-/// `test` gets the transactions the worker sent, decoded.
-fn with_offchain_worker(engine: AddingEngine, test: impl FnOnce(&dyn Fn() -> Vec<Call<Test>>)) {
+/// Node 10's offchain worker: its role key in the keystore, `engine` as the inference engine,
+/// an empty off-chain database and a data node that answers `requests`. Returns it with a
+/// function that takes the transactions it sent.
+fn worker(
+	engine: impl InferenceEngine + 'static,
+	requests: Vec<sp_core::offchain::testing::PendingRequest>,
+) -> (sp_io::TestExternalities, impl Fn() -> Vec<Vec<u8>>) {
 	use opg_primitives::inference::InferenceExt;
 	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
 	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 
 	let mut ext = new_test_ext();
-	let (offchain, _) = testing::TestOffchainExt::new();
+	let (offchain, state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let keystore = MemoryKeystore::new();
 	keystore
 		.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//node10"))
 		.unwrap();
+	for request in requests {
+		state.write().expect_request(request);
+	}
 	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt::new(keystore));
 	ext.register_extension(InferenceExt(std::sync::Arc::new(engine)));
+	(ext, move || core::mem::take(&mut pool_state.write().transactions))
+}
+
+/// Runs `test` as node 10's offchain worker with `engine`; `test` gets the transactions the
+/// worker sent, decoded.
+fn with_offchain_worker(engine: AddingEngine, test: impl FnOnce(&dyn Fn() -> Vec<Call<Test>>)) {
+	let (mut ext, take_sent) = worker(engine, vec![]);
 	ext.execute_with(|| {
 		let sent = || {
-			core::mem::take(&mut pool_state.write().transactions)
+			take_sent()
 				.into_iter()
 				.map(|bytes| {
 					let extrinsic = frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(
@@ -773,33 +787,6 @@ fn chunk_request(index: u32, bytes: &[u8]) -> sp_core::offchain::testing::Pendin
 	}
 }
 
-/// Node 10's offchain worker with the reading engine, an empty off-chain database and a data
-/// node that answers `requests`; returns it with its transaction pool.
-fn fetching_worker(
-	requests: Vec<sp_core::offchain::testing::PendingRequest>,
-) -> (sp_io::TestExternalities, impl Fn() -> usize) {
-	use opg_primitives::inference::InferenceExt;
-	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
-	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-
-	let mut ext = new_test_ext();
-	let (offchain, state) = testing::TestOffchainExt::new();
-	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
-	let keystore = MemoryKeystore::new();
-	keystore
-		.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//node10"))
-		.unwrap();
-	for request in requests {
-		state.write().expect_request(request);
-	}
-	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
-	ext.register_extension(OffchainDbExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt::new(keystore));
-	ext.register_extension(InferenceExt(std::sync::Arc::new(ReadingEngine)));
-	(ext, move || pool_state.read().transactions.len())
-}
-
 fn stored_chunk(index: u32) -> Option<Vec<u8>> {
 	let key = opg_primitives::model::chunk_storage_key(&test_model().content_id, index);
 	sp_io::offchain::local_storage_get(sp_core::offchain::StorageKind::PERSISTENT, &key)
@@ -809,11 +796,12 @@ fn stored_chunk(index: u32) -> Option<Vec<u8>> {
 fn a_node_without_the_model_fetches_it_from_a_data_node() {
 	let bytes = model_bytes();
 	let (first, second) = bytes.split_at(64);
-	let (mut ext, sent) = fetching_worker(vec![chunk_request(0, first), chunk_request(1, second)]);
+	let (mut ext, sent) =
+		worker(ReadingEngine, vec![chunk_request(0, first), chunk_request(1, second)]);
 	ext.execute_with(|| {
 		assert_ok!(request(InferenceMode::Vanilla));
 		Inference::offchain_worker(1);
-		assert_eq!(sent(), 1, "answered once fetched");
+		assert_eq!(sent().len(), 1, "answered once fetched");
 		assert_eq!(stored_chunk(0).as_deref(), Some(first));
 		assert_eq!(stored_chunk(1).as_deref(), Some(second));
 	});
@@ -825,11 +813,11 @@ fn a_chunk_that_does_not_match_the_registry_is_not_kept() {
 	let (first, _) = bytes.split_at(64);
 	// The data node serves the right first chunk and a wrong second one.
 	let (mut ext, sent) =
-		fetching_worker(vec![chunk_request(0, first), chunk_request(1, &[7u8; 36])]);
+		worker(ReadingEngine, vec![chunk_request(0, first), chunk_request(1, &[7u8; 36])]);
 	ext.execute_with(|| {
 		assert_ok!(request(InferenceMode::Vanilla));
 		Inference::offchain_worker(1);
-		assert_eq!(sent(), 0, "no answer without the right bytes");
+		assert_eq!(sent().len(), 0, "no answer without the right bytes");
 		assert_eq!(stored_chunk(0).as_deref(), Some(first));
 		assert_eq!(stored_chunk(1), None);
 	});
