@@ -1,0 +1,117 @@
+//! Groth16 verification, `no_std`, generic over the pairing so that the runtime runs it on
+//! [`crate::host::HostBn254`] (arithmetic through host functions) and tests and the node on
+//! plain `ark_bn254::Bn254`.
+//!
+//! Formats (arkworks' canonical serialization):
+//! - a verifying key as a model owner registers it: compressed, validated on decoding;
+//! - a *prepared* key as the registry stores it ([`prepare_verifying_key`]): the key
+//!   uncompressed, then `e(alpha, beta)`, so verification skips the square roots, the
+//!   subgroup checks and one pairing, all paid once at registration;
+//! - a proof: uncompressed (`A`, `B`, `C`: [`PROOF_LEN`] bytes), validated on decoding (points
+//!   on the curve and in the prime-order subgroup), with no trailing bytes.
+
+use alloc::vec::Vec;
+use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+/// Length of an uncompressed BN254 Groth16 proof: two G1 points of 64 bytes and one G2 point
+/// of 128.
+pub const PROOF_LEN: usize = 256;
+
+/// Why a key or a proof was refused.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub enum ZkError {
+	/// The verifying key does not decode: truncated, trailing bytes, or a point off the curve
+	/// or outside the prime-order subgroup.
+	MalformedVerifyingKey,
+	/// The verifying key has a different number of public inputs than the model's tensors
+	/// pack into.
+	PublicInputCount,
+	/// The proof does not decode: wrong length or a point off the curve or the subgroup.
+	MalformedProof,
+	/// The proof does not verify for this key and these public inputs.
+	InvalidProof,
+	/// A tensor value is outside its declared integer type, or not an integer.
+	ValueOutOfRange,
+}
+
+/// Decodes a compressed verifying key with `public_inputs` public inputs (the constant one not
+/// counted), checks every point, and returns its prepared form.
+pub fn prepare_verifying_key<E: Pairing>(
+	verifying_key: &[u8],
+	public_inputs: usize,
+) -> Result<Vec<u8>, ZkError> {
+	let mut reader = verifying_key;
+	let key = VerifyingKey::<E>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
+		.map_err(|_| ZkError::MalformedVerifyingKey)?;
+	if !reader.is_empty() {
+		return Err(ZkError::MalformedVerifyingKey);
+	}
+	if key.gamma_abc_g1.len() != public_inputs.saturating_add(1) {
+		return Err(ZkError::PublicInputCount);
+	}
+	let alpha_beta = E::pairing(key.alpha_g1, key.beta_g2).0;
+	let mut prepared = Vec::new();
+	(key, alpha_beta)
+		.serialize_uncompressed(&mut prepared)
+		.map_err(|_| ZkError::MalformedVerifyingKey)?;
+	Ok(prepared)
+}
+
+/// How many public inputs a prepared key takes (the constant one not counted).
+pub fn prepared_public_inputs<E: Pairing>(prepared: &[u8]) -> Result<usize, ZkError> {
+	let (key, _) = decode_prepared::<E>(prepared)?;
+	Ok(key.gamma_abc_g1.len().saturating_sub(1))
+}
+
+fn decode_prepared<E: Pairing>(
+	prepared: &[u8],
+) -> Result<(VerifyingKey<E>, E::TargetField), ZkError> {
+	// Validated when it was prepared; stored by the runtime only.
+	<(VerifyingKey<E>, E::TargetField)>::deserialize_with_mode(prepared, Compress::No, Validate::No)
+		.map_err(|_| ZkError::MalformedVerifyingKey)
+}
+
+/// Decodes an uncompressed proof, checking its points.
+pub fn decode_proof<E: Pairing>(proof: &[u8]) -> Result<Proof<E>, ZkError> {
+	let mut reader = proof;
+	let decoded = Proof::<E>::deserialize_with_mode(&mut reader, Compress::No, Validate::Yes)
+		.map_err(|_| ZkError::MalformedProof)?;
+	if !reader.is_empty() {
+		return Err(ZkError::MalformedProof);
+	}
+	Ok(decoded)
+}
+
+/// Verifies `proof` against a prepared key and the public inputs.
+///
+/// The input count is checked first: `ark-groth16`'s own `verify_proof` zips inputs with the
+/// key and would silently ignore missing or extra ones.
+pub fn verify<E: Pairing>(
+	prepared: &[u8],
+	proof: &[u8],
+	public_inputs: &[E::ScalarField],
+) -> Result<(), ZkError> {
+	let (key, alpha_g1_beta_g2) = decode_prepared::<E>(prepared)?;
+	let Some((first, rest)) = key.gamma_abc_g1.split_first() else {
+		return Err(ZkError::MalformedVerifyingKey);
+	};
+	if rest.len() != public_inputs.len() {
+		return Err(ZkError::PublicInputCount);
+	}
+	let proof = decode_proof::<E>(proof)?;
+	let prepared_inputs = first.into_group() + E::G1::msm_unchecked(rest, public_inputs);
+	let key = PreparedVerifyingKey {
+		gamma_g2_neg_pc: (-key.gamma_g2).into(),
+		delta_g2_neg_pc: (-key.delta_g2).into(),
+		alpha_g1_beta_g2,
+		vk: key,
+	};
+	match Groth16::<E>::verify_proof_with_prepared_inputs(&key, &proof, &prepared_inputs) {
+		Ok(true) => Ok(()),
+		_ => Err(ZkError::InvalidProof),
+	}
+}

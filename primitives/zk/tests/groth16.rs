@@ -1,0 +1,181 @@
+//! Soundness of the proofs: each test would fail if verification were weakened.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use ark_bn254::Bn254;
+use opg_zk::{
+	circuit::Graph,
+	groth16::{decode_proving_key, prove, setup},
+	packing::{pack, IntType},
+	verifier::{prepare_verifying_key, verify, PROOF_LEN},
+	Fr, ZkError,
+};
+
+struct Fixture {
+	graph: Graph,
+	prepared: Vec<u8>,
+	proving_key: Vec<u8>,
+}
+
+fn fixture(seed: i64) -> Fixture {
+	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, seed)).unwrap();
+	let circuit = graph.compile().unwrap();
+	let keys = setup(&circuit, [7; 32]).unwrap();
+	let prepared =
+		prepare_verifying_key::<Bn254>(&keys.verifying_key, circuit.public_inputs).unwrap();
+	Fixture { graph, prepared, proving_key: keys.proving_key }
+}
+
+fn input() -> Vec<i128> {
+	(0..16).map(|i| (i * 37 % 256) - 128).collect()
+}
+
+/// Public inputs as the runtime computes them from claimed tensors.
+fn public(input: &[i128], output: &[i128]) -> Vec<Fr> {
+	pack(input.iter().map(|v| (IntType::I8, *v)).chain(output.iter().map(|v| (IntType::I32, *v))))
+		.unwrap()
+}
+
+fn proof_for(f: &Fixture, input: &[i128]) -> (Vec<u8>, Vec<i128>) {
+	let circuit = f.graph.synthesize(&[input.to_vec()]).unwrap();
+	assert!(circuit.is_satisfied());
+	let pk = decode_proving_key(&f.proving_key).unwrap();
+	let proof = prove(&pk, &circuit).unwrap();
+	assert_eq!(proof.len(), PROOF_LEN);
+	assert_eq!(circuit.public(), public(input, &circuit.outputs[0]).as_slice());
+	(proof, circuit.outputs[0].clone())
+}
+
+#[test]
+fn the_same_model_and_input_always_verify() {
+	let f = fixture(1);
+	let (first, output) = proof_for(&f, &input());
+	let (second, again) = proof_for(&f, &input());
+	assert_eq!(output, again);
+	assert_ne!(first, second, "proofs are randomized");
+	for proof in [first, second] {
+		verify::<Bn254>(&f.prepared, &proof, &public(&input(), &output)).unwrap();
+	}
+}
+
+#[test]
+fn a_changed_output_or_input_is_rejected() {
+	let f = fixture(1);
+	let (proof, output) = proof_for(&f, &input());
+	let mut wrong_output = output.clone();
+	wrong_output[2] += 1;
+	assert_eq!(
+		verify::<Bn254>(&f.prepared, &proof, &public(&input(), &wrong_output)),
+		Err(ZkError::InvalidProof)
+	);
+	let mut wrong_input = input();
+	wrong_input[0] += 1;
+	assert_eq!(
+		verify::<Bn254>(&f.prepared, &proof, &public(&wrong_input, &output)),
+		Err(ZkError::InvalidProof)
+	);
+}
+
+#[test]
+fn a_proof_under_another_models_key_is_rejected() {
+	let f = fixture(1);
+	let other = fixture(2);
+	let (proof, output) = proof_for(&f, &input());
+	// The other model has the same shapes, so only the weights (the key) differ.
+	assert_eq!(
+		verify::<Bn254>(&other.prepared, &proof, &public(&input(), &output)),
+		Err(ZkError::InvalidProof)
+	);
+	// And its own honest output differs from this one's.
+	let (_, other_output) = proof_for(&other, &input());
+	assert_ne!(output, other_output);
+}
+
+#[test]
+fn a_corrupted_or_truncated_proof_is_rejected() {
+	let f = fixture(1);
+	let (proof, output) = proof_for(&f, &input());
+	let public = public(&input(), &output);
+	for position in [0, 40, 70, 100, 150, 200, 255] {
+		let mut corrupted = proof.clone();
+		corrupted[position] ^= 0x01;
+		let result = verify::<Bn254>(&f.prepared, &corrupted, &public);
+		assert!(
+			matches!(result, Err(ZkError::MalformedProof | ZkError::InvalidProof)),
+			"byte {position}: {result:?}"
+		);
+	}
+	assert_eq!(
+		verify::<Bn254>(&f.prepared, &proof[..PROOF_LEN - 1], &public),
+		Err(ZkError::MalformedProof)
+	);
+	let mut longer = proof.clone();
+	longer.push(0);
+	assert_eq!(verify::<Bn254>(&f.prepared, &longer, &public), Err(ZkError::MalformedProof));
+}
+
+#[test]
+fn a_wrong_public_input_count_is_rejected() {
+	let f = fixture(1);
+	let (proof, output) = proof_for(&f, &input());
+	let mut public = public(&input(), &output);
+	public.push(Fr::from(0u8));
+	assert_eq!(verify::<Bn254>(&f.prepared, &proof, &public), Err(ZkError::PublicInputCount));
+	public.truncate(public.len() - 2);
+	assert_eq!(verify::<Bn254>(&f.prepared, &proof, &public), Err(ZkError::PublicInputCount));
+}
+
+#[test]
+fn malformed_verifying_keys_are_refused() {
+	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 1)).unwrap();
+	let circuit = graph.compile().unwrap();
+	let keys = setup(&circuit, [7; 32]).unwrap();
+	let n = circuit.public_inputs;
+	assert_eq!(
+		prepare_verifying_key::<Bn254>(&keys.verifying_key[..keys.verifying_key.len() - 1], n),
+		Err(ZkError::MalformedVerifyingKey)
+	);
+	let mut corrupted = keys.verifying_key.clone();
+	corrupted[10] ^= 0xff;
+	assert_eq!(prepare_verifying_key::<Bn254>(&corrupted, n), Err(ZkError::MalformedVerifyingKey));
+	assert_eq!(
+		prepare_verifying_key::<Bn254>(&keys.verifying_key, n + 1),
+		Err(ZkError::PublicInputCount)
+	);
+}
+
+#[test]
+fn setup_is_reproducible_from_its_seed() {
+	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 1)).unwrap();
+	let circuit = graph.compile().unwrap();
+	let a = setup(&circuit, [9; 32]).unwrap();
+	let b = setup(&circuit, [9; 32]).unwrap();
+	let c = setup(&circuit, [10; 32]).unwrap();
+	assert_eq!(a.verifying_key, b.verifying_key);
+	assert_eq!(a.proving_key, b.proving_key);
+	assert_ne!(a.verifying_key, c.verifying_key);
+}
+
+#[test]
+fn verification_through_the_host_hooks_agrees_with_plain_arkworks() {
+	// `HostBn254` sends its arithmetic to the `opg_bn_254` host functions; natively (std) the
+	// calls run in-process, so this checks the encoding round trips of every hook.
+	use opg_zk::host::HostBn254;
+	let f = fixture(1);
+	let prepared = {
+		let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 1)).unwrap();
+		let circuit = graph.compile().unwrap();
+		let keys = setup(&circuit, [7; 32]).unwrap();
+		prepare_verifying_key::<HostBn254>(&keys.verifying_key, circuit.public_inputs).unwrap()
+	};
+	assert_eq!(prepared, f.prepared);
+	let (proof, output) = proof_for(&f, &input());
+	verify::<HostBn254>(&prepared, &proof, &public(&input(), &output)).unwrap();
+	let mut wrong = output.clone();
+	wrong[0] -= 1;
+	assert_eq!(
+		verify::<HostBn254>(&prepared, &proof, &public(&input(), &wrong)),
+		Err(ZkError::InvalidProof)
+	);
+}

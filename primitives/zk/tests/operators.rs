@@ -1,0 +1,155 @@
+//! Every operator of the subset: the circuit's outputs equal ONNX Runtime's integer semantics
+//! (written out here as the reference), and the witness satisfies the constraints, on random
+//! inputs. (`scripts/e2e/test_zk.py` checks the same models against ONNX Runtime itself.)
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use common::{int_attribute, ModelBuilder};
+use opg_zk::{circuit::Graph, IntType};
+use proptest::prelude::*;
+
+const N: usize = 6;
+
+/// A model applying one node to an int32 input of shape [1, N].
+fn unary(
+	op: &str,
+	constants: &[(IntType, &[usize], &[i64])],
+	attrs: Vec<opg_zk::onnx::AttributeProto>,
+	out_ty: IntType,
+	out_shape: &[usize],
+) -> Vec<u8> {
+	let mut m = ModelBuilder::new(&[("x", IntType::I32, &[1, N])]);
+	let mut inputs = vec!["x".to_string()];
+	for (ty, shape, values) in constants {
+		inputs.push(m.constant(*ty, shape, values));
+	}
+	let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+	let out = m.node(op, &refs, attrs);
+	let _ = out;
+	let bytes = {
+		let mut model = m;
+		model_rename_last(&mut model);
+		model.finish(&[("y", out_ty, out_shape)])
+	};
+	bytes
+}
+
+fn model_rename_last(m: &mut ModelBuilder) {
+	m.rename_last_output("y");
+}
+
+fn run(model: &[u8], input: &[i128]) -> Vec<i128> {
+	let graph = Graph::from_onnx(model).unwrap();
+	let circuit = graph.synthesize(&[input.to_vec()]).unwrap();
+	assert!(circuit.is_satisfied(), "witness does not satisfy the circuit");
+	circuit.outputs[0].clone()
+}
+
+fn wrap_i32(v: i128) -> i128 {
+	v as i32 as i128
+}
+
+fn values() -> impl Strategy<Value = Vec<i128>> {
+	prop::collection::vec(prop_oneof![-300i128..300, any::<i32>().prop_map(i128::from)], N)
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(24))]
+
+	#[test]
+	fn add_sub_mul_wrap_like_int32(x in values(), c in any::<i32>()) {
+		for (op, f) in [("Add", (|a: i128, b: i128| a + b) as fn(i128, i128) -> i128), ("Sub", |a, b| a - b), ("Mul", |a, b| a * b)] {
+			let model = unary(op, &[(IntType::I32, &[], &[c as i64])], vec![], IntType::I32, &[1, N]);
+			let expected: Vec<i128> = x.iter().map(|v| wrap_i32(f(*v, c as i128))).collect();
+			prop_assert_eq!(run(&model, &x), expected, "{}", op);
+		}
+	}
+
+	#[test]
+	fn div_truncates_toward_zero(x in values(), k in 0u32..12) {
+		let model = unary("Div", &[(IntType::I32, &[], &[1i64 << k])], vec![], IntType::I32, &[1, N]);
+		let expected: Vec<i128> = x.iter().map(|v| v / (1i128 << k)).collect();
+		prop_assert_eq!(run(&model, &x), expected);
+	}
+
+	#[test]
+	fn relu_and_clip_saturate(x in values(), a in -1000i64..1000, width in 0i64..2000) {
+		let model = unary("Relu", &[], vec![], IntType::I32, &[1, N]);
+		prop_assert_eq!(run(&model, &x), x.iter().map(|v| (*v).max(0)).collect::<Vec<_>>());
+		let (lo, hi) = (a, a + width);
+		let model = unary("Clip", &[(IntType::I32, &[], &[lo]), (IntType::I32, &[], &[hi])], vec![], IntType::I32, &[1, N]);
+		let expected: Vec<i128> = x.iter().map(|v| (*v).clamp(lo as i128, hi as i128)).collect();
+		prop_assert_eq!(run(&model, &x), expected);
+	}
+
+	#[test]
+	fn cast_wraps_to_the_narrower_type(x in values()) {
+		let model = unary("Cast", &[], vec![int_attribute("to", 3)], IntType::I8, &[1, N]);
+		prop_assert_eq!(run(&model, &x), x.iter().map(|v| *v as i8 as i128).collect::<Vec<_>>());
+		let model = unary("Cast", &[], vec![int_attribute("to", 2)], IntType::U8, &[1, N]);
+		prop_assert_eq!(run(&model, &x), x.iter().map(|v| *v as u8 as i128).collect::<Vec<_>>());
+		let model = unary("Cast", &[], vec![int_attribute("to", 7)], IntType::I64, &[1, N]);
+		prop_assert_eq!(run(&model, &x), x.clone());
+	}
+
+	#[test]
+	fn matmul_sums_and_wraps(x in values(), w in prop::collection::vec(any::<i32>(), N * 3)) {
+		let weights: Vec<i64> = w.iter().map(|v| *v as i64).collect();
+		let model = unary("MatMul", &[(IntType::I32, &[N, 3], &weights)], vec![], IntType::I32, &[1, 3]);
+		let expected: Vec<i128> = (0..3)
+			.map(|j| wrap_i32((0..N).map(|i| x[i] * w[i * 3 + j] as i128).sum()))
+			.collect();
+		prop_assert_eq!(run(&model, &x), expected);
+	}
+}
+
+#[test]
+fn reshape_and_flatten_relabel() {
+	let x: Vec<i128> = (0..N as i128).map(|v| v * 3 - 7).collect();
+	let model = unary("Reshape", &[(IntType::I64, &[2], &[3, -1])], vec![], IntType::I32, &[3, 2]);
+	assert_eq!(run(&model, &x), x);
+	let model = unary("Flatten", &[], vec![int_attribute("axis", 0)], IntType::I32, &[1, N]);
+	assert_eq!(run(&model, &x), x);
+}
+
+#[test]
+fn matmul_integer_subtracts_zero_points() {
+	let mut m = ModelBuilder::new(&[("x", IntType::I8, &[1, 3])]);
+	let w = m.constant(IntType::I8, &[3, 2], &[1, -2, 3, 4, -5, 6]);
+	let azp = m.constant(IntType::I8, &[], &[2]);
+	m.node("MatMulInteger", &["x", &w, &azp], vec![]);
+	m.rename_last_output("y");
+	let model = m.finish(&[("y", IntType::I32, &[1, 2])]);
+	let x = [10i128, -20, 30];
+	let expected = [
+		(10 - 2) * 1 + (-20 - 2) * 3 + (30 - 2) * -5,
+		(10 - 2) * -2 + (-20 - 2) * 4 + (30 - 2) * 6,
+	];
+	assert_eq!(run(&model, &x), expected);
+}
+
+#[test]
+fn a_tampered_witness_breaks_the_circuit() {
+	let model = common::mlp(8, 6, 3, 4);
+	let graph = Graph::from_onnx(&model).unwrap();
+	let circuit = graph.synthesize(&[(0..8).map(|v| v * 11 - 40).collect()]).unwrap();
+	assert!(circuit.is_satisfied());
+	// Every witness matters: changing any one of a sample breaks a constraint.
+	for index in (circuit.public_inputs + 1..circuit.assignment.len()).step_by(7) {
+		let mut tampered = circuit.clone();
+		tampered.assignment[index] += opg_zk::Fr::from(1u8);
+		assert!(!tampered.is_satisfied(), "witness {index} is unconstrained");
+	}
+}
+
+#[test]
+fn operators_outside_the_subset_are_named() {
+	let model = unary("Softmax", &[], vec![], IntType::I32, &[1, N]);
+	let error = Graph::from_onnx(&model).unwrap().compile().unwrap_err().to_string();
+	assert!(error.contains("Softmax") && error.contains("ATTESTED"), "{error}");
+	let model = unary("Div", &[(IntType::I32, &[], &[3])], vec![], IntType::I32, &[1, N]);
+	let error = Graph::from_onnx(&model).unwrap().compile().unwrap_err().to_string();
+	assert!(error.contains("power-of-two"), "{error}");
+	assert!(Graph::from_onnx(b"not a model").is_err());
+}
