@@ -89,6 +89,9 @@ pub enum RefundReason {
 	/// The node answered, but no claim or round could be opened to verify it (the attestations
 	/// pallet's deadlines were full for the blocks ahead); the node is not blamed.
 	VerificationUnavailable,
+	/// ZK mode: the nodes' proofs did not verify, `MAX_INVALID_PROOFS` times (after one
+	/// reassignment); they were slashed.
+	InvalidProofs,
 }
 
 /// Where a job stands, as clients see it.
@@ -163,6 +166,19 @@ pub enum JobStatement<AccountId> {
 		node: AccountId,
 		/// The engine's message.
 		error: EngineMessage,
+	},
+	/// `node` answers ZK `job` with the output whose [`output_hash`] is `output` and the
+	/// proof whose blake2-256 hash is `proof`: signing the proof too means nobody else can
+	/// send a corrupted copy of the node's answer and have the node counted for a bad proof.
+	ZkResult {
+		/// The job.
+		job: JobId,
+		/// The node's account.
+		node: AccountId,
+		/// The output's hash.
+		output: OutputHash,
+		/// The proof's hash.
+		proof: H256,
 	},
 }
 

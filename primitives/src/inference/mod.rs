@@ -3,8 +3,10 @@
 
 pub mod engine;
 pub mod job;
+pub mod prover;
 pub mod tensor;
 
 pub use engine::*;
 pub use job::*;
+pub use prover::*;
 pub use tensor::*;

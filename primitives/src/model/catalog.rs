@@ -53,6 +53,9 @@ pub trait ModelCatalog<AccountId, Balance> {
 	/// The blake2-256 hash of chunk `index` of `model`'s `version`, against which a node checks
 	/// a chunk it fetched from a data node.
 	fn chunk_hash(model: ModelId, version: VersionNumber, index: u32) -> Option<sp_core::H256>;
+
+	/// The ZK key of a ZK-capable version (`None` for other versions).
+	fn zk_key(model: ModelId, version: VersionNumber) -> Option<super::ZkKey>;
 }
 
 /// Whether a model still has work in flight (open jobs, results inside their dispute window).

@@ -154,4 +154,29 @@ pub struct ZkArtifacts {
 	pub verifying_key: VerifyingKey,
 	/// Blake2-256 of the proving key, which provers hold off-chain.
 	pub proving_key_hash: H256,
+	/// The circuit's R1CS constraint count, from the compiler's feasibility report: what
+	/// proving costs a node.
+	pub constraints: u32,
+}
+
+/// Largest prepared verifying key: the key uncompressed (about twice its compressed size) and
+/// the pairing `e(alpha, beta)` (384 bytes).
+pub const MAX_PREPARED_KEY_LEN: u32 = 2 * MAX_VERIFYING_KEY_LEN + 1024;
+
+/// A verifying key as the registry stores it for verification: decoded and checked once at
+/// registration, uncompressed, with `e(alpha, beta)` computed (`opg_zk::verifier`).
+pub type PreparedKey = BoundedVec<u8, ConstU32<MAX_PREPARED_KEY_LEN>>;
+
+/// What a ZK job needs of its model version: the prepared key to verify proofs with, and the
+/// hash of the proving key the node must prove with.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ZkKey {
+	/// The prepared verifying key.
+	pub prepared: PreparedKey,
+	/// Blake2-256 of the proving key.
+	pub proving_key_hash: H256,
+	/// The circuit's constraint count.
+	pub constraints: u32,
 }

@@ -406,10 +406,14 @@ impl Graph {
 				if let Some(slot) = slot_iter.next() {
 					add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
 				}
-				let mut lc = shifted;
-				lc.push((-Fr::from(info.ty.offset()), 0));
+				// The value gets a variable of its own (one constraint), so the matrix products
+				// that read it carry one term for it instead of its bits.
+				let variable = builder.witness(Fr::from(*value));
+				let mut recomposed = shifted;
+				recomposed.push((-Fr::from(info.ty.offset()), 0));
+				builder.enforce(recomposed, vec![(Fr::one(), 0)], vec![(Fr::one(), variable)]);
 				tensor.values.push(Value {
-					lc,
+					lc: vec![(Fr::one(), variable)],
 					value: *value,
 					lo: info.ty.min(),
 					hi: info.ty.max(),
@@ -884,15 +888,25 @@ fn matmul(
 	}
 	let rows: usize = a_shape[..a_shape.len() - 1].iter().product();
 	let mut values = Vec::with_capacity(rows * n);
+	let overflow = || CompileError::Magnitude { node: label.into() };
 	for row in 0..rows {
 		for col in 0..n {
-			let mut acc = Value::constant(0);
-			acc.lc.clear();
+			// Summed in place: one weight times one value per term, the weight a constant.
+			let mut acc = Value { lc: Vec::new(), value: 0, lo: 0, hi: 0 };
 			for i in 0..k {
-				let x = &a.values[row * k + i];
-				let y = &b.values[i * n + col];
-				let term = mul_values(builder, x, y, label)?;
-				acc = add_values(&acc, &term, 1, label)?;
+				let (x, y) = (&a.values[row * k + i], &b.values[i * n + col]);
+				let (weight, term) = if y.is_constant() { (y.value, x) } else { (x.value, y) };
+				if weight == 0 {
+					continue;
+				}
+				let (lo, hi) = if weight > 0 { (term.lo, term.hi) } else { (term.hi, term.lo) };
+				let scaled_value = |v: i128| v.checked_mul(weight).ok_or_else(overflow);
+				acc.value =
+					acc.value.checked_add(scaled_value(term.value)?).ok_or_else(overflow)?;
+				acc.lo = acc.lo.checked_add(scaled_value(lo)?).ok_or_else(overflow)?;
+				acc.hi = acc.hi.checked_add(scaled_value(hi)?).ok_or_else(overflow)?;
+				let factor = Fr::from(weight);
+				acc.lc.extend(term.lc.iter().map(|(c, v)| (*c * factor, *v)));
 			}
 			check_magnitude(&acc, label)?;
 			acc.lc = compact(acc.lc);

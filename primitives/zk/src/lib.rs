@@ -22,6 +22,7 @@
 
 extern crate alloc;
 
+pub mod fixture;
 pub mod host;
 pub mod packing;
 pub mod verifier;
@@ -38,3 +39,58 @@ pub use verifier::ZkError;
 
 /// The scalar field of BN254, which the circuits are written over.
 pub type Fr = ark_bn254::Fr;
+
+use alloc::vec::Vec;
+use opg_primitives::{
+	inference::Tensor,
+	model::{Dim, IoSchema, TensorSpec},
+};
+
+/// How many values a tensor of this spec holds, if its shape is fixed.
+fn fixed_len(spec: &TensorSpec) -> Option<usize> {
+	spec.shape.iter().try_fold(1usize, |count, dim| match dim {
+		Dim::Fixed(size) => count.checked_mul(*size as usize),
+		Dim::Dynamic => None,
+	})
+}
+
+/// The number of public inputs of a circuit for `schema` (the constant one not counted), or
+/// `None` when the schema cannot be proved: a tensor that is not an integer tensor, or a
+/// dynamic dimension.
+pub fn schema_public_inputs(schema: &IoSchema) -> Option<usize> {
+	let tensors = schema
+		.inputs
+		.iter()
+		.chain(schema.outputs.iter())
+		.map(|spec| Some((IntType::from_dtype(spec.dtype)?, fixed_len(spec)?)))
+		.collect::<Option<Vec<_>>>()?;
+	Some(packing::public_input_count(tensors))
+}
+
+/// Checks a compressed verifying key for `schema` and prepares it, with the runtime's
+/// host-function arithmetic: what the registry stores.
+pub fn prepare_key_for(schema: &IoSchema, verifying_key: &[u8]) -> Result<Vec<u8>, ZkError> {
+	let public_inputs = schema_public_inputs(schema).ok_or(ZkError::SchemaNotProvable)?;
+	verifier::prepare_verifying_key::<host::HostBn254>(verifying_key, public_inputs)
+}
+
+/// Verifies a ZK job's `proof` that the model with key `prepared` maps `inputs` to `outputs`,
+/// with the runtime's host-function arithmetic. The tensors must already fit `schema` (the
+/// pallets check them); their values are packed in the schema's types.
+pub fn verify_job(
+	schema: &IoSchema,
+	prepared: &[u8],
+	inputs: &[Tensor],
+	outputs: &[Tensor],
+	proof: &[u8],
+) -> Result<(), ZkError> {
+	let dtypes = |specs: &[TensorSpec]| specs.iter().map(|s| s.dtype).collect::<Vec<_>>();
+	let public = packing::pack_tensors::<Fr>(
+		&dtypes(&schema.inputs),
+		inputs,
+		&dtypes(&schema.outputs),
+		outputs,
+	)
+	.map_err(|_| ZkError::ValueOutOfRange)?;
+	verifier::verify::<host::HostBn254>(prepared, proof, &public)
+}

@@ -36,6 +36,9 @@ pub enum ZkError {
 	InvalidProof,
 	/// A tensor value is outside its declared integer type, or not an integer.
 	ValueOutOfRange,
+	/// The model's schema cannot be proved: a tensor that is not an integer tensor, or a
+	/// dynamic dimension.
+	SchemaNotProvable,
 }
 
 /// Decodes a compressed verifying key with `public_inputs` public inputs (the constant one not
@@ -114,4 +117,24 @@ pub fn verify<E: Pairing>(
 		Ok(true) => Ok(()),
 		_ => Err(ZkError::InvalidProof),
 	}
+}
+
+/// A well-formed compressed verifying key with `public_inputs` public inputs and no known
+/// circuit (every point a generator): for benchmarks and tests of key handling, which cost
+/// the same for any valid key of that size.
+pub fn placeholder_verifying_key(public_inputs: usize) -> Vec<u8> {
+	use ark_ec::AffineRepr;
+	let g1 = ark_bn254::G1Affine::generator();
+	let g2 = ark_bn254::G2Affine::generator();
+	let key = VerifyingKey::<ark_bn254::Bn254> {
+		alpha_g1: g1,
+		beta_g2: g2,
+		gamma_g2: g2,
+		delta_g2: g2,
+		gamma_abc_g1: alloc::vec![g1; public_inputs.saturating_add(1)],
+	};
+	let mut bytes = Vec::new();
+	// Writing into a Vec cannot fail.
+	let _ = key.serialize_compressed(&mut bytes);
+	bytes
 }
