@@ -42,6 +42,22 @@ fn worst_schema() -> IoSchema {
 	IoSchema { inputs: side(b'i'), outputs: side(b'o') }
 }
 
+/// A provable schema and a well-formed verifying key of about `key_len` bytes for it: the key
+/// has `n` public inputs (264 + 32n bytes compressed), and `3n` int64 values pack into `n`.
+fn zk_schema_and_key(key_len: u32) -> (IoSchema, Vec<u8>) {
+	let n = (key_len.saturating_sub(264) / 32).max(1);
+	let spec = |name: u8, len: u32| TensorSpec {
+		name: BoundedVec::truncate_from(alloc::vec![name; MAX_TENSOR_NAME_LEN as usize]),
+		dtype: TensorDtype::Int64,
+		shape: BoundedVec::truncate_from(alloc::vec![Dim::Fixed(len)]),
+	};
+	let schema = IoSchema {
+		inputs: BoundedVec::truncate_from(alloc::vec![spec(b'i', 3 * n - 1)]),
+		outputs: BoundedVec::truncate_from(alloc::vec![spec(b'o', 1)]),
+	};
+	(schema, opg_zk::verifier::placeholder_verifying_key(n as usize))
+}
+
 /// A version spec of `chunks` chunks made from `seed` (the last one `last_len` bytes, the others
 /// full), with a `key_len`-byte verifying key.
 fn version_spec<T: Config>(
@@ -64,14 +80,22 @@ fn version_spec<T: Config>(
 			}
 		})
 		.collect();
+	let (schema, zk) = if key_len > 0 {
+		let (schema, key) = zk_schema_and_key(key_len);
+		let zk = ZkArtifacts {
+			verifying_key: BoundedVec::truncate_from(key),
+			proving_key_hash: H256([1; 32]),
+			constraints: 1,
+		};
+		(schema, Some(zk))
+	} else {
+		(worst_schema(), None)
+	};
 	VersionSpec {
-		schema: worst_schema(),
+		schema,
 		modes: ModeSet { vanilla: true, attested: true, zk: key_len > 0 },
 		tolerance: opg_primitives::inference::Tolerance::EXACT,
-		zk: (key_len > 0).then(|| ZkArtifacts {
-			verifying_key: BoundedVec::truncate_from(alloc::vec![7; key_len as usize]),
-			proving_key_hash: H256([1; 32]),
-		}),
+		zk,
 		content_id: content_id_from_chunk_hashes(chunk_size, byte_size, &chunk_hashes),
 		byte_size,
 		chunk_hashes: BoundedVec::truncate_from(chunk_hashes),

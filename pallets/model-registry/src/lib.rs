@@ -117,8 +117,8 @@ use opg_primitives::inference::Tolerance;
 use opg_primitives::model::{
 	chunk_count, chunk_hash, chunk_len, chunk_storage_key, content_id_from_chunk_hashes, ContentId,
 	IoSchema, ModeSet, ModelCatalog, ModelDescription, ModelId, ModelInfo, ModelName, ModelPage,
-	ModelStatus, ModelUsage, RunnableModel, SchemaError, TensorDtype, UploadProgress, VersionInfo,
-	VersionNumber, ZkArtifacts,
+	ModelStatus, ModelUsage, PreparedKey, RunnableModel, SchemaError, TensorDtype, UploadProgress,
+	VersionInfo, VersionNumber, ZkArtifacts, ZkKey,
 };
 use sp_core::H256;
 use sp_runtime::{
@@ -234,6 +234,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type UploadTimeout: Get<BlockNumberFor<Self>>;
 
+		/// The largest circuit a ZK version may declare, in R1CS constraints: what the node
+		/// class proves within a job's response period (the compiler's feasibility report
+		/// refuses larger models before they get here).
+		#[pallet::constant]
+		type MaxZkConstraints: Get<u32>;
+
 		/// Most expiry-queue entries `on_initialize` looks at in one block; the rest wait for
 		/// the next block.
 		#[pallet::constant]
@@ -298,6 +304,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type VerifyingKeys<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, ModelId, Twox64Concat, VersionNumber, ZkArtifacts>;
+
+	/// The ZK versions' verifying keys prepared for verification (decoded and checked once,
+	/// stored uncompressed with `e(alpha, beta)`): what every proof is verified against.
+	#[pallet::storage]
+	pub type PreparedKeys<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, ModelId, Twox64Concat, VersionNumber, PreparedKey>;
 
 	/// The chunk hashes each version committed to: what uploads are checked against, and what a
 	/// node fetching a model from a peer verifies each chunk with.
@@ -447,8 +459,16 @@ pub mod pallet {
 		NoModes,
 		/// ZK mode needs Groth16 artifacts, and artifacts need ZK mode.
 		ZkArtifactsMismatch,
-		/// The verifying key is empty.
+		/// The verifying key does not decode as a compressed BN254 Groth16 key: truncated,
+		/// trailing bytes, or a point off the curve or outside its subgroup.
 		BadVerifyingKey,
+		/// A ZK version's tensors must all be integer tensors of fixed shape.
+		ZkSchemaNotProvable,
+		/// The verifying key's public-input count is not what the version's tensors pack into.
+		ZkPublicInputCount,
+		/// The circuit has more constraints than `MaxZkConstraints`: serve the model in
+		/// attested (or TEE) mode instead.
+		ZkCircuitTooLarge,
 		/// The model has no bytes.
 		EmptyModel,
 		/// The model is larger than `ChunkSize * MaxChunks` bytes.
@@ -854,7 +874,8 @@ pub mod pallet {
 struct CheckedVersion<T: Config> {
 	record: VersionInfoOf<T>,
 	chunk_hashes: ChunkHashesOf<T>,
-	zk: Option<ZkArtifacts>,
+	/// The artifacts with the key prepared from them.
+	zk: Option<(ZkArtifacts, PreparedKey)>,
 }
 
 /// What [`Pallet::insert_version`] stored, for the caller's event.
@@ -866,6 +887,18 @@ struct RegisteredVersion {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Checks a ZK version's artifacts against its schema and prepares its verifying key
+	/// (decoding and checking every point, computing `e(alpha, beta)`), once, here.
+	fn prepare_zk_key(schema: &IoSchema, zk: &ZkArtifacts) -> Result<PreparedKey, Error<T>> {
+		ensure!(zk.constraints <= T::MaxZkConstraints::get(), Error::<T>::ZkCircuitTooLarge);
+		let prepared = opg_zk::prepare_key_for(schema, &zk.verifying_key).map_err(|e| match e {
+			opg_zk::ZkError::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
+			opg_zk::ZkError::PublicInputCount => Error::<T>::ZkPublicInputCount,
+			_ => Error::<T>::BadVerifyingKey,
+		})?;
+		PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)
+	}
+
 	/// Checks a version as `owner` described it and builds the records to store (its deposit
 	/// not yet held).
 	fn check_version(
@@ -881,9 +914,10 @@ impl<T: Config> Pallet<T> {
 			.any(|output| matches!(output.dtype, TensorDtype::Float32 | TensorDtype::Float64));
 		ensure!(spec.tolerance.is_exact() || has_float_output, Error::<T>::ToleranceWithoutFloats);
 		ensure!(spec.modes.zk == spec.zk.is_some(), Error::<T>::ZkArtifactsMismatch);
-		if let Some(zk) = &spec.zk {
-			ensure!(!zk.verifying_key.is_empty(), Error::<T>::BadVerifyingKey);
-		}
+		let prepared = match &spec.zk {
+			Some(zk) => Some(Self::prepare_zk_key(&spec.schema, zk)?),
+			None => None,
+		};
 
 		ensure!(spec.byte_size > 0, Error::<T>::EmptyModel);
 		let chunk_size = T::ChunkSize::get();
@@ -919,7 +953,7 @@ impl<T: Config> Pallet<T> {
 			registered_at: frame_system::Pallet::<T>::block_number(),
 			completed_at: None,
 		};
-		Ok(CheckedVersion { record, chunk_hashes: spec.chunk_hashes, zk: spec.zk })
+		Ok(CheckedVersion { record, chunk_hashes: spec.chunk_hashes, zk: spec.zk.zip(prepared) })
 	}
 
 	/// Holds a checked version's deposit from the model's owner, stores it as the model's next
@@ -944,8 +978,9 @@ impl<T: Config> Pallet<T> {
 		// Bytes waiting to be cleared are wanted again: what is left of them stays.
 		StaleContent::<T>::remove(record.content_id);
 		ChunkHashes::<T>::insert(model_id, number, chunk_hashes);
-		if let Some(zk) = zk {
+		if let Some((zk, prepared)) = zk {
 			VerifyingKeys::<T>::insert(model_id, number, zk);
+			PreparedKeys::<T>::insert(model_id, number, prepared);
 		}
 		let registered = RegisteredVersion {
 			version: number,
@@ -1088,6 +1123,7 @@ impl<T: Config> Pallet<T> {
 		Uploads::<T>::remove(model_id, number);
 		ChunkHashes::<T>::remove(model_id, number);
 		VerifyingKeys::<T>::remove(model_id, number);
+		PreparedKeys::<T>::remove(model_id, number);
 		ContentByOwner::<T>::remove(owner, record.content_id);
 		let unused = ContentRefs::<T>::mutate_exists(record.content_id, |refs| {
 			let remaining = refs.unwrap_or(0).saturating_sub(1);
@@ -1301,6 +1337,10 @@ impl<T: Config> Pallet<T> {
 					VerifyingKeys::<T>::contains_key(model_id, number) == record.modes.zk,
 					"verifying key present exactly for ZK versions"
 				);
+				ensure!(
+					PreparedKeys::<T>::contains_key(model_id, number) == record.modes.zk,
+					"prepared key present exactly for ZK versions"
+				);
 				match Uploads::<T>::get(model_id, number) {
 					Some(progress) => {
 						ensure!(!record.is_complete(), "complete version still uploading");
@@ -1385,6 +1425,15 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
 		Pallet::<T>::chunk_hash(model_id, version, index)
+	}
+
+	fn zk_key(model_id: ModelId, version: VersionNumber) -> Option<ZkKey> {
+		let artifacts = VerifyingKeys::<T>::get(model_id, version)?;
+		Some(ZkKey {
+			prepared: PreparedKeys::<T>::get(model_id, version)?,
+			proving_key_hash: artifacts.proving_key_hash,
+			constraints: artifacts.constraints,
+		})
 	}
 
 	fn model_version(

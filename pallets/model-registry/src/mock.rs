@@ -80,6 +80,7 @@ impl pallet_model_registry::Config for Test {
 	type MaxChunks = ConstU32<16>;
 	type MaxVersions = ConstU32<3>;
 	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
+	type MaxZkConstraints = ConstU32<1_000_000>;
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type ExpiredUploadForfeit = ExpiredUploadForfeit;
 	type RetirementDelay = ConstU64<RETIREMENT_DELAY>;

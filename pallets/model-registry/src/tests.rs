@@ -271,10 +271,19 @@ mod register_model {
 	fn rejects_bad_modes_and_zk_artifacts() {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
-			let with = |modes: ModeSet, zk: Option<ZkArtifacts>| {
+			// int8[1, 40] in, int32[1, 3] out: 40 × 8 + 3 × 32 = 416 bits, two public inputs.
+			let int_schema = || {
+				let mut input = tensor("input", vec![Dim::Fixed(1), Dim::Fixed(40)]);
+				input.dtype = TensorDtype::Int8;
+				let mut output = tensor("output", vec![Dim::Fixed(1), Dim::Fixed(3)]);
+				output.dtype = TensorDtype::Int32;
+				schema_of(vec![input], vec![output])
+			};
+			let with = |modes: ModeSet, zk: Option<ZkArtifacts>, schema: IoSchema| {
 				let mut version = spec(&bytes);
 				version.modes = modes;
 				version.zk = zk;
+				version.schema = schema;
 				ModelRegistry::register_model(
 					RuntimeOrigin::signed(ALICE),
 					name(b"m"),
@@ -283,19 +292,65 @@ mod register_model {
 					version,
 				)
 			};
-			let key = |len: usize| ZkArtifacts {
-				verifying_key: vec![1; len].try_into().unwrap(),
+			let key = |verifying_key: Vec<u8>, constraints: u32| ZkArtifacts {
+				verifying_key: verifying_key.try_into().unwrap(),
 				proving_key_hash: H256::repeat_byte(2),
+				constraints,
 			};
+			let good = || key(opg_zk::verifier::placeholder_verifying_key(2), 1_000);
 			let zk = ModeSet { vanilla: false, attested: false, zk: true };
-			assert_noop!(with(ModeSet::default(), None), Error::<Test>::NoModes);
-			assert_noop!(with(zk, None), Error::<Test>::ZkArtifactsMismatch);
-			assert_noop!(with(vanilla(), Some(key(4))), Error::<Test>::ZkArtifactsMismatch);
-			assert_noop!(with(zk, Some(key(0))), Error::<Test>::BadVerifyingKey);
-			// A ZK version keeps its key in a record of its own.
-			assert_ok!(with(zk, Some(key(4))));
-			assert_eq!(VerifyingKeys::<Test>::get(0, 1), Some(key(4)));
-			assert_eq!(ModelRegistry::verifying_key(0, 1), Some(key(4)));
+			assert_noop!(with(ModeSet::default(), None, int_schema()), Error::<Test>::NoModes);
+			assert_noop!(with(zk, None, int_schema()), Error::<Test>::ZkArtifactsMismatch);
+			assert_noop!(
+				with(vanilla(), Some(good()), int_schema()),
+				Error::<Test>::ZkArtifactsMismatch
+			);
+			assert_noop!(
+				with(zk, Some(key(vec![], 1)), int_schema()),
+				Error::<Test>::BadVerifyingKey
+			);
+			// A truncated key, a corrupted point, a key for another tensor size.
+			let mut truncated = opg_zk::verifier::placeholder_verifying_key(2);
+			truncated.pop();
+			assert_noop!(
+				with(zk, Some(key(truncated, 1)), int_schema()),
+				Error::<Test>::BadVerifyingKey
+			);
+			let mut corrupted = opg_zk::verifier::placeholder_verifying_key(2);
+			// alpha's x coordinate set above the field's modulus.
+			corrupted[..31].fill(0xff);
+			corrupted[31] = 0x3f;
+			assert_noop!(
+				with(zk, Some(key(corrupted, 1)), int_schema()),
+				Error::<Test>::BadVerifyingKey
+			);
+			assert_noop!(
+				with(
+					zk,
+					Some(key(opg_zk::verifier::placeholder_verifying_key(3), 1)),
+					int_schema()
+				),
+				Error::<Test>::ZkPublicInputCount
+			);
+			// Float tensors or a dynamic batch cannot be proved.
+			assert_noop!(with(zk, Some(good()), schema()), Error::<Test>::ZkSchemaNotProvable);
+			assert_noop!(
+				with(
+					zk,
+					Some(key(opg_zk::verifier::placeholder_verifying_key(2), 2_000_000)),
+					int_schema()
+				),
+				Error::<Test>::ZkCircuitTooLarge
+			);
+			// A ZK version keeps its key, and the key prepared, in records of their own.
+			assert_ok!(with(zk, Some(good()), int_schema()));
+			assert_eq!(VerifyingKeys::<Test>::get(0, 1), Some(good()));
+			assert_eq!(ModelRegistry::verifying_key(0, 1), Some(good()));
+			let prepared = PreparedKeys::<Test>::get(0, 1).unwrap();
+			assert_eq!(
+				opg_zk::verifier::prepared_public_inputs::<opg_zk::host::HostBn254>(&prepared),
+				Ok(2)
+			);
 		});
 	}
 
@@ -1254,6 +1309,7 @@ mod invariants {
 					ZkArtifacts {
 						verifying_key: vec![1].try_into().unwrap(),
 						proving_key_hash: H256::zero(),
+						constraints: 0,
 					},
 				)
 			},

@@ -44,6 +44,9 @@ impl pallet_model_registry::Config for Runtime {
 	type MaxChunks = ConstU32<MAX_MODEL_CHUNKS>;
 	type MaxVersions = ConstU32<64>;
 	type UploadTimeout = ModelUploadTimeout;
+	// About 17 s of proving on the 2-core reference node at the measured 60,000 constraints a
+	// second: well inside an inference job's response period.
+	type MaxZkConstraints = ConstU32<{ 1 << 20 }>;
 	type MaxExpiriesPerBlock = ConstU32<32>;
 	type ExpiredUploadForfeit = ModelExpiredUploadForfeit;
 	type RetirementDelay = ModelRetirementDelay;
