@@ -514,6 +514,9 @@ fn block_capacity_report() {
 	let answer_weight = W::submit_result_vanilla(4)
 		.max(W::submit_result_attested(4))
 		.saturating_add(W::authorize_submit_result(4));
+	let zk_answer_weight = W::submit_proof()
+		.saturating_add(W::submit_result_vanilla(4).saturating_sub(W::submit_result_vanilla(0)))
+		.saturating_add(W::authorize_submit_result(4));
 	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	println!(
 		"OPG-BENCH {}",
@@ -531,6 +534,10 @@ fn block_capacity_report() {
 			"answer_len": answer_len,
 			"answers_by_weight": per_tx(answer_weight),
 			"answers_by_length": u64::from(length) / answer_len as u64,
+			// A ZK answer: verification and settlement (the fixture's 4-value output) plus its
+			// authorization.
+			"submit_proof_us": zk_answer_weight.ref_time() / 1_000_000,
+			"zk_answers_by_weight": per_tx(zk_answer_weight),
 		})
 	);
 }

@@ -142,6 +142,53 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Accepted { node });
 	}
 
+	/// A ZK answer: the fixture's real proof verified in the runtime (through the BN254 host
+	/// functions), then the job settled. The output's size adds what `submit_result_vanilla`
+	/// charges per value.
+	#[benchmark]
+	fn submit_proof() {
+		nodes::<T>();
+		let (model, input, output, proof) = T::BenchmarkHelper::zk_model();
+		Pallet::<T>::request(
+			RawOrigin::Signed(requester::<T>(0)).into(),
+			model,
+			None,
+			input,
+			InferenceMode::Zk,
+			BalanceOf::<T>::max_value(),
+		)
+		.expect("the request is valid");
+		let proof_hash = sp_core::H256(sp_io::hashing::blake2_256(&proof));
+		let hash = output_hash(&output);
+		let (node, signature) = signed::<T>(0, |node| JobStatement::ZkResult {
+			job: 0,
+			node,
+			output: hash,
+			proof: proof_hash,
+		});
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, 0, node.clone(), output, proof, signature);
+		assert!(matches!(
+			Jobs::<T>::get(0).expect("kept").status,
+			JobStatus::Final { node: ref n, .. } if *n == node
+		));
+	}
+
+	/// Verifying the fixture's proof alone, as `submit_proof` does (`opg_zk::verify_job`, in
+	/// wasm with BN254 in host functions): `scripts/bench.sh` sets it beside native
+	/// verification of the same proof.
+	#[benchmark]
+	fn verify_proof() {
+		let (model, input, output, proof) = T::BenchmarkHelper::zk_model();
+		let runnable = T::Models::runnable(model).expect("the ZK model runs");
+		let key = T::Models::zk_key(model, runnable.version).expect("it has a key");
+		#[block]
+		{
+			opg_zk::verify_job(&runnable.schema, &key.prepared, &input, &output, &proof)
+				.expect("the fixture verifies");
+		}
+	}
+
 	/// An answer whose output holds `v` values.
 	#[benchmark]
 	fn submit_result_attested(v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>) {

@@ -102,6 +102,65 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Verifies `node`'s proof for ZK `job` (already checked: signature, schema, length, key,
+	/// tries left). A proof that holds makes the job final and pays it out now; one that does
+	/// not is recorded against the node, which is slashed, and after [`MAX_INVALID_PROOFS`]
+	/// the job goes to another node.
+	pub(crate) fn accept_proof(
+		job: JobId,
+		mut record: JobOf<T>,
+		node: T::AccountId,
+		output: Tensors,
+		proof: &[u8],
+	) -> DispatchResult {
+		let key = T::Models::zk_key(record.model, record.version).ok_or(Error::<T>::NoZkKey)?;
+		let schema = T::Models::model_version(record.model, record.version)
+			.ok_or(Error::<T>::NoZkKey)?
+			.schema;
+		let input = Self::input_of(job).ok_or(Error::<T>::NoSuchJob)?;
+		if let Err(reason) = opg_zk::verify_job(&schema, &key.prepared, &input, &output, proof) {
+			let attempts = InvalidProofs::<T>::mutate(job, |count| {
+				*count = count.saturating_add(1);
+				*count
+			});
+			let slashed =
+				T::Nodes::slash(&node, ActiveParameters::<T>::get().invalid_proof_slash, None);
+			Self::deposit_event(Event::ProofRejected {
+				job,
+				node: node.clone(),
+				reason,
+				attempts,
+				slashed,
+			});
+			if attempts >= MAX_INVALID_PROOFS {
+				Assignments::<T>::remove(&node, job);
+				T::Nodes::end_work(&node, false);
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::reassign_or_refund(job, &mut record, node, now, RefundReason::InvalidProofs);
+				Jobs::<T>::insert(job, record);
+			}
+			return Ok(());
+		}
+		let hash = output_hash(&output);
+		let encoded = EncodedOutput::<T>::try_from(output.encode())
+			.map_err(|_| Error::<T>::OutputTooLarge)?;
+		Assignments::<T>::remove(&node, job);
+		T::Nodes::end_work(&node, true);
+		record.output = Some(hash);
+		record.status = JobStatus::Accepted { node: node.clone() };
+		Outputs::<T>::insert(job, encoded);
+		Self::deposit_event(Event::ResultSubmitted {
+			job,
+			node: node.clone(),
+			output,
+			output_hash: hash,
+		});
+		Self::deposit_event(Event::ProofVerified { job, node });
+		Self::finalize(job, &mut record, &[]);
+		Jobs::<T>::insert(job, record);
+		Ok(())
+	}
+
 	/// Ends `job` as final: pays the fee out by the shares (the verifiers' part to `verifiers`,
 	/// evenly) and tells [`Config::OnFinal`].
 	pub(crate) fn finalize(job: JobId, record: &mut JobOf<T>, verifiers: &[T::AccountId]) {
@@ -165,6 +224,7 @@ impl<T: Config> Pallet<T> {
 
 	/// What every ending shares: the model's open-job count, and the job's pruning date.
 	fn close(job: JobId, record: &JobOf<T>) {
+		InvalidProofs::<T>::remove(job);
 		OpenJobs::<T>::mutate_exists(record.model, |count| {
 			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 		});
@@ -269,43 +329,55 @@ impl<T: Config> Pallet<T> {
 			T::Nodes::end_work(&node, false);
 			let slash = ActiveParameters::<T>::get().timeout_slash;
 			T::Nodes::slash(&node, slash, None);
-			let next = (!again)
-				.then(|| {
-					T::Nodes::select(
-						NodeRole::Inference,
-						job_subject(job),
-						1,
-						core::slice::from_ref(&node),
-					)
-					.ok()
-					.and_then(|mut nodes| nodes.pop())
-					.filter(|next| T::Nodes::begin_work(next).is_ok())
-				})
-				.flatten();
-			match next {
-				Some(next) => {
-					reassigned = reassigned.saturating_add(1);
-					let deadline = Self::enqueue(
-						QueueKind::Timeouts,
-						job,
-						now.saturating_add(ActiveParameters::<T>::get().response_period),
-					);
-					Assignments::<T>::insert(&next, job, ());
-					record.status =
-						JobStatus::Assigned { node: next.clone(), deadline, reassigned: true };
-					Self::deposit_event(Event::JobReassigned {
-						job,
-						from: node,
-						to: next,
-						deadline,
-					});
-				}
-				None => Self::refund(job, &mut record, RefundReason::TimedOut),
+			if !again {
+				reassigned = reassigned.saturating_add(1);
 			}
+			Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
 			Jobs::<T>::insert(job, record);
 		});
 		T::WeightInfo::process_timeouts(taken)
 			.saturating_add(T::Nodes::select_weight(1).saturating_mul(u64::from(reassigned)))
+	}
+
+	/// Takes `job` from `node` (whose work on it has ended): gives it to another node, once,
+	/// with a new deadline, or refunds it (`reason`) when it was reassigned already or no node
+	/// is free.
+	pub(crate) fn reassign_or_refund(
+		job: JobId,
+		record: &mut JobOf<T>,
+		node: T::AccountId,
+		now: BlockNumberFor<T>,
+		reason: RefundReason,
+	) {
+		let JobStatus::Assigned { reassigned: again, .. } = record.status else { return };
+		InvalidProofs::<T>::remove(job);
+		let next = (!again)
+			.then(|| {
+				T::Nodes::select(
+					NodeRole::Inference,
+					job_subject(job),
+					1,
+					core::slice::from_ref(&node),
+				)
+				.ok()
+				.and_then(|mut nodes| nodes.pop())
+				.filter(|next| T::Nodes::begin_work(next).is_ok())
+			})
+			.flatten();
+		match next {
+			Some(next) => {
+				let deadline = Self::enqueue(
+					QueueKind::Timeouts,
+					job,
+					now.saturating_add(ActiveParameters::<T>::get().response_period),
+				);
+				Assignments::<T>::insert(&next, job, ());
+				record.status =
+					JobStatus::Assigned { node: next.clone(), deadline, reassigned: true };
+				Self::deposit_event(Event::JobReassigned { job, from: node, to: next, deadline });
+			}
+			None => Self::refund(job, record, reason),
+		}
 	}
 
 	/// Removes the finished jobs due for pruning by `now`.

@@ -20,6 +20,13 @@
 //! - **Vanilla**: the result is accepted at once against the node's bond and opened to
 //!   challenge ([`Config::Attestations`]'s claim); it is final when the window closes
 //!   unchallenged, or when a dispute round upholds it.
+//! - **ZK**: the node proves its output with the model's Groth16 proving key
+//!   (`opg_zk_prover::prove`, after ONNX Runtime's output and the circuit's agree bit for bit)
+//!   and sends output and proof with [`Pallet::submit_proof`]; the runtime verifies the proof
+//!   against the registry's prepared verifying key, with BN254 arithmetic in host functions, and
+//!   the job is final and paid in that block. A proof that does not verify is recorded against
+//!   the node ([`Parameters::invalid_proof_slash`]) and the job stays open for another try
+//!   until its deadline; after [`MAX_INVALID_PROOFS`] the job goes to another node.
 //! - **Attested**: a verifier committee re-executes the job (the attestations pallet's offchain
 //!   worker asks this pallet through [`opg_primitives::attestation::Reexecute`]), commits to its
 //!   output and reveals it; a verifier stands behind the node's output when its own agrees
@@ -126,6 +133,12 @@ pub fn weight_units(tensors: &Tensors) -> u32 {
 	values.max(bytes)
 }
 
+/// Proofs that fail to verify before a ZK job is taken from its node.
+pub const MAX_INVALID_PROOFS: u8 = 3;
+
+/// A Groth16 proof as [`Pallet::submit_proof`] carries it: uncompressed BN254 points.
+pub type ProofBytes = BoundedVec<u8, ConstU32<{ opg_zk::verifier::PROOF_LEN as u32 }>>;
+
 /// Sets up what the benchmarks need from the pallets around this one.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
@@ -136,6 +149,10 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Registers an eligible inference node (`index` tells nodes apart) whose role key is
 	/// `key`; returns its account.
 	fn inference_node(index: u32, key: opg_primitives::attestation::NodeKey) -> AccountId;
+
+	/// A runnable ZK model with a real key, and an input, its output and a proof of them
+	/// (`benchmarking::zk_fixture`).
+	fn zk_model() -> (ModelId, Tensors, Tensors, ProofBytes);
 }
 
 /// Hears final results: other runtime pallets that act on an inference's output.
@@ -255,6 +272,10 @@ pub mod pallet {
 	pub type Assignments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, ()>;
 
+	/// Proofs that failed to verify, per ZK job still waiting for an answer.
+	#[pallet::storage]
+	pub type InvalidProofs<T> = StorageMap<_, Twox64Concat, JobId, u8, ValueQuery>;
+
 	/// Open (unfinished) jobs per model: a model with open jobs cannot be removed.
 	#[pallet::storage]
 	pub type OpenJobs<T> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
@@ -309,6 +330,19 @@ pub mod pallet {
 		},
 		/// Verifiers re-executed the job and a quorum upheld the node's result.
 		ResultVerified { job: JobId, verifiers: Vec<T::AccountId> },
+		/// The runtime verified `node`'s Groth16 proof of the result (ZK mode): the job is
+		/// final in this block.
+		ProofVerified { job: JobId, node: T::AccountId },
+		/// `node`'s proof for `job` did not verify (`reason`): the node lost `slashed` of its
+		/// bond; this was its `attempts`-th bad proof for the job. The job waits for another
+		/// answer until its deadline (or goes to another node after `MAX_INVALID_PROOFS`).
+		ProofRejected {
+			job: JobId,
+			node: T::AccountId,
+			reason: opg_zk::ZkError,
+			attempts: u8,
+			slashed: BalanceOf<T>,
+		},
 		/// The result is final and the fee was paid out.
 		JobFinal {
 			job: JobId,
@@ -345,8 +379,6 @@ pub mod pallet {
 		VersionNotRunnable,
 		/// The model version does not support the requested mode.
 		ModeNotSupported,
-		/// The chain does not serve this mode yet (ZK mode).
-		ModeUnavailable,
 		/// The input is larger than `MaxInputBytes` encoded.
 		InputTooLarge,
 		/// The input does not have as many tensors as the model declares.
@@ -389,6 +421,12 @@ pub mod pallet {
 		BadParameters,
 		/// No job id is left.
 		JobIdsExhausted,
+		/// A proof was sent for a job that is not in ZK mode, or a plain result for one that is.
+		WrongMode,
+		/// The proof is not an uncompressed BN254 Groth16 proof of `PROOF_LEN` bytes.
+		MalformedProof,
+		/// The job's model version has no ZK key (it cannot be proved).
+		NoZkKey,
 	}
 
 	#[pallet::hooks]
@@ -455,6 +493,7 @@ pub mod pallet {
 			// fail may take block space.
 			Pallet::<T>::check_output_size(output)
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output_hash(output)), signature))
+				.and_then(|record| Pallet::<T>::check_mode(record, false))
 				.and_then(|record| Pallet::<T>::check_output(&record, output))
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
@@ -477,6 +516,7 @@ pub mod pallet {
 				&Self::result_statement(job, &node, hash),
 				&signature,
 			)?;
+			let record = Self::check_mode(record, false)?;
 			Self::accept_result(job, record, node, output, hash)
 		}
 
@@ -519,6 +559,45 @@ pub mod pallet {
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
 		}
+
+		/// An inference node's answer to ZK `job`: `output` and a Groth16 `proof` that the
+		/// model maps the job's input to it, signed with the node's role key (over the output's
+		/// and the proof's hashes). Pays no fee. The proof is verified here: when it holds the
+		/// job is final and paid in this block; when it does not, the node is slashed
+		/// [`Parameters::invalid_proof_slash`] and the job waits for another answer until its
+		/// deadline (after [`MAX_INVALID_PROOFS`] it goes to another node). The transaction
+		/// succeeds either way, so the record of a bad proof stays.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::submit_proof().saturating_add(
+			T::WeightInfo::submit_result_vanilla(weight_units(output))
+				.saturating_sub(T::WeightInfo::submit_result_vanilla(0))
+		))]
+		#[pallet::authorize(|_source, job, node, output, proof, signature| {
+			Pallet::<T>::check_output_size(output)
+				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::proof_statement(*job, node, output, proof), signature))
+				.and_then(|record| Pallet::<T>::check_mode(record, true))
+				.and_then(|record| Pallet::<T>::check_proof_attempt(&record, output, proof))
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(weight_units(
+			output
+		)))]
+		pub fn submit_proof(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			output: Tensors,
+			proof: ProofBytes,
+			signature: NodeKeySignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let statement = Self::proof_statement(job, &node, &output, &proof);
+			let record = Self::check_answer(job, &node, &statement, &signature)?;
+			let record = Self::check_mode(record, true)?;
+			Self::check_proof_attempt(&record, &output, &proof)?;
+			Self::accept_proof(job, record, node, output, &proof)
+		}
 	}
 }
 
@@ -554,11 +633,14 @@ impl<T: Config> Pallet<T> {
 		let protocol_fee = match mode {
 			InferenceMode::Vanilla => parameters.vanilla_fee,
 			InferenceMode::Attested => parameters.attested_fee,
-			InferenceMode::Zk => return Err(Error::<T>::ModeUnavailable.into()),
+			InferenceMode::Zk => parameters.zk_fee,
 		};
 		let encoded =
 			EncodedInput::<T>::try_from(input.encode()).map_err(|_| Error::<T>::InputTooLarge)?;
 		check_tensors(input, &runnable.schema.inputs).map_err(Self::input_error)?;
+		if mode == InferenceMode::Zk {
+			ensure!(T::Models::zk_key(model, runnable.version).is_some(), Error::<T>::NoZkKey);
+		}
 		let total = runnable.price.checked_add(&protocol_fee).ok_or(Error::<T>::FeeOverflow)?;
 		ensure!(total <= max_fee, Error::<T>::FeeAboveMax);
 		ensure!(
@@ -627,6 +709,41 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::OutputMismatch)?
 			.schema;
 		check_tensors(output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)
+	}
+
+	/// What a node signs to answer ZK `job` with `output` and `proof`.
+	fn proof_statement(
+		job: JobId,
+		node: &T::AccountId,
+		output: &Tensors,
+		proof: &ProofBytes,
+	) -> JobStatement<T::AccountId> {
+		JobStatement::ZkResult {
+			job,
+			node: node.clone(),
+			output: output_hash(output),
+			proof: sp_core::H256(sp_io::hashing::blake2_256(proof)),
+		}
+	}
+
+	/// Refuses a proof for a job not in ZK mode, and a plain result for one that is.
+	fn check_mode(record: JobOf<T>, zk: bool) -> Result<JobOf<T>, Error<T>> {
+		ensure!((record.mode == InferenceMode::Zk) == zk, Error::<T>::WrongMode);
+		Ok(record)
+	}
+
+	/// What can be checked of a ZK answer short of verifying the proof: the output fits the
+	/// schema, the proof has the right length, the version has a key. (A node out of tries is
+	/// no longer assigned: `check_answer` refuses it.)
+	fn check_proof_attempt(
+		record: &JobOf<T>,
+		output: &Tensors,
+		proof: &ProofBytes,
+	) -> Result<(), Error<T>> {
+		Self::check_output(record, output)?;
+		ensure!(proof.len() == opg_zk::verifier::PROOF_LEN, Error::<T>::MalformedProof);
+		ensure!(T::Models::zk_key(record.model, record.version).is_some(), Error::<T>::NoZkKey);
+		Ok(())
 	}
 
 	/// What a node signs to answer `job` with the output whose hash is `output`.
@@ -722,7 +839,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Checks the pallet's invariants: every open job's fee is held from its requester and
 	/// nothing else is; every waiting job has an assignee, an assignment index entry and a
-	/// deadline in the timeout queue; open-job counts match.
+	/// deadline in the timeout queue; open-job counts match; bad-proof counts exist only for
+	/// waiting jobs, below the limit.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
@@ -762,6 +880,15 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			Assignments::<T>::iter().count() == waiting,
 			"an assignment is indexed for no waiting job"
+		);
+		ensure!(
+			InvalidProofs::<T>::iter().all(|(job, count)| {
+				count > 0
+					&& count < MAX_INVALID_PROOFS
+					&& Jobs::<T>::get(job)
+						.is_some_and(|r| matches!(r.status, JobStatus::Assigned { .. }))
+			}),
+			"bad-proof counts kept for a job that waits for no answer"
 		);
 		for (who, amount) in &held {
 			ensure!(

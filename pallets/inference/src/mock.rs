@@ -98,6 +98,7 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 	Parameters {
 		vanilla_fee: 100,
 		attested_fee: 500,
+		zk_fee: 200,
 		shares: FeeShares {
 			owner: Perbill::from_percent(50),
 			node: Perbill::from_percent(30),
@@ -105,6 +106,7 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		},
 		response_period: 5,
 		timeout_slash: Perbill::from_percent(10),
+		invalid_proof_slash: Perbill::from_percent(5),
 		retention: 20,
 	}
 }
@@ -128,6 +130,8 @@ parameter_types! {
 	pub static AttestationsFull: bool = false;
 	/// The data nodes' endpoints.
 	pub static DataEndpoints: Vec<Vec<u8>> = vec![b"http://data.test:9944".to_vec()];
+	/// The ZK key the catalogue serves for the test model (`zk_model` sets it).
+	pub static ZkKeyOf: Option<opg_primitives::model::ZkKey> = None;
 	/// Role keys of nodes the benchmarks registered, which the keystore holds.
 	pub static BenchKeys: Vec<(AccountId, NodeKey)> = Vec::new();
 }
@@ -166,6 +170,41 @@ pub fn test_model() -> RunnableModel<AccountId, Balance> {
 		chunk_size: 64,
 		price: PRICE,
 	}
+}
+
+/// Makes the test model the ZK fixture's (`opg_zk::fixture`): an int8[1, 16] input `x`, an
+/// int32[1, 4] output `y`, ZK mode with the fixture's real key. Answers the fixture's input,
+/// output and proof.
+pub fn zk_model() -> (Tensors, Tensors, crate::ProofBytes) {
+	let fixture = opg_zk::fixture::mlp().unwrap();
+	let mut model = test_model();
+	model.schema = IoSchema {
+		inputs: vec![spec("x", TensorDtype::Int8, vec![Dim::Fixed(1), Dim::Fixed(16)])]
+			.try_into()
+			.unwrap(),
+		outputs: vec![spec("y", TensorDtype::Int32, vec![Dim::Fixed(1), Dim::Fixed(4)])]
+			.try_into()
+			.unwrap(),
+	};
+	model.modes = ModeSet { vanilla: false, attested: false, zk: true };
+	model.tolerance = Tolerance::EXACT;
+	let prepared = opg_zk::prepare_key_for(&model.schema, &fixture.verifying_key).unwrap();
+	ZkKeyOf::set(Some(opg_primitives::model::ZkKey {
+		prepared: prepared.try_into().unwrap(),
+		proving_key_hash: H256(fixture.proving_key_hash),
+		constraints: fixture.constraints,
+	}));
+	Catalogue::set(Some(model.clone()));
+	Registered::set(model);
+	let ints = |name: &str, columns: u32, values: &[i64]| -> Tensors {
+		let values: Vec<(i128, u8)> = values.iter().map(|v| (i128::from(*v), 0)).collect();
+		vec![tensor(name, 1, columns, &values)].try_into().unwrap()
+	};
+	(
+		ints("x", 16, &fixture.input),
+		ints("y", 4, &fixture.output),
+		fixture.proof.try_into().unwrap(),
+	)
 }
 
 /// A tensor named `name` of shape `[rows, columns]` holding `values` (value, decimals).
@@ -211,6 +250,10 @@ impl ModelCatalog<AccountId, Balance> for TestCatalogue {
 		let chunk = model_bytes().chunks(64).nth(index as usize).map(<[u8]>::to_vec)?;
 		(model == MODEL && version == VERSION).then(|| opg_primitives::model::chunk_hash(&chunk))
 	}
+
+	fn zk_key(model: ModelId, version: VersionNumber) -> Option<opg_primitives::model::ZkKey> {
+		(model == MODEL && version == VERSION).then(ZkKeyOf::get).flatten()
+	}
 }
 
 /// The role key of test node `who`.
@@ -222,7 +265,9 @@ pub fn pair(who: AccountId) -> sr25519::Pair {
 /// hash for a job that does not exist).
 pub fn sign(who: AccountId, statement: &JobStatement<AccountId>) -> NodeKeySignature {
 	let genesis = System::block_hash(0);
-	let (JobStatement::Result { job, .. } | JobStatement::Failure { job, .. }) = statement;
+	let (JobStatement::Result { job, .. }
+	| JobStatement::Failure { job, .. }
+	| JobStatement::ZkResult { job, .. }) = statement;
 	let input = crate::Jobs::<Test>::get(job).map(|record| record.input_hash).unwrap_or_default();
 	NodeKeySignature::from(
 		pair(who)
@@ -383,6 +428,11 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 		Catalogue::set(Some(model.clone()));
 		Registered::set(model);
 		MODEL
+	}
+
+	fn zk_model() -> (ModelId, Tensors, Tensors, crate::ProofBytes) {
+		let (input, output, proof) = zk_model();
+		(MODEL, input, output, proof)
 	}
 
 	fn inference_node(index: u32, key: NodeKey) -> AccountId {

@@ -9,7 +9,9 @@
 
 use opg_primitives::{
 	attestation::{NodeKey, OutputHash, Reexecute, SubjectId},
-	inference::{opg_inference, subject_job, EngineError, Tensor},
+	inference::{
+		opg_inference, opg_zk_prover, subject_job, EngineError, ProofRequest, ProverError, Tensor,
+	},
 	model::{chunk_count, chunk_hash, chunk_storage_key},
 };
 use sp_core::offchain::{Duration, StorageKind};
@@ -72,7 +74,15 @@ impl<T: Config> Pallet<T> {
 		let record = Jobs::<T>::get(job).ok_or("the job is gone")?;
 		let input = Self::input_of(job).ok_or("the job has no input")?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		let call = match Self::execute(&record, input) {
+		let call = match Self::execute(&record, input.clone()) {
+			Ok(output) if record.mode == InferenceMode::Zk => {
+				let proof = Self::prove(&record, input, output.clone())?;
+				let statement = Self::proof_statement(job, node, &output, &proof);
+				let signature = key
+					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
+					.ok_or("the role key cannot sign")?;
+				Call::submit_proof { job, node: node.clone(), output, proof, signature }
+			}
 			Ok(output) => {
 				let statement = Self::result_statement(job, node, output_hash(&output));
 				let signature = key
@@ -104,6 +114,36 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| "the transaction pool refused the answer")?;
 		log::info!(target: "inference", "answered job {job} as {node:?}");
 		Ok(())
+	}
+
+	/// Proves that `record`'s model maps `input` to `output` (ONNX Runtime's) with this node's
+	/// prover, which refuses when the circuit's output differs from `output` by one bit.
+	fn prove(
+		record: &JobOf<T>,
+		input: Tensors,
+		output: Tensors,
+	) -> Result<ProofBytes, &'static str> {
+		let key = T::Models::zk_key(record.model, record.version)
+			.ok_or("the model version has no ZK key")?;
+		let request = ProofRequest {
+			model: record.model_ref.clone(),
+			proving_key_hash: key.proving_key_hash,
+			input,
+			output,
+		};
+		let proof = opg_zk_prover::prove(request).map_err(|why| {
+			match why {
+			ProverError::Unavailable => "this node runs no prover",
+			ProverError::ModelMissing { .. } => "this node lacks the model's bytes",
+			ProverError::ProvingKeyMissing =>
+				"this node holds no proving key with the registry's hash (put it in <base-path>/zk-keys)",
+			ProverError::OutputMismatch =>
+				"refused to prove: the circuit's output differs from ONNX Runtime's",
+			ProverError::Circuit(_) => "the model cannot be compiled to a circuit",
+			ProverError::Failed(_) => "proving failed",
+		}
+		})?;
+		ProofBytes::try_from(proof).map_err(|_| "the prover answered a proof of the wrong length")
 	}
 
 	/// Runs `record`'s model on `input` with this node's engine, and checks that the output

@@ -18,6 +18,7 @@ use opg_primitives::{
 	},
 	model::{Dim, ModeSet, TensorDtype},
 };
+use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource, Perbill};
 
 const VANILLA_FEE: Balance = PRICE + 100;
@@ -149,7 +150,8 @@ fn requests_for_models_that_cannot_run_are_refused() {
 		model.modes = ModeSet { vanilla: true, attested: false, zk: true };
 		Catalogue::set(Some(model));
 		assert_noop!(request(InferenceMode::Attested), Error::<Test>::ModeNotSupported);
-		assert_noop!(request(InferenceMode::Zk), Error::<Test>::ModeUnavailable);
+		// ZK mode needs the version's ZK key.
+		assert_noop!(request(InferenceMode::Zk), Error::<Test>::NoZkKey);
 		assert_noop!(
 			Inference::request(
 				RuntimeOrigin::none(),
@@ -877,4 +879,250 @@ fn an_answer_that_cannot_be_verified_refunds_without_blame() {
 		assert!(Slashes::get().is_empty());
 		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
 	});
+}
+
+// ---- ZK mode ----
+
+const ZK_FEE: Balance = PRICE + 200;
+
+fn proof_call(job: JobId, node: AccountId, out: Tensors, proof: ProofBytes) -> Call<Test> {
+	let statement = JobStatement::ZkResult {
+		job,
+		node,
+		output: output_hash(&out),
+		proof: H256(sp_io::hashing::blake2_256(&proof)),
+	};
+	Call::submit_proof { job, node, output: out, proof, signature: sign(node, &statement) }
+}
+
+/// Authorizes and dispatches a proof, as a block would.
+fn submit_zk(job: JobId, node: AccountId, out: Tensors, proof: ProofBytes) -> DispatchResult {
+	let call = proof_call(job, node, out, proof);
+	call.authorize(TransactionSource::External)
+		.expect("submit_proof authorizes")
+		.map_err(|_| DispatchError::Other("refused by authorize"))?;
+	let Call::submit_proof { job, node, output, proof, signature } = call else { unreachable!() };
+	Inference::submit_proof(authorized(), job, node, output, proof, signature)
+}
+
+fn zk_request(input: Tensors) -> DispatchResultWithPostInfo {
+	Inference::request(RuntimeOrigin::signed(DAPP), MODEL, None, input, InferenceMode::Zk, 10_000)
+}
+
+#[test]
+fn a_valid_proof_makes_the_job_final_and_paid_in_its_block() {
+	run(|| {
+		let (input, output, proof) = zk_model();
+		let before = free(DAPP);
+		assert_ok!(zk_request(input));
+		assert_eq!(held(DAPP), ZK_FEE);
+		System::set_block_number(2);
+		assert_ok!(submit_zk(0, 10, output.clone(), proof));
+		// Final in this very block: no claim, no round.
+		assert!(matches!(status(0), JobStatus::Final { node: 10, at: 2 }));
+		assert!(Opened::get().is_empty());
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), before - ZK_FEE);
+		assert_eq!(Inference::output_of(0), Some(output));
+		let events = events();
+		assert!(events.contains(&Event::ProofVerified { job: 0, node: 10 }));
+		assert!(events.iter().any(|e| matches!(e, Event::JobFinal { job: 0, node: 10, .. })));
+		assert!(Slashes::get().is_empty());
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn an_invalid_proof_is_recorded_against_the_node_and_the_job_stays_open() {
+	run(|| {
+		let (input, output, proof) = zk_model();
+		assert_ok!(zk_request(input.clone()));
+		// A changed output with the real proof: signed properly, verified, rejected.
+		let mut wrong = output.clone();
+		let TensorValues::Numbers(values) = &mut wrong[0].values else { unreachable!() };
+		values[0].value += 1;
+		assert_ok!(submit_zk(0, 10, wrong.clone(), proof.clone()));
+		assert!(matches!(status(0), JobStatus::Assigned { node: 10, .. }));
+		assert_eq!(InvalidProofs::<Test>::get(0), 1);
+		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(5))]);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::ProofRejected {
+				job: 0,
+				node: 10,
+				reason: opg_zk::ZkError::InvalidProof,
+				attempts: 1,
+				..
+			}
+		)));
+		assert_eq!(held(DAPP), ZK_FEE);
+		Inference::do_try_state().unwrap();
+		// The node may still answer correctly before its deadline.
+		assert_ok!(submit_zk(0, 10, output, proof));
+		assert!(matches!(status(0), JobStatus::Final { .. }));
+		assert_eq!(InvalidProofs::<Test>::get(0), 0);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn repeated_invalid_proofs_move_the_job_then_refund_it() {
+	run(|| {
+		let (input, output, proof) = zk_model();
+		assert_ok!(zk_request(input));
+		let mut corrupted = proof.clone();
+		corrupted[64] ^= 1; // B's first coordinate: off the curve or a different point.
+		for _ in 0..MAX_INVALID_PROOFS {
+			assert_ok!(submit_zk(0, 10, output.clone(), corrupted.clone()));
+		}
+		// The third bad proof takes the job from node 10 to node 11.
+		assert!(matches!(status(0), JobStatus::Assigned { node: 11, reassigned: true, .. }));
+		assert!(events().contains(&Event::JobReassigned {
+			job: 0,
+			from: 10,
+			to: 11,
+			deadline: match status(0) {
+				JobStatus::Assigned { deadline, .. } => deadline,
+				_ => 0,
+			},
+		}));
+		assert!(refused_with(
+			proof_call(0, 10, output.clone(), proof.clone()),
+			Error::<Test>::NotAssigned
+		));
+		for _ in 0..MAX_INVALID_PROOFS {
+			assert_ok!(submit_zk(0, 11, output.clone(), corrupted.clone()));
+		}
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::InvalidProofs, .. }
+		));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(Slashes::get().len(), 2 * MAX_INVALID_PROOFS as usize);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn zk_answers_are_checked_before_they_reach_a_block() {
+	run(|| {
+		let (input, output, proof) = zk_model();
+		assert_ok!(zk_request(input));
+		// A plain result for a ZK job, and a proof for a plain one.
+		assert!(refused_with(result_call(0, 10, output.clone()), Error::<Test>::WrongMode));
+		// A proof of the wrong length.
+		let short: ProofBytes = proof[..200].to_vec().try_into().unwrap();
+		assert!(refused_with(
+			proof_call(0, 10, output.clone(), short),
+			Error::<Test>::MalformedProof
+		));
+		// Someone else's corrupted copy of the node's answer: the signature covers the proof.
+		let Call::submit_proof { signature, .. } = proof_call(0, 10, output.clone(), proof.clone())
+		else {
+			unreachable!()
+		};
+		let mut tampered = proof.clone();
+		tampered[3] ^= 1;
+		let forged = Call::<Test>::submit_proof {
+			job: 0,
+			node: 10,
+			output: output.clone(),
+			proof: tampered,
+			signature,
+		};
+		assert!(refused_with(forged, Error::<Test>::BadSignature));
+		assert_eq!(InvalidProofs::<Test>::get(0), 0);
+		assert!(Slashes::get().is_empty());
+		// An output that does not fit the schema.
+		let wrong: Tensors = vec![tensor("y", 1, 3, &[(1, 0); 3])].try_into().unwrap();
+		assert!(refused_with(
+			proof_call(0, 10, wrong, proof.clone()),
+			Error::<Test>::OutputMismatch
+		));
+	});
+}
+
+#[test]
+fn a_proof_for_a_vanilla_job_is_refused() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		let (_, output, proof) = zk_model();
+		assert!(refused_with(proof_call(0, 10, output, proof), Error::<Test>::WrongMode));
+	});
+}
+
+/// An engine that answers one fixed output.
+struct FixedEngine(Tensors);
+
+impl InferenceEngine for FixedEngine {
+	fn run(
+		&self,
+		_: &ModelRef,
+		_: &[Tensor],
+		_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Tensors, EngineError> {
+		Ok(self.0.clone())
+	}
+}
+
+/// A prover that answers the fixture's proof when the output is the one it was made for, and
+/// refuses, as the node's prover does, when ONNX Runtime's output differs from the circuit's.
+struct FixtureProver {
+	output: Tensors,
+	proof: Vec<u8>,
+}
+
+impl opg_primitives::inference::ZkProver for FixtureProver {
+	fn prove(
+		&self,
+		request: &opg_primitives::inference::ProofRequest,
+		_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Vec<u8>, opg_primitives::inference::ProverError> {
+		assert_eq!(request.proving_key_hash, ZkKeyOf::get().unwrap().proving_key_hash);
+		if request.output != self.output {
+			return Err(opg_primitives::inference::ProverError::OutputMismatch);
+		}
+		Ok(self.proof.clone())
+	}
+}
+
+#[test]
+fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
+	let (fixture_input, fixture_output, fixture_proof) = new_test_ext().execute_with(zk_model);
+	for honest in [true, false] {
+		let mut engine_output = fixture_output.clone();
+		if !honest {
+			let TensorValues::Numbers(values) = &mut engine_output[0].values else {
+				unreachable!()
+			};
+			values[1].value -= 1;
+		}
+		let (mut ext, take_sent) = worker(FixedEngine(engine_output), vec![]);
+		ext.register_extension(opg_primitives::inference::ProverExt(std::sync::Arc::new(
+			FixtureProver { output: fixture_output.clone(), proof: fixture_proof.to_vec() },
+		)));
+		ext.execute_with(|| {
+			let (input, output, _) = zk_model();
+			assert_eq!(input, fixture_input);
+			assert_ok!(zk_request(input));
+			Inference::offchain_worker(1);
+			let sent = take_sent();
+			if !honest {
+				// The node refuses to send what it cannot prove; the deadline handles the job.
+				assert!(sent.is_empty());
+				return;
+			}
+			let extrinsic =
+				frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
+					.unwrap();
+			let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
+			assert!(matches!(call.authorize(TransactionSource::Local), Some(Ok(_))));
+			let Call::submit_proof { job, node, output: out, proof, signature } = call else {
+				panic!("not a proof")
+			};
+			assert_eq!((job, node, &out), (0, 10, &output));
+			assert_ok!(Inference::submit_proof(authorized(), job, node, out, proof, signature));
+			assert!(matches!(status(0), JobStatus::Final { .. }));
+		});
+	}
 }

@@ -95,12 +95,16 @@ pub struct Parameters<Balance, BlockNumber> {
 	pub vanilla_fee: Balance,
 	/// The protocol's fee on an attested request (verifiers re-execute it).
 	pub attested_fee: Balance,
+	/// The protocol's fee on a ZK request (the node proves, the runtime verifies).
+	pub zk_fee: Balance,
 	/// How a final job's fee is split.
 	pub shares: FeeShares,
 	/// Blocks an assigned node has to answer.
 	pub response_period: BlockNumber,
 	/// What a node that does not answer in time loses of its bond.
 	pub timeout_slash: Perbill,
+	/// What a node loses of its bond for each ZK proof that does not verify.
+	pub invalid_proof_slash: Perbill,
 	/// Blocks a finished job (its input, output and status) stays in state before it is pruned.
 	pub retention: BlockNumber,
 }

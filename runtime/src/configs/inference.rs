@@ -19,16 +19,19 @@ use crate::{
 /// The parameters of a production chain, and why:
 ///
 /// - Protocol fees: 0.01 OPG on a vanilla request, 0.05 OPG on an attested one (a committee of
-///   five re-executes it), on top of the model's price.
+///   five re-executes it), 0.02 OPG on a ZK one (one proof verified on chain), on top of the
+///   model's price.
 /// - Shares of the whole fee: 70% to the model owner (the price is theirs), 15% to the node,
 ///   10% to the verifiers who agreed, the rest (5%) to the treasury.
 /// - A node has two minutes to answer (20 blocks); one that does not loses 1% of its bond and
-///   the job goes to another node once.
+///   the job goes to another node once. A ZK proof that does not verify costs the node 5% of
+///   its bond; after three the job goes to another node.
 /// - Finished jobs stay readable for a day, then are pruned.
 pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		vanilla_fee: 10 * MILLI_OPG,
 		attested_fee: 50 * MILLI_OPG,
+		zk_fee: 20 * MILLI_OPG,
 		shares: FeeShares {
 			owner: Perbill::from_percent(70),
 			node: Perbill::from_percent(15),
@@ -36,6 +39,7 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 		},
 		response_period: 2 * MINUTES,
 		timeout_slash: Perbill::from_percent(1),
+		invalid_proof_slash: Perbill::from_percent(5),
 		retention: DAYS,
 	}
 }
@@ -84,10 +88,10 @@ pub mod benchmarks {
 	use frame_system::RawOrigin;
 	use opg_primitives::{
 		attestation::{NodeKey, NodeRole},
-		inference::Tolerance,
+		inference::{FixedPoint, Tensor, TensorValues, Tensors, Tolerance},
 		model::{
 			chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, ModelId, TensorDtype,
-			TensorSpec,
+			TensorSpec, ZkArtifacts,
 		},
 	};
 	use sp_runtime::{traits::Get, BoundedVec, RuntimeAppPublic};
@@ -109,47 +113,90 @@ pub mod benchmarks {
 	/// Sets up the benchmarks' model and inference nodes.
 	pub struct InferenceBenchmarks;
 
+	/// Registers, uploads and approves a one-chunk model with `schema` and `modes`.
+	fn register(schema: IoSchema, modes: ModeSet, zk: Option<ZkArtifacts>) -> ModelId {
+		let owner: AccountId = account("model-owner", 0, 0);
+		fund(&owner);
+		let bytes = b"benchmark model".to_vec();
+		let chunk_size = <Runtime as pallet_model_registry::Config>::ChunkSize::get();
+		let hashes = vec![chunk_hash(&bytes)];
+		let version = pallet_model_registry::VersionSpec {
+			schema,
+			modes,
+			tolerance: Tolerance::EXACT,
+			zk,
+			content_id: content_id_from_chunk_hashes(chunk_size, bytes.len() as u64, &hashes),
+			byte_size: bytes.len() as u64,
+			chunk_hashes: BoundedVec::truncate_from(hashes),
+		};
+		let model = pallet_model_registry::NextModelId::<Runtime>::get();
+		ModelRegistry::register_model(
+			RawOrigin::Signed(owner.clone()).into(),
+			BoundedVec::truncate_from(b"benchmark".to_vec()),
+			Default::default(),
+			1_000,
+			version,
+		)
+		.expect("the benchmark model registers");
+		ModelRegistry::upload_chunk(
+			RawOrigin::Signed(owner).into(),
+			model,
+			1,
+			0,
+			BoundedVec::truncate_from(bytes),
+		)
+		.expect("its only chunk uploads");
+		if pallet_model_registry::ApprovalRequired::<Runtime>::get() {
+			ModelRegistry::approve_version(RawOrigin::Root.into(), model, 1)
+				.expect("root approves");
+		}
+		model
+	}
+
 	impl pallet_inference::BenchmarkHelper<AccountId> for InferenceBenchmarks {
 		fn runnable_model(width: u32) -> ModelId {
-			let owner: AccountId = account("model-owner", 0, 0);
-			fund(&owner);
-			let bytes = b"benchmark model".to_vec();
-			let chunk_size = <Runtime as pallet_model_registry::Config>::ChunkSize::get();
-			let hashes = vec![chunk_hash(&bytes)];
-			let version = pallet_model_registry::VersionSpec {
-				schema: IoSchema {
-					inputs: BoundedVec::truncate_from(vec![spec(b"x", width)]),
-					outputs: BoundedVec::truncate_from(vec![spec(b"y", width)]),
-				},
-				modes: ModeSet { vanilla: true, attested: true, zk: false },
-				tolerance: Tolerance::EXACT,
-				zk: None,
-				content_id: content_id_from_chunk_hashes(chunk_size, bytes.len() as u64, &hashes),
-				byte_size: bytes.len() as u64,
-				chunk_hashes: BoundedVec::truncate_from(hashes),
+			let schema = IoSchema {
+				inputs: BoundedVec::truncate_from(vec![spec(b"x", width)]),
+				outputs: BoundedVec::truncate_from(vec![spec(b"y", width)]),
 			};
-			let model = pallet_model_registry::NextModelId::<Runtime>::get();
-			ModelRegistry::register_model(
-				RawOrigin::Signed(owner.clone()).into(),
-				BoundedVec::truncate_from(b"benchmark".to_vec()),
-				Default::default(),
-				1_000,
-				version,
-			)
-			.expect("the benchmark model registers");
-			ModelRegistry::upload_chunk(
-				RawOrigin::Signed(owner).into(),
+			register(schema, ModeSet { vanilla: true, attested: true, zk: false }, None)
+		}
+
+		fn zk_model() -> (ModelId, Tensors, Tensors, pallet_inference::ProofBytes) {
+			let fixture = opg_zk::fixture::mlp().expect("the fixture decodes");
+			let tensor_spec = |name: &[u8], dtype, width| TensorSpec {
+				name: BoundedVec::truncate_from(name.to_vec()),
+				dtype,
+				shape: BoundedVec::truncate_from(vec![Dim::Fixed(1), Dim::Fixed(width)]),
+			};
+			let schema = IoSchema {
+				inputs: BoundedVec::truncate_from(vec![tensor_spec(b"x", TensorDtype::Int8, 16)]),
+				outputs: BoundedVec::truncate_from(vec![tensor_spec(b"y", TensorDtype::Int32, 4)]),
+			};
+			let zk = ZkArtifacts {
+				verifying_key: BoundedVec::truncate_from(fixture.verifying_key),
+				proving_key_hash: fixture.proving_key_hash.into(),
+				constraints: fixture.constraints,
+			};
+			let model =
+				register(schema, ModeSet { vanilla: false, attested: false, zk: true }, Some(zk));
+			let ints = |name: &[u8], values: &[i64]| -> Tensors {
+				let numbers: alloc::vec::Vec<FixedPoint> = values
+					.iter()
+					.map(|v| FixedPoint { value: i128::from(*v), decimals: 0 })
+					.collect();
+				BoundedVec::truncate_from(vec![Tensor {
+					name: BoundedVec::truncate_from(name.to_vec()),
+					shape: BoundedVec::truncate_from(vec![1, values.len() as u32]),
+					values: TensorValues::Numbers(BoundedVec::truncate_from(numbers)),
+				}])
+			};
+			(
 				model,
-				1,
-				0,
-				BoundedVec::truncate_from(bytes),
+				ints(b"x", &fixture.input),
+				ints(b"y", &fixture.output),
+				BoundedVec::truncate_from(fixture.proof),
 			)
-			.expect("its only chunk uploads");
-			if pallet_model_registry::ApprovalRequired::<Runtime>::get() {
-				ModelRegistry::approve_version(RawOrigin::Root.into(), model, 1)
-					.expect("root approves");
-			}
-			model
 		}
 
 		fn inference_node(index: u32, key: NodeKey) -> AccountId {
