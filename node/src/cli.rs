@@ -36,6 +36,11 @@ pub struct InferenceOptions {
 	/// sessions are dropped beyond it.
 	#[arg(long, value_name = "MIB", default_value_t = 512)]
 	pub inference_cache_mb: usize,
+
+	/// Where this node keeps the Groth16 proving keys of the ZK models it proves, each named
+	/// `<blake2-256 hash>.pk` as `zk-setup` writes it. Default: `<base-path>/zk-keys`.
+	#[arg(long, value_name = "DIR")]
+	pub zk_keys: Option<std::path::PathBuf>,
 }
 
 impl InferenceOptions {
@@ -94,4 +99,16 @@ pub enum Subcommand {
 	/// Run an ONNX model with the node's inference engine on a JSON input, outside any chain:
 	/// what an inference node's offchain worker computes, for checking a model before upload.
 	RunModel(crate::inference::RunModelCmd),
+
+	/// ZK feasibility of an integer ONNX model: constraints, estimated proving time and memory,
+	/// proving-key size and verification weight; fails when the chain would refuse it.
+	ZkReport(crate::prover::ZkReportCmd),
+
+	/// The Groth16 setup of an integer ONNX model from a seed: writes its proving and verifying
+	/// keys.
+	ZkSetup(crate::prover::ZkSetupCmd),
+
+	/// Prove one input as a ZK job would (ONNX Runtime, circuit, bit-for-bit check, proof) and
+	/// verify the proof natively, outside any chain.
+	ZkProve(crate::prover::ZkProveCmd),
 }

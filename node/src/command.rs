@@ -179,6 +179,9 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		}
 		Some(Subcommand::RunModel(cmd)) => cmd.run(&cli.inference).map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkReport(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkSetup(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkProve(cmd)) => cmd.run(&cli.inference).map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			// ONNX Runtime is loaded before anything starts, so a missing library is one clear
@@ -186,18 +189,29 @@ pub fn run() -> sc_cli::Result<()> {
 			let engine = cli.inference.engine().map_err(sc_cli::Error::Input)?;
 			let engine = engine
 				.map(|engine| std::sync::Arc::new(engine) as std::sync::Arc<dyn InferenceEngine>);
+			let zk_keys = cli.inference.zk_keys.clone();
 			runner.run_node_until_exit(|mut config| async move {
 				enable_offchain_indexing_by_default(&mut config);
+				// An inference node proves ZK jobs too, with the keys it holds.
+				let keys = zk_keys.unwrap_or_else(|| config.base_path.path().join("zk-keys"));
+				let workers = service::OffchainEngines {
+					prover: engine.as_ref().map(|_| {
+						log::info!("🔏 ZK prover: proving keys from {}", keys.display());
+						std::sync::Arc::new(crate::prover::Groth16Prover::new(keys))
+							as std::sync::Arc<dyn opg_primitives::inference::ZkProver>
+					}),
+					engine,
+				};
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							opg_runtime::opaque::Block,
 							<opg_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, engine)
+					>(config, workers)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, engine)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, workers)
 							.map_err(sc_cli::Error::Service)
 					}
 				}

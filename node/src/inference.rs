@@ -215,7 +215,7 @@ impl InferenceEngine for OrtEngine {
 }
 
 /// Reads all chunks of `model` and checks them against its content id.
-fn read_model(
+pub(crate) fn read_model(
 	model: &ModelRef,
 	read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
 ) -> Result<Vec<u8>, EngineError> {
@@ -501,6 +501,21 @@ impl JsonTensor {
 	}
 }
 
+/// Reads tensors in `run-model`'s JSON form from `path` (`-`: standard input).
+pub(crate) fn read_json_tensors(path: &Path) -> Result<Tensors, String> {
+	let text = if path.as_os_str() == "-" {
+		std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
+	} else {
+		std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+	};
+	let input: Vec<JsonTensor> =
+		serde_json::from_str(&text).map_err(|e| format!("the input is not tensor JSON: {e}"))?;
+	Tensors::try_from(
+		input.into_iter().map(JsonTensor::into_tensor).collect::<Result<Vec<_>, _>>()?,
+	)
+	.map_err(|_| "more input tensors than the chain allows".to_string())
+}
+
 /// `opg-node run-model`: runs a model file with the engine, as an offchain worker would.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunModelCmd {
@@ -527,18 +542,7 @@ impl RunModelCmd {
 		use codec::{Decode, Encode};
 		let bytes = std::fs::read(&self.model)
 			.map_err(|e| format!("cannot read {}: {e}", self.model.display()))?;
-		let text = if self.input.as_os_str() == "-" {
-			std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
-		} else {
-			std::fs::read_to_string(&self.input)
-				.map_err(|e| format!("cannot read {}: {e}", self.input.display()))?
-		};
-		let input: Vec<JsonTensor> = serde_json::from_str(&text)
-			.map_err(|e| format!("the input is not tensor JSON: {e}"))?;
-		let input = Tensors::try_from(
-			input.into_iter().map(JsonTensor::into_tensor).collect::<Result<Vec<_>, _>>()?,
-		)
-		.map_err(|_| "more input tensors than the chain allows")?;
+		let input = read_json_tensors(&self.input)?;
 		let engine = options.engine()?.ok_or("run-model needs the engine: drop --no-inference")?;
 		const CHUNK: u32 = 64 * 1024;
 		let model = ModelRef {

@@ -16,6 +16,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod inference;
+mod prover;
 mod rpc;
 mod service;
 

@@ -2,7 +2,7 @@
 //! (GRANDPA), transaction pool, offchain workers and RPC, wired together.
 
 use futures::FutureExt;
-use opg_primitives::inference::{InferenceEngine, InferenceExt};
+use opg_primitives::inference::{InferenceEngine, InferenceExt, ProverExt, ZkProver};
 use opg_runtime::{self, apis::RuntimeApi, opaque::Block};
 use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
@@ -13,23 +13,39 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::AuthorityPair as AuraPair;
 use std::{sync::Arc, time::Duration};
 
-/// Host functions the runtime may call: Substrate's own, OPG's inference function and, in a
-/// benchmarking build, the benchmarking ones. Every function in this tuple is linked for block
-/// import and offchain workers alike, so only deterministic ones may do real work everywhere
-/// (the BN254 verification functions, when ZK mode lands). Inference is not deterministic
-/// across machines: `opg_inference::run` does its work through the engine extension registered
-/// only for offchain workers (`OffchainWorkerOptions::custom_extensions`) and answers
-/// `Unavailable` during block import, where the extension is absent.
+/// Host functions the runtime may call: Substrate's own, OPG's BN254 arithmetic, inference
+/// and proving functions and, in a benchmarking build, the benchmarking ones. Every function in
+/// this tuple is linked for block import and offchain workers alike, so only deterministic
+/// ones may do real work everywhere: the BN254 functions (`opg_bn_254`, consensus code: pure
+/// functions of their arguments, which verify ZK proofs in blocks). Inference and proving are
+/// not: `opg_inference::run` and `opg_zk_prover::prove` do their work through extensions
+/// registered only for offchain workers (`OffchainWorkerOptions::custom_extensions`) and
+/// answer `Unavailable` during block import, where the extensions are absent.
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, opg_primitives::inference::opg_inference::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	opg_zk::host::opg_bn_254::HostFunctions,
+	opg_primitives::inference::opg_inference::HostFunctions,
+	opg_primitives::inference::opg_zk_prover::HostFunctions,
+);
 /// Host functions the runtime may call, with the benchmarking ones.
 #[cfg(feature = "runtime-benchmarks")]
 pub type HostFunctions = (
 	sp_io::SubstrateHostFunctions,
+	opg_zk::host::opg_bn_254::HostFunctions,
 	opg_primitives::inference::opg_inference::HostFunctions,
+	opg_primitives::inference::opg_zk_prover::HostFunctions,
 	frame_benchmarking::benchmarking::HostFunctions,
 );
+
+/// What the node's offchain workers run with: the inference engine and the ZK prover (both
+/// absent on a node started with `--no-inference`).
+pub struct OffchainEngines {
+	/// ONNX Runtime.
+	pub engine: Option<Arc<dyn InferenceEngine>>,
+	/// The Groth16 prover.
+	pub prover: Option<Arc<dyn ZkProver>>,
+}
 
 /// The full client: executes the wasm runtime with [`HostFunctions`].
 pub type FullClient =
@@ -174,7 +190,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	engine: Option<Arc<dyn InferenceEngine>>,
+	workers: OffchainEngines,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -246,16 +262,17 @@ pub fn new_full<
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
 				// OPG's externalities extensions are registered for offchain worker runs only:
-				// the ONNX Runtime engine (absent with --no-inference, and then the host
-				// function answers `Unavailable`).
+				// the ONNX Runtime engine and the prover (absent with --no-inference, and then
+				// the host functions answer `Unavailable`).
 				custom_extensions: move |_| {
-					engine
-						.iter()
-						.map(|engine| {
-							Box::new(InferenceExt(engine.clone()))
-								as Box<dyn sp_externalities::Extension>
-						})
-						.collect()
+					let engine = workers.engine.iter().map(|engine| {
+						Box::new(InferenceExt(engine.clone()))
+							as Box<dyn sp_externalities::Extension>
+					});
+					let prover = workers.prover.iter().map(|prover| {
+						Box::new(ProverExt(prover.clone())) as Box<dyn sp_externalities::Extension>
+					});
+					engine.chain(prover).collect()
 				},
 			})?;
 		task_manager.spawn_handle().spawn(

@@ -1,0 +1,447 @@
+//! The ZK prover behind the runtime's `opg_zk_prover::prove` host function, and the model
+//! owner's ZK commands (`zk-report`, `zk-setup`, `zk-prove`).
+//!
+//! For a ZK job the offchain worker has already run the model with ONNX Runtime; the prover
+//! compiles the model's circuit (`opg_zk::circuit`, cached by content id), computes the
+//! witness on the job's input, and refuses, logging both, when the circuit's output differs
+//! from ONNX Runtime's in a single bit. It then loads the proving key whose blake2-256 hash
+//! the registry holds from `--zk-keys` (by default `<base-path>/zk-keys/<hash>.pk`), checks the
+//! hash, and proves with arkworks on every core (rayon). It runs in the offchain worker's
+//! thread, never on the block-production path.
+
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex},
+	time::Instant,
+};
+
+use ark_bn254::Bn254;
+use ark_groth16::ProvingKey;
+use opg_primitives::{
+	inference::{
+		EngineError, InferenceEngine, ModelRef, ProofRequest, ProverError, Tensor, TensorValues,
+		Tensors, ZkProver,
+	},
+	model::{content_id, ContentId},
+};
+use opg_zk::{
+	circuit::{Graph, Synthesis},
+	groth16,
+};
+use sp_core::H256;
+
+/// Compiled graphs and proving keys kept in memory, each at most this many.
+const CACHED: usize = 8;
+
+/// The node's prover.
+pub struct Groth16Prover {
+	keys_dir: PathBuf,
+	graphs: Mutex<HashMap<ContentId, Arc<Graph>>>,
+	keys: Mutex<HashMap<H256, Arc<ProvingKey<Bn254>>>>,
+}
+
+/// Keeps a cache within [`CACHED`] entries (dropping an arbitrary one: they are rebuilt on
+/// demand).
+fn insert_bounded<K: std::hash::Hash + Eq + Clone, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+	if map.len() >= CACHED {
+		if let Some(evicted) = map.keys().next().cloned() {
+			map.remove(&evicted);
+		}
+	}
+	map.insert(key, value);
+}
+
+impl Groth16Prover {
+	/// A prover that reads proving keys from `keys_dir`.
+	pub fn new(keys_dir: PathBuf) -> Self {
+		Groth16Prover { keys_dir, graphs: Default::default(), keys: Default::default() }
+	}
+
+	fn graph(
+		&self,
+		model: &ModelRef,
+		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Arc<Graph>, ProverError> {
+		if let Some(graph) = self.graphs.lock().ok().and_then(|g| g.get(&model.content_id).cloned())
+		{
+			return Ok(graph);
+		}
+		let bytes = crate::inference::read_model(model, read_chunk).map_err(|e| match e {
+			EngineError::ModelMissing { chunk } => ProverError::ModelMissing { chunk },
+			other => ProverError::message(ProverError::Failed, &format!("{other:?}")),
+		})?;
+		let graph = Arc::new(
+			Graph::from_onnx(&bytes)
+				.map_err(|e| ProverError::message(ProverError::Circuit, &e.to_string()))?,
+		);
+		if let Ok(mut graphs) = self.graphs.lock() {
+			insert_bounded(&mut graphs, model.content_id, graph.clone());
+		}
+		Ok(graph)
+	}
+
+	fn proving_key(&self, hash: H256) -> Result<Arc<ProvingKey<Bn254>>, ProverError> {
+		if let Some(key) = self.keys.lock().ok().and_then(|k| k.get(&hash).cloned()) {
+			return Ok(key);
+		}
+		let path = key_path(&self.keys_dir, hash);
+		let bytes = std::fs::read(&path).map_err(|_| ProverError::ProvingKeyMissing)?;
+		if H256(groth16::proving_key_hash(&bytes)) != hash {
+			log::warn!(target: "zk", "{} does not hash to its name; ignored", path.display());
+			return Err(ProverError::ProvingKeyMissing);
+		}
+		let key = Arc::new(
+			groth16::decode_proving_key(&bytes)
+				.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?,
+		);
+		if let Ok(mut keys) = self.keys.lock() {
+			insert_bounded(&mut keys, hash, key.clone());
+		}
+		Ok(key)
+	}
+}
+
+/// Where a proving key with hash `hash` lives in `dir`.
+pub fn key_path(dir: &Path, hash: H256) -> PathBuf {
+	dir.join(format!("{}.pk", hex(&hash.0)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The integer values of `tensors`, one vector per graph input (in the graph's order, checked
+/// by name and size).
+fn input_values(graph: &Graph, tensors: &[Tensor]) -> Result<Vec<Vec<i128>>, String> {
+	if tensors.len() != graph.inputs.len() {
+		return Err(format!(
+			"{} input tensors for {} graph inputs",
+			tensors.len(),
+			graph.inputs.len()
+		));
+	}
+	graph
+		.inputs
+		.iter()
+		.zip(tensors)
+		.map(|(info, tensor)| {
+			if tensor.name.as_slice() != info.name.as_bytes() {
+				return Err(format!(
+					"input {} given as {}",
+					info.name,
+					String::from_utf8_lossy(&tensor.name)
+				));
+			}
+			integers(tensor)
+		})
+		.collect()
+}
+
+/// A tensor's values as integers (no decimals).
+fn integers(tensor: &Tensor) -> Result<Vec<i128>, String> {
+	let TensorValues::Numbers(numbers) = &tensor.values else {
+		return Err("a string tensor".into());
+	};
+	numbers
+		.iter()
+		.map(|n| if n.decimals == 0 { Ok(n.value) } else { Err("a number with decimals".into()) })
+		.collect()
+}
+
+/// Whether the circuit's outputs are ONNX Runtime's, value for value.
+fn outputs_agree(synthesis: &Synthesis, ort: &[Tensor]) -> bool {
+	ort.len() == synthesis.outputs.len()
+		&& ort
+			.iter()
+			.zip(&synthesis.outputs)
+			.all(|(tensor, circuit)| integers(tensor).is_ok_and(|v| v == *circuit))
+}
+
+impl ZkProver for Groth16Prover {
+	fn prove(
+		&self,
+		request: &ProofRequest,
+		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+	) -> Result<Vec<u8>, ProverError> {
+		let started = Instant::now();
+		let graph = self.graph(&request.model, read_chunk)?;
+		let inputs = input_values(&graph, &request.input)
+			.map_err(|e| ProverError::message(ProverError::Circuit, &e))?;
+		let synthesis = graph
+			.synthesize(&inputs)
+			.map_err(|e| ProverError::message(ProverError::Circuit, &e.to_string()))?;
+		if !outputs_agree(&synthesis, &request.output) {
+			log::warn!(
+				target: "zk",
+				"refusing to prove: ONNX Runtime's output {:?} differs from the circuit's {:?}",
+				request.output.iter().map(integers).collect::<Vec<_>>(),
+				synthesis.outputs,
+			);
+			return Err(ProverError::OutputMismatch);
+		}
+		let key = self.proving_key(request.proving_key_hash)?;
+		let proof = groth16::prove(&key, &synthesis)
+			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
+		log::info!(
+			target: "zk",
+			"proved {} constraints in {} ms",
+			synthesis.constraints(),
+			started.elapsed().as_millis()
+		);
+		Ok(proof)
+	}
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+	std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn compile(model: &Path) -> Result<(Graph, Synthesis), String> {
+	let graph = Graph::from_onnx(&read(model)?).map_err(|e| e.to_string())?;
+	let circuit = graph.compile().map_err(|e| e.to_string())?;
+	Ok((graph, circuit))
+}
+
+/// The feasibility report as JSON, with the verification weight the runtime charges.
+fn report(circuit: &Synthesis, max_constraints: usize) -> serde_json::Value {
+	use pallet_inference::WeightInfo;
+	let feasibility = groth16::feasibility(circuit);
+	let weight = pallet_inference::weights::SubstrateWeight::<opg_runtime::Runtime>::submit_proof();
+	serde_json::json!({
+		"constraints": feasibility.constraints,
+		"witnesses": feasibility.witnesses,
+		"public_inputs": feasibility.public_inputs,
+		"non_zeros": feasibility.non_zeros,
+		"domain": feasibility.domain,
+		"proving_key_bytes": feasibility.proving_key_bytes,
+		"estimated_prove_ms": feasibility.estimated_prove_ms,
+		"estimated_memory_bytes": feasibility.estimated_memory_bytes,
+		"verification_weight_ref_time": weight.ref_time(),
+		"proof_bytes": opg_zk::verifier::PROOF_LEN,
+		"max_constraints": max_constraints,
+		"feasible": feasibility.constraints <= max_constraints,
+	})
+}
+
+/// The largest circuit the runtime's registry takes.
+fn registry_limit() -> usize {
+	use sp_runtime::traits::Get;
+	<<opg_runtime::Runtime as pallet_model_registry::Config>::MaxZkConstraints as Get<u32>>::get()
+		as usize
+}
+
+/// `opg-node zk-report`: can this model be served in ZK mode, and at what cost.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ZkReportCmd {
+	/// The integer ONNX model (from `scripts/zk-prepare.sh`).
+	pub model: PathBuf,
+}
+
+impl ZkReportCmd {
+	/// Prints the feasibility report; fails, naming the way out, when the model is outside the
+	/// subset or over the registry's limit.
+	pub fn run(&self) -> Result<(), String> {
+		let (_, circuit) = compile(&self.model)?;
+		let report = report(&circuit, registry_limit());
+		println!("{report}");
+		if report["feasible"] != serde_json::Value::Bool(true) {
+			return Err(format!(
+				"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or \
+				 TEE mode",
+				circuit.constraints(),
+				registry_limit()
+			));
+		}
+		Ok(())
+	}
+}
+
+/// `opg-node zk-setup`: the Groth16 setup of a model, reproducible from a seed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ZkSetupCmd {
+	/// The integer ONNX model.
+	pub model: PathBuf,
+
+	/// The setup's seed, 64 hex digits. Whoever knows it can forge proofs for this model: pick
+	/// it at random and forget it, or run a multi-party ceremony instead (docs/zk.md).
+	#[arg(long, value_name = "HEX")]
+	pub seed: String,
+
+	/// Where to write `<hash>.pk` (the proving key, named by its blake2-256 hash, as nodes look
+	/// it up), `verifying_key.bin` and `setup.json` (this report, which the upload tool reads).
+	#[arg(long, value_name = "DIR")]
+	pub out: PathBuf,
+}
+
+fn parse_seed(text: &str) -> Result<[u8; 32], String> {
+	let text = text.trim_start_matches("0x");
+	if text.len() != 64 {
+		return Err("the seed must be 64 hex digits (32 bytes)".into());
+	}
+	let mut seed = [0u8; 32];
+	for (i, byte) in seed.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+			.map_err(|_| "the seed must be hex digits".to_string())?;
+	}
+	Ok(seed)
+}
+
+impl ZkSetupCmd {
+	/// Runs the setup; prints the report with the keys' files and hash.
+	pub fn run(&self) -> Result<(), String> {
+		let seed = parse_seed(&self.seed)?;
+		let (_, circuit) = compile(&self.model)?;
+		let mut report = report(&circuit, registry_limit());
+		if report["feasible"] != serde_json::Value::Bool(true) {
+			return Err(format!(
+				"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or \
+				 TEE mode",
+				circuit.constraints(),
+				registry_limit()
+			));
+		}
+		let started = Instant::now();
+		let keys = groth16::setup(&circuit, seed).map_err(|e| e.to_string())?;
+		let setup_ms = started.elapsed().as_secs_f64() * 1e3;
+		std::fs::create_dir_all(&self.out)
+			.map_err(|e| format!("cannot create {}: {e}", self.out.display()))?;
+		let hash = H256(groth16::proving_key_hash(&keys.proving_key));
+		let pk_path = key_path(&self.out, hash);
+		let vk_path = self.out.join("verifying_key.bin");
+		std::fs::write(&pk_path, &keys.proving_key).map_err(|e| e.to_string())?;
+		std::fs::write(&vk_path, &keys.verifying_key).map_err(|e| e.to_string())?;
+		report["setup_ms"] = setup_ms.into();
+		report["proving_key_bytes"] = keys.proving_key.len().into();
+		report["verifying_key_bytes"] = keys.verifying_key.len().into();
+		report["proving_key_hash"] = format!("0x{}", hex(&hash.0)).into();
+		report["proving_key_file"] = pk_path.display().to_string().into();
+		report["verifying_key_file"] = vk_path.display().to_string().into();
+		std::fs::write(self.out.join("setup.json"), format!("{report:#}\n"))
+			.map_err(|e| e.to_string())?;
+		println!("{report}");
+		Ok(())
+	}
+}
+
+/// `opg-node zk-prove`: what a node does for a ZK job, outside any chain: run the model with
+/// ONNX Runtime, compare with the circuit, prove, and verify natively.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ZkProveCmd {
+	/// The integer ONNX model.
+	pub model: PathBuf,
+
+	/// The proving key file (from `zk-setup`). Without it, only ONNX Runtime's output and the
+	/// circuit's are computed and compared.
+	#[arg(long, value_name = "FILE", requires = "verifying_key")]
+	pub proving_key: Option<PathBuf>,
+
+	/// The verifying key file (from `zk-setup`), to verify the proof with.
+	#[arg(long, value_name = "FILE", requires = "proving_key")]
+	pub verifying_key: Option<PathBuf>,
+
+	/// The input tensors as JSON, as `run-model` reads them (`-` for standard input).
+	#[arg(long, value_name = "FILE")]
+	pub input: PathBuf,
+
+	/// Prove this many times and report the mean times.
+	#[arg(long, default_value_t = 1)]
+	pub repeat: u32,
+}
+
+impl ZkProveCmd {
+	/// Runs the command; prints JSON with ONNX Runtime's and the circuit's outputs, the proof
+	/// and the timings. Fails when the outputs differ.
+	pub fn run(&self, options: &crate::cli::InferenceOptions) -> Result<(), String> {
+		let bytes = read(&self.model)?;
+		let input = crate::inference::read_json_tensors(&self.input)?;
+		let engine = options.engine()?.ok_or("zk-prove needs the engine: drop --no-inference")?;
+		const CHUNK: u32 = 64 * 1024;
+		let model = ModelRef {
+			content_id: content_id(&bytes, CHUNK).ok_or("empty chunk size")?,
+			byte_size: bytes.len() as u64,
+			chunk_size: CHUNK,
+		};
+		let chunks: Vec<Vec<u8>> = bytes.chunks(CHUNK as usize).map(<[u8]>::to_vec).collect();
+		let mut read_chunk = |index: u32| chunks.get(index as usize).cloned();
+		let ort_output: Tensors =
+			engine.run(&model, &input, &mut read_chunk).map_err(|e| format!("{e:?}"))?;
+
+		let graph = Graph::from_onnx(&bytes).map_err(|e| e.to_string())?;
+		let inputs = input_values(&graph, &input)?;
+		let started = Instant::now();
+		let synthesis = graph.synthesize(&inputs).map_err(|e| e.to_string())?;
+		let witness_ms = started.elapsed().as_secs_f64() * 1e3;
+		let circuit_output = synthesis.outputs.clone();
+		let ort_values: Vec<Vec<i128>> =
+			ort_output.iter().map(integers).collect::<Result<_, _>>()?;
+		if ort_values != circuit_output {
+			return Err(format!(
+				"ONNX Runtime's output {ort_values:?} differs from the circuit's {circuit_output:?}: \
+				 refusing to prove"
+			));
+		}
+		let outputs_json = circuit_output
+			.iter()
+			.map(|t| t.iter().map(|v| *v as i64).collect::<Vec<_>>())
+			.collect::<Vec<_>>();
+		let (Some(pk_path), Some(vk_path)) = (&self.proving_key, &self.verifying_key) else {
+			println!(
+				"{}",
+				serde_json::json!({
+					"output": outputs_json,
+					"ort_equals_circuit": true,
+					"constraints": synthesis.constraints(),
+					"witness_ms": witness_ms,
+				})
+			);
+			return Ok(());
+		};
+		let pk_bytes = read(pk_path)?;
+		let started = Instant::now();
+		let pk = groth16::decode_proving_key(&pk_bytes).map_err(|e| e.to_string())?;
+		let load_ms = started.elapsed().as_secs_f64() * 1e3;
+		let vk = read(vk_path)?;
+		let prepared =
+			opg_zk::verifier::prepare_verifying_key::<Bn254>(&vk, synthesis.public_inputs)
+				.map_err(|e| format!("the verifying key: {e:?}"))?;
+		let mut prove_ms = Vec::new();
+		let mut verify_ms = Vec::new();
+		let mut proof = Vec::new();
+		for _ in 0..self.repeat.max(1) {
+			let started = Instant::now();
+			let synthesis = graph.synthesize(&inputs).map_err(|e| e.to_string())?;
+			proof = groth16::prove(&pk, &synthesis).map_err(|e| e.to_string())?;
+			prove_ms.push(started.elapsed().as_secs_f64() * 1e3);
+			let started = Instant::now();
+			opg_zk::verifier::verify::<Bn254>(&prepared, &proof, synthesis.public())
+				.map_err(|e| format!("the proof does not verify: {e:?}"))?;
+			verify_ms.push(started.elapsed().as_secs_f64() * 1e3);
+		}
+		let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+		let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+		println!(
+			"{}",
+			serde_json::json!({
+				"output": outputs_json,
+				"ort_equals_circuit": true,
+				"constraints": synthesis.constraints(),
+				"public_inputs": synthesis.public_inputs,
+				"proof": format!("0x{}", hex(&proof)),
+				"proof_bytes": proof.len(),
+				"witness_ms": witness_ms,
+				"proving_key_load_ms": load_ms,
+				"prove_ms_mean": mean(&prove_ms),
+				"prove_ms_min": min(&prove_ms),
+				"verify_native_ms_mean": mean(&verify_ms),
+				"verify_native_ms_min": min(&verify_ms),
+				"threads": rayon_threads(),
+			})
+		);
+		Ok(())
+	}
+}
+
+fn rayon_threads() -> usize {
+	std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+}
