@@ -9,15 +9,21 @@
 #     running dev node.
 #  3. Requests and answers that fit in one block, by weight (the generated weights) and length.
 #  4. The inference offchain worker's time with 10 own jobs, alone and among 10,000 open jobs.
+#  5. ZK mode: setup, proving, verification, sizes and peak memory for three MLP sizes, beside
+#     EZKL proving the same float models; the fixture proof verified in the wasm runtime
+#     (the `verify_proof` benchmark, BN254 in host functions) beside native verification; ZK
+#     answers per block by weight. Pass --no-ezkl to skip EZKL (minutes per model).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 runs=20000
+ezkl=()
 while (($#)); do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
-	*) die "unknown argument $1 (use --runs N)" ;;
+	--no-ezkl) ezkl=(--no-ezkl); shift ;;
+	*) die "unknown argument $1 (use --runs N, --no-ezkl)" ;;
 	esac
 done
 
@@ -31,7 +37,19 @@ log "runtime reports: block capacity and offchain worker cost"
 SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
 	block_capacity_report offchain_worker_cost_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
 
-log "engine against Python onnxruntime ($runs runs each), and blocks per state on a dev node"
-PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" \
+log "ZK verification: native arkworks, and in the wasm runtime (runtime-benchmarks build)"
+cargo test --release --locked -p opg-zk --features prover --test fixture -- --ignored --nocapture \
+	native_verify_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
+bench_target=${OPG_BENCH_TARGET_DIR:-$HOME/.cache/opg-chain/target-benchmarks}
+CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
+"$bench_target/release/opg-node" benchmark pallet --chain dev --pallet pallet_inference \
+	--extrinsic verify_proof --steps 2 --repeat 200 --wasm-execution compiled \
+	--json-file "$work/verify.json" >/dev/null
+"$OPG_PYTHON" -c 'import json, statistics, sys
+times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["time_results"]]
+print(json.dumps({"verify_wasm_us": statistics.median(times) / 1e3}))' "$work/verify.json" >>"$work/runtime.jsonl"
+
+log "engine against Python onnxruntime ($runs runs each), blocks per state on a dev node, ZK mode"
+PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" "${ezkl[@]}" \
 	--node "$OPG_NODE_BIN" --runtime-reports "$work/runtime.jsonl" --out docs/benchmarks.md
 log "wrote docs/benchmarks.md"

@@ -24,8 +24,20 @@ else
 	esac
 fi
 
+# The ZK demo: scikit-learn's MLP on the digits data, quantized into the integer subset, and
+# its Groth16 keys. The seed is fixed so every dev run has the same keys: a dev chain's ZK
+# model is only as trustworthy as this public seed (docs/zk.md).
+demo_dir="$HOME/.cache/opg-chain/demo-models"
+zk_dir="$HOME/.cache/opg-chain/demo-zk"
+mkdir -p "$demo_dir"
+scripts/zk-prepare.sh quantize "$demo_dir/digits-mlp.onnx" --digits \
+	--out "$demo_dir/digits-mlp-zk.onnx" >/dev/null || die "preparing the ZK demo model failed"
+scripts/zk-prepare.sh setup "$demo_dir/digits-mlp-zk.onnx" --out "$zk_dir" \
+	--seed 6f70672d6465762d7a6b2d64656d6f2d6e6f742d612d7365637265742d2d2d21 >/dev/null ||
+	die "the ZK demo model's setup failed"
+
 log "starting a dev chain: RPC ws://127.0.0.1:9944, Prometheus http://127.0.0.1:9615/metrics"
-"$OPG_NODE_BIN" --dev "$@" &
+"$OPG_NODE_BIN" --dev --zk-keys "$zk_dir" "$@" &
 node_pid=$!
 trap 'kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
@@ -36,14 +48,18 @@ trap 'exit 130' INT TERM
 PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -c \
 	'from opg_tools import chain; chain.wait_for_node("ws://127.0.0.1:9944")' ||
 	die "the dev node did not start: see its log above"
-demo_dir="$HOME/.cache/opg-chain/demo-models"
 PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.testmodels --demo "$demo_dir" >/dev/null
 for model in mlp-16-32-4 iris-logistic; do
 	scripts/upload-model.sh "$demo_dir/$model.onnx" --name "$model" --price 0.01 --quiet \
 		--description "OPG demo model" >/dev/null || die "uploading the demo model $model failed"
 done
-log "demo models uploaded: 0 = mlp-16-32-4 (input: 16 floats), 1 = iris-logistic (X: 4 floats)"
+scripts/upload-model.sh "$demo_dir/digits-mlp-zk.onnx" --name digits-mlp-zk --price 0.01 --quiet \
+	--modes zk --zk "$zk_dir" --description "OPG ZK demo: digits MLP, int8 in, logits out" \
+	>/dev/null || die "uploading the ZK demo model failed"
+log "demo models uploaded: 0 = mlp-16-32-4 (input: 16 floats), 1 = iris-logistic (X: 4 floats),"
+log "  2 = digits-mlp-zk (X: 64 int8 pixels, ZK mode: a Groth16 proof verified on chain)"
 log "request a verified inference (in another terminal):"
 log "  scripts/infer.sh --model 1 --mode attested --input '{\"X\": [[5.1, 3.5, 1.4, 0.2]]}'"
+log "  scripts/infer.sh --model 2 --mode zk --input '{\"X\": [[0,0,80,127,100,10,0,0,0,30,127,60,90,100,0,0,0,40,90,0,60,90,0,0,0,0,0,0,100,60,0,0,0,0,0,40,110,0,0,0,0,0,20,110,20,0,0,0,0,0,100,127,127,110,20,0,0,0,90,127,100,60,20,0]]}'"
 log "upload your own: scripts/upload-model.sh MODEL.onnx  (scripts/upload-model.sh --help)"
 wait "$node_pid"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import chain, infer, models, tensors, testmodels
+from . import chain, infer, models, tensors, testmodels, zkbench
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 
@@ -103,7 +103,8 @@ def blocks_per_state(node_bin: str, folder: Path) -> dict:
         log.close()
 
 
-def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int) -> None:
+def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int,
+          zk_results: list[dict]) -> None:
     cpu = platform.processor() or platform.machine()
     cores = os.cpu_count()
     lines = [
@@ -146,6 +147,13 @@ def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int) -> No
         "once, so it measures the worker's own cost.",
         "",
     ]
+    verify = {}
+    if "verify_wasm_us" in runtime and "verify_native_us" in runtime:
+        verify = {"wasm_us": runtime["verify_wasm_us"], "native_us": runtime["verify_native_us"],
+                  "submit_proof_us": runtime["submit_proof_us"],
+                  "normal_ms": runtime["normal_ref_time_ms"],
+                  "zk_answers_by_weight": runtime["zk_answers_by_weight"]}
+    lines += zkbench.table(zk_results, verify)
     out.write_text("\n".join(lines))
 
 
@@ -155,6 +163,7 @@ def main() -> int:
     parse.add_argument("--node", required=True)
     parse.add_argument("--runtime-reports", required=True)
     parse.add_argument("--out", required=True)
+    parse.add_argument("--no-ezkl", action="store_true", help="skip EZKL's figures")
     args = parse.parse_args()
     runtime = {}
     for line in Path(args.runtime_reports).read_text().splitlines():
@@ -162,7 +171,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="opg-bench-") as folder:
         engine = engine_vs_python(args.node, args.runs, Path(folder))
         blocks = blocks_per_state(args.node, Path(folder))
-    write(Path(args.out), engine, blocks, runtime, args.runs)
+    zk_results = zkbench.measure(args.node, with_ezkl=not args.no_ezkl)
+    write(Path(args.out), engine, blocks, runtime, args.runs, zk_results)
     print(Path(args.out).read_text())
     return 0
 

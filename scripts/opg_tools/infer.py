@@ -23,7 +23,7 @@ from scalecodec.base import ScaleBytes
 
 from . import chain, tensors
 
-MODES = ("vanilla", "attested")
+MODES = ("vanilla", "attested", "zk")
 # Job states in the order a job moves through them; Final and Refunded end it.
 STATES = ("Assigned", "Accepted", "Verifying", "Final", "Refunded")
 
@@ -145,7 +145,8 @@ def refund_reason(reason) -> str:
     return {"TimedOut": "no node answered in time", "Rejected": "verifiers rejected the result",
             "Undecided": "verifiers reached no quorum",
             "VerificationUnavailable": "no verifier round could be opened; the node is not "
-                                       "blamed"}.get(name, name)
+                                       "blamed",
+            "InvalidProofs": "the nodes' ZK proofs did not verify"}.get(name, name)
 
 
 def wait(substrate, job_id: int, until: str = "Final", timeout: float = 300.0,

@@ -57,18 +57,34 @@ def parse_price(text: str) -> int:
     return units
 
 
-def parse_modes(text: str) -> dict:
-    """The registry's ModeSet from `vanilla,attested`."""
+def parse_modes(text: str, zk_keys: str | None = None) -> dict:
+    """The registry's ModeSet from `vanilla,attested,zk` (zk needs the keys' folder)."""
     modes = {part.strip().lower() for part in text.split(",") if part.strip()}
     unknown = modes - {"vanilla", "attested", "zk"}
     if unknown:
-        raise chain.ChainError(f"unknown mode(s) {sorted(unknown)}: use vanilla and/or attested")
-    if "zk" in modes:
-        raise chain.ChainError("zk mode needs a verifying key: ZK model preparation is not in "
-                               "this tool yet")
+        raise chain.ChainError(f"unknown mode(s) {sorted(unknown)}: use vanilla, attested and/or zk")
+    if "zk" in modes and zk_keys is None:
+        raise chain.ChainError("zk mode needs the model's keys: run scripts/zk-prepare.sh setup "
+                               "MODEL --out DIR, then pass --zk DIR")
+    if zk_keys is not None and "zk" not in modes:
+        raise chain.ChainError("--zk given without zk in --modes (add it: --modes zk)")
     if not modes:
-        raise chain.ChainError("--modes is empty: use vanilla and/or attested")
-    return {"vanilla": "vanilla" in modes, "attested": "attested" in modes, "zk": False}
+        raise chain.ChainError("--modes is empty: use vanilla, attested and/or zk")
+    return {"vanilla": "vanilla" in modes, "attested": "attested" in modes, "zk": "zk" in modes}
+
+
+def read_zk_artifacts(folder: str) -> dict:
+    """The registry's ZkArtifacts from a `zk-setup` folder: verifying_key.bin and setup.json
+    (the proving key's hash and the constraint count)."""
+    try:
+        verifying_key = Path(folder, "verifying_key.bin").read_bytes()
+        report = json.loads(Path(folder, "setup.json").read_text())
+    except (OSError, ValueError) as error:
+        raise chain.ChainError(f"--zk {folder}: not a zk-setup folder ({error}); run "
+                               "scripts/zk-prepare.sh setup MODEL --out DIR") from error
+    return {"verifying_key": "0x" + verifying_key.hex(),
+            "proving_key_hash": report["proving_key_hash"],
+            "constraints": int(report["constraints"])}
 
 
 FLOAT_DTYPES = ("Float32", "Float64")
@@ -102,6 +118,7 @@ class Request:
     data: bytes
     schema: dict
     modes: dict
+    zk: dict | None
     price: int
     tolerance: dict
     metadata: models.Metadata | None  # None when adding a version to an existing model
@@ -118,7 +135,8 @@ def read_request(args: argparse.Namespace) -> Request:
         schema = models.schema_from_onnx(data)
     except models.SchemaError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
-    modes, price = parse_modes(args.modes), parse_price(args.price)
+    modes, price = parse_modes(args.modes, args.zk), parse_price(args.price)
+    zk = read_zk_artifacts(args.zk) if args.zk is not None else None
     tolerance = parse_tolerance(args.tolerance, schema)
     chain.keypair(args.suri)  # a bad secret URI is said before connecting
     if args.window < 1 or args.timeout <= 0:
@@ -130,13 +148,13 @@ def read_request(args: argparse.Namespace) -> Request:
             metadata = models.Metadata.of(name, args.description)
         except models.LimitError as error:
             raise chain.ChainError(str(error)) from error
-    return Request(args.model, data, schema, modes, price, tolerance, metadata, args.model_id)
+    return Request(args.model, data, schema, modes, zk, price, tolerance, metadata, args.model_id)
 
 
 def version_spec(data: bytes, schema: dict, modes: dict, chunk_size: int,
-                 tolerance: dict | None = None) -> dict:
+                 tolerance: dict | None = None, zk: dict | None = None) -> dict:
     """The registry's VersionSpec for `data` uploaded in chunks of `chunk_size` bytes (with the
-    default tolerance for its outputs unless one is given)."""
+    default tolerance for its outputs unless one is given, and ZK artifacts for ZK mode)."""
     hashes = models.chunk_hashes(data, chunk_size)
     return {
         "schema": {side: chain.bounded([{**tensor, "shape": chain.bounded(tensor["shape"])}
@@ -144,7 +162,7 @@ def version_spec(data: bytes, schema: dict, modes: dict, chunk_size: int,
                    for side in ("inputs", "outputs")},
         "modes": modes,
         "tolerance": tolerance if tolerance is not None else parse_tolerance(None, schema),
-        "zk": None,
+        "zk": zk,
         "content_id": "0x" + models.content_id_from_hashes(chunk_size, len(data), hashes).hex(),
         "byte_size": len(data),
         "chunk_hashes": chain.bounded("0x" + h.hex() for h in hashes),
@@ -304,7 +322,10 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--description", default="",
                        help=f"what the model does, at most {models.MAX_DESCRIPTION_LEN} bytes")
     parse.add_argument("--price", default="0.01", help="price per call in OPG (default 0.01)")
-    parse.add_argument("--modes", default="vanilla,attested", help="comma-separated: vanilla,attested")
+    parse.add_argument("--modes", default="vanilla,attested",
+                       help="comma-separated: vanilla, attested, zk (zk needs --zk)")
+    parse.add_argument("--zk", metavar="DIR",
+                       help="the zk-setup folder of an integer model (verifying_key.bin, setup.json)")
     parse.add_argument("--tolerance", help="absolute difference allowed between verifiers' float "
                        "outputs, e.g. 1e-5 (default 1e-5 with float outputs, else 0)")
     parse.add_argument("--model-id", type=int, help="add a new version to this model instead of registering one")
@@ -339,7 +360,8 @@ def upload_to(substrate, args: argparse.Namespace, request: Request, progress: P
         models.check_chunk_count(len(request.data), chunk_size, chain.registry_constant(substrate, "MaxChunks", models.MAX_CHUNKS))
     except models.LimitError as error:
         raise chain.ChainError(f"{args.model}: {error}") from error
-    spec = version_spec(request.data, request.schema, request.modes, chunk_size, request.tolerance)
+    spec = version_spec(request.data, request.schema, request.modes, chunk_size, request.tolerance,
+                        request.zk)
     if find_existing(substrate, signer.ss58_address, spec["content_id"], progress):
         if progress.already_complete:
             say(f"already uploaded: model {progress.model_id} version {progress.version} holds "

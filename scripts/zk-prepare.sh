@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs opg_tools.zk in the Python environment that scripts/setup.sh installs (--help for usage):
+# quantize a float MLP into the ZK subset with a drift report, or run its Groth16 setup.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+[ -x "$OPG_PYTHON" ] || die "no Python environment at $OPG_VENV: run scripts/setup.sh first"
+PYTHONPATH="$OPG_ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" exec "$OPG_PYTHON" -m opg_tools.zk "$@"
