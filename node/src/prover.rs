@@ -204,24 +204,43 @@ fn compile(model: &Path) -> Result<(Graph, Synthesis), String> {
 }
 
 /// The feasibility report as JSON, with the verification weight the runtime charges.
-fn report(circuit: &Synthesis, max_constraints: usize) -> serde_json::Value {
+fn report(
+	circuit: &Synthesis,
+	max_constraints: usize,
+) -> serde_json::Map<String, serde_json::Value> {
 	use pallet_inference::WeightInfo;
 	let feasibility = groth16::feasibility(circuit);
 	let weight = pallet_inference::weights::SubstrateWeight::<opg_runtime::Runtime>::submit_proof();
-	serde_json::json!({
-		"constraints": feasibility.constraints,
-		"witnesses": feasibility.witnesses,
-		"public_inputs": feasibility.public_inputs,
-		"non_zeros": feasibility.non_zeros,
-		"domain": feasibility.domain,
-		"proving_key_bytes": feasibility.proving_key_bytes,
-		"estimated_prove_ms": feasibility.estimated_prove_ms,
-		"estimated_memory_bytes": feasibility.estimated_memory_bytes,
-		"verification_weight_ref_time": weight.ref_time(),
-		"proof_bytes": opg_zk::verifier::PROOF_LEN,
-		"max_constraints": max_constraints,
-		"feasible": feasibility.constraints <= max_constraints,
-	})
+	[
+		("constraints", serde_json::json!(feasibility.constraints)),
+		("witnesses", serde_json::json!(feasibility.witnesses)),
+		("public_inputs", serde_json::json!(feasibility.public_inputs)),
+		("non_zeros", serde_json::json!(feasibility.non_zeros)),
+		("domain", serde_json::json!(feasibility.domain)),
+		("proving_key_bytes", serde_json::json!(feasibility.proving_key_bytes)),
+		("estimated_prove_ms", serde_json::json!(feasibility.estimated_prove_ms)),
+		("estimated_memory_bytes", serde_json::json!(feasibility.estimated_memory_bytes)),
+		("verification_weight_ref_time", serde_json::json!(weight.ref_time())),
+		("proof_bytes", serde_json::json!(opg_zk::verifier::PROOF_LEN)),
+		("max_constraints", serde_json::json!(max_constraints)),
+		("feasible", serde_json::json!(feasibility.constraints <= max_constraints)),
+	]
+	.into_iter()
+	.map(|(key, value)| (key.to_string(), value))
+	.collect()
+}
+
+/// Refuses a circuit over the registry's limit, naming the modes to use instead.
+fn check_feasible(circuit: &Synthesis) -> Result<(), String> {
+	if circuit.constraints() > registry_limit() {
+		return Err(format!(
+			"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or TEE \
+			 mode",
+			circuit.constraints(),
+			registry_limit()
+		));
+	}
+	Ok(())
 }
 
 /// The largest circuit the runtime's registry takes.
@@ -243,17 +262,8 @@ impl ZkReportCmd {
 	/// subset or over the registry's limit.
 	pub fn run(&self) -> Result<(), String> {
 		let (_, circuit) = compile(&self.model)?;
-		let report = report(&circuit, registry_limit());
-		println!("{report}");
-		if report["feasible"] != serde_json::Value::Bool(true) {
-			return Err(format!(
-				"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or \
-				 TEE mode",
-				circuit.constraints(),
-				registry_limit()
-			));
-		}
-		Ok(())
+		println!("{}", serde_json::Value::Object(report(&circuit, registry_limit())));
+		check_feasible(&circuit)
 	}
 }
 
@@ -292,15 +302,8 @@ impl ZkSetupCmd {
 	pub fn run(&self) -> Result<(), String> {
 		let seed = parse_seed(&self.seed)?;
 		let (_, circuit) = compile(&self.model)?;
+		check_feasible(&circuit)?;
 		let mut report = report(&circuit, registry_limit());
-		if report["feasible"] != serde_json::Value::Bool(true) {
-			return Err(format!(
-				"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or \
-				 TEE mode",
-				circuit.constraints(),
-				registry_limit()
-			));
-		}
 		let started = Instant::now();
 		let keys = groth16::setup(&circuit, seed).map_err(|e| e.to_string())?;
 		let setup_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -311,12 +314,13 @@ impl ZkSetupCmd {
 		let vk_path = self.out.join("verifying_key.bin");
 		std::fs::write(&pk_path, &keys.proving_key).map_err(|e| e.to_string())?;
 		std::fs::write(&vk_path, &keys.verifying_key).map_err(|e| e.to_string())?;
-		report["setup_ms"] = setup_ms.into();
-		report["proving_key_bytes"] = keys.proving_key.len().into();
-		report["verifying_key_bytes"] = keys.verifying_key.len().into();
-		report["proving_key_hash"] = format!("0x{}", hex(&hash.0)).into();
-		report["proving_key_file"] = pk_path.display().to_string().into();
-		report["verifying_key_file"] = vk_path.display().to_string().into();
+		report.insert("setup_ms".into(), setup_ms.into());
+		report.insert("proving_key_bytes".into(), keys.proving_key.len().into());
+		report.insert("verifying_key_bytes".into(), keys.verifying_key.len().into());
+		report.insert("proving_key_hash".into(), format!("0x{}", hex(&hash.0)).into());
+		report.insert("proving_key_file".into(), pk_path.display().to_string().into());
+		report.insert("verifying_key_file".into(), vk_path.display().to_string().into());
+		let report = serde_json::Value::Object(report);
 		std::fs::write(self.out.join("setup.json"), format!("{report:#}\n"))
 			.map_err(|e| e.to_string())?;
 		println!("{report}");

@@ -1010,7 +1010,7 @@ fn apply(
 			}
 			let known: usize = shape.iter().product();
 			if let Some(i) = infer {
-				if known == 0 || count % known != 0 {
+				if known == 0 || !count.is_multiple_of(known) {
 					return Err(unsupported(label, "Reshape cannot infer its -1 dimension"));
 				}
 				shape[i] = count / known;

@@ -253,7 +253,9 @@ pub mod build {
 
 		/// Renames the last node's output (to match a declared graph output).
 		pub fn rename_last_output(&mut self, name: &str) {
-			self.graph.node.last_mut().unwrap().output = vec![name.into()];
+			if let Some(node) = self.graph.node.last_mut() {
+				node.output = vec![name.into()];
+			}
 		}
 
 		/// The encoded model, with these outputs.

@@ -61,21 +61,38 @@ impl IntType {
 
 	/// What is added to a value to make it non-negative: `2^(bits-1)` when signed.
 	pub const fn offset(self) -> i128 {
-		if self.signed() {
-			1i128 << (self.bits() - 1)
-		} else {
-			0
+		match self {
+			IntType::I8 => 1 << 7,
+			IntType::I16 => 1 << 15,
+			IntType::I32 => 1 << 31,
+			IntType::I64 => 1 << 63,
+			IntType::U8 | IntType::U16 | IntType::U32 | IntType::U64 => 0,
 		}
 	}
 
 	/// The smallest value.
 	pub const fn min(self) -> i128 {
-		-self.offset()
+		match self {
+			IntType::I8 => i8::MIN as i128,
+			IntType::I16 => i16::MIN as i128,
+			IntType::I32 => i32::MIN as i128,
+			IntType::I64 => i64::MIN as i128,
+			IntType::U8 | IntType::U16 | IntType::U32 | IntType::U64 => 0,
+		}
 	}
 
 	/// The largest value.
 	pub const fn max(self) -> i128 {
-		(1i128 << self.bits()) - 1 - self.offset()
+		match self {
+			IntType::I8 => i8::MAX as i128,
+			IntType::U8 => u8::MAX as i128,
+			IntType::I16 => i16::MAX as i128,
+			IntType::U16 => u16::MAX as i128,
+			IntType::I32 => i32::MAX as i128,
+			IntType::U32 => u32::MAX as i128,
+			IntType::I64 => i64::MAX as i128,
+			IntType::U64 => u64::MAX as i128,
+		}
 	}
 
 	/// Whether `value` is in range.
@@ -170,6 +187,7 @@ pub enum PackError {
 }
 
 /// Packs `(type, value)` pairs into public inputs.
+#[allow(clippy::arithmetic_side_effects)] // Field arithmetic is modular.
 pub fn pack<F: PrimeField>(
 	values: impl IntoIterator<Item = (IntType, i128)>,
 ) -> Result<Vec<F>, PackError> {
@@ -233,6 +251,7 @@ pub fn pack_tensors<F: PrimeField>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use crate::Fr;
@@ -254,7 +273,7 @@ mod tests {
 		let packed: Vec<Fr> =
 			pack([(IntType::I8, -128), (IntType::I8, 127), (IntType::U8, 5)]).unwrap();
 		assert_eq!(packed.len(), 1);
-		let expected = 0u128 | (255u128 << 8) | (5u128 << 16);
+		let expected = (255u128 << 8) | (5u128 << 16); // -128 + 128 = 0 in the lowest byte
 		assert_eq!(packed[0], Fr::from(expected));
 		let bytes = packed[0].into_bigint().to_bytes_le();
 		assert_eq!(&bytes[..3], &[0, 255, 5]);

@@ -90,6 +90,7 @@ pub fn decode_proof<E: Pairing>(proof: &[u8]) -> Result<Proof<E>, ZkError> {
 }
 
 /// Verifies `proof` against a prepared key and the public inputs.
+#[allow(clippy::arithmetic_side_effects)] // Group arithmetic cannot overflow.
 ///
 /// The input count is checked first: `ark-groth16`'s own `verify_proof` zips inputs with the
 /// key and would silently ignore missing or extra ones.

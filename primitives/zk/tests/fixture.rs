@@ -1,5 +1,5 @@
 //! The committed fixture (`fixtures/mlp-16-12-4.scale`) is what the compiler makes today.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use ark_bn254::Bn254;
 use codec::Encode;
@@ -16,7 +16,7 @@ fn make() -> Fixture {
 	let graph = Graph::from_onnx(&opg_zk::onnx::build::mlp(16, 12, 4, 1)).unwrap();
 	let keys = setup(&graph.compile().unwrap(), fixture::SEED).unwrap();
 	let input: Vec<i128> = (0..16).map(|i| (i * 29 % 256) - 128).collect();
-	let circuit = graph.synthesize(&[input.clone()]).unwrap();
+	let circuit = graph.synthesize(std::slice::from_ref(&input)).unwrap();
 	let proof = prove(&decode_proving_key(&keys.proving_key).unwrap(), &circuit).unwrap();
 	Fixture {
 		verifying_key: keys.verifying_key,

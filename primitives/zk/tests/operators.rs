@@ -1,7 +1,12 @@
 //! Every operator of the subset: the circuit's outputs equal ONNX Runtime's integer semantics
 //! (written out here as the reference), and the witness satisfies the constraints, on random
 //! inputs. (`scripts/e2e/test_zk.py` checks the same models against ONNX Runtime itself.)
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+	clippy::unwrap_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::identity_op
+)]
 
 mod common;
 
@@ -25,18 +30,9 @@ fn unary(
 		inputs.push(m.constant(*ty, shape, values));
 	}
 	let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-	let out = m.node(op, &refs, attrs);
-	let _ = out;
-	let bytes = {
-		let mut model = m;
-		model_rename_last(&mut model);
-		model.finish(&[("y", out_ty, out_shape)])
-	};
-	bytes
-}
-
-fn model_rename_last(m: &mut ModelBuilder) {
+	m.node(op, &refs, attrs);
 	m.rename_last_output("y");
+	m.finish(&[("y", out_ty, out_shape)])
 }
 
 fn run(model: &[u8], input: &[i128]) -> Vec<i128> {
