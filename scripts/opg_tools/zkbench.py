@@ -129,8 +129,9 @@ def table(results: list[dict], verify: dict) -> list[str]:
             ez = [f"({e['error']})"] + [""] * 4
             ratio = ""
         else:
+            proof = mb(e.get("proof_raw_bytes") or e["proof_bytes"])
             ez = [f"{e['setup_s']:.2f} s", f"{e['prove_s']:.2f} s", mb(e["pk_bytes"]),
-                  mb(e["proof_bytes"]), mb(e["peak_rss_bytes"])]
+                  f"{proof} (proof.json {mb(e['proof_bytes'])})", mb(e["peak_rss_bytes"])]
             ratio = f"{e['prove_s'] / o['prove_s']:.0f}x"
         lines.append(
             f"| {row['name']} | {o['constraints']:,} | {o['setup_s']:.2f} s | "
