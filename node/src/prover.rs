@@ -23,7 +23,7 @@ use opg_primitives::{
 		EngineError, InferenceEngine, ModelRef, ProofRequest, ProverError, Tensor, TensorValues,
 		Tensors, ZkProver,
 	},
-	model::{content_id, ContentId},
+	model::{content_id, ContentId, Dim, IoSchema},
 };
 use opg_zk::{
 	circuit::{Graph, Synthesis},
@@ -39,6 +39,9 @@ pub struct Groth16Prover {
 	keys_dir: PathBuf,
 	graphs: Mutex<HashMap<ContentId, Arc<Graph>>>,
 	keys: Mutex<HashMap<H256, Arc<ProvingKey<Bn254>>>>,
+	/// One proof at a time: each uses every core already, and concurrent offchain worker runs
+	/// would only add their memory.
+	proving: Mutex<()>,
 }
 
 /// Keeps a cache within [`CACHED`] entries (dropping an arbitrary one: they are rebuilt on
@@ -55,7 +58,12 @@ fn insert_bounded<K: std::hash::Hash + Eq + Clone, V>(map: &mut HashMap<K, V>, k
 impl Groth16Prover {
 	/// A prover that reads proving keys from `keys_dir`.
 	pub fn new(keys_dir: PathBuf) -> Self {
-		Groth16Prover { keys_dir, graphs: Default::default(), keys: Default::default() }
+		Groth16Prover {
+			keys_dir,
+			graphs: Default::default(),
+			keys: Default::default(),
+			proving: Mutex::new(()),
+		}
 	}
 
 	fn graph(
@@ -149,6 +157,45 @@ fn integers(tensor: &Tensor) -> Result<Vec<i128>, String> {
 		.collect()
 }
 
+/// Checks that the graph's inputs and outputs are the schema's, in order: names, integer types
+/// and fixed shapes. The runtime packs a job's tensors by the schema and the circuit by the
+/// graph, so a model whose two differ could never be verified.
+fn check_signature(graph: &Graph, schema: &IoSchema) -> Result<(), String> {
+	let side = |specs: &[opg_primitives::model::TensorSpec],
+	            infos: &[opg_zk::circuit::TensorInfo],
+	            what: &str| {
+		if specs.len() != infos.len() {
+			return Err(format!(
+				"the graph has {} {what}s, the schema {}",
+				infos.len(),
+				specs.len()
+			));
+		}
+		for (spec, info) in specs.iter().zip(infos) {
+			let shape: Option<Vec<usize>> = spec
+				.shape
+				.iter()
+				.map(|dim| match dim {
+					Dim::Fixed(size) => Some(*size as usize),
+					Dim::Dynamic => None,
+				})
+				.collect();
+			if spec.name.as_slice() != info.name.as_bytes()
+				|| opg_zk::IntType::from_dtype(spec.dtype) != Some(info.ty)
+				|| shape.as_ref() != Some(&info.shape)
+			{
+				return Err(format!(
+					"{what} {} is {:?} {:?} in the graph and {:?} {:?} in the schema",
+					info.name, info.ty, info.shape, spec.dtype, spec.shape
+				));
+			}
+		}
+		Ok(())
+	};
+	side(&schema.inputs, &graph.inputs, "input")?;
+	side(&schema.outputs, &graph.outputs, "output")
+}
+
 /// Whether the circuit's outputs are ONNX Runtime's, value for value.
 fn outputs_agree(synthesis: &Synthesis, ort: &[Tensor]) -> bool {
 	ort.len() == synthesis.outputs.len()
@@ -166,10 +213,14 @@ impl ZkProver for Groth16Prover {
 	) -> Result<Vec<u8>, ProverError> {
 		let started = Instant::now();
 		let graph = self.graph(&request.model, read_chunk)?;
+		check_signature(&graph, &request.schema)
+			.map_err(|e| ProverError::message(ProverError::KeyMismatch, &e))?;
 		let inputs = input_values(&graph, &request.input)
 			.map_err(|e| ProverError::message(ProverError::Circuit, &e))?;
+		// No bigger than the circuit the registry holds the key of: a crafted graph cannot
+		// make this node build more.
 		let synthesis = graph
-			.synthesize(&inputs)
+			.synthesize_within(&inputs, request.key.constraints as usize)
 			.map_err(|e| ProverError::message(ProverError::Circuit, &e.to_string()))?;
 		if !outputs_agree(&synthesis, &request.output) {
 			log::warn!(
@@ -180,9 +231,37 @@ impl ZkProver for Groth16Prover {
 			);
 			return Err(ProverError::OutputMismatch);
 		}
-		let key = self.proving_key(request.proving_key_hash)?;
-		let proof = groth16::prove(&key, &synthesis)
-			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
+		let key = self.proving_key(request.key.proving_key_hash)?;
+		let proof = {
+			let _one_at_a_time = self.proving.lock();
+			groth16::prove(&key, &synthesis)
+				.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?
+		};
+		// What the runtime will check, checked here first: the public inputs packed from the
+		// job's tensors by the schema, and the registry's verifying key. A proving key from
+		// another setup is the model's fault, not this node's, and is reported, not sent.
+		let dtypes = |specs: &[opg_primitives::model::TensorSpec]| {
+			specs.iter().map(|s| s.dtype).collect::<Vec<_>>()
+		};
+		let public = opg_zk::packing::pack_tensors::<opg_zk::Fr>(
+			&dtypes(&request.schema.inputs),
+			&request.input,
+			&dtypes(&request.schema.outputs),
+			&request.output,
+		)
+		.map_err(|e| ProverError::message(ProverError::KeyMismatch, &format!("{e:?}")))?;
+		if public.as_slice() != synthesis.public() {
+			return Err(ProverError::message(
+				ProverError::KeyMismatch,
+				"the schema packs the tensors differently from the graph",
+			));
+		}
+		opg_zk::verifier::verify::<Bn254>(&request.key.prepared, &proof, &public).map_err(|e| {
+			ProverError::message(
+				ProverError::KeyMismatch,
+				&format!("the proof does not verify under the registry's key: {e:?}"),
+			)
+		})?;
 		log::info!(
 			target: "zk",
 			"proved {} constraints in {} ms",
@@ -273,8 +352,9 @@ pub struct ZkSetupCmd {
 	/// The integer ONNX model.
 	pub model: PathBuf,
 
-	/// The setup's seed, 64 hex digits. Whoever knows it can forge proofs for this model: pick
-	/// it at random and forget it, or run a multi-party ceremony instead (docs/zk.md).
+	/// The setup's seed, 64 hex digits, or `-` to read them from standard input (so the seed
+	/// is not visible in the process list). Whoever knows it can forge proofs for this model:
+	/// pick it at random and forget it, or run a multi-party ceremony instead (docs/zk.md).
 	#[arg(long, value_name = "HEX")]
 	pub seed: String,
 
@@ -285,8 +365,15 @@ pub struct ZkSetupCmd {
 }
 
 fn parse_seed(text: &str) -> Result<[u8; 32], String> {
+	let owned;
+	let text = if text == "-" {
+		owned = std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?;
+		owned.trim()
+	} else {
+		text
+	};
 	let text = text.trim_start_matches("0x");
-	if text.len() != 64 {
+	if text.len() != 64 || !text.is_ascii() {
 		return Err("the seed must be 64 hex digits (32 bytes)".into());
 	}
 	let mut seed = [0u8; 32];

@@ -303,8 +303,9 @@ def setup(model: str, out: str, seed: str | None = None) -> dict:
     """Runs `opg-node zk-setup` on an integer model; returns its report (which it also writes
     to OUT/setup.json, where the upload tool reads the proving key's hash)."""
     seed = seed or secrets.token_hex(32)
-    result = subprocess.run([node_binary(), "zk-setup", model, "--seed", seed, "--out", out],
-                            capture_output=True, text=True)
+    # The seed goes through standard input: on the command line any local user could read it.
+    result = subprocess.run([node_binary(), "zk-setup", model, "--seed", "-", "--out", out],
+                            input=seed, capture_output=True, text=True)
     if result.returncode != 0:
         raise PrepareError(result.stderr.strip().splitlines()[-1] if result.stderr.strip()
                            else f"opg-node zk-setup failed ({result.returncode})")

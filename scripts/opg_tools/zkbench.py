@@ -51,6 +51,7 @@ def ours(node_bin: str, name: str, inputs: int, hidden: int, outputs: int, folde
     model = folder / f"{name}-zk.onnx"
     model.write_bytes(quantized.model)
     keys = folder / f"{name}-keys"
+    # A public seed: these keys only measure.
     setup, setup_peak = timed([node_bin, "zk-setup", str(model), "--seed", SEED, "--out", str(keys)])
     x = quantized.quantize_input(samples[:1])
     feed = [{"name": "input", "shape": [1, inputs],

@@ -165,6 +165,7 @@ mod benchmarks {
 			node,
 			output: hash,
 			proof: proof_hash,
+			attempt: 0,
 		});
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, 0, node.clone(), output, proof, signature);

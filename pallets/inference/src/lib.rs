@@ -568,10 +568,7 @@ pub mod pallet {
 		/// deadline (after [`MAX_INVALID_PROOFS`] it goes to another node). The transaction
 		/// succeeds either way, so the record of a bad proof stays.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::submit_proof().saturating_add(
-			T::WeightInfo::submit_result_vanilla(weight_units(output))
-				.saturating_sub(T::WeightInfo::submit_result_vanilla(0))
-		))]
+		#[pallet::weight(Pallet::<T>::submit_proof_weight(output))]
 		#[pallet::authorize(|_source, job, node, output, proof, signature| {
 			Pallet::<T>::check_output_size(output)
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::proof_statement(*job, node, output, proof), signature))
@@ -711,7 +708,9 @@ impl<T: Config> Pallet<T> {
 		check_tensors(output, &schema.outputs).map_err(|_| Error::<T>::OutputMismatch)
 	}
 
-	/// What a node signs to answer ZK `job` with `output` and `proof`.
+	/// What a node signs to answer ZK `job` with `output` and `proof`: the count of the job's
+	/// rejected proofs is part of it, so a rejected proof cannot be included again (by a block
+	/// author, say) to have the node slashed twice.
 	fn proof_statement(
 		job: JobId,
 		node: &T::AccountId,
@@ -723,7 +722,24 @@ impl<T: Config> Pallet<T> {
 			node: node.clone(),
 			output: output_hash(output),
 			proof: sp_core::H256(sp_io::hashing::blake2_256(proof)),
+			attempt: InvalidProofs::<T>::get(job),
 		}
+	}
+
+	/// `submit_proof`'s weight: the benchmarked verification and settlement (of the fixture's
+	/// small tensors), plus what the output's and the largest input's values add to decoding,
+	/// hashing and packing (the vanilla answer's cost per value), plus a node selection for
+	/// the reassignment after the last bad proof.
+	pub fn submit_proof_weight(output: &Tensors) -> Weight {
+		let per_value = |units: u32| {
+			T::WeightInfo::submit_result_vanilla(units)
+				.saturating_sub(T::WeightInfo::submit_result_vanilla(0))
+		};
+		let largest_input = T::MaxInputBytes::get() / 17;
+		T::WeightInfo::submit_proof()
+			.saturating_add(per_value(weight_units(output)))
+			.saturating_add(per_value(largest_input))
+			.saturating_add(T::Nodes::select_weight(1))
 	}
 
 	/// Refuses a proof for a job not in ZK mode, and a plain result for one that is.

@@ -76,12 +76,26 @@ impl<T: Config> Pallet<T> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let call = match Self::execute(&record, input.clone()) {
 			Ok(output) if record.mode == InferenceMode::Zk => {
-				let proof = Self::prove(&record, input, output.clone())?;
-				let statement = Self::proof_statement(job, node, &output, &proof);
-				let signature = key
-					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
-					.ok_or("the role key cannot sign")?;
-				Call::submit_proof { job, node: node.clone(), output, proof, signature }
+				match Self::prove(&record, input, output.clone())? {
+					Ok(proof) => {
+						let statement = Self::proof_statement(job, node, &output, &proof);
+						let signature = key
+							.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
+							.ok_or("the role key cannot sign")?;
+						Call::submit_proof { job, node: node.clone(), output, proof, signature }
+					}
+					// No node could prove this job: report it (a refund, no one blamed) instead
+					// of letting it time out or sending a proof that would be rejected.
+					Err(error) => {
+						log::warn!(target: "inference", "job {job} cannot be proved: {:?}", core::str::from_utf8(&error));
+						let statement =
+							JobStatement::Failure { job, node: node.clone(), error: error.clone() };
+						let signature = key
+							.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
+							.ok_or("the role key cannot sign")?;
+						Call::report_failure { job, node: node.clone(), error, signature }
+					}
+				}
 			}
 			Ok(output) => {
 				let statement = Self::result_statement(job, node, output_hash(&output));
@@ -117,33 +131,45 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Proves that `record`'s model maps `input` to `output` (ONNX Runtime's) with this node's
-	/// prover, which refuses when the circuit's output differs from `output` by one bit.
+	/// prover, which refuses when the circuit's output differs from `output` by one bit and
+	/// checks its proof against the registry's key before answering. `Ok(Err(message))`: no
+	/// node can prove the job (the model's fault); `Err`: this node cannot now.
 	fn prove(
 		record: &JobOf<T>,
 		input: Tensors,
 		output: Tensors,
-	) -> Result<ProofBytes, &'static str> {
+	) -> Result<Result<ProofBytes, EngineMessage>, &'static str> {
 		let key = T::Models::zk_key(record.model, record.version)
 			.ok_or("the model version has no ZK key")?;
-		let request = ProofRequest {
-			model: record.model_ref.clone(),
-			proving_key_hash: key.proving_key_hash,
-			input,
-			output,
+		let schema = T::Models::model_version(record.model, record.version)
+			.ok_or("the model version is gone")?
+			.schema;
+		let request = ProofRequest { model: record.model_ref.clone(), schema, key, input, output };
+		let model_fault = |what: &str, detail: &[u8]| {
+			let mut message = Vec::from(what.as_bytes());
+			message.extend_from_slice(detail);
+			message.truncate(opg_primitives::inference::MAX_ENGINE_ERROR_LEN as usize);
+			Ok(Err(EngineMessage::truncate_from(message)))
 		};
-		let proof = opg_zk_prover::prove(request).map_err(|why| {
-			match why {
-			ProverError::Unavailable => "this node runs no prover",
-			ProverError::ModelMissing { .. } => "this node lacks the model's bytes",
-			ProverError::ProvingKeyMissing =>
-				"this node holds no proving key with the registry's hash (put it in <base-path>/zk-keys)",
-			ProverError::OutputMismatch =>
-				"refused to prove: the circuit's output differs from ONNX Runtime's",
-			ProverError::Circuit(_) => "the model cannot be compiled to a circuit",
-			ProverError::Failed(_) => "proving failed",
+		match opg_zk_prover::prove(request) {
+			Ok(proof) => ProofBytes::try_from(proof)
+				.map(Ok)
+				.map_err(|_| "the prover answered a proof of the wrong length"),
+			Err(ProverError::OutputMismatch) => model_fault(
+				"ZK: the circuit's output differs from ONNX Runtime's on this input",
+				&[],
+			),
+			Err(ProverError::Circuit(why)) => model_fault("ZK: the model is not provable: ", &why),
+			Err(ProverError::KeyMismatch(why)) => {
+				model_fault("ZK: the model's keys do not fit it: ", &why)
+			}
+			Err(ProverError::Unavailable) => Err("this node runs no prover"),
+			Err(ProverError::ModelMissing { .. }) => Err("this node lacks the model's bytes"),
+			Err(ProverError::ProvingKeyMissing) => {
+				Err("this node holds no proving key with the registry's hash (put it in --zk-keys)")
+			}
+			Err(ProverError::Failed(_)) => Err("proving failed"),
 		}
-		})?;
-		ProofBytes::try_from(proof).map_err(|_| "the prover answered a proof of the wrong length")
 	}
 
 	/// Runs `record`'s model on `input` with this node's engine, and checks that the output

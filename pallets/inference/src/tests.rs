@@ -891,6 +891,7 @@ fn proof_call(job: JobId, node: AccountId, out: Tensors, proof: ProofBytes) -> C
 		node,
 		output: output_hash(&out),
 		proof: H256(sp_io::hashing::blake2_256(&proof)),
+		attempt: InvalidProofs::<Test>::get(job),
 	};
 	Call::submit_proof { job, node, output: out, proof, signature: sign(node, &statement) }
 }
@@ -945,6 +946,24 @@ fn an_invalid_proof_is_recorded_against_the_node_and_the_job_stays_open() {
 		assert!(matches!(status(0), JobStatus::Assigned { node: 10, .. }));
 		assert_eq!(InvalidProofs::<Test>::get(0), 1);
 		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(5))]);
+		// The rejected answer, signed for attempt 0, cannot be included a second time.
+		let replay = {
+			let statement = JobStatement::ZkResult {
+				job: 0,
+				node: 10,
+				output: output_hash(&wrong),
+				proof: H256(sp_io::hashing::blake2_256(&proof)),
+				attempt: 0,
+			};
+			Call::<Test>::submit_proof {
+				job: 0,
+				node: 10,
+				output: wrong.clone(),
+				proof: proof.clone(),
+				signature: sign(10, &statement),
+			}
+		};
+		assert!(refused_with(replay, Error::<Test>::BadSignature));
 		assert!(events().iter().any(|e| matches!(
 			e,
 			Event::ProofRejected {
@@ -1078,7 +1097,7 @@ impl opg_primitives::inference::ZkProver for FixtureProver {
 		request: &opg_primitives::inference::ProofRequest,
 		_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
 	) -> Result<Vec<u8>, opg_primitives::inference::ProverError> {
-		assert_eq!(request.proving_key_hash, ZkKeyOf::get().unwrap().proving_key_hash);
+		assert_eq!(request.key, ZkKeyOf::get().unwrap());
 		if request.output != self.output {
 			return Err(opg_primitives::inference::ProverError::OutputMismatch);
 		}
@@ -1107,16 +1126,26 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 			assert_ok!(zk_request(input));
 			Inference::offchain_worker(1);
 			let sent = take_sent();
-			if !honest {
-				// The node refuses to send what it cannot prove; the deadline handles the job.
-				assert!(sent.is_empty());
-				return;
-			}
 			let extrinsic =
 				frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
 					.unwrap();
 			let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
 			assert!(matches!(call.authorize(TransactionSource::Local), Some(Ok(_))));
+			if !honest {
+				// ONNX Runtime and the circuit disagree: no node could prove the job, so the node
+				// reports it (a refund, no one blamed) instead of proving or timing out.
+				let Call::report_failure { job, node, error, signature } = call else {
+					panic!("not a failure report")
+				};
+				assert!(error.starts_with(b"ZK: the circuit's output differs"));
+				assert_ok!(Inference::report_failure(authorized(), job, node, error, signature));
+				assert!(matches!(
+					status(0),
+					JobStatus::Refunded { reason: RefundReason::EngineFailed(_), .. }
+				));
+				assert!(Slashes::get().is_empty());
+				return;
+			}
 			let Call::submit_proof { job, node, output: out, proof, signature } = call else {
 				panic!("not a proof")
 			};

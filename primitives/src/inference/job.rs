@@ -179,6 +179,9 @@ pub enum JobStatement<AccountId> {
 		output: OutputHash,
 		/// The proof's hash.
 		proof: H256,
+		/// How many of the job's proofs were rejected before this one: a rejected proof cannot
+		/// be included again.
+		attempt: u8,
 	},
 }
 

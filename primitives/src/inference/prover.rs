@@ -12,7 +12,6 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
-use sp_core::H256;
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndDecode},
 	runtime_interface,
@@ -25,8 +24,12 @@ use super::{engine::ModelRef, job::EngineMessage, tensor::Tensors};
 pub struct ProofRequest {
 	/// The model's bytes (read from the off-chain database, checked by content id).
 	pub model: ModelRef,
-	/// Blake2-256 of the proving key the registry holds for the version.
-	pub proving_key_hash: H256,
+	/// The version's schema: the graph's inputs and outputs must be exactly these.
+	pub schema: crate::model::IoSchema,
+	/// The registry's ZK key: the proving key's hash, the prepared verifying key the node
+	/// checks its proof against before sending it, and the constraint count the circuit may
+	/// not exceed.
+	pub key: crate::model::ZkKey,
 	/// The job's input.
 	pub input: Tensors,
 	/// ONNX Runtime's output, which the circuit must reproduce bit for bit.
@@ -48,6 +51,10 @@ pub enum ProverError {
 	ProvingKeyMissing,
 	/// The circuit's output differs from ONNX Runtime's: the node refuses to prove it.
 	OutputMismatch,
+	/// The model's artifacts do not fit together: the graph's inputs or outputs are not the
+	/// schema's, or a proof made with the proving key does not verify under the registry's
+	/// verifying key. No node can answer the job; the node reports it instead of proving.
+	KeyMismatch(EngineMessage),
 	/// The model is outside the ZK subset, or the input does not fit it (the compiler's
 	/// message).
 	Circuit(EngineMessage),

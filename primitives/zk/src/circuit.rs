@@ -56,6 +56,16 @@ pub type Lc = Vec<(Fr, usize)>;
 /// field arithmetic on values is integer arithmetic.
 const MAX_MAGNITUDE_BITS: u32 = 100;
 
+/// The most values one tensor may hold (the registry's own bound on a tensor).
+pub const MAX_TENSOR_VALUES: usize = 1 << 24;
+
+/// The most weights (initializer values) a graph may hold in all.
+pub const MAX_CONSTANT_VALUES: usize = 1 << 22;
+
+/// The most constraints [`Graph::compile`] and [`Graph::synthesize`] build before giving up:
+/// four times the chain's limit, so a report can say how far over the limit a model is.
+pub const DEFAULT_MAX_CONSTRAINTS: usize = 1 << 22;
+
 /// Why a model cannot be compiled, or an input cannot be proved.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum CompileError {
@@ -97,6 +107,8 @@ pub enum CompileError {
 	},
 	/// The input given to prove does not fit the graph's inputs.
 	BadInput(String),
+	/// A tensor, the weights or the circuit exceed their bounds (what, and the bound).
+	TooLarge(String),
 }
 
 impl fmt::Display for CompileError {
@@ -121,6 +133,9 @@ impl fmt::Display for CompileError {
 			}
 			CompileError::MissingTensor { name } => write!(f, "tensor {name} is not defined"),
 			CompileError::BadInput(why) => write!(f, "bad input: {why}"),
+			CompileError::TooLarge(what) => {
+				write!(f, "{what}: too large for ZK mode; serve this model in ATTESTED or TEE mode")
+			}
 		}
 	}
 }
@@ -246,6 +261,19 @@ impl Synthesis {
 	}
 }
 
+/// The number of values of a tensor of `shape`, if within [`MAX_TENSOR_VALUES`].
+fn checked_len(shape: &[usize], what: &str) -> Result<usize> {
+	shape
+		.iter()
+		.try_fold(1usize, |count, dim| count.checked_mul(*dim))
+		.filter(|count| *count <= MAX_TENSOR_VALUES)
+		.ok_or_else(|| {
+			CompileError::TooLarge(format!(
+				"{what} of shape {shape:?} (over {MAX_TENSOR_VALUES} values)"
+			))
+		})
+}
+
 fn type_of(code: i32, tensor: &str) -> Result<IntType> {
 	IntType::from_onnx_code(code).ok_or_else(|| CompileError::NotInteger { tensor: tensor.into() })
 }
@@ -284,7 +312,7 @@ fn constant_tensor(proto: &TensorProto) -> Result<Tensor> {
 		.map(|d| usize::try_from(*d))
 		.collect::<std::result::Result<Vec<_>, _>>()
 		.map_err(|_| CompileError::Malformed(format!("tensor {name} has a negative dimension")))?;
-	let count: usize = shape.iter().product();
+	let count = checked_len(&shape, &format!("weight {name}"))?;
 	let values: Vec<i128> = if !proto.raw_data.is_empty() {
 		let width = (ty.bits() / 8) as usize;
 		if proto.raw_data.len() != count * width {
@@ -329,8 +357,16 @@ impl Graph {
 		let graph =
 			model.graph.ok_or_else(|| CompileError::Malformed("the model has no graph".into()))?;
 		let mut constants = HashMap::new();
+		let mut weights = 0usize;
 		for initializer in &graph.initializer {
-			constants.insert(initializer.name.clone(), constant_tensor(initializer)?);
+			let tensor = constant_tensor(initializer)?;
+			weights = weights.saturating_add(tensor.values.len());
+			if weights > MAX_CONSTANT_VALUES {
+				return Err(CompileError::TooLarge(format!(
+					"the weights (over {MAX_CONSTANT_VALUES} values)"
+				)));
+			}
+			constants.insert(initializer.name.clone(), tensor);
 		}
 		let inputs = graph
 			.input
@@ -349,6 +385,9 @@ impl Graph {
 				Ok(TensorInfo { name: output.name.clone(), ty, shape })
 			})
 			.collect::<Result<Vec<_>>>()?;
+		for info in inputs.iter().chain(&outputs) {
+			checked_len(&info.shape, &format!("tensor {}", info.name))?;
+		}
 		Ok(Graph { inputs, outputs, nodes: graph.node, constants })
 	}
 
@@ -359,10 +398,20 @@ impl Graph {
 		self.synthesize(&zeros)
 	}
 
+	/// [`Graph::synthesize_within`] with [`DEFAULT_MAX_CONSTRAINTS`].
+	pub fn synthesize(&self, inputs: &[Vec<i128>]) -> Result<Synthesis> {
+		self.synthesize_within(inputs, DEFAULT_MAX_CONSTRAINTS)
+	}
+
 	/// Synthesizes the circuit for `inputs` (one row-major vector per graph input): the
 	/// matrices, the assignment and the outputs, computed with ONNX Runtime's integer
-	/// semantics.
-	pub fn synthesize(&self, inputs: &[Vec<i128>]) -> Result<Synthesis> {
+	/// semantics. Gives up past `max_constraints` constraints (a prover passes the count the
+	/// registry holds for the model), so a crafted graph cannot exhaust a node's memory.
+	pub fn synthesize_within(
+		&self,
+		inputs: &[Vec<i128>],
+		max_constraints: usize,
+	) -> Result<Synthesis> {
 		if inputs.len() != self.inputs.len() {
 			return Err(CompileError::BadInput(format!(
 				"{} input tensors for a graph with {}",
@@ -378,7 +427,7 @@ impl Graph {
 			.flat_map(|info| std::iter::repeat_n(info.ty, info.len()))
 			.map(|ty| layout.place(ty))
 			.collect();
-		let mut builder = Builder::new(layout.elements());
+		let mut builder = Builder::new(layout.elements(), max_constraints);
 		let mut packed: Vec<Lc> = vec![Vec::new(); layout.elements()];
 		let mut slot_iter = slots.iter();
 		let mut env: HashMap<String, Tensor> = self.constants.clone();
@@ -403,9 +452,10 @@ impl Graph {
 				let offset_value = (*value + info.ty.offset()) as u128;
 				let bits = builder.bits_of(offset_value, info.ty.bits());
 				let shifted: Lc = bits_lc(&bits, 0, 0);
-				if let Some(slot) = slot_iter.next() {
-					add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
-				}
+				let slot = slot_iter.next().ok_or_else(|| {
+					CompileError::Malformed("more input values than the layout".into())
+				})?;
+				add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
 				// The value gets a variable of its own (one constraint), so the matrix products
 				// that read it carry one term for it instead of its bits.
 				let variable = builder.witness(Fr::from(*value));
@@ -429,6 +479,7 @@ impl Graph {
 				node.name.clone()
 			};
 			let output = apply(&mut builder, &env, node, &label)?;
+			builder.check_budget()?;
 			let name = node
 				.output
 				.first()
@@ -453,11 +504,12 @@ impl Graph {
 			let values: Vec<Value> =
 				tensor.values.iter().map(|v| builder.wrap(v.clone(), info.ty)).collect();
 			for value in &values {
-				if let Some(slot) = slot_iter.next() {
-					let mut shifted = value.lc.clone();
-					shifted.push((Fr::from(info.ty.offset()), 0));
-					add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
-				}
+				let slot = slot_iter.next().ok_or_else(|| {
+					CompileError::Malformed("more output values than the layout".into())
+				})?;
+				let mut shifted = value.lc.clone();
+				shifted.push((Fr::from(info.ty.offset()), 0));
+				add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
 			}
 			outputs.push(values.iter().map(|v| v.value).collect());
 		}
@@ -535,13 +587,25 @@ struct Builder {
 	b: Vec<Lc>,
 	c: Vec<Lc>,
 	assignment: Vec<Fr>,
+	max_constraints: usize,
 }
 
 impl Builder {
-	fn new(public_inputs: usize) -> Self {
+	fn new(public_inputs: usize, max_constraints: usize) -> Self {
 		let mut assignment = vec![Fr::zero(); public_inputs + 1];
 		assignment[0] = Fr::one();
-		Builder { a: Vec::new(), b: Vec::new(), c: Vec::new(), assignment }
+		Builder { a: Vec::new(), b: Vec::new(), c: Vec::new(), assignment, max_constraints }
+	}
+
+	/// Fails once the circuit has grown past its budget.
+	fn check_budget(&self) -> Result<()> {
+		if self.a.len() > self.max_constraints {
+			return Err(CompileError::TooLarge(format!(
+				"the circuit (over {} constraints)",
+				self.max_constraints
+			)));
+		}
+		Ok(())
 	}
 
 	fn witness(&mut self, value: Fr) -> usize {
@@ -803,9 +867,10 @@ fn elementwise(
 	op: &mut dyn FnMut(&mut Builder, &Value, &Value) -> Result<Value>,
 ) -> Result<Tensor> {
 	let shape = broadcast_shape(&a.shape, &b.shape, label)?;
-	let count: usize = shape.iter().product();
+	let count = checked_len(&shape, &format!("node {label}'s result"))?;
 	let mut values = Vec::with_capacity(count);
 	for flat in 0..count {
+		builder.check_budget()?;
 		let x = &a.values[broadcast_index(&shape, &a.shape, flat)];
 		let y = &b.values[broadcast_index(&shape, &b.shape, flat)];
 		let mut value = op(builder, x, y)?;
@@ -886,11 +951,15 @@ fn matmul(
 	if m != k {
 		return Err(unsupported(label, format!("inner dimensions {m} and {k} differ")));
 	}
-	let rows: usize = a_shape[..a_shape.len() - 1].iter().product();
+	let rows = checked_len(&a_shape[..a_shape.len() - 1], &format!("node {label}'s rows"))?;
+	let mut result_shape = a_shape[..a_shape.len() - 1].to_vec();
+	result_shape.push(n);
+	checked_len(&result_shape, &format!("node {label}'s result"))?;
 	let mut values = Vec::with_capacity(rows * n);
 	let overflow = || CompileError::Magnitude { node: label.into() };
 	for row in 0..rows {
 		for col in 0..n {
+			builder.check_budget()?;
 			// Summed in place: one weight times one value per term, the weight a constant.
 			let mut acc = Value { lc: Vec::new(), value: 0, lo: 0, hi: 0 };
 			for i in 0..k {
@@ -1008,7 +1077,7 @@ fn apply(
 					_ => return Err(unsupported(label, "Reshape with a negative dimension")),
 				}
 			}
-			let known: usize = shape.iter().product();
+			let known = checked_len(&shape, &format!("node {label}'s shape"))?;
 			if let Some(i) = infer {
 				if known == 0 || !count.is_multiple_of(known) {
 					return Err(unsupported(label, "Reshape cannot infer its -1 dimension"));

@@ -107,7 +107,9 @@ pub fn verify<E: Pairing>(
 		return Err(ZkError::PublicInputCount);
 	}
 	let proof = decode_proof::<E>(proof)?;
-	let prepared_inputs = first.into_group() + E::G1::msm_unchecked(rest, public_inputs);
+	// `msm` (not `msm_unchecked`) is what `ark-bn254-ext` hooks: on `HostBn254` it runs natively.
+	let sum = E::G1::msm(rest, public_inputs).map_err(|_| ZkError::PublicInputCount)?;
+	let prepared_inputs = first.into_group() + sum;
 	let key = PreparedVerifyingKey {
 		gamma_g2_neg_pc: (-key.gamma_g2).into(),
 		delta_g2_neg_pc: (-key.delta_g2).into(),

@@ -149,3 +149,29 @@ fn operators_outside_the_subset_are_named() {
 	assert!(error.contains("power-of-two"), "{error}");
 	assert!(Graph::from_onnx(b"not a model").is_err());
 }
+
+#[test]
+fn crafted_graphs_cannot_exhaust_a_provers_memory() {
+	// An output declared far larger than any tensor may be.
+	let mut m = ModelBuilder::new(&[("x", IntType::I32, &[1, N])]);
+	m.node("Identity", &["x"], vec![]);
+	m.rename_last_output("y");
+	let model = m.finish(&[("y", IntType::I32, &[1, 1 << 36])]);
+	let error = Graph::from_onnx(&model).unwrap_err().to_string();
+	assert!(error.contains("too large"), "{error}");
+	// A broadcast that multiplies 2048 values into 2048 x 2048 stops at the circuit's budget.
+	let mut m = ModelBuilder::new(&[("x", IntType::I32, &[1, 2048])]);
+	let zeros = m.constant(IntType::I32, &[2048, 1], &[0; 2048]);
+	let t = m.node("Add", &["x", &zeros], vec![]);
+	m.node("Mul", &[&t, &t], vec![]);
+	m.rename_last_output("y");
+	let model = m.finish(&[("y", IntType::I32, &[2048, 2048])]);
+	let graph = Graph::from_onnx(&model).unwrap();
+	let error = graph.synthesize_within(&[vec![0; 2048]], 100_000).unwrap_err().to_string();
+	assert!(error.contains("over 100000 constraints"), "{error}");
+	// An honest circuit fits the budget of exactly its own size, and not one less.
+	let model = common::mlp(8, 6, 3, 4);
+	let graph = Graph::from_onnx(&model).unwrap();
+	let size = graph.compile().unwrap().constraints();
+	assert!(graph.synthesize_within(&[vec![1; 8]], size).is_ok());
+}
