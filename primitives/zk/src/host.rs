@@ -43,6 +43,17 @@ fn decode<T: CanonicalDeserialize>(bytes: &[u8]) -> Option<T> {
 	T::deserialize_with_mode(bytes, Compress::No, Validate::No).ok()
 }
 
+impl crate::verifier::Backend for HostBn254 {
+	fn valid_g1(point: &G1Affine) -> bool {
+		point.is_on_curve()
+	}
+
+	fn valid_g2(point: &G2Affine) -> bool {
+		// On the curve here (cheap); the subgroup natively (a scalar multiplication in wasm).
+		point.is_on_curve() && opg_bn_254::g2_in_subgroup(&encode(*point))
+	}
+}
+
 /// Curve hooks that jump into the [`opg_bn_254`] host functions.
 #[derive(Clone, Copy)]
 pub struct HostHooks;
@@ -129,6 +140,12 @@ mod native {
 		Some(encode(sum.into_affine()))
 	}
 
+	pub fn g2_in_subgroup(point: &[u8]) -> bool {
+		use ark_ec::short_weierstrass::SWCurveConfig;
+		let Some(point) = decode::<g2::G2Affine>(point) else { return false };
+		point.is_on_curve() && g2::Config::is_in_correct_subgroup_assuming_on_curve(&point)
+	}
+
 	pub fn mul<C: SWCurveConfig>(base: &[u8], scalar: &[u8]) -> Option<Vec<u8>> {
 		let base: Affine<C> = decode(base)?;
 		let scalar: Vec<u64> = decode(scalar)?;
@@ -177,6 +194,12 @@ pub trait OpgBn254 {
 		scalar: PassFatPointerAndRead<&[u8]>,
 	) -> AllocateAndReturnByCodec<Option<Vec<u8>>> {
 		native::mul::<ark_bn254::g1::Config>(base, scalar)
+	}
+
+	/// Whether an encoded G2 point is on the curve and in the prime-order subgroup (BN254's
+	/// endomorphism test): what a proof's `B` must pass.
+	fn g2_in_subgroup(point: PassFatPointerAndRead<&[u8]>) -> bool {
+		native::g2_in_subgroup(point)
 	}
 
 	/// `scalar · base` on G2.

@@ -8,7 +8,10 @@
 //!   uncompressed, then `e(alpha, beta)`, so verification skips the square roots, the
 //!   subgroup checks and one pairing, all paid once at registration;
 //! - a proof: uncompressed (`A`, `B`, `C`: [`PROOF_LEN`] bytes), validated on decoding (points
-//!   on the curve and in the prime-order subgroup), with no trailing bytes.
+//!   on the curve; `B` in G2's prime-order subgroup, G1's cofactor being one), with no trailing
+//!   bytes. The checks are the curve backend's ([`Backend`]): `ark-bn254-ext` would run a full
+//!   254-bit scalar multiplication in wasm for the subgroup check, so the runtime's backend
+//!   asks the host.
 
 use alloc::vec::Vec;
 use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
@@ -20,6 +23,28 @@ use scale_info::TypeInfo;
 /// Length of an uncompressed BN254 Groth16 proof: two G1 points of 64 bytes and one G2 point
 /// of 128.
 pub const PROOF_LEN: usize = 256;
+
+/// A pairing engine the verifier runs on, with its checks of a proof's points.
+pub trait Backend: Pairing {
+	/// Whether a decoded G1 point is on the curve (G1's cofactor is one: that is all).
+	fn valid_g1(point: &Self::G1Affine) -> bool;
+
+	/// Whether a decoded G2 point is on the curve and in G2's prime-order subgroup.
+	fn valid_g2(point: &Self::G2Affine) -> bool;
+}
+
+impl Backend for ark_bn254::Bn254 {
+	fn valid_g1(point: &Self::G1Affine) -> bool {
+		point.is_on_curve()
+	}
+
+	fn valid_g2(point: &Self::G2Affine) -> bool {
+		use ark_ec::short_weierstrass::SWCurveConfig;
+		// BN254's own subgroup check: the endomorphism test of eprint 2022/352, section 4.3.
+		point.is_on_curve()
+			&& ark_bn254::g2::Config::is_in_correct_subgroup_assuming_on_curve(point)
+	}
+}
 
 /// Why a key or a proof was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
@@ -79,22 +104,26 @@ fn decode_prepared<E: Pairing>(
 }
 
 /// Decodes an uncompressed proof, checking its points.
-pub fn decode_proof<E: Pairing>(proof: &[u8]) -> Result<Proof<E>, ZkError> {
+pub fn decode_proof<E: Backend>(proof: &[u8]) -> Result<Proof<E>, ZkError> {
 	let mut reader = proof;
-	let decoded = Proof::<E>::deserialize_with_mode(&mut reader, Compress::No, Validate::Yes)
+	let decoded = Proof::<E>::deserialize_with_mode(&mut reader, Compress::No, Validate::No)
 		.map_err(|_| ZkError::MalformedProof)?;
-	if !reader.is_empty() {
+	if !reader.is_empty()
+		|| !E::valid_g1(&decoded.a)
+		|| !E::valid_g1(&decoded.c)
+		|| !E::valid_g2(&decoded.b)
+	{
 		return Err(ZkError::MalformedProof);
 	}
 	Ok(decoded)
 }
 
 /// Verifies `proof` against a prepared key and the public inputs.
-#[allow(clippy::arithmetic_side_effects)] // Group arithmetic cannot overflow.
 ///
 /// The input count is checked first: `ark-groth16`'s own `verify_proof` zips inputs with the
 /// key and would silently ignore missing or extra ones.
-pub fn verify<E: Pairing>(
+#[allow(clippy::arithmetic_side_effects)] // Group arithmetic cannot overflow.
+pub fn verify<E: Backend>(
 	prepared: &[u8],
 	proof: &[u8],
 	public_inputs: &[E::ScalarField],

@@ -179,3 +179,32 @@ fn verification_through_the_host_hooks_agrees_with_plain_arkworks() {
 		Err(ZkError::InvalidProof)
 	);
 }
+
+#[test]
+fn a_proof_point_outside_the_prime_order_subgroup_is_rejected() {
+	use ark_ec::short_weierstrass::SWCurveConfig;
+	use ark_serialize::CanonicalSerialize;
+	let f = fixture(1);
+	let (proof, output) = proof_for(&f, &input());
+	// A point on G2's curve but, like almost every such point, not in the subgroup.
+	let outside = (1u64..)
+		.filter_map(|x| {
+			ark_bn254::G2Affine::get_point_from_x_unchecked(
+				ark_bn254::Fq2::new(x.into(), 0u64.into()),
+				false,
+			)
+		})
+		.find(|p| !ark_bn254::g2::Config::is_in_correct_subgroup_assuming_on_curve(p))
+		.unwrap();
+	assert!(outside.is_on_curve());
+	let mut bytes = Vec::new();
+	outside.serialize_uncompressed(&mut bytes).unwrap();
+	let mut forged = proof.clone();
+	forged[64..192].copy_from_slice(&bytes);
+	let public = public(&input(), &output);
+	assert_eq!(verify::<Bn254>(&f.prepared, &forged, &public), Err(ZkError::MalformedProof));
+	assert_eq!(
+		verify::<opg_zk::host::HostBn254>(&f.prepared, &forged, &public),
+		Err(ZkError::MalformedProof)
+	);
+}
