@@ -15,9 +15,9 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn request(v: u32, ) -> Weight;
 	fn submit_result_vanilla(v: u32, ) -> Weight;
-	fn submit_result_attested(v: u32, ) -> Weight;
 	fn submit_proof() -> Weight;
 	fn verify_proof() -> Weight;
+	fn submit_result_attested(v: u32, ) -> Weight;
 	fn authorize_submit_result(v: u32, ) -> Weight;
 	fn report_failure() -> Weight;
 	fn authorize_report_failure() -> Weight;
@@ -35,7 +35,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
-	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -68,9 +68,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn request(v: u32, ) -> Weight {
-		// Minimum execution time: 167_127_000 picoseconds.
-		Weight::from_parts(172_786_270, 7040)
-			.saturating_add(Weight::from_parts(39_520, 0).saturating_mul(v.into()))
+		// Minimum execution time: 163_653_000 picoseconds.
+		Weight::from_parts(173_398_569, 7040)
+			.saturating_add(Weight::from_parts(44_360, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -100,11 +100,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn submit_result_vanilla(v: u32, ) -> Weight {
-		// Minimum execution time: 144_144_000 picoseconds.
-		Weight::from_parts(148_867_366, 7040)
-			.saturating_add(Weight::from_parts(71_331, 0).saturating_mul(v.into()))
+		// Minimum execution time: 148_650_000 picoseconds.
+		Weight::from_parts(163_109_937, 7040)
+			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Inference::InvalidProofs` (r:1 w:1)
+	/// Proof: `Inference::InvalidProofs` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Nodes` (r:1 w:1)
+	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Models` (r:1 w:0)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::VerifyingKeys` (r:1 w:0)
+	/// Proof: `ModelRegistry::VerifyingKeys` (`max_values`: None, `max_size`: Some(65608), added: 68083, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::PreparedKeys` (r:1 w:0)
+	/// Proof: `ModelRegistry::PreparedKeys` (`max_values`: None, `max_size`: Some(132132), added: 134607, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Inputs` (r:1 w:0)
+	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Reputations` (r:1 w:1)
+	/// Proof: `Attestations::Reputations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenJobs` (r:1 w:1)
+	/// Proof: `Inference::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::QueueEnds` (r:1 w:1)
+	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Outputs` (r:0 w:1)
+	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Assignments` (r:0 w:1)
+	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Queue` (r:0 w:1)
+	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	fn submit_proof() -> Weight {
+		// Minimum execution time: 2_047_164_000 picoseconds.
+		Weight::from_parts(2_391_505_000, 135597)
+			.saturating_add(T::DbWeight::get().reads(18_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
+	}
+	fn verify_proof() -> Weight {
+		// Minimum execution time: 1_713_831_000 picoseconds.
+		Weight::from_parts(2_006_865_000, 0)
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
@@ -130,23 +176,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn submit_result_attested(v: u32, ) -> Weight {
-		// Minimum execution time: 136_983_000 picoseconds.
-		Weight::from_parts(142_840_581, 7040)
-			.saturating_add(Weight::from_parts(71_679, 0).saturating_mul(v.into()))
+		// Minimum execution time: 140_038_000 picoseconds.
+		Weight::from_parts(154_054_938, 7040)
+			.saturating_add(Weight::from_parts(53_615, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
-	/// Until `scripts/benchmark.sh` regenerates it: the vanilla answer's weight and five
-	/// milliseconds of verification.
-	fn submit_proof() -> Weight {
-		Weight::from_parts(5_148_867_366, 7040)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
-	}
-	fn verify_proof() -> Weight {
-		Weight::from_parts(5_000_000_000, 0)
-	}
-
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Nodes` (r:1 w:0)
@@ -159,9 +194,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[64, 3840]`.
 	fn authorize_submit_result(v: u32, ) -> Weight {
-		// Minimum execution time: 89_152_000 picoseconds.
-		Weight::from_parts(92_170_494, 7040)
-			.saturating_add(Weight::from_parts(23_353, 0).saturating_mul(v.into()))
+		// Minimum execution time: 94_350_000 picoseconds.
+		Weight::from_parts(125_146_280, 7040)
+			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -179,18 +214,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::OpenJobs` (r:1 w:1)
 	/// Proof: `Inference::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
-	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::QueueEnds` (r:1 w:1)
 	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::InvalidProofs` (r:0 w:1)
+	/// Proof: `Inference::InvalidProofs` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Assignments` (r:0 w:1)
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Queue` (r:0 w:1)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn report_failure() -> Weight {
-		// Minimum execution time: 148_721_000 picoseconds.
-		Weight::from_parts(157_493_000, 4161)
+		// Minimum execution time: 156_663_000 picoseconds.
+		Weight::from_parts(233_956_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:0)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
@@ -199,21 +236,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_failure() -> Weight {
-		// Minimum execution time: 67_470_000 picoseconds.
-		Weight::from_parts(71_736_000, 4161)
+		// Minimum execution time: 73_309_000 picoseconds.
+		Weight::from_parts(109_442_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Inference::ActiveParameters` (r:0 w:1)
-	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	fn set_parameters() -> Weight {
-		// Minimum execution time: 5_879_000 picoseconds.
-		Weight::from_parts(6_590_000, 0)
+		// Minimum execution time: 6_008_000 picoseconds.
+		Weight::from_parts(10_806_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
-	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:20 w:4)
@@ -224,15 +261,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Outputs` (r:1 w:0)
 	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::InvalidProofs` (r:0 w:1)
+	/// Proof: `Inference::InvalidProofs` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Queue` (r:0 w:1)
 	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 16]`.
 	fn conclude(k: u32, ) -> Weight {
-		// Minimum execution time: 219_825_000 picoseconds.
-		Weight::from_parts(298_799_391, 69021)
+		// Minimum execution time: 235_469_000 picoseconds.
+		Weight::from_parts(377_146_720, 69021)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	/// Storage: `Inference::QueueEnds` (r:1 w:1)
@@ -246,7 +285,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::Reputations` (r:2 w:2)
 	/// Proof: `Attestations::Reputations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
-	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(56), added: 551, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -263,17 +302,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::PoolSlots` (r:2 w:0)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::InvalidProofs` (r:0 w:64)
+	/// Proof: `Inference::InvalidProofs` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Assignments` (r:0 w:128)
 	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_timeouts(n: u32, ) -> Weight {
-		// Minimum execution time: 7_481_000 picoseconds.
-		Weight::from_parts(38_869_640, 16206)
-			.saturating_add(Weight::from_parts(111_601_176, 0).saturating_mul(n.into()))
+		// Minimum execution time: 11_987_000 picoseconds.
+		Weight::from_parts(13_771_000, 16206)
+			.saturating_add(Weight::from_parts(172_721_869, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::QueueEnds` (r:1 w:1)
@@ -288,9 +329,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Inputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn process_pruning(n: u32, ) -> Weight {
-		// Minimum execution time: 7_942_000 picoseconds.
-		Weight::from_parts(14_218_891, 3490)
-			.saturating_add(Weight::from_parts(14_368_758, 0).saturating_mul(n.into()))
+		// Minimum execution time: 9_374_000 picoseconds.
+		Weight::from_parts(54_259_338, 3490)
+			.saturating_add(Weight::from_parts(15_398_630, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -302,69 +343,68 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn request(v: u32, ) -> Weight {
-		Weight::from_parts(172_786_270, 7040)
-			.saturating_add(Weight::from_parts(39_520, 0).saturating_mul(v.into()))
+		Weight::from_parts(173_398_569, 7040)
+			.saturating_add(Weight::from_parts(44_360, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn submit_result_vanilla(v: u32, ) -> Weight {
-		Weight::from_parts(148_867_366, 7040)
-			.saturating_add(Weight::from_parts(71_331, 0).saturating_mul(v.into()))
+		Weight::from_parts(163_109_937, 7040)
+			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
-	}
-	fn submit_result_attested(v: u32, ) -> Weight {
-		Weight::from_parts(142_840_581, 7040)
-			.saturating_add(Weight::from_parts(71_679, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_proof() -> Weight {
-		Weight::from_parts(5_148_867_366, 7040)
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+		Weight::from_parts(2_391_505_000, 135597)
+			.saturating_add(ParityDbWeight::get().reads(18_u64))
+			.saturating_add(ParityDbWeight::get().writes(14_u64))
 	}
 	fn verify_proof() -> Weight {
-		Weight::from_parts(5_000_000_000, 0)
+		Weight::from_parts(2_006_865_000, 0)
 	}
-
+	fn submit_result_attested(v: u32, ) -> Weight {
+		Weight::from_parts(154_054_938, 7040)
+			.saturating_add(Weight::from_parts(53_615, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
 	fn authorize_submit_result(v: u32, ) -> Weight {
-		Weight::from_parts(92_170_494, 7040)
-			.saturating_add(Weight::from_parts(23_353, 0).saturating_mul(v.into()))
+		Weight::from_parts(125_146_280, 7040)
+			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
 	fn report_failure() -> Weight {
-		Weight::from_parts(157_493_000, 4161)
+		Weight::from_parts(233_956_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn authorize_report_failure() -> Weight {
-		Weight::from_parts(71_736_000, 4161)
+		Weight::from_parts(109_442_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(6_590_000, 0)
+		Weight::from_parts(10_806_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn conclude(k: u32, ) -> Weight {
-		Weight::from_parts(298_799_391, 69021)
+		Weight::from_parts(377_146_720, 69021)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(k.into()))
 	}
 	fn process_timeouts(n: u32, ) -> Weight {
-		Weight::from_parts(38_869_640, 16206)
-			.saturating_add(Weight::from_parts(111_601_176, 0).saturating_mul(n.into()))
+		Weight::from_parts(13_771_000, 16206)
+			.saturating_add(Weight::from_parts(172_721_869, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	fn process_pruning(n: u32, ) -> Weight {
-		Weight::from_parts(14_218_891, 3490)
-			.saturating_add(Weight::from_parts(14_368_758, 0).saturating_mul(n.into()))
+		Weight::from_parts(54_259_338, 3490)
+			.saturating_add(Weight::from_parts(15_398_630, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
