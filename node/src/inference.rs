@@ -501,6 +501,18 @@ impl JsonTensor {
 	}
 }
 
+/// A model file as the engine reads a model from the off-chain database: its reference and
+/// its chunks (64 KiB, the runtime's chunk size).
+pub(crate) fn model_file(bytes: &[u8]) -> Result<(ModelRef, Vec<Vec<u8>>), String> {
+	const CHUNK: u32 = 64 * 1024;
+	let model = ModelRef {
+		content_id: content_id(bytes, CHUNK).ok_or("empty chunk size")?,
+		byte_size: bytes.len() as u64,
+		chunk_size: CHUNK,
+	};
+	Ok((model, bytes.chunks(CHUNK as usize).map(<[u8]>::to_vec).collect()))
+}
+
 /// Reads tensors in `run-model`'s JSON form from `path` (`-`: standard input).
 pub(crate) fn read_json_tensors(path: &Path) -> Result<Tensors, String> {
 	let text = if path.as_os_str() == "-" {
@@ -544,13 +556,7 @@ impl RunModelCmd {
 			.map_err(|e| format!("cannot read {}: {e}", self.model.display()))?;
 		let input = read_json_tensors(&self.input)?;
 		let engine = options.engine()?.ok_or("run-model needs the engine: drop --no-inference")?;
-		const CHUNK: u32 = 64 * 1024;
-		let model = ModelRef {
-			content_id: content_id(&bytes, CHUNK).ok_or("empty chunk size")?,
-			byte_size: bytes.len() as u64,
-			chunk_size: CHUNK,
-		};
-		let chunks: Vec<Vec<u8>> = bytes.chunks(CHUNK as usize).map(<[u8]>::to_vec).collect();
+		let (model, chunks) = model_file(&bytes)?;
 		let mut read_chunk = |index: u32| chunks.get(index as usize).cloned();
 		let encoded_input = input.encode();
 		let mut once = || -> Result<Tensors, String> {

@@ -23,7 +23,7 @@ use opg_primitives::{
 		EngineError, InferenceEngine, ModelRef, ProofRequest, ProverError, Tensor, TensorValues,
 		Tensors, ZkProver,
 	},
-	model::{content_id, ContentId, Dim, IoSchema},
+	model::{ContentId, Dim, IoSchema},
 };
 use opg_zk::{
 	circuit::{Graph, Synthesis},
@@ -447,13 +447,7 @@ impl ZkProveCmd {
 		let bytes = read(&self.model)?;
 		let input = crate::inference::read_json_tensors(&self.input)?;
 		let engine = options.engine()?.ok_or("zk-prove needs the engine: drop --no-inference")?;
-		const CHUNK: u32 = 64 * 1024;
-		let model = ModelRef {
-			content_id: content_id(&bytes, CHUNK).ok_or("empty chunk size")?,
-			byte_size: bytes.len() as u64,
-			chunk_size: CHUNK,
-		};
-		let chunks: Vec<Vec<u8>> = bytes.chunks(CHUNK as usize).map(<[u8]>::to_vec).collect();
+		let (model, chunks) = crate::inference::model_file(&bytes)?;
 		let mut read_chunk = |index: u32| chunks.get(index as usize).cloned();
 		let ort_output: Tensors =
 			engine.run(&model, &input, &mut read_chunk).map_err(|e| format!("{e:?}"))?;

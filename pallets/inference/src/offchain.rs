@@ -74,44 +74,38 @@ impl<T: Config> Pallet<T> {
 		let record = Jobs::<T>::get(job).ok_or("the job is gone")?;
 		let input = Self::input_of(job).ok_or("the job has no input")?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let sign = |statement: &JobStatement<T::AccountId>| {
+			key.sign(&job_signing_message(&genesis, &record.input_hash, statement))
+				.ok_or("the role key cannot sign")
+		};
+		// The report that no node can answer this job: a refund, no one blamed.
+		let failure = |error: EngineMessage| -> Result<Call<T>, &'static str> {
+			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
+			let signature = sign(&statement)?;
+			Ok(Call::report_failure { job, node: node.clone(), error, signature })
+		};
 		let call = match Self::execute(&record, input.clone()) {
 			Ok(output) if record.mode == InferenceMode::Zk => {
 				match Self::prove(&record, input, output.clone())? {
 					Ok(proof) => {
-						let statement = Self::proof_statement(job, node, &output, &proof);
-						let signature = key
-							.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
-							.ok_or("the role key cannot sign")?;
+						let signature = sign(&Self::proof_statement(job, node, &output, &proof))?;
 						Call::submit_proof { job, node: node.clone(), output, proof, signature }
 					}
-					// No node could prove this job: report it (a refund, no one blamed) instead
-					// of letting it time out or sending a proof that would be rejected.
+					// Not provable by any node: reported instead of timing out or sending a proof
+					// that would be rejected.
 					Err(error) => {
 						log::warn!(target: "inference", "job {job} cannot be proved: {:?}", core::str::from_utf8(&error));
-						let statement =
-							JobStatement::Failure { job, node: node.clone(), error: error.clone() };
-						let signature = key
-							.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
-							.ok_or("the role key cannot sign")?;
-						Call::report_failure { job, node: node.clone(), error, signature }
+						failure(error)?
 					}
 				}
 			}
 			Ok(output) => {
-				let statement = Self::result_statement(job, node, output_hash(&output));
-				let signature = key
-					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
-					.ok_or("the role key cannot sign")?;
+				let signature = sign(&Self::result_statement(job, node, output_hash(&output)))?;
 				Call::submit_result { job, node: node.clone(), output, signature }
 			}
 			Err(EngineError::Model(error)) => {
 				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&error));
-				let statement =
-					JobStatement::Failure { job, node: node.clone(), error: error.clone() };
-				let signature = key
-					.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
-					.ok_or("the role key cannot sign")?;
-				Call::report_failure { job, node: node.clone(), error, signature }
+				failure(error)?
 			}
 			Err(EngineError::Unavailable) => {
 				return Err("this node runs no inference engine (start it with --onnxruntime)")
