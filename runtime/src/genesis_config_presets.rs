@@ -1,14 +1,15 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and Bob).
-//! Both endow the well-known dev accounts with OPG and make Alice the sudo key; public networks
-//! get their own chain spec without a sudo key.
+//! Both endow the well-known dev accounts with OPG, make Alice the sudo key and run the
+//! referendum tracks on development periods (a few blocks); public networks get their own chain
+//! spec without a sudo key and with production periods (the default).
 
 use crate::{
 	configs::{
-		attestations::dev_parameters, inference::dev_parameters as inference_dev_parameters,
-		monetary::TreasuryAccount,
+		attestations::dev_parameters, governance::origins::Timing,
+		inference::dev_parameters as inference_dev_parameters,
 	},
 	AccountId, AttestationsConfig, Balance, BalancesConfig, InferenceConfig, ModelRegistryConfig,
-	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, OPG,
+	OriginsConfig, RuntimeGenesisConfig, SudoConfig, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -77,7 +78,6 @@ fn testnet_genesis(
 				.iter()
 				.cloned()
 				.map(|account| (account, ENDOWMENT))
-				.chain([(TreasuryAccount::get(), EXISTENTIAL_DEPOSIT)])
 				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
@@ -96,6 +96,7 @@ fn testnet_genesis(
 			nodes,
 		},
 		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
+		origins: OriginsConfig { timing: Timing::Development },
 	})
 }
 

@@ -4,7 +4,8 @@
 //! inference. It holds the OPG token (`pallet-balances`, 18 decimals), charges transaction fees
 //! in OPG, runs Aura block production with GRANDPA finality, and hosts the OPG pallets: the
 //! model registry (models, versions, chunked ONNX uploads replicated through offchain indexing),
-//! and, as they land, inference jobs, attestations and governance.
+//! attestations, inference jobs, and governance by OPG holders (OpenGov referenda on tracks,
+//! conviction voting, the treasury).
 //!
 //! Layout: `configs/` configures the pallets (one file per group), `apis.rs` implements the
 //! runtime APIs, `genesis_config_presets.rs` the `development` and `local_testnet` presets.
@@ -71,15 +72,32 @@ impl_opaque_keys! {
 
 /// The runtime's version. `spec_version` goes up with every runtime upgrade; `transaction_version`
 /// with every change to the encoding of calls or transaction extensions.
+#[cfg(not(feature = "upgrade-test"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
+	system_version: 1,
+};
+
+/// The same runtime as the next release would number it: what the end-to-end test of a
+/// runtime upgrade by referendum enacts on a running chain (`scripts/build-upgrade-runtime.sh`
+/// builds it with the `upgrade-test` feature). Only `spec_version` differs.
+#[cfg(feature = "upgrade-test")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("opg"),
+	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
+	authoring_version: 1,
+	spec_version: 102,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -203,6 +221,8 @@ mod runtime {
 	pub type Grandpa = pallet_grandpa;
 	#[runtime::pallet_index(4)]
 	pub type Authorship = pallet_authorship;
+	#[runtime::pallet_index(5)]
+	pub type Utility = pallet_utility;
 
 	// The OPG token and fees: 10..=19.
 	#[runtime::pallet_index(10)]
@@ -218,7 +238,22 @@ mod runtime {
 	#[runtime::pallet_index(22)]
 	pub type Inference = pallet_inference;
 
-	// Administration: 250..=255. Sudo is for dev and local chains; governance replaces it.
+	// Governance by OPG holders (OpenGov): 40..=49.
+	#[runtime::pallet_index(40)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(41)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(42)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(43)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(44)]
+	pub type Origins = configs::governance::origins;
+	#[runtime::pallet_index(45)]
+	pub type Treasury = pallet_treasury;
+
+	// Administration: 250..=255. Sudo has a key only on dev and local chains: elsewhere it is
+	// inert and root is the root track's referenda.
 	#[runtime::pallet_index(255)]
 	pub type Sudo = pallet_sudo;
 }

@@ -414,11 +414,14 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_parameters() {
-		let parameters = T::DefaultParameters::get();
+	fn set_parameter() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let bond = T::DefaultParameters::get().min_inference_bond;
 		#[extrinsic_call]
-		_(RawOrigin::Root, parameters.clone());
-		assert_eq!(ActiveParameters::<T>::get(), parameters);
+		_(origin as T::RuntimeOrigin, ParameterChange::MinInferenceBond(bond));
+		assert_eq!(ActiveParameters::<T>::get().min_inference_bond, bond);
+		Ok(())
 	}
 
 	/// Ending a round of `k`: the quorum reveals an output other than the claim, the rest do

@@ -91,8 +91,10 @@
 //! ## Parameters
 //!
 //! Bonds, periods, committee size, quorum and slash fractions live in [`ActiveParameters`],
-//! set at genesis (short periods on dev chains) and changed by [`Config::GovernanceOrigin`]
-//! with [`Pallet::set_parameters`] inside the bounds of [`Parameters::check`].
+//! set at genesis (short periods on dev chains) and changed one at a time by
+//! [`Config::GovernanceOrigin`] with [`Pallet::set_parameter`], each within
+//! [`Config::MinimumParameters`] and [`Config::MaximumParameters`] and the relations of
+//! [`Parameters::check`].
 //!
 //! ## Invariants (checked by `try_state`)
 //!
@@ -182,6 +184,8 @@ pub type StatementOf<'a, T> =
 
 /// The parameters as this runtime stores them.
 pub type ParametersOf<T> = Parameters<BalanceOf<T>, BlockNumberFor<T>>;
+/// A change of one parameter, with this runtime's balance and block number.
+pub type ParameterChangeOf<T> = ParameterChange<BalanceOf<T>, BlockNumberFor<T>>;
 
 /// A data node's endpoint.
 pub type EndpointOf<T> = BoundedVec<u8, <T as Config>::MaxEndpointLen>;
@@ -261,6 +265,14 @@ pub mod pallet {
 
 		/// The parameters until genesis or governance sets others.
 		type DefaultParameters: Get<ParametersOf<Self>>;
+
+		/// The least each parameter may be: [`Pallet::set_parameter`] refuses a value below it.
+		#[pallet::constant]
+		type MinimumParameters: Get<ParametersOf<Self>>;
+
+		/// The most each parameter may be: [`Pallet::set_parameter`] refuses a value above it.
+		#[pallet::constant]
+		type MaximumParameters: Get<ParametersOf<Self>>;
 
 		/// Most registered nodes; bounds each role's pool.
 		#[pallet::constant]
@@ -378,7 +390,7 @@ pub mod pallet {
 		fn build(&self) {
 			if let Some(parameters) = &self.parameters {
 				assert!(
-					parameters.check(T::MaxCommitteeSize::get()).is_ok(),
+					Pallet::<T>::check_parameters(parameters).is_ok(),
 					"genesis attestation parameters are out of bounds"
 				);
 				ActiveParameters::<T>::put(parameters);
@@ -511,7 +523,12 @@ pub mod pallet {
 		AlreadyChilled,
 		/// The node is not chilled.
 		NotChilled,
-		/// The parameters are outside the bounds a referendum may set.
+		/// The parameter is outside its bounds ([`Config::MinimumParameters`],
+		/// [`Config::MaximumParameters`]), or the change breaks a relation between parameters: a
+		/// minimum bond or a period of zero, a committee larger than [`Config::MaxCommitteeSize`],
+		/// a quorum of one half or less, or an unbonding period not longer than a claim's window
+		/// plus a round's periods. (To move related parameters together, batch the changes in
+		/// the order that keeps each step valid.)
 		ParametersOutOfBounds,
 		/// Too few eligible nodes of the role to form the committee.
 		NotEnoughNodes,
@@ -567,8 +584,13 @@ pub mod pallet {
 			assert!(T::MaxCommitteeSize::get() > 0, "MaxCommitteeSize must be positive");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must be positive");
 			assert!(
-				T::DefaultParameters::get().check(T::MaxCommitteeSize::get()).is_ok(),
+				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
+			);
+			assert!(
+				T::MinimumParameters::get()
+					.within(&T::MinimumParameters::get(), &T::MaximumParameters::get()),
+				"MinimumParameters exceed MaximumParameters"
 			);
 		}
 
@@ -905,17 +927,18 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Replaces the parameters, within [`Parameters::check`]'s bounds. Drawn rounds keep their
-		/// deadlines and quorum (rounds not yet drawn take the new ones at their draw); nodes
-		/// under a raised minimum bond are skipped by selection at once and marked inactive by
-		/// the liveness sweep until they bond more. Governance only.
-		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::set_parameters())]
-		pub fn set_parameters(origin: OriginFor<T>, parameters: ParametersOf<T>) -> DispatchResult {
+		/// Changes one parameter, within its bounds and the relations of [`Parameters::check`].
+		/// Drawn rounds keep their deadlines and quorum (rounds not yet drawn take the new ones
+		/// at their draw); nodes under a raised minimum bond are skipped by selection at once and
+		/// marked inactive by the liveness sweep until they bond more. Governance only (the
+		/// node-parameters track). (Call index 13, which replaced the whole set, is retired.)
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::set_parameter())]
+		pub fn set_parameter(origin: OriginFor<T>, change: ParameterChangeOf<T>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			parameters
-				.check(T::MaxCommitteeSize::get())
-				.map_err(|_| Error::<T>::ParametersOutOfBounds)?;
+			let mut parameters = ActiveParameters::<T>::get();
+			parameters.apply(change);
+			Self::check_parameters(&parameters)?;
 			ActiveParameters::<T>::put(&parameters);
 			Self::deposit_event(Event::ParametersChanged { parameters });
 			Ok(())
@@ -924,6 +947,13 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Whether `parameters` may be in force: each within its bounds, and related ones consistent.
+	pub fn check_parameters(parameters: &ParametersOf<T>) -> Result<(), Error<T>> {
+		let within = parameters.within(&T::MinimumParameters::get(), &T::MaximumParameters::get());
+		ensure!(within, Error::<T>::ParametersOutOfBounds);
+		parameters.check(T::MaxCommitteeSize::get()).map_err(|_| Error::<T>::ParametersOutOfBounds)
+	}
+
 	/// The node record of `who`.
 	fn node(who: &T::AccountId) -> Result<NodeInfoOf<T>, Error<T>> {
 		Nodes::<T>::get(who).ok_or(Error::<T>::NotRegistered)

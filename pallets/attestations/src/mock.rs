@@ -102,9 +102,55 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 	}
 }
 
+/// The mock's bounds: what tests may set. Slashes up to a half, bonds up to 10,000.
+pub fn minimum_parameters() -> Parameters<Balance, u64> {
+	Parameters {
+		min_inference_bond: 1,
+		min_verifier_bond: 1,
+		min_data_bond: 1,
+		unbonding_period: 1,
+		heartbeat_period: 1,
+		max_missed_heartbeats: 1,
+		committee_size: 1,
+		quorum: Perbill::from_percent(51),
+		commit_period: 1,
+		reveal_period: 1,
+		challenge_window: 1,
+		challenge_bond: 1,
+		minority_slash: Perbill::zero(),
+		no_reveal_slash: Perbill::zero(),
+		false_claim_slash: Perbill::zero(),
+		reward_share: Perbill::zero(),
+	}
+}
+
+/// See [`minimum_parameters`].
+pub fn maximum_parameters() -> Parameters<Balance, u64> {
+	Parameters {
+		min_inference_bond: 10_000,
+		min_verifier_bond: 10_000,
+		min_data_bond: 10_000,
+		unbonding_period: 1_000,
+		heartbeat_period: 1_000,
+		max_missed_heartbeats: 10,
+		committee_size: 7,
+		quorum: Perbill::one(),
+		commit_period: 1_000,
+		reveal_period: 1_000,
+		challenge_window: 1_000,
+		challenge_bond: 10_000,
+		minority_slash: Perbill::from_percent(50),
+		no_reveal_slash: Perbill::from_percent(50),
+		false_claim_slash: Perbill::from_percent(50),
+		reward_share: Perbill::one(),
+	}
+}
+
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
+	pub MinimumParameters: Parameters<Balance, u64> = minimum_parameters();
+	pub MaximumParameters: Parameters<Balance, u64> = maximum_parameters();
 	/// Every conclusion the consumer heard, in order.
 	pub static Concluded: Vec<(SubjectId, Conclusion<AccountId>)> = Vec::new();
 	/// What this node's verifiers find when they re-execute any subject (`None`: they cannot).
@@ -139,6 +185,8 @@ impl pallet_attestations::Config for Test {
 	type OnConclusion = RecordConclusions;
 	type Reexecute = TestReexecute;
 	type DefaultParameters = TestParameters;
+	type MinimumParameters = MinimumParameters;
+	type MaximumParameters = MaximumParameters;
 	type MaxNodes = ConstU32<10_000>;
 	type MaxCommitteeSize = ConstU32<7>;
 	type MaxEndpointLen = ConstU32<64>;

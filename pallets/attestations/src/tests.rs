@@ -425,31 +425,49 @@ fn governance_chills_and_unchills() {
 }
 
 #[test]
-fn set_parameters_enforces_bounds() {
+fn set_parameter_changes_one_parameter_within_its_bounds() {
 	network().build_and_execute(|| {
-		let mut parameters = test_parameters();
-		parameters.committee_size = 3;
+		use ParameterChange::*;
 		assert_noop!(
-			Attestations::set_parameters(signed(1), parameters.clone()),
+			Attestations::set_parameter(signed(1), CommitteeSize(3)),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(Attestations::set_parameters(RuntimeOrigin::root(), parameters.clone()));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), CommitteeSize(3)));
+		let parameters = Parameters { committee_size: 3, ..test_parameters() };
 		System::assert_last_event(
 			Event::ParametersChanged { parameters: parameters.clone() }.into(),
 		);
 		assert_eq!(ActiveParameters::<Test>::get(), parameters);
+		// A second change keeps the first: each referendum changes only its own parameter.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), MinDataBond(70)));
+		assert_eq!(
+			ActiveParameters::<Test>::get(),
+			Parameters { committee_size: 3, min_data_bond: 70, ..test_parameters() }
+		);
+		// The bounds are inclusive.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), MinInferenceBond(10_000)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), MinInferenceBond(100)));
 		let refused = [
-			Parameters { quorum: Perbill::from_percent(50), ..test_parameters() },
-			Parameters { committee_size: 0, ..test_parameters() },
-			Parameters { committee_size: 8, ..test_parameters() },
-			Parameters { min_verifier_bond: 0, ..test_parameters() },
-			Parameters { heartbeat_period: 0, ..test_parameters() },
-			Parameters { max_missed_heartbeats: 0, ..test_parameters() },
-			Parameters { unbonding_period: 53, ..test_parameters() },
+			// Outside the runtime's bounds.
+			MinInferenceBond(10_001),
+			ChallengeBond(10_001),
+			MinoritySlash(Perbill::from_percent(51)),
+			FalseClaimSlash(Perbill::from_percent(100)),
+			HeartbeatPeriod(1_001),
+			MaxMissedHeartbeats(11),
+			Quorum(Perbill::from_percent(50)),
+			CommitteeSize(0),
+			CommitteeSize(8),
+			MinVerifierBond(0),
+			HeartbeatPeriod(0),
+			MaxMissedHeartbeats(0),
+			// Inside them, but breaking a relation: an unbonding period that ends before a
+			// dispute over the node's last claim could.
+			UnbondingPeriod(53),
 		];
-		for parameters in refused {
+		for change in refused {
 			assert_noop!(
-				Attestations::set_parameters(RuntimeOrigin::root(), parameters),
+				Attestations::set_parameter(RuntimeOrigin::root(), change),
 				Error::<Test>::ParametersOutOfBounds
 			);
 		}
@@ -1503,8 +1521,10 @@ fn an_under_bonded_node_goes_inactive_and_more_bond_brings_it_back() {
 		System::assert_last_event(Event::NodeReactivated { node: 2 }.into());
 		assert_eq!(Attestations::pool_weight(NodeRole::Verifier, &2), Some(100));
 		// A raised minimum: the sweep marks those below it.
-		let parameters = Parameters { min_verifier_bond: 500, ..test_parameters() };
-		assert_ok!(Attestations::set_parameters(RuntimeOrigin::root(), parameters));
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::MinVerifierBond(500)
+		));
 		assert!(!Attestations::is_eligible(&2, NodeRole::Verifier));
 		run_to_block(4);
 		assert!(matches!(Nodes::<Test>::get(2).unwrap().status, NodeStatus::Inactive { .. }));

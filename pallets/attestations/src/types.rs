@@ -136,8 +136,10 @@ pub struct Reputation<Balance> {
 	pub slashed: Balance,
 }
 
-/// The chain's attestation parameters. Governance changes them with
-/// [`crate::Pallet::set_parameters`], within the bounds that [`Parameters::check`] enforces.
+/// The chain's attestation parameters. Governance changes them one at a time with
+/// [`crate::Pallet::set_parameter`], within the runtime's bounds
+/// ([`crate::Config::MinimumParameters`], [`crate::Config::MaximumParameters`]) and the relations
+/// that [`Parameters::check`] enforces.
 #[derive(
 	Clone,
 	PartialEq,
@@ -188,6 +190,118 @@ pub struct Parameters<Balance, BlockNumber> {
 	/// The part of every slash paid to the winners (the honest committee members, or the
 	/// winner of a dispute); the rest goes to the treasury.
 	pub reward_share: Perbill,
+}
+
+/// One parameter with its new value: what a referendum changes. Changing one parameter at a
+/// time lets referenda on different parameters run side by side: each enacts its own change
+/// and none restores a value another one changed.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ParameterChange<Balance, BlockNumber> {
+	/// [`Parameters::min_inference_bond`].
+	#[codec(index = 0)]
+	MinInferenceBond(Balance),
+	/// [`Parameters::min_verifier_bond`].
+	#[codec(index = 1)]
+	MinVerifierBond(Balance),
+	/// [`Parameters::min_data_bond`].
+	#[codec(index = 2)]
+	MinDataBond(Balance),
+	/// [`Parameters::unbonding_period`].
+	#[codec(index = 3)]
+	UnbondingPeriod(BlockNumber),
+	/// [`Parameters::heartbeat_period`].
+	#[codec(index = 4)]
+	HeartbeatPeriod(BlockNumber),
+	/// [`Parameters::max_missed_heartbeats`].
+	#[codec(index = 5)]
+	MaxMissedHeartbeats(u32),
+	/// [`Parameters::committee_size`].
+	#[codec(index = 6)]
+	CommitteeSize(u32),
+	/// [`Parameters::quorum`].
+	#[codec(index = 7)]
+	Quorum(Perbill),
+	/// [`Parameters::commit_period`].
+	#[codec(index = 8)]
+	CommitPeriod(BlockNumber),
+	/// [`Parameters::reveal_period`].
+	#[codec(index = 9)]
+	RevealPeriod(BlockNumber),
+	/// [`Parameters::challenge_window`].
+	#[codec(index = 10)]
+	ChallengeWindow(BlockNumber),
+	/// [`Parameters::challenge_bond`].
+	#[codec(index = 11)]
+	ChallengeBond(Balance),
+	/// [`Parameters::minority_slash`].
+	#[codec(index = 12)]
+	MinoritySlash(Perbill),
+	/// [`Parameters::no_reveal_slash`].
+	#[codec(index = 13)]
+	NoRevealSlash(Perbill),
+	/// [`Parameters::false_claim_slash`].
+	#[codec(index = 14)]
+	FalseClaimSlash(Perbill),
+	/// [`Parameters::reward_share`].
+	#[codec(index = 15)]
+	RewardShare(Perbill),
+}
+
+impl<Balance, BlockNumber> Parameters<Balance, BlockNumber> {
+	/// Sets the parameter that `change` names.
+	pub fn apply(&mut self, change: ParameterChange<Balance, BlockNumber>) {
+		use ParameterChange::*;
+		match change {
+			MinInferenceBond(value) => self.min_inference_bond = value,
+			MinVerifierBond(value) => self.min_verifier_bond = value,
+			MinDataBond(value) => self.min_data_bond = value,
+			UnbondingPeriod(value) => self.unbonding_period = value,
+			HeartbeatPeriod(value) => self.heartbeat_period = value,
+			MaxMissedHeartbeats(value) => self.max_missed_heartbeats = value,
+			CommitteeSize(value) => self.committee_size = value,
+			Quorum(value) => self.quorum = value,
+			CommitPeriod(value) => self.commit_period = value,
+			RevealPeriod(value) => self.reveal_period = value,
+			ChallengeWindow(value) => self.challenge_window = value,
+			ChallengeBond(value) => self.challenge_bond = value,
+			MinoritySlash(value) => self.minority_slash = value,
+			NoRevealSlash(value) => self.no_reveal_slash = value,
+			FalseClaimSlash(value) => self.false_claim_slash = value,
+			RewardShare(value) => self.reward_share = value,
+		}
+	}
+}
+
+impl<Balance: PartialOrd, BlockNumber: PartialOrd> Parameters<Balance, BlockNumber> {
+	/// Whether every parameter lies between its value in `minimum` and in `maximum`
+	/// (inclusive): the bounds no referendum can leave.
+	pub fn within(&self, minimum: &Self, maximum: &Self) -> bool {
+		macro_rules! all_within {
+			($($field:ident),* $(,)?) => {
+				true $(&& minimum.$field <= self.$field && self.$field <= maximum.$field)*
+			};
+		}
+		all_within!(
+			min_inference_bond,
+			min_verifier_bond,
+			min_data_bond,
+			unbonding_period,
+			heartbeat_period,
+			max_missed_heartbeats,
+			committee_size,
+			quorum,
+			commit_period,
+			reveal_period,
+			challenge_window,
+			challenge_bond,
+			minority_slash,
+			no_reveal_slash,
+			false_claim_slash,
+			reward_share,
+		)
+	}
 }
 
 /// Why a parameter set is refused.

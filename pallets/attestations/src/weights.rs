@@ -29,7 +29,7 @@ pub trait WeightInfo {
 	fn challenge() -> Weight;
 	fn chill() -> Weight;
 	fn unchill() -> Weight;
-	fn set_parameters() -> Weight;
+	fn set_parameter() -> Weight;
 	fn conclude_round(k: u32, ) -> Weight;
 	fn claim_stands() -> Weight;
 	fn end_due_base() -> Weight;
@@ -304,7 +304,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Attestations::ActiveParameters` (r:0 w:1)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
-	fn set_parameters() -> Weight {
+	fn set_parameter() -> Weight {
 		// Minimum execution time: 6_220_000 picoseconds.
 		Weight::from_parts(7_050_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -550,7 +550,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(49_u64))
 			.saturating_add(ParityDbWeight::get().writes(52_u64))
 	}
-	fn set_parameters() -> Weight {
+	fn set_parameter() -> Weight {
 		Weight::from_parts(7_050_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

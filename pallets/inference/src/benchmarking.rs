@@ -246,10 +246,14 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_parameters() {
-		let parameters = T::DefaultParameters::get();
+	fn set_parameter() -> Result<(), BenchmarkError> {
+		let origin =
+			T::FeeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let fee = T::DefaultParameters::get().vanilla_fee;
 		#[extrinsic_call]
-		_(RawOrigin::Root, parameters);
+		_(origin as T::RuntimeOrigin, ParameterChange::VanillaFee(fee));
+		assert_eq!(ActiveParameters::<T>::get().vanilla_fee, fee);
+		Ok(())
 	}
 
 	/// A verdict upholding an attested result, paying `k` verifiers who never had an account.

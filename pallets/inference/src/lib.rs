@@ -113,6 +113,8 @@ pub type JobStatusOf<T> = JobStatus<<T as frame_system::Config>::AccountId, Bloc
 
 /// The parameters as this runtime stores them.
 pub type ParametersOf<T> = Parameters<BalanceOf<T>, BlockNumberFor<T>>;
+/// A change of one parameter, with this runtime's balance and block number.
+pub type ParameterChangeOf<T> = ParameterChange<BalanceOf<T>, BlockNumberFor<T>>;
 
 /// A job as the runtime API shows it.
 pub type JobViewOf<T> =
@@ -194,8 +196,11 @@ pub mod pallet {
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Who may change the parameters.
+		/// Who may change the deadlines, slashes and retention.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may change the protocol fees and the fee shares.
+		type FeeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The model catalogue (the model registry).
 		type Models: ModelCatalog<Self::AccountId, BalanceOf<Self>>;
@@ -215,6 +220,14 @@ pub mod pallet {
 
 		/// The parameters until genesis or governance sets others.
 		type DefaultParameters: Get<ParametersOf<Self>>;
+
+		/// The least each parameter may be: [`Pallet::set_parameter`] refuses a value below it.
+		#[pallet::constant]
+		type MinimumParameters: Get<ParametersOf<Self>>;
+
+		/// The most each parameter may be: [`Pallet::set_parameter`] refuses a value above it.
+		#[pallet::constant]
+		type MaximumParameters: Get<ParametersOf<Self>>;
 
 		/// The largest input, SCALE-encoded, in bytes.
 		#[pallet::constant]
@@ -300,7 +313,10 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			if let Some(parameters) = &self.parameters {
-				assert!(parameters.check().is_ok(), "genesis inference parameters are invalid");
+				assert!(
+					Pallet::<T>::check_parameters(parameters).is_ok(),
+					"genesis inference parameters are invalid"
+				);
 				ActiveParameters::<T>::put(parameters);
 			}
 		}
@@ -417,7 +433,9 @@ pub mod pallet {
 		OutputTooLarge,
 		/// The output does not fit the model's declared outputs.
 		OutputMismatch,
-		/// The parameters are out of bounds: shares above 100% or a zero period.
+		/// The parameter is outside its bounds ([`Config::MinimumParameters`],
+		/// [`Config::MaximumParameters`]), the shares add up to more than 100%, or a period is
+		/// zero.
 		BadParameters,
 		/// No job id is left.
 		JobIdsExhausted,
@@ -442,7 +460,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxQueuedPerBlock::get() > 0, "MaxQueuedPerBlock must be positive");
 			assert!(
-				T::DefaultParameters::get().check().is_ok(),
+				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
 			);
 		}
@@ -549,12 +567,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the parameters (governance).
-		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::set_parameters())]
-		pub fn set_parameters(origin: OriginFor<T>, parameters: ParametersOf<T>) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
-			parameters.check().map_err(|_| Error::<T>::BadParameters)?;
+		/// Changes one parameter, within its bounds: fees and shares by [`Config::FeeOrigin`], the
+		/// rest by [`Config::GovernanceOrigin`]. Open jobs keep the fee they hold and the deadline
+		/// they were given. (Call index 3, which replaced the whole set, is retired.)
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_parameter())]
+		pub fn set_parameter(origin: OriginFor<T>, change: ParameterChangeOf<T>) -> DispatchResult {
+			if change.is_fee() {
+				T::FeeOrigin::ensure_origin(origin)?;
+			} else {
+				T::GovernanceOrigin::ensure_origin(origin)?;
+			}
+			let mut parameters = ActiveParameters::<T>::get();
+			parameters.apply(change);
+			Self::check_parameters(&parameters)?;
 			ActiveParameters::<T>::put(&parameters);
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
@@ -611,6 +637,14 @@ pub struct CheckedRequest<T: Config> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Whether `parameters` may be in force: each within its bounds, the shares at most the
+	/// whole fee, no period zero.
+	pub fn check_parameters(parameters: &ParametersOf<T>) -> Result<(), Error<T>> {
+		let within = parameters.within(&T::MinimumParameters::get(), &T::MaximumParameters::get());
+		ensure!(within, Error::<T>::BadParameters);
+		parameters.check().map_err(|_| Error::<T>::BadParameters)
+	}
+
 	/// Checks a request as [`Pallet::request`] would, without changing anything: the model
 	/// and version, the mode, the input against the schema and the size limit, the fee against
 	/// `max_fee` and the requester's balance. (Whether a node is free is known only when one is

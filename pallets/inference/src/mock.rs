@@ -18,7 +18,7 @@ use frame_support::{
 	traits::{ConstU32, Hooks},
 	weights::Weight,
 };
-use frame_system::EnsureRoot;
+use frame_system::{EnsureRoot, EnsureSignedBy};
 use opg_primitives::{
 	attestation::{
 		Attestations, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, OutputHash, SubjectId,
@@ -111,9 +111,36 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 	}
 }
 
+frame_support::ord_parameter_types! {
+	/// The fees track of the mock: a separate origin, so tests see the fee parameters refused
+	/// to root and the others refused to it.
+	pub const FeeSetter: AccountId = 77;
+}
+
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
+	/// The mock's bounds: fees up to 10,000, slashes up to a half, periods up to 1,000 blocks.
+	pub MinimumParameters: Parameters<Balance, u64> = Parameters {
+		vanilla_fee: 0,
+		attested_fee: 0,
+		zk_fee: 0,
+		shares: FeeShares { owner: Perbill::zero(), node: Perbill::zero(), verifiers: Perbill::zero() },
+		response_period: 1,
+		timeout_slash: Perbill::zero(),
+		invalid_proof_slash: Perbill::zero(),
+		retention: 1,
+	};
+	pub MaximumParameters: Parameters<Balance, u64> = Parameters {
+		vanilla_fee: 10_000,
+		attested_fee: 10_000,
+		zk_fee: 10_000,
+		shares: FeeShares { owner: Perbill::one(), node: Perbill::one(), verifiers: Perbill::one() },
+		response_period: 1_000,
+		timeout_slash: Perbill::from_percent(50),
+		invalid_proof_slash: Perbill::from_percent(50),
+		retention: 1_000,
+	};
 	/// The model the catalogue serves (`None`: not runnable).
 	pub static Catalogue: Option<RunnableModel<AccountId, Balance>> = Some(test_model());
 	/// The model version as registered, runnable or not.
@@ -367,12 +394,15 @@ impl pallet_inference::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type FeeOrigin = EnsureSignedBy<FeeSetter, AccountId>;
 	type Models = TestCatalogue;
 	type Nodes = TestNodes;
 	type Attestations = TestAttestations;
 	type TreasuryAccount = Treasury;
 	type OnFinal = ();
 	type DefaultParameters = TestParameters;
+	type MinimumParameters = MinimumParameters;
+	type MaximumParameters = MaximumParameters;
 	type MaxInputBytes = ConstU32<4096>;
 	type MaxOutputBytes = ConstU32<4096>;
 	type MaxQueuedPerBlock = ConstU32<3>;

@@ -574,29 +574,53 @@ fn finished_jobs_are_pruned_after_the_retention_period() {
 // ---- Governance ----
 
 #[test]
-fn governance_sets_parameters_within_bounds() {
+fn governance_changes_one_parameter_within_bounds_on_its_track() {
 	run(|| {
-		let mut parameters = test_parameters();
-		parameters.vanilla_fee = 5;
+		use ParameterChange::*;
+		let fee_setter = RuntimeOrigin::signed(FeeSetter::get());
+		// Fees on the fees track, the rest on the node-parameters track (root in the mock).
 		assert_noop!(
-			Inference::set_parameters(RuntimeOrigin::signed(DAPP), parameters.clone()),
+			Inference::set_parameter(RuntimeOrigin::signed(DAPP), VanillaFee(5)),
 			BadOrigin
 		);
-		assert_ok!(Inference::set_parameters(RuntimeOrigin::root(), parameters.clone()));
+		assert_noop!(Inference::set_parameter(RuntimeOrigin::root(), VanillaFee(5)), BadOrigin);
+		assert_noop!(Inference::set_parameter(fee_setter.clone(), ResponsePeriod(3)), BadOrigin);
+		assert_ok!(Inference::set_parameter(fee_setter.clone(), VanillaFee(5)));
+		let parameters = Parameters { vanilla_fee: 5, ..test_parameters() };
 		assert_eq!(ActiveParameters::<Test>::get(), parameters);
-		System::assert_last_event(Event::ParametersSet { parameters: parameters.clone() }.into());
-		let mut bad = parameters.clone();
-		bad.shares.verifiers = Perbill::from_percent(21);
-		assert_noop!(
-			Inference::set_parameters(RuntimeOrigin::root(), bad),
-			Error::<Test>::BadParameters
+		System::assert_last_event(Event::ParametersSet { parameters }.into());
+		assert_ok!(Inference::set_parameter(RuntimeOrigin::root(), ResponsePeriod(3)));
+		// The first change stays: a change names one parameter.
+		assert_eq!(
+			ActiveParameters::<Test>::get(),
+			Parameters { vanilla_fee: 5, response_period: 3, ..test_parameters() }
 		);
-		let mut bad = parameters;
-		bad.response_period = 0;
-		assert_noop!(
-			Inference::set_parameters(RuntimeOrigin::root(), bad),
-			Error::<Test>::BadParameters
-		);
+		let shares = FeeShares {
+			owner: Perbill::from_percent(60),
+			node: Perbill::from_percent(30),
+			verifiers: Perbill::from_percent(10),
+		};
+		assert_ok!(Inference::set_parameter(fee_setter.clone(), Shares(shares)));
+		assert_eq!(ActiveParameters::<Test>::get().shares, shares);
+		// Out of bounds, or shares above the whole fee, or a zero period: refused.
+		let too_much = FeeShares { verifiers: Perbill::from_percent(11), ..shares };
+		for change in [VanillaFee(10_001), ZkFee(u64::MAX), Shares(too_much)] {
+			assert_noop!(
+				Inference::set_parameter(fee_setter.clone(), change),
+				Error::<Test>::BadParameters
+			);
+		}
+		for change in [
+			ResponsePeriod(0),
+			ResponsePeriod(1_001),
+			TimeoutSlash(Perbill::from_percent(51)),
+			Retention(0),
+		] {
+			assert_noop!(
+				Inference::set_parameter(RuntimeOrigin::root(), change),
+				Error::<Test>::BadParameters
+			);
+		}
 	});
 }
 
@@ -853,9 +877,10 @@ fn outputs_that_would_fail_are_refused_before_the_pool() {
 fn a_shortened_response_period_keeps_the_timeout_queue_in_order() {
 	run(|| {
 		assert_ok!(request(InferenceMode::Vanilla));
-		let mut parameters = test_parameters();
-		parameters.response_period = 2;
-		assert_ok!(Inference::set_parameters(RuntimeOrigin::root(), parameters));
+		assert_ok!(Inference::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::ResponsePeriod(2)
+		));
 		assert_ok!(request(InferenceMode::Vanilla));
 		// Due at block 3 by the new period, but queued behind job 0 (due at 6): its deadline
 		// is 6 too, so it never sits past its deadline unhandled.

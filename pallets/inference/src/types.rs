@@ -77,6 +77,7 @@ impl FeeShares {
 }
 
 /// What governance sets: protocol fees per mode, the fee split, deadlines, slashing, retention.
+/// Changed one at a time with [`crate::Pallet::set_parameter`], within the runtime's bounds.
 #[derive(
 	Clone,
 	PartialEq,
@@ -107,6 +108,91 @@ pub struct Parameters<Balance, BlockNumber> {
 	pub invalid_proof_slash: Perbill,
 	/// Blocks a finished job (its input, output and status) stays in state before it is pruned.
 	pub retention: BlockNumber,
+}
+
+/// One parameter with its new value: what a referendum changes, so that referenda on
+/// different parameters never undo each other. Fees and shares are changed on the fees track
+/// ([`crate::Config::FeeOrigin`]), the rest on the node-parameters track
+/// ([`crate::Config::GovernanceOrigin`]).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ParameterChange<Balance, BlockNumber> {
+	/// [`Parameters::vanilla_fee`].
+	#[codec(index = 0)]
+	VanillaFee(Balance),
+	/// [`Parameters::attested_fee`].
+	#[codec(index = 1)]
+	AttestedFee(Balance),
+	/// [`Parameters::zk_fee`].
+	#[codec(index = 2)]
+	ZkFee(Balance),
+	/// [`Parameters::shares`]: the three shares together, since their sum is bounded.
+	#[codec(index = 3)]
+	Shares(FeeShares),
+	/// [`Parameters::response_period`].
+	#[codec(index = 4)]
+	ResponsePeriod(BlockNumber),
+	/// [`Parameters::timeout_slash`].
+	#[codec(index = 5)]
+	TimeoutSlash(Perbill),
+	/// [`Parameters::invalid_proof_slash`].
+	#[codec(index = 6)]
+	InvalidProofSlash(Perbill),
+	/// [`Parameters::retention`].
+	#[codec(index = 7)]
+	Retention(BlockNumber),
+}
+
+impl<Balance, BlockNumber> ParameterChange<Balance, BlockNumber> {
+	/// Whether this changes what users pay or how it is split (the fees track's business).
+	pub fn is_fee(&self) -> bool {
+		matches!(
+			self,
+			Self::VanillaFee(_) | Self::AttestedFee(_) | Self::ZkFee(_) | Self::Shares(_)
+		)
+	}
+}
+
+impl<Balance, BlockNumber> Parameters<Balance, BlockNumber> {
+	/// Sets the parameter that `change` names.
+	pub fn apply(&mut self, change: ParameterChange<Balance, BlockNumber>) {
+		use ParameterChange::*;
+		match change {
+			VanillaFee(value) => self.vanilla_fee = value,
+			AttestedFee(value) => self.attested_fee = value,
+			ZkFee(value) => self.zk_fee = value,
+			Shares(value) => self.shares = value,
+			ResponsePeriod(value) => self.response_period = value,
+			TimeoutSlash(value) => self.timeout_slash = value,
+			InvalidProofSlash(value) => self.invalid_proof_slash = value,
+			Retention(value) => self.retention = value,
+		}
+	}
+}
+
+impl<Balance: PartialOrd, BlockNumber: PartialOrd> Parameters<Balance, BlockNumber> {
+	/// Whether every parameter (each share on its own) lies between its value in `minimum` and
+	/// in `maximum`, inclusive: the bounds no referendum can leave.
+	pub fn within(&self, minimum: &Self, maximum: &Self) -> bool {
+		macro_rules! all_within {
+			($($($field:ident).+),* $(,)?) => {
+				true $(&& minimum.$($field).+ <= self.$($field).+ && self.$($field).+ <= maximum.$($field).+)*
+			};
+		}
+		all_within!(
+			vanilla_fee,
+			attested_fee,
+			zk_fee,
+			shares.owner,
+			shares.node,
+			shares.verifiers,
+			response_period,
+			timeout_slash,
+			invalid_proof_slash,
+			retention,
+		)
+	}
 }
 
 /// Why parameters were refused.

@@ -21,7 +21,7 @@ pub trait WeightInfo {
 	fn authorize_submit_result(v: u32, ) -> Weight;
 	fn report_failure() -> Weight;
 	fn authorize_report_failure() -> Weight;
-	fn set_parameters() -> Weight;
+	fn set_parameter() -> Weight;
 	fn conclude(k: u32, ) -> Weight;
 	fn process_timeouts(n: u32, ) -> Weight;
 	fn process_pruning(n: u32, ) -> Weight;
@@ -242,7 +242,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Inference::ActiveParameters` (r:0 w:1)
 	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
-	fn set_parameters() -> Weight {
+	fn set_parameter() -> Weight {
 		// Minimum execution time: 6_008_000 picoseconds.
 		Weight::from_parts(10_806_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -382,7 +382,7 @@ impl WeightInfo for () {
 		Weight::from_parts(109_442_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
-	fn set_parameters() -> Weight {
+	fn set_parameter() -> Weight {
 		Weight::from_parts(10_806_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -1,5 +1,6 @@
 //! `pallet_sudo`: a root key for dev and local chains. Only the `development` and
-//! `local_testnet` presets set a key; governance takes over root on public networks.
+//! `local_testnet` presets set a key; on any other chain the pallet has no key and does
+//! nothing, and root is what the root track's referenda dispatch.
 
 use crate::{Runtime, RuntimeCall, RuntimeEvent};
 

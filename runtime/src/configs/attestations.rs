@@ -2,12 +2,13 @@
 //!
 //! The production parameters below are [`ProductionParameters`], what a chain without a genesis
 //! override starts with; the dev and local presets set short periods (see
-//! `genesis_config_presets`). Governance changes them by referendum within
-//! `pallet_attestations::Parameters::check`'s bounds.
+//! `genesis_config_presets`). Governance changes them one at a time by referendum on the
+//! node-parameters track, each within [`minimum_parameters`] and [`maximum_parameters`] (and the
+//! relations of `pallet_attestations::Parameters::check`).
 
 use frame_support::{
 	parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, EitherOf},
 };
 use frame_system::EnsureRoot;
 use opg_primitives::currency::OPG;
@@ -15,8 +16,8 @@ use pallet_attestations::Parameters;
 use sp_runtime::Perbill;
 
 use crate::{
-	configs::monetary::TreasuryAccount, AccountId, Balance, Balances, BlockNumber, Runtime,
-	RuntimeHoldReason, DAYS, HOURS, MINUTES,
+	configs::{governance::origins, monetary::TreasuryAccount},
+	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS, MINUTES,
 };
 
 /// The parameters of a production chain, and why:
@@ -76,9 +77,73 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 	}
 }
 
+/// The least each parameter may be set to, and why:
+///
+/// - Bonds: 100 OPG for inference and verifier nodes, 10 OPG for data nodes and challenges;
+///   below that a lie costs less than the fees of a busy hour.
+/// - Periods: one block (dev chains run on a few); the unbonding period at least 10 blocks and,
+///   by `Parameters::check`, longer than a claim's window plus a round.
+/// - Committees of one at least, deciding by more than half; one missed heartbeat tolerated.
+/// - Slashes and the reward share may be zero (governance may choose not to punish).
+pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		min_inference_bond: 100 * OPG,
+		min_verifier_bond: 100 * OPG,
+		min_data_bond: 10 * OPG,
+		unbonding_period: 10,
+		heartbeat_period: 1,
+		max_missed_heartbeats: 1,
+		committee_size: 1,
+		quorum: Perbill::from_percent(51),
+		commit_period: 1,
+		reveal_period: 1,
+		challenge_window: 1,
+		challenge_bond: 10 * OPG,
+		minority_slash: Perbill::zero(),
+		no_reveal_slash: Perbill::zero(),
+		false_claim_slash: Perbill::zero(),
+		reward_share: Perbill::zero(),
+	}
+}
+
+/// The most each parameter may be set to, and why:
+///
+/// - Bonds: 1,000,000 OPG; more would leave the network to a handful of holders.
+/// - Unbonding: 28 days; heartbeats at most daily, 24 missed at most; commit and reveal an hour
+///   each; claims open to challenge for a day: longer and results wait too long to settle.
+/// - Committees up to [`MAX_COMMITTEE_SIZE`], any quorum up to unanimity.
+/// - Slashes: half a bond for a minority or missing reveal, all of it for a false claim (a
+///   lie about a result is the worst a node can do).
+pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		min_inference_bond: 1_000_000 * OPG,
+		min_verifier_bond: 1_000_000 * OPG,
+		min_data_bond: 1_000_000 * OPG,
+		unbonding_period: 28 * DAYS,
+		heartbeat_period: DAYS,
+		max_missed_heartbeats: 24,
+		committee_size: MAX_COMMITTEE_SIZE,
+		quorum: Perbill::one(),
+		commit_period: HOURS,
+		reveal_period: HOURS,
+		challenge_window: DAYS,
+		challenge_bond: 1_000_000 * OPG,
+		minority_slash: Perbill::from_percent(50),
+		no_reveal_slash: Perbill::from_percent(50),
+		false_claim_slash: Perbill::one(),
+		reward_share: Perbill::one(),
+	}
+}
+
 parameter_types! {
 	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
+	pub MinimumParameters: Parameters<Balance, BlockNumber> = minimum_parameters();
+	pub MaximumParameters: Parameters<Balance, BlockNumber> = maximum_parameters();
 }
+
+/// What the node-parameters track's referenda (or root) dispatch as: the origin of node
+/// parameters in the attestations and inference pallets.
+pub type NodeParametersOrigin = EitherOf<EnsureRoot<AccountId>, origins::NodeAdmin>;
 
 /// The largest verifier committee governance may set.
 pub const MAX_COMMITTEE_SIZE: u32 = 16;
@@ -89,13 +154,15 @@ pub const MAX_NODES: u32 = 10_000;
 impl pallet_attestations::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Root until OpenGov lands; then a node-parameters track.
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	/// The node-parameters track (or root): parameters, chill and unchill.
+	type GovernanceOrigin = NodeParametersOrigin;
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
 	/// The inference pallet settles jobs on conclusions and re-executes them for verifiers.
 	type OnConclusion = crate::Inference;
 	type Reexecute = crate::Inference;
 	type DefaultParameters = ProductionParameters;
+	type MinimumParameters = MinimumParameters;
+	type MaximumParameters = MaximumParameters;
 	type MaxNodes = ConstU32<MAX_NODES>;
 	type MaxCommitteeSize = ConstU32<MAX_COMMITTEE_SIZE>;
 	type MaxEndpointLen = ConstU32<256>;

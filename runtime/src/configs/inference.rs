@@ -2,18 +2,23 @@
 //! for models, attestations for nodes, claims and rounds).
 //!
 //! The production parameters below are [`ProductionParameters`]; the dev and local presets set
-//! short periods (see `genesis_config_presets`). Governance changes them within
-//! `pallet_inference::Parameters::check`'s bounds.
+//! short periods (see `genesis_config_presets`). Governance changes them one at a time: fees
+//! and shares on the fees track, deadlines, slashes and retention on the node-parameters track,
+//! each within [`minimum_parameters`] and [`maximum_parameters`].
 
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, EitherOf},
+};
 use frame_system::EnsureRoot;
-use opg_primitives::currency::MILLI_OPG;
+use opg_primitives::currency::{MILLI_OPG, OPG};
 use pallet_inference::{FeeShares, Parameters};
 use sp_runtime::Perbill;
 
 use crate::{
-	configs::monetary::TreasuryAccount, AccountId, Attestations, Balance, Balances, BlockNumber,
-	ModelRegistry, Runtime, RuntimeHoldReason, DAYS, MINUTES,
+	configs::{attestations::NodeParametersOrigin, governance::origins, monetary::TreasuryAccount},
+	AccountId, Attestations, Balance, Balances, BlockNumber, ModelRegistry, Runtime,
+	RuntimeHoldReason, DAYS, MINUTES,
 };
 
 /// The parameters of a production chain, and why:
@@ -50,8 +55,50 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters { response_period: 5, retention: 100, ..production_parameters() }
 }
 
+/// The least each parameter may be: free requests are allowed (a chain may subsidise them),
+/// any split, deadlines of one block, slashes of nothing, finished jobs kept 10 blocks.
+pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		vanilla_fee: 0,
+		attested_fee: 0,
+		zk_fee: 0,
+		shares: FeeShares {
+			owner: Perbill::zero(),
+			node: Perbill::zero(),
+			verifiers: Perbill::zero(),
+		},
+		response_period: 1,
+		timeout_slash: Perbill::zero(),
+		invalid_proof_slash: Perbill::zero(),
+		retention: 10,
+	}
+}
+
+/// The most each parameter may be: protocol fees of 100 OPG a request (ten thousand times
+/// today's), any split up to the whole fee, an hour to answer, 10% of a bond for a missed
+/// deadline (the node may simply have failed), 20% for a bad proof (which it cannot produce by
+/// accident), finished jobs kept 30 days.
+pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
+	Parameters {
+		vanilla_fee: 100 * OPG,
+		attested_fee: 100 * OPG,
+		zk_fee: 100 * OPG,
+		shares: FeeShares {
+			owner: Perbill::one(),
+			node: Perbill::one(),
+			verifiers: Perbill::one(),
+		},
+		response_period: 60 * MINUTES,
+		timeout_slash: Perbill::from_percent(10),
+		invalid_proof_slash: Perbill::from_percent(20),
+		retention: 30 * DAYS,
+	}
+}
+
 parameter_types! {
 	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
+	pub MinimumParameters: Parameters<Balance, BlockNumber> = minimum_parameters();
+	pub MaximumParameters: Parameters<Balance, BlockNumber> = maximum_parameters();
 }
 
 /// Largest input or output, encoded: 64 KiB (a 28x28 image as fixed-point numbers is 14 KiB).
@@ -60,14 +107,18 @@ pub const MAX_TENSOR_BYTES: u32 = 64 * 1024;
 impl pallet_inference::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Root until OpenGov lands; then a fees track.
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	/// Deadlines, slashes and retention: the node-parameters track (or root).
+	type GovernanceOrigin = NodeParametersOrigin;
+	/// Protocol fees and shares: the fees track (or root).
+	type FeeOrigin = EitherOf<EnsureRoot<AccountId>, origins::FeeAdmin>;
 	type Models = ModelRegistry;
 	type Nodes = Attestations;
 	type Attestations = Attestations;
 	type TreasuryAccount = TreasuryAccount;
 	type OnFinal = ();
 	type DefaultParameters = ProductionParameters;
+	type MinimumParameters = MinimumParameters;
+	type MaximumParameters = MaximumParameters;
 	type MaxInputBytes = ConstU32<MAX_TENSOR_BYTES>;
 	type MaxOutputBytes = ConstU32<MAX_TENSOR_BYTES>;
 	/// 64 deadlines and 64 prunings per block at most.

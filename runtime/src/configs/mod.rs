@@ -6,12 +6,15 @@
 //! - [`models`]: the model registry.
 //! - [`attestations`]: bonded nodes, verifier rounds, disputes and slashing.
 //! - [`inference`]: inference jobs, their fees, deadlines and limits.
-//! - [`admin`]: `pallet_sudo`, for dev and local chains until governance lands.
+//! - [`governance`]: OpenGov (referenda, tracks, custom origins, conviction voting, scheduler,
+//!   preimages), the treasury and `pallet_utility`.
+//! - [`admin`]: `pallet_sudo`, keyed only on dev and local chains.
 //! - [`transactions`]: how offchain workers create transactions (signed, bare, authorized).
 
 pub mod admin;
 pub mod attestations;
 pub mod consensus;
+pub mod governance;
 pub mod inference;
 pub mod models;
 pub mod monetary;

@@ -2,14 +2,14 @@
 
 use frame_support::{
 	parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, EitherOf},
 };
 use frame_system::EnsureRoot;
 use sp_runtime::Perbill;
 
 use crate::{
-	configs::monetary::TreasuryAccount, AccountId, Balance, Balances, BlockNumber, Runtime,
-	RuntimeHoldReason, DAYS, HOURS,
+	configs::{governance::origins, monetary::TreasuryAccount},
+	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS,
 };
 
 /// Upload chunk size: 64 KiB. Part of the content id's definition (see `opg_primitives::model`).
@@ -35,8 +35,8 @@ parameter_types! {
 impl pallet_model_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Root until OpenGov lands; then a curation track.
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	/// The model-curation track (or root).
+	type GovernanceOrigin = EitherOf<EnsureRoot<AccountId>, origins::ModelCurator>;
 	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
 	/// A model with open jobs cannot be retired or removed.
 	type ModelUsage = crate::Inference;

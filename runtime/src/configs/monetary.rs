@@ -26,14 +26,15 @@ use crate::{
 	RuntimeHoldReason, EXISTENTIAL_DEPOSIT, MICRO_OPG,
 };
 
-/// The treasury's pallet id: the one `pallet_treasury` uses by default, so the account that
-/// collects forfeited deposits now is the account the treasury pallet will spend from.
+/// The treasury's pallet id: `pallet_treasury`'s, so the account the other pallets pay into is
+/// the one the treasury spends from.
 pub const TREASURY_PALLET_ID: PalletId = PalletId(*b"py/trsry");
 
 parameter_types! {
-	/// The treasury's account: it receives forfeited deposits (and, later, protocol fees and
-	/// the treasury's part of slashes). Genesis endows it with the existential deposit so that
-	/// amounts below it can land there too.
+	/// The treasury's account (`pallet_treasury`'s pot): it receives forfeited deposits, the
+	/// protocol's share of inference fees, the treasury's part of slashes and slashed
+	/// referendum deposits. `pallet_treasury`'s genesis endows it with the existential deposit
+	/// so that amounts below it can land there too.
 	pub TreasuryAccount: AccountId = TREASURY_PALLET_ID.into_account_truncating();
 }
 

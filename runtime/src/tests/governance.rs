@@ -1,0 +1,560 @@
+//! Governance played through real blocks and signed transactions: preimages, referenda on each
+//! track, conviction votes, confirmation, enactment by the scheduler, and the treasury. The chain
+//! has no sudo key: everything root does here, a referendum does.
+//!
+//! With the `try-runtime` feature (the README's test command runs these tests with it), every
+//! test ends by checking every pallet's `try_state` invariants.
+
+use super::*;
+use crate::configs::governance::{
+	origins::{Origin as Custom, Timing},
+	tracks,
+};
+use frame_support::traits::{fungible::InspectHold, Bounded, Get, LockIdentifier};
+use pallet_conviction_voting::{AccountVote, Conviction, Vote};
+use pallet_referenda::ReferendumInfo;
+use sp_runtime::{
+	traits::{Dispatchable, Hash as _},
+	DispatchError, DispatchResult,
+};
+
+const ENDOWMENT: Balance = 1_000_000 * OPG;
+
+/// The accounts that vote and propose: Alice to Ferdie, a million OPG each.
+fn holders() -> Vec<AccountId> {
+	use Sr25519Keyring::*;
+	[Alice, Bob, Charlie, Dave, Eve, Ferdie].iter().map(|k| k.to_account_id()).collect()
+}
+
+/// A chain like a production one with development periods: no sudo key, model approval
+/// required, the dev parameters.
+fn governed_ext() -> sp_io::TestExternalities {
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: holders().into_iter().map(|who| (who, ENDOWMENT)).collect(),
+			..Default::default()
+		},
+		aura: AuraConfig { authorities: vec![Sr25519Keyring::Alice.public().into()] },
+		model_registry: ModelRegistryConfig { approval_required: true, ..Default::default() },
+		attestations: AttestationsConfig {
+			parameters: Some(configs::attestations::dev_parameters()),
+			..Default::default()
+		},
+		inference: InferenceConfig { parameters: Some(configs::inference::dev_parameters()) },
+		origins: OriginsConfig { timing: Timing::Development, ..Default::default() },
+		..Default::default()
+	};
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
+	ext.execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None, "no sudo key");
+		produce_block();
+	});
+	ext
+}
+
+/// Builds, authors and finalizes the next block through `Executive`: Aura's slot, the timestamp
+/// inherent, every pallet's hooks.
+fn produce_block() {
+	let number = System::block_number() + 1;
+	let slot = u64::from(number);
+	let header = Header::new(
+		number,
+		Default::default(),
+		Default::default(),
+		System::parent_hash(),
+		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] },
+	);
+	Executive::initialize_block(&header);
+	let now = RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: slot * SLOT_DURATION });
+	assert_eq!(Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(now)), Ok(Ok(())));
+	Executive::finalize_block();
+	check_try_state();
+}
+
+/// Produces blocks until the chain is at block `number`.
+fn run_to_block(number: BlockNumber) {
+	while System::block_number() < number {
+		produce_block();
+	}
+}
+
+/// Every pallet's invariants hold (with the `try-runtime` feature; without it, nothing to check).
+fn check_try_state() {
+	#[cfg(feature = "try-runtime")]
+	{
+		use frame_support::traits::{TryState, TryStateSelect};
+		AllPalletsWithSystem::try_state(System::block_number(), TryStateSelect::All)
+			.expect("every pallet's try_state holds");
+	}
+}
+
+/// Sends `call` as a signed transaction from `who`, as a wallet would; returns its dispatch
+/// result (the transaction itself must be valid and pay its fee).
+fn send(who: Sr25519Keyring, call: RuntimeCall) -> DispatchResult {
+	let account = who.to_account_id();
+	let extension = tx_extension(System::account_nonce(&account), Era::Immortal, 0);
+	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
+	let signature = payload.using_encoded(|bytes| who.sign(bytes));
+	let xt = UncheckedExtrinsic::new_signed(call, account.into(), signature.into(), extension);
+	Executive::apply_extrinsic(xt).expect("the transaction is valid")
+}
+
+/// Notes `call` as a preimage (from Alice) and submits it as a referendum to run as `origin`;
+/// returns the referendum's index.
+fn propose(origin: OriginCaller, call: RuntimeCall) -> u32 {
+	let encoded = call.encode();
+	let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
+	let len = encoded.len() as u32;
+	assert_eq!(
+		send(
+			Sr25519Keyring::Alice,
+			RuntimeCall::Preimage(pallet_preimage::Call::note_preimage { bytes: encoded })
+		),
+		Ok(())
+	);
+	let index = pallet_referenda::ReferendumCount::<Runtime>::get();
+	assert_eq!(
+		send(
+			Sr25519Keyring::Alice,
+			RuntimeCall::Referenda(pallet_referenda::Call::submit {
+				proposal_origin: Box::new(origin),
+				proposal: Bounded::Lookup { hash, len },
+				enactment_moment: frame_support::traits::schedule::DispatchTime::After(0),
+			})
+		),
+		Ok(())
+	);
+	index
+}
+
+fn place_deposit(who: Sr25519Keyring, index: u32) -> DispatchResult {
+	send(who, RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index }))
+}
+
+fn vote(who: Sr25519Keyring, index: u32, aye: bool, balance: Balance, conviction: Conviction) {
+	assert_eq!(try_vote(who, index, aye, balance, conviction), Ok(()));
+}
+
+fn try_vote(
+	who: Sr25519Keyring,
+	index: u32,
+	aye: bool,
+	balance: Balance,
+	conviction: Conviction,
+) -> DispatchResult {
+	let vote = AccountVote::Standard { vote: Vote { aye, conviction }, balance };
+	send(
+		who,
+		RuntimeCall::ConvictionVoting(pallet_conviction_voting::Call::vote {
+			poll_index: index,
+			vote,
+		}),
+	)
+}
+
+/// Produces blocks until referendum `index` is no longer ongoing (at most 100); returns whether
+/// it was approved.
+fn decide(index: u32) -> bool {
+	for _ in 0..100 {
+		match pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).expect("exists") {
+			ReferendumInfo::Ongoing(_) => produce_block(),
+			ReferendumInfo::Approved(..) => return true,
+			_ => return false,
+		}
+	}
+	panic!("referendum {index} still undecided after 100 blocks");
+}
+
+/// Produces blocks until the scheduler has enacted an approved proposal (at most 20); returns
+/// the proposal's dispatch result. (Enactments are named tasks; the referenda's own alarms are
+/// anonymous.)
+fn enactment() -> DispatchResult {
+	for _ in 0..20 {
+		let dispatched = System::events().into_iter().find_map(|record| match record.event {
+			RuntimeEvent::Scheduler(pallet_scheduler::Event::Dispatched {
+				id: Some(_),
+				result,
+				..
+			}) => Some(result),
+			_ => None,
+		});
+		if let Some(result) = dispatched {
+			return result;
+		}
+		produce_block();
+	}
+	panic!("nothing enacted in 20 blocks");
+}
+
+/// Registers a one-chunk model from Ferdie and uploads it: complete, waiting for approval.
+fn uploaded_model() -> opg_primitives::model::ModelId {
+	use opg_primitives::model::{
+		chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, TensorDtype, TensorSpec,
+	};
+	let bytes = b"an onnx model, as far as the registry can tell".to_vec();
+	let tensor = |name: &[u8]| TensorSpec {
+		name: name.to_vec().try_into().unwrap(),
+		dtype: TensorDtype::Float32,
+		shape: vec![Dim::Fixed(4)].try_into().unwrap(),
+	};
+	let hashes = vec![chunk_hash(&bytes)];
+	let version = pallet_model_registry::VersionSpec {
+		schema: IoSchema {
+			inputs: vec![tensor(b"x")].try_into().unwrap(),
+			outputs: vec![tensor(b"y")].try_into().unwrap(),
+		},
+		modes: ModeSet { vanilla: true, attested: true, zk: false },
+		tolerance: opg_primitives::inference::Tolerance::EXACT,
+		zk: None,
+		content_id: content_id_from_chunk_hashes(
+			configs::models::MODEL_CHUNK_SIZE,
+			bytes.len() as u64,
+			&hashes,
+		),
+		byte_size: bytes.len() as u64,
+		chunk_hashes: hashes.try_into().unwrap(),
+	};
+	let model_id = pallet_model_registry::NextModelId::<Runtime>::get();
+	let register = pallet_model_registry::Call::register_model {
+		name: b"curated".to_vec().try_into().unwrap(),
+		description: Default::default(),
+		price: OPG,
+		version,
+	};
+	assert_eq!(send(Sr25519Keyring::Ferdie, RuntimeCall::ModelRegistry(register)), Ok(()));
+	let upload = pallet_model_registry::Call::upload_chunk {
+		model_id,
+		version: 1,
+		index: 0,
+		data: bytes.try_into().unwrap(),
+	};
+	assert_eq!(send(Sr25519Keyring::Ferdie, RuntimeCall::ModelRegistry(upload)), Ok(()));
+	let model = ModelRegistry::model(model_id).unwrap();
+	assert_eq!(model.active_version, None, "waits for approval");
+	model_id
+}
+
+fn approve(model_id: opg_primitives::model::ModelId) -> RuntimeCall {
+	RuntimeCall::ModelRegistry(pallet_model_registry::Call::approve_version {
+		model_id,
+		version: 1,
+	})
+}
+
+/// The conviction-voting lock on `who`.
+fn vote_lock(who: &AccountId) -> Balance {
+	const LOCK: LockIdentifier = *b"pyconvot";
+	pallet_balances::Locks::<Runtime>::get(who)
+		.iter()
+		.find(|lock| lock.id == LOCK)
+		.map_or(0, |lock| lock.amount)
+}
+
+#[test]
+fn a_referendum_on_the_curation_track_approves_a_model() {
+	governed_ext().execute_with(|| {
+		let model_id = uploaded_model();
+		let alice = Sr25519Keyring::Alice.to_account_id();
+
+		let index = propose(OriginCaller::Origins(Custom::ModelCurator), approve(model_id));
+		let status = match pallet_referenda::ReferendumInfoFor::<Runtime>::get(index) {
+			Some(ReferendumInfo::Ongoing(status)) => status,
+			other => panic!("not ongoing: {other:?}"),
+		};
+		assert_eq!(status.track, tracks::MODEL_CURATION);
+		// The submission deposit is held; the preimage's too.
+		assert!(
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage),
+				&alice
+			) > 0
+		);
+
+		// Bob places the decision deposit: the track's, reserved from him.
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let reserved_before = Balances::reserved_balance(&bob);
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		assert_eq!(Balances::reserved_balance(&bob) - reserved_before, 1_000 * OPG);
+
+		// Votes with conviction: Alice 300,000 OPG at 3x, Charlie 100,000 against at 1x, Dave
+		// 50,000 at 6x. Ayes: 900,000 + 300,000; nays 100,000: 92% approval; support
+		// 350,000 of 6 million: 5.8%, above the curation track's 1-10% curve.
+		vote(Sr25519Keyring::Alice, index, true, 300_000 * OPG, Conviction::Locked3x);
+		vote(Sr25519Keyring::Charlie, index, false, 100_000 * OPG, Conviction::Locked1x);
+		vote(Sr25519Keyring::Dave, index, true, 50_000 * OPG, Conviction::Locked6x);
+		let tally = match pallet_referenda::ReferendumInfoFor::<Runtime>::get(index) {
+			Some(ReferendumInfo::Ongoing(status)) => status.tally,
+			other => panic!("not ongoing: {other:?}"),
+		};
+		assert_eq!(tally.ayes, 300_000 * OPG * 3 + 50_000 * OPG * 6);
+		assert_eq!(tally.nays, 100_000 * OPG);
+		assert_eq!(tally.support, 350_000 * OPG);
+		assert_eq!(vote_lock(&alice), 300_000 * OPG);
+
+		assert!(decide(index), "approved");
+		System::assert_has_event(RuntimeEvent::Referenda(pallet_referenda::Event::Confirmed {
+			index,
+			tally,
+		}));
+		assert_eq!(enactment(), Ok(()));
+		System::assert_has_event(RuntimeEvent::ModelRegistry(
+			pallet_model_registry::Event::VersionApproved { model_id, version: 1 },
+		));
+		let model = ModelRegistry::model(model_id).unwrap();
+		assert_eq!(model.active_version, Some(1), "the model is active");
+
+		// The deposits come back on request once it is decided; the vote stays locked.
+		assert_eq!(
+			send(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Referenda(pallet_referenda::Call::refund_decision_deposit { index })
+			),
+			Ok(())
+		);
+		assert_eq!(Balances::reserved_balance(&bob), reserved_before);
+		assert_eq!(vote_lock(&alice), 300_000 * OPG);
+		produce_block();
+	});
+}
+
+#[test]
+fn a_rejected_referendum_changes_nothing() {
+	governed_ext().execute_with(|| {
+		let model_id = uploaded_model();
+		let index = propose(OriginCaller::Origins(Custom::ModelCurator), approve(model_id));
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		vote(Sr25519Keyring::Alice, index, true, 10_000 * OPG, Conviction::None);
+		vote(Sr25519Keyring::Bob, index, false, 500_000 * OPG, Conviction::Locked2x);
+		let parameters = pallet_inference::ActiveParameters::<Runtime>::get();
+		assert!(!decide(index), "rejected");
+		assert!(matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+			Some(ReferendumInfo::Rejected(..))
+		));
+		run_to_block(System::block_number() + 5);
+		assert_eq!(ModelRegistry::model(model_id).unwrap().active_version, None);
+		assert!(!ModelRegistry::version(model_id, 1).unwrap().approved);
+		assert_eq!(pallet_inference::ActiveParameters::<Runtime>::get(), parameters);
+	});
+}
+
+#[test]
+fn a_referendum_on_the_node_parameters_track_raises_the_inference_bond() {
+	governed_ext().execute_with(|| {
+		let bond = 2_000 * OPG;
+		assert_ne!(
+			pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond,
+			bond
+		);
+		let change = pallet_attestations::ParameterChange::MinInferenceBond(bond);
+		let call = RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change });
+		// Any other origin, a user's included, is refused the call.
+		assert_eq!(send(Sr25519Keyring::Alice, call.clone()), Err(DispatchError::BadOrigin));
+
+		let index = propose(OriginCaller::Origins(Custom::NodeAdmin), call);
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
+		assert!(decide(index));
+		assert_eq!(enactment(), Ok(()));
+		assert_eq!(
+			pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond,
+			bond
+		);
+		produce_block();
+	});
+}
+
+#[test]
+fn a_referendum_on_the_fees_track_changes_the_fee_shares() {
+	governed_ext().execute_with(|| {
+		let shares = pallet_inference::FeeShares {
+			owner: sp_runtime::Perbill::from_percent(60),
+			node: sp_runtime::Perbill::from_percent(20),
+			verifiers: sp_runtime::Perbill::from_percent(10),
+		};
+		let change = pallet_inference::ParameterChange::Shares(shares);
+		let call = RuntimeCall::Inference(pallet_inference::Call::set_parameter { change });
+		let index = propose(OriginCaller::Origins(Custom::FeeAdmin), call);
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
+		assert!(decide(index));
+		assert_eq!(enactment(), Ok(()));
+		assert_eq!(pallet_inference::ActiveParameters::<Runtime>::get().shares, shares);
+		produce_block();
+	});
+}
+
+#[test]
+fn each_track_governs_only_its_own_calls_and_parameters_keep_their_bounds() {
+	governed_ext().execute_with(|| {
+		let model_id = uploaded_model();
+		// A model approval proposed on the node-parameters track passes the vote but its
+		// dispatch is refused: the registry takes only the curation track's origin.
+		let index = propose(OriginCaller::Origins(Custom::NodeAdmin), approve(model_id));
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
+		assert!(decide(index));
+		assert_eq!(enactment(), Err(DispatchError::BadOrigin));
+		assert!(!ModelRegistry::version(model_id, 1).unwrap().approved);
+
+		// A fee change on the node-parameters track: refused likewise.
+		let fee = pallet_inference::ParameterChange::VanillaFee(OPG);
+		let call = RuntimeCall::Inference(pallet_inference::Call::set_parameter { change: fee });
+		let origin = RuntimeOrigin::from(Custom::NodeAdmin);
+		assert_eq!(
+			call.clone().dispatch(origin).map_err(|e| e.error),
+			Err(DispatchError::BadOrigin)
+		);
+		assert!(call.dispatch(RuntimeOrigin::from(Custom::FeeAdmin)).is_ok());
+
+		// A parameter beyond its bound is refused even to its own track (and to root).
+		let above = configs::inference::maximum_parameters().vanilla_fee + 1;
+		let fee = pallet_inference::ParameterChange::VanillaFee(above);
+		let call = RuntimeCall::Inference(pallet_inference::Call::set_parameter { change: fee });
+		for origin in [RuntimeOrigin::from(Custom::FeeAdmin), RuntimeOrigin::root()] {
+			assert_eq!(
+				call.clone().dispatch(origin).map_err(|e| e.error),
+				Err(pallet_inference::Error::<Runtime>::BadParameters.into())
+			);
+		}
+		let bond = configs::attestations::maximum_parameters().min_verifier_bond + 1;
+		let change = pallet_attestations::ParameterChange::MinVerifierBond(bond);
+		let call = RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change });
+		assert_eq!(
+			call.dispatch(RuntimeOrigin::from(Custom::NodeAdmin)).map_err(|e| e.error),
+			Err(pallet_attestations::Error::<Runtime>::ParametersOutOfBounds.into())
+		);
+	});
+}
+
+#[test]
+fn bad_governance_input_gets_a_documented_error() {
+	governed_ext().execute_with(|| {
+		let model_id = uploaded_model();
+		// A referendum for an origin no track decides (a user's): `NoTrack`.
+		let encoded = approve(model_id).encode();
+		let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
+		let submit = pallet_referenda::Call::submit {
+			proposal_origin: Box::new(OriginCaller::system(frame_system::RawOrigin::Signed(
+				Sr25519Keyring::Alice.to_account_id(),
+			))),
+			proposal: Bounded::Lookup { hash, len: encoded.len() as u32 },
+			enactment_moment: frame_support::traits::schedule::DispatchTime::After(0),
+		};
+		assert_eq!(
+			send(Sr25519Keyring::Alice, RuntimeCall::Referenda(submit)),
+			Err(pallet_referenda::Error::<Runtime>::NoTrack.into())
+		);
+
+		let index = propose(OriginCaller::Origins(Custom::ModelCurator), approve(model_id));
+		// A vote of more than one holds: `InsufficientFunds`.
+		assert_eq!(
+			try_vote(Sr25519Keyring::Eve, index, true, ENDOWMENT + 1, Conviction::None),
+			Err(pallet_conviction_voting::Error::<Runtime>::InsufficientFunds.into())
+		);
+		// A decision deposit from an account that cannot cover the track's: the balance
+		// error, and no deposit placed. (The amount is the track's; nobody chooses it.)
+		let poor = Sr25519Keyring::One;
+		assert_eq!(
+			send(
+				Sr25519Keyring::Eve,
+				RuntimeCall::Balances(BalancesCall::transfer_allow_death {
+					dest: poor.to_account_id().into(),
+					value: 999 * OPG,
+				})
+			),
+			Ok(())
+		);
+		assert!(matches!(
+			place_deposit(poor, index),
+			Err(DispatchError::Module(_)) | Err(DispatchError::Token(_))
+		));
+		match pallet_referenda::ReferendumInfoFor::<Runtime>::get(index) {
+			Some(ReferendumInfo::Ongoing(status)) => assert!(status.decision_deposit.is_none()),
+			other => panic!("not ongoing: {other:?}"),
+		}
+		// The same deposit twice: `HasDeposit`.
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		assert_eq!(
+			place_deposit(Sr25519Keyring::Charlie, index),
+			Err(pallet_referenda::Error::<Runtime>::HasDeposit.into())
+		);
+	});
+}
+
+#[test]
+fn the_treasury_is_where_fees_and_slashes_go_and_it_pays_by_referendum() {
+	governed_ext().execute_with(|| {
+		// One account: what the pallets pay to is what the treasury spends from.
+		assert_eq!(configs::monetary::TreasuryAccount::get(), Treasury::account_id());
+		let treasury = Treasury::account_id();
+		assert_eq!(send(Sr25519Keyring::Eve, transfer_to(&treasury, 50_000 * OPG)), Ok(()));
+
+		// A spend above the treasurer track's limit is refused to it.
+		let beneficiary = Sr25519Keyring::Two.to_account_id();
+		let limit = configs::governance::TREASURER_SPEND_LIMIT;
+		let spend = |amount| {
+			RuntimeCall::Treasury(pallet_treasury::Call::spend_local {
+				amount,
+				beneficiary: beneficiary.clone().into(),
+			})
+		};
+		assert_eq!(
+			spend(limit + 1).dispatch(RuntimeOrigin::from(Custom::Treasurer)).map_err(|e| e.error),
+			Err(pallet_treasury::Error::<Runtime>::InsufficientPermission.into())
+		);
+
+		let index = propose(OriginCaller::Origins(Custom::Treasurer), spend(20_000 * OPG));
+		assert_eq!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).map(|info| match info {
+				ReferendumInfo::Ongoing(status) => status.track,
+				_ => u16::MAX,
+			}),
+			Some(tracks::TREASURER)
+		);
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
+		assert!(decide(index));
+		assert_eq!(enactment(), Ok(()));
+		// Approved spends are paid at the end of the spend period.
+		let spend_period = <Runtime as pallet_treasury::Config>::SpendPeriod::get();
+		run_to_block(System::block_number() + spend_period + 1);
+		assert_eq!(Balances::balance(&beneficiary), 20_000 * OPG);
+	});
+}
+
+fn transfer_to(who: &AccountId, value: Balance) -> RuntimeCall {
+	RuntimeCall::Balances(BalancesCall::transfer_allow_death { dest: who.clone().into(), value })
+}
+
+#[test]
+fn production_chains_run_the_tracks_on_production_periods() {
+	use pallet_referenda::TracksInfo as _;
+	let mut ext = new_ext();
+	ext.execute_with(|| {
+		let track = |id| tracks::TracksInfo::info(id).expect("a track");
+		// No genesis timing: production.
+		assert_eq!(track(tracks::ROOT).decision_period, 28 * DAYS);
+		assert_eq!(track(tracks::MODEL_CURATION).confirm_period, 3 * HOURS);
+		assert_eq!(
+			<Runtime as pallet_conviction_voting::Config>::VoteLockingPeriod::get(),
+			7 * DAYS
+		);
+		assert!(tracks::TracksInfo::check_integrity().is_ok());
+		let ids: Vec<_> = tracks::TracksInfo::track_ids().collect();
+		assert_eq!(
+			ids,
+			vec![
+				tracks::ROOT,
+				tracks::MODEL_CURATION,
+				tracks::NODE_PARAMETERS,
+				tracks::FEES,
+				tracks::TREASURER
+			]
+		);
+		let origin = |caller| tracks::TracksInfo::track_for(&caller);
+		assert_eq!(origin(OriginCaller::system(frame_system::RawOrigin::Root)), Ok(tracks::ROOT));
+		assert_eq!(origin(OriginCaller::Origins(Custom::FeeAdmin)), Ok(tracks::FEES));
+		assert_eq!(origin(OriginCaller::system(frame_system::RawOrigin::None)), Err(()));
+	});
+}
