@@ -154,12 +154,21 @@ run "$logs/cargo.log" cargo test --release --locked --workspace
 count_cargo "cargo test" "$logs/cargo.log" $?
 
 # The benchmark tests turn on `runtime-benchmarks` in crates the node shares: in a target dir of
-# their own they leave the node's build warm for the next run.
-step "cargo test (pallet benchmarks)"
+# their own they leave the node's build warm for the next run. The runtime's governance tests run
+# there too, with `try-runtime`, so they check every pallet's try_state after each block (one
+# feature set for the whole step, so its dependencies compile once).
+step "cargo test (pallet benchmarks, governance with try-runtime)"
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
 	cargo test --release --locked -p pallet-model-registry -p pallet-attestations -p pallet-inference \
-	--features runtime-benchmarks benchmarking
-count_cargo "benchmark tests" "$logs/bench.log" $?
+	-p opg-runtime --features runtime-benchmarks,try-runtime -- benchmarking governance
+count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?
+
+# The runtime one spec_version up, which the end-to-end governance test enacts by referendum.
+step "build the upgrade-test runtime"
+run "$logs/upgrade.log" bash scripts/build-upgrade-runtime.sh
+code=$?
+count_step "upgrade-test runtime" "$code"
+((code == 0)) && OPG_UPGRADE_WASM=$(tail -n 1 "$logs/upgrade.log") && export OPG_UPGRADE_WASM
 
 step "end-to-end tests"
 OPG_NODE_BIN="$OPG_NODE_BIN" run "$logs/e2e.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/e2e -v
