@@ -1,7 +1,8 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and Bob).
-//! Both endow the well-known dev accounts with OPG, make Alice the sudo key and run the
-//! referendum tracks on development periods (a few blocks); public networks get their own chain
-//! spec without a sudo key and with production periods (the default).
+//! Both endow the well-known dev accounts with OPG and make Alice the sudo key; public networks
+//! get their own chain spec without a sudo key. `development` runs the referendum tracks on
+//! development periods (a few blocks); `local_testnet`, like a public network, on production
+//! periods (the default), so a spec derived from it cannot carry minute-long referenda.
 
 use crate::{
 	configs::{
@@ -71,6 +72,7 @@ fn testnet_genesis(
 	approval_required: bool,
 	nodes: Vec<GenesisNode<AccountId, Balance>>,
 	committee_size: u32,
+	timing: Timing,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -96,7 +98,7 @@ fn testnet_genesis(
 			nodes,
 		},
 		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
-		origins: OriginsConfig { timing: Timing::Development },
+		origins: OriginsConfig { timing },
 	})
 }
 
@@ -121,11 +123,12 @@ pub fn development_config_genesis() -> Value {
 		false,
 		dev_nodes(),
 		3,
+		Timing::Development,
 	)
 }
 
-/// The `local_testnet` preset: Alice and Bob validate; models need approval, as on a public
-/// network.
+/// The `local_testnet` preset: Alice and Bob validate; models need approval and referenda take
+/// production periods, as on a public network (sudo approves on this test chain).
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
@@ -137,6 +140,7 @@ pub fn local_config_genesis() -> Value {
 		true,
 		local_nodes(),
 		1,
+		Timing::Production,
 	)
 }
 

@@ -54,7 +54,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::NodeCount` (r:1 w:1)
 	/// Proof: `Attestations::NodeCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::SlotOf` (r:3 w:3)
 	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::PoolSizes` (r:3 w:3)
@@ -64,8 +64,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:0 w:3)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
-		// Minimum execution time: 351_331_000 picoseconds.
-		Weight::from_parts(375_346_000, 106494)
+		// Minimum execution time: 356_318_000 picoseconds.
+		Weight::from_parts(417_439_000, 106494)
 			.saturating_add(T::DbWeight::get().reads(54_u64))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
 	}
@@ -74,7 +74,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::SlotOf` (r:3 w:0)
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolTree` (r:44 w:42)
 	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Minimum execution time: 289_429_000 picoseconds.
-		Weight::from_parts(307_415_000, 111518)
+		// Minimum execution time: 287_626_000 picoseconds.
+		Weight::from_parts(323_009_000, 111518)
 			.saturating_add(T::DbWeight::get().reads(54_u64))
 			.saturating_add(T::DbWeight::get().writes(45_u64))
 	}
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolTree` (r:44 w:42)
 	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 236_030_000 picoseconds.
-		Weight::from_parts(246_866_000, 111518)
+		// Minimum execution time: 233_536_000 picoseconds.
+		Weight::from_parts(291_432_000, 111518)
 			.saturating_add(T::DbWeight::get().reads(52_u64))
 			.saturating_add(T::DbWeight::get().writes(43_u64))
 	}
@@ -110,7 +110,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::SlotOf` (r:3 w:0)
 	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::NodeCount` (r:1 w:1)
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::NodeByKey` (r:0 w:1)
 	/// Proof: `Attestations::NodeByKey` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 84_576_000 picoseconds.
-		Weight::from_parts(101_841_000, 8598)
+		// Minimum execution time: 82_953_000 picoseconds.
+		Weight::from_parts(108_591_000, 8598)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -136,8 +136,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:3 w:6)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn leave() -> Weight {
-		// Minimum execution time: 496_486_000 picoseconds.
-		Weight::from_parts(659_928_000, 116542)
+		// Minimum execution time: 473_893_000 picoseconds.
+		Weight::from_parts(530_396_000, 116542)
 			.saturating_add(T::DbWeight::get().reads(57_u64))
 			.saturating_add(T::DbWeight::get().writes(60_u64))
 	}
@@ -154,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:1 w:4)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn set_roles() -> Weight {
-		// Minimum execution time: 331_351_000 picoseconds.
-		Weight::from_parts(345_843_000, 111518)
+		// Minimum execution time: 322_649_000 picoseconds.
+		Weight::from_parts(353_464_000, 111518)
 			.saturating_add(T::DbWeight::get().reads(53_u64))
 			.saturating_add(T::DbWeight::get().writes(55_u64))
 	}
@@ -166,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::NodeByKey` (r:1 w:2)
 	/// Proof: `Attestations::NodeByKey` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_role_key() -> Weight {
-		// Minimum execution time: 75_952_000 picoseconds.
-		Weight::from_parts(90_575_000, 4161)
+		// Minimum execution time: 78_777_000 picoseconds.
+		Weight::from_parts(92_458_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -188,8 +188,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:0 w:3)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn heartbeat() -> Weight {
-		// Minimum execution time: 302_519_000 picoseconds.
-		Weight::from_parts(327_095_000, 114030)
+		// Minimum execution time: 299_764_000 picoseconds.
+		Weight::from_parts(318_352_000, 114030)
 			.saturating_add(T::DbWeight::get().reads(55_u64))
 			.saturating_add(T::DbWeight::get().writes(56_u64))
 	}
@@ -200,8 +200,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_heartbeat() -> Weight {
-		// Minimum execution time: 65_758_000 picoseconds.
-		Weight::from_parts(73_128_000, 4161)
+		// Minimum execution time: 65_247_000 picoseconds.
+		Weight::from_parts(74_740_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Attestations::Rounds` (r:1 w:1)
@@ -211,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 94_510_000 picoseconds.
-		Weight::from_parts(105_997_000, 5199)
+		// Minimum execution time: 101_320_000 picoseconds.
+		Weight::from_parts(121_179_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -223,8 +223,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_commit() -> Weight {
-		// Minimum execution time: 79_047_000 picoseconds.
-		Weight::from_parts(84_085_000, 5199)
+		// Minimum execution time: 81_230_000 picoseconds.
+		Weight::from_parts(89_022_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Attestations::Rounds` (r:1 w:1)
@@ -234,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn reveal() -> Weight {
-		// Minimum execution time: 87_469_000 picoseconds.
-		Weight::from_parts(98_546_000, 5199)
+		// Minimum execution time: 94_650_000 picoseconds.
+		Weight::from_parts(117_905_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -246,8 +246,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_reveal() -> Weight {
-		// Minimum execution time: 75_151_000 picoseconds.
-		Weight::from_parts(83_003_000, 5199)
+		// Minimum execution time: 81_501_000 picoseconds.
+		Weight::from_parts(100_359_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Attestations::Nodes` (r:2 w:1)
@@ -259,14 +259,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Deadlines` (r:2 w:2)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Rounds` (r:1 w:1)
 	/// Proof: `Attestations::Rounds` (`max_values`: None, `max_size`: Some(1734), added: 4209, mode: `MaxEncodedLen`)
 	fn challenge() -> Weight {
-		// Minimum execution time: 138_245_000 picoseconds.
-		Weight::from_parts(149_812_000, 10064)
+		// Minimum execution time: 139_877_000 picoseconds.
+		Weight::from_parts(153_087_000, 8014)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -281,8 +281,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:3 w:6)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn chill() -> Weight {
-		// Minimum execution time: 479_110_000 picoseconds.
-		Weight::from_parts(493_371_000, 116542)
+		// Minimum execution time: 461_364_000 picoseconds.
+		Weight::from_parts(479_290_000, 116542)
 			.saturating_add(T::DbWeight::get().reads(56_u64))
 			.saturating_add(T::DbWeight::get().writes(60_u64))
 	}
@@ -297,16 +297,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::PoolSlots` (r:0 w:3)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	fn unchill() -> Weight {
-		// Minimum execution time: 235_749_000 picoseconds.
-		Weight::from_parts(241_828_000, 106494)
+		// Minimum execution time: 231_763_000 picoseconds.
+		Weight::from_parts(238_173_000, 106494)
 			.saturating_add(T::DbWeight::get().reads(49_u64))
 			.saturating_add(T::DbWeight::get().writes(52_u64))
 	}
-	/// Storage: `Attestations::ActiveParameters` (r:0 w:1)
+	/// Storage: `Attestations::ActiveParameters` (r:1 w:1)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	fn set_parameter() -> Weight {
-		// Minimum execution time: 6_220_000 picoseconds.
-		Weight::from_parts(7_050_000, 0)
+		// Minimum execution time: 10_005_000 picoseconds.
+		Weight::from_parts(11_256_000, 1597)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
@@ -316,7 +317,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::Reputations` (r:17 w:17)
 	/// Proof: `Attestations::Reputations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:7 w:7)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:18 w:18)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::SlotOf` (r:21 w:0)
@@ -327,19 +328,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Rounds` (r:0 w:1)
 	/// Proof: `Attestations::Rounds` (`max_values`: None, `max_size`: Some(1734), added: 4209, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Duties` (r:0 w:16)
+	/// Proof: `Attestations::Duties` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 16]`.
 	fn conclude_round(k: u32, ) -> Weight {
-		// Minimum execution time: 320_000 picoseconds.
-		Weight::from_parts(55_396_556, 103584)
-			.saturating_add(Weight::from_parts(109_778_269, 0).saturating_mul(k.into()))
+		// Minimum execution time: 351_000 picoseconds.
+		Weight::from_parts(28_158_705, 103584)
+			.saturating_add(Weight::from_parts(108_739_648, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
-			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3649).saturating_mul(k.into()))
 	}
 	/// Storage: `Attestations::Deadlines` (r:1 w:1)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Rounds` (r:1 w:0)
 	/// Proof: `Attestations::Rounds` (`max_values`: None, `max_size`: Some(1734), added: 4209, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Claims` (r:1 w:1)
@@ -349,16 +352,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::Reputations` (r:1 w:1)
 	/// Proof: `Attestations::Reputations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn claim_stands() -> Weight {
-		// Minimum execution time: 26_890_000 picoseconds.
-		Weight::from_parts(29_314_000, 5527)
+		// Minimum execution time: 25_938_000 picoseconds.
+		Weight::from_parts(29_854_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Attestations::Deadlines` (r:1 w:0)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	fn end_due_base() -> Weight {
-		// Minimum execution time: 3_465_000 picoseconds.
-		Weight::from_parts(3_946_000, 5527)
+		// Minimum execution time: 3_525_000 picoseconds.
+		Weight::from_parts(4_026_000, 4502)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Attestations::LivenessCursor` (r:1 w:1)
@@ -377,9 +380,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn sweep_liveness(n: u32, ) -> Weight {
-		// Minimum execution time: 195_690_000 picoseconds.
-		Weight::from_parts(197_343_000, 89369)
-			.saturating_add(Weight::from_parts(337_654_344, 0).saturating_mul(n.into()))
+		// Minimum execution time: 191_364_000 picoseconds.
+		Weight::from_parts(194_559_000, 89369)
+			.saturating_add(Weight::from_parts(336_472_613, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(43_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(33_u64))
@@ -401,10 +404,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[16, 10000]`.
 	/// The range of component `k` is `[1, 16]`.
 	fn select(n: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 242_219_000 picoseconds.
-		Weight::from_parts(244_472_000, 38670)
-			.saturating_add(Weight::from_parts(78_899, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(85_308_403, 0).saturating_mul(k.into()))
+		// Minimum execution time: 245_074_000 picoseconds.
+		Weight::from_parts(255_148_000, 38670)
+			.saturating_add(Weight::from_parts(55_083, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(98_173_918, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
@@ -417,10 +420,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Deadlines` (r:1 w:1)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	fn open_round() -> Weight {
-		// Minimum execution time: 25_247_000 picoseconds.
-		Weight::from_parts(28_182_000, 5527)
+		// Minimum execution time: 24_106_000 picoseconds.
+		Weight::from_parts(26_209_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -439,18 +442,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::Nodes` (r:16 w:16)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Deadlines` (r:1 w:1)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Rounds` (r:0 w:1)
 	/// Proof: `Attestations::Rounds` (`max_values`: None, `max_size`: Some(1734), added: 4209, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Duties` (r:0 w:16)
+	/// Proof: `Attestations::Duties` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 16]`.
 	fn draw_committee(k: u32, ) -> Weight {
-		// Minimum execution time: 122_442_000 picoseconds.
-		Weight::from_parts(109_107_309, 38037)
-			.saturating_add(Weight::from_parts(22_968_556, 0).saturating_mul(k.into()))
+		// Minimum execution time: 121_060_000 picoseconds.
+		Weight::from_parts(102_722_962, 38037)
+			.saturating_add(Weight::from_parts(23_902_721, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3171).saturating_mul(k.into()))
 	}
 	/// Storage: `Attestations::Claims` (r:1 w:1)
@@ -462,10 +467,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::Deadlines` (r:1 w:1)
-	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
+	/// Proof: `Attestations::Deadlines` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	fn open_claim() -> Weight {
-		// Minimum execution time: 28_873_000 picoseconds.
-		Weight::from_parts(31_106_000, 5527)
+		// Minimum execution time: 27_371_000 picoseconds.
+		Weight::from_parts(29_724_000, 5199)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -474,107 +479,108 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(375_346_000, 106494)
+		Weight::from_parts(417_439_000, 106494)
 			.saturating_add(ParityDbWeight::get().reads(54_u64))
 			.saturating_add(ParityDbWeight::get().writes(55_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(307_415_000, 111518)
+		Weight::from_parts(323_009_000, 111518)
 			.saturating_add(ParityDbWeight::get().reads(54_u64))
 			.saturating_add(ParityDbWeight::get().writes(45_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(246_866_000, 111518)
+		Weight::from_parts(291_432_000, 111518)
 			.saturating_add(ParityDbWeight::get().reads(52_u64))
 			.saturating_add(ParityDbWeight::get().writes(43_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(101_841_000, 8598)
+		Weight::from_parts(108_591_000, 8598)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn leave() -> Weight {
-		Weight::from_parts(659_928_000, 116542)
+		Weight::from_parts(530_396_000, 116542)
 			.saturating_add(ParityDbWeight::get().reads(57_u64))
 			.saturating_add(ParityDbWeight::get().writes(60_u64))
 	}
 	fn set_roles() -> Weight {
-		Weight::from_parts(345_843_000, 111518)
+		Weight::from_parts(353_464_000, 111518)
 			.saturating_add(ParityDbWeight::get().reads(53_u64))
 			.saturating_add(ParityDbWeight::get().writes(55_u64))
 	}
 	fn set_role_key() -> Weight {
-		Weight::from_parts(90_575_000, 4161)
+		Weight::from_parts(92_458_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn heartbeat() -> Weight {
-		Weight::from_parts(327_095_000, 114030)
+		Weight::from_parts(318_352_000, 114030)
 			.saturating_add(ParityDbWeight::get().reads(55_u64))
 			.saturating_add(ParityDbWeight::get().writes(56_u64))
 	}
 	fn authorize_heartbeat() -> Weight {
-		Weight::from_parts(73_128_000, 4161)
+		Weight::from_parts(74_740_000, 4161)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(105_997_000, 5199)
+		Weight::from_parts(121_179_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn authorize_commit() -> Weight {
-		Weight::from_parts(84_085_000, 5199)
+		Weight::from_parts(89_022_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn reveal() -> Weight {
-		Weight::from_parts(98_546_000, 5199)
+		Weight::from_parts(117_905_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn authorize_reveal() -> Weight {
-		Weight::from_parts(83_003_000, 5199)
+		Weight::from_parts(100_359_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn challenge() -> Weight {
-		Weight::from_parts(149_812_000, 10064)
+		Weight::from_parts(153_087_000, 8014)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn chill() -> Weight {
-		Weight::from_parts(493_371_000, 116542)
+		Weight::from_parts(479_290_000, 116542)
 			.saturating_add(ParityDbWeight::get().reads(56_u64))
 			.saturating_add(ParityDbWeight::get().writes(60_u64))
 	}
 	fn unchill() -> Weight {
-		Weight::from_parts(241_828_000, 106494)
+		Weight::from_parts(238_173_000, 106494)
 			.saturating_add(ParityDbWeight::get().reads(49_u64))
 			.saturating_add(ParityDbWeight::get().writes(52_u64))
 	}
 	fn set_parameter() -> Weight {
-		Weight::from_parts(7_050_000, 0)
+		Weight::from_parts(11_256_000, 1597)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn conclude_round(k: u32, ) -> Weight {
-		Weight::from_parts(55_396_556, 103584)
-			.saturating_add(Weight::from_parts(109_778_269, 0).saturating_mul(k.into()))
+		Weight::from_parts(28_158_705, 103584)
+			.saturating_add(Weight::from_parts(108_739_648, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(23_u64))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(21_u64))
-			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(k.into())))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(ParityDbWeight::get().writes((8_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3649).saturating_mul(k.into()))
 	}
 	fn claim_stands() -> Weight {
-		Weight::from_parts(29_314_000, 5527)
+		Weight::from_parts(29_854_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn end_due_base() -> Weight {
-		Weight::from_parts(3_946_000, 5527)
+		Weight::from_parts(4_026_000, 4502)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn sweep_liveness(n: u32, ) -> Weight {
-		Weight::from_parts(197_343_000, 89369)
-			.saturating_add(Weight::from_parts(337_654_344, 0).saturating_mul(n.into()))
+		Weight::from_parts(194_559_000, 89369)
+			.saturating_add(Weight::from_parts(336_472_613, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(43_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(33_u64))
@@ -582,30 +588,30 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 7800).saturating_mul(n.into()))
 	}
 	fn select(n: u32, k: u32, ) -> Weight {
-		Weight::from_parts(244_472_000, 38670)
-			.saturating_add(Weight::from_parts(78_899, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(85_308_403, 0).saturating_mul(k.into()))
+		Weight::from_parts(255_148_000, 38670)
+			.saturating_add(Weight::from_parts(55_083, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(98_173_918, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 6).saturating_mul(n.into()))
 	}
 	fn open_round() -> Weight {
-		Weight::from_parts(28_182_000, 5527)
+		Weight::from_parts(26_209_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn draw_committee(k: u32, ) -> Weight {
-		Weight::from_parts(109_107_309, 38037)
-			.saturating_add(Weight::from_parts(22_968_556, 0).saturating_mul(k.into()))
+		Weight::from_parts(102_722_962, 38037)
+			.saturating_add(Weight::from_parts(23_902_721, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(k.into())))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 3171).saturating_mul(k.into()))
 	}
 	fn open_claim() -> Weight {
-		Weight::from_parts(31_106_000, 5527)
+		Weight::from_parts(29_724_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}

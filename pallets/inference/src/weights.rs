@@ -240,11 +240,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(109_442_000, 4161)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
-	/// Storage: `Inference::ActiveParameters` (r:0 w:1)
+	/// Storage: `Inference::ActiveParameters` (r:1 w:1)
 	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
 	fn set_parameter() -> Weight {
-		// Minimum execution time: 6_008_000 picoseconds.
-		Weight::from_parts(10_806_000, 0)
+		// Minimum execution time: 9_945_000 picoseconds.
+		Weight::from_parts(10_976_000, 1561)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -383,7 +384,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn set_parameter() -> Weight {
-		Weight::from_parts(10_806_000, 0)
+		Weight::from_parts(10_976_000, 1561)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn conclude(k: u32, ) -> Weight {

@@ -152,6 +152,16 @@ fn try_vote(
 	)
 }
 
+/// Passes referendum `index`: Bob places the decision deposit, Alice votes 500,000 OPG aye at 1x
+/// (8% support, 100% approval), blocks run until it is decided and enacted; returns the
+/// enacted call's result.
+fn pass(index: u32) -> DispatchResult {
+	assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+	vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
+	assert!(decide(index), "referendum {index} approved");
+	enactment()
+}
+
 /// Produces blocks until referendum `index` is no longer ongoing (at most 100); returns whether
 /// it was approved.
 fn decide(index: u32) -> bool {
@@ -352,10 +362,7 @@ fn a_referendum_on_the_node_parameters_track_raises_the_inference_bond() {
 		assert_eq!(send(Sr25519Keyring::Alice, call.clone()), Err(DispatchError::BadOrigin));
 
 		let index = propose(OriginCaller::Origins(Custom::NodeAdmin), call);
-		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
-		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
-		assert!(decide(index));
-		assert_eq!(enactment(), Ok(()));
+		assert_eq!(pass(index), Ok(()));
 		assert_eq!(
 			pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond,
 			bond
@@ -375,10 +382,7 @@ fn a_referendum_on_the_fees_track_changes_the_fee_shares() {
 		let change = pallet_inference::ParameterChange::Shares(shares);
 		let call = RuntimeCall::Inference(pallet_inference::Call::set_parameter { change });
 		let index = propose(OriginCaller::Origins(Custom::FeeAdmin), call);
-		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
-		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
-		assert!(decide(index));
-		assert_eq!(enactment(), Ok(()));
+		assert_eq!(pass(index), Ok(()));
 		assert_eq!(pallet_inference::ActiveParameters::<Runtime>::get().shares, shares);
 		produce_block();
 	});
@@ -391,10 +395,7 @@ fn each_track_governs_only_its_own_calls_and_parameters_keep_their_bounds() {
 		// A model approval proposed on the node-parameters track passes the vote but its
 		// dispatch is refused: the registry takes only the curation track's origin.
 		let index = propose(OriginCaller::Origins(Custom::NodeAdmin), approve(model_id));
-		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
-		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
-		assert!(decide(index));
-		assert_eq!(enactment(), Err(DispatchError::BadOrigin));
+		assert_eq!(pass(index), Err(DispatchError::BadOrigin));
 		assert!(!ModelRegistry::version(model_id, 1).unwrap().approved);
 
 		// A fee change on the node-parameters track: refused likewise.
@@ -504,7 +505,14 @@ fn the_treasury_is_where_fees_and_slashes_go_and_it_pays_by_referendum() {
 			Err(pallet_treasury::Error::<Runtime>::InsufficientPermission.into())
 		);
 
-		let index = propose(OriginCaller::Origins(Custom::Treasurer), spend(20_000 * OPG));
+		// The treasurer track spends 20,000 OPG; the beneficiary claims it.
+		let spend = RuntimeCall::Treasury(pallet_treasury::Call::spend {
+			asset_kind: Box::new(()),
+			amount: 20_000 * OPG,
+			beneficiary: Box::new(beneficiary.clone()),
+			valid_from: None,
+		});
+		let index = propose(OriginCaller::Origins(Custom::Treasurer), spend);
 		assert_eq!(
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).map(|info| match info {
 				ReferendumInfo::Ongoing(status) => status.track,
@@ -512,14 +520,51 @@ fn the_treasury_is_where_fees_and_slashes_go_and_it_pays_by_referendum() {
 			}),
 			Some(tracks::TREASURER)
 		);
-		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
-		vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
-		assert!(decide(index));
-		assert_eq!(enactment(), Ok(()));
-		// Approved spends are paid at the end of the spend period.
-		let spend_period = <Runtime as pallet_treasury::Config>::SpendPeriod::get();
-		run_to_block(System::block_number() + spend_period + 1);
+		assert_eq!(pass(index), Ok(()));
+		let payout = RuntimeCall::Treasury(pallet_treasury::Call::payout { index: 0 });
+		assert_eq!(send(Sr25519Keyring::Charlie, payout), Ok(()));
 		assert_eq!(Balances::balance(&beneficiary), 20_000 * OPG);
+
+		// A spend that would close the treasury's account fails to pay: it stays to receive
+		// fee shares below the existential deposit.
+		let everything = Balances::balance(&treasury);
+		let spend_all = RuntimeCall::Treasury(pallet_treasury::Call::spend {
+			asset_kind: Box::new(()),
+			amount: everything,
+			beneficiary: Box::new(beneficiary.clone()),
+			valid_from: None,
+		});
+		assert!(spend_all.dispatch(RuntimeOrigin::root()).is_ok());
+		let payout = RuntimeCall::Treasury(pallet_treasury::Call::payout { index: 1 });
+		assert_eq!(
+			send(Sr25519Keyring::Charlie, payout),
+			Err(pallet_treasury::Error::<Runtime>::PayoutError.into())
+		);
+		assert_eq!(Balances::balance(&treasury), everything);
+	});
+}
+
+#[test]
+fn the_canceller_track_cancels_a_referendum_and_refunds_its_deposits() {
+	governed_ext().execute_with(|| {
+		let model_id = uploaded_model();
+		let index = propose(OriginCaller::Origins(Custom::ModelCurator), approve(model_id));
+		assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
+		let cancel = RuntimeCall::Referenda(pallet_referenda::Call::cancel { index });
+		// A user may not; the canceller track's origin may.
+		assert_eq!(send(Sr25519Keyring::Alice, cancel.clone()), Err(DispatchError::BadOrigin));
+		let canceller = propose(OriginCaller::Origins(Custom::ReferendumCanceller), cancel);
+		assert_eq!(pass(canceller), Ok(()));
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let held = Balances::reserved_balance(&bob);
+		assert!(matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+			Some(ReferendumInfo::Cancelled(..))
+		));
+		let refund = pallet_referenda::Call::refund_decision_deposit { index };
+		assert_eq!(send(Sr25519Keyring::Bob, RuntimeCall::Referenda(refund)), Ok(()));
+		assert_eq!(Balances::reserved_balance(&bob), held - 1_000 * OPG);
+		assert!(!ModelRegistry::version(model_id, 1).unwrap().approved);
 	});
 }
 
@@ -535,6 +580,7 @@ fn production_chains_run_the_tracks_on_production_periods() {
 		let track = |id| tracks::TracksInfo::info(id).expect("a track");
 		// No genesis timing: production.
 		assert_eq!(track(tracks::ROOT).decision_period, 28 * DAYS);
+		assert_eq!(track(tracks::ROOT).max_deciding, 10);
 		assert_eq!(track(tracks::MODEL_CURATION).confirm_period, 3 * HOURS);
 		assert_eq!(
 			<Runtime as pallet_conviction_voting::Config>::VoteLockingPeriod::get(),
@@ -549,12 +595,26 @@ fn production_chains_run_the_tracks_on_production_periods() {
 				tracks::MODEL_CURATION,
 				tracks::NODE_PARAMETERS,
 				tracks::FEES,
-				tracks::TREASURER
+				tracks::TREASURER,
+				tracks::REFERENDUM_CANCELLER
 			]
 		);
 		let origin = |caller| tracks::TracksInfo::track_for(&caller);
 		assert_eq!(origin(OriginCaller::system(frame_system::RawOrigin::Root)), Ok(tracks::ROOT));
 		assert_eq!(origin(OriginCaller::Origins(Custom::FeeAdmin)), Ok(tracks::FEES));
+		assert_eq!(
+			origin(OriginCaller::Origins(Custom::ReferendumCanceller)),
+			Ok(tracks::REFERENDUM_CANCELLER)
+		);
 		assert_eq!(origin(OriginCaller::system(frame_system::RawOrigin::None)), Err(()));
 	});
+}
+
+#[test]
+fn only_the_dev_preset_runs_referenda_on_development_periods() {
+	let timing = |preset: &str| {
+		preset_ext(preset).execute_with(configs::governance::origins::TrackTiming::<Runtime>::get)
+	};
+	assert_eq!(timing(sp_genesis_builder::DEV_RUNTIME_PRESET), Timing::Development);
+	assert_eq!(timing(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET), Timing::Production);
 }

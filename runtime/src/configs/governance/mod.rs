@@ -4,7 +4,7 @@
 //! - A proposal is a call noted as a preimage (`Preimage::note_preimage`), submitted with the
 //!   origin it should run as (`Referenda::submit`, 10 OPG submission deposit); that origin picks
 //!   the track ([`tracks`]): root for runtime upgrades, [`origins::Origin`]'s custom origins for
-//!   model curation, node parameters, fees and treasury spends.
+//!   model curation, node parameters, fees, treasury spends and cancelling referenda.
 //! - Someone places the track's decision deposit; holders vote with conviction (locking their
 //!   vote for longer multiplies its weight); once approval and support stay above the track's
 //!   curves for its confirmation period the scheduler dispatches the call after the enactment
@@ -23,7 +23,8 @@ use frame_support::{
 	parameter_types,
 	traits::{
 		fungible::HoldConsideration,
-		tokens::{pay::PayFromAccount, UnityAssetBalanceConversion},
+		fungible::Mutate,
+		tokens::{Pay, PaymentStatus, Preservation, UnityAssetBalanceConversion},
 		ConstU32, EitherOf, EqualPrivilegeOnly, Get, LinearStoragePrice,
 	},
 	weights::Weight,
@@ -67,7 +68,7 @@ parameter_types! {
 
 impl pallet_preimage::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_preimage::WeightInfo<Runtime>;
 	type Currency = Balances;
 	type ManagerOrigin = EnsureRoot<AccountId>;
 	type Consideration = HoldConsideration<
@@ -97,7 +98,7 @@ impl pallet_scheduler::Config for Runtime {
 	type ScheduleOrigin = EnsureRoot<AccountId>;
 	type OriginPrivilegeCmp = EqualPrivilegeOnly;
 	type MaxScheduledPerBlock = ConstU32<50>;
-	type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_scheduler::WeightInfo<Runtime>;
 	type Preimages = Preimage;
 	type BlockNumberProvider = System;
 }
@@ -108,16 +109,16 @@ parameter_types! {
 }
 
 impl pallet_referenda::Config for Runtime {
-	type WeightInfo = pallet_referenda::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_referenda::WeightInfo<Runtime>;
 	type RuntimeCall = RuntimeCall;
 	type RuntimeEvent = RuntimeEvent;
 	type Scheduler = Scheduler;
 	type Currency = Balances;
 	/// Any account may submit; the deposits keep it honest.
 	type SubmitOrigin = frame_support::traits::AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
-	/// Cancelling or killing a referendum is itself a root decision.
-	type CancelOrigin = EnsureRoot<AccountId>;
-	type KillOrigin = EnsureRoot<AccountId>;
+	/// Cancelling or killing a referendum: the referendum-canceller track (or root).
+	type CancelOrigin = EitherOf<EnsureRoot<AccountId>, origins::ReferendumCanceller>;
+	type KillOrigin = EitherOf<EnsureRoot<AccountId>, origins::ReferendumCanceller>;
 	/// The deposits of killed referenda go to the treasury.
 	type Slash = Treasury;
 	type Votes = Balance;
@@ -133,7 +134,7 @@ impl pallet_referenda::Config for Runtime {
 }
 
 impl pallet_conviction_voting::Config for Runtime {
-	type WeightInfo = pallet_conviction_voting::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_conviction_voting::WeightInfo<Runtime>;
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type Polls = Referenda;
@@ -168,7 +169,7 @@ impl pallet_treasury::Config for Runtime {
 	type Burn = TreasuryBurn;
 	type PalletId = TreasuryPalletId;
 	type BurnDestination = ();
-	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_treasury::WeightInfo<Runtime>;
 	type SpendFunds = ();
 	type MaxApprovals = ConstU32<100>;
 	/// Root spends anything; the treasurer track up to its limit.
@@ -180,7 +181,7 @@ impl pallet_treasury::Config for Runtime {
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = IdentityLookup<AccountId>;
-	type Paymaster = PayFromAccount<Balances, TreasuryAccount>;
+	type Paymaster = PayFromTreasury;
 	type BalanceConverter = UnityAssetBalanceConversion;
 	/// An approved spend can be claimed for 30 days (100 blocks on dev chains).
 	type PayoutPeriod = Period<{ 30 * DAYS }, 100>;
@@ -189,9 +190,49 @@ impl pallet_treasury::Config for Runtime {
 	type BlockNumberProvider = System;
 }
 
+/// Pays treasury spends in OPG from the treasury's account, never taking it below the
+/// existential deposit: `frame_support`'s `PayFromAccount` may close the account, after which
+/// the protocol's fee shares smaller than that deposit could no longer land there. A spend that
+/// would do so fails and can be voided or retried.
+pub struct PayFromTreasury;
+
+impl Pay for PayFromTreasury {
+	type Balance = Balance;
+	type Beneficiary = AccountId;
+	type AssetKind = ();
+	type Id = ();
+	type Error = sp_runtime::DispatchError;
+
+	fn pay(who: &AccountId, _: (), amount: Balance) -> Result<(), Self::Error> {
+		<Balances as Mutate<AccountId>>::transfer(
+			&TreasuryAccount::get(),
+			who,
+			amount,
+			Preservation::Preserve,
+		)?;
+		Ok(())
+	}
+
+	fn check_payment(_: ()) -> PaymentStatus {
+		PaymentStatus::Success
+	}
+
+	/// Funds the treasury for the payment and gives the beneficiary its existential deposit
+	/// (benchmarks pay amounts below it to fresh accounts).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_successful(who: &AccountId, _: (), amount: Balance) {
+		let needed = amount.saturating_add(crate::EXISTENTIAL_DEPOSIT);
+		let _ = <Balances as Mutate<AccountId>>::mint_into(&TreasuryAccount::get(), needed);
+		let _ = <Balances as Mutate<AccountId>>::mint_into(who, crate::EXISTENTIAL_DEPOSIT);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_concluded(_: ()) {}
+}
+
 impl pallet_utility::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type PalletsOrigin = OriginCaller;
-	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_utility::WeightInfo<Runtime>;
 }

@@ -5,7 +5,8 @@
 //! decides the deposit, the periods and the curves (see [`super::tracks`]). Each pallet then
 //! accepts the origin that governs it: the registry [`ModelCurator`], attestations and the
 //! inference deadlines [`NodeAdmin`], the inference fees [`FeeAdmin`], the treasury
-//! [`Treasurer`] (with a spend limit). Root, the root track's origin, passes everywhere.
+//! [`Treasurer`] (with a spend limit), the referenda themselves [`ReferendumCanceller`]. Root, the
+//! root track's origin, passes everywhere.
 
 pub use pallet_custom_origins::*;
 
@@ -38,6 +39,10 @@ pub mod pallet_custom_origins {
 		/// Spends from the treasury, up to the treasurer track's limit.
 		#[codec(index = 3)]
 		Treasurer,
+		/// Cancels referenda (refunding their deposits) or kills them (slashing the deposits
+		/// to the treasury).
+		#[codec(index = 4)]
+		ReferendumCanceller,
 	}
 
 	/// Which periods the tracks run on.
@@ -64,8 +69,9 @@ pub mod pallet_custom_origins {
 		Development,
 	}
 
-	/// The periods the tracks use: set in the chain spec, never changed afterwards (no call
-	/// writes it), so a production chain cannot be switched to minute-long referenda.
+	/// The periods the tracks use: set in the chain spec, never changed afterwards (no call but
+	/// root's `System.set_storage` writes it), so a production chain cannot be switched to
+	/// minute-long referenda. Only the `development` preset sets `Development`.
 	#[pallet::storage]
 	pub type TrackTiming<T> = StorageValue<_, Timing, ValueQuery>;
 
@@ -123,5 +129,6 @@ pub mod pallet_custom_origins {
 		NodeAdmin => NodeAdmin,
 		FeeAdmin => FeeAdmin,
 		Treasurer => Treasurer,
+		ReferendumCanceller => ReferendumCanceller,
 	}
 }

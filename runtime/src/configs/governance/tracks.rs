@@ -2,7 +2,7 @@
 //! approval and support curves. `docs/governance.md` lists them with their reasoning.
 //!
 //! Every track has a production timing (days, so holders can read, discuss and vote) and a
-//! development timing (blocks, for dev and local chains); the chain spec picks one at genesis
+//! development timing (blocks, for the dev chain); the chain spec picks one at genesis
 //! ([`super::origins::TrackTiming`]). Deposits and curves are the same in both.
 //!
 //! The curves are functions of the time into the decision period, so they do not depend on its
@@ -32,6 +32,8 @@ pub const NODE_PARAMETERS: TrackId = 2;
 pub const FEES: TrackId = 3;
 /// Treasury spends up to [`super::TREASURER_SPEND_LIMIT`].
 pub const TREASURER: TrackId = 4;
+/// Cancelling (deposits refunded) or killing (deposits slashed) other referenda.
+pub const REFERENDUM_CANCELLER: TrackId = 5;
 
 /// How long each stage of a referendum on a track lasts, in blocks.
 struct Periods {
@@ -90,26 +92,51 @@ const fn track(
 	}
 }
 
-/// The tracks, with production or development periods: the one table of them.
-const fn tracks(development: bool) -> [Track<TrackId, Balance, BlockNumber>; 5] {
-	// `production` on a production chain, `dev` on dev and local chains.
-	const fn periods(development: bool, production: Periods, dev: Periods) -> Periods {
-		if development {
-			dev
-		} else {
-			production
-		}
+/// `production` on a production chain, `dev` on dev chains.
+const fn periods(development: bool, production: Periods, dev: Periods) -> Periods {
+	if development {
+		dev
+	} else {
+		production
 	}
-	/// Development periods: decided within a minute, with a few blocks to spare for votes.
-	const DEV: Periods = Periods { prepare: 1, decision: 50, confirm: 2, min_enactment: 1 };
+}
+
+/// Development periods: decided within a minute, with a few blocks to spare for votes.
+const DEV: Periods = Periods { prepare: 1, decision: 50, confirm: 2, min_enactment: 1 };
+
+/// A track that changes what nodes risk or dApps pay: node parameters and fees decide alike.
+const fn parameter_track(
+	id: TrackId,
+	track_name: &str,
+	development: bool,
+) -> Track<TrackId, Balance, BlockNumber> {
+	track(
+		id,
+		track_name,
+		10,
+		10_000 * OPG,
+		periods(
+			development,
+			Periods { prepare: HOURS, decision: 14 * DAYS, confirm: DAYS, min_enactment: DAYS },
+			DEV,
+		),
+		linear(50, 100),
+		linear(2, 20),
+	)
+}
+
+/// The tracks, with production or development periods: the one table of them.
+const fn tracks(development: bool) -> [Track<TrackId, Balance, BlockNumber>; 6] {
+	// Root waits a little longer even on dev chains, as its enactment does in production.
 	const DEV_DELAYED: Periods = Periods { prepare: 1, decision: 50, confirm: 3, min_enactment: 2 };
 	[
 		// Root: a runtime upgrade changes everything, so it waits longest, needs the most
-		// support and enacts a day later (time for validators to see what comes).
+		// support and enacts a day later (time for validators to see what comes). Ten at once,
+		// so one junk referendum cannot hold the track for its whole decision period.
 		track(
 			ROOT,
 			"root",
-			1,
+			10,
 			100_000 * OPG,
 			periods(
 				development,
@@ -146,33 +173,9 @@ const fn tracks(development: bool) -> [Track<TrackId, Balance, BlockNumber>; 5] 
 		),
 		// Node parameters: what every node must bond and risks; nodes get a day between the
 		// decision and the change to bond more or leave.
-		track(
-			NODE_PARAMETERS,
-			"node_parameters",
-			10,
-			10_000 * OPG,
-			periods(
-				development,
-				Periods { prepare: HOURS, decision: 14 * DAYS, confirm: DAYS, min_enactment: DAYS },
-				DEV,
-			),
-			linear(50, 100),
-			linear(2, 20),
-		),
+		parameter_track(NODE_PARAMETERS, "node_parameters", development),
 		// Fees: what every dApp pays and how it is split; as careful as node parameters.
-		track(
-			FEES,
-			"fees",
-			10,
-			10_000 * OPG,
-			periods(
-				development,
-				Periods { prepare: HOURS, decision: 14 * DAYS, confirm: DAYS, min_enactment: DAYS },
-				DEV,
-			),
-			linear(50, 100),
-			linear(2, 20),
-		),
+		parameter_track(FEES, "fees", development),
 		// Treasurer: spends up to the track's limit; larger ones go through root.
 		track(
 			TREASURER,
@@ -192,11 +195,32 @@ const fn tracks(development: bool) -> [Track<TrackId, Balance, BlockNumber>; 5] 
 			linear(50, 100),
 			linear(1, 10),
 		),
+		// Referendum canceller: removes a referendum that should not run (spam filling a
+		// track, or one passed by mistake before its enactment): quick, many at once, with a
+		// deposit that makes abusing it as costly as the spam it removes.
+		track(
+			REFERENDUM_CANCELLER,
+			"referendum_canceller",
+			100,
+			10_000 * OPG,
+			periods(
+				development,
+				Periods {
+					prepare: HOURS,
+					decision: 7 * DAYS,
+					confirm: 3 * HOURS,
+					min_enactment: 10 * MINUTES,
+				},
+				DEV,
+			),
+			linear(50, 100),
+			linear(1, 10),
+		),
 	]
 }
 
-static PRODUCTION_TRACKS: [Track<TrackId, Balance, BlockNumber>; 5] = tracks(false);
-static DEVELOPMENT_TRACKS: [Track<TrackId, Balance, BlockNumber>; 5] = tracks(true);
+static PRODUCTION_TRACKS: [Track<TrackId, Balance, BlockNumber>; 6] = tracks(false);
+static DEVELOPMENT_TRACKS: [Track<TrackId, Balance, BlockNumber>; 6] = tracks(true);
 
 /// The tracks of this chain, as `pallet_referenda` reads them.
 pub struct TracksInfo;
@@ -221,6 +245,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 			OriginCaller::Origins(Origin::NodeAdmin) => Ok(NODE_PARAMETERS),
 			OriginCaller::Origins(Origin::FeeAdmin) => Ok(FEES),
 			OriginCaller::Origins(Origin::Treasurer) => Ok(TREASURER),
+			OriginCaller::Origins(Origin::ReferendumCanceller) => Ok(REFERENDUM_CANCELLER),
 			// Signed, none, authorized: no referendum dispatches as a user.
 			_ => Err(()),
 		}
