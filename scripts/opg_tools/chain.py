@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -163,6 +164,7 @@ def rpc_message(error: SubstrateRequestException) -> str:
 
 def rpc(substrate: SubstrateInterface, method: str, params: list) -> Any:
     """The result of a JSON-RPC call; ChainError with the node's message when it fails."""
+    raise_if_interrupted()
     try:
         response = substrate.rpc_request(method, params)
     except SubstrateRequestException as error:
@@ -317,6 +319,7 @@ def submit(substrate: SubstrateInterface, signer: Keypair, module: str, function
 def submit_signed(substrate: SubstrateInterface, extrinsic: Any, label: str, wait: bool = True,
                   inclusion_timeout: float = DEFAULT_INCLUSION_TIMEOUT) -> Included | str:
     """Submits a signed extrinsic; see `submit`."""
+    raise_if_interrupted()
     try:
         if not wait:
             try:
@@ -411,10 +414,28 @@ def fail(error: BaseException, code: int = 1) -> None:
     sys.exit(code)
 
 
+_interrupted = False
+
+
+def _on_sigint(_signal: int, _frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def raise_if_interrupted() -> None:
+    """Raises KeyboardInterrupt when Ctrl-C was pressed: websocket-client swallows the one
+    raised while it closes a connection (`except: pass`), so the tools check again before every
+    call to the node."""
+    if _interrupted:
+        raise KeyboardInterrupt
+
+
 def run_cli(main: Callable[[], int], on_interrupt: Callable[[], str] | None = None) -> int:
     """Runs a command-line tool so that no traceback reaches its user: ChainError and lost
     connections print one line and exit 1, Ctrl-C exits 130 (with `on_interrupt()`'s hint),
     anything unexpected prints its type and message (the traceback with OPG_DEBUG=1)."""
+    signal.signal(signal.SIGINT, _on_sigint)
     try:
         return main()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from opg_tools import testmodels
+from opg_tools import chain, testmodels
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 
@@ -163,3 +163,14 @@ def test_make_test_model_names_an_unwritable_path(tmp_path):
     result = run("make-test-model.sh", str(tmp_path / "missing-dir" / "m.onnx"))
     assert result.returncode != 0
     assert result.stderr.startswith("error: cannot write"), result.stderr
+
+
+def test_a_ctrl_c_that_a_library_swallowed_stops_the_next_call_to_the_node(monkeypatch):
+    # websocket-client's close() ends in a bare `except: pass`; the flag survives it.
+    monkeypatch.setattr(chain, "_interrupted", False)
+    try:
+        chain._on_sigint(2, None)
+    except KeyboardInterrupt:
+        pass  # swallowed, as the library would
+    with pytest.raises(KeyboardInterrupt):
+        chain.rpc(None, "system_health", [])
