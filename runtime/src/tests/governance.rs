@@ -198,32 +198,8 @@ fn enactment() -> DispatchResult {
 
 /// Registers a one-chunk model from Ferdie and uploads it: complete, waiting for approval.
 fn uploaded_model() -> opg_primitives::model::ModelId {
-	use opg_primitives::model::{
-		chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, TensorDtype, TensorSpec,
-	};
 	let bytes = b"an onnx model, as far as the registry can tell".to_vec();
-	let tensor = |name: &[u8]| TensorSpec {
-		name: name.to_vec().try_into().unwrap(),
-		dtype: TensorDtype::Float32,
-		shape: vec![Dim::Fixed(4)].try_into().unwrap(),
-	};
-	let hashes = vec![chunk_hash(&bytes)];
-	let version = pallet_model_registry::VersionSpec {
-		schema: IoSchema {
-			inputs: vec![tensor(b"x")].try_into().unwrap(),
-			outputs: vec![tensor(b"y")].try_into().unwrap(),
-		},
-		modes: ModeSet { vanilla: true, attested: true, zk: false },
-		tolerance: opg_primitives::inference::Tolerance::EXACT,
-		zk: None,
-		content_id: content_id_from_chunk_hashes(
-			configs::models::MODEL_CHUNK_SIZE,
-			bytes.len() as u64,
-			&hashes,
-		),
-		byte_size: bytes.len() as u64,
-		chunk_hashes: hashes.try_into().unwrap(),
-	};
+	let version = one_chunk_version(&bytes);
 	let model_id = pallet_model_registry::NextModelId::<Runtime>::get();
 	let register = pallet_model_registry::Call::register_model {
 		name: b"curated".to_vec().try_into().unwrap(),

@@ -232,40 +232,47 @@ fn an_unauthorized_general_transaction_is_refused() {
 	});
 }
 
+/// The spec of a version whose ONNX bytes are `bytes`, in one chunk: a float model of four
+/// inputs and four outputs that runs in vanilla mode.
+fn one_chunk_version(bytes: &[u8]) -> pallet_model_registry::VersionSpecOf<Runtime> {
+	use opg_primitives::model::{
+		chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, TensorDtype, TensorSpec,
+	};
+	let tensor = |name: &[u8]| TensorSpec {
+		name: name.to_vec().try_into().unwrap(),
+		dtype: TensorDtype::Float32,
+		shape: vec![Dim::Fixed(4)].try_into().unwrap(),
+	};
+	let hashes = vec![chunk_hash(bytes)];
+	pallet_model_registry::VersionSpec {
+		schema: IoSchema {
+			inputs: vec![tensor(b"x")].try_into().unwrap(),
+			outputs: vec![tensor(b"y")].try_into().unwrap(),
+		},
+		modes: ModeSet { vanilla: true, attested: false, zk: false },
+		tolerance: opg_primitives::inference::Tolerance::EXACT,
+		zk: None,
+		content_id: content_id_from_chunk_hashes(
+			configs::models::MODEL_CHUNK_SIZE,
+			bytes.len() as u64,
+			&hashes,
+		),
+		byte_size: bytes.len() as u64,
+		chunk_hashes: hashes.try_into().unwrap(),
+	}
+}
+
 /// An upload that never completes forfeits part of its deposit to the treasury account, where
 /// `pallet_treasury` will find it.
 #[test]
 fn an_expired_upload_pays_the_treasury() {
 	use frame_support::traits::Hooks;
-	use opg_primitives::model::{chunk_hash, content_id_from_chunk_hashes, Dim, TensorDtype};
-	use pallet_model_registry::VersionSpec;
 
 	new_ext().execute_with(|| {
 		start_block(true);
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let treasury = configs::monetary::TreasuryAccount::get();
-		let tensor = |name: &[u8]| opg_primitives::model::TensorSpec {
-			name: name.to_vec().try_into().unwrap(),
-			dtype: TensorDtype::Float32,
-			shape: vec![Dim::Fixed(4)].try_into().unwrap(),
-		};
-		let hashes = vec![chunk_hash(b"never uploaded")];
-		let spec = VersionSpec {
-			schema: opg_primitives::model::IoSchema {
-				inputs: vec![tensor(b"x")].try_into().unwrap(),
-				outputs: vec![tensor(b"y")].try_into().unwrap(),
-			},
-			modes: opg_primitives::model::ModeSet { vanilla: true, attested: false, zk: false },
-			tolerance: opg_primitives::inference::Tolerance::EXACT,
-			zk: None,
-			content_id: content_id_from_chunk_hashes(
-				configs::models::MODEL_CHUNK_SIZE,
-				14,
-				&hashes,
-			),
-			byte_size: 14,
-			chunk_hashes: hashes.try_into().unwrap(),
-		};
+		let spec = one_chunk_version(b"never uploaded");
 		assert_eq!(
 			ModelRegistry::register_model(
 				RuntimeOrigin::signed(bob.clone()),
