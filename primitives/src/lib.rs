@@ -16,6 +16,7 @@ extern crate alloc;
 pub mod attestation;
 pub mod inference;
 pub mod model;
+pub mod tee;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

@@ -1,0 +1,139 @@
+//! The host function on `dcap-qvl`'s real samples, as the runtime calls it.
+
+use super::{samples::*, *};
+
+fn verify(quote: &[u8], collateral: &[u8], now: u64) -> Result<VerifiedQuote, DcapError> {
+	opg_dcap::verify_quote(quote, collateral, INTEL_ROOT_CA_DER, now)
+}
+
+#[test]
+fn sgx_sample_verifies() {
+	let verified = verify(SGX_QUOTE, SGX_COLLATERAL, SAMPLE_TIME).expect("the SGX sample verifies");
+	assert_eq!(verified.measurement.kind(), TeeKind::Sgx);
+	assert_eq!(verified.tcb_status, TcbStatus::ConfigurationAndSwHardeningNeeded);
+	assert_eq!(verified.fmspc, [0x00, 0xA0, 0x67, 0x11, 0x00, 0x00]);
+	assert_eq!(&verified.report_data[..13], b"Hello, world!");
+	assert!(verified.collateral_issued_at <= SAMPLE_TIME);
+	assert!(SAMPLE_TIME < verified.collateral_expires_at);
+}
+
+#[test]
+fn tdx_sample_verifies() {
+	let verified = verify(TDX_QUOTE, TDX_COLLATERAL, SAMPLE_TIME).expect("the TDX sample verifies");
+	let Measurement::Tdx { mr_td, rtmr } = &verified.measurement else {
+		panic!("a TDX measurement, got {:?}", verified.measurement);
+	};
+	assert_eq!(mr_td[..4], [0x91, 0xeb, 0x2b, 0x44]);
+	assert_eq!(rtmr[3], [0u8; 48]);
+	assert_eq!(verified.tcb_status, TcbStatus::UpToDate);
+	assert_eq!(verified.fmspc, [0xB0, 0xC0, 0x6F, 0x00, 0x00, 0x00]);
+}
+
+#[test]
+fn collateral_expired_one_second_after_its_expiry() {
+	for (quote, collateral) in [(SGX_QUOTE, SGX_COLLATERAL), (TDX_QUOTE, TDX_COLLATERAL)] {
+		let expires =
+			verify(quote, collateral, SAMPLE_TIME).expect("verifies").collateral_expires_at;
+		assert_eq!(verify(quote, collateral, expires + 1), Err(DcapError::CollateralExpired));
+	}
+}
+
+#[test]
+fn collateral_not_yet_issued() {
+	let issued =
+		verify(SGX_QUOTE, SGX_COLLATERAL, SAMPLE_TIME).expect("verifies").collateral_issued_at;
+	assert_eq!(
+		verify(SGX_QUOTE, SGX_COLLATERAL, issued - 1),
+		Err(DcapError::CollateralNotYetValid)
+	);
+}
+
+#[test]
+fn truncated_or_unparsable_quotes_are_malformed() {
+	for quote in [&SGX_QUOTE[..40], &SGX_QUOTE[..SGX_QUOTE.len() / 2], &[][..], &TDX_QUOTE[..600]] {
+		assert_eq!(verify(quote, SGX_COLLATERAL, SAMPLE_TIME), Err(DcapError::MalformedQuote));
+	}
+	let mut unknown_version = SGX_QUOTE.to_vec();
+	unknown_version[0] = 9;
+	assert_eq!(
+		verify(&unknown_version, SGX_COLLATERAL, SAMPLE_TIME),
+		Err(DcapError::MalformedQuote)
+	);
+}
+
+#[test]
+fn corrupted_quotes_are_untrusted() {
+	// A byte of the enclave report (its MRENCLAVE), then a byte of the signature over it: the
+	// attestation key's signature no longer verifies.
+	for position in [112, 440] {
+		let mut corrupted = SGX_QUOTE.to_vec();
+		corrupted[position] ^= 1;
+		assert_eq!(verify(&corrupted, SGX_COLLATERAL, SAMPLE_TIME), Err(DcapError::Untrusted));
+	}
+}
+
+#[test]
+fn quotes_signed_under_another_root_are_untrusted() {
+	// Trust Intel's TCB signing certificate instead of Intel's root: every chain fails.
+	let collateral: serde_json::Value = serde_json::from_slice(SGX_COLLATERAL).expect("json");
+	let chain = collateral["tcb_info_issuer_chain"].as_str().expect("chain");
+	let pem = chain.split_inclusive("-----END CERTIFICATE-----").next().expect("first");
+	let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+	let der = base64_decode(body.trim());
+	assert_eq!(
+		opg_dcap::verify_quote(SGX_QUOTE, SGX_COLLATERAL, &der, SAMPLE_TIME),
+		Err(DcapError::Untrusted)
+	);
+}
+
+#[test]
+fn collateral_of_another_platform_is_untrusted() {
+	assert_eq!(verify(SGX_QUOTE, TDX_COLLATERAL, SAMPLE_TIME), Err(DcapError::Untrusted));
+	assert_eq!(verify(TDX_QUOTE, SGX_COLLATERAL, SAMPLE_TIME), Err(DcapError::Untrusted));
+}
+
+#[test]
+fn bad_or_oversized_collateral() {
+	assert_eq!(
+		verify(SGX_QUOTE, b"{\"not\": 1}", SAMPLE_TIME),
+		Err(DcapError::MalformedCollateral)
+	);
+	let big = vec![b' '; MAX_COLLATERAL_BYTES as usize + 1];
+	assert_eq!(verify(SGX_QUOTE, &big, SAMPLE_TIME), Err(DcapError::TooLarge));
+	let big_quote = vec![3u8; MAX_QUOTE_BYTES as usize + 1];
+	assert_eq!(verify(&big_quote, SGX_COLLATERAL, SAMPLE_TIME), Err(DcapError::TooLarge));
+}
+
+#[test]
+fn report_data_binding_round_trips() {
+	let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([7; 32]));
+	let block = Hash::repeat_byte(9);
+	let data = bind_report_data(&key, &block);
+	assert_eq!(read_report_data(&data), ([7; 32], block));
+}
+
+#[test]
+fn tcb_status_sets_never_hold_revoked() {
+	let set = TcbStatusSet::from_statuses(&[TcbStatus::UpToDate, TcbStatus::Revoked]);
+	assert!(set.contains(TcbStatus::UpToDate));
+	assert!(!set.contains(TcbStatus::Revoked));
+	assert_eq!(set.iter().collect::<Vec<_>>(), vec![TcbStatus::UpToDate]);
+	let revoked_bit = (1u16 << 8).encode();
+	assert!(TcbStatusSet::decode(&mut &revoked_bit[..]).is_err());
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+	const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	let mut out = Vec::new();
+	let (mut buffer, mut bits) = (0u32, 0u32);
+	for byte in text.bytes().filter(|byte| *byte != b'=') {
+		let value = ALPHABET.iter().position(|c| *c == byte).expect("base64") as u32;
+		buffer = (buffer << 6) | value;
+		bits += 6;
+		if bits >= 8 {
+			bits -= 8;
+			out.push((buffer >> bits) as u8);
+		}
+	}
+	out
+}
