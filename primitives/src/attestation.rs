@@ -60,17 +60,26 @@ pub enum NodeRole {
 	Verifier,
 	/// Serves model bytes over HTTP to nodes that lack them.
 	Data,
+	/// Runs TEE-mode inference jobs inside an attested enclave. Never declared: an inference
+	/// node gains it by registering a verified quote (or the dev chain's insecure enclave) and
+	/// loses it when governance revokes its measurement. It needs no bond of its own.
+	Tee,
 }
 
 impl NodeRole {
 	/// Every role, in a fixed order.
-	pub const ALL: [NodeRole; 3] = [NodeRole::Inference, NodeRole::Verifier, NodeRole::Data];
+	pub const ALL: [NodeRole; 4] =
+		[NodeRole::Inference, NodeRole::Verifier, NodeRole::Data, NodeRole::Tee];
+
+	/// The roles an account declares for itself when it registers or changes roles.
+	pub const DECLARED: [NodeRole; 3] = [NodeRole::Inference, NodeRole::Verifier, NodeRole::Data];
 
 	const fn bit(self) -> u8 {
 		match self {
 			NodeRole::Inference => 1,
 			NodeRole::Verifier => 2,
 			NodeRole::Data => 4,
+			NodeRole::Tee => 8,
 		}
 	}
 }
@@ -105,7 +114,7 @@ impl Decode for RoleSet {
 impl DecodeWithMemTracking for RoleSet {}
 
 impl RoleSet {
-	const VALID_BITS: u8 = 0b111;
+	const VALID_BITS: u8 = 0b1111;
 
 	/// The empty set.
 	pub const fn empty() -> Self {
@@ -130,6 +139,16 @@ impl RoleSet {
 	/// The roles in the set, in [`NodeRole::ALL`]'s order.
 	pub fn iter(self) -> impl Iterator<Item = NodeRole> {
 		NodeRole::ALL.into_iter().filter(move |role| self.contains(*role))
+	}
+
+	/// The set with `role` added.
+	pub const fn with(self, role: NodeRole) -> Self {
+		RoleSet(self.0 | role.bit())
+	}
+
+	/// The set with `role` taken out.
+	pub const fn without(self, role: NodeRole) -> Self {
+		RoleSet(self.0 & !role.bit())
 	}
 }
 
@@ -283,6 +302,10 @@ pub trait NodeRegistry<AccountId, Balance> {
 
 	/// Work that `who` began ended: `succeeded` counts for or against its reputation.
 	fn end_work(who: &AccountId, succeeded: bool);
+
+	/// The enclave key `who` signs TEE-mode results with, while its TEE registration stands
+	/// (registered with a verified quote, its measurement still allowed).
+	fn enclave_signer(who: &AccountId) -> Option<crate::tee::EnclaveSigner>;
 
 	/// Slashes `fraction` of `who`'s bond for a fault the consumer proved (a bad ZK proof, a
 	/// missed deadline): `reward_share` of it to `beneficiary` when given, the rest to the

@@ -11,13 +11,14 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Authorize};
 use frame_system::RawOrigin;
 use opg_primitives::attestation::{Attestations as _, NodeRegistry as _};
+use opg_primitives::tee::samples;
 use sp_runtime::traits::Bounded;
 
 /// The most nodes the selection benchmark registers.
 const SELECTION_NODES: u32 = 10_000;
 
 fn all_roles() -> RoleSet {
-	RoleSet::from_roles(&NodeRole::ALL)
+	RoleSet::from_roles(&NodeRole::DECLARED)
 }
 
 /// The longest endpoint the pallet accepts.
@@ -93,6 +94,61 @@ fn add_signing_node<T: Config>(index: u32, roles: RoleSet) -> T::AccountId {
 fn sign<T: Config>(key: &NodeKey, statement: &StatementOf<'_, T>) -> NodeKeySignature {
 	key.sign(&signing_message(&Pallet::<T>::genesis_hash(), statement))
 		.expect("the keystore holds the key")
+}
+
+/// The TDX sample as the host function verifies it.
+fn tdx_sample() -> opg_primitives::tee::VerifiedQuote {
+	opg_primitives::tee::opg_dcap::verify_quote(
+		samples::TDX_QUOTE,
+		samples::TDX_COLLATERAL,
+		opg_primitives::tee::INTEL_ROOT_CA_DER,
+		samples::SAMPLE_TIME,
+	)
+	.expect("the sample verifies")
+}
+
+/// An enclave key nobody can sign with.
+fn dummy_enclave_key(seed: u32) -> EnclaveKey {
+	EnclaveKey::from(sp_core::ed25519::Public::from_raw(sp_io::hashing::blake2_256(
+		&(b"bench-enclave", seed).encode(),
+	)))
+}
+
+/// Allows the insecure dev enclave (as on a dev chain); returns its measurement id.
+fn allow_dev_enclave<T: Config>() -> MeasurementId {
+	InsecureDevEnclaveAllowed::<T>::put(true);
+	Pallet::<T>::do_allow_measurement(Measurement::InsecureDevEnclave).expect("allowed");
+	Measurement::InsecureDevEnclave.id()
+}
+
+/// A chain where the TDX sample registers: the clock in its window, its collateral and
+/// measurement registered, block 3's hash the one it binds, and an inference node in deep
+/// pools registered before through the dev enclave. Returns the node, the evidence and the key.
+fn tdx_registration<T: Config>() -> (T::AccountId, TeeEvidence<BlockNumberFor<T>>, EnclaveKey) {
+	T::BenchmarkHelper::set_unix_time(samples::SAMPLE_TIME);
+	deepen_pools::<T>();
+	let sample = tdx_sample();
+	let (key, block) = opg_primitives::tee::read_report_data(&sample.report_data);
+	let anchor: BlockNumberFor<T> = 3u32.into();
+	frame_system::Pallet::<T>::set_block_number(5u32.into());
+	let hash = T::Hash::decode(&mut &block.as_ref()[..]).expect("32 bytes");
+	frame_system::BlockHash::<T>::insert(anchor, hash);
+	Pallet::<T>::do_refresh_collateral(
+		samples::TDX_QUOTE,
+		CollateralBytes::truncate_from(samples::TDX_COLLATERAL.to_vec()),
+	)
+	.expect("the sample's collateral registers");
+	Pallet::<T>::do_allow_measurement(sample.measurement).expect("allowed");
+	allow_dev_enclave::<T>();
+	let node = add_node::<T>(1, NodeRole::Inference.into(), dummy_key(1));
+	Pallet::<T>::do_register_tee(&node, TeeEvidence::InsecureDevEnclave, dummy_enclave_key(1))
+		.expect("registers through the dev enclave first");
+	let evidence = TeeEvidence::Dcap {
+		quote: QuoteBytes::truncate_from(samples::TDX_QUOTE.to_vec()),
+		fmspc: sample.fmspc,
+		anchor,
+	};
+	(node, evidence, EnclaveKey::from(sp_core::ed25519::Public::from_raw(key)))
 }
 
 /// Sets the committee size to `k`.
@@ -545,6 +601,67 @@ mod benchmarks {
 		{
 			Pallet::<T>::open_claim(subject(), &claimant, output(1)).expect("the claim opens");
 		}
+	}
+
+	/// Collateral refreshed with the larger real sample (TDX: a 5 KiB quote, 16 KiB of
+	/// collateral), the host function's verification included.
+	#[benchmark]
+	fn refresh_collateral() {
+		T::BenchmarkHelper::set_unix_time(samples::SAMPLE_TIME);
+		let caller: T::AccountId = account("refresher", 0, 0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			QuoteBytes::truncate_from(samples::TDX_QUOTE.to_vec()),
+			CollateralBytes::truncate_from(samples::TDX_COLLATERAL.to_vec()),
+		);
+		assert_eq!(TeeCollateral::<T>::iter().count(), 1);
+	}
+
+	/// The real TDX sample registered by a node that had registered before (its old
+	/// registration goes), in pools as deep as `MaxNodes` allows, the host function's
+	/// verification included.
+	#[benchmark]
+	fn register_tee() {
+		let (node, evidence, key) = tdx_registration::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node.clone()), evidence, key.clone());
+		assert_eq!(TeeNodes::<T>::get(&node).map(|r| r.enclave_key), Some(key));
+	}
+
+	#[benchmark]
+	fn allow_measurement() {
+		let measurement = tdx_sample().measurement;
+		#[extrinsic_call]
+		_(RawOrigin::Root, measurement.clone());
+		assert!(AllowedMeasurements::<T>::contains_key(measurement.id()));
+	}
+
+	/// Revoking a measurement with `n` nodes registered under it, each in deep pools.
+	#[benchmark]
+	fn revoke_measurement(n: Linear<0, { T::MaxTeeNodesPerMeasurement::get() }>) {
+		deepen_pools::<T>();
+		let id = allow_dev_enclave::<T>();
+		for index in 0..n {
+			let who = add_node::<T>(index + 1, NodeRole::Inference.into(), dummy_key(index + 1));
+			Pallet::<T>::do_register_tee(
+				&who,
+				TeeEvidence::InsecureDevEnclave,
+				dummy_enclave_key(index),
+			)
+			.expect("registers under the dev enclave");
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Root, id);
+		assert_eq!(TeeNodes::<T>::iter().count(), 0);
+	}
+
+	#[benchmark]
+	fn set_accepted_tcb_statuses() {
+		let statuses = TcbStatusSet::from_statuses(&TcbStatus::ALL);
+		#[extrinsic_call]
+		_(RawOrigin::Root, statuses);
+		assert_eq!(AcceptedTcbStatuses::<T>::get(), statuses);
 	}
 
 	impl_benchmark_test_suite!(

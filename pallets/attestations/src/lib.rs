@@ -96,6 +96,29 @@
 //! [`Config::MinimumParameters`] and [`Config::MaximumParameters`] and the relations of
 //! [`Parameters::check`].
 //!
+//! ## TEE nodes
+//!
+//! An inference node gains the [`NodeRole::Tee`] role, and with it TEE-mode jobs, by proving
+//! once that its enclave key lives in approved code on genuine Intel hardware
+//! ([`Pallet::register_tee`]): an SGX or TDX DCAP quote whose report data binds that key and
+//! the hash of a recent block of this chain (at most [`Config::MaxQuoteAge`] blocks old). The
+//! runtime verifies the quote with the `opg_dcap` host function (`dcap-qvl`, run natively)
+//! against Intel's root certificate ([`Config::TeeTrustAnchor`]), at the time of
+//! [`Config::UnixTime`], with the collateral (TCB info, QE identity, CRLs) registered for the
+//! platform's family ([`Pallet::refresh_collateral`], by anyone, with a quote it verifies; only
+//! newer collateral replaces older, and expired collateral stops registrations until
+//! refreshed). The TCB status must be one governance accepts ([`AcceptedTcbStatuses`]) and the
+//! measurement (MRENCLAVE and MRSIGNER, or MRTD and RTMR0-3) on the allow-list that
+//! [`Config::TeeOrigin`] (the model-curation track) keeps ([`Pallet::allow_measurement`]).
+//! Revoking a measurement ([`Pallet::revoke_measurement`]) revokes every node registered under
+//! it at once: their `Tee` role and enclave keys go, so they neither receive nor answer TEE
+//! jobs. An enclave key registers once; a new key needs a new quote.
+//!
+//! A chain whose genesis allows it (`allow_insecure_dev_enclave`, the dev preset only) may put
+//! the explicitly insecure [`Measurement::InsecureDevEnclave`] on the allow-list, by
+//! governance alone; nodes then register with no quote, and every event and view of them says
+//! `insecure`. On any other chain that entry cannot be added.
+//!
 //! ## Invariants (checked by `try_state`)
 //!
 //! - Each node's [`HoldReason::NodeBond`] hold equals its active plus unlocking bond; each
@@ -107,6 +130,9 @@
 //!   round's and claim's deadline is in the future and listed in [`Deadlines`], which lists
 //!   nothing else.
 //! - A node's open work is at least the claims and rounds it takes part in.
+//! - A node holds the `Tee` role exactly when it has a TEE registration; each registration's
+//!   measurement is allowed and counts it, its enclave key maps back to it, and the
+//!   per-measurement index lists exactly the registrations.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -122,6 +148,9 @@ mod benchmarking;
 mod mock;
 mod pool;
 mod rounds;
+mod tee;
+#[cfg(test)]
+mod tee_tests;
 #[cfg(test)]
 mod tests;
 mod types;
@@ -140,9 +169,12 @@ use frame_system::{
 	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
 	pallet_prelude::*,
 };
-use opg_primitives::attestation::{
-	self as api, Conclusion, NodeKey, NodeKeySignature, NodeRole, OnConclusion, OutputHash,
-	Reexecute, RoleSet, RoundKind, SubjectId,
+use opg_primitives::{
+	attestation::{
+		self as api, Conclusion, NodeKey, NodeKeySignature, NodeRole, OnConclusion, OutputHash,
+		Reexecute, RoleSet, RoundKind, SubjectId,
+	},
+	tee::{EnclaveKey, Fmspc, Measurement, MeasurementId, TcbStatus, TcbStatusSet, TeeKind},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -217,6 +249,22 @@ pub enum SlashReason {
 	FailedChallenge,
 	/// The consumer proved a fault (a bad proof, a missed deadline).
 	Fault,
+}
+
+/// Sets what the benchmarks need from the pallets around this one.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Sets the chain's clock ([`Config::UnixTime`]) to `secs` unix seconds, so that the DCAP
+	/// samples' collateral is current.
+	fn set_unix_time(secs: u64);
+}
+
+/// The TCB statuses accepted until governance says otherwise: those Intel rates as current.
+pub struct DefaultAcceptedTcbStatuses;
+impl Get<TcbStatusSet> for DefaultAcceptedTcbStatuses {
+	fn get() -> TcbStatusSet {
+		TcbStatusSet::from_statuses(&[TcbStatus::UpToDate, TcbStatus::SwHardeningNeeded])
+	}
 }
 
 /// The most draws selection skips (stale or under-bonded nodes) beyond the `k` it needs.
@@ -298,6 +346,28 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLivenessChecksPerBlock: Get<u32>;
 
+		/// Who keeps the TEE measurement allow-list and the accepted TCB statuses (the
+		/// model-curation track).
+		type TeeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The time quotes and collateral are checked at (pallet-timestamp).
+		type UnixTime: frame_support::traits::UnixTime;
+
+		/// The DER certificate every quote and collateral must chain to: Intel's SGX Root CA.
+		type TeeTrustAnchor: Get<&'static [u8]>;
+
+		/// How many blocks old the block a quote binds may be: bounds a quote's age.
+		#[pallet::constant]
+		type MaxQuoteAge: Get<BlockNumberFor<Self>>;
+
+		/// Most nodes registered under one measurement: bounds a revocation's work.
+		#[pallet::constant]
+		type MaxTeeNodesPerMeasurement: Get<u32>;
+
+		/// Sets what the benchmarks need from the pallets around this one.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -376,6 +446,39 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LivenessCursor<T> = StorageValue<_, BoundedVec<u8, ConstU32<128>>>;
 
+	/// The collateral of each platform family (TEE kind and FMSPC).
+	#[pallet::storage]
+	pub type TeeCollateral<T> = StorageMap<_, Blake2_128Concat, (TeeKind, Fmspc), CollateralRecord>;
+
+	/// The measurements TEE nodes may run, with how many nodes stand under each.
+	#[pallet::storage]
+	pub type AllowedMeasurements<T> = StorageMap<_, Identity, MeasurementId, AllowedMeasurement>;
+
+	/// The standing TEE registration of each TEE node.
+	#[pallet::storage]
+	pub type TeeNodes<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, TeeRegistration<BlockNumberFor<T>>>;
+
+	/// The TEE nodes under each measurement: what a revocation walks.
+	#[pallet::storage]
+	pub type TeeNodesByMeasurement<T: Config> =
+		StorageDoubleMap<_, Identity, MeasurementId, Blake2_128Concat, T::AccountId, ()>;
+
+	/// The node of each registered enclave key.
+	#[pallet::storage]
+	pub type EnclaveKeys<T: Config> = StorageMap<_, Blake2_128Concat, EnclaveKey, T::AccountId>;
+
+	/// The TCB statuses a quote may have: up to date and software hardening needed unless
+	/// governance says otherwise.
+	#[pallet::storage]
+	pub type AcceptedTcbStatuses<T> =
+		StorageValue<_, TcbStatusSet, ValueQuery, DefaultAcceptedTcbStatuses>;
+
+	/// Whether this chain's genesis allows the insecure dev enclave on the allow-list. Set at
+	/// genesis only; no call changes it.
+	#[pallet::storage]
+	pub type InsecureDevEnclaveAllowed<T> = StorageValue<_, bool, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -383,6 +486,9 @@ pub mod pallet {
 		pub parameters: Option<ParametersOf<T>>,
 		/// Nodes registered from genesis, their bonds held from their balances.
 		pub nodes: Vec<GenesisNode<T::AccountId, BalanceOf<T>>>,
+		/// **Insecure**: lets governance allow-list the dev enclave, which needs no TEE. For
+		/// development chains only.
+		pub allow_insecure_dev_enclave: bool,
 	}
 
 	#[pallet::genesis_build]
@@ -403,6 +509,7 @@ pub mod pallet {
 				Pallet::<T>::do_register(account, *roles, key.clone(), endpoint, *bond)
 					.expect("genesis node registers");
 			}
+			InsecureDevEnclaveAllowed::<T>::put(self.allow_insecure_dev_enclave);
 		}
 	}
 
@@ -487,6 +594,28 @@ pub mod pallet {
 		Rewarded { who: T::AccountId, amount: BalanceOf<T> },
 		/// A challenger's bond was released.
 		ChallengeBondReleased { challenger: T::AccountId, amount: BalanceOf<T> },
+		/// The collateral of platform family (`kind`, `fmspc`) was registered or replaced: issued
+		/// at `issued_at`, it expires at `expires_at` (unix seconds).
+		CollateralRefreshed { kind: TeeKind, fmspc: Fmspc, issued_at: u64, expires_at: u64 },
+		/// Governance allowed a measurement. `insecure`: it is the dev chain's insecure enclave.
+		MeasurementAllowed { id: MeasurementId, measurement: Measurement, insecure: bool },
+		/// Governance revoked a measurement and the registrations of the `nodes` nodes under it.
+		MeasurementRevoked { id: MeasurementId, nodes: u32, insecure: bool },
+		/// A node registered its enclave key: it takes TEE jobs. `insecure`: through the dev
+		/// chain's insecure enclave, with no TEE vouching for it.
+		TeeRegistered {
+			node: T::AccountId,
+			enclave_key: EnclaveKey,
+			measurement: MeasurementId,
+			kind: TeeKind,
+			tcb_status: Option<TcbStatus>,
+			insecure: bool,
+		},
+		/// A node's TEE registration ended (its measurement revoked, its inference role
+		/// dropped, or the node removed): it takes no more TEE jobs.
+		TeeRevoked { node: T::AccountId, enclave_key: EnclaveKey, insecure: bool },
+		/// Governance set the TCB statuses a quote may have.
+		AcceptedTcbStatusesSet { statuses: TcbStatusSet },
 	}
 
 	#[pallet::error]
@@ -567,6 +696,50 @@ pub mod pallet {
 		DuplicateHeartbeat,
 		/// Every block the deadline could move to already has `MaxDeadlinesPerBlock` deadlines.
 		DeadlineQueueFull,
+		/// The `Tee` role is granted by [`Pallet::register_tee`], never declared.
+		TeeRoleNotDeclarable,
+		/// Only an inference node can register a TEE.
+		NotAnInferenceNode,
+		/// The quote does not parse: truncated, corrupted, or of an unknown version or TEE type.
+		MalformedQuote,
+		/// The collateral is not Intel's JSON collateral.
+		MalformedCollateral,
+		/// The quote or its collateral does not verify against Intel's root: a signature by an
+		/// unknown key, a broken or revoked certificate chain, collateral of another platform,
+		/// a debug enclave.
+		UntrustedQuote,
+		/// The platform family's collateral has expired: refresh it with
+		/// [`Pallet::refresh_collateral`].
+		CollateralExpired,
+		/// The collateral is issued after the chain's current time.
+		CollateralNotYetValid,
+		/// No collateral is registered for the quote's platform family: register it with
+		/// [`Pallet::refresh_collateral`].
+		NoCollateral,
+		/// The quote is not from the platform family (or TEE kind) it was submitted for.
+		CollateralMismatch,
+		/// The collateral is not newer than the one registered for its platform family.
+		CollateralNotNewer,
+		/// The platform's TCB status is not one governance accepts.
+		TcbStatusNotAccepted,
+		/// The quote's measurement is not on the allow-list.
+		MeasurementNotAllowed,
+		/// The measurement is on the allow-list already.
+		MeasurementAlreadyAllowed,
+		/// The report data does not bind the submitted enclave key.
+		ReportDataMismatch,
+		/// The report data does not bind this chain's block `anchor`: a quote made for another
+		/// chain or another block.
+		QuoteForAnotherChain,
+		/// The block the quote binds is not one of the last [`Config::MaxQuoteAge`] blocks.
+		QuoteTooOld,
+		/// Another registration used this enclave key already: a replayed quote. A new key
+		/// needs a new quote.
+		EnclaveKeyInUse,
+		/// The measurement has [`Config::MaxTeeNodesPerMeasurement`] nodes already.
+		TooManyTeeNodes,
+		/// This chain's genesis does not allow the insecure dev enclave.
+		DevEnclaveNotAllowed,
 	}
 
 	#[pallet::hooks]
@@ -718,7 +891,8 @@ pub mod pallet {
 		}
 
 		/// Changes the caller's roles and endpoint. Its active bond must cover the new roles'
-		/// minimums.
+		/// minimums. A TEE node keeps its `Tee` role while it stays an inference node, and loses
+		/// its TEE registration when it stops being one.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_roles())]
 		pub fn set_roles(
@@ -734,9 +908,18 @@ pub mod pallet {
 				node.bonded >= Self::required_bond(roles, &ActiveParameters::<T>::get()),
 				Error::<T>::BondBelowMinimum
 			);
+			let roles = if node.roles.contains(NodeRole::Tee) && roles.contains(NodeRole::Inference)
+			{
+				roles.with(NodeRole::Tee)
+			} else {
+				roles
+			};
 			node.roles = roles;
 			node.endpoint = endpoint;
 			Self::store_node(&who, &node);
+			if !roles.contains(NodeRole::Tee) {
+				Self::drop_tee(&who);
+			}
 			Self::deposit_event(Event::RolesChanged { node: who, roles });
 			Ok(())
 		}
@@ -927,6 +1110,73 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Registers or replaces the collateral (Intel's JSON: TCB info, QE identity, CRLs and
+		/// their issuer chains) of a platform family, shown genuine by a `quote` of that family
+		/// that it verifies now (any node's quote will do; its measurement and TCB status do not
+		/// matter here). Only collateral issued later than the registered one replaces it. Open
+		/// to anyone: only Intel-signed collateral gets in.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::refresh_collateral())]
+		pub fn refresh_collateral(
+			origin: OriginFor<T>,
+			quote: QuoteBytes,
+			collateral: CollateralBytes,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_refresh_collateral(&quote, collateral)
+		}
+
+		/// Registers the caller's TEE: `evidence` shows that `enclave_key` lives in an
+		/// allow-listed measurement on genuine hardware (see the crate docs, TEE nodes). The
+		/// caller must be an inference node; it gains the `Tee` role. A node registered before
+		/// is registered anew (a new key, a new quote).
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::register_tee())]
+		pub fn register_tee(
+			origin: OriginFor<T>,
+			evidence: TeeEvidence<BlockNumberFor<T>>,
+			enclave_key: EnclaveKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_tee(&who, evidence, enclave_key)
+		}
+
+		/// Puts `measurement` on the allow-list. [`Measurement::InsecureDevEnclave`] only where
+		/// genesis allows it.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::allow_measurement())]
+		pub fn allow_measurement(origin: OriginFor<T>, measurement: Measurement) -> DispatchResult {
+			T::TeeOrigin::ensure_origin(origin)?;
+			Self::do_allow_measurement(measurement)
+		}
+
+		/// Takes measurement `id` off the allow-list and revokes every node registered under it:
+		/// they lose the `Tee` role and their enclave keys at once.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::revoke_measurement(T::MaxTeeNodesPerMeasurement::get()))]
+		pub fn revoke_measurement(
+			origin: OriginFor<T>,
+			id: MeasurementId,
+		) -> DispatchResultWithPostInfo {
+			T::TeeOrigin::ensure_origin(origin)?;
+			let revoked = Self::do_revoke_measurement(id)?;
+			Ok(Some(T::WeightInfo::revoke_measurement(revoked)).into())
+		}
+
+		/// Sets the TCB statuses a quote may have at registration (`Revoked` never can).
+		/// Registered nodes keep their registration.
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::set_accepted_tcb_statuses())]
+		pub fn set_accepted_tcb_statuses(
+			origin: OriginFor<T>,
+			statuses: TcbStatusSet,
+		) -> DispatchResult {
+			T::TeeOrigin::ensure_origin(origin)?;
+			AcceptedTcbStatuses::<T>::put(statuses);
+			Self::deposit_event(Event::AcceptedTcbStatusesSet { statuses });
+			Ok(())
+		}
+
 		/// Changes one parameter, within its bounds and the relations of [`Parameters::check`].
 		/// Drawn rounds keep their deadlines and quorum (rounds not yet drawn take the new ones
 		/// at their draw); nodes under a raised minimum bond are skipped by selection at once and
@@ -969,6 +1219,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes a node whose bond is all withdrawn.
 	fn remove_node(who: &T::AccountId, node: &NodeInfoOf<T>) {
+		Self::drop_tee(who);
 		for role in NodeRole::ALL {
 			Self::pool_remove(role, who);
 		}
@@ -1021,6 +1272,7 @@ impl<T: Config> Pallet<T> {
 	/// the set includes the data role.
 	fn check_roles(roles: RoleSet, endpoint: Option<&EndpointOf<T>>) -> DispatchResult {
 		ensure!(!roles.is_empty(), Error::<T>::NoRoles);
+		ensure!(!roles.contains(NodeRole::Tee), Error::<T>::TeeRoleNotDeclarable);
 		let endpoint_ok = match endpoint {
 			Some(url) => {
 				roles.contains(NodeRole::Data)
@@ -1040,6 +1292,7 @@ impl<T: Config> Pallet<T> {
 				NodeRole::Inference => parameters.min_inference_bond,
 				NodeRole::Verifier => parameters.min_verifier_bond,
 				NodeRole::Data => parameters.min_data_bond,
+				NodeRole::Tee => Zero::zero(),
 			})
 		})
 	}
@@ -1735,7 +1988,7 @@ impl<T: Config> Pallet<T> {
 				"a challenger's held bond differs from its disputes"
 			);
 		}
-		Ok(())
+		Self::tee_try_state()
 	}
 }
 
@@ -1775,6 +2028,13 @@ impl<T: Config> api::NodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			.take(limit as usize)
 			.map(BoundedVec::into_inner)
 			.collect()
+	}
+
+	fn enclave_signer(who: &T::AccountId) -> Option<opg_primitives::tee::EnclaveSigner> {
+		TeeNodes::<T>::get(who).map(|registration| opg_primitives::tee::EnclaveSigner {
+			insecure: registration.insecure(),
+			key: registration.enclave_key,
+		})
 	}
 
 	fn select_weight_now(role: NodeRole, count: u32) -> Weight {

@@ -13,7 +13,7 @@
 use crate::{self as pallet_attestations, Heartbeat, Parameters, SignedStatement};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32, Hooks},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, Hooks},
 	weights::Weight,
 };
 use frame_system::EnsureRoot;
@@ -193,7 +193,43 @@ impl pallet_attestations::Config for Test {
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxDeadlinesPerBlock = ConstU32<2>;
 	type MaxLivenessChecksPerBlock = ConstU32<4>;
+	type TeeOrigin = EnsureRoot<AccountId>;
+	type UnixTime = TestTime;
+	type TeeTrustAnchor = IntelRootCa;
+	type MaxQuoteAge = ConstU64<10>;
+	type MaxTeeNodesPerMeasurement = ConstU32<3>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestTime;
 	type WeightInfo = ();
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper for TestTime {
+	fn set_unix_time(secs: u64) {
+		UnixNow::set(secs);
+	}
+}
+
+parameter_types! {
+	/// The test chain's unix time: inside the DCAP samples' validity window unless a test moves it.
+	pub static UnixNow: u64 = opg_primitives::tee::samples::SAMPLE_TIME;
+	pub static DevEnclaveAllowed: bool = false;
+}
+
+/// The test chain's clock: [`UnixNow`].
+pub struct TestTime;
+impl frame_support::traits::UnixTime for TestTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_secs(UnixNow::get())
+	}
+}
+
+/// Intel's root, as the runtime pins it.
+pub struct IntelRootCa;
+impl frame_support::traits::Get<&'static [u8]> for IntelRootCa {
+	fn get() -> &'static [u8] {
+		opg_primitives::tee::INTEL_ROOT_CA_DER
+	}
 }
 
 /// The role key of test account `who`.
@@ -271,6 +307,7 @@ impl ExtBuilder {
 				.iter()
 				.map(|(who, roles, bond)| (*who, *roles, key(*who), None, *bond))
 				.collect(),
+			allow_insecure_dev_enclave: DevEnclaveAllowed::get(),
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();

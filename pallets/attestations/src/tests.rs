@@ -372,7 +372,7 @@ fn set_roles_changes_roles_within_the_bond() {
 			Error::<Test>::NoRoles
 		);
 		assert_ok!(Attestations::unbond(signed(2), 850));
-		let all = RoleSet::from_roles(&NodeRole::ALL);
+		let all = RoleSet::from_roles(&NodeRole::DECLARED);
 		let url = EndpointOf::<Test>::try_from(b"http://x".to_vec()).unwrap();
 		assert_noop!(
 			Attestations::set_roles(signed(2), all, Some(url)),

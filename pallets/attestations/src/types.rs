@@ -2,7 +2,10 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, traits::Get, BoundedVec};
-use opg_primitives::attestation::{NodeKey, OutputHash, RoleSet, RoundKind, SubjectId};
+use opg_primitives::{
+	attestation::{NodeKey, OutputHash, RoleSet, RoundKind, SubjectId},
+	tee::{EnclaveKey, Fmspc, Measurement, MeasurementId, TcbStatus, TeeKind},
+};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -615,4 +618,84 @@ pub enum InactiveReason {
 	MissedHeartbeats,
 	/// Its active bond is below its roles' minimums.
 	UnderBonded,
+}
+
+/// A quote, as the calls take it.
+pub type QuoteBytes = BoundedVec<u8, ConstU32<{ opg_primitives::tee::MAX_QUOTE_BYTES }>>;
+/// Collateral in Intel's JSON form, as the calls take and storage keeps it.
+pub type CollateralBytes = BoundedVec<u8, ConstU32<{ opg_primitives::tee::MAX_COLLATERAL_BYTES }>>;
+
+/// What a node offers to prove that its enclave key lives in an approved TEE.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum TeeEvidence<BlockNumber> {
+	/// An Intel DCAP quote (SGX or TDX) from a platform of family `fmspc`, whose report data is
+	/// `bind_report_data(enclave_key, hash of block anchor)`.
+	Dcap {
+		/// The quote, as the TEE produced it.
+		quote: QuoteBytes,
+		/// The platform family, which picks the collateral (`opg-node tee quote` prints it).
+		fmspc: Fmspc,
+		/// The recent block whose hash the report data binds.
+		anchor: BlockNumber,
+	},
+	/// **Insecure**: no evidence at all. Accepted only where genesis allows the dev enclave and
+	/// governance put [`Measurement::InsecureDevEnclave`] on the allow-list.
+	InsecureDevEnclave,
+}
+
+/// A node's standing TEE registration.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct TeeRegistration<BlockNumber> {
+	/// The key its enclave signs results with.
+	pub enclave_key: EnclaveKey,
+	/// The allow-listed measurement its quote reported.
+	pub measurement: MeasurementId,
+	/// SGX, TDX, or the insecure dev stand-in.
+	pub kind: TeeKind,
+	/// The TCB status at registration (none for the dev stand-in).
+	pub tcb_status: Option<TcbStatus>,
+	/// The platform family (none for the dev stand-in).
+	pub fmspc: Option<Fmspc>,
+	/// The block it registered in.
+	pub registered_at: BlockNumber,
+}
+
+impl<BlockNumber> TeeRegistration<BlockNumber> {
+	/// Whether no TEE vouches for it (the dev chain's insecure enclave).
+	pub fn insecure(&self) -> bool {
+		self.kind == TeeKind::InsecureDev
+	}
+}
+
+/// An allow-listed measurement.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct AllowedMeasurement {
+	/// The measurement.
+	pub measurement: Measurement,
+	/// How many nodes stand registered under it.
+	pub nodes: u32,
+}
+
+/// The collateral of a platform family, as refreshed last.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct CollateralRecord {
+	/// Intel's JSON collateral.
+	pub collateral: CollateralBytes,
+	/// Unix seconds: the latest issue date among its parts.
+	pub issued_at: u64,
+	/// Unix seconds: when its first part expires; registrations stop after it.
+	pub expires_at: u64,
+}
+
+/// A node's TEE registration as the runtime API shows it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct TeeView<BlockNumber> {
+	/// The registration.
+	pub registration: TeeRegistration<BlockNumber>,
+	/// The measurement it stands under.
+	pub measurement: Measurement,
+	/// **Whether it is the dev chain's insecure enclave**: no TEE vouches for its results.
+	pub insecure: bool,
 }

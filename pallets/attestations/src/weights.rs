@@ -38,6 +38,11 @@ pub trait WeightInfo {
 	fn open_round() -> Weight;
 	fn draw_committee(k: u32, ) -> Weight;
 	fn open_claim() -> Weight;
+	fn refresh_collateral() -> Weight;
+	fn register_tee() -> Weight;
+	fn allow_measurement() -> Weight;
+	fn revoke_measurement(n: u32, ) -> Weight;
+	fn set_accepted_tcb_statuses() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -474,6 +479,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	fn refresh_collateral() -> Weight {
+		Weight::from_parts(5_000_000_000, 60000)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn register_tee() -> Weight {
+		Weight::from_parts(5_000_000_000, 60000)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	fn allow_measurement() -> Weight {
+		Weight::from_parts(20_000_000, 3000)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn revoke_measurement(n: u32, ) -> Weight {
+		Weight::from_parts(20_000_000, 3000)
+			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
+	}
+	fn set_accepted_tcb_statuses() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -614,5 +646,32 @@ impl WeightInfo for () {
 		Weight::from_parts(29_724_000, 5199)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn refresh_collateral() -> Weight {
+		Weight::from_parts(5_000_000_000, 60000)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn register_tee() -> Weight {
+		Weight::from_parts(5_000_000_000, 60000)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+	}
+	fn allow_measurement() -> Weight {
+		Weight::from_parts(20_000_000, 3000)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn revoke_measurement(n: u32, ) -> Weight {
+		Weight::from_parts(20_000_000, 3000)
+			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+	}
+	fn set_accepted_tcb_statuses() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

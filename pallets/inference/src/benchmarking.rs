@@ -100,6 +100,28 @@ fn result_call<T: Config>(job: JobId, output: Tensors) -> Call<T> {
 	Call::submit_result { job, node, output, signature }
 }
 
+/// Two TEE nodes whose role and enclave keys the keystore holds.
+fn tee_nodes<T: Config>() {
+	for index in 0..2 {
+		T::BenchmarkHelper::tee_node(
+			index,
+			NodeKey::generate_pair(None),
+			opg_primitives::tee::EnclaveKey::generate_pair(None),
+		);
+	}
+}
+
+/// The enclave-signed answer of TEE job `job` with `output`.
+fn tee_result_call<T: Config>(job: JobId, output: Tensors) -> Call<T> {
+	let node = Pallet::<T>::assignee(job).expect("the job waits");
+	let signer = T::Nodes::enclave_signer(&node).expect("a TEE node");
+	let record = Jobs::<T>::get(job).expect("the job exists");
+	let statement = Pallet::<T>::tee_statement(job, &record, output_hash(&output));
+	let signature =
+		signer.key.sign(&statement.signing_message()).expect("the keystore holds the key");
+	Call::submit_tee_result { job, node, output, signature }
+}
+
 /// The longest engine message.
 fn engine_error() -> EngineMessage {
 	EngineMessage::truncate_from(alloc::vec![b'e'; MAX_ENGINE_ERROR_LEN as usize])
@@ -202,6 +224,38 @@ mod benchmarks {
 		#[extrinsic_call]
 		submit_result(RawOrigin::Authorized, job, node.clone(), output, signature);
 		assert_eq!(Jobs::<T>::get(0).expect("open").status, JobStatus::Verifying { node });
+	}
+
+	/// A TEE answer whose output holds `v` values: the enclave signature checked, the job
+	/// settled and paid out.
+	#[benchmark]
+	fn submit_tee_result(v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>) {
+		tee_nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Tee, 1, v / WIDTH);
+		let Call::submit_tee_result { job, node, output, signature } =
+			tee_result_call::<T>(0, output)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		_(RawOrigin::Authorized, job, node, output, signature);
+		assert!(matches!(Jobs::<T>::get(0).expect("kept").status, JobStatus::Final { .. }));
+	}
+
+	/// Authorizing a TEE answer whose output holds `v` values.
+	#[benchmark]
+	fn authorize_submit_tee_result(
+		v: Linear<WIDTH, { max_rows(T::MaxOutputBytes::get()) * WIDTH }>,
+	) {
+		tee_nodes::<T>();
+		let (_, output) = open_jobs::<T>(InferenceMode::Tee, 1, v / WIDTH);
+		let call = tee_result_call::<T>(0, output);
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("authorizes")
+				.expect("a valid answer");
+		}
 	}
 
 	/// Authorizing an answer whose output holds `v` values (it is hashed).

@@ -18,7 +18,7 @@ impl<T: Config> Pallet<T> {
 		let input_hash = sp_core::H256(sp_io::hashing::blake2_256(&checked.input));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		let node = T::Nodes::select(NodeRole::Inference, job_subject(job), 1, &[])
+		let node = T::Nodes::select(node_role(checked.mode), job_subject(job), 1, &[])
 			.ok()
 			.and_then(|mut nodes| nodes.pop())
 			.ok_or(Error::<T>::NoInferenceNode)?;
@@ -141,6 +141,34 @@ impl<T: Config> Pallet<T> {
 			}
 			return Ok(());
 		}
+		Self::settle_now(job, record, node, output, |node| Event::ProofVerified { job, node })
+	}
+
+	/// Accepts the checked, enclave-signed result of TEE `job`: final and paid in this block.
+	pub(crate) fn accept_tee_result(
+		job: JobId,
+		record: JobOf<T>,
+		node: T::AccountId,
+		output: Tensors,
+		signer: opg_primitives::tee::EnclaveSigner,
+	) -> DispatchResult {
+		Self::settle_now(job, record, node, output, |node| Event::TeeResultAccepted {
+			job,
+			node,
+			enclave_key: signer.key,
+			insecure: signer.insecure,
+		})
+	}
+
+	/// Records `node`'s verified `output` for `job` and pays the job out now, with `verified`
+	/// (the event naming what verified it) between the result and the payment.
+	fn settle_now(
+		job: JobId,
+		mut record: JobOf<T>,
+		node: T::AccountId,
+		output: Tensors,
+		verified: impl FnOnce(T::AccountId) -> Event<T>,
+	) -> DispatchResult {
 		let hash = output_hash(&output);
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
@@ -155,7 +183,7 @@ impl<T: Config> Pallet<T> {
 			output,
 			output_hash: hash,
 		});
-		Self::deposit_event(Event::ProofVerified { job, node });
+		Self::deposit_event(verified(node));
 		Self::finalize(job, &mut record, &[]);
 		Jobs::<T>::insert(job, record);
 		Ok(())
@@ -327,8 +355,12 @@ impl<T: Config> Pallet<T> {
 			}
 			Assignments::<T>::remove(&node, job);
 			T::Nodes::end_work(&node, false);
-			let slash = ActiveParameters::<T>::get().timeout_slash;
-			T::Nodes::slash(&node, slash, None);
+			// A TEE node whose registration governance revoked could not answer: not its fault.
+			let revoked =
+				record.mode == InferenceMode::Tee && T::Nodes::enclave_signer(&node).is_none();
+			if !revoked {
+				T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash, None);
+			}
 			if !again {
 				reassigned = reassigned.saturating_add(1);
 			}
@@ -354,7 +386,7 @@ impl<T: Config> Pallet<T> {
 		let next = (!again)
 			.then(|| {
 				T::Nodes::select(
-					NodeRole::Inference,
+					node_role(record.mode),
 					job_subject(job),
 					1,
 					core::slice::from_ref(&node),

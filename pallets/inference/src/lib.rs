@@ -31,6 +31,13 @@
 //!   worker asks this pallet through [`opg_primitives::attestation::Reexecute`]), commits to its
 //!   output and reveals it; a verifier stands behind the node's output when its own agrees
 //!   within the version's tolerance. The job is final when a quorum upholds the result.
+//! - **TEE**: the job goes only to a node holding the `Tee` role, which the registry grants for
+//!   a verified Intel SGX/TDX quote whose measurement governance allows. The node runs the model
+//!   inside the enclave and answers with [`Pallet::submit_tee_result`], signed by the enclave key
+//!   the quote bound, over [`opg_primitives::tee::TeeResultStatement`] (genesis hash, job,
+//!   content id, input and output hashes); when that signature verifies the job is final and
+//!   paid in the same block. A node whose measurement was revoked can no longer answer (its job
+//!   times out and moves on, without a slash).
 //!
 //! The attestations pallet reports how each claim or round ended
 //! ([`opg_primitives::attestation::OnConclusion`]); a final job's fee is split between the
@@ -91,6 +98,7 @@ use opg_primitives::{
 		JobId, JobStatement, JobStatus, ModelRef, RefundReason, TensorError, Tensors,
 	},
 	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
+	tee::{EnclaveSignature, TeeResultStatement},
 };
 use sp_runtime::{
 	traits::{Bounded, CheckedAdd, CheckedDiv, Saturating, Zero},
@@ -151,6 +159,14 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Registers an eligible inference node (`index` tells nodes apart) whose role key is
 	/// `key`; returns its account.
 	fn inference_node(index: u32, key: opg_primitives::attestation::NodeKey) -> AccountId;
+
+	/// Registers inference node `index` with role key `key` as a TEE node whose enclave key is
+	/// `enclave_key` (both in the keystore), and returns its account.
+	fn tee_node(
+		index: u32,
+		key: opg_primitives::attestation::NodeKey,
+		enclave_key: opg_primitives::tee::EnclaveKey,
+	) -> AccountId;
 
 	/// A runnable ZK model with a real key, and an input, its output and a proof of them
 	/// (`benchmarking::zk_fixture`).
@@ -349,6 +365,15 @@ pub mod pallet {
 		/// The runtime verified `node`'s Groth16 proof of the result (ZK mode): the job is
 		/// final in this block.
 		ProofVerified { job: JobId, node: T::AccountId },
+		/// The enclave key `enclave_key` of `node` signed the result of TEE `job`: the job is
+		/// final in this block. `insecure`: the key was registered through the dev chain's
+		/// insecure enclave, so no hardware vouches for this result.
+		TeeResultAccepted {
+			job: JobId,
+			node: T::AccountId,
+			enclave_key: opg_primitives::tee::EnclaveKey,
+			insecure: bool,
+		},
 		/// `node`'s proof for `job` did not verify (`reason`): the node lost `slashed` of its
 		/// bond; this was its `attempts`-th bad proof for the job. The job waits for another
 		/// answer until its deadline (or goes to another node after `MAX_INVALID_PROOFS`).
@@ -439,12 +464,16 @@ pub mod pallet {
 		BadParameters,
 		/// No job id is left.
 		JobIdsExhausted,
-		/// A proof was sent for a job that is not in ZK mode, or a plain result for one that is.
+		/// The answer does not fit the job's mode: a proof for a job not in ZK mode, an
+		/// enclave-signed result for one not in TEE mode, or a plain result for either.
 		WrongMode,
 		/// The proof is not an uncompressed BN254 Groth16 proof of `PROOF_LEN` bytes.
 		MalformedProof,
 		/// The job's model version has no ZK key (it cannot be proved).
 		NoZkKey,
+		/// The node has no standing TEE registration (none, or its measurement was revoked), so
+		/// no enclave key of its can answer a TEE job.
+		NotTeeCapable,
 	}
 
 	#[pallet::hooks]
@@ -511,7 +540,7 @@ pub mod pallet {
 			// fail may take block space.
 			Pallet::<T>::check_output_size(output)
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output_hash(output)), signature))
-				.and_then(|record| Pallet::<T>::check_mode(record, false))
+				.and_then(|record| Pallet::<T>::check_mode(record, AnswerKind::Result))
 				.and_then(|record| Pallet::<T>::check_output(&record, output))
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
@@ -534,7 +563,7 @@ pub mod pallet {
 				&Self::result_statement(job, &node, hash),
 				&signature,
 			)?;
-			let record = Self::check_mode(record, false)?;
+			let record = Self::check_mode(record, AnswerKind::Result)?;
 			Self::accept_result(job, record, node, output, hash)
 		}
 
@@ -598,7 +627,7 @@ pub mod pallet {
 		#[pallet::authorize(|_source, job, node, output, proof, signature| {
 			Pallet::<T>::check_output_size(output)
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::proof_statement(*job, node, output, proof), signature))
-				.and_then(|record| Pallet::<T>::check_mode(record, true))
+				.and_then(|record| Pallet::<T>::check_mode(record, AnswerKind::Proof))
 				.and_then(|record| Pallet::<T>::check_proof_attempt(&record, output, proof))
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
@@ -617,10 +646,67 @@ pub mod pallet {
 			ensure_authorized(origin)?;
 			let statement = Self::proof_statement(job, &node, &output, &proof);
 			let record = Self::check_answer(job, &node, &statement, &signature)?;
-			let record = Self::check_mode(record, true)?;
+			let record = Self::check_mode(record, AnswerKind::Proof)?;
 			Self::check_proof_attempt(&record, &output, &proof)?;
 			Self::accept_proof(job, record, node, output, &proof)
 		}
+
+		/// A TEE node's answer to TEE `job`: `output`, signed inside the enclave with the
+		/// enclave key its registered quote bound, over
+		/// [`TeeResultStatement`] (genesis hash, job, content id, input and output hashes). Pays
+		/// no fee. When the signature verifies the job is final and paid in this block.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::submit_tee_result(weight_units(output)))]
+		#[pallet::authorize(|_source, job, node, output, signature| {
+			Pallet::<T>::check_output_size(output)
+				.and_then(|_| Pallet::<T>::check_enclave_answer(*job, node, output, signature))
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_tee_result(weight_units(
+			output
+		)))]
+		pub fn submit_tee_result(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			output: Tensors,
+			signature: EnclaveSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let (record, signer) = Self::check_enclave_answer(job, &node, &output, &signature)?;
+			Self::accept_tee_result(job, record, node, output, signer)
+		}
+	}
+}
+
+/// How a job of each mode is answered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum AnswerKind {
+	/// [`Pallet::submit_result`]: vanilla and attested jobs.
+	Result,
+	/// [`Pallet::submit_proof`]: ZK jobs.
+	Proof,
+	/// [`Pallet::submit_tee_result`]: TEE jobs.
+	Enclave,
+}
+
+impl AnswerKind {
+	fn of(mode: InferenceMode) -> Self {
+		match mode {
+			InferenceMode::Vanilla | InferenceMode::Attested => AnswerKind::Result,
+			InferenceMode::Zk => AnswerKind::Proof,
+			InferenceMode::Tee => AnswerKind::Enclave,
+		}
+	}
+}
+
+/// The nodes a job of `mode` goes to: TEE-capable nodes for TEE jobs, any inference node
+/// otherwise.
+pub fn node_role(mode: InferenceMode) -> NodeRole {
+	match mode {
+		InferenceMode::Tee => NodeRole::Tee,
+		_ => NodeRole::Inference,
 	}
 }
 
@@ -662,7 +748,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(runnable.modes.contains(mode), Error::<T>::ModeNotSupported);
 		let parameters = ActiveParameters::<T>::get();
 		let protocol_fee = match mode {
-			InferenceMode::Vanilla => parameters.vanilla_fee,
+			// One node's execution and no verifiers, as in vanilla mode.
+			InferenceMode::Vanilla | InferenceMode::Tee => parameters.vanilla_fee,
 			InferenceMode::Attested => parameters.attested_fee,
 			InferenceMode::Zk => parameters.zk_fee,
 		};
@@ -706,8 +793,7 @@ impl<T: Config> Pallet<T> {
 		let most = <BalanceOf<T> as Bounded>::max_value();
 		let checked = Self::check_request(requester, model, version, input, mode, most)?;
 		ensure!(
-			T::Nodes::select(NodeRole::Inference, job_subject(NextJobId::<T>::get()), 1, &[])
-				.is_ok(),
+			T::Nodes::select(node_role(mode), job_subject(NextJobId::<T>::get()), 1, &[]).is_ok(),
 			Error::<T>::NoInferenceNode
 		);
 		Ok(checked.fee)
@@ -776,10 +862,55 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::Nodes::select_weight(1))
 	}
 
-	/// Refuses a proof for a job not in ZK mode, and a plain result for one that is.
-	fn check_mode(record: JobOf<T>, zk: bool) -> Result<JobOf<T>, Error<T>> {
-		ensure!((record.mode == InferenceMode::Zk) == zk, Error::<T>::WrongMode);
+	/// Refuses an answer of another kind than `mode` takes: a plain result answers vanilla and
+	/// attested jobs, a proof ZK jobs.
+	fn check_mode(record: JobOf<T>, mode: AnswerKind) -> Result<JobOf<T>, Error<T>> {
+		ensure!(AnswerKind::of(record.mode) == mode, Error::<T>::WrongMode);
 		Ok(record)
+	}
+
+	/// What the enclave of a TEE job's node signs to answer it with the output whose hash is
+	/// `output`.
+	pub fn tee_statement(
+		job: JobId,
+		record: &JobOf<T>,
+		output: opg_primitives::attestation::OutputHash,
+	) -> TeeResultStatement {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		// A 32-byte hash on every OPG runtime (blake2-256).
+		let genesis = <[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default();
+		TeeResultStatement {
+			genesis: genesis.into(),
+			job,
+			content_id: record.model_ref.content_id,
+			input_hash: record.input_hash,
+			output_hash: output,
+		}
+	}
+
+	/// Checks an enclave-signed answer: the TEE job waits for `node`, before its deadline, the
+	/// node's TEE registration stands, `signature` is its enclave key's over the job's
+	/// [`TeeResultStatement`], and the output fits the schema. Returns the job and the signer.
+	fn check_enclave_answer(
+		job: JobId,
+		node: &T::AccountId,
+		output: &Tensors,
+		signature: &EnclaveSignature,
+	) -> Result<(JobOf<T>, opg_primitives::tee::EnclaveSigner), Error<T>> {
+		let record = Self::check_assignment(job, node)?;
+		let record = Self::check_mode(record, AnswerKind::Enclave)?;
+		let signer = T::Nodes::enclave_signer(node).ok_or(Error::<T>::NotTeeCapable)?;
+		let statement = Self::tee_statement(job, &record, output_hash(output));
+		ensure!(
+			sp_runtime::RuntimeAppPublic::verify(
+				&signer.key,
+				&statement.signing_message(),
+				signature
+			),
+			Error::<T>::BadSignature
+		);
+		Self::check_output(&record, output)?;
+		Ok((record, signer))
 	}
 
 	/// What can be checked of a ZK answer short of verifying the proof: the output fits the
@@ -814,12 +945,7 @@ impl<T: Config> Pallet<T> {
 		statement: &JobStatement<T::AccountId>,
 		signature: &NodeKeySignature,
 	) -> Result<JobOf<T>, Error<T>> {
-		let record = Jobs::<T>::get(job).ok_or(Error::<T>::NoSuchJob)?;
-		let JobStatus::Assigned { node: assigned, deadline, .. } = &record.status else {
-			return Err(Error::<T>::AlreadyAnswered);
-		};
-		ensure!(assigned == node, Error::<T>::NotAssigned);
-		ensure!(frame_system::Pallet::<T>::block_number() < *deadline, Error::<T>::TooLate);
+		let record = Self::check_assignment(job, node)?;
 		let key = T::Nodes::role_key(node).ok_or(Error::<T>::NotAssigned)?;
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		ensure!(
@@ -830,6 +956,17 @@ impl<T: Config> Pallet<T> {
 			),
 			Error::<T>::BadSignature
 		);
+		Ok(record)
+	}
+
+	/// Checks that `job` waits for `node`'s answer, before its deadline. Returns the job.
+	fn check_assignment(job: JobId, node: &T::AccountId) -> Result<JobOf<T>, Error<T>> {
+		let record = Jobs::<T>::get(job).ok_or(Error::<T>::NoSuchJob)?;
+		let JobStatus::Assigned { node: assigned, deadline, .. } = &record.status else {
+			return Err(Error::<T>::AlreadyAnswered);
+		};
+		ensure!(assigned == node, Error::<T>::NotAssigned);
+		ensure!(frame_system::Pallet::<T>::block_number() < *deadline, Error::<T>::TooLate);
 		Ok(record)
 	}
 

@@ -28,6 +28,7 @@ use opg_primitives::{
 		Dim, IoSchema, ModeSet, ModelCatalog, ModelId, RunnableModel, TensorDtype, TensorSpec,
 		VersionNumber,
 	},
+	tee::{EnclaveKey, EnclaveSigner},
 };
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
@@ -161,6 +162,19 @@ parameter_types! {
 	pub static ZkKeyOf: Option<opg_primitives::model::ZkKey> = None;
 	/// Role keys of nodes the benchmarks registered, which the keystore holds.
 	pub static BenchKeys: Vec<(AccountId, NodeKey)> = Vec::new();
+	/// The inference nodes with a standing TEE registration, and their enclave keys.
+	pub static TeeSigners: Vec<(AccountId, EnclaveSigner)> = Vec::new();
+}
+
+/// The enclave key of test node `who`.
+pub fn enclave_pair(who: AccountId) -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_string(&format!("//enclave{who}"), None).unwrap()
+}
+
+/// Registers test node `who`'s enclave key (`insecure`: as the dev enclave).
+pub fn make_tee(who: AccountId, insecure: bool) {
+	let key = EnclaveKey::from(enclave_pair(who).public());
+	TeeSigners::mutate(|signers| signers.push((who, EnclaveSigner { key, insecure })));
 }
 
 fn spec(name: &str, dtype: TensorDtype, shape: Vec<Dim>) -> TensorSpec {
@@ -305,7 +319,16 @@ pub fn sign(who: AccountId, statement: &JobStatement<AccountId>) -> NodeKeySigna
 pub struct TestNodes;
 impl NodeRegistry<AccountId, Balance> for TestNodes {
 	fn is_eligible(who: &AccountId, role: NodeRole) -> bool {
-		role == NodeRole::Inference && InferenceNodes::get().contains(who)
+		InferenceNodes::get().contains(who)
+			&& match role {
+				NodeRole::Inference => true,
+				NodeRole::Tee => Self::enclave_signer(who).is_some(),
+				_ => false,
+			}
+	}
+
+	fn enclave_signer(who: &AccountId) -> Option<EnclaveSigner> {
+		TeeSigners::get().into_iter().find(|(node, _)| node == who).map(|(_, signer)| signer)
 	}
 
 	fn role_key(who: &AccountId) -> Option<NodeKey> {
@@ -320,14 +343,14 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 	}
 
 	fn select(
-		_: NodeRole,
+		role: NodeRole,
 		_: SubjectId,
 		count: u32,
 		exclude: &[AccountId],
 	) -> Result<Vec<AccountId>, DispatchError> {
 		let chosen: Vec<_> = InferenceNodes::get()
 			.into_iter()
-			.filter(|node| !exclude.contains(node))
+			.filter(|node| !exclude.contains(node) && Self::is_eligible(node, role))
 			.take(count as usize)
 			.collect();
 		if chosen.len() < count as usize {
@@ -437,6 +460,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		Registered::set(test_model());
 		AttestationsFull::set(false);
 		InferenceNodes::set(vec![10, 11]);
+		TeeSigners::take();
 		Slashes::take();
 		Work::take();
 		Opened::take();
@@ -463,6 +487,14 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 	fn zk_model() -> (ModelId, Tensors, Tensors, crate::ProofBytes) {
 		let (input, output, proof) = zk_model();
 		(MODEL, input, output, proof)
+	}
+
+	fn tee_node(index: u32, key: NodeKey, enclave_key: EnclaveKey) -> AccountId {
+		let node = Self::inference_node(index, key);
+		TeeSigners::mutate(|signers| {
+			signers.push((node, EnclaveSigner { key: enclave_key, insecure: false }))
+		});
+		node
 	}
 
 	fn inference_node(index: u32, key: NodeKey) -> AccountId {

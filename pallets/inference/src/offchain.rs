@@ -99,6 +99,16 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 			}
+			Ok(output) if record.mode == InferenceMode::Tee => {
+				let signer = T::Nodes::enclave_signer(node)
+					.ok_or("this node has no standing TEE registration")?;
+				let statement = Self::tee_statement(job, &record, output_hash(&output));
+				let signature = signer
+					.key
+					.sign(&statement.signing_message())
+					.ok_or("this node's keystore lacks its registered enclave key (type opgt)")?;
+				Call::submit_tee_result { job, node: node.clone(), output, signature }
+			}
 			Ok(output) => {
 				let signature = sign(&Self::result_statement(job, node, output_hash(&output)))?;
 				Call::submit_result { job, node: node.clone(), output, signature }

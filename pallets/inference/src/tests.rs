@@ -1180,3 +1180,197 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 		});
 	}
 }
+
+// ---- TEE mode ----
+
+/// Node `node`'s enclave-signed answer to `job` with `out`, signed over `statement` as given.
+fn tee_call_signed(
+	job: JobId,
+	node: AccountId,
+	out: Tensors,
+	statement: opg_primitives::tee::TeeResultStatement,
+) -> Call<Test> {
+	use sp_core::Pair;
+	let signature = enclave_pair(node).sign(&statement.signing_message()).into();
+	Call::submit_tee_result { job, node, output: out, signature }
+}
+
+/// Node `node`'s correctly signed answer to TEE `job` with `out`.
+fn tee_call(job: JobId, node: AccountId, out: Tensors) -> Call<Test> {
+	let record = Jobs::<Test>::get(job).unwrap();
+	let statement = Inference::tee_statement(job, &record, output_hash(&out));
+	tee_call_signed(job, node, out, statement)
+}
+
+fn submit_tee(call: Call<Test>) -> DispatchResult {
+	let Call::submit_tee_result { job, node, output, signature } = call else { unreachable!() };
+	Inference::submit_tee_result(authorized(), job, node, output, signature)
+}
+
+#[test]
+fn a_tee_job_goes_only_to_a_tee_node_and_is_final_and_paid_in_its_block() {
+	run(|| {
+		// No TEE node yet: refused, nothing held.
+		assert_noop!(request(InferenceMode::Tee), Error::<Test>::NoInferenceNode);
+		make_tee(11, false);
+		let issuance = Balances::total_issuance();
+		assert_ok!(request(InferenceMode::Tee));
+		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 6, reassigned: false });
+		// The fee of one node's execution: the vanilla protocol fee.
+		assert_eq!(held(DAPP), VANILLA_FEE);
+		let call = tee_call(0, 11, output(1_250_000));
+		assert!(matches!(call.authorize(TransactionSource::External), Some(Ok(_))));
+		assert_ok!(submit_tee(call));
+		assert_eq!(status(0), JobStatus::Final { node: 11, at: 1 });
+		assert_eq!(Inference::output_of(0), Some(output(1_250_000)));
+		// Settled in this block: nothing held, no claim or round opened.
+		assert_eq!(held(DAPP), 0);
+		assert!(Opened::get().is_empty());
+		assert_eq!(free(OWNER), 10 + 550);
+		assert_eq!(free(11), 10 + 330);
+		assert_eq!(free(TREASURY), 10 + 220);
+		assert_eq!(Balances::total_issuance(), issuance);
+		use sp_core::Pair;
+		let enclave_key = opg_primitives::tee::EnclaveKey::from(enclave_pair(11).public());
+		assert!(events().contains(&Event::TeeResultAccepted {
+			job: 0,
+			node: 11,
+			enclave_key,
+			insecure: false
+		}));
+		assert!(matches!(events().last(), Some(Event::JobFinal { job: 0, node: 11, .. })));
+	});
+}
+
+#[test]
+fn the_insecure_dev_enclave_is_named_in_the_event() {
+	run(|| {
+		make_tee(10, true);
+		assert_ok!(request(InferenceMode::Tee));
+		assert_ok!(submit_tee(tee_call(0, 10, output(1))));
+		assert!(events()
+			.iter()
+			.any(|event| matches!(event, Event::TeeResultAccepted { insecure: true, .. })));
+	});
+}
+
+#[test]
+fn tee_answers_signed_for_anything_else_are_refused() {
+	run(|| {
+		make_tee(10, false);
+		make_tee(11, false);
+		assert_ok!(request(InferenceMode::Tee));
+		let out = output(7);
+		let record = Jobs::<Test>::get(0).unwrap();
+		let good = Inference::tee_statement(0, &record, output_hash(&out));
+		let genesis_hash = System::block_hash(0);
+		let variants = [
+			opg_primitives::tee::TeeResultStatement { job: 1, ..good.clone() },
+			opg_primitives::tee::TeeResultStatement {
+				genesis: H256::repeat_byte(1),
+				..good.clone()
+			},
+			opg_primitives::tee::TeeResultStatement {
+				content_id: H256::repeat_byte(2),
+				..good.clone()
+			},
+			opg_primitives::tee::TeeResultStatement {
+				input_hash: H256::repeat_byte(3),
+				..good.clone()
+			},
+			opg_primitives::tee::TeeResultStatement {
+				output_hash: output_hash(&output(8)),
+				..good.clone()
+			},
+		];
+		assert_eq!(good.genesis, genesis_hash);
+		for statement in variants {
+			let call = tee_call_signed(0, 10, out.clone(), statement);
+			assert!(refused_with(call.clone(), Error::<Test>::BadSignature));
+			assert_noop!(submit_tee(call), Error::<Test>::BadSignature);
+		}
+		// Signed by another node's enclave.
+		let forged = match tee_call(0, 11, out.clone()) {
+			Call::submit_tee_result { signature, .. } => {
+				Call::submit_tee_result { job: 0, node: 10, output: out.clone(), signature }
+			}
+			_ => unreachable!(),
+		};
+		assert_noop!(submit_tee(forged), Error::<Test>::BadSignature);
+		// Another node than the assignee, even a TEE node with its own valid signature.
+		assert_noop!(submit_tee(tee_call(0, 11, out.clone())), Error::<Test>::NotAssigned);
+		// A plain result for a TEE job, and an enclave answer for a vanilla job.
+		assert!(refused_with(result_call(0, 10, out.clone()), Error::<Test>::WrongMode));
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert!(refused_with(tee_call(1, 10, out.clone()), Error::<Test>::WrongMode));
+		// An output off the schema.
+		let bad = Tensors::truncate_from(vec![]);
+		assert_noop!(submit_tee(tee_call(0, 10, bad)), Error::<Test>::OutputMismatch);
+		// The right answer still lands, once.
+		assert_ok!(submit_tee(tee_call(0, 10, out.clone())));
+		assert_noop!(submit_tee(tee_call(0, 10, out)), Error::<Test>::AlreadyAnswered);
+	});
+}
+
+#[test]
+fn a_revoked_tee_node_cannot_answer_and_its_job_moves_on_without_a_slash() {
+	run(|| {
+		make_tee(10, false);
+		make_tee(11, false);
+		assert_ok!(request(InferenceMode::Tee));
+		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 6, reassigned: false });
+		// Governance revokes node 10's measurement.
+		TeeSigners::mutate(|signers| signers.retain(|(node, _)| *node != 10));
+		let call = tee_call(0, 10, output(1));
+		assert!(refused_with(call.clone(), Error::<Test>::NotTeeCapable));
+		assert_noop!(submit_tee(call), Error::<Test>::NotTeeCapable);
+		// New TEE jobs go to node 11 only.
+		assert_ok!(request(InferenceMode::Tee));
+		assert_eq!(status(1), JobStatus::Assigned { node: 11, deadline: 6, reassigned: false });
+		// At the deadline, job 0 moves to the other TEE node and node 10 is not slashed; node 11,
+		// registered all along, is slashed for job 1, which no other TEE node can take.
+		run_to_block(6);
+		let slashed = || Slashes::get().into_iter().map(|(node, _)| node).collect::<Vec<_>>();
+		assert_eq!(slashed(), vec![11]);
+		assert!(matches!(status(0), JobStatus::Assigned { node: 11, reassigned: true, .. }));
+		assert!(matches!(status(1), JobStatus::Refunded { reason: RefundReason::TimedOut, .. }));
+		// With node 11 revoked too, nothing is left: a new request is refused, the open job is
+		// refunded at its deadline without a slash, and nothing stays held.
+		TeeSigners::take();
+		assert_noop!(request(InferenceMode::Tee), Error::<Test>::NoInferenceNode);
+		run_to_block(12);
+		assert!(matches!(status(0), JobStatus::Refunded { reason: RefundReason::TimedOut, .. }));
+		assert_eq!(slashed(), vec![11]);
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+	});
+}
+
+#[test]
+fn the_offchain_worker_signs_a_tee_result_with_its_enclave_key() {
+	use sp_keystore::{Keystore, KeystoreExt};
+	let (mut ext, take_sent) = worker(AddingEngine { refuse: false }, vec![]);
+	let keystore = sp_keystore::testing::MemoryKeystore::new();
+	keystore
+		.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//node10"))
+		.unwrap();
+	keystore
+		.ed25519_generate_new(opg_primitives::tee::ENCLAVE_KEY_TYPE, Some("//enclave10"))
+		.unwrap();
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.execute_with(|| {
+		make_tee(10, false);
+		assert_ok!(request(InferenceMode::Tee));
+		Inference::offchain_worker(1);
+		let sent = take_sent();
+		assert_eq!(sent.len(), 1);
+		let extrinsic =
+			frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
+				.unwrap();
+		let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
+		assert!(matches!(call, Call::submit_tee_result { job: 0, node: 10, .. }));
+		assert_ok!(submit_tee(call));
+		assert!(matches!(status(0), JobStatus::Final { node: 10, .. }));
+		Inference::do_try_state().unwrap();
+	});
+}

@@ -25,6 +25,8 @@ pub trait WeightInfo {
 	fn conclude(k: u32, ) -> Weight;
 	fn process_timeouts(n: u32, ) -> Weight;
 	fn process_pruning(n: u32, ) -> Weight;
+	fn submit_tee_result(v: u32, ) -> Weight;
+	fn authorize_submit_tee_result(v: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -339,6 +341,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
+	fn submit_tee_result(v: u32, ) -> Weight {
+		Weight::from_parts(163_109_937, 7040)
+			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn authorize_submit_tee_result(v: u32, ) -> Weight {
+		Weight::from_parts(125_146_280, 7040)
+			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -412,5 +425,16 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
+	}
+	fn submit_tee_result(v: u32, ) -> Weight {
+		Weight::from_parts(163_109_937, 7040)
+			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
+	fn authorize_submit_tee_result(v: u32, ) -> Weight {
+		Weight::from_parts(125_146_280, 7040)
+			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
 }

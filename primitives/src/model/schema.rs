@@ -186,6 +186,9 @@ pub enum InferenceMode {
 	Attested,
 	/// Final once its Groth16 proof verifies on-chain.
 	Zk,
+	/// Final once a signature by an attested enclave's key verifies: run inside an Intel SGX
+	/// or TDX enclave whose quote the chain verified at the node's registration.
+	Tee,
 }
 
 /// The set of modes a model version supports.
@@ -218,6 +221,9 @@ impl ModeSet {
 			InferenceMode::Vanilla => self.vanilla,
 			InferenceMode::Attested => self.attested,
 			InferenceMode::Zk => self.zk,
+			// An enclave runs a model as a single vanilla node does, its hardware standing where
+			// the bond did: whatever version one node may run alone, an enclave may run.
+			InferenceMode::Tee => self.vanilla || self.attested,
 		}
 	}
 

@@ -6,7 +6,7 @@ use dcap_qvl::{
 };
 
 use super::{
-	DcapError, Measurement, TcbStatus, VerifiedQuote, MAX_COLLATERAL_BYTES, MAX_QUOTE_BYTES,
+	DcapError, Fmspc, Measurement, TcbStatus, VerifiedQuote, MAX_COLLATERAL_BYTES, MAX_QUOTE_BYTES,
 };
 
 /// See [`super::opg_dcap::verify_quote`].
@@ -28,22 +28,7 @@ pub(super) fn verify(
 	let claims = QuoteVerifier::<RingConfig>::new_with_config(root_ca.to_vec())
 		.verify_with_policy(quote, collateral, now, &QuotePolicy::claims_only(now))
 		.map_err(|error| classify(&error))?;
-	let (measurement, report_data) = match &claims.report {
-		Report::SgxEnclave(report) => (
-			Measurement::Sgx { mr_enclave: report.mr_enclave, mr_signer: report.mr_signer },
-			report.report_data,
-		),
-		Report::TD10(_) | Report::TD15(_) | Report::TD15Ex(_) => {
-			let report = claims.report.as_td10().ok_or(DcapError::MalformedQuote)?;
-			(
-				Measurement::Tdx {
-					mr_td: report.mr_td,
-					rtmr: [report.rt_mr0, report.rt_mr1, report.rt_mr2, report.rt_mr3],
-				},
-				report.report_data,
-			)
-		}
-	};
+	let (measurement, report_data) = measured(&claims.report)?;
 	Ok(VerifiedQuote {
 		measurement,
 		tcb_status: tcb_status(claims.tcb.status),
@@ -85,4 +70,49 @@ fn tcb_status(status: dcap_qvl::TcbStatus) -> TcbStatus {
 		Intel::OutOfDateConfigurationNeeded => TcbStatus::OutOfDateConfigurationNeeded,
 		Intel::Revoked => TcbStatus::Revoked,
 	}
+}
+
+/// The measurement and report data of a quote's report.
+fn measured(report: &Report) -> Result<(Measurement, [u8; 64]), DcapError> {
+	match report {
+		Report::SgxEnclave(report) => Ok((
+			Measurement::Sgx { mr_enclave: report.mr_enclave, mr_signer: report.mr_signer },
+			report.report_data,
+		)),
+		Report::TD10(_) | Report::TD15(_) | Report::TD15Ex(_) => {
+			let report = report.as_td10().ok_or(DcapError::MalformedQuote)?;
+			Ok((
+				Measurement::Tdx {
+					mr_td: report.mr_td,
+					rtmr: [report.rt_mr0, report.rt_mr1, report.rt_mr2, report.rt_mr3],
+				},
+				report.report_data,
+			))
+		}
+	}
+}
+
+/// What a quote says, read without verifying it: for operators (`opg-node tee`), never for the
+/// runtime, which trusts only [`verify`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct QuoteSummary {
+	/// The measurement to put on the allow-list.
+	pub measurement: Measurement,
+	/// The report data the enclave put in.
+	pub report_data: [u8; 64],
+	/// The platform family, from the PCK certificate in the quote (absent when the quote
+	/// carries no certificate chain).
+	pub fmspc: Option<Fmspc>,
+}
+
+/// Parses `quote` and reads its measurement, report data and platform family.
+pub fn inspect_quote(quote: &[u8]) -> Result<QuoteSummary, DcapError> {
+	let parsed = dcap_qvl::quote::Quote::parse(quote).map_err(|_| DcapError::MalformedQuote)?;
+	let (measurement, report_data) = measured(&parsed.report)?;
+	let fmspc = parsed.raw_cert_chain().ok().and_then(|chain| {
+		dcap_qvl::intel::parse_pck_extension_from_pem_with::<RingConfig>(chain)
+			.ok()
+			.map(|extension| extension.fmspc)
+	});
+	Ok(QuoteSummary { measurement, report_data, fmspc })
 }

@@ -27,6 +27,8 @@ use crate::{inference::JobId, model::ContentId, Hash};
 
 #[cfg(feature = "std")]
 mod dcap;
+#[cfg(feature = "std")]
+pub use dcap::{inspect_quote, QuoteSummary};
 
 /// The keystore type of an enclave's result-signing key: `opgt`. The key is created inside the
 /// TEE (the node runs in the trust domain or enclave), bound into the quote's report data at
@@ -58,6 +60,16 @@ pub const INTEL_ROOT_CA_DER: &[u8] = include_bytes!("intel_sgx_root_ca.der");
 
 /// A platform family: Intel's FMSPC, from the PCK certificate. Collateral is per family.
 pub type Fmspc = [u8; 6];
+
+/// A TEE node's result signer, as the node registry reports it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct EnclaveSigner {
+	/// The registered enclave key.
+	pub key: EnclaveKey,
+	/// Whether it was registered through the dev chain's insecure enclave: no TEE vouches
+	/// for it.
+	pub insecure: bool,
+}
 
 /// Which TEE produced a quote.
 #[derive(

@@ -1,5 +1,14 @@
 //! The host function on `dcap-qvl`'s real samples, as the runtime calls it.
 
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
 use super::{samples::*, *};
 
 fn verify(quote: &[u8], collateral: &[u8], now: u64) -> Result<VerifiedQuote, DcapError> {
@@ -136,4 +145,39 @@ fn base64_decode(text: &str) -> Vec<u8> {
 		}
 	}
 	out
+}
+
+#[test]
+fn inspecting_a_quote_reads_what_verification_proves() {
+	for (quote, collateral) in [(SGX_QUOTE, SGX_COLLATERAL), (TDX_QUOTE, TDX_COLLATERAL)] {
+		let verified = verify(quote, collateral, SAMPLE_TIME).expect("verifies");
+		let summary = inspect_quote(quote).expect("parses");
+		assert_eq!(summary.measurement, verified.measurement);
+		assert_eq!(summary.report_data, verified.report_data);
+		assert_eq!(summary.fmspc, Some(verified.fmspc));
+	}
+	assert_eq!(inspect_quote(&TDX_QUOTE[..100]), Err(DcapError::MalformedQuote));
+}
+
+/// For `scripts/bench.sh`: the median native time of verifying each sample, the anchor of the
+/// registration benchmarks. Prints one JSON line.
+#[test]
+#[ignore = "a report for scripts/bench.sh, not a check"]
+fn dcap_native_report() {
+	let median = |quote: &[u8], collateral: &[u8]| {
+		let mut times: Vec<f64> = (0..200)
+			.map(|_| {
+				let started = std::time::Instant::now();
+				verify(quote, collateral, SAMPLE_TIME).expect("verifies");
+				started.elapsed().as_secs_f64() * 1e6
+			})
+			.collect();
+		times.sort_by(f64::total_cmp);
+		times[times.len() / 2]
+	};
+	println!(
+		"OPG-BENCH {{\"dcap_native_sgx_us\": {:.1}, \"dcap_native_tdx_us\": {:.1}}}",
+		median(SGX_QUOTE, SGX_COLLATERAL),
+		median(TDX_QUOTE, TDX_COLLATERAL)
+	);
 }

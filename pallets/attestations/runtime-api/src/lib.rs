@@ -8,12 +8,18 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-use opg_primitives::attestation::{NodeKey, SubjectId};
+use opg_primitives::{
+	attestation::{NodeKey, SubjectId},
+	tee::{Fmspc, TcbStatusSet, TeeKind},
+};
 
-pub use pallet_attestations::{NodeView, Parameters};
+pub use pallet_attestations::{
+	AllowedMeasurement, CollateralRecord, NodeView, Parameters, TeeView,
+};
 
 sp_api::decl_runtime_apis! {
-	/// Reads the node registry and the open rounds and claims.
+	/// Reads the node registry and the open rounds and claims. Version 2 adds TEE nodes.
+	#[api_version(2)]
 	pub trait AttestationsApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -35,5 +41,20 @@ sp_api::decl_runtime_apis! {
 
 		/// The parameters in force.
 		fn parameters() -> Parameters<Balance, BlockNumber>;
+
+		/// A node's TEE registration, its measurement, and whether it is **insecure** (the dev
+		/// chain's unattested enclave).
+		#[api_version(2)]
+		fn tee_registration(account: AccountId) -> Option<TeeView<BlockNumber>>;
+
+		/// The measurement allow-list (each entry says whether it is the insecure dev enclave
+		/// through its measurement) and the TCB statuses accepted.
+		#[api_version(2)]
+		fn tee_policy() -> (Vec<AllowedMeasurement>, TcbStatusSet);
+
+		/// The collateral registered for a platform family: issue and expiry times (unix
+		/// seconds), without its bytes.
+		#[api_version(2)]
+		fn tee_collateral(kind: TeeKind, fmspc: Fmspc) -> Option<(u64, u64)>;
 	}
 }

@@ -1,0 +1,262 @@
+//! TEE nodes: collateral per platform family, the measurement allow-list, registrations by
+//! verified quote, and revocation (see the crate docs, TEE nodes).
+
+use opg_primitives::tee::{opg_dcap, read_report_data, DcapError, VerifiedQuote};
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// The chain's time in unix seconds, as quotes and collateral are checked at.
+	fn unix_now() -> u64 {
+		<T::UnixTime as frame_support::traits::UnixTime>::now().as_secs()
+	}
+
+	/// Verifies `quote` with `collateral` now, through the `opg_dcap` host function.
+	fn verify_quote(quote: &[u8], collateral: &[u8]) -> Result<VerifiedQuote, Error<T>> {
+		opg_dcap::verify_quote(quote, collateral, T::TeeTrustAnchor::get(), Self::unix_now())
+			.map_err(|error| match error {
+				DcapError::TooLarge | DcapError::MalformedQuote => Error::<T>::MalformedQuote,
+				DcapError::MalformedCollateral => Error::<T>::MalformedCollateral,
+				DcapError::CollateralExpired => Error::<T>::CollateralExpired,
+				DcapError::CollateralNotYetValid => Error::<T>::CollateralNotYetValid,
+				DcapError::Untrusted => Error::<T>::UntrustedQuote,
+			})
+	}
+
+	pub(crate) fn do_refresh_collateral(
+		quote: &[u8],
+		collateral: CollateralBytes,
+	) -> DispatchResult {
+		let verified = Self::verify_quote(quote, &collateral)?;
+		let key = (verified.measurement.kind(), verified.fmspc);
+		if let Some(current) = TeeCollateral::<T>::get(key) {
+			ensure!(
+				verified.collateral_issued_at > current.issued_at,
+				Error::<T>::CollateralNotNewer
+			);
+		}
+		TeeCollateral::<T>::insert(
+			key,
+			CollateralRecord {
+				collateral,
+				issued_at: verified.collateral_issued_at,
+				expires_at: verified.collateral_expires_at,
+			},
+		);
+		Self::deposit_event(Event::CollateralRefreshed {
+			kind: key.0,
+			fmspc: key.1,
+			issued_at: verified.collateral_issued_at,
+			expires_at: verified.collateral_expires_at,
+		});
+		Ok(())
+	}
+
+	/// Checks DCAP evidence for `enclave_key`: the quote verifies with its family's current
+	/// collateral, comes from that family, has an accepted TCB status, and binds the key and a
+	/// recent block of this chain. Returns what the quote proves.
+	fn check_dcap(
+		quote: &[u8],
+		fmspc: Fmspc,
+		anchor: BlockNumberFor<T>,
+		enclave_key: &EnclaveKey,
+	) -> Result<VerifiedQuote, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			anchor < now && now.saturating_sub(anchor) <= T::MaxQuoteAge::get(),
+			Error::<T>::QuoteTooOld
+		);
+		let anchor_hash = frame_system::Pallet::<T>::block_hash(anchor);
+		ensure!(anchor_hash != Default::default(), Error::<T>::QuoteTooOld);
+		let kind = Self::quote_kind(quote)?;
+		let record = TeeCollateral::<T>::get((kind, fmspc)).ok_or(Error::<T>::NoCollateral)?;
+		ensure!(Self::unix_now() <= record.expires_at, Error::<T>::CollateralExpired);
+		let verified = Self::verify_quote(quote, &record.collateral)?;
+		ensure!(
+			verified.fmspc == fmspc && verified.measurement.kind() == kind,
+			Error::<T>::CollateralMismatch
+		);
+		ensure!(
+			AcceptedTcbStatuses::<T>::get().contains(verified.tcb_status),
+			Error::<T>::TcbStatusNotAccepted
+		);
+		let (bound_key, bound_block) = read_report_data(&verified.report_data);
+		ensure!(bound_key == enclave_key.as_ref(), Error::<T>::ReportDataMismatch);
+		ensure!(bound_block.as_ref() == anchor_hash.as_ref(), Error::<T>::QuoteForAnotherChain);
+		Ok(verified)
+	}
+
+	/// The TEE a quote says it is from, read from its header (bytes 4..8, little endian: 0 for
+	/// SGX, 0x81 for TDX) to pick the collateral; the verification confirms it.
+	fn quote_kind(quote: &[u8]) -> Result<TeeKind, Error<T>> {
+		match quote.get(4..8) {
+			Some([0, 0, 0, 0]) => Ok(TeeKind::Sgx),
+			Some([0x81, 0, 0, 0]) => Ok(TeeKind::Tdx),
+			_ => Err(Error::<T>::MalformedQuote),
+		}
+	}
+
+	pub(crate) fn do_register_tee(
+		who: &T::AccountId,
+		evidence: TeeEvidence<BlockNumberFor<T>>,
+		enclave_key: EnclaveKey,
+	) -> DispatchResult {
+		let mut node = Self::node(who)?;
+		ensure!(node.status != NodeStatus::Leaving, Error::<T>::NodeLeaving);
+		ensure!(node.roles.contains(NodeRole::Inference), Error::<T>::NotAnInferenceNode);
+		ensure!(!EnclaveKeys::<T>::contains_key(&enclave_key), Error::<T>::EnclaveKeyInUse);
+		let (measurement, tcb_status, fmspc) = match evidence {
+			TeeEvidence::Dcap { quote, fmspc, anchor } => {
+				let verified = Self::check_dcap(&quote, fmspc, anchor, &enclave_key)?;
+				(verified.measurement, Some(verified.tcb_status), Some(fmspc))
+			}
+			TeeEvidence::InsecureDevEnclave => {
+				ensure!(InsecureDevEnclaveAllowed::<T>::get(), Error::<T>::DevEnclaveNotAllowed);
+				(Measurement::InsecureDevEnclave, None, None)
+			}
+		};
+		let id = measurement.id();
+		let mut allowed =
+			AllowedMeasurements::<T>::get(id).ok_or(Error::<T>::MeasurementNotAllowed)?;
+		Self::drop_tee(who);
+		// Read after the node's previous registration (perhaps under this measurement) went.
+		allowed.nodes =
+			AllowedMeasurements::<T>::get(id).map_or(allowed.nodes, |entry| entry.nodes);
+		ensure!(allowed.nodes < T::MaxTeeNodesPerMeasurement::get(), Error::<T>::TooManyTeeNodes);
+		allowed.nodes = allowed.nodes.saturating_add(1);
+		AllowedMeasurements::<T>::insert(id, allowed);
+		TeeNodesByMeasurement::<T>::insert(id, who, ());
+		EnclaveKeys::<T>::insert(&enclave_key, who);
+		let registration = TeeRegistration {
+			enclave_key: enclave_key.clone(),
+			measurement: id,
+			kind: measurement.kind(),
+			tcb_status,
+			fmspc,
+			registered_at: frame_system::Pallet::<T>::block_number(),
+		};
+		let insecure = registration.insecure();
+		TeeNodes::<T>::insert(who, registration);
+		node.roles = node.roles.with(NodeRole::Tee);
+		Self::store_node(who, &node);
+		Self::deposit_event(Event::TeeRegistered {
+			node: who.clone(),
+			enclave_key,
+			measurement: id,
+			kind: measurement.kind(),
+			tcb_status,
+			insecure,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_allow_measurement(measurement: Measurement) -> DispatchResult {
+		let insecure = measurement.is_insecure();
+		ensure!(
+			!insecure || InsecureDevEnclaveAllowed::<T>::get(),
+			Error::<T>::DevEnclaveNotAllowed
+		);
+		let id = measurement.id();
+		ensure!(!AllowedMeasurements::<T>::contains_key(id), Error::<T>::MeasurementAlreadyAllowed);
+		AllowedMeasurements::<T>::insert(
+			id,
+			AllowedMeasurement { measurement: measurement.clone(), nodes: 0 },
+		);
+		Self::deposit_event(Event::MeasurementAllowed { id, measurement, insecure });
+		Ok(())
+	}
+
+	/// Revokes measurement `id` and every registration under it; returns how many.
+	pub(crate) fn do_revoke_measurement(id: MeasurementId) -> Result<u32, DispatchError> {
+		let allowed = AllowedMeasurements::<T>::get(id).ok_or(Error::<T>::MeasurementNotAllowed)?;
+		let nodes: Vec<T::AccountId> = TeeNodesByMeasurement::<T>::iter_key_prefix(id)
+			.take(T::MaxTeeNodesPerMeasurement::get() as usize)
+			.collect();
+		for who in &nodes {
+			Self::drop_tee(who);
+		}
+		AllowedMeasurements::<T>::remove(id);
+		let revoked = nodes.len() as u32;
+		Self::deposit_event(Event::MeasurementRevoked {
+			id,
+			nodes: revoked,
+			insecure: allowed.measurement.is_insecure(),
+		});
+		Ok(revoked)
+	}
+
+	/// Ends `who`'s TEE registration, if any: its enclave key, its place under its measurement
+	/// and its `Tee` role go.
+	pub(crate) fn drop_tee(who: &T::AccountId) {
+		let Some(registration) = TeeNodes::<T>::take(who) else { return };
+		EnclaveKeys::<T>::remove(&registration.enclave_key);
+		TeeNodesByMeasurement::<T>::remove(registration.measurement, who);
+		AllowedMeasurements::<T>::mutate(registration.measurement, |entry| {
+			if let Some(entry) = entry {
+				entry.nodes = entry.nodes.saturating_sub(1);
+			}
+		});
+		if let Some(mut node) = Nodes::<T>::get(who) {
+			node.roles = node.roles.without(NodeRole::Tee);
+			Self::store_node(who, &node);
+		}
+		Self::deposit_event(Event::TeeRevoked {
+			node: who.clone(),
+			insecure: registration.insecure(),
+			enclave_key: registration.enclave_key,
+		});
+	}
+
+	/// `who`'s TEE registration as the runtime API shows it.
+	pub fn tee_view(who: T::AccountId) -> Option<TeeView<BlockNumberFor<T>>> {
+		let registration = TeeNodes::<T>::get(&who)?;
+		let measurement = AllowedMeasurements::<T>::get(registration.measurement)?.measurement;
+		Some(TeeView { insecure: registration.insecure(), registration, measurement })
+	}
+
+	/// The TEE invariants (see the crate docs).
+	#[cfg(any(feature = "try-runtime", test))]
+	pub(crate) fn tee_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut registrations = 0usize;
+		for (who, registration) in TeeNodes::<T>::iter() {
+			registrations = registrations.saturating_add(1);
+			let node = Nodes::<T>::get(&who).ok_or("a TEE registration without a node")?;
+			ensure!(node.roles.contains(NodeRole::Tee), "a registered TEE node lacks the Tee role");
+			ensure!(
+				AllowedMeasurements::<T>::contains_key(registration.measurement),
+				"a TEE registration under a measurement no longer allowed"
+			);
+			ensure!(
+				TeeNodesByMeasurement::<T>::contains_key(registration.measurement, &who),
+				"a TEE registration missing from its measurement's index"
+			);
+			ensure!(
+				EnclaveKeys::<T>::get(&registration.enclave_key).as_ref() == Some(&who),
+				"an enclave key does not map back to its node"
+			);
+		}
+		for (who, node) in Nodes::<T>::iter() {
+			ensure!(
+				node.roles.contains(NodeRole::Tee) == TeeNodes::<T>::contains_key(&who),
+				"the Tee role without a TEE registration"
+			);
+		}
+		ensure!(EnclaveKeys::<T>::iter().count() == registrations, "enclave keys without nodes");
+		ensure!(
+			TeeNodesByMeasurement::<T>::iter().count() == registrations,
+			"the measurement index lists nodes without registrations"
+		);
+		for (id, allowed) in AllowedMeasurements::<T>::iter() {
+			ensure!(allowed.measurement.id() == id, "a measurement under another id");
+			ensure!(
+				TeeNodesByMeasurement::<T>::iter_prefix(id).count() as u32 == allowed.nodes,
+				"a measurement's node count is off"
+			);
+			ensure!(
+				!allowed.measurement.is_insecure() || InsecureDevEnclaveAllowed::<T>::get(),
+				"the insecure dev enclave is allowed on a chain that forbids it"
+			);
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,522 @@
+//! TEE nodes on `dcap-qvl`'s real SGX and TDX samples, verified through the `opg_dcap` host
+//! function as the runtime calls it, at a time inside the samples' validity window.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok};
+use opg_primitives::{
+	attestation::NodeRegistry as _,
+	tee::{opg_dcap, read_report_data, samples, VerifiedQuote, INTEL_ROOT_CA_DER},
+};
+use sp_core::H256;
+use sp_runtime::DispatchError;
+
+const BOND: Balance = 1_000;
+/// The block the sample TDX quote's report data is made to bind.
+const ANCHOR: u64 = 3;
+
+fn inference() -> RoleSet {
+	NodeRole::Inference.into()
+}
+
+fn root() -> RuntimeOrigin {
+	RuntimeOrigin::root()
+}
+
+/// Four inference nodes (1 to 4) and a verifier (5).
+fn nodes() -> ExtBuilder {
+	(1..=4).fold(ExtBuilder::default(), |builder, who| builder.node(who, inference(), BOND)).node(
+		5,
+		NodeRole::Verifier.into(),
+		BOND,
+	)
+}
+
+fn verified(quote: &[u8], collateral: &[u8]) -> VerifiedQuote {
+	opg_dcap::verify_quote(quote, collateral, INTEL_ROOT_CA_DER, samples::SAMPLE_TIME)
+		.expect("the sample verifies")
+}
+
+fn quote(bytes: &[u8]) -> QuoteBytes {
+	QuoteBytes::try_from(bytes.to_vec()).unwrap()
+}
+
+fn collateral(bytes: &[u8]) -> CollateralBytes {
+	CollateralBytes::try_from(bytes.to_vec()).unwrap()
+}
+
+/// The key the TDX sample's report data binds, as an enclave key.
+fn tdx_key() -> EnclaveKey {
+	let (key, _) =
+		read_report_data(&verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).report_data);
+	EnclaveKey::from(sp_core::ed25519::Public::from_raw(key))
+}
+
+fn other_key(n: u8) -> EnclaveKey {
+	EnclaveKey::from(sp_core::ed25519::Public::from_raw([n; 32]))
+}
+
+/// A chain where the TDX sample can register: at block 5, block [`ANCHOR`]'s hash is the one
+/// the sample binds, its collateral is registered and its measurement allowed.
+fn tdx_ready() {
+	let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
+	let (_, block) = read_report_data(&sample.report_data);
+	run_to_block(5);
+	frame_system::BlockHash::<Test>::insert(ANCHOR, block);
+	assert_ok!(Attestations::refresh_collateral(
+		RuntimeOrigin::signed(9),
+		quote(samples::TDX_QUOTE),
+		collateral(samples::TDX_COLLATERAL)
+	));
+	assert_ok!(Attestations::allow_measurement(root(), sample.measurement));
+}
+
+fn tdx_evidence(bytes: &[u8]) -> TeeEvidence<u64> {
+	let fmspc = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).fmspc;
+	TeeEvidence::Dcap { quote: quote(bytes), fmspc, anchor: ANCHOR }
+}
+
+fn register(who: AccountId, evidence: TeeEvidence<u64>, key: EnclaveKey) -> DispatchResult {
+	Attestations::register_tee(RuntimeOrigin::signed(who), evidence, key)
+}
+
+/// Nothing of a TEE registration exists for `who`.
+fn assert_unregistered(who: AccountId) {
+	assert!(TeeNodes::<Test>::get(who).is_none());
+	assert!(!Nodes::<Test>::get(who).unwrap().roles.contains(NodeRole::Tee));
+	assert!(Attestations::enclave_signer(&who).is_none());
+}
+
+fn tee_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Attestations(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn sample_collateral_registers_per_platform_family() {
+	nodes().build_and_execute(|| {
+		for (q, c) in [
+			(samples::SGX_QUOTE, samples::SGX_COLLATERAL),
+			(samples::TDX_QUOTE, samples::TDX_COLLATERAL),
+		] {
+			let sample = verified(q, c);
+			assert_ok!(Attestations::refresh_collateral(
+				RuntimeOrigin::signed(9),
+				quote(q),
+				collateral(c)
+			));
+			let kind = sample.measurement.kind();
+			let record = TeeCollateral::<Test>::get((kind, sample.fmspc)).unwrap();
+			assert_eq!(record.expires_at, sample.collateral_expires_at);
+			assert!(tee_events().contains(&Event::CollateralRefreshed {
+				kind,
+				fmspc: sample.fmspc,
+				issued_at: sample.collateral_issued_at,
+				expires_at: sample.collateral_expires_at,
+			}));
+			// The same collateral again is not newer.
+			assert_noop!(
+				Attestations::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c)),
+				Error::<Test>::CollateralNotNewer
+			);
+		}
+	});
+}
+
+#[test]
+fn collateral_that_does_not_verify_is_refused() {
+	nodes().build_and_execute(|| {
+		let refresh = |q: &[u8], c: &[u8]| {
+			Attestations::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c))
+		};
+		let expires = verified(samples::SGX_QUOTE, samples::SGX_COLLATERAL).collateral_expires_at;
+		UnixNow::set(expires + 1);
+		assert_noop!(
+			refresh(samples::SGX_QUOTE, samples::SGX_COLLATERAL),
+			Error::<Test>::CollateralExpired
+		);
+		UnixNow::set(samples::SAMPLE_TIME);
+		assert_noop!(
+			refresh(&samples::SGX_QUOTE[..100], samples::SGX_COLLATERAL),
+			Error::<Test>::MalformedQuote
+		);
+		assert_noop!(refresh(samples::SGX_QUOTE, b"[]"), Error::<Test>::MalformedCollateral);
+		assert_noop!(
+			refresh(samples::SGX_QUOTE, samples::TDX_COLLATERAL),
+			Error::<Test>::UntrustedQuote
+		);
+		assert_eq!(TeeCollateral::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn the_tdx_sample_registers_its_enclave_key() {
+	nodes().build_and_execute(|| {
+		tdx_ready();
+		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
+		assert_ok!(register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
+		let registration = TeeNodes::<Test>::get(1).unwrap();
+		assert_eq!(registration.kind, TeeKind::Tdx);
+		assert_eq!(registration.tcb_status, Some(TcbStatus::UpToDate));
+		assert_eq!(registration.measurement, sample.measurement.id());
+		assert!(Nodes::<Test>::get(1).unwrap().roles.contains(NodeRole::Tee));
+		assert_eq!(EnclaveKeys::<Test>::get(tdx_key()), Some(1));
+		assert_eq!(
+			Attestations::enclave_signer(&1),
+			Some(opg_primitives::tee::EnclaveSigner { key: tdx_key(), insecure: false })
+		);
+		assert_eq!(AllowedMeasurements::<Test>::get(registration.measurement).unwrap().nodes, 1);
+		// TEE jobs go to it, and only to it.
+		assert_eq!(
+			Attestations::select(NodeRole::Tee, H256::repeat_byte(1), 1, &[]).unwrap(),
+			vec![1]
+		);
+		assert!(tee_events().contains(&Event::TeeRegistered {
+			node: 1,
+			enclave_key: tdx_key(),
+			measurement: sample.measurement.id(),
+			kind: TeeKind::Tdx,
+			tcb_status: Some(TcbStatus::UpToDate),
+			insecure: false,
+		}));
+		let view = Attestations::tee_view(1).unwrap();
+		assert!(!view.insecure);
+		assert_eq!(view.measurement, sample.measurement);
+	});
+}
+
+#[test]
+fn every_bad_registration_is_refused_and_registers_nothing() {
+	nodes().build_and_execute(|| {
+		tdx_ready();
+		let mut truncated = samples::TDX_QUOTE.to_vec();
+		truncated.truncate(600);
+		assert_noop!(
+			register(1, tdx_evidence(&truncated), tdx_key()),
+			Error::<Test>::MalformedQuote
+		);
+		assert_noop!(
+			register(1, tdx_evidence(&[1, 2, 3]), tdx_key()),
+			Error::<Test>::MalformedQuote
+		);
+		// A flipped byte in the TD report: the attestation key's signature no longer covers it.
+		let mut corrupted = samples::TDX_QUOTE.to_vec();
+		corrupted[200] ^= 0x40;
+		assert_noop!(
+			register(1, tdx_evidence(&corrupted), tdx_key()),
+			Error::<Test>::UntrustedQuote
+		);
+		// The report data binds another key than the one submitted.
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), other_key(7)),
+			Error::<Test>::ReportDataMismatch
+		);
+		// This chain's block `ANCHOR` has another hash: the quote was made for another chain.
+		let bound = frame_system::BlockHash::<Test>::get(ANCHOR);
+		frame_system::BlockHash::<Test>::insert(ANCHOR, H256::repeat_byte(0x42));
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::QuoteForAnotherChain
+		);
+		frame_system::BlockHash::<Test>::insert(ANCHOR, bound);
+		// The anchor is too old, or not yet a past block.
+		let fmspc = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).fmspc;
+		for anchor in [5, 6] {
+			let evidence = TeeEvidence::Dcap { quote: quote(samples::TDX_QUOTE), fmspc, anchor };
+			assert_noop!(register(1, evidence, tdx_key()), Error::<Test>::QuoteTooOld);
+		}
+		run_to_block(ANCHOR + 11);
+		frame_system::BlockHash::<Test>::insert(ANCHOR, bound);
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::QuoteTooOld
+		);
+		System::set_block_number(5);
+		// Collateral expired one second ago: refreshed collateral is needed.
+		let expires = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).collateral_expires_at;
+		UnixNow::set(expires + 1);
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::CollateralExpired
+		);
+		UnixNow::set(samples::SAMPLE_TIME);
+		// A TCB status governance does not accept.
+		assert_ok!(Attestations::set_accepted_tcb_statuses(
+			root(),
+			TcbStatusSet::from_statuses(&[TcbStatus::SwHardeningNeeded])
+		));
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::TcbStatusNotAccepted
+		);
+		assert_ok!(Attestations::set_accepted_tcb_statuses(
+			root(),
+			TcbStatusSet::from_statuses(&[TcbStatus::UpToDate])
+		));
+		// A platform family with no collateral, and collateral filed under the wrong family.
+		let other_family = TeeEvidence::Dcap {
+			quote: quote(samples::TDX_QUOTE),
+			fmspc: [1, 2, 3, 4, 5, 6],
+			anchor: ANCHOR,
+		};
+		assert_noop!(register(1, other_family.clone(), tdx_key()), Error::<Test>::NoCollateral);
+		let record = TeeCollateral::<Test>::get((TeeKind::Tdx, fmspc)).unwrap();
+		TeeCollateral::<Test>::insert((TeeKind::Tdx, [1, 2, 3, 4, 5, 6]), record);
+		assert_noop!(register(1, other_family, tdx_key()), Error::<Test>::CollateralMismatch);
+		TeeCollateral::<Test>::remove((TeeKind::Tdx, [1, 2, 3, 4, 5, 6]));
+		// Not an inference node, not a node.
+		assert_noop!(
+			register(5, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::NotAnInferenceNode
+		);
+		assert_noop!(
+			register(9, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::NotRegistered
+		);
+		for who in 1..=4 {
+			assert_unregistered(who);
+		}
+		// The good registration, then its replay by another node.
+		assert_ok!(register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
+		assert_noop!(
+			register(2, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::EnclaveKeyInUse
+		);
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::EnclaveKeyInUse
+		);
+		assert_unregistered(2);
+	});
+}
+
+#[test]
+fn a_measurement_off_the_list_is_refused() {
+	nodes().build_and_execute(|| {
+		tdx_ready();
+		let id = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).measurement.id();
+		assert_ok!(Attestations::revoke_measurement(root(), id));
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::MeasurementNotAllowed
+		);
+		// SGX: the sample's status (configuration and software hardening needed) is not
+		// accepted by default, and its measurement is not allowed.
+		assert_ok!(Attestations::refresh_collateral(
+			RuntimeOrigin::signed(9),
+			quote(samples::SGX_QUOTE),
+			collateral(samples::SGX_COLLATERAL)
+		));
+		let sgx = verified(samples::SGX_QUOTE, samples::SGX_COLLATERAL);
+		let evidence = || TeeEvidence::Dcap {
+			quote: quote(samples::SGX_QUOTE),
+			fmspc: sgx.fmspc,
+			anchor: ANCHOR,
+		};
+		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::TcbStatusNotAccepted);
+		assert_ok!(Attestations::set_accepted_tcb_statuses(
+			root(),
+			TcbStatusSet::from_statuses(&[TcbStatus::ConfigurationAndSwHardeningNeeded])
+		));
+		// Accepted, the SGX sample verifies, but its report data ("Hello, world!") binds no OPG
+		// key, allowed or not.
+		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::ReportDataMismatch);
+		assert_ok!(Attestations::allow_measurement(root(), sgx.measurement.clone()));
+		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::ReportDataMismatch);
+		assert_noop!(
+			Attestations::allow_measurement(root(), sgx.measurement),
+			Error::<Test>::MeasurementAlreadyAllowed
+		);
+	});
+}
+
+#[test]
+fn governance_alone_keeps_the_allow_list() {
+	nodes().build_and_execute(|| {
+		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
+		assert_noop!(
+			Attestations::allow_measurement(RuntimeOrigin::signed(1), sample.measurement.clone()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Attestations::revoke_measurement(RuntimeOrigin::signed(1), sample.measurement.id()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Attestations::set_accepted_tcb_statuses(
+				RuntimeOrigin::signed(1),
+				TcbStatusSet::default()
+			),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Attestations::revoke_measurement(root(), sample.measurement.id()),
+			Error::<Test>::MeasurementNotAllowed
+		);
+	});
+}
+
+#[test]
+fn the_insecure_dev_enclave_is_impossible_where_genesis_forbids_it() {
+	nodes().build_and_execute(|| {
+		assert!(!InsecureDevEnclaveAllowed::<Test>::get());
+		assert_noop!(
+			Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave),
+			Error::<Test>::DevEnclaveNotAllowed
+		);
+		assert_noop!(
+			register(1, TeeEvidence::InsecureDevEnclave, other_key(1)),
+			Error::<Test>::DevEnclaveNotAllowed
+		);
+	});
+}
+
+#[test]
+fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		// Allowed by genesis, but not on the list until governance puts it there.
+		assert_noop!(
+			register(1, TeeEvidence::InsecureDevEnclave, other_key(1)),
+			Error::<Test>::MeasurementNotAllowed
+		);
+		assert_noop!(
+			Attestations::allow_measurement(
+				RuntimeOrigin::signed(1),
+				Measurement::InsecureDevEnclave
+			),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		let id = Measurement::InsecureDevEnclave.id();
+		assert!(tee_events().contains(&Event::MeasurementAllowed {
+			id,
+			measurement: Measurement::InsecureDevEnclave,
+			insecure: true
+		}));
+		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+		assert!(tee_events().contains(&Event::TeeRegistered {
+			node: 1,
+			enclave_key: other_key(1),
+			measurement: id,
+			kind: TeeKind::InsecureDev,
+			tcb_status: None,
+			insecure: true,
+		}));
+		assert!(Attestations::enclave_signer(&1).unwrap().insecure);
+		assert!(Attestations::tee_view(1).unwrap().insecure);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn revoking_a_measurement_revokes_every_node_under_it() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		tdx_ready();
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+		assert_ok!(register(2, TeeEvidence::InsecureDevEnclave, other_key(2)));
+		assert_ok!(register(3, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
+		let id = Measurement::InsecureDevEnclave.id();
+		assert_ok!(Attestations::revoke_measurement(root(), id));
+		assert!(tee_events().contains(&Event::MeasurementRevoked { id, nodes: 2, insecure: true }));
+		for who in [1, 2] {
+			assert_unregistered(who);
+			assert!(tee_events().contains(&Event::TeeRevoked {
+				node: who,
+				enclave_key: other_key(who as u8),
+				insecure: true
+			}));
+		}
+		// Node 3, under the TDX measurement, stands; only it is selected for TEE jobs.
+		assert!(Attestations::enclave_signer(&3).is_some());
+		for seed in 0..8u8 {
+			assert_eq!(
+				Attestations::select(NodeRole::Tee, H256::repeat_byte(seed), 1, &[]).unwrap(),
+				vec![3]
+			);
+		}
+		// Allowing the measurement again restores nobody: each node must register anew.
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_unregistered(1);
+		assert_eq!(AllowedMeasurements::<Test>::get(id).unwrap().nodes, 0);
+		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn the_tee_role_comes_only_from_a_registration_and_goes_with_inference() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		let tee = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Tee]);
+		assert_noop!(
+			Attestations::register(
+				RuntimeOrigin::signed(9),
+				tee,
+				key(9),
+				key_proof(9, 9),
+				None,
+				BOND
+			),
+			Error::<Test>::TeeRoleNotDeclarable
+		);
+		assert_noop!(
+			Attestations::set_roles(RuntimeOrigin::signed(1), tee, None),
+			Error::<Test>::TeeRoleNotDeclarable
+		);
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+		// Still an inference node (now a verifier too): the Tee role stays.
+		let both = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Verifier]);
+		assert_ok!(Attestations::set_roles(RuntimeOrigin::signed(1), both, None));
+		assert_eq!(Nodes::<Test>::get(1).unwrap().roles, both.with(NodeRole::Tee));
+		assert!(Attestations::enclave_signer(&1).is_some());
+		// No longer an inference node: the registration goes.
+		assert_ok!(Attestations::set_roles(
+			RuntimeOrigin::signed(1),
+			NodeRole::Verifier.into(),
+			None
+		));
+		assert_unregistered(1);
+		assert_eq!(
+			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
+			0
+		);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn one_measurement_takes_at_most_its_node_limit() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		for who in 1..=3 {
+			assert_ok!(register(who, TeeEvidence::InsecureDevEnclave, other_key(who as u8)));
+		}
+		assert_noop!(
+			register(4, TeeEvidence::InsecureDevEnclave, other_key(4)),
+			Error::<Test>::TooManyTeeNodes
+		);
+		// A node registering anew under the same measurement does not count twice.
+		assert_ok!(register(3, TeeEvidence::InsecureDevEnclave, other_key(33)));
+		assert!(EnclaveKeys::<Test>::get(other_key(3)).is_none());
+		assert_eq!(EnclaveKeys::<Test>::get(other_key(33)), Some(3));
+	});
+	DevEnclaveAllowed::set(false);
+}
