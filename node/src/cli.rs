@@ -111,4 +111,9 @@ pub enum Subcommand {
 	/// Prove one input as a ZK job would (ONNX Runtime, circuit, bit-for-bit check, proof) and
 	/// verify the proof natively, outside any chain.
 	ZkProve(crate::prover::ZkProveCmd),
+
+	/// TEE inference nodes: obtain a quote from this machine's TEE (configfs-tsm or Gramine)
+	/// binding the enclave key, and print it with the measurement to allow-list.
+	#[command(subcommand)]
+	Tee(crate::tee::TeeCmd),
 }

@@ -182,6 +182,7 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::ZkReport(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkSetup(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkProve(cmd)) => cmd.run(&cli.inference).map_err(sc_cli::Error::Input),
+		Some(Subcommand::Tee(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			// ONNX Runtime is loaded before anything starts, so a missing library is one clear

@@ -19,6 +19,7 @@ mod inference;
 mod prover;
 mod rpc;
 mod service;
+mod tee;
 
 fn main() {
 	// Print errors with their message (`Display`), not their structure (`Debug`).

@@ -27,6 +27,7 @@ pub type HostFunctions = (
 	opg_zk::host::opg_bn_254::HostFunctions,
 	opg_primitives::inference::opg_inference::HostFunctions,
 	opg_primitives::inference::opg_zk_prover::HostFunctions,
+	opg_primitives::tee::opg_dcap::HostFunctions,
 );
 /// Host functions the runtime may call, with the benchmarking ones.
 #[cfg(feature = "runtime-benchmarks")]
@@ -35,6 +36,7 @@ pub type HostFunctions = (
 	opg_zk::host::opg_bn_254::HostFunctions,
 	opg_primitives::inference::opg_inference::HostFunctions,
 	opg_primitives::inference::opg_zk_prover::HostFunctions,
+	opg_primitives::tee::opg_dcap::HostFunctions,
 	frame_benchmarking::benchmarking::HostFunctions,
 );
 

@@ -275,6 +275,28 @@ impl_runtime_apis! {
 		fn parameters() -> pallet_attestations::Parameters<Balance, BlockNumber> {
 			pallet_attestations::ActiveParameters::<Runtime>::get()
 		}
+
+		fn tee_registration(account: AccountId) -> Option<pallet_attestations::TeeView<BlockNumber>> {
+			Attestations::tee_view(account)
+		}
+
+		fn tee_policy() -> (
+			Vec<pallet_attestations::AllowedMeasurement>,
+			opg_primitives::tee::TcbStatusSet,
+		) {
+			(
+				pallet_attestations::AllowedMeasurements::<Runtime>::iter_values().collect(),
+				pallet_attestations::AcceptedTcbStatuses::<Runtime>::get(),
+			)
+		}
+
+		fn tee_collateral(
+			kind: opg_primitives::tee::TeeKind,
+			fmspc: opg_primitives::tee::Fmspc,
+		) -> Option<(u64, u64)> {
+			pallet_attestations::TeeCollateral::<Runtime>::get((kind, fmspc))
+				.map(|record| (record.issued_at, record.expires_at))
+		}
 	}
 
 	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber>

@@ -63,8 +63,9 @@ pub fn local_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	]
 }
 
-/// A genesis with the given validators, endowed accounts, sudo key, model approval rule and
-/// nodes.
+/// A genesis with the given validators, endowed accounts, sudo key, model approval rule,
+/// nodes, committee size, governance timing, and whether governance may allow the insecure dev
+/// enclave (TEE mode without a TEE: the `development` preset only).
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
@@ -73,6 +74,7 @@ fn testnet_genesis(
 	nodes: Vec<GenesisNode<AccountId, Balance>>,
 	committee_size: u32,
 	timing: Timing,
+	allow_insecure_dev_enclave: bool,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -96,6 +98,7 @@ fn testnet_genesis(
 				..dev_parameters()
 			}),
 			nodes,
+			allow_insecure_dev_enclave,
 		},
 		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
 		origins: OriginsConfig { timing },
@@ -124,6 +127,7 @@ pub fn development_config_genesis() -> Value {
 		dev_nodes(),
 		3,
 		Timing::Development,
+		true,
 	)
 }
 
@@ -141,6 +145,7 @@ pub fn local_config_genesis() -> Value {
 		local_nodes(),
 		1,
 		Timing::Production,
+		false,
 	)
 }
 

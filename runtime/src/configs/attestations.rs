@@ -151,6 +151,14 @@ pub const MAX_COMMITTEE_SIZE: u32 = 16;
 /// The most registered nodes: every selection pool's tree is at most 14 levels tall.
 pub const MAX_NODES: u32 = 10_000;
 
+/// Intel's SGX Root CA, which every quote and collateral must chain to.
+pub struct IntelRootCa;
+impl frame_support::traits::Get<&'static [u8]> for IntelRootCa {
+	fn get() -> &'static [u8] {
+		opg_primitives::tee::INTEL_ROOT_CA_DER
+	}
+}
+
 impl pallet_attestations::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -170,5 +178,25 @@ impl pallet_attestations::Config for Runtime {
 	/// 32 rounds of the largest committee, every member slashed, take about a sixth of a block.
 	type MaxDeadlinesPerBlock = ConstU32<32>;
 	type MaxLivenessChecksPerBlock = ConstU32<32>;
+	/// The model-curation track (or root): measurements and accepted TCB statuses.
+	type TeeOrigin = super::models::ModelCurationOrigin;
+	type UnixTime = crate::Timestamp;
+	type TeeTrustAnchor = IntelRootCa;
+	/// A quote binds a block of the last hour: an operator quotes, then registers.
+	type MaxQuoteAge = ConstU32<{ HOURS }>;
+	/// A revocation walks at most this many registrations (a fraction of a block).
+	type MaxTeeNodesPerMeasurement = ConstU32<256>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SetTimestamp;
 	type WeightInfo = pallet_attestations::weights::SubstrateWeight<Runtime>;
+}
+
+/// Benchmarks set the chain's clock through pallet-timestamp.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SetTimestamp;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_attestations::BenchmarkHelper for SetTimestamp {
+	fn set_unix_time(secs: u64) {
+		pallet_timestamp::Now::<Runtime>::put(secs.saturating_mul(1_000));
+	}
 }

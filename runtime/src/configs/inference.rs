@@ -250,6 +250,30 @@ pub mod benchmarks {
 			)
 		}
 
+		fn tee_node(
+			index: u32,
+			key: NodeKey,
+			enclave_key: opg_primitives::tee::EnclaveKey,
+		) -> AccountId {
+			// Registered through the dev enclave: its cost is the pallet's, the quote's
+			// verification is benchmarked with `register_tee`.
+			let who = Self::inference_node(index, key);
+			pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::put(true);
+			let measurement = opg_primitives::tee::Measurement::InsecureDevEnclave;
+			if !pallet_attestations::AllowedMeasurements::<Runtime>::contains_key(measurement.id())
+			{
+				Attestations::allow_measurement(RawOrigin::Root.into(), measurement)
+					.expect("root allows the dev enclave");
+			}
+			Attestations::register_tee(
+				RawOrigin::Signed(who.clone()).into(),
+				pallet_attestations::TeeEvidence::InsecureDevEnclave,
+				enclave_key,
+			)
+			.expect("an inference node registers its enclave");
+			who
+		}
+
 		fn inference_node(index: u32, key: NodeKey) -> AccountId {
 			if index == 0 {
 				// The chain's own nodes are chilled, so jobs go to nodes whose keys the

@@ -12,6 +12,10 @@ use crate::{
 	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS,
 };
 
+/// What the model-curation track's referenda (or root) dispatch as: the registry's governance
+/// and the TEE measurement allow-list, both a judgement about what code may serve results.
+pub type ModelCurationOrigin = EitherOf<EnsureRoot<AccountId>, origins::ModelCurator>;
+
 /// Upload chunk size: 64 KiB. Part of the content id's definition (see `opg_primitives::model`).
 pub const MODEL_CHUNK_SIZE: u32 = 64 * 1024;
 /// Most chunks per version: models up to 256 MiB.
@@ -36,7 +40,7 @@ impl pallet_model_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// The model-curation track (or root).
-	type GovernanceOrigin = EitherOf<EnsureRoot<AccountId>, origins::ModelCurator>;
+	type GovernanceOrigin = ModelCurationOrigin;
 	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
 	/// A model with open jobs cannot be retired or removed.
 	type ModelUsage = crate::Inference;

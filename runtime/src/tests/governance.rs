@@ -18,10 +18,10 @@ use sp_runtime::{
 	DispatchError, DispatchResult,
 };
 
-const ENDOWMENT: Balance = 1_000_000 * OPG;
+pub(super) const ENDOWMENT: Balance = 1_000_000 * OPG;
 
 /// The accounts that vote and propose: Alice to Ferdie, a million OPG each.
-fn holders() -> Vec<AccountId> {
+pub(super) fn holders() -> Vec<AccountId> {
 	use Sr25519Keyring::*;
 	[Alice, Bob, Charlie, Dave, Eve, Ferdie].iter().map(|k| k.to_account_id()).collect()
 }
@@ -52,11 +52,15 @@ fn governed_ext() -> sp_io::TestExternalities {
 	ext
 }
 
+/// The slot before block 1: the chain's clock starts at the DCAP samples' time, so that TEE tests
+/// verify the samples with the timestamp pallet's time.
+const FIRST_SLOT: u64 = opg_primitives::tee::samples::SAMPLE_TIME * 1_000 / SLOT_DURATION;
+
 /// Builds, authors and finalizes the next block through `Executive`: Aura's slot, the timestamp
 /// inherent, every pallet's hooks.
-fn produce_block() {
+pub(super) fn produce_block() {
 	let number = System::block_number() + 1;
-	let slot = u64::from(number);
+	let slot = FIRST_SLOT + u64::from(number);
 	let header = Header::new(
 		number,
 		Default::default(),
@@ -72,14 +76,14 @@ fn produce_block() {
 }
 
 /// Produces blocks until the chain is at block `number`.
-fn run_to_block(number: BlockNumber) {
+pub(super) fn run_to_block(number: BlockNumber) {
 	while System::block_number() < number {
 		produce_block();
 	}
 }
 
 /// Every pallet's invariants hold (with the `try-runtime` feature; without it, nothing to check).
-fn check_try_state() {
+pub(super) fn check_try_state() {
 	#[cfg(feature = "try-runtime")]
 	{
 		use frame_support::traits::{TryState, TryStateSelect};
@@ -90,7 +94,7 @@ fn check_try_state() {
 
 /// Sends `call` as a signed transaction from `who`, as a wallet would; returns its dispatch
 /// result (the transaction itself must be valid and pay its fee).
-fn send(who: Sr25519Keyring, call: RuntimeCall) -> DispatchResult {
+pub(super) fn send(who: Sr25519Keyring, call: RuntimeCall) -> DispatchResult {
 	let account = who.to_account_id();
 	let extension = tx_extension(System::account_nonce(&account), Era::Immortal, 0);
 	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload builds");
@@ -101,7 +105,7 @@ fn send(who: Sr25519Keyring, call: RuntimeCall) -> DispatchResult {
 
 /// Notes `call` as a preimage (from Alice) and submits it as a referendum to run as `origin`;
 /// returns the referendum's index.
-fn propose(origin: OriginCaller, call: RuntimeCall) -> u32 {
+pub(super) fn propose(origin: OriginCaller, call: RuntimeCall) -> u32 {
 	let encoded = call.encode();
 	let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
 	let len = encoded.len() as u32;
@@ -155,7 +159,7 @@ fn try_vote(
 /// Passes referendum `index`: Bob places the decision deposit, Alice votes 500,000 OPG aye at 1x
 /// (8% support, 100% approval), blocks run until it is decided and enacted; returns the
 /// enacted call's result.
-fn pass(index: u32) -> DispatchResult {
+pub(super) fn pass(index: u32) -> DispatchResult {
 	assert_eq!(place_deposit(Sr25519Keyring::Bob, index), Ok(()));
 	vote(Sr25519Keyring::Alice, index, true, 500_000 * OPG, Conviction::Locked1x);
 	assert!(decide(index), "referendum {index} approved");
@@ -164,7 +168,7 @@ fn pass(index: u32) -> DispatchResult {
 
 /// Produces blocks until referendum `index` is no longer ongoing (at most 100); returns whether
 /// it was approved.
-fn decide(index: u32) -> bool {
+pub(super) fn decide(index: u32) -> bool {
 	for _ in 0..100 {
 		match pallet_referenda::ReferendumInfoFor::<Runtime>::get(index).expect("exists") {
 			ReferendumInfo::Ongoing(_) => produce_block(),
@@ -178,7 +182,7 @@ fn decide(index: u32) -> bool {
 /// Produces blocks until the scheduler has enacted an approved proposal (at most 20); returns
 /// the proposal's dispatch result. (Enactments are named tasks; the referenda's own alarms are
 /// anonymous.)
-fn enactment() -> DispatchResult {
+pub(super) fn enactment() -> DispatchResult {
 	for _ in 0..20 {
 		let dispatched = System::events().into_iter().find_map(|record| match record.event {
 			RuntimeEvent::Scheduler(pallet_scheduler::Event::Dispatched {
@@ -197,7 +201,7 @@ fn enactment() -> DispatchResult {
 }
 
 /// Registers a one-chunk model from Ferdie and uploads it: complete, waiting for approval.
-fn uploaded_model() -> opg_primitives::model::ModelId {
+pub(super) fn uploaded_model() -> opg_primitives::model::ModelId {
 	let bytes = b"an onnx model, as far as the registry can tell".to_vec();
 	let version = one_chunk_version(&bytes);
 	let model_id = pallet_model_registry::NextModelId::<Runtime>::get();
@@ -220,7 +224,7 @@ fn uploaded_model() -> opg_primitives::model::ModelId {
 	model_id
 }
 
-fn approve(model_id: opg_primitives::model::ModelId) -> RuntimeCall {
+pub(super) fn approve(model_id: opg_primitives::model::ModelId) -> RuntimeCall {
 	RuntimeCall::ModelRegistry(pallet_model_registry::Call::approve_version {
 		model_id,
 		version: 1,

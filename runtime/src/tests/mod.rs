@@ -17,6 +17,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Era, traits::Header as _, Digest, DigestItem};
 
 mod governance;
+mod tee;
 
 const TRANSFER: Balance = 5 * OPG;
 
@@ -234,7 +235,7 @@ fn an_unauthorized_general_transaction_is_refused() {
 
 /// The spec of a version whose ONNX bytes are `bytes`, in one chunk: a float model of four
 /// inputs and four outputs that runs in vanilla mode.
-fn one_chunk_version(bytes: &[u8]) -> pallet_model_registry::VersionSpecOf<Runtime> {
+pub(super) fn one_chunk_version(bytes: &[u8]) -> pallet_model_registry::VersionSpecOf<Runtime> {
 	use opg_primitives::model::{
 		chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, TensorDtype, TensorSpec,
 	};
@@ -423,6 +424,14 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 		("challenge", W::challenge()),
 		("open_round", W::open_round()),
 		("select", W::select(nodes, k)),
+		("refresh_collateral", W::refresh_collateral()),
+		("register_tee", W::register_tee()),
+		(
+			"revoke_measurement",
+			W::revoke_measurement(
+				<C as pallet_attestations::Config>::MaxTeeNodesPerMeasurement::get(),
+			),
+		),
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
@@ -457,6 +466,7 @@ fn the_inference_worst_cases_fit_in_a_block() {
 		("request", W::request(most)),
 		("submit_result", W::submit_result_vanilla(most).max(W::submit_result_attested(most))),
 		("report_failure", W::report_failure()),
+		("submit_tee_result", W::submit_tee_result(most)),
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
@@ -528,6 +538,11 @@ fn block_capacity_report() {
 	let zk_answer_weight = W::submit_proof()
 		.saturating_add(W::submit_result_vanilla(4).saturating_sub(W::submit_result_vanilla(0)))
 		.saturating_add(W::authorize_submit_result(4));
+	type Tee = <Runtime as pallet_attestations::Config>::WeightInfo;
+	let tee_register = <Tee as pallet_attestations::WeightInfo>::register_tee();
+	let tee_refresh = <Tee as pallet_attestations::WeightInfo>::refresh_collateral();
+	let tee_answer_weight =
+		W::submit_tee_result(4).saturating_add(W::authorize_submit_tee_result(4));
 	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	println!(
 		"OPG-BENCH {}",
@@ -549,6 +564,15 @@ fn block_capacity_report() {
 			// authorization.
 			"submit_proof_us": zk_answer_weight.ref_time() / 1_000_000,
 			"zk_answers_by_weight": per_tx(zk_answer_weight),
+			// TEE mode: a registration and a collateral refresh with the real TDX sample (the
+			// host function's verification included), and an enclave-signed answer.
+			"register_tee_us": tee_register.ref_time() / 1_000_000,
+			"register_tee_proof_kb": tee_register.proof_size() / 1_024,
+			"refresh_collateral_us": tee_refresh.ref_time() / 1_000_000,
+			"refresh_collateral_proof_kb": tee_refresh.proof_size() / 1_024,
+			"registrations_by_weight": per_tx(tee_register),
+			"tee_answer_us": tee_answer_weight.ref_time() / 1_000_000,
+			"tee_answers_by_weight": per_tx(tee_answer_weight),
 		})
 	);
 }

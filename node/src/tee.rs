@@ -1,0 +1,186 @@
+//! `opg-node tee`: what an operator needs to register a TEE inference node. `quote` asks the
+//! machine's TEE for a quote binding the node's enclave key and a recent block hash (through the
+//! kernel's configfs-tsm interface on a TDX or SGX host, or Gramine's `/dev/attestation` inside
+//! an SGX enclave) and prints it with its measurement and platform family; `inspect` reads the
+//! same from a quote file. Nothing here verifies: the chain does, at registration.
+
+use std::path::{Path, PathBuf};
+
+use codec::Encode;
+use opg_primitives::tee::{bind_report_data, inspect_quote, EnclaveKey, Measurement};
+use sp_core::bytes::{from_hex, to_hex};
+
+/// `opg-node tee`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum TeeCmd {
+	/// Obtain a quote from this machine's TEE whose report data binds `--enclave-key` and
+	/// `--block-hash` (the hash of a block at most an hour old), and print it as JSON with the
+	/// measurement to allow-list and the platform family (FMSPC) to pass to
+	/// `Attestations.register_tee`.
+	Quote(QuoteCmd),
+	/// Print the measurement, report data and platform family of a quote file (binary or hex).
+	Inspect(InspectCmd),
+}
+
+/// `opg-node tee quote`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QuoteCmd {
+	/// The enclave's ed25519 public key (hex), the one in this node's keystore under key type
+	/// `opgt` (`opg-node key insert --key-type opgt --scheme ed25519`).
+	#[arg(long, value_name = "HEX")]
+	pub enclave_key: String,
+	/// The hash (hex) of a recent block of the chain to register on; its number goes to
+	/// `register_tee` as `anchor`.
+	#[arg(long, value_name = "HEX")]
+	pub block_hash: String,
+	/// The configfs-tsm report directory.
+	#[arg(long, value_name = "DIR", default_value = "/sys/kernel/config/tsm/report")]
+	pub tsm_dir: PathBuf,
+	/// Gramine's attestation directory, used when configfs-tsm is absent.
+	#[arg(long, value_name = "DIR", default_value = "/dev/attestation")]
+	pub gramine_dir: PathBuf,
+}
+
+/// `opg-node tee inspect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InspectCmd {
+	/// The quote file: raw bytes, or hex text.
+	pub quote: PathBuf,
+}
+
+impl TeeCmd {
+	/// Runs the command; a message that says what to fix on failure.
+	pub fn run(&self) -> Result<(), String> {
+		match self {
+			TeeCmd::Quote(cmd) => cmd.run(),
+			TeeCmd::Inspect(cmd) => {
+				let bytes = std::fs::read(&cmd.quote)
+					.map_err(|e| format!("cannot read {}: {e}", cmd.quote.display()))?;
+				let text = String::from_utf8_lossy(&bytes);
+				let quote = from_hex(text.trim()).unwrap_or(bytes);
+				println!("{}", describe(&quote, None)?);
+				Ok(())
+			}
+		}
+	}
+}
+
+impl QuoteCmd {
+	fn run(&self) -> Result<(), String> {
+		let key = parse_32(&self.enclave_key, "--enclave-key")?;
+		let block = parse_32(&self.block_hash, "--block-hash")?;
+		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw(key));
+		let report_data = bind_report_data(&key, &block.into());
+		let (quote, provider) = if self.tsm_dir.is_dir() {
+			(quote_from_tsm(&self.tsm_dir, &report_data)?, "configfs-tsm")
+		} else if self.gramine_dir.join("quote").exists() {
+			(quote_from_gramine(&self.gramine_dir, &report_data)?, "gramine")
+		} else {
+			return Err(format!(
+				"this machine has no TEE quote provider: neither {} (configfs-tsm: a TDX guest, \
+				 or an SGX host, on Linux 6.7 or later with CONFIG_TSM_REPORTS) nor {}/quote \
+				 (inside a Gramine SGX enclave) exists. Run the node inside a TDX trust domain or \
+				 a Gramine enclave (see docs/tee.md); on a dev chain, register with the insecure \
+				 dev enclave instead.",
+				self.tsm_dir.display(),
+				self.gramine_dir.display()
+			));
+		};
+		println!("{}", describe(&quote, Some(provider))?);
+		Ok(())
+	}
+}
+
+fn parse_32(text: &str, what: &str) -> Result<[u8; 32], String> {
+	from_hex(text)
+		.ok()
+		.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+		.ok_or_else(|| format!("{what} must be 32 bytes of hex, got {text:?}"))
+}
+
+/// A quote through configfs-tsm: a fresh report entry, the report data in `inblob`, the quote
+/// out of `outblob`, the entry removed.
+fn quote_from_tsm(dir: &Path, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
+	let entry = dir.join(format!("opg-{}", std::process::id()));
+	std::fs::create_dir(&entry)
+		.map_err(|e| format!("cannot create {} (run as root?): {e}", entry.display()))?;
+	let result = (|| {
+		std::fs::write(entry.join("inblob"), report_data)
+			.map_err(|e| format!("cannot write the report data: {e}"))?;
+		std::fs::read(entry.join("outblob")).map_err(|e| format!("the TEE produced no quote: {e}"))
+	})();
+	let _ = std::fs::remove_dir(&entry);
+	result
+}
+
+/// A quote inside a Gramine SGX enclave.
+fn quote_from_gramine(dir: &Path, report_data: &[u8; 64]) -> Result<Vec<u8>, String> {
+	std::fs::write(dir.join("user_report_data"), report_data)
+		.map_err(|e| format!("cannot write Gramine's user_report_data: {e}"))?;
+	std::fs::read(dir.join("quote")).map_err(|e| format!("Gramine produced no quote: {e}"))
+}
+
+/// A quote, its measurement (as JSON, and SCALE-encoded for `allow_measurement`), its
+/// measurement id, report data and platform family.
+fn describe(quote: &[u8], provider: Option<&str>) -> Result<String, String> {
+	let summary = inspect_quote(quote)
+		.map_err(|_| "this is not an SGX or TDX quote (it does not parse)".to_string())?;
+	let hex = |bytes: &[u8]| to_hex(bytes, false);
+	let measurement = match &summary.measurement {
+		Measurement::Sgx { mr_enclave, mr_signer } => serde_json::json!({
+			"Sgx": { "mr_enclave": hex(mr_enclave), "mr_signer": hex(mr_signer) }
+		}),
+		Measurement::Tdx { mr_td, rtmr } => serde_json::json!({
+			"Tdx": { "mr_td": hex(mr_td), "rtmr": rtmr.iter().map(|r| hex(r)).collect::<Vec<_>>() }
+		}),
+		Measurement::InsecureDevEnclave => serde_json::json!("InsecureDevEnclave"),
+	};
+	let value = serde_json::json!({
+		"provider": provider,
+		"tee": format!("{:?}", summary.measurement.kind()),
+		"measurement": measurement,
+		"measurement_scale": hex(&summary.measurement.encode()),
+		"measurement_id": hex(summary.measurement.id().as_ref()),
+		"fmspc": summary.fmspc.map(|fmspc| hex(&fmspc)),
+		"report_data": hex(&summary.report_data),
+		"quote": hex(quote),
+	});
+	serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn without_a_tee_the_command_says_so() {
+		let cmd = QuoteCmd {
+			enclave_key: format!("0x{}", "11".repeat(32)),
+			block_hash: format!("0x{}", "22".repeat(32)),
+			tsm_dir: "/nonexistent/tsm".into(),
+			gramine_dir: "/nonexistent/attestation".into(),
+		};
+		let error = cmd.run().unwrap_err();
+		assert!(error.contains("no TEE quote provider"), "{error}");
+	}
+
+	#[test]
+	fn a_bad_key_is_named() {
+		let cmd = QuoteCmd {
+			enclave_key: "0x1234".into(),
+			block_hash: format!("0x{}", "22".repeat(32)),
+			tsm_dir: "/nonexistent".into(),
+			gramine_dir: "/nonexistent".into(),
+		};
+		assert!(cmd.run().unwrap_err().contains("--enclave-key"));
+	}
+
+	#[test]
+	fn a_sample_quote_is_described() {
+		let text = describe(opg_primitives::tee::samples::TDX_QUOTE, None).unwrap();
+		let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+		assert_eq!(value["tee"], "Tdx");
+		assert_eq!(value["fmspc"], "0xb0c06f000000");
+		assert!(value["measurement"]["Tdx"]["mr_td"].as_str().unwrap().starts_with("0x91eb2b44"));
+	}
+}

@@ -1,0 +1,360 @@
+//! TEE mode through real blocks and transactions: the real TDX sample registered through the
+//! `opg_dcap` host function at the timestamp pallet's time, the allow-list kept by curation
+//! referenda, and a revocation that stops a node receiving and answering TEE jobs. The chain has
+//! no sudo key.
+
+use super::{
+	governance::{
+		decide, enactment, holders, pass, produce_block, propose, run_to_block, send,
+		uploaded_model, ENDOWMENT,
+	},
+	*,
+};
+use crate::configs::governance::origins::{Origin as Custom, Timing};
+use frame_support::traits::fungible::InspectHold;
+use frame_system::offchain::CreateAuthorizedTransaction;
+use opg_primitives::{
+	attestation::{NodeRole, RoleSet},
+	inference::{FixedPoint, JobStatus, Tensor, TensorValues, Tensors},
+	model::InferenceMode,
+	tee::{opg_dcap, read_report_data, samples, EnclaveKey, Measurement, INTEL_ROOT_CA_DER},
+};
+use pallet_attestations::TeeEvidence;
+use sp_core::Pair as _;
+use sp_runtime::{
+	transaction_validity::{InvalidTransaction, TransactionValidityError},
+	DispatchError,
+};
+
+/// A chain like a production one (no sudo key, approval required) where Alice and Bob are
+/// inference nodes; `dev_enclave`: genesis allows the insecure dev enclave.
+fn tee_ext(dev_enclave: bool) -> sp_io::TestExternalities {
+	let node = |who: Sr25519Keyring| {
+		(
+			who.to_account_id(),
+			RoleSet::from(NodeRole::Inference),
+			who.public().into(),
+			None,
+			genesis_config_presets::NODE_BOND,
+		)
+	};
+	let config = RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: holders().into_iter().map(|who| (who, ENDOWMENT)).collect(),
+			..Default::default()
+		},
+		aura: AuraConfig { authorities: vec![Sr25519Keyring::Alice.public().into()] },
+		model_registry: ModelRegistryConfig { approval_required: true, ..Default::default() },
+		attestations: AttestationsConfig {
+			parameters: Some(configs::attestations::dev_parameters()),
+			nodes: vec![node(Sr25519Keyring::Alice), node(Sr25519Keyring::Bob)],
+			allow_insecure_dev_enclave: dev_enclave,
+		},
+		inference: InferenceConfig { parameters: Some(configs::inference::dev_parameters()) },
+		origins: OriginsConfig { timing: Timing::Development, ..Default::default() },
+		..Default::default()
+	};
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
+	ext.execute_with(produce_block);
+	ext
+}
+
+fn curator() -> OriginCaller {
+	OriginCaller::Origins(Custom::ModelCurator)
+}
+
+fn attestations(call: pallet_attestations::Call<Runtime>) -> RuntimeCall {
+	RuntimeCall::Attestations(call)
+}
+
+/// A curation referendum that allows `measurement` and approves `model_id`'s first version.
+fn allow_and_approve(measurement: Measurement, model_id: u32) {
+	let batch = RuntimeCall::Utility(pallet_utility::Call::batch_all {
+		calls: vec![
+			attestations(pallet_attestations::Call::allow_measurement { measurement }),
+			RuntimeCall::ModelRegistry(pallet_model_registry::Call::approve_version {
+				model_id,
+				version: 1,
+			}),
+		],
+	});
+	assert_eq!(pass(propose(curator(), batch)), Ok(()));
+}
+
+fn tdx_sample() -> opg_primitives::tee::VerifiedQuote {
+	opg_dcap::verify_quote(
+		samples::TDX_QUOTE,
+		samples::TDX_COLLATERAL,
+		INTEL_ROOT_CA_DER,
+		samples::SAMPLE_TIME,
+	)
+	.expect("the sample verifies")
+}
+
+#[test]
+fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
+	tee_ext(false).execute_with(|| {
+		let sample = tdx_sample();
+		// Anyone registers the platform family's collateral.
+		assert_eq!(
+			send(
+				Sr25519Keyring::Charlie,
+				attestations(pallet_attestations::Call::refresh_collateral {
+					quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
+					collateral: samples::TDX_COLLATERAL.to_vec().try_into().unwrap(),
+				})
+			),
+			Ok(())
+		);
+		// The curation track allows the sample's measurement (a signed account cannot).
+		assert_eq!(
+			send(
+				Sr25519Keyring::Alice,
+				attestations(pallet_attestations::Call::allow_measurement {
+					measurement: sample.measurement.clone()
+				})
+			),
+			Err(DispatchError::BadOrigin)
+		);
+		let model_id = uploaded_model();
+		allow_and_approve(sample.measurement.clone(), model_id);
+		// The sample binds a block hash of its own chain: stand it in for a recent block's.
+		let (key, block) = read_report_data(&sample.report_data);
+		let anchor = System::block_number() - 1;
+		frame_system::BlockHash::<Runtime>::insert(anchor, block);
+		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw(key));
+		let register = |who: Sr25519Keyring| {
+			send(
+				who,
+				attestations(pallet_attestations::Call::register_tee {
+					evidence: TeeEvidence::Dcap {
+						quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
+						fmspc: sample.fmspc,
+						anchor,
+					},
+					enclave_key: key.clone(),
+				}),
+			)
+		};
+		assert_eq!(register(Sr25519Keyring::Alice), Ok(()));
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let view = Attestations::tee_view(alice.clone()).expect("registered");
+		assert!(!view.insecure);
+		assert_eq!(view.measurement, sample.measurement);
+		assert!(pallet_attestations::Nodes::<Runtime>::get(&alice)
+			.unwrap()
+			.roles
+			.contains(NodeRole::Tee));
+		// Bob replays Alice's quote: refused.
+		assert_eq!(
+			register(Sr25519Keyring::Bob),
+			Err(pallet_attestations::Error::<Runtime>::EnclaveKeyInUse.into())
+		);
+		// A TEE job can go to Alice only.
+		let job = pallet_inference::NextJobId::<Runtime>::get();
+		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
+		assert!(matches!(
+			pallet_inference::Jobs::<Runtime>::get(job).unwrap().status,
+			JobStatus::Assigned { node, .. } if node == alice
+		));
+		produce_block();
+	});
+}
+
+/// Alice's node sends its heartbeat for the current period, as her offchain worker would: she
+/// has been silent through the referendum's blocks.
+fn alice_heartbeat() {
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
+	let heartbeat = pallet_attestations::Heartbeat {
+		node: alice,
+		period_start: Attestations::period_start(System::block_number(), &parameters),
+	};
+	let message = pallet_attestations::signing_message(
+		&System::block_hash(0),
+		&pallet_attestations::SignedStatement::Heartbeat(&heartbeat),
+	);
+	let signature = opg_primitives::attestation::NodeKeySignature::from(
+		Sr25519Keyring::Alice.pair().sign(&message),
+	);
+	let call = attestations(pallet_attestations::Call::heartbeat { heartbeat, signature });
+	let xt =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
+	assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+}
+
+/// A TEE request of the one-chunk test model on `[1, 2, 3, 4]`, from a live node's point of
+/// view (Alice's heartbeat first).
+fn request(who: Sr25519Keyring, model: u32) -> sp_runtime::DispatchResult {
+	let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	let node = pallet_attestations::Nodes::<Runtime>::get(&alice).expect("a node");
+	let period = Attestations::period_start(System::block_number(), &parameters);
+	if node.last_heartbeat.is_none_or(|at| at < period) {
+		alice_heartbeat();
+	}
+	send(
+		who,
+		RuntimeCall::Inference(pallet_inference::Call::request {
+			model,
+			version: None,
+			input: tensors(b"x"),
+			mode: InferenceMode::Tee,
+			max_fee: 10 * OPG,
+		}),
+	)
+}
+
+fn tensors(name: &[u8]) -> Tensors {
+	let values = (1..=4).map(|v| FixedPoint { value: v, decimals: 0 }).collect::<Vec<_>>();
+	vec![Tensor {
+		name: name.to_vec().try_into().unwrap(),
+		shape: vec![4].try_into().unwrap(),
+		values: TensorValues::Numbers(values.try_into().unwrap()),
+	}]
+	.try_into()
+	.unwrap()
+}
+
+/// Alice's enclave answer to `job`, signed with `enclave`, as her offchain worker sends it.
+fn tee_answer(job: u64, enclave: &sp_core::ed25519::Pair) -> UncheckedExtrinsic {
+	let record = pallet_inference::Jobs::<Runtime>::get(job).expect("the job exists");
+	let output = tensors(b"y");
+	let statement =
+		Inference::tee_statement(job, &record, opg_primitives::inference::output_hash(&output));
+	let call = RuntimeCall::Inference(pallet_inference::Call::submit_tee_result {
+		job,
+		node: Sr25519Keyring::Alice.to_account_id(),
+		output,
+		signature: enclave.sign(&statement.signing_message()).into(),
+	});
+	<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+}
+
+#[test]
+fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_tee_jobs() {
+	tee_ext(true).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let model_id = uploaded_model();
+		allow_and_approve(Measurement::InsecureDevEnclave, model_id);
+		let enclave = sp_core::ed25519::Pair::from_string("//AliceEnclave", None).unwrap();
+		assert_eq!(
+			send(
+				Sr25519Keyring::Alice,
+				attestations(pallet_attestations::Call::register_tee {
+					evidence: TeeEvidence::InsecureDevEnclave,
+					enclave_key: EnclaveKey::from(enclave.public()),
+				})
+			),
+			Ok(())
+		);
+		// Before: a TEE job goes to Alice and her enclave's answer settles it in its block.
+		let job = pallet_inference::NextJobId::<Runtime>::get();
+		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
+		assert_eq!(Executive::apply_extrinsic(tee_answer(job, &enclave)), Ok(Ok(())));
+		assert!(matches!(
+			pallet_inference::Jobs::<Runtime>::get(job).unwrap().status,
+			JobStatus::Final { .. }
+		));
+		System::assert_has_event(RuntimeEvent::Inference(
+			pallet_inference::Event::TeeResultAccepted {
+				job,
+				node: alice.clone(),
+				enclave_key: EnclaveKey::from(enclave.public()),
+				insecure: true,
+			},
+		));
+		produce_block();
+
+		// A curation referendum revokes the measurement. While it is enacted, Alice holds a job.
+		let revoke = attestations(pallet_attestations::Call::revoke_measurement {
+			id: Measurement::InsecureDevEnclave.id(),
+		});
+		let index = propose(curator(), revoke);
+		assert_eq!(
+			send(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Referenda(pallet_referenda::Call::place_decision_deposit { index })
+			),
+			Ok(())
+		);
+		assert_eq!(
+			send(
+				Sr25519Keyring::Alice,
+				RuntimeCall::ConvictionVoting(pallet_conviction_voting::Call::vote {
+					poll_index: index,
+					vote: pallet_conviction_voting::AccountVote::Standard {
+						vote: pallet_conviction_voting::Vote {
+							aye: true,
+							conviction: pallet_conviction_voting::Conviction::Locked1x,
+						},
+						balance: 500_000 * OPG,
+					},
+				})
+			),
+			Ok(())
+		);
+		assert!(decide(index));
+		let open = pallet_inference::NextJobId::<Runtime>::get();
+		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
+		assert_eq!(enactment(), Ok(()));
+		assert!(Attestations::tee_view(alice.clone()).is_none());
+
+		// After: Alice's enclave can no longer answer the job she holds (refused before the
+		// pool), no new TEE job is given to anyone, and the open one is refunded at its deadline
+		// without slashing her.
+		let refused = pallet_inference::Error::<Runtime>::NotTeeCapable.encode()[0];
+		assert_eq!(
+			Executive::apply_extrinsic(tee_answer(open, &enclave)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(refused)))
+		);
+		assert_eq!(
+			request(Sr25519Keyring::Dave, model_id),
+			Err(pallet_inference::Error::<Runtime>::NoInferenceNode.into())
+		);
+		let bond =
+			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &alice);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		run_to_block(System::block_number() + 6);
+		assert!(matches!(
+			pallet_inference::Jobs::<Runtime>::get(open).unwrap().status,
+			JobStatus::Refunded { .. }
+		));
+		assert_eq!(
+			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &alice),
+			bond
+		);
+		assert_eq!(
+			Balances::balance_on_hold(&pallet_inference::HoldReason::JobFee.into(), &dave),
+			0
+		);
+	});
+}
+
+#[test]
+fn only_the_dev_preset_allows_the_insecure_dev_enclave() {
+	super::preset_ext("development").execute_with(|| {
+		assert!(pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+	});
+	super::preset_ext("local_testnet").execute_with(|| {
+		assert!(!pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+		// Not even root can put it on the list.
+		assert_eq!(
+			Attestations::allow_measurement(RuntimeOrigin::root(), Measurement::InsecureDevEnclave),
+			Err(pallet_attestations::Error::<Runtime>::DevEnclaveNotAllowed.into())
+		);
+	});
+	tee_ext(false).execute_with(|| {
+		assert!(!pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+		assert_eq!(
+			send(
+				Sr25519Keyring::Alice,
+				attestations(pallet_attestations::Call::register_tee {
+					evidence: TeeEvidence::InsecureDevEnclave,
+					enclave_key: EnclaveKey::from(sp_core::ed25519::Public::from_raw([1; 32])),
+				})
+			),
+			Err(pallet_attestations::Error::<Runtime>::DevEnclaveNotAllowed.into())
+		);
+	});
+}
