@@ -13,17 +13,23 @@
 #     EZKL proving the same float models; the fixture proof verified in the wasm runtime
 #     (the `verify_proof` benchmark, BN254 in host functions) beside native verification; ZK
 #     answers per block by weight. Pass --no-ezkl to skip EZKL (minutes per model).
+#  6. TEE mode: the registration and the collateral refresh with dcap-qvl's real TDX sample in
+#     the wasm runtime (benchmarks, the host call included) beside native verification, their
+#     weights as a share of a block beside OpenGradient's and Automata's gas. `--only tee`
+#     measures this section alone and replaces it in docs/benchmarks.md.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 runs=20000
 ezkl=()
+only=
 while (($#)); do
 	case "$1" in
 	--runs) runs=$2; shift 2 ;;
 	--no-ezkl) ezkl=(--no-ezkl); shift ;;
-	*) die "unknown argument $1 (use --runs N, --no-ezkl)" ;;
+	--only) [[ ${2:-} == tee ]] || die "--only takes: tee"; only=$2; shift 2 ;;
+	*) die "unknown argument $1 (use --runs N, --no-ezkl, --only tee)" ;;
 	esac
 done
 
@@ -33,6 +39,33 @@ cargo build --release --locked -p opg-node
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+tee_reports() {
+	log "TEE: native dcap-qvl verification, and registration in the wasm runtime"
+	SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-primitives -- --ignored --nocapture \
+		dcap_native_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
+	"$bench_target/release/opg-node" benchmark pallet --chain dev --pallet pallet_attestations \
+		--extrinsic register_tee,refresh_collateral --steps 2 --repeat 50 --wasm-execution compiled \
+		--json-file "$work/tee.json" >/dev/null
+	"$OPG_PYTHON" -c 'import json, statistics, sys
+out = {}
+for bench in json.load(open(sys.argv[1])):
+    times = [r["extrinsic_time"] for r in bench["time_results"]]
+    out[bench["benchmark"] + "_wasm_us"] = statistics.median(times) / 1e3
+print(json.dumps(out))' "$work/tee.json" >>"$work/runtime.jsonl"
+}
+
+bench_target=${OPG_BENCH_TARGET_DIR:-$HOME/.cache/opg-chain/target-benchmarks}
+if [[ $only == tee ]]; then
+	SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
+		block_capacity_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
+	CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
+	tee_reports
+	PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.bench --only tee --node "$OPG_NODE_BIN" \
+		--runtime-reports "$work/runtime.jsonl" --out docs/benchmarks.md
+	log "wrote the TEE section of docs/benchmarks.md"
+	exit 0
+fi
+
 log "runtime reports: block capacity and offchain worker cost"
 SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
 	block_capacity_report offchain_worker_cost_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
@@ -40,8 +73,8 @@ SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --no
 log "ZK verification: native arkworks, and in the wasm runtime (runtime-benchmarks build)"
 cargo test --release --locked -p opg-zk --features prover --test fixture -- --ignored --nocapture \
 	native_verify_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
-bench_target=${OPG_BENCH_TARGET_DIR:-$HOME/.cache/opg-chain/target-benchmarks}
 CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
+tee_reports
 "$bench_target/release/opg-node" benchmark pallet --chain dev --pallet pallet_inference \
 	--extrinsic verify_proof --steps 2 --repeat 200 --wasm-execution compiled \
 	--json-file "$work/verify.json" >/dev/null

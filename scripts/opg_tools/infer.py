@@ -23,7 +23,10 @@ from scalecodec.base import ScaleBytes
 
 from . import chain, tensors
 
-MODES = ("vanilla", "attested", "zk")
+MODES = ("vanilla", "attested", "zk", "tee")
+# The protocol fee parameter of each mode: a TEE job is one node's execution, as a vanilla one.
+FEE_PARAMETER = {"vanilla": "vanilla_fee", "attested": "attested_fee", "zk": "zk_fee",
+                 "tee": "vanilla_fee"}
 # Job states in the order a job moves through them; Final and Refunded end it.
 STATES = ("Assigned", "Accepted", "Verifying", "Final", "Refunded")
 
@@ -93,7 +96,7 @@ def call_tensors(items: list[dict]) -> tuple:
 def quote(substrate, mode: str, price: int) -> int:
     """The fee a request in `mode` holds: the model's price plus the protocol fee."""
     parameters = substrate.query("Inference", "ActiveParameters").value
-    return price + int(parameters[f"{mode}_fee"])
+    return price + int(parameters[FEE_PARAMETER[mode]])
 
 
 def request(substrate, signer, model: int, data: dict, mode: str,
