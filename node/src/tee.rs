@@ -15,8 +15,8 @@ use sp_core::bytes::{from_hex, to_hex};
 pub enum TeeCmd {
 	/// Obtain a quote from this machine's TEE whose report data binds `--enclave-key` and
 	/// `--block-hash` (the hash of a block at most an hour old), and print it as JSON with the
-	/// measurement to allow-list and the platform family (FMSPC) to pass to
-	/// `Attestations.register_tee`.
+	/// measurement to allow-list and the platform family (FMSPC and PCK certificate authority)
+	/// to pass to `Attestations.register_tee`.
 	Quote(QuoteCmd),
 	/// Print the measurement, report data and platform family of a quote file (binary or hex).
 	Inspect(InspectCmd),
@@ -141,46 +141,10 @@ fn describe(quote: &[u8], provider: Option<&str>) -> Result<String, String> {
 		"measurement": measurement,
 		"measurement_scale": hex(&summary.measurement.encode()),
 		"measurement_id": hex(summary.measurement.id().as_ref()),
-		"fmspc": summary.fmspc.map(|fmspc| hex(&fmspc)),
+		"fmspc": summary.platform.map(|(fmspc, _)| hex(&fmspc)),
+		"pck_ca": summary.platform.map(|(_, ca)| format!("{ca:?}")),
 		"report_data": hex(&summary.report_data),
 		"quote": hex(quote),
 	});
 	serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn without_a_tee_the_command_says_so() {
-		let cmd = QuoteCmd {
-			enclave_key: format!("0x{}", "11".repeat(32)),
-			block_hash: format!("0x{}", "22".repeat(32)),
-			tsm_dir: "/nonexistent/tsm".into(),
-			gramine_dir: "/nonexistent/attestation".into(),
-		};
-		let error = cmd.run().unwrap_err();
-		assert!(error.contains("no TEE quote provider"), "{error}");
-	}
-
-	#[test]
-	fn a_bad_key_is_named() {
-		let cmd = QuoteCmd {
-			enclave_key: "0x1234".into(),
-			block_hash: format!("0x{}", "22".repeat(32)),
-			tsm_dir: "/nonexistent".into(),
-			gramine_dir: "/nonexistent".into(),
-		};
-		assert!(cmd.run().unwrap_err().contains("--enclave-key"));
-	}
-
-	#[test]
-	fn a_sample_quote_is_described() {
-		let text = describe(opg_primitives::tee::samples::TDX_QUOTE, None).unwrap();
-		let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-		assert_eq!(value["tee"], "Tdx");
-		assert_eq!(value["fmspc"], "0xb0c06f000000");
-		assert!(value["measurement"]["Tdx"]["mr_td"].as_str().unwrap().starts_with("0x91eb2b44"));
-	}
 }

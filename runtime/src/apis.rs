@@ -293,9 +293,10 @@ impl_runtime_apis! {
 		fn tee_collateral(
 			kind: opg_primitives::tee::TeeKind,
 			fmspc: opg_primitives::tee::Fmspc,
-		) -> Option<(u64, u64)> {
-			pallet_attestations::TeeCollateral::<Runtime>::get((kind, fmspc))
-				.map(|record| (record.issued_at, record.expires_at))
+			pck_ca: opg_primitives::tee::PckCa,
+		) -> Option<(opg_primitives::tee::Freshness, u64)> {
+			pallet_attestations::TeeCollateral::<Runtime>::get((kind, fmspc, pck_ca))
+				.map(|record| (record.freshness, record.expires_at))
 		}
 	}
 

@@ -92,8 +92,12 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     public = "0x" + enclave.public_key.hex()
     chain.rpc(substrate, "author_insertKey", ["opgt", ENCLAVE_SEED, public])
     assert chain.rpc(substrate, "author_hasKey", [public, "opgt"])
-    included = chain.submit(substrate, alice, "Attestations", "register_tee",
-                            {"evidence": "InsecureDevEnclave", "enclave_key": public})
+    # The key's proof that Alice's account holds it (there is no quote to bind it).
+    genesis = bytes.fromhex(substrate.get_block_hash(0)[2:])
+    message = b"opg:tee-register:insecure-dev:v1" + genesis + alice.public_key
+    key_proof = "0x" + enclave.sign(message).hex()
+    included = chain.submit(substrate, alice, "Attestations", "register_tee", {
+        "evidence": {"InsecureDevEnclave": {"key_proof": key_proof}}, "enclave_key": public})
     registered = chain.find_event(included.events, "Attestations", "TeeRegistered")
     assert registered["insecure"] is True and registered["kind"] == "InsecureDev"
     stored = substrate.query("Attestations", "TeeNodes", [alice.ss58_address]).value

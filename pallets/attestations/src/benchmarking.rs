@@ -107,11 +107,14 @@ fn tdx_sample() -> opg_primitives::tee::VerifiedQuote {
 	.expect("the sample verifies")
 }
 
-/// An enclave key nobody can sign with.
-fn dummy_enclave_key(seed: u32) -> EnclaveKey {
-	EnclaveKey::from(sp_core::ed25519::Public::from_raw(sp_io::hashing::blake2_256(
-		&(b"bench-enclave", seed).encode(),
-	)))
+/// Registers `who` through the dev enclave with a fresh enclave key from the keystore.
+fn register_dev_enclave<T: Config>(who: &T::AccountId) {
+	let key = EnclaveKey::generate_pair(None);
+	let message =
+		opg_primitives::tee::insecure_registration_message(&Pallet::<T>::genesis_hash_h256(), who);
+	let key_proof = key.sign(&message).expect("the keystore holds the key");
+	Pallet::<T>::do_register_tee(who, TeeEvidence::InsecureDevEnclave { key_proof }, key)
+		.expect("registers through the dev enclave");
 }
 
 /// Allows the insecure dev enclave (as on a dev chain); returns its measurement id.
@@ -141,11 +144,11 @@ fn tdx_registration<T: Config>() -> (T::AccountId, TeeEvidence<BlockNumberFor<T>
 	Pallet::<T>::do_allow_measurement(sample.measurement).expect("allowed");
 	allow_dev_enclave::<T>();
 	let node = add_node::<T>(1, NodeRole::Inference.into(), dummy_key(1));
-	Pallet::<T>::do_register_tee(&node, TeeEvidence::InsecureDevEnclave, dummy_enclave_key(1))
-		.expect("registers through the dev enclave first");
+	register_dev_enclave::<T>(&node);
 	let evidence = TeeEvidence::Dcap {
 		quote: QuoteBytes::truncate_from(samples::TDX_QUOTE.to_vec()),
 		fmspc: sample.fmspc,
+		pck_ca: sample.pck_ca,
 		anchor,
 	};
 	(node, evidence, EnclaveKey::from(sp_core::ed25519::Public::from_raw(key)))
@@ -291,6 +294,9 @@ mod benchmarks {
 	fn withdraw_unbonded() -> Result<(), BenchmarkError> {
 		deepen_pools::<T>();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
+		// A TEE node: its registration goes with its record.
+		allow_dev_enclave::<T>();
+		register_dev_enclave::<T>(&who);
 		Pallet::<T>::leave(RawOrigin::Signed(who.clone()).into())?;
 		let unbonding = ActiveParameters::<T>::get().unbonding_period;
 		frame_system::Pallet::<T>::set_block_number(
@@ -319,6 +325,9 @@ mod benchmarks {
 		let who = add_node::<T>(1, NodeRole::Inference.into(), dummy_key(1));
 		add_node::<T>(2, NodeRole::Inference.into(), dummy_key(2));
 		Pallet::<T>::bond_extra(RawOrigin::Signed(who.clone()).into(), bond::<T>(1))?;
+		// A TEE node: dropping the inference role ends its registration too.
+		allow_dev_enclave::<T>();
+		register_dev_enclave::<T>(&who);
 		let roles = RoleSet::from_roles(&[NodeRole::Verifier, NodeRole::Data]);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), roles, Some(endpoint::<T>()));
@@ -644,16 +653,23 @@ mod benchmarks {
 		let id = allow_dev_enclave::<T>();
 		for index in 0..n {
 			let who = add_node::<T>(index + 1, NodeRole::Inference.into(), dummy_key(index + 1));
-			Pallet::<T>::do_register_tee(
-				&who,
-				TeeEvidence::InsecureDevEnclave,
-				dummy_enclave_key(index),
-			)
-			.expect("registers under the dev enclave");
+			register_dev_enclave::<T>(&who);
 		}
 		#[extrinsic_call]
 		_(RawOrigin::Root, id);
 		assert_eq!(TeeNodes::<T>::iter().count(), 0);
+	}
+
+	/// Revoking one node's registration, the node in deep pools.
+	#[benchmark]
+	fn revoke_tee() {
+		deepen_pools::<T>();
+		allow_dev_enclave::<T>();
+		let who = add_node::<T>(1, NodeRole::Inference.into(), dummy_key(1));
+		register_dev_enclave::<T>(&who);
+		#[extrinsic_call]
+		_(RawOrigin::Root, who.clone());
+		assert!(!TeeNodes::<T>::contains_key(&who));
 	}
 
 	#[benchmark]

@@ -174,7 +174,10 @@ use opg_primitives::{
 		self as api, Conclusion, NodeKey, NodeKeySignature, NodeRole, OnConclusion, OutputHash,
 		Reexecute, RoleSet, RoundKind, SubjectId,
 	},
-	tee::{EnclaveKey, Fmspc, Measurement, MeasurementId, TcbStatus, TcbStatusSet, TeeKind},
+	tee::{
+		EnclaveKey, Fmspc, Freshness, Measurement, MeasurementId, PckCa, TcbStatus, TcbStatusSet,
+		TeeKind,
+	},
 };
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -446,9 +449,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LivenessCursor<T> = StorageValue<_, BoundedVec<u8, ConstU32<128>>>;
 
-	/// The collateral of each platform family (TEE kind and FMSPC).
+	/// The collateral of each platform family (TEE kind, FMSPC, PCK certificate authority).
 	#[pallet::storage]
-	pub type TeeCollateral<T> = StorageMap<_, Blake2_128Concat, (TeeKind, Fmspc), CollateralRecord>;
+	pub type TeeCollateral<T> = StorageMap<_, Blake2_128Concat, CollateralKey, CollateralRecord>;
 
 	/// The measurements TEE nodes may run, with how many nodes stand under each.
 	#[pallet::storage]
@@ -594,9 +597,15 @@ pub mod pallet {
 		Rewarded { who: T::AccountId, amount: BalanceOf<T> },
 		/// A challenger's bond was released.
 		ChallengeBondReleased { challenger: T::AccountId, amount: BalanceOf<T> },
-		/// The collateral of platform family (`kind`, `fmspc`) was registered or replaced: issued
-		/// at `issued_at`, it expires at `expires_at` (unix seconds).
-		CollateralRefreshed { kind: TeeKind, fmspc: Fmspc, issued_at: u64, expires_at: u64 },
+		/// The collateral of platform family (`kind`, `fmspc`, `pck_ca`) was registered or
+		/// replaced; it expires at `expires_at` (unix seconds).
+		CollateralRefreshed {
+			kind: TeeKind,
+			fmspc: Fmspc,
+			pck_ca: PckCa,
+			freshness: Freshness,
+			expires_at: u64,
+		},
 		/// Governance allowed a measurement. `insecure`: it is the dev chain's insecure enclave.
 		MeasurementAllowed { id: MeasurementId, measurement: Measurement, insecure: bool },
 		/// Governance revoked a measurement and the registrations of the `nodes` nodes under it.
@@ -611,8 +620,9 @@ pub mod pallet {
 			tcb_status: Option<TcbStatus>,
 			insecure: bool,
 		},
-		/// A node's TEE registration ended (its measurement revoked, its inference role
-		/// dropped, or the node removed): it takes no more TEE jobs.
+		/// A node's TEE registration ended (its measurement or the node itself revoked by
+		/// governance, its inference role dropped, or the node removed): it takes no more TEE
+		/// jobs.
 		TeeRevoked { node: T::AccountId, enclave_key: EnclaveKey, insecure: bool },
 		/// Governance set the TCB statuses a quote may have.
 		AcceptedTcbStatusesSet { statuses: TcbStatusSet },
@@ -688,7 +698,8 @@ pub mod pallet {
 		/// A node cannot challenge its own claim.
 		OwnClaim,
 		/// The role key's signature does not verify (a heartbeat, commitment or reveal, or the
-		/// proof that the registering account holds the key).
+		/// proof that the registering account holds the key), or the enclave key's proof of a
+		/// dev-enclave registration does not.
 		BadSignature,
 		/// The heartbeat is for another period than the current one.
 		WrongPeriod,
@@ -718,7 +729,8 @@ pub mod pallet {
 		NoCollateral,
 		/// The quote is not from the platform family (or TEE kind) it was submitted for.
 		CollateralMismatch,
-		/// The collateral is not newer than the one registered for its platform family.
+		/// The collateral would move a part of the registered one backwards (an older TCB info
+		/// or QE identity, a lower TCB evaluation data number), or brings nothing newer.
 		CollateralNotNewer,
 		/// The platform's TCB status is not one governance accepts.
 		TcbStatusNotAccepted,
@@ -740,6 +752,10 @@ pub mod pallet {
 		TooManyTeeNodes,
 		/// This chain's genesis does not allow the insecure dev enclave.
 		DevEnclaveNotAllowed,
+		/// The node has no TEE registration.
+		NotTeeRegistered,
+		/// A node holding open work cannot stop being an inference node.
+		InferenceRoleInUse,
 	}
 
 	#[pallet::hooks]
@@ -907,6 +923,13 @@ pub mod pallet {
 			ensure!(
 				node.bonded >= Self::required_bond(roles, &ActiveParameters::<T>::get()),
 				Error::<T>::BondBelowMinimum
+			);
+			// Jobs it holds must be answered (or time out, and be slashed) as an inference node.
+			ensure!(
+				roles.contains(NodeRole::Inference)
+					|| !node.roles.contains(NodeRole::Inference)
+					|| node.open_work == 0,
+				Error::<T>::InferenceRoleInUse
 			);
 			let roles = if node.roles.contains(NodeRole::Tee) && roles.contains(NodeRole::Inference)
 			{
@@ -1161,6 +1184,17 @@ pub mod pallet {
 			T::TeeOrigin::ensure_origin(origin)?;
 			let revoked = Self::do_revoke_measurement(id)?;
 			Ok(Some(T::WeightInfo::revoke_measurement(revoked)).into())
+		}
+
+		/// Ends `node`'s TEE registration (a single platform found compromised, say), without
+		/// touching the measurement's other nodes.
+		#[pallet::call_index(20)]
+		#[pallet::weight(T::WeightInfo::revoke_tee())]
+		pub fn revoke_tee(origin: OriginFor<T>, node: T::AccountId) -> DispatchResult {
+			T::TeeOrigin::ensure_origin(origin)?;
+			ensure!(TeeNodes::<T>::contains_key(&node), Error::<T>::NotTeeRegistered);
+			Self::drop_tee(&node);
+			Ok(())
 		}
 
 		/// Sets the TCB statuses a quote may have at registration (`Revoked` never can).

@@ -338,6 +338,17 @@ impl ExtBuilder {
 	}
 }
 
+/// The events this pallet deposited so far.
+pub fn events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Attestations(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
 /// Advances to block `n`, running the pallet's `on_initialize` on the way.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {

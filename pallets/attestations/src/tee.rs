@@ -28,26 +28,24 @@ impl<T: Config> Pallet<T> {
 		collateral: CollateralBytes,
 	) -> DispatchResult {
 		let verified = Self::verify_quote(quote, &collateral)?;
-		let key = (verified.measurement.kind(), verified.fmspc);
-		if let Some(current) = TeeCollateral::<T>::get(key) {
+		let (kind, fmspc, pck_ca) = (verified.measurement.kind(), verified.fmspc, verified.pck_ca);
+		let (freshness, expires_at) = (verified.freshness, verified.collateral_expires_at);
+		if let Some(current) = TeeCollateral::<T>::get((kind, fmspc, pck_ca)) {
 			ensure!(
-				verified.collateral_issued_at > current.issued_at,
+				freshness.replaces(expires_at, &current.freshness, current.expires_at),
 				Error::<T>::CollateralNotNewer
 			);
 		}
 		TeeCollateral::<T>::insert(
-			key,
-			CollateralRecord {
-				collateral,
-				issued_at: verified.collateral_issued_at,
-				expires_at: verified.collateral_expires_at,
-			},
+			(kind, fmspc, pck_ca),
+			CollateralRecord { collateral, freshness, expires_at },
 		);
 		Self::deposit_event(Event::CollateralRefreshed {
-			kind: key.0,
-			fmspc: key.1,
-			issued_at: verified.collateral_issued_at,
-			expires_at: verified.collateral_expires_at,
+			kind,
+			fmspc,
+			pck_ca,
+			freshness,
+			expires_at,
 		});
 		Ok(())
 	}
@@ -58,6 +56,7 @@ impl<T: Config> Pallet<T> {
 	fn check_dcap(
 		quote: &[u8],
 		fmspc: Fmspc,
+		pck_ca: PckCa,
 		anchor: BlockNumberFor<T>,
 		enclave_key: &EnclaveKey,
 	) -> Result<VerifiedQuote, DispatchError> {
@@ -69,11 +68,14 @@ impl<T: Config> Pallet<T> {
 		let anchor_hash = frame_system::Pallet::<T>::block_hash(anchor);
 		ensure!(anchor_hash != Default::default(), Error::<T>::QuoteTooOld);
 		let kind = Self::quote_kind(quote)?;
-		let record = TeeCollateral::<T>::get((kind, fmspc)).ok_or(Error::<T>::NoCollateral)?;
+		let record =
+			TeeCollateral::<T>::get((kind, fmspc, pck_ca)).ok_or(Error::<T>::NoCollateral)?;
 		ensure!(Self::unix_now() <= record.expires_at, Error::<T>::CollateralExpired);
 		let verified = Self::verify_quote(quote, &record.collateral)?;
 		ensure!(
-			verified.fmspc == fmspc && verified.measurement.kind() == kind,
+			verified.fmspc == fmspc
+				&& verified.pck_ca == pck_ca
+				&& verified.measurement.kind() == kind,
 			Error::<T>::CollateralMismatch
 		);
 		ensure!(
@@ -106,12 +108,20 @@ impl<T: Config> Pallet<T> {
 		ensure!(node.roles.contains(NodeRole::Inference), Error::<T>::NotAnInferenceNode);
 		ensure!(!EnclaveKeys::<T>::contains_key(&enclave_key), Error::<T>::EnclaveKeyInUse);
 		let (measurement, tcb_status, fmspc) = match evidence {
-			TeeEvidence::Dcap { quote, fmspc, anchor } => {
-				let verified = Self::check_dcap(&quote, fmspc, anchor, &enclave_key)?;
+			TeeEvidence::Dcap { quote, fmspc, pck_ca, anchor } => {
+				let verified = Self::check_dcap(&quote, fmspc, pck_ca, anchor, &enclave_key)?;
 				(verified.measurement, Some(verified.tcb_status), Some(fmspc))
 			}
-			TeeEvidence::InsecureDevEnclave => {
+			TeeEvidence::InsecureDevEnclave { key_proof } => {
 				ensure!(InsecureDevEnclaveAllowed::<T>::get(), Error::<T>::DevEnclaveNotAllowed);
+				let message = opg_primitives::tee::insecure_registration_message(
+					&Self::genesis_hash_h256(),
+					who,
+				);
+				ensure!(
+					sp_runtime::RuntimeAppPublic::verify(&enclave_key, &message, &key_proof),
+					Error::<T>::BadSignature
+				);
 				(Measurement::InsecureDevEnclave, None, None)
 			}
 		};
@@ -205,6 +215,12 @@ impl<T: Config> Pallet<T> {
 			insecure: registration.insecure(),
 			enclave_key: registration.enclave_key,
 		});
+	}
+
+	/// The genesis hash as 32 bytes (blake2-256 on every OPG runtime).
+	pub(crate) fn genesis_hash_h256() -> opg_primitives::Hash {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		<[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default().into()
 	}
 
 	/// `who`'s TEE registration as the runtime API shows it.

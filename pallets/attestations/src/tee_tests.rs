@@ -14,7 +14,7 @@ use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
 use opg_primitives::{
 	attestation::NodeRegistry as _,
-	tee::{opg_dcap, read_report_data, samples, VerifiedQuote, INTEL_ROOT_CA_DER},
+	tee::{opg_dcap, read_report_data, samples, PckCa, VerifiedQuote, INTEL_ROOT_CA_DER},
 };
 use sp_core::H256;
 use sp_runtime::DispatchError;
@@ -60,8 +60,24 @@ fn tdx_key() -> EnclaveKey {
 	EnclaveKey::from(sp_core::ed25519::Public::from_raw(key))
 }
 
+/// Enclave key `n` (one whose secret the tests hold).
+fn enclave_pair(n: u8) -> sp_core::ed25519::Pair {
+	<sp_core::ed25519::Pair as sp_core::Pair>::from_seed(&[n; 32])
+}
+
 fn other_key(n: u8) -> EnclaveKey {
-	EnclaveKey::from(sp_core::ed25519::Public::from_raw([n; 32]))
+	EnclaveKey::from(sp_core::Pair::public(&enclave_pair(n)))
+}
+
+/// `who` registers enclave key `n` through the dev enclave, with the key's proof.
+fn register_dev(who: AccountId, n: u8) -> DispatchResult {
+	use sp_core::Pair;
+	let message = opg_primitives::tee::insecure_registration_message(
+		&Attestations::genesis_hash_h256(),
+		&who,
+	);
+	let key_proof = enclave_pair(n).sign(&message).into();
+	register(who, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(n))
 }
 
 /// A chain where the TDX sample can register: at block 5, block [`ANCHOR`]'s hash is the one
@@ -79,9 +95,21 @@ fn tdx_ready() {
 	assert_ok!(Attestations::allow_measurement(root(), sample.measurement));
 }
 
+/// The TDX sample's PCK certificate authority.
+fn tdx_ca() -> PckCa {
+	verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).pck_ca
+}
+
+fn other_ca(ca: PckCa) -> PckCa {
+	match ca {
+		PckCa::Processor => PckCa::Platform,
+		PckCa::Platform => PckCa::Processor,
+	}
+}
+
 fn tdx_evidence(bytes: &[u8]) -> TeeEvidence<u64> {
 	let fmspc = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).fmspc;
-	TeeEvidence::Dcap { quote: quote(bytes), fmspc, anchor: ANCHOR }
+	TeeEvidence::Dcap { quote: quote(bytes), fmspc, pck_ca: tdx_ca(), anchor: ANCHOR }
 }
 
 fn register(who: AccountId, evidence: TeeEvidence<u64>, key: EnclaveKey) -> DispatchResult {
@@ -93,16 +121,6 @@ fn assert_unregistered(who: AccountId) {
 	assert!(TeeNodes::<Test>::get(who).is_none());
 	assert!(!Nodes::<Test>::get(who).unwrap().roles.contains(NodeRole::Tee));
 	assert!(Attestations::enclave_signer(&who).is_none());
-}
-
-fn tee_events() -> Vec<Event<Test>> {
-	System::events()
-		.into_iter()
-		.filter_map(|record| match record.event {
-			RuntimeEvent::Attestations(event) => Some(event),
-			_ => None,
-		})
-		.collect()
 }
 
 #[test]
@@ -119,12 +137,13 @@ fn sample_collateral_registers_per_platform_family() {
 				collateral(c)
 			));
 			let kind = sample.measurement.kind();
-			let record = TeeCollateral::<Test>::get((kind, sample.fmspc)).unwrap();
+			let record = TeeCollateral::<Test>::get((kind, sample.fmspc, sample.pck_ca)).unwrap();
 			assert_eq!(record.expires_at, sample.collateral_expires_at);
-			assert!(tee_events().contains(&Event::CollateralRefreshed {
+			assert!(events().contains(&Event::CollateralRefreshed {
 				kind,
 				fmspc: sample.fmspc,
-				issued_at: sample.collateral_issued_at,
+				pck_ca: sample.pck_ca,
+				freshness: sample.freshness,
 				expires_at: sample.collateral_expires_at,
 			}));
 			// The same collateral again is not newer.
@@ -184,7 +203,7 @@ fn the_tdx_sample_registers_its_enclave_key() {
 			Attestations::select(NodeRole::Tee, H256::repeat_byte(1), 1, &[]).unwrap(),
 			vec![1]
 		);
-		assert!(tee_events().contains(&Event::TeeRegistered {
+		assert!(events().contains(&Event::TeeRegistered {
 			node: 1,
 			enclave_key: tdx_key(),
 			measurement: sample.measurement.id(),
@@ -235,7 +254,12 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 		// The anchor is too old, or not yet a past block.
 		let fmspc = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).fmspc;
 		for anchor in [5, 6] {
-			let evidence = TeeEvidence::Dcap { quote: quote(samples::TDX_QUOTE), fmspc, anchor };
+			let evidence = TeeEvidence::Dcap {
+				quote: quote(samples::TDX_QUOTE),
+				fmspc,
+				pck_ca: tdx_ca(),
+				anchor,
+			};
 			assert_noop!(register(1, evidence, tdx_key()), Error::<Test>::QuoteTooOld);
 		}
 		run_to_block(ANCHOR + 11);
@@ -270,13 +294,22 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 		let other_family = TeeEvidence::Dcap {
 			quote: quote(samples::TDX_QUOTE),
 			fmspc: [1, 2, 3, 4, 5, 6],
+			pck_ca: tdx_ca(),
 			anchor: ANCHOR,
 		};
 		assert_noop!(register(1, other_family.clone(), tdx_key()), Error::<Test>::NoCollateral);
-		let record = TeeCollateral::<Test>::get((TeeKind::Tdx, fmspc)).unwrap();
-		TeeCollateral::<Test>::insert((TeeKind::Tdx, [1, 2, 3, 4, 5, 6]), record);
+		let record = TeeCollateral::<Test>::get((TeeKind::Tdx, fmspc, tdx_ca())).unwrap();
+		TeeCollateral::<Test>::insert((TeeKind::Tdx, [1, 2, 3, 4, 5, 6], tdx_ca()), record);
 		assert_noop!(register(1, other_family, tdx_key()), Error::<Test>::CollateralMismatch);
-		TeeCollateral::<Test>::remove((TeeKind::Tdx, [1, 2, 3, 4, 5, 6]));
+		TeeCollateral::<Test>::remove((TeeKind::Tdx, [1, 2, 3, 4, 5, 6], tdx_ca()));
+		// Filed under the other PCK certificate authority: no collateral for this quote's.
+		let platform_ca = TeeEvidence::Dcap {
+			quote: quote(samples::TDX_QUOTE),
+			fmspc,
+			pck_ca: other_ca(tdx_ca()),
+			anchor: ANCHOR,
+		};
+		assert_noop!(register(1, platform_ca, tdx_key()), Error::<Test>::NoCollateral);
 		// Not an inference node, not a node.
 		assert_noop!(
 			register(5, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
@@ -324,6 +357,7 @@ fn a_measurement_off_the_list_is_refused() {
 		let evidence = || TeeEvidence::Dcap {
 			quote: quote(samples::SGX_QUOTE),
 			fmspc: sgx.fmspc,
+			pck_ca: sgx.pck_ca,
 			anchor: ANCHOR,
 		};
 		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::TcbStatusNotAccepted);
@@ -377,10 +411,7 @@ fn the_insecure_dev_enclave_is_impossible_where_genesis_forbids_it() {
 			Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave),
 			Error::<Test>::DevEnclaveNotAllowed
 		);
-		assert_noop!(
-			register(1, TeeEvidence::InsecureDevEnclave, other_key(1)),
-			Error::<Test>::DevEnclaveNotAllowed
-		);
+		assert_noop!(register_dev(1, 1), Error::<Test>::DevEnclaveNotAllowed);
 	});
 }
 
@@ -389,10 +420,7 @@ fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
 		// Allowed by genesis, but not on the list until governance puts it there.
-		assert_noop!(
-			register(1, TeeEvidence::InsecureDevEnclave, other_key(1)),
-			Error::<Test>::MeasurementNotAllowed
-		);
+		assert_noop!(register_dev(1, 1), Error::<Test>::MeasurementNotAllowed);
 		assert_noop!(
 			Attestations::allow_measurement(
 				RuntimeOrigin::signed(1),
@@ -402,13 +430,13 @@ fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
 		);
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		let id = Measurement::InsecureDevEnclave.id();
-		assert!(tee_events().contains(&Event::MeasurementAllowed {
+		assert!(events().contains(&Event::MeasurementAllowed {
 			id,
 			measurement: Measurement::InsecureDevEnclave,
 			insecure: true
 		}));
-		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
-		assert!(tee_events().contains(&Event::TeeRegistered {
+		assert_ok!(register_dev(1, 1));
+		assert!(events().contains(&Event::TeeRegistered {
 			node: 1,
 			enclave_key: other_key(1),
 			measurement: id,
@@ -428,15 +456,15 @@ fn revoking_a_measurement_revokes_every_node_under_it() {
 	nodes().build_and_execute(|| {
 		tdx_ready();
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
-		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
-		assert_ok!(register(2, TeeEvidence::InsecureDevEnclave, other_key(2)));
+		assert_ok!(register_dev(1, 1));
+		assert_ok!(register_dev(2, 2));
 		assert_ok!(register(3, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
 		let id = Measurement::InsecureDevEnclave.id();
 		assert_ok!(Attestations::revoke_measurement(root(), id));
-		assert!(tee_events().contains(&Event::MeasurementRevoked { id, nodes: 2, insecure: true }));
+		assert!(events().contains(&Event::MeasurementRevoked { id, nodes: 2, insecure: true }));
 		for who in [1, 2] {
 			assert_unregistered(who);
-			assert!(tee_events().contains(&Event::TeeRevoked {
+			assert!(events().contains(&Event::TeeRevoked {
 				node: who,
 				enclave_key: other_key(who as u8),
 				insecure: true
@@ -454,7 +482,7 @@ fn revoking_a_measurement_revokes_every_node_under_it() {
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_unregistered(1);
 		assert_eq!(AllowedMeasurements::<Test>::get(id).unwrap().nodes, 0);
-		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+		assert_ok!(register_dev(1, 1));
 	});
 	DevEnclaveAllowed::set(false);
 }
@@ -480,7 +508,7 @@ fn the_tee_role_comes_only_from_a_registration_and_goes_with_inference() {
 			Error::<Test>::TeeRoleNotDeclarable
 		);
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
-		assert_ok!(register(1, TeeEvidence::InsecureDevEnclave, other_key(1)));
+		assert_ok!(register_dev(1, 1));
 		// Still an inference node (now a verifier too): the Tee role stays.
 		let both = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Verifier]);
 		assert_ok!(Attestations::set_roles(RuntimeOrigin::signed(1), both, None));
@@ -507,16 +535,79 @@ fn one_measurement_takes_at_most_its_node_limit() {
 	nodes().build_and_execute(|| {
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		for who in 1..=3 {
-			assert_ok!(register(who, TeeEvidence::InsecureDevEnclave, other_key(who as u8)));
+			assert_ok!(register_dev(who, who as u8));
 		}
-		assert_noop!(
-			register(4, TeeEvidence::InsecureDevEnclave, other_key(4)),
-			Error::<Test>::TooManyTeeNodes
-		);
+		assert_noop!(register_dev(4, 4), Error::<Test>::TooManyTeeNodes);
 		// A node registering anew under the same measurement does not count twice.
-		assert_ok!(register(3, TeeEvidence::InsecureDevEnclave, other_key(33)));
+		assert_ok!(register_dev(3, 33));
 		assert!(EnclaveKeys::<Test>::get(other_key(3)).is_none());
 		assert_eq!(EnclaveKeys::<Test>::get(other_key(33)), Some(3));
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn a_dev_enclave_registration_needs_the_keys_proof_naming_the_account() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		use sp_core::Pair;
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		// Signed for account 2, submitted by account 1: someone else's key.
+		let message = opg_primitives::tee::insecure_registration_message(
+			&Attestations::genesis_hash_h256(),
+			&2u64,
+		);
+		let key_proof = enclave_pair(1).sign(&message).into();
+		assert_noop!(
+			register(1, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(1)),
+			Error::<Test>::BadSignature
+		);
+		assert_ok!(register_dev(1, 1));
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn governance_revokes_one_node_and_leaves_the_others() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register_dev(1, 1));
+		assert_ok!(register_dev(2, 2));
+		assert_noop!(
+			Attestations::revoke_tee(RuntimeOrigin::signed(1), 2),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Attestations::revoke_tee(root(), 1));
+		assert_unregistered(1);
+		assert!(Attestations::enclave_signer(&2).is_some());
+		assert_eq!(
+			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
+			1
+		);
+		assert_noop!(Attestations::revoke_tee(root(), 1), Error::<Test>::NotTeeRegistered);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn a_node_holding_work_cannot_stop_being_an_inference_node() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		use opg_primitives::attestation::NodeRegistry;
+		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register_dev(1, 1));
+		// A job it holds: dropping the inference role (and with it the TEE registration, which
+		// would spare it the timeout slash) is refused until the work ends.
+		assert_ok!(Attestations::begin_work(&1));
+		let verifier = RoleSet::from(NodeRole::Verifier);
+		assert_noop!(
+			Attestations::set_roles(RuntimeOrigin::signed(1), verifier, None),
+			Error::<Test>::InferenceRoleInUse
+		);
+		Attestations::end_work(&1, true);
+		assert_ok!(Attestations::set_roles(RuntimeOrigin::signed(1), verifier, None));
+		assert_unregistered(1);
 	});
 	DevEnclaveAllowed::set(false);
 }

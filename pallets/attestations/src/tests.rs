@@ -60,16 +60,6 @@ fn free(who: AccountId) -> Balance {
 	Balances::balance(&who)
 }
 
-fn events() -> Vec<Event<Test>> {
-	System::events()
-		.into_iter()
-		.filter_map(|record| match record.event {
-			RuntimeEvent::Attestations(event) => Some(event),
-			_ => None,
-		})
-		.collect()
-}
-
 /// The block the open round of `subject` opened in (0 when there is none).
 fn round_of(subject: SubjectId) -> u64 {
 	Rounds::<Test>::get(subject).map_or(0, |round| round.opened_at)

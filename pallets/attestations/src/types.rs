@@ -4,7 +4,10 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, traits::Get, BoundedVec};
 use opg_primitives::{
 	attestation::{NodeKey, OutputHash, RoleSet, RoundKind, SubjectId},
-	tee::{EnclaveKey, Fmspc, Measurement, MeasurementId, TcbStatus, TeeKind},
+	tee::{
+		EnclaveKey, EnclaveSignature, Fmspc, Freshness, Measurement, MeasurementId, PckCa,
+		TcbStatus, TeeKind,
+	},
 };
 use scale_info::TypeInfo;
 use sp_runtime::{
@@ -626,23 +629,29 @@ pub type QuoteBytes = BoundedVec<u8, ConstU32<{ opg_primitives::tee::MAX_QUOTE_B
 pub type CollateralBytes = BoundedVec<u8, ConstU32<{ opg_primitives::tee::MAX_COLLATERAL_BYTES }>>;
 
 /// What a node offers to prove that its enclave key lives in an approved TEE.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub enum TeeEvidence<BlockNumber> {
-	/// An Intel DCAP quote (SGX or TDX) from a platform of family `fmspc`, whose report data is
-	/// `bind_report_data(enclave_key, hash of block anchor)`.
+	/// An Intel DCAP quote (SGX or TDX) from a platform of family `fmspc` whose PCK certificate
+	/// `pck_ca` issued, with report data `bind_report_data(enclave_key, hash of block anchor)`.
 	Dcap {
 		/// The quote, as the TEE produced it.
 		quote: QuoteBytes,
-		/// The platform family, which picks the collateral (`opg-node tee quote` prints it).
+		/// The platform family, which with `pck_ca` picks the collateral (`opg-node tee quote`
+		/// prints both).
 		fmspc: Fmspc,
+		/// The platform's PCK certificate authority.
+		pck_ca: PckCa,
 		/// The recent block whose hash the report data binds.
 		anchor: BlockNumber,
 	},
-	/// **Insecure**: no evidence at all. Accepted only where genesis allows the dev enclave and
-	/// governance put [`Measurement::InsecureDevEnclave`] on the allow-list.
-	InsecureDevEnclave,
+	/// **Insecure**: no TEE evidence, only the enclave key's signature of
+	/// `insecure_registration_message(genesis, account)` (the account holds the key). Accepted
+	/// only where genesis allows the dev enclave and governance put
+	/// [`Measurement::InsecureDevEnclave`] on the allow-list.
+	InsecureDevEnclave {
+		/// The enclave key's signature naming the registering account.
+		key_proof: EnclaveSignature,
+	},
 }
 
 /// A node's standing TEE registration.
@@ -678,16 +687,20 @@ pub struct AllowedMeasurement {
 	pub nodes: u32,
 }
 
-/// The collateral of a platform family, as refreshed last.
+/// The collateral of a platform family (and PCK certificate authority), as refreshed last.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct CollateralRecord {
 	/// Intel's JSON collateral.
 	pub collateral: CollateralBytes,
-	/// Unix seconds: the latest issue date among its parts.
-	pub issued_at: u64,
+	/// How fresh its parts are: a refresh never moves one backwards.
+	pub freshness: Freshness,
 	/// Unix seconds: when its first part expires; registrations stop after it.
 	pub expires_at: u64,
 }
+
+/// Where a platform family's collateral is kept: TEE kind, FMSPC and PCK certificate authority
+/// (each authority has its own revocation list).
+pub type CollateralKey = (TeeKind, Fmspc, PckCa);
 
 /// A node's TEE registration as the runtime API shows it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]

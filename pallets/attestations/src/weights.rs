@@ -43,6 +43,7 @@ pub trait WeightInfo {
 	fn allow_measurement() -> Weight;
 	fn revoke_measurement(n: u32, ) -> Weight;
 	fn set_accepted_tcb_statuses() -> Weight;
+	fn revoke_tee() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -506,6 +507,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(10_000_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	fn revoke_tee() -> Weight {
+		Weight::from_parts(100_000_000, 3000)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -673,5 +679,10 @@ impl WeightInfo for () {
 	fn set_accepted_tcb_statuses() -> Weight {
 		Weight::from_parts(10_000_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn revoke_tee() -> Weight {
+		Weight::from_parts(100_000_000, 3000)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 }

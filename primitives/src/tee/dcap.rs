@@ -2,11 +2,13 @@
 //! `ring` backend, named explicitly so that no feature elsewhere in the tree can switch it.
 
 use dcap_qvl::{
-	configs::RingConfig, quote::Report, verify::QuoteVerifier, QuoteCollateralV3, QuotePolicy,
+	configs::RingConfig, qe_identity::QeIdentity, quote::Report, tcb_info::TcbInfo,
+	verify::QuoteVerifier, QuoteCollateralV3, QuotePolicy,
 };
 
 use super::{
-	DcapError, Fmspc, Measurement, TcbStatus, VerifiedQuote, MAX_COLLATERAL_BYTES, MAX_QUOTE_BYTES,
+	DcapError, Fmspc, Freshness, Measurement, PckCa, TcbStatus, VerifiedQuote,
+	MAX_COLLATERAL_BYTES, MAX_QUOTE_BYTES,
 };
 
 /// See [`super::opg_dcap::verify_quote`].
@@ -21,38 +23,84 @@ pub(super) fn verify(
 	}
 	// Parsing first tells a damaged quote from an untrusted one.
 	dcap_qvl::quote::Quote::parse(quote).map_err(|_| DcapError::MalformedQuote)?;
-	let collateral: QuoteCollateralV3 =
+	let mut collateral: QuoteCollateralV3 =
 		serde_json::from_slice(collateral).map_err(|_| DcapError::MalformedCollateral)?;
+	// A PCK certificate chain in the collateral would take the place of the quote's own (dcap-qvl
+	// prefers it), so collateral fetched on one machine would fail every other machine of the
+	// family. The platform's chain is the quote's.
+	collateral.pck_certificate_chain = None;
+	let freshness = check_dates(&collateral, now)?;
 	// `claims_only` applies no policy: the runtime applies its own (TCB statuses, measurements,
-	// report data) to what comes back.
+	// report data) to what comes back. Every failure inside dcap-qvl is `Untrusted`: its
+	// messages (and those of the certificate crates under it) are not part of this interface.
 	let claims = QuoteVerifier::<RingConfig>::new_with_config(root_ca.to_vec())
 		.verify_with_policy(quote, collateral, now, &QuotePolicy::claims_only(now))
-		.map_err(|error| classify(&error))?;
+		.map_err(|_| DcapError::Untrusted)?;
 	let (measurement, report_data) = measured(&claims.report)?;
+	let pck_ca = if claims.platform.pck.platform_instance_id.is_some() {
+		PckCa::Platform
+	} else {
+		PckCa::Processor
+	};
 	Ok(VerifiedQuote {
 		measurement,
 		tcb_status: tcb_status(claims.tcb.status),
 		report_data,
 		fmspc: claims.platform.pck.fmspc,
-		collateral_issued_at: claims.latest_issue_date,
+		pck_ca,
+		freshness,
 		collateral_expires_at: claims.earliest_expiration_date,
 	})
 }
 
-/// `dcap-qvl` reports failures as text; its wording for time failures ("TCBInfo expired",
-/// "QE Identity issue date is in the future", webpki's "CertExpired", "CertNotValidYet") is
-/// fixed by the pinned version, so this mapping is as deterministic as the verification.
-fn classify(error: &anyhow::Error) -> DcapError {
-	let text = format!("{error:#}").to_ascii_lowercase();
-	if text.contains("expired") {
-		DcapError::CollateralExpired
-	} else if text.contains("in the future") || text.contains("notvalidyet") {
-		DcapError::CollateralNotYetValid
-	} else if text.contains("decode") || text.contains("parse") && text.contains("collateral") {
-		DcapError::MalformedCollateral
-	} else {
-		DcapError::Untrusted
+/// Checks `now` against the validity of the collateral's TCB info and QE identity (their
+/// `issueDate` and `nextUpdate`) and of its two CRLs (`thisUpdate`, `nextUpdate`) with our own
+/// code, so that these errors do not depend on `dcap-qvl`'s wording; returns the freshness.
+fn check_dates(collateral: &QuoteCollateralV3, now: u64) -> Result<Freshness, DcapError> {
+	let tcb_info: TcbInfo =
+		serde_json::from_str(&collateral.tcb_info).map_err(|_| DcapError::MalformedCollateral)?;
+	let qe_identity: QeIdentity = serde_json::from_str(&collateral.qe_identity)
+		.map_err(|_| DcapError::MalformedCollateral)?;
+	let mut freshness = Freshness::default();
+	for (issue, next, issued) in [
+		(&tcb_info.issue_date, &tcb_info.next_update, &mut freshness.tcb_info_issued_at),
+		(&qe_identity.issue_date, &qe_identity.next_update, &mut freshness.qe_identity_issued_at),
+	] {
+		let (issue, next) = (unix_secs(issue)?, unix_secs(next)?);
+		if now < issue {
+			return Err(DcapError::CollateralNotYetValid);
+		}
+		if now > next {
+			return Err(DcapError::CollateralExpired);
+		}
+		*issued = issue;
 	}
+	freshness.tcb_evaluation_data_number =
+		tcb_info.tcb_evaluation_data_number.min(qe_identity.tcb_evaluation_data_number);
+	for crl in [&collateral.root_ca_crl, &collateral.pck_crl] {
+		use der::Decode;
+		let list =
+			x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl)
+				.map_err(|_| DcapError::MalformedCollateral)?;
+		if now < list.tbs_cert_list.this_update.to_unix_duration().as_secs() {
+			return Err(DcapError::CollateralNotYetValid);
+		}
+		if list
+			.tbs_cert_list
+			.next_update
+			.is_some_and(|next| now > next.to_unix_duration().as_secs())
+		{
+			return Err(DcapError::CollateralExpired);
+		}
+	}
+	Ok(freshness)
+}
+
+fn unix_secs(date: &str) -> Result<u64, DcapError> {
+	chrono::DateTime::parse_from_rfc3339(date)
+		.ok()
+		.and_then(|date| u64::try_from(date.timestamp()).ok())
+		.ok_or(DcapError::MalformedCollateral)
 }
 
 fn tcb_status(status: dcap_qvl::TcbStatus) -> TcbStatus {
@@ -100,19 +148,26 @@ pub struct QuoteSummary {
 	pub measurement: Measurement,
 	/// The report data the enclave put in.
 	pub report_data: [u8; 64],
-	/// The platform family, from the PCK certificate in the quote (absent when the quote
-	/// carries no certificate chain).
-	pub fmspc: Option<Fmspc>,
+	/// The platform family and its PCK certificate authority, from the PCK certificate in the
+	/// quote (absent when the quote carries no certificate chain).
+	pub platform: Option<(Fmspc, PckCa)>,
 }
 
 /// Parses `quote` and reads its measurement, report data and platform family.
 pub fn inspect_quote(quote: &[u8]) -> Result<QuoteSummary, DcapError> {
 	let parsed = dcap_qvl::quote::Quote::parse(quote).map_err(|_| DcapError::MalformedQuote)?;
 	let (measurement, report_data) = measured(&parsed.report)?;
-	let fmspc = parsed.raw_cert_chain().ok().and_then(|chain| {
-		dcap_qvl::intel::parse_pck_extension_from_pem_with::<RingConfig>(chain)
-			.ok()
-			.map(|extension| extension.fmspc)
+	let platform = parsed.raw_cert_chain().ok().and_then(|chain| {
+		dcap_qvl::intel::parse_pck_extension_from_pem_with::<RingConfig>(chain).ok().map(
+			|extension| {
+				let ca = if extension.platform_instance_id.is_some() {
+					PckCa::Platform
+				} else {
+					PckCa::Processor
+				};
+				(extension.fmspc, ca)
+			},
+		)
 	});
-	Ok(QuoteSummary { measurement, report_data, fmspc })
+	Ok(QuoteSummary { measurement, report_data, platform })
 }

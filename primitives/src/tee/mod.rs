@@ -58,8 +58,32 @@ pub const MAX_COLLATERAL_BYTES: u32 = 48 * 1024;
 /// upgrade.
 pub const INTEL_ROOT_CA_DER: &[u8] = include_bytes!("intel_sgx_root_ca.der");
 
-/// A platform family: Intel's FMSPC, from the PCK certificate. Collateral is per family.
+/// A platform family: Intel's FMSPC, from the PCK certificate. Collateral is per family and PCK
+/// certificate authority.
 pub type Fmspc = [u8; 6];
+
+/// Which of Intel's two PCK certificate authorities issued a platform's certificate: each has its
+/// own revocation list, so each has its own collateral.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum PckCa {
+	/// Intel SGX PCK Processor CA (single-socket platforms).
+	Processor,
+	/// Intel SGX PCK Platform CA (multi-package platforms).
+	Platform,
+}
 
 /// A TEE node's result signer, as the node registry reports it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
@@ -255,11 +279,49 @@ pub struct VerifiedQuote {
 	pub report_data: [u8; 64],
 	/// The platform family (from the PCK certificate).
 	pub fmspc: Fmspc,
-	/// Unix seconds: the latest issue date among the collateral's parts.
-	pub collateral_issued_at: u64,
+	/// The certificate authority of the platform's PCK certificate.
+	pub pck_ca: PckCa,
+	/// How fresh the collateral is, part by part.
+	pub freshness: Freshness,
 	/// Unix seconds: when the first part of the collateral (TCB info, QE identity, a CRL or a
 	/// certificate) expires.
 	pub collateral_expires_at: u64,
+}
+
+/// How fresh a collateral bundle is, part by part: what a refresh may never move backwards.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
+)]
+pub struct Freshness {
+	/// Unix seconds: the TCB info's issue date.
+	pub tcb_info_issued_at: u64,
+	/// Unix seconds: the QE identity's issue date.
+	pub qe_identity_issued_at: u64,
+	/// The lower of the TCB info's and QE identity's TCB evaluation data numbers: Intel raises
+	/// it with each TCB recovery.
+	pub tcb_evaluation_data_number: u32,
+}
+
+impl Freshness {
+	/// Whether `self` may replace `current`: no part older, and something newer. A bundle that
+	/// only extends the expiry (fresh CRLs) counts as newer through `expires_at`.
+	pub fn replaces(&self, expires_at: u64, current: &Freshness, current_expires_at: u64) -> bool {
+		let no_part_older = self.tcb_info_issued_at >= current.tcb_info_issued_at
+			&& self.qe_identity_issued_at >= current.qe_identity_issued_at
+			&& self.tcb_evaluation_data_number >= current.tcb_evaluation_data_number;
+		let something_newer = self != current || expires_at > current_expires_at;
+		no_part_older && something_newer
+	}
 }
 
 /// Why a quote did not verify.
@@ -271,13 +333,14 @@ pub enum DcapError {
 	MalformedQuote,
 	/// The collateral is not Intel's JSON collateral.
 	MalformedCollateral,
-	/// Part of the collateral or of a certificate chain expired before `now`.
+	/// The collateral's TCB info, QE identity or a CRL expired before `now` (its `nextUpdate`).
 	CollateralExpired,
-	/// Part of the collateral is issued after `now`.
+	/// The collateral's TCB info, QE identity or a CRL is issued after `now`.
 	CollateralNotYetValid,
 	/// The quote or its collateral does not verify: a signature or certificate chain that does
-	/// not lead to the pinned root, a revoked certificate, collateral of another platform, a
-	/// debug enclave, a revoked TCB.
+	/// not lead to the pinned root, a revoked or expired certificate or CRL, collateral of
+	/// another platform, a debug enclave, a revoked TCB. One error for every failure inside
+	/// `dcap-qvl`, whose messages are not part of the interface.
 	Untrusted,
 }
 
@@ -301,6 +364,15 @@ pub fn read_report_data(report_data: &[u8; 64]) -> ([u8; 32], Hash) {
 	key.copy_from_slice(first);
 	block.copy_from_slice(second);
 	(key, Hash::from(block))
+}
+
+/// What an enclave key signs to register without a quote (the dev chain's insecure enclave):
+/// proof that the registering account holds the key.
+pub fn insecure_registration_message<AccountId: Encode>(
+	genesis: &Hash,
+	account: &AccountId,
+) -> alloc::vec::Vec<u8> {
+	(b"opg:tee-register:insecure-dev:v1", genesis, account).encode()
 }
 
 /// What an enclave signs to answer a TEE-mode job: the chain's genesis hash, the job, the

@@ -22,7 +22,9 @@ fn sgx_sample_verifies() {
 	assert_eq!(verified.tcb_status, TcbStatus::ConfigurationAndSwHardeningNeeded);
 	assert_eq!(verified.fmspc, [0x00, 0xA0, 0x67, 0x11, 0x00, 0x00]);
 	assert_eq!(&verified.report_data[..13], b"Hello, world!");
-	assert!(verified.collateral_issued_at <= SAMPLE_TIME);
+	assert_eq!(verified.pck_ca, PckCa::Processor);
+	assert!(verified.freshness.tcb_info_issued_at <= SAMPLE_TIME);
+	assert_eq!(verified.freshness.tcb_evaluation_data_number, 17);
 	assert!(SAMPLE_TIME < verified.collateral_expires_at);
 }
 
@@ -49,8 +51,8 @@ fn collateral_expired_one_second_after_its_expiry() {
 
 #[test]
 fn collateral_not_yet_issued() {
-	let issued =
-		verify(SGX_QUOTE, SGX_COLLATERAL, SAMPLE_TIME).expect("verifies").collateral_issued_at;
+	let freshness = verify(SGX_QUOTE, SGX_COLLATERAL, SAMPLE_TIME).expect("verifies").freshness;
+	let issued = freshness.tcb_info_issued_at.max(freshness.qe_identity_issued_at);
 	assert_eq!(
 		verify(SGX_QUOTE, SGX_COLLATERAL, issued - 1),
 		Err(DcapError::CollateralNotYetValid)
@@ -154,7 +156,7 @@ fn inspecting_a_quote_reads_what_verification_proves() {
 		let summary = inspect_quote(quote).expect("parses");
 		assert_eq!(summary.measurement, verified.measurement);
 		assert_eq!(summary.report_data, verified.report_data);
-		assert_eq!(summary.fmspc, Some(verified.fmspc));
+		assert_eq!(summary.platform, Some((verified.fmspc, verified.pck_ca)));
 	}
 	assert_eq!(inspect_quote(&TDX_QUOTE[..100]), Err(DcapError::MalformedQuote));
 }
@@ -180,4 +182,36 @@ fn dcap_native_report() {
 		median(SGX_QUOTE, SGX_COLLATERAL),
 		median(TDX_QUOTE, TDX_COLLATERAL)
 	);
+}
+
+#[test]
+fn a_pck_chain_in_the_collateral_is_ignored_for_the_quotes_own() {
+	// Collateral fetched on another machine carries that machine's PCK chain; dcap-qvl would
+	// check this quote against it. Here it is garbage, and the quote still verifies.
+	let mut collateral: serde_json::Value = serde_json::from_slice(SGX_COLLATERAL).unwrap();
+	collateral["pck_certificate_chain"] = serde_json::Value::String(
+		"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".into(),
+	);
+	let collateral = serde_json::to_vec(&collateral).unwrap();
+	assert!(verify(SGX_QUOTE, &collateral, SAMPLE_TIME).is_ok());
+}
+
+#[test]
+fn collateral_freshness_never_moves_backwards() {
+	let current = Freshness {
+		tcb_info_issued_at: 100,
+		qe_identity_issued_at: 100,
+		tcb_evaluation_data_number: 17,
+	};
+	let newer_tcb = Freshness { tcb_info_issued_at: 200, ..current };
+	assert!(newer_tcb.replaces(1_000, &current, 1_000));
+	// Fresh CRLs alone: the same parts, a later expiry.
+	assert!(current.replaces(2_000, &current, 1_000));
+	// Nothing new at all.
+	assert!(!current.replaces(1_000, &current, 1_000));
+	// A newer QE identity with an older TCB info, or an older evaluation number: a downgrade.
+	let mixed = Freshness { tcb_info_issued_at: 50, qe_identity_issued_at: 300, ..current };
+	assert!(!mixed.replaces(5_000, &current, 1_000));
+	let older_eval = Freshness { tcb_evaluation_data_number: 16, ..newer_tcb };
+	assert!(!older_eval.replaces(5_000, &current, 1_000));
 }

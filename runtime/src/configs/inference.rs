@@ -265,9 +265,12 @@ pub mod benchmarks {
 				Attestations::allow_measurement(RawOrigin::Root.into(), measurement)
 					.expect("root allows the dev enclave");
 			}
+			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+			let message = opg_primitives::tee::insecure_registration_message(&genesis, &who);
+			let key_proof = enclave_key.sign(&message).expect("the keystore holds the key");
 			Attestations::register_tee(
 				RawOrigin::Signed(who.clone()).into(),
-				pallet_attestations::TeeEvidence::InsecureDevEnclave,
+				pallet_attestations::TeeEvidence::InsecureDevEnclave { key_proof },
 				enclave_key,
 			)
 			.expect("an inference node registers its enclave");

@@ -18,10 +18,10 @@ use sp_runtime::{
 	DispatchError, DispatchResult,
 };
 
-pub(super) const ENDOWMENT: Balance = 1_000_000 * OPG;
+const ENDOWMENT: Balance = 1_000_000 * OPG;
 
 /// The accounts that vote and propose: Alice to Ferdie, a million OPG each.
-pub(super) fn holders() -> Vec<AccountId> {
+fn holders() -> Vec<AccountId> {
 	use Sr25519Keyring::*;
 	[Alice, Bob, Charlie, Dave, Eve, Ferdie].iter().map(|k| k.to_account_id()).collect()
 }
@@ -29,7 +29,12 @@ pub(super) fn holders() -> Vec<AccountId> {
 /// A chain like a production one with development periods: no sudo key, model approval
 /// required, the dev parameters.
 fn governed_ext() -> sp_io::TestExternalities {
-	let config = RuntimeGenesisConfig {
+	ext_of(governed_config())
+}
+
+/// The genesis of [`governed_ext`], for variants of it.
+pub(super) fn governed_config() -> RuntimeGenesisConfig {
+	RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: holders().into_iter().map(|who| (who, ENDOWMENT)).collect(),
 			..Default::default()
@@ -43,7 +48,11 @@ fn governed_ext() -> sp_io::TestExternalities {
 		inference: InferenceConfig { parameters: Some(configs::inference::dev_parameters()) },
 		origins: OriginsConfig { timing: Timing::Development, ..Default::default() },
 		..Default::default()
-	};
+	}
+}
+
+/// The chain of `config` at block 1, checked to have no sudo key.
+pub(super) fn ext_of(config: RuntimeGenesisConfig) -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
 	ext.execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None, "no sudo key");

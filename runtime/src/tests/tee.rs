@@ -5,12 +5,12 @@
 
 use super::{
 	governance::{
-		decide, enactment, holders, pass, produce_block, propose, run_to_block, send,
-		uploaded_model, ENDOWMENT,
+		decide, enactment, ext_of, governed_config, pass, produce_block, propose, run_to_block,
+		send, uploaded_model,
 	},
 	*,
 };
-use crate::configs::governance::origins::{Origin as Custom, Timing};
+use crate::configs::governance::origins::Origin as Custom;
 use frame_support::traits::fungible::InspectHold;
 use frame_system::offchain::CreateAuthorizedTransaction;
 use opg_primitives::{
@@ -30,33 +30,13 @@ use sp_runtime::{
 /// inference nodes; `dev_enclave`: genesis allows the insecure dev enclave.
 fn tee_ext(dev_enclave: bool) -> sp_io::TestExternalities {
 	let node = |who: Sr25519Keyring| {
-		(
-			who.to_account_id(),
-			RoleSet::from(NodeRole::Inference),
-			who.public().into(),
-			None,
-			genesis_config_presets::NODE_BOND,
-		)
+		let roles = RoleSet::from(NodeRole::Inference);
+		(who.to_account_id(), roles, who.public().into(), None, genesis_config_presets::NODE_BOND)
 	};
-	let config = RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: holders().into_iter().map(|who| (who, ENDOWMENT)).collect(),
-			..Default::default()
-		},
-		aura: AuraConfig { authorities: vec![Sr25519Keyring::Alice.public().into()] },
-		model_registry: ModelRegistryConfig { approval_required: true, ..Default::default() },
-		attestations: AttestationsConfig {
-			parameters: Some(configs::attestations::dev_parameters()),
-			nodes: vec![node(Sr25519Keyring::Alice), node(Sr25519Keyring::Bob)],
-			allow_insecure_dev_enclave: dev_enclave,
-		},
-		inference: InferenceConfig { parameters: Some(configs::inference::dev_parameters()) },
-		origins: OriginsConfig { timing: Timing::Development, ..Default::default() },
-		..Default::default()
-	};
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"));
-	ext.execute_with(produce_block);
-	ext
+	let mut config = governed_config();
+	config.attestations.nodes = vec![node(Sr25519Keyring::Alice), node(Sr25519Keyring::Bob)];
+	config.attestations.allow_insecure_dev_enclave = dev_enclave;
+	ext_of(config)
 }
 
 fn curator() -> OriginCaller {
@@ -79,6 +59,18 @@ fn allow_and_approve(measurement: Measurement, model_id: u32) {
 		],
 	});
 	assert_eq!(pass(propose(curator(), batch)), Ok(()));
+}
+
+/// Alice's registration of `enclave` through the dev enclave, with the key's proof.
+fn register_dev(enclave: &sp_core::ed25519::Pair) -> RuntimeCall {
+	let message = opg_primitives::tee::insecure_registration_message(
+		&System::block_hash(0),
+		&Sr25519Keyring::Alice.to_account_id(),
+	);
+	attestations(pallet_attestations::Call::register_tee {
+		evidence: TeeEvidence::InsecureDevEnclave { key_proof: enclave.sign(&message).into() },
+		enclave_key: EnclaveKey::from(enclave.public()),
+	})
 }
 
 fn tdx_sample() -> opg_primitives::tee::VerifiedQuote {
@@ -130,6 +122,7 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 					evidence: TeeEvidence::Dcap {
 						quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
 						fmspc: sample.fmspc,
+						pck_ca: sample.pck_ca,
 						anchor,
 					},
 					enclave_key: key.clone(),
@@ -238,16 +231,7 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 		let model_id = uploaded_model();
 		allow_and_approve(Measurement::InsecureDevEnclave, model_id);
 		let enclave = sp_core::ed25519::Pair::from_string("//AliceEnclave", None).unwrap();
-		assert_eq!(
-			send(
-				Sr25519Keyring::Alice,
-				attestations(pallet_attestations::Call::register_tee {
-					evidence: TeeEvidence::InsecureDevEnclave,
-					enclave_key: EnclaveKey::from(enclave.public()),
-				})
-			),
-			Ok(())
-		);
+		assert_eq!(send(Sr25519Keyring::Alice, register_dev(&enclave)), Ok(()));
 		// Before: a TEE job goes to Alice and her enclave's answer settles it in its block.
 		let job = pallet_inference::NextJobId::<Runtime>::get();
 		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
@@ -347,13 +331,7 @@ fn only_the_dev_preset_allows_the_insecure_dev_enclave() {
 	tee_ext(false).execute_with(|| {
 		assert!(!pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
 		assert_eq!(
-			send(
-				Sr25519Keyring::Alice,
-				attestations(pallet_attestations::Call::register_tee {
-					evidence: TeeEvidence::InsecureDevEnclave,
-					enclave_key: EnclaveKey::from(sp_core::ed25519::Public::from_raw([1; 32])),
-				})
-			),
+			send(Sr25519Keyring::Alice, register_dev(&sp_core::ed25519::Pair::from_seed(&[1; 32]))),
 			Err(pallet_attestations::Error::<Runtime>::DevEnclaveNotAllowed.into())
 		);
 	});

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use codec::Codec;
 use opg_primitives::{
 	attestation::{NodeKey, SubjectId},
-	tee::{Fmspc, TcbStatusSet, TeeKind},
+	tee::{Fmspc, Freshness, PckCa, TcbStatusSet, TeeKind},
 };
 
 pub use pallet_attestations::{
@@ -52,9 +52,10 @@ sp_api::decl_runtime_apis! {
 		#[api_version(2)]
 		fn tee_policy() -> (Vec<AllowedMeasurement>, TcbStatusSet);
 
-		/// The collateral registered for a platform family: issue and expiry times (unix
-		/// seconds), without its bytes.
+		/// The collateral registered for a platform family (TEE kind, FMSPC, PCK certificate
+		/// authority): how fresh its parts are and when it expires (unix seconds), without its
+		/// bytes.
 		#[api_version(2)]
-		fn tee_collateral(kind: TeeKind, fmspc: Fmspc) -> Option<(u64, u64)>;
+		fn tee_collateral(kind: TeeKind, fmspc: Fmspc, pck_ca: PckCa) -> Option<(Freshness, u64)>;
 	}
 }
