@@ -117,17 +117,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::SlotOf` (r:3 w:0)
+	/// Storage: `Attestations::TeeNodes` (r:1 w:1)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AllowedMeasurements` (r:1 w:1)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::SlotOf` (r:4 w:0)
 	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::NodeCount` (r:1 w:1)
 	/// Proof: `Attestations::NodeCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EnclaveKeys` (r:0 w:1)
+	/// Proof: `Attestations::EnclaveKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodesByMeasurement` (r:0 w:1)
+	/// Proof: `Attestations::TeeNodesByMeasurement` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::NodeByKey` (r:0 w:1)
 	/// Proof: `Attestations::NodeByKey` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 82_953_000 picoseconds.
-		Weight::from_parts(108_591_000, 8598)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 122_952_000 picoseconds.
+		Weight::from_parts(130_764_000, 11134)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
@@ -151,19 +159,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
 	/// Proof: `Attestations::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(112), added: 607, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::SlotOf` (r:3 w:4)
+	/// Storage: `Attestations::SlotOf` (r:4 w:5)
 	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::PoolSizes` (r:3 w:3)
+	/// Storage: `Attestations::PoolSizes` (r:4 w:4)
 	/// Proof: `Attestations::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::PoolTree` (r:44 w:43)
+	/// Storage: `Attestations::PoolTree` (r:60 w:58)
 	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::PoolSlots` (r:1 w:4)
+	/// Storage: `Attestations::PoolSlots` (r:1 w:5)
 	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodes` (r:1 w:1)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AllowedMeasurements` (r:1 w:1)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EnclaveKeys` (r:0 w:1)
+	/// Proof: `Attestations::EnclaveKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodesByMeasurement` (r:0 w:1)
+	/// Proof: `Attestations::TeeNodesByMeasurement` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn set_roles() -> Weight {
-		// Minimum execution time: 322_649_000 picoseconds.
-		Weight::from_parts(353_464_000, 111518)
-			.saturating_add(T::DbWeight::get().reads(53_u64))
-			.saturating_add(T::DbWeight::get().writes(55_u64))
+		// Minimum execution time: 454_503_000 picoseconds.
+		Weight::from_parts(469_375_000, 151710)
+			.saturating_add(T::DbWeight::get().reads(73_u64))
+			.saturating_add(T::DbWeight::get().writes(77_u64))
 	}
 	/// Storage: `Attestations::Nodes` (r:1 w:1)
 	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
@@ -480,37 +496,115 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeCollateral` (r:1 w:1)
+	/// Proof: `Attestations::TeeCollateral` (`max_values`: None, `max_size`: Some(49208), added: 51683, mode: `MaxEncodedLen`)
 	fn refresh_collateral() -> Weight {
-		Weight::from_parts(5_000_000_000, 60000)
+		// Minimum execution time: 754_990_000 picoseconds.
+		Weight::from_parts(787_257_000, 52673)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Attestations::Nodes` (r:1 w:1)
+	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EnclaveKeys` (r:1 w:2)
+	/// Proof: `Attestations::EnclaveKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeCollateral` (r:1 w:0)
+	/// Proof: `Attestations::TeeCollateral` (`max_values`: None, `max_size`: Some(49208), added: 51683, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AcceptedTcbStatuses` (r:1 w:0)
+	/// Proof: `Attestations::AcceptedTcbStatuses` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AllowedMeasurements` (r:2 w:2)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodes` (r:1 w:1)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::SlotOf` (r:4 w:1)
+	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSizes` (r:2 w:1)
+	/// Proof: `Attestations::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolTree` (r:17 w:15)
+	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSlots` (r:0 w:1)
+	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodesByMeasurement` (r:0 w:2)
+	/// Proof: `Attestations::TeeNodesByMeasurement` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	fn register_tee() -> Weight {
+		// Minimum execution time: 1_037_357_000 picoseconds.
+		Weight::from_parts(1_170_716_000, 52673)
+			.saturating_add(T::DbWeight::get().reads(32_u64))
+			.saturating_add(T::DbWeight::get().writes(26_u64))
+	}
+	/// Storage: `Attestations::AllowedMeasurements` (r:1 w:1)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	fn allow_measurement() -> Weight {
+		// Minimum execution time: 19_188_000 picoseconds.
+		Weight::from_parts(22_444_000, 3742)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	fn register_tee() -> Weight {
-		Weight::from_parts(5_000_000_000, 60000)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
-	}
-	fn allow_measurement() -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
+	/// Storage: `Attestations::AllowedMeasurements` (r:1 w:1)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodesByMeasurement` (r:256 w:256)
+	/// Proof: `Attestations::TeeNodesByMeasurement` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodes` (r:256 w:256)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Nodes` (r:256 w:256)
+	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::SlotOf` (r:898 w:256)
+	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSizes` (r:2 w:1)
+	/// Proof: `Attestations::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolTree` (r:519 w:262)
+	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSlots` (r:126 w:256)
+	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EnclaveKeys` (r:0 w:256)
+	/// Proof: `Attestations::EnclaveKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 256]`.
 	fn revoke_measurement(n: u32, ) -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(n.into())))
+		// Minimum execution time: 20_861_000 picoseconds.
+		Weight::from_parts(21_342_000, 32391)
+			.saturating_add(Weight::from_parts(190_997_257, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
+			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 8923).saturating_mul(n.into()))
 	}
+	/// Storage: `Attestations::AcceptedTcbStatuses` (r:0 w:1)
+	/// Proof: `Attestations::AcceptedTcbStatuses` (`max_values`: Some(1), `max_size`: Some(2), added: 497, mode: `MaxEncodedLen`)
 	fn set_accepted_tcb_statuses() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		// Minimum execution time: 5_638_000 picoseconds.
+		Weight::from_parts(6_439_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Attestations::TeeNodes` (r:1 w:1)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AllowedMeasurements` (r:1 w:1)
+	/// Proof: `Attestations::AllowedMeasurements` (`max_values`: None, `max_size`: Some(277), added: 2752, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Nodes` (r:1 w:1)
+	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::SlotOf` (r:4 w:1)
+	/// Proof: `Attestations::SlotOf` (`max_values`: None, `max_size`: Some(61), added: 2536, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSizes` (r:2 w:1)
+	/// Proof: `Attestations::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolTree` (r:17 w:15)
+	/// Proof: `Attestations::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EnclaveKeys` (r:0 w:1)
+	/// Proof: `Attestations::EnclaveKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::PoolSlots` (r:0 w:1)
+	/// Proof: `Attestations::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodesByMeasurement` (r:0 w:1)
+	/// Proof: `Attestations::TeeNodesByMeasurement` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn revoke_tee() -> Weight {
-		Weight::from_parts(100_000_000, 3000)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+		// Minimum execution time: 150_003_000 picoseconds.
+		Weight::from_parts(160_037_000, 43694)
+			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(T::DbWeight::get().writes(23_u64))
 	}
 }
 
@@ -532,9 +626,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(43_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(108_591_000, 8598)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(130_764_000, 11134)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn leave() -> Weight {
 		Weight::from_parts(530_396_000, 116542)
@@ -542,9 +636,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(60_u64))
 	}
 	fn set_roles() -> Weight {
-		Weight::from_parts(353_464_000, 111518)
-			.saturating_add(ParityDbWeight::get().reads(53_u64))
-			.saturating_add(ParityDbWeight::get().writes(55_u64))
+		Weight::from_parts(469_375_000, 151710)
+			.saturating_add(ParityDbWeight::get().reads(73_u64))
+			.saturating_add(ParityDbWeight::get().writes(77_u64))
 	}
 	fn set_role_key() -> Weight {
 		Weight::from_parts(92_458_000, 4161)
@@ -654,35 +748,36 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn refresh_collateral() -> Weight {
-		Weight::from_parts(5_000_000_000, 60000)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(787_257_000, 52673)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_tee() -> Weight {
-		Weight::from_parts(5_000_000_000, 60000)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+		Weight::from_parts(1_170_716_000, 52673)
+			.saturating_add(ParityDbWeight::get().reads(32_u64))
+			.saturating_add(ParityDbWeight::get().writes(26_u64))
 	}
 	fn allow_measurement() -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(22_444_000, 3742)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_measurement(n: u32, ) -> Weight {
-		Weight::from_parts(20_000_000, 3000)
-			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(n.into())))
+		Weight::from_parts(21_342_000, 32391)
+			.saturating_add(Weight::from_parts(190_997_257, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(14_u64))
+			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 8923).saturating_mul(n.into()))
 	}
 	fn set_accepted_tcb_statuses() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		Weight::from_parts(6_439_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_tee() -> Weight {
-		Weight::from_parts(100_000_000, 3000)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+		Weight::from_parts(160_037_000, 43694)
+			.saturating_add(ParityDbWeight::get().reads(26_u64))
+			.saturating_add(ParityDbWeight::get().writes(23_u64))
 	}
 }

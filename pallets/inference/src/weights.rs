@@ -341,15 +341,61 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodes` (r:1 w:0)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Models` (r:1 w:0)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Nodes` (r:1 w:1)
+	/// Proof: `Attestations::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Reputations` (r:1 w:1)
+	/// Proof: `Attestations::Reputations` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:4 w:4)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OpenJobs` (r:1 w:1)
+	/// Proof: `Inference::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::QueueEnds` (r:1 w:1)
+	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::InvalidProofs` (r:0 w:1)
+	/// Proof: `Inference::InvalidProofs` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Outputs` (r:0 w:1)
+	/// Proof: `Inference::Outputs` (`max_values`: None, `max_size`: Some(65556), added: 68031, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Assignments` (r:0 w:1)
+	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Queue` (r:0 w:1)
+	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[64, 3840]`.
 	fn submit_tee_result(v: u32, ) -> Weight {
-		Weight::from_parts(163_109_937, 7040)
-			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Minimum execution time: 329_077_000 picoseconds.
+		Weight::from_parts(546_440_084, 11402)
+			.saturating_add(Weight::from_parts(102_293, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
+	/// Storage: `Inference::Jobs` (r:1 w:0)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::TeeNodes` (r:1 w:0)
+	/// Proof: `Attestations::TeeNodes` (`max_values`: None, `max_size`: Some(126), added: 2601, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Models` (r:1 w:0)
+	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
+	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
+	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[64, 3840]`.
 	fn authorize_submit_tee_result(v: u32, ) -> Weight {
-		Weight::from_parts(125_146_280, 7040)
-			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
+		// Minimum execution time: 93_429_000 picoseconds.
+		Weight::from_parts(101_319_918, 7040)
+			.saturating_add(Weight::from_parts(24_475, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 }
@@ -427,14 +473,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	fn submit_tee_result(v: u32, ) -> Weight {
-		Weight::from_parts(163_109_937, 7040)
-			.saturating_add(Weight::from_parts(53_726, 0).saturating_mul(v.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
+		Weight::from_parts(546_440_084, 11402)
+			.saturating_add(Weight::from_parts(102_293, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(15_u64))
+			.saturating_add(ParityDbWeight::get().writes(14_u64))
 	}
 	fn authorize_submit_tee_result(v: u32, ) -> Weight {
-		Weight::from_parts(125_146_280, 7040)
-			.saturating_add(Weight::from_parts(23_865, 0).saturating_mul(v.into()))
+		Weight::from_parts(101_319_918, 7040)
+			.saturating_add(Weight::from_parts(24_475, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
 }
