@@ -111,7 +111,7 @@ fn tdx_sample() -> opg_primitives::tee::VerifiedQuote {
 fn register_dev_enclave<T: Config>(who: &T::AccountId) {
 	let key = EnclaveKey::generate_pair(None);
 	let message =
-		opg_primitives::tee::insecure_registration_message(&Pallet::<T>::genesis_hash_h256(), who);
+		opg_primitives::tee::insecure_registration_message(&Pallet::<T>::genesis_hash(), who);
 	let key_proof = key.sign(&message).expect("the keystore holds the key");
 	Pallet::<T>::do_register_tee(who, TeeEvidence::InsecureDevEnclave { key_proof }, key)
 		.expect("registers through the dev enclave");

@@ -1423,7 +1423,7 @@ impl<T: Config> Pallet<T> {
 		node.in_pool() && node.roles.contains(role) && Self::inactive_reason(node, now).is_none()
 	}
 
-	/// The genesis hash, which every role-key signature covers.
+	/// The genesis hash, which every role-key signature and dev-enclave key proof covers.
 	fn genesis_hash() -> T::Hash {
 		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
 	}

@@ -114,10 +114,8 @@ impl<T: Config> Pallet<T> {
 			}
 			TeeEvidence::InsecureDevEnclave { key_proof } => {
 				ensure!(InsecureDevEnclaveAllowed::<T>::get(), Error::<T>::DevEnclaveNotAllowed);
-				let message = opg_primitives::tee::insecure_registration_message(
-					&Self::genesis_hash_h256(),
-					who,
-				);
+				let message =
+					opg_primitives::tee::insecure_registration_message(&Self::genesis_hash(), who);
 				ensure!(
 					sp_runtime::RuntimeAppPublic::verify(&enclave_key, &message, &key_proof),
 					Error::<T>::BadSignature
@@ -125,13 +123,12 @@ impl<T: Config> Pallet<T> {
 				(Measurement::InsecureDevEnclave, None, None)
 			}
 		};
+		// The node's previous registration goes first, so that it does not count against the
+		// measurement it may register under again (an error below undoes it with the call).
+		Self::drop_tee(who);
 		let id = measurement.id();
 		let mut allowed =
 			AllowedMeasurements::<T>::get(id).ok_or(Error::<T>::MeasurementNotAllowed)?;
-		Self::drop_tee(who);
-		// Read after the node's previous registration (perhaps under this measurement) went.
-		allowed.nodes =
-			AllowedMeasurements::<T>::get(id).map_or(allowed.nodes, |entry| entry.nodes);
 		ensure!(allowed.nodes < T::MaxTeeNodesPerMeasurement::get(), Error::<T>::TooManyTeeNodes);
 		allowed.nodes = allowed.nodes.saturating_add(1);
 		AllowedMeasurements::<T>::insert(id, allowed);
@@ -215,12 +212,6 @@ impl<T: Config> Pallet<T> {
 			insecure: registration.insecure(),
 			enclave_key: registration.enclave_key,
 		});
-	}
-
-	/// The genesis hash as 32 bytes (blake2-256 on every OPG runtime).
-	pub(crate) fn genesis_hash_h256() -> opg_primitives::Hash {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		<[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default().into()
 	}
 
 	/// `who`'s TEE registration as the runtime API shows it.

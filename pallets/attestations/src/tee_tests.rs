@@ -72,10 +72,8 @@ fn other_key(n: u8) -> EnclaveKey {
 /// `who` registers enclave key `n` through the dev enclave, with the key's proof.
 fn register_dev(who: AccountId, n: u8) -> DispatchResult {
 	use sp_core::Pair;
-	let message = opg_primitives::tee::insecure_registration_message(
-		&Attestations::genesis_hash_h256(),
-		&who,
-	);
+	let message =
+		opg_primitives::tee::insecure_registration_message(&Attestations::genesis_hash(), &who);
 	let key_proof = enclave_pair(n).sign(&message).into();
 	register(who, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(n))
 }
@@ -554,7 +552,7 @@ fn a_dev_enclave_registration_needs_the_keys_proof_naming_the_account() {
 		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		// Signed for account 2, submitted by account 1: someone else's key.
 		let message = opg_primitives::tee::insecure_registration_message(
-			&Attestations::genesis_hash_h256(),
+			&Attestations::genesis_hash(),
 			&2u64,
 		);
 		let key_proof = enclave_pair(1).sign(&message).into();

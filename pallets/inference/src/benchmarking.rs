@@ -116,9 +116,8 @@ fn tee_result_call<T: Config>(job: JobId, output: Tensors) -> Call<T> {
 	let node = Pallet::<T>::assignee(job).expect("the job waits");
 	let signer = T::Nodes::enclave_signer(&node).expect("a TEE node");
 	let record = Jobs::<T>::get(job).expect("the job exists");
-	let statement = Pallet::<T>::tee_statement(job, &record, output_hash(&output));
-	let signature =
-		signer.key.sign(&statement.signing_message()).expect("the keystore holds the key");
+	let message = Pallet::<T>::tee_signing_message(job, &record, output_hash(&output));
+	let signature = signer.key.sign(&message).expect("the keystore holds the key");
 	Call::submit_tee_result { job, node, output, signature }
 }
 

@@ -870,22 +870,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What the enclave of a TEE job's node signs to answer it with the output whose hash is
-	/// `output`.
-	pub fn tee_statement(
+	/// `output`: this chain's genesis hash and the job's [`TeeResultStatement`].
+	pub fn tee_signing_message(
 		job: JobId,
 		record: &JobOf<T>,
 		output: opg_primitives::attestation::OutputHash,
-	) -> TeeResultStatement {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		// A 32-byte hash on every OPG runtime (blake2-256).
-		let genesis = <[u8; 32]>::try_from(genesis.as_ref()).unwrap_or_default();
-		TeeResultStatement {
-			genesis: genesis.into(),
+	) -> Vec<u8> {
+		let statement = TeeResultStatement {
 			job,
 			content_id: record.model_ref.content_id,
 			input_hash: record.input_hash,
 			output_hash: output,
-		}
+		};
+		statement
+			.signing_message(&frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()))
 	}
 
 	/// Checks an enclave-signed answer: the TEE job waits for `node`, before its deadline, the
@@ -900,13 +898,9 @@ impl<T: Config> Pallet<T> {
 		let record = Self::check_assignment(job, node)?;
 		let record = Self::check_mode(record, AnswerKind::Enclave)?;
 		let signer = T::Nodes::enclave_signer(node).ok_or(Error::<T>::NotTeeCapable)?;
-		let statement = Self::tee_statement(job, &record, output_hash(output));
+		let message = Self::tee_signing_message(job, &record, output_hash(output));
 		ensure!(
-			sp_runtime::RuntimeAppPublic::verify(
-				&signer.key,
-				&statement.signing_message(),
-				signature
-			),
+			sp_runtime::RuntimeAppPublic::verify(&signer.key, &message, signature),
 			Error::<T>::BadSignature
 		);
 		Self::check_output(&record, output)?;

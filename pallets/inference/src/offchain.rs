@@ -102,10 +102,10 @@ impl<T: Config> Pallet<T> {
 			Ok(output) if record.mode == InferenceMode::Tee => {
 				let signer = T::Nodes::enclave_signer(node)
 					.ok_or("this node has no standing TEE registration")?;
-				let statement = Self::tee_statement(job, &record, output_hash(&output));
+				let message = Self::tee_signing_message(job, &record, output_hash(&output));
 				let signature = signer
 					.key
-					.sign(&statement.signing_message())
+					.sign(&message)
 					.ok_or("this node's keystore lacks its registered enclave key (type opgt)")?;
 				Call::submit_tee_result { job, node: node.clone(), output, signature }
 			}

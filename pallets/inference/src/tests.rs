@@ -1183,23 +1183,19 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 
 // ---- TEE mode ----
 
-/// Node `node`'s enclave-signed answer to `job` with `out`, signed over `statement` as given.
-fn tee_call_signed(
-	job: JobId,
-	node: AccountId,
-	out: Tensors,
-	statement: opg_primitives::tee::TeeResultStatement,
-) -> Call<Test> {
+/// Node `node`'s enclave-signed answer to `job` with `out`, its signature over `message` as
+/// given.
+fn tee_call_signed(job: JobId, node: AccountId, out: Tensors, message: &[u8]) -> Call<Test> {
 	use sp_core::Pair;
-	let signature = enclave_pair(node).sign(&statement.signing_message()).into();
+	let signature = enclave_pair(node).sign(message).into();
 	Call::submit_tee_result { job, node, output: out, signature }
 }
 
 /// Node `node`'s correctly signed answer to TEE `job` with `out`.
 fn tee_call(job: JobId, node: AccountId, out: Tensors) -> Call<Test> {
 	let record = Jobs::<Test>::get(job).unwrap();
-	let statement = Inference::tee_statement(job, &record, output_hash(&out));
-	tee_call_signed(job, node, out, statement)
+	let message = Inference::tee_signing_message(job, &record, output_hash(&out));
+	tee_call_signed(job, node, out, &message)
 }
 
 fn submit_tee(call: Call<Test>) -> DispatchResult {
@@ -1262,30 +1258,39 @@ fn tee_answers_signed_for_anything_else_are_refused() {
 		assert_ok!(request(InferenceMode::Tee));
 		let out = output(7);
 		let record = Jobs::<Test>::get(0).unwrap();
-		let good = Inference::tee_statement(0, &record, output_hash(&out));
-		let genesis_hash = System::block_hash(0);
+		let good = opg_primitives::tee::TeeResultStatement {
+			job: 0,
+			content_id: record.model_ref.content_id,
+			input_hash: record.input_hash,
+			output_hash: output_hash(&out),
+		};
+		let genesis = System::block_hash(0);
+		assert_eq!(
+			good.signing_message(&genesis),
+			Inference::tee_signing_message(0, &record, output_hash(&out))
+		);
 		let variants = [
-			opg_primitives::tee::TeeResultStatement { job: 1, ..good.clone() },
-			opg_primitives::tee::TeeResultStatement {
-				genesis: H256::repeat_byte(1),
-				..good.clone()
-			},
+			opg_primitives::tee::TeeResultStatement { job: 1, ..good.clone() }
+				.signing_message(&genesis),
+			good.signing_message(&H256::repeat_byte(1)),
 			opg_primitives::tee::TeeResultStatement {
 				content_id: H256::repeat_byte(2),
 				..good.clone()
-			},
+			}
+			.signing_message(&genesis),
 			opg_primitives::tee::TeeResultStatement {
 				input_hash: H256::repeat_byte(3),
 				..good.clone()
-			},
+			}
+			.signing_message(&genesis),
 			opg_primitives::tee::TeeResultStatement {
 				output_hash: output_hash(&output(8)),
 				..good.clone()
-			},
+			}
+			.signing_message(&genesis),
 		];
-		assert_eq!(good.genesis, genesis_hash);
-		for statement in variants {
-			let call = tee_call_signed(0, 10, out.clone(), statement);
+		for message in variants {
+			let call = tee_call_signed(0, 10, out.clone(), &message);
 			assert!(refused_with(call.clone(), Error::<Test>::BadSignature));
 			assert_noop!(submit_tee(call), Error::<Test>::BadSignature);
 		}

@@ -37,11 +37,7 @@ pub(super) fn verify(
 		.verify_with_policy(quote, collateral, now, &QuotePolicy::claims_only(now))
 		.map_err(|_| DcapError::Untrusted)?;
 	let (measurement, report_data) = measured(&claims.report)?;
-	let pck_ca = if claims.platform.pck.platform_instance_id.is_some() {
-		PckCa::Platform
-	} else {
-		PckCa::Processor
-	};
+	let pck_ca = pck_ca(claims.platform.pck.platform_instance_id.is_some());
 	Ok(VerifiedQuote {
 		measurement,
 		tcb_status: tcb_status(claims.tcb.status),
@@ -120,6 +116,15 @@ fn tcb_status(status: dcap_qvl::TcbStatus) -> TcbStatus {
 	}
 }
 
+/// The authority of a PCK certificate: only the Platform CA's carry a platform instance id.
+fn pck_ca(has_platform_instance_id: bool) -> PckCa {
+	if has_platform_instance_id {
+		PckCa::Platform
+	} else {
+		PckCa::Processor
+	}
+}
+
 /// The measurement and report data of a quote's report.
 fn measured(report: &Report) -> Result<(Measurement, [u8; 64]), DcapError> {
 	match report {
@@ -158,16 +163,9 @@ pub fn inspect_quote(quote: &[u8]) -> Result<QuoteSummary, DcapError> {
 	let parsed = dcap_qvl::quote::Quote::parse(quote).map_err(|_| DcapError::MalformedQuote)?;
 	let (measurement, report_data) = measured(&parsed.report)?;
 	let platform = parsed.raw_cert_chain().ok().and_then(|chain| {
-		dcap_qvl::intel::parse_pck_extension_from_pem_with::<RingConfig>(chain).ok().map(
-			|extension| {
-				let ca = if extension.platform_instance_id.is_some() {
-					PckCa::Platform
-				} else {
-					PckCa::Processor
-				};
-				(extension.fmspc, ca)
-			},
-		)
+		dcap_qvl::intel::parse_pck_extension_from_pem_with::<RingConfig>(chain)
+			.ok()
+			.map(|extension| (extension.fmspc, pck_ca(extension.platform_instance_id.is_some())))
 	});
 	Ok(QuoteSummary { measurement, report_data, platform })
 }

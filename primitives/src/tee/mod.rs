@@ -367,21 +367,19 @@ pub fn read_report_data(report_data: &[u8; 64]) -> ([u8; 32], Hash) {
 }
 
 /// What an enclave key signs to register without a quote (the dev chain's insecure enclave):
-/// proof that the registering account holds the key.
-pub fn insecure_registration_message<AccountId: Encode>(
-	genesis: &Hash,
+/// proof that the registering account holds the key, on the chain of `genesis`.
+pub fn insecure_registration_message<Genesis: Encode, AccountId: Encode>(
+	genesis: &Genesis,
 	account: &AccountId,
 ) -> alloc::vec::Vec<u8> {
 	(b"opg:tee-register:insecure-dev:v1", genesis, account).encode()
 }
 
-/// What an enclave signs to answer a TEE-mode job: the chain's genesis hash, the job, the
+/// What an enclave signs, after the chain's genesis hash, to answer a TEE-mode job: the job, the
 /// model's content id, and the hashes of the input and the output. No signature is good for
 /// another job, another model's bytes, another input or another chain.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct TeeResultStatement {
-	/// The genesis hash of the chain.
-	pub genesis: Hash,
 	/// The job answered.
 	pub job: JobId,
 	/// The content id of the model version run.
@@ -393,9 +391,10 @@ pub struct TeeResultStatement {
 }
 
 impl TeeResultStatement {
-	/// The bytes the enclave key signs: a domain tag, then the statement.
-	pub fn signing_message(&self) -> alloc::vec::Vec<u8> {
-		(b"opg:tee-result:v1", self).encode()
+	/// The bytes the enclave key signs: a domain tag, the genesis hash of the chain, then the
+	/// statement.
+	pub fn signing_message<Genesis: Encode>(&self, genesis: &Genesis) -> alloc::vec::Vec<u8> {
+		(b"opg:tee-result:v1", genesis, self).encode()
 	}
 }
 

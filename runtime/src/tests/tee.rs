@@ -213,13 +213,16 @@ fn tensors(name: &[u8]) -> Tensors {
 fn tee_answer(job: u64, enclave: &sp_core::ed25519::Pair) -> UncheckedExtrinsic {
 	let record = pallet_inference::Jobs::<Runtime>::get(job).expect("the job exists");
 	let output = tensors(b"y");
-	let statement =
-		Inference::tee_statement(job, &record, opg_primitives::inference::output_hash(&output));
+	let message = Inference::tee_signing_message(
+		job,
+		&record,
+		opg_primitives::inference::output_hash(&output),
+	);
 	let call = RuntimeCall::Inference(pallet_inference::Call::submit_tee_result {
 		job,
 		node: Sr25519Keyring::Alice.to_account_id(),
 		output,
-		signature: enclave.sign(&statement.signing_message()).into(),
+		signature: enclave.sign(&message).into(),
 	});
 	<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
 }
