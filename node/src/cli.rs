@@ -117,3 +117,8 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Tee(crate::tee::TeeCmd),
 }
+
+/// 32 bytes written as 64 hex digits, with or without `0x`.
+pub fn hex_32(text: &str) -> Option<[u8; 32]> {
+	sp_core::bytes::from_hex(text).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+}

@@ -372,16 +372,8 @@ fn parse_seed(text: &str) -> Result<[u8; 32], String> {
 	} else {
 		text
 	};
-	let text = text.trim_start_matches("0x");
-	if text.len() != 64 || !text.is_ascii() {
-		return Err("the seed must be 64 hex digits (32 bytes)".into());
-	}
-	let mut seed = [0u8; 32];
-	for (i, byte) in seed.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
-			.map_err(|_| "the seed must be hex digits".to_string())?;
-	}
-	Ok(seed)
+	// The message does not repeat the text: it is a secret.
+	crate::cli::hex_32(text).ok_or_else(|| "the seed must be 64 hex digits (32 bytes)".into())
 }
 
 impl ZkSetupCmd {

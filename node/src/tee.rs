@@ -92,10 +92,7 @@ impl QuoteCmd {
 }
 
 fn parse_32(text: &str, what: &str) -> Result<[u8; 32], String> {
-	from_hex(text)
-		.ok()
-		.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-		.ok_or_else(|| format!("{what} must be 32 bytes of hex, got {text:?}"))
+	crate::cli::hex_32(text).ok_or_else(|| format!("{what} must be 32 bytes of hex, got {text:?}"))
 }
 
 /// A quote through configfs-tsm: a fresh report entry, the report data in `inblob`, the quote
