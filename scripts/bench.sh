@@ -60,7 +60,7 @@ if [[ $only == tee ]]; then
 		block_capacity_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
 	CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
 	tee_reports
-	PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.bench --only tee --node "$OPG_NODE_BIN" \
+	PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.bench --only tee --node "$OPG_NODE_BIN" \
 		--runtime-reports "$work/runtime.jsonl" --out docs/benchmarks.md
 	log "wrote the TEE section of docs/benchmarks.md"
 	exit 0
@@ -83,6 +83,6 @@ times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["t
 print(json.dumps({"verify_wasm_us": statistics.median(times) / 1e3}))' "$work/verify.json" >>"$work/runtime.jsonl"
 
 log "engine against Python onnxruntime ($runs runs each), blocks per state on a dev node, ZK mode"
-PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" "${ezkl[@]}" \
+PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" "${ezkl[@]}" \
 	--node "$OPG_NODE_BIN" --runtime-reports "$work/runtime.jsonl" --out docs/benchmarks.md
 log "wrote docs/benchmarks.md"

@@ -3,4 +3,4 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 [ -x "$OPG_PYTHON" ] || die "no Python environment at $OPG_VENV: run scripts/setup.sh first"
-PYTHONPATH="$OPG_ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" exec "$OPG_PYTHON" -m opg_tools.infer "$@"
+PYTHONPATH="$OPG_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" exec "$OPG_PYTHON" -m opg_tools.infer "$@"

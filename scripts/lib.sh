@@ -17,6 +17,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/opg-chain/target}
 # test model check) and pytest, every package pinned with its hash (scripts/requirements.txt).
 export OPG_VENV=${OPG_VENV:-$HOME/.cache/opg-chain/venv}
 export OPG_PYTHON="$OPG_VENV/bin/python"
+# Where the tools' Python code lives: the SDK (clients/python, package `opg`) and the tools
+# built on it (scripts/opg_tools). Each clone uses its own, whatever the shared venv holds.
+export OPG_PYTHONPATH="$OPG_ROOT/clients/python:$OPG_ROOT/scripts"
 # The node binary the scripts build and run.
 export OPG_NODE_BIN=${OPG_NODE_BIN:-$CARGO_TARGET_DIR/release/opg-node}
 

@@ -45,10 +45,10 @@ trap 'exit 130' INT TERM
 # The demo: two real ONNX models the repo builds, uploaded through the data layer. The dev
 # chain's preset nodes (Alice: inference; Bob, Charlie, Dave, Eve: verifiers) run in this one
 # node, whose keystore holds their role keys, so requests are answered and verified at once.
-PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -c \
+PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -c \
 	'from opg_tools import chain; chain.wait_for_node("ws://127.0.0.1:9944")' ||
 	die "the dev node did not start: see its log above"
-PYTHONPATH="$OPG_ROOT/scripts" "$OPG_PYTHON" -m opg_tools.testmodels --demo "$demo_dir" >/dev/null
+PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.testmodels --demo "$demo_dir" >/dev/null
 for model in mlp-16-32-4 iris-logistic; do
 	scripts/upload-model.sh "$demo_dir/$model.onnx" --name "$model" --price 0.01 --quiet \
 		--description "OPG demo model" >/dev/null || die "uploading the demo model $model failed"

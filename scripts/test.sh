@@ -128,8 +128,8 @@ code=$?
 count_step "set-up" "$code"
 ((code == 0)) || exit 1
 
-step "Python unit tests (no node)"
-run "$logs/unit.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/tests -v
+step "Python unit tests: the SDK and the tools (no node)"
+run "$logs/unit.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/tests clients/python/tests -v
 count_pytest "python unit" "$logs/unit.log" $?
 
 step "cargo fmt --check"

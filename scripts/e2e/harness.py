@@ -19,11 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import onnxruntime
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "clients" / "python"),
+                str(Path(__file__).resolve().parents[1])]
 
-from opg_tools import chain  # noqa: E402
+from opg import chain  # noqa: E402
 
 NODE_BIN = os.environ.get(
     "OPG_NODE_BIN",
@@ -137,3 +140,21 @@ def keep_logs(test_id: str) -> list[str]:
             shutil.copyfile(running.log_path, target)
             kept.append(str(target))
     return kept
+
+
+# -------------------------------------------------------------------------------------------
+# Checking results against Python onnxruntime
+
+def python_ort(data: bytes, feeds: dict) -> dict:
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, feeds)))
+
+
+def same_bits(ours: np.ndarray, theirs: np.ndarray) -> bool:
+    theirs = np.asarray(theirs)
+    if ours.shape != theirs.shape:
+        return False
+    if theirs.dtype.kind == "f":
+        return np.array_equal(ours.astype(theirs.dtype).view(np.uint8), theirs.view(np.uint8))
+    return np.array_equal(ours, theirs)

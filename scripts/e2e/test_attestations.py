@@ -11,7 +11,7 @@ import pytest
 from substrateinterface import Keypair
 
 from harness import Node
-from opg_tools import chain
+from opg import chain
 
 OPG = 10**18
 VERIFIER = 2  # RoleSet bit of the verifier role

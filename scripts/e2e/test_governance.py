@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from harness import NODE_BIN, Node, require_node_binary
-from opg_tools import chain, governance, testmodels
+from opg import chain, governance
+from opg_tools import testmodels
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 OPG = 10**18

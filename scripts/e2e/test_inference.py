@@ -1,5 +1,5 @@
 """Inference jobs end to end on a running dev node, with real clients: a real ONNX model is
-uploaded, a dApp requests vanilla and attested inference with `opg_tools.infer` (the library
+uploaded, a dApp requests vanilla and attested inference with the SDK's `opg.jobs` (the library
 behind scripts/infer.sh), the node's offchain worker runs ONNX Runtime and answers, the dev
 verifier committee re-executes the attested job, and the result on chain equals Python
 onnxruntime's on the same input. The fee moves to the model owner, the node, the verifiers and
@@ -21,27 +21,13 @@ import onnxruntime
 import pytest
 from substrateinterface import Keypair
 
-from harness import NODE_BIN
-from opg_tools import chain, infer, models, testmodels, tensors
+from harness import NODE_BIN, python_ort, same_bits
+from opg import chain, jobs, models, tensors
+from opg_tools import testmodels
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 OWNER = "//Ferdie"
 PRICE = Decimal("0.5")
-
-
-def python_ort(data: bytes, feeds: dict) -> dict:
-    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
-    names = [output.name for output in session.get_outputs()]
-    return dict(zip(names, session.run(None, feeds)))
-
-
-def same_bits(ours: np.ndarray, theirs: np.ndarray) -> bool:
-    theirs = np.asarray(theirs)
-    if ours.shape != theirs.shape:
-        return False
-    if theirs.dtype.kind == "f":
-        return np.array_equal(ours.astype(theirs.dtype).view(np.uint8), theirs.view(np.uint8))
-    return np.array_equal(ours, theirs)
 
 
 def upload(node, path: Path, name: str) -> int:
@@ -86,7 +72,7 @@ def issuance(substrate) -> int:
 
 def job_events(substrate, record: dict) -> dict:
     """The inference events of the block in which the job ended, by name."""
-    _, fields = infer.variant(record["status"])
+    _, fields = jobs.variant(record["status"])
     block_hash = substrate.get_block_hash(int(fields["at"]))
     found = {}
     for event in substrate.get_events(block_hash):
@@ -97,9 +83,9 @@ def job_events(substrate, record: dict) -> dict:
 
 
 def request_and_wait(substrate, dapp, model_id: int, feeds: dict, mode: str):
-    job, fee, included = infer.request(substrate, dapp, model_id,
+    job, fee, included = jobs.request(substrate, dapp, model_id,
                                        {k: v.tolist() for k, v in feeds.items()}, mode)
-    record = infer.wait(substrate, job, timeout=240)
+    record = jobs.wait(substrate, job, timeout=240)
     return job, fee, included, record
 
 
@@ -136,10 +122,10 @@ def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, 
     x = np.random.default_rng(7).standard_normal((1, 16)).astype(np.float32)
     job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
 
-    assert infer.variant(record["status"])[0] == "Final", infer.describe(record)
+    assert jobs.variant(record["status"])[0] == "Final", jobs.describe(record)
     expected = python_ort(data, {"input": x})["logits"]
-    _, schema, _ = infer.runnable_version(substrate, model_id)
-    ours = infer.output_arrays(substrate, job, schema)["logits"]
+    _, schema, _ = jobs.runnable_version(substrate, model_id)
+    ours = jobs.output_arrays(substrate, job, schema)["logits"]
     assert same_bits(ours, expected)
 
     # The fee: the model's price plus the vanilla protocol fee, split by the shares; with no
@@ -166,10 +152,10 @@ def test_an_attested_request_is_final_once_the_committee_agrees(node, demo, dapp
     x = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]], dtype=np.float32)
     job, fee, _, record = request_and_wait(substrate, dapp, model_id, {"X": x}, "attested")
 
-    assert infer.variant(record["status"])[0] == "Final", infer.describe(record)
+    assert jobs.variant(record["status"])[0] == "Final", jobs.describe(record)
     expected = python_ort(data, {"X": x})
-    _, schema, _ = infer.runnable_version(substrate, model_id)
-    ours = infer.output_arrays(substrate, job, schema)
+    _, schema, _ = jobs.runnable_version(substrate, model_id)
+    ours = jobs.output_arrays(substrate, job, schema)
     assert list(ours) == ["label", "probabilities"]
     assert same_bits(ours["label"], expected["label"])
     assert same_bits(ours["probabilities"], expected["probabilities"])
@@ -203,8 +189,8 @@ def test_a_job_whose_node_cannot_answer_is_refunded_after_its_deadline(node, dap
     before = {"dapp": free(substrate, dapp.ss58_address), "issuance": issuance(substrate)}
     x = np.zeros((1, 16), dtype=np.float32)
     job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
-    state, fields = infer.variant(record["status"])
-    assert state == "Refunded" and infer.variant(fields["reason"])[0] == "TimedOut", infer.describe(record)
+    state, fields = jobs.variant(record["status"])
+    assert state == "Refunded" and jobs.variant(fields["reason"])[0] == "TimedOut", jobs.describe(record)
     assert before["dapp"] - free(substrate, dapp.ss58_address) == included.fee, "the fee came back"
     refunded = job_events(substrate, record)["JobRefunded"]
     assert int(refunded["amount"]) == fee

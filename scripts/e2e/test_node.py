@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from harness import NODE_BIN, Node, require_node_binary
-from opg_tools import chain
+from opg import chain
 
 AMOUNT = 3 * chain.OPG  # 3 OPG
 

@@ -3,7 +3,7 @@
 This machine has no TEE, so the job path runs through the dev chain's explicitly insecure
 "unattested dev enclave": governance (root, through sudo, on the dev chain) allow-lists it,
 Alice's inference node registers an enclave key (ed25519, key type `opgt`, inserted with
-`author_insertKey`), a dApp requests a TEE job with `opg_tools.infer`, the node's offchain
+`author_insertKey`), a dApp requests a TEE job with the SDK's `opg.jobs`, the node's offchain
 worker runs ONNX Runtime and signs (genesis, job, content id, input hash, output hash) with the
 enclave key, and the job is final and its fee paid in the very block that includes the signed
 result. Every event about it says `insecure`. Revoking the measurement then stops the node
@@ -24,7 +24,8 @@ import pytest
 from substrateinterface import Keypair, KeypairType
 
 from harness import NODE_BIN
-from opg_tools import chain, infer, testmodels
+from opg import chain, jobs
+from opg_tools import testmodels
 from test_inference import python_ort, same_bits, upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +80,7 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     # No TEE node yet: a TEE request is refused and holds nothing.
     x = np.random.default_rng(19).standard_normal((1, 16)).astype(np.float32)
     with pytest.raises(chain.DispatchFailed) as refused:
-        infer.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
+        jobs.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
     assert refused.value.name == "Inference.NoInferenceNode"
 
     # Governance allows the insecure dev enclave (possible only because the dev chain's
@@ -105,12 +106,12 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
 
     # A TEE job: assigned to Alice's node, answered with the enclave's signature.
     parameters = substrate.query("Inference", "ActiveParameters").value
-    job, fee, _ = infer.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
-    _, _, price = infer.runnable_version(substrate, model_id)
+    job, fee, _ = jobs.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
+    _, _, price = jobs.runnable_version(substrate, model_id)
     assert fee == price + int(parameters["vanilla_fee"])
-    record = infer.wait(substrate, job, timeout=180)
-    name, fields = infer.variant(record["status"])
-    assert name == "Final", infer.describe(record)
+    record = jobs.wait(substrate, job, timeout=180)
+    name, fields = jobs.variant(record["status"])
+    assert name == "Final", jobs.describe(record)
     assert fields["node"] == alice.ss58_address
 
     # Final and settled in the block that includes the signed result: the result, the enclave
@@ -132,8 +133,8 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     assert not substrate.query("Balances", "Holds", [dapp.ss58_address]).value, "nothing held"
 
     # The output is ONNX Runtime's, bit for bit Python onnxruntime's on the same input.
-    _, schema, _ = infer.runnable_version(substrate, model_id)
-    ours = infer.output_arrays(substrate, job, schema)["logits"]
+    _, schema, _ = jobs.runnable_version(substrate, model_id)
+    ours = jobs.output_arrays(substrate, job, schema)["logits"]
     assert same_bits(ours, python_ort(data, {"input": x})["logits"])
 
     # Governance revokes the measurement: the node loses its TEE registration at once and no
@@ -144,6 +145,6 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     assert revoked["nodes"] == 1 and revoked["insecure"] is True
     assert substrate.query("Attestations", "TeeNodes", [alice.ss58_address]).value is None
     with pytest.raises(chain.DispatchFailed) as refused:
-        infer.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
+        jobs.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
     assert refused.value.name == "Inference.NoInferenceNode"
     substrate.close()

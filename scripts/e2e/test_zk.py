@@ -7,7 +7,7 @@
   to use instead.
 - A ZK job: scikit-learn's MLP on the digits data, quantized by `scripts/zk-prepare.sh`, set up
   with `opg-node zk-setup`, uploaded with its verifying key, requested in ZK mode by a dApp
-  with `opg_tools.infer`; the node proves it, the runtime verifies the Groth16 proof through
+  with the SDK's `opg.jobs`; the node proves it, the runtime verifies the Groth16 proof through
   the BN254 host functions, and the job is final and its fee settled in the block that
   includes the proof. The output equals Python onnxruntime's on the same input.
 """
@@ -27,7 +27,8 @@ from onnx import TensorProto, helper, numpy_helper
 from substrateinterface import Keypair
 
 from harness import NODE_BIN
-from opg_tools import chain, infer, zk
+from opg import chain, jobs
+from opg_tools import zk
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 OWNER = "//Ferdie"
@@ -138,11 +139,11 @@ def test_a_zk_job_is_final_and_settled_in_the_block_that_verifies_its_proof(node
     owner_before = int(substrate.query("System", "Account", [owner]).value["data"]["free"])
     free_before = int(substrate.query("System", "Account", [dapp.ss58_address]).value["data"]["free"])
 
-    job, fee, included = infer.request(substrate, dapp, digits["id"], {"X": x.tolist()}, "zk")
+    job, fee, included = jobs.request(substrate, dapp, digits["id"], {"X": x.tolist()}, "zk")
     parameters = substrate.query("Inference", "ActiveParameters").value
     assert fee == int(Decimal(PRICE) * chain.OPG) + int(parameters["zk_fee"])
-    record = infer.wait(substrate, job, timeout=120)
-    name, fields = infer.variant(record["status"])
+    record = jobs.wait(substrate, job, timeout=120)
+    name, fields = jobs.variant(record["status"])
     assert name == "Final", record
 
     # The block that made it final holds the proof's verification and the settlement, and no
@@ -170,6 +171,6 @@ def test_a_zk_job_is_final_and_settled_in_the_block_that_verifies_its_proof(node
     # The verified output is the integer model's output, as Python onnxruntime computes it.
     session = onnxruntime.InferenceSession(quantized.model, providers=["CPUExecutionProvider"])
     expected = session.run(None, {"X": x})[0]
-    arrays = infer.output_arrays(substrate, job, infer.runnable_version(substrate, digits["id"])[1])
+    arrays = jobs.output_arrays(substrate, job, jobs.runnable_version(substrate, digits["id"])[1])
     assert np.array_equal(arrays["logits"].astype(np.int64), expected.astype(np.int64))
     substrate.close()

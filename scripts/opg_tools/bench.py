@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import chain, infer, models, tensors, testmodels, zkbench
+from opg import chain, jobs, models, tensors
+from . import testmodels, zkbench
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 
@@ -62,7 +63,7 @@ def first_block(substrate, job: int, since: int, states: tuple[str, ...]) -> int
     for number in range(since, head + 1):
         record = substrate.query("Inference", "Jobs", [job],
                                  block_hash=substrate.get_block_hash(number)).value
-        if record and infer.variant(record["status"])[0] in states:
+        if record and jobs.variant(record["status"])[0] in states:
             return number
     raise RuntimeError(f"job {job} never reached {states}")
 
@@ -89,9 +90,9 @@ def blocks_per_state(node_bin: str, folder: Path) -> dict:
         data = {"input": np.zeros((1, 16), dtype=np.float32).tolist()}
         result = {}
         for mode in ("vanilla", "attested"):
-            job, _, included = infer.request(substrate, alice, model, data, mode)
+            job, _, included = jobs.request(substrate, alice, model, data, mode)
             requested = block_of(substrate, included.block_hash)
-            infer.wait(substrate, job, timeout=300)
+            jobs.wait(substrate, job, timeout=300)
             answered = first_block(substrate, job, requested, ("Accepted", "Verifying", "Final"))
             final = first_block(substrate, job, requested, ("Final",))
             result[mode] = {"answered": answered - requested, "final": final - requested}

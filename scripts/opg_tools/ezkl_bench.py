@@ -95,7 +95,8 @@ def measure(onnx_path: str, input_values: list[list[float]], workdir: str) -> di
     (work / "input.json").write_text(json.dumps({"input_data": data}))
     (work / RESULT_FILE).unlink(missing_ok=True)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SCRIPTS.parent / "clients" / "python"),
+                                                      str(SCRIPTS), env.get("PYTHONPATH")]))
     child = subprocess.run([sys.executable, "-m", "opg_tools.ezkl_bench", "--worker", str(work)],
                            env=env, capture_output=True, text=True)
     if child.returncode != 0 or not (work / RESULT_FILE).is_file():
@@ -111,7 +112,7 @@ def fixed_batch_copy(source: Path, target: Path) -> list[int | None]:
     """Writes the model to `target` with the symbolic leading (batch) dimensions of its inputs
     set to 1, in its inputs, outputs and value infos; returns each input's number of values
     at batch 1 (None where the model leaves a dimension out)."""
-    from .models import SchemaError, load_onnx
+    from opg.models import SchemaError, load_onnx
 
     try:
         model = load_onnx(source.read_bytes())

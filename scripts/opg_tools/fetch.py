@@ -19,7 +19,7 @@ import sys
 
 from tqdm import tqdm
 
-from . import chain, models
+from opg import chain, models
 
 
 def unhex(text: str) -> bytes:

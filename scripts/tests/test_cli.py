@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from opg_tools import chain, testmodels
+from opg import chain
+from opg_tools import testmodels
 
 SCRIPTS = Path(__file__).resolve().parents[1]
 
@@ -90,7 +91,7 @@ def test_fetch_from_a_node_that_is_down_is_refused_cleanly():
 ])
 def test_a_bad_price_is_refused_before_connecting(model_file, price, reason):
     result = run("upload-model.sh", str(model_file), "--url", closed_port_url(), f"--price={price}")
-    assert_refused(result, "--price", reason)
+    assert_refused(result, "price", reason)
     assert "cannot reach" not in result.stderr
 
 

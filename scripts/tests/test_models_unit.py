@@ -1,4 +1,4 @@
-"""The content id (v2), chunk layout and registry bounds of opg_tools.models, without a node.
+"""The content id (v2), chunk layout and registry bounds of the SDK's opg.models, without a node.
 
 The known-answer vector is the one `primitives/src/model/content.rs` tests: both sides must
 give the same chunk hashes and content id."""
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from opg_tools import models, testmodels
+from opg import models
+from opg_tools import testmodels
 
 KAT_DATA = bytes((i * 31 + 7) % 251 for i in range(150_000))
 KAT_CHUNK_HASHES = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from opg_tools import chain, infer, tensors
+from opg import chain, jobs, tensors
+from opg_tools import infer
 
 SPEC = {"name": "x", "dtype": "Float32", "shape": ["Dynamic", {"Fixed": 3}]}
 
@@ -56,21 +57,21 @@ def test_from_chain_reads_numbers_and_strings():
 def test_the_input_must_name_exactly_the_models_inputs():
     schema = {"inputs": [SPEC], "outputs": []}
     with pytest.raises(chain.ChainError, match="missing"):
-        infer.build_input(schema, {"y": [1, 2, 3]})
-    assert infer.build_input(schema, {"x": [1, 2, 3]})[0]["shape"] == [1, 3]
+        jobs.build_input(schema, {"y": [1, 2, 3]})
+    assert jobs.build_input(schema, {"x": [1, 2, 3]})[0]["shape"] == [1, 3]
     with pytest.raises(chain.ChainError, match="not JSON"):
         infer.parse_input("{not json")
 
 
 def test_states_and_refunds_read_as_sentences():
-    assert "no node answered" in infer.describe(
+    assert "no node answered" in jobs.describe(
         {"status": {"Refunded": {"reason": "TimedOut", "at": 9}}})
-    assert "Foo" in infer.refund_reason({"EngineFailed": "0x" + b"Foo".hex()})
-    assert "verifiers re-executing" in infer.describe({"status": {"Verifying": {"node": "5Grw"}}})
+    assert "Foo" in jobs.refund_reason({"EngineFailed": "0x" + b"Foo".hex()})
+    assert "verifiers re-executing" in jobs.describe({"status": {"Verifying": {"node": "5Grw"}}})
 
 
 def test_the_upload_tolerance_is_exact_for_integer_outputs():
-    from opg_tools import upload
+    from opg import upload
     floats = {"inputs": [SPEC], "outputs": [SPEC]}
     ints = {"inputs": [SPEC], "outputs": [{**SPEC, "dtype": "Int64"}]}
     assert upload.parse_tolerance(None, floats) == {"absolute_e9": 10_000, "relative": 0}

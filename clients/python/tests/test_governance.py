@@ -1,6 +1,6 @@
 """The governance client's encodings, checked against what the runtime expects."""
 
-from opg_tools import governance
+from opg import governance
 
 
 def test_the_vote_byte_carries_the_aye_bit_and_the_conviction():

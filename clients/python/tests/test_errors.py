@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from substrateinterface.exceptions import SubstrateRequestException
 
-from opg_tools import chain, upload
+from opg import chain, upload
 
 
 class FakeMetadata:

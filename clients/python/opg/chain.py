@@ -22,6 +22,9 @@ from substrateinterface import Keypair, SubstrateInterface
 from substrateinterface.exceptions import SubstrateRequestException
 from websocket import WebSocketException, WebSocketTimeoutException
 
+from .errors import (ChainError, DispatchFailed, InvalidInput, JobRefunded,  # noqa: F401
+                     NodeUnreachable, NotIncluded, Refused, dispatch_failed)
+
 OPG = 10**18
 
 DEFAULT_TIMEOUT = float(os.environ.get("OPG_RPC_TIMEOUT", "30"))
@@ -29,39 +32,6 @@ DEFAULT_INCLUSION_TIMEOUT = float(os.environ.get("OPG_INCLUSION_TIMEOUT", "120")
 
 # What a lost, refused or silent connection raises below substrate-interface.
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError, WebSocketException)
-
-
-class ChainError(Exception):
-    """A transaction or RPC call failed; the message says why and, where it can, what to do."""
-
-
-class NodeUnreachable(ChainError):
-    """No node answered at the URL, or it stopped answering."""
-
-
-class Refused(ChainError):
-    """The node refused a transaction before inclusion (it never reached a block)."""
-
-
-class NotIncluded(ChainError):
-    """A transaction the node accepted was not seen in a block in time (it may still be)."""
-
-
-class DispatchFailed(ChainError):
-    """A transaction was included in a block and its call failed with a dispatch error.
-
-    `pallet` and `error` name the error (`Token`/`FundsUnavailable` for a token error,
-    `System`/`BadOrigin` for a bad origin); the transaction's fee was paid."""
-
-    def __init__(self, call: str, pallet: str, error: str, docs: str, block_hash: str,
-                 fee: int, events: list):
-        super().__init__(f"{call} failed: {pallet}.{error}: {docs}")
-        self.call, self.pallet, self.error, self.docs = call, pallet, error, docs
-        self.block_hash, self.fee, self.events = block_hash, fee, events
-
-    @property
-    def name(self) -> str:
-        return f"{self.pallet}.{self.error}"
 
 
 # -------------------------------------------------------------------------------------------
@@ -401,7 +371,7 @@ def _outcome(substrate: SubstrateInterface, label: str, block_hash: str, events:
     if failed is not None:
         error = failed["dispatch_error"] if isinstance(failed, dict) else failed[0]
         pallet, name, docs = describe_dispatch_error(substrate.metadata, error)
-        raise DispatchFailed(label, pallet, name, docs, block_hash, fee, events)
+        raise dispatch_failed(label, pallet, name, docs, block_hash, fee, events)
     return Included(block_hash, fee, events, "0x" + extrinsic.extrinsic_hash.hex())
 
 

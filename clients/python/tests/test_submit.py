@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from substrateinterface.exceptions import SubstrateRequestException
 
-from opg_tools import chain
+from opg import chain
 
 EXTRINSIC = SimpleNamespace(data="0x1234", extrinsic_hash=bytes.fromhex("ab" * 32))
 

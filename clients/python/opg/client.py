@@ -1,0 +1,277 @@
+"""`Client`: the SDK in one object. Connect to any OPG node, publish models, request verified
+inference and get numpy arrays back, follow jobs, run a node, vote.
+
+    import numpy as np
+    import opg
+
+    client = opg.connect("ws://127.0.0.1:9944", signer="//Alice")
+    result = client.infer(1, "attested", {"X": np.array([[5.1, 3.5, 1.4, 0.2]], np.float32)})
+    result.outputs["probabilities"]      # numpy.ndarray, float32, as ONNX Runtime computed it
+    result.verification.verifiers        # the verifier nodes that re-executed it and agreed
+    result.fee                           # planck paid (opg.format_opg(result.fee) for people)
+
+Every method waits at most the client's `timeout` for any one answer of the node; transactions
+wait for inclusion, jobs for their final event. Failures raise `opg.ChainError` subclasses
+(`opg.errors`): a failed call carries its pallet error's name and documentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from substrateinterface import Keypair, SubstrateInterface
+
+from . import chain, governance, jobs, nodes, upload
+from .errors import InvalidInput, JobRefunded
+
+
+@dataclass
+class RequestedJob:
+    """A request the chain accepted: the job's id, the fee it holds (planck), the mode, and
+    the block that holds the request (where its history starts)."""
+
+    job: int
+    model: int
+    version: int
+    mode: str
+    fee: int
+    block_number: int
+    block_hash: str
+    schema: dict = field(repr=False, default_factory=dict)
+
+
+@dataclass
+class InferenceResult:
+    """A verified result.
+
+    `outputs` maps each output's name to a numpy array in its declared dtype (float32 outputs
+    bit for bit as ONNX Runtime computed them). `fee` is what the request paid in planck and
+    `payouts` how the chain split it (`owner_paid`, `node_paid`, `verifiers_paid`,
+    `treasury_paid`). `verification` says what made the chain accept the result, `history`
+    every event about the job from its request to `JobFinal` (block `final_at`)."""
+
+    job: int
+    model: int
+    version: int
+    mode: str
+    outputs: dict[str, np.ndarray]
+    fee: int
+    payouts: dict[str, int]
+    verification: jobs.Verification
+    requested_at: int
+    final_at: int
+    history: list[jobs.JobEvent]
+
+
+class Client:
+    """A connection to one OPG node and, optionally, the account that signs (`signer`)."""
+
+    def __init__(self, substrate: SubstrateInterface, signer: Keypair | None = None):
+        self.substrate = substrate
+        self.signer = signer
+
+    # -- connection ------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, url: str = "ws://127.0.0.1:9944", signer: str | Keypair | None = None,
+                timeout: float = chain.DEFAULT_TIMEOUT) -> "Client":
+        """Connects to the node at `url` (ws://, wss://, http:// or https://). `signer` is a
+        Keypair or a secret URI (`//Alice` on a dev chain, or a mnemonic)."""
+        keypair = chain.keypair(signer) if isinstance(signer, str) else signer
+        return cls(chain.connect(url, timeout), keypair)
+
+    def close(self) -> None:
+        self.substrate.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        return self.substrate.url
+
+    def _signer(self, signer: str | Keypair | None) -> Keypair:
+        if isinstance(signer, str):
+            return chain.keypair(signer)
+        chosen = signer or self.signer
+        if chosen is None:
+            raise InvalidInput("this call signs a transaction: give the client a signer "
+                               "(opg.connect(url, signer='//Alice')) or pass signer=")
+        return chosen
+
+    def address(self, signer: str | Keypair | None = None) -> str:
+        """The SS58 address of the signer."""
+        return self._signer(signer).ss58_address
+
+    def balance(self, account: str | None = None) -> int:
+        """The free balance of `account` (default: the signer's), in planck."""
+        who = account or self.address()
+        return int(self.substrate.query("System", "Account", [who]).value["data"]["free"])
+
+    # -- models ----------------------------------------------------------------------------
+
+    def upload_model(self, model: str | Path | bytes, *, name: str | None = None,
+                     description: str = "", price: int = 0,
+                     modes: tuple[str, ...] | list[str] = ("vanilla", "attested"),
+                     zk_dir: str | Path | None = None, tolerance: str | None = None,
+                     model_id: int | None = None, quiet: bool = False,
+                     signer: str | Keypair | None = None) -> upload.UploadResult:
+        """Publishes an ONNX model (a path or its bytes): registers it as a new model `name`
+        priced `price` planck per call (`opg.to_planck("0.01")` reads OPG), or as a new
+        version of `model_id`, and uploads it with a progress bar on stderr (none when
+        `quiet`). `modes` are the modes it may run in (`zk` needs `zk_dir`, the folder of
+        `opg-node zk-setup`); `tolerance` is the absolute difference verifiers allow between
+        float outputs (e.g. `"1e-5"`, the default for float outputs). An interrupted upload of
+        the same bytes resumes."""
+        if isinstance(model, (str, Path)):
+            path = Path(model)
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from error
+            name = name if name is not None or model_id is not None else path.stem
+        else:
+            data = bytes(model)
+        try:
+            schema = upload.models.schema_from_onnx(data)
+        except upload.models.SchemaError as error:
+            raise InvalidInput(f"not a model the registry can hold: {error}") from error
+        zk = upload.read_zk_artifacts(str(zk_dir)) if zk_dir is not None else None
+        return upload.upload_model(
+            self.substrate, self._signer(signer), data, name=name, description=description,
+            price=price, modes=upload.mode_set(modes, zk is not None),
+            tolerance=upload.parse_tolerance(tolerance, schema), zk=zk, model_id=model_id,
+            schema=schema, quiet=quiet)
+
+    def model(self, model_id: int) -> dict | None:
+        """The model's record: owner, name, price, status, active version (None if absent)."""
+        return chain.registry(self.substrate, "Models", [model_id])
+
+    def schema(self, model_id: int) -> dict:
+        """The inputs and outputs (names, dtypes, shapes) of the version the model runs now."""
+        return jobs.runnable_version(self.substrate, model_id)[1]
+
+    # -- inference -------------------------------------------------------------------------
+
+    def quote(self, model: int, mode: str = "vanilla") -> int:
+        """The fee, in planck, a request for `model` in `mode` holds now: the model's price
+        plus the mode's protocol fee."""
+        if mode not in jobs.MODES:
+            raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(jobs.MODES)}")
+        return jobs.quote(self.substrate, mode, jobs.runnable_version(self.substrate, model)[2])
+
+    def request(self, model: int, mode: str, inputs: dict[str, Any], *,
+                max_fee: int | None = None,
+                signer: str | Keypair | None = None) -> RequestedJob:
+        """Sends an inference request (holding the fee, at most `max_fee` planck; default the
+        quote) and returns once it is in a block. `inputs` maps each input's name to a numpy
+        array, nested lists or a scalar, converted exactly to the chain's fixed-point tensors."""
+        version, schema, _ = jobs.runnable_version(self.substrate, model)
+        job_id, fee, included = jobs.request(self.substrate, self._signer(signer), model, inputs,
+                                             mode, max_fee)
+        number = int(self.substrate.get_block_number(included.block_hash))
+        return RequestedJob(job_id, model, version, mode, fee, number, included.block_hash,
+                            schema)
+
+    def wait(self, requested: RequestedJob, *, timeout: float = 300.0,
+             on_event: Callable[[jobs.JobEvent], None] | None = None) -> InferenceResult:
+        """Follows the job block by block until it is final; returns its verified result.
+        `on_event` sees each event about the job as it lands (assigned, result submitted,
+        verified, final). Raises JobRefunded when the job ends without a verified result, and
+        NotIncluded after `timeout` seconds."""
+        history = jobs.follow(self.substrate, requested.job, requested.block_number, timeout,
+                              on_event=on_event)
+        last = history[-1]
+        if last.name == "JobRefunded":
+            reason, _ = jobs.variant(last.fields["reason"])
+            raise JobRefunded(requested.job, reason, jobs.refund_reason(last.fields["reason"]),
+                              int(last.fields["amount"]))
+        payouts = {key: int(last.fields[key])
+                   for key in ("owner_paid", "node_paid", "verifiers_paid", "treasury_paid")}
+        return InferenceResult(
+            job=requested.job, model=requested.model, version=requested.version,
+            mode=requested.mode, outputs=jobs.outputs_of(history, requested.schema),
+            fee=requested.fee, payouts=payouts,
+            verification=jobs.verification_of(requested.mode, history),
+            requested_at=requested.block_number, final_at=last.block_number, history=history)
+
+    def infer(self, model: int, mode: str, inputs: dict[str, Any], *,
+              max_fee: int | None = None, timeout: float = 300.0,
+              on_event: Callable[[jobs.JobEvent], None] | None = None,
+              signer: str | Keypair | None = None) -> InferenceResult:
+        """Requests inference of `model` in `mode` (`vanilla`, `attested`, `zk` or `tee`) on
+        `inputs` and waits for the verified result: `request` then `wait`."""
+        requested = self.request(model, mode, inputs, max_fee=max_fee, signer=signer)
+        return self.wait(requested, timeout=timeout, on_event=on_event)
+
+    def job(self, job_id: int) -> dict | None:
+        """The job's record as the chain holds it now (None once pruned): requester, model,
+        mode, fee quote, `status` (`Assigned`, `Accepted`, `Verifying`, `Final`, `Refunded`)."""
+        return jobs.job(self.substrate, job_id)
+
+    def job_status(self, job_id: int) -> str:
+        """One line saying where the job stands, for a person."""
+        record = self.job(job_id)
+        if record is None:
+            raise chain.ChainError(f"job {job_id} does not exist (or was pruned)")
+        return jobs.describe(record)
+
+    def jobs(self, requester: str | None = None) -> dict[int, dict]:
+        """The jobs of `requester` (default: the signer) the chain still holds, by id."""
+        return jobs.jobs_of(self.substrate, requester or self.address())
+
+    def job_history(self, job_id: int, since: int,
+                    until: int | None = None) -> list[jobs.JobEvent]:
+        """Every event about the job in blocks `since` (its request's block) to `until`."""
+        return jobs.history(self.substrate, job_id, since, until)
+
+    # -- nodes -----------------------------------------------------------------------------
+
+    def register_node(self, role_key: str | Keypair, roles: list[str], bond: int, *,
+                      endpoint: str | None = None,
+                      signer: str | Keypair | None = None) -> chain.Included:
+        """Registers the signer as a node with `roles` (`inference`, `verifier`, `data`),
+        holding `bond` planck; `role_key` is the key its offchain worker signs with (insert it
+        into the node's keystore with `opg-node key insert --key-type opgn`)."""
+        key = chain.keypair(role_key) if isinstance(role_key, str) else role_key
+        return nodes.register(self.substrate, self._signer(signer), key, roles, bond, endpoint)
+
+    def bond(self, amount: int, *, signer: str | Keypair | None = None) -> chain.Included:
+        """Adds `amount` planck to the signer's node bond."""
+        return nodes.bond_extra(self.substrate, self._signer(signer), amount)
+
+    def unbond(self, amount: int, *, signer: str | Keypair | None = None) -> chain.Included:
+        """Starts unbonding `amount` planck of the signer's node bond."""
+        return nodes.unbond(self.substrate, self._signer(signer), amount)
+
+    def node(self, account: str | None = None) -> dict | None:
+        """The node record of `account` (default: the signer)."""
+        return nodes.node(self.substrate, account or self.address())
+
+    # -- governance ------------------------------------------------------------------------
+
+    def vote(self, referendum: int, aye: bool, balance: int, conviction: str = "None", *,
+             signer: str | Keypair | None = None) -> chain.Included:
+        """Votes `balance` planck aye or nay on a referendum with a conviction (`None`,
+        `Locked1x` ... `Locked6x`)."""
+        if conviction not in governance.CONVICTIONS:
+            raise InvalidInput(f"conviction {conviction!r}: use one of "
+                               f"{', '.join(governance.CONVICTIONS)}")
+        return governance.vote(self.substrate, self._signer(signer), referendum, aye, balance,
+                               conviction)
+
+    def referendum(self, index: int) -> dict:
+        """The referendum's record (`Ongoing` with its tally, `Approved`, `Rejected`, ...)."""
+        return governance.referendum(self.substrate, index)
+
+
+def connect(url: str = "ws://127.0.0.1:9944", signer: str | Keypair | None = None,
+            timeout: float = chain.DEFAULT_TIMEOUT) -> Client:
+    """`Client.connect`: a client of the node at `url`, signing with `signer`."""
+    return Client.connect(url, signer, timeout)

@@ -1,0 +1,308 @@
+"""Inference jobs: quote a fee, request inference in any mode, follow a job to its verified
+result (or refund), and read its outputs as numpy arrays.
+
+A job moves Assigned -> (Accepted | Verifying) -> Final, or ends Refunded; `wait` follows its
+record, `events` reads what the chain said about it block by block (the history: who ran it,
+who verified it, what was paid). `scripts/infer.sh` is the command line over this module;
+`opg.Client.infer` puts it together in one call.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from scalecodec.base import ScaleBytes
+
+from . import chain, tensors
+from .errors import InvalidInput
+
+MODES = ("vanilla", "attested", "zk", "tee")
+# The protocol fee parameter of each mode: a TEE job is one node's execution, as a vanilla one.
+FEE_PARAMETER = {"vanilla": "vanilla_fee", "attested": "attested_fee", "zk": "zk_fee",
+                 "tee": "vanilla_fee"}
+# Job states in the order a job moves through them; Final and Refunded end it.
+STATES = ("Assigned", "Accepted", "Verifying", "Final", "Refunded")
+
+
+def variant(value) -> tuple[str, dict]:
+    """(name, fields) of an enum value as substrate-interface decodes it."""
+    if isinstance(value, str):
+        return value, {}
+    name, fields = next(iter(value.items()))
+    return name, fields if isinstance(fields, dict) else {"value": fields}
+
+
+def runnable_version(substrate, model: int) -> tuple[int, dict, int]:
+    """(version, its schema, the model's price) of the version `model` runs now."""
+    info = chain.registry(substrate, "Models", [model])
+    if info is None:
+        raise chain.ChainError(f"model {model} does not exist")
+    if info["active_version"] is None or info["suspended"] or variant(info["status"])[0] != "Active":
+        raise chain.ChainError(f"model {model} accepts no requests now (suspended, deprecated "
+                               "or without an approved complete version)")
+    version = int(info["active_version"])
+    record = chain.registry(substrate, "Versions", [model, version])
+    return version, record["schema"], int(info["price"])
+
+
+def build_input(schema: dict, data: dict) -> list[dict]:
+    """The request's tensors, in the schema's order, from `data` (name -> values)."""
+    names = [spec["name"] for spec in schema["inputs"]]
+    unknown = set(data) - set(names)
+    missing = [name for name in names if name not in data]
+    if unknown or missing:
+        raise InvalidInput(f"the model takes inputs {names}; missing {missing}, unknown "
+                           f"{sorted(unknown)}")
+    try:
+        return [tensors.to_chain(spec, data[spec["name"]]) for spec in schema["inputs"]]
+    except tensors.TensorError as error:
+        raise InvalidInput(str(error)) from error
+
+
+def call_tensors(items: list[dict]) -> tuple:
+    """Tensors as a call argument for substrate-interface (BoundedVecs wrapped)."""
+    def one(t: dict) -> dict:
+        values = t["values"]
+        if "Numbers" in values:
+            values = {"Numbers": chain.bounded(values["Numbers"])}
+        else:
+            values = {"Strings": chain.bounded("0x" + s.hex() for s in values["Strings"])}
+        return {"name": t["name"], "shape": chain.bounded(t["shape"]), "values": values}
+    return chain.bounded(one(t) for t in items)
+
+
+def quote(substrate, mode: str, price: int) -> int:
+    """The fee a request in `mode` holds: the model's price plus the protocol fee."""
+    parameters = substrate.query("Inference", "ActiveParameters").value
+    return price + int(parameters[FEE_PARAMETER[mode]])
+
+
+def request(substrate, signer, model: int, data: dict, mode: str,
+            max_fee: int | None = None) -> tuple[int, int, chain.Included]:
+    """Sends the request; returns (job id, fee held, inclusion)."""
+    if mode not in MODES:
+        raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    version, schema, price = runnable_version(substrate, model)
+    fee = quote(substrate, mode, price)
+    items = build_input(schema, data)
+    included = chain.submit(substrate, signer, "Inference", "request", {
+        "model": model, "version": version, "input": call_tensors(items),
+        "mode": mode.capitalize(), "max_fee": fee if max_fee is None else max_fee})
+    requested = chain.find_event(included.events, "Inference", "JobRequested")
+    return int(requested["job"]), int(requested["fee"]), included
+
+
+def job(substrate, job_id: int) -> dict | None:
+    """The job's record (None once pruned)."""
+    return substrate.query("Inference", "Jobs", [job_id]).value
+
+
+def describe(record: dict) -> str:
+    """One line for a job's state."""
+    name, fields = variant(record["status"])
+    node = fields.get("node")
+    short = f"{node[:8]}…" if isinstance(node, str) else ""
+    if name == "Assigned":
+        return (f"assigned to {short}, answer due by block #{fields.get('deadline')}"
+                + (" (reassigned)" if fields.get("reassigned") else ""))
+    if name == "Accepted":
+        return f"result from {short} accepted against its bond; final when the challenge window closes"
+    if name == "Verifying":
+        return f"result from {short}; verifiers re-executing it"
+    if name == "Final":
+        return f"final at block #{fields.get('at')}: verified and paid"
+    if name == "Refunded":
+        return f"refunded at block #{fields.get('at')}: {refund_reason(fields.get('reason'))}"
+    return name
+
+
+def refund_reason(reason) -> str:
+    name, fields = variant(reason)
+    if name == "EngineFailed":
+        message = fields.get("value", "")
+        if isinstance(message, str) and message.startswith("0x"):
+            message = bytes.fromhex(message[2:]).decode(errors="replace")
+        return f"ONNX Runtime cannot run the model on this input: {message}"
+    return {"TimedOut": "no node answered in time", "Rejected": "verifiers rejected the result",
+            "Undecided": "verifiers reached no quorum",
+            "VerificationUnavailable": "no verifier round could be opened; the node is not "
+                                       "blamed",
+            "InvalidProofs": "the nodes' ZK proofs did not verify"}.get(name, name)
+
+
+def wait(substrate, job_id: int, until: str = "Final", timeout: float = 300.0,
+         on_change=None) -> dict:
+    """Polls the job each second until it ends (or reaches `until`); returns its record."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        record = job(substrate, job_id)
+        if record is None:
+            raise chain.ChainError(f"job {job_id} does not exist (or was pruned)")
+        state = variant(record["status"])[0]
+        if state != last and on_change:
+            on_change(record)
+        last = state
+        if state in ("Final", "Refunded") or STATES.index(state) >= STATES.index(until):
+            return record
+        if time.monotonic() > deadline:
+            raise chain.NotIncluded(f"job {job_id} is still {state} after {timeout:.0f}s")
+        time.sleep(1.0)
+
+
+def tensors_type(substrate) -> str:
+    """The type string of `Tensors` in this runtime's metadata (the request call's input)."""
+    call = substrate.get_metadata_call_function("Inference", "request")
+    return next(arg.type for arg in call.args if arg.name == "input")
+
+
+def output(substrate, job_id: int) -> list[dict]:
+    """The job's output tensors as the chain holds them."""
+    raw = substrate.query("Inference", "Outputs", [job_id]).value
+    if raw is None:
+        raise chain.ChainError(f"job {job_id} has no output")
+    data = bytes.fromhex(raw[2:]) if isinstance(raw, str) else bytes(raw)
+    decoded = substrate.runtime_config.create_scale_object(
+        tensors_type(substrate), data=ScaleBytes(data)).decode()
+    return decoded
+
+
+def output_arrays(substrate, job_id: int, schema: dict) -> dict[str, np.ndarray]:
+    """The job's outputs as numpy arrays, by name, in each output's declared dtype."""
+    dtypes = {spec["name"]: tensors.spec_dtype(spec) for spec in schema["outputs"]}
+    result = {}
+    for tensor in output(substrate, job_id):
+        name = tensors.name_of(tensor)
+        result[name] = tensors.from_chain(tensor, dtypes.get(name))
+    return result
+
+
+def jobs_of(substrate, requester: str) -> dict[int, dict]:
+    """The jobs of `requester` (an SS58 address) the chain still holds, by id: open ones and
+    ended ones not yet pruned."""
+    found = {}
+    for key, record in substrate.query_map("Inference", "Jobs", page_size=200):
+        value = record.value
+        if value["requester"] == requester:
+            found[int(key.value)] = value
+    return dict(sorted(found.items()))
+
+
+# -------------------------------------------------------------------------------------------
+# A job's history, from the chain's events
+
+@dataclass
+class JobEvent:
+    """One event the chain emitted about a job: the block it is in, its name (`JobAssigned`,
+    `ResultSubmitted`, `ResultVerified`, `ProofVerified`, `TeeResultAccepted`, `JobFinal`,
+    `JobReassigned`, `JobRefunded`, ...) and its fields as decoded."""
+
+    block_number: int
+    block_hash: str
+    name: str
+    fields: dict
+
+
+def block_events(substrate, job_id: int, block_number: int) -> tuple[str, list[JobEvent]]:
+    """(block hash, the inference events about `job_id`) of one block of the best chain."""
+    block_hash = substrate.get_block_hash(block_number)
+    found = []
+    for record in substrate.get_events(block_hash):
+        pallet, name, attributes = chain.event_attributes(record)
+        if pallet == "Inference" and isinstance(attributes, dict) and \
+                attributes.get("job") == job_id:
+            found.append(JobEvent(block_number, block_hash, name, attributes))
+    return block_hash, found
+
+
+def history(substrate, job_id: int, since: int, until: int | None = None) -> list[JobEvent]:
+    """What the chain said about `job_id` in blocks `since`..`until` (default: the best block),
+    oldest first. `since` is the block that holds the request (a `JobRequested` event)."""
+    last = until if until is not None else substrate.get_block_number(None)
+    events = []
+    for number in range(since, last + 1):
+        events.extend(block_events(substrate, job_id, number)[1])
+    return events
+
+
+def follow(substrate, job_id: int, since: int, timeout: float = 300.0,
+           until: tuple[str, ...] = ("JobFinal", "JobRefunded"),
+           on_event=None) -> list[JobEvent]:
+    """Reads each new block from `since` on, collecting the events about `job_id`, until one of
+    `until` appears; returns the history so far. `on_event(event)` is called for each as it is
+    seen. Raises NotIncluded after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    events: list[JobEvent] = []
+    next_block = since
+    while True:
+        chain.raise_if_interrupted()
+        head = substrate.get_block_number(None)
+        while next_block <= head:
+            for event in block_events(substrate, job_id, next_block)[1]:
+                events.append(event)
+                if on_event:
+                    on_event(event)
+                if event.name in until:
+                    return events
+            next_block += 1
+        if time.monotonic() > deadline:
+            seen = events[-1].name if events else "JobRequested"
+            raise chain.NotIncluded(f"job {job_id}: no {' or '.join(until)} within "
+                                    f"{timeout:.0f}s (last seen: {seen})")
+        time.sleep(0.5)
+
+
+@dataclass
+class Verification:
+    """What made the chain accept a result.
+
+    `kind` is the job's mode: `vanilla` (accepted against `node`'s bond, final once the
+    challenge window closed unchallenged), `attested` (`verifiers` re-executed it and agreed),
+    `zk` (`node`'s Groth16 proof verified on chain in `block_number`), `tee` (signed by
+    `enclave_key`, the key of an enclave whose attestation the chain verified; `insecure` for
+    the dev chain's software enclave)."""
+
+    kind: str
+    node: str
+    block_number: int
+    verifiers: list[str] = field(default_factory=list)
+    enclave_key: str | None = None
+    insecure: bool = False
+
+
+def verification_of(mode: str, events: list[JobEvent]) -> Verification:
+    """The verification of a final job from its history."""
+    final = next(e for e in events if e.name == "JobFinal")
+    node = final.fields["node"]
+    by_name = {e.name: e for e in events}
+    if mode == "attested" and "ResultVerified" in by_name:
+        verified = by_name["ResultVerified"]
+        return Verification("attested", node, verified.block_number,
+                            verifiers=list(verified.fields["verifiers"]))
+    if mode == "zk" and "ProofVerified" in by_name:
+        return Verification("zk", node, by_name["ProofVerified"].block_number)
+    if mode == "tee" and "TeeResultAccepted" in by_name:
+        accepted = by_name["TeeResultAccepted"]
+        return Verification("tee", node, accepted.block_number,
+                            enclave_key=accepted.fields["enclave_key"],
+                            insecure=bool(accepted.fields["insecure"]))
+    return Verification(mode, node, final.block_number)
+
+
+def outputs_of(events: list[JobEvent], schema: dict) -> dict[str, np.ndarray]:
+    """The accepted output, by name, as numpy arrays in each output's declared dtype: the
+    last `ResultSubmitted` of the history (a reassigned job's earlier answers never count)."""
+    submitted = [e for e in events if e.name == "ResultSubmitted"]
+    if not submitted:
+        raise chain.ChainError("the job's history holds no result")
+    dtypes = {spec["name"]: tensors.spec_dtype(spec) for spec in schema["outputs"]}
+    return {tensors.name_of(t): tensors.from_chain(t, dtypes.get(tensors.name_of(t)))
+            for t in submitted[-1].fields["output"]}
+
+
+def format_opg(amount: int) -> str:
+    """An amount in planck as OPG for a person: `0.06 OPG`."""
+    return f"{Decimal(amount) / chain.OPG:f} OPG"
