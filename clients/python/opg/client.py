@@ -250,6 +250,11 @@ class Client:
         """Starts unbonding `amount` planck of the signer's node bond."""
         return nodes.unbond(self.substrate, self._signer(signer), amount)
 
+    def leave(self, *, signer: str | Keypair | None = None) -> chain.Included:
+        """Stops the signer's node serving and starts unbonding its whole bond (refused while
+        it holds open work)."""
+        return nodes.leave(self.substrate, self._signer(signer))
+
     def node(self, account: str | None = None) -> dict | None:
         """The node record of `account` (default: the signer)."""
         return nodes.node(self.substrate, account or self.address())

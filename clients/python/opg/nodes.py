@@ -45,7 +45,7 @@ def register(substrate, account: Keypair, role_key: Keypair, roles: list[str], b
              endpoint: str | None = None) -> chain.Included:
     """Registers `account` as a node with `roles`, holding `bond` planck from its free balance
     (at least the roles' required bond: `required_bond`). A data node gives the `endpoint`
-    other nodes fetch models from (e.g. `ws://host:9944`)."""
+    other nodes fetch models from (`http://` or `https://`, e.g. `http://host:9944`)."""
     return chain.submit(substrate, account, "Attestations", "register", {
         "roles": role_set(roles), "key": "0x" + role_key.public_key.hex(),
         "key_proof": key_proof(substrate, role_key, account.ss58_address),
