@@ -27,6 +27,11 @@ def node():
             running.stop()
 
 
+def pytest_collection_modifyitems(items):
+    """The metadata walk runs last: it decodes what the other tests made the dev node do."""
+    items.sort(key=lambda item: item.path.name == "test_metadata.py")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
