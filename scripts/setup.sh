@@ -15,10 +15,17 @@ if [ -r /etc/os-release ]; then
 fi
 
 # Debian packages: a C toolchain, protoc (libp2p's build), clang (wasm builds of C code),
-# Python venv support for the clients.
-apt_packages=(build-essential clang pkg-config protobuf-compiler python3-venv python3-pip git curl)
+# Python venv support for the clients, Node.js and npm (the TypeScript client and the web page's
+# build), Chromium (the web page's end-to-end test).
+apt_packages=(build-essential clang pkg-config protobuf-compiler python3-venv python3-pip git curl nodejs npm chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
+	# A Node.js installed another way (NodeSource's nodejs bundles npm and conflicts with
+	# Debian's npm package) is fine: what counts is the commands.
+	case $package in
+	nodejs) command -v node >/dev/null && continue ;;
+	npm) command -v npm >/dev/null && continue ;;
+	esac
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
@@ -113,4 +120,35 @@ fi
 # takes --onnxruntime PATH / $OPG_ONNXRUNTIME).
 ort_library=$(ls "$OPG_VENV"/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so.* 2>/dev/null | sort -V | tail -n 1)
 [ -n "$ort_library" ] || die "the onnxruntime wheel in $OPG_VENV has no capi/libonnxruntime.so.*: remove $OPG_VENV and run this script again"
-log "set-up complete (Rust $rust_version, $("$OPG_PYTHON" --version), ONNX Runtime $ort_library)"
+
+# --- The TypeScript client and the web page ---------------------------------------------------
+# clients/typescript (npm @opg/client) with every package pinned by package-lock.json: `npm ci`
+# installs exactly the lock whenever it (or Node.js) changed, then `npm run build` compiles the
+# package and its example to dist/ and bundles the web page (clients/web/dist/opg.js) whenever
+# their sources changed. The stamps live inside what they describe, so deleting node_modules or
+# dist redoes the step.
+command -v node >/dev/null && command -v npm >/dev/null ||
+	die "node and npm not found: install Node.js 18 or newer with npm (Debian 12: apt-get install nodejs npm)"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)' ||
+	die "Node.js $(node --version) is too old: the TypeScript client needs Node.js 18 or newer (Debian 12's nodejs)"
+typescript="$OPG_ROOT/clients/typescript"
+stamp="$typescript/node_modules/.opg-lock.sha256"
+want="$(sha256sum "$typescript/package-lock.json" | cut -d' ' -f1) node $(node --version)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	log "installing the TypeScript client's packages (npm ci, pinned by clients/typescript/package-lock.json)"
+	(cd "$typescript" && npm ci --no-audit --no-fund --loglevel=error) ||
+		die "npm ci failed in $typescript (the npm registry must be reachable); run this script again to retry"
+	echo "$want" >"$stamp"
+fi
+build_stamp="$typescript/dist/.opg-build.sha256"
+build_want=$(cd "$OPG_ROOT/clients" && find typescript/src typescript/examples typescript/scripts web/src \
+	typescript/package.json typescript/package-lock.json typescript/tsconfig.json web/tsconfig.json \
+	-type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$build_stamp" 2>/dev/null)" != "$build_want" ] || [ ! -f "$OPG_ROOT/clients/web/dist/opg.js" ]; then
+	log "building the TypeScript client and the web page (npm run build)"
+	(cd "$typescript" && npm run --silent build) ||
+		die "npm run build failed in $typescript: see the compiler's messages above"
+	echo "$build_want" >"$build_stamp"
+fi
+
+log "set-up complete (Rust $rust_version, $("$OPG_PYTHON" --version), ONNX Runtime $ort_library, Node.js $(node --version))"

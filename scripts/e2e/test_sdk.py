@@ -39,6 +39,19 @@ def client(node):
         yield dapp_client
 
 
+def infer_once_more_if_refunded(client, *args, **kwargs):
+    """`client.infer`, sent again once if the job was refunded because an answer or a verifier
+    round never reached a block (a known flake of the node's offchain transactions under load,
+    see issue 20's note); a second refund fails the test."""
+    try:
+        return client.infer(*args, **kwargs)
+    except opg.JobRefunded as refund:
+        if refund.reason not in ("TimedOut", "Undecided"):
+            raise
+        print(f"retrying once: {refund}")
+        return client.infer(*args, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def published(client, tmp_path_factory):
     """A model only this module publishes: (model id, its bytes)."""
@@ -63,7 +76,8 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     assert fee == PRICE + int(parameters["attested_fee"])
     before = client.balance()
     seen = []
-    result = client.infer(model, "attested", {"input": x}, on_event=lambda e: seen.append(e.name))
+    result = infer_once_more_if_refunded(client, model, "attested", {"input": x},
+                                         on_event=lambda e: seen.append(e.name))
 
     expected = python_ort(data, {"input": x})
     assert set(result.outputs) == set(expected)
@@ -79,7 +93,7 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     names = [event.name for event in result.history]
     assert names[:2] == ["JobRequested", "JobAssigned"] and names[-1] == "JobFinal"
     assert {"ResultSubmitted", "ResultVerified"} <= set(names)
-    assert seen == names  # on_event saw each as it landed
+    assert seen[-len(names):] == names  # on_event saw each as it landed
     # The fee and the request's transaction fee left the dApp's balance, and the owner's share
     # came back (the dApp published the model); nothing stays held.
     spent = before - client.balance()
@@ -99,7 +113,7 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
 def test_vanilla_results_come_back_accepted_against_the_bond(client, published):
     model, data = published
     x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(1, 8)
-    result = client.infer(model, "vanilla", {"input": x.tolist()})
+    result = infer_once_more_if_refunded(client, model, "vanilla", {"input": x.tolist()})
     expected = python_ort(data, {"input": x})
     for name, array in expected.items():
         assert same_bits(result.outputs[name], array)
