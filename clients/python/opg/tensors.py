@@ -66,6 +66,11 @@ def to_chain(spec: dict, value) -> dict:
         if array.dtype.kind in "fc" and dtype not in ("Float32", "Float64"):
             if not np.all(np.equal(np.mod(array, 1), 0)):
                 raise TensorError(f"input {name!r} is {dtype}: give whole numbers")
+        if dtype not in ("Float32", "Float64", "Bool") and array.size:
+            info = np.iinfo(NUMPY_DTYPES[dtype])
+            if np.min(array) < info.min or np.max(array) > info.max:
+                raise TensorError(f"input {name!r} is {dtype}: its values must lie in "
+                                  f"{info.min}..{info.max}")
         try:
             array = array.astype(NUMPY_DTYPES[dtype], casting="unsafe")
         except (TypeError, ValueError) as error:
@@ -92,15 +97,21 @@ def _fixed(dim) -> int:
 
 def from_chain(tensor: dict, dtype: str | None = None) -> np.ndarray:
     """A chain tensor (as decoded from an event, storage or the node's JSON) as a numpy array:
-    floats correctly rounded to `dtype` (default float32), integers as int64, strings as str."""
+    floats correctly rounded to `dtype` (default float32), integers and booleans in `dtype`
+    (int64 when it is not given), strings as str. TensorError when the values do not fill the
+    shape."""
     values = tensor["values"]
     shape = [int(d) for d in tensor["shape"]]
+    items = values["Strings"] if "Strings" in values else values["Numbers"]
+    if len(items) != int(np.prod(shape)):
+        raise TensorError(f"tensor {name_of(tensor)!r} holds {len(items)} values for shape {shape}")
     if "Strings" in values:
         strings = [_text(s) for s in values["Strings"]]
         return np.array(strings, dtype=object).reshape(shape)
     numbers = values["Numbers"]
     if all(int(n["decimals"]) == 0 for n in numbers) and dtype not in ("Float32", "Float64"):
-        return np.array([int(n["value"]) for n in numbers], dtype=np.int64).reshape(shape)
+        integers = np.array([int(n["value"]) for n in numbers], dtype=np.int64).reshape(shape)
+        return integers.astype(NUMPY_DTYPES.get(dtype, np.int64)) if dtype else integers
     target = np.float64 if dtype == "Float64" else np.float32
     return np.array([to_float(n, target) for n in numbers], dtype=target).reshape(shape)
 

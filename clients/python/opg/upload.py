@@ -45,6 +45,13 @@ def parse_price(text: str) -> int:
     if value.adjusted() > 40:  # far above u128 units; keeps the exact arithmetic below small
         raise InvalidInput(f"price {text!r} is more than a price can be "
                                f"({models.U128_MAX / chain.OPG:.3e} OPG)")
+    # The smallest power of ten the number uses, read exactly (normalize() would round): a
+    # price finer than a planck is refused before the arithmetic below builds 10**huge.
+    _, digits, exponent = value.as_tuple()
+    written = "".join(map(str, digits))
+    if any(digits) and exponent + len(written) - len(written.rstrip("0")) < -18:
+        raise InvalidInput(f"price {text!r} is finer than the smallest unit of OPG "
+                           "(10^-18 OPG): use at most 18 decimals")
     numerator, denominator = value.as_integer_ratio()
     units, remainder = divmod(numerator * chain.OPG, denominator)
     if remainder:
