@@ -268,8 +268,12 @@ def paid_fee(events: list) -> int:
 
 def sign(substrate: SubstrateInterface, signer: Keypair, module: str, function: str,
          params: dict, nonce: int | None = None):
-    """The signed extrinsic of a call (for fee queries before submission, or `submit_signed`)."""
+    """The signed extrinsic of a call (for fee queries before submission, or `submit_signed`).
+    Without a `nonce`, the signer's next one counting its transactions still in the node's pool
+    (`system_accountNextIndex`), so a transaction sent while another waits does not replace it."""
     try:
+        if nonce is None:
+            nonce = int(rpc(substrate, "system_accountNextIndex", [signer.ss58_address]))
         call = substrate.compose_call(call_module=module, call_function=function, call_params=params)
         return substrate.create_signed_extrinsic(call=call, keypair=signer, nonce=nonce)
     except NETWORK_ERRORS as error:

@@ -170,21 +170,26 @@ class Client:
                 max_fee: int | None = None,
                 signer: str | Keypair | None = None) -> RequestedJob:
         """Sends an inference request (holding the fee, at most `max_fee` planck; default the
-        quote) and returns once it is in a block. `inputs` maps each input's name to a numpy
+        fee quoted just before sending: pass the quote you showed a user to bind it) and returns
+        once it is in a block. `inputs` maps each input's name to a numpy
         array, nested lists or a scalar, converted exactly to the chain's fixed-point tensors."""
-        version, schema, _ = jobs.runnable_version(self.substrate, model)
+        runnable = jobs.runnable_version(self.substrate, model)
+        version, schema, _ = runnable
         job_id, fee, included = jobs.request(self.substrate, self._signer(signer), model, inputs,
-                                             mode, max_fee)
+                                             mode, max_fee, runnable)
         number = int(self.substrate.get_block_number(included.block_hash))
         return RequestedJob(job_id, model, version, mode, fee, number, included.block_hash,
                             schema)
 
-    def wait(self, requested: RequestedJob, *, timeout: float = 300.0,
+    def wait(self, requested: RequestedJob, *, timeout: float | None = None,
              on_event: Callable[[jobs.JobEvent], None] | None = None) -> InferenceResult:
         """Follows the job block by block until it is final; returns its verified result.
         `on_event` sees each event about the job as it lands (assigned, result submitted,
         verified, final). Raises JobRefunded when the job ends without a verified result, and
-        NotIncluded after `timeout` seconds."""
+        NotIncluded after `timeout` seconds (default: what the mode takes on this chain's
+        parameters, `jobs.patience`; the job goes on, and its fee stays held until it ends)."""
+        if timeout is None:
+            timeout = jobs.patience(self.substrate, requested.mode)
         history = jobs.follow(self.substrate, requested.job, requested.block_number, timeout,
                               on_event=on_event)
         last = history[-1]
@@ -202,7 +207,7 @@ class Client:
             requested_at=requested.block_number, final_at=last.block_number, history=history)
 
     def infer(self, model: int, mode: str, inputs: dict[str, Any], *,
-              max_fee: int | None = None, timeout: float = 300.0,
+              max_fee: int | None = None, timeout: float | None = None,
               on_event: Callable[[jobs.JobEvent], None] | None = None,
               signer: str | Keypair | None = None) -> InferenceResult:
         """Requests inference of `model` in `mode` (`vanilla`, `attested`, `zk` or `tee`) on

@@ -81,11 +81,14 @@ def quote(substrate, mode: str, price: int) -> int:
 
 
 def request(substrate, signer, model: int, data: dict, mode: str,
-            max_fee: int | None = None) -> tuple[int, int, chain.Included]:
-    """Sends the request; returns (job id, fee held, inclusion)."""
+            max_fee: int | None = None,
+            runnable: tuple[int, dict, int] | None = None) -> tuple[int, int, chain.Included]:
+    """Sends the request; returns (job id, fee held, inclusion). `max_fee` defaults to the
+    fee quoted now, just before sending; `runnable` is `runnable_version`'s answer when the
+    caller read it already (so the version requested is the one whose schema it holds)."""
     if mode not in MODES:
         raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-    version, schema, price = runnable_version(substrate, model)
+    version, schema, price = runnable if runnable is not None else runnable_version(substrate, model)
     fee = quote(substrate, mode, price)
     items = build_input(schema, data)
     included = chain.submit(substrate, signer, "Inference", "request", {
@@ -226,6 +229,26 @@ def history(substrate, job_id: int, since: int, until: int | None = None) -> lis
     for number in range(since, last + 1):
         events.extend(block_events(substrate, job_id, number)[1])
     return events
+
+
+def patience(substrate, mode: str) -> float:
+    """Seconds a job in `mode` may take on this chain before something is wrong, from the
+    governed parameters in force: two answer periods (one reassignment), then the verifier
+    round (attested), the challenge window (vanilla) or two more proving periods (ZK), at the
+    chain's block time, with half as much again and a minute to spare. (A fixed timeout would
+    give up on every vanilla job of a production chain, whose window is an hour.)"""
+    inference = substrate.query("Inference", "ActiveParameters").value
+    nodes = substrate.query("Attestations", "ActiveParameters").value
+    blocks = 2 * int(inference["response_period"]) + 2
+    if mode == "attested":
+        blocks += int(nodes["commit_period"]) + int(nodes["reveal_period"]) + 2
+    elif mode == "vanilla":
+        blocks += int(nodes["challenge_window"])
+    elif mode == "zk":
+        blocks += 2 * int(inference["response_period"])
+    slot = substrate.get_constant("Aura", "SlotDuration")
+    seconds_per_block = int(slot.value) / 1000 if slot is not None else 6.0
+    return blocks * seconds_per_block * 1.5 + 60
 
 
 def follow(substrate, job_id: int, since: int, timeout: float = 300.0,
