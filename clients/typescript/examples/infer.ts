@@ -132,8 +132,9 @@ async function main(): Promise<number> {
     }
     // The requests go out concurrently (the client signs one account's transactions in turn).
     const results = await Promise.all(modes.map(async (mode) => {
-      say(`${mode}: quoted ${formatOpg(await quoteFee(api, model, mode))}`);
-      const requested = await request(api, signer, { model, mode, input });
+      const quote = await quoteFee(api, model, mode);
+      say(`${mode}: quoted ${formatOpg(quote)}`);
+      const requested = await request(api, signer, { model, mode, input, maxFee: quote });
       say(`${mode}: job ${requested.job} requested in block #${requested.blockNumber}, ${formatOpg(requested.fee)} held`);
       const onEvent = (event: { name: string; blockNumber: number }) => say(`${mode}: job ${requested.job}: ${event.name} in block #${event.blockNumber}`);
       if (mode === "vanilla" && args.until === "accepted") {

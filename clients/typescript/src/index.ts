@@ -37,6 +37,7 @@ export {
   followJob,
   infer,
   jobOutput,
+  jobPatienceMs,
   outputsOf,
   protocolFees,
   quoteFee,

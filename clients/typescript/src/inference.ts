@@ -28,8 +28,30 @@ const FEE_PARAMETER: Record<Mode, "vanillaFee" | "attestedFee" | "zkFee"> = {
   tee: "vanillaFee",
 };
 
-/** How long `wait` follows a job by default. */
+/** How long `followJob` follows a job when told nothing (`wait` uses `jobPatienceMs`). */
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
+
+/**
+ * How long a job in `mode` may take on this chain before something is wrong, from the governed
+ * parameters in force: two answer periods (one reassignment), then the verifier round
+ * (attested), the challenge window (vanilla) or two more proving periods (ZK), at the chain's
+ * block time, with half as much again and a minute to spare. A fixed timeout would give up on
+ * every vanilla job of a production chain, whose challenge window is an hour.
+ */
+export async function jobPatienceMs(api: ApiPromise, mode: Mode): Promise<number> {
+  const [inference, nodes] = (await Promise.all([
+    api.query.inference.activeParameters(),
+    api.query.attestations.activeParameters(),
+  ])) as unknown as [AnyCodec, AnyCodec];
+  const response = Number(inference.responsePeriod.toString());
+  let blocks = 2 * response + 2;
+  if (mode === "attested") blocks += Number(nodes.commitPeriod.toString()) + Number(nodes.revealPeriod.toString()) + 2;
+  else if (mode === "vanilla") blocks += Number(nodes.challengeWindow.toString());
+  else if (mode === "zk") blocks += 2 * response;
+  const slot = api.consts.aura?.slotDuration;
+  const msPerBlock = slot ? Number(slot.toString()) : 6_000;
+  return blocks * msPerBlock * 1.5 + 60_000;
+}
 
 type AnyCodec = Codec & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -145,7 +167,8 @@ export async function request(api: ApiPromise, signer: Signer, options: RequestO
 }
 
 export interface FollowOptions {
-  /** Give up (NotIncluded) after this long; default 300 s. */
+  /** Give up (NotIncluded) after this long; default: `jobPatienceMs` in `wait`, 300 s in
+   * `followJob`. The job goes on after a timeout; its fee stays held until it ends. */
   timeoutMs?: number;
   /** Sees each event about the job as its block arrives: for live progress. */
   onEvent?: (event: JobEvent) => void;
@@ -339,7 +362,8 @@ function refunded(requested: RequestedJob, history: JobEvent[]): JobRefunded {
  * timeout.
  */
 export async function wait(api: ApiPromise, requested: RequestedJob, options: FollowOptions = {}): Promise<InferenceResult> {
-  const history = await followJob(api, requested.job, requested.blockNumber, ["JobFinal", "JobRefunded"], options);
+  const timeoutMs = options.timeoutMs ?? (await jobPatienceMs(api, requested.mode));
+  const history = await followJob(api, requested.job, requested.blockNumber, ["JobFinal", "JobRefunded"], { ...options, timeoutMs });
   const end = history[history.length - 1];
   if (end.name === "JobRefunded") throw refunded(requested, history);
   const final = end as Extract<JobEvent, { name: "JobFinal" }>;

@@ -24,6 +24,7 @@ import {
   JobRefunded,
   keypair,
   listModels,
+  NotIncluded,
   type Mode,
   type ModelInfo,
   quoteFee,
@@ -432,7 +433,10 @@ async function run(): Promise<void> {
   resetJob();
   try {
     const chain = requireApi();
-    const requested = await request(chain, await currentSigner(), { model: id, mode, input });
+    // The fee the page showed is the most the request may hold: a price raised since then makes
+    // the chain refuse it (Inference.FeeAboveMax) rather than charge more than the user saw.
+    const maxFee = BigInt(page.quote.dataset.planck ?? "0");
+    const requested = await request(chain, await currentSigner(), { model: id, mode, input, maxFee });
     page.jobId.textContent = String(requested.job);
     page.jobStatus.textContent = `job ${requested.job}: waiting for the verified result…`;
     const result = await wait(chain, requested, { onEvent: (event) => onJobEvent(mode, event) });
@@ -443,6 +447,9 @@ async function run(): Promise<void> {
     if (error instanceof JobRefunded) {
       page.jobStatus.dataset.state = "refunded";
       page.jobStatus.textContent = `job ${error.job} was refunded (${formatOpg(error.amount)} back): ${explainRefund(error.reason)}`;
+    } else if (error instanceof NotIncluded && page.jobId.textContent) {
+      page.jobStatus.dataset.state = "waiting";
+      page.jobStatus.textContent = `job ${page.jobId.textContent} is not over yet (it took longer than this chain's periods allow): its fee stays held until it is final or refunded; reload to follow it`;
     } else {
       page.jobStatus.dataset.state = "error";
       page.jobStatus.textContent = "the request failed";
@@ -467,7 +474,6 @@ const guarded = <A extends unknown[]>(handler: (...args: A) => Promise<void>) =>
 async function start(): Promise<void> {
   const nodeUrl = new URLSearchParams(window.location.search).get("node") || DEFAULT_URL;
   page.nodeUrl.textContent = nodeUrl;
-  await addDevAccounts();
   page.extension.hidden = !hasExtension();
   page.extension.addEventListener("click", guarded(addExtensionAccounts));
   page.account.addEventListener("change", guarded(showBalance));
@@ -484,9 +490,15 @@ async function start(): Promise<void> {
     throw error;
   }
   const chain = api;
+  // Dev accounts' keys are public: offer them only on a development or local chain, so a link
+  // with ?node= naming a live chain never gets the page to sign with them there.
+  const chainType = await chain.rpc.system.chainType();
+  if (chainType.isDevelopment || chainType.isLocal) await addDevAccounts();
+  // The genesis hash names the chain whatever the node calls itself: a user who followed a
+  // link to another node sees which chain their signature is for.
   const connected = () => {
     page.connection.dataset.state = "connected";
-    page.connection.textContent = `connected: ${chain.runtimeChain.toString()} (${chain.runtimeVersion.specName.toString()} ${chain.runtimeVersion.specVersion.toString()})`;
+    page.connection.textContent = `connected: ${chain.runtimeChain.toString()} (${chain.runtimeVersion.specName.toString()} ${chain.runtimeVersion.specVersion.toString()}, genesis ${chain.genesisHash.toHex().slice(0, 18)}…)`;
   };
   connected();
   chain.on("connected", connected);
