@@ -16,10 +16,10 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
+from harness import python_ort
 from opg_tools import testmodels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,11 +47,6 @@ def run_node(node_js: str, script: str, stdin: str = "", timeout: float = 60) ->
     prelude = f"import * as OPG from {json.dumps(INDEX.as_uri())};\n"
     return subprocess.run([node_js, "--input-type=module", "-e", prelude + script], input=stdin,
                           capture_output=True, text=True, timeout=timeout, cwd=PACKAGE)
-
-
-def python_ort(data: bytes, feeds: dict) -> dict:
-    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
-    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
 
 
 def tensor_of(printed: dict) -> np.ndarray:
@@ -294,3 +289,26 @@ def test_failures_come_back_as_typed_errors_with_the_pallets_docs(node, node_js,
     assert found["badShape"]["class"] == "TensorError" and "[batch, 16]" in found["badShape"]["message"]
     assert found["noModel"]["class"] == "InvalidInput" and "does not exist" in found["noModel"]["message"]
     assert found["badUrl"]["class"] == "InvalidInput"
+
+
+def test_the_typescript_docs_example_runs(node, node_js, tmp_path):
+    """docs/clients/typescript.md's program, as written, as an ES module importing the package
+    by its name, against this node with the demo MLP as its model.onnx."""
+    subprocess.run([str(ROOT / "scripts" / "make-test-model.sh"), "--demo", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120)
+    page = (ROOT / "docs" / "clients" / "typescript.md").read_text()
+    program = page.split("## In your program", 1)[1].split("```ts\n", 1)[1].split("```", 1)[0]
+    program = program.replace("ws://127.0.0.1:9944", node.url).replace(
+        '"model.onnx"', json.dumps(str(tmp_path / "mlp-16-32-4.onnx")))
+    program += ('console.log(JSON.stringify({kind: result.verification.kind, '
+                'outputs: result.outputs.logits.data.length, fee: result.fee.toString()}));\n')
+    script = PACKAGE / f".docs-example-{tmp_path.name}.mjs"  # inside the package: imports resolve
+    script.write_text(program)
+    try:
+        run = subprocess.run([node_js, str(script)], capture_output=True, text=True, timeout=300,
+                             cwd=PACKAGE)
+    finally:
+        script.unlink()
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout.strip().splitlines()[-1])
+    assert printed["kind"] == "attested" and printed["outputs"] == 4 and int(printed["fee"]) > 0

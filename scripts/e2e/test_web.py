@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
+from harness import python_ort
 from opg_tools import testmodels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,11 +79,6 @@ def browser():
             launched.close()
 
 
-def python_ort(data: bytes, feeds: dict) -> dict:
-    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
-    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
-
-
 def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node, site, browser, tmp_path):
     data = testmodels.mlp(inputs=16, hidden=32, outputs=4, seed=2062)  # bytes no other test uses
     path = tmp_path / "web-mlp.onnx"
@@ -128,6 +123,8 @@ def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node
     assert page.get_attribute("[data-testid=job-status]", "data-state") == "final", (
         page.inner_text("[data-testid=job]"), page.inner_text("[data-testid=error]"))
     assert not errors, errors
+    # The page's own error line (where its handlers report failures) stayed hidden.
+    assert page.is_hidden("[data-testid=error]"), page.inner_text("[data-testid=error]")
 
     # Every stage was seen, in order, live.
     for stage in ("requested", "assigned", "submitted", "verified", "final"):
