@@ -19,7 +19,8 @@ import pytest
 from substrateinterface.exceptions import SubstrateRequestException
 
 from harness import Node, require_node_binary
-from opg import chain, models, upload
+from opg import chain, models
+from opg.upload import parse_modes, version_spec
 from opg_tools import testmodels
 
 SCRIPTS = Path(__file__).resolve().parents[1]
@@ -145,8 +146,7 @@ def test_storage_and_events_decode_with_a_generic_client(node, model_file, uploa
 
 def register_by_hand(substrate, signer, data: bytes, name: str) -> int:
     """Registers `data` as a new model without uploading it, as an interrupted run leaves it."""
-    spec = upload.version_spec(data, models.schema_from_onnx(data),
-                                    upload.parse_modes("vanilla"), CHUNK)
+    spec = version_spec(data, models.schema_from_onnx(data), parse_modes("vanilla"), CHUNK)
     included = chain.submit(substrate, signer, "ModelRegistry", "register_model", {
         "name": "0x" + name.encode().hex(), "description": "0x", "price": 0, "version": spec})
     return int(chain.find_event(included.events, "ModelRegistry", "ModelRegistered")["model_id"])

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from opg import chain, models
 from opg.upload import (WINDOW, Progress, parse_modes, parse_price, parse_tolerance,
-                        read_zk_artifacts, upload_model)
+                        read_zk_artifacts, say, upload_model)
 
 
 @dataclass
@@ -100,7 +100,7 @@ def upload(args: argparse.Namespace, progress: Progress) -> dict:
             description=args.description, price=request.price, modes=request.modes,
             tolerance=request.tolerance, zk=request.zk, model_id=args.model_id,
             schema=request.schema, window=args.window, quiet=args.quiet,
-            progress=progress).as_dict()
+            progress=progress, report=say).as_dict()
     except (chain.NodeUnreachable, chain.NotIncluded) as error:
         raise type(error)(f"{error}; {progress.hint()}") from error
     except chain.NETWORK_ERRORS as error:

@@ -26,7 +26,7 @@ from .errors import InvalidInput
 # Chunks sent per round before waiting for the last one's inclusion: 24 * 64 KiB = 1.5 MiB,
 # well inside a block's normal length limit.
 WINDOW = 24
-RESUME_HINT = "upload the same bytes again (rerun the same command) to resume the upload"
+RESUME_HINT = "rerun the same command to resume the upload"
 
 
 # -------------------------------------------------------------------------------------------
@@ -312,7 +312,8 @@ def upload_model(substrate, signer, data: bytes, *, name: str | None = None,
                  tolerance: dict | None = None, zk: dict | None = None,
                  model_id: int | None = None, schema: dict | None = None,
                  window: int = WINDOW, quiet: bool = False,
-                 progress: Progress | None = None) -> UploadResult:
+                 progress: Progress | None = None,
+                 report: Callable[[str], None] | None = None) -> UploadResult:
     """Publishes the ONNX model `data`: registers it as a new model named `name` at `price`
     planck per call (or as a new version of `model_id`), then uploads its chunks with a
     progress bar on stderr (none when `quiet`), resuming an earlier upload of the same bytes.
@@ -321,11 +322,13 @@ def upload_model(substrate, signer, data: bytes, *, name: str | None = None,
     `"vanilla,attested,zk"`), `tolerance` its Tolerance (default: `parse_tolerance(None, ...)`),
     `zk` its ZkArtifacts (`read_zk_artifacts`), `schema` the I/O schema (default: read from the
     ONNX file). `progress` is filled as the upload goes, so a caller can say where an
-    interrupted upload stopped. Raises InvalidInput before sending anything when an argument is
+    interrupted upload stopped; `report` receives what the upload says on the way (registered,
+    resuming, already uploaded; default: stderr, or nothing when `quiet`). Raises InvalidInput before sending anything when an argument is
     wrong, and the exceptions of `chain.submit` after."""
     started = time.monotonic()
     progress = progress if progress is not None else Progress()
-    report = (lambda _message: None) if quiet else say
+    if report is None:
+        report = (lambda _message: None) if quiet else say
     if schema is None:
         try:
             schema = models.schema_from_onnx(data)
