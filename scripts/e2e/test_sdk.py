@@ -81,7 +81,8 @@ def vanilla_job(node, client, published):
 
 
 def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, published,
-                                                                       vanilla_job):
+                                                                       vanilla_job,
+                                                                       docs_examples):
     model, data = published
     x = np.random.default_rng(1).normal(size=(1, 8)).astype(np.float32)
     parameters = client.substrate.query("Inference", "ActiveParameters").value
@@ -108,8 +109,16 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     assert {"ResultSubmitted", "ResultVerified"} <= set(names)
     assert seen[-len(names):] == names  # on_event saw each as it landed
     # The fee and the request's transaction fee left the dApp's balance, and the owner's share
-    # came back (the dApp published the model); nothing stays held.
-    spent = before - client.balance()
+    # came back (the dApp published the model; so it also earns from the other dApp's vanilla
+    # job if that ended meanwhile: read at one block, both); nothing stays held.
+    at = client.substrate.get_chain_head()
+    number = client.substrate.get_block_number(at)
+    free = int(client.substrate.query("System", "Account", [client.address()], block_hash=at)
+               .value["data"]["free"])
+    _, vanilla = vanilla_job[:2]
+    earned = sum(int(e.fields["owner_paid"]) for e in
+                 client.job_history(vanilla.job, vanilla.block_number, number) if e.name == "JobFinal")
+    spent = before - free + earned
     net = fee - result.payouts["owner_paid"]
     assert net < spent < net + opg.to_planck("0.1")
     holds = client.substrate.query("Balances", "Holds", [client.address()]).value
@@ -194,8 +203,7 @@ def test_an_operator_registers_and_bonds_a_node(client, node):
 
 
 def test_a_token_holder_votes_on_a_referendum(client):
-    alice = chain.keypair("//Alice")
-    index = governance.propose(client.substrate, alice, governance.ROOT, "System",
+    index = governance.propose(client.substrate, client.signer, governance.ROOT, "System",
                                "remark", {"remark": "0x" + b"sdk vote".hex()})
     client.vote(index, aye=True, balance=100 * opg.OPG, conviction="Locked1x")
     tally = client.referendum(index)["Ongoing"]["tally"]
@@ -233,24 +241,34 @@ def doc_blocks(path: Path) -> list[tuple[str, str]]:
 DOC_PAGES = ["clients/python.md", "vanilla.md", "attested.md"]
 
 
-@pytest.mark.timeout(600)
-def test_the_python_docs_examples_run(node, tmp_path):
-    """Every `python` block of each page, in order, as one program per page run by Python
-    against this node (its URL put for the dev chain's); the pages run at once, each signing as
-    its own account. The demo models the pages upload are made first, as they say."""
+@pytest.fixture(scope="module")
+def docs_examples(node, client, tmp_path_factory):
+    """Every `python` block of each page, in order, as one program per page, started against
+    this node (its URL put for the dev chain's) while the tests above run: the pages sign as
+    //Alice, //Dave and //Eve, whom those tests do not use once `client` is funded. The demo
+    models the pages upload are made first, as the pages say. Yields page -> process."""
     subprocess.run([str(ROOT / "scripts" / "make-test-model.sh"), "--demo", "/tmp/opg-demo"],
                    check=True, capture_output=True, timeout=120)
+    folder = tmp_path_factory.mktemp("docs")
     running = {}
     for page in DOC_PAGES:
         blocks = [code for lang, code in doc_blocks(ROOT / "docs" / page) if lang == "python"]
         assert blocks, f"{page} has no python example"
-        program = tmp_path / (page.replace("/", "-") + ".py")
+        program = folder / (page.replace("/", "-") + ".py")
         program.write_text("\n".join(blocks).replace("ws://127.0.0.1:9944", node.url))
         running[page] = subprocess.Popen(
             [sys.executable, str(program)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "clients" / "python")})
+    yield running
+    for process in running.values():
+        process.kill()
+
+
+@pytest.mark.timeout(600)
+def test_the_python_docs_examples_run(docs_examples):
+    """The programs `docs_examples` started all end well."""
     failures = {}
-    for page, process in running.items():
+    for page, process in docs_examples.items():
         output, _ = process.communicate(timeout=540)
         if process.returncode != 0:
             failures[page] = output[-3000:]
