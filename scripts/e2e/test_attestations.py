@@ -11,34 +11,11 @@ import pytest
 from substrateinterface import Keypair
 
 from harness import Node
-from opg import chain
+from opg import chain, governance, nodes
 
 OPG = 10**18
 VERIFIER = 2  # RoleSet bit of the verifier role
 DEV_NODES = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve"]
-
-
-def key_proof(substrate, role_key: Keypair, account: Keypair) -> str:
-    """The role key's signature proving `account` holds it: over "opg:attest:", the genesis
-    hash and SignedStatement::KeyOwnership (variant 3) with the account id, SCALE-encoded."""
-    genesis = bytes.fromhex(substrate.get_block_hash(0)[2:])
-    message = b"opg:attest:" + genesis + bytes([3]) + account.public_key
-    return "0x" + role_key.sign(message).hex()
-
-
-def node_record(substrate, account: str) -> dict | None:
-    return substrate.query("Attestations", "Nodes", [account]).value
-
-
-def wait_for(what: str, probe, timeout: float, interval: float = 2.0):
-    """Polls `probe` until it returns something truthy; returns it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what}: not within {timeout:.0f}s")
 
 
 def test_the_dev_chain_registers_its_nodes_and_their_heartbeats_land(node):
@@ -49,13 +26,13 @@ def test_the_dev_chain_registers_its_nodes_and_their_heartbeats_land(node):
         parameters = substrate.query("Attestations", "ActiveParameters").value
         assert parameters["committee_size"] == 3
         assert substrate.query("Attestations", "NodeCount").value == len(DEV_NODES)
-        alice = node_record(substrate, Keypair.create_from_uri("//Alice").ss58_address)
+        alice = nodes.node(substrate, Keypair.create_from_uri("//Alice").ss58_address)
         assert alice["endpoint"] is not None
         for suri in DEV_NODES:
             account = Keypair.create_from_uri(suri).ss58_address
-            record = wait_for(
+            record = governance.wait_for(
+                lambda: (r := nodes.node(substrate, account)) and r["last_heartbeat"] and r,
                 f"{suri}'s heartbeat",
-                lambda: (r := node_record(substrate, account)) and r["last_heartbeat"] and r,
                 timeout=120,
             )
             assert record["status"] == "Active"
@@ -71,7 +48,7 @@ def test_registering_twice_fails_with_the_named_error(node):
         with pytest.raises(chain.DispatchFailed) as failure:
             chain.submit(substrate, bob, "Attestations", "register", {
                 "roles": VERIFIER, "key": "0x" + bob.public_key.hex(),
-                "key_proof": key_proof(substrate, bob, bob), "endpoint": None,
+                "key_proof": nodes.key_proof(substrate, bob, bob.ss58_address), "endpoint": None,
                 "bond": 1_000 * OPG,
             })
         assert failure.value.name == "Attestations.AlreadyRegistered"
@@ -106,13 +83,13 @@ def test_an_operator_node_heartbeats_then_goes_inactive_when_stopped(node, tmp_p
         with pytest.raises(chain.DispatchFailed) as failure:
             chain.submit(substrate, operator, "Attestations", "register", {
                 "roles": VERIFIER, "key": "0x" + role_key.public_key.hex(),
-                "key_proof": key_proof(substrate, role_key, alice), "endpoint": None,
+                "key_proof": nodes.key_proof(substrate, role_key, alice.ss58_address), "endpoint": None,
                 "bond": 2_000 * OPG,
             })
         assert failure.value.name == "Attestations.BadSignature"
         included = chain.submit(substrate, operator, "Attestations", "register", {
             "roles": VERIFIER, "key": "0x" + role_key.public_key.hex(),
-            "key_proof": key_proof(substrate, role_key, operator), "endpoint": None,
+            "key_proof": nodes.key_proof(substrate, role_key, operator.ss58_address), "endpoint": None,
             "bond": 2_000 * OPG,
         })
         registered = chain.find_event(included.events, "Attestations", "NodeRegistered")
@@ -120,9 +97,9 @@ def test_an_operator_node_heartbeats_then_goes_inactive_when_stopped(node, tmp_p
         held = substrate.query("Balances", "Holds", [operator.ss58_address]).value
         assert sum(int(h["amount"]) for h in held) == 2_000 * OPG
 
-        record = wait_for(
+        record = governance.wait_for(
+            lambda: (r := nodes.node(substrate, operator.ss58_address)) and r["last_heartbeat"] and r,
             "the operator node's heartbeat",
-            lambda: (r := node_record(substrate, operator.ss58_address)) and r["last_heartbeat"] and r,
             timeout=120,
         )
         assert record["status"] == "Active"
@@ -134,15 +111,15 @@ def test_an_operator_node_heartbeats_then_goes_inactive_when_stopped(node, tmp_p
         # sweep marks it at once on a chain this small: at most (max_missed + 2) periods.
         periods = parameters["max_missed_heartbeats"] + 2
         budget = periods * parameters["heartbeat_period"] * 6 + 60
-        record = wait_for(
-            "the stopped node marked inactive",
-            lambda: (r := node_record(substrate, operator.ss58_address))
+        record = governance.wait_for(
+            lambda: (r := nodes.node(substrate, operator.ss58_address))
             and isinstance(r["status"], dict) and "Inactive" in r["status"] and r,
+            "the stopped node marked inactive",
             timeout=budget,
         )
         assert time.monotonic() - stopped_at >= parameters["heartbeat_period"] * 6 * 0.5
         # The dev nodes, whose keys the validator holds, are still active.
-        bob = node_record(substrate, Keypair.create_from_uri("//Bob").ss58_address)
+        bob = nodes.node(substrate, Keypair.create_from_uri("//Bob").ss58_address)
         assert bob["status"] == "Active"
     finally:
         verifier_node.stop()
