@@ -341,9 +341,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUnlockingChunks: Get<u32>;
 
-		/// Most claims and rounds that may end in one block.
+		/// Most round deadlines (a committee draw or a reveal deadline) in one block. A round
+		/// can conclude with a full committee paid or slashed, so this bound is small.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Most unchallenged claims whose challenge window ends in one block. A claim that
+		/// stands costs a fraction of a round, so this bound is what limits how many vanilla
+		/// results a block can settle.
+		#[pallet::constant]
+		type MaxClaimDeadlinesPerBlock: Get<u32>;
 
 		/// Nodes whose liveness `on_initialize` checks per block.
 		#[pallet::constant]
@@ -435,13 +442,26 @@ pub mod pallet {
 	pub type Duties<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Identity, SubjectId, ()>;
 
-	/// The subjects whose claim or round ends at the start of each block.
+	/// The subjects whose round has a deadline (its committee draw or its reveal deadline) at
+	/// the start of each block.
 	#[pallet::storage]
 	pub type Deadlines<T: Config> = StorageMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
 		BoundedVec<SubjectId, T::MaxDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The subjects whose claim's challenge window ends at the start of each block. Apart from
+	/// [`Deadlines`] because a standing claim is cheap and a concluding round is not, so each
+	/// list has a bound of its own.
+	#[pallet::storage]
+	pub type ClaimDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<SubjectId, T::MaxClaimDeadlinesPerBlock>,
 		ValueQuery,
 	>;
 
@@ -705,7 +725,8 @@ pub mod pallet {
 		WrongPeriod,
 		/// The node already sent a heartbeat this period.
 		DuplicateHeartbeat,
-		/// Every block the deadline could move to already has `MaxDeadlinesPerBlock` deadlines.
+		/// Every block the deadline could move to already has as many deadlines as it takes
+		/// (`MaxDeadlinesPerBlock` for rounds, `MaxClaimDeadlinesPerBlock` for claims).
 		DeadlineQueueFull,
 		/// The `Tee` role is granted by [`Pallet::register_tee`], never declared.
 		TeeRoleNotDeclarable,
@@ -772,6 +793,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxCommitteeSize::get() > 0, "MaxCommitteeSize must be positive");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must be positive");
+			assert!(
+				T::MaxClaimDeadlinesPerBlock::get() > 0,
+				"MaxClaimDeadlinesPerBlock must be positive"
+			);
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
@@ -1095,7 +1120,7 @@ pub mod pallet {
 			T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
 				.map_err(|_| Error::<T>::InsufficientFunds)?;
 			Claims::<T>::remove(subject);
-			Self::unschedule(subject, claim.challenge_deadline);
+			Self::unschedule_claim(subject, claim.challenge_deadline);
 			// The claim's unit of open work passes to the round, which counts its own.
 			Self::end_internal_work(&claim.claimant);
 			Self::deposit_event(Event::Challenged { subject, challenger: who.clone(), bond });
@@ -1594,15 +1619,37 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Puts `subject` on the deadline list of block `earliest`, or of the first of the next
-	/// [`DEADLINE_SEARCH`] blocks with room. Returns the block.
+	/// Puts round `subject` on the deadline list of block `earliest`, or of the first of the
+	/// next [`DEADLINE_SEARCH`] blocks with room. Returns the block.
 	fn schedule(
 		subject: SubjectId,
 		earliest: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, Error<T>> {
+		Self::first_with_room(earliest, |at| {
+			Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+		})
+	}
+
+	/// Puts claim `subject` on the claim deadline list of block `earliest`, or of the first of
+	/// the next [`DEADLINE_SEARCH`] blocks with room. Returns the block.
+	fn schedule_claim(
+		subject: SubjectId,
+		earliest: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		Self::first_with_room(earliest, |at| {
+			ClaimDeadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+		})
+	}
+
+	/// The first block from `earliest`, within [`DEADLINE_SEARCH`] more, at which `push`
+	/// succeeds.
+	fn first_with_room(
+		earliest: BlockNumberFor<T>,
+		mut push: impl FnMut(BlockNumberFor<T>) -> bool,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
 		let mut at = earliest;
 		for _ in 0..=DEADLINE_SEARCH {
-			if Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok() {
+			if push(at) {
 				return Ok(at);
 			}
 			at = at.saturating_add(1u32.into());
@@ -1610,23 +1657,30 @@ impl<T: Config> Pallet<T> {
 		Err(Error::<T>::DeadlineQueueFull)
 	}
 
-	/// Takes `subject` off block `at`'s deadline list.
+	/// Takes round `subject` off block `at`'s deadline list.
 	fn unschedule(subject: SubjectId, at: BlockNumberFor<T>) {
-		Deadlines::<T>::mutate_exists(at, |list| {
-			if let Some(entries) = list {
-				entries.retain(|entry| *entry != subject);
-				if entries.is_empty() {
-					*list = None;
-				}
+		Deadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+	}
+
+	/// Takes claim `subject` off block `at`'s claim deadline list.
+	fn unschedule_claim(subject: SubjectId, at: BlockNumberFor<T>) {
+		ClaimDeadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+	}
+
+	/// Removes `subject` from a deadline list, and the list when it is left empty.
+	fn remove_entry<S: Get<u32>>(list: &mut Option<BoundedVec<SubjectId, S>>, subject: SubjectId) {
+		if let Some(entries) = list {
+			entries.retain(|entry| *entry != subject);
+			if entries.is_empty() {
+				*list = None;
 			}
-		});
+		}
 	}
 
 	/// Ends the claims and rounds whose deadline is `now`.
 	fn end_due(now: BlockNumberFor<T>) -> Weight {
-		let due = Deadlines::<T>::take(now);
 		let mut weight = T::WeightInfo::end_due_base();
-		for subject in due {
+		for subject in Deadlines::<T>::take(now) {
 			if let Some(round) =
 				Rounds::<T>::get(subject).filter(|r| !r.drawn() && r.draw_at == now)
 			{
@@ -1644,9 +1698,10 @@ impl<T: Config> Pallet<T> {
 				weight = weight
 					.saturating_add(T::WeightInfo::conclude_round(size))
 					.saturating_add(T::OnConclusion::weight());
-			} else if let Some(claim) =
-				Claims::<T>::get(subject).filter(|c| c.challenge_deadline == now)
-			{
+			}
+		}
+		for subject in ClaimDeadlines::<T>::take(now) {
+			if let Some(claim) = Claims::<T>::get(subject).filter(|c| c.challenge_deadline == now) {
 				Claims::<T>::remove(subject);
 				Self::end_internal_work(&claim.claimant);
 				Self::note_outcome(&claim.claimant, true);
@@ -2001,14 +2056,17 @@ impl<T: Config> Pallet<T> {
 		for (subject, claim) in Claims::<T>::iter() {
 			ensure!(claim.challenge_deadline > now, "an open claim's deadline has passed");
 			ensure!(
-				Deadlines::<T>::get(claim.challenge_deadline).contains(&subject),
+				ClaimDeadlines::<T>::get(claim.challenge_deadline).contains(&subject),
 				"an open claim is not scheduled"
 			);
 			scheduled = scheduled.saturating_add(1);
 			let entry = work.entry(claim.claimant).or_default();
 			*entry = entry.saturating_add(1);
 		}
-		let listed: usize = Deadlines::<T>::iter_values().map(|list| list.len()).sum();
+		let listed: usize = Deadlines::<T>::iter_values()
+			.map(|list| list.len())
+			.chain(ClaimDeadlines::<T>::iter_values().map(|list| list.len()))
+			.sum();
 		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
 		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
 		for (who, units) in work {
@@ -2121,7 +2179,7 @@ impl<T: Config> api::Attestations<T::AccountId> for Pallet<T> {
 		Self::ensure_can_work(claimant)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let window = ActiveParameters::<T>::get().challenge_window;
-		let challenge_deadline = Self::schedule(subject, now.saturating_add(window))?;
+		let challenge_deadline = Self::schedule_claim(subject, now.saturating_add(window))?;
 		Self::begin_internal_work(claimant)?;
 		Claims::<T>::insert(
 			subject,

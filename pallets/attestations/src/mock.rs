@@ -192,6 +192,7 @@ impl pallet_attestations::Config for Test {
 	type MaxEndpointLen = ConstU32<64>;
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxDeadlinesPerBlock = ConstU32<2>;
+	type MaxClaimDeadlinesPerBlock = ConstU32<2>;
 	type MaxLivenessChecksPerBlock = ConstU32<4>;
 	type TeeOrigin = EnsureRoot<AccountId>;
 	type UnixTime = TestTime;

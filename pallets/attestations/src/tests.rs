@@ -1152,38 +1152,58 @@ fn a_round_needs_a_free_subject_and_enough_verifiers() {
 #[test]
 fn deadlines_move_to_the_next_block_with_room() {
 	network().build_and_execute(|| {
-		// Two deadlines per block in the mock.
+		// Two claim deadlines per block in the mock.
 		for n in 1..=3 {
 			assert_ok!(Attestations::open_claim(subject(n), &CLAIMANT, output(n)));
 		}
 		assert_eq!(Claims::<Test>::get(subject(3)).unwrap().challenge_deadline, 12);
-		DeadlineQueueFullCheck::fill(12, 12 + DEADLINE_SEARCH as u64);
+		ClaimQueueFill::fill(12, 12 + DEADLINE_SEARCH as u64);
 		assert_noop!(
 			Attestations::open_claim(subject(4), &CLAIMANT, output(4)),
 			Error::<Test>::DeadlineQueueFull
 		);
-		DeadlineQueueFullCheck::clear(12, 12 + DEADLINE_SEARCH as u64);
+		ClaimQueueFill::clear(12, 12 + DEADLINE_SEARCH as u64);
 		run_to_block(12);
 		assert_eq!(Concluded::get().len(), 3);
 	});
 }
 
-/// Fills and empties deadline lists with a filler subject, to test a full queue.
-struct DeadlineQueueFullCheck;
-impl DeadlineQueueFullCheck {
+#[test]
+fn claims_and_rounds_have_deadline_lists_of_their_own() {
+	network().build_and_execute(|| {
+		// Every claim list a round could use is full: the round is still scheduled, since a
+		// cheap standing claim and a costly concluding round are bounded apart.
+		ClaimQueueFill::fill(1, 2 + DEADLINE_SEARCH as u64);
+		assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+		assert_eq!(Deadlines::<Test>::get(2).into_inner(), vec![subject(1)]);
+		assert!(!ClaimDeadlines::<Test>::get(2).contains(&subject(1)));
+		ClaimQueueFill::clear(1, 2 + DEADLINE_SEARCH as u64);
+		// A claim is listed only on the claim list.
+		assert_ok!(Attestations::open_claim(subject(2), &CLAIMANT, output(2)));
+		assert_eq!(ClaimDeadlines::<Test>::get(11).into_inner(), vec![subject(2)]);
+		assert!(Deadlines::<Test>::get(11).is_empty());
+		assert_ok!(Attestations::do_try_state());
+	});
+}
+
+/// Fills and empties claim deadline lists with a filler subject, to test a full queue.
+struct ClaimQueueFill;
+impl ClaimQueueFill {
 	const FILLER: SubjectId = sp_core::H256([0xFF; 32]);
 
 	fn fill(from: u64, to: u64) {
 		for at in from..=to {
-			while Deadlines::<Test>::try_mutate(at, |list| list.try_push(Self::FILLER)).is_ok() {}
+			while ClaimDeadlines::<Test>::try_mutate(at, |list| list.try_push(Self::FILLER)).is_ok()
+			{
+			}
 		}
 	}
 
 	fn clear(from: u64, to: u64) {
 		for at in from..=to {
-			Deadlines::<Test>::mutate(at, |list| list.retain(|s| *s != Self::FILLER));
-			if Deadlines::<Test>::get(at).is_empty() {
-				Deadlines::<Test>::remove(at);
+			ClaimDeadlines::<Test>::mutate(at, |list| list.retain(|s| *s != Self::FILLER));
+			if ClaimDeadlines::<Test>::get(at).is_empty() {
+				ClaimDeadlines::<Test>::remove(at);
 			}
 		}
 	}

@@ -23,7 +23,12 @@ use sp_runtime::{
 use super::*;
 
 /// Jobs one offchain worker run answers per local role key; the rest wait for the next block.
-const JOBS_PER_RUN: usize = 16;
+/// Two inference nodes answering this many a block keep up with the runtime's settling rate
+/// (`MaxClaimDeadlinesPerBlock` vanilla results a block).
+const JOBS_PER_RUN: usize = 128;
+/// How long one run keeps taking jobs, so a run of slow jobs (ZK proofs take seconds) ends
+/// within about a block and later jobs are not marked sent long before they are answered.
+const RUN_BUDGET: Duration = Duration::from_millis(4_000);
 
 /// Blocks before an answer that has not landed is sent again.
 const RESEND_AFTER: u32 = 4;
@@ -41,11 +46,14 @@ impl<T: Config> Pallet<T> {
 	/// For each local role key's node, runs the jobs assigned to it (read from its own
 	/// [`Assignments`] entries only) and sends each answer.
 	pub(crate) fn answer_assigned_jobs(now: BlockNumberFor<T>) {
+		let stop_at = sp_io::offchain::timestamp().add(RUN_BUDGET);
 		for key in NodeKey::all() {
 			let Some(node) = T::Nodes::node_of_key(&key) else { continue };
 			// Jobs answered in the last few blocks are skipped before the limit is applied, so
-			// answers still on their way do not hold back the next jobs.
+			// answers still on their way do not hold back the next jobs. The budget is checked
+			// before a job is marked sent, so a job left over waits for the next run unmarked.
 			let due = Assignments::<T>::iter_key_prefix(&node)
+				.take_while(|_| sp_io::offchain::timestamp() < stop_at)
 				.filter(|job| !Self::sent_recently(*job, now))
 				.take(JOBS_PER_RUN);
 			for job in due {

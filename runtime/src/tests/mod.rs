@@ -436,11 +436,13 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
 	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
 	let checks = <C as pallet_attestations::Config>::MaxLivenessChecksPerBlock::get();
 	let hook = W::end_due_base()
 		.saturating_add(
 			W::draw_committee(k).max(W::conclude_round(k)).saturating_mul(deadlines.into()),
 		)
+		.saturating_add(W::claim_stands().saturating_mul(claims.into()))
 		.saturating_add(W::sweep_liveness(checks));
 	assert!(
 		hook.all_lte(weights.max_block / 4),
@@ -471,7 +473,9 @@ fn the_inference_worst_cases_fit_in_a_block() {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
 	let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
-	let verdicts: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	// Every round deadline and every standing claim can conclude a job.
+	let verdicts: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get()
+		+ <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
 	let hook = W::process_timeouts(queued)
 		.saturating_add(W::process_pruning(queued))
 		.saturating_add(W::conclude(k).saturating_mul(u64::from(verdicts)));
