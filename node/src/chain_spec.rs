@@ -36,7 +36,7 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// The `local` chain: Alice and Bob validate.
+/// The `local` chain: Alice, Bob, Charlie and Dave validate (`scripts/network.sh` runs it).
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name("OPG Local Testnet")

@@ -1,4 +1,5 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and Bob).
+//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators,
+//! Alice to Dave, so that GRANDPA finalizes with any one of them down).
 //! Both endow the well-known dev accounts with OPG and make Alice the sudo key; public networks
 //! get their own chain spec without a sudo key. `development` runs the referendum tracks on
 //! development periods (a few blocks); `local_testnet`, like a public network, on production
@@ -52,14 +53,16 @@ pub fn dev_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	]
 }
 
-/// The nodes of the `local_testnet` preset, spread over its two validators: Alice runs
-/// inference, verifies and serves data; Bob runs inference and verifies. Committees have one
-/// member, so each validator can check the other's work.
+/// The nodes of the `local_testnet` preset, as `scripts/network.sh` runs them: the validator
+/// Alice also runs inference, so losing a validator also loses an inference node; Eve runs a
+/// separate inference node and Ferdie a separate verifier node (committees of one). Data nodes
+/// register at run time, since their endpoints are the addresses they are started on.
 pub fn local_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	use NodeRole::*;
 	vec![
-		dev_node(Sr25519Keyring::Alice, &[Inference, Verifier, Data]),
-		dev_node(Sr25519Keyring::Bob, &[Inference, Verifier]),
+		dev_node(Sr25519Keyring::Alice, &[Inference]),
+		dev_node(Sr25519Keyring::Eve, &[Inference]),
+		dev_node(Sr25519Keyring::Ferdie, &[Verifier]),
 	]
 }
 
@@ -131,13 +134,16 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: Alice and Bob validate; models need approval and referenda take
-/// production periods, as on a public network (sudo approves on this test chain).
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate (GRANDPA needs three of
+/// the four); models need approval and referenda take production periods, as on a public
+/// network (sudo approves on this test chain).
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),

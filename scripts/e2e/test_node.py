@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -151,28 +152,37 @@ def test_exported_chain_spec_carries_the_token(tmp_path):
     assert spec["id"] == "opg_local"
 
 
-# The README's two-validator recipe: the node keys and Alice's peer id it prints.
+# The README's local-network recipe: the node keys and Alice's peer id it prints.
 ALICE_NODE_KEY = "00" * 31 + "01"
 BOB_NODE_KEY = "00" * 31 + "02"
+CHARLIE_NODE_KEY = "00" * 31 + "03"
 ALICE_PEER_ID = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
 
 
 @pytest.mark.timeout(300)
-def test_the_readme_two_validator_recipe_finalizes_blocks(tmp_path):
-    """Alice and Bob, the `local` chain's authorities, each with the README's node key: both
-    start, Bob finds Alice through the peer id the README gives, and GRANDPA (which needs both)
-    finalizes."""
+def test_the_readme_three_validator_recipe_finalizes_blocks(tmp_path):
+    """Alice, Bob and Charlie, three of the `local` chain's four authorities, each with the
+    README's node key: all start, Bob and Charlie find Alice through the peer id the README
+    gives, and GRANDPA (which needs three of the four) finalizes; with two it could not."""
     require_node_binary()
-    alice = Node(str(tmp_path / "alice"), str(tmp_path / "alice.log"), "alice")
-    bob = Node(str(tmp_path / "bob"), str(tmp_path / "bob.log"), "bob")
+    nodes = {name: Node(str(tmp_path / name), str(tmp_path / f"{name}.log"), name)
+             for name in ("alice", "bob", "charlie")}
     try:
-        alice.start("--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY)
-        alice.wait_for_finalized(0)  # its RPC answers
-        assert alice.peer_address().endswith(f"/p2p/{ALICE_PEER_ID}")
-        bob.start("--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes",
-                  f"/ip4/127.0.0.1/tcp/{alice.p2p_port}/p2p/{ALICE_PEER_ID}")
-        assert bob.wait_for_finalized(2, timeout=180) >= 2
-        assert alice.wait_for_finalized(2, timeout=60) >= 2
+        nodes["alice"].start("--chain", "local", "--alice", "--node-key", ALICE_NODE_KEY)
+        nodes["alice"].wait_for_finalized(0)  # its RPC answers
+        assert nodes["alice"].peer_address().endswith(f"/p2p/{ALICE_PEER_ID}")
+        bootnode = f"/ip4/127.0.0.1/tcp/{nodes['alice'].p2p_port}/p2p/{ALICE_PEER_ID}"
+        nodes["bob"].start("--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes", bootnode)
+        # Two of four authorities produce blocks (in their own slots) but cannot finalize them.
+        deadline = time.monotonic() + 90
+        while nodes["bob"].heads()[0] < 2 and time.monotonic() < deadline:
+            time.sleep(2)
+        best, finalized = nodes["bob"].heads()
+        assert best >= 2 and finalized == 0, (best, finalized)
+        nodes["charlie"].start("--chain", "local", "--charlie", "--node-key", CHARLIE_NODE_KEY,
+                               "--bootnodes", bootnode)
+        for node in nodes.values():
+            assert node.wait_for_finalized(2, timeout=180) >= 2
     finally:
-        bob.stop()
-        alice.stop()
+        for node in nodes.values():
+            node.stop()

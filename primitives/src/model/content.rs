@@ -14,7 +14,7 @@
 //! checks every chunk on arrival against the chunk hash list the owner committed to at
 //! registration (itself checked against the content id), and a node that fetches a model from
 //! elsewhere verifies it chunk by chunk, from the bytes alone. The Python tools
-//! (`scripts/opg_tools/models.py`) implement the same function and test the same known-answer
+//! (`clients/python/opg/models.py`) implement the same function and test the same known-answer
 //! vector as [`tests`].
 
 use alloc::vec::Vec;
