@@ -9,12 +9,8 @@ the logs of the nodes running at that moment are copied to $OPG_E2E_LOG_DIR (def
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,11 +24,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "clients" / "python"),
 
 from opg import chain  # noqa: E402
 
-NODE_BIN = os.environ.get(
-    "OPG_NODE_BIN",
-    os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/opg-chain/target")),
-                 "release", "opg-node"),
-)
+from opg_tools.network import NODE_BIN, NodeProcess, free_port  # noqa: E402,F401
+
 LOG_DIR = Path(os.environ.get("OPG_E2E_LOG_DIR")
                or Path.home() / ".cache" / "opg-chain" / "e2e-logs" / time.strftime("%Y%m%d-%H%M%S"))
 # Seconds a client call may wait for one answer of a test node.
@@ -41,85 +34,19 @@ RPC_TIMEOUT = 30.0
 running_nodes: list["Node"] = []
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """Runs in the node's process before exec: SIGTERM it when the test process dies."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class Node:
-    """A running node and what tests need to reach it."""
-
-    def __init__(self, base_path: str, log_path: str, name: str = "node"):
-        self.rpc_port, self.p2p_port, self.prometheus_port = free_port(), free_port(), free_port()
-        self.base_path = base_path
-        self.log_path = log_path
-        self.name = name
-        self.url = f"ws://127.0.0.1:{self.rpc_port}"
-        self.http_url = f"http://127.0.0.1:{self.rpc_port}"
-        self.process: subprocess.Popen | None = None
+class Node(NodeProcess):
+    """A test node (opg_tools.network.NodeProcess), listed while it runs so that a failed
+    test keeps its log."""
 
     def start(self, *chain_args: str) -> None:
-        """Starts the node: `--dev` unless `chain_args` say which chain and role."""
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [NODE_BIN, *(chain_args or ("--dev",)), "--base-path", self.base_path,
-                 "--rpc-port", str(self.rpc_port), "--prometheus-port", str(self.prometheus_port),
-                 "--listen-addr", f"/ip4/127.0.0.1/tcp/{self.p2p_port}", "--no-mdns",
-                 "--rpc-methods", "unsafe"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
-            )
+        super().start(*chain_args)
         running_nodes.append(self)
 
-    def substrate(self):
-        return chain.connect(self.url, RPC_TIMEOUT)
-
-    def peer_address(self) -> str:
-        """This node's multiaddress with its peer id, for another node's --bootnodes."""
-        substrate = self.substrate()
-        try:
-            peer_id = substrate.rpc_request("system_localPeerId", [])["result"]
-        finally:
-            substrate.close()
-        return f"/ip4/127.0.0.1/tcp/{self.p2p_port}/p2p/{peer_id}"
-
-    def wait_for_finalized(self, number: int, timeout: float = 90.0) -> int:
-        """Waits until block `number` is finalized; returns the finalized number."""
-        deadline = time.monotonic() + timeout
-        last_error = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; log: {self.log_path}")
-            try:
-                substrate = chain.connect(self.url, 10)
-                try:
-                    head = substrate.rpc_request("chain_getFinalizedHead", [])["result"]
-                    finalized = substrate.get_block_number(head)
-                finally:
-                    substrate.close()
-                if finalized >= number:
-                    return finalized
-            except Exception as error:  # noqa: BLE001 - not up yet
-                last_error = error
-            time.sleep(1)
-        raise TimeoutError(f"{self.name}: block {number} not finalized in {timeout}s ({last_error}); "
-                           f"log: {self.log_path}")
+    def substrate(self, timeout: float = RPC_TIMEOUT):
+        return super().substrate(timeout)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().stop()
         if self in running_nodes:
             running_nodes.remove(self)
 
