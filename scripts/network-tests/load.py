@@ -1,0 +1,270 @@
+"""The load test: sustained inference requests on a local network (scripts/network.sh's nodes)
+from several clients, then a report of what became of every request.
+
+Each client is a process with its own account, connected to its own node; at every new block it
+sees, it sends its share of `--per-block` vanilla requests (signed with consecutive nonces,
+handed to the pool without waiting). After `--minutes` the clients stop, and the test waits
+until every job the requests made is final or refunded. Then it reads every block of the run
+(ledger.mjs) and writes the report: requests sent, included, finalised, failed, refunded, lost
+(must be zero), block fullness, finality lag, and each node's memory over time.
+
+    scripts/network-tests/load.py --minutes 10 --per-block 200 --report docs/load-test.md
+
+What counts as lost: a request a pool accepted that never reached a finalized block (an
+account's nonce on chain says how many of its transactions were included), or a job that was
+not final or refunded when the test gave up waiting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "clients" / "python"),
+                str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+
+from ledger import JobBook, read_blocks  # noqa: E402
+from opg import chain  # noqa: E402
+from opg_tools.network import LocalNetwork, say  # noqa: E402
+from traffic import RequestSender, publish_model  # noqa: E402
+
+OWNER = "//Charlie"
+# The clients: their accounts (none of them a node) and the node each sends to.
+CLIENTS = [("//Dave", "bob"), ("//Bob", "charlie"), ("//Dave//stash", "dave"), ("//Eve//stash", "verifier"),
+           ("//Ferdie//stash", "inference"), ("//Charlie//stash", "data-2")]
+INPUT = {"input": [[0.5 * i for i in range(8)]]}
+# The runtime's limits the report measures fullness against (runtime/src/configs/system.rs):
+# 2 s of compute a block, 75 % of it for normal transactions; 5 MiB, 75 % for normal ones.
+NORMAL_WEIGHT = 0.75 * 2e12
+NORMAL_LENGTH = 0.75 * 5 * 1024 * 1024
+
+
+def client(signer: str, url: str, model: int, share: int, seconds: float, results) -> None:
+    """One client: `share` requests at each new block for `seconds`."""
+    substrate = chain.connect(url, 60)
+    sender = RequestSender(substrate, signer, model, "vanilla", INPUT)
+    first_nonce = sender.nonce
+    stop_at = time.monotonic() + seconds
+    last = None
+    sends = []
+    while time.monotonic() < stop_at:
+        head = substrate.rpc_request("chain_getHeader", [])["result"]["number"]
+        if head != last:
+            last = head
+            started = time.monotonic()
+            sender.send(share)
+            sends.append(time.monotonic() - started)
+        time.sleep(0.2)
+    results.put({"signer": signer, "address": sender.signer.ss58_address, "first_nonce": first_nonce,
+                 "sent": sender.sent, "refused": len(sender.refused), "refusals": sender.refused[:3],
+                 "send_seconds": statistics.median(sends) if sends else 0.0})
+    substrate.close()
+
+
+class Sampler(threading.Thread):
+    """Every `every` seconds: best and finalized block of a node, and each node's memory."""
+
+    def __init__(self, network: LocalNetwork, watch: str, every: float = 10.0):
+        super().__init__(daemon=True)
+        self.network, self.watch, self.every = network, watch, every
+        self.samples: list[dict] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        while not self.stopped.is_set():
+            try:
+                best, final = self.network.nodes[self.watch].heads()
+            except Exception:  # noqa: BLE001 - a busy node may answer late; skip this sample
+                best = final = None
+            memory = {name: node.rss_mib() for name, node in self.network.nodes.items()}
+            self.samples.append({"t": time.monotonic() - started, "best": best, "final": final,
+                                 "memory": memory})
+            self.stopped.wait(self.every)
+
+
+def wait_settled(network: LocalNetwork, watch: str, first: int, addresses: set[str],
+                 expected_included: int, timeout: float) -> tuple[JobBook, list[dict], int]:
+    """Reads finalized blocks from `first` until all `expected_included` requests are in and
+    every job they made is settled, or `timeout` passes. Returns the book, the blocks and the
+    last block read."""
+    book, blocks = JobBook(), []
+    read_to = first - 1
+    deadline = time.monotonic() + timeout
+    while True:
+        head = network.nodes[watch].heads()[1]
+        new = read_blocks(network.nodes[watch].url, read_to + 1, head)
+        blocks += new
+        book.add(new)
+        read_to = head
+        ours = [r for r in book.jobs.values() if r.requester in addresses]
+        unsettled = [r for r in ours if not r.settled]
+        say(f"read to #{head}: {len(ours)} jobs of the load, {len(unsettled)} not settled yet")
+        if len(ours) >= expected_included and not unsettled:
+            return book, blocks, read_to
+        if time.monotonic() > deadline:
+            return book, blocks, read_to
+        time.sleep(30)
+
+
+def report(args, network, results, book, blocks, first, last, load_blocks, samples, nonces,
+           started_at, load_seconds) -> str:
+    addresses = {r["address"] for r in results}
+    sent = sum(r["sent"] for r in results)
+    refused = sum(r["refused"] for r in results)
+    included = sum(nonces[r["address"]] - r["first_nonce"] for r in results)
+    ours = [r for r in book.jobs.values() if r.requester in addresses]
+    final = sum(1 for r in ours if r.final_in is not None)
+    refunds: dict[str, int] = {}
+    for r in ours:
+        if r.refunded_in is not None:
+            refunds[r.refund_reason] = refunds.get(r.refund_reason, 0) + 1
+    unsettled = sum(1 for r in ours if not r.settled)
+    failed = included - len(ours)
+    lost = (sent - included) + unsettled
+    load = [b for b in blocks if load_blocks[0] <= b["number"] <= load_blocks[1]]
+    per_block = [sum(1 for e in b["events"] if e["event"] == "JobRequested") for b in load]
+    answers = [sum(1 for e in b["events"] if e["event"] == "ResultSubmitted") for b in load]
+    finals = [sum(1 for e in b["events"] if e["event"] == "JobFinal") for b in blocks]
+    weight = [int(b["weight"]["normal"]) / NORMAL_WEIGHT * 100 for b in load]
+    length = [b["bytes"] / NORMAL_LENGTH * 100 for b in load]
+    all_weight = [(int(b["weight"]["normal"]) + int(b["weight"]["mandatory"]) + int(b["weight"]["operational"]))
+                  / 2e12 * 100 for b in load]
+    lags = [s["best"] - s["final"] for s in samples if s["best"] is not None]
+    latency = [r.final_in - r.requested_in for r in ours if r.final_in is not None]
+    block_times = (load_seconds / len(load)) if load else 0
+
+    def stats(values, fmt="{:.0f}"):
+        if not values:
+            return "-"
+        return (f"{fmt.format(min(values))} / {fmt.format(statistics.median(values))} / "
+                f"{fmt.format(statistics.mean(values))} / {fmt.format(max(values))}")
+
+    lines = [
+        "# Load test",
+        "",
+        "Written by `scripts/network-tests/load.py` (the long tests, `scripts/long-test.sh`) on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started_at))}, on this machine "
+        "(2 cores, 24 GiB): every node of the local network (`scripts/network.sh`: four validators, "
+        "an inference node, a verifier node, two data nodes) and every client ran on it at once.",
+        "",
+        f"Load: {len(results)} clients, each its own account and node, sending {args.per_block} vanilla "
+        f"requests per block between them ({args.per_block // len(results)} each at every new block they "
+        f"saw) for {args.minutes} minutes, blocks #{load_blocks[0]}-#{load_blocks[1]}; then the test "
+        f"waited until every job was final or refunded (read to #{last}).",
+        "",
+        "| | count |",
+        "|---|---|",
+        f"| requests sent (accepted by a pool) | {sent} |",
+        f"| refused by a pool after 30 s of retries (not sent) | {refused} |",
+        f"| included in finalized blocks (nonces on chain) | {included} |",
+        f"| failed at dispatch (included, no job) | {failed} |",
+        f"| jobs final (result paid) | {final} |",
+        f"| jobs refunded | {sum(refunds.values())} {refunds or ''} |",
+        f"| jobs still open when the test stopped waiting | {unsettled} |",
+        f"| **lost** (sent, never included; or never settled) | **{lost}** |",
+        "",
+        "Per block of the load (min / median / mean / max):",
+        "",
+        "| | value |",
+        "|---|---|",
+        f"| requests included | {stats(per_block)} |",
+        f"| results submitted | {stats(answers)} |",
+        f"| jobs made final (whole run) | {stats(finals)} |",
+        f"| normal-class weight used, % of its 1.5 s | {stats(weight, '{:.1f}')} |",
+        f"| all weight (hooks included), % of 2 s | {stats(all_weight, '{:.1f}')} |",
+        f"| length, % of the normal 3.75 MiB | {stats(length, '{:.2f}')} |",
+        f"| seconds a block (load time / blocks) | {block_times:.2f} |",
+        f"| finality lag, blocks (best - finalized, sampled every 10 s) | {stats(lags)} |",
+        f"| blocks from request to final (challenge window 10) | {stats(latency)} |",
+        "",
+        "Node memory (resident, MiB) at the start, every two minutes, and at the end:",
+        "",
+    ]
+    names = list(network.nodes)
+    lines.append("| time | " + " | ".join(names) + " |")
+    lines.append("|---|" + "---|" * len(names))
+    shown = samples[::12] + ([samples[-1]] if samples else [])
+    for sample in shown:
+        cells = [f"{sample['memory'][n]:.0f}" if sample["memory"].get(n) else "-" for n in names]
+        lines.append(f"| {sample['t'] / 60:.0f} min | " + " | ".join(cells) + " |")
+    lines += ["", "Clients:", ""]
+    for r in results:
+        lines.append(f"- `{r['signer']}`: sent {r['sent']}, refused {r['refused']}, "
+                     f"median {r['send_seconds']:.2f} s to send its share of a block"
+                     + (f"; first refusals: {r['refusals']}" if r["refusals"] else ""))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--per-block", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4, choices=range(1, len(CLIENTS) + 1))
+    parser.add_argument("--settle-minutes", type=float, default=15.0,
+                        help="how long to wait for the last jobs to settle")
+    parser.add_argument("--report", default=None, help="write the report here (default: print it)")
+    args = parser.parse_args(argv)
+
+    workdir = Path.home() / ".cache" / "opg-chain" / "load-test" / time.strftime("%Y%m%d-%H%M%S")
+    network = LocalNetwork(workdir)
+    try:
+        say(f"load test: starting the local network in {workdir}")
+        network.start()
+        print(network.table(), flush=True)
+        model = publish_model(network.nodes["bob"].url, OWNER)
+        watch = "bob"
+        first = network.nodes[watch].heads()[0] + 1
+        sampler = Sampler(network, watch)
+        sampler.start()
+        started_at = time.time()
+        results = multiprocessing.Queue()
+        share = args.per_block // args.clients
+        processes = [multiprocessing.Process(target=client, args=(
+            signer, network.nodes[node].url, model, share, args.minutes * 60, results))
+            for signer, node in CLIENTS[:args.clients]]
+        say(f"load: {args.clients} clients, {share * args.clients} requests a block, {args.minutes} minutes")
+        load_started = time.monotonic()
+        for process in processes:
+            process.start()
+        collected = [results.get(timeout=args.minutes * 60 + 600) for _ in processes]
+        for process in processes:
+            process.join()
+        load_seconds = time.monotonic() - load_started
+        load_last = network.nodes[watch].heads()[0]
+        say(f"load done: {sum(r['sent'] for r in collected)} requests sent; waiting for every job to settle")
+        addresses = {r["address"] for r in collected}
+        substrate = network.nodes[watch].substrate()
+        try:
+            nonces = {a: int(substrate.query("System", "Account", [a]).value["nonce"]) for a in addresses}
+        finally:
+            substrate.close()
+        included = sum(nonces[r["address"]] - r["first_nonce"] for r in collected)
+        book, blocks, last = wait_settled(network, watch, first, addresses, included - 0,
+                                          args.settle_minutes * 60)
+        substrate = network.nodes[watch].substrate()
+        try:  # included transactions, counted again once everything is finalized
+            nonces = {a: int(substrate.query("System", "Account", [a]).value["nonce"]) for a in addresses}
+        finally:
+            substrate.close()
+        sampler.stopped.set()
+        sampler.join()
+        text = report(args, network, collected, book, blocks, first, last, (first, load_last),
+                      sampler.samples, nonces, started_at, load_seconds)
+        if args.report:
+            Path(args.report).write_text(text)
+            say(f"report written to {args.report}")
+        print(text, flush=True)
+        lost = text.split("**lost** (sent, never included; or never settled) | **")[1].split("**")[0]
+        return 0 if lost == "0" else 1
+    finally:
+        network.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
