@@ -53,12 +53,14 @@ def client(signer: str, url: str, model: int, share: int, seconds: float, result
     last = None
     sends = []
     while time.monotonic() < stop_at:
-        head = substrate.rpc_request("chain_getHeader", [])["result"]["number"]
-        if head != last:
+        head = int(substrate.rpc_request("chain_getHeader", [])["result"]["number"], 16)
+        if last is None or head > last:
+            # A share for every block since the last one seen, so a slow send skips none.
+            blocks = 1 if last is None else head - last
             last = head
             started = time.monotonic()
-            sender.send(share)
-            sends.append(time.monotonic() - started)
+            sender.send(share * blocks)
+            sends.append((time.monotonic() - started) / blocks)
         time.sleep(0.2)
     results.put({"signer": signer, "address": sender.signer.ss58_address, "first_nonce": first_nonce,
                  "sent": sender.sent, "refused": len(sender.refused), "refusals": sender.refused[:3],
