@@ -474,8 +474,9 @@ fn the_inference_worst_cases_fit_in_a_block() {
 	}
 	let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
 	// Every round deadline and every standing claim can conclude a job.
-	let verdicts: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get()
-		+ <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
+	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
+	let verdicts = deadlines + claims;
 	let hook = W::process_timeouts(queued)
 		.saturating_add(W::process_pruning(queued))
 		.saturating_add(W::conclude(k).saturating_mul(u64::from(verdicts)));
