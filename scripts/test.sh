@@ -154,13 +154,14 @@ run "$logs/cargo.log" cargo test --release --locked --workspace
 count_cargo "cargo test" "$logs/cargo.log" $?
 
 # The benchmark tests turn on `runtime-benchmarks` in crates the node shares: in a target dir of
-# their own they leave the node's build warm for the next run. The runtime's governance and TEE
-# tests run there too, with `try-runtime`, so they check every pallet's try_state after each block
-# (one feature set for the whole step, so its dependencies compile once).
+# their own they leave the node's build warm for the next run. The runtime's governance, TEE and
+# fuzz tests run there too, with `try-runtime`, so they check every pallet's try_state after each
+# block (one feature set for the whole step, so its dependencies compile once).
 step "cargo test (pallet benchmarks, governance with try-runtime)"
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
 	cargo test --release --locked -p pallet-model-registry -p pallet-attestations -p pallet-inference \
-	-p opg-runtime --features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee::
+	-p opg-runtime --features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: \
+	tests::fuzz::
 count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?
 
 # The runtime one spec_version up, which the end-to-end governance test enacts by referendum.

@@ -286,6 +286,11 @@ fn to_ort(
 	tensor: &Tensor,
 	ty: TensorElementType,
 ) -> Result<SessionInputValue<'static>, EngineError> {
+	// The binding counts a shape's elements in wrapping arithmetic: count them here.
+	let count = tensor.shape.iter().try_fold(1u64, |count, dim| count.checked_mul(u64::from(*dim)));
+	if count != Some(tensor.values.len() as u64) {
+		return Err(EngineError::model("an input's shape does not hold its number of values"));
+	}
 	let shape: Vec<i64> = tensor.shape.iter().map(|dim| i64::from(*dim)).collect();
 	match ty {
 		TensorElementType::Float32 => tensor_value(
@@ -320,7 +325,11 @@ fn to_ort(
 			shape,
 			numbers(tensor)?
 				.iter()
-				.map(|n| integer::<u8>(n).map(|b| b != 0))
+				.map(|n| match integer::<u8>(n)? {
+					0 => Ok(false),
+					1 => Ok(true),
+					_ => Err(EngineError::model("a boolean input is neither 0 nor 1")),
+				})
 				.collect::<Result<Vec<bool>, _>>()?,
 		),
 		TensorElementType::String => {
@@ -430,6 +439,8 @@ fn from_ort(name: &str, value: &DynValue) -> Result<Tensor, EngineError> {
 
 #[cfg(test)]
 mod tests {
+	// Tests may panic: a panic is a failed test.
+	#![allow(clippy::unwrap_used)]
 	use super::*;
 
 	#[test]
@@ -444,6 +455,347 @@ mod tests {
 			assert_eq!(back.to_bits(), x.to_bits(), "{x}");
 		}
 		assert!(fixed_point(f32::NAN, false).is_err());
+	}
+}
+
+/// Fuzz target: the engine's tensor conversion. A request's input tensors come from anyone
+/// (the runtime has checked them against the model's declared schema, but the graph's own
+/// input types need not match it), and [`to_ort`] turns them into ONNX Runtime values of the
+/// graph's types; [`from_ort`] turns the graph's outputs back. Arbitrary tensors (any shape, any
+/// values, any element type, strings with NULs and invalid UTF-8) give a value or an
+/// [`EngineError`], never a panic; well-formed ones round-trip exactly: integers and booleans
+/// unchanged, a float's shortest decimal back to itself (so the float read from it has the same
+/// bits), strings byte for byte.
+#[cfg(test)]
+mod fuzz {
+	// Tests may panic: a panic is a failed test.
+	#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+	use super::*;
+	use opg_primitives::fuzzing::fuzz_cases;
+	use proptest::prelude::*;
+	use std::sync::OnceLock;
+
+	/// ONNX Runtime, loaded once for the process as the node loads it (the library the set-up
+	/// script installs, or `OPG_ONNXRUNTIME`).
+	fn engine() -> &'static OrtEngine {
+		static ENGINE: OnceLock<OrtEngine> = OnceLock::new();
+		ENGINE.get_or_init(|| {
+			let library = library_path(None).expect("the ONNX Runtime library");
+			OrtEngine::load(&library, 1 << 20).expect("ONNX Runtime loads")
+		})
+	}
+
+	/// The element types ONNX Runtime has, supported here or not.
+	const TYPES: [TensorElementType; 14] = [
+		TensorElementType::Float32,
+		TensorElementType::Float64,
+		TensorElementType::Int8,
+		TensorElementType::Uint8,
+		TensorElementType::Int16,
+		TensorElementType::Uint16,
+		TensorElementType::Int32,
+		TensorElementType::Uint32,
+		TensorElementType::Int64,
+		TensorElementType::Uint64,
+		TensorElementType::Bool,
+		TensorElementType::String,
+		TensorElementType::Float16,
+		TensorElementType::Complex64,
+	];
+
+	fn tensor(name: &str, shape: Vec<u32>, values: TensorValues) -> Tensor {
+		Tensor {
+			name: bounded(name.as_bytes().to_vec()).unwrap(),
+			shape: bounded(shape).unwrap(),
+			values,
+		}
+	}
+
+	fn numbers(values: Vec<FixedPoint>) -> TensorValues {
+		TensorValues::Numbers(bounded(values).unwrap())
+	}
+
+	fn whole(value: i128) -> FixedPoint {
+		FixedPoint { value, decimals: 0 }
+	}
+
+	/// A shape of at most four small dimensions and its number of values.
+	fn shape() -> impl Strategy<Value = (Vec<u32>, usize)> {
+		prop::collection::vec(0u32..4, 0..4).prop_map(|shape| {
+			let count = shape.iter().product::<u32>() as usize;
+			(shape, count)
+		})
+	}
+
+	/// An integer type's values: its bounds, zero and anything between; and now and then a
+	/// value the type does not hold (out of range, or with decimals), which must be refused.
+	fn integers(min: i128, max: i128, count: usize) -> impl Strategy<Value = Vec<FixedPoint>> {
+		let value = prop_oneof![
+			8 => prop_oneof![Just(min), Just(max), Just(0), min..=max].prop_map(whole),
+			1 => (prop_oneof![-300i128..300, any::<i128>()], prop_oneof![3 => Just(0u8), 1 => 1u8..4])
+				.prop_map(|(value, decimals)| FixedPoint { value, decimals }),
+		];
+		prop::collection::vec(value, count)
+	}
+
+	/// A tensor for a supported type, and the type: well-formed mostly, its values now and then
+	/// outside the type (see [`integers`]). Float values are given either as the shortest
+	/// decimal of a float (what the engine itself writes) or as any decimal of up to
+	/// [`MAX_DECIMALS`] digits (what a client may write).
+	fn well_formed() -> impl Strategy<Value = (Tensor, TensorElementType)> {
+		(0usize..9, shape()).prop_flat_map(|(kind, (shape, count))| {
+			let (ty, values): (TensorElementType, BoxedStrategy<TensorValues>) = match kind {
+				0 => (
+					TensorElementType::Float32,
+					prop::collection::vec(float_number(true), count).prop_map(numbers).boxed(),
+				),
+				1 => (
+					TensorElementType::Float64,
+					prop::collection::vec(float_number(false), count).prop_map(numbers).boxed(),
+				),
+				2 => {
+					(TensorElementType::Int8, integers(-128, 127, count).prop_map(numbers).boxed())
+				}
+				3 => (TensorElementType::Uint8, integers(0, 255, count).prop_map(numbers).boxed()),
+				4 => (
+					TensorElementType::Int16,
+					integers(i16::MIN.into(), i16::MAX.into(), count).prop_map(numbers).boxed(),
+				),
+				5 => (
+					TensorElementType::Int32,
+					integers(i32::MIN.into(), i32::MAX.into(), count).prop_map(numbers).boxed(),
+				),
+				6 => (
+					TensorElementType::Int64,
+					integers(i64::MIN.into(), i64::MAX.into(), count).prop_map(numbers).boxed(),
+				),
+				7 => (TensorElementType::Bool, integers(0, 1, count).prop_map(numbers).boxed()),
+				_ => (
+					TensorElementType::String,
+					prop::collection::vec("[^\u{0}]{0,12}", count)
+						.prop_map(|strings| {
+							TensorValues::Strings(
+								bounded(
+									strings
+										.into_iter()
+										.map(|s| bounded(s.into_bytes()).unwrap())
+										.collect(),
+								)
+								.unwrap(),
+							)
+						})
+						.boxed(),
+				),
+			};
+			(values, "[a-z]{1,8}")
+				.prop_map(move |(values, name)| (tensor(&name, shape.clone(), values), ty))
+		})
+	}
+
+	/// A float tensor's value: the shortest decimal of a float of any bit pattern (what the
+	/// engine writes), or any decimal of up to [`MAX_DECIMALS`] digits (what a client may write).
+	fn float_number(single: bool) -> impl Strategy<Value = FixedPoint> {
+		// Any bit pattern; one that is not finite or too large for fixed point loses the top bit
+		// of its exponent, which leaves a float below 2 in magnitude.
+		let shortest = if single {
+			any::<u32>()
+				.prop_map(|bits| {
+					let x = f32::from_bits(bits);
+					let x = if x.is_finite() && x.abs() < 1e38 {
+						x
+					} else {
+						f32::from_bits(bits & !(1 << 30))
+					};
+					fixed_point(x, true).unwrap()
+				})
+				.boxed()
+		} else {
+			any::<u64>()
+				.prop_map(|bits| {
+					let x = f64::from_bits(bits);
+					let x = if x.is_finite() && x.abs() < 1e38 {
+						x
+					} else {
+						f64::from_bits(bits & !(1 << 62))
+					};
+					fixed_point(x, true).unwrap()
+				})
+				.boxed()
+		};
+		let decimal = (prop_oneof![-1000i128..1000, any::<i64>().prop_map(i128::from)], 0u8..=38)
+			.prop_map(|(value, decimals)| FixedPoint { value, decimals });
+		prop_oneof![shortest, decimal]
+	}
+
+	/// Converts `tensor` to a value of type `ty` and back.
+	fn round_trip(tensor: &Tensor, ty: TensorElementType) -> Result<Tensor, EngineError> {
+		engine();
+		let value = to_ort(tensor, ty)?;
+		from_ort(std::str::from_utf8(&tensor.name).unwrap_or("t"), &value)
+	}
+
+	/// Whether the float `fixed` reads back as is the one `sent` reads as: the same bits (zero's
+	/// sign aside: fixed point has no negative zero), or, for the rare floats whose shortest
+	/// decimal has more than [`MAX_DECIMALS`] digits, that decimal cut to them.
+	fn float_came_back(sent: &FixedPoint, fixed: &FixedPoint, single: bool) -> bool {
+		let (a, b): (f64, f64) = if single {
+			(parse_float::<f32>(sent).unwrap().into(), parse_float::<f32>(fixed).unwrap().into())
+		} else {
+			(parse_float(sent).unwrap(), parse_float(fixed).unwrap())
+		};
+		a.to_bits() == b.to_bits()
+			|| (a == 0.0 && b == 0.0)
+			|| (fixed.decimals == MAX_DECIMALS && (a - b).abs() <= 1e-38)
+	}
+
+	/// Whether `fixed` is the engine's own decimal of the float it reads as.
+	fn is_shortest(fixed: &FixedPoint, single: bool) -> bool {
+		let again = if single {
+			fixed_point(parse_float::<f32>(fixed).unwrap(), true)
+		} else {
+			fixed_point(parse_float::<f64>(fixed).unwrap(), true)
+		};
+		fixed.decimals == MAX_DECIMALS || again.as_ref() == Ok(fixed)
+	}
+
+	/// An arbitrary tensor: any shape, values and strings.
+	fn arbitrary() -> impl Strategy<Value = Tensor> {
+		let dim = prop_oneof![0u32..4, any::<u32>(), Just(1 << 31)];
+		let number = (any::<i128>(), any::<u8>())
+			.prop_map(|(value, decimals)| FixedPoint { value, decimals });
+		let values = prop_oneof![
+			prop::collection::vec(number, 0..16).prop_map(numbers),
+			prop::collection::vec(prop::collection::vec(any::<u8>(), 0..6), 0..16).prop_map(|s| {
+				TensorValues::Strings(
+					bounded(s.into_iter().map(|s| bounded(s).unwrap()).collect()).unwrap(),
+				)
+			}),
+		];
+		(prop::collection::vec(any::<u8>(), 0..8), prop::collection::vec(dim, 0..6), values)
+			.prop_map(|(name, shape, values)| Tensor {
+				name: bounded(name).unwrap(),
+				shape: bounded(shape).unwrap(),
+				values,
+			})
+	}
+
+	/// Found by `fuzz_tensor_round_trip`: a boolean input of 2 became `true`, which reads back
+	/// as 1. A request's value must reach the model unchanged or be refused.
+	#[test]
+	fn a_boolean_input_other_than_0_or_1_is_refused() {
+		engine();
+		let two = tensor("a", vec![], numbers(vec![whole(2)]));
+		assert!(to_ort(&two, TensorElementType::Bool).is_err());
+		let bits = tensor("a", vec![2], numbers(vec![whole(0), whole(1)]));
+		assert_eq!(round_trip(&bits, TensorElementType::Bool), Ok(bits));
+	}
+
+	/// A shape whose dimensions multiply past 2^64 to a multiple of it: ONNX Runtime's Rust
+	/// binding counts the elements in wrapping arithmetic (zero, here) and takes it for an empty
+	/// tensor's shape; ONNX Runtime itself then refuses it. The engine refuses, first and in
+	/// its own words, any shape that does not hold exactly the values given.
+	#[test]
+	fn a_shape_that_multiplies_past_2_64_is_refused() {
+		engine();
+		let wraps = tensor("a", vec![1 << 31, 1 << 31, 4], numbers(vec![]));
+		assert!(to_ort(&wraps, TensorElementType::Float32).is_err());
+		let strings = Tensor { values: TensorValues::Strings(Default::default()), ..wraps };
+		assert!(to_ort(&strings, TensorElementType::String).is_err());
+		let mismatch = tensor("a", vec![2, 2], numbers(vec![whole(1); 3]));
+		assert!(to_ort(&mismatch, TensorElementType::Int32).is_err());
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig { cases: fuzz_cases(5_000), ..ProptestConfig::default() })]
+
+		/// Tensors round-trip exactly, or are refused: a value the type does not hold is never
+		/// changed into one it does.
+		#[test]
+		fn fuzz_tensor_round_trip((tensor, ty) in well_formed()) {
+			let fits = match &tensor.values {
+				TensorValues::Strings(_) => true,
+				TensorValues::Numbers(values) => values.iter().all(|n| match ty {
+					TensorElementType::Float32 | TensorElementType::Float64 => true,
+					TensorElementType::Bool => n.decimals == 0 && (0..=1).contains(&n.value),
+					TensorElementType::Int8 => integer::<i8>(n).is_ok(),
+					TensorElementType::Uint8 => integer::<u8>(n).is_ok(),
+					TensorElementType::Int16 => integer::<i16>(n).is_ok(),
+					TensorElementType::Int32 => integer::<i32>(n).is_ok(),
+					_ => integer::<i64>(n).is_ok(),
+				}),
+			};
+			let back = round_trip(&tensor, ty);
+			if !fits {
+				prop_assert!(back.is_err(), "{:?} as {:?} came back as {:?}", tensor, ty, back);
+				return Ok(());
+			}
+			let (TensorValues::Numbers(sent), Ok(Tensor { values: TensorValues::Numbers(got), .. }))
+				= (&tensor.values, &back)
+			else {
+				prop_assert_eq!(back, Ok(tensor));
+				return Ok(());
+			};
+			let back = back.as_ref().unwrap();
+			prop_assert_eq!(&back.name, &tensor.name);
+			prop_assert_eq!(&back.shape, &tensor.shape);
+			prop_assert_eq!(sent.len(), got.len());
+			for (sent, got) in sent.iter().zip(got.iter()) {
+				match ty {
+					TensorElementType::Float32 | TensorElementType::Float64 => {
+						let single = ty == TensorElementType::Float32;
+						prop_assert!(
+							float_came_back(sent, got, single),
+							"{:?} came back as {:?}", sent, got
+						);
+						prop_assert!(is_shortest(got, single), "{:?} is not the shortest", got);
+					},
+					_ => prop_assert_eq!(sent, got),
+				}
+			}
+		}
+
+		/// Arbitrary tensors, converted to any element type and back: an error or a value, never
+		/// a panic.
+		#[test]
+		fn fuzz_tensor_conversion(tensor in arbitrary(), ty in prop::sample::select(&TYPES[..])) {
+			engine();
+			if let Ok(value) = to_ort(&tensor, ty) {
+				let _ = from_ort("t", &value);
+			}
+		}
+
+		/// Floats of every bit pattern become fixed-point numbers that read back to them, or a
+		/// clear error when they have none (NaN, infinities, magnitudes past an `i128`).
+		#[test]
+		fn fuzz_float_to_fixed_point(single in any::<u32>(), double in any::<u64>()) {
+			let x = f32::from_bits(single);
+			match fixed_point(x, x.is_finite()) {
+				Ok(fixed) => {
+					let back: f32 = parse_float(&fixed).unwrap();
+					let (a, b) = (f64::from(x), f64::from(back));
+					prop_assert!(
+						back.to_bits() == x.to_bits() || (a == 0.0 && b == 0.0)
+							|| (fixed.decimals == MAX_DECIMALS && (a - b).abs() <= 1e-38),
+						"{} became {:?}", x, fixed
+					);
+				},
+				Err(_) => prop_assert!(!x.is_finite() || x.abs() > 1e38),
+			}
+			let y = f64::from_bits(double);
+			match fixed_point(y, y.is_finite()) {
+				Ok(fixed) => {
+					let back: f64 = parse_float(&fixed).unwrap();
+					prop_assert!(
+						back.to_bits() == y.to_bits() || (y == 0.0 && back == 0.0)
+							|| (fixed.decimals == MAX_DECIMALS && (y - back).abs() <= 1e-38),
+						"{} became {:?}", y, fixed
+					);
+					prop_assert!(is_shortest(&fixed, false), "{:?} is not the shortest", fixed);
+				},
+				Err(_) => prop_assert!(!y.is_finite() || y.abs() > 1e38),
+			}
+		}
 	}
 }
 

@@ -14,6 +14,8 @@
 extern crate alloc;
 
 pub mod attestation;
+#[cfg(feature = "std")]
+pub mod fuzzing;
 pub mod inference;
 pub mod model;
 pub mod tee;

@@ -429,3 +429,6 @@ mod tests {
 		assert!(!tolerance.agrees(&a, &[]));
 	}
 }
+
+#[cfg(test)]
+mod fuzz;

@@ -431,4 +431,6 @@ pub mod samples {
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;

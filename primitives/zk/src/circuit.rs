@@ -59,12 +59,33 @@ const MAX_MAGNITUDE_BITS: u32 = 100;
 /// The most values one tensor may hold (the registry's own bound on a tensor).
 pub const MAX_TENSOR_VALUES: usize = 1 << 24;
 
+/// The most values a graph's inputs and outputs may hold together.
+pub const MAX_IO_VALUES: usize = 1 << 24;
+
 /// The most weights (initializer values) a graph may hold in all.
 pub const MAX_CONSTANT_VALUES: usize = 1 << 22;
 
 /// The most constraints [`Graph::compile`] and [`Graph::synthesize`] build before giving up:
 /// four times the chain's limit, so a report can say how far over the limit a model is.
 pub const DEFAULT_MAX_CONSTRAINTS: usize = 1 << 22;
+
+/// How many linear-combination terms (in constraints and in the values the graph computes)
+/// a synthesis may build per constraint of its budget, beside [`TERMS_PER_WEIGHT`] per weight
+/// of the graph, within [`MIN_TERMS`] and [`MAX_TERMS`]. Constraints alone do not bound the
+/// work: copies (`Identity`, `Reshape`), arithmetic on weights and matrix products build values
+/// and terms for no constraint, and one constraint may carry many terms. Honest graphs build a
+/// few dozen terms per constraint and a few per weight (a dense layer's weight is a term of its
+/// product, then of the bias's sum and of the rescaling's range check).
+pub const TERMS_PER_CONSTRAINT: usize = 64;
+
+/// How many terms a synthesis may build per weight of the graph; see [`TERMS_PER_CONSTRAINT`].
+pub const TERMS_PER_WEIGHT: usize = 8;
+
+/// The fewest terms any synthesis may build (about 50 MB of them).
+pub const MIN_TERMS: usize = 1 << 20;
+
+/// The most terms any synthesis may build (about 3 GB of them).
+pub const MAX_TERMS: usize = 1 << 26;
 
 /// Why a model cannot be compiled, or an input cannot be proved.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -261,17 +282,22 @@ impl Synthesis {
 	}
 }
 
-/// The number of values of a tensor of `shape`, if within [`MAX_TENSOR_VALUES`].
+/// The number of values of a tensor of `shape`, if within [`MAX_TENSOR_VALUES`]. The product
+/// of its non-zero dimensions must be within the bound too, so that no part of a valid shape
+/// multiplies out past it (an empty tensor of shape `[0, 2^40, 2^40]` is refused).
 fn checked_len(shape: &[usize], what: &str) -> Result<usize> {
-	shape
+	let too_large = || {
+		CompileError::TooLarge(format!(
+			"{what} of shape {shape:?} (over {MAX_TENSOR_VALUES} values)"
+		))
+	};
+	let non_zero = shape
 		.iter()
+		.filter(|dim| **dim != 0)
 		.try_fold(1usize, |count, dim| count.checked_mul(*dim))
 		.filter(|count| *count <= MAX_TENSOR_VALUES)
-		.ok_or_else(|| {
-			CompileError::TooLarge(format!(
-				"{what} of shape {shape:?} (over {MAX_TENSOR_VALUES} values)"
-			))
-		})
+		.ok_or_else(too_large)?;
+	Ok(if shape.contains(&0) { 0 } else { non_zero })
 }
 
 fn type_of(code: i32, tensor: &str) -> Result<IntType> {
@@ -385,8 +411,15 @@ impl Graph {
 				Ok(TensorInfo { name: output.name.clone(), ty, shape })
 			})
 			.collect::<Result<Vec<_>>>()?;
+		let mut io_values = 0usize;
 		for info in inputs.iter().chain(&outputs) {
-			checked_len(&info.shape, &format!("tensor {}", info.name))?;
+			io_values = io_values
+				.saturating_add(checked_len(&info.shape, &format!("tensor {}", info.name))?);
+		}
+		if io_values > MAX_IO_VALUES {
+			return Err(CompileError::TooLarge(format!(
+				"the inputs and outputs (over {MAX_IO_VALUES} values)"
+			)));
 		}
 		Ok(Graph { inputs, outputs, nodes: graph.node, constants })
 	}
@@ -394,8 +427,27 @@ impl Graph {
 	/// Synthesizes the circuit on an all-zero input: enough to count constraints and run the
 	/// setup, since the circuit's shape does not depend on the values.
 	pub fn compile(&self) -> Result<Synthesis> {
+		self.check_public_cost(DEFAULT_MAX_CONSTRAINTS)?;
 		let zeros: Vec<Vec<i128>> = self.inputs.iter().map(|info| vec![0; info.len()]).collect();
 		self.synthesize(&zeros)
+	}
+
+	/// Refuses a graph whose inputs and outputs alone cost more than `max_constraints`: each
+	/// input value's range check (its bits and their recomposition), and one constraint per
+	/// public field element. Checked before anything is built for them.
+	fn check_public_cost(&self, max_constraints: usize) -> Result<()> {
+		let checks = self.inputs.iter().fold(0usize, |cost, info| {
+			cost.saturating_add(info.len().saturating_mul(info.ty.bits() as usize + 1))
+		});
+		let public = crate::packing::public_input_count(
+			self.inputs.iter().chain(&self.outputs).map(|info| (info.ty, info.len())),
+		);
+		if checks.saturating_add(public) > max_constraints {
+			return Err(CompileError::TooLarge(format!(
+				"the circuit (over {max_constraints} constraints)"
+			)));
+		}
+		Ok(())
 	}
 
 	/// [`Graph::synthesize_within`] with [`DEFAULT_MAX_CONSTRAINTS`].
@@ -419,6 +471,7 @@ impl Graph {
 				self.inputs.len()
 			)));
 		}
+		self.check_public_cost(max_constraints)?;
 		let mut layout = Layout::default();
 		let slots: Vec<_> = self
 			.inputs
@@ -427,7 +480,8 @@ impl Graph {
 			.flat_map(|info| std::iter::repeat_n(info.ty, info.len()))
 			.map(|ty| layout.place(ty))
 			.collect();
-		let mut builder = Builder::new(layout.elements(), max_constraints);
+		let weights = self.constants.values().map(|tensor| tensor.values.len()).sum();
+		let mut builder = Builder::new(layout.elements(), max_constraints, weights);
 		let mut packed: Vec<Lc> = vec![Vec::new(); layout.elements()];
 		let mut slot_iter = slots.iter();
 		let mut env: HashMap<String, Tensor> = self.constants.clone();
@@ -479,6 +533,7 @@ impl Graph {
 				node.name.clone()
 			};
 			let output = apply(&mut builder, &env, node, &label)?;
+			builder.charge(&output.values);
 			builder.check_budget()?;
 			let name = node
 				.output
@@ -501,8 +556,11 @@ impl Graph {
 					),
 				});
 			}
-			let values: Vec<Value> =
-				tensor.values.iter().map(|v| builder.wrap(v.clone(), info.ty)).collect();
+			let mut values = Vec::with_capacity(tensor.values.len());
+			for value in &tensor.values {
+				values.push(builder.wrap(value.clone(), info.ty));
+				builder.check_budget()?;
+			}
 			for value in &values {
 				let slot = slot_iter.next().ok_or_else(|| {
 					CompileError::Malformed("more output values than the layout".into())
@@ -588,16 +646,31 @@ struct Builder {
 	c: Vec<Lc>,
 	assignment: Vec<Fr>,
 	max_constraints: usize,
+	/// Terms built so far, in constraints and values (see [`TERMS_PER_CONSTRAINT`]).
+	terms: usize,
+	max_terms: usize,
 }
 
 impl Builder {
-	fn new(public_inputs: usize, max_constraints: usize) -> Self {
+	fn new(public_inputs: usize, max_constraints: usize, weights: usize) -> Self {
 		let mut assignment = vec![Fr::zero(); public_inputs + 1];
 		assignment[0] = Fr::one();
-		Builder { a: Vec::new(), b: Vec::new(), c: Vec::new(), assignment, max_constraints }
+		let max_terms = max_constraints
+			.saturating_mul(TERMS_PER_CONSTRAINT)
+			.saturating_add(weights.saturating_mul(TERMS_PER_WEIGHT))
+			.clamp(MIN_TERMS, MAX_TERMS);
+		Builder {
+			a: Vec::new(),
+			b: Vec::new(),
+			c: Vec::new(),
+			assignment,
+			max_constraints,
+			terms: 0,
+			max_terms,
+		}
 	}
 
-	/// Fails once the circuit has grown past its budget.
+	/// Fails once the circuit has grown past its budget, in constraints or in terms.
 	fn check_budget(&self) -> Result<()> {
 		if self.a.len() > self.max_constraints {
 			return Err(CompileError::TooLarge(format!(
@@ -605,7 +678,24 @@ impl Builder {
 				self.max_constraints
 			)));
 		}
+		if self.terms > self.max_terms {
+			return Err(CompileError::TooLarge(format!(
+				"the graph's linear combinations (over {} terms)",
+				self.max_terms
+			)));
+		}
 		Ok(())
+	}
+
+	/// Counts `count` terms built.
+	fn add_terms(&mut self, count: usize) {
+		self.terms = self.terms.saturating_add(count);
+	}
+
+	/// Counts the terms of `values`, one more for each value.
+	fn charge(&mut self, values: &[Value]) {
+		let terms = values.iter().fold(0usize, |sum, v| sum.saturating_add(v.lc.len() + 1));
+		self.add_terms(terms);
 	}
 
 	fn witness(&mut self, value: Fr) -> usize {
@@ -614,6 +704,7 @@ impl Builder {
 	}
 
 	fn enforce(&mut self, a: Lc, b: Lc, c: Lc) {
+		self.add_terms(a.len().saturating_add(b.len()).saturating_add(c.len()));
 		self.a.push(a);
 		self.b.push(b);
 		self.c.push(c);
@@ -859,6 +950,21 @@ fn broadcast_index(out: &[usize], shape: &[usize], mut flat: usize) -> usize {
 	index
 }
 
+/// `op` applied to each value of `x`, giving a tensor of type `ty` and `x`'s shape.
+fn map_values(
+	builder: &mut Builder,
+	x: &Tensor,
+	ty: IntType,
+	op: &mut dyn FnMut(&mut Builder, &Value) -> Value,
+) -> Result<Tensor> {
+	let mut values = Vec::with_capacity(x.values.len());
+	for value in &x.values {
+		values.push(op(builder, value));
+		builder.check_budget()?;
+	}
+	Ok(Tensor { ty, shape: x.shape.clone(), values })
+}
+
 fn elementwise(
 	builder: &mut Builder,
 	a: &Tensor,
@@ -874,6 +980,7 @@ fn elementwise(
 		let x = &a.values[broadcast_index(&shape, &a.shape, flat)];
 		let y = &b.values[broadcast_index(&shape, &b.shape, flat)];
 		let mut value = op(builder, x, y)?;
+		builder.add_terms(value.lc.len());
 		check_magnitude(&value, label)?;
 		value.lc = compact(value.lc);
 		values.push(builder.wrap(value, a.ty));
@@ -975,6 +1082,7 @@ fn matmul(
 				acc.lo = acc.lo.checked_add(scaled_value(lo)?).ok_or_else(overflow)?;
 				acc.hi = acc.hi.checked_add(scaled_value(hi)?).ok_or_else(overflow)?;
 				let factor = Fr::from(weight);
+				builder.add_terms(term.lc.len());
 				acc.lc.extend(term.lc.iter().map(|(c, v)| (*c * factor, *v)));
 			}
 			check_magnitude(&acc, label)?;
@@ -1036,29 +1144,22 @@ fn apply(
 		}),
 		"Relu" => {
 			let x = arg(0)?;
-			let values = x.values.iter().map(|v| builder.max_with(v, 0)).collect();
-			Ok(Tensor { ty: x.ty, shape: x.shape.clone(), values })
+			map_values(builder, x, x.ty, &mut |b, v| b.max_with(v, 0))
 		},
 		"Clip" => {
 			let x = arg(0)?;
 			let lo = optional_input(env, node, 1, label)?.map(|t| scalar(t, label, "Clip's min")).transpose()?;
 			let hi = optional_input(env, node, 2, label)?.map(|t| scalar(t, label, "Clip's max")).transpose()?;
-			let values = x
-				.values
-				.iter()
-				.map(|v| {
-					let v = match lo { Some(lo) => builder.max_with(v, lo), None => v.clone() };
-					match hi { Some(hi) => builder.min_with(&v, hi), None => v }
-				})
-				.collect();
-			Ok(Tensor { ty: x.ty, shape: x.shape.clone(), values })
+			map_values(builder, x, x.ty, &mut |b, v| {
+				let v = match lo { Some(lo) => b.max_with(v, lo), None => v.clone() };
+				match hi { Some(hi) => b.min_with(&v, hi), None => v }
+			})
 		},
 		"Cast" => {
 			let x = arg(0)?;
 			let to = attribute(node, "to").map(|a| a.i).unwrap_or_default();
 			let ty = i32::try_from(to).ok().and_then(IntType::from_onnx_code).ok_or_else(|| unsupported(label, "Cast to a non-integer type"))?;
-			let values = x.values.iter().map(|v| builder.wrap(v.clone(), ty)).collect();
-			Ok(Tensor { ty, shape: x.shape.clone(), values })
+			map_values(builder, x, ty, &mut |b, v| b.wrap(v.clone(), ty))
 		},
 		"Reshape" => {
 			let x = arg(0)?;
@@ -1098,7 +1199,10 @@ fn apply(
 				return Err(unsupported(label, "Flatten's axis is out of range"));
 			}
 			let (head, tail) = x.shape.split_at(axis as usize);
-			let shape = vec![head.iter().product(), tail.iter().product()];
+			let shape = vec![
+				checked_len(head, &format!("node {label}'s rows"))?,
+				checked_len(tail, &format!("node {label}'s columns"))?,
+			];
 			Ok(Tensor { ty: x.ty, shape, values: x.values.clone() })
 		},
 		"MatMul" => {

@@ -68,6 +68,13 @@ const FIRST_SLOT: u64 = opg_primitives::tee::samples::SAMPLE_TIME * 1_000 / SLOT
 /// Builds, authors and finalizes the next block through `Executive`: Aura's slot, the timestamp
 /// inherent, every pallet's hooks.
 pub(super) fn produce_block() {
+	open_block();
+	close_block();
+}
+
+/// Starts the next block through `Executive` (Aura's slot, the timestamp inherent, every
+/// pallet's `on_initialize`), for transactions to go in.
+pub(super) fn open_block() {
 	let number = System::block_number() + 1;
 	let slot = FIRST_SLOT + u64::from(number);
 	let header = Header::new(
@@ -80,6 +87,10 @@ pub(super) fn produce_block() {
 	Executive::initialize_block(&header);
 	let now = RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: slot * SLOT_DURATION });
 	assert_eq!(Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(now)), Ok(Ok(())));
+}
+
+/// Finalizes the block [`open_block`] started and checks every pallet's invariants.
+pub(super) fn close_block() {
 	Executive::finalize_block();
 	check_try_state();
 }

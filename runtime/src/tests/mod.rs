@@ -16,6 +16,7 @@ use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Era, traits::Header as _, Digest, DigestItem};
 
+mod fuzz;
 mod governance;
 mod tee;
 
