@@ -11,7 +11,7 @@ import pytest
 
 from conftest import LATE, MODEL_INPUT, OWNER, REQUESTER
 from ledger import JobBook, read_blocks
-from opg import chain, nodes
+from opg import chain, governance, nodes
 from opg.errors import NodeUnreachable
 from opg_tools.network import say
 from traffic import RequestSender
@@ -23,16 +23,6 @@ LATE_ACCOUNT = chain.keypair(LATE.role_seed).ss58_address
 
 def finalized(network, name: str) -> int:
     return network.nodes[name].heads()[1]
-
-
-def wait_until(condition, what: str, timeout: float, every: float = 3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def settle(network, url_node: str, since: int, job_ids: set[int], timeout: float = 600.0) -> JobBook:
@@ -65,8 +55,25 @@ def requests_in(network, url_node: str, since: int, count: int, timeout: float =
         read_to = head
         return len(book.of(requester)) >= count
 
-    wait_until(enough, f"{count} requests in finalized blocks", timeout)
+    governance.wait_for(enough, f"{count} requests in finalized blocks", timeout)
     return book
+
+
+def answered_by(network, dapp, node: str, batch: int, attempts: int = 6) -> list[int]:
+    """Sends batches of `batch` requests until one of them is assigned to `node` (the draw is
+    stake-weighted), waits until those jobs settle, and returns the ones `node` answered."""
+    requester = chain.keypair(REQUESTER).ss58_address
+    for _ in range(attempts):
+        since = finalized(network, "bob") + 1
+        dapp.send(batch)
+        book = requests_in(network, "bob", since, batch)
+        mine = [job for job, r in book.of(requester).items() if node in r.assigned]
+        if mine:
+            settled = settle(network, "bob", since, set(mine))
+            answered = [job for job in mine if node in settled.jobs[job].answered_by]
+            assert answered, f"jobs {mine} went to {node} but it answered none: {[settled.jobs[j] for j in mine]}"
+            return answered
+    pytest.fail(f"no job went to {node} in {attempts} batches")
 
 
 def job_fee_held(substrate, account: str) -> int:
@@ -151,26 +158,14 @@ def test_a_restarted_validator_catches_up_and_serves_jobs_again(network, dapp):
     try:
         say(f"alice's node after her downtime: {nodes.node(substrate, ALICE)['status']}, bond "
             f"{nodes.node(substrate, ALICE)['bonded'] / chain.OPG:,.4f} OPG (slashed for the missed deadlines)")
-        wait_until(lambda: nodes.node(substrate, ALICE)["status"] == "Active",
+        governance.wait_for(lambda: nodes.node(substrate, ALICE)["status"] == "Active",
                    "alice's heartbeat to make her active again", 180)
         say("RECOVERY: alice's offchain worker sent a heartbeat: she is active again")
     finally:
         substrate.close()
-    # Requests until one assigned to alice is answered by her (the draw is stake-weighted).
-    for _ in range(6):
-        since = finalized(network, "bob") + 1
-        dapp.send(6)
-        book = requests_in(network, "bob", since, 6)
-        mine = [job for job, r in book.of(chain.keypair(REQUESTER).ss58_address).items()
-                if r.assigned and r.assigned[0] == ALICE]
-        if mine:
-            settled = settle(network, "bob", since, set(mine))
-            answered = [job for job in mine if ALICE in settled.jobs[job].answered_by]
-            assert answered, f"alice's jobs {mine} were not answered by her: {[settled.jobs[j] for j in mine]}"
-            say(f"RECOVERY: alice's offchain worker answered jobs {answered} after her restart")
-            final_balances(network)
-            return
-    pytest.fail("no job was assigned to alice in six batches")
+    answered = answered_by(network, dapp, ALICE, 6)
+    say(f"RECOVERY: alice's offchain worker answered jobs {answered} after her restart")
+    final_balances(network)
 
 
 def test_a_new_node_gets_the_model_from_a_surviving_data_node(network, dapp, model):
@@ -195,19 +190,7 @@ def test_a_new_node_gets_the_model_from_a_surviving_data_node(network, dapp, mod
         say(f"model chunks in the late node's database before any job: {local}")
     finally:
         late_substrate.close()
-    for _ in range(6):
-        since = finalized(network, "bob") + 1
-        dapp.send(4)
-        book = requests_in(network, "bob", since, 4)
-        mine = [job for job, r in book.of(chain.keypair(REQUESTER).ss58_address).items()
-                if LATE_ACCOUNT in r.assigned]
-        if mine:
-            settled = settle(network, "bob", since, set(mine))
-            answered = [job for job in mine if LATE_ACCOUNT in settled.jobs[job].answered_by]
-            assert answered, [settled.jobs[j] for j in mine]
-            break
-    else:
-        pytest.fail("no job went to the late node in six batches")
+    answered = answered_by(network, dapp, LATE_ACCOUNT, 4)
     log = open(late.log_path, encoding="utf-8", errors="replace").read()
     assert f"fetched model {model} version 1 from data nodes" in log
     late_substrate = late.substrate()
@@ -228,7 +211,7 @@ def test_a_partitioned_minority_rejoins(network):
     dave.stop()
     network.start_node("dave", "--reserved-only")
     say("PARTITION: dave restarted with --reserved-only and no reserved peers: he reaches no node")
-    wait_until(lambda: dave.running and _peers(dave) == 0, "dave's RPC, with no peers", 120, 2)
+    governance.wait_for(lambda: dave.running and _peers(dave) == 0, "dave's RPC, with no peers", 120, 2)
     dave_final = dave.heads()[1]
     before = finalized(network, "bob")
     after = network.nodes["bob"].wait_for_finalized(before + 4, timeout=180)
