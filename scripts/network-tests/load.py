@@ -115,8 +115,9 @@ def wait_settled(network: LocalNetwork, watch: str, first: int, addresses: set[s
 
 
 def report(args, network, results, book, blocks, first, last, load_blocks, samples, nonces,
-           started_at, load_seconds, standing) -> tuple[str, int]:
-    """The report's markdown, and how many requests were lost."""
+           started_at, load_seconds, standing) -> tuple[str, list[str]]:
+    """The report's markdown, and what went wrong (nothing when the test passed): a lost,
+    refused, failed or refunded request, or a rate under the one asked for."""
     addresses = {r["address"] for r in results}
     sent = sum(r["sent"] for r in results)
     refused = sum(r["refused"] for r in results)
@@ -130,6 +131,8 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
     unsettled = sum(1 for r in ours if not r.settled)
     failed = included - len(ours)
     lost = (sent - included) + unsettled
+    load_block_count = max(1, load_blocks[1] - load_blocks[0] + 1)
+    rate = included / load_block_count
     load = [b for b in blocks if load_blocks[0] <= b["number"] <= load_blocks[1]]
     per_block = [sum(1 for e in b["events"] if e["event"] == "JobRequested") for b in load]
     answers = [sum(1 for e in b["events"] if e["event"] == "ResultSubmitted") for b in load]
@@ -174,6 +177,7 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
         f"| jobs refunded | {sum(refunds.values())} {refunds or ''} |",
         f"| jobs still open when the test stopped waiting | {unsettled} |",
         f"| **lost** (sent, never included; or never settled) | **{lost}** |",
+        f"| requests included per block of the load (all included / {load_block_count} blocks) | {rate:.0f} |",
         "",
         "Per block of the load (min / median / mean / max):",
         "",
@@ -216,7 +220,13 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
         lines.append(f"- `{r['signer']}`: sent {r['sent']}, refused {r['refused']}, "
                      f"median {r['send_seconds']:.2f} s to send its share of a block"
                      + (f"; first refusals: {r['refusals']}" if r["refusals"] else ""))
-    return "\n".join(lines) + "\n", lost
+    problems = [what for what, bad in (
+        (f"{lost} lost", lost), (f"{refused} refused", refused), (f"{failed} failed at dispatch", failed),
+        (f"{sum(refunds.values())} refunded", sum(refunds.values())),
+        (f"{rate:.0f} requests a block, under {args.per_block}", rate < args.per_block)) if bad]
+    lines += ["", "Verdict: " + ("passed: every request sent was included and settled final, at the "
+                                 "rate asked." if not problems else "FAILED: " + "; ".join(problems) + ".")]
+    return "\n".join(lines) + "\n", problems
 
 
 def set_response_period(url: str, blocks: int) -> None:
@@ -248,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     workdir = Path.home() / ".cache" / "opg-chain" / "load-test" / time.strftime("%Y%m%d-%H%M%S")
-    network = LocalNetwork(workdir, node_args=tuple(args.node_args))
+    # The report reads every block's events after the load: keep the state of all of them
+    # (the default keeps 256 blocks, less than a long run).
+    network = LocalNetwork(workdir, node_args=("--state-pruning", "archive-canonical", *args.node_args))
     try:
         say(f"load test: starting the local network in {workdir}")
         network.start()
@@ -293,13 +305,13 @@ def main(argv: list[str] | None = None) -> int:
             substrate.close()
         sampler.stopped.set()
         sampler.join()
-        text, lost = report(args, network, collected, book, blocks, first, last, (first, load_last),
+        text, problems = report(args, network, collected, book, blocks, first, last, (first, load_last),
                       sampler.samples, nonces, started_at, load_seconds, standing)
         if args.report:
             Path(args.report).write_text(text)
             say(f"report written to {args.report}")
         print(text, flush=True)
-        return 0 if lost == 0 else 1
+        return 1 if problems else 0
     finally:
         network.stop()
 

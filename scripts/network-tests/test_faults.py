@@ -111,9 +111,10 @@ def dapp(network, model):
 
 
 def test_killing_a_validator_keeps_finality_and_loses_no_job(network, dapp):
-    """Alice validates and runs inference. She is killed just as a batch of requests is sent:
-    the other three validators keep finalizing, her jobs time out and go to Eve (or are
-    refunded), every job ends, and no fee stays held."""
+    """Alice validates and runs inference. She is killed just as a batch of requests reaches
+    the pools, so the jobs drawn for her are open on a dead node: the other three validators
+    keep finalizing, each of her jobs times out and goes to another node, every job ends, and
+    no fee stays held."""
     since = finalized(network, "bob") + 1
     dapp.send(12)
     network.nodes["alice"].kill()
