@@ -192,7 +192,8 @@ impl pallet_attestations::Config for Test {
 	type MaxEndpointLen = ConstU32<64>;
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxDeadlinesPerBlock = ConstU32<2>;
-	type MaxClaimDeadlinesPerBlock = ConstU32<2>;
+	/// Not the rounds' bound, so a list checked against the wrong bound fails a test.
+	type MaxClaimDeadlinesPerBlock = ConstU32<3>;
 	type MaxLivenessChecksPerBlock = ConstU32<4>;
 	type TeeOrigin = EnsureRoot<AccountId>;
 	type UnixTime = TestTime;

@@ -1152,19 +1152,20 @@ fn a_round_needs_a_free_subject_and_enough_verifiers() {
 #[test]
 fn deadlines_move_to_the_next_block_with_room() {
 	network().build_and_execute(|| {
-		// Two claim deadlines per block in the mock.
-		for n in 1..=3 {
+		// Three claim deadlines per block in the mock (and two round deadlines).
+		for n in 1..=4 {
 			assert_ok!(Attestations::open_claim(subject(n), &CLAIMANT, output(n)));
 		}
-		assert_eq!(Claims::<Test>::get(subject(3)).unwrap().challenge_deadline, 12);
+		assert_eq!(Claims::<Test>::get(subject(3)).unwrap().challenge_deadline, 11);
+		assert_eq!(Claims::<Test>::get(subject(4)).unwrap().challenge_deadline, 12);
 		ClaimQueueFill::fill(12, 12 + DEADLINE_SEARCH as u64);
 		assert_noop!(
-			Attestations::open_claim(subject(4), &CLAIMANT, output(4)),
+			Attestations::open_claim(subject(5), &CLAIMANT, output(5)),
 			Error::<Test>::DeadlineQueueFull
 		);
 		ClaimQueueFill::clear(12, 12 + DEADLINE_SEARCH as u64);
 		run_to_block(12);
-		assert_eq!(Concluded::get().len(), 3);
+		assert_eq!(Concluded::get().len(), 4);
 	});
 }
 
@@ -1183,6 +1184,21 @@ fn claims_and_rounds_have_deadline_lists_of_their_own() {
 		assert_eq!(ClaimDeadlines::<Test>::get(11).into_inner(), vec![subject(2)]);
 		assert!(Deadlines::<Test>::get(11).is_empty());
 		assert_ok!(Attestations::do_try_state());
+	});
+	// (Without the closing try_state: the filler entries are listed for no round.)
+	network().build().execute_with(|| {
+		// And the other way round: full round lists leave the claims' room alone.
+		for at in 1..=11 + DEADLINE_SEARCH as u64 {
+			while Deadlines::<Test>::try_mutate(at, |list| list.try_push(ClaimQueueFill::FILLER))
+				.is_ok()
+			{}
+		}
+		assert_noop!(
+			Attestations::open_round(subject(1), &CLAIMANT, output(1)),
+			Error::<Test>::DeadlineQueueFull
+		);
+		assert_ok!(Attestations::open_claim(subject(2), &CLAIMANT, output(2)));
+		assert_eq!(ClaimDeadlines::<Test>::get(11).into_inner(), vec![subject(2)]);
 	});
 }
 
