@@ -173,6 +173,7 @@ def test_the_readme_three_validator_recipe_finalizes_blocks(tmp_path):
         assert nodes["alice"].peer_address().endswith(f"/p2p/{ALICE_PEER_ID}")
         bootnode = f"/ip4/127.0.0.1/tcp/{nodes['alice'].p2p_port}/p2p/{ALICE_PEER_ID}"
         nodes["bob"].start("--chain", "local", "--bob", "--node-key", BOB_NODE_KEY, "--bootnodes", bootnode)
+        nodes["bob"].wait_for_finalized(0)  # its RPC answers
         # Two of four authorities produce blocks (in their own slots) but cannot finalize them.
         deadline = time.monotonic() + 90
         while nodes["bob"].heads()[0] < 2 and time.monotonic() < deadline:
