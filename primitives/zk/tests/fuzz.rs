@@ -20,8 +20,8 @@ use opg_primitives::{
 use opg_zk::{
 	circuit::{Graph, Synthesis},
 	onnx::{
-		DimensionProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto,
-		TensorShapeProto, TensorTypeProto, TypeProto, ValueInfoProto,
+		build::value_info, DimensionProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
+		TensorProto,
 	},
 	IntType,
 };
@@ -219,23 +219,6 @@ const OPS: [&str; 14] = [
 	"Gemm",
 	"Softmax",
 ];
-
-fn value_info(name: &str, ty: IntType, shape: &[usize]) -> ValueInfoProto {
-	ValueInfoProto {
-		name: name.into(),
-		r#type: Some(TypeProto {
-			tensor_type: Some(TensorTypeProto {
-				elem_type: ty.onnx_code(),
-				shape: Some(TensorShapeProto {
-					dim: shape
-						.iter()
-						.map(|d| DimensionProto { dim_value: Some(*d as i64), dim_param: None })
-						.collect(),
-				}),
-			}),
-		}),
-	}
-}
 
 fn constant(name: &str, ty: IntType, shape: &[usize], values: &[i128], raw: bool) -> TensorProto {
 	let mut tensor = TensorProto {
