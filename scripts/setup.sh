@@ -15,9 +15,12 @@ if [ -r /etc/os-release ]; then
 fi
 
 # Debian packages: a C toolchain, protoc (libp2p's build), clang (wasm builds of C code),
-# Python venv support for the clients, Node.js and npm (the TypeScript client and the web page's
-# build), Chromium (the web page's end-to-end test).
-apt_packages=(build-essential clang pkg-config protobuf-compiler python3-venv python3-pip git curl nodejs npm chromium)
+# OpenSSL's headers (litep2p links the system's OpenSSL instead of compiling its own) and
+# Binaryen (the runtime's wasm build runs its wasm-opt instead of compiling it), rsync (the
+# builds' copy of the sources, scripts/lib.sh), Python venv support for the clients, Node.js and
+# npm (the TypeScript client and the web page's build), Chromium (the web page's end-to-end
+# test). docs/development.md says what each saves.
+apt_packages=(build-essential clang pkg-config protobuf-compiler libssl-dev binaryen rsync python3-venv python3-pip git curl nodejs npm chromium)
 missing=()
 for package in "${apt_packages[@]}"; do
 	# A Node.js installed another way (NodeSource's nodejs bundles npm and conflicts with

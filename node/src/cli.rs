@@ -90,8 +90,14 @@ pub enum Subcommand {
 	Revert(sc_cli::RevertCmd),
 
 	/// Benchmark the runtime's pallets, blocks, storage and this machine.
+	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
+
+	/// Benchmark the runtime's pallets, blocks, storage and this machine (needs a node built
+	/// with `--features runtime-benchmarks`: `scripts/benchmark.sh` builds one).
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	Benchmark(BenchmarksNotBuilt),
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
@@ -116,6 +122,25 @@ pub enum Subcommand {
 	/// binding the enclave key, and print it with the measurement to allow-list.
 	#[command(subcommand)]
 	Tee(crate::tee::TeeCmd),
+}
+
+/// `opg-node benchmark ...` in a build without the benchmarking CLI: takes any arguments and
+/// says how to get a node that has it.
+#[derive(Debug, clap::Args)]
+pub struct BenchmarksNotBuilt {
+	/// The benchmark's arguments, as a node built with benchmarks takes them.
+	#[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+	pub args: Vec<String>,
+}
+
+impl BenchmarksNotBuilt {
+	/// The error that says what to do.
+	pub fn error(&self) -> String {
+		"this opg-node was built without the benchmark commands (they add a fifth to its build \
+		 time): build one with `cargo build --release -p opg-node --features runtime-benchmarks` \
+		 (scripts/benchmark.sh does) and run its `benchmark` subcommand"
+			.into()
+	}
 }
 
 /// 32 bytes written as 64 hex digits, with or without `0x`.

@@ -11,6 +11,7 @@
 // would only move the allocation.
 #![allow(clippy::result_large_err)]
 
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;
