@@ -35,15 +35,15 @@ done
 
 bash scripts/setup.sh
 log "building opg-node"
-cargo build --release --locked -p opg-node
+opg_cargo build --release --locked -p opg-node
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 tee_reports() {
 	log "TEE: native dcap-qvl verification, and registration in the wasm runtime"
-	SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-primitives -- --ignored --nocapture \
+	SKIP_WASM_BUILD=1 opg_cargo test --release --locked -p opg-primitives -- --ignored --nocapture \
 		dcap_native_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
-	"$bench_target/release/opg-node" benchmark pallet --chain dev --pallet pallet_attestations \
+	"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_attestations \
 		--extrinsic register_tee,refresh_collateral --steps 2 --repeat 50 --wasm-execution compiled \
 		--json-file "$work/tee.json" >/dev/null
 	"$OPG_PYTHON" -c 'import json, statistics, sys
@@ -54,11 +54,10 @@ for bench in json.load(open(sys.argv[1])):
 print(json.dumps(out))' "$work/tee.json" >>"$work/runtime.jsonl"
 }
 
-bench_target=${OPG_BENCH_TARGET_DIR:-$HOME/.cache/opg-chain/target-benchmarks}
 if [[ $only == tee ]]; then
-	SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
+	SKIP_WASM_BUILD=1 opg_cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
 		block_capacity_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
-	CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
+	CARGO_TARGET_DIR="$OPG_BENCH_TARGET_DIR" opg_cargo build --release --locked -p opg-node --features runtime-benchmarks
 	tee_reports
 	PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.bench --only tee --node "$OPG_NODE_BIN" \
 		--runtime-reports "$work/runtime.jsonl" --out docs/benchmarks.md
@@ -67,15 +66,15 @@ if [[ $only == tee ]]; then
 fi
 
 log "runtime reports: block capacity and offchain worker cost"
-SKIP_WASM_BUILD=1 cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
+SKIP_WASM_BUILD=1 opg_cargo test --release --locked -p opg-runtime -- --ignored --nocapture \
 	block_capacity_report offchain_worker_cost_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >"$work/runtime.jsonl"
 
 log "ZK verification: native arkworks, and in the wasm runtime (runtime-benchmarks build)"
-cargo test --release --locked -p opg-zk --features prover --test fixture -- --ignored --nocapture \
+opg_cargo test --release --locked -p opg-zk --features prover --test fixture -- --ignored --nocapture \
 	native_verify_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
-CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p opg-node --features runtime-benchmarks
+CARGO_TARGET_DIR="$OPG_BENCH_TARGET_DIR" opg_cargo build --release --locked -p opg-node --features runtime-benchmarks
 tee_reports
-"$bench_target/release/opg-node" benchmark pallet --chain dev --pallet pallet_inference \
+"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_inference \
 	--extrinsic verify_proof --steps 2 --repeat 200 --wasm-execution compiled \
 	--json-file "$work/verify.json" >/dev/null
 "$OPG_PYTHON" -c 'import json, statistics, sys

@@ -24,8 +24,9 @@ while (($#)); do
 done
 
 bash scripts/setup.sh
-log "building opg-node with --features runtime-benchmarks"
-cargo build --release --locked -p opg-node --features runtime-benchmarks
+log "building opg-node with --features runtime-benchmarks (in $OPG_BENCH_TARGET_DIR)"
+CARGO_TARGET_DIR=$OPG_BENCH_TARGET_DIR opg_cargo build --release --locked -p opg-node \
+	--features runtime-benchmarks
 
 for pallet in "${pallets[@]}"; do
 	name="pallet_${pallet//-/_}"
@@ -41,6 +42,6 @@ for pallet in "${pallets[@]}"; do
 		die "no pallet $pallet: use one under pallets/ or one of: ${governance[*]}"
 	fi
 	log "benchmarking $name ($steps steps, $repeat repeats)"
-	"$OPG_NODE_BIN" benchmark pallet --pallet "$name" --extrinsic '*' \
+	"$OPG_BENCH_NODE_BIN" benchmark pallet --pallet "$name" --extrinsic '*' \
 		--steps "$steps" --repeat "$repeat" --wasm-execution compiled "${output[@]}"
 done

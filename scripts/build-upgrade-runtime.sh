@@ -43,10 +43,12 @@ if [ -d "$wbuild" ]; then
 fi
 
 log "building the runtime with the next spec_version (the upgrade-test feature)"
-# `check` builds the wasm (in the runtime's build script) without compiling the native runtime;
-# a new FORCE_WASM_BUILD value makes that build script run even when cargo thinks it ran for
-# these sources already (its wasm files were put back afterwards).
-FORCE_WASM_BUILD="upgrade-$(date +%s%N)" cargo check --release --locked -p opg-runtime \
+# A release build, like the node's, so only opg-runtime itself compiles again (natively and for
+# wasm): every dependency is the node build's. (`cargo check` would compile none natively, but
+# all ~400 of the runtime's dependencies again in check mode.) A new FORCE_WASM_BUILD value
+# makes the runtime's build script run even when cargo thinks it ran for these sources already
+# (its wasm files were put back afterwards).
+FORCE_WASM_BUILD="upgrade-$(date +%s%N)" opg_cargo build --release --locked -p opg-runtime \
 	--features upgrade-test >&2
 mkdir -p "$cache"
 cp "$wbuild/opg_runtime.compact.compressed.wasm" "$out.partial"

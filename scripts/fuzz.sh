@@ -42,7 +42,7 @@ overflow_checks=(
 build() {
 	local target_dir=$1 name=$2
 	shift 2
-	CARGO_TARGET_DIR=$target_dir cargo test --release --locked --no-run --message-format=json-render-diagnostics "$@" |
+	CARGO_TARGET_DIR=$target_dir opg_cargo test --release --locked --no-run --message-format=json-render-diagnostics "$@" |
 		grep -F "\"name\":\"$name\"" | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1
 }
 
@@ -53,7 +53,7 @@ binaries=(
 	"$(SKIP_WASM_BUILD=1 build "$CARGO_TARGET_DIR" fuzz "${overflow_checks[@]}" -p opg-zk --test fuzz)"
 	# The same crates and features as scripts/test.sh's try-runtime step, so that its build is
 	# reused.
-	"$(SKIP_WASM_BUILD=1 build "$CARGO_TARGET_DIR-benchmarks" opg_runtime -p pallet-model-registry \
+	"$(SKIP_WASM_BUILD=1 build "$CARGO_TARGET_DIR" opg_runtime -p pallet-model-registry \
 		-p pallet-attestations -p pallet-inference -p opg-runtime \
 		--features runtime-benchmarks,try-runtime)"
 	# The node is built with its runtime's wasm (SKIP_WASM_BUILD would force a rebuild of the

@@ -33,7 +33,7 @@ note() { log "$1 ($(($(date +%s) - started))s elapsed)"; }
 tally() { if (($1 == 0)); then passed=$((passed + 1)); else failed=$((failed + 1)); fi; }
 
 note "set-up and build"
-bash scripts/setup.sh && cargo build --release --locked -p opg-node || die "set-up or build failed"
+bash scripts/setup.sh && opg_cargo build --release --locked -p opg-node || die "set-up or build failed"
 
 note "fault tests on a local network"
 PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini -p no:cacheprovider \

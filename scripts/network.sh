@@ -14,7 +14,7 @@ case " $* " in
 *)
 	bash scripts/setup.sh
 	log "building opg-node (quick when it is built already)"
-	cargo build --release --locked -p opg-node
+	opg_cargo build --release --locked -p opg-node
 	;;
 esac
 PYTHONPATH="$OPG_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}" exec "$OPG_PYTHON" -m opg_tools.network "$@"

@@ -14,6 +14,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 limit=${OPG_TEST_TIMEOUT:-4800}
+# End-to-end test processes at once: they mostly wait for blocks, so more than the cores.
+e2e_workers=${OPG_E2E_WORKERS:-4}
 started=$(date +%s)
 logs=$(mktemp -d "${TMPDIR:-/tmp}/opg-test.XXXXXX")
 export OPG_E2E_LOG_DIR=${OPG_E2E_LOG_DIR:-$HOME/.cache/opg-chain/e2e-logs/$(date +%Y%m%d-%H%M%S)}
@@ -138,30 +140,27 @@ code=$?
 ((code == 0)) || log "formatting differs: run \`cargo fmt --all\`"
 count_step "cargo fmt" "$code"
 
-# One profile (release) for everything, so the ~1,000 dependencies compile once.
-step "cargo clippy (warnings denied)"
-SKIP_WASM_BUILD=1 run "$logs/clippy.log" cargo clippy --release --workspace --all-targets --locked -- -D warnings
-count_step "clippy" $?
-
-step "build opg-node"
-run "$logs/build.log" cargo build --release --locked -p opg-node
+# One profile (release) for everything, so the ~1,000 dependencies compile once; clippy is the
+# compiler of the workspace's crates (scripts/lib.sh, opg_cargo), so building is linting.
+step "build opg-node (clippy lints each workspace crate as it compiles, warnings denied)"
+run "$logs/build.log" opg_cargo build --release --locked -p opg-node
 code=$?
-count_step "build" "$code"
+count_step "build and clippy" "$code"
 ((code == 0)) || exit 1
 
-step "cargo test (workspace)"
-run "$logs/cargo.log" cargo test --release --locked --workspace
+# Every target of every workspace crate: what `cargo clippy --workspace --all-targets` linted
+# (the workspace has no benches), plus the doctests.
+step "cargo test (workspace, linted)"
+run "$logs/cargo.log" opg_cargo test --release --locked --workspace
 count_cargo "cargo test" "$logs/cargo.log" $?
 
-# The benchmark tests turn on `runtime-benchmarks` in crates the node shares: in a target dir of
-# their own they leave the node's build warm for the next run. The runtime's governance, TEE and
-# fuzz tests run there too, with `try-runtime`, so they check every pallet's try_state after each
-# block (one feature set for the whole step, so its dependencies compile once).
-step "cargo test (pallet benchmarks, governance with try-runtime)"
-SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$CARGO_TARGET_DIR-benchmarks" run "$logs/bench.log" \
-	cargo test --release --locked -p pallet-model-registry -p pallet-attestations -p pallet-inference \
-	-p opg-runtime --features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: \
-	tests::fuzz::
+# The benchmark tests and the runtime's governance, TEE and fuzz tests with `try-runtime` (every
+# pallet's try_state after each block), in one feature set so its crates compile once. Same
+# target dir: only the crates whose features differ compile again, and the node stays built.
+step "cargo test (pallet benchmarks, governance with try-runtime; linted)"
+SKIP_WASM_BUILD=1 run "$logs/bench.log" opg_cargo test --release --locked \
+	-p pallet-model-registry -p pallet-attestations -p pallet-inference -p opg-runtime \
+	--features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: tests::fuzz::
 count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?
 
 # The runtime one spec_version up, which the end-to-end governance test enacts by referendum.
@@ -171,8 +170,11 @@ code=$?
 count_step "upgrade-test runtime" "$code"
 ((code == 0)) && OPG_UPGRADE_WASM=$(tail -n 1 "$logs/upgrade.log") && export OPG_UPGRADE_WASM
 
-step "end-to-end tests"
-OPG_NODE_BIN="$OPG_NODE_BIN" run "$logs/e2e.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/e2e -v
+# In parallel: OPG_E2E_WORKERS test processes (pytest-xdist), each module on one of them with
+# that process's own dev node (scripts/e2e/conftest.py), the longest modules first.
+step "end-to-end tests ($e2e_workers in parallel)"
+OPG_NODE_BIN="$OPG_NODE_BIN" run "$logs/e2e.log" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini scripts/e2e -v \
+	-n "$e2e_workers" --dist load --no-loadscope-reorder --durations=20
 count_pytest "end-to-end" "$logs/e2e.log" $?
 
 exit 0
