@@ -36,6 +36,18 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
+/// The `test` chain: the `dev` chain on 2-second slots, for the end-to-end tests (run it with
+/// `--dev --chain test`).
+pub fn test_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("OPG Test (2-second blocks)")
+		.with_id("opg_test")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_preset_name(opg_runtime::genesis_config_presets::TEST_RUNTIME_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
 /// The `local` chain: Alice, Bob, Charlie and Dave validate (`scripts/network.sh` runs it).
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
@@ -47,16 +59,17 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// Resolves a `--chain` value: `dev`, `local`, or the path of a chain spec JSON file.
+/// Resolves a `--chain` value: `dev`, `test`, `local`, or the path of a chain spec JSON file.
 pub fn load(id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 	Ok(match id {
 		"dev" => Box::new(development_chain_spec()?),
+		"test" => Box::new(test_chain_spec()?),
 		"" | "local" => Box::new(local_chain_spec()?),
 		path => {
 			let file = std::path::PathBuf::from(path);
 			if !file.is_file() {
 				return Err(format!(
-					"unknown chain `{path}`: use `dev`, `local`, or the path of a chain spec JSON \
+					"unknown chain `{path}`: use `dev`, `test`, `local`, or the path of a chain spec JSON \
 					 file (export one with `opg-node export-chain-spec --chain dev`)"
 				));
 			}

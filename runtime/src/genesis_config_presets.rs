@@ -1,5 +1,6 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (four validators,
-//! Alice to Dave, so that GRANDPA finalizes with any one of them down).
+//! Genesis presets: `development` (one validator, Alice), `test` (the same on 2-second slots,
+//! for the automated tests) and `local_testnet` (four validators, Alice to Dave, so that
+//! GRANDPA finalizes with any one of them down).
 //! Both endow the well-known dev accounts with OPG and make Alice the sudo key; public networks
 //! get their own chain spec without a sudo key. `development` runs the referendum tracks on
 //! development periods (a few blocks); `local_testnet`, like a public network, on production
@@ -11,7 +12,7 @@ use crate::{
 		inference::dev_parameters as inference_dev_parameters,
 	},
 	AccountId, AttestationsConfig, Balance, BalancesConfig, InferenceConfig, ModelRegistryConfig,
-	OriginsConfig, RuntimeGenesisConfig, SudoConfig, OPG,
+	OriginsConfig, RuntimeGenesisConfig, SlotsConfig, SudoConfig, MILLI_SECS_PER_BLOCK, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -66,9 +67,13 @@ pub fn local_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 	]
 }
 
+/// The `test` preset's slot duration: 2 s, a third of production's.
+pub const TEST_SLOT_DURATION: u64 = 2_000;
+
 /// A genesis with the given validators, endowed accounts, sudo key, model approval rule,
-/// nodes, committee size, governance timing, and whether governance may allow the insecure dev
-/// enclave (TEE mode without a TEE: the `development` preset only).
+/// nodes, committee size, governance timing, whether governance may allow the insecure dev
+/// enclave (TEE mode without a TEE: the `development` and `test` presets only), and slot
+/// duration in milliseconds.
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
@@ -78,8 +83,10 @@ fn testnet_genesis(
 	committee_size: u32,
 	timing: Timing,
 	allow_insecure_dev_enclave: bool,
+	slot_duration: u64,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
+		slots: SlotsConfig { slot_duration },
 		balances: BalancesConfig {
 			balances: endowed_accounts
 				.iter()
@@ -131,6 +138,24 @@ pub fn development_config_genesis() -> Value {
 		3,
 		Timing::Development,
 		true,
+		MILLI_SECS_PER_BLOCK,
+	)
+}
+
+/// The `test` preset: the `development` chain on [`TEST_SLOT_DURATION`] slots. Every period is
+/// counted in blocks, so the end-to-end tests that wait for challenge windows, verifier rounds
+/// and referendum periods wait a third as long; `scripts/run-dev.sh` keeps 6-second blocks.
+pub fn test_config_genesis() -> Value {
+	testnet_genesis(
+		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+		false,
+		dev_nodes(),
+		3,
+		Timing::Development,
+		true,
+		TEST_SLOT_DURATION,
 	)
 }
 
@@ -152,14 +177,19 @@ pub fn local_config_genesis() -> Value {
 		1,
 		Timing::Production,
 		false,
+		MILLI_SECS_PER_BLOCK,
 	)
 }
+
+/// The name of the [`test_config_genesis`] preset.
+pub const TEST_RUNTIME_PRESET: &str = "test";
 
 /// The JSON genesis patch of preset `id`, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		TEST_RUNTIME_PRESET => test_config_genesis(),
 		_ => return None,
 	};
 	serde_json::to_string(&patch).ok().map(String::into_bytes)
@@ -170,5 +200,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TEST_RUNTIME_PRESET),
 	]
 }

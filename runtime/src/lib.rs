@@ -104,17 +104,18 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 
 /// Block times.
 mod block_times {
-	/// Target block time. Aura produces at most one block per slot of this length.
-	///
-	/// The slot duration cannot change once the chain has started: block production would stop.
+	/// Target block time of production chains: Aura produces at most one block per slot of
+	/// this length. A chain spec may choose another slot duration at genesis
+	/// ([`crate::configs::consensus::pallet_slots`]); it can never change afterwards.
 	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
 
-	/// Slot duration, read by `pallet_timestamp` and through it by `pallet_aura`.
+	/// The production slot duration (see [`MILLI_SECS_PER_BLOCK`]).
 	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 }
 pub use block_times::*;
 
-/// One minute, in blocks.
+/// One minute, in blocks of [`MILLI_SECS_PER_BLOCK`]: every period of the chain is counted in
+/// blocks, so on a chain with shorter slots (the `test` preset) it passes sooner.
 pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
 /// One hour, in blocks.
 pub const HOURS: BlockNumber = MINUTES * 60;
@@ -224,6 +225,8 @@ mod runtime {
 	pub type Authorship = pallet_authorship;
 	#[runtime::pallet_index(5)]
 	pub type Utility = pallet_utility;
+	#[runtime::pallet_index(6)]
+	pub type Slots = configs::consensus::pallet_slots;
 
 	// The OPG token and fees: 10..=19.
 	#[runtime::pallet_index(10)]

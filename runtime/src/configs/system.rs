@@ -4,7 +4,6 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::ConstU64,
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
@@ -16,7 +15,7 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	AccountId, Aura, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeOrigin, RuntimeTask, SLOT_DURATION, VERSION,
+	RuntimeEvent, RuntimeOrigin, RuntimeTask, VERSION,
 };
 
 /// Share of a block's weight and length that normal (not operational) transactions may use.
@@ -63,6 +62,7 @@ impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
 	type OnTimestampSet = Aura;
-	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	/// Half the slot duration the chain spec chose ([`super::consensus::pallet_slots`]).
+	type MinimumPeriod = super::consensus::HalfSlot;
 	type WeightInfo = ();
 }
