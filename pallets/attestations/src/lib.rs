@@ -1820,8 +1820,10 @@ impl<T: Config> Pallet<T> {
 		/// Rounds handled per local key and run: re-execution takes real time, the rest wait
 		/// for the next block.
 		const DUTIES_PER_RUN: usize = 8;
-		/// Blocks before the same transaction is sent again.
-		const RESEND_AFTER: u32 = 4;
+		/// Blocks before the same transaction is sent again: soon, since the pool may drop one
+		/// silently (see the inference pallet's offchain worker), and a late copy is refused by
+		/// its tag.
+		const RESEND_AFTER: u32 = 2;
 		let genesis = Self::genesis_hash();
 		let block: u32 = now.saturated_into();
 		for key in NodeKey::all() {

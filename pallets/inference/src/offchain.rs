@@ -30,8 +30,10 @@ const JOBS_PER_RUN: usize = 128;
 /// within about a block and later jobs are not marked sent long before they are answered.
 const RUN_BUDGET: Duration = Duration::from_millis(4_000);
 
-/// Blocks before an answer that has not landed is sent again.
-const RESEND_AFTER: u32 = 4;
+/// Blocks before an answer that has not landed is sent again. Short: the pool does not tell a
+/// worker when it drops a transaction (one that reached a stale view is dropped silently), and
+/// a copy that lands late is refused by its tag, so a second copy costs nothing.
+const RESEND_AFTER: u32 = 2;
 
 /// What a verifier reveals when ONNX Runtime cannot run a job's model on its input.
 pub const MODEL_FAILED: OutputHash = sp_core::H256(*b"opg:inference:model-failed\0\0\0\0\0\0");

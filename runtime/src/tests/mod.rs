@@ -11,7 +11,7 @@
 
 use crate::{configs::monetary::LENGTH_FEE, *};
 use codec::Encode;
-use frame_support::traits::fungible::Inspect;
+use frame_support::traits::{fungible::Inspect, Get};
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Era, traits::Header as _, Digest, DigestItem};
@@ -351,6 +351,60 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 	sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"))
 }
 
+/// Each preset's slot duration reaches Aura, the timestamp's minimum period and the runtime API
+/// the node reads at start: 6 s on the production-like presets, 2 s on `test`.
+#[test]
+fn each_preset_sets_its_slot_duration_for_aura_and_the_timestamp() {
+	for (preset, slot) in [
+		("development", MILLI_SECS_PER_BLOCK),
+		("local_testnet", MILLI_SECS_PER_BLOCK),
+		(genesis_config_presets::TEST_RUNTIME_PRESET, genesis_config_presets::TEST_SLOT_DURATION),
+	] {
+		preset_ext(preset).execute_with(|| {
+			assert_eq!(configs::consensus::SlotDuration::<Runtime>::get(), slot, "{preset}");
+			assert_eq!(Aura::slot_duration(), slot, "{preset}");
+			assert_eq!(
+				<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(),
+				slot / 2,
+				"{preset}"
+			);
+			assert_eq!(
+				<Runtime as sp_consensus_aura::runtime_decl_for_aura_api::AuraApiV1<
+					Block,
+					sp_consensus_aura::sr25519::AuthorityId,
+				>>::slot_duration()
+				.as_millis(),
+				slot,
+				"{preset}"
+			);
+		});
+	}
+	assert_eq!(genesis_config_presets::TEST_SLOT_DURATION * 3, MILLI_SECS_PER_BLOCK);
+}
+
+/// A chain spec's slot duration must be even (the minimum period is half of it) and at least
+/// a second; the genesis build refuses anything else, and an absent one means 6 s.
+#[test]
+fn a_chain_spec_slot_duration_is_checked_at_genesis() {
+	let build = |slot_duration: u64| {
+		std::panic::catch_unwind(|| {
+			RuntimeGenesisConfig {
+				slots: SlotsConfig { slot_duration, ..Default::default() },
+				..Default::default()
+			}
+			.build_storage()
+		})
+	};
+	for bad in [configs::consensus::MIN_SLOT_DURATION - 2, 2_001] {
+		assert!(build(bad).is_err(), "{bad} ms is refused");
+	}
+	let storage = build(0).expect("no slot duration builds").expect("genesis builds");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(Aura::slot_duration(), MILLI_SECS_PER_BLOCK);
+	});
+	assert!(build(4_000).is_ok());
+}
+
 /// The dev preset registers Alice's inference node and a verifier committee with their bonds
 /// held, and their heartbeats (general transactions authorized by the role key's signature)
 /// apply through `Executive` without paying a fee.
@@ -402,6 +456,57 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 				call,
 			);
 		assert!(Executive::apply_extrinsic(replay).is_err());
+	});
+}
+
+/// An offchain worker's authorized transaction is mortal and born at the worker's block: the
+/// same answer sent again at a later block is other bytes (the pool's half-hour ban of a hash
+/// one of its views found invalid cannot hold it back), and each copy is valid where it is
+/// sent.
+#[test]
+fn an_offchain_workers_resent_transaction_is_new_bytes() {
+	use frame_system::offchain::CreateAuthorizedTransaction;
+	use opg_primitives::attestation::NodeKeySignature;
+	use pallet_attestations::{Heartbeat, SignedStatement};
+	use sp_core::Pair as _;
+	use sp_runtime::transaction_validity::TransactionSource;
+
+	preset_ext("development").execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		start_block(true);
+		// Bob's heartbeat for this period (blocks 0 to 4), signed once as his node's worker
+		// signs it, then sent as the worker sends it.
+		let heartbeat = Heartbeat { node: bob.clone(), period_start: 0 };
+		let message = pallet_attestations::signing_message(
+			&System::block_hash(0),
+			&SignedStatement::Heartbeat(&heartbeat),
+		);
+		let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
+		let call = RuntimeCall::Attestations(pallet_attestations::Call::heartbeat {
+			heartbeat,
+			signature,
+		});
+		let send = || {
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				call.clone(),
+			)
+		};
+		let validate = |xt: UncheckedExtrinsic| {
+			Executive::validate_transaction(TransactionSource::Local, xt, System::parent_hash())
+		};
+
+		let first = send();
+		assert!(validate(first.clone()).is_ok());
+		// One block on, with the hash of the new copy's birth block (the one before) on chain.
+		System::set_block_number(System::block_number() + 1);
+		frame_system::BlockHash::<Runtime>::insert(
+			System::block_number() - 1,
+			Hash::repeat_byte(7),
+		);
+		let again = send();
+		assert_ne!(first.encode(), again.encode(), "a resend is other bytes");
+		let second = validate(again);
+		assert!(second.is_ok(), "{second:?}");
 	});
 }
 
