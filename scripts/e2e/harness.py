@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import time
 from pathlib import Path
@@ -24,22 +25,64 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "clients" / "python"),
 
 from opg import chain  # noqa: E402
 
-from opg_tools.network import NODE_BIN, NodeProcess, free_port  # noqa: E402,F401
+from opg_tools.network import NODE_BIN, NodeProcess  # noqa: E402
 
 LOG_DIR = Path(os.environ.get("OPG_E2E_LOG_DIR")
                or Path.home() / ".cache" / "opg-chain" / "e2e-logs" / time.strftime("%Y%m%d-%H%M%S"))
 # Seconds a client call may wait for one answer of a test node.
 RPC_TIMEOUT = 30.0
 
+# The chain the tests run: the dev chain on 2-second slots (runtime/src/genesis_config_presets.rs,
+# `test`). Every period of the chain is counted in blocks, so the tests wait a third as long as
+# on `--dev`; what the tests check does not depend on the slot. Start a node of it with
+# `*TEST_CHAIN_ARGS` (a validating dev node) or `"--chain", TEST_CHAIN` (any other node).
+TEST_CHAIN = "test"
+TEST_CHAIN_ARGS = ("--dev", "--chain", TEST_CHAIN)
+
 running_nodes: list["Node"] = []
+
+# Ports of this test process: xdist runs several at once (scripts/pytest.ini), each starting
+# nodes; every process takes ports from a range of its own, so that two never pick the same
+# free port between checking it and the node binding it.
+_PORTS_PER_WORKER = 400
+_handed_out: set[int] = set()
+
+
+def worker_index() -> int:
+    """This xdist worker's number (0 without xdist)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+def free_port() -> int:
+    """A free loopback port from this test process's range, never handed out twice."""
+    first = 20_000 + worker_index() * _PORTS_PER_WORKER
+    for port in range(first, first + _PORTS_PER_WORKER):
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {first}..{first + _PORTS_PER_WORKER}")
 
 
 class Node(NodeProcess):
-    """A test node (opg_tools.network.NodeProcess), listed while it runs so that a failed
-    test keeps its log."""
+    """A test node (opg_tools.network.NodeProcess) on ports of this test process, listed while
+    it runs so that a failed test keeps its log."""
+
+    def __init__(self, base_path: str, log_path: str, name: str = "node", **ports):
+        for kind in ("rpc_port", "p2p_port", "prometheus_port"):
+            ports.setdefault(kind, free_port())
+        super().__init__(base_path, log_path, name, **ports)
 
     def start(self, *chain_args: str) -> None:
-        super().start(*chain_args)
+        # OPG_E2E_NODE_ARGS: extra arguments for every test node, e.g. `-ltxpool=debug` to see
+        # why a transaction waits.
+        super().start(*chain_args, *os.environ.get("OPG_E2E_NODE_ARGS", "").split())
         running_nodes.append(self)
 
     def substrate(self, timeout: float = RPC_TIMEOUT):

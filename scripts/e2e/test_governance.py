@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import NODE_BIN, Node, require_node_binary
+from harness import NODE_BIN, TEST_CHAIN, Node, require_node_binary
 from opg import chain, governance
 from opg_tools import testmodels
 
@@ -35,10 +35,10 @@ HOLDERS = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie",
 
 @pytest.fixture(scope="module")
 def governed(tmp_path_factory):
-    """A dev node whose chain requires model approval."""
+    """A node of the test chain, changed to require model approval."""
     require_node_binary()
     base = tmp_path_factory.mktemp("governed")
-    spec = json.loads(subprocess.run([NODE_BIN, "build-spec", "--chain", "dev"], check=True,
+    spec = json.loads(subprocess.run([NODE_BIN, "build-spec", "--chain", TEST_CHAIN], check=True,
                                      capture_output=True, text=True).stdout)
     patch = spec["genesis"]["runtimeGenesis"]["patch"]
     patch["modelRegistry"]["approvalRequired"] = True

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from substrateinterface.exceptions import SubstrateRequestException
 
-from harness import Node, require_node_binary
+from harness import TEST_CHAIN, Node, require_node_binary
 from opg import chain, models
 from opg.upload import parse_modes, version_spec
 from opg_tools import testmodels
@@ -247,7 +247,7 @@ def peers(node, uploaded):
             for name, extra in (("no-indexing", ("--enable-offchain-indexing", "false")),
                                 ("indexing", ())):
                 peer = Node(os.path.join(base, name), os.path.join(base, f"{name}.log"), f"{name} peer")
-                peer.start("--chain", "dev", "--bootnodes", bootnode, *extra)
+                peer.start("--chain", TEST_CHAIN, "--bootnodes", bootnode, *extra)
                 started[name] = peer
             completed_at = node.substrate().get_block_number(uploaded["completed_in"])
             for peer in started.values():

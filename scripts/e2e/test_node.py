@@ -40,6 +40,24 @@ def test_blocks_are_produced_and_finalized(node):
     assert later >= first + 2
 
 
+def test_the_test_chain_runs_two_second_slots(node):
+    """The tests' chain (`--chain test`) has the dev chain's genesis on 2-second slots: the
+    runtime says so to the node, and each block's slot is its timestamp in 2-second units."""
+    substrate = node.substrate()
+    try:
+        answer = substrate.rpc_request("state_call", ["AuraApi_slot_duration", "0x"])["result"]
+        assert int.from_bytes(bytes.fromhex(answer[2:]), "little") == 2_000
+        head = substrate.get_block_number(substrate.get_chain_head())
+        node.wait_for_finalized(head + 2)
+        for number in (head + 1, head + 2):
+            block = substrate.get_block_hash(number)
+            now = substrate.query("Timestamp", "Now", block_hash=block).value
+            slot = substrate.query("Aura", "CurrentSlot", block_hash=block).value
+            assert now // 2_000 == slot, (number, now, slot)
+    finally:
+        substrate.close()
+
+
 def test_prometheus_exports_block_metrics(node):
     with urllib.request.urlopen(f"http://127.0.0.1:{node.prometheus_port}/metrics", timeout=10) as response:
         metrics = response.read().decode()
@@ -135,12 +153,22 @@ def test_help_lists_the_standard_subcommands():
         assert f"\n  {subcommand}" in output, subcommand
 
 
+def test_the_benchmark_command_of_a_build_without_benchmarks_says_how_to_get_one():
+    """The default build leaves the benchmarking CLI out (a fifth of its build time,
+    docs/development.md); `benchmark` is still listed and says what to build instead."""
+    result = subprocess.run([NODE_BIN, "benchmark", "machine", "--chain", "dev"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "--features runtime-benchmarks" in result.stderr, result.stderr
+    assert "scripts/benchmark.sh" in result.stderr
+
+
 def test_a_bad_chain_value_gives_a_clear_error():
     result = subprocess.run([NODE_BIN, "--chain", "no-such-chain", "--tmp"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0
     assert "unknown chain `no-such-chain`" in result.stderr
-    assert "`dev`, `local`" in result.stderr
+    assert "`dev`, `test`, `local`" in result.stderr
 
 
 def test_exported_chain_spec_carries_the_token(tmp_path):

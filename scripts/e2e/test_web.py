@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
-from harness import python_ort
+from harness import free_port, python_ort
 from opg_tools import testmodels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,14 +30,8 @@ BUNDLE = ROOT / "clients" / "web" / "dist" / "opg.js"
 OPG = 10**18
 VERIFIERS = {Keypair.create_from_uri(f"//{name}").ss58_address for name in ("Bob", "Charlie", "Dave", "Eve")}
 # Slowest step: an attested job whose committee member's commitment is late waits for the round
-# deadline (about a dozen blocks of 6 s).
+# deadline (about a dozen blocks; 6 s each on a dev chain, 2 s on the test chain).
 JOB_TIMEOUT_MS = 180_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

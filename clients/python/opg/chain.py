@@ -47,6 +47,13 @@ def registry_constant(substrate: SubstrateInterface, name: str, default: int) ->
     value = substrate.get_constant("ModelRegistry", name)
     return int(value.value) if value is not None else default
 
+def seconds_per_block(substrate: SubstrateInterface) -> float:
+    """The chain's slot duration in seconds: its target block time, chosen in its chain spec
+    (6 s on public chains and `--dev`, 2 s on the tests' `test` chain)."""
+    slot = substrate.get_constant("Aura", "SlotDuration")
+    return int(slot.value) / 1000 if slot is not None else 6.0
+
+
 def bounded(items: list) -> tuple:
     """A `BoundedVec<T, N>` call argument (T not a byte) as py-substrate-interface encodes it.
 

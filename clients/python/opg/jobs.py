@@ -246,9 +246,7 @@ def patience(substrate, mode: str) -> float:
         blocks += int(nodes["challenge_window"])
     elif mode == "zk":
         blocks += 2 * int(inference["response_period"])
-    slot = substrate.get_constant("Aura", "SlotDuration")
-    seconds_per_block = int(slot.value) / 1000 if slot is not None else 6.0
-    return blocks * seconds_per_block * 1.5 + 60
+    return blocks * chain.seconds_per_block(substrate) * 1.5 + 60
 
 
 def follow(substrate, job_id: int, since: int, timeout: float = 300.0,
