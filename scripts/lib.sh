@@ -73,12 +73,17 @@ opg_source_commit() {
 	echo "$commit"
 }
 
-# `cargo ARGS...` in the synced copy, linted by clippy; one at a time per machine.
+# `cargo ARGS...` in the synced copy, linted by clippy; one at a time per machine. With
+# OPG_CARGO_TIMINGS set, build and test commands write cargo's timing report
+# ($CARGO_TARGET_DIR/cargo-timings/, docs/development.md).
 opg_cargo() {
-	local clippy_driver commit
+	local clippy_driver commit timings=()
 	clippy_driver=$(command -v clippy-driver) ||
 		die "clippy-driver not found: run scripts/setup.sh (it adds the clippy component)"
 	commit=$(opg_source_commit)
+	case "${OPG_CARGO_TIMINGS:+timed} ${1:-}" in
+	"timed build" | "timed test" | "timed check") timings=(--timings) ;;
+	esac
 	mkdir -p "$(dirname "$OPG_BUILD_DIR")"
 	(
 		flock 9
@@ -89,7 +94,7 @@ opg_cargo() {
 		{
 			RUSTC_WORKSPACE_WRAPPER=$clippy_driver CLIPPY_ARGS=$OPG_CLIPPY_ARGS \
 				SUBSTRATE_CLI_GIT_COMMIT_HASH=${commit:-unknown} \
-				cargo "$@" 2>&1 1>&3 3>&- | sed -u "s|$OPG_BUILD_DIR/|$OPG_ROOT/|g" >&2
+				cargo "$1" "${timings[@]}" "${@:2}" 2>&1 1>&3 3>&- | sed -u "s|$OPG_BUILD_DIR/|$OPG_ROOT/|g" >&2
 			exit "${PIPESTATUS[0]}"
 		} 3>&1
 	) 9>"$OPG_BUILD_DIR.lock"

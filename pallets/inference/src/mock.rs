@@ -517,7 +517,7 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 	ext.register_extension(sp_keystore::KeystoreExt::new(
 		sp_keystore::testing::MemoryKeystore::new(),
 	));
-	ext.execute_with(|| BenchKeys::take());
+	ext.execute_with(BenchKeys::take);
 	ext
 }
 
