@@ -127,8 +127,9 @@ fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// The `development` preset: Alice validates alone; models run without approval.
-pub fn development_config_genesis() -> Value {
+/// The development chain on slots of `slot_duration` milliseconds: Alice validates alone;
+/// models run without approval.
+fn single_validator_genesis(slot_duration: u64) -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
@@ -138,25 +139,21 @@ pub fn development_config_genesis() -> Value {
 		3,
 		Timing::Development,
 		true,
-		MILLI_SECS_PER_BLOCK,
+		slot_duration,
 	)
+}
+
+/// The `development` preset: Alice validates alone, on 6-second slots; models run without
+/// approval.
+pub fn development_config_genesis() -> Value {
+	single_validator_genesis(MILLI_SECS_PER_BLOCK)
 }
 
 /// The `test` preset: the `development` chain on [`TEST_SLOT_DURATION`] slots. Every period is
 /// counted in blocks, so the end-to-end tests that wait for challenge windows, verifier rounds
 /// and referendum periods wait a third as long; `scripts/run-dev.sh` keeps 6-second blocks.
 pub fn test_config_genesis() -> Value {
-	testnet_genesis(
-		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
-		false,
-		dev_nodes(),
-		3,
-		Timing::Development,
-		true,
-		TEST_SLOT_DURATION,
-	)
+	single_validator_genesis(TEST_SLOT_DURATION)
 }
 
 /// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate (GRANDPA needs three of

@@ -405,6 +405,22 @@ fn a_chain_spec_slot_duration_is_checked_at_genesis() {
 	assert!(build(4_000).is_ok());
 }
 
+/// Bob's heartbeat for the period starting at block 0, signed by his role key as his node's
+/// offchain worker signs it.
+fn bob_heartbeat_call() -> RuntimeCall {
+	use opg_primitives::attestation::NodeKeySignature;
+	use pallet_attestations::{Heartbeat, SignedStatement};
+	use sp_core::Pair as _;
+
+	let heartbeat = Heartbeat { node: Sr25519Keyring::Bob.to_account_id(), period_start: 0 };
+	let message = pallet_attestations::signing_message(
+		&System::block_hash(0),
+		&SignedStatement::Heartbeat(&heartbeat),
+	);
+	let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
+	RuntimeCall::Attestations(pallet_attestations::Call::heartbeat { heartbeat, signature })
+}
+
 /// The dev preset registers Alice's inference node and a verifier committee with their bonds
 /// held, and their heartbeats (general transactions authorized by the role key's signature)
 /// apply through `Executive` without paying a fee.
@@ -412,9 +428,7 @@ fn a_chain_spec_slot_duration_is_checked_at_genesis() {
 fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 	use frame_support::traits::fungible::InspectHold;
 	use frame_system::offchain::CreateAuthorizedTransaction;
-	use opg_primitives::attestation::{NodeKey, NodeKeySignature};
-	use pallet_attestations::{Heartbeat, SignedStatement};
-	use sp_core::Pair as _;
+	use opg_primitives::attestation::NodeKey;
 
 	preset_ext("development").execute_with(|| {
 		let bob = Sr25519Keyring::Bob.to_account_id();
@@ -432,16 +446,7 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 
 		start_block(true);
 		let free_before = Balances::balance(&bob);
-		let heartbeat = Heartbeat { node: bob.clone(), period_start: 0 };
-		let message = pallet_attestations::signing_message(
-			&System::block_hash(0),
-			&SignedStatement::Heartbeat(&heartbeat),
-		);
-		let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
-		let call = RuntimeCall::Attestations(pallet_attestations::Call::heartbeat {
-			heartbeat: heartbeat.clone(),
-			signature,
-		});
+		let call = bob_heartbeat_call();
 		let xt =
 			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
 				call.clone(),
@@ -466,26 +471,12 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 #[test]
 fn an_offchain_workers_resent_transaction_is_new_bytes() {
 	use frame_system::offchain::CreateAuthorizedTransaction;
-	use opg_primitives::attestation::NodeKeySignature;
-	use pallet_attestations::{Heartbeat, SignedStatement};
-	use sp_core::Pair as _;
 	use sp_runtime::transaction_validity::TransactionSource;
 
 	preset_ext("development").execute_with(|| {
-		let bob = Sr25519Keyring::Bob.to_account_id();
 		start_block(true);
-		// Bob's heartbeat for this period (blocks 0 to 4), signed once as his node's worker
-		// signs it, then sent as the worker sends it.
-		let heartbeat = Heartbeat { node: bob.clone(), period_start: 0 };
-		let message = pallet_attestations::signing_message(
-			&System::block_hash(0),
-			&SignedStatement::Heartbeat(&heartbeat),
-		);
-		let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
-		let call = RuntimeCall::Attestations(pallet_attestations::Call::heartbeat {
-			heartbeat,
-			signature,
-		});
+		// Bob's heartbeat for this period (blocks 0 to 4), signed once, sent twice.
+		let call = bob_heartbeat_call();
 		let send = || {
 			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
 				call.clone(),
