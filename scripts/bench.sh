@@ -43,7 +43,7 @@ tee_reports() {
 	log "TEE: native dcap-qvl verification, and registration in the wasm runtime"
 	SKIP_WASM_BUILD=1 opg_cargo test --release --locked -p opg-primitives -- --ignored --nocapture \
 		dcap_native_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
-	"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_attestations \
+	"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_tee \
 		--extrinsic register_tee,refresh_collateral --steps 2 --repeat 50 --wasm-execution compiled \
 		--json-file "$work/tee.json" >/dev/null
 	"$OPG_PYTHON" -c 'import json, statistics, sys

@@ -3,15 +3,15 @@
 # OPG's pallets into pallets/NAME/src/weights.rs, the governance pallets from polkadot-sdk into
 # runtime/src/weights/ (measured on this runtime, with its database and its track lookups).
 # Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]
-# (NAME: model-registry, attestations, inference, or one of the governance pallets: utility,
-# preimage, scheduler, referenda, conviction-voting, treasury; all of them by default)
+# (NAME: model-registry, nodes, attestations, tee, inference, or one of the governance pallets:
+# utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
 steps=50
 repeat=20
-pallets=(model-registry attestations inference)
+pallets=(model-registry nodes attestations tee inference)
 governance=(utility preimage scheduler referenda conviction-voting treasury)
 pallets+=("${governance[@]}")
 while (($#)); do

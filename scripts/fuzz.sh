@@ -54,7 +54,7 @@ binaries=(
 	# The same crates and features as scripts/test.sh's try-runtime step, so that its build is
 	# reused.
 	"$(SKIP_WASM_BUILD=1 build "$CARGO_TARGET_DIR" opg_runtime -p pallet-model-registry \
-		-p pallet-attestations -p pallet-inference -p opg-runtime \
+		-p pallet-nodes -p pallet-attestations -p pallet-tee -p pallet-inference -p opg-runtime \
 		--features runtime-benchmarks,try-runtime)"
 	# The node is built with its runtime's wasm (SKIP_WASM_BUILD would force a rebuild of the
 	# runtime without it). Its tests load the ONNX Runtime library that scripts/setup.sh

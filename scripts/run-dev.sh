@@ -55,7 +55,10 @@ log "starting a dev chain: RPC $url"
 "$OPG_NODE_BIN" --dev --zk-keys "$zk_dir" "$@" &
 node_pid=$!
 trap 'kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null' EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C reaches the node too (one process group), which may stop before this script hears
+# it: whichever comes first, the script ends as an interrupted one (130).
+interrupted=
+trap 'interrupted=1; exit 130' INT TERM
 
 # The demo: two real ONNX models the repo builds, uploaded through the data layer. The dev
 # chain's preset nodes (Alice: inference; Bob, Charlie, Dave, Eve: verifiers) run in this one
@@ -78,4 +81,8 @@ log "  scripts/infer.sh$url_arg --model 1 --mode attested --input '{\"X\": [[5.1
 log "  scripts/infer.sh$url_arg --model 2 --mode zk --input '{\"X\": [[0,0,80,127,100,10,0,0,0,30,127,60,90,100,0,0,0,40,90,0,60,90,0,0,0,0,0,0,100,60,0,0,0,0,0,40,110,0,0,0,0,0,20,110,20,0,0,0,0,0,100,127,127,110,20,0,0,0,90,127,100,60,20,0]]}'"
 log "upload your own: scripts/upload-model.sh$url_arg MODEL.onnx  (scripts/upload-model.sh --help)"
 log "the dev chain runs until Ctrl-C"
-wait "$node_pid"
+status=0
+wait "$node_pid" || status=$?
+# A pending Ctrl-C runs its trap here, once `wait` has returned.
+[[ -z $interrupted ]] || exit 130
+die "the dev node stopped on its own (status $status): see its log above"

@@ -159,7 +159,8 @@ count_cargo "cargo test" "$logs/cargo.log" $?
 # target dir: only the crates whose features differ compile again, and the node stays built.
 step "cargo test (pallet benchmarks, governance with try-runtime; linted)"
 SKIP_WASM_BUILD=1 run "$logs/bench.log" opg_cargo test --release --locked \
-	-p pallet-model-registry -p pallet-attestations -p pallet-inference -p opg-runtime \
+	-p pallet-model-registry -p pallet-nodes -p pallet-attestations -p pallet-tee -p pallet-inference \
+	-p opg-runtime \
 	--features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: tests::fuzz::
 count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?
 

@@ -1,6 +1,10 @@
-//! Command-line interface: the node itself (`RunCmd`) and the standard Substrate subcommands.
+//! Command-line interface: assembles the node itself (`RunCmd`), the shared options
+//! ([`crate::options`]), the standard Substrate subcommands and OPG's own (whose argument
+//! structs live with the code that runs them).
 
 use sc_cli::RunCmd;
+
+use crate::options::InferenceOptions;
 
 /// `opg-node` arguments.
 #[derive(Debug, clap::Parser)]
@@ -16,45 +20,6 @@ pub struct Cli {
 	/// The inference engine's options.
 	#[clap(flatten)]
 	pub inference: InferenceOptions,
-}
-
-/// How the node runs inference for its offchain workers (inference and verifier nodes).
-#[derive(Debug, Clone, clap::Args)]
-pub struct InferenceOptions {
-	/// The ONNX Runtime shared library (`libonnxruntime.so.1.x`, in the `onnxruntime` wheel's
-	/// `capi/` folder). Default: `$OPG_ONNXRUNTIME`, else the wheel that `scripts/setup.sh`
-	/// installs into `~/.cache/opg-chain/venv`.
-	#[arg(long, value_name = "PATH")]
-	pub onnxruntime: Option<std::path::PathBuf>,
-
-	/// Run without an inference engine: this node's offchain workers answer no job and verify
-	/// none (a validator or data node that is not an inference or verifier node).
-	#[arg(long, conflicts_with = "onnxruntime")]
-	pub no_inference: bool,
-
-	/// Memory for cached ONNX Runtime sessions, in MiB of model bytes; the least recently used
-	/// sessions are dropped beyond it.
-	#[arg(long, value_name = "MIB", default_value_t = 512)]
-	pub inference_cache_mb: usize,
-
-	/// Where this node keeps the Groth16 proving keys of the ZK models it proves, each named
-	/// `<blake2-256 hash>.pk` as `zk-setup` writes it. Default: `<base-path>/zk-keys`.
-	#[arg(long, value_name = "DIR")]
-	pub zk_keys: Option<std::path::PathBuf>,
-}
-
-impl InferenceOptions {
-	/// The engine these options ask for: `None` with `--no-inference`; an error that says what
-	/// to do when ONNX Runtime cannot be loaded.
-	pub fn engine(&self) -> Result<Option<crate::inference::OrtEngine>, String> {
-		if self.no_inference {
-			return Ok(None);
-		}
-		let library = crate::inference::library_path(self.onnxruntime.as_deref())?;
-		let engine = crate::inference::OrtEngine::load(&library, self.inference_cache_mb << 20)?;
-		log::info!("🧠 Inference engine: ONNX Runtime from {}", library.display());
-		Ok(Some(engine))
-	}
 }
 
 /// `opg-node` subcommands.
@@ -126,6 +91,7 @@ pub enum Subcommand {
 
 /// `opg-node benchmark ...` in a build without the benchmarking CLI: takes any arguments and
 /// says how to get a node that has it.
+#[cfg(not(feature = "runtime-benchmarks"))]
 #[derive(Debug, clap::Args)]
 pub struct BenchmarksNotBuilt {
 	/// The benchmark's arguments, as a node built with benchmarks takes them.
@@ -133,6 +99,7 @@ pub struct BenchmarksNotBuilt {
 	pub args: Vec<String>,
 }
 
+#[cfg(not(feature = "runtime-benchmarks"))]
 impl BenchmarksNotBuilt {
 	/// The error that says what to do.
 	pub fn error(&self) -> String {
@@ -141,9 +108,4 @@ impl BenchmarksNotBuilt {
 		 (scripts/benchmark.sh does) and run its `benchmark` subcommand"
 			.into()
 	}
-}
-
-/// 32 bytes written as 64 hex digits, with or without `0x`.
-pub fn hex_32(text: &str) -> Option<[u8; 32]> {
-	sp_core::bytes::from_hex(text).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
 }

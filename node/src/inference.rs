@@ -437,6 +437,20 @@ fn from_ort(name: &str, value: &DynValue) -> Result<Tensor, EngineError> {
 	Ok(Tensor { name: bounded(name.as_bytes().to_vec())?, shape: bounded(shape)?, values })
 }
 
+impl crate::options::InferenceOptions {
+	/// The engine these options ask for: `None` with `--no-inference`; an error that says what
+	/// to do when ONNX Runtime cannot be loaded.
+	pub fn engine(&self) -> Result<Option<OrtEngine>, String> {
+		if self.no_inference {
+			return Ok(None);
+		}
+		let library = library_path(self.onnxruntime.as_deref())?;
+		let engine = OrtEngine::load(&library, self.inference_cache_mb << 20)?;
+		log::info!("🧠 Inference engine: ONNX Runtime from {}", library.display());
+		Ok(Some(engine))
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	// Tests may panic: a panic is a failed test.
@@ -902,7 +916,7 @@ pub struct RunModelCmd {
 
 impl RunModelCmd {
 	/// Runs the command; prints the output tensors as JSON.
-	pub fn run(&self, options: &crate::cli::InferenceOptions) -> Result<(), String> {
+	pub fn run(&self, options: &crate::options::InferenceOptions) -> Result<(), String> {
 		use codec::{Decode, Encode};
 		let bytes = std::fs::read(&self.model)
 			.map_err(|e| format!("cannot read {}: {e}", self.model.display()))?;

@@ -17,6 +17,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod inference;
+mod options;
 mod prover;
 mod rpc;
 mod service;

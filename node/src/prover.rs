@@ -373,7 +373,7 @@ fn parse_seed(text: &str) -> Result<[u8; 32], String> {
 		text
 	};
 	// The message does not repeat the text: it is a secret.
-	crate::cli::hex_32(text).ok_or_else(|| "the seed must be 64 hex digits (32 bytes)".into())
+	crate::options::hex_32(text).ok_or_else(|| "the seed must be 64 hex digits (32 bytes)".into())
 }
 
 impl ZkSetupCmd {
@@ -435,7 +435,7 @@ pub struct ZkProveCmd {
 impl ZkProveCmd {
 	/// Runs the command; prints JSON with ONNX Runtime's and the circuit's outputs, the proof
 	/// and the timings. Fails when the outputs differ.
-	pub fn run(&self, options: &crate::cli::InferenceOptions) -> Result<(), String> {
+	pub fn run(&self, options: &crate::options::InferenceOptions) -> Result<(), String> {
 		let bytes = read(&self.model)?;
 		let input = crate::inference::read_json_tensors(&self.input)?;
 		let engine = options.engine()?.ok_or("zk-prove needs the engine: drop --no-inference")?;

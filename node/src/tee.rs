@@ -16,7 +16,7 @@ pub enum TeeCmd {
 	/// Obtain a quote from this machine's TEE whose report data binds `--enclave-key` and
 	/// `--block-hash` (the hash of a block at most an hour old), and print it as JSON with the
 	/// measurement to allow-list and the platform family (FMSPC and PCK certificate authority)
-	/// to pass to `Attestations.register_tee`.
+	/// to pass to `Tee.register_tee`.
 	Quote(QuoteCmd),
 	/// Print the measurement, report data and platform family of a quote file (binary or hex).
 	Inspect(InspectCmd),
@@ -92,7 +92,8 @@ impl QuoteCmd {
 }
 
 fn parse_32(text: &str, what: &str) -> Result<[u8; 32], String> {
-	crate::cli::hex_32(text).ok_or_else(|| format!("{what} must be 32 bytes of hex, got {text:?}"))
+	crate::options::hex_32(text)
+		.ok_or_else(|| format!("{what} must be 32 bytes of hex, got {text:?}"))
 }
 
 /// A quote through configfs-tsm: a fresh report entry, the report data in `inblob`, the quote

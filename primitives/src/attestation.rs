@@ -1,10 +1,11 @@
 //! The vocabulary of bonded nodes and attestations.
 //!
-//! The attestations pallet keeps the node registry (roles, role keys, bonds, liveness) and
-//! decides contested results; the inference pallet (and later the TEE mode) asks it for nodes
-//! and rounds through the traits here, and hears outcomes back through [`OnConclusion`], so
-//! neither pallet imports the other. A subject is anything whose output can be attested: a job,
-//! named by a 32-byte [`SubjectId`], with a claimed [`OutputHash`].
+//! pallet-nodes keeps the node registry (roles, role keys, bonds, liveness, selection) and
+//! implements [`NodeRegistry`], [`SlashBond`] and [`TeeRoles`]; pallet-attestations decides
+//! contested results and implements [`Attestations`]; pallet-inference asks both for nodes and
+//! rounds and hears outcomes back through [`OnConclusion`]. No pallet imports another: the
+//! runtime wires them through the traits here. A subject is anything whose output can be
+//! attested: a job, named by a 32-byte [`SubjectId`], with a claimed [`OutputHash`].
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::weights::Weight;
@@ -226,6 +227,97 @@ impl<AccountId> Conclusion<AccountId> {
 	}
 }
 
+/// Why a bond was slashed.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SlashReason {
+	/// It revealed an output the quorum did not.
+	MinorityReveal,
+	/// It was on a committee and did not reveal.
+	NoReveal,
+	/// A round overturned its claim.
+	FalseClaim,
+	/// Its challenge failed: the round upheld the claim.
+	FailedChallenge,
+	/// The consumer proved a fault (a bad proof, a missed deadline).
+	Fault,
+}
+
+/// A heartbeat: `node` is alive in the heartbeat period that starts at block `period_start`.
+/// A block number, not a period index, so a heartbeat signed for one period can never be valid
+/// for another, even after governance changes the period's length.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Heartbeat<AccountId, BlockNumber> {
+	/// The node's account.
+	pub node: AccountId,
+	/// The first block of the period.
+	pub period_start: BlockNumber,
+}
+
+/// What a role key signs: the payload, after a domain tag and the genesis hash, so a
+/// signature is good for one purpose on one chain. Commitments and reveals name the round by
+/// the block it opened in, so a signature for one round of a subject is void in any later one.
+/// One enum for every pallet a role key signs for (pallet-nodes: key ownership, heartbeats;
+/// pallet-attestations: commitments, reveals), so no signature for one can pass as another.
+#[derive(Encode)]
+pub enum SignedStatement<'a, AccountId, BlockNumber> {
+	/// A heartbeat.
+	Heartbeat(&'a Heartbeat<AccountId, BlockNumber>),
+	/// A commitment to an output in `subject`'s round opened at block `round`.
+	Commit {
+		/// The subject of the round.
+		subject: &'a SubjectId,
+		/// The block the round opened in.
+		round: &'a BlockNumber,
+		/// The committee member committing.
+		member: &'a AccountId,
+		/// What it commits to.
+		commitment: &'a sp_core::H256,
+	},
+	/// The reveal of an output in `subject`'s round opened at block `round`.
+	Reveal {
+		/// The subject of the round.
+		subject: &'a SubjectId,
+		/// The block the round opened in.
+		round: &'a BlockNumber,
+		/// The committee member revealing.
+		member: &'a AccountId,
+		/// The output it revealed.
+		output: &'a OutputHash,
+		/// The salt of its commitment.
+		salt: &'a [u8; 32],
+	},
+	/// `account` registers (or rotates to) this role key: proof that it holds the key, so no one
+	/// can claim another operator's key.
+	KeyOwnership {
+		/// The account the key will act for.
+		account: &'a AccountId,
+	},
+}
+
+/// The domain tag that starts every message a role key signs.
+pub const SIGNING_DOMAIN: &[u8; 11] = b"opg:attest:";
+
+/// The bytes a role key signs for `statement` on the chain with genesis hash `genesis`.
+pub fn signing_message<Hash: Encode, AccountId: Encode, BlockNumber: Encode>(
+	genesis: &Hash,
+	statement: &SignedStatement<'_, AccountId, BlockNumber>,
+) -> alloc::vec::Vec<u8> {
+	(SIGNING_DOMAIN, genesis, statement).encode()
+}
+
 /// Hears how subjects end. The inference pallet implements it to settle jobs.
 pub trait OnConclusion<AccountId> {
 	/// `subject` ended as `conclusion`. Called once per claim or round, from the block that
@@ -262,11 +354,14 @@ impl Reexecute for () {
 	}
 }
 
-/// The node registry, as another pallet sees it.
+/// The node registry, as another pallet sees it (pallet-nodes implements it).
 pub trait NodeRegistry<AccountId, Balance> {
 	/// Whether `who` may be given work of `role` now: registered for it, active, not chilled,
 	/// bonded at least the role's minimum and heard from recently.
 	fn is_eligible(who: &AccountId, role: NodeRole) -> bool;
+
+	/// `who`'s roles and whether it is leaving; `None` for an account that is no node.
+	fn standing(who: &AccountId) -> Option<NodeStanding>;
 
 	/// The role key of `who`, which signs what its node submits.
 	fn role_key(who: &AccountId) -> Option<NodeKey>;
@@ -297,20 +392,60 @@ pub trait NodeRegistry<AccountId, Balance> {
 	/// (offchain workers only: it reads the data pool).
 	fn data_endpoints(limit: u32) -> alloc::vec::Vec<alloc::vec::Vec<u8>>;
 
-	/// `who` took work that must end before it may leave.
+	/// `who` took work that must end before it may leave. Fails with the registry's error when
+	/// `who` is no node or is leaving.
 	fn begin_work(who: &AccountId) -> DispatchResult;
 
-	/// Work that `who` began ended: `succeeded` counts for or against its reputation.
-	fn end_work(who: &AccountId, succeeded: bool);
+	/// Work that `who` began ended: `Some(succeeded)` counts for or against its reputation,
+	/// `None` (an undecided round) counts neither way.
+	fn end_work(who: &AccountId, outcome: Option<bool>);
 
-	/// The enclave key `who` signs TEE-mode results with, while its TEE registration stands
-	/// (registered with a verified quote, its measurement still allowed).
-	fn enclave_signer(who: &AccountId) -> Option<crate::tee::EnclaveSigner>;
-
-	/// Slashes `fraction` of `who`'s bond for a fault the consumer proved (a bad ZK proof, a
-	/// missed deadline): `reward_share` of it to `beneficiary` when given, the rest to the
+	/// Slashes `fraction` of `who`'s bond (active first, then the newest unbonding chunks) for
+	/// a fault the consumer proved (a bad ZK proof, a missed deadline); it goes to the
 	/// treasury. Returns the amount slashed.
-	fn slash(who: &AccountId, fraction: Perbill, beneficiary: Option<&AccountId>) -> Balance;
+	fn slash(who: &AccountId, fraction: Perbill) -> Balance;
+}
+
+/// Where a node stands, as [`NodeRegistry::standing`] tells another pallet.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NodeStanding {
+	/// The roles it declared, and `Tee` when its enclave is registered.
+	pub roles: RoleSet,
+	/// Whether it is leaving: its whole bond is unbonding, so it backs no new work.
+	pub leaving: bool,
+}
+
+/// Slashing a bond for a pallet that pays the slashed funds out itself (pallet-attestations pays
+/// the winners of a round from them). pallet-nodes implements it.
+pub trait SlashBond<AccountId, Credit> {
+	/// Slashes `fraction` of everything `who` holds as a bond, records it in `who`'s
+	/// reputation and events (with `reason`), and returns the slashed funds.
+	fn slash_bond(who: &AccountId, fraction: Perbill, reason: SlashReason) -> Credit;
+}
+
+/// Why a node may not hold the TEE role.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TeeIneligible {
+	/// It is not a registered node.
+	NotRegistered,
+	/// It is leaving.
+	Leaving,
+	/// It is not an inference node.
+	NotAnInferenceNode,
+}
+
+/// The TEE role, as the pallet that verifies enclaves grants it: pallet-nodes implements it and
+/// decides who may hold the role; pallet-tee decides whose enclave is trusted.
+pub trait TeeRoles<AccountId> {
+	/// Whether `who` may hold the TEE role: a registered inference node that is not leaving.
+	fn check_tee_candidate(who: &AccountId) -> Result<(), TeeIneligible>;
+
+	/// Gives `who` the TEE role (and with it the TEE selection pool). Does nothing for an
+	/// account that is no node.
+	fn grant_tee_role(who: &AccountId);
+
+	/// Takes the TEE role from `who`, if it holds it.
+	fn revoke_tee_role(who: &AccountId);
 }
 
 /// Claims and rounds, as another pallet opens them.

@@ -18,7 +18,9 @@ pub mod attestation;
 pub mod fuzzing;
 pub mod inference;
 pub mod model;
+pub mod parameters;
 pub mod tee;
+pub mod testing;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

@@ -1,6 +1,7 @@
 //! The runtime APIs the node and clients call: the standard Substrate set (core, metadata,
 //! block building, transaction pool, offchain workers, Aura, GRANDPA, session keys, nonces,
-//! transaction payment, genesis builder) and OPG's own (the model registry, attestations).
+//! transaction payment, genesis builder) and OPG's own (the model registry, nodes, attestations,
+//! TEE, inference).
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -29,8 +30,8 @@ use sp_version::RuntimeVersion;
 
 use crate::{
 	AccountId, Attestations, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
-	InherentDataExt, ModelRegistry, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	InherentDataExt, ModelRegistry, Nodes, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, Tee, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -251,42 +252,55 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl pallet_attestations_runtime_api::AttestationsApi<Block, AccountId, Balance, BlockNumber>
-		for Runtime
-	{
-		fn node(
-			account: AccountId,
-		) -> Option<pallet_attestations::NodeView<AccountId, Balance, BlockNumber>> {
-			Attestations::node_view(account)
+	impl pallet_nodes_runtime_api::NodesApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn node(account: AccountId) -> Option<pallet_nodes::NodeView<AccountId, Balance, BlockNumber>> {
+			Nodes::node_view(account)
 		}
 
 		fn node_of_key(key: NodeKey) -> Option<AccountId> {
-			pallet_attestations::NodeByKey::<Runtime>::get(key)
+			pallet_nodes::NodeByKey::<Runtime>::get(key)
 		}
 
 		fn nodes(after: Option<AccountId>, limit: u32) -> Vec<AccountId> {
-			Attestations::nodes_page(after, limit)
+			Nodes::nodes_page(after, limit)
 		}
 
+		fn parameters() -> pallet_nodes::Parameters<Balance, BlockNumber> {
+			pallet_nodes::ActiveParameters::<Runtime>::get()
+		}
+	}
+
+	impl pallet_attestations_runtime_api::AttestationsApi<Block, AccountId, Balance, BlockNumber>
+		for Runtime
+	{
 		fn committee(subject: SubjectId) -> Option<Vec<AccountId>> {
 			Attestations::committee(subject)
+		}
+
+		fn round(
+			subject: SubjectId,
+		) -> Option<pallet_attestations::RoundView<AccountId, Balance, BlockNumber>> {
+			Attestations::round_view(subject)
+		}
+
+		fn claim(subject: SubjectId) -> Option<pallet_attestations::Claim<AccountId, BlockNumber>> {
+			pallet_attestations::Claims::<Runtime>::get(subject)
 		}
 
 		fn parameters() -> pallet_attestations::Parameters<Balance, BlockNumber> {
 			pallet_attestations::ActiveParameters::<Runtime>::get()
 		}
+	}
 
-		fn tee_registration(account: AccountId) -> Option<pallet_attestations::TeeView<BlockNumber>> {
-			Attestations::tee_view(account)
+	impl pallet_tee_runtime_api::TeeApi<Block, AccountId, BlockNumber> for Runtime {
+		fn tee_registration(account: AccountId) -> Option<pallet_tee::TeeView<BlockNumber>> {
+			Tee::tee_view(account)
 		}
 
-		fn tee_policy() -> (
-			Vec<pallet_attestations::AllowedMeasurement>,
-			opg_primitives::tee::TcbStatusSet,
-		) {
+		fn tee_policy() -> (Vec<pallet_tee::AllowedMeasurement>, opg_primitives::tee::TcbStatusSet) {
 			(
-				pallet_attestations::AllowedMeasurements::<Runtime>::iter_values().collect(),
-				pallet_attestations::AcceptedTcbStatuses::<Runtime>::get(),
+				pallet_tee::AllowedMeasurements::<Runtime>::iter_values().collect(),
+				pallet_tee::AcceptedTcbStatuses::<Runtime>::get(),
 			)
 		}
 
@@ -295,7 +309,7 @@ impl_runtime_apis! {
 			fmspc: opg_primitives::tee::Fmspc,
 			pck_ca: opg_primitives::tee::PckCa,
 		) -> Option<(opg_primitives::tee::Freshness, u64)> {
-			pallet_attestations::TeeCollateral::<Runtime>::get((kind, fmspc, pck_ca))
+			pallet_tee::TeeCollateral::<Runtime>::get((kind, fmspc, pck_ca))
 				.map(|record| (record.freshness, record.expires_at))
 		}
 	}
@@ -383,9 +397,15 @@ impl_runtime_apis! {
 			signature_check: bool,
 			select: frame_try_runtime::TryStateSelect
 		) -> Weight {
+			let checks = !matches!(select, frame_try_runtime::TryStateSelect::None);
 			#[allow(clippy::expect_used)]
-			Executive::try_execute_block(block, state_root_check, signature_check, select)
-				.expect("execute-block failed")
+			let weight = Executive::try_execute_block(block, state_root_check, signature_check, select)
+				.expect("execute-block failed");
+			if checks {
+				#[allow(clippy::expect_used)]
+				crate::invariants::check().expect("the cross-pallet invariants hold");
+			}
+			weight
 		}
 	}
 

@@ -10,14 +10,16 @@ use crate::{
 	configs::{
 		attestations::dev_parameters, governance::origins::Timing,
 		inference::dev_parameters as inference_dev_parameters,
+		nodes::dev_parameters as nodes_dev_parameters,
 	},
 	AccountId, AttestationsConfig, Balance, BalancesConfig, InferenceConfig, ModelRegistryConfig,
-	OriginsConfig, RuntimeGenesisConfig, SlotsConfig, SudoConfig, MILLI_SECS_PER_BLOCK, OPG,
+	NodesConfig, OriginsConfig, RuntimeGenesisConfig, SlotsConfig, SudoConfig, TeeConfig,
+	MILLI_SECS_PER_BLOCK, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use opg_primitives::attestation::{NodeRole, RoleSet};
-use pallet_attestations::GenesisNode;
+use pallet_nodes::GenesisNode;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -107,9 +109,9 @@ fn testnet_genesis(
 				committee_size,
 				..dev_parameters()
 			}),
-			nodes,
-			allow_insecure_dev_enclave,
 		},
+		nodes: NodesConfig { parameters: Some(nodes_dev_parameters()), nodes },
+		tee: TeeConfig { allow_insecure_dev_enclave },
 		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
 		origins: OriginsConfig { timing },
 	})

@@ -24,6 +24,8 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(feature = "try-runtime")]
+pub mod invariants;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -79,10 +81,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -95,10 +97,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 2,
+	transaction_version: 3,
 	system_version: 1,
 };
 
@@ -241,6 +243,12 @@ mod runtime {
 	pub type Attestations = pallet_attestations;
 	#[runtime::pallet_index(22)]
 	pub type Inference = pallet_inference;
+	// After Attestations, so that its genesis checks its unbonding period against the rounds'
+	// genesis parameters.
+	#[runtime::pallet_index(23)]
+	pub type Nodes = pallet_nodes;
+	#[runtime::pallet_index(24)]
+	pub type Tee = pallet_tee;
 
 	// Governance by OPG holders (OpenGov): 40..=49.
 	#[runtime::pallet_index(40)]

@@ -2,7 +2,7 @@
 // that knows nothing of OPG but the runtime's metadata decodes every call, event, error and
 // storage item of the named pallets, and says what it made of each.
 //
-//   node scripts/e2e/metadata_walk.mjs ws://127.0.0.1:9944 ModelRegistry,Attestations,Inference
+//   node scripts/e2e/metadata_walk.mjs ws://127.0.0.1:9944 ModelRegistry,Attestations,Inference,Nodes,Tee
 //
 // Prints one JSON object:
 // - calls: one per call variant: the call built from default values of its argument types,

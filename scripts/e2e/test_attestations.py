@@ -27,7 +27,7 @@ def test_the_dev_chain_registers_its_nodes_and_their_heartbeats_land(node):
         genesis = substrate.get_block_hash(0)
         parameters = substrate.query("Attestations", "ActiveParameters", block_hash=genesis).value
         assert parameters["committee_size"] == 3
-        assert substrate.query("Attestations", "NodeCount", block_hash=genesis).value == len(DEV_NODES)
+        assert substrate.query("Nodes", "NodeCount", block_hash=genesis).value == len(DEV_NODES)
         alice = nodes.node(substrate, Keypair.create_from_uri("//Alice").ss58_address)
         assert alice["endpoint"] is not None
         for suri in DEV_NODES:
@@ -48,12 +48,12 @@ def test_registering_twice_fails_with_the_named_error(node):
     try:
         bob = Keypair.create_from_uri("//Bob")
         with pytest.raises(chain.DispatchFailed) as failure:
-            chain.submit(substrate, bob, "Attestations", "register", {
+            chain.submit(substrate, bob, "Nodes", "register", {
                 "roles": VERIFIER, "key": "0x" + bob.public_key.hex(),
                 "key_proof": nodes.key_proof(substrate, bob, bob.ss58_address), "endpoint": None,
                 "bond": 1_000 * OPG,
             })
-        assert failure.value.name == "Attestations.AlreadyRegistered"
+        assert failure.value.name == "Nodes.AlreadyRegistered"
     finally:
         substrate.close()
 
@@ -83,18 +83,18 @@ def test_an_operator_node_heartbeats_then_goes_inactive_when_stopped(node, tmp_p
                      {"dest": operator.ss58_address, "value": 5_000 * OPG})
         # A proof signed for another account does not register the key.
         with pytest.raises(chain.DispatchFailed) as failure:
-            chain.submit(substrate, operator, "Attestations", "register", {
+            chain.submit(substrate, operator, "Nodes", "register", {
                 "roles": VERIFIER, "key": "0x" + role_key.public_key.hex(),
                 "key_proof": nodes.key_proof(substrate, role_key, alice.ss58_address), "endpoint": None,
                 "bond": 2_000 * OPG,
             })
-        assert failure.value.name == "Attestations.BadSignature"
-        included = chain.submit(substrate, operator, "Attestations", "register", {
+        assert failure.value.name == "Nodes.BadSignature"
+        included = chain.submit(substrate, operator, "Nodes", "register", {
             "roles": VERIFIER, "key": "0x" + role_key.public_key.hex(),
             "key_proof": nodes.key_proof(substrate, role_key, operator.ss58_address), "endpoint": None,
             "bond": 2_000 * OPG,
         })
-        registered = chain.find_event(included.events, "Attestations", "NodeRegistered")
+        registered = chain.find_event(included.events, "Nodes", "NodeRegistered")
         assert registered is not None
         held = substrate.query("Balances", "Holds", [operator.ss58_address]).value
         assert sum(int(h["amount"]) for h in held) == 2_000 * OPG
@@ -108,7 +108,7 @@ def test_an_operator_node_heartbeats_then_goes_inactive_when_stopped(node, tmp_p
 
         verifier_node.stop()
         stopped_at = time.monotonic()
-        parameters = substrate.query("Attestations", "ActiveParameters").value
+        parameters = substrate.query("Nodes", "ActiveParameters").value
         # Stale once `max_missed_heartbeats` whole periods pass after the last one, and the
         # sweep marks it at once on a chain this small: at most (max_missed + 2) periods.
         periods = parameters["max_missed_heartbeats"] + 2

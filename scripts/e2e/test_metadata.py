@@ -21,7 +21,7 @@ from scalecodec.base import ScaleBytes
 
 from opg import chain
 
-PALLETS = ["ModelRegistry", "Attestations", "Inference"]
+PALLETS = ["ModelRegistry", "Attestations", "Inference", "Nodes", "Tee"]
 WALK = Path(__file__).with_name("metadata_walk.mjs")
 NODE_MODULES = Path(__file__).resolve().parents[2] / "clients" / "typescript" / "node_modules"
 

@@ -32,15 +32,22 @@ DEMO_MODELS = Path.home() / ".cache" / "opg-chain" / "demo-models"
 READY = "the dev chain runs until Ctrl-C"
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a shell in a terminal leaves it: the default action. (`scripts/test.sh` runs
+    pytest as a background job, which starts with SIGINT ignored, and an ignored signal stays
+    ignored in every child and cannot be trapped: the script under test would never hear it.)"""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class RunDev:
-    """`scripts/run-dev.sh ARGS` in a session of its own, its output (stdout and stderr) read
-    line by line as it comes."""
+    """`scripts/run-dev.sh ARGS` in a session of its own, as from a terminal, its output (stdout
+    and stderr) read line by line as it comes."""
 
     def __init__(self, *args: str):
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run-dev.sh"), *args], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_as_from_a_terminal)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -164,7 +171,7 @@ def test_the_readme_run_command_serves_verified_inference_and_stops_on_ctrl_c():
 
         session = run.process.pid
         # The script stops its node and exits with the interrupt's status.
-        assert run.ctrl_c() == 130, run.lines[-20:]
+        assert run.ctrl_c() == 130, "\n".join(run.lines[-20:])
         # Nothing it started is left: not the node, not a client.
         deadline = time.monotonic() + 30
         while (left := session_processes(session)) and time.monotonic() < deadline:

@@ -192,7 +192,7 @@ def test_an_operator_registers_and_bonds_a_node(client, node):
         record = own.node()
         assert int(record["bonded"]) == bond
         assert [int(chunk["amount"]) for chunk in record["unlocking"]] == [opg.OPG]
-        with pytest.raises(opg.AttestationsError) as failure:
+        with pytest.raises(opg.NodesError) as failure:
             own.register_node("//opg-e2e-sdk-operator//role", ["verifier"], bond)
         assert failure.value.error == "AlreadyRegistered"
         with pytest.raises(opg.InvalidInput, match="roles"):

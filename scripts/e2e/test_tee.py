@@ -85,9 +85,9 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
 
     # Governance allows the insecure dev enclave (possible only because the dev chain's
     # genesis allows it); Alice's node gets an enclave key and registers it.
-    events = sudo(substrate, "Attestations", "allow_measurement",
+    events = sudo(substrate, "Tee", "allow_measurement",
                   {"measurement": "InsecureDevEnclave"})
-    allowed = chain.find_event(events, "Attestations", "MeasurementAllowed")
+    allowed = chain.find_event(events, "Tee", "MeasurementAllowed")
     assert allowed["insecure"] is True
     enclave = Keypair.create_from_seed(ENCLAVE_SEED, crypto_type=KeypairType.ED25519)
     public = "0x" + enclave.public_key.hex()
@@ -97,11 +97,11 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     genesis = bytes.fromhex(substrate.get_block_hash(0)[2:])
     message = b"opg:tee-register:insecure-dev:v1" + genesis + alice.public_key
     key_proof = "0x" + enclave.sign(message).hex()
-    included = chain.submit(substrate, alice, "Attestations", "register_tee", {
+    included = chain.submit(substrate, alice, "Tee", "register_tee", {
         "evidence": {"InsecureDevEnclave": {"key_proof": key_proof}}, "enclave_key": public})
-    registered = chain.find_event(included.events, "Attestations", "TeeRegistered")
+    registered = chain.find_event(included.events, "Tee", "TeeRegistered")
     assert registered["insecure"] is True and registered["kind"] == "InsecureDev"
-    stored = substrate.query("Attestations", "TeeNodes", [alice.ss58_address]).value
+    stored = substrate.query("Tee", "TeeNodes", [alice.ss58_address]).value
     assert stored["enclave_key"] == public
 
     # A TEE job: assigned to Alice's node, answered with the enclave's signature.
@@ -139,11 +139,11 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
 
     # Governance revokes the measurement: the node loses its TEE registration at once and no
     # TEE job is given to anyone.
-    events = sudo(substrate, "Attestations", "revoke_measurement",
+    events = sudo(substrate, "Tee", "revoke_measurement",
                   {"id": allowed["id"]})
-    revoked = chain.find_event(events, "Attestations", "MeasurementRevoked")
+    revoked = chain.find_event(events, "Tee", "MeasurementRevoked")
     assert revoked["nodes"] == 1 and revoked["insecure"] is True
-    assert substrate.query("Attestations", "TeeNodes", [alice.ss58_address]).value is None
+    assert substrate.query("Tee", "TeeNodes", [alice.ss58_address]).value is None
     with pytest.raises(chain.DispatchFailed) as refused:
         jobs.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
     assert refused.value.name == "Inference.NoInferenceNode"

@@ -19,8 +19,8 @@ See docs/clients/python.md.
 from .chain import OPG, Included
 from .client import Client, InferenceResult, RequestedJob, connect
 from .errors import (AttestationsError, ChainError, DispatchFailed, InferenceError,
-                     InvalidInput, JobRefunded, ModelRegistryError, NodeUnreachable,
-                     NotIncluded, Refused)
+                     InvalidInput, JobRefunded, ModelRegistryError, NodesError,
+                     NodeUnreachable, NotIncluded, Refused, TeeError)
 from .jobs import MODES, JobEvent, Verification, format_opg
 from .upload import UploadResult
 from .upload import parse_price as to_planck
@@ -31,5 +31,6 @@ __all__ = [
     "OPG", "MODES", "Client", "connect", "InferenceResult", "RequestedJob", "Included",
     "JobEvent", "Verification", "UploadResult", "to_planck", "format_opg",
     "ChainError", "InvalidInput", "NodeUnreachable", "Refused", "NotIncluded", "JobRefunded",
-    "DispatchFailed", "InferenceError", "ModelRegistryError", "AttestationsError",
+    "DispatchFailed", "InferenceError", "ModelRegistryError", "NodesError", "AttestationsError",
+    "TeeError",
 ]

@@ -3,8 +3,8 @@
 Everything the SDK raises on purpose is a `ChainError`. A transaction that reached a block and
 failed raises a `DispatchFailed` carrying the error's pallet, name and documentation as the
 runtime's metadata gives them; failures of the OPG pallets raise the pallet's own subclass
-(`InferenceError`, `ModelRegistryError`, `AttestationsError`), so a dApp can catch one pallet's
-errors and branch on `error.error`, the variant's name:
+(`InferenceError`, `ModelRegistryError`, `NodesError`, `AttestationsError`, `TeeError`), so a
+dApp can catch one pallet's errors and branch on `error.error`, the variant's name:
 
     try:
         client.infer(model, "attested", {"X": x}, max_fee=1)
@@ -78,15 +78,28 @@ class InferenceError(DispatchFailed):
     """A failed call of the inference pallet (requests, results, proofs, parameters)."""
 
 
+class NodesError(DispatchFailed):
+    """A failed call of the nodes pallet (node registration, bonds, roles and role keys,
+    heartbeats, chilling, its parameters)."""
+
+
 class AttestationsError(DispatchFailed):
-    """A failed call of the attestations pallet (node registration, bonds, roles, TEE)."""
+    """A failed call of the attestations pallet (verifier rounds: commitments, reveals,
+    challenges, its parameters)."""
+
+
+class TeeError(DispatchFailed):
+    """A failed call of the TEE pallet (enclave registration, attestation collateral, allowed
+    measurements, accepted TCB statuses)."""
 
 
 # The exception class of each OPG pallet's errors, by the pallet's name in the runtime.
 PALLET_ERRORS: dict[str, type[DispatchFailed]] = {
     "ModelRegistry": ModelRegistryError,
     "Inference": InferenceError,
+    "Nodes": NodesError,
     "Attestations": AttestationsError,
+    "Tee": TeeError,
 }
 
 

@@ -238,12 +238,14 @@ def patience(substrate, mode: str) -> float:
     chain's block time, with half as much again and a minute to spare. (A fixed timeout would
     give up on every vanilla job of a production chain, whose window is an hour.)"""
     inference = substrate.query("Inference", "ActiveParameters").value
-    nodes = substrate.query("Attestations", "ActiveParameters").value
+    # The verifier round's periods and the challenge window are the attestations pallet's (the
+    # bonds and heartbeats are the nodes pallet's).
+    attestations = substrate.query("Attestations", "ActiveParameters").value
     blocks = 2 * int(inference["response_period"]) + 2
     if mode == "attested":
-        blocks += int(nodes["commit_period"]) + int(nodes["reveal_period"]) + 2
+        blocks += int(attestations["commit_period"]) + int(attestations["reveal_period"]) + 2
     elif mode == "vanilla":
-        blocks += int(nodes["challenge_window"])
+        blocks += int(attestations["challenge_window"])
     elif mode == "zk":
         blocks += 2 * int(inference["response_period"])
     return blocks * chain.seconds_per_block(substrate) * 1.5 + 60

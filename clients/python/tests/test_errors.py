@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from substrateinterface.exceptions import SubstrateRequestException
 
-from opg import chain, upload
+import opg
+from opg import chain, errors, upload
 
 
 class FakeMetadata:
@@ -72,6 +73,18 @@ def test_a_failed_dispatch_reads_pallet_error_docs():
                                   "Funds are unavailable.", "0xab", 10, [])
     assert str(failed) == "Balances.transfer_keep_alive failed: Token.FundsUnavailable: Funds are unavailable."
     assert failed.name == "Token.FundsUnavailable"
+
+
+@pytest.mark.parametrize("pallet, cls", [
+    ("ModelRegistry", errors.ModelRegistryError), ("Inference", errors.InferenceError),
+    ("Nodes", errors.NodesError), ("Attestations", errors.AttestationsError),
+    ("Tee", errors.TeeError), ("Balances", errors.DispatchFailed),
+])
+def test_each_opg_pallet_fails_with_its_own_class(pallet, cls):
+    failed = errors.dispatch_failed("X.y", pallet, "SomeError", "Docs.", "0xab", 10, [])
+    assert type(failed) is cls and isinstance(failed, errors.DispatchFailed)
+    assert failed.name == f"{pallet}.SomeError"
+    assert getattr(opg, cls.__name__) is cls
 
 
 def test_rpc_errors_keep_their_data():

@@ -4,8 +4,8 @@
  * Everything the client throws on purpose is a `ChainError`. A transaction that reached a block
  * and failed throws a `DispatchFailed` carrying the error's pallet, name and documentation as the
  * runtime's metadata gives them; failures of the OPG pallets throw the pallet's own subclass
- * (`InferenceError`, `ModelRegistryError`, `AttestationsError`), so a dApp can catch one
- * pallet's errors and branch on `error.error`:
+ * (`InferenceError`, `ModelRegistryError`, `NodesError`, `AttestationsError`, `TeeError`), so a
+ * dApp can catch one pallet's errors and branch on `error.error`:
  *
  *     try {
  *       await infer(api, signer, { model: 1, mode: "attested", input, maxFee: 1n });
@@ -71,13 +71,24 @@ export class ModelRegistryError extends DispatchFailed {}
 /** A failed call of the inference pallet (requests, results, proofs, parameters). */
 export class InferenceError extends DispatchFailed {}
 
-/** A failed call of the attestations pallet (node registration, bonds, roles, TEE). */
+/** A failed call of the nodes pallet (node registration, bonds, roles and role keys,
+ * heartbeats, chilling, its parameters). */
+export class NodesError extends DispatchFailed {}
+
+/** A failed call of the attestations pallet (verifier rounds: commitments, reveals, challenges,
+ * its parameters). */
 export class AttestationsError extends DispatchFailed {}
+
+/** A failed call of the TEE pallet (enclave registration, attestation collateral, allowed
+ * measurements, accepted TCB statuses). */
+export class TeeError extends DispatchFailed {}
 
 const PALLET_ERRORS: Record<string, typeof DispatchFailed> = {
   ModelRegistry: ModelRegistryError,
   Inference: InferenceError,
+  Nodes: NodesError,
   Attestations: AttestationsError,
+  Tee: TeeError,
 };
 
 /** The exception for a failed dispatch: the pallet's own class for an OPG pallet. */

@@ -26,9 +26,11 @@ export {
   InvalidInput,
   JobRefunded,
   ModelRegistryError,
+  NodesError,
   NodeUnreachable,
   NotIncluded,
   Refused,
+  TeeError,
 } from "./errors.js";
 export { blockJobEvents, decodeJobEvent, explainRefund, MODES } from "./events.js";
 export type { JobEvent, JobEventName, Mode, RefundReason } from "./events.js";

@@ -39,14 +39,16 @@ export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
  * every vanilla job of a production chain, whose challenge window is an hour.
  */
 export async function jobPatienceMs(api: ApiPromise, mode: Mode): Promise<number> {
-  const [inference, nodes] = (await Promise.all([
+  // The verifier round's periods and the challenge window are the attestations pallet's (the
+  // bonds and heartbeats are the nodes pallet's).
+  const [inference, attestations] = (await Promise.all([
     api.query.inference.activeParameters(),
     api.query.attestations.activeParameters(),
   ])) as unknown as [AnyCodec, AnyCodec];
   const response = Number(inference.responsePeriod.toString());
   let blocks = 2 * response + 2;
-  if (mode === "attested") blocks += Number(nodes.commitPeriod.toString()) + Number(nodes.revealPeriod.toString()) + 2;
-  else if (mode === "vanilla") blocks += Number(nodes.challengeWindow.toString());
+  if (mode === "attested") blocks += Number(attestations.commitPeriod.toString()) + Number(attestations.revealPeriod.toString()) + 2;
+  else if (mode === "vanilla") blocks += Number(attestations.challengeWindow.toString());
   else if (mode === "zk") blocks += 2 * response;
   const slot = api.consts.aura?.slotDuration;
   const msPerBlock = slot ? Number(slot.toString()) : 6_000;

@@ -1,5 +1,11 @@
 //! A test runtime: `frame_system`, `pallet_balances` and attestations, with short periods, a
-//! committee of five and a consumer that records every conclusion.
+//! committee of five, a consumer that records every conclusion, and a mock node registry
+//! ([`MockRegistry`]) in place of pallet-nodes.
+//!
+//! The mock registry keeps its nodes in storage (so a failed call rolls its changes back with
+//! the pallet's own, and every externality starts from its own registry), and its bonds are real
+//! funds: registering reserves the bond on `pallet_balances`, and a slash takes it out of the
+//! reserve as a credit, so total issuance and free balances mean what they would on the chain.
 
 // Tests may panic: a panic is a failed test.
 #![allow(
@@ -10,18 +16,27 @@
 	clippy::panic
 )]
 
-use crate::{self as pallet_attestations, Heartbeat, Parameters, SignedStatement};
+use crate::{self as pallet_attestations, HoldReason, Parameters};
+use codec::{Decode, Encode};
 use frame_support::{
-	derive_impl, parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, Hooks},
+	derive_impl,
+	pallet_prelude::{Twox64Concat, ValueQuery},
+	parameter_types,
+	traits::{
+		fungible::{self, Balanced, InspectHold},
+		tokens::{imbalance::ResolveTo, Fortitude, Precision, Preservation},
+		ConstU32, ConstU64, Hooks, Imbalance, ReservableCurrency,
+	},
 	weights::Weight,
 };
 use frame_system::EnsureRoot;
 use opg_primitives::attestation::{
-	Conclusion, NodeKey, NodeKeySignature, OnConclusion, OutputHash, Reexecute, RoleSet, SubjectId,
+	signing_message, Conclusion, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, NodeStanding,
+	OnConclusion, OutputHash, Reexecute, RoleSet, SignedStatement, SlashBond, SlashReason,
+	SubjectId,
 };
 use sp_core::{sr25519, Pair, H256};
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type Balance = u64;
@@ -47,48 +62,25 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type RuntimeCall = RuntimeCall;
-	type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
-}
-
-impl<C> frame_system::offchain::CreateTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extension = ();
-
-	fn create_transaction(call: RuntimeCall, extension: ()) -> Self::Extrinsic {
-		sp_runtime::generic::UncheckedExtrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_extension() {}
-}
+opg_primitives::impl_mock_authorized_transactions!(Test);
 
 /// Where the treasury's part of slashes goes.
 pub const TREASURY: AccountId = 99;
+/// What accounts 1 to 20 start with.
 pub const INITIAL_BALANCE: Balance = 1_000_000;
 /// An account too poor for any bond.
 pub const POOR: AccountId = 50;
+/// The node registry's unbonding period: a claim's window and a round's periods must end
+/// before it.
+pub const UNBONDING_PERIOD: u64 = 80;
+/// What the mock registry takes as a role's minimum bond (for [`crate::BenchmarkHelper`]).
+#[cfg(feature = "runtime-benchmarks")]
+pub const MIN_BOND: Balance = 100;
 
 /// The test parameters: committees of five deciding with three, short periods, round numbers
 /// for slashes.
 pub fn test_parameters() -> Parameters<Balance, u64> {
 	Parameters {
-		min_inference_bond: 100,
-		min_verifier_bond: 100,
-		min_data_bond: 50,
-		unbonding_period: 80,
-		heartbeat_period: 10,
-		max_missed_heartbeats: 2,
 		committee_size: 5,
 		quorum: Perbill::from_percent(60),
 		commit_period: 5,
@@ -105,12 +97,6 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 /// The mock's bounds: what tests may set. Slashes up to a half, bonds up to 10,000.
 pub fn minimum_parameters() -> Parameters<Balance, u64> {
 	Parameters {
-		min_inference_bond: 1,
-		min_verifier_bond: 1,
-		min_data_bond: 1,
-		unbonding_period: 1,
-		heartbeat_period: 1,
-		max_missed_heartbeats: 1,
 		committee_size: 1,
 		quorum: Perbill::from_percent(51),
 		commit_period: 1,
@@ -127,12 +113,6 @@ pub fn minimum_parameters() -> Parameters<Balance, u64> {
 /// See [`minimum_parameters`].
 pub fn maximum_parameters() -> Parameters<Balance, u64> {
 	Parameters {
-		min_inference_bond: 10_000,
-		min_verifier_bond: 10_000,
-		min_data_bond: 10_000,
-		unbonding_period: 1_000,
-		heartbeat_period: 1_000,
-		max_missed_heartbeats: 10,
 		committee_size: 7,
 		quorum: Perbill::one(),
 		commit_period: 1_000,
@@ -184,55 +164,288 @@ impl pallet_attestations::Config for Test {
 	type OnSlash = ResolveTo<Treasury, Balances>;
 	type OnConclusion = RecordConclusions;
 	type Reexecute = TestReexecute;
+	type Nodes = MockRegistry;
+	type UnbondingPeriod = ConstU64<UNBONDING_PERIOD>;
 	type DefaultParameters = TestParameters;
 	type MinimumParameters = MinimumParameters;
 	type MaximumParameters = MaximumParameters;
-	type MaxNodes = ConstU32<10_000>;
 	type MaxCommitteeSize = ConstU32<7>;
-	type MaxEndpointLen = ConstU32<64>;
-	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxDeadlinesPerBlock = ConstU32<2>;
 	/// Not the rounds' bound, so a list checked against the wrong bound fails a test.
 	type MaxClaimDeadlinesPerBlock = ConstU32<3>;
-	type MaxLivenessChecksPerBlock = ConstU32<4>;
-	type TeeOrigin = EnsureRoot<AccountId>;
-	type UnixTime = TestTime;
-	type TeeTrustAnchor = IntelRootCa;
-	type MaxQuoteAge = ConstU64<10>;
-	type MaxTeeNodesPerMeasurement = ConstU32<3>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = TestTime;
+	type BenchmarkHelper = MockRegistry;
 	type WeightInfo = ();
 }
 
+// ---- The mock node registry ----
+
+/// What the mock registry counts for and against a node, as pallet-nodes' reputation does.
+#[derive(Clone, Default, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct MockReputation {
+	/// Work that ended well (`end_work(_, Some(true))`).
+	pub completed: u32,
+	/// Work that ended badly (`end_work(_, Some(false))`).
+	pub failed: u32,
+	/// How many times its bond was slashed.
+	pub slashes: u32,
+	/// How much of its bond was slashed, in all.
+	pub slashed: Balance,
+}
+
+/// A node of the mock registry.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct MockNode {
+	/// Its roles.
+	pub roles: RoleSet,
+	/// Its role key.
+	pub key: NodeKey,
+	/// Its bond: reserved from its balance.
+	pub bond: Balance,
+	/// Whether it is leaving (it then takes no new work).
+	pub leaving: bool,
+	/// Whether governance chilled it (it then is never selected).
+	pub chilled: bool,
+	/// Units of work begun and not yet ended.
+	pub open_work: u32,
+	/// Its record.
+	pub reputation: MockReputation,
+}
+
+/// The mock registry's nodes.
+#[frame_support::storage_alias]
+pub type MockNodes = StorageMap<MockNodeRegistry, Twox64Concat, AccountId, MockNode>;
+
+/// Every slash of a bond, in order: who, how much, why.
+#[frame_support::storage_alias]
+pub type BondSlashes =
+	StorageValue<MockNodeRegistry, Vec<(AccountId, Balance, SlashReason)>, ValueQuery>;
+
+/// Every `end_work` call, in order: who, with what outcome.
+#[frame_support::storage_alias]
+pub type WorkEnded = StorageValue<MockNodeRegistry, Vec<(AccountId, Option<bool>)>, ValueQuery>;
+
+/// A node registry for the pallet's tests: [`NodeRegistry`] and [`SlashBond`] over
+/// [`MockNodes`], with bonds reserved on `pallet_balances`.
+pub struct MockRegistry;
+
+impl MockRegistry {
+	/// Registers `who` for `roles` with role key `key`, reserving `bond` from its balance.
+	pub fn register(who: AccountId, roles: RoleSet, key: NodeKey, bond: Balance) {
+		assert!(!MockNodes::contains_key(who), "{who} is registered already");
+		Balances::reserve(&who, bond).expect("the node can pay its bond");
+		MockNodes::insert(
+			who,
+			MockNode {
+				roles,
+				key,
+				bond,
+				leaving: false,
+				chilled: false,
+				open_work: 0,
+				reputation: MockReputation::default(),
+			},
+		);
+	}
+
+	/// Node `who`, which must be registered.
+	pub fn node(who: AccountId) -> MockNode {
+		MockNodes::get(who).unwrap_or_else(|| panic!("{who} is a node"))
+	}
+
+	/// Node `who`'s bond.
+	pub fn bond(who: AccountId) -> Balance {
+		Self::node(who).bond
+	}
+
+	/// Node `who`'s open work.
+	pub fn open_work(who: AccountId) -> u32 {
+		Self::node(who).open_work
+	}
+
+	/// Node `who`'s reputation.
+	pub fn reputation(who: AccountId) -> MockReputation {
+		Self::node(who).reputation
+	}
+
+	/// Starts `who` leaving, as pallet-nodes' `leave` does: refused while it has open work.
+	pub fn leave(who: AccountId) -> DispatchResult {
+		MockNodes::try_mutate(who, |node| {
+			let node = node.as_mut().ok_or(DispatchError::Other("NotRegistered"))?;
+			if node.open_work > 0 {
+				return Err(DispatchError::Other("HasOpenWork"));
+			}
+			node.leaving = true;
+			Ok(())
+		})
+	}
+
+	/// Chills `who`: it is no longer eligible for any work.
+	pub fn chill(who: AccountId) {
+		MockNodes::mutate(who, |node| node.as_mut().expect("a node").chilled = true);
+	}
+
+	/// Every slash of a bond so far.
+	pub fn slashes() -> Vec<(AccountId, Balance, SlashReason)> {
+		BondSlashes::get()
+	}
+
+	/// Every `end_work` call so far.
+	pub fn work_ended() -> Vec<(AccountId, Option<bool>)> {
+		WorkEnded::get()
+	}
+
+	/// Checks the registry against the balances and the pallet: each node's reserved balance
+	/// is its bond plus its challenge holds, and each node's open work covers the units the
+	/// pallet gives it (which only nodes have).
+	pub fn check() -> Result<(), String> {
+		for (who, node) in MockNodes::iter() {
+			let holds = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
+			let reserved = Balances::reserved_balance(who);
+			if reserved != node.bond + holds {
+				return Err(format!(
+					"{who} has {reserved} reserved, not its bond {} plus its holds {holds}",
+					node.bond
+				));
+			}
+		}
+		for (who, units) in Attestations::open_work_units() {
+			let open = MockNodes::get(who).map(|node| node.open_work);
+			if open.is_none_or(|open| open < units) {
+				return Err(format!("{who} has open work {open:?} for {units} units"));
+			}
+		}
+		Ok(())
+	}
+}
+
+impl NodeRegistry<AccountId, Balance> for MockRegistry {
+	fn is_eligible(who: &AccountId, role: NodeRole) -> bool {
+		MockNodes::get(who).is_some_and(|node| {
+			node.roles.contains(role) && !node.leaving && !node.chilled && node.bond > 0
+		})
+	}
+
+	fn standing(who: &AccountId) -> Option<NodeStanding> {
+		MockNodes::get(who).map(|node| NodeStanding { roles: node.roles, leaving: node.leaving })
+	}
+
+	fn role_key(who: &AccountId) -> Option<NodeKey> {
+		MockNodes::get(who).map(|node| node.key)
+	}
+
+	fn node_of_key(key: &NodeKey) -> Option<AccountId> {
+		MockNodes::iter().find(|(_, node)| node.key == *key).map(|(who, _)| who)
+	}
+
+	/// The eligible nodes of `role` outside `exclude`, ordered by a hash of each with
+	/// `blake2_256((parent_hash, subject))`: deterministic, and different for another parent.
+	fn select(
+		role: NodeRole,
+		subject: SubjectId,
+		count: u32,
+		exclude: &[AccountId],
+	) -> Result<Vec<AccountId>, DispatchError> {
+		let seed = sp_io::hashing::blake2_256(&(System::parent_hash(), subject).encode());
+		let mut candidates: Vec<([u8; 32], AccountId)> = MockNodes::iter_keys()
+			.filter(|who| !exclude.contains(who) && Self::is_eligible(who, role))
+			.map(|who| (sp_io::hashing::blake2_256(&(seed, who).encode()), who))
+			.collect();
+		if candidates.len() < count as usize {
+			return Err(DispatchError::Other("NotEnoughNodes"));
+		}
+		candidates.sort();
+		Ok(candidates.into_iter().take(count as usize).map(|(_, who)| who).collect())
+	}
+
+	fn select_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn select_weight_now(_: NodeRole, _: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn data_endpoints(_: u32) -> Vec<Vec<u8>> {
+		Vec::new()
+	}
+
+	fn begin_work(who: &AccountId) -> DispatchResult {
+		MockNodes::try_mutate(who, |node| {
+			let node = node.as_mut().ok_or(DispatchError::Other("NotRegistered"))?;
+			if node.leaving {
+				return Err(DispatchError::Other("NodeLeaving"));
+			}
+			node.open_work += 1;
+			Ok(())
+		})
+	}
+
+	fn end_work(who: &AccountId, outcome: Option<bool>) {
+		WorkEnded::mutate(|ended| ended.push((*who, outcome)));
+		MockNodes::mutate(who, |node| {
+			if let Some(node) = node {
+				node.open_work = node.open_work.saturating_sub(1);
+				match outcome {
+					Some(true) => node.reputation.completed += 1,
+					Some(false) => node.reputation.failed += 1,
+					None => {}
+				}
+			}
+		});
+	}
+
+	fn slash(who: &AccountId, fraction: Perbill) -> Balance {
+		let credit = Self::slash_bond(who, fraction, SlashReason::Fault);
+		let amount = credit.peek();
+		let _ = Balances::resolve(&TREASURY, credit);
+		amount
+	}
+}
+
+impl SlashBond<AccountId, fungible::Credit<AccountId, Balances>> for MockRegistry {
+	fn slash_bond(
+		who: &AccountId,
+		fraction: Perbill,
+		reason: SlashReason,
+	) -> fungible::Credit<AccountId, Balances> {
+		let Some(mut node) = MockNodes::get(who) else { return Imbalance::zero() };
+		let amount = fraction.mul_floor(node.bond);
+		assert_eq!(Balances::unreserve(who, amount), 0, "the bond is reserved");
+		let credit = <Balances as Balanced<AccountId>>::withdraw(
+			who,
+			amount,
+			Precision::Exact,
+			Preservation::Expendable,
+			Fortitude::Force,
+		)
+		.expect("the unreserved bond can be withdrawn");
+		node.bond -= amount;
+		node.reputation.slashes += 1;
+		node.reputation.slashed += amount;
+		MockNodes::insert(who, node);
+		BondSlashes::mutate(|slashes| slashes.push((*who, amount, reason)));
+		credit
+	}
+}
+
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::BenchmarkHelper for TestTime {
-	fn set_unix_time(secs: u64) {
-		UnixNow::set(secs);
+impl crate::BenchmarkHelper<AccountId> for MockRegistry {
+	fn register_node(who: &AccountId, role: NodeRole, key: NodeKey, weight: u32) {
+		Self::fund(who);
+		Self::register(*who, role.into(), key, MIN_BOND * Balance::from(weight));
+	}
+
+	fn fund(who: &AccountId) {
+		let free = <Balances as fungible::Inspect<AccountId>>::balance(who);
+		<Balances as fungible::Mutate<AccountId>>::set_balance(
+			who,
+			free.max(INITIAL_BALANCE * 1_000),
+		);
 	}
 }
 
-parameter_types! {
-	/// The test chain's unix time: inside the DCAP samples' validity window unless a test moves it.
-	pub static UnixNow: u64 = opg_primitives::tee::samples::SAMPLE_TIME;
-	pub static DevEnclaveAllowed: bool = false;
-}
-
-/// The test chain's clock: [`UnixNow`].
-pub struct TestTime;
-impl frame_support::traits::UnixTime for TestTime {
-	fn now() -> core::time::Duration {
-		core::time::Duration::from_secs(UnixNow::get())
-	}
-}
-
-/// Intel's root, as the runtime pins it.
-pub struct IntelRootCa;
-impl frame_support::traits::Get<&'static [u8]> for IntelRootCa {
-	fn get() -> &'static [u8] {
-		opg_primitives::tee::INTEL_ROOT_CA_DER
-	}
-}
+// ---- Keys, signatures and test values ----
 
 /// The role key of test account `who`.
 pub fn pair(who: AccountId) -> sr25519::Pair {
@@ -247,20 +460,7 @@ pub fn key(who: AccountId) -> NodeKey {
 /// The role-key signature of test key `who` over `statement`.
 pub fn sign(who: AccountId, statement: &SignedStatement<'_, AccountId, u64>) -> NodeKeySignature {
 	let genesis = System::block_hash(0);
-	NodeKeySignature::from(pair(who).sign(&crate::signing_message(&genesis, statement)))
-}
-
-/// Proof that account `who` holds test key `key`.
-pub fn key_proof(key: AccountId, who: AccountId) -> NodeKeySignature {
-	sign(key, &SignedStatement::KeyOwnership { account: &who })
-}
-
-/// A signed heartbeat of `who` for the current period.
-pub fn heartbeat_of(who: AccountId) -> (Heartbeat<AccountId, u64>, NodeKeySignature) {
-	let period_start = Attestations::period_start(System::block_number(), &test_parameters());
-	let heartbeat = Heartbeat { node: who, period_start };
-	let signature = sign(who, &SignedStatement::Heartbeat(&heartbeat));
-	(heartbeat, signature)
+	NodeKeySignature::from(pair(who).sign(&signing_message(&genesis, statement)))
 }
 
 /// The salt test verifier `who` uses.
@@ -278,6 +478,8 @@ pub fn subject(n: u8) -> SubjectId {
 	H256::repeat_byte(0xA0 | n)
 }
 
+// ---- Externalities ----
+
 /// Builds test externalities and checks the pallet's invariants after each test.
 #[derive(Default)]
 pub struct ExtBuilder {
@@ -285,12 +487,14 @@ pub struct ExtBuilder {
 }
 
 impl ExtBuilder {
-	/// Registers `who` at genesis for `roles` with `bond`.
+	/// Registers `who` in the mock registry for `roles` with `bond` (and role key `key(who)`).
 	pub fn node(mut self, who: AccountId, roles: RoleSet, bond: Balance) -> Self {
 		self.nodes.push((who, roles, bond));
 		self
 	}
 
+	/// The externalities: funded accounts, the test parameters, the nodes registered in block 0
+	/// (so their reserves deposit no events), and block 1 current.
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
@@ -302,21 +506,17 @@ impl ExtBuilder {
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();
-		pallet_attestations::GenesisConfig::<Test> {
-			parameters: Some(test_parameters()),
-			nodes: self
-				.nodes
-				.iter()
-				.map(|(who, roles, bond)| (*who, *roles, key(*who), None, *bond))
-				.collect(),
-			allow_insecure_dev_enclave: DevEnclaveAllowed::get(),
-		}
-		.assimilate_storage(&mut storage)
-		.unwrap();
+		pallet_attestations::GenesisConfig::<Test> { parameters: Some(test_parameters()) }
+			.assimilate_storage(&mut storage)
+			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
+			for (who, roles, bond) in &self.nodes {
+				MockRegistry::register(*who, *roles, key(*who), *bond);
+			}
 			System::set_block_number(1);
 			Concluded::take();
+			Reexecuted::set(None);
 		});
 		ext
 	}
@@ -331,13 +531,19 @@ impl ExtBuilder {
 		ext
 	}
 
-	/// Runs `test`, then `try_state`.
+	/// Runs `test`, then `try_state` and the mock registry's check.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		self.build().execute_with(|| {
 			test();
-			Attestations::do_try_state().expect("invariants hold after the test");
+			check_invariants();
 		});
 	}
+}
+
+/// The pallet's invariants and the mock registry's consistency with the balances and the pallet.
+pub fn check_invariants() {
+	Attestations::do_try_state().expect("invariants hold after the test");
+	MockRegistry::check().expect("the mock registry agrees with the balances and the pallet");
 }
 
 /// The events this pallet deposited so far.

@@ -1,4 +1,5 @@
-//! Opening and deciding rounds, and moving slashed funds: who loses what, and who is paid.
+//! Opening, checking and deciding rounds, and moving slashed funds: who loses what, and who is
+//! paid.
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -9,15 +10,23 @@ use frame_support::{
 		Imbalance, OnUnbalanced,
 	},
 };
-use opg_primitives::attestation::{Conclusion, NodeRole, OnConclusion, OutputHash, SubjectId};
+use frame_system::pallet_prelude::BlockNumberFor;
+use opg_primitives::attestation::{
+	signing_message, Conclusion, NodeKeySignature, NodeRegistry, NodeRole, OnConclusion,
+	OutputHash, SignedStatement, SlashBond, SlashReason, SubjectId,
+};
 use sp_runtime::{
 	traits::{CheckedDiv, One, Saturating, Zero},
-	Perbill,
+	transaction_validity::{
+		InvalidTransaction, TransactionPriority, TransactionValidityError,
+		TransactionValidityWithRefund, ValidTransaction,
+	},
+	RuntimeAppPublic, SaturatedConversion,
 };
 
 use crate::{
-	ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf, Duties, Error, Event,
-	HoldReason, Nodes, Pallet, Reputations, Round, RoundOf, RoundOrigin, Rounds, SlashReason,
+	commitment_of, ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf, Duties,
+	Error, Event, HoldReason, Pallet, Round, RoundOf, RoundOrigin, Rounds, StatementOf,
 };
 
 impl<T: Config> Pallet<T> {
@@ -36,7 +45,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_can_work(claimant)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let draw_at = Self::schedule(subject, now.saturating_add(One::one()))?;
-		Self::begin_internal_work(claimant)?;
+		T::Nodes::begin_work(claimant)?;
 		let kind = origin.kind();
 		Rounds::<T>::insert(
 			subject,
@@ -74,7 +83,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let commit_deadline = now.saturating_add(parameters.commit_period);
 		let drawn =
-			Self::select_nodes(NodeRole::Verifier, subject, parameters.committee_size, &exclude)
+			T::Nodes::select(NodeRole::Verifier, subject, parameters.committee_size, &exclude)
 				.ok()
 				.and_then(|committee| {
 					let members = committee
@@ -100,7 +109,7 @@ impl<T: Config> Pallet<T> {
 		};
 		for member in &committee {
 			// Selection returns eligible (so registered, not leaving) nodes only.
-			let _ = Self::begin_internal_work(member);
+			let _ = T::Nodes::begin_work(member);
 			Duties::<T>::insert(member, subject, ());
 		}
 		round.committee = members;
@@ -125,43 +134,40 @@ impl<T: Config> Pallet<T> {
 		let mut honest = Vec::new();
 		let mut reveals = 0u32;
 		for member in &round.committee {
-			Self::end_internal_work(&member.account);
 			Duties::<T>::remove(&member.account, subject);
 			match (member.revealed, decided) {
 				(None, _) => {
-					pot.subsume(Self::slash_bond(
+					T::Nodes::end_work(&member.account, Some(false));
+					pot.subsume(T::Nodes::slash_bond(
 						&member.account,
 						parameters.no_reveal_slash,
 						SlashReason::NoReveal,
 					));
-					Self::note_outcome(&member.account, false);
 				}
 				(Some(output), Some(decided)) if output != decided => {
 					reveals = reveals.saturating_add(1);
-					pot.subsume(Self::slash_bond(
+					T::Nodes::end_work(&member.account, Some(false));
+					pot.subsume(T::Nodes::slash_bond(
 						&member.account,
 						parameters.minority_slash,
 						SlashReason::MinorityReveal,
 					));
-					Self::note_outcome(&member.account, false);
 				}
 				(Some(_), _) => {
 					reveals = reveals.saturating_add(1);
-					if decided.is_some() {
-						Self::note_outcome(&member.account, true);
-					}
+					// An undecided round counts neither for nor against those who revealed.
+					T::Nodes::end_work(&member.account, decided.map(|_| true));
 					honest.push(member.account.clone());
 				}
 			}
 		}
-		Self::end_internal_work(&round.claimant);
+		T::Nodes::end_work(&round.claimant, decided.map(|decided| decided == round.claimed));
 		let kind = round.origin.kind();
 		let conclusion = match decided {
 			Some(decided) => {
 				let upheld = decided == round.claimed;
-				Self::note_outcome(&round.claimant, upheld);
 				match (&round.origin, upheld) {
-					(RoundOrigin::Verification, false) => pot.subsume(Self::slash_bond(
+					(RoundOrigin::Verification, false) => pot.subsume(T::Nodes::slash_bond(
 						&round.claimant,
 						parameters.false_claim_slash,
 						SlashReason::FalseClaim,
@@ -182,7 +188,7 @@ impl<T: Config> Pallet<T> {
 					}
 					(RoundOrigin::Dispute { challenger, bond }, false) => {
 						Self::release_challenge_bond(challenger, *bond);
-						let lost = Self::slash_bond(
+						let lost = T::Nodes::slash_bond(
 							&round.claimant,
 							parameters.false_claim_slash,
 							SlashReason::FalseClaim,
@@ -237,39 +243,6 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Slashes `fraction` of everything `who` holds as a bond (active first, then the newest
-	/// unbonding chunks), records it, and returns the slashed funds.
-	pub(crate) fn slash_bond(
-		who: &T::AccountId,
-		fraction: Perbill,
-		reason: SlashReason,
-	) -> CreditOf<T> {
-		let Some(mut node) = Nodes::<T>::get(who) else { return CreditOf::<T>::zero() };
-		let amount = fraction.mul_floor(node.total_held());
-		if amount.is_zero() {
-			return CreditOf::<T>::zero();
-		}
-		let (credit, _) = T::Currency::slash(&HoldReason::NodeBond.into(), who, amount);
-		let mut left = credit.peek();
-		let from_active = left.min(node.bonded);
-		node.bonded = node.bonded.saturating_sub(from_active);
-		left = left.saturating_sub(from_active);
-		for chunk in node.unlocking.iter_mut().rev() {
-			let taken = left.min(chunk.amount);
-			chunk.amount = chunk.amount.saturating_sub(taken);
-			left = left.saturating_sub(taken);
-		}
-		node.unlocking.retain(|chunk| !chunk.amount.is_zero());
-		Self::refresh_status(who, &mut node, frame_system::Pallet::<T>::block_number());
-		Self::store_node(who, &node);
-		Reputations::<T>::mutate(who, |reputation| {
-			reputation.slashes = reputation.slashes.saturating_add(1);
-			reputation.slashed = reputation.slashed.saturating_add(credit.peek());
-		});
-		Self::deposit_event(Event::Slashed { who: who.clone(), amount: credit.peek(), reason });
-		credit
-	}
-
 	/// Pays `reward_share` of `pot` to `winners` in equal parts and the rest (with any
 	/// rounding dust, or all of it when there are no winners) to the treasury.
 	pub(crate) fn pay_out(pot: CreditOf<T>, winners: &[T::AccountId]) {
@@ -292,5 +265,105 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		T::OnSlash::on_unbalanced(rest);
+	}
+
+	/// Checks that `who` may back new work: registered and not leaving (a leaving node's bond is
+	/// on its way out).
+	pub(crate) fn ensure_can_work(who: &T::AccountId) -> DispatchResult {
+		let standing = T::Nodes::standing(who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(!standing.leaving, Error::<T>::NodeLeaving);
+		Ok(())
+	}
+
+	/// Whether `signature` is `key`'s over `statement` on this chain.
+	fn verify_statement(
+		key: &opg_primitives::attestation::NodeKey,
+		statement: &StatementOf<'_, T>,
+		signature: &NodeKeySignature,
+	) -> bool {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		key.verify(&signing_message(&genesis, statement), signature)
+	}
+
+	/// A pallet error as a transaction-validity error: `Custom(index)` where `index` is the
+	/// error's index in this pallet's `Error` enum.
+	pub(crate) fn invalid(error: Error<T>) -> TransactionValidityError {
+		let index = error.encode().first().copied().unwrap_or(u8::MAX);
+		match error {
+			Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+			Error::<T>::NotRegistered => InvalidTransaction::BadSigner.into(),
+			_ => InvalidTransaction::Custom(index).into(),
+		}
+	}
+
+	/// Pool validity of a commit or reveal: one of each per member and round.
+	pub(crate) fn round_validity(
+		what: &'static [u8],
+		subject: &SubjectId,
+		member: &T::AccountId,
+	) -> TransactionValidityWithRefund {
+		let left: u64 = Rounds::<T>::get(subject)
+			.map(|round| {
+				round
+					.reveal_deadline
+					.saturating_sub(frame_system::Pallet::<T>::block_number())
+					.saturated_into()
+			})
+			.unwrap_or(1);
+		ValidTransaction::with_tag_prefix("OpgRound")
+			.priority(TransactionPriority::MAX / 2)
+			.and_provides((what, subject, member))
+			.longevity(left.max(1))
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, Weight::zero()))
+	}
+
+	/// Checks a commitment; returns the round and the member's position in it.
+	pub(crate) fn check_commit(
+		subject: &SubjectId,
+		member: &T::AccountId,
+		commitment: &sp_core::H256,
+		signature: &NodeKeySignature,
+	) -> Result<(RoundOf<T>, usize), Error<T>> {
+		let round = Rounds::<T>::get(subject).ok_or(Error::<T>::NoSuchRound)?;
+		let (index, slot) = round.member(member).ok_or(Error::<T>::NotCommitteeMember)?;
+		ensure!(slot.commitment.is_none(), Error::<T>::AlreadyCommitted);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < round.commit_deadline, Error::<T>::CommitPhaseOver);
+		let key = T::Nodes::role_key(member).ok_or(Error::<T>::NotRegistered)?;
+		let statement =
+			SignedStatement::Commit { subject, round: &round.opened_at, member, commitment };
+		ensure!(Self::verify_statement(&key, &statement, signature), Error::<T>::BadSignature);
+		Ok((round, index))
+	}
+
+	/// Checks a reveal; returns the round and the member's position in it.
+	pub(crate) fn check_reveal(
+		subject: &SubjectId,
+		member: &T::AccountId,
+		output: &OutputHash,
+		salt: &[u8; 32],
+		signature: &NodeKeySignature,
+	) -> Result<(RoundOf<T>, usize), Error<T>> {
+		let round = Rounds::<T>::get(subject).ok_or(Error::<T>::NoSuchRound)?;
+		let (index, slot) = round.member(member).ok_or(Error::<T>::NotCommitteeMember)?;
+		let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(slot.revealed.is_none(), Error::<T>::AlreadyRevealed);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now >= round.commit_deadline || round.all_committed(),
+			Error::<T>::RevealPhaseNotOpen
+		);
+		ensure!(now < round.reveal_deadline, Error::<T>::RevealPhaseOver);
+		ensure!(
+			commitment_of(subject, &round.opened_at, member, output, salt) == commitment,
+			Error::<T>::CommitmentMismatch
+		);
+		let key = T::Nodes::role_key(member).ok_or(Error::<T>::NotRegistered)?;
+		let statement =
+			SignedStatement::Reveal { subject, round: &round.opened_at, member, output, salt };
+		ensure!(Self::verify_statement(&key, &statement, signature), Error::<T>::BadSignature);
+		Ok((round, index))
 	}
 }

@@ -114,7 +114,7 @@ fn tee_nodes<T: Config>() {
 /// The enclave-signed answer of TEE job `job` with `output`.
 fn tee_result_call<T: Config>(job: JobId, output: Tensors) -> Call<T> {
 	let node = Pallet::<T>::assignee(job).expect("the job waits");
-	let signer = T::Nodes::enclave_signer(&node).expect("a TEE node");
+	let signer = T::Enclaves::enclave_signer(&node).expect("a TEE node");
 	let record = Jobs::<T>::get(job).expect("the job exists");
 	let message = Pallet::<T>::tee_signing_message(job, &record, output_hash(&output));
 	let signature = signer.key.sign(&message).expect("the keystore holds the key");

@@ -84,7 +84,7 @@ impl<T: Config> Pallet<T> {
 		};
 		// The claim or round now counts the node's work.
 		Assignments::<T>::remove(&node, job);
-		T::Nodes::end_work(&node, true);
+		T::Nodes::end_work(&node, Some(true));
 		record.output = Some(hash);
 		Outputs::<T>::insert(job, encoded);
 		let Ok(status) = opened else {
@@ -123,8 +123,7 @@ impl<T: Config> Pallet<T> {
 				*count = count.saturating_add(1);
 				*count
 			});
-			let slashed =
-				T::Nodes::slash(&node, ActiveParameters::<T>::get().invalid_proof_slash, None);
+			let slashed = T::Nodes::slash(&node, ActiveParameters::<T>::get().invalid_proof_slash);
 			Self::deposit_event(Event::ProofRejected {
 				job,
 				node: node.clone(),
@@ -134,7 +133,7 @@ impl<T: Config> Pallet<T> {
 			});
 			if attempts >= MAX_INVALID_PROOFS {
 				Assignments::<T>::remove(&node, job);
-				T::Nodes::end_work(&node, false);
+				T::Nodes::end_work(&node, Some(false));
 				let now = frame_system::Pallet::<T>::block_number();
 				Self::reassign_or_refund(job, &mut record, node, now, RefundReason::InvalidProofs);
 				Jobs::<T>::insert(job, record);
@@ -173,7 +172,7 @@ impl<T: Config> Pallet<T> {
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
 		Assignments::<T>::remove(&node, job);
-		T::Nodes::end_work(&node, true);
+		T::Nodes::end_work(&node, Some(true));
 		record.output = Some(hash);
 		record.status = JobStatus::Accepted { node: node.clone() };
 		Outputs::<T>::insert(job, encoded);
@@ -354,12 +353,12 @@ impl<T: Config> Pallet<T> {
 				return;
 			}
 			Assignments::<T>::remove(&node, job);
-			T::Nodes::end_work(&node, false);
+			T::Nodes::end_work(&node, Some(false));
 			// A TEE node whose registration governance revoked could not answer: not its fault.
 			let revoked =
-				record.mode == InferenceMode::Tee && T::Nodes::enclave_signer(&node).is_none();
+				record.mode == InferenceMode::Tee && T::Enclaves::enclave_signer(&node).is_none();
 			if !revoked {
-				T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash, None);
+				T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash);
 			}
 			if !again {
 				reassigned = reassigned.saturating_add(1);

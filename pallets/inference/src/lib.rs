@@ -98,7 +98,7 @@ use opg_primitives::{
 		JobId, JobStatement, JobStatus, ModelRef, RefundReason, TensorError, Tensors,
 	},
 	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
-	tee::{EnclaveSignature, TeeResultStatement},
+	tee::{EnclaveRegistry, EnclaveSignature, TeeResultStatement},
 };
 use sp_runtime::{
 	traits::{Bounded, CheckedAdd, CheckedDiv, Saturating, Zero},
@@ -221,9 +221,12 @@ pub mod pallet {
 		/// The model catalogue (the model registry).
 		type Models: ModelCatalog<Self::AccountId, BalanceOf<Self>>;
 
-		/// The node registry, which selects and slashes inference nodes (the attestations
-		/// pallet).
+		/// The node registry, which selects and slashes inference nodes (pallet-nodes).
 		type Nodes: NodeRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// The enclave registry, which knows the enclave key each TEE node signs results with
+		/// (pallet-tee).
+		type Enclaves: EnclaveRegistry<Self::AccountId>;
 
 		/// Claims and verifier rounds (the attestations pallet).
 		type Attestations: Attestations<Self::AccountId>;
@@ -590,7 +593,7 @@ pub mod pallet {
 			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
 			let mut record = Self::check_answer(job, &node, &statement, &signature)?;
 			Assignments::<T>::remove(&node, job);
-			T::Nodes::end_work(&node, true);
+			T::Nodes::end_work(&node, Some(true));
 			Self::refund(job, &mut record, RefundReason::EngineFailed(error));
 			Jobs::<T>::insert(job, record);
 			Ok(())
@@ -897,7 +900,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(JobOf<T>, opg_primitives::tee::EnclaveSigner), Error<T>> {
 		let record = Self::check_assignment(job, node)?;
 		let record = Self::check_mode(record, AnswerKind::Enclave)?;
-		let signer = T::Nodes::enclave_signer(node).ok_or(Error::<T>::NotTeeCapable)?;
+		let signer = T::Enclaves::enclave_signer(node).ok_or(Error::<T>::NotTeeCapable)?;
 		let message = Self::tee_signing_message(job, &record, output_hash(output));
 		ensure!(
 			sp_runtime::RuntimeAppPublic::verify(&signer.key, &message, signature),

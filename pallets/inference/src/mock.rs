@@ -21,14 +21,15 @@ use frame_support::{
 use frame_system::{EnsureRoot, EnsureSignedBy};
 use opg_primitives::{
 	attestation::{
-		Attestations, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, OutputHash, SubjectId,
+		Attestations, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, NodeStanding, OutputHash,
+		RoleSet, SubjectId,
 	},
 	inference::{FixedPoint, JobStatement, Tensor, TensorValues, Tensors, Tolerance},
 	model::{
 		Dim, IoSchema, ModeSet, ModelCatalog, ModelId, RunnableModel, TensorDtype, TensorSpec,
 		VersionNumber,
 	},
-	tee::{EnclaveKey, EnclaveSigner},
+	tee::{EnclaveKey, EnclaveRegistry, EnclaveSigner},
 };
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
@@ -57,31 +58,7 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type RuntimeCall = RuntimeCall;
-	type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
-}
-
-impl<C> frame_system::offchain::CreateTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	type Extension = ();
-
-	fn create_transaction(call: RuntimeCall, extension: ()) -> Self::Extrinsic {
-		sp_runtime::generic::UncheckedExtrinsic::new_transaction(call, extension)
-	}
-}
-
-impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
-where
-	RuntimeCall: From<C>,
-{
-	fn create_extension() {}
-}
+opg_primitives::impl_mock_authorized_transactions!(Test);
 
 pub const TREASURY: AccountId = 99;
 pub const OWNER: AccountId = 7;
@@ -322,13 +299,14 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		InferenceNodes::get().contains(who)
 			&& match role {
 				NodeRole::Inference => true,
-				NodeRole::Tee => Self::enclave_signer(who).is_some(),
+				NodeRole::Tee => TestEnclaves::enclave_signer(who).is_some(),
 				_ => false,
 			}
 	}
 
-	fn enclave_signer(who: &AccountId) -> Option<EnclaveSigner> {
-		TeeSigners::get().into_iter().find(|(node, _)| node == who).map(|(_, signer)| signer)
+	fn standing(who: &AccountId) -> Option<NodeStanding> {
+		let roles = RoleSet::from(NodeRole::Inference);
+		InferenceNodes::get().contains(who).then_some(NodeStanding { roles, leaving: false })
 	}
 
 	fn role_key(who: &AccountId) -> Option<NodeKey> {
@@ -376,13 +354,26 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		Ok(())
 	}
 
-	fn end_work(who: &AccountId, succeeded: bool) {
+	fn end_work(who: &AccountId, outcome: Option<bool>) {
+		let succeeded = outcome.expect("the inference pallet always reports how a job went");
 		Work::mutate(|work| work.push((*who, -1, succeeded)));
 	}
 
-	fn slash(who: &AccountId, fraction: Perbill, _: Option<&AccountId>) -> Balance {
+	fn slash(who: &AccountId, fraction: Perbill) -> Balance {
 		Slashes::mutate(|slashes| slashes.push((*who, fraction)));
 		0
+	}
+}
+
+/// The enclave registry: the signers in [`TeeSigners`].
+pub struct TestEnclaves;
+impl EnclaveRegistry<AccountId> for TestEnclaves {
+	fn enclave_signer(who: &AccountId) -> Option<EnclaveSigner> {
+		TeeSigners::get().into_iter().find(|(node, _)| node == who).map(|(_, signer)| signer)
+	}
+
+	fn deregister(who: &AccountId) {
+		TeeSigners::mutate(|signers| signers.retain(|(node, _)| node != who));
 	}
 }
 
@@ -420,6 +411,7 @@ impl pallet_inference::Config for Test {
 	type FeeOrigin = EnsureSignedBy<FeeSetter, AccountId>;
 	type Models = TestCatalogue;
 	type Nodes = TestNodes;
+	type Enclaves = TestEnclaves;
 	type Attestations = TestAttestations;
 	type TreasuryAccount = Treasury;
 	type OnFinal = ();

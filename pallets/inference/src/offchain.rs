@@ -110,7 +110,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			Ok(output) if record.mode == InferenceMode::Tee => {
-				let signer = T::Nodes::enclave_signer(node)
+				let signer = T::Enclaves::enclave_signer(node)
 					.ok_or("this node has no standing TEE registration")?;
 				let message = Self::tee_signing_message(job, &record, output_hash(&output));
 				let signature = signer

@@ -65,6 +65,25 @@ pub struct FeeShares {
 	pub verifiers: Perbill,
 }
 
+/// Shares compare share by share (a product order): one set is at most another when each of its
+/// shares is, and two sets that differ both ways are unordered. So a set lies within governance's
+/// bounds exactly when each share lies within its own.
+impl PartialOrd for FeeShares {
+	fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+		use core::cmp::Ordering;
+		let pairs = [(self.owner, other.owner), (self.node, other.node)];
+		let pairs = pairs.into_iter().chain([(self.verifiers, other.verifiers)]);
+		pairs.map(|(mine, theirs)| mine.cmp(&theirs)).try_fold(Ordering::Equal, |all, one| {
+			match (all, one) {
+				(all, Ordering::Equal) => Some(all),
+				(Ordering::Equal, one) => Some(one),
+				(all, one) if all == one => Some(all),
+				_ => None,
+			}
+		})
+	}
+}
+
 impl FeeShares {
 	/// Whether the shares add up to at most the whole fee.
 	pub fn is_valid(&self) -> bool {
@@ -76,72 +95,51 @@ impl FeeShares {
 	}
 }
 
-/// What governance sets: protocol fees per mode, the fee split, deadlines, slashing, retention.
-/// Changed one at a time with [`crate::Pallet::set_parameter`], within the runtime's bounds.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	serde::Serialize,
-	serde::Deserialize,
-)]
-pub struct Parameters<Balance, BlockNumber> {
-	/// The protocol's fee on a vanilla request.
-	pub vanilla_fee: Balance,
-	/// The protocol's fee on an attested request (verifiers re-execute it).
-	pub attested_fee: Balance,
-	/// The protocol's fee on a ZK request (the node proves, the runtime verifies).
-	pub zk_fee: Balance,
-	/// How a final job's fee is split.
-	pub shares: FeeShares,
-	/// Blocks an assigned node has to answer.
-	pub response_period: BlockNumber,
-	/// What a node that does not answer in time loses of its bond.
-	pub timeout_slash: Perbill,
-	/// What a node loses of its bond for each ZK proof that does not verify.
-	pub invalid_proof_slash: Perbill,
-	/// Blocks a finished job (its input, output and status) stays in state before it is pruned.
-	pub retention: BlockNumber,
-}
-
-/// One parameter with its new value: what a referendum changes, so that referenda on
-/// different parameters never undo each other. Fees and shares are changed on the fees track
-/// ([`crate::Config::FeeOrigin`]), the rest on the node-parameters track
-/// ([`crate::Config::GovernanceOrigin`]).
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub enum ParameterChange<Balance, BlockNumber> {
-	/// [`Parameters::vanilla_fee`].
-	#[codec(index = 0)]
-	VanillaFee(Balance),
-	/// [`Parameters::attested_fee`].
-	#[codec(index = 1)]
-	AttestedFee(Balance),
-	/// [`Parameters::zk_fee`].
-	#[codec(index = 2)]
-	ZkFee(Balance),
-	/// [`Parameters::shares`]: the three shares together, since their sum is bounded.
-	#[codec(index = 3)]
-	Shares(FeeShares),
-	/// [`Parameters::response_period`].
-	#[codec(index = 4)]
-	ResponsePeriod(BlockNumber),
-	/// [`Parameters::timeout_slash`].
-	#[codec(index = 5)]
-	TimeoutSlash(Perbill),
-	/// [`Parameters::invalid_proof_slash`].
-	#[codec(index = 6)]
-	InvalidProofSlash(Perbill),
-	/// [`Parameters::retention`].
-	#[codec(index = 7)]
-	Retention(BlockNumber),
+opg_primitives::governed_parameters! {
+	/// What governance sets: protocol fees per mode, the fee split, deadlines, slashing,
+	/// retention. Changed one at a time with [`crate::Pallet::set_parameter`], within the
+	/// runtime's bounds (each fee share on its own).
+	#[derive(
+		Clone,
+		PartialEq,
+		Eq,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Debug,
+		serde::Serialize,
+		serde::Deserialize,
+	)]
+	pub struct Parameters<Balance, BlockNumber> {
+		/// The protocol's fee on a vanilla request.
+		pub vanilla_fee: Balance => VanillaFee = 0,
+		/// The protocol's fee on an attested request (verifiers re-execute it).
+		pub attested_fee: Balance => AttestedFee = 1,
+		/// The protocol's fee on a ZK request (the node proves, the runtime verifies).
+		pub zk_fee: Balance => ZkFee = 2,
+		/// How a final job's fee is split: the three shares change together, since their sum
+		/// is bounded.
+		pub shares: FeeShares => Shares = 3,
+		/// Blocks an assigned node has to answer.
+		pub response_period: BlockNumber => ResponsePeriod = 4,
+		/// What a node that does not answer in time loses of its bond.
+		pub timeout_slash: Perbill => TimeoutSlash = 5,
+		/// What a node loses of its bond for each ZK proof that does not verify.
+		pub invalid_proof_slash: Perbill => InvalidProofSlash = 6,
+		/// Blocks a finished job (its input, output and status) stays in state before it is
+		/// pruned.
+		pub retention: BlockNumber => Retention = 7,
+	}
+	/// One parameter with its new value: what a referendum changes, so that referenda on
+	/// different parameters never undo each other. Fees and shares are changed on the fees
+	/// track ([`crate::Config::FeeOrigin`]), the rest on the node-parameters track
+	/// ([`crate::Config::GovernanceOrigin`]).
+	#[derive(
+		Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	)]
+	pub enum ParameterChange;
 }
 
 impl<Balance, BlockNumber> ParameterChange<Balance, BlockNumber> {
@@ -150,47 +148,6 @@ impl<Balance, BlockNumber> ParameterChange<Balance, BlockNumber> {
 		matches!(
 			self,
 			Self::VanillaFee(_) | Self::AttestedFee(_) | Self::ZkFee(_) | Self::Shares(_)
-		)
-	}
-}
-
-impl<Balance, BlockNumber> Parameters<Balance, BlockNumber> {
-	/// Sets the parameter that `change` names.
-	pub fn apply(&mut self, change: ParameterChange<Balance, BlockNumber>) {
-		use ParameterChange::*;
-		match change {
-			VanillaFee(value) => self.vanilla_fee = value,
-			AttestedFee(value) => self.attested_fee = value,
-			ZkFee(value) => self.zk_fee = value,
-			Shares(value) => self.shares = value,
-			ResponsePeriod(value) => self.response_period = value,
-			TimeoutSlash(value) => self.timeout_slash = value,
-			InvalidProofSlash(value) => self.invalid_proof_slash = value,
-			Retention(value) => self.retention = value,
-		}
-	}
-}
-
-impl<Balance: PartialOrd, BlockNumber: PartialOrd> Parameters<Balance, BlockNumber> {
-	/// Whether every parameter (each share on its own) lies between its value in `minimum` and
-	/// in `maximum`, inclusive: the bounds no referendum can leave.
-	pub fn within(&self, minimum: &Self, maximum: &Self) -> bool {
-		macro_rules! all_within {
-			($($($field:ident).+),* $(,)?) => {
-				true $(&& minimum.$($field).+ <= self.$($field).+ && self.$($field).+ <= maximum.$($field).+)*
-			};
-		}
-		all_within!(
-			vanilla_fee,
-			attested_fee,
-			zk_fee,
-			shares.owner,
-			shares.node,
-			shares.verifiers,
-			response_period,
-			timeout_slash,
-			invalid_proof_slash,
-			retention,
 		)
 	}
 }

@@ -85,7 +85,7 @@ pub enum PckCa {
 	Platform,
 }
 
-/// A TEE node's result signer, as the node registry reports it.
+/// A TEE node's result signer, as the enclave registry reports it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct EnclaveSigner {
 	/// The registered enclave key.
@@ -93,6 +93,27 @@ pub struct EnclaveSigner {
 	/// Whether it was registered through the dev chain's insecure enclave: no TEE vouches
 	/// for it.
 	pub insecure: bool,
+}
+
+/// The registry of trusted enclaves, as other pallets see it (pallet-tee implements it).
+pub trait EnclaveRegistry<AccountId> {
+	/// The enclave key `who` signs TEE-mode results with, while its TEE registration stands
+	/// (registered with a verified quote, its measurement still allowed).
+	fn enclave_signer(who: &AccountId) -> Option<EnclaveSigner>;
+
+	/// `who` stopped being an inference node, or left: its TEE registration, if any, ends.
+	/// The node registry calls it; the enclave registry gives the role back through
+	/// [`crate::attestation::TeeRoles`].
+	fn deregister(who: &AccountId);
+}
+
+/// No enclave is trusted.
+impl<AccountId> EnclaveRegistry<AccountId> for () {
+	fn enclave_signer(_: &AccountId) -> Option<EnclaveSigner> {
+		None
+	}
+
+	fn deregister(_: &AccountId) {}
 }
 
 /// Which TEE produced a quote.

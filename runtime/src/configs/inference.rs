@@ -17,7 +17,7 @@ use sp_runtime::Perbill;
 
 use crate::{
 	configs::{attestations::NodeParametersOrigin, governance::origins, monetary::TreasuryAccount},
-	AccountId, Attestations, Balance, Balances, BlockNumber, ModelRegistry, Runtime,
+	AccountId, Attestations, Balance, Balances, BlockNumber, ModelRegistry, Nodes, Runtime,
 	RuntimeHoldReason, DAYS, MINUTES,
 };
 
@@ -112,7 +112,8 @@ impl pallet_inference::Config for Runtime {
 	/// Protocol fees and shares: the fees track (or root).
 	type FeeOrigin = EitherOf<EnsureRoot<AccountId>, origins::FeeAdmin>;
 	type Models = ModelRegistry;
-	type Nodes = Attestations;
+	type Nodes = Nodes;
+	type Enclaves = crate::Tee;
 	type Attestations = Attestations;
 	type TreasuryAccount = TreasuryAccount;
 	type OnFinal = ();
@@ -150,7 +151,7 @@ pub mod benchmarks {
 	};
 	use sp_runtime::{traits::Get, BoundedVec, RuntimeAppPublic};
 
-	use crate::{AccountId, Attestations, Balances, ModelRegistry, Runtime};
+	use crate::{AccountId, Balances, ModelRegistry, Nodes, Runtime, Tee};
 
 	fn fund(who: &AccountId) {
 		Balances::set_balance(who, u128::MAX / 1_000_000);
@@ -261,19 +262,18 @@ pub mod benchmarks {
 			// Registered through the dev enclave: its cost is the pallet's, the quote's
 			// verification is benchmarked with `register_tee`.
 			let who = Self::inference_node(index, key);
-			pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::put(true);
+			pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::put(true);
 			let measurement = opg_primitives::tee::Measurement::InsecureDevEnclave;
-			if !pallet_attestations::AllowedMeasurements::<Runtime>::contains_key(measurement.id())
-			{
-				Attestations::allow_measurement(RawOrigin::Root.into(), measurement)
+			if !pallet_tee::AllowedMeasurements::<Runtime>::contains_key(measurement.id()) {
+				Tee::allow_measurement(RawOrigin::Root.into(), measurement)
 					.expect("root allows the dev enclave");
 			}
 			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
 			let message = opg_primitives::tee::insecure_registration_message(&genesis, &who);
 			let key_proof = enclave_key.sign(&message).expect("the keystore holds the key");
-			Attestations::register_tee(
+			Tee::register_tee(
 				RawOrigin::Signed(who.clone()).into(),
-				pallet_attestations::TeeEvidence::InsecureDevEnclave { key_proof },
+				pallet_tee::TeeEvidence::InsecureDevEnclave { key_proof },
 				enclave_key,
 			)
 			.expect("an inference node registers its enclave");
@@ -285,25 +285,25 @@ pub mod benchmarks {
 				// The chain's own nodes are chilled, so jobs go to nodes whose keys the
 				// benchmark's keystore holds.
 				let genesis_nodes: alloc::vec::Vec<AccountId> =
-					pallet_attestations::Nodes::<Runtime>::iter_keys().collect();
+					pallet_nodes::Nodes::<Runtime>::iter_keys().collect();
 				for node in genesis_nodes {
-					let _ = Attestations::chill(RawOrigin::Root.into(), node);
+					let _ = Nodes::chill(RawOrigin::Root.into(), node);
 				}
 			}
 			let who: AccountId = account("inference-node", index, 0);
 			fund(&who);
 			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
-			let statement: pallet_attestations::StatementOf<'_, Runtime> =
-				pallet_attestations::SignedStatement::KeyOwnership { account: &who };
+			let statement: pallet_nodes::StatementOf<'_, Runtime> =
+				opg_primitives::attestation::SignedStatement::KeyOwnership { account: &who };
 			let proof = key
-				.sign(&pallet_attestations::signing_message(&genesis, &statement))
+				.sign(&opg_primitives::attestation::signing_message(&genesis, &statement))
 				.expect("the keystore holds the key");
 			// Well above the minimum: the timeout benchmark slashes nodes, and a node slashed
 			// below its minimum could take no more jobs.
-			let bond = pallet_attestations::ActiveParameters::<Runtime>::get()
+			let bond = pallet_nodes::ActiveParameters::<Runtime>::get()
 				.min_inference_bond
 				.saturating_mul(100);
-			Attestations::register(
+			Nodes::register(
 				RawOrigin::Signed(who.clone()).into(),
 				NodeRole::Inference.into(),
 				key,

@@ -4,7 +4,9 @@
 //! - [`consensus`]: Aura, GRANDPA and authorship (who gets the fees of a block).
 //! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
 //! - [`models`]: the model registry.
-//! - [`attestations`]: bonded nodes, verifier rounds, disputes and slashing.
+//! - [`nodes`]: the node registry: roles, role keys, bonds, liveness, selection pools.
+//! - [`attestations`]: verifier rounds, claims, disputes and who is slashed and paid.
+//! - [`tee`]: trusted enclaves: collateral, measurements, TEE registrations.
 //! - [`inference`]: inference jobs, their fees, deadlines and limits.
 //! - [`governance`]: OpenGov (referenda, tracks, custom origins, conviction voting, scheduler,
 //!   preimages), the treasury and `pallet_utility`.
@@ -18,7 +20,9 @@ pub mod governance;
 pub mod inference;
 pub mod models;
 pub mod monetary;
+pub mod nodes;
 pub mod system;
+pub mod tee;
 pub mod transactions;
 
 pub use system::RuntimeBlockWeights;

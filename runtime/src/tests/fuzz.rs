@@ -1,5 +1,5 @@
-//! Fuzz targets: the extrinsic arguments of the OPG pallets (ModelRegistry, Attestations and
-//! Inference), the untrusted bytes every node decodes from transactions.
+//! Fuzz targets: the extrinsic arguments of the OPG pallets (ModelRegistry, Nodes,
+//! Attestations, Tee and Inference), the untrusted bytes every node decodes from transactions.
 //!
 //! - [`fuzz_call_bytes`]: arbitrary bytes behind each OPG pallet's index (and often a call
 //!   index) decoded as a `RuntimeCall` with the extrinsic depth limit, as a node decodes a
@@ -28,6 +28,7 @@ use frame_support::{
 	traits::PalletInfoAccess,
 };
 use frame_system::offchain::CreateAuthorizedTransaction;
+use opg_primitives::attestation::{signing_message, Heartbeat, SignedStatement};
 use opg_primitives::{
 	attestation::{NodeKey, NodeKeySignature, NodeRole, RoleSet},
 	fuzzing::{fuzz_cases, mutate},
@@ -40,7 +41,7 @@ use opg_primitives::{
 		Measurement,
 	},
 };
-use pallet_attestations::{Heartbeat, SignedStatement, TeeEvidence};
+use pallet_tee::TeeEvidence;
 use proptest::prelude::*;
 use sp_core::Pair as _;
 use sp_runtime::{
@@ -233,7 +234,7 @@ fn set_up() {
 		}
 	}
 	pallet_model_registry::ApprovalRequired::<Runtime>::put(false);
-	let allow = RuntimeCall::Attestations(pallet_attestations::Call::allow_measurement {
+	let allow = RuntimeCall::Tee(pallet_tee::Call::allow_measurement {
 		measurement: Measurement::InsecureDevEnclave,
 	});
 	assert!(allow.dispatch(RuntimeOrigin::root()).is_ok());
@@ -241,12 +242,12 @@ fn set_up() {
 	// The TDX sample's collateral and measurement, for a registration with the real quote.
 	send_ok(
 		Sr25519Keyring::Charlie,
-		RuntimeCall::Attestations(pallet_attestations::Call::refresh_collateral {
+		RuntimeCall::Tee(pallet_tee::Call::refresh_collateral {
 			quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
 			collateral: samples::TDX_COLLATERAL.to_vec().try_into().unwrap(),
 		}),
 	);
-	let allow = RuntimeCall::Attestations(pallet_attestations::Call::allow_measurement {
+	let allow = RuntimeCall::Tee(pallet_tee::Call::allow_measurement {
 		measurement: tdx_sample().measurement,
 	});
 	assert!(allow.dispatch(RuntimeOrigin::root()).is_ok());
@@ -282,7 +283,7 @@ fn set_up() {
 
 fn register_dev_enclave(who: &AccountId, enclave: &sp_core::ed25519::Pair) -> RuntimeCall {
 	let message = insecure_registration_message(&genesis(), who);
-	RuntimeCall::Attestations(pallet_attestations::Call::register_tee {
+	RuntimeCall::Tee(pallet_tee::Call::register_tee {
 		evidence: TeeEvidence::InsecureDevEnclave {
 			key_proof: EnclaveSignature::from(enclave.sign(&message)),
 		},
@@ -311,11 +312,15 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 	use pallet_attestations::Call as A;
 	use pallet_inference::Call as I;
 	use pallet_model_registry::Call as M;
+	use pallet_nodes::Call as N;
+	use pallet_tee::Call as T;
 	use Sender::*;
 	use Sr25519Keyring::*;
 	let node = Alice.to_account_id();
 	let registry = RuntimeCall::ModelRegistry;
+	let nodes = RuntimeCall::Nodes;
 	let attestations = RuntimeCall::Attestations;
+	let tee = RuntimeCall::Tee;
 	let inference = RuntimeCall::Inference;
 	let placeholder = || node_signature(Alice, b"");
 	let zk = opg_zk::fixture::mlp().expect("the fixture decodes");
@@ -360,7 +365,7 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 		(registry(M::set_approval_required { required: true }), Root),
 		(registry(M::force_remove_model { model_id: 3, forfeit_deposit: true }), Root),
 		(
-			attestations(A::register {
+			nodes(N::register {
 				roles: RoleSet::from(NodeRole::Verifier),
 				key: NodeKey::from(Ferdie.public()),
 				key_proof: placeholder(),
@@ -369,41 +374,38 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 			}),
 			Signed(Ferdie),
 		),
-		(attestations(A::bond_extra { amount: 100 * OPG }), Signed(Bob)),
-		(attestations(A::unbond { amount: 100 * OPG }), Signed(Bob)),
-		(attestations(A::withdraw_unbonded {}), Signed(Bob)),
-		(attestations(A::leave {}), Signed(idle)),
+		(nodes(N::bond_extra { amount: 100 * OPG }), Signed(Bob)),
+		(nodes(N::unbond { amount: 100 * OPG }), Signed(Bob)),
+		(nodes(N::withdraw_unbonded {}), Signed(Bob)),
+		(nodes(N::leave {}), Signed(idle)),
 		(
-			attestations(A::set_roles {
+			nodes(N::set_roles {
 				roles: RoleSet::from_roles(&[NodeRole::Verifier, NodeRole::Data]),
 				endpoint: Some(b"http://127.0.0.1:9944".to_vec().try_into().unwrap()),
 			}),
 			Signed(Dave),
 		),
 		(
-			attestations(A::set_role_key {
-				key: NodeKey::from(One.public()),
-				key_proof: placeholder(),
-			}),
+			nodes(N::set_role_key { key: NodeKey::from(One.public()), key_proof: placeholder() }),
 			Signed(Dave),
 		),
 		(
-			attestations(A::heartbeat {
+			nodes(N::heartbeat {
 				heartbeat: Heartbeat {
 					node: Bob.to_account_id(),
-					period_start: Attestations::period_start(
+					period_start: Nodes::period_start(
 						System::block_number() + 1,
-						&pallet_attestations::ActiveParameters::<Runtime>::get(),
+						&pallet_nodes::ActiveParameters::<Runtime>::get(),
 					),
 				},
 				signature: placeholder(),
 			}),
 			General,
 		),
-		(attestations(A::chill { node: Dave.to_account_id() }), Root),
-		(attestations(A::unchill { node: Dave.to_account_id() }), Root),
+		(nodes(N::chill { node: Dave.to_account_id() }), Root),
+		(nodes(N::unchill { node: Dave.to_account_id() }), Root),
 		(
-			attestations(A::refresh_collateral {
+			tee(T::refresh_collateral {
 				quote: samples::SGX_QUOTE.to_vec().try_into().unwrap(),
 				collateral: samples::SGX_COLLATERAL.to_vec().try_into().unwrap(),
 			}),
@@ -411,7 +413,7 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 		),
 		(register_dev_enclave(&node, &spare_enclave()), Signed(Alice)),
 		(
-			attestations(A::register_tee {
+			tee(T::register_tee {
 				evidence: TeeEvidence::Dcap {
 					quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
 					fmspc: tdx.fmspc,
@@ -424,11 +426,11 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 			}),
 			Signed(Alice),
 		),
-		(attestations(A::allow_measurement { measurement: sgx_sample().measurement }), Root),
-		(attestations(A::revoke_measurement { id: Measurement::InsecureDevEnclave.id() }), Root),
-		(attestations(A::revoke_tee { node: node.clone() }), Root),
+		(tee(T::allow_measurement { measurement: sgx_sample().measurement }), Root),
+		(tee(T::revoke_measurement { id: Measurement::InsecureDevEnclave.id() }), Root),
+		(tee(T::revoke_tee { node: node.clone() }), Root),
 		(
-			attestations(A::set_accepted_tcb_statuses {
+			tee(T::set_accepted_tcb_statuses {
 				statuses: opg_primitives::tee::TcbStatusSet::from_statuses(
 					&opg_primitives::tee::TcbStatus::ALL,
 				),
@@ -438,6 +440,12 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 		(
 			attestations(A::set_parameter {
 				change: pallet_attestations::ParameterChange::ChallengeWindow(12),
+			}),
+			Root,
+		),
+		(
+			nodes(N::set_parameter {
+				change: pallet_nodes::ParameterChange::MaxMissedHeartbeats(2),
 			}),
 			Root,
 		),
@@ -560,6 +568,8 @@ fn sgx_sample() -> opg_primitives::tee::VerifiedQuote {
 fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 	use pallet_attestations::Call as A;
 	use pallet_inference::Call as I;
+	use pallet_nodes::Call as N;
+	use pallet_tee::Call as T;
 	let genesis = genesis();
 	let job_signature = |job: u64, node: &AccountId, statement: JobStatement<AccountId>| {
 		let record = pallet_inference::Jobs::<Runtime>::get(job)?;
@@ -567,7 +577,7 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 		Some(node_signature(keyring_of(node)?, &message))
 	};
 	let attestation_signature = |who: &AccountId, statement: SignedStatement<'_, _, _>| {
-		let message = pallet_attestations::signing_message(&genesis, &statement);
+		let message = signing_message(&genesis, &statement);
 		Some(node_signature(keyring_of(who)?, &message))
 	};
 	let key_proof = |key: &NodeKey| {
@@ -575,7 +585,7 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 		let signer = Sr25519Keyring::iter().find(|k| NodeKey::from(k.public()) == *key)?;
 		let statement: SignedStatement<'_, AccountId, BlockNumber> =
 			SignedStatement::KeyOwnership { account: who };
-		Some(node_signature(signer, &pallet_attestations::signing_message(&genesis, &statement)))
+		Some(node_signature(signer, &signing_message(&genesis, &statement)))
 	};
 	match call {
 		RuntimeCall::Inference(I::submit_result { job, node, output, signature }) => {
@@ -602,7 +612,7 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 		}
 		RuntimeCall::Inference(I::submit_tee_result { job, node, output, signature }) => {
 			let signature = pallet_inference::Jobs::<Runtime>::get(job)
-				.zip(pallet_attestations::TeeNodes::<Runtime>::get(&node))
+				.zip(pallet_tee::TeeNodes::<Runtime>::get(&node))
 				.and_then(|(record, registration)| {
 					let message =
 						Inference::tee_signing_message(job, &record, output_hash(&output));
@@ -612,11 +622,11 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 				.unwrap_or(signature);
 			RuntimeCall::Inference(I::submit_tee_result { job, node, output, signature })
 		}
-		RuntimeCall::Attestations(A::heartbeat { heartbeat, signature }) => {
+		RuntimeCall::Nodes(N::heartbeat { heartbeat, signature }) => {
 			let signature =
 				attestation_signature(&heartbeat.node, SignedStatement::Heartbeat(&heartbeat))
 					.unwrap_or(signature);
-			RuntimeCall::Attestations(A::heartbeat { heartbeat, signature })
+			RuntimeCall::Nodes(N::heartbeat { heartbeat, signature })
 		}
 		RuntimeCall::Attestations(A::commit { subject, member, commitment, signature }) => {
 			let signature = pallet_attestations::Rounds::<Runtime>::get(subject)
@@ -651,15 +661,15 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 				.unwrap_or(signature);
 			RuntimeCall::Attestations(A::reveal { subject, member, output, salt, signature })
 		}
-		RuntimeCall::Attestations(A::register { roles, key, key_proof: proof, endpoint, bond }) => {
+		RuntimeCall::Nodes(N::register { roles, key, key_proof: proof, endpoint, bond }) => {
 			let key_proof = key_proof(&key).unwrap_or(proof);
-			RuntimeCall::Attestations(A::register { roles, key, key_proof, endpoint, bond })
+			RuntimeCall::Nodes(N::register { roles, key, key_proof, endpoint, bond })
 		}
-		RuntimeCall::Attestations(A::set_role_key { key, key_proof: proof }) => {
+		RuntimeCall::Nodes(N::set_role_key { key, key_proof: proof }) => {
 			let key_proof = key_proof(&key).unwrap_or(proof);
-			RuntimeCall::Attestations(A::set_role_key { key, key_proof })
+			RuntimeCall::Nodes(N::set_role_key { key, key_proof })
 		}
-		RuntimeCall::Attestations(A::register_tee {
+		RuntimeCall::Tee(T::register_tee {
 			evidence: TeeEvidence::InsecureDevEnclave { key_proof },
 			enclave_key,
 		}) => {
@@ -669,7 +679,7 @@ fn resign(call: RuntimeCall, sender: Option<&AccountId>) -> RuntimeCall {
 				}
 				_ => key_proof,
 			};
-			RuntimeCall::Attestations(A::register_tee {
+			RuntimeCall::Tee(T::register_tee {
 				evidence: TeeEvidence::InsecureDevEnclave { key_proof },
 				enclave_key,
 			})
@@ -713,15 +723,25 @@ fn validate(xt: UncheckedExtrinsic) {
 }
 
 /// The indices of the OPG pallets.
-fn opg_pallets() -> [u8; 3] {
-	[ModelRegistry::index(), Attestations::index(), Inference::index()]
-		.map(|index| index.saturated_into())
+fn opg_pallets() -> [u8; 5] {
+	[
+		ModelRegistry::index(),
+		Nodes::index(),
+		Attestations::index(),
+		Tee::index(),
+		Inference::index(),
+	]
+	.map(|index| index.saturated_into())
 }
 
 fn is_opg(call: &RuntimeCall) -> bool {
 	matches!(
 		call,
-		RuntimeCall::ModelRegistry(_) | RuntimeCall::Attestations(_) | RuntimeCall::Inference(_)
+		RuntimeCall::ModelRegistry(_)
+			| RuntimeCall::Nodes(_)
+			| RuntimeCall::Attestations(_)
+			| RuntimeCall::Tee(_)
+			| RuntimeCall::Inference(_)
 	)
 }
 
@@ -740,7 +760,7 @@ proptest! {
 	/// Arbitrary bytes behind an OPG pallet's index, and often one of its call indices.
 	#[test]
 	fn fuzz_call_bytes(
-		pallet in 0usize..3,
+		pallet in 0usize..5,
 		call_index in prop::option::of(prop_oneof![0u8..24, any::<u8>()]),
 		bytes in prop::collection::vec(any::<u8>(), 0..600),
 	) {

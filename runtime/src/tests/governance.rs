@@ -43,6 +43,9 @@ pub(super) fn governed_config() -> RuntimeGenesisConfig {
 		model_registry: ModelRegistryConfig { approval_required: true, ..Default::default() },
 		attestations: AttestationsConfig {
 			parameters: Some(configs::attestations::dev_parameters()),
+		},
+		nodes: NodesConfig {
+			parameters: Some(configs::nodes::dev_parameters()),
 			..Default::default()
 		},
 		inference: InferenceConfig { parameters: Some(configs::inference::dev_parameters()) },
@@ -109,6 +112,7 @@ pub(super) fn check_try_state() {
 		use frame_support::traits::{TryState, TryStateSelect};
 		AllPalletsWithSystem::try_state(System::block_number(), TryStateSelect::All)
 			.expect("every pallet's try_state holds");
+		crate::invariants::check().expect("the cross-pallet invariants hold");
 	}
 }
 
@@ -352,21 +356,15 @@ fn a_rejected_referendum_changes_nothing() {
 fn a_referendum_on_the_node_parameters_track_raises_the_inference_bond() {
 	governed_ext().execute_with(|| {
 		let bond = 2_000 * OPG;
-		assert_ne!(
-			pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond,
-			bond
-		);
-		let change = pallet_attestations::ParameterChange::MinInferenceBond(bond);
-		let call = RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change });
+		assert_ne!(pallet_nodes::ActiveParameters::<Runtime>::get().min_inference_bond, bond);
+		let change = pallet_nodes::ParameterChange::MinInferenceBond(bond);
+		let call = RuntimeCall::Nodes(pallet_nodes::Call::set_parameter { change });
 		// Any other origin, a user's included, is refused the call.
 		assert_eq!(send(Sr25519Keyring::Alice, call.clone()), Err(DispatchError::BadOrigin));
 
 		let index = propose(OriginCaller::Origins(Custom::NodeAdmin), call);
 		assert_eq!(pass(index), Ok(()));
-		assert_eq!(
-			pallet_attestations::ActiveParameters::<Runtime>::get().min_inference_bond,
-			bond
-		);
+		assert_eq!(pallet_nodes::ActiveParameters::<Runtime>::get().min_inference_bond, bond);
 		produce_block();
 	});
 }
@@ -418,8 +416,15 @@ fn each_track_governs_only_its_own_calls_and_parameters_keep_their_bounds() {
 				Err(pallet_inference::Error::<Runtime>::BadParameters.into())
 			);
 		}
-		let bond = configs::attestations::maximum_parameters().min_verifier_bond + 1;
-		let change = pallet_attestations::ParameterChange::MinVerifierBond(bond);
+		let bond = configs::nodes::maximum_parameters().min_verifier_bond + 1;
+		let change = pallet_nodes::ParameterChange::MinVerifierBond(bond);
+		let call = RuntimeCall::Nodes(pallet_nodes::Call::set_parameter { change });
+		assert_eq!(
+			call.dispatch(RuntimeOrigin::from(Custom::NodeAdmin)).map_err(|e| e.error),
+			Err(pallet_nodes::Error::<Runtime>::ParametersOutOfBounds.into())
+		);
+		let window = configs::attestations::maximum_parameters().challenge_window + 1;
+		let change = pallet_attestations::ParameterChange::ChallengeWindow(window);
 		let call = RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change });
 		assert_eq!(
 			call.dispatch(RuntimeOrigin::from(Custom::NodeAdmin)).map_err(|e| e.error),
@@ -617,4 +622,48 @@ fn only_the_dev_preset_runs_referenda_on_development_periods() {
 	};
 	assert_eq!(timing(sp_genesis_builder::DEV_RUNTIME_PRESET), Timing::Development);
 	assert_eq!(timing(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET), Timing::Production);
+}
+
+/// The node registry's unbonding period outlasts the longest claim or round (a challenge window,
+/// a committee draw a block later, the commit and reveal periods, and the slack of moved
+/// deadlines), whichever pallet's parameter a referendum changes: each pallet checks the
+/// relation against the other's parameters in force.
+#[test]
+fn the_unbonding_period_outlasts_a_dispute_whichever_side_changes() {
+	governed_ext().execute_with(|| {
+		let set_nodes = |change| {
+			RuntimeCall::Nodes(pallet_nodes::Call::set_parameter { change })
+				.dispatch(RuntimeOrigin::root())
+				.map(|_| ())
+				.map_err(|e| e.error)
+		};
+		let set_rounds = |change| {
+			RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change })
+				.dispatch(RuntimeOrigin::root())
+				.map(|_| ())
+				.map_err(|e| e.error)
+		};
+		let longest = pallet_attestations::LongestWork::<Runtime>::get();
+		let rounds = pallet_attestations::ActiveParameters::<Runtime>::get();
+		assert_eq!(
+			longest,
+			rounds.challenge_window + rounds.commit_period + rounds.reveal_period + 49
+		);
+		assert_eq!(
+			set_nodes(pallet_nodes::ParameterChange::UnbondingPeriod(longest)),
+			Err(pallet_nodes::Error::<Runtime>::ParametersOutOfBounds.into())
+		);
+		assert_eq!(set_nodes(pallet_nodes::ParameterChange::UnbondingPeriod(longest + 1)), Ok(()));
+		// Now one more block of challenge window would reach the unbonding period.
+		let window = rounds.challenge_window;
+		assert_eq!(
+			set_rounds(pallet_attestations::ParameterChange::ChallengeWindow(window + 1)),
+			Err(pallet_attestations::Error::<Runtime>::ParametersOutOfBounds.into())
+		);
+		assert_eq!(
+			set_rounds(pallet_attestations::ParameterChange::ChallengeWindow(window - 1)),
+			Ok(())
+		);
+		produce_block();
+	});
 }

@@ -408,17 +408,16 @@ fn a_chain_spec_slot_duration_is_checked_at_genesis() {
 /// Bob's heartbeat for the period starting at block 0, signed by his role key as his node's
 /// offchain worker signs it.
 fn bob_heartbeat_call() -> RuntimeCall {
-	use opg_primitives::attestation::NodeKeySignature;
-	use pallet_attestations::{Heartbeat, SignedStatement};
+	use opg_primitives::attestation::{Heartbeat, NodeKeySignature, SignedStatement};
 	use sp_core::Pair as _;
 
 	let heartbeat = Heartbeat { node: Sr25519Keyring::Bob.to_account_id(), period_start: 0 };
-	let message = pallet_attestations::signing_message(
+	let message = opg_primitives::attestation::signing_message(
 		&System::block_hash(0),
 		&SignedStatement::Heartbeat(&heartbeat),
 	);
 	let signature = NodeKeySignature::from(Sr25519Keyring::Bob.pair().sign(&message));
-	RuntimeCall::Attestations(pallet_attestations::Call::heartbeat { heartbeat, signature })
+	RuntimeCall::Nodes(pallet_nodes::Call::heartbeat { heartbeat, signature })
 }
 
 /// The dev preset registers Alice's inference node and a verifier committee with their bonds
@@ -432,15 +431,13 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 
 	preset_ext("development").execute_with(|| {
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		assert_eq!(pallet_attestations::NodeCount::<Runtime>::get(), 5);
+		assert_eq!(pallet_nodes::NodeCount::<Runtime>::get(), 5);
 		assert_eq!(
-			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &bob),
+			Balances::balance_on_hold(&pallet_nodes::HoldReason::NodeBond.into(), &bob),
 			genesis_config_presets::NODE_BOND
 		);
 		assert_eq!(
-			pallet_attestations::NodeByKey::<Runtime>::get(NodeKey::from(
-				Sr25519Keyring::Bob.public()
-			)),
+			pallet_nodes::NodeByKey::<Runtime>::get(NodeKey::from(Sr25519Keyring::Bob.public())),
 			Some(bob.clone())
 		);
 
@@ -453,7 +450,7 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 			);
 		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
 		assert_eq!(Balances::balance(&bob), free_before);
-		let node = pallet_attestations::Nodes::<Runtime>::get(&bob).expect("registered");
+		let node = pallet_nodes::Nodes::<Runtime>::get(&bob).expect("registered");
 		assert_eq!(node.last_heartbeat, Some(1));
 		// The same heartbeat again is refused before it runs.
 		let replay =
@@ -501,49 +498,53 @@ fn an_offchain_workers_resent_transaction_is_new_bytes() {
 	});
 }
 
-/// Every attestations call and hook at its worst case fits in a block: the largest committee,
-/// and the most deadlines and liveness checks one block may process.
+/// Every call and hook of the node registry, the rounds and the TEE registry at its worst case
+/// fits in a block: the largest committee, the most nodes, the most deadlines and liveness
+/// checks one block may process; the two `on_initialize` hooks together take at most a quarter
+/// of a block (as they did when one pallet ran both).
 #[test]
 fn the_attestations_worst_cases_fit_in_a_block() {
 	use frame_support::{dispatch::DispatchClass, traits::Get};
-	use pallet_attestations::WeightInfo;
-	type W = <Runtime as pallet_attestations::Config>::WeightInfo;
+	use pallet_attestations::WeightInfo as _;
+	use pallet_nodes::WeightInfo as _;
+	use pallet_tee::WeightInfo as _;
+	type N = <Runtime as pallet_nodes::Config>::WeightInfo;
+	type A = <Runtime as pallet_attestations::Config>::WeightInfo;
+	type T = <Runtime as pallet_tee::Config>::WeightInfo;
 	type C = Runtime;
 
 	let weights = configs::RuntimeBlockWeights::get();
 	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
 	let k = <C as pallet_attestations::Config>::MaxCommitteeSize::get();
-	let nodes = <C as pallet_attestations::Config>::MaxNodes::get();
+	let nodes = <C as pallet_nodes::Config>::MaxNodes::get();
 	for (call, weight) in [
-		("register", W::register()),
-		("heartbeat", W::heartbeat()),
-		("reveal (concluding)", W::reveal().saturating_add(W::conclude_round(k))),
-		("challenge", W::challenge()),
-		("open_round", W::open_round()),
-		("select", W::select(nodes, k)),
-		("refresh_collateral", W::refresh_collateral()),
-		("register_tee", W::register_tee()),
+		("register", N::register()),
+		("heartbeat", N::heartbeat()),
+		("reveal (concluding)", A::reveal().saturating_add(A::conclude_round(k))),
+		("challenge", A::challenge()),
+		("open_round", A::open_round()),
+		("select", N::select(nodes, k)),
+		("refresh_collateral", T::refresh_collateral()),
+		("register_tee", T::register_tee()),
 		(
 			"revoke_measurement",
-			W::revoke_measurement(
-				<C as pallet_attestations::Config>::MaxTeeNodesPerMeasurement::get(),
-			),
+			T::revoke_measurement(<C as pallet_tee::Config>::MaxTeeNodesPerMeasurement::get()),
 		),
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
 	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
 	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
-	let checks = <C as pallet_attestations::Config>::MaxLivenessChecksPerBlock::get();
-	let hook = W::end_due_base()
+	let checks = <C as pallet_nodes::Config>::MaxLivenessChecksPerBlock::get();
+	let hooks = A::end_due_base()
 		.saturating_add(
-			W::draw_committee(k).max(W::conclude_round(k)).saturating_mul(deadlines.into()),
+			A::draw_committee(k).max(A::conclude_round(k)).saturating_mul(deadlines.into()),
 		)
-		.saturating_add(W::claim_stands().saturating_mul(claims.into()))
-		.saturating_add(W::sweep_liveness(checks));
+		.saturating_add(A::claim_stands().saturating_mul(claims.into()))
+		.saturating_add(N::sweep_liveness(checks));
 	assert!(
-		hook.all_lte(weights.max_block / 4),
-		"the attestations hook may take {hook:?}, over a quarter of a block"
+		hooks.all_lte(weights.max_block / 4),
+		"the attestations and nodes hooks may take {hooks:?}, over a quarter of a block"
 	);
 }
 
@@ -626,23 +627,23 @@ fn block_capacity_report() {
 	let per_tx = |w: frame_support::weights::Weight| {
 		budget.ref_time() / w.saturating_add(normal.base_extrinsic).ref_time().max(1)
 	};
-	type Selection = <Runtime as pallet_attestations::Config>::WeightInfo;
+	type Selection = <Runtime as pallet_nodes::Config>::WeightInfo;
 	// Declared: selection among the most nodes the registry takes; charged after the refund:
 	// selection among the pool as it is (here 128 inference nodes).
 	let request_weight = W::request(16).saturating_add(
-		<Selection as pallet_attestations::WeightInfo>::select(configs::attestations::MAX_NODES, 1),
+		<Selection as pallet_nodes::WeightInfo>::select(configs::nodes::MAX_NODES, 1),
 	);
-	let request_weight_128 = W::request(16)
-		.saturating_add(<Selection as pallet_attestations::WeightInfo>::select(128, 1));
+	let request_weight_128 =
+		W::request(16).saturating_add(<Selection as pallet_nodes::WeightInfo>::select(128, 1));
 	let answer_weight = W::submit_result_vanilla(4)
 		.max(W::submit_result_attested(4))
 		.saturating_add(W::authorize_submit_result(4));
 	let zk_answer_weight = W::submit_proof()
 		.saturating_add(W::submit_result_vanilla(4).saturating_sub(W::submit_result_vanilla(0)))
 		.saturating_add(W::authorize_submit_result(4));
-	type Tee = <Runtime as pallet_attestations::Config>::WeightInfo;
-	let tee_register = <Tee as pallet_attestations::WeightInfo>::register_tee();
-	let tee_refresh = <Tee as pallet_attestations::WeightInfo>::refresh_collateral();
+	type Tee = <Runtime as pallet_tee::Config>::WeightInfo;
+	let tee_register = <Tee as pallet_tee::WeightInfo>::register_tee();
+	let tee_refresh = <Tee as pallet_tee::WeightInfo>::refresh_collateral();
 	let tee_answer_weight =
 		W::submit_tee_result(4).saturating_add(W::authorize_submit_tee_result(4));
 	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);

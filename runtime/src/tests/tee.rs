@@ -5,8 +5,8 @@
 
 use super::{
 	governance::{
-		decide, enactment, ext_of, governed_config, pass, produce_block, propose, run_to_block,
-		send, uploaded_model,
+		close_block, decide, enactment, ext_of, governed_config, open_block, pass, produce_block,
+		propose, run_to_block, send, uploaded_model,
 	},
 	*,
 };
@@ -19,7 +19,7 @@ use opg_primitives::{
 	model::InferenceMode,
 	tee::{opg_dcap, read_report_data, samples, EnclaveKey, Measurement, INTEL_ROOT_CA_DER},
 };
-use pallet_attestations::TeeEvidence;
+use pallet_tee::TeeEvidence;
 use sp_core::Pair as _;
 use sp_runtime::{
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
@@ -34,8 +34,8 @@ fn tee_ext(dev_enclave: bool) -> sp_io::TestExternalities {
 		(who.to_account_id(), roles, who.public().into(), None, genesis_config_presets::NODE_BOND)
 	};
 	let mut config = governed_config();
-	config.attestations.nodes = vec![node(Sr25519Keyring::Alice), node(Sr25519Keyring::Bob)];
-	config.attestations.allow_insecure_dev_enclave = dev_enclave;
+	config.nodes.nodes = vec![node(Sr25519Keyring::Alice), node(Sr25519Keyring::Bob)];
+	config.tee.allow_insecure_dev_enclave = dev_enclave;
 	ext_of(config)
 }
 
@@ -43,15 +43,15 @@ fn curator() -> OriginCaller {
 	OriginCaller::Origins(Custom::ModelCurator)
 }
 
-fn attestations(call: pallet_attestations::Call<Runtime>) -> RuntimeCall {
-	RuntimeCall::Attestations(call)
+fn tee(call: pallet_tee::Call<Runtime>) -> RuntimeCall {
+	RuntimeCall::Tee(call)
 }
 
 /// A curation referendum that allows `measurement` and approves `model_id`'s first version.
 fn allow_and_approve(measurement: Measurement, model_id: u32) {
 	let batch = RuntimeCall::Utility(pallet_utility::Call::batch_all {
 		calls: vec![
-			attestations(pallet_attestations::Call::allow_measurement { measurement }),
+			tee(pallet_tee::Call::allow_measurement { measurement }),
 			RuntimeCall::ModelRegistry(pallet_model_registry::Call::approve_version {
 				model_id,
 				version: 1,
@@ -67,7 +67,7 @@ fn register_dev(enclave: &sp_core::ed25519::Pair) -> RuntimeCall {
 		&System::block_hash(0),
 		&Sr25519Keyring::Alice.to_account_id(),
 	);
-	attestations(pallet_attestations::Call::register_tee {
+	tee(pallet_tee::Call::register_tee {
 		evidence: TeeEvidence::InsecureDevEnclave { key_proof: enclave.sign(&message).into() },
 		enclave_key: EnclaveKey::from(enclave.public()),
 	})
@@ -91,7 +91,7 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		assert_eq!(
 			send(
 				Sr25519Keyring::Charlie,
-				attestations(pallet_attestations::Call::refresh_collateral {
+				tee(pallet_tee::Call::refresh_collateral {
 					quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
 					collateral: samples::TDX_COLLATERAL.to_vec().try_into().unwrap(),
 				})
@@ -102,7 +102,7 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		assert_eq!(
 			send(
 				Sr25519Keyring::Alice,
-				attestations(pallet_attestations::Call::allow_measurement {
+				tee(pallet_tee::Call::allow_measurement {
 					measurement: sample.measurement.clone()
 				})
 			),
@@ -118,7 +118,7 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		let register = |who: Sr25519Keyring| {
 			send(
 				who,
-				attestations(pallet_attestations::Call::register_tee {
+				tee(pallet_tee::Call::register_tee {
 					evidence: TeeEvidence::Dcap {
 						quote: samples::TDX_QUOTE.to_vec().try_into().unwrap(),
 						fmspc: sample.fmspc,
@@ -131,17 +131,14 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		};
 		assert_eq!(register(Sr25519Keyring::Alice), Ok(()));
 		let alice = Sr25519Keyring::Alice.to_account_id();
-		let view = Attestations::tee_view(alice.clone()).expect("registered");
+		let view = Tee::tee_view(alice.clone()).expect("registered");
 		assert!(!view.insecure);
 		assert_eq!(view.measurement, sample.measurement);
-		assert!(pallet_attestations::Nodes::<Runtime>::get(&alice)
-			.unwrap()
-			.roles
-			.contains(NodeRole::Tee));
+		assert!(pallet_nodes::Nodes::<Runtime>::get(&alice).unwrap().roles.contains(NodeRole::Tee));
 		// Bob replays Alice's quote: refused.
 		assert_eq!(
 			register(Sr25519Keyring::Bob),
-			Err(pallet_attestations::Error::<Runtime>::EnclaveKeyInUse.into())
+			Err(pallet_tee::Error::<Runtime>::EnclaveKeyInUse.into())
 		);
 		// A TEE job can go to Alice only.
 		let job = pallet_inference::NextJobId::<Runtime>::get();
@@ -158,19 +155,19 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 /// has been silent through the referendum's blocks.
 fn alice_heartbeat() {
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
-	let heartbeat = pallet_attestations::Heartbeat {
+	let parameters = pallet_nodes::ActiveParameters::<Runtime>::get();
+	let heartbeat = opg_primitives::attestation::Heartbeat {
 		node: alice,
-		period_start: Attestations::period_start(System::block_number(), &parameters),
+		period_start: Nodes::period_start(System::block_number(), &parameters),
 	};
-	let message = pallet_attestations::signing_message(
+	let message = opg_primitives::attestation::signing_message(
 		&System::block_hash(0),
-		&pallet_attestations::SignedStatement::Heartbeat(&heartbeat),
+		&opg_primitives::attestation::SignedStatement::Heartbeat(&heartbeat),
 	);
 	let signature = opg_primitives::attestation::NodeKeySignature::from(
 		Sr25519Keyring::Alice.pair().sign(&message),
 	);
-	let call = attestations(pallet_attestations::Call::heartbeat { heartbeat, signature });
+	let call = RuntimeCall::Nodes(pallet_nodes::Call::heartbeat { heartbeat, signature });
 	let xt =
 		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
 	assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
@@ -179,10 +176,10 @@ fn alice_heartbeat() {
 /// A TEE request of the one-chunk test model on `[1, 2, 3, 4]`, from a live node's point of
 /// view (Alice's heartbeat first).
 fn request(who: Sr25519Keyring, model: u32) -> sp_runtime::DispatchResult {
-	let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
+	let parameters = pallet_nodes::ActiveParameters::<Runtime>::get();
 	let alice = Sr25519Keyring::Alice.to_account_id();
-	let node = pallet_attestations::Nodes::<Runtime>::get(&alice).expect("a node");
-	let period = Attestations::period_start(System::block_number(), &parameters);
+	let node = pallet_nodes::Nodes::<Runtime>::get(&alice).expect("a node");
+	let period = Nodes::period_start(System::block_number(), &parameters);
 	if node.last_heartbeat.is_none_or(|at| at < period) {
 		alice_heartbeat();
 	}
@@ -254,9 +251,8 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 		produce_block();
 
 		// A curation referendum revokes the measurement. While it is enacted, Alice holds a job.
-		let revoke = attestations(pallet_attestations::Call::revoke_measurement {
-			id: Measurement::InsecureDevEnclave.id(),
-		});
+		let revoke =
+			tee(pallet_tee::Call::revoke_measurement { id: Measurement::InsecureDevEnclave.id() });
 		let index = propose(curator(), revoke);
 		assert_eq!(
 			send(
@@ -285,7 +281,7 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 		let open = pallet_inference::NextJobId::<Runtime>::get();
 		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
 		assert_eq!(enactment(), Ok(()));
-		assert!(Attestations::tee_view(alice.clone()).is_none());
+		assert!(Tee::tee_view(alice.clone()).is_none());
 
 		// After: Alice's enclave can no longer answer the job she holds (refused before the
 		// pool), no new TEE job is given to anyone, and the open one is refunded at its deadline
@@ -299,8 +295,7 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 			request(Sr25519Keyring::Dave, model_id),
 			Err(pallet_inference::Error::<Runtime>::NoInferenceNode.into())
 		);
-		let bond =
-			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &alice);
+		let bond = Balances::balance_on_hold(&pallet_nodes::HoldReason::NodeBond.into(), &alice);
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		run_to_block(System::block_number() + 6);
 		assert!(matches!(
@@ -308,7 +303,7 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 			JobStatus::Refunded { .. }
 		));
 		assert_eq!(
-			Balances::balance_on_hold(&pallet_attestations::HoldReason::NodeBond.into(), &alice),
+			Balances::balance_on_hold(&pallet_nodes::HoldReason::NodeBond.into(), &alice),
 			bond
 		);
 		assert_eq!(
@@ -321,21 +316,97 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 #[test]
 fn only_the_dev_preset_allows_the_insecure_dev_enclave() {
 	super::preset_ext("development").execute_with(|| {
-		assert!(pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+		assert!(pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::get());
 	});
 	super::preset_ext("local_testnet").execute_with(|| {
-		assert!(!pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+		assert!(!pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::get());
 		// Not even root can put it on the list.
 		assert_eq!(
-			Attestations::allow_measurement(RuntimeOrigin::root(), Measurement::InsecureDevEnclave),
-			Err(pallet_attestations::Error::<Runtime>::DevEnclaveNotAllowed.into())
+			Tee::allow_measurement(RuntimeOrigin::root(), Measurement::InsecureDevEnclave),
+			Err(pallet_tee::Error::<Runtime>::DevEnclaveNotAllowed.into())
 		);
 	});
 	tee_ext(false).execute_with(|| {
-		assert!(!pallet_attestations::InsecureDevEnclaveAllowed::<Runtime>::get());
+		assert!(!pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::get());
 		assert_eq!(
 			send(Sr25519Keyring::Alice, register_dev(&sp_core::ed25519::Pair::from_seed(&[1; 32]))),
-			Err(pallet_attestations::Error::<Runtime>::DevEnclaveNotAllowed.into())
+			Err(pallet_tee::Error::<Runtime>::DevEnclaveNotAllowed.into())
 		);
+	});
+}
+
+/// The node registry and the enclave registry stay in step, though neither imports the other:
+/// the `Tee` role is never declared, only granted by a registration; a TEE node that stops being
+/// an inference node, or leaves and withdraws its bond, loses its registration and the role with
+/// it (pallet-nodes asks pallet-tee through `EnclaveRegistry::deregister`). Every block checks
+/// the cross-pallet invariants.
+#[test]
+fn a_tee_node_that_stops_inferring_or_leaves_loses_its_registration() {
+	use Sr25519Keyring::Alice;
+	tee_ext(true).execute_with(|| {
+		let alice = Alice.to_account_id();
+		let has_tee_role = || {
+			pallet_nodes::Nodes::<Runtime>::get(&alice)
+				.is_some_and(|node| node.roles.contains(NodeRole::Tee))
+		};
+		let registered = || pallet_tee::TeeNodes::<Runtime>::contains_key(&alice);
+		let set_roles = |roles: &[NodeRole]| {
+			RuntimeCall::Nodes(pallet_nodes::Call::set_roles {
+				roles: RoleSet::from_roles(roles),
+				endpoint: None,
+			})
+		};
+		assert_eq!(
+			Tee::allow_measurement(RuntimeOrigin::root(), Measurement::InsecureDevEnclave),
+			Ok(())
+		);
+		let first = sp_core::ed25519::Pair::from_seed(&[7; 32]);
+		assert_eq!(send(Alice, register_dev(&first)), Ok(()));
+		assert!(has_tee_role() && registered());
+		produce_block();
+
+		// Nobody declares the role; a new role beside inference keeps the registration.
+		assert_eq!(
+			send(Alice, set_roles(&[NodeRole::Inference, NodeRole::Tee])),
+			Err(pallet_nodes::Error::<Runtime>::TeeRoleNotDeclarable.into())
+		);
+		assert_eq!(send(Alice, set_roles(&[NodeRole::Inference, NodeRole::Verifier])), Ok(()));
+		assert!(has_tee_role() && registered());
+		produce_block();
+
+		// Dropping inference ends the registration, and a new one needs inference again.
+		assert_eq!(send(Alice, set_roles(&[NodeRole::Verifier])), Ok(()));
+		assert!(!has_tee_role() && !registered());
+		assert!(System::events().iter().any(|record| matches!(
+			&record.event,
+			RuntimeEvent::Tee(pallet_tee::Event::TeeRevoked { node, insecure: true, .. })
+				if *node == alice
+		)));
+		let second = sp_core::ed25519::Pair::from_seed(&[8; 32]);
+		assert_eq!(
+			send(Alice, register_dev(&second)),
+			Err(pallet_tee::Error::<Runtime>::NotAnInferenceNode.into())
+		);
+		produce_block();
+
+		// Registered again, then leaving: the registration stands while the bond unbonds (the
+		// node is still bonded and slashable) and goes with the node's record.
+		assert_eq!(send(Alice, set_roles(&[NodeRole::Inference])), Ok(()));
+		assert_eq!(send(Alice, register_dev(&second)), Ok(()));
+		assert_eq!(send(Alice, RuntimeCall::Nodes(pallet_nodes::Call::leave {})), Ok(()));
+		assert!(has_tee_role() && registered());
+		let unbonding = pallet_nodes::ActiveParameters::<Runtime>::get().unbonding_period;
+		run_to_block(System::block_number() + unbonding);
+		open_block();
+		assert_eq!(
+			send(Alice, RuntimeCall::Nodes(pallet_nodes::Call::withdraw_unbonded {})),
+			Ok(())
+		);
+		assert!(pallet_nodes::Nodes::<Runtime>::get(&alice).is_none());
+		assert!(!registered());
+		assert!(
+			pallet_tee::EnclaveKeys::<Runtime>::get(EnclaveKey::from(second.public())).is_none()
+		);
+		close_block();
 	});
 }

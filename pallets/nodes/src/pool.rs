@@ -234,4 +234,29 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(chosen)
 	}
+
+	/// Makes every pool's tree as tall as `MaxNodes` allows, so that a benchmark's pool updates
+	/// walk the tree's whole height (this pallet's benchmarks, and other pallets' through their
+	/// runtime's helpers). Every power-of-two entry above the old capacity covers the whole tree,
+	/// so it starts as the old total; the entries between them cover empty slots.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn deepen_pools_for_benchmarks() {
+		use frame_support::traits::Get;
+		let capacity = T::MaxNodes::get().next_power_of_two();
+		for role in NodeRole::ALL {
+			let mut size = PoolSizes::<T>::get(role);
+			let total = if size.capacity == 0 {
+				Zero::zero()
+			} else {
+				PoolTree::<T>::get(role, size.capacity)
+			};
+			let mut power = size.capacity.max(1);
+			while power < capacity {
+				power = power.saturating_mul(2);
+				PoolTree::<T>::insert(role, power, total);
+			}
+			size.capacity = capacity.max(size.capacity);
+			PoolSizes::<T>::insert(role, size);
+		}
+	}
 }

@@ -1,5 +1,6 @@
 //! TEE nodes on `dcap-qvl`'s real SGX and TDX samples, verified through the `opg_dcap` host
-//! function as the runtime calls it, at a time inside the samples' validity window.
+//! function as the runtime calls it, at a time inside the samples' validity window, with the mock
+//! registry standing in for pallet-nodes.
 
 // Tests may panic: a panic is a failed test.
 #![allow(
@@ -13,13 +14,12 @@
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok};
 use opg_primitives::{
-	attestation::NodeRegistry as _,
+	attestation::{NodeRole, RoleSet},
 	tee::{opg_dcap, read_report_data, samples, PckCa, VerifiedQuote, INTEL_ROOT_CA_DER},
 };
 use sp_core::H256;
-use sp_runtime::DispatchError;
+use sp_runtime::{DispatchError, DispatchResult};
 
-const BOND: Balance = 1_000;
 /// The block the sample TDX quote's report data is made to bind.
 const ANCHOR: u64 = 3;
 
@@ -33,11 +33,9 @@ fn root() -> RuntimeOrigin {
 
 /// Four inference nodes (1 to 4) and a verifier (5).
 fn nodes() -> ExtBuilder {
-	(1..=4).fold(ExtBuilder::default(), |builder, who| builder.node(who, inference(), BOND)).node(
-		5,
-		NodeRole::Verifier.into(),
-		BOND,
-	)
+	(1..=4)
+		.fold(ExtBuilder::default(), |builder, who| builder.node(who, inference()))
+		.node(5, NodeRole::Verifier.into())
 }
 
 fn verified(quote: &[u8], collateral: &[u8]) -> VerifiedQuote {
@@ -72,8 +70,7 @@ fn other_key(n: u8) -> EnclaveKey {
 /// `who` registers enclave key `n` through the dev enclave, with the key's proof.
 fn register_dev(who: AccountId, n: u8) -> DispatchResult {
 	use sp_core::Pair;
-	let message =
-		opg_primitives::tee::insecure_registration_message(&Attestations::genesis_hash(), &who);
+	let message = opg_primitives::tee::insecure_registration_message(&Tee::genesis_hash(), &who);
 	let key_proof = enclave_pair(n).sign(&message).into();
 	register(who, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(n))
 }
@@ -85,12 +82,12 @@ fn tdx_ready() {
 	let (_, block) = read_report_data(&sample.report_data);
 	run_to_block(5);
 	frame_system::BlockHash::<Test>::insert(ANCHOR, block);
-	assert_ok!(Attestations::refresh_collateral(
+	assert_ok!(Tee::refresh_collateral(
 		RuntimeOrigin::signed(9),
 		quote(samples::TDX_QUOTE),
 		collateral(samples::TDX_COLLATERAL)
 	));
-	assert_ok!(Attestations::allow_measurement(root(), sample.measurement));
+	assert_ok!(Tee::allow_measurement(root(), sample.measurement));
 }
 
 /// The TDX sample's PCK certificate authority.
@@ -111,14 +108,14 @@ fn tdx_evidence(bytes: &[u8]) -> TeeEvidence<u64> {
 }
 
 fn register(who: AccountId, evidence: TeeEvidence<u64>, key: EnclaveKey) -> DispatchResult {
-	Attestations::register_tee(RuntimeOrigin::signed(who), evidence, key)
+	Tee::register_tee(RuntimeOrigin::signed(who), evidence, key)
 }
 
 /// Nothing of a TEE registration exists for `who`.
 fn assert_unregistered(who: AccountId) {
 	assert!(TeeNodes::<Test>::get(who).is_none());
-	assert!(!Nodes::<Test>::get(who).unwrap().roles.contains(NodeRole::Tee));
-	assert!(Attestations::enclave_signer(&who).is_none());
+	assert!(!has_tee_role(who));
+	assert!(Tee::enclave_signer(&who).is_none());
 }
 
 #[test]
@@ -129,11 +126,7 @@ fn sample_collateral_registers_per_platform_family() {
 			(samples::TDX_QUOTE, samples::TDX_COLLATERAL),
 		] {
 			let sample = verified(q, c);
-			assert_ok!(Attestations::refresh_collateral(
-				RuntimeOrigin::signed(9),
-				quote(q),
-				collateral(c)
-			));
+			assert_ok!(Tee::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c)));
 			let kind = sample.measurement.kind();
 			let record = TeeCollateral::<Test>::get((kind, sample.fmspc, sample.pck_ca)).unwrap();
 			assert_eq!(record.expires_at, sample.collateral_expires_at);
@@ -146,7 +139,7 @@ fn sample_collateral_registers_per_platform_family() {
 			}));
 			// The same collateral again is not newer.
 			assert_noop!(
-				Attestations::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c)),
+				Tee::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c)),
 				Error::<Test>::CollateralNotNewer
 			);
 		}
@@ -157,7 +150,7 @@ fn sample_collateral_registers_per_platform_family() {
 fn collateral_that_does_not_verify_is_refused() {
 	nodes().build_and_execute(|| {
 		let refresh = |q: &[u8], c: &[u8]| {
-			Attestations::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c))
+			Tee::refresh_collateral(RuntimeOrigin::signed(9), quote(q), collateral(c))
 		};
 		let expires = verified(samples::SGX_QUOTE, samples::SGX_COLLATERAL).collateral_expires_at;
 		UnixNow::set(expires + 1);
@@ -189,18 +182,15 @@ fn the_tdx_sample_registers_its_enclave_key() {
 		assert_eq!(registration.kind, TeeKind::Tdx);
 		assert_eq!(registration.tcb_status, Some(TcbStatus::UpToDate));
 		assert_eq!(registration.measurement, sample.measurement.id());
-		assert!(Nodes::<Test>::get(1).unwrap().roles.contains(NodeRole::Tee));
+		assert!(has_tee_role(1));
 		assert_eq!(EnclaveKeys::<Test>::get(tdx_key()), Some(1));
 		assert_eq!(
-			Attestations::enclave_signer(&1),
+			Tee::enclave_signer(&1),
 			Some(opg_primitives::tee::EnclaveSigner { key: tdx_key(), insecure: false })
 		);
 		assert_eq!(AllowedMeasurements::<Test>::get(registration.measurement).unwrap().nodes, 1);
-		// TEE jobs go to it, and only to it.
-		assert_eq!(
-			Attestations::select(NodeRole::Tee, H256::repeat_byte(1), 1, &[]).unwrap(),
-			vec![1]
-		);
+		// It alone holds the Tee role (selection for TEE jobs is the registry's).
+		assert_eq!(tee_role_holders(), vec![1]);
 		assert!(events().contains(&Event::TeeRegistered {
 			node: 1,
 			enclave_key: tdx_key(),
@@ -209,7 +199,7 @@ fn the_tdx_sample_registers_its_enclave_key() {
 			tcb_status: Some(TcbStatus::UpToDate),
 			insecure: false,
 		}));
-		let view = Attestations::tee_view(1).unwrap();
+		let view = Tee::tee_view(1).unwrap();
 		assert!(!view.insecure);
 		assert_eq!(view.measurement, sample.measurement);
 	});
@@ -276,7 +266,7 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 		);
 		UnixNow::set(samples::SAMPLE_TIME);
 		// A TCB status governance does not accept.
-		assert_ok!(Attestations::set_accepted_tcb_statuses(
+		assert_ok!(Tee::set_accepted_tcb_statuses(
 			root(),
 			TcbStatusSet::from_statuses(&[TcbStatus::SwHardeningNeeded])
 		));
@@ -284,7 +274,7 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
 			Error::<Test>::TcbStatusNotAccepted
 		);
-		assert_ok!(Attestations::set_accepted_tcb_statuses(
+		assert_ok!(Tee::set_accepted_tcb_statuses(
 			root(),
 			TcbStatusSet::from_statuses(&[TcbStatus::UpToDate])
 		));
@@ -339,14 +329,14 @@ fn a_measurement_off_the_list_is_refused() {
 	nodes().build_and_execute(|| {
 		tdx_ready();
 		let id = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).measurement.id();
-		assert_ok!(Attestations::revoke_measurement(root(), id));
+		assert_ok!(Tee::revoke_measurement(root(), id));
 		assert_noop!(
 			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
 			Error::<Test>::MeasurementNotAllowed
 		);
 		// SGX: the sample's status (configuration and software hardening needed) is not
 		// accepted by default, and its measurement is not allowed.
-		assert_ok!(Attestations::refresh_collateral(
+		assert_ok!(Tee::refresh_collateral(
 			RuntimeOrigin::signed(9),
 			quote(samples::SGX_QUOTE),
 			collateral(samples::SGX_COLLATERAL)
@@ -359,17 +349,17 @@ fn a_measurement_off_the_list_is_refused() {
 			anchor: ANCHOR,
 		};
 		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::TcbStatusNotAccepted);
-		assert_ok!(Attestations::set_accepted_tcb_statuses(
+		assert_ok!(Tee::set_accepted_tcb_statuses(
 			root(),
 			TcbStatusSet::from_statuses(&[TcbStatus::ConfigurationAndSwHardeningNeeded])
 		));
 		// Accepted, the SGX sample verifies, but its report data ("Hello, world!") binds no OPG
 		// key, allowed or not.
 		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::ReportDataMismatch);
-		assert_ok!(Attestations::allow_measurement(root(), sgx.measurement.clone()));
+		assert_ok!(Tee::allow_measurement(root(), sgx.measurement.clone()));
 		assert_noop!(register(1, evidence(), other_key(1)), Error::<Test>::ReportDataMismatch);
 		assert_noop!(
-			Attestations::allow_measurement(root(), sgx.measurement),
+			Tee::allow_measurement(root(), sgx.measurement),
 			Error::<Test>::MeasurementAlreadyAllowed
 		);
 	});
@@ -380,22 +370,19 @@ fn governance_alone_keeps_the_allow_list() {
 	nodes().build_and_execute(|| {
 		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
 		assert_noop!(
-			Attestations::allow_measurement(RuntimeOrigin::signed(1), sample.measurement.clone()),
+			Tee::allow_measurement(RuntimeOrigin::signed(1), sample.measurement.clone()),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Attestations::revoke_measurement(RuntimeOrigin::signed(1), sample.measurement.id()),
+			Tee::revoke_measurement(RuntimeOrigin::signed(1), sample.measurement.id()),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Attestations::set_accepted_tcb_statuses(
-				RuntimeOrigin::signed(1),
-				TcbStatusSet::default()
-			),
+			Tee::set_accepted_tcb_statuses(RuntimeOrigin::signed(1), TcbStatusSet::default()),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Attestations::revoke_measurement(root(), sample.measurement.id()),
+			Tee::revoke_measurement(root(), sample.measurement.id()),
 			Error::<Test>::MeasurementNotAllowed
 		);
 	});
@@ -406,7 +393,7 @@ fn the_insecure_dev_enclave_is_impossible_where_genesis_forbids_it() {
 	nodes().build_and_execute(|| {
 		assert!(!InsecureDevEnclaveAllowed::<Test>::get());
 		assert_noop!(
-			Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave),
+			Tee::allow_measurement(root(), Measurement::InsecureDevEnclave),
 			Error::<Test>::DevEnclaveNotAllowed
 		);
 		assert_noop!(register_dev(1, 1), Error::<Test>::DevEnclaveNotAllowed);
@@ -420,13 +407,10 @@ fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
 		// Allowed by genesis, but not on the list until governance puts it there.
 		assert_noop!(register_dev(1, 1), Error::<Test>::MeasurementNotAllowed);
 		assert_noop!(
-			Attestations::allow_measurement(
-				RuntimeOrigin::signed(1),
-				Measurement::InsecureDevEnclave
-			),
+			Tee::allow_measurement(RuntimeOrigin::signed(1), Measurement::InsecureDevEnclave),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		let id = Measurement::InsecureDevEnclave.id();
 		assert!(events().contains(&Event::MeasurementAllowed {
 			id,
@@ -442,8 +426,8 @@ fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
 			tcb_status: None,
 			insecure: true,
 		}));
-		assert!(Attestations::enclave_signer(&1).unwrap().insecure);
-		assert!(Attestations::tee_view(1).unwrap().insecure);
+		assert!(Tee::enclave_signer(&1).unwrap().insecure);
+		assert!(Tee::tee_view(1).unwrap().insecure);
 	});
 	DevEnclaveAllowed::set(false);
 }
@@ -453,12 +437,12 @@ fn revoking_a_measurement_revokes_every_node_under_it() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
 		tdx_ready();
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
 		assert_ok!(register_dev(2, 2));
 		assert_ok!(register(3, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
 		let id = Measurement::InsecureDevEnclave.id();
-		assert_ok!(Attestations::revoke_measurement(root(), id));
+		assert_ok!(Tee::revoke_measurement(root(), id));
 		assert!(events().contains(&Event::MeasurementRevoked { id, nodes: 2, insecure: true }));
 		for who in [1, 2] {
 			assert_unregistered(who);
@@ -468,16 +452,11 @@ fn revoking_a_measurement_revokes_every_node_under_it() {
 				insecure: true
 			}));
 		}
-		// Node 3, under the TDX measurement, stands; only it is selected for TEE jobs.
-		assert!(Attestations::enclave_signer(&3).is_some());
-		for seed in 0..8u8 {
-			assert_eq!(
-				Attestations::select(NodeRole::Tee, H256::repeat_byte(seed), 1, &[]).unwrap(),
-				vec![3]
-			);
-		}
+		// Node 3, under the TDX measurement, stands; only it holds the Tee role.
+		assert!(Tee::enclave_signer(&3).is_some());
+		assert_eq!(tee_role_holders(), vec![3]);
 		// Allowing the measurement again restores nobody: each node must register anew.
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_unregistered(1);
 		assert_eq!(AllowedMeasurements::<Test>::get(id).unwrap().nodes, 0);
 		assert_ok!(register_dev(1, 1));
@@ -485,40 +464,29 @@ fn revoking_a_measurement_revokes_every_node_under_it() {
 	DevEnclaveAllowed::set(false);
 }
 
+/// (That the registry refuses to declare the `Tee` role is the registry's to test.)
 #[test]
 fn the_tee_role_comes_only_from_a_registration_and_goes_with_inference() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		let tee = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Tee]);
-		assert_noop!(
-			Attestations::register(
-				RuntimeOrigin::signed(9),
-				tee,
-				key(9),
-				key_proof(9, 9),
-				None,
-				BOND
-			),
-			Error::<Test>::TeeRoleNotDeclarable
-		);
-		assert_noop!(
-			Attestations::set_roles(RuntimeOrigin::signed(1), tee, None),
-			Error::<Test>::TeeRoleNotDeclarable
-		);
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_eq!(tee_role_holders(), Vec::<AccountId>::new());
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
+		assert_eq!(node(1).unwrap().roles, inference().with(NodeRole::Tee));
 		// Still an inference node (now a verifier too): the Tee role stays.
 		let both = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Verifier]);
-		assert_ok!(Attestations::set_roles(RuntimeOrigin::signed(1), both, None));
-		assert_eq!(Nodes::<Test>::get(1).unwrap().roles, both.with(NodeRole::Tee));
-		assert!(Attestations::enclave_signer(&1).is_some());
-		// No longer an inference node: the registration goes.
-		assert_ok!(Attestations::set_roles(
-			RuntimeOrigin::signed(1),
-			NodeRole::Verifier.into(),
-			None
-		));
+		set_roles(1, both);
+		assert_eq!(node(1).unwrap().roles, both.with(NodeRole::Tee));
+		assert!(Tee::enclave_signer(&1).is_some());
+		// No longer an inference node: the registry deregisters it, and the registration goes.
+		set_roles(1, NodeRole::Verifier.into());
 		assert_unregistered(1);
+		assert_eq!(node(1).unwrap().roles, RoleSet::from(NodeRole::Verifier));
+		assert!(events().contains(&Event::TeeRevoked {
+			node: 1,
+			enclave_key: other_key(1),
+			insecure: true
+		}));
 		assert_eq!(
 			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
 			0
@@ -531,7 +499,7 @@ fn the_tee_role_comes_only_from_a_registration_and_goes_with_inference() {
 fn one_measurement_takes_at_most_its_node_limit() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		for who in 1..=3 {
 			assert_ok!(register_dev(who, who as u8));
 		}
@@ -549,12 +517,10 @@ fn a_dev_enclave_registration_needs_the_keys_proof_naming_the_account() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
 		use sp_core::Pair;
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		// Signed for account 2, submitted by account 1: someone else's key.
-		let message = opg_primitives::tee::insecure_registration_message(
-			&Attestations::genesis_hash(),
-			&2u64,
-		);
+		let message =
+			opg_primitives::tee::insecure_registration_message(&Tee::genesis_hash(), &2u64);
 		let key_proof = enclave_pair(1).sign(&message).into();
 		assert_noop!(
 			register(1, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(1)),
@@ -569,43 +535,158 @@ fn a_dev_enclave_registration_needs_the_keys_proof_naming_the_account() {
 fn governance_revokes_one_node_and_leaves_the_others() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
 		assert_ok!(register_dev(2, 2));
-		assert_noop!(
-			Attestations::revoke_tee(RuntimeOrigin::signed(1), 2),
-			DispatchError::BadOrigin
-		);
-		assert_ok!(Attestations::revoke_tee(root(), 1));
+		assert_noop!(Tee::revoke_tee(RuntimeOrigin::signed(1), 2), DispatchError::BadOrigin);
+		assert_ok!(Tee::revoke_tee(root(), 1));
 		assert_unregistered(1);
-		assert!(Attestations::enclave_signer(&2).is_some());
+		assert!(Tee::enclave_signer(&2).is_some());
 		assert_eq!(
 			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
 			1
 		);
-		assert_noop!(Attestations::revoke_tee(root(), 1), Error::<Test>::NotTeeRegistered);
+		assert_noop!(Tee::revoke_tee(root(), 1), Error::<Test>::NotTeeRegistered);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+/// A node holding work may not drop the inference role (the registry refuses it, and tests
+/// that); once it does, the registry deregisters it and only then is its registration gone.
+#[test]
+fn a_node_that_stops_being_an_inference_node_loses_its_registration() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register_dev(1, 1));
+		assert_ok!(register_dev(2, 2));
+		let verifier = RoleSet::from(NodeRole::Verifier);
+		set_roles(1, verifier);
+		assert_unregistered(1);
+		assert!(EnclaveKeys::<Test>::get(other_key(1)).is_none());
+		assert!(Tee::enclave_signer(&2).is_some());
+		assert_eq!(
+			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
+			1
+		);
+		// No longer an inference node: it cannot register again.
+		assert_noop!(register_dev(1, 11), Error::<Test>::NotAnInferenceNode);
 	});
 	DevEnclaveAllowed::set(false);
 }
 
 #[test]
-fn a_node_holding_work_cannot_stop_being_an_inference_node() {
+fn a_leaving_node_cannot_register_and_keeps_its_registration_until_removed() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		use opg_primitives::attestation::NodeRegistry;
-		assert_ok!(Attestations::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
-		// A job it holds: dropping the inference role (and with it the TEE registration, which
-		// would spare it the timeout slash) is refused until the work ends.
-		assert_ok!(Attestations::begin_work(&1));
-		let verifier = RoleSet::from(NodeRole::Verifier);
+		leave(1);
+		leave(2);
+		// The registry's checks come first, before any evidence is looked at.
+		assert_noop!(register_dev(2, 2), Error::<Test>::NodeLeaving);
+		assert_noop!(register(2, tdx_evidence(&[1, 2, 3]), tdx_key()), Error::<Test>::NodeLeaving);
 		assert_noop!(
-			Attestations::set_roles(RuntimeOrigin::signed(1), verifier, None),
-			Error::<Test>::InferenceRoleInUse
+			register(9, tdx_evidence(&[1, 2, 3]), tdx_key()),
+			Error::<Test>::NotRegistered
 		);
-		Attestations::end_work(&1, true);
-		assert_ok!(Attestations::set_roles(RuntimeOrigin::signed(1), verifier, None));
-		assert_unregistered(1);
+		assert_noop!(
+			register(5, tdx_evidence(&[1, 2, 3]), tdx_key()),
+			Error::<Test>::NotAnInferenceNode
+		);
+		// A leaving node cannot register anew, but its registration stands while it unbonds.
+		assert_noop!(register_dev(1, 11), Error::<Test>::NodeLeaving);
+		assert!(Tee::enclave_signer(&1).is_some());
+		assert!(has_tee_role(1));
+		// Its bond withdrawn, the registry removes it: the registration goes first.
+		remove_node(1);
+		assert!(TeeNodes::<Test>::get(1).is_none());
+		assert!(EnclaveKeys::<Test>::get(other_key(1)).is_none());
+		assert!(Tee::enclave_signer(&1).is_none());
+		assert!(node(1).is_none());
+		assert!(events().contains(&Event::TeeRevoked {
+			node: 1,
+			enclave_key: other_key(1),
+			insecure: true
+		}));
+		assert_eq!(
+			AllowedMeasurements::<Test>::get(Measurement::InsecureDevEnclave.id()).unwrap().nodes,
+			0
+		);
 	});
 	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn deregistering_a_node_without_a_registration_does_nothing() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register_dev(1, 1));
+		let before = events().len();
+		for who in [2, 5, 9] {
+			<Tee as EnclaveRegistry<AccountId>>::deregister(&who);
+		}
+		assert_eq!(events().len(), before);
+		assert!(Tee::enclave_signer(&1).is_some());
+		assert_eq!(node(2).unwrap().roles, inference());
+		assert_eq!(node(5).unwrap().roles, RoleSet::from(NodeRole::Verifier));
+		assert!(node(9).is_none());
+		// Deregistering twice ends the registration once.
+		<Tee as EnclaveRegistry<AccountId>>::deregister(&1);
+		<Tee as EnclaveRegistry<AccountId>>::deregister(&1);
+		assert_unregistered(1);
+		let revoked = events()
+			.into_iter()
+			.filter(|event| matches!(event, Event::TeeRevoked { node: 1, .. }))
+			.count();
+		assert_eq!(revoked, 1);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn registering_anew_replaces_the_key_and_keeps_the_role() {
+	DevEnclaveAllowed::set(true);
+	nodes().build_and_execute(|| {
+		tdx_ready();
+		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
+		assert_ok!(register_dev(1, 1));
+		// From the dev enclave to the TDX sample: the old registration goes, the role stays.
+		assert_ok!(register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
+		assert!(events().contains(&Event::TeeRevoked {
+			node: 1,
+			enclave_key: other_key(1),
+			insecure: true
+		}));
+		assert!(has_tee_role(1));
+		assert_eq!(
+			Tee::enclave_signer(&1),
+			Some(opg_primitives::tee::EnclaveSigner { key: tdx_key(), insecure: false })
+		);
+		assert!(EnclaveKeys::<Test>::get(other_key(1)).is_none());
+		let dev = Measurement::InsecureDevEnclave.id();
+		assert_eq!(AllowedMeasurements::<Test>::get(dev).unwrap().nodes, 0);
+		let tdx = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).measurement;
+		assert_eq!(AllowedMeasurements::<Test>::get(tdx.id()).unwrap().nodes, 1);
+	});
+	DevEnclaveAllowed::set(false);
+}
+
+#[test]
+fn the_runtime_api_reads_policy_and_collateral() {
+	nodes().build_and_execute(|| {
+		assert_eq!(Tee::tee_policy(), (Vec::new(), DefaultAcceptedTcbStatuses::get()));
+		tdx_ready();
+		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
+		let (allowed, statuses) = Tee::tee_policy();
+		assert_eq!(allowed, vec![AllowedMeasurement { measurement: sample.measurement, nodes: 0 }]);
+		assert_eq!(statuses, DefaultAcceptedTcbStatuses::get());
+		assert_eq!(
+			Tee::tee_collateral((TeeKind::Tdx, sample.fmspc, sample.pck_ca)),
+			Some((sample.freshness, sample.collateral_expires_at))
+		);
+		assert_eq!(Tee::tee_collateral((TeeKind::Sgx, sample.fmspc, sample.pck_ca)), None);
+		assert!(Tee::tee_view(1).is_none());
+	});
 }

@@ -1,7 +1,11 @@
 //! TEE nodes: collateral per platform family, the measurement allow-list, registrations by
 //! verified quote, and revocation (see the crate docs, TEE nodes).
 
-use opg_primitives::tee::{opg_dcap, read_report_data, DcapError, VerifiedQuote};
+use opg_primitives::{
+	attestation::TeeIneligible,
+	tee::{opg_dcap, read_report_data, DcapError, VerifiedQuote},
+};
+use sp_runtime::traits::Saturating;
 
 use super::*;
 
@@ -23,6 +27,7 @@ impl<T: Config> Pallet<T> {
 			})
 	}
 
+	/// Registers or replaces a platform family's collateral (see [`Pallet::refresh_collateral`]).
 	pub(crate) fn do_refresh_collateral(
 		quote: &[u8],
 		collateral: CollateralBytes,
@@ -98,14 +103,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Registers `who`'s TEE (see [`Pallet::register_tee`]): the registry's checks of the node
+	/// first, then the evidence, then the measurement's room.
 	pub(crate) fn do_register_tee(
 		who: &T::AccountId,
 		evidence: TeeEvidence<BlockNumberFor<T>>,
 		enclave_key: EnclaveKey,
 	) -> DispatchResult {
-		let mut node = Self::node(who)?;
-		ensure!(node.status != NodeStatus::Leaving, Error::<T>::NodeLeaving);
-		ensure!(node.roles.contains(NodeRole::Inference), Error::<T>::NotAnInferenceNode);
+		T::Nodes::check_tee_candidate(who).map_err(|ineligible| match ineligible {
+			TeeIneligible::NotRegistered => Error::<T>::NotRegistered,
+			TeeIneligible::Leaving => Error::<T>::NodeLeaving,
+			TeeIneligible::NotAnInferenceNode => Error::<T>::NotAnInferenceNode,
+		})?;
 		ensure!(!EnclaveKeys::<T>::contains_key(&enclave_key), Error::<T>::EnclaveKeyInUse);
 		let (measurement, tcb_status, fmspc) = match evidence {
 			TeeEvidence::Dcap { quote, fmspc, pck_ca, anchor } => {
@@ -144,8 +153,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let insecure = registration.insecure();
 		TeeNodes::<T>::insert(who, registration);
-		node.roles = node.roles.with(NodeRole::Tee);
-		Self::store_node(who, &node);
+		T::Nodes::grant_tee_role(who);
 		Self::deposit_event(Event::TeeRegistered {
 			node: who.clone(),
 			enclave_key,
@@ -157,6 +165,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Puts `measurement` on the allow-list (see [`Pallet::allow_measurement`]).
 	pub(crate) fn do_allow_measurement(measurement: Measurement) -> DispatchResult {
 		let insecure = measurement.is_insecure();
 		ensure!(
@@ -193,7 +202,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends `who`'s TEE registration, if any: its enclave key, its place under its measurement
-	/// and its `Tee` role go.
+	/// and its `Tee` role (taken back through [`Config::Nodes`]) go.
 	pub(crate) fn drop_tee(who: &T::AccountId) {
 		let Some(registration) = TeeNodes::<T>::take(who) else { return };
 		EnclaveKeys::<T>::remove(&registration.enclave_key);
@@ -203,10 +212,7 @@ impl<T: Config> Pallet<T> {
 				entry.nodes = entry.nodes.saturating_sub(1);
 			}
 		});
-		if let Some(mut node) = Nodes::<T>::get(who) {
-			node.roles = node.roles.without(NodeRole::Tee);
-			Self::store_node(who, &node);
-		}
+		T::Nodes::revoke_tee_role(who);
 		Self::deposit_event(Event::TeeRevoked {
 			node: who.clone(),
 			insecure: registration.insecure(),
@@ -219,51 +225,5 @@ impl<T: Config> Pallet<T> {
 		let registration = TeeNodes::<T>::get(&who)?;
 		let measurement = AllowedMeasurements::<T>::get(registration.measurement)?.measurement;
 		Some(TeeView { insecure: registration.insecure(), registration, measurement })
-	}
-
-	/// The TEE invariants (see the crate docs).
-	#[cfg(any(feature = "try-runtime", test))]
-	pub(crate) fn tee_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let mut registrations = 0usize;
-		for (who, registration) in TeeNodes::<T>::iter() {
-			registrations = registrations.saturating_add(1);
-			let node = Nodes::<T>::get(&who).ok_or("a TEE registration without a node")?;
-			ensure!(node.roles.contains(NodeRole::Tee), "a registered TEE node lacks the Tee role");
-			ensure!(
-				AllowedMeasurements::<T>::contains_key(registration.measurement),
-				"a TEE registration under a measurement no longer allowed"
-			);
-			ensure!(
-				TeeNodesByMeasurement::<T>::contains_key(registration.measurement, &who),
-				"a TEE registration missing from its measurement's index"
-			);
-			ensure!(
-				EnclaveKeys::<T>::get(&registration.enclave_key).as_ref() == Some(&who),
-				"an enclave key does not map back to its node"
-			);
-		}
-		for (who, node) in Nodes::<T>::iter() {
-			ensure!(
-				node.roles.contains(NodeRole::Tee) == TeeNodes::<T>::contains_key(&who),
-				"the Tee role without a TEE registration"
-			);
-		}
-		ensure!(EnclaveKeys::<T>::iter().count() == registrations, "enclave keys without nodes");
-		ensure!(
-			TeeNodesByMeasurement::<T>::iter().count() == registrations,
-			"the measurement index lists nodes without registrations"
-		);
-		for (id, allowed) in AllowedMeasurements::<T>::iter() {
-			ensure!(allowed.measurement.id() == id, "a measurement under another id");
-			ensure!(
-				TeeNodesByMeasurement::<T>::iter_prefix(id).count() as u32 == allowed.nodes,
-				"a measurement's node count is off"
-			);
-			ensure!(
-				!allowed.measurement.is_insecure() || InsecureDevEnclaveAllowed::<T>::get(),
-				"the insecure dev enclave is allowed on a chain that forbids it"
-			);
-		}
-		Ok(())
 	}
 }

@@ -1,0 +1,111 @@
+//! Deadlines: the per-block lists of rounds to draw or decide and of claims whose challenge
+//! window closes, and the `on_initialize` pass that ends what is due.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Puts round `subject` on the deadline list of block `earliest`, or of the first of the
+	/// next [`DEADLINE_SEARCH`] blocks with room. Returns the block.
+	pub(crate) fn schedule(
+		subject: SubjectId,
+		earliest: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		Self::first_with_room(earliest, |at| {
+			Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+		})
+	}
+
+	/// Puts claim `subject` on the claim deadline list of block `earliest`, or of the first of
+	/// the next [`DEADLINE_SEARCH`] blocks with room. Returns the block.
+	pub(crate) fn schedule_claim(
+		subject: SubjectId,
+		earliest: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		Self::first_with_room(earliest, |at| {
+			ClaimDeadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+		})
+	}
+
+	/// The first block from `earliest`, within [`DEADLINE_SEARCH`] more, at which `push`
+	/// succeeds.
+	pub(crate) fn first_with_room(
+		earliest: BlockNumberFor<T>,
+		mut push: impl FnMut(BlockNumberFor<T>) -> bool,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		let mut at = earliest;
+		for _ in 0..=DEADLINE_SEARCH {
+			if push(at) {
+				return Ok(at);
+			}
+			at = at.saturating_add(1u32.into());
+		}
+		Err(Error::<T>::DeadlineQueueFull)
+	}
+
+	/// Takes round `subject` off block `at`'s deadline list.
+	pub(crate) fn unschedule(subject: SubjectId, at: BlockNumberFor<T>) {
+		Deadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+	}
+
+	/// Takes claim `subject` off block `at`'s claim deadline list.
+	pub(crate) fn unschedule_claim(subject: SubjectId, at: BlockNumberFor<T>) {
+		ClaimDeadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+	}
+
+	/// Removes `subject` from a deadline list, and the list when it is left empty.
+	pub(crate) fn remove_entry<S: Get<u32>>(
+		list: &mut Option<BoundedVec<SubjectId, S>>,
+		subject: SubjectId,
+	) {
+		if let Some(entries) = list {
+			entries.retain(|entry| *entry != subject);
+			if entries.is_empty() {
+				*list = None;
+			}
+		}
+	}
+
+	/// Ends the claims and rounds whose deadline is `now`.
+	pub(crate) fn end_due(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::WeightInfo::end_due_base();
+		for subject in Deadlines::<T>::take(now) {
+			if let Some(round) =
+				Rounds::<T>::get(subject).filter(|r| !r.drawn() && r.draw_at == now)
+			{
+				let size = ActiveParameters::<T>::get().committee_size;
+				Self::draw_committee(subject, round);
+				weight = weight
+					.saturating_add(T::WeightInfo::draw_committee(size))
+					.saturating_add(T::WeightInfo::conclude_round(0))
+					.saturating_add(T::OnConclusion::weight());
+			} else if let Some(round) =
+				Rounds::<T>::get(subject).filter(|r| r.drawn() && r.reveal_deadline == now)
+			{
+				let size = round.committee.len() as u32;
+				Self::conclude_round(subject, round);
+				weight = weight
+					.saturating_add(T::WeightInfo::conclude_round(size))
+					.saturating_add(T::OnConclusion::weight());
+			}
+		}
+		for subject in ClaimDeadlines::<T>::take(now) {
+			if let Some(claim) = Claims::<T>::get(subject).filter(|c| c.challenge_deadline == now) {
+				Claims::<T>::remove(subject);
+				T::Nodes::end_work(&claim.claimant, Some(true));
+				Self::deposit_event(Event::ClaimStood {
+					subject,
+					claimant: claim.claimant.clone(),
+					output: claim.output,
+				});
+				T::OnConclusion::on_conclusion(
+					subject,
+					&Conclusion::Unchallenged { claimant: claim.claimant, output: claim.output },
+				);
+				weight = weight
+					.saturating_add(T::WeightInfo::claim_stands())
+					.saturating_add(T::OnConclusion::weight());
+			}
+		}
+		weight
+	}
+}

@@ -1,0 +1,84 @@
+//! The pallet's invariants (see the crate docs), checked by `try_state` and after every unit
+//! test, and the units of open work it gives each node, which the runtime checks against the
+//! registry's counts.
+
+#[cfg(any(feature = "try-runtime", test))]
+use super::*;
+
+#[cfg(any(feature = "try-runtime", test))]
+impl<T: Config> Pallet<T> {
+	/// Checks the invariants listed in the crate docs.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+		let now = frame_system::Pallet::<T>::block_number();
+
+		// Rounds, claims, deadlines and challenge bonds.
+		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut scheduled = 0usize;
+		let mut duties = 0usize;
+		for (subject, round) in Rounds::<T>::iter() {
+			ensure!(!Claims::<T>::contains_key(subject), "a subject has a claim and a round");
+			for member in &round.committee {
+				ensure!(
+					Duties::<T>::contains_key(&member.account, subject),
+					"a committee member's duty is not indexed"
+				);
+				duties = duties.saturating_add(1);
+			}
+			ensure!(!round.all_revealed(), "a round is open and decided");
+			let deadline = if round.drawn() { round.reveal_deadline } else { round.draw_at };
+			ensure!(deadline > now, "an open round's deadline has passed");
+			ensure!(
+				Deadlines::<T>::get(deadline).contains(&subject),
+				"an open round is not scheduled"
+			);
+			scheduled = scheduled.saturating_add(1);
+			if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
+				let entry = challenge_bonds.entry(challenger.clone()).or_insert_with(Zero::zero);
+				*entry = entry.saturating_add(*bond);
+			}
+		}
+		for (subject, claim) in Claims::<T>::iter() {
+			ensure!(claim.challenge_deadline > now, "an open claim's deadline has passed");
+			ensure!(
+				ClaimDeadlines::<T>::get(claim.challenge_deadline).contains(&subject),
+				"an open claim is not scheduled"
+			);
+			scheduled = scheduled.saturating_add(1);
+		}
+		let listed: usize = Deadlines::<T>::iter_values()
+			.map(|list| list.len())
+			.chain(ClaimDeadlines::<T>::iter_values().map(|list| list.len()))
+			.sum();
+		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
+		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
+		for (challenger, bond) in challenge_bonds {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), &challenger)
+					== bond,
+				"a challenger's held bond differs from its disputes"
+			);
+		}
+		Ok(())
+	}
+
+	/// How many units of open work each node has in this pallet: one per claim it made and per
+	/// round it claims in or sits on the committee of. The node registry must count at least as
+	/// many (the consumer's jobs add their own).
+	pub fn open_work_units() -> alloc::collections::BTreeMap<T::AccountId, u32> {
+		let mut work = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
+		let mut count = |who: &T::AccountId| {
+			let entry = work.entry(who.clone()).or_default();
+			*entry = entry.saturating_add(1);
+		};
+		for (_, round) in Rounds::<T>::iter() {
+			round.committee.iter().for_each(|member| count(&member.account));
+			count(&round.claimant);
+		}
+		for (_, claim) in Claims::<T>::iter() {
+			count(&claim.claimant);
+		}
+		work
+	}
+}

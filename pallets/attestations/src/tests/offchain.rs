@@ -1,0 +1,103 @@
+//! The offchain worker's duties: re-executing, committing and revealing for a local committee
+//! member.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
+use super::*;
+use frame_support::{
+	pallet_prelude::TransactionSource,
+	traits::{Authorize, Hooks},
+};
+
+#[test]
+fn the_offchain_worker_commits_and_reveals_for_a_local_committee_member() {
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+	let mut ext = network().build();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	let keystore = std::sync::Arc::new(MemoryKeystore::new());
+	ext.register_extension(KeystoreExt(keystore.clone()));
+	ext.execute_with(|| {
+		let committee = open_round();
+		let (ours, others) = (committee[0], &committee[1..]);
+		keystore
+			.sr25519_generate_new(
+				opg_primitives::attestation::NODE_KEY_TYPE,
+				Some(&format!("//node{ours}")),
+			)
+			.unwrap();
+		// A key in the keystore that belongs to no node: its worker has nothing to do.
+		keystore
+			.sr25519_generate_new(opg_primitives::attestation::NODE_KEY_TYPE, Some("//stranger"))
+			.unwrap();
+		// The round duties sent since the last look.
+		let duty_calls = || {
+			let sent = core::mem::take(&mut pool_state.write().transactions);
+			sent.into_iter()
+				.filter_map(|bytes| {
+					let extrinsic = frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(
+						&mut &bytes[..],
+					)
+					.unwrap();
+					let RuntimeCall::Attestations(call) = extrinsic.function else {
+						panic!("not ours")
+					};
+					assert!(call.authorize(TransactionSource::Local).unwrap().is_ok());
+					matches!(call, Call::commit { .. } | Call::reveal { .. }).then_some(call)
+				})
+				.collect::<Vec<_>>()
+		};
+		let take_call = || {
+			let mut calls = duty_calls();
+			assert_eq!(calls.len(), 1, "one duty was sent");
+			calls.remove(0)
+		};
+		assert_eq!(Duties::<Test>::iter_key_prefix(ours).collect::<Vec<_>>(), vec![subject(1)]);
+
+		// A verifier that cannot re-execute sends nothing.
+		Attestations::offchain_worker(2);
+		assert!(duty_calls().is_empty());
+
+		Reexecuted::set(Some(output(1)));
+		Attestations::offchain_worker(2);
+		let Call::commit { subject: s, member, commitment, signature } = take_call() else {
+			panic!("not a commitment")
+		};
+		assert_eq!((s, member), (subject(1), ours));
+		// Sent: not again in the next block.
+		Attestations::offchain_worker(3);
+		assert!(duty_calls().is_empty());
+		assert_ok!(Attestations::commit(authorized(), s, member, commitment, signature));
+		for member in others {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+
+		// Everyone committed: the reveal phase is open, and the kept output and salt open the
+		// commitment.
+		Attestations::offchain_worker(3);
+		let Call::reveal { subject: s, member, output: revealed, salt, signature } = take_call()
+		else {
+			panic!("not a reveal")
+		};
+		assert_eq!(revealed, output(1));
+		assert_ok!(Attestations::reveal(authorized(), s, member, revealed, salt, signature));
+		for member in others {
+			assert_ok!(reveal(subject(1), *member, output(1)));
+		}
+		assert!(Rounds::<Test>::get(subject(1)).is_none());
+		assert_eq!(Duties::<Test>::iter().count(), 0, "duties end with the round");
+		check_invariants();
+	});
+}

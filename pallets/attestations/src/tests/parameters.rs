@@ -1,0 +1,145 @@
+//! Governance of the round parameters, and the longest work they allow.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	clippy::panic
+)]
+
+use super::*;
+use frame_support::{assert_noop, traits::Get};
+use sp_runtime::{DispatchError, Perbill};
+
+#[test]
+fn set_parameter_changes_one_parameter_within_its_bounds() {
+	network().build_and_execute(|| {
+		use ParameterChange::*;
+		assert_noop!(
+			Attestations::set_parameter(signed(1), CommitteeSize(3)),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), CommitteeSize(3)));
+		let parameters = Parameters { committee_size: 3, ..test_parameters() };
+		System::assert_last_event(
+			Event::ParametersChanged { parameters: parameters.clone() }.into(),
+		);
+		assert_eq!(ActiveParameters::<Test>::get(), parameters);
+		// A second change keeps the first: each referendum changes only its own parameter.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeBond(300)));
+		assert_eq!(
+			ActiveParameters::<Test>::get(),
+			Parameters { committee_size: 3, challenge_bond: 300, ..test_parameters() }
+		);
+		// The bounds are inclusive.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeBond(10_000)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), CommitteeSize(7)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeBond(200)));
+		let refused = [
+			// Outside the runtime's bounds.
+			ChallengeBond(10_001),
+			MinoritySlash(Perbill::from_percent(51)),
+			FalseClaimSlash(Perbill::from_percent(100)),
+			Quorum(Perbill::from_percent(50)),
+			CommitteeSize(0),
+			CommitteeSize(8),
+			ChallengeBond(0),
+			CommitPeriod(0),
+			ChallengeWindow(1_001),
+		];
+		for change in refused {
+			assert_noop!(
+				Attestations::set_parameter(RuntimeOrigin::root(), change),
+				Error::<Test>::ParametersOutOfBounds
+			);
+		}
+		assert_eq!(test_parameters().votes_needed(5), 3);
+		assert_eq!(test_parameters().votes_needed(4), 3);
+		assert_eq!(
+			Parameters { quorum: Perbill::from_percent(67), ..test_parameters() }.votes_needed(3),
+			3
+		);
+	});
+}
+
+#[test]
+fn set_parameter_refuses_work_that_outlasts_the_unbonding_period() {
+	network().build_and_execute(|| {
+		use ParameterChange::*;
+		// 10 + 5 + 5 blocks, and 49 of slack for moved deadlines: 69 of the 80.
+		assert_eq!(test_parameters().longest_work(), 69);
+		// Inside the bounds, but a claim's dispute would outlast a bond's unbonding: the last
+		// window that fits is 20 (79 blocks), and so on for each period.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(20)));
+		assert_eq!(ActiveParameters::<Test>::get().longest_work(), UNBONDING_PERIOD - 1);
+		for change in [ChallengeWindow(21), CommitPeriod(6), RevealPeriod(6)] {
+			assert_noop!(
+				Attestations::set_parameter(RuntimeOrigin::root(), change),
+				Error::<Test>::ParametersOutOfBounds
+			);
+		}
+		// Shortening one period makes room in another.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(19)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), RevealPeriod(6)));
+		assert!(Attestations::check_parameters(&ActiveParameters::<Test>::get()).is_ok());
+	});
+}
+
+#[test]
+fn longest_work_follows_the_active_parameters() {
+	network().build_and_execute(|| {
+		assert_eq!(LongestWork::<Test>::get(), 69);
+		assert_eq!(LongestWork::<Test>::get(), test_parameters().longest_work());
+		assert!(LongestWork::<Test>::get() < UNBONDING_PERIOD);
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::CommitPeriod(2)
+		));
+		assert_eq!(LongestWork::<Test>::get(), 66);
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::ChallengeWindow(1)
+		));
+		// A claim's window, a draw a block later, the two periods, and the three deadlines
+		// each moved up to DEADLINE_SEARCH blocks.
+		assert_eq!(LongestWork::<Test>::get(), 1 + 2 + 5 + 3 * DEADLINE_SEARCH as u64 + 1);
+	});
+}
+
+#[test]
+fn a_round_not_yet_drawn_takes_the_parameters_in_force_at_its_draw() {
+	network().build_and_execute(|| {
+		assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::CommitteeSize(3)
+		));
+		run_to_block(2);
+		let round = Rounds::<Test>::get(subject(1)).unwrap();
+		assert_eq!((round.committee.len(), round.votes_needed), (3, 2));
+		// A drawn round keeps its deadlines and quorum.
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::RevealPeriod(1)
+		));
+		assert_ok!(Attestations::set_parameter(
+			RuntimeOrigin::root(),
+			ParameterChange::Quorum(Perbill::one())
+		));
+		let drawn = Rounds::<Test>::get(subject(1)).unwrap();
+		assert_eq!((drawn.votes_needed, drawn.reveal_deadline), (2, 12));
+		run_to_block(12);
+		assert!(Rounds::<Test>::get(subject(1)).is_none());
+	});
+}
+
+#[test]
+fn genesis_sets_the_parameters_and_the_integrity_test_passes() {
+	network().build_and_execute(|| {
+		assert_eq!(ActiveParameters::<Test>::get(), test_parameters());
+		assert!(Attestations::check_parameters(&test_parameters()).is_ok());
+		<Attestations as frame_support::traits::Hooks<u64>>::integrity_test();
+	});
+}

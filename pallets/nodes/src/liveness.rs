@@ -1,0 +1,255 @@
+//! Heartbeats and liveness: periods, staleness, the sweep that marks nodes inactive, and the
+//! offchain worker that sends each local node's heartbeat.
+
+use frame_system::offchain::SubmitTransaction;
+use opg_primitives::attestation::signing_message;
+use sp_runtime::{
+	transaction_validity::{
+		InvalidTransaction, TransactionPriority, TransactionValidityError,
+		TransactionValidityWithRefund, ValidTransaction,
+	},
+	RuntimeAppPublic, SaturatedConversion,
+};
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// The heartbeat period that block `block` falls in.
+	pub fn period_of(block: BlockNumberFor<T>, parameters: &ParametersOf<T>) -> u32 {
+		let period: u32 = parameters.heartbeat_period.saturated_into();
+		let block: u32 = block.saturated_into();
+		block.checked_div(period).unwrap_or(block)
+	}
+
+	/// The first block of the heartbeat period that block `block` falls in.
+	pub fn period_start(
+		block: BlockNumberFor<T>,
+		parameters: &ParametersOf<T>,
+	) -> BlockNumberFor<T> {
+		let length: u32 = parameters.heartbeat_period.saturated_into();
+		BlockNumberFor::<T>::from(Self::period_of(block, parameters).saturating_mul(length))
+	}
+
+	/// Whether `node` already sent a heartbeat in the period starting at `period_start`.
+	fn beat_in(node: &NodeInfoOf<T>, period_start: BlockNumberFor<T>) -> bool {
+		node.last_heartbeat.is_some_and(|at| at >= period_start)
+	}
+
+	/// Why `node` should be inactive now, if it should: stale, or bonded below its roles'
+	/// minimums.
+	fn inactive_reason(node: &NodeInfoOf<T>, now: BlockNumberFor<T>) -> Option<InactiveReason> {
+		if Self::is_stale(node, now) {
+			Some(InactiveReason::MissedHeartbeats)
+		} else if node.bonded < Self::required_bond(node.roles, &ActiveParameters::<T>::get()) {
+			Some(InactiveReason::UnderBonded)
+		} else {
+			None
+		}
+	}
+
+	/// Marks `node` inactive or active again as its liveness and bond say (a leaving node stays
+	/// leaving). The caller stores it.
+	pub(crate) fn refresh_status(
+		who: &T::AccountId,
+		node: &mut NodeInfoOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		match (node.status, Self::inactive_reason(node, now)) {
+			(NodeStatus::Active, Some(reason)) => {
+				node.status = NodeStatus::Inactive { since: now };
+				Self::deposit_event(Event::NodeInactive { node: who.clone(), reason });
+			}
+			(NodeStatus::Inactive { .. }, None) => {
+				node.status = NodeStatus::Active;
+				Self::deposit_event(Event::NodeReactivated { node: who.clone() });
+			}
+			_ => {}
+		}
+	}
+
+	/// Whether `node` has missed more heartbeat periods than allowed.
+	pub fn is_stale(node: &NodeInfoOf<T>, now: BlockNumberFor<T>) -> bool {
+		let parameters = ActiveParameters::<T>::get();
+		let silent = Self::period_of(now, &parameters)
+			.saturating_sub(Self::period_of(node.alive_at(), &parameters));
+		silent > parameters.max_missed_heartbeats
+	}
+
+	/// Whether `node` may be given work of `role` now.
+	pub(crate) fn eligible(node: &NodeInfoOf<T>, role: NodeRole, now: BlockNumberFor<T>) -> bool {
+		node.in_pool() && node.roles.contains(role) && Self::inactive_reason(node, now).is_none()
+	}
+
+	/// The genesis hash, which every role-key signature covers.
+	fn genesis_hash() -> T::Hash {
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
+	}
+
+	/// Whether `signature` is `key`'s over `statement` on this chain.
+	pub(crate) fn verify_statement(
+		key: &NodeKey,
+		statement: &StatementOf<'_, T>,
+		signature: &NodeKeySignature,
+	) -> bool {
+		key.verify(&signing_message(&Self::genesis_hash(), statement), signature)
+	}
+
+	/// A pallet error as a transaction-validity error: `Custom(index)` where `index` is the
+	/// error's index in this pallet's `Error` enum.
+	pub(crate) fn invalid(error: Error<T>) -> TransactionValidityError {
+		let index = error.encode().first().copied().unwrap_or(u8::MAX);
+		match error {
+			Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+			Error::<T>::NotRegistered => InvalidTransaction::BadSigner.into(),
+			Error::<T>::DuplicateHeartbeat => InvalidTransaction::Stale.into(),
+			_ => InvalidTransaction::Custom(index).into(),
+		}
+	}
+
+	/// Checks a heartbeat: a registered, non-leaving node, the current period, the first in
+	/// it, signed by the node's role key. Returns the node.
+	pub(crate) fn check_heartbeat(
+		heartbeat: &HeartbeatOf<T>,
+		signature: &NodeKeySignature,
+	) -> Result<NodeInfoOf<T>, Error<T>> {
+		let node = Self::node(&heartbeat.node)?;
+		ensure!(node.status != NodeStatus::Leaving, Error::<T>::NodeLeaving);
+		let parameters = ActiveParameters::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			heartbeat.period_start == Self::period_start(now, &parameters),
+			Error::<T>::WrongPeriod
+		);
+		ensure!(!Self::beat_in(&node, heartbeat.period_start), Error::<T>::DuplicateHeartbeat);
+		ensure!(
+			Self::verify_statement(&node.key, &SignedStatement::Heartbeat(heartbeat), signature),
+			Error::<T>::BadSignature
+		);
+		Ok(node)
+	}
+
+	/// Records a checked heartbeat: the periods the node missed before it count against its
+	/// reputation, and it is active again if its bond allows.
+	pub(crate) fn note_heartbeat(heartbeat: &HeartbeatOf<T>, mut node: NodeInfoOf<T>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let parameters = ActiveParameters::<T>::get();
+		let missed = Self::period_of(now, &parameters)
+			.saturating_sub(Self::period_of(node.alive_at(), &parameters))
+			.saturating_sub(1);
+		if missed > 0 {
+			Reputations::<T>::mutate(&heartbeat.node, |reputation| {
+				reputation.missed_heartbeats = reputation.missed_heartbeats.saturating_add(missed)
+			});
+		}
+		node.last_heartbeat = Some(now);
+		Self::deposit_event(Event::HeartbeatReceived {
+			node: heartbeat.node.clone(),
+			period_start: heartbeat.period_start,
+		});
+		Self::refresh_status(&heartbeat.node, &mut node, now);
+		Self::store_node(&heartbeat.node, &node);
+	}
+
+	/// How long a valid heartbeat may wait in the pool: until its period ends.
+	pub(crate) fn heartbeat_validity(heartbeat: &HeartbeatOf<T>) -> TransactionValidityWithRefund {
+		let parameters = ActiveParameters::<T>::get();
+		let period: u64 = parameters.heartbeat_period.saturated_into();
+		let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
+		let left = period.saturating_sub(now.checked_rem(period).unwrap_or(0)).max(1);
+		ValidTransaction::with_tag_prefix("OpgHeartbeat")
+			.priority(TransactionPriority::MAX / 2)
+			.and_provides((&heartbeat.node, heartbeat.period_start))
+			.longevity(left)
+			.propagate(true)
+			.build()
+			.map(|validity| (validity, Weight::zero()))
+	}
+
+	/// Checks up to `MaxLivenessChecksPerBlock` nodes, from where the last block stopped, and
+	/// marks the stale ones inactive.
+	pub(crate) fn sweep_liveness(now: BlockNumberFor<T>) -> Weight {
+		Self::sweep_liveness_up_to(now, T::MaxLivenessChecksPerBlock::get())
+	}
+
+	/// The liveness sweep, checking up to `limit` nodes.
+	pub(crate) fn sweep_liveness_up_to(now: BlockNumberFor<T>, limit: u32) -> Weight {
+		let mut nodes = match LivenessCursor::<T>::get() {
+			Some(cursor) => Nodes::<T>::iter_from(cursor.into_inner()),
+			None => Nodes::<T>::iter(),
+		};
+		let mut checked = 0u32;
+		let mut last = None;
+		while checked < limit {
+			let Some((who, mut node)) = nodes.next() else { break };
+			checked = checked.saturating_add(1);
+			let status = node.status;
+			Self::refresh_status(&who, &mut node, now);
+			if node.status != status {
+				Self::store_node(&who, &node);
+			}
+			last = Some(who);
+		}
+		match last.filter(|_| checked == limit) {
+			Some(who) => LivenessCursor::<T>::set(
+				BoundedVec::try_from(Nodes::<T>::hashed_key_for(&who)).ok(),
+			),
+			None => LivenessCursor::<T>::kill(),
+		}
+		T::WeightInfo::sweep_liveness(checked)
+	}
+
+	/// From the offchain worker: sends a heartbeat for each registered node whose role key is
+	/// in this node's keystore and that has not sent one this period.
+	pub(crate) fn send_heartbeats(now: BlockNumberFor<T>) {
+		let parameters = ActiveParameters::<T>::get();
+		let period_start = Self::period_start(now, &parameters);
+		for key in NodeKey::all() {
+			let Some(account) = NodeByKey::<T>::get(&key) else { continue };
+			let Some(node) = Nodes::<T>::get(&account) else { continue };
+			if node.status == NodeStatus::Leaving {
+				continue;
+			}
+			if Self::beat_in(&node, period_start)
+				|| !Self::claim_heartbeat_slot(&key, period_start, now)
+			{
+				continue;
+			}
+			let heartbeat = Heartbeat { node: account, period_start };
+			let message =
+				signing_message(&Self::genesis_hash(), &SignedStatement::Heartbeat(&heartbeat));
+			let Some(signature) = key.sign(&message) else {
+				log::warn!(target: "nodes", "role key {key:?} could not sign a heartbeat");
+				continue;
+			};
+			let call = Call::heartbeat { heartbeat, signature };
+			let transaction = T::create_authorized_transaction(call.into());
+			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
+				log::warn!(target: "nodes", "heartbeat for period {period_start:?} not accepted");
+			}
+		}
+	}
+
+	/// Whether this node should send `key`'s heartbeat for `period` now: not if it sent one in
+	/// the last few blocks (it may still be on its way), so a slow pool is not flooded.
+	fn claim_heartbeat_slot(
+		key: &NodeKey,
+		period_start: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		use sp_runtime::offchain::storage::StorageValueRef;
+		const RESEND_AFTER: u32 = 5;
+		let storage_key = (b"opg/nodes/heartbeat/", key).encode();
+		let now: u32 = now.saturated_into();
+		let period: u32 = period_start.saturated_into();
+		let slot = StorageValueRef::persistent(&storage_key);
+		let result = slot.mutate(|last: Result<Option<(u32, u32)>, _>| match last {
+			Ok(Some((sent_period, sent_at)))
+				if sent_period == period && now < sent_at.saturating_add(RESEND_AFTER) =>
+			{
+				Err(())
+			}
+			_ => Ok((period, now)),
+		});
+		result.is_ok()
+	}
+}
