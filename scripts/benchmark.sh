@@ -2,9 +2,10 @@
 # Builds opg-node with runtime benchmarks and regenerates weights with frame-benchmarking-cli:
 # OPG's pallets into pallets/NAME/src/weights.rs, the governance pallets from polkadot-sdk into
 # runtime/src/weights/ (measured on this runtime, with its database and its track lookups).
-# Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]
+# Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]...
 # (NAME: model-registry, nodes, attestations, tee, inference, or one of the governance pallets:
-# utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default)
+# utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default;
+# repeat --pallet for several, all measured with one build of the node)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
@@ -14,14 +15,16 @@ repeat=20
 pallets=(model-registry nodes attestations tee inference)
 governance=(utility preimage scheduler referenda conviction-voting treasury)
 pallets+=("${governance[@]}")
+chosen=()
 while (($#)); do
 	case "$1" in
 	--steps) steps=$2; shift 2 ;;
 	--repeat) repeat=$2; shift 2 ;;
-	--pallet) pallets=("$2"); shift 2 ;;
+	--pallet) chosen+=("$2"); shift 2 ;;
 	*) die "unknown argument $1 (use --steps N, --repeat N, --pallet NAME)" ;;
 	esac
 done
+((${#chosen[@]} == 0)) || pallets=("${chosen[@]}")
 
 bash scripts/setup.sh
 log "building opg-node with --features runtime-benchmarks (in $OPG_BENCH_TARGET_DIR)"

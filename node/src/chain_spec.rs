@@ -36,8 +36,8 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// The `test` chain: the `dev` chain on 2-second slots, for the end-to-end tests (run it with
-/// `--dev --chain test`).
+/// The `test` chain: the `dev` chain on 2-second slots and 30-slot (one-minute) BABE epochs,
+/// for the end-to-end tests (run it with `--dev --chain test`).
 pub fn test_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name("OPG Test (2-second blocks)")

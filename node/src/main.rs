@@ -1,6 +1,6 @@
 //! `opg-node`: the OPG chain node.
 //!
-//! Aura block production, GRANDPA finality, ParityDB storage, offchain workers and offchain
+//! BABE block production, GRANDPA finality, ParityDB storage, offchain workers and offchain
 //! indexing on (the model registry's data layer writes model bytes to every node's off-chain
 //! database), JSON-RPC with OPG's own methods, and Prometheus metrics.
 

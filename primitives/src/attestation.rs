@@ -384,6 +384,24 @@ pub trait NodeRegistry<AccountId, Balance> {
 	/// registry takes): what a caller declares before it selects.
 	fn select_weight(count: u32) -> Weight;
 
+	/// One stake-weighted draw of an eligible node of `role` for each of `subjects`, from one
+	/// read of the pool: a node may be drawn for several subjects; `None` for a subject whose
+	/// draws found no eligible node. Cheaper per subject than [`Self::select`] when a block
+	/// assigns many jobs at once, since the draws share the pool's tree. Fails with the
+	/// registry's error when the block has no randomness.
+	fn select_each(
+		role: NodeRole,
+		subjects: &[SubjectId],
+	) -> Result<alloc::vec::Vec<Option<AccountId>>, DispatchError>;
+
+	/// The weight [`Self::select_each`] takes for `count` subjects among the pool of `role` as
+	/// it is now.
+	fn select_each_weight(role: NodeRole, count: u32) -> Weight;
+
+	/// How many nodes are in `role`'s pool (bonded, active, not chilled; some may be stale):
+	/// zero means no job of that role can be assigned.
+	fn pool_size(role: NodeRole) -> u32;
+
 	/// The weight [`Self::select`] takes for `count` nodes of `role` among the pool as it is now:
 	/// what a caller refunds down to once it selected.
 	fn select_weight_now(role: NodeRole, count: u32) -> Weight;

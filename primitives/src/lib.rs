@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod inference;
 pub mod model;
 pub mod parameters;
+pub mod randomness;
 pub mod tee;
 pub mod testing;
 

@@ -1,11 +1,12 @@
 //! The runtime APIs the node and clients call: the standard Substrate set (core, metadata,
-//! block building, transaction pool, offchain workers, Aura, GRANDPA, session keys, nonces,
+//! block building, transaction pool, offchain workers, BABE, GRANDPA, session keys, nonces,
 //! transaction payment, genesis builder) and OPG's own (the model registry, nodes, attestations,
 //! TEE, inference).
 
 use alloc::vec::Vec;
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
+	traits::Get,
 	weights::Weight,
 };
 use opg_primitives::{
@@ -19,7 +20,6 @@ use opg_primitives::{
 };
 use pallet_grandpa::AuthorityId as GrandpaId;
 use sp_api::impl_runtime_apis;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
 use sp_runtime::{
 	traits::{Block as BlockT, NumberFor},
@@ -29,7 +29,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Attestations, Aura, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
+	AccountId, Attestations, Babe, Balance, Block, BlockNumber, Executive, Grandpa, Inference,
 	InherentDataExt, ModelRegistry, Nodes, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
 	SessionKeys, System, Tee, TransactionPayment, VERSION,
 };
@@ -109,13 +109,44 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
-		fn slot_duration() -> sp_consensus_aura::SlotDuration {
-			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
+	impl sp_consensus_babe::BabeApi<Block> for Runtime {
+		fn configuration() -> sp_consensus_babe::BabeConfiguration {
+			let epoch_config = Babe::epoch_config().unwrap_or(crate::BABE_GENESIS_EPOCH_CONFIG);
+			sp_consensus_babe::BabeConfiguration {
+				slot_duration: Babe::slot_duration(),
+				epoch_length: crate::configs::consensus::EpochSlots::get(),
+				c: epoch_config.c,
+				authorities: Babe::authorities().into_inner(),
+				randomness: Babe::randomness(),
+				allowed_slots: epoch_config.allowed_slots,
+			}
 		}
 
-		fn authorities() -> Vec<AuraId> {
-			pallet_aura::Authorities::<Runtime>::get().into_inner()
+		fn current_epoch_start() -> sp_consensus_babe::Slot {
+			Babe::current_epoch_start()
+		}
+
+		fn current_epoch() -> sp_consensus_babe::Epoch {
+			Babe::current_epoch()
+		}
+
+		fn next_epoch() -> sp_consensus_babe::Epoch {
+			Babe::next_epoch()
+		}
+
+		// No session pallet: no key ownership proofs, no equivocation reports on-chain.
+		fn generate_key_ownership_proof(
+			_slot: sp_consensus_babe::Slot,
+			_authority_id: sp_consensus_babe::AuthorityId,
+		) -> Option<sp_consensus_babe::OpaqueKeyOwnershipProof> {
+			None
+		}
+
+		fn submit_report_equivocation_unsigned_extrinsic(
+			_equivocation_proof: sp_consensus_babe::EquivocationProof<<Block as BlockT>::Header>,
+			_key_owner_proof: sp_consensus_babe::OpaqueKeyOwnershipProof,
+		) -> Option<()> {
+			None
 		}
 	}
 

@@ -1,6 +1,8 @@
 //! Genesis presets: `development` (one validator, Alice), `test` (the same on 2-second slots,
 //! for the automated tests) and `local_testnet` (four validators, Alice to Dave, so that
-//! GRANDPA finalizes with any one of them down).
+//! GRANDPA finalizes with any one of them down). Each validator is a BABE authority (its
+//! sr25519 key) and a GRANDPA voter (its ed25519 key); BABE runs
+//! [`crate::BABE_GENESIS_EPOCH_CONFIG`] on epochs of each preset's length.
 //! Both endow the well-known dev accounts with OPG and make Alice the sudo key; public networks
 //! get their own chain spec without a sudo key. `development` runs the referendum tracks on
 //! development periods (a few blocks); `local_testnet`, like a public network, on production
@@ -14,14 +16,14 @@ use crate::{
 	},
 	AccountId, AttestationsConfig, Balance, BalancesConfig, InferenceConfig, ModelRegistryConfig,
 	NodesConfig, OriginsConfig, RuntimeGenesisConfig, SlotsConfig, SudoConfig, TeeConfig,
-	MILLI_SECS_PER_BLOCK, OPG,
+	BABE_GENESIS_EPOCH_CONFIG, MILLI_SECS_PER_BLOCK, OPG,
 };
 use alloc::{string::String, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use opg_primitives::attestation::{NodeRole, RoleSet};
 use pallet_nodes::GenesisNode;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -72,12 +74,24 @@ pub fn local_nodes() -> Vec<GenesisNode<AccountId, Balance>> {
 /// The `test` preset's slot duration: 2 s, a third of production's.
 pub const TEST_SLOT_DURATION: u64 = 2_000;
 
+/// The `local_testnet` preset's epoch length, as a production chain's: 600 slots, an hour.
+pub const LOCAL_EPOCH_LENGTH: u64 = crate::configs::consensus::DEFAULT_EPOCH_LENGTH;
+
+/// The `development` preset's epoch length: 100 slots of 6 s, ten minutes, so that a dev chain
+/// run for a while goes through epoch changes.
+pub const DEV_EPOCH_LENGTH: u64 = 100;
+
+/// The `test` preset's epoch length: 30 slots of 2 s, a minute, so that the end-to-end tests,
+/// which run for minutes on one chain, cross several epoch changes (new epoch randomness, the
+/// same authorities) while they work.
+pub const TEST_EPOCH_LENGTH: u64 = 30;
+
 /// A genesis with the given validators, endowed accounts, sudo key, model approval rule,
 /// nodes, committee size, governance timing, whether governance may allow the insecure dev
-/// enclave (TEE mode without a TEE: the `development` and `test` presets only), and slot
-/// duration in milliseconds.
+/// enclave (TEE mode without a TEE: the `development` and `test` presets only), slot
+/// duration in milliseconds and epoch length in slots.
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	initial_authorities: Vec<(BabeId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	approval_required: bool,
@@ -86,9 +100,10 @@ fn testnet_genesis(
 	timing: Timing,
 	allow_insecure_dev_enclave: bool,
 	slot_duration: u64,
+	epoch_length: u64,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
-		slots: SlotsConfig { slot_duration },
+		slots: SlotsConfig { slot_duration, epoch_length },
 		balances: BalancesConfig {
 			balances: endowed_accounts
 				.iter()
@@ -96,8 +111,9 @@ fn testnet_genesis(
 				.map(|account| (account, ENDOWMENT))
 				.collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		babe: pallet_babe::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| (x.0.clone(), 1)).collect::<Vec<_>>(),
+			epoch_config: BABE_GENESIS_EPOCH_CONFIG,
 		},
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
@@ -117,7 +133,7 @@ fn testnet_genesis(
 	})
 }
 
-fn authority(keyring: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
+fn authority(keyring: Sr25519Keyring, grandpa: Ed25519Keyring) -> (BabeId, GrandpaId) {
 	(keyring.public().into(), grandpa.public().into())
 }
 
@@ -129,9 +145,9 @@ fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// The development chain on slots of `slot_duration` milliseconds: Alice validates alone;
-/// models run without approval.
-fn single_validator_genesis(slot_duration: u64) -> Value {
+/// The development chain on slots of `slot_duration` milliseconds and epochs of
+/// `epoch_length` slots: Alice validates alone; models run without approval.
+fn single_validator_genesis(slot_duration: u64, epoch_length: u64) -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
@@ -142,24 +158,26 @@ fn single_validator_genesis(slot_duration: u64) -> Value {
 		Timing::Development,
 		true,
 		slot_duration,
+		epoch_length,
 	)
 }
 
-/// The `development` preset: Alice validates alone, on 6-second slots; models run without
-/// approval.
+/// The `development` preset: Alice validates alone, on 6-second slots and
+/// [`DEV_EPOCH_LENGTH`] epochs; models run without approval.
 pub fn development_config_genesis() -> Value {
-	single_validator_genesis(MILLI_SECS_PER_BLOCK)
+	single_validator_genesis(MILLI_SECS_PER_BLOCK, DEV_EPOCH_LENGTH)
 }
 
-/// The `test` preset: the `development` chain on [`TEST_SLOT_DURATION`] slots. Every period is
-/// counted in blocks, so the end-to-end tests that wait for challenge windows, verifier rounds
-/// and referendum periods wait a third as long; `scripts/run-dev.sh` keeps 6-second blocks.
+/// The `test` preset: the `development` chain on [`TEST_SLOT_DURATION`] slots and
+/// [`TEST_EPOCH_LENGTH`] epochs. Every period is counted in blocks, so the end-to-end tests that
+/// wait for challenge windows, verifier rounds and referendum periods wait a third as long;
+/// `scripts/run-dev.sh` keeps 6-second blocks.
 pub fn test_config_genesis() -> Value {
-	single_validator_genesis(TEST_SLOT_DURATION)
+	single_validator_genesis(TEST_SLOT_DURATION, TEST_EPOCH_LENGTH)
 }
 
 /// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate (GRANDPA needs three of
-/// the four); models need approval and referenda take production periods, as on a public
+/// the four) on 6-second slots and [`LOCAL_EPOCH_LENGTH`] epochs; models need approval and referenda take production periods, as on a public
 /// network (sudo approves on this test chain).
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
@@ -177,6 +195,7 @@ pub fn local_config_genesis() -> Value {
 		Timing::Production,
 		false,
 		MILLI_SECS_PER_BLOCK,
+		LOCAL_EPOCH_LENGTH,
 	)
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The state transition function of OPG chain, a Substrate appchain for verifiable AI
 //! inference. It holds the OPG token (`pallet-balances`, 18 decimals), charges transaction fees
-//! in OPG, runs Aura block production with GRANDPA finality, and hosts the OPG pallets: the
+//! in OPG, runs BABE block production with GRANDPA finality, and hosts the OPG pallets: the
 //! model registry (models, versions, chunked ONNX uploads replicated through offchain indexing),
 //! attestations, inference jobs, and governance by OPG holders (OpenGov referenda on tracks,
 //! conviction voting, the treasury).
@@ -66,9 +66,9 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// The session keys of a validator: Aura for authoring, GRANDPA for finality.
+	/// The session keys of a validator: BABE (sr25519) for authoring, GRANDPA for finality.
 	pub struct SessionKeys {
-		pub aura: Aura,
+		pub babe: Babe,
 		pub grandpa: Grandpa,
 	}
 }
@@ -81,10 +81,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -97,24 +97,41 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
 /// Block times.
 mod block_times {
-	/// Target block time of production chains: Aura produces at most one block per slot of
-	/// this length. A chain spec may choose another slot duration at genesis
-	/// ([`crate::configs::consensus::pallet_slots`]); it can never change afterwards.
+	/// Target block time of production chains: the length of a BABE slot. Every slot has a
+	/// secondary author ([`crate::BABE_GENESIS_EPOCH_CONFIG`]), so with every validator online
+	/// the chain grows by one block per slot (primary winners of the same slot compete for
+	/// it: forks the fork choice resolves, not extra blocks). A chain spec may choose another
+	/// slot duration at genesis ([`crate::configs::consensus::pallet_slots`]); it can never
+	/// change afterwards.
 	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
 
 	/// The production slot duration (see [`MILLI_SECS_PER_BLOCK`]).
 	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
 }
 pub use block_times::*;
+
+/// BABE's epoch configuration at genesis.
+///
+/// `c = 1/4`: the chance that a given slot has at least one primary author (a VRF output
+/// under the threshold), as Polkadot and Kusama run it. `PrimaryAndSecondaryVRFSlots`: a slot
+/// without one is authored by its secondary author, who signs the slot's VRF too, so that
+/// **every** block carries a VRF output: the chain's draws
+/// ([`configs::consensus::BabeVrfRandomness`]) depend on it. Secondary plain slots (no VRF)
+/// would leave blocks without randomness.
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+	sp_consensus_babe::BabeEpochConfiguration {
+		c: (1, 4),
+		allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+	};
 
 /// One minute, in blocks of [`MILLI_SECS_PER_BLOCK`]: every period of the chain is counted in
 /// blocks, so on a chain with shorter slots (the `test` preset) it passes sooner.
@@ -219,8 +236,10 @@ mod runtime {
 	pub type System = frame_system;
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
+	// BABE before every OPG pallet: its `on_initialize` (the block's slot from its pre-digest,
+	// the epoch change) runs before theirs, so they see the block's slot and epoch.
 	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
+	pub type Babe = pallet_babe;
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;
 	#[runtime::pallet_index(4)]

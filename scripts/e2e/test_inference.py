@@ -1,6 +1,7 @@
 """Inference jobs end to end on a running dev node, with real clients: a real ONNX model is
 uploaded, a dApp requests vanilla and attested inference with the SDK's `opg.jobs` (the library
-behind scripts/infer.sh), the node's offchain worker runs ONNX Runtime and answers, the dev
+behind scripts/infer.sh), the job waits queued in its request's block and gets its node drawn in
+a later one, the node's offchain worker runs ONNX Runtime and answers, the dev
 verifier committee re-executes the attested job, and the result on chain equals Python
 onnxruntime's on the same input. The fee moves to the model owner, the node, the verifiers and
 the treasury as the parameters say; a job whose node cannot answer is refunded in full after
@@ -123,6 +124,15 @@ def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, 
     job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
 
     assert jobs.variant(record["status"])[0] == "Final", jobs.describe(record)
+    # The request's block emitted only JobRequested and left the job queued; its node was drawn
+    # at the start of a later block (the next, while a node is free), before its last try.
+    requested_at = substrate.get_block_number(included.block_hash)
+    state, fields = jobs.variant(jobs.job(substrate, job, included.block_hash)["status"])
+    assert state == "Queued" and int(fields["until"]) > requested_at, (state, fields)
+    history = jobs.history(substrate, job, requested_at, int(jobs.variant(record["status"])[1]["at"]))
+    assert [e.name for e in history if e.block_number == requested_at] == ["JobRequested"]
+    assigned = next(e for e in history if e.name == "JobAssigned")
+    assert requested_at < assigned.block_number <= int(fields["until"]), history
     expected = python_ort(data, {"input": x})["logits"]
     _, schema, _ = jobs.runnable_version(substrate, model_id)
     ours = jobs.output_arrays(substrate, job, schema)["logits"]

@@ -40,20 +40,50 @@ def test_blocks_are_produced_and_finalized(node):
     assert later >= first + 2
 
 
+def babe_configuration(substrate) -> tuple[int, int]:
+    """The slot duration (ms) and epoch length (slots) the runtime gives the node's BABE: the
+    first two fields of `BabeApi_configuration`'s answer, two little-endian u64s."""
+    answer = bytes.fromhex(substrate.rpc_request("state_call", ["BabeApi_configuration", "0x"])["result"][2:])
+    return int.from_bytes(answer[:8], "little"), int.from_bytes(answer[8:16], "little")
+
+
 def test_the_test_chain_runs_two_second_slots(node):
-    """The tests' chain (`--chain test`) has the dev chain's genesis on 2-second slots: the
-    runtime says so to the node, and each block's slot is its timestamp in 2-second units."""
+    """The tests' chain (`--chain test`) has the dev chain's genesis on 2-second slots and
+    30-slot epochs: the runtime says so to the node, each block's slot is its timestamp in
+    2-second units, and its epoch is its slot's, counted from the first block's."""
     substrate = node.substrate()
     try:
-        answer = substrate.rpc_request("state_call", ["AuraApi_slot_duration", "0x"])["result"]
-        assert int.from_bytes(bytes.fromhex(answer[2:]), "little") == 2_000
+        assert babe_configuration(substrate) == (2_000, 30)
+        assert substrate.get_constant("Babe", "ExpectedBlockTime").value == 2_000
+        assert substrate.get_constant("Babe", "EpochDuration").value == 30
         head = substrate.get_block_number(substrate.get_chain_head())
         node.wait_for_finalized(head + 2)
         for number in (head + 1, head + 2):
             block = substrate.get_block_hash(number)
             now = substrate.query("Timestamp", "Now", block_hash=block).value
-            slot = substrate.query("Aura", "CurrentSlot", block_hash=block).value
+            slot = substrate.query("Babe", "CurrentSlot", block_hash=block).value
             assert now // 2_000 == slot, (number, now, slot)
+            genesis_slot = substrate.query("Babe", "GenesisSlot", block_hash=block).value
+            epoch = substrate.query("Babe", "EpochIndex", block_hash=block).value
+            assert epoch == (slot - genesis_slot) // 30, (number, slot, genesis_slot, epoch)
+    finally:
+        substrate.close()
+
+
+def test_every_block_carries_a_vrf_output(node):
+    """Every block's BABE claim signs the slot's VRF (primary or secondary VRF, never plain):
+    the chain's draws take their randomness from it. The runtime keeps the output of the
+    block's author after the block (`Babe.AuthorVrfRandomness`)."""
+    substrate = node.substrate()
+    try:
+        blocks = range(1, node.wait_for_finalized(6) + 1)
+        outputs = set()
+        for number in blocks:
+            block = substrate.get_block_hash(number)
+            output = substrate.query("Babe", "AuthorVrfRandomness", block_hash=block).value
+            assert output, (number, output)
+            outputs.add(output)
+        assert len(outputs) == len(blocks), "each block its own output"
     finally:
         substrate.close()
 
@@ -215,3 +245,27 @@ def test_the_readme_three_validator_recipe_finalizes_blocks(tmp_path):
     finally:
         for node in nodes.values():
             node.stop()
+
+
+def test_the_test_chain_changes_epochs_and_keeps_finalizing(node):
+    """The test chain's BABE epochs are 30 slots (a minute): by the end of this module the
+    chain has left epoch 0, every epoch change announced the next epoch's randomness, and
+    blocks go on being produced and finalized in the new epoch. (Last in the module, so that
+    the tests before it spend most of the minute.)"""
+    substrate = node.substrate()
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            head = substrate.get_chain_finalised_head()
+            epoch = substrate.query("Babe", "EpochIndex", block_hash=head).value
+            if epoch >= 1:
+                break
+            assert time.monotonic() < deadline, f"still in epoch {epoch} after two minutes"
+            time.sleep(2)
+        _previous, current = substrate.query("Babe", "EpochStart", block_hash=head).value
+        assert current > 1, current  # the first block of this epoch, after epoch 0's blocks
+        assert substrate.query("Babe", "NextRandomness", block_hash=head).value != "0x" + "00" * 32
+        number = substrate.get_block_number(head)
+        assert node.wait_for_finalized(number + 3) >= number + 3
+    finally:
+        substrate.close()

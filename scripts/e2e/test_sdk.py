@@ -106,6 +106,15 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     assert result.verification.node not in result.verification.verifiers
     names = [event.name for event in result.history]
     assert names[:2] == ["JobRequested", "JobAssigned"] and names[-1] == "JobFinal"
+    # The request's block names no node: there the job is queued, and its node is drawn at the
+    # start of a later block (the next one, while a node is free).
+    requested, assigned = result.history[:2]
+    assert requested.block_number == result.requested_at
+    assert assigned.block_number > requested.block_number, (requested, assigned)
+    at_request = jobs.job(client.substrate, result.job, requested.block_hash)
+    state, fields = jobs.variant(at_request["status"])
+    assert state == "Queued" and int(fields["until"]) > result.requested_at, at_request["status"]
+    assert jobs.stage_of(result.history[:1]) == "queued"
     assert {"ResultSubmitted", "ResultVerified"} <= set(names)
     assert seen[-len(names):] == names  # on_event saw each as it landed
     # The fee and the request's transaction fee left the dApp's balance, and the owner's share
@@ -116,6 +125,7 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     free = int(client.substrate.query("System", "Account", [client.address()], block_hash=at)
                .value["data"]["free"])
     _, vanilla = vanilla_job[:2]
+    assert vanilla.queued_until is not None and vanilla.queued_until > vanilla.block_number
     earned = sum(int(e.fields["owner_paid"]) for e in
                  client.job_history(vanilla.job, vanilla.block_number, number) if e.name == "JobFinal")
     spent = before - free + earned

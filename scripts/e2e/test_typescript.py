@@ -11,6 +11,7 @@ Needs `node` and the built package (`scripts/setup.sh` runs `npm ci` and `npm ru
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -187,6 +188,70 @@ def test_the_typescript_onnx_reader_gives_the_registry_schema(node_js, tmp_path)
     }
 
 
+# The job statuses of the chain (JobStatus, RefundReason) in polkadot.js's type notation: what
+# the TypeScript client decodes, built offline.
+JOB_TYPES = {
+    "RefundReason": {"_enum": {"TimedOut": "Null", "EngineFailed": "Bytes", "Rejected": "Null",
+                               "Undecided": "Null", "VerificationUnavailable": "Null",
+                               "InvalidProofs": "Null", "NoNodeAvailable": "Null"}},
+    "JobStatus": {"_enum": {
+        "Queued": {"until": "u32"},
+        "Assigned": {"node": "AccountId32", "deadline": "u32", "reassigned": "bool"},
+        "Accepted": {"node": "AccountId32"}, "Verifying": {"node": "AccountId32"},
+        "Final": {"node": "AccountId32", "at": "u32"},
+        "Refunded": {"reason": "RefundReason", "at": "u32"}}},
+}
+
+
+def test_the_typescript_job_states_and_stages_are_the_python_sdks(node_js):
+    """A job starts queued (its node is drawn in a later block) in both clients: the same
+    states, the same lines for a person, the same stages from the events, and the same
+    explanation of the `NoNodeAvailable` refund."""
+    from opg import jobs  # the Python SDK (clients/python), on the path through harness
+
+    alice = Keypair.create_from_uri("//Alice").ss58_address
+    statuses = [
+        {"Queued": {"until": 17}},
+        {"Assigned": {"node": alice, "deadline": 9, "reassigned": False}},
+        {"Assigned": {"node": alice, "deadline": 21, "reassigned": True}},
+        {"Accepted": {"node": alice}},
+        {"Verifying": {"node": alice}},
+        {"Final": {"node": alice, "at": 20}},
+        {"Refunded": {"reason": "NoNodeAvailable", "at": 14}},
+        {"Refunded": {"reason": "TimedOut", "at": 30}},
+    ]
+    histories = [[], ["JobRequested"], ["JobRequested", "JobAssigned"],
+                 ["JobRequested", "JobAssigned", "ResultSubmitted"],
+                 ["JobRequested", "JobAssigned", "ResultSubmitted", "ResultVerified"],
+                 ["JobRequested", "JobAssigned", "ResultSubmitted", "JobFinal"],
+                 ["JobRequested", "JobRefunded"]]
+    run = run_node(node_js, f"""
+      const {{ TypeRegistry }} = await import('@polkadot/types');
+      const registry = new TypeRegistry();
+      registry.register({json.dumps(JOB_TYPES)});
+      const statuses = {json.dumps(statuses)}.map((status) => {{
+        const decoded = OPG.decodeJobStatus(registry.createType('JobStatus', status));
+        return {{ decoded, line: OPG.describeJobStatus(decoded) }};
+      }});
+      const stages = {json.dumps(histories)}.map((names) => OPG.stageOf(names.map((name) => ({{ name }}))));
+      process.stdout.write(JSON.stringify({{ statuses, stages, states: OPG.JOB_STATES, stageNames: OPG.JOB_STAGES,
+        noNode: OPG.explainRefund({{ kind: 'NoNodeAvailable' }}) }}));
+    """)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    for status, ours in zip(statuses, result["statuses"]):
+        assert ours["decoded"]["state"] == next(iter(status))
+        assert ours["line"] == jobs.describe({"status": status}), status
+    assert result["statuses"][0]["decoded"] == {"state": "Queued", "until": 17}
+    assert result["statuses"][6]["decoded"]["reason"] == {"kind": "NoNodeAvailable"}
+    assert result["states"] == list(jobs.STATES) and result["stageNames"] == list(jobs.STAGES)
+    expected = [jobs.stage_of([jobs.JobEvent(0, "", name, {}) for name in names])
+                for names in histories]
+    assert result["stages"] == expected
+    assert expected[:3] == ["queued", "queued", "assigned"]
+    assert result["noNode"] == jobs.refund_reason("NoNodeAvailable")
+
+
 # -------------------------------------------------------------------------------------------
 # Against the dev chain
 
@@ -218,7 +283,7 @@ def published(node, node_js, tmp_path_factory) -> dict:
         if not (run.returncode == 2 and "no quorum" in run.stderr and attempt == 1):
             break
     assert run.returncode == 0, run.stderr
-    return {"printed": json.loads(run.stdout), "data": data, "x": x}
+    return {"printed": json.loads(run.stdout), "data": data, "x": x, "progress": run.stderr}
 
 
 def test_a_model_published_and_run_from_typescript_equals_python_onnxruntime(published, substrate):
@@ -255,6 +320,21 @@ def test_a_model_published_and_run_from_typescript_equals_python_onnxruntime(pub
     assert same_bits(tensor_of(vanilla["outputs"]["logits"]), expected)
     assert vanilla["fee"] == OPG // 2 + int(parameters["vanilla_fee"])
     assert vanilla["node"] == alice
+
+    # Each job was queued in its request's block (no node named there) and its node drawn at
+    # the start of a later block, as the example's progress lines say.
+    progress = published["progress"]
+    for result in (attested, vanilla):
+        mode, job = result["mode"], result["job"]
+        requested = re.search(rf"{mode}: job {job} requested in block #(\d+), .* held; "
+                              rf"queued for a node until block #(\d+)", progress)
+        assert requested, progress
+        in_block = re.search(rf"{mode}: job {job}: JobRequested in block #(\d+) \(queued\)", progress)
+        drawn = re.search(rf"{mode}: job {job}: JobAssigned in block #(\d+) \(assigned\)", progress)
+        assert in_block and drawn, progress
+        request_block = int(requested.group(1))
+        assert int(in_block.group(1)) == request_block
+        assert request_block < int(drawn.group(1)) <= int(requested.group(2)), progress
 
 
 def test_failures_come_back_as_typed_errors_with_the_pallets_docs(node, node_js, published):

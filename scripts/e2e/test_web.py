@@ -1,7 +1,7 @@
 """The web page (clients/web) end to end, in a real browser: Playwright drives Debian's
 Chromium, headless, on the page scripts/serve-web.sh serves, pointed at the dev node. Through
 the page a user publishes an ONNX model, picks it, enters an input, pays with //Alice and
-watches the job go from requested to final; the outputs the page shows equal Python
+watches the job go from requested (and queued for a node) to final; the outputs the page shows equal Python
 onnxruntime's bit for bit, and the fee and the attestation it shows are the chain's.
 
 Needs Chromium (`/usr/bin/chromium`, or $OPG_CHROMIUM) and the page's bundle (`scripts/setup.sh`
@@ -120,9 +120,12 @@ def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node
     # The page's own error line (where its handlers report failures) stayed hidden.
     assert page.is_hidden("[data-testid=error]"), page.inner_text("[data-testid=error]")
 
-    # Every stage was seen, in order, live.
-    for stage in ("requested", "assigned", "submitted", "verified", "final"):
+    # Every stage was seen, in order, live: the job was queued in its request's block and its
+    # node drawn in a later one.
+    for stage in ("requested", "queued", "assigned", "submitted", "verified", "final"):
         assert page.get_attribute(f"[data-testid=stage-{stage}]", "data-state") == "done", stage
+    queued = page.inner_text("[data-testid=stage-queued] .detail")
+    assert "after the request" in queued and "0 blocks" not in queued, queued
 
     # The outputs the page shows are ONNX Runtime's, bit for bit.
     shown = page.query_selector_all("[data-testid=output]")

@@ -43,7 +43,10 @@ def settle(network, url_node: str, since: int, job_ids: set[int], timeout: float
 
 
 def requests_in(network, url_node: str, since: int, count: int, timeout: float = 120.0) -> JobBook:
-    """Waits until `count` requests of REQUESTER since block `since` are in finalized blocks."""
+    """Waits until `count` requests of REQUESTER since block `since` and their node draws are in
+    finalized blocks. A request's block names no node: it is drawn at the start of the next
+    block (`JobAssigned`), or of a later one while no eligible node is free (a job no node was
+    drawn for ends refunded), so a request counts once its draw or its refund is read too."""
     requester = chain.keypair(REQUESTER).ss58_address
     book = JobBook()
     read_to = since - 1
@@ -53,9 +56,11 @@ def requests_in(network, url_node: str, since: int, count: int, timeout: float =
         head = finalized(network, url_node)
         book.add(read_blocks(network.nodes[url_node].url, read_to + 1, head))
         read_to = head
-        return len(book.of(requester)) >= count
+        mine = book.of(requester)
+        return len(mine) >= count and all(r.assigned or r.settled for r in mine.values())
 
-    governance.wait_for(enough, f"{count} requests in finalized blocks", timeout)
+    governance.wait_for(enough, f"{count} requests and their node draws in finalized blocks",
+                        timeout)
     return book
 
 

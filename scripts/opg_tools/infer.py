@@ -4,10 +4,11 @@
 
 The input is JSON: an object from input name to a number, a (nested) list or, for string
 inputs, strings; a file path works too. The command quotes the fee, sends the request (holding
-the fee), shows the job's state on one live line (requested, assigned, result submitted,
-verified, final; or refunded and why) and prints the output tensors and the fee paid. Exit
-status 0 when final, 2 when refunded, 1 on any other error. The work is the SDK's
-(`opg.jobs`); this is its command line.
+the fee), shows the job's state on one live line (requested; queued until a node is drawn for
+it at the start of the next block, or a later one; assigned; accepted or verifying; final; or
+refunded and why) and prints the output tensors and the fee paid. Exit status 0 when final, 2
+when refunded (also when no node could be drawn while the job was queued), 1 on any other
+error. The work is the SDK's (`opg.jobs`); this is its command line.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r\033[K{line}" if live else line, end="" if live else "\n", file=sys.stderr,
               flush=True)
 
-    print(f"job {job_id} requested in block {included.block_hash[:10]}…, {format_opg(fee)} held",
-          file=sys.stderr)
+    until = jobs.queued_until(substrate, job_id, included.block_hash)
+    queued = (f"; queued for a node until block #{until}" if until is not None else "")
+    print(f"job {job_id} requested in block {included.block_hash[:10]}…, {format_opg(fee)} held"
+          f"{queued}", file=sys.stderr)
     record = jobs.wait(substrate, job_id, "Accepted" if args.until == "accepted" else "Final",
                   args.timeout, show)
     if live:
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     state, fields = variant(record["status"])
     if state == "Refunded":
         if args.json:
-            print(json.dumps({"job": job_id, "refunded": refund_reason(fields["reason"])}))
+            print(json.dumps({"job": job_id, "refunded": refund_reason(fields["reason"]),
+                              "reason": variant(fields["reason"])[0]}))
         return 2
     outputs = output_arrays(substrate, job_id, schema)
     if args.json:

@@ -154,7 +154,7 @@ class NodeProcess:
 
 @dataclass
 class NodeSpec:
-    """A node of the network: `validator` is the dev seed of its Aura and GRANDPA keys (None
+    """A node of the network: `validator` is the dev seed of its BABE and GRANDPA keys (None
     for a node that does not validate); `role_seed` the dev seed of its role key and of the
     account that registers it; `roles` what that account is registered for."""
 
@@ -220,7 +220,7 @@ class LocalNetwork:
 
     def prepare(self) -> None:
         """The raw chain spec every node starts from, each node's node key (so every peer id
-        is known before any node starts) and its keystore: Aura (sr25519) and GRANDPA (ed25519)
+        is known before any node starts) and its keystore: BABE (sr25519) and GRANDPA (ed25519)
         keys for validators, the role key (sr25519, type `opgn`) for nodes with roles. Keys
         go in with `opg-node key insert`, as an operator would."""
         self.spec_path.write_text(self._opg_node("build-spec", "--chain", "local", "--raw",
@@ -232,7 +232,7 @@ class LocalNetwork:
             spec.peer_id = self._opg_node("key", "inspect-node-key", "--file", str(key_file))
             keys = []
             if spec.validator:
-                keys += [("aura", "sr25519", spec.validator), ("gran", "ed25519", spec.validator)]
+                keys += [("babe", "sr25519", spec.validator), ("gran", "ed25519", spec.validator)]
             if spec.role_seed:
                 keys.append(("opgn", "sr25519", spec.role_seed))
             for key_type, scheme, suri in keys:

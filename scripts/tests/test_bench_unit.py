@@ -37,3 +37,25 @@ def test_only_tee_replaces_its_section_and_keeps_the_rest(tmp_path):
     assert text.startswith("# Benchmarks\n\nthe engine table\n\n## TEE mode")
     assert "old figures" not in text
     assert text.count("## TEE mode") == 1
+
+
+def test_the_block_counts_expect_the_draw_in_the_block_after_the_request(tmp_path):
+    # A request's node is drawn at the start of the next block (from that block's randomness),
+    # and its answer lands in the block after: acceptance is two blocks after the request.
+    out = tmp_path / "benchmarks.md"
+    engine = {"engine_us": 8.0, "python_us": 11.0, "ratio": 0.73}
+    blocks = {"vanilla": {"assigned": 1, "answered": 2, "final": 12},
+              "attested": {"assigned": 1, "answered": 2, "final": 5}}
+    runtime = {"request_weight_128_us": 100, "normal_ref_time_ms": 1500, "request_own_us": 60,
+               "hook_per_job_128_us": 40, "hook_per_job_10k_us": 140,
+               "requests_by_weight_128": 1000, "request_weight_us": 200, "requests_by_weight": 700,
+               "request_len": 200, "requests_by_length": 20000, "answer_weight_us": 300,
+               "answer_len": 150, "answers_by_weight": 4000, "answers_by_length": 30000,
+               "ocw_ms_10_of_10010_jobs": 1.0, "ocw_ms_10_jobs": 1.0}
+    bench.write(out, engine, blocks, runtime, 100, [])
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.read_text().splitlines()
+            if line.startswith("| blocks from request")}
+    assert rows["blocks from request to assignment (the node drawn from the next block's "
+                "randomness)"].endswith("| 1 | the next block: 1 | | 1 |")
+    assert rows["blocks from request to vanilla acceptance"].endswith(
+        "| 2 | the draw block and the answer block: 2 | | 2 |")

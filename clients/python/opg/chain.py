@@ -48,9 +48,10 @@ def registry_constant(substrate: SubstrateInterface, name: str, default: int) ->
     return int(value.value) if value is not None else default
 
 def seconds_per_block(substrate: SubstrateInterface) -> float:
-    """The chain's slot duration in seconds: its target block time, chosen in its chain spec
-    (6 s on public chains and `--dev`, 2 s on the tests' `test` chain)."""
-    slot = substrate.get_constant("Aura", "SlotDuration")
+    """The chain's slot duration in seconds: its target block time (BABE's expected block
+    time), chosen in its chain spec (6 s on public chains and `--dev`, 2 s on the tests' `test`
+    chain)."""
+    slot = substrate.get_constant("Babe", "ExpectedBlockTime")
     return int(slot.value) / 1000 if slot is not None else 6.0
 
 

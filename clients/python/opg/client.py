@@ -31,7 +31,11 @@ from .errors import InvalidInput, JobRefunded
 @dataclass
 class RequestedJob:
     """A request the chain accepted: the job's id, the fee it holds (planck), the mode, and
-    the block that holds the request (where its history starts)."""
+    the block that holds the request (where its history starts).
+
+    The job starts queued: its node is drawn at the start of the next block (`JobAssigned`),
+    or of a later one when no node is free then, up to block `queued_until`; after that it is
+    refunded (`NoNodeAvailable`). `queued_until` is None where the chain did not say."""
 
     job: int
     model: int
@@ -41,6 +45,7 @@ class RequestedJob:
     block_number: int
     block_hash: str
     schema: dict = field(repr=False, default_factory=dict)
+    queued_until: int | None = None
 
 
 @dataclass
@@ -172,22 +177,27 @@ class Client:
         """Sends an inference request (holding the fee, at most `max_fee` planck; default the
         fee quoted just before sending: pass the quote you showed a user to bind it) and returns
         once it is in a block. `inputs` maps each input's name to a numpy
-        array, nested lists or a scalar, converted exactly to the chain's fixed-point tensors."""
+        array, nested lists or a scalar, converted exactly to the chain's fixed-point tensors.
+        The job is queued then: its node is drawn in a later block (see `RequestedJob`)."""
         runnable = jobs.runnable_version(self.substrate, model)
         version, schema, _ = runnable
         job_id, fee, included = jobs.request(self.substrate, self._signer(signer), model, inputs,
                                              mode, max_fee, runnable)
         number = int(self.substrate.get_block_number(included.block_hash))
+        until = jobs.queued_until(self.substrate, job_id, included.block_hash)
         return RequestedJob(job_id, model, version, mode, fee, number, included.block_hash,
-                            schema)
+                            schema, until)
 
     def wait(self, requested: RequestedJob, *, timeout: float | None = None,
              on_event: Callable[[jobs.JobEvent], None] | None = None) -> InferenceResult:
         """Follows the job block by block until it is final; returns its verified result.
-        `on_event` sees each event about the job as it lands (assigned, result submitted,
-        verified, final). Raises JobRefunded when the job ends without a verified result, and
-        NotIncluded after `timeout` seconds (default: what the mode takes on this chain's
-        parameters, `jobs.patience`; the job goes on, and its fee stays held until it ends)."""
+        `on_event` sees each event about the job as it lands (requested, then assigned a block
+        later or more while the job is queued, result submitted, verified, final;
+        `jobs.stage_of(events so far)` names the stage). Raises JobRefunded when the job ends
+        without a verified result (`NoNodeAvailable` when no node could be drawn while it was
+        queued), and NotIncluded after `timeout` seconds (default: what the mode takes on this
+        chain's parameters, `jobs.patience`; the job goes on, and its fee stays held until it
+        ends)."""
         if timeout is None:
             timeout = jobs.patience(self.substrate, requested.mode)
         history = jobs.follow(self.substrate, requested.job, requested.block_number, timeout,
@@ -217,7 +227,8 @@ class Client:
 
     def job(self, job_id: int) -> dict | None:
         """The job's record as the chain holds it now (None once pruned): requester, model,
-        mode, fee quote, `status` (`Assigned`, `Accepted`, `Verifying`, `Final`, `Refunded`)."""
+        mode, fee quote, `status` (`Queued` with the last block that draws a node for it,
+        `Assigned`, `Accepted`, `Verifying`, `Final`, `Refunded`)."""
         return jobs.job(self.substrate, job_id)
 
     def job_status(self, job_id: int) -> str:

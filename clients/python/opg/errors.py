@@ -43,8 +43,9 @@ class JobRefunded(ChainError):
     """An inference job ended without a verified result and its fee went back to the requester.
 
     `reason` is the chain's `RefundReason` variant (`TimedOut`, `Rejected`, `Undecided`,
-    `EngineFailed`, `VerificationUnavailable`, `InvalidProofs`), `explanation` says it for a
-    person, `amount` is what was refunded (in planck) and `job` the job's id."""
+    `EngineFailed`, `VerificationUnavailable`, `InvalidProofs`, `NoNodeAvailable`: no eligible
+    node could be drawn while the job was queued, so it never ran), `explanation` says it for
+    a person, `amount` is what was refunded (in planck) and `job` the job's id."""
 
     def __init__(self, job: int, reason: str, explanation: str, amount: int):
         super().__init__(f"job {job} was refunded: {explanation}")

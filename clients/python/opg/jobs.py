@@ -1,9 +1,16 @@
 """Inference jobs: quote a fee, request inference in any mode, follow a job to its verified
 result (or refund), and read its outputs as numpy arrays.
 
-A job moves Assigned -> (Accepted | Verifying) -> Final, or ends Refunded; `wait` follows its
-record, `events` reads what the chain said about it block by block (the history: who ran it,
-who verified it, what was paid). `scripts/infer.sh` is the command line over this module;
+A job moves Queued -> Assigned -> (Accepted | Verifying) -> Final, or ends Refunded; `wait`
+follows its record, `follow` and `history` read what the chain said about it block by block
+(who ran it, who verified it, what was paid).
+
+A request does not name its node: the block that includes it emits only `JobRequested` and the
+job is `Queued`. At the start of the next block the chain draws a node from that block's
+randomness (`JobAssigned`, one block after the request); a block that finds no eligible node
+leaves the job queued for the next one, until the block `until` of its status, after which it
+is refunded (`NoNodeAvailable`). Being queued is the normal first state of every job, not an
+error. `scripts/infer.sh` is the command line over this module;
 `opg.Client.infer` puts it together in one call.
 """
 
@@ -24,7 +31,10 @@ MODES = ("vanilla", "attested", "zk", "tee")
 FEE_PARAMETER = {"vanilla": "vanilla_fee", "attested": "attested_fee", "zk": "zk_fee",
                  "tee": "vanilla_fee"}
 # Job states in the order a job moves through them; Final and Refunded end it.
-STATES = ("Assigned", "Accepted", "Verifying", "Final", "Refunded")
+STATES = ("Queued", "Assigned", "Accepted", "Verifying", "Final", "Refunded")
+# Blocks a queued job is tried for (one draw a block) where the runtime does not say
+# (`Inference.AssignmentWait`).
+DEFAULT_ASSIGNMENT_WAIT = 10
 
 
 def variant(value) -> tuple[str, dict]:
@@ -98,9 +108,26 @@ def request(substrate, signer, model: int, data: dict, mode: str,
     return int(requested["job"]), int(requested["fee"]), included
 
 
-def job(substrate, job_id: int) -> dict | None:
-    """The job's record (None once pruned)."""
-    return substrate.query("Inference", "Jobs", [job_id]).value
+def job(substrate, job_id: int, block_hash: str | None = None) -> dict | None:
+    """The job's record (None once pruned), at the best block or at `block_hash`."""
+    return substrate.query("Inference", "Jobs", [job_id], block_hash=block_hash).value
+
+
+def queued_until(substrate, job_id: int, block_hash: str) -> int | None:
+    """The last block in which a node is drawn for `job_id`, as its record says in the block
+    `block_hash` that includes its request (where every job is queued); None if the record
+    says otherwise."""
+    record = job(substrate, job_id, block_hash)
+    if record is None:
+        return None
+    name, fields = variant(record["status"])
+    return int(fields["until"]) if name == "Queued" else None
+
+
+def assignment_wait(substrate) -> int:
+    """How many blocks a queued job is tried for before it is refunded (`NoNodeAvailable`)."""
+    value = substrate.get_constant("Inference", "AssignmentWait")
+    return int(value.value) if value is not None else DEFAULT_ASSIGNMENT_WAIT
 
 
 def describe(record: dict) -> str:
@@ -108,6 +135,9 @@ def describe(record: dict) -> str:
     name, fields = variant(record["status"])
     node = fields.get("node")
     short = f"{node[:8]}…" if isinstance(node, str) else ""
+    if name == "Queued":
+        return (f"queued: its node is drawn at the start of the next block (tried until "
+                f"block #{fields.get('until')}; refunded if none is free by then)")
     if name == "Assigned":
         return (f"assigned to {short}, answer due by block #{fields.get('deadline')}"
                 + (" (reassigned)" if fields.get("reassigned") else ""))
@@ -133,12 +163,23 @@ def refund_reason(reason) -> str:
             "Undecided": "verifiers reached no quorum",
             "VerificationUnavailable": "no verifier round could be opened; the node is not "
                                        "blamed",
-            "InvalidProofs": "the nodes' ZK proofs did not verify"}.get(name, name)
+            "InvalidProofs": "the nodes' ZK proofs did not verify",
+            "NoNodeAvailable": "no eligible inference node could be drawn for the job while it "
+                               "was queued (every node of its mode stale, chilled or gone); "
+                               "it never ran"}.get(name, name)
+
+
+def rank(state: str) -> int:
+    """The position of `state` in STATES (a state this SDK does not know counts as the
+    first, so waiting goes on)."""
+    return STATES.index(state) if state in STATES else 0
 
 
 def wait(substrate, job_id: int, until: str = "Final", timeout: float = 300.0,
          on_change=None) -> dict:
-    """Polls the job each second until it ends (or reaches `until`); returns its record."""
+    """Polls the job each second until it ends (or reaches `until`); returns its record. A
+    queued job is waited for like any other: its node is drawn in a later block.
+    `on_change(record)` is called whenever the state changes (Queued first, usually)."""
     deadline = time.monotonic() + timeout
     last = None
     while True:
@@ -149,10 +190,12 @@ def wait(substrate, job_id: int, until: str = "Final", timeout: float = 300.0,
         if state != last and on_change:
             on_change(record)
         last = state
-        if state in ("Final", "Refunded") or STATES.index(state) >= STATES.index(until):
+        if state in ("Final", "Refunded") or rank(state) >= rank(until):
             return record
         if time.monotonic() > deadline:
-            raise chain.NotIncluded(f"job {job_id} is still {state} after {timeout:.0f}s")
+            still = ("still queued (no node drawn for it yet)" if state == "Queued"
+                     else f"still {state}")
+            raise chain.NotIncluded(f"job {job_id} is {still} after {timeout:.0f}s")
         time.sleep(1.0)
 
 
@@ -199,9 +242,10 @@ def jobs_of(substrate, requester: str) -> dict[int, dict]:
 
 @dataclass
 class JobEvent:
-    """One event the chain emitted about a job: the block it is in, its name (`JobAssigned`,
-    `ResultSubmitted`, `ResultVerified`, `ProofVerified`, `TeeResultAccepted`, `JobFinal`,
-    `JobReassigned`, `JobRefunded`, ...) and its fields as decoded."""
+    """One event the chain emitted about a job: the block it is in, its name (`JobRequested`,
+    `JobAssigned` (a block after the request, or later), `ResultSubmitted`, `ResultVerified`,
+    `ProofVerified`, `TeeResultAccepted`, `JobFinal`, `JobReassigned`, `JobRefunded`, ...) and
+    its fields as decoded."""
 
     block_number: int
     block_hash: str
@@ -221,6 +265,31 @@ def block_events(substrate, job_id: int, block_number: int) -> tuple[str, list[J
     return block_hash, found
 
 
+# A job's progress as a person follows it, in order (what `stage_of` answers; the web page
+# shows the same stages): its request is in a block and it waits for a node to be drawn
+# (queued), a node must answer (assigned), it answered (submitted), the answer was verified
+# the mode's way (verified), it is paid out (final); or it ended without a result (refunded).
+STAGES = ("queued", "assigned", "submitted", "verified", "final", "refunded")
+
+
+def stage_of(events: list[JobEvent]) -> str:
+    """The stage (one of STAGES) a job's history so far, from its request on, shows: `queued`
+    until a `JobAssigned` (which comes a block after the request at the earliest)."""
+    stage = "queued"
+    for event in events:
+        if event.name in ("JobAssigned", "JobReassigned"):
+            stage = "assigned"
+        elif event.name == "ResultSubmitted":
+            stage = "submitted"
+        elif event.name in ("ResultVerified", "ProofVerified", "TeeResultAccepted"):
+            stage = "verified"
+        elif event.name == "JobFinal":
+            stage = "final"
+        elif event.name == "JobRefunded":
+            stage = "refunded"
+    return stage
+
+
 def history(substrate, job_id: int, since: int, until: int | None = None) -> list[JobEvent]:
     """What the chain said about `job_id` in blocks `since`..`until` (default: the best block),
     oldest first. `since` is the block that holds the request (a `JobRequested` event)."""
@@ -233,15 +302,17 @@ def history(substrate, job_id: int, since: int, until: int | None = None) -> lis
 
 def patience(substrate, mode: str) -> float:
     """Seconds a job in `mode` may take on this chain before something is wrong, from the
-    governed parameters in force: two answer periods (one reassignment), then the verifier
-    round (attested), the challenge window (vanilla) or two more proving periods (ZK), at the
-    chain's block time, with half as much again and a minute to spare. (A fixed timeout would
-    give up on every vanilla job of a production chain, whose window is an hour.)"""
+    governed parameters in force: the wait for a node (`Inference.AssignmentWait` blocks at
+    most; one block when a node is free), two answer periods (one reassignment), then the
+    verifier round (attested), the challenge window (vanilla) or two more proving periods
+    (ZK), at the chain's block time, with half as much again and a minute to spare. (A fixed
+    timeout would give up on every vanilla job of a production chain, whose window is an
+    hour.)"""
     inference = substrate.query("Inference", "ActiveParameters").value
     # The verifier round's periods and the challenge window are the attestations pallet's (the
     # bonds and heartbeats are the nodes pallet's).
     attestations = substrate.query("Attestations", "ActiveParameters").value
-    blocks = 2 * int(inference["response_period"]) + 2
+    blocks = assignment_wait(substrate) + 2 * int(inference["response_period"]) + 2
     if mode == "attested":
         blocks += int(attestations["commit_period"]) + int(attestations["reveal_period"]) + 2
     elif mode == "vanilla":
@@ -273,6 +344,8 @@ def follow(substrate, job_id: int, since: int, timeout: float = 300.0,
             next_block += 1
         if time.monotonic() > deadline:
             seen = events[-1].name if events else "JobRequested"
+            if stage_of(events) == "queued":
+                seen += "; the job is still queued: no node drawn for it yet"
             raise chain.NotIncluded(f"job {job_id}: no {' or '.join(until)} within "
                                     f"{timeout:.0f}s (last seen: {seen})")
         time.sleep(0.5)

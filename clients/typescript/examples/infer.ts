@@ -28,11 +28,13 @@ import {
   DispatchFailed,
   formatOpg,
   type IoSchema,
+  type JobEvent,
   JobRefunded,
   keypair,
   type Mode,
   quoteFee,
   request,
+  stageOf,
   type Tensor,
   tensorToJSON,
   toPlanck,
@@ -135,8 +137,15 @@ async function main(): Promise<number> {
       const quote = await quoteFee(api, model, mode);
       say(`${mode}: quoted ${formatOpg(quote)}`);
       const requested = await request(api, signer, { model, mode, input, maxFee: quote });
-      say(`${mode}: job ${requested.job} requested in block #${requested.blockNumber}, ${formatOpg(requested.fee)} held`);
-      const onEvent = (event: { name: string; blockNumber: number }) => say(`${mode}: job ${requested.job}: ${event.name} in block #${event.blockNumber}`);
+      const queued = requested.queuedUntil === undefined ? "" : `; queued for a node until block #${requested.queuedUntil}`;
+      say(`${mode}: job ${requested.job} requested in block #${requested.blockNumber}, ${formatOpg(requested.fee)} held${queued}`);
+      // Each event with the stage the job is in after it: queued from JobRequested until
+      // JobAssigned, which comes a block after the request at the earliest.
+      const seen: JobEvent[] = [];
+      const onEvent = (event: JobEvent) => {
+        seen.push(event);
+        say(`${mode}: job ${requested.job}: ${event.name} in block #${event.blockNumber} (${stageOf(seen)})`);
+      };
       if (mode === "vanilla" && args.until === "accepted") {
         const accepted = await waitForAcceptance(api, requested, { timeoutMs, onEvent });
         return { job: accepted.job, mode, state: "accepted", fee: accepted.fee, node: accepted.node, acceptedAt: accepted.acceptedAt, outputs: outputsJson(accepted.outputs) };

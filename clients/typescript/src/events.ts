@@ -1,5 +1,11 @@
 /**
- * What the chain says about a job: the inference pallet's events, decoded into typed objects.
+ * What the chain says about a job: the inference pallet's events, decoded into typed objects,
+ * and the stage of its progress they show.
+ *
+ * A request's block emits only `JobRequested`: the job is queued, and its node is drawn at the
+ * start of the next block (`JobAssigned`, one block after the request at the earliest), from
+ * that block's randomness. A block that finds no eligible node leaves it queued for the next
+ * one, up to `Inference.AssignmentWait` blocks; then it is refunded (`NoNodeAvailable`).
  */
 
 import type { ApiPromise } from "@polkadot/api";
@@ -14,9 +20,10 @@ export type Mode = "vanilla" | "attested" | "zk" | "tee";
 export const MODES: readonly Mode[] = ["vanilla", "attested", "zk", "tee"];
 
 /** Why a job's fee went back to its requester (`RefundReason`); `message` is the engine's
- * error for `EngineFailed`. */
+ * error for `EngineFailed`. `NoNodeAvailable`: no eligible node could be drawn while the job
+ * was queued, so it never ran. */
 export interface RefundReason {
-  kind: "TimedOut" | "EngineFailed" | "Rejected" | "Undecided" | "VerificationUnavailable" | "InvalidProofs";
+  kind: "TimedOut" | "EngineFailed" | "Rejected" | "Undecided" | "VerificationUnavailable" | "InvalidProofs" | "NoNodeAvailable";
   message?: string;
 }
 
@@ -56,7 +63,8 @@ function named(event: Event): Record<string, Field> {
   return fields;
 }
 
-function refundReason(codec: Field): RefundReason {
+/** A `RefundReason` as polkadot.js decodes it (in an event or a job's status). */
+export function decodeRefundReason(codec: Codec): RefundReason {
   const reason = codec as unknown as { type: RefundReason["kind"]; isEngineFailed: boolean; asEngineFailed: Codec };
   return reason.isEngineFailed
     ? { kind: "EngineFailed", message: u8aToString(reason.asEngineFailed.toU8a(true)) }
@@ -92,7 +100,7 @@ export function decodeJobEvent(record: EventRecord, blockNumber: number, blockHa
     case "JobFinal":
       return { ...place, name: "JobFinal", node: account("node"), ownerPaid: f.owner_paid.toBigInt(), nodePaid: f.node_paid.toBigInt(), verifiersPaid: f.verifiers_paid.toBigInt(), treasuryPaid: f.treasury_paid.toBigInt() };
     case "JobRefunded":
-      return { ...place, name: "JobRefunded", requester: account("requester"), amount: f.amount.toBigInt(), reason: refundReason(f.reason) };
+      return { ...place, name: "JobRefunded", requester: account("requester"), amount: f.amount.toBigInt(), reason: decodeRefundReason(f.reason) };
     default:
       return undefined;
   }
@@ -113,7 +121,45 @@ export function explainRefund(reason: RefundReason): string {
       return "no verifier round could be opened; the node is not blamed";
     case "InvalidProofs":
       return "the nodes' ZK proofs did not verify";
+    case "NoNodeAvailable":
+      return "no eligible inference node could be drawn for the job while it was queued (every node of its mode stale, chilled or gone); it never ran";
   }
+}
+
+/** A job's progress as a person follows it, in order: its request is in a block and it waits
+ * for a node to be drawn (queued), a node must answer (assigned), it answered (submitted), the
+ * answer was verified the mode's way (verified), it is paid out (final); or it ended without a
+ * result (refunded). The web page shows these stages. */
+export type JobStage = "queued" | "assigned" | "submitted" | "verified" | "final" | "refunded";
+export const JOB_STAGES: readonly JobStage[] = ["queued", "assigned", "submitted", "verified", "final", "refunded"];
+
+/** The stage a job's history so far (from its request on) shows: `queued` until a
+ * `JobAssigned`, which comes a block after the request at the earliest. */
+export function stageOf(history: readonly JobEvent[]): JobStage {
+  let stage: JobStage = "queued";
+  for (const event of history) {
+    switch (event.name) {
+      case "JobAssigned":
+      case "JobReassigned":
+        stage = "assigned";
+        break;
+      case "ResultSubmitted":
+        stage = "submitted";
+        break;
+      case "ResultVerified":
+      case "ProofVerified":
+      case "TeeResultAccepted":
+        stage = "verified";
+        break;
+      case "JobFinal":
+        stage = "final";
+        break;
+      case "JobRefunded":
+        stage = "refunded";
+        break;
+    }
+  }
+  return stage;
 }
 
 /** The events about `job` in the block at `blockNumber` of the best chain (decoded with the

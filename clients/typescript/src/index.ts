@@ -32,10 +32,11 @@ export {
   Refused,
   TeeError,
 } from "./errors.js";
-export { blockJobEvents, decodeJobEvent, explainRefund, MODES } from "./events.js";
-export type { JobEvent, JobEventName, Mode, RefundReason } from "./events.js";
+export { blockJobEvents, decodeJobEvent, decodeRefundReason, explainRefund, JOB_STAGES, MODES, stageOf } from "./events.js";
+export type { JobEvent, JobEventName, JobStage, Mode, RefundReason } from "./events.js";
 export {
   buildInput,
+  DEFAULT_ASSIGNMENT_WAIT,
   followJob,
   infer,
   jobOutput,
@@ -68,6 +69,8 @@ export type { ModelInfo, ModeSet, RunnableVersion, Tolerance, UploadOptions, Upl
 export { FLOAT32, FLOAT64, fixedToFloat, floatToFixed, formatFloat, shortestDecimal } from "./numbers.js";
 export type { FixedPoint, FloatFormat } from "./numbers.js";
 export { schemaFromOnnx } from "./onnx.js";
+export { decodeJobStatus, describeJobStatus, JOB_STATES, jobStatus } from "./status.js";
+export type { JobState, JobStatus } from "./status.js";
 export { checkSchema, describeShape, DTYPES, SchemaError } from "./schema.js";
 export type { Dim, Dtype, IoSchema, TensorSpec } from "./schema.js";
 export { decodeTensors, formatElement, fromChain, TensorError, tensorToJSON, tensorToNested, toChain } from "./tensors.js";

@@ -2,10 +2,13 @@
  * Inference jobs: quote a fee, request inference in any mode, follow the job block by block to
  * its verified result (or refund), and get typed output tensors back.
  *
- * A job moves JobRequested → JobAssigned → ResultSubmitted → (ResultVerified | ProofVerified |
- * TeeResultAccepted | the vanilla challenge window closing) → JobFinal, or ends JobRefunded.
- * The client follows the events of every block from the request's on, so it sees each step
- * and the evidence of verification, whichever mode.
+ * A job moves JobRequested (queued) → JobAssigned → ResultSubmitted → (ResultVerified |
+ * ProofVerified | TeeResultAccepted | the vanilla challenge window closing) → JobFinal, or ends
+ * JobRefunded. The request's block names no node: the job is queued, and its node is drawn at
+ * the start of the next block (or a later one, while no eligible node is free, until the
+ * job's `queuedUntil`; then it is refunded with `NoNodeAvailable`). The client follows the
+ * events of every block from the request's on, so it sees each step and the evidence of
+ * verification, whichever mode.
  */
 
 import type { ApiPromise } from "@polkadot/api";
@@ -15,9 +18,10 @@ import { stringToU8a, u8aToHex } from "@polkadot/util";
 
 import { addressOf, type Signer, submit } from "./chain.js";
 import { ChainError, InvalidInput, JobRefunded, NotIncluded } from "./errors.js";
-import { blockJobEvents, decodeJobEvent, explainRefund, type JobEvent, type JobEventName, type Mode, MODES } from "./events.js";
+import { blockJobEvents, decodeJobEvent, explainRefund, type JobEvent, type JobEventName, type Mode, MODES, stageOf } from "./events.js";
 import { runnableVersion, supportsMode } from "./models.js";
 import type { IoSchema } from "./schema.js";
+import { jobStatus } from "./status.js";
 import { type ChainTensor, decodeTensors, fromChain, type Tensor, type TensorInput, toChain } from "./tensors.js";
 
 /** The protocol fee parameter of each mode: a TEE job is one node's execution, as a vanilla one. */
@@ -31,9 +35,14 @@ const FEE_PARAMETER: Record<Mode, "vanillaFee" | "attestedFee" | "zkFee"> = {
 /** How long `followJob` follows a job when told nothing (`wait` uses `jobPatienceMs`). */
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
 
+/** Blocks a queued job is tried for (one draw a block) where the runtime does not say
+ * (`Inference.AssignmentWait`). */
+export const DEFAULT_ASSIGNMENT_WAIT = 10;
+
 /**
  * How long a job in `mode` may take on this chain before something is wrong, from the governed
- * parameters in force: two answer periods (one reassignment), then the verifier round
+ * parameters in force: the wait for a node (`Inference.AssignmentWait` blocks at most; one
+ * block when a node is free), two answer periods (one reassignment), then the verifier round
  * (attested), the challenge window (vanilla) or two more proving periods (ZK), at the chain's
  * block time, with half as much again and a minute to spare. A fixed timeout would give up on
  * every vanilla job of a production chain, whose challenge window is an hour.
@@ -46,11 +55,12 @@ export async function jobPatienceMs(api: ApiPromise, mode: Mode): Promise<number
     api.query.attestations.activeParameters(),
   ])) as unknown as [AnyCodec, AnyCodec];
   const response = Number(inference.responsePeriod.toString());
-  let blocks = 2 * response + 2;
+  const assignmentWait = api.consts.inference?.assignmentWait;
+  let blocks = (assignmentWait ? Number(assignmentWait.toString()) : DEFAULT_ASSIGNMENT_WAIT) + 2 * response + 2;
   if (mode === "attested") blocks += Number(attestations.commitPeriod.toString()) + Number(attestations.revealPeriod.toString()) + 2;
   else if (mode === "vanilla") blocks += Number(attestations.challengeWindow.toString());
   else if (mode === "zk") blocks += 2 * response;
-  const slot = api.consts.aura?.slotDuration;
+  const slot = api.consts.babe?.expectedBlockTime;
   const msPerBlock = slot ? Number(slot.toString()) : 6_000;
   return blocks * msPerBlock * 1.5 + 60_000;
 }
@@ -130,13 +140,18 @@ export interface RequestedJob {
   blockHash: string;
   /** The version's I/O schema (the outputs' declared dtypes). */
   schema: IoSchema;
+  /** The job is queued in the request's block: its node is drawn at the start of the next
+   * block (`JobAssigned`), or of a later one while no eligible node is free, up to this block;
+   * after it the job is refunded (`NoNodeAvailable`). Undefined where the chain did not say. */
+  queuedUntil?: number;
 }
 
 /**
  * Sends an inference request, holding the fee (at most `maxFee`; default the quote), and
- * returns once it is in a block. Throws InvalidInput before paying anything when the model,
- * mode or input is wrong, and the errors of `submit` after (`InferenceError` with the
- * pallet's error name and docs when the call fails).
+ * returns once it is in a block, the job queued (its node is drawn in a later block: see
+ * `RequestedJob.queuedUntil`). Throws InvalidInput before paying anything when the model, mode
+ * or input is wrong, and the errors of `submit` after (`InferenceError` with the pallet's error
+ * name and docs when the call fails; `NoInferenceNode` when the mode has no node at all).
  */
 export async function request(api: ApiPromise, signer: Signer, options: RequestOptions): Promise<RequestedJob> {
   const { model, mode } = options;
@@ -154,6 +169,8 @@ export async function request(api: ApiPromise, signer: Signer, options: RequestO
     .map((record) => decodeJobEvent(record, included.blockNumber, included.blockHash))
     .find((event): event is Extract<JobEvent, { name: "JobRequested" }> => event?.name === "JobRequested");
   if (!requested) throw new ChainError("the request is in a block but emitted no JobRequested event");
+  // The job is paid for by now: a status this client cannot read leaves `queuedUntil` unknown.
+  const status = await jobStatus(api, requested.job, included.blockHash).catch(() => undefined);
   return {
     job: requested.job,
     model,
@@ -165,6 +182,7 @@ export async function request(api: ApiPromise, signer: Signer, options: RequestO
     blockNumber: included.blockNumber,
     blockHash: included.blockHash,
     schema: runnable.info.schema,
+    queuedUntil: status?.state === "Queued" ? status.until : undefined,
   };
 }
 
@@ -172,7 +190,9 @@ export interface FollowOptions {
   /** Give up (NotIncluded) after this long; default: `jobPatienceMs` in `wait`, 300 s in
    * `followJob`. The job goes on after a timeout; its fee stays held until it ends. */
   timeoutMs?: number;
-  /** Sees each event about the job as its block arrives: for live progress. */
+  /** Sees each event about the job as its block arrives: for live progress (`stageOf` the
+   * events so far names the stage: `queued` from `JobRequested` until `JobAssigned`, which
+   * comes a block later at the earliest). */
   onEvent?: (event: JobEvent) => void;
   /** Follow finalized blocks only (GRANDPA), not the best chain: slower, never reorganized. */
   finalized?: boolean;
@@ -200,7 +220,8 @@ export function followJob(
     let unsubscribe: (() => void) | undefined;
     const timer = setTimeout(() => {
       const seen = history.length ? history[history.length - 1].name : "nothing";
-      finish(new NotIncluded(`job ${job}: no ${until.join(" or ")} within ${timeoutMs / 1000}s (last seen: ${seen})`));
+      const queued = history.length && stageOf(history) === "queued" ? "; the job is still queued: no node drawn for it yet" : "";
+      finish(new NotIncluded(`job ${job}: no ${until.join(" or ")} within ${timeoutMs / 1000}s (last seen: ${seen}${queued})`));
     }, timeoutMs);
     function finish(error?: Error): void {
       if (done) return;

@@ -29,6 +29,7 @@ import {
   type ModelInfo,
   quoteFee,
   request,
+  type RequestedJob,
   runnableVersion,
   schemaFromOnnx,
   type Signer,
@@ -280,6 +281,12 @@ function setBusy(value: boolean): void {
   page.run.disabled = value || page.quote.dataset.planck === undefined;
 }
 
+// The job's stages as the page shows them, the package's `JOB_STAGES` after the request: the
+// request in a block (the fee held), the wait for a node (queued: no node is named in the
+// request's block; one is drawn at the start of the next, or of a later one while none is free),
+// assigned, result submitted, verified, final.
+const STAGES = ["requested", "queued", "assigned", "submitted", "verified", "final"];
+
 function stage(name: string, state: "pending" | "active" | "done" | "failed", detail?: string): void {
   const item = page.job.querySelector<HTMLElement>(`[data-stage="${name}"]`);
   if (!item) return;
@@ -291,23 +298,26 @@ function resetJob(): void {
   page.job.hidden = false;
   page.result.hidden = true;
   page.jobId.textContent = "";
-  for (const name of ["requested", "assigned", "submitted", "verified", "final"]) stage(name, "pending", "");
+  for (const name of STAGES) stage(name, "pending", "");
   stage("requested", "active", "signing and sending…");
   page.jobStatus.dataset.state = "running";
   page.jobStatus.textContent = "";
 }
 
-function onJobEvent(mode: Mode, event: JobEvent): void {
+function onJobEvent(mode: Mode, requested: RequestedJob, event: JobEvent): void {
   const at = `block #${event.blockNumber}`;
   switch (event.name) {
     case "JobRequested":
       stage("requested", "done", `${at}, ${formatOpg(event.fee)} held`);
-      stage("assigned", "active");
+      stage("queued", "active", `waiting for a node: one is drawn at the start of the next block${requested.queuedUntil === undefined ? "" : ` (tried until block #${requested.queuedUntil}, refunded if none is free by then)`}`);
       break;
-    case "JobAssigned":
+    case "JobAssigned": {
+      const waited = event.blockNumber - requested.blockNumber;
+      stage("queued", "done", `node drawn in ${at}, ${waited} block${waited === 1 ? "" : "s"} after the request`);
       stage("assigned", "done", `to node ${short(event.node)} in ${at}, answer due by block #${event.deadline}`);
       stage("submitted", "active");
       break;
+    }
     case "JobReassigned":
       stage("assigned", "done", `reassigned to ${short(event.to)} in ${at} (${short(event.from)} did not answer)`);
       break;
@@ -337,7 +347,8 @@ function onJobEvent(mode: Mode, event: JobEvent): void {
       stage("final", "done", `${at}: paid out`);
       break;
     case "JobRefunded":
-      for (const name of ["assigned", "submitted", "verified", "final"]) {
+      if (event.reason.kind === "NoNodeAvailable") stage("queued", "failed", `no node could be drawn by ${at}`);
+      for (const name of STAGES.slice(1)) {
         const item = page.job.querySelector<HTMLElement>(`[data-stage="${name}"]`);
         if (item && item.dataset.state !== "done") item.dataset.state = "failed";
       }
@@ -439,7 +450,7 @@ async function run(): Promise<void> {
     const requested = await request(chain, await currentSigner(), { model: id, mode, input, maxFee });
     page.jobId.textContent = String(requested.job);
     page.jobStatus.textContent = `job ${requested.job}: waiting for the verified result…`;
-    const result = await wait(chain, requested, { onEvent: (event) => onJobEvent(mode, event) });
+    const result = await wait(chain, requested, { onEvent: (event) => onJobEvent(mode, requested, event) });
     page.jobStatus.dataset.state = "final";
     page.jobStatus.textContent = `job ${result.job} is final: verified (${result.verification.kind}) and paid in block #${result.finalBlock.number}`;
     showResult(result);

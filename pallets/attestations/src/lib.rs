@@ -15,23 +15,21 @@
 //! attested-mode job ([`api::Attestations::open_round`]); a verifier opens one by challenging a
 //! vanilla-mode claim within its window ([`Pallet::challenge`], with a challenge bond). The
 //! committee, a stake-weighted choice of eligible verifiers, is drawn at the start of the block
-//! after the one that opened the round, with a seed taken from the parent hash: the block in
-//! which the round opened, whose hash did not exist when the opener (a claimant, a challenger,
-//! the consumer) sent its transaction, so nobody who merely submits can pick a committee by
-//! picking the moment. (When that block's deadline list is full the draw moves to a later block,
-//! whose parent the opener could not know either.) With Aura there is no VRF, and one party can
-//! still bias the draw: the author of the block that opens the round. It can produce many
-//! candidate blocks (reordering or dropping transactions, moving the timestamp within its drift,
-//! or simply re-signing the seal, which costs nothing) and publish the one whose hash gives the
-//! committee it likes, or withhold its block. An author colluding with verifiers of stake share
-//! `f` so turns the chance `P(f)` that they hold a quorum of a committee (a binomial tail:
-//! committee 5, quorum 3, `f = 0.1` gives 0.86%) into nearly 1 for the rounds opened in its own
-//! blocks; a coalition holding a share `a` of the authority slots biases about `a` of all rounds,
-//! and on each of them it still has to stake verifiers, whose honest minority it slashes and who
-//! lose their bond if a later dispute goes the other way. Removing the bias needs randomness no
-//! single author controls (BABE's VRF, a drand-style beacon, or a validator commit-reveal
-//! beacon); until then governance should keep committees large and the verifier set broad. See
-//! `docs/architecture.md`.
+//! after the one that opened the round, seeded by the VRF outputs of the drawing block and its
+//! parent (the registry's draw, `opg_primitives::randomness`) and the subject, never by a
+//! block's hash or contents: nobody knew both outputs when the opener (a claimant, a
+//! challenger, the consumer) sent its transaction, and the author of the opening block cannot
+//! re-roll the seed by re-signing, reordering or dropping transactions, as it could a parent
+//! hash under Aura. (When the next block's deadline list is full the draw moves to a later
+//! block, whose outputs the opener could not know either.) What is left to an author: the
+//! author of the drawing block can withhold it, trading its slot for one other committee, and
+//! an author that holds both the opening and the drawing slot knows the seed early, as likely
+//! as holding two slots in a row (its share of the slots, squared, per round). Before, an author could
+//! grind every round opened in its own blocks for free (a 2% verifier-stake holder needed about
+//! 13,000 re-signatures to seat a quorum of 3 in 5); now the same holder gets a quorum with the
+//! binomial tail `P(f)` of its stake in every round but those (committee 5, quorum 3: 0.86% for
+//! `f = 0.1`, 0.12% for 5%, 0.008% for 2%), plus at most one alternative per slot it withholds.
+//! See `docs/architecture.md`.
 //!
 //! The committee has [`ActiveParameters`]' `commit_period` blocks to commit
 //! `blake2_256("opg:commit", subject, opened_at, member, output, salt)` ([`Pallet::commit`]),

@@ -35,6 +35,7 @@ use opg_primitives::attestation::{
 	OnConclusion, OutputHash, Reexecute, RoleSet, SignedStatement, SlashBond, SlashReason,
 	SubjectId,
 };
+use opg_primitives::randomness::{BlockRandomness, TestRandomness};
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
 
@@ -338,15 +339,16 @@ impl NodeRegistry<AccountId, Balance> for MockRegistry {
 		MockNodes::iter().find(|(_, node)| node.key == *key).map(|(who, _)| who)
 	}
 
-	/// The eligible nodes of `role` outside `exclude`, ordered by a hash of each with
-	/// `blake2_256((parent_hash, subject))`: deterministic, and different for another parent.
+	/// The eligible nodes of `role` outside `exclude`, ordered by a hash of each with the
+	/// block's test randomness for `subject`: deterministic, and different in another block.
 	fn select(
 		role: NodeRole,
 		subject: SubjectId,
 		count: u32,
 		exclude: &[AccountId],
 	) -> Result<Vec<AccountId>, DispatchError> {
-		let seed = sp_io::hashing::blake2_256(&(System::parent_hash(), subject).encode());
+		let seed = <TestRandomness as BlockRandomness>::random(subject.as_bytes())
+			.ok_or(DispatchError::Other("NoRandomness"))?;
 		let mut candidates: Vec<([u8; 32], AccountId)> = MockNodes::iter_keys()
 			.filter(|who| !exclude.contains(who) && Self::is_eligible(who, role))
 			.map(|who| (sp_io::hashing::blake2_256(&(seed, who).encode()), who))
@@ -364,6 +366,24 @@ impl NodeRegistry<AccountId, Balance> for MockRegistry {
 
 	fn select_weight_now(_: NodeRole, _: u32) -> Weight {
 		Weight::zero()
+	}
+
+	fn select_each(
+		role: NodeRole,
+		subjects: &[SubjectId],
+	) -> Result<Vec<Option<AccountId>>, DispatchError> {
+		subjects
+			.iter()
+			.map(|subject| Ok(Self::select(role, *subject, 1, &[]).ok().and_then(|mut n| n.pop())))
+			.collect()
+	}
+
+	fn select_each_weight(_: NodeRole, _: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn pool_size(role: NodeRole) -> u32 {
+		MockNodes::iter_keys().filter(|who| Self::is_eligible(who, role)).count() as u32
 	}
 
 	fn data_endpoints(_: u32) -> Vec<Vec<u8>> {
@@ -563,6 +583,9 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		System::set_parent_hash(H256::from_low_u64_be(next));
+		opg_primitives::randomness::set_test_randomness(Some(sp_io::hashing::blake2_256(
+			&next.to_le_bytes(),
+		)));
 		Attestations::on_initialize(next);
 	}
 }

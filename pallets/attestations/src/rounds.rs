@@ -71,7 +71,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws the committee of `subject`'s round (never the claimant or a challenger) from this
-	/// block's parent hash, which did not exist when the round was opened, and starts its
+	/// block's VRF randomness, which nobody knew when the round was opened, and starts its
 	/// commit phase. Without enough eligible verifiers (or a deadline slot) the round ends
 	/// undecided at once.
 	pub(crate) fn draw_committee(subject: SubjectId, mut round: RoundOf<T>) {

@@ -14,7 +14,10 @@ use opg_primitives::{
 	attestation::{Conclusion, NodeKey, OnConclusion, RoundKind},
 	inference::{job_subject, MAX_ENGINE_ERROR_LEN},
 };
-use sp_runtime::{traits::Bounded, RuntimeAppPublic};
+use sp_runtime::{
+	traits::{Bounded, One},
+	RuntimeAppPublic,
+};
 
 /// A requester with plenty of balance.
 fn requester<T: Config>(index: u32) -> T::AccountId {
@@ -57,8 +60,23 @@ fn tensors(name: &[u8], rows: u32) -> Tensors {
 /// Opens `count` jobs in `mode` on the benchmark model, each with `rows` rows of input;
 /// returns the input and an output of as many rows.
 fn open_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) -> (Tensors, Tensors) {
+	queue_jobs::<T>(mode, count, rows);
+	assign_queued::<T>();
+	(tensors(b"x", rows), tensors(b"y", rows))
+}
+
+/// Moves to the next block and assigns the jobs queued for it, as its hook does.
+fn assign_queued<T: Config>() {
+	let next = frame_system::Pallet::<T>::block_number() + One::one();
+	frame_system::Pallet::<T>::set_block_number(next);
+	Pallet::<T>::process_assignments(next);
+}
+
+/// Queues `count` jobs in `mode` on the benchmark model, each with `rows` rows of input (not
+/// assigned yet).
+fn queue_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) {
 	let model = T::BenchmarkHelper::runnable_model(WIDTH);
-	let (input, output) = (tensors(b"x", rows), tensors(b"y", rows));
+	let input = tensors(b"x", rows);
 	let who = requester::<T>(0);
 	for _ in 0..count {
 		Pallet::<T>::request(
@@ -71,7 +89,6 @@ fn open_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) -> (Tensors,
 		)
 		.expect("the request is valid");
 	}
-	(input, output)
 }
 
 /// Job `job`'s node and that node's signature of `statement`.
@@ -179,6 +196,7 @@ mod benchmarks {
 			BalanceOf::<T>::max_value(),
 		)
 		.expect("the request is valid");
+		assign_queued::<T>();
 		let proof_hash = sp_core::H256(sp_io::hashing::blake2_256(&proof));
 		let hash = output_hash(&output);
 		let (node, signature) = signed::<T>(0, |node| JobStatement::ZkResult {
@@ -358,6 +376,26 @@ mod benchmarks {
 			assert!(matches!(
 				Jobs::<T>::get(job).expect("open").status,
 				JobStatus::Assigned { reassigned: true, .. }
+			));
+		}
+	}
+
+	/// `n` queued jobs assigned in one block (the draws among the benchmark's nodes; the
+	/// registry's `select_each_weight` adds what a deeper pool costs).
+	#[benchmark]
+	fn process_assignments(n: Linear<0, { T::MaxAssignmentsPerBlock::get() }>) {
+		nodes::<T>();
+		queue_jobs::<T>(InferenceMode::Attested, n, 1);
+		let next = frame_system::Pallet::<T>::block_number() + One::one();
+		frame_system::Pallet::<T>::set_block_number(next);
+		#[block]
+		{
+			Pallet::<T>::process_assignments(next);
+		}
+		for job in 0..u64::from(n) {
+			assert!(matches!(
+				Jobs::<T>::get(job).expect("open").status,
+				JobStatus::Assigned { reassigned: false, .. }
 			));
 		}
 	}

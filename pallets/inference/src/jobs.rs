@@ -6,32 +6,29 @@ use opg_primitives::{
 	attestation::{Conclusion, OnConclusion, SubjectId},
 	inference::subject_job,
 };
+use sp_runtime::traits::One;
+
+/// What a job's node draw is seeded with, beside the drawing block's randomness: the job id and
+/// the input's hash.
+pub fn assignment_subject(job: JobId, input_hash: &sp_core::H256) -> SubjectId {
+	sp_core::H256(sp_io::hashing::blake2_256(&(b"opg:assign", job, input_hash).encode()))
+}
 
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Opens a checked request: holds the fee, selects the node, records the job and queues
-	/// its deadline.
+	/// Opens a checked request: holds the fee, records the job and queues it for a node drawn
+	/// in the next block.
 	pub(crate) fn open_job(requester: T::AccountId, checked: CheckedRequest<T>) -> DispatchResult {
 		let job = NextJobId::<T>::get();
 		let next = job.checked_add(1).ok_or(Error::<T>::JobIdsExhausted)?;
 		let input_hash = sp_core::H256(sp_io::hashing::blake2_256(&checked.input));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		let node = T::Nodes::select(node_role(checked.mode), job_subject(job), 1, &[])
-			.ok()
-			.and_then(|mut nodes| nodes.pop())
-			.ok_or(Error::<T>::NoInferenceNode)?;
-		T::Nodes::begin_work(&node)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let deadline = Self::enqueue(
-			QueueKind::Timeouts,
-			job,
-			now.saturating_add(ActiveParameters::<T>::get().response_period),
-		);
+		let first_draw = Self::enqueue(QueueKind::Assignments, job, now.saturating_add(One::one()));
 		NextJobId::<T>::put(next);
 		Inputs::<T>::insert(job, checked.input);
-		Assignments::<T>::insert(&node, job, ());
 		OpenJobs::<T>::mutate(checked.model, |count| *count = count.saturating_add(1));
 		Jobs::<T>::insert(
 			job,
@@ -45,7 +42,11 @@ impl<T: Config> Pallet<T> {
 				mode: checked.mode,
 				fee: checked.fee,
 				tolerance: checked.tolerance,
-				status: JobStatus::Assigned { node: node.clone(), deadline, reassigned: false },
+				status: JobStatus::Queued {
+					until: first_draw
+						.saturating_add(T::AssignmentWait::get())
+						.saturating_sub(One::one()),
+				},
 				output: None,
 				requested_at: now,
 			},
@@ -58,8 +59,97 @@ impl<T: Config> Pallet<T> {
 			mode: checked.mode,
 			fee: checked.fee.total,
 		});
-		Self::deposit_event(Event::JobAssigned { job, node, deadline });
 		Ok(())
+	}
+
+	/// Assigns the queued jobs due by `now`, at most [`Config::MaxAssignmentsPerBlock`]: one
+	/// draw per job among the nodes of its mode's role, from this block's randomness mixed with
+	/// the job id and the input's hash ([`assignment_subject`]). A job no node was drawn for
+	/// waits for the next block, or is refunded once its wait is over.
+	pub(crate) fn process_assignments(now: BlockNumberFor<T>) -> Weight {
+		let mut due = Vec::new();
+		let limit = Self::assignments_within_budget();
+		let taken = Self::drain(QueueKind::Assignments, now, limit, |job, _| {
+			if let Some(record) = Jobs::<T>::get(job) {
+				if matches!(record.status, JobStatus::Queued { .. }) {
+					due.push((job, record));
+				}
+			}
+		});
+		let mut weight = T::WeightInfo::process_assignments(taken);
+		let (tee, inference): (Vec<_>, Vec<_>) =
+			due.into_iter().partition(|(_, record)| node_role(record.mode) == NodeRole::Tee);
+		for (role, jobs) in [(NodeRole::Inference, inference), (NodeRole::Tee, tee)] {
+			if jobs.is_empty() {
+				continue;
+			}
+			let subjects: Vec<_> = jobs
+				.iter()
+				.map(|(job, record)| assignment_subject(*job, &record.input_hash))
+				.collect();
+			weight =
+				weight.saturating_add(T::Nodes::select_each_weight(role, subjects.len() as u32));
+			// Without randomness (never in a BABE block) nobody is drawn: every job waits.
+			let drawn = T::Nodes::select_each(role, &subjects)
+				.ok()
+				.filter(|drawn| drawn.len() == subjects.len())
+				.unwrap_or_else(|| alloc::vec![None; subjects.len()]);
+			for ((job, mut record), node) in jobs.into_iter().zip(drawn) {
+				match node.filter(|node| T::Nodes::begin_work(node).is_ok()) {
+					Some(node) => Self::assign(job, &mut record, node, now),
+					None => Self::requeue_or_refund(job, &mut record, now),
+				}
+				Jobs::<T>::insert(job, record);
+			}
+		}
+		weight
+	}
+
+	/// The weight the assignment hook takes for `count` jobs, drawn among the inference pool
+	/// as it is (the TEE pool is a part of it).
+	pub fn assignment_weight(count: u32) -> Weight {
+		T::WeightInfo::process_assignments(count)
+			.saturating_add(T::Nodes::select_each_weight(NodeRole::Inference, count))
+	}
+
+	/// How many queued jobs this block assigns: as many as [`Config::AssignmentBudget`] covers,
+	/// at most [`Config::MaxAssignmentsPerBlock`] (a binary search over the weight functions,
+	/// which grow with the count).
+	pub fn assignments_within_budget() -> u32 {
+		let budget = T::AssignmentBudget::get();
+		let (mut low, mut high) = (0u32, T::MaxAssignmentsPerBlock::get());
+		while low < high {
+			let middle = high.saturating_sub((high.saturating_sub(low)) / 2);
+			if Self::assignment_weight(middle).all_lte(budget) {
+				low = middle;
+			} else {
+				high = middle.saturating_sub(1);
+			}
+		}
+		low
+	}
+
+	/// Gives queued `job` to `node` (whose work on it has begun), with its answer deadline.
+	fn assign(job: JobId, record: &mut JobOf<T>, node: T::AccountId, now: BlockNumberFor<T>) {
+		let deadline = Self::enqueue(
+			QueueKind::Timeouts,
+			job,
+			now.saturating_add(ActiveParameters::<T>::get().response_period),
+		);
+		Assignments::<T>::insert(&node, job, ());
+		record.status = JobStatus::Assigned { node: node.clone(), deadline, reassigned: false };
+		Self::deposit_event(Event::JobAssigned { job, node, deadline });
+	}
+
+	/// Queued `job` got no node in this block: it waits for the next one, or is refunded when
+	/// this was its last try.
+	fn requeue_or_refund(job: JobId, record: &mut JobOf<T>, now: BlockNumberFor<T>) {
+		let JobStatus::Queued { until } = record.status else { return };
+		if now < until {
+			Self::enqueue(QueueKind::Assignments, job, now.saturating_add(One::one()));
+		} else {
+			Self::refund(job, record, RefundReason::NoNodeAvailable);
+		}
 	}
 
 	/// Records `node`'s checked answer to `job` (`hash` is the output's hash, which the
@@ -312,16 +402,17 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Takes up to [`Config::MaxQueuedPerBlock`] entries due by `now` from the front of
-	/// `kind`'s queue and hands each to `handle`; returns how many it took.
+	/// Takes up to `limit` entries due by `now` from the front of `kind`'s queue and hands
+	/// each to `handle`; returns how many it took.
 	fn drain(
 		kind: QueueKind,
 		now: BlockNumberFor<T>,
+		limit: u32,
 		mut handle: impl FnMut(JobId, BlockNumberFor<T>),
 	) -> u32 {
 		let (mut head, tail) = QueueEnds::<T>::get(kind);
 		let mut taken = 0u32;
-		while head < tail && taken < T::MaxQueuedPerBlock::get() {
+		while head < tail && taken < limit {
 			let Some((job, at)) = Queue::<T>::get(kind, head) else {
 				head = head.saturating_add(1);
 				continue;
@@ -343,29 +434,31 @@ impl<T: Config> Pallet<T> {
 	/// reassigned once (the silent node slashed), then refunded.
 	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
 		let mut reassigned = 0u32;
-		let taken = Self::drain(QueueKind::Timeouts, now, |job, at| {
-			let Some(mut record) = Jobs::<T>::get(job) else { return };
-			let JobStatus::Assigned { node, deadline, reassigned: again } = record.status.clone()
-			else {
-				return;
-			};
-			if deadline != at {
-				return;
-			}
-			Assignments::<T>::remove(&node, job);
-			T::Nodes::end_work(&node, Some(false));
-			// A TEE node whose registration governance revoked could not answer: not its fault.
-			let revoked =
-				record.mode == InferenceMode::Tee && T::Enclaves::enclave_signer(&node).is_none();
-			if !revoked {
-				T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash);
-			}
-			if !again {
-				reassigned = reassigned.saturating_add(1);
-			}
-			Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
-			Jobs::<T>::insert(job, record);
-		});
+		let taken =
+			Self::drain(QueueKind::Timeouts, now, T::MaxQueuedPerBlock::get(), |job, at| {
+				let Some(mut record) = Jobs::<T>::get(job) else { return };
+				let JobStatus::Assigned { node, deadline, reassigned: again } =
+					record.status.clone()
+				else {
+					return;
+				};
+				if deadline != at {
+					return;
+				}
+				Assignments::<T>::remove(&node, job);
+				T::Nodes::end_work(&node, Some(false));
+				// A TEE node whose registration governance revoked could not answer: not its fault.
+				let revoked = record.mode == InferenceMode::Tee
+					&& T::Enclaves::enclave_signer(&node).is_none();
+				if !revoked {
+					T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash);
+				}
+				if !again {
+					reassigned = reassigned.saturating_add(1);
+				}
+				Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
+				Jobs::<T>::insert(job, record);
+			});
 		T::WeightInfo::process_timeouts(taken)
 			.saturating_add(T::Nodes::select_weight(1).saturating_mul(u64::from(reassigned)))
 	}
@@ -413,7 +506,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes the finished jobs due for pruning by `now`.
 	pub(crate) fn process_pruning(now: BlockNumberFor<T>) -> Weight {
-		let taken = Self::drain(QueueKind::Pruning, now, |job, _| {
+		let taken = Self::drain(QueueKind::Pruning, now, T::MaxQueuedPerBlock::get(), |job, _| {
 			if Jobs::<T>::get(job).is_some_and(|record| record.status.is_over()) {
 				Jobs::<T>::remove(job);
 				Inputs::<T>::remove(job);

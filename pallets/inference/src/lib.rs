@@ -7,9 +7,25 @@
 //! A dApp calls [`Pallet::request`] with a model, an input tensor set and a mode. The pallet
 //! checks the input against the model version's schema and the size limit, quotes the fee (the
 //! model's price plus the protocol's fee for the mode), holds it from the requester
-//! ([`HoldReason::JobFee`]), and assigns the job to a bonded inference node through
-//! [`Config::Nodes`] (stake-weighted, from on-chain randomness, so every node knows its own work
-//! from state alone).
+//! ([`HoldReason::JobFee`]) and queues the job ([`JobStatus::Queued`]). At the start of the next
+//! block the pallet's hook draws a bonded inference node for it through [`Config::Nodes`]
+//! (stake-weighted, seeded by that block's BABE VRF output mixed with the job id and the input's
+//! hash), so every node knows its own work from state alone.
+//!
+//! The draw is in a later block on purpose: its seed mixes the VRF outputs of the block that
+//! includes the request and of the next block, and nobody (the includer among them) knows both
+//! when the request goes in, so nobody can steer a job to a node by choosing when or in which
+//! order to send requests (front-running a victim's request with cheap ones until its job id
+//! lands on a friend's node, as a draw from the job id and the parent hash allowed). What is
+//! left: the author of the drawing block can withhold it (one other draw, at the cost of its
+//! slot), and an author that holds both slots knows the draw early (as likely as holding two
+//! slots in a row). Requests wait at most two blocks' worth of assignments: beyond that
+//! backlog a request is refused ([`Error::AssignmentQueueFull`]), so a flood of requests cannot
+//! push everyone's jobs back without bound. A block that
+//! finds no eligible node (or has no randomness) leaves the job queued for the next block, up
+//! to [`Config::AssignmentWait`] blocks, and then refunds it ([`RefundReason::NoNodeAvailable`]);
+//! at most [`Config::MaxAssignmentsPerBlock`] jobs are assigned per block and the rest wait, in
+//! order, for the next one.
 //!
 //! Each node's offchain worker reads only the jobs assigned to it ([`Assignments`], an index by
 //! node), runs the model with ONNX Runtime through the `opg_inference` host function (the node's
@@ -53,16 +69,18 @@
 //! ## Bounds
 //!
 //! Inputs and outputs are limited in encoded bytes ([`Config::MaxInputBytes`],
-//! [`Config::MaxOutputBytes`]) and stored encoded, so storage is bounded by those. Deadlines and
-//! pruning run from two first-in first-out queues, at most [`Config::MaxQueuedPerBlock`] entries
-//! of each per block, so `on_initialize` is bounded at any load; entries left over wait for the
-//! next block.
+//! [`Config::MaxOutputBytes`]) and stored encoded, so storage is bounded by those. Assignment,
+//! deadlines and pruning run from three first-in first-out queues, at most
+//! [`Config::MaxAssignmentsPerBlock`] assignments and [`Config::MaxQueuedPerBlock`] entries of
+//! each other queue per block, so `on_initialize` is bounded at any load; entries left over wait
+//! for the next block.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 mod jobs;
+pub use jobs::assignment_subject;
 mod offchain;
 mod types;
 
@@ -260,6 +278,22 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueuedPerBlock: Get<u32>;
 
+		/// The most queued jobs assigned in one block (their node draws share one read of the
+		/// pool); the rest wait, in order, for the next block.
+		#[pallet::constant]
+		type MaxAssignmentsPerBlock: Get<u32>;
+
+		/// The most weight the assignment hook takes in one block: it assigns as many queued
+		/// jobs as fit (draws among the inference pool as it is included), at most
+		/// `MaxAssignmentsPerBlock`, and the rest wait for the next block.
+		#[pallet::constant]
+		type AssignmentBudget: Get<Weight>;
+
+		/// How many blocks a queued job is tried (one draw a block) before it is refunded for
+		/// want of an eligible node.
+		#[pallet::constant]
+		type AssignmentWait: Get<BlockNumberFor<Self>>;
+
 		/// The largest verifier committee (the attestations pallet's): the most verifiers one
 		/// job pays.
 		#[pallet::constant]
@@ -445,7 +479,8 @@ pub mod pallet {
 		FeeAboveMax,
 		/// The requester cannot hold the fee from its free balance.
 		InsufficientBalance,
-		/// No bonded, live inference node can take the job now.
+		/// The mode's pool has no bonded, active node (for a TEE job: no node with a standing
+		/// TEE registration), so the job could never be assigned.
 		NoInferenceNode,
 		/// No job has this id (it never existed, or it was pruned).
 		NoSuchJob,
@@ -467,6 +502,9 @@ pub mod pallet {
 		BadParameters,
 		/// No job id is left.
 		JobIdsExhausted,
+		/// Two blocks' worth of jobs (`2 * MaxAssignmentsPerBlock`) already wait for a node:
+		/// try again in a later block.
+		AssignmentQueueFull,
 		/// The answer does not fit the job's mode: a proof for a job not in ZK mode, an
 		/// enclave-signed result for one not in TEE mode, or a plain result for either.
 		WrongMode,
@@ -482,7 +520,9 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::process_timeouts(now).saturating_add(Self::process_pruning(now))
+			Self::process_timeouts(now)
+				.saturating_add(Self::process_assignments(now))
+				.saturating_add(Self::process_pruning(now))
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -491,6 +531,11 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxQueuedPerBlock::get() > 0, "MaxQueuedPerBlock must be positive");
+			assert!(
+				T::MaxAssignmentsPerBlock::get() > 0,
+				"MaxAssignmentsPerBlock must be positive"
+			);
+			assert!(!T::AssignmentWait::get().is_zero(), "AssignmentWait must be positive");
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
@@ -507,13 +552,11 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Requests inference of `model` (pinned to `version` when given) on `input` in
 		/// `mode`, paying at most `max_fee`. The fee is held until the job is final or
-		/// refunded; the job goes to a bonded inference node at once. The weight declared is
-		/// selection's among the most nodes the registry takes; the call refunds down to the
-		/// pool as it is.
+		/// refunded; the job is queued, and a bonded node is drawn for it at the start of the
+		/// next block (`JobAssigned`), from that block's randomness. The draw's cost is the
+		/// hook's, not the request's.
 		#[pallet::call_index(0)]
-		#[pallet::weight(
-			T::WeightInfo::request(weight_units(input)).saturating_add(T::Nodes::select_weight(1))
-		)]
+		#[pallet::weight(T::WeightInfo::request(weight_units(input)))]
 		pub fn request(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -525,8 +568,7 @@ pub mod pallet {
 			let requester = ensure_signed(origin)?;
 			let checked = Self::check_request(&requester, model, version, &input, mode, max_fee)?;
 			Self::open_job(requester, checked)?;
-			let selection = T::Nodes::select_weight_now(NodeRole::Inference, 1);
-			Ok(Some(T::WeightInfo::request(weight_units(&input)).saturating_add(selection)).into())
+			Ok(().into())
 		}
 
 		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays
@@ -735,9 +777,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks a request as [`Pallet::request`] would, without changing anything: the model
-	/// and version, the mode, the input against the schema and the size limit, the fee against
-	/// `max_fee` and the requester's balance. (Whether a node is free is known only when one is
-	/// selected.)
+	/// and version, the mode, the input against the schema and the size limit, that the mode's
+	/// pool has nodes, the fee against `max_fee` and the requester's balance. (Which node takes
+	/// the job is drawn in the next block.)
 	pub fn check_request(
 		requester: &T::AccountId,
 		model: ModelId,
@@ -762,6 +804,13 @@ impl<T: Config> Pallet<T> {
 		if mode == InferenceMode::Zk {
 			ensure!(T::Models::zk_key(model, runnable.version).is_some(), Error::<T>::NoZkKey);
 		}
+		ensure!(T::Nodes::pool_size(node_role(mode)) > 0, Error::<T>::NoInferenceNode);
+		let (head, tail) = QueueEnds::<T>::get(QueueKind::Assignments);
+		let backlog = tail.saturating_sub(head);
+		ensure!(
+			backlog < u64::from(T::MaxAssignmentsPerBlock::get()).saturating_mul(2),
+			Error::<T>::AssignmentQueueFull
+		);
 		let total = runnable.price.checked_add(&protocol_fee).ok_or(Error::<T>::FeeOverflow)?;
 		ensure!(total <= max_fee, Error::<T>::FeeAboveMax);
 		ensure!(
@@ -784,8 +833,9 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// What a request would cost, or the error it would fail with (a node being free
-	/// included): the runtime API's quote.
+	/// What a request would cost, or the error it would fail with: the runtime API's quote.
+	/// It never says which node would take the job: that is drawn in the block after the
+	/// request, from randomness nobody knows yet.
 	pub fn quote(
 		requester: &T::AccountId,
 		model: ModelId,
@@ -794,12 +844,7 @@ impl<T: Config> Pallet<T> {
 		mode: InferenceMode,
 	) -> Result<FeeQuote<BalanceOf<T>>, DispatchError> {
 		let most = <BalanceOf<T> as Bounded>::max_value();
-		let checked = Self::check_request(requester, model, version, input, mode, most)?;
-		ensure!(
-			T::Nodes::select(node_role(mode), job_subject(NextJobId::<T>::get()), 1, &[]).is_ok(),
-			Error::<T>::NoInferenceNode
-		);
-		Ok(checked.fee)
+		Ok(Self::check_request(requester, model, version, input, mode, most)?.fee)
 	}
 
 	fn input_error(error: TensorError) -> Error<T> {
@@ -1022,8 +1067,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pallet's invariants: every open job's fee is held from its requester and
-	/// nothing else is; every waiting job has an assignee, an assignment index entry and a
-	/// deadline in the timeout queue; open-job counts match; bad-proof counts exist only for
+	/// nothing else is; every queued job is in the assignment queue exactly once, due by its
+	/// last try; every waiting job has an assignee, an assignment index entry and
+	/// a deadline in the timeout queue; open-job counts match; bad-proof counts exist only for
 	/// waiting jobs, below the limit.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -1038,6 +1084,14 @@ impl<T: Config> Pallet<T> {
 				Queue::<T>::get(QueueKind::Timeouts, index).ok_or("a queue entry is missing")?;
 			timeouts.insert(job, at);
 		}
+		let mut queued: BTreeMap<JobId, (u32, BlockNumberFor<T>)> = BTreeMap::new();
+		let (head, tail) = QueueEnds::<T>::get(QueueKind::Assignments);
+		for index in head..tail {
+			let (job, at) = Queue::<T>::get(QueueKind::Assignments, index)
+				.ok_or("an assignment queue entry is missing")?;
+			let entry = queued.entry(job).or_insert((0, at));
+			entry.0 = entry.0.saturating_add(1);
+		}
 		for (job, record) in Jobs::<T>::iter() {
 			ensure!(Inputs::<T>::contains_key(job), "a job has no input");
 			if record.status.is_over() {
@@ -1047,7 +1101,12 @@ impl<T: Config> Pallet<T> {
 			*entry = entry.saturating_add(record.fee.total);
 			let count = open.entry(record.model).or_default();
 			*count = count.saturating_add(1);
-			if let JobStatus::Assigned { node, deadline, .. } = &record.status {
+			if let JobStatus::Queued { until } = &record.status {
+				let (entries, at) = queued.get(&job).copied().unwrap_or_default();
+				ensure!(entries == 1, "a queued job is not in the assignment queue exactly once");
+				ensure!(at <= *until, "a queued job is queued past its last try");
+				ensure!(record.output.is_none(), "a queued job has an output");
+			} else if let JobStatus::Assigned { node, deadline, .. } = &record.status {
 				waiting = waiting.saturating_add(1);
 				ensure!(Assignments::<T>::contains_key(node, job), "an assignment is not indexed");
 				ensure!(

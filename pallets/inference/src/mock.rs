@@ -15,7 +15,7 @@
 use crate::{self as pallet_inference, FeeShares, Parameters};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, Hooks},
+	traits::{ConstU32, ConstU64, Hooks},
 	weights::Weight,
 };
 use frame_system::{EnsureRoot, EnsureSignedBy};
@@ -97,6 +97,8 @@ frame_support::ord_parameter_types! {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	/// Room for `MaxAssignmentsPerBlock` (which the spill-over tests exercise).
+	pub static AssignmentBudget: Weight = Weight::MAX;
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
 	/// The mock's bounds: fees up to 10,000, slashes up to a half, periods up to 1,000 blocks.
 	pub MinimumParameters: Parameters<Balance, u64> = Parameters {
@@ -345,6 +347,28 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		Weight::from_parts(500, 0)
 	}
 
+	/// The first eligible node for every subject, in a block with (test) randomness.
+	fn select_each(
+		role: NodeRole,
+		subjects: &[SubjectId],
+	) -> Result<Vec<Option<AccountId>>, DispatchError> {
+		use opg_primitives::randomness::{BlockRandomness, TestRandomness};
+		TestRandomness::random(b"").ok_or(DispatchError::Other("NoRandomness"))?;
+		Ok(subjects
+			.iter()
+			.map(|subject| Self::select(role, *subject, 1, &[]).ok().and_then(|mut n| n.pop()))
+			.collect())
+	}
+
+	fn select_each_weight(_: NodeRole, count: u32) -> Weight {
+		Weight::from_parts(300, 0).saturating_mul(count.into())
+	}
+
+	fn pool_size(role: NodeRole) -> u32 {
+		InferenceNodes::get().into_iter().filter(|node| Self::is_eligible(node, role)).count()
+			as u32
+	}
+
 	fn data_endpoints(limit: u32) -> Vec<Vec<u8>> {
 		DataEndpoints::get().into_iter().take(limit as usize).collect()
 	}
@@ -421,6 +445,9 @@ impl pallet_inference::Config for Test {
 	type MaxInputBytes = ConstU32<4096>;
 	type MaxOutputBytes = ConstU32<4096>;
 	type MaxQueuedPerBlock = ConstU32<3>;
+	type MaxAssignmentsPerBlock = ConstU32<4>;
+	type AssignmentWait = ConstU64<3>;
+	type AssignmentBudget = AssignmentBudget;
 	type MaxCommitteeSize = ConstU32<5>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
@@ -526,6 +553,9 @@ pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
+		opg_primitives::randomness::set_test_randomness(Some(sp_io::hashing::blake2_256(
+			&next.to_le_bytes(),
+		)));
 		Inference::on_initialize(next);
 	}
 }

@@ -10,7 +10,10 @@
 )]
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Inspect, Hooks},
+};
 use opg_primitives::{
 	attestation::{Conclusion, OnConclusion, Reexecute, RoundKind},
 	inference::{
@@ -24,8 +27,20 @@ use sp_runtime::{traits::BadOrigin, transaction_validity::TransactionSource, Per
 const VANILLA_FEE: Balance = PRICE + 100;
 const ATTESTED_FEE: Balance = PRICE + 500;
 
-fn request(mode: InferenceMode) -> DispatchResultWithPostInfo {
+/// A request from the dApp, queued (assigned in the next block).
+fn queue(mode: InferenceMode) -> DispatchResultWithPostInfo {
 	Inference::request(RuntimeOrigin::signed(DAPP), MODEL, None, input(), mode, 10_000)
+}
+
+/// A request from the dApp, then the next block, whose hook assigns it.
+fn request(mode: InferenceMode) -> DispatchResultWithPostInfo {
+	let result = queue(mode)?;
+	next_block();
+	Ok(result)
+}
+
+fn next_block() {
+	run_to_block(System::block_number() + 1);
 }
 
 fn held(who: AccountId) -> Balance {
@@ -81,39 +96,150 @@ fn status(job: JobId) -> JobStatusOf<Test> {
 // ---- Requests ----
 
 #[test]
-fn a_request_holds_the_fee_and_assigns_a_node() {
+fn a_request_holds_the_fee_and_is_assigned_in_the_next_block() {
 	run(|| {
 		assert_eq!(
 			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
 			Ok(FeeQuote { price: PRICE, protocol_fee: 100, total: VANILLA_FEE })
 		);
-		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(queue(InferenceMode::Vanilla));
 		assert_eq!(held(DAPP), VANILLA_FEE);
 		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
-		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 6, reassigned: false });
-		assert!(Assignments::<Test>::contains_key(10, 0));
-		assert_eq!(Inference::input_of(0), Some(input()));
+		// Queued: no node yet, none known. Tried in blocks 2, 3 and 4 (AssignmentWait 3).
+		assert_eq!(status(0), JobStatus::Queued { until: 4 });
+		assert_eq!(Assignments::<Test>::iter().count(), 0);
+		assert_eq!(Work::get(), vec![]);
 		assert_eq!(OpenJobs::<Test>::get(MODEL), 1);
 		assert!(<Inference as ModelUsage>::in_use(MODEL));
-		assert_eq!(Work::get(), vec![(10, 1, true)]);
 		assert_eq!(
 			events(),
-			vec![
-				Event::JobRequested {
-					job: 0,
-					requester: DAPP,
-					model: MODEL,
-					version: VERSION,
-					mode: InferenceMode::Vanilla,
-					fee: VANILLA_FEE,
-				},
-				Event::JobAssigned { job: 0, node: 10, deadline: 6 },
-			]
+			vec![Event::JobRequested {
+				job: 0,
+				requester: DAPP,
+				model: MODEL,
+				version: VERSION,
+				mode: InferenceMode::Vanilla,
+				fee: VANILLA_FEE,
+			}]
 		);
+		Inference::do_try_state().unwrap();
+		next_block();
+		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 7, reassigned: false });
+		assert!(Assignments::<Test>::contains_key(10, 0));
+		assert_eq!(Inference::input_of(0), Some(input()));
+		assert_eq!(Work::get(), vec![(10, 1, true)]);
+		System::assert_last_event(Event::JobAssigned { job: 0, node: 10, deadline: 7 }.into());
 		// The next request gets the next id; the attested fee is higher.
 		assert_ok!(request(InferenceMode::Attested));
 		assert_eq!(held(DAPP), VANILLA_FEE + ATTESTED_FEE);
 		assert_eq!(Jobs::<Test>::get(1).unwrap().fee.total, ATTESTED_FEE);
+	});
+}
+
+#[test]
+fn a_block_assigns_at_most_its_cap_and_the_rest_spill_into_the_next() {
+	run(|| {
+		for _ in 0..5 {
+			assert_ok!(queue(InferenceMode::Vanilla));
+		}
+		// MaxAssignmentsPerBlock is 4: jobs 0..4 in block 2, job 4 in block 3, in order.
+		next_block();
+		for job in 0..4 {
+			assert!(matches!(status(job), JobStatus::Assigned { deadline: 7, .. }), "{job}");
+		}
+		assert_eq!(status(4), JobStatus::Queued { until: 4 });
+		Inference::do_try_state().unwrap();
+		next_block();
+		assert!(matches!(status(4), JobStatus::Assigned { deadline: 8, .. }));
+	});
+}
+
+#[test]
+fn the_hook_assigns_what_its_budget_covers_and_the_rest_wait() {
+	run(|| {
+		AssignmentBudget::set(Inference::assignment_weight(2));
+		assert_eq!(Inference::assignments_within_budget(), 2);
+		for _ in 0..3 {
+			assert_ok!(queue(InferenceMode::Vanilla));
+		}
+		next_block();
+		assert!(matches!(status(1), JobStatus::Assigned { deadline: 7, .. }));
+		assert_eq!(status(2), JobStatus::Queued { until: 4 });
+		next_block();
+		assert!(matches!(status(2), JobStatus::Assigned { deadline: 8, .. }));
+		// Not even one fits: nothing is assigned, nothing is lost.
+		AssignmentBudget::set(Weight::zero());
+		assert_eq!(Inference::assignments_within_budget(), 0);
+		assert_ok!(queue(InferenceMode::Vanilla));
+		next_block();
+		assert_eq!(status(3), JobStatus::Queued { until: 6 });
+	});
+}
+
+#[test]
+fn requests_beyond_two_blocks_of_backlog_are_refused_and_hold_nothing() {
+	run(|| {
+		// MaxAssignmentsPerBlock is 4: eight jobs may wait.
+		for _ in 0..8 {
+			assert_ok!(queue(InferenceMode::Vanilla));
+		}
+		let held_before = held(DAPP);
+		assert_noop!(queue(InferenceMode::Vanilla), Error::<Test>::AssignmentQueueFull);
+		assert_eq!(
+			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
+			Err(Error::<Test>::AssignmentQueueFull.into())
+		);
+		assert_eq!(held(DAPP), held_before);
+		// The next block assigns four: room again.
+		next_block();
+		assert_ok!(queue(InferenceMode::Vanilla));
+	});
+}
+
+#[test]
+fn a_job_no_node_can_take_waits_then_is_refunded_in_full() {
+	run(|| {
+		assert_ok!(queue(InferenceMode::Vanilla));
+		assert_eq!(held(DAPP), VANILLA_FEE);
+		// Every node is gone before the draw: blocks 2 and 3 leave the job queued.
+		InferenceNodes::set(vec![]);
+		next_block();
+		assert_eq!(status(0), JobStatus::Queued { until: 4 });
+		Inference::do_try_state().unwrap();
+		next_block();
+		assert_eq!(status(0), JobStatus::Queued { until: 4 });
+		// Block 4 was its last try: refunded, nothing held, nobody blamed.
+		next_block();
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::NoNodeAvailable, at: 4 }
+		));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert_eq!(OpenJobs::<Test>::get(MODEL), 0);
+		assert_eq!(Work::get(), vec![]);
+		System::assert_last_event(
+			Event::JobRefunded {
+				job: 0,
+				requester: DAPP,
+				amount: VANILLA_FEE,
+				reason: RefundReason::NoNodeAvailable,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_block_without_randomness_assigns_nothing_and_the_next_one_does() {
+	run(|| {
+		assert_ok!(queue(InferenceMode::Vanilla));
+		System::set_block_number(2);
+		opg_primitives::randomness::set_test_randomness(None);
+		Inference::on_initialize(2);
+		assert_eq!(status(0), JobStatus::Queued { until: 4 });
+		next_block();
+		assert!(matches!(status(0), JobStatus::Assigned { node: 10, deadline: 8, .. }));
 	});
 }
 
@@ -283,7 +409,7 @@ fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
 			&Conclusion::Unchallenged { claimant: 10, output: hash },
 		);
 		// Owner 50% (550), node 30% (330), no verifiers: the treasury takes the rest (220).
-		assert_eq!(status(0), JobStatus::Final { node: 10, at: 1 });
+		assert_eq!(status(0), JobStatus::Final { node: 10, at: 2 });
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
 		assert_eq!(free(OWNER), 10 + 550);
@@ -494,19 +620,19 @@ fn a_model_the_engine_cannot_run_refunds_without_blame() {
 fn a_silent_node_is_slashed_and_replaced_once_then_the_job_is_refunded() {
 	run(|| {
 		assert_ok!(request(InferenceMode::Vanilla));
-		run_to_block(6);
-		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 11, reassigned: true });
+		run_to_block(7);
+		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 12, reassigned: true });
 		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
 		assert!(!Assignments::<Test>::contains_key(10, 0));
 		assert!(Assignments::<Test>::contains_key(11, 0));
 		System::assert_last_event(
-			Event::JobReassigned { job: 0, from: 10, to: 11, deadline: 11 }.into(),
+			Event::JobReassigned { job: 0, from: 10, to: 11, deadline: 12 }.into(),
 		);
 		Inference::do_try_state().unwrap();
-		run_to_block(11);
+		run_to_block(12);
 		assert!(matches!(
 			status(0),
-			JobStatus::Refunded { reason: RefundReason::TimedOut, at: 11 }
+			JobStatus::Refunded { reason: RefundReason::TimedOut, at: 12 }
 		));
 		assert_eq!(Slashes::get().len(), 2);
 		assert_eq!(held(DAPP), 0);
@@ -516,7 +642,7 @@ fn a_silent_node_is_slashed_and_replaced_once_then_the_job_is_refunded() {
 			vec![(10, 1, true), (10, -1, false), (11, 1, true), (11, -1, false)]
 		);
 		// Pruned after the retention period.
-		run_to_block(31);
+		run_to_block(32);
 		assert!(Jobs::<Test>::get(0).is_none());
 		assert!(Inputs::<Test>::get(0).is_none());
 	});
@@ -527,7 +653,7 @@ fn without_another_node_a_timed_out_job_is_refunded_at_once() {
 	run(|| {
 		InferenceNodes::set(vec![10]);
 		assert_ok!(request(InferenceMode::Vanilla));
-		run_to_block(6);
+		run_to_block(7);
 		assert!(matches!(status(0), JobStatus::Refunded { reason: RefundReason::TimedOut, .. }));
 		assert_eq!(held(DAPP), 0);
 	});
@@ -536,14 +662,15 @@ fn without_another_node_a_timed_out_job_is_refunded_at_once() {
 #[test]
 fn the_queues_handle_a_bounded_number_of_jobs_per_block() {
 	run(|| {
+		// Four jobs assigned in block 2 (MaxAssignmentsPerBlock 4), all due at block 7.
 		for _ in 0..4 {
-			assert_ok!(request(InferenceMode::Vanilla));
+			assert_ok!(queue(InferenceMode::Vanilla));
 		}
-		run_to_block(6);
-		// Three of the four deadlines (MaxQueuedPerBlock) are handled in block 6, the fourth in 7.
+		run_to_block(7);
+		// Three of the four deadlines (MaxQueuedPerBlock) are handled in block 7, the fourth in 8.
 		assert_eq!(Slashes::get().len(), 3);
 		assert_eq!(Inference::assignee(3), Some(10));
-		run_to_block(7);
+		run_to_block(8);
 		assert_eq!(Slashes::get().len(), 4);
 		assert_eq!(Inference::assignee(3), Some(11));
 	});
@@ -882,10 +1009,10 @@ fn a_shortened_response_period_keeps_the_timeout_queue_in_order() {
 			ParameterChange::ResponsePeriod(2)
 		));
 		assert_ok!(request(InferenceMode::Vanilla));
-		// Due at block 3 by the new period, but queued behind job 0 (due at 6): its deadline
-		// is 6 too, so it never sits past its deadline unhandled.
+		// Due at block 3 by the new period, but queued behind job 0 (due at 7): its deadline
+		// is 7 too, so it never sits past its deadline unhandled.
 		assert_eq!(Inference::assignee(1), Some(10));
-		assert!(matches!(status(1), JobStatus::Assigned { deadline: 6, .. }));
+		assert!(matches!(status(1), JobStatus::Assigned { deadline: 7, .. }));
 	});
 }
 
@@ -931,8 +1058,18 @@ fn submit_zk(job: JobId, node: AccountId, out: Tensors, proof: ProofBytes) -> Di
 	Inference::submit_proof(authorized(), job, node, output, proof, signature)
 }
 
+/// A ZK request from the dApp, then the next block, whose hook assigns it.
 fn zk_request(input: Tensors) -> DispatchResultWithPostInfo {
-	Inference::request(RuntimeOrigin::signed(DAPP), MODEL, None, input, InferenceMode::Zk, 10_000)
+	let result = Inference::request(
+		RuntimeOrigin::signed(DAPP),
+		MODEL,
+		None,
+		input,
+		InferenceMode::Zk,
+		10_000,
+	)?;
+	next_block();
+	Ok(result)
 }
 
 #[test]
@@ -942,10 +1079,10 @@ fn a_valid_proof_makes_the_job_final_and_paid_in_its_block() {
 		let before = free(DAPP);
 		assert_ok!(zk_request(input));
 		assert_eq!(held(DAPP), ZK_FEE);
-		System::set_block_number(2);
+		System::set_block_number(3);
 		assert_ok!(submit_zk(0, 10, output.clone(), proof));
 		// Final in this very block: no claim, no round.
-		assert!(matches!(status(0), JobStatus::Final { node: 10, at: 2 }));
+		assert!(matches!(status(0), JobStatus::Final { node: 10, at: 3 }));
 		assert!(Opened::get().is_empty());
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), before - ZK_FEE);
@@ -1149,7 +1286,7 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 			let (input, output, _) = zk_model();
 			assert_eq!(input, fixture_input);
 			assert_ok!(zk_request(input));
-			Inference::offchain_worker(1);
+			Inference::offchain_worker(2);
 			let sent = take_sent();
 			let extrinsic =
 				frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
@@ -1211,13 +1348,13 @@ fn a_tee_job_goes_only_to_a_tee_node_and_is_final_and_paid_in_its_block() {
 		make_tee(11, false);
 		let issuance = Balances::total_issuance();
 		assert_ok!(request(InferenceMode::Tee));
-		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 6, reassigned: false });
+		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 7, reassigned: false });
 		// The fee of one node's execution: the vanilla protocol fee.
 		assert_eq!(held(DAPP), VANILLA_FEE);
 		let call = tee_call(0, 11, output(1_250_000));
 		assert!(matches!(call.authorize(TransactionSource::External), Some(Ok(_))));
 		assert_ok!(submit_tee(call));
-		assert_eq!(status(0), JobStatus::Final { node: 11, at: 1 });
+		assert_eq!(status(0), JobStatus::Final { node: 11, at: 2 });
 		assert_eq!(Inference::output_of(0), Some(output(1_250_000)));
 		// Settled in this block: nothing held, no claim or round opened.
 		assert_eq!(held(DAPP), 0);
@@ -1323,7 +1460,7 @@ fn a_revoked_tee_node_cannot_answer_and_its_job_moves_on_without_a_slash() {
 		make_tee(10, false);
 		make_tee(11, false);
 		assert_ok!(request(InferenceMode::Tee));
-		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 6, reassigned: false });
+		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 7, reassigned: false });
 		// Governance revokes node 10's measurement.
 		TeeSigners::mutate(|signers| signers.retain(|(node, _)| *node != 10));
 		let call = tee_call(0, 10, output(1));
@@ -1331,10 +1468,10 @@ fn a_revoked_tee_node_cannot_answer_and_its_job_moves_on_without_a_slash() {
 		assert_noop!(submit_tee(call), Error::<Test>::NotTeeCapable);
 		// New TEE jobs go to node 11 only.
 		assert_ok!(request(InferenceMode::Tee));
-		assert_eq!(status(1), JobStatus::Assigned { node: 11, deadline: 6, reassigned: false });
+		assert_eq!(status(1), JobStatus::Assigned { node: 11, deadline: 8, reassigned: false });
 		// At the deadline, job 0 moves to the other TEE node and node 10 is not slashed; node 11,
 		// registered all along, is slashed for job 1, which no other TEE node can take.
-		run_to_block(6);
+		run_to_block(8);
 		let slashed = || Slashes::get().into_iter().map(|(node, _)| node).collect::<Vec<_>>();
 		assert_eq!(slashed(), vec![11]);
 		assert!(matches!(status(0), JobStatus::Assigned { node: 11, reassigned: true, .. }));

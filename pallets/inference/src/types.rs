@@ -174,8 +174,8 @@ impl<Balance, BlockNumber: Zero> Parameters<Balance, BlockNumber> {
 	}
 }
 
-/// The two queues of jobs waiting for a block: answers due (timeouts) and finished jobs due for
-/// pruning. Both are first-in first-out, so each entry is written once and read once and neither
+/// The queues of jobs waiting for a block: jobs to assign, answers due (timeouts) and finished
+/// jobs due for pruning. Both are first-in first-out, so each entry is written once and read once and neither
 /// ever refuses a job; an entry that no longer applies (the node answered) is skipped when it
 /// comes up.
 #[derive(
@@ -195,6 +195,8 @@ pub enum QueueKind {
 	Timeouts,
 	/// Finished jobs to remove at the entry's block.
 	Pruning,
+	/// Queued jobs to draw a node for from the entry's block on.
+	Assignments,
 }
 
 /// A job as the runtime API shows it: its record with its input and output decoded.

@@ -19,6 +19,10 @@ const SELECTION_NODES: u32 = 10_000;
 /// The largest selection the benchmarks measure (a committee, a job's nodes).
 const MAX_SELECTED: u32 = 16;
 
+/// The most subjects `select_each` draws for in a benchmark: a block's queued jobs
+/// (`pallet-inference`'s `MaxAssignmentsPerBlock` in the runtime).
+const MAX_DRAWN_EACH: u32 = 1_024;
+
 /// Every role a node declares.
 fn all_roles() -> RoleSet {
 	RoleSet::from_roles(&NodeRole::DECLARED)
@@ -63,6 +67,8 @@ fn chill_genesis_nodes<T: Config>() {
 fn add_node<T: Config>(index: u32, roles: RoleSet, key: NodeKey) -> T::AccountId {
 	let who: T::AccountId = account("node", index, 0);
 	fund::<T>(&who);
+	// Selection needs the block's randomness, which a benchmark's block has only when given.
+	<T::Randomness as opg_primitives::randomness::BlockRandomness>::prepare_for_benchmarks();
 	let endpoint = roles.contains(NodeRole::Data).then(endpoint::<T>);
 	Pallet::<T>::do_register(&who, roles, key, endpoint, bond::<T>(index))
 		.expect("a funded node registers");
@@ -297,6 +303,26 @@ mod benchmarks {
 			chosen = Pallet::<T>::select(NodeRole::Verifier, subject(), k, &[]);
 		}
 		assert_eq!(chosen.expect("enough verifiers").len(), k as usize);
+	}
+
+	/// One draw for each of `k` subjects (a block's queued jobs) among `n` registered inference
+	/// nodes (10,000 at most), with distinct stakes.
+	#[benchmark]
+	fn select_each(n: Linear<16, { SELECTION_NODES }>, k: Linear<1, { MAX_DRAWN_EACH }>) {
+		let n = n.min(T::MaxNodes::get() - NodeCount::<T>::get());
+		chill_genesis_nodes::<T>();
+		for index in 0..n {
+			add_node::<T>(index, NodeRole::Inference.into(), dummy_key(index));
+		}
+		let subjects: alloc::vec::Vec<SubjectId> =
+			(0..k).map(|index| SubjectId::from_low_u64_be(index.into())).collect();
+		let chosen;
+		#[block]
+		{
+			chosen = Pallet::<T>::select_node_each(NodeRole::Inference, &subjects);
+		}
+		let chosen = chosen.expect("the block has randomness");
+		assert!(chosen.iter().all(Option::is_some), "every subject gets a node");
 	}
 
 	impl_benchmark_test_suite!(

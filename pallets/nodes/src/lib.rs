@@ -47,13 +47,18 @@
 //! skipped, at most [`MAX_SELECTION_SKIPS`] (8) times per choice. Every node computes the same
 //! choice from the same state.
 //!
-//! The seed is `blake2_256("opg:select", parent_hash, role, subject)`. The attestations pallet
-//! draws a round's committee in the block after the one that opened it, whose hash did not exist
-//! when the opener sent its transaction, so nobody who merely submits can pick a committee by
-//! picking the moment. With Aura there is no VRF, and one party can still bias the draw: the
-//! author of the block that opens the round, who can produce many candidate blocks and publish
-//! the one whose hash gives the committee it likes, or withhold its block (see
-//! `pallet-attestations` and `docs/architecture.md` for what that buys a colluding author).
+//! The seed is `blake2_256("opg:select", role, subject)` hashed with [`Config::Randomness`]:
+//! the BABE VRF outputs of the block that draws and of its parent
+//! (`opg_primitives::randomness`). Callers draw in a
+//! block that did not exist when their subject went in: the inference pallet assigns a job in
+//! the block after its request, the attestations pallet draws a round's committee in the block
+//! after the one that opened it. So nobody who submits a request or an answer, and no author of
+//! the block that includes it, knows the draw in advance; re-signing or reordering a block
+//! changes no draw, and no author knows the seed before the parent is out unless it holds
+//! both the parent's slot and the drawing one (as likely as holding two slots in a row). The
+//! author of the drawing block can still withhold it (one other outcome, at the cost of its
+//! slot). A block without a VRF output draws nothing
+//! ([`Error::NoRandomness`]): there is no fallback to a seed someone could choose.
 //!
 //! ## Slashing
 //!
@@ -208,6 +213,10 @@ pub mod pallet {
 		/// The longest a claim or round can keep a node's bond at stake (the attestations
 		/// pallet's challenge window and round periods): the unbonding period must be longer.
 		type LongestWork: Get<BlockNumberFor<Self>>;
+
+		/// The randomness of the block being executed, which seeds every draw: BABE's VRF
+		/// output in the runtime.
+		type Randomness: opg_primitives::randomness::BlockRandomness;
 
 		/// The parameters until genesis or governance sets others.
 		type DefaultParameters: Get<ParametersOf<Self>>;
@@ -410,6 +419,9 @@ pub mod pallet {
 		TeeRoleNotDeclarable,
 		/// A node holding open work cannot stop being an inference node.
 		InferenceRoleInUse,
+		/// The block carries no VRF output, so nothing can be drawn in it (only a genesis or
+		/// test block lacks one).
+		NoRandomness,
 	}
 
 	#[pallet::hooks]
@@ -641,7 +653,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Registers `who` for `roles` with role key `key`, holding `bond`, without the key's proof
-	/// of ownership: for other pallets' benchmarks, which need bonded nodes.
+	/// of ownership: for other pallets' benchmarks, which need bonded nodes (and draw among
+	/// them, so the benchmark's block is given randomness too).
 	#[cfg(feature = "runtime-benchmarks")]
 	pub fn register_for_benchmarks(
 		who: &T::AccountId,
@@ -649,6 +662,8 @@ impl<T: Config> Pallet<T> {
 		key: NodeKey,
 		bond: BalanceOf<T>,
 	) -> DispatchResult {
+		use opg_primitives::randomness::BlockRandomness;
+		T::Randomness::prepare_for_benchmarks();
 		Self::do_register(who, roles, key, None, bond)
 	}
 }

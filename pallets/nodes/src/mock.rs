@@ -130,6 +130,7 @@ impl pallet_nodes::Config for Test {
 	type OnSlash = ResolveTo<Treasury, Balances>;
 	type Enclaves = RecordDeregistered;
 	type LongestWork = LongestWork;
+	type Randomness = opg_primitives::randomness::TestRandomness;
 	type DefaultParameters = TestParameters;
 	type MinimumParameters = MinimumParameters;
 	type MaximumParameters = MaximumParameters;
@@ -249,12 +250,15 @@ pub fn events() -> Vec<crate::Event<Test>> {
 }
 
 /// Advances to block `n`, running the pallet's `on_initialize` on the way, each block with a
-/// parent hash of its own.
+/// parent hash and test randomness of its own.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		System::set_parent_hash(H256::from_low_u64_be(next));
+		opg_primitives::randomness::set_test_randomness(Some(sp_io::hashing::blake2_256(
+			&next.to_le_bytes(),
+		)));
 		Nodes::on_initialize(next);
 	}
 }

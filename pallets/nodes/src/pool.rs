@@ -8,7 +8,10 @@
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::Encode;
 use frame_system::pallet_prelude::BlockNumberFor;
-use opg_primitives::attestation::{NodeRole, SubjectId};
+use opg_primitives::{
+	attestation::{NodeRole, SubjectId},
+	randomness::BlockRandomness,
+};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchError, SaturatedConversion,
@@ -178,10 +181,11 @@ impl<T: Config> Pallet<T> {
 		Some(TreeView::<T>::new(role, PoolSizes::<T>::get(role).capacity).weight(slot))
 	}
 
-	/// The seed of the selection for `subject` in `role`'s pool, in this block.
-	fn selection_seed(role: NodeRole, subject: &SubjectId) -> [u8; 32] {
-		let parent = frame_system::Pallet::<T>::parent_hash();
-		sp_io::hashing::blake2_256(&(b"opg:select", parent, role, subject).encode())
+	/// The seed of the selection for `subject` in `role`'s pool, in this block: this block's
+	/// VRF randomness (see the crate docs), or [`Error::NoRandomness`] in a block without one.
+	fn selection_seed(role: NodeRole, subject: &SubjectId) -> Result<[u8; 32], Error<T>> {
+		T::Randomness::random(&(b"opg:select", role, subject).encode())
+			.ok_or(Error::<T>::NoRandomness)
 	}
 
 	/// Draw `draw` of `seed`: a point below `bound`.
@@ -195,7 +199,8 @@ impl<T: Config> Pallet<T> {
 
 	/// A stake-weighted choice of `count` distinct eligible nodes of `role` for `subject`, none
 	/// of them in `exclude`. Reads `O((count + skips + excluded) * log n)` storage entries and
-	/// writes nothing. Fails with [`Error::NotEnoughNodes`] when fewer than `count` are found.
+	/// writes nothing. Fails with [`Error::NotEnoughNodes`] when fewer than `count` are found,
+	/// [`Error::NoRandomness`] in a block without randomness.
 	pub fn select_nodes(
 		role: NodeRole,
 		subject: SubjectId,
@@ -211,7 +216,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
-		let seed = Self::selection_seed(role, &subject);
+		let seed = Self::selection_seed(role, &subject)?;
 		let max_draws = count.saturating_add(MAX_SELECTION_SKIPS);
 		let mut chosen = Vec::new();
 		let mut draw = 0u32;
@@ -231,6 +236,45 @@ impl<T: Config> Pallet<T> {
 		}
 		if (chosen.len() as u32) < count {
 			return Err(Error::<T>::NotEnoughNodes.into());
+		}
+		Ok(chosen)
+	}
+
+	/// One stake-weighted draw of an eligible node of `role` per subject (see
+	/// [`api::NodeRegistry::select_each`]): the draws share one read-through view of the tree
+	/// (and each slot's eligibility), so a block that assigns many jobs reads each entry once.
+	/// Each subject's draws are its own: a drawn node found ineligible is drawn past (up to
+	/// `MAX_SELECTION_SKIPS` times), never removed, so no subject's outcome depends on another
+	/// subject's draws. Writes nothing.
+	pub fn select_node_each(
+		role: NodeRole,
+		subjects: &[SubjectId],
+	) -> Result<Vec<Option<T::AccountId>>, DispatchError> {
+		let size = PoolSizes::<T>::get(role);
+		let mut view = TreeView::<T>::new(role, size.capacity);
+		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		let mut eligible = BTreeMap::<u32, Option<T::AccountId>>::new();
+		let mut chosen = Vec::with_capacity(subjects.len());
+		for subject in subjects {
+			let seed = Self::selection_seed(role, subject)?;
+			let mut found = None;
+			for draw in 0..=MAX_SELECTION_SKIPS {
+				let total = view.total();
+				if total.is_zero() {
+					break;
+				}
+				let slot = view.find(Self::draw_below(&seed, draw, total));
+				let who = eligible.entry(slot).or_insert_with(|| {
+					PoolSlots::<T>::get(role, slot).filter(|who| {
+						Nodes::<T>::get(who).is_some_and(|node| Self::eligible(&node, role, now))
+					})
+				});
+				if let Some(who) = who {
+					found = Some(who.clone());
+					break;
+				}
+			}
+			chosen.push(found);
 		}
 		Ok(chosen)
 	}

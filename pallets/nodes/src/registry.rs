@@ -36,6 +36,22 @@ impl<T: Config> api::NodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::select_nodes(role, subject, count, exclude)
 	}
 
+	fn select_each(
+		role: NodeRole,
+		subjects: &[SubjectId],
+	) -> Result<Vec<Option<T::AccountId>>, DispatchError> {
+		Self::select_node_each(role, subjects)
+	}
+
+	fn select_each_weight(role: NodeRole, count: u32) -> Weight {
+		T::WeightInfo::select_each(PoolSizes::<T>::get(role).capacity, count)
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	fn pool_size(role: NodeRole) -> u32 {
+		PoolSizes::<T>::get(role).len
+	}
+
 	fn select_weight(count: u32) -> Weight {
 		T::WeightInfo::select(T::MaxNodes::get(), count)
 	}

@@ -728,19 +728,35 @@ fn a_leaving_node_slashed_to_nothing_can_still_go() {
 }
 
 #[test]
-fn selection_depends_on_the_parent_hash_of_the_block_it_runs_in() {
-	// The same subject in the same state is drawn differently under different parents: a
-	// selection made in a later block (as the attestations pallet draws a committee in the block
-	// after the one that opened the round) cannot be seen coming by whoever asks for it.
+fn selection_follows_the_blocks_randomness_and_nothing_an_author_can_change() {
+	// The same subject in the same state is drawn differently under different randomness (a
+	// later block's VRF output, which nobody but its author knew when the subject went in), the
+	// same under the same randomness whatever the parent hash (a re-signed, re-sealed parent
+	// changes no draw).
 	network().build_and_execute(|| {
-		let draw = |parent: u64| {
+		let draw = |randomness: u8, parent: u64| {
+			opg_primitives::randomness::set_test_randomness(Some([randomness; 32]));
 			System::set_parent_hash(H256::from_low_u64_be(parent));
 			Nodes::select_nodes(NodeRole::Verifier, subject(1), 5, &[]).unwrap()
 		};
-		let draws: Vec<_> = (0..8).map(draw).collect();
+		let draws: Vec<_> = (0..8).map(|randomness| draw(randomness, 1)).collect();
 		assert!(draws.iter().all(|chosen| chosen.len() == 5));
 		assert!(draws.windows(2).any(|pair| pair[0] != pair[1]));
-		// The same parent, the same choice.
-		assert_eq!(draw(3), draws[3]);
+		for parent in 2..6 {
+			assert_eq!(draw(3, parent), draws[3], "the parent hash changes nothing");
+		}
+	});
+}
+
+#[test]
+fn a_block_without_randomness_draws_nobody() {
+	network().build_and_execute(|| {
+		opg_primitives::randomness::set_test_randomness(None);
+		assert_noop!(
+			Nodes::select_nodes(NodeRole::Verifier, subject(1), 1, &[]),
+			Error::<Test>::NoRandomness
+		);
+		opg_primitives::randomness::set_test_randomness(Some([7; 32]));
+		assert_ok!(Nodes::select_nodes(NodeRole::Verifier, subject(1), 1, &[]));
 	});
 }

@@ -27,6 +27,7 @@ pub trait WeightInfo {
 	fn set_parameter() -> Weight;
 	fn sweep_liveness(n: u32, ) -> Weight;
 	fn select(n: u32, k: u32, ) -> Weight;
+	fn select_each(n: u32, k: u32, ) -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -288,6 +289,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 6).saturating_mul(n.into()))
 	}
+	// Provisional (select's per-draw cost for every subject) until `scripts/benchmark.sh`
+	// measures it.
+	fn select_each(n: u32, k: u32, ) -> Weight {
+		Weight::from_parts(287_678_000, 38670)
+			.saturating_add(Weight::from_parts(80_362, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(90_412_417, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -368,5 +379,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 6).saturating_mul(n.into()))
+	}
+	// Provisional (select's per-draw cost for every subject) until `scripts/benchmark.sh`
+	// measures it.
+	fn select_each(n: u32, k: u32, ) -> Weight {
+		Weight::from_parts(287_678_000, 38670)
+			.saturating_add(Weight::from_parts(80_362, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(90_412_417, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(20_u64))
+			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 	}
 }

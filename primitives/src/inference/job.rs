@@ -92,6 +92,9 @@ pub enum RefundReason {
 	/// ZK mode: the nodes' proofs did not verify, `MAX_INVALID_PROOFS` times (after one
 	/// reassignment); they were slashed.
 	InvalidProofs,
+	/// No eligible node could be drawn for the queued job in any block of its wait (every
+	/// node of its role stale, chilled or gone since the request).
+	NoNodeAvailable,
 }
 
 /// Where a job stands, as clients see it.
@@ -99,6 +102,14 @@ pub enum RefundReason {
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub enum JobStatus<AccountId, BlockNumber> {
+	/// Requested, its fee held, waiting for a node: one is drawn at the start of the next
+	/// block, from that block's randomness, which nobody knew when the request went in. A block
+	/// that finds no eligible node leaves the job queued for the next one, until `until`
+	/// (the last block that tries); then the job is refunded.
+	Queued {
+		/// The last block in which a node is drawn for the job.
+		until: BlockNumber,
+	},
 	/// Waiting for `node`'s result until `deadline` (the first block in which it is too late).
 	Assigned {
 		/// The inference node that must answer.

@@ -9,6 +9,7 @@
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, EitherOf},
+	weights::Weight,
 };
 use frame_system::EnsureRoot;
 use opg_primitives::currency::{MILLI_OPG, OPG};
@@ -104,6 +105,14 @@ parameter_types! {
 /// Largest input or output, encoded: 64 KiB (a 28x28 image as fixed-point numbers is 14 KiB).
 pub const MAX_TENSOR_BYTES: u32 = 64 * 1024;
 
+/// The most queued jobs assigned in one block (`MaxAssignmentsPerBlock`).
+pub const MAX_ASSIGNMENTS_PER_BLOCK: u32 = 1_024;
+
+parameter_types! {
+	/// The assignment hook's share of a block: a quarter of its weight.
+	pub AssignmentBudget: Weight = crate::configs::RuntimeBlockWeights::get().max_block.saturating_div(4);
+}
+
 impl pallet_inference::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -127,6 +136,13 @@ impl pallet_inference::Config for Runtime {
 	/// keep refunds of unanswered jobs waiting). The hooks still fit in a quarter of a block
 	/// (`the_inference_worst_cases_fit_in_a_block`).
 	type MaxQueuedPerBlock = ConstU32<224>;
+	/// A block's requests at the throughput target (1,000 per 6 s block) are all assigned in
+	/// the next block.
+	type MaxAssignmentsPerBlock = ConstU32<MAX_ASSIGNMENTS_PER_BLOCK>;
+	/// A quarter of a block for the draws of the queued jobs.
+	type AssignmentBudget = AssignmentBudget;
+	/// A minute of 6 s blocks for a queued job to find an eligible node.
+	type AssignmentWait = ConstU32<10>;
 	type MaxCommitteeSize = ConstU32<{ crate::configs::attestations::MAX_COMMITTEE_SIZE }>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = benchmarks::InferenceBenchmarks;

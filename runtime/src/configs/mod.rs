@@ -1,7 +1,8 @@
 //! Pallet configurations, one file per group of pallets.
 //!
 //! - [`system`]: `frame_system` and `pallet_timestamp`: block limits, accounts, time.
-//! - [`consensus`]: Aura, GRANDPA and authorship (who gets the fees of a block).
+//! - [`consensus`]: BABE, GRANDPA and authorship (who gets the fees of a block), the slot
+//!   duration and epoch length, and the VRF randomness of the chain's draws.
 //! - [`monetary`]: the OPG token (`pallet_balances`) and transaction fees.
 //! - [`models`]: the model registry.
 //! - [`nodes`]: the node registry: roles, role keys, bonds, liveness, selection pools.

@@ -103,6 +103,7 @@ impl pallet_nodes::Config for Runtime {
 	type Enclaves = crate::Tee;
 	/// The attestations pallet's challenge window and round periods, with their slack.
 	type LongestWork = pallet_attestations::LongestWork<Runtime>;
+	type Randomness = super::consensus::BabeVrfRandomness;
 	type DefaultParameters = ProductionParameters;
 	type MinimumParameters = MinimumParameters;
 	type MaximumParameters = MaximumParameters;

@@ -14,7 +14,7 @@ use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
 use crate::{
-	AccountId, Aura, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
+	AccountId, Babe, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeOrigin, RuntimeTask, VERSION,
 };
 
@@ -61,7 +61,8 @@ impl frame_system::Config for Runtime {
 impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
-	type OnTimestampSet = Aura;
+	/// BABE checks that the timestamp falls in the slot its pre-digest claims.
+	type OnTimestampSet = Babe;
 	/// Half the slot duration the chain spec chose ([`super::consensus::pallet_slots`]).
 	type MinimumPeriod = super::consensus::HalfSlot;
 	type WeightInfo = ();

@@ -260,6 +260,9 @@ fn set_up() {
 	] {
 		send_ok(Sr25519Keyring::Charlie, request(model, mode));
 	}
+	// The jobs are assigned in the next block, from its VRF output.
+	close_block();
+	open_block();
 	for job in [0, 1] {
 		let answer = resign(
 			RuntimeCall::Inference(pallet_inference::Call::submit_result {

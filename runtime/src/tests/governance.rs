@@ -39,7 +39,7 @@ pub(super) fn governed_config() -> RuntimeGenesisConfig {
 			balances: holders().into_iter().map(|who| (who, ENDOWMENT)).collect(),
 			..Default::default()
 		},
-		aura: AuraConfig { authorities: vec![Sr25519Keyring::Alice.public().into()] },
+		babe: super::consensus::babe_config(&[Sr25519Keyring::Alice]),
 		model_registry: ModelRegistryConfig { approval_required: true, ..Default::default() },
 		attestations: AttestationsConfig {
 			parameters: Some(configs::attestations::dev_parameters()),
@@ -68,26 +68,26 @@ pub(super) fn ext_of(config: RuntimeGenesisConfig) -> sp_io::TestExternalities {
 /// verify the samples with the timestamp pallet's time.
 const FIRST_SLOT: u64 = opg_primitives::tee::samples::SAMPLE_TIME * 1_000 / SLOT_DURATION;
 
-/// Builds, authors and finalizes the next block through `Executive`: Aura's slot, the timestamp
-/// inherent, every pallet's hooks.
+/// Builds, authors (as Alice) and finalizes the next block through `Executive`: BABE's
+/// pre-digest with Alice's VRF signature, the timestamp inherent, every pallet's hooks.
 pub(super) fn produce_block() {
 	open_block();
 	close_block();
 }
 
-/// Starts the next block through `Executive` (Aura's slot, the timestamp inherent, every
-/// pallet's `on_initialize`), for transactions to go in.
+/// Starts the next block, authored by Alice, through `Executive` (BABE's pre-digest, the
+/// timestamp inherent, every pallet's `on_initialize`), for transactions to go in.
 pub(super) fn open_block() {
+	open_block_as(Sr25519Keyring::Alice);
+}
+
+/// Starts the next block, in the next slot, authored by `author` (a BABE authority of the
+/// chain), as [`open_block`] does: two chains that differ only in who authored a block differ
+/// only in that block's VRF output, the randomness of its draws.
+pub(super) fn open_block_as(author: Sr25519Keyring) {
 	let number = System::block_number() + 1;
 	let slot = FIRST_SLOT + u64::from(number);
-	let header = Header::new(
-		number,
-		Default::default(),
-		Default::default(),
-		System::parent_hash(),
-		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] },
-	);
-	Executive::initialize_block(&header);
+	super::consensus::initialize_block_as(number, System::parent_hash(), slot, Some(author));
 	let now = RuntimeCall::Timestamp(pallet_timestamp::Call::set { now: slot * SLOT_DURATION });
 	assert_eq!(Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(now)), Ok(Ok(())));
 }

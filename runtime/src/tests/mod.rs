@@ -12,10 +12,11 @@
 use crate::{configs::monetary::LENGTH_FEE, *};
 use codec::Encode;
 use frame_support::traits::{fungible::Inspect, Get};
-use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{generic::Era, traits::Header as _, Digest, DigestItem};
+use sp_runtime::generic::Era;
 
+mod consensus;
+mod draws;
 mod fuzz;
 mod governance;
 mod tee;
@@ -31,27 +32,17 @@ fn new_ext() -> sp_io::TestExternalities {
 			],
 			..Default::default()
 		},
-		aura: AuraConfig { authorities: vec![Sr25519Keyring::Alice.public().into()] },
+		babe: consensus::babe_config(&[Sr25519Keyring::Alice]),
 		..Default::default()
 	};
 	sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"))
 }
 
-/// Starts block 1, authored by Alice (the only Aura authority) when `with_author` is set.
+/// Starts block 1 in slot 1, authored by Alice (the only BABE authority) when `with_author` is
+/// set.
 fn start_block(with_author: bool) {
-	let logs = if with_author {
-		vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(1u64).encode())]
-	} else {
-		vec![]
-	};
-	let header = Header::new(
-		1,
-		Default::default(),
-		Default::default(),
-		System::block_hash(0),
-		Digest { logs },
-	);
-	Executive::initialize_block(&header);
+	let author = with_author.then_some(Sr25519Keyring::Alice);
+	consensus::initialize_block_as(1, System::block_hash(0), 1, author);
 }
 
 /// A transfer from Bob to Charlie, signed by Bob, as a wallet would build it.
@@ -351,58 +342,78 @@ fn preset_ext(preset: &str) -> sp_io::TestExternalities {
 	sp_io::TestExternalities::new(config.build_storage().expect("genesis builds"))
 }
 
-/// Each preset's slot duration reaches Aura, the timestamp's minimum period and the runtime API
-/// the node reads at start: 6 s on the production-like presets, 2 s on `test`.
+/// Each preset's slot duration and epoch length reach BABE, the timestamp's minimum period and
+/// the runtime API the node reads at start: 6 s on the production-like presets, 2 s on `test`;
+/// an hour of slots on `local_testnet`, shorter epochs on the development chains.
 #[test]
-fn each_preset_sets_its_slot_duration_for_aura_and_the_timestamp() {
-	for (preset, slot) in [
-		("development", MILLI_SECS_PER_BLOCK),
-		("local_testnet", MILLI_SECS_PER_BLOCK),
-		(genesis_config_presets::TEST_RUNTIME_PRESET, genesis_config_presets::TEST_SLOT_DURATION),
+fn each_preset_sets_its_slot_duration_and_epoch_length_for_babe_and_the_timestamp() {
+	use genesis_config_presets::*;
+	for (preset, slot, epoch) in [
+		("development", MILLI_SECS_PER_BLOCK, DEV_EPOCH_LENGTH),
+		("local_testnet", MILLI_SECS_PER_BLOCK, LOCAL_EPOCH_LENGTH),
+		(TEST_RUNTIME_PRESET, TEST_SLOT_DURATION, TEST_EPOCH_LENGTH),
 	] {
 		preset_ext(preset).execute_with(|| {
 			assert_eq!(configs::consensus::SlotDuration::<Runtime>::get(), slot, "{preset}");
-			assert_eq!(Aura::slot_duration(), slot, "{preset}");
+			assert_eq!(configs::consensus::EpochLength::<Runtime>::get(), epoch, "{preset}");
+			assert_eq!(Babe::slot_duration(), slot, "{preset}");
+			assert_eq!(<Runtime as pallet_babe::Config>::ExpectedBlockTime::get(), slot);
+			assert_eq!(<Runtime as pallet_babe::Config>::EpochDuration::get(), epoch);
 			assert_eq!(
 				<Runtime as pallet_timestamp::Config>::MinimumPeriod::get(),
 				slot / 2,
 				"{preset}"
 			);
+			let config = <Runtime as sp_consensus_babe::runtime_decl_for_babe_api::BabeApiV2<
+				Block,
+			>>::configuration();
+			assert_eq!(config.slot_duration, slot, "{preset}");
+			assert_eq!(config.epoch_length, epoch, "{preset}");
+			assert_eq!(config.c, BABE_GENESIS_EPOCH_CONFIG.c, "{preset}");
+			assert_eq!(config.allowed_slots, BABE_GENESIS_EPOCH_CONFIG.allowed_slots);
+			assert!(!config.authorities.is_empty(), "{preset}");
 			assert_eq!(
-				<Runtime as sp_consensus_aura::runtime_decl_for_aura_api::AuraApiV1<
-					Block,
-					sp_consensus_aura::sr25519::AuthorityId,
-				>>::slot_duration()
-				.as_millis(),
-				slot,
-				"{preset}"
+				pallet_babe::Authorities::<Runtime>::get().len(),
+				pallet_grandpa::Authorities::<Runtime>::get().len(),
+				"{preset}: every validator authors and votes"
 			);
 		});
 	}
-	assert_eq!(genesis_config_presets::TEST_SLOT_DURATION * 3, MILLI_SECS_PER_BLOCK);
+	assert_eq!(TEST_SLOT_DURATION * 3, MILLI_SECS_PER_BLOCK);
+	assert_eq!(LOCAL_EPOCH_LENGTH * MILLI_SECS_PER_BLOCK, 3_600_000, "an hour");
 }
 
 /// A chain spec's slot duration must be even (the minimum period is half of it) and at least
-/// a second; the genesis build refuses anything else, and an absent one means 6 s.
+/// a second, its epoch length at least a slot; the genesis build refuses anything else. An
+/// absent slot duration means 6 s, an absent epoch length 600 slots.
 #[test]
-fn a_chain_spec_slot_duration_is_checked_at_genesis() {
-	let build = |slot_duration: u64| {
+fn a_chain_spec_slot_duration_and_epoch_length_are_checked_at_genesis() {
+	let build = |slot_duration: u64, epoch_length: u64| {
 		std::panic::catch_unwind(|| {
 			RuntimeGenesisConfig {
-				slots: SlotsConfig { slot_duration, ..Default::default() },
+				slots: SlotsConfig { slot_duration, epoch_length, ..Default::default() },
 				..Default::default()
 			}
 			.build_storage()
 		})
 	};
+	let epoch = configs::consensus::DEFAULT_EPOCH_LENGTH;
 	for bad in [configs::consensus::MIN_SLOT_DURATION - 2, 2_001] {
-		assert!(build(bad).is_err(), "{bad} ms is refused");
+		assert!(build(bad, epoch).is_err(), "{bad} ms is refused");
 	}
-	let storage = build(0).expect("no slot duration builds").expect("genesis builds");
+	assert!(build(4_000, 0).is_err(), "epochs of no slot are refused");
+	assert!(build(0, 0).is_err(), "epochs of no slot are refused");
+	let storage = build(0, epoch).expect("no slot duration builds").expect("genesis builds");
 	sp_io::TestExternalities::new(storage).execute_with(|| {
-		assert_eq!(Aura::slot_duration(), MILLI_SECS_PER_BLOCK);
+		assert_eq!(Babe::slot_duration(), MILLI_SECS_PER_BLOCK);
 	});
-	assert!(build(4_000).is_ok());
+	assert!(build(4_000, 1).is_ok());
+	// A chain spec that names no epoch length gets the default.
+	assert_eq!(SlotsConfig::default().epoch_length, 600);
+	sp_io::TestExternalities::new(RuntimeGenesisConfig::default().build_storage().unwrap())
+		.execute_with(|| {
+			assert_eq!(<Runtime as pallet_babe::Config>::EpochDuration::get(), 600);
+		});
 }
 
 /// Bob's heartbeat for the period starting at block 0, signed by his role key as his node's
@@ -582,6 +593,24 @@ fn the_inference_worst_cases_fit_in_a_block() {
 		hook.all_lte(weights.max_block / 4),
 		"the inference hooks may take {hook:?}, over a quarter of a block"
 	);
+	// The assignment hook stops at its own budget, a quarter of a block, among the largest
+	// pool the registry takes; it still assigns a block's worth of requests at the weights'
+	// rate (see `block_capacity_report`).
+	type Selection = <Runtime as pallet_nodes::Config>::WeightInfo;
+	let budget = configs::inference::AssignmentBudget::get();
+	let assign = |count: u32| {
+		W::process_assignments(count).saturating_add(
+			<Selection as pallet_nodes::WeightInfo>::select_each(
+				configs::nodes::MAX_NODES.next_power_of_two(),
+				count,
+			),
+		)
+	};
+	let fits = (0..=configs::inference::MAX_ASSIGNMENTS_PER_BLOCK)
+		.rev()
+		.find(|count| assign(*count).all_lte(budget))
+		.expect("no assignment fits");
+	assert!(fits >= 100, "only {fits} assignments fit the hook's budget among 10,000 nodes");
 }
 
 /// For `scripts/bench.sh`: how many requests and answers fit in one block, by weight and by
@@ -628,13 +657,24 @@ fn block_capacity_report() {
 		budget.ref_time() / w.saturating_add(normal.base_extrinsic).ref_time().max(1)
 	};
 	type Selection = <Runtime as pallet_nodes::Config>::WeightInfo;
-	// Declared: selection among the most nodes the registry takes; charged after the refund:
-	// selection among the pool as it is (here 128 inference nodes).
-	let request_weight = W::request(16).saturating_add(
-		<Selection as pallet_nodes::WeightInfo>::select(configs::nodes::MAX_NODES, 1),
+	// A request pays for its own work; the next block's hook draws its node. Counted against
+	// the same block: the hook's cost per job when it assigns a full block of jobs
+	// (`MaxAssignmentsPerBlock`) among pools of 128 and of 10,000 nodes (tree capacity 16,384).
+	let jobs = configs::inference::MAX_ASSIGNMENTS_PER_BLOCK;
+	let hook_per_job = |capacity: u32| {
+		W::process_assignments(jobs)
+			.saturating_add(<Selection as pallet_nodes::WeightInfo>::select_each(capacity, jobs))
+			.saturating_add(<Runtime as frame_system::Config>::DbWeight::get().reads(1))
+			.ref_time()
+			/ u64::from(jobs)
+	};
+	let hook_128 = frame_support::weights::Weight::from_parts(hook_per_job(128), 0);
+	let hook_10k = frame_support::weights::Weight::from_parts(
+		hook_per_job(configs::nodes::MAX_NODES.next_power_of_two()),
+		0,
 	);
-	let request_weight_128 =
-		W::request(16).saturating_add(<Selection as pallet_nodes::WeightInfo>::select(128, 1));
+	let request_weight = W::request(16).saturating_add(hook_10k);
+	let request_weight_128 = W::request(16).saturating_add(hook_128);
 	let answer_weight = W::submit_result_vanilla(4)
 		.max(W::submit_result_attested(4))
 		.saturating_add(W::authorize_submit_result(4));
@@ -654,6 +694,12 @@ fn block_capacity_report() {
 			"normal_ref_time_ms": budget.ref_time() / 1_000_000_000,
 			"block_length": length,
 			"request_weight_us": request_weight.ref_time() / 1_000_000,
+			"request_own_us": W::request(16).ref_time() / 1_000_000,
+			"hook_per_job_128_us": hook_128.ref_time() / 1_000_000,
+			"hook_per_job_10k_us": hook_10k.ref_time() / 1_000_000,
+			"assignments_per_block_10k": (configs::inference::AssignmentBudget::get().ref_time()
+				/ hook_10k.ref_time().max(1))
+				.min(u64::from(jobs)),
 			"request_len": request_len,
 			"requests_by_weight": per_tx(request_weight),
 			"request_weight_128_us": request_weight_128.ref_time() / 1_000_000,

@@ -143,6 +143,12 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		// A TEE job can go to Alice only.
 		let job = pallet_inference::NextJobId::<Runtime>::get();
 		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
+		// Queued in its block, assigned in the next.
+		assert!(matches!(
+			pallet_inference::Jobs::<Runtime>::get(job).unwrap().status,
+			JobStatus::Queued { .. }
+		));
+		produce_block();
 		assert!(matches!(
 			pallet_inference::Jobs::<Runtime>::get(job).unwrap().status,
 			JobStatus::Assigned { node, .. } if node == alice
@@ -235,6 +241,7 @@ fn a_referendum_revoking_a_measurement_stops_its_nodes_receiving_and_answering_t
 		// Before: a TEE job goes to Alice and her enclave's answer settles it in its block.
 		let job = pallet_inference::NextJobId::<Runtime>::get();
 		assert_eq!(request(Sr25519Keyring::Dave, model_id), Ok(()));
+		produce_block();
 		assert_eq!(Executive::apply_extrinsic(tee_answer(job, &enclave)), Ok(Ok(())));
 		assert!(matches!(
 			pallet_inference::Jobs::<Runtime>::get(job).unwrap().status,

@@ -493,24 +493,35 @@ fn too_few_verifiers_at_the_draw_end_the_round_undecided() {
 	});
 }
 
+/// The committee of `subject(1)`'s round opened in block `opened_in` (its parent hash
+/// `parent`) and drawn in the next block, whose randomness is `randomness`.
+fn committee_drawn(opened_in: u64, parent: u64, randomness: u8) -> Vec<AccountId> {
+	let mut committee = Vec::new();
+	network().build().execute_with(|| {
+		run_to_block(opened_in);
+		System::set_parent_hash(H256::from_low_u64_be(parent));
+		assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+		System::set_block_number(opened_in + 1);
+		opg_primitives::randomness::set_test_randomness(Some([randomness; 32]));
+		Attestations::on_initialize(opened_in + 1);
+		committee = committee_of(subject(1));
+	});
+	committee
+}
+
 #[test]
-fn the_committee_depends_on_the_draw_block_not_the_opening_one() {
-	// The same round opened in the same block gets different committees when the block that
-	// draws it has a different parent: whoever opens a round cannot see its committee coming.
-	let draw = |parent: u64| {
-		let mut committee = Vec::new();
-		network().build().execute_with(|| {
-			assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
-			System::set_block_number(2);
-			System::set_parent_hash(H256::from_low_u64_be(parent));
-			Attestations::on_initialize(2);
-			committee = committee_of(subject(1));
-		});
-		committee
-	};
-	let committees: Vec<_> = (0..8).map(draw).collect();
+fn the_committee_depends_on_the_draw_blocks_randomness_only() {
+	// Different randomness in the drawing block, different committees: whoever opens a round
+	// cannot see its committee coming.
+	let committees: Vec<_> = (0..8).map(|randomness| committee_drawn(1, 1, randomness)).collect();
 	assert!(committees.iter().all(|c| c.len() == 5));
 	assert!(committees.windows(2).any(|pair| pair[0] != pair[1]));
+	// Given the drawing block's randomness, the committee is the same whichever block the
+	// answer landed in and whatever that block's hash (an author re-signing its block, or a
+	// node holding its answer for a later block, changes nothing).
+	for (opened_in, parent) in [(1, 7), (3, 1), (5, 99)] {
+		assert_eq!(committee_drawn(opened_in, parent, 3), committees[3], "opened in {opened_in}");
+	}
 }
 
 #[test]
