@@ -390,7 +390,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(next);
 		#[block]
 		{
-			Pallet::<T>::process_assignments(next);
+			Pallet::<T>::assign_due(next, n);
 		}
 		for job in 0..u64::from(n) {
 			assert!(matches!(

@@ -67,8 +67,12 @@ impl<T: Config> Pallet<T> {
 	/// the job id and the input's hash ([`assignment_subject`]). A job no node was drawn for
 	/// waits for the next block, or is refunded once its wait is over.
 	pub(crate) fn process_assignments(now: BlockNumberFor<T>) -> Weight {
+		Self::assign_due(now, Self::assignments_within_budget())
+	}
+
+	/// Assigns up to `limit` queued jobs due by `now` (see [`Self::process_assignments`]).
+	pub(crate) fn assign_due(now: BlockNumberFor<T>, limit: u32) -> Weight {
 		let mut due = Vec::new();
-		let limit = Self::assignments_within_budget();
 		let taken = Self::drain(QueueKind::Assignments, now, limit, |job, _| {
 			if let Some(record) = Jobs::<T>::get(job) {
 				if matches!(record.status, JobStatus::Queued { .. }) {

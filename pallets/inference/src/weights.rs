@@ -342,15 +342,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
-	// Provisional (a timeout's handling per job, which also assigns a node) until
-	// `scripts/benchmark.sh` measures it.
+	/// Storage: `Inference::QueueEnds` (r:2 w:2)
+	/// Proof: `Inference::QueueEnds` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Queue` (r:1024 w:2048)
+	/// Proof: `Inference::Queue` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:1024 w:1024)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(522), added: 2997, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::PoolSizes` (r:1 w:0)
+	/// Proof: `Nodes::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::PoolTree` (r:2 w:0)
+	/// Proof: `Nodes::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::PoolSlots` (r:2 w:0)
+	/// Proof: `Nodes::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::Nodes` (r:2 w:2)
+	/// Proof: `Nodes::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::ActiveParameters` (r:1 w:0)
+	/// Proof: `Nodes::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::ActiveParameters` (r:1 w:0)
+	/// Proof: `Inference::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(76), added: 571, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Assignments` (r:0 w:1024)
+	/// Proof: `Inference::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 1024]`.
 	fn process_assignments(n: u32, ) -> Weight {
-		Weight::from_parts(13_771_000, 16206)
-			.saturating_add(Weight::from_parts(172_721_869, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Minimum execution time: 12_623_000 picoseconds.
+		Weight::from_parts(12_945_000, 7332)
+			.saturating_add(Weight::from_parts(34_829_456, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
@@ -484,15 +506,13 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
-	// Provisional (a timeout's handling per job, which also assigns a node) until
-	// `scripts/benchmark.sh` measures it.
 	fn process_assignments(n: u32, ) -> Weight {
-		Weight::from_parts(13_771_000, 16206)
-			.saturating_add(Weight::from_parts(172_721_869, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(20_u64))
+		Weight::from_parts(12_945_000, 7332)
+			.saturating_add(Weight::from_parts(34_829_456, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2997).saturating_mul(n.into()))
 	}
 	fn submit_tee_result(v: u32, ) -> Weight {

@@ -314,8 +314,9 @@ mod benchmarks {
 		for index in 0..n {
 			add_node::<T>(index, NodeRole::Inference.into(), dummy_key(index));
 		}
-		let subjects: alloc::vec::Vec<SubjectId> =
-			(0..k).map(|index| SubjectId::from_low_u64_be(index.into())).collect();
+		let subjects: alloc::vec::Vec<SubjectId> = (0..k)
+			.map(|index| SubjectId::from(sp_io::hashing::blake2_256(&index.to_le_bytes())))
+			.collect();
 		let chosen;
 		#[block]
 		{

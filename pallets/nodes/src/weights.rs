@@ -289,15 +289,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 6).saturating_mul(n.into()))
 	}
-	// Provisional (select's per-draw cost for every subject) until `scripts/benchmark.sh`
-	// measures it.
+	/// Storage: `Nodes::PoolSizes` (r:1 w:0)
+	/// Proof: `Nodes::PoolSizes` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::PoolTree` (r:3416 w:0)
+	/// Proof: `Nodes::PoolTree` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::PoolSlots` (r:959 w:0)
+	/// Proof: `Nodes::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::Nodes` (r:959 w:0)
+	/// Proof: `Nodes::Nodes` (`max_values`: None, `max_size`: Some(696), added: 3171, mode: `MaxEncodedLen`)
+	/// Storage: `Nodes::ActiveParameters` (r:1 w:0)
+	/// Proof: `Nodes::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[16, 10000]`.
+	/// The range of component `k` is `[1, 1024]`.
 	fn select_each(n: u32, k: u32, ) -> Weight {
-		Weight::from_parts(287_678_000, 38670)
-			.saturating_add(Weight::from_parts(80_362, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(90_412_417, 0).saturating_mul(k.into()))
+		// Minimum execution time: 434_415_000 picoseconds.
+		Weight::from_parts(435_701_000, 38670)
+			.saturating_add(Weight::from_parts(2_369_903, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(31_254_980, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 4025).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 333).saturating_mul(n.into()))
 	}
 }
 
@@ -380,14 +394,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 6).saturating_mul(n.into()))
 	}
-	// Provisional (select's per-draw cost for every subject) until `scripts/benchmark.sh`
-	// measures it.
 	fn select_each(n: u32, k: u32, ) -> Weight {
-		Weight::from_parts(287_678_000, 38670)
-			.saturating_add(Weight::from_parts(80_362, 0).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(90_412_417, 0).saturating_mul(k.into()))
+		Weight::from_parts(435_701_000, 38670)
+			.saturating_add(Weight::from_parts(2_369_903, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(31_254_980, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
-			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 15894).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
+			.saturating_add(Weight::from_parts(0, 4025).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 333).saturating_mul(n.into()))
 	}
 }

@@ -306,6 +306,9 @@ pub mod benchmarks {
 					let _ = Nodes::chill(RawOrigin::Root.into(), node);
 				}
 			}
+			// Jobs are drawn from the block's VRF randomness, which a benchmark's block has only
+			// when given.
+			<crate::configs::consensus::BabeVrfRandomness as opg_primitives::randomness::BlockRandomness>::prepare_for_benchmarks();
 			let who: AccountId = account("inference-node", index, 0);
 			fund(&who);
 			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
