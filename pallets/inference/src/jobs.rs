@@ -135,14 +135,27 @@ impl<T: Config> Pallet<T> {
 
 	/// Gives queued `job` to `node` (whose work on it has begun), with its answer deadline.
 	fn assign(job: JobId, record: &mut JobOf<T>, node: T::AccountId, now: BlockNumberFor<T>) {
+		let deadline = Self::hand_to(job, record, &node, now, false);
+		Self::deposit_event(Event::JobAssigned { job, node, deadline });
+	}
+
+	/// Makes `job` wait for `node`'s answer (`reassigned`: its second node): queues its
+	/// deadline, indexes it under the node and records the assignment. Returns the deadline.
+	fn hand_to(
+		job: JobId,
+		record: &mut JobOf<T>,
+		node: &T::AccountId,
+		now: BlockNumberFor<T>,
+		reassigned: bool,
+	) -> BlockNumberFor<T> {
 		let deadline = Self::enqueue(
 			QueueKind::Timeouts,
 			job,
 			now.saturating_add(ActiveParameters::<T>::get().response_period),
 		);
-		Assignments::<T>::insert(&node, job, ());
-		record.status = JobStatus::Assigned { node: node.clone(), deadline, reassigned: false };
-		Self::deposit_event(Event::JobAssigned { job, node, deadline });
+		Assignments::<T>::insert(node, job, ());
+		record.status = JobStatus::Assigned { node: node.clone(), deadline, reassigned };
+		deadline
 	}
 
 	/// Queued `job` got no node in this block: it waits for the next one, or is refunded when
@@ -494,14 +507,7 @@ impl<T: Config> Pallet<T> {
 			.flatten();
 		match next {
 			Some(next) => {
-				let deadline = Self::enqueue(
-					QueueKind::Timeouts,
-					job,
-					now.saturating_add(ActiveParameters::<T>::get().response_period),
-				);
-				Assignments::<T>::insert(&next, job, ());
-				record.status =
-					JobStatus::Assigned { node: next.clone(), deadline, reassigned: true };
+				let deadline = Self::hand_to(job, record, &next, now, true);
 				Self::deposit_event(Event::JobReassigned { job, from: node, to: next, deadline });
 			}
 			None => Self::refund(job, record, reason),

@@ -181,8 +181,9 @@ impl<T: Config> Pallet<T> {
 		Some(TreeView::<T>::new(role, PoolSizes::<T>::get(role).capacity).weight(slot))
 	}
 
-	/// The seed of the selection for `subject` in `role`'s pool, in this block: this block's
-	/// VRF randomness (see the crate docs), or [`Error::NoRandomness`] in a block without one.
+	/// The seed of the selection for `subject` in `role`'s pool, in this block: the VRF
+	/// randomness of this block and its parent (see the crate docs), or
+	/// [`Error::NoRandomness`] in a block without one.
 	fn selection_seed(role: NodeRole, subject: &SubjectId) -> Result<[u8; 32], Error<T>> {
 		T::Randomness::random(&(b"opg:select", role, subject).encode())
 			.ok_or(Error::<T>::NoRandomness)
