@@ -84,7 +84,8 @@ pub enum Subcommand {
 	ZkProve(crate::prover::ZkProveCmd),
 
 	/// TEE inference nodes: obtain a quote from this machine's TEE (configfs-tsm or Gramine)
-	/// binding the enclave key, and print it with the measurement to allow-list.
+	/// binding the enclave key, a recent block and the registering account, and print it with the
+	/// measurement to allow-list.
 	#[command(subcommand)]
 	Tee(crate::tee::TeeCmd),
 }

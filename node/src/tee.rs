@@ -1,6 +1,6 @@
 //! `opg-node tee`: what an operator needs to register a TEE inference node. `quote` asks the
-//! machine's TEE for a quote binding the node's enclave key and a recent block hash (through the
-//! kernel's configfs-tsm interface on a TDX or SGX host, or Gramine's `/dev/attestation` inside
+//! machine's TEE for a quote binding the node's enclave key, a recent block hash and the account
+//! that will register it (through the kernel's configfs-tsm interface on a TDX or SGX host, or Gramine's `/dev/attestation` inside
 //! an SGX enclave) and prints it with its measurement and platform family; `inspect` reads the
 //! same from a quote file. Nothing here verifies: the chain does, at registration.
 
@@ -8,15 +8,19 @@ use std::path::{Path, PathBuf};
 
 use codec::Encode;
 use opg_primitives::tee::{bind_report_data, inspect_quote, EnclaveKey, Measurement};
-use sp_core::bytes::{from_hex, to_hex};
+use opg_runtime::AccountId;
+use sp_core::{
+	bytes::{from_hex, to_hex},
+	crypto::Ss58Codec,
+};
 
 /// `opg-node tee`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum TeeCmd {
-	/// Obtain a quote from this machine's TEE whose report data binds `--enclave-key` and
-	/// `--block-hash` (the hash of a block at most an hour old), and print it as JSON with the
-	/// measurement to allow-list and the platform family (FMSPC and PCK certificate authority)
-	/// to pass to `Tee.register_tee`.
+	/// Obtain a quote from this machine's TEE whose report data binds `--enclave-key`,
+	/// `--block-hash` (the hash of a block at most an hour old) and `--account` (the account that
+	/// sends `Tee.register_tee`), and print it as JSON with the measurement to allow-list and the
+	/// platform family (FMSPC and PCK certificate authority) to pass to `Tee.register_tee`.
 	Quote(QuoteCmd),
 	/// Print the measurement, report data and platform family of a quote file (binary or hex).
 	Inspect(InspectCmd),
@@ -33,6 +37,11 @@ pub struct QuoteCmd {
 	/// `register_tee` as `anchor`.
 	#[arg(long, value_name = "HEX")]
 	pub block_hash: String,
+	/// The account that will send `Tee.register_tee` (this node's inference account): SS58, or
+	/// 32 bytes of hex. The quote registers for this account only; any other account's copy of
+	/// the registration is refused (`Tee.QuoteNotForCaller`).
+	#[arg(long, value_name = "SS58|HEX")]
+	pub account: String,
 	/// The configfs-tsm report directory.
 	#[arg(long, value_name = "DIR", default_value = "/sys/kernel/config/tsm/report")]
 	pub tsm_dir: PathBuf,
@@ -67,10 +76,7 @@ impl TeeCmd {
 
 impl QuoteCmd {
 	fn run(&self) -> Result<(), String> {
-		let key = parse_32(&self.enclave_key, "--enclave-key")?;
-		let block = parse_32(&self.block_hash, "--block-hash")?;
-		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw(key));
-		let report_data = bind_report_data(&key, &block.into());
+		let (report_data, account) = self.report_data()?;
 		let (quote, provider) = if self.tsm_dir.is_dir() {
 			(quote_from_tsm(&self.tsm_dir, &report_data)?, "configfs-tsm")
 		} else if self.gramine_dir.join("quote").exists() {
@@ -86,9 +92,29 @@ impl QuoteCmd {
 				self.gramine_dir.display()
 			));
 		};
-		println!("{}", describe(&quote, Some(provider))?);
+		println!("{}", describe(&quote, Some((provider, &account)))?);
 		Ok(())
 	}
+
+	/// The report data to quote (`bind_report_data` of the key, the block hash and the
+	/// account), and the account it binds.
+	fn report_data(&self) -> Result<([u8; 64], AccountId), String> {
+		let key = parse_32(&self.enclave_key, "--enclave-key")?;
+		let block = parse_32(&self.block_hash, "--block-hash")?;
+		let account = parse_account(&self.account)?;
+		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw(key));
+		Ok((bind_report_data(&key, &block.into(), &account), account))
+	}
+}
+
+/// An account given as SS58 or as 32 bytes of hex.
+fn parse_account(text: &str) -> Result<AccountId, String> {
+	crate::options::hex_32(text)
+		.map(AccountId::from)
+		.or_else(|| AccountId::from_ss58check(text).ok())
+		.ok_or_else(|| {
+			format!("--account must be an SS58 address or 32 bytes of hex, got {text:?}")
+		})
 }
 
 fn parse_32(text: &str, what: &str) -> Result<[u8; 32], String> {
@@ -119,8 +145,9 @@ fn quote_from_gramine(dir: &Path, report_data: &[u8; 64]) -> Result<Vec<u8>, Str
 }
 
 /// A quote, its measurement (as JSON, and SCALE-encoded for `allow_measurement`), its
-/// measurement id, report data and platform family.
-fn describe(quote: &[u8], provider: Option<&str>) -> Result<String, String> {
+/// measurement id, report data and platform family; for a quote just obtained, the provider and
+/// the account its report data binds.
+fn describe(quote: &[u8], obtained: Option<(&str, &AccountId)>) -> Result<String, String> {
 	let summary = inspect_quote(quote)
 		.map_err(|_| "this is not an SGX or TDX quote (it does not parse)".to_string())?;
 	let hex = |bytes: &[u8]| to_hex(bytes, false);
@@ -134,7 +161,8 @@ fn describe(quote: &[u8], provider: Option<&str>) -> Result<String, String> {
 		Measurement::InsecureDevEnclave => serde_json::json!("InsecureDevEnclave"),
 	};
 	let value = serde_json::json!({
-		"provider": provider,
+		"provider": obtained.map(|(provider, _)| provider),
+		"account": obtained.map(|(_, account)| account.to_ss58check()),
 		"tee": format!("{:?}", summary.measurement.kind()),
 		"measurement": measurement,
 		"measurement_scale": hex(&summary.measurement.encode()),

@@ -46,7 +46,9 @@ def sudo(substrate, module: str, function: str, params: dict):
 
 def test_the_tee_command_says_when_there_is_no_tee_and_reads_quotes(tmp_path):
     run = subprocess.run([NODE_BIN, "tee", "quote", "--enclave-key", "0x" + "11" * 32,
-                          "--block-hash", "0x" + "22" * 32, "--tsm-dir", str(tmp_path / "tsm"),
+                          "--block-hash", "0x" + "22" * 32,
+                          "--account", chain.keypair("//Alice").ss58_address,
+                          "--tsm-dir", str(tmp_path / "tsm"),
                           "--gramine-dir", str(tmp_path / "attestation")],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode != 0

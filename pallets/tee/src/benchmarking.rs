@@ -42,14 +42,16 @@ fn allow_dev_enclave<T: Config>() -> MeasurementId {
 }
 
 /// A chain where the TDX sample registers: the clock in its window, its collateral and
-/// measurement registered, block 3's hash the one it binds, and an inference node registered
-/// before through the dev enclave. Returns the node, the evidence and the key.
+/// measurement registered, an inference node registered before through the dev enclave, and
+/// block 3's hash the one the sample binds for that node. Returns the node, the evidence and the
+/// key.
 fn tdx_registration<T: Config>() -> (T::AccountId, TeeEvidence<BlockNumberFor<T>>, EnclaveKey) {
 	T::BenchmarkHelper::set_unix_time(samples::SAMPLE_TIME);
 	let sample = tdx_sample();
-	let (key, block) = opg_primitives::tee::read_report_data(&sample.report_data);
 	let anchor: BlockNumberFor<T> = 3u32.into();
 	frame_system::Pallet::<T>::set_block_number(5u32.into());
+	let node = T::BenchmarkHelper::inference_node(1);
+	let (key, block) = opg_primitives::tee::read_report_data(&sample.report_data, &node);
 	let hash = T::Hash::decode(&mut &block.as_ref()[..]).expect("32 bytes");
 	frame_system::BlockHash::<T>::insert(anchor, hash);
 	Pallet::<T>::do_refresh_collateral(
@@ -59,7 +61,6 @@ fn tdx_registration<T: Config>() -> (T::AccountId, TeeEvidence<BlockNumberFor<T>
 	.expect("the sample's collateral registers");
 	Pallet::<T>::do_allow_measurement(sample.measurement).expect("allowed");
 	allow_dev_enclave::<T>();
-	let node = T::BenchmarkHelper::inference_node(1);
 	register_dev_enclave::<T>(&node);
 	let evidence = TeeEvidence::Dcap {
 		quote: QuoteBytes::truncate_from(samples::TDX_QUOTE.to_vec()),

@@ -10,9 +10,10 @@
 //!
 //! An inference node gains the [`Tee`](opg_primitives::attestation::NodeRole::Tee) role, and with
 //! it TEE-mode jobs, by proving once that its enclave key lives in approved code on genuine Intel
-//! hardware ([`Pallet::register_tee`]): an SGX or TDX DCAP quote whose report data binds that key
-//! and the hash of a recent block of this chain (at most [`Config::MaxQuoteAge`] blocks old). The
-//! runtime verifies the quote with the `opg_dcap` host function (`dcap-qvl`, run natively) against
+//! hardware ([`Pallet::register_tee`]): an SGX or TDX DCAP quote whose report data binds that key,
+//! the hash of a recent block of this chain (at most [`Config::MaxQuoteAge`] blocks old) and the
+//! registering account ([`opg_primitives::tee::bind_report_data`]), so that no other account can
+//! register a quote it copies from the transaction pool. The runtime verifies the quote with the `opg_dcap` host function (`dcap-qvl`, run natively) against
 //! Intel's root certificate ([`Config::TeeTrustAnchor`]), at the time of [`Config::UnixTime`], with
 //! the collateral (TCB info, QE identity, CRLs) registered for the platform's family
 //! ([`Pallet::refresh_collateral`], by anyone, with a quote it verifies; only newer collateral
@@ -269,9 +270,12 @@ pub mod pallet {
 		MeasurementAlreadyAllowed,
 		/// The report data does not bind the submitted enclave key.
 		ReportDataMismatch,
-		/// The report data does not bind this chain's block `anchor`: a quote made for another
-		/// chain or another block.
-		QuoteForAnotherChain,
+		/// The report data does not bind the caller's account with this chain's block `anchor`: a
+		/// quote made for another account (a registration copied from the transaction pool), or
+		/// for another chain or another block. A quote's report data must be
+		/// [`opg_primitives::tee::bind_report_data`] of the enclave key, the anchor's hash and the
+		/// account that sends `register_tee`.
+		QuoteNotForCaller,
 		/// The block the quote binds is not one of the last [`Config::MaxQuoteAge`] blocks.
 		QuoteTooOld,
 		/// Another registration used this enclave key already: a replayed quote. A new key
@@ -320,8 +324,9 @@ pub mod pallet {
 		}
 
 		/// Registers the caller's TEE: `evidence` shows that `enclave_key` lives in an
-		/// allow-listed measurement on genuine hardware (see the crate docs, TEE nodes). The
-		/// caller must be an inference node that is not leaving; it gains the `Tee` role. A node
+		/// allow-listed measurement on genuine hardware, and names the caller (a quote's report
+		/// data binds the caller's account, a dev-enclave key proof is signed for it; see the crate
+		/// docs, TEE nodes). The caller must be an inference node that is not leaving; it gains the `Tee` role. A node
 		/// registered before is registered anew (a new key, a new quote).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::register_tee())]

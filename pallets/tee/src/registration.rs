@@ -55,10 +55,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks DCAP evidence for `enclave_key`: the quote verifies with its family's current
-	/// collateral, comes from that family, has an accepted TCB status, and binds the key and a
-	/// recent block of this chain. Returns what the quote proves.
+	/// Checks DCAP evidence for `enclave_key`, registered by `who`: the quote verifies with its
+	/// family's current collateral, comes from that family, has an accepted TCB status, and binds
+	/// the key, a recent block of this chain and `who`. Returns what the quote proves.
 	fn check_dcap(
+		who: &T::AccountId,
 		quote: &[u8],
 		fmspc: Fmspc,
 		pck_ca: PckCa,
@@ -87,9 +88,11 @@ impl<T: Config> Pallet<T> {
 			AcceptedTcbStatuses::<T>::get().contains(verified.tcb_status),
 			Error::<T>::TcbStatusNotAccepted
 		);
-		let (bound_key, bound_block) = read_report_data(&verified.report_data);
+		// The block half is read for the caller: for any other account than the one the enclave
+		// bound (a registration copied from the pool) it names a block hash no chain has.
+		let (bound_key, bound_block) = read_report_data(&verified.report_data, who);
 		ensure!(bound_key == enclave_key.as_ref(), Error::<T>::ReportDataMismatch);
-		ensure!(bound_block.as_ref() == anchor_hash.as_ref(), Error::<T>::QuoteForAnotherChain);
+		ensure!(bound_block.as_ref() == anchor_hash.as_ref(), Error::<T>::QuoteNotForCaller);
 		Ok(verified)
 	}
 
@@ -118,7 +121,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!EnclaveKeys::<T>::contains_key(&enclave_key), Error::<T>::EnclaveKeyInUse);
 		let (measurement, tcb_status, fmspc) = match evidence {
 			TeeEvidence::Dcap { quote, fmspc, pck_ca, anchor } => {
-				let verified = Self::check_dcap(&quote, fmspc, pck_ca, anchor, &enclave_key)?;
+				let verified = Self::check_dcap(who, &quote, fmspc, pck_ca, anchor, &enclave_key)?;
 				(verified.measurement, Some(verified.tcb_status), Some(fmspc))
 			}
 			TeeEvidence::InsecureDevEnclave { key_proof } => {

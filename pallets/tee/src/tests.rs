@@ -51,10 +51,10 @@ fn collateral(bytes: &[u8]) -> CollateralBytes {
 	CollateralBytes::try_from(bytes.to_vec()).unwrap()
 }
 
-/// The key the TDX sample's report data binds, as an enclave key.
+/// The key the TDX sample's report data binds (raw, whoever reads it), as an enclave key.
 fn tdx_key() -> EnclaveKey {
 	let (key, _) =
-		read_report_data(&verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).report_data);
+		read_report_data(&verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).report_data, &0u64);
 	EnclaveKey::from(sp_core::ed25519::Public::from_raw(key))
 }
 
@@ -75,11 +75,18 @@ fn register_dev(who: AccountId, n: u8) -> DispatchResult {
 	register(who, TeeEvidence::InsecureDevEnclave { key_proof }, other_key(n))
 }
 
-/// A chain where the TDX sample can register: at block 5, block [`ANCHOR`]'s hash is the one
-/// the sample binds, its collateral is registered and its measurement allowed.
-fn tdx_ready() {
+/// The hash the TDX sample's report data binds when account `who` registers it: the sample's
+/// fixed report data read for `who` (as `bind_report_data` with that hash would have made it).
+fn tdx_block_for(who: AccountId) -> H256 {
+	read_report_data(&verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).report_data, &who).1
+}
+
+/// A chain where the TDX sample can register for account `who`: at block 5, block [`ANCHOR`]'s
+/// hash is the one the sample binds for `who` (a real enclave would have bound this block's hash
+/// and `who`), its collateral is registered and its measurement allowed.
+fn tdx_ready(who: AccountId) {
 	let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
-	let (_, block) = read_report_data(&sample.report_data);
+	let block = tdx_block_for(who);
 	run_to_block(5);
 	frame_system::BlockHash::<Test>::insert(ANCHOR, block);
 	assert_ok!(Tee::refresh_collateral(
@@ -175,7 +182,7 @@ fn collateral_that_does_not_verify_is_refused() {
 #[test]
 fn the_tdx_sample_registers_its_enclave_key() {
 	nodes().build_and_execute(|| {
-		tdx_ready();
+		tdx_ready(1);
 		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
 		assert_ok!(register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
 		let registration = TeeNodes::<Test>::get(1).unwrap();
@@ -205,10 +212,43 @@ fn the_tdx_sample_registers_its_enclave_key() {
 	});
 }
 
+/// Front-running: account 2 sees account 1's `register_tee` in the pool and submits the very
+/// same call (same quote, same key, same anchor) first. The quote binds account 1, so the copy
+/// is refused and takes nothing; account 1's own registration then goes through.
+#[test]
+fn a_copied_registration_by_another_account_is_refused() {
+	nodes().build_and_execute(|| {
+		tdx_ready(1);
+		assert_noop!(
+			register(2, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::QuoteNotForCaller
+		);
+		// Nor does another anchor help the copier: no recent block has the hash the quote names
+		// for it.
+		for anchor in [1, 2, 4] {
+			frame_system::BlockHash::<Test>::insert(anchor, H256::repeat_byte(anchor as u8));
+		}
+		for anchor in 1..5 {
+			let copied = TeeEvidence::Dcap {
+				quote: quote(samples::TDX_QUOTE),
+				fmspc: verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).fmspc,
+				pck_ca: tdx_ca(),
+				anchor,
+			};
+			assert_noop!(register(2, copied, tdx_key()), Error::<Test>::QuoteNotForCaller);
+		}
+		assert_unregistered(2);
+		assert!(EnclaveKeys::<Test>::get(tdx_key()).is_none());
+		assert_ok!(register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()));
+		assert_eq!(EnclaveKeys::<Test>::get(tdx_key()), Some(1));
+		assert_eq!(tee_role_holders(), vec![1]);
+	});
+}
+
 #[test]
 fn every_bad_registration_is_refused_and_registers_nothing() {
 	nodes().build_and_execute(|| {
-		tdx_ready();
+		tdx_ready(1);
 		let mut truncated = samples::TDX_QUOTE.to_vec();
 		truncated.truncate(600);
 		assert_noop!(
@@ -236,7 +276,13 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 		frame_system::BlockHash::<Test>::insert(ANCHOR, H256::repeat_byte(0x42));
 		assert_noop!(
 			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
-			Error::<Test>::QuoteForAnotherChain
+			Error::<Test>::QuoteNotForCaller
+		);
+		// The block hash the sample binds for another account: the quote was made for it.
+		frame_system::BlockHash::<Test>::insert(ANCHOR, tdx_block_for(2));
+		assert_noop!(
+			register(1, tdx_evidence(samples::TDX_QUOTE), tdx_key()),
+			Error::<Test>::QuoteNotForCaller
 		);
 		frame_system::BlockHash::<Test>::insert(ANCHOR, bound);
 		// The anchor is too old, or not yet a past block.
@@ -327,7 +373,7 @@ fn every_bad_registration_is_refused_and_registers_nothing() {
 #[test]
 fn a_measurement_off_the_list_is_refused() {
 	nodes().build_and_execute(|| {
-		tdx_ready();
+		tdx_ready(1);
 		let id = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL).measurement.id();
 		assert_ok!(Tee::revoke_measurement(root(), id));
 		assert_noop!(
@@ -436,7 +482,7 @@ fn the_insecure_dev_enclave_is_named_insecure_everywhere() {
 fn revoking_a_measurement_revokes_every_node_under_it() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		tdx_ready();
+		tdx_ready(3);
 		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
 		assert_ok!(register_dev(2, 2));
@@ -649,7 +695,7 @@ fn deregistering_a_node_without_a_registration_does_nothing() {
 fn registering_anew_replaces_the_key_and_keeps_the_role() {
 	DevEnclaveAllowed::set(true);
 	nodes().build_and_execute(|| {
-		tdx_ready();
+		tdx_ready(1);
 		assert_ok!(Tee::allow_measurement(root(), Measurement::InsecureDevEnclave));
 		assert_ok!(register_dev(1, 1));
 		// From the dev enclave to the TDX sample: the old registration goes, the role stays.
@@ -677,7 +723,7 @@ fn registering_anew_replaces_the_key_and_keeps_the_role() {
 fn the_runtime_api_reads_policy_and_collateral() {
 	nodes().build_and_execute(|| {
 		assert_eq!(Tee::tee_policy(), (Vec::new(), DefaultAcceptedTcbStatuses::get()));
-		tdx_ready();
+		tdx_ready(1);
 		let sample = verified(samples::TDX_QUOTE, samples::TDX_COLLATERAL);
 		let (allowed, statuses) = Tee::tee_policy();
 		assert_eq!(allowed, vec![AllowedMeasurement { measurement: sample.measurement, nodes: 0 }]);

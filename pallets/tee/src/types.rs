@@ -17,7 +17,8 @@ pub type CollateralBytes = BoundedVec<u8, ConstU32<{ opg_primitives::tee::MAX_CO
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub enum TeeEvidence<BlockNumber> {
 	/// An Intel DCAP quote (SGX or TDX) from a platform of family `fmspc` whose PCK certificate
-	/// `pck_ca` issued, with report data `bind_report_data(enclave_key, hash of block anchor)`.
+	/// `pck_ca` issued, with report data `bind_report_data(enclave_key, hash of block anchor,
+	/// registering account)`.
 	Dcap {
 		/// The quote, as the TEE produced it.
 		quote: QuoteBytes,

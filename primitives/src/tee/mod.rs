@@ -2,12 +2,12 @@
 //! host function that verifies Intel SGX and TDX quotes.
 //!
 //! A TEE node proves once, at registration, that it runs approved code on genuine hardware: an
-//! Intel DCAP quote whose report data binds its enclave's result-signing key ([`EnclaveKey`]) and
-//! a recent block hash of this chain ([`bind_report_data`]). The runtime verifies the quote with
-//! [`opg_dcap::verify_quote`] against collateral registered for the platform's family (FMSPC),
-//! checks the measurement against a governed allow-list and the TCB status against governance's
-//! policy, and from then on accepts that node's TEE-mode results on the enclave key's signature
-//! over [`TeeResultStatement`].
+//! Intel DCAP quote whose report data binds its enclave's result-signing key ([`EnclaveKey`]), a
+//! recent block hash of this chain and the registering account ([`bind_report_data`]). The
+//! runtime verifies the quote with [`opg_dcap::verify_quote`] against collateral registered for
+//! the platform's family (FMSPC), checks the measurement against a governed allow-list and the
+//! TCB status against governance's policy, and from then on accepts that node's TEE-mode results
+//! on the enclave key's signature over [`TeeResultStatement`].
 //!
 //! Quote verification is `dcap-qvl`'s (Phala Network), run natively by the node: the crate
 //! cannot be linked into the `no_std` wasm runtime. The host function is consensus code: a pure
@@ -365,25 +365,61 @@ pub enum DcapError {
 	Untrusted,
 }
 
-/// The report data an OPG enclave puts in its quote: its enclave key, then the hash of a recent
-/// block of the chain it registers on. The block hash names the chain (a quote for another chain
-/// binds another hash) and dates the quote (the runtime accepts only recent blocks), and the
-/// whole 64 bytes are raw, so anyone can read the binding in a quote.
-pub fn bind_report_data(key: &EnclaveKey, block_hash: &Hash) -> [u8; 64] {
+/// The domain tag of the account mask in a registration's report data ([`account_mask`]).
+pub const REPORT_DATA_TAG: &[u8; 19] = b"opg:tee-register:v1";
+
+/// What masks the block hash in the report data of a quote that `account` registers:
+/// `blake2_256("opg:tee-register:v1" ++ SCALE(account))` (for a 32-byte account id, its raw
+/// bytes).
+pub fn account_mask<AccountId: Encode>(account: &AccountId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&(REPORT_DATA_TAG, account).encode())
+}
+
+/// The report data an OPG enclave puts in its quote for `account` to register it: its enclave
+/// key, then the hash of a recent block of the chain it registers on, XORed with
+/// [`account_mask`]`(account)`.
+///
+/// - The key is raw, so anyone can read it in a quote.
+/// - The block hash names the chain (a quote for another chain binds another hash) and dates the
+///   quote (the runtime accepts only recent blocks).
+/// - The mask binds the registering account: read for any other account, the same bytes name a
+///   block hash no chain has (matching one is a 256-bit preimage), so a registration copied
+///   from the transaction pool by another account fails.
+///
+/// The account goes in as a mask rather than under a hash of the whole binding so that the
+/// block half stays invertible: tests and benchmarks register `dcap-qvl`'s real sample quotes,
+/// whose report data is fixed, by standing in the block hash the sample binds for their account
+/// ([`read_report_data`]), as they stood in the sample's raw block hash before.
+pub fn bind_report_data<AccountId: Encode>(
+	key: &EnclaveKey,
+	block_hash: &Hash,
+	account: &AccountId,
+) -> [u8; 64] {
 	let mut data = [0u8; 64];
 	let (first, second) = data.split_at_mut(32);
 	first.copy_from_slice(key.as_ref());
-	second.copy_from_slice(block_hash.as_ref());
+	for ((out, block), mask) in
+		second.iter_mut().zip(block_hash.as_bytes()).zip(account_mask(account))
+	{
+		*out = block ^ mask;
+	}
 	data
 }
 
-/// The key and block hash bound in `report_data` (the inverse of [`bind_report_data`]).
-pub fn read_report_data(report_data: &[u8; 64]) -> ([u8; 32], Hash) {
+/// The key and the block hash that `report_data` binds for `account` (the inverse of
+/// [`bind_report_data`] for that account). For any other account than the one the enclave
+/// bound, the block hash read is one no chain has.
+pub fn read_report_data<AccountId: Encode>(
+	report_data: &[u8; 64],
+	account: &AccountId,
+) -> ([u8; 32], Hash) {
 	let mut key = [0u8; 32];
 	let mut block = [0u8; 32];
 	let (first, second) = report_data.split_at(32);
 	key.copy_from_slice(first);
-	block.copy_from_slice(second);
+	for ((out, bound), mask) in block.iter_mut().zip(second).zip(account_mask(account)) {
+		*out = bound ^ mask;
+	}
 	(key, Hash::from(block))
 }
 

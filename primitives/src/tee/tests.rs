@@ -119,8 +119,41 @@ fn bad_or_oversized_collateral() {
 fn report_data_binding_round_trips() {
 	let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([7; 32]));
 	let block = Hash::repeat_byte(9);
-	let data = bind_report_data(&key, &block);
-	assert_eq!(read_report_data(&data), ([7; 32], block));
+	let account = [5u8; 32];
+	let data = bind_report_data(&key, &block, &account);
+	assert_eq!(read_report_data(&data, &account), ([7; 32], block));
+	// The key is raw; the block hash is masked by the account's hash.
+	assert_eq!(data[..32], [7; 32]);
+	let mask = sp_io::hashing::blake2_256(&[&b"opg:tee-register:v1"[..], &account].concat());
+	assert_eq!(account_mask(&account), mask);
+	let masked: Vec<u8> = mask.iter().map(|byte| byte ^ 9).collect();
+	assert_eq!(data[32..], masked[..]);
+}
+
+/// Read for another account, the report data names another block hash (so a quote bound for one
+/// account registers no other): the binding a copied registration fails on.
+#[test]
+fn report_data_read_for_another_account_names_another_block() {
+	let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([7; 32]));
+	let block = Hash::repeat_byte(9);
+	let data = bind_report_data(&key, &block, &[1u8; 32]);
+	for other in [[2u8; 32], [0u8; 32]] {
+		let (bound_key, bound_block) = read_report_data(&data, &other);
+		assert_eq!(bound_key, [7; 32]);
+		assert_ne!(bound_block, block);
+	}
+}
+
+/// A known answer for other implementations of the binding (docs/tee.md gives the same): key
+/// `0x11..`, block hash `0x22..`, account `0x33..`.
+#[test]
+fn report_data_known_answer() {
+	let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([0x11; 32]));
+	let data = bind_report_data(&key, &Hash::repeat_byte(0x22), &[0x33u8; 32]);
+	assert_eq!(
+		sp_core::hexdisplay::HexDisplay::from(&&data[32..]).to_string(),
+		"c2cbaba17ced30bb18d03935d23cea63b9a52f11befbcd7d16c72128ccd1183c"
+	);
 }
 
 #[test]

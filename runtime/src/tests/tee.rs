@@ -110,8 +110,11 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 		);
 		let model_id = uploaded_model();
 		allow_and_approve(sample.measurement.clone(), model_id);
-		// The sample binds a block hash of its own chain: stand it in for a recent block's.
-		let (key, block) = read_report_data(&sample.report_data);
+		// The sample binds a block hash of its own chain and Alice's account (read for Alice, its
+		// fixed report data names the block hash it binds for her): stand it in for a recent
+		// block's.
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let (key, block) = read_report_data(&sample.report_data, &alice);
 		let anchor = System::block_number() - 1;
 		frame_system::BlockHash::<Runtime>::insert(anchor, block);
 		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw(key));
@@ -129,8 +132,13 @@ fn the_tdx_sample_registers_through_the_runtime_at_the_chains_time() {
 				}),
 			)
 		};
+		// Bob copies Alice's pending registration and gets in first: the quote binds Alice.
+		assert_eq!(
+			register(Sr25519Keyring::Bob),
+			Err(pallet_tee::Error::<Runtime>::QuoteNotForCaller.into())
+		);
+		assert!(Tee::tee_view(Sr25519Keyring::Bob.to_account_id()).is_none());
 		assert_eq!(register(Sr25519Keyring::Alice), Ok(()));
-		let alice = Sr25519Keyring::Alice.to_account_id();
 		let view = Tee::tee_view(alice.clone()).expect("registered");
 		assert!(!view.insecure);
 		assert_eq!(view.measurement, sample.measurement);
