@@ -189,18 +189,27 @@ pub enum Conclusion<AccountId> {
 		/// The output it claimed.
 		output: OutputHash,
 	},
-	/// A round reached its quorum on `decided`. The claim stands if and only if
-	/// `decided == claimed`; otherwise the claimant was slashed.
+	/// A round reached its quorum: at least `quorum` of the committee revealed outputs that
+	/// agree (within the consumer's tolerance, [`SubjectOutputs::agrees`]) with the output whose
+	/// hash is `decided`. The claim stands if and only if `claim_upheld`: the claimant revealed
+	/// an output that agrees with it too (in a dispute, the claimed output did); otherwise the
+	/// claimant was slashed.
 	Decided {
 		/// Why the round was held.
 		kind: RoundKind,
 		/// The node whose claim was checked.
 		claimant: AccountId,
-		/// The output it claimed.
-		claimed: OutputHash,
-		/// The output the quorum revealed.
+		/// The claim: the node's commitment in a verification round, the claimed output's hash
+		/// in a dispute.
+		claim: Hash,
+		/// Whether the claimant's output agrees with the decided one.
+		claim_upheld: bool,
+		/// The hash of the decided output (the committee's reference output).
 		decided: OutputHash,
-		/// The committee members who revealed `decided`, in committee order.
+		/// The claimant's output as it revealed it (encoded, empty for "the model cannot run"),
+		/// when the claim is upheld: what the consumer publishes as the result.
+		output: Option<alloc::vec::Vec<u8>>,
+		/// The committee members whose outputs agree with `decided`, in committee order.
 		majority: alloc::vec::Vec<AccountId>,
 	},
 	/// No output reached the quorum (too few reveals, or a split committee). Nobody but the
@@ -211,18 +220,18 @@ pub enum Conclusion<AccountId> {
 		kind: RoundKind,
 		/// The node whose claim was checked.
 		claimant: AccountId,
-		/// The output it claimed.
-		claimed: OutputHash,
+		/// The claim (see [`Conclusion::Decided`]).
+		claim: Hash,
 	},
 }
 
 impl<AccountId> Conclusion<AccountId> {
-	/// The output that stands, if any: the claim when it was unchallenged or upheld.
-	pub fn accepted_output(&self) -> Option<OutputHash> {
+	/// Whether the claim stands: it was unchallenged, or a round upheld it.
+	pub fn upheld(&self) -> bool {
 		match self {
-			Conclusion::Unchallenged { output, .. } => Some(*output),
-			Conclusion::Decided { claimed, decided, .. } if claimed == decided => Some(*decided),
-			_ => None,
+			Conclusion::Unchallenged { .. } => true,
+			Conclusion::Decided { claim_upheld, .. } => *claim_upheld,
+			Conclusion::Undecided { .. } => false,
 		}
 	}
 }
@@ -251,6 +260,8 @@ pub enum SlashReason {
 	FailedChallenge,
 	/// The consumer proved a fault (a bad proof, a missed deadline).
 	Fault,
+	/// It refused a job (reported that the model cannot run) that another node then answered.
+	Refusal,
 }
 
 /// A heartbeat: `node` is alive in the heartbeat period that starts at block `period_start`.
@@ -275,26 +286,38 @@ pub struct Heartbeat<AccountId, BlockNumber> {
 pub enum SignedStatement<'a, AccountId, BlockNumber> {
 	/// A heartbeat.
 	Heartbeat(&'a Heartbeat<AccountId, BlockNumber>),
-	/// A commitment to an output in `subject`'s round opened at block `round`.
+	/// A commitment to an output in `subject`'s round opened at block `round` on the claim
+	/// `claim` about the subject whose context (a job's input hash) is `context`: the claim and
+	/// the context are signed too, so after a reorg a commitment made for one request can never
+	/// land in the round of another that took the same subject id.
 	Commit {
 		/// The subject of the round.
 		subject: &'a SubjectId,
 		/// The block the round opened in.
 		round: &'a BlockNumber,
+		/// The claim the round checks (the node's commitment, or the claimed output's hash).
+		claim: &'a Hash,
+		/// What the subject is about (a job's input hash).
+		context: &'a Hash,
 		/// The committee member committing.
 		member: &'a AccountId,
 		/// What it commits to.
 		commitment: &'a sp_core::H256,
 	},
-	/// The reveal of an output in `subject`'s round opened at block `round`.
+	/// The reveal of the output whose blake2-256 hash is `output` in `subject`'s round opened
+	/// at block `round` on the claim `claim` (see [`SignedStatement::Commit`]).
 	Reveal {
 		/// The subject of the round.
 		subject: &'a SubjectId,
 		/// The block the round opened in.
 		round: &'a BlockNumber,
-		/// The committee member revealing.
+		/// The claim the round checks.
+		claim: &'a Hash,
+		/// What the subject is about.
+		context: &'a Hash,
+		/// The committee member (or claimant) revealing.
 		member: &'a AccountId,
-		/// The output it revealed.
+		/// The hash of the output it revealed.
 		output: &'a OutputHash,
 		/// The salt of its commitment.
 		salt: &'a [u8; 32],
@@ -336,21 +359,99 @@ impl<AccountId> OnConclusion<AccountId> for () {
 	}
 }
 
-/// Re-executes subjects for this node's verifiers, in the offchain worker. The inference pallet
-/// implements it; the attestations pallet's offchain worker calls it for each round in which a
-/// local role key's node sits on the committee, and commits to and reveals what it returns.
-pub trait Reexecute {
-	/// What this verifier stands behind for `subject`, whose claimed output is `claimed`: the
-	/// claimed hash when its own execution agrees with the claim within the subject's tolerance,
-	/// else the hash of its own output. `None` when it cannot execute now (it then does not
-	/// commit, and is slashed as a non-revealer if it never does).
-	fn reexecute(subject: SubjectId, claimed: OutputHash) -> Option<OutputHash>;
+/// The commitment a participant of a round (a committee member, or the claimant of a
+/// verification round) makes to the output whose blake2-256 hash is `output`: a blake2-256 over
+/// a domain tag, the subject, its context (a job's input hash), the participant's account, the
+/// output's hash and a secret salt. Nobody can tell the output from it, copy it for another
+/// account, or carry it to another request.
+pub fn commitment_of<AccountId: Encode>(
+	subject: &SubjectId,
+	context: &Hash,
+	member: &AccountId,
+	output: &OutputHash,
+	salt: &[u8; 32],
+) -> sp_core::H256 {
+	sp_core::H256(sp_io::hashing::blake2_256(
+		&(b"opg:commit", subject, context, member, output, salt).encode(),
+	))
 }
 
-/// Nothing to re-execute: verifiers abstain.
-impl Reexecute for () {
-	fn reexecute(_: SubjectId, _: OutputHash) -> Option<OutputHash> {
+/// The hash of a revealed output's bytes: what commitments, reveals and conclusions name it by.
+pub fn revealed_hash(output: &[u8]) -> OutputHash {
+	sp_core::H256(sp_io::hashing::blake2_256(output))
+}
+
+/// The key under which a participant's offchain worker keeps what it committed to for a round
+/// (a [`DutyRecord`]) in the node's persistent local storage, between the commitment and the
+/// reveal. The claim and the context are part of it, so after a reorg a duty for another
+/// request never reuses this one's output. The runtime clears it (through offchain indexing)
+/// when the round ends.
+pub fn duty_storage_key<AccountId: Encode>(
+	subject: &SubjectId,
+	claim: &Hash,
+	context: &Hash,
+	member: &AccountId,
+) -> alloc::vec::Vec<u8> {
+	(b"opg/attestations/duty/", subject, claim, context, member).encode()
+}
+
+/// What a participant's offchain worker keeps under [`duty_storage_key`].
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct DutyRecord {
+	/// The output it committed to, encoded (empty: the model cannot run on the input).
+	pub output: alloc::vec::Vec<u8>,
+	/// The commitment's salt.
+	pub salt: [u8; 32],
+	/// The last transaction sent: 0 a commitment, 1 a reveal.
+	pub phase: u8,
+	/// The block it was sent in.
+	pub sent_at: u32,
+}
+
+/// The outputs of subjects, as the consumer that knows them (the inference pallet) judges
+/// them for the attestations pallet. Outputs are opaque bytes to the attestations pallet: an
+/// encoded tensor set, or empty for "the model cannot run on this input".
+pub trait SubjectOutputs {
+	/// This node's own output for `subject`, computed from the subject's input alone (offchain
+	/// workers only). `Some(empty)`: the model cannot run on the input. `None` when it cannot
+	/// execute now (it then does not commit, and is slashed as a non-revealer if it never does).
+	fn reexecute(subject: SubjectId) -> Option<alloc::vec::Vec<u8>>;
+
+	/// Whether `output` is a well-formed output for `subject` (it fits the declared outputs), or
+	/// empty. A reveal of anything else is refused.
+	fn is_valid(subject: SubjectId, output: &[u8]) -> bool;
+
+	/// Whether `output` agrees with `reference` within `subject`'s tolerance. Both are valid.
+	fn agrees(subject: SubjectId, output: &[u8], reference: &[u8]) -> bool;
+
+	/// The output `subject`'s claimant published with its claim (vanilla mode), encoded.
+	fn claimed_output(subject: SubjectId) -> Option<alloc::vec::Vec<u8>>;
+
+	/// The most weight one [`Self::is_valid`] or [`Self::agrees`] takes (of the largest
+	/// outputs).
+	fn judge_weight() -> Weight;
+}
+
+/// No outputs: nothing re-executes, every valid output is empty, outputs agree when equal.
+impl SubjectOutputs for () {
+	fn reexecute(_: SubjectId) -> Option<alloc::vec::Vec<u8>> {
 		None
+	}
+
+	fn is_valid(_: SubjectId, _: &[u8]) -> bool {
+		true
+	}
+
+	fn agrees(_: SubjectId, output: &[u8], reference: &[u8]) -> bool {
+		output == reference
+	}
+
+	fn claimed_output(_: SubjectId) -> Option<alloc::vec::Vec<u8>> {
+		None
+	}
+
+	fn judge_weight() -> Weight {
+		Weight::zero()
 	}
 }
 
@@ -468,18 +569,31 @@ pub trait TeeRoles<AccountId> {
 
 /// Claims and rounds, as another pallet opens them.
 pub trait Attestations<AccountId> {
-	/// Opens a verification round on `claimant`'s claim that `subject`'s output is `claimed`. A
-	/// committee of verifiers (never the claimant) is drawn at the start of the next block, from
-	/// a block hash that does not exist yet when the round opens, so whoever opens a round
-	/// cannot choose its committee by choosing when; it commits and reveals, and the outcome
+	/// Opens a verification round on `claimant`'s claim about `subject`, whose context (a job's
+	/// input hash) is `context`: `commitment` is the claimant's [`commitment_of`] its output,
+	/// which nobody can read. A committee of verifiers (never the claimant) is drawn at the start
+	/// of the next block from randomness nobody knows when the round opens; the members
+	/// re-execute the subject from its input alone and commit; then members and claimant reveal
+	/// their full outputs, the runtime groups them by [`SubjectOutputs::agrees`], and the outcome
 	/// comes back through [`OnConclusion`] (undecided, at once, if too few verifiers are
 	/// eligible).
-	fn open_round(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult;
+	fn open_round(
+		subject: SubjectId,
+		claimant: &AccountId,
+		commitment: Hash,
+		context: Hash,
+	) -> DispatchResult;
 
-	/// Records `claimant`'s claim that `subject`'s output is `claimed`, open to challenge for the
-	/// configured window. It concludes [`Conclusion::Unchallenged`] at the window's end, or
-	/// through a dispute round when a verifier challenges it.
-	fn open_claim(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult;
+	/// Records `claimant`'s public claim that `subject`'s output is the one hashing to
+	/// `claimed` ([`revealed_hash`] of the bytes [`SubjectOutputs::claimed_output`] returns), open
+	/// to challenge for the configured window. It concludes [`Conclusion::Unchallenged`] at the
+	/// window's end, or through a dispute round when someone challenges it.
+	fn open_claim(
+		subject: SubjectId,
+		claimant: &AccountId,
+		claimed: OutputHash,
+		context: Hash,
+	) -> DispatchResult;
 
 	/// The most weight [`Self::open_round`] takes.
 	fn open_round_weight() -> Weight;

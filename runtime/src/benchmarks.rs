@@ -62,6 +62,18 @@ impl pallet_attestations::BenchmarkHelper<crate::AccountId> for Helper {
 	fn fund(who: &crate::AccountId) {
 		Self::fund(who);
 	}
+
+	fn subject() -> opg_primitives::attestation::SubjectId {
+		opg_primitives::inference::job_subject(u64::MAX - 1)
+	}
+
+	fn publish(subject: opg_primitives::attestation::SubjectId, output: Vec<u8>) {
+		if let Some(job) = opg_primitives::inference::subject_job(&subject) {
+			let output: pallet_inference::EncodedOutput<crate::Runtime> =
+				output.try_into().expect("benchmark outputs fit MaxOutputBytes");
+			pallet_inference::Outputs::<crate::Runtime>::insert(job, output);
+		}
+	}
 }
 
 impl pallet_tee::BenchmarkHelper<crate::AccountId> for Helper {

@@ -243,7 +243,8 @@ def jobs_of(substrate, requester: str) -> dict[int, dict]:
 @dataclass
 class JobEvent:
     """One event the chain emitted about a job: the block it is in, its name (`JobRequested`,
-    `JobAssigned` (a block after the request, or later), `ResultSubmitted`, `ResultVerified`,
+    `JobAssigned` (a block after the request, or later), `AnswerCommitted` (attested),
+    `ResultSubmitted`, `ResultVerified`,
     `ProofVerified`, `TeeResultAccepted`, `JobFinal`, `JobReassigned`, `JobRefunded`, ...) and
     its fields as decoded."""
 
@@ -279,7 +280,8 @@ def stage_of(events: list[JobEvent]) -> str:
     for event in events:
         if event.name in ("JobAssigned", "JobReassigned"):
             stage = "assigned"
-        elif event.name == "ResultSubmitted":
+        elif event.name in ("AnswerCommitted", "ResultSubmitted"):
+            # An attested node answers by commitment; its output is public once verified.
             stage = "submitted"
         elif event.name in ("ResultVerified", "ProofVerified", "TeeResultAccepted"):
             stage = "verified"

@@ -41,6 +41,7 @@ export type JobEvent = EventPlace &
     | { name: "JobRequested"; requester: string; model: number; version: number; mode: Mode; fee: bigint }
     | { name: "JobAssigned"; node: string; deadline: number }
     | { name: "JobReassigned"; from: string; to: string; deadline: number }
+    | { name: "AnswerCommitted"; node: string; commitment: string }
     | { name: "ResultSubmitted"; node: string; output: ChainTensor[]; outputHash: string }
     | { name: "ResultVerified"; verifiers: string[] }
     | { name: "ProofVerified"; node: string }
@@ -87,6 +88,8 @@ export function decodeJobEvent(record: EventRecord, blockNumber: number, blockHa
       return { ...place, name: "JobAssigned", node: account("node"), deadline: f.deadline.toNumber() };
     case "JobReassigned":
       return { ...place, name: "JobReassigned", from: account("from"), to: account("to"), deadline: f.deadline.toNumber() };
+    case "AnswerCommitted":
+      return { ...place, name: "AnswerCommitted", node: account("node"), commitment: f.commitment.toHex() };
     case "ResultSubmitted":
       return { ...place, name: "ResultSubmitted", node: account("node"), output: decodeTensors(f.output), outputHash: f.output_hash.toHex() };
     case "ResultVerified":
@@ -143,6 +146,7 @@ export function stageOf(history: readonly JobEvent[]): JobStage {
       case "JobReassigned":
         stage = "assigned";
         break;
+      case "AnswerCommitted":
       case "ResultSubmitted":
         stage = "submitted";
         break;

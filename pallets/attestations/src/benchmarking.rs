@@ -12,7 +12,9 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::Authorize;
 use frame_system::RawOrigin;
-use opg_primitives::attestation::{signing_message, Attestations as _, NodeKey};
+use opg_primitives::attestation::{
+	revealed_hash, signing_message, Attestations as _, NodeKey, NodeRole,
+};
 use sp_runtime::RuntimeAppPublic;
 
 /// A role key that nobody can sign with: enough for nodes that never sign.
@@ -63,11 +65,11 @@ fn round_network<T: Config>(k: u32) -> T::AccountId {
 
 /// Opens a verification round on the benchmark subject and draws its committee; returns it.
 fn open_and_draw<T: Config>(claimant: &T::AccountId) -> Vec<T::AccountId> {
-	Pallet::<T>::open_round(subject(), claimant, output(1)).expect("the round opens");
-	let draw_at = Rounds::<T>::get(subject()).expect("open").draw_at;
+	Pallet::<T>::open_round(subject::<T>(), claimant, claim(), context()).expect("the round opens");
+	let draw_at = Rounds::<T>::get(subject::<T>()).expect("open").draw_at;
 	frame_system::Pallet::<T>::set_block_number(draw_at);
 	Pallet::<T>::end_due(draw_at);
-	Pallet::<T>::committee(subject()).expect("the committee is drawn")
+	Pallet::<T>::committee(subject::<T>()).expect("the committee is drawn")
 }
 
 /// A committee member whose role key the keystore holds (nodes the chain started with may sit
@@ -81,27 +83,44 @@ fn signer<T: Config>(committee: &[T::AccountId]) -> T::AccountId {
 		.expect("a benchmark verifier sits on the committee")
 }
 
-fn subject() -> SubjectId {
-	SubjectId::repeat_byte(0x5B)
+/// The benchmark subject: one the consumer can publish an output for
+/// ([`BenchmarkHelper::publish`]).
+fn subject<T: Config>() -> SubjectId {
+	T::BenchmarkHelper::subject()
 }
 
 fn salt() -> [u8; 32] {
 	[0x5A; 32]
 }
 
-fn output(n: u8) -> OutputHash {
-	OutputHash::repeat_byte(n)
+/// The claimant's commitment in the benchmark round.
+fn claim() -> sp_core::H256 {
+	sp_core::H256::repeat_byte(0xC1)
 }
 
-/// `member`'s signed commitment to `output` in the benchmark subject's round.
-fn commit_call<T: Config>(member: &T::AccountId, output: OutputHash) -> Call<T> {
-	let subject = subject();
-	let round = Rounds::<T>::get(subject).expect("open").opened_at;
-	let commitment = commitment_of(&subject, &round, member, &output, &salt());
+/// The benchmark subject's context.
+fn context() -> sp_core::H256 {
+	sp_core::H256::repeat_byte(0xC7)
+}
+
+/// A revealed output: the empty one, which every consumer takes as well-formed (the cost of
+/// judging real outputs is the consumer's `judge_weight`, added to the benchmarked reveal).
+fn output<T: Config>() -> RevealedOutput<T> {
+	RevealedOutput::<T>::default()
+}
+
+/// `member`'s signed commitment to the benchmark output in the benchmark subject's round.
+fn commit_call<T: Config>(member: &T::AccountId) -> Call<T> {
+	let subject = subject::<T>();
+	let round = Rounds::<T>::get(subject).expect("open");
+	let hash = revealed_hash(&output::<T>());
+	let commitment = commitment_of(&subject, &round.context, member, &hash, &salt());
 	let key = T::Nodes::role_key(member).expect("a member is a node");
 	let statement = SignedStatement::Commit {
 		subject: &subject,
-		round: &round,
+		round: &round.opened_at,
+		claim: &round.claim,
+		context: &round.context,
 		member,
 		commitment: &commitment,
 	};
@@ -109,17 +128,20 @@ fn commit_call<T: Config>(member: &T::AccountId, output: OutputHash) -> Call<T> 
 	Call::commit { subject, member: member.clone(), commitment, signature }
 }
 
-/// `member`'s signed reveal of `output` in the benchmark subject's round.
-fn reveal_call<T: Config>(member: &T::AccountId, output: OutputHash) -> Call<T> {
-	let subject = subject();
+/// `member`'s signed reveal of the benchmark output in the benchmark subject's round.
+fn reveal_call<T: Config>(member: &T::AccountId) -> Call<T> {
+	let subject = subject::<T>();
 	let salt = salt();
-	let round = Rounds::<T>::get(subject).expect("open").opened_at;
+	let round = Rounds::<T>::get(subject).expect("open");
 	let key = T::Nodes::role_key(member).expect("a member is a node");
+	let output = output::<T>();
 	let statement = SignedStatement::Reveal {
 		subject: &subject,
-		round: &round,
+		round: &round.opened_at,
+		claim: &round.claim,
+		context: &round.context,
 		member,
-		output: &output,
+		output: &revealed_hash(&output),
 		salt: &salt,
 	};
 	let signature = sign::<T>(&key, &statement);
@@ -127,20 +149,36 @@ fn reveal_call<T: Config>(member: &T::AccountId, output: OutputHash) -> Call<T> 
 }
 
 /// Records, as if each had sent it, the commitment to `output` of every member of the
-/// benchmark subject's round in `members`, and their reveal too if `revealed`. (Written
-/// directly: members the chain started with cannot sign here.)
-fn record_votes<T: Config>(members: &[T::AccountId], output: OutputHash, revealed: bool) {
-	Rounds::<T>::mutate(subject(), |round| {
-		let round = round.as_mut().expect("open");
-		let opened_at = round.opened_at;
-		for slot in round.committee.iter_mut().filter(|slot| members.contains(&slot.account)) {
-			slot.commitment =
-				Some(commitment_of(&subject(), &opened_at, &slot.account, &output, &salt()));
-			if revealed {
-				slot.revealed = Some(output);
-			}
+/// benchmark subject's round in `members`, and their reveal too if `revealed` (each agreeing
+/// with the others that revealed the same). (Written directly: members the chain started with
+/// cannot sign here.)
+fn record_votes<T: Config>(members: &[T::AccountId], output: Vec<u8>, revealed: bool) {
+	let subject = subject::<T>();
+	let mut round = Rounds::<T>::get(subject).expect("open");
+	let hash = revealed_hash(&output);
+	let context = round.context;
+	let positions: Vec<usize> = round
+		.committee
+		.iter()
+		.enumerate()
+		.filter(|(_, slot)| members.contains(&slot.account))
+		.map(|(position, _)| position)
+		.collect();
+	let agrees = positions.iter().fold(0u64, |set, position| set | bit(*position));
+	for position in positions {
+		let slot = &mut round.committee[position];
+		slot.commitment = Some(commitment_of(&subject, &context, &slot.account, &hash, &salt()));
+		if revealed {
+			slot.revealed = Some(hash);
+			slot.agrees = agrees;
+			RevealedOutputs::<T>::insert(
+				subject,
+				position as u32,
+				RevealedOutput::<T>::try_from(output.clone()).expect("small"),
+			);
 		}
-	});
+	}
+	Rounds::<T>::insert(subject, round);
 }
 
 #[benchmarks]
@@ -153,8 +191,7 @@ mod benchmarks {
 		let claimant = round_network::<T>(k);
 		let committee = open_and_draw::<T>(&claimant);
 		let member = signer::<T>(&committee);
-		let Call::commit { subject, member, commitment, signature } =
-			commit_call::<T>(&member, output(1))
+		let Call::commit { subject, member, commitment, signature } = commit_call::<T>(&member)
 		else {
 			unreachable!()
 		};
@@ -169,7 +206,7 @@ mod benchmarks {
 		let k = T::MaxCommitteeSize::get();
 		let claimant = round_network::<T>(k);
 		let committee = open_and_draw::<T>(&claimant);
-		let call = commit_call::<T>(&signer::<T>(&committee), output(1));
+		let call = commit_call::<T>(&signer::<T>(&committee));
 		#[block]
 		{
 			call.authorize(TransactionSource::External)
@@ -179,15 +216,18 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A reveal that does not end the round: the round's end is `conclude_round`.
+	/// A reveal that does not end the round (the round's end is `conclude_round`), compared
+	/// with every other member's output, all revealed but its own.
 	#[benchmark]
 	fn reveal() {
 		let k = T::MaxCommitteeSize::get();
 		let claimant = round_network::<T>(k);
 		let committee = open_and_draw::<T>(&claimant);
-		record_votes::<T>(&committee, output(1), false);
-		let Call::reveal { subject, member, output, salt, signature } =
-			reveal_call::<T>(&signer::<T>(&committee), output(1))
+		let member = signer::<T>(&committee);
+		record_votes::<T>(&committee, output::<T>().into_inner(), false);
+		let others: Vec<_> = committee.iter().filter(|m| **m != member).cloned().collect();
+		record_votes::<T>(&others, alloc::vec![1], true);
+		let Call::reveal { subject, member, output, salt, signature } = reveal_call::<T>(&member)
 		else {
 			unreachable!()
 		};
@@ -201,8 +241,8 @@ mod benchmarks {
 		let k = T::MaxCommitteeSize::get();
 		let claimant = round_network::<T>(k);
 		let committee = open_and_draw::<T>(&claimant);
-		record_votes::<T>(&committee, output(1), false);
-		let call = reveal_call::<T>(&signer::<T>(&committee), output(1));
+		record_votes::<T>(&committee, output::<T>().into_inner(), false);
+		let call = reveal_call::<T>(&signer::<T>(&committee));
 		#[block]
 		{
 			call.authorize(TransactionSource::External)
@@ -213,18 +253,22 @@ mod benchmarks {
 	}
 
 	/// A challenge: holds the bond, takes the claim off the deadline list, ends the claim's
-	/// work and opens a dispute round (its committee is drawn in the next block:
-	/// `draw_committee`).
+	/// work, keeps the claimed output (the largest) and opens a dispute round (its committee is
+	/// drawn in the next block: `draw_committee`).
 	#[benchmark]
 	fn challenge() {
 		let k = T::MaxCommitteeSize::get();
 		let claimant = round_network::<T>(k);
-		Pallet::<T>::open_claim(subject(), &claimant, output(1)).expect("the claim opens");
+		let subject = subject::<T>();
+		let published = alloc::vec![7u8; T::MaxOutputBytes::get() as usize];
+		T::BenchmarkHelper::publish(subject, published.clone());
+		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&published), context())
+			.expect("the claim opens");
 		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
 		T::BenchmarkHelper::fund(&challenger);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(challenger), subject());
-		assert!(Rounds::<T>::contains_key(subject()));
+		_(RawOrigin::Signed(challenger), subject);
+		assert!(Rounds::<T>::contains_key(subject));
 	}
 
 	/// A change that passes every check: the challenge bond to its most.
@@ -252,27 +296,28 @@ mod benchmarks {
 		let claimant = round_network::<T>(k);
 		let committee = open_and_draw::<T>(&claimant);
 		let needed = ActiveParameters::<T>::get().votes_needed(k) as usize;
-		record_votes::<T>(&committee[..needed], output(2), true);
-		let round = Rounds::<T>::get(subject()).expect("open");
-		assert_eq!(round.decided_output(), Some(output(2)));
+		record_votes::<T>(&committee[..needed], alloc::vec![2], true);
+		let round = Rounds::<T>::get(subject::<T>()).expect("open");
+		assert!(round.decided_position().is_some());
 		#[block]
 		{
-			Pallet::<T>::conclude_round(subject(), round);
+			Pallet::<T>::conclude_round(subject::<T>(), round);
 		}
-		assert!(!Rounds::<T>::contains_key(subject()));
+		assert!(!Rounds::<T>::contains_key(subject::<T>()));
 	}
 
 	#[benchmark]
 	fn claim_stands() {
 		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
-		Pallet::<T>::open_claim(subject(), &claimant, output(1)).expect("the claim opens");
-		let deadline = Claims::<T>::get(subject()).expect("open").challenge_deadline;
+		Pallet::<T>::open_claim(subject::<T>(), &claimant, claim(), context())
+			.expect("the claim opens");
+		let deadline = Claims::<T>::get(subject::<T>()).expect("open").challenge_deadline;
 		frame_system::Pallet::<T>::set_block_number(deadline);
 		#[block]
 		{
 			Pallet::<T>::end_due(deadline);
 		}
-		assert!(!Claims::<T>::contains_key(subject()));
+		assert!(!Claims::<T>::contains_key(subject::<T>()));
 	}
 
 	#[benchmark]
@@ -290,9 +335,10 @@ mod benchmarks {
 		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
 		#[block]
 		{
-			Pallet::<T>::open_round(subject(), &claimant, output(1)).expect("the round opens");
+			Pallet::<T>::open_round(subject::<T>(), &claimant, claim(), context())
+				.expect("the round opens");
 		}
-		assert!(Rounds::<T>::contains_key(subject()));
+		assert!(Rounds::<T>::contains_key(subject::<T>()));
 	}
 
 	/// Drawing a committee of `k` for a dispute, the claimant and the challenger excluded.
@@ -303,16 +349,19 @@ mod benchmarks {
 		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
 		T::BenchmarkHelper::fund(&challenger);
 		add_node::<T>(k + 3, NodeRole::Verifier, dummy_key(k + 3));
-		Pallet::<T>::open_claim(subject(), &claimant, output(1)).expect("the claim opens");
-		Pallet::<T>::challenge(RawOrigin::Signed(challenger).into(), subject())
+		let subject = subject::<T>();
+		T::BenchmarkHelper::publish(subject, alloc::vec![1]);
+		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&[1]), context())
+			.expect("the claim opens");
+		Pallet::<T>::challenge(RawOrigin::Signed(challenger).into(), subject)
 			.expect("the challenge opens a round");
-		let round = Rounds::<T>::get(subject()).expect("open");
+		let round = Rounds::<T>::get(subject).expect("open");
 		frame_system::Pallet::<T>::set_block_number(round.draw_at);
 		#[block]
 		{
-			Pallet::<T>::draw_committee(subject(), round);
+			Pallet::<T>::draw_committee(subject, round);
 		}
-		assert_eq!(Pallet::<T>::committee(subject()).map(|c| c.len()), Some(k as usize));
+		assert_eq!(Pallet::<T>::committee(subject).map(|c| c.len()), Some(k as usize));
 	}
 
 	/// A claimant opening a claim.
@@ -321,9 +370,10 @@ mod benchmarks {
 		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
 		#[block]
 		{
-			Pallet::<T>::open_claim(subject(), &claimant, output(1)).expect("the claim opens");
+			Pallet::<T>::open_claim(subject::<T>(), &claimant, claim(), context())
+				.expect("the claim opens");
 		}
-		assert!(Claims::<T>::contains_key(subject()));
+		assert!(Claims::<T>::contains_key(subject::<T>()));
 	}
 
 	impl_benchmark_test_suite!(

@@ -3,12 +3,13 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Records `claimant`'s claim of `claimed` for `subject`, open to challenge for the
-	/// challenge window, and counts the claimant's work.
+	/// Records `claimant`'s claim of `claimed` for `subject` (whose context is `context`), open
+	/// to challenge for the challenge window, and counts the claimant's work.
 	pub(crate) fn do_open_claim(
 		subject: SubjectId,
 		claimant: &T::AccountId,
 		claimed: OutputHash,
+		context: sp_core::H256,
 	) -> DispatchResult {
 		ensure!(
 			!Claims::<T>::contains_key(subject) && !Rounds::<T>::contains_key(subject),
@@ -21,7 +22,7 @@ impl<T: Config> Pallet<T> {
 		T::Nodes::begin_work(claimant)?;
 		Claims::<T>::insert(
 			subject,
-			Claim { claimant: claimant.clone(), output: claimed, challenge_deadline },
+			Claim { claimant: claimant.clone(), output: claimed, context, challenge_deadline },
 		);
 		Self::deposit_event(Event::ClaimOpened {
 			subject,
@@ -33,13 +34,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `who` challenges the claim on `subject`: its challenge bond is held and a dispute round
-	/// opens on the claim.
+	/// opens on the claim, with the claimed output (which the consumer published) as the
+	/// claimant's reveal. Anyone but the claimant may challenge: a verifier that re-ran the job,
+	/// or the requester that paid for it.
 	pub(crate) fn do_challenge(who: T::AccountId, subject: SubjectId) -> DispatchResult {
-		let node = T::Nodes::standing(&who).ok_or(Error::<T>::NotRegistered)?;
-		ensure!(node.roles.contains(NodeRole::Verifier), Error::<T>::NotAVerifier);
-		ensure!(!node.leaving, Error::<T>::NodeLeaving);
 		let claim = Claims::<T>::get(subject).ok_or(Error::<T>::NoSuchClaim)?;
 		ensure!(claim.claimant != who, Error::<T>::OwnClaim);
+		let claimed = T::Outputs::claimed_output(subject)
+			.filter(|output| api::revealed_hash(output) == claim.output)
+			.and_then(|output| RevealedOutput::<T>::try_from(output).ok())
+			.ok_or(Error::<T>::NoClaimedOutput)?;
 		let bond = ActiveParameters::<T>::get().challenge_bond;
 		T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
 			.map_err(|_| Error::<T>::InsufficientFunds)?;
@@ -52,7 +56,15 @@ impl<T: Config> Pallet<T> {
 			subject,
 			&claim.claimant,
 			claim.output,
+			claim.context,
 			RoundOrigin::Dispute { challenger: who, bond },
-		)
+		)?;
+		Rounds::<T>::mutate(subject, |round| {
+			if let Some(round) = round {
+				round.claimant_output = Some(claim.output);
+			}
+		});
+		RevealedOutputs::<T>::insert(subject, CLAIMANT_POSITION, claimed);
+		Ok(())
 	}
 }

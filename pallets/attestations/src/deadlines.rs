@@ -4,14 +4,21 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Puts round `subject` on the deadline list of block `earliest`, or of the first of the
+	/// Puts round `subject` on its kind's deadline list ([`Deadlines`] for verification
+	/// rounds, [`DisputeDeadlines`] for disputes) of block `earliest`, or of the first of the
 	/// next [`DEADLINE_SEARCH`] blocks with room. Returns the block.
 	pub(crate) fn schedule(
 		subject: SubjectId,
+		kind: RoundKind,
 		earliest: BlockNumberFor<T>,
 	) -> Result<BlockNumberFor<T>, Error<T>> {
-		Self::first_with_room(earliest, |at| {
-			Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+		Self::first_with_room(earliest, |at| match kind {
+			RoundKind::Verification => {
+				Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+			}
+			RoundKind::Dispute => {
+				DisputeDeadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+			}
 		})
 	}
 
@@ -42,9 +49,16 @@ impl<T: Config> Pallet<T> {
 		Err(Error::<T>::DeadlineQueueFull)
 	}
 
-	/// Takes round `subject` off block `at`'s deadline list.
-	pub(crate) fn unschedule(subject: SubjectId, at: BlockNumberFor<T>) {
-		Deadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+	/// Takes round `subject` off block `at`'s deadline list of its kind.
+	pub(crate) fn unschedule(subject: SubjectId, kind: RoundKind, at: BlockNumberFor<T>) {
+		match kind {
+			RoundKind::Verification => {
+				Deadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject))
+			}
+			RoundKind::Dispute => {
+				DisputeDeadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject))
+			}
+		}
 	}
 
 	/// Takes claim `subject` off block `at`'s claim deadline list.
@@ -68,7 +82,8 @@ impl<T: Config> Pallet<T> {
 	/// Ends the claims and rounds whose deadline is `now`.
 	pub(crate) fn end_due(now: BlockNumberFor<T>) -> Weight {
 		let mut weight = T::WeightInfo::end_due_base();
-		for subject in Deadlines::<T>::take(now) {
+		let due = Deadlines::<T>::take(now).into_iter().chain(DisputeDeadlines::<T>::take(now));
+		for subject in due {
 			if let Some(round) =
 				Rounds::<T>::get(subject).filter(|r| !r.drawn() && r.draw_at == now)
 			{

@@ -17,22 +17,49 @@ impl<T: Config> Pallet<T> {
 		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled = 0usize;
 		let mut duties = 0usize;
+		let mut reveals = 0usize;
 		for (subject, round) in Rounds::<T>::iter() {
 			ensure!(!Claims::<T>::contains_key(subject), "a subject has a claim and a round");
-			for member in &round.committee {
+			for (position, member) in round.committee.iter().enumerate() {
 				ensure!(
 					Duties::<T>::contains_key(&member.account, subject),
 					"a committee member's duty is not indexed"
 				);
 				duties = duties.saturating_add(1);
+				ensure!(
+					member.revealed.is_none() || member.commitment.is_some(),
+					"a member revealed without committing"
+				);
+				let kept = RevealedOutputs::<T>::get(subject, position as u32);
+				ensure!(
+					kept.map(|output| api::revealed_hash(&output)) == member.revealed,
+					"a member's revealed output is not kept, or differs from its reveal"
+				);
+				reveals = reveals.saturating_add(usize::from(member.revealed.is_some()));
+			}
+			let kept = RevealedOutputs::<T>::get(subject, CLAIMANT_POSITION);
+			ensure!(
+				kept.map(|output| api::revealed_hash(&output)) == round.claimant_output,
+				"the claimant's revealed output is not kept, or differs from its reveal"
+			);
+			reveals = reveals.saturating_add(usize::from(round.claimant_output.is_some()));
+			if round.origin.kind() == RoundKind::Verification {
+				ensure!(
+					Duties::<T>::contains_key(&round.claimant, subject),
+					"a verification round's claimant has no duty to reveal"
+				);
+				duties = duties.saturating_add(1);
+			} else {
+				ensure!(round.claimant_output.is_some(), "a dispute has no claimed output");
 			}
 			ensure!(!round.all_revealed(), "a round is open and decided");
 			let deadline = if round.drawn() { round.reveal_deadline } else { round.draw_at };
 			ensure!(deadline > now, "an open round's deadline has passed");
-			ensure!(
-				Deadlines::<T>::get(deadline).contains(&subject),
-				"an open round is not scheduled"
-			);
+			let scheduled_at = match round.origin.kind() {
+				RoundKind::Verification => Deadlines::<T>::get(deadline).contains(&subject),
+				RoundKind::Dispute => DisputeDeadlines::<T>::get(deadline).contains(&subject),
+			};
+			ensure!(scheduled_at, "an open round is not scheduled in its kind's list");
 			scheduled = scheduled.saturating_add(1);
 			if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
 				let entry = challenge_bonds.entry(challenger.clone()).or_insert_with(Zero::zero);
@@ -49,8 +76,13 @@ impl<T: Config> Pallet<T> {
 		}
 		let listed: usize = Deadlines::<T>::iter_values()
 			.map(|list| list.len())
+			.chain(DisputeDeadlines::<T>::iter_values().map(|list| list.len()))
 			.chain(ClaimDeadlines::<T>::iter_values().map(|list| list.len()))
 			.sum();
+		ensure!(
+			RevealedOutputs::<T>::iter().count() == reveals,
+			"an output is kept for no reveal of an open round"
+		);
 		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
 		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
 		for (challenger, bond) in challenge_bonds {

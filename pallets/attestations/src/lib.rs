@@ -13,7 +13,8 @@
 //!
 //! A round checks a claimant's claimed output for a subject. The consumer opens one for every
 //! attested-mode job ([`api::Attestations::open_round`]); a verifier opens one by challenging a
-//! vanilla-mode claim within its window ([`Pallet::challenge`], with a challenge bond). The
+//! vanilla-mode claim within its window ([`Pallet::challenge`], with a challenge bond; dispute
+//! rounds have deadline room of their own, [`DisputeDeadlines`]). The
 //! committee, a stake-weighted choice of eligible verifiers, is drawn at the start of the block
 //! after the one that opened the round, seeded by the VRF outputs of the drawing block and its
 //! parent (the registry's draw, `opg_primitives::randomness`) and the subject, never by a
@@ -31,27 +32,58 @@
 //! `f = 0.1`, 0.12% for 5%, 0.008% for 2%), plus at most one alternative per slot it withholds.
 //! See `docs/architecture.md`.
 //!
-//! The committee has [`ActiveParameters`]' `commit_period` blocks to commit
-//! `blake2_256("opg:commit", subject, opened_at, member, output, salt)` ([`Pallet::commit`]),
-//! then `reveal_period` blocks to reveal output and salt ([`Pallet::reveal`]): nobody can copy
-//! another member's output. (The claimed output itself is stored with the round, so a lazy member
-//! could reveal it without re-running the job: a known limit, which the inference pallet can
-//! close by publishing a job's output only after the round.) Reveals may start as soon as every
-//! member has committed, and the round ends as soon as every member has revealed; otherwise it
-//! ends at the start of its reveal deadline block. Commits and reveals, like heartbeats, are
-//! authorized by the role key's signature and pay no fee.
+//! A round checks a **claim**. In a verification round (attested mode) the claim is the
+//! claimant's commitment to its output ([`commitment_of`] its output's hash, the subject, the
+//! subject's context and a salt): nothing of the output is on chain until the committee has
+//! committed, so a member cannot stand behind the claimant's output without computing one of
+//! its own. In a dispute (vanilla mode) the claim is a public output's hash, and the consumer's
+//! copy of the output ([`SubjectOutputs::claimed_output`]) is the claimant's reveal from the
+//! start.
 //!
-//! An output revealed by at least `quorum` of the committee decides the round. Members that
-//! revealed another output lose `minority_slash` of their bond, members that did not reveal lose
-//! `no_reveal_slash`; `reward_share` of what they lose is split among the members that revealed
-//! the decided output and the rest goes to [`Config::OnSlash`] (the treasury). A claimant whose
-//! claim the round overturns loses `false_claim_slash`: to the honest members in a verification
-//! round, to the challenger (`reward_share`) in a dispute. A challenger whose challenge fails
-//! loses its challenge bond, `reward_share` of it to the claimant. A round without a quorum ends
-//! undecided: only non-revealers are slashed (to the members that revealed), and the challenge
-//! bond goes back. Nothing is burned: every slashed unit lands in an account. Bonds are slashed
-//! by the node registry ([`api::SlashBond`]), which hands the slashed funds back for this pallet
-//! to pay out.
+//! The committee has [`ActiveParameters`]' `commit_period` blocks to commit
+//! [`commitment_of`] its own output ([`Pallet::commit`]), computed from the subject alone
+//! ([`SubjectOutputs::reexecute`]), then `reveal_period` blocks in which members and a
+//! verification round's claimant reveal their **full outputs** and salts ([`Pallet::reveal`]).
+//! Commitments and reveals sign the round's claim and context besides the subject and the
+//! block it opened in, so after a reorg nothing signed for one request lands in the round of
+//! another that took the same subject id; a participant's offchain worker keeps its output under
+//! a key that names them too ([`api::duty_storage_key`]), cleared by offchain indexing when the
+//! round ends. Reveals may start as soon as every member has committed, and the round ends as
+//! soon as everyone has revealed; otherwise it ends at the start of its reveal deadline block.
+//! Commits and reveals, like heartbeats, are authorized by the role key's signature and pay no
+//! fee.
+//!
+//! Each reveal is checked against its commitment and the subject's declared outputs
+//! ([`SubjectOutputs::is_valid`]) and compared, both ways, with every output revealed before
+//! it, within the subject's tolerance ([`SubjectOutputs::agrees`]); the agreement sets are kept
+//! in the round, so deciding it compares nothing. The decided output is the revealed member
+//! output that most members' outputs agree with, if at least `quorum` of the committee do. Members
+//! whose outputs do not agree with it lose `minority_slash` of their bond, members that did not
+//! reveal lose `no_reveal_slash`, which must be more ([`ParameterError::SilenceCheaper`]): once a
+//! member has seen the others' reveals, withholding its own is never the cheap exit.
+//! `reward_share` of what they lose is split among the agreeing members and the rest goes to
+//! [`Config::OnSlash`] (the treasury). The claim is upheld when the claimant's output agrees with
+//! the decided one; otherwise the claimant loses `false_claim_slash` (a verification round's
+//! claimant that never revealed loses the larger of `false_claim_slash` and `no_reveal_slash`).
+//! In a dispute the committee's majority is paid `dispute_fee` out of the challenge bond
+//! whatever it decides; a challenger that loses forfeits the rest of the bond too
+//! (`reward_share` of it to the claimant), one that wins gets the rest back and `reward_share`
+//! of the claimant's slash. A round without a quorum ends undecided: only non-revealers are
+//! slashed (to the members that revealed), and the challenge bond goes back. Nothing is
+//! burned: every slashed unit lands in an account. Bonds are slashed by the node registry
+//! ([`api::SlashBond`]), which hands the slashed funds back for this pallet to pay out.
+//!
+//! ### Payoffs
+//!
+//! | actor | honest | lazy (no execution) | lying | silent |
+//! |---|---|---|---|---|
+//! | claimant (verification) | upheld, paid by the consumer | its output is a guess: rejected, `false_claim_slash` | `false_claim_slash` | max(`false_claim_slash`, `no_reveal_slash`) |
+//! | member | its share of the consumer's verifier fee (and of a dispute fee), plus `reward_share` of the losers' slashes | commits blind: `minority_slash` (or `no_reveal_slash` if it withholds) | `minority_slash` | `no_reveal_slash` > `minority_slash` |
+//! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
+//! | block author | can drop reveals until the deadline: the dropped members are slashed as silent, which is what the author gains nothing from unless it wants the round undecided | | | |
+//!
+//! A committee colluding to a quorum can still agree on a wrong output (a binomial tail of its
+//! stake share, see above); audit rounds that price collusion are not built yet.
 //!
 //! ## Parameters
 //!
@@ -68,8 +100,12 @@
 //!
 //! - Each challenger's [`HoldReason::ChallengeBond`] hold equals the bonds of its open disputes.
 //! - No subject has both a claim and a round; every open round is undecided, and every open
-//!   round's and claim's deadline is in the future and listed in [`Deadlines`] or
-//!   [`ClaimDeadlines`], which list nothing else; every committee seat is indexed in [`Duties`].
+//!   round's and claim's deadline is in the future and listed in [`Deadlines`] (verification
+//!   rounds), [`DisputeDeadlines`] or [`ClaimDeadlines`], which list nothing else; every
+//!   committee seat, and every verification round's claimant, is indexed in [`Duties`].
+//! - Every reveal follows a commitment, and [`RevealedOutputs`] keeps exactly the revealed
+//!   outputs of open rounds, each hashing to its reveal; a dispute's claimed output is kept from
+//!   its start.
 //!
 //! That a node's open work covers the claims and rounds it takes part in spans this pallet and
 //! the registry: the runtime checks it ([`Pallet::open_work_units`]).
@@ -105,9 +141,10 @@ use frame_support::{
 	},
 };
 use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
+pub use opg_primitives::attestation::commitment_of;
 use opg_primitives::attestation::{
-	self as api, Conclusion, NodeKeySignature, NodeRegistry, NodeRole, OnConclusion, OutputHash,
-	Reexecute, RoundKind, SignedStatement, SlashBond, SlashReason, SubjectId,
+	self as api, Conclusion, NodeKeySignature, NodeRegistry, OnConclusion, OutputHash, RoundKind,
+	SignedStatement, SlashBond, SlashReason, SubjectId, SubjectOutputs,
 };
 use sp_runtime::traits::{Saturating, Zero};
 
@@ -129,6 +166,9 @@ pub type RoundOf<T> = Round<
 /// A claim as this runtime stores it.
 pub type ClaimOf<T> = Claim<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+/// A revealed output as this runtime stores it for the length of its round.
+pub type RevealedOutput<T> = BoundedVec<u8, <T as Config>::MaxOutputBytes>;
+
 /// A statement as this runtime's role keys sign it.
 pub type StatementOf<'a, T> =
 	SignedStatement<'a, <T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -145,13 +185,20 @@ pub trait BenchmarkHelper<AccountId> {
 	/// the benchmark's keystore), bonded `weight` times its role's minimum.
 	fn register_node(
 		who: &AccountId,
-		role: NodeRole,
+		role: opg_primitives::attestation::NodeRole,
 		key: opg_primitives::attestation::NodeKey,
 		weight: u32,
 	);
 
 	/// Gives `who` enough free balance for any challenge bond.
 	fn fund(who: &AccountId);
+
+	/// A subject the consumer can publish an output for.
+	fn subject() -> SubjectId;
+
+	/// Has the consumer publish `output` as `subject`'s claimed output
+	/// ([`SubjectOutputs::claimed_output`]).
+	fn publish(subject: SubjectId, output: Vec<u8>);
 }
 
 /// The longest a claim or round keeps a node's bond at stake under the active parameters, for
@@ -196,9 +243,14 @@ pub mod pallet {
 		/// Who hears how claims and rounds end (the inference pallet).
 		type OnConclusion: OnConclusion<Self::AccountId>;
 
-		/// Who re-executes a subject for this node's verifiers in the offchain worker (the
-		/// inference pallet).
-		type Reexecute: Reexecute;
+		/// Who knows the subjects' outputs (the inference pallet): it re-executes a subject for
+		/// this node's verifiers in the offchain worker, and judges revealed outputs on chain
+		/// (well-formed, agreeing within the subject's tolerance).
+		type Outputs: SubjectOutputs;
+
+		/// The largest output a participant may reveal, in bytes (the consumer's own bound).
+		#[pallet::constant]
+		type MaxOutputBytes: Get<u32>;
 
 		/// The node registry (pallet-nodes): committees, open work, role keys and bonds.
 		type Nodes: NodeRegistry<Self::AccountId, BalanceOf<Self>>
@@ -227,6 +279,12 @@ pub mod pallet {
 		/// can conclude with a full committee paid or slashed, so this bound is small.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Most dispute rounds with a deadline (a committee draw or a reveal deadline) in one
+		/// block: room of their own, which verification rounds cannot fill, so a challenge is
+		/// never refused because attested traffic is heavy.
+		#[pallet::constant]
+		type MaxDisputeDeadlinesPerBlock: Get<u32>;
 
 		/// Most unchallenged claims whose challenge window ends in one block. A claim that
 		/// stands costs a fraction of a round, so this bound is what limits how many vanilla
@@ -276,6 +334,24 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The dispute rounds with a deadline at the start of each block: apart from [`Deadlines`]
+	/// (verification rounds), so attested traffic never leaves a challenge without room.
+	#[pallet::storage]
+	pub type DisputeDeadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<SubjectId, T::MaxDisputeDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The outputs revealed in open rounds, by subject and committee position
+	/// ([`CLAIMANT_POSITION`] for the claimant's): kept only until the round ends, so later
+	/// reveals can be compared with them.
+	#[pallet::storage]
+	pub type RevealedOutputs<T: Config> =
+		StorageDoubleMap<_, Identity, SubjectId, Twox64Concat, u32, RevealedOutput<T>>;
+
 	/// The subjects whose claim's challenge window ends at the start of each block. Apart from
 	/// [`Deadlines`] because a standing claim is cheap and a concluding round is not, so each
 	/// list has a bound of its own.
@@ -317,7 +393,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A claim is open to challenge until block `challenge_deadline`.
+		/// A claim (the hash of a public output) is open to challenge until block
+		/// `challenge_deadline`.
 		ClaimOpened {
 			subject: SubjectId,
 			claimant: T::AccountId,
@@ -326,7 +403,7 @@ pub mod pallet {
 		},
 		/// A claim's challenge window closed with no challenge: its output stands.
 		ClaimStood { subject: SubjectId, claimant: T::AccountId, output: OutputHash },
-		/// A verifier challenged a claim, holding `bond`.
+		/// Someone challenged a claim, holding `bond`.
 		Challenged { subject: SubjectId, challenger: T::AccountId, bond: BalanceOf<T> },
 		/// A round opened; its committee is drawn at the start of block `draw_at`.
 		RoundOpened {
@@ -348,13 +425,14 @@ pub mod pallet {
 		NoCommittee { subject: SubjectId },
 		/// A committee member committed.
 		Committed { subject: SubjectId, member: T::AccountId },
-		/// A committee member revealed `output`.
+		/// A committee member (or the claimant) revealed the output whose hash is `output`.
 		Revealed { subject: SubjectId, member: T::AccountId, output: OutputHash },
-		/// A round's quorum revealed `decided`; the claim stands if `claim_upheld`.
+		/// A round's quorum revealed outputs agreeing with the one whose hash is `decided`; the
+		/// claim stands if `claim_upheld`.
 		RoundDecided {
 			subject: SubjectId,
 			kind: RoundKind,
-			claimed: OutputHash,
+			claim: sp_core::H256,
 			decided: OutputHash,
 			claim_upheld: bool,
 		},
@@ -407,12 +485,16 @@ pub mod pallet {
 		AlreadyRevealed,
 		/// The output and salt do not match the commitment.
 		CommitmentMismatch,
+		/// The revealed output is not a well-formed output of the subject (it does not fit the
+		/// model's declared outputs) or is larger than `MaxOutputBytes`.
+		InvalidOutput,
 		/// No claim open to challenge for this subject.
 		NoSuchClaim,
-		/// Only a registered verifier may challenge.
-		NotAVerifier,
 		/// A node cannot challenge its own claim.
 		OwnClaim,
+		/// The claimed output is gone (the consumer no longer has it), so no dispute can judge
+		/// it.
+		NoClaimedOutput,
 		/// The role key's signature of a commitment or reveal does not verify.
 		BadSignature,
 		/// Every block the deadline could move to already has as many deadlines as it takes
@@ -433,6 +515,14 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxCommitteeSize::get() > 0, "MaxCommitteeSize must be positive");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must be positive");
+			assert!(
+				T::MaxDisputeDeadlinesPerBlock::get() > 0,
+				"MaxDisputeDeadlinesPerBlock must be positive"
+			);
+			assert!(
+				T::MaxCommitteeSize::get() <= 64,
+				"agreement sets have one bit per committee position, 64 at most"
+			);
 			assert!(
 				T::MaxClaimDeadlinesPerBlock::get() > 0,
 				"MaxClaimDeadlinesPerBlock must be positive"
@@ -457,7 +547,9 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// A committee member's commitment to its output for `subject`'s round, signed with its
-		/// role key: `commitment` is [`commitment_of`] its output and a secret salt.
+		/// role key: `commitment` is [`commitment_of`] the hash of its output (computed from the
+		/// subject's input alone: the claimant's output is hidden behind its own commitment)
+		/// and a secret salt.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::commit())]
 		#[pallet::authorize(|_source, subject, member, commitment, signature| {
@@ -485,10 +577,13 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// A committee member's reveal of `output` and `salt` for `subject`'s round, signed with
-		/// its role key. The last reveal decides the round at once.
+		/// A committee member's (or a verification round's claimant's) reveal of its full
+		/// `output` and `salt`, signed with its role key. The runtime checks it against the
+		/// commitment and the subject's declared outputs, and compares it with every output
+		/// revealed before it (within the subject's tolerance); the last reveal decides the
+		/// round at once.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::reveal()
+		#[pallet::weight(Pallet::<T>::reveal_weight(output.len() as u32)
 			.saturating_add(T::WeightInfo::conclude_round(T::MaxCommitteeSize::get()))
 			.saturating_add(T::OnConclusion::weight()))]
 		#[pallet::authorize(|_source, subject, member, output, salt, signature| {
@@ -502,35 +597,37 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			subject: SubjectId,
 			member: T::AccountId,
-			output: OutputHash,
+			output: RevealedOutput<T>,
 			salt: [u8; 32],
 			signature: NodeKeySignature,
 		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
-			let (mut round, index) =
+			let (mut round, position) =
 				Self::check_reveal(&subject, &member, &output, &salt, &signature)?;
-			if let Some(slot) = round.committee.get_mut(index) {
-				slot.revealed = Some(output);
-			}
-			Self::deposit_event(Event::Revealed { subject, member, output });
+			let hash = api::revealed_hash(&output);
+			Self::record_reveal(subject, &mut round, position, output);
+			Self::deposit_event(Event::Revealed { subject, member, output: hash });
+			let revealed = Self::reveal_weight(0);
 			if round.all_revealed() {
-				Self::unschedule(subject, round.reveal_deadline);
+				Self::unschedule(subject, round.origin.kind(), round.reveal_deadline);
 				let size = round.committee.len() as u32;
 				Self::conclude_round(subject, round);
 				return Ok(Some(
-					T::WeightInfo::reveal()
+					revealed
 						.saturating_add(T::WeightInfo::conclude_round(size))
 						.saturating_add(T::OnConclusion::weight()),
 				)
 				.into());
 			}
 			Rounds::<T>::insert(subject, round);
-			Ok(Some(T::WeightInfo::reveal()).into())
+			Ok(None.into())
 		}
 
 		/// Challenges the claim on `subject` within its window, holding the challenge bond: a
-		/// dispute round decides who loses. Its committee (never the claimant or the challenger)
-		/// is drawn in the next block, from a seed the challenger cannot know now.
+		/// dispute round decides who loses. Anyone but the claimant may challenge (a verifier
+		/// that re-ran the job, or the requester itself). Its committee (never the claimant or
+		/// the challenger) is drawn in the next block, from a seed the challenger cannot know
+		/// now, in room of its own that verification rounds cannot fill.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::challenge())]
 		pub fn challenge(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {
@@ -566,6 +663,18 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::ParametersOutOfBounds)
 	}
 
+	/// The weight of a reveal of `bytes` bytes: the call, storing the output, and judging it
+	/// (well-formed, then against every member's output revealed before it, both ways).
+	pub fn reveal_weight(bytes: u32) -> Weight {
+		let comparisons = T::MaxCommitteeSize::get().saturating_add(1).saturating_mul(2);
+		T::WeightInfo::reveal()
+			.saturating_add(T::Outputs::judge_weight().saturating_mul(u64::from(comparisons)))
+			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxCommitteeSize::get())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			// The output's bytes, stored for the round.
+			.saturating_add(Weight::from_parts(u64::from(bytes).saturating_mul(2), 0))
+	}
+
 	/// The committee of `subject`'s open round.
 	pub fn committee(subject: SubjectId) -> Option<Vec<T::AccountId>> {
 		Rounds::<T>::get(subject)
@@ -584,17 +693,19 @@ impl<T: Config> api::Attestations<T::AccountId> for Pallet<T> {
 	fn open_round(
 		subject: SubjectId,
 		claimant: &T::AccountId,
-		claimed: OutputHash,
+		commitment: sp_core::H256,
+		context: sp_core::H256,
 	) -> DispatchResult {
-		Self::open_round_for(subject, claimant, claimed, RoundOrigin::Verification)
+		Self::open_round_for(subject, claimant, commitment, context, RoundOrigin::Verification)
 	}
 
 	fn open_claim(
 		subject: SubjectId,
 		claimant: &T::AccountId,
 		claimed: OutputHash,
+		context: sp_core::H256,
 	) -> DispatchResult {
-		Self::do_open_claim(subject, claimant, claimed)
+		Self::do_open_claim(subject, claimant, claimed, context)
 	}
 
 	fn open_round_weight() -> Weight {

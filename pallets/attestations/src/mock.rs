@@ -32,8 +32,8 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use opg_primitives::attestation::{
 	signing_message, Conclusion, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, NodeStanding,
-	OnConclusion, OutputHash, Reexecute, RoleSet, SignedStatement, SlashBond, SlashReason,
-	SubjectId,
+	OnConclusion, OutputHash, RoleSet, SignedStatement, SlashBond, SlashReason, SubjectId,
+	SubjectOutputs,
 };
 use opg_primitives::randomness::{BlockRandomness, TestRandomness};
 use sp_core::{sr25519, Pair, H256};
@@ -88,10 +88,11 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		reveal_period: 5,
 		challenge_window: 10,
 		challenge_bond: 200,
-		minority_slash: Perbill::from_percent(50),
-		no_reveal_slash: Perbill::from_percent(20),
+		minority_slash: Perbill::from_percent(20),
+		no_reveal_slash: Perbill::from_percent(30),
 		false_claim_slash: Perbill::from_percent(50),
 		reward_share: Perbill::from_percent(50),
+		dispute_fee: 50,
 	}
 }
 
@@ -108,6 +109,7 @@ pub fn minimum_parameters() -> Parameters<Balance, u64> {
 		no_reveal_slash: Perbill::zero(),
 		false_claim_slash: Perbill::zero(),
 		reward_share: Perbill::zero(),
+		dispute_fee: 0,
 	}
 }
 
@@ -124,6 +126,7 @@ pub fn maximum_parameters() -> Parameters<Balance, u64> {
 		no_reveal_slash: Perbill::from_percent(50),
 		false_claim_slash: Perbill::from_percent(50),
 		reward_share: Perbill::one(),
+		dispute_fee: 10_000,
 	}
 }
 
@@ -135,14 +138,40 @@ parameter_types! {
 	/// Every conclusion the consumer heard, in order.
 	pub static Concluded: Vec<(SubjectId, Conclusion<AccountId>)> = Vec::new();
 	/// What this node's verifiers find when they re-execute any subject (`None`: they cannot).
-	pub static Reexecuted: Option<OutputHash> = None;
+	pub static Reexecuted: Option<Vec<u8>> = None;
+	/// The outputs claimants published with their claims, by subject.
+	pub static Published: Vec<(SubjectId, Vec<u8>)> = Vec::new();
 }
 
-/// A consumer whose re-execution finds [`Reexecuted`].
-pub struct TestReexecute;
-impl Reexecute for TestReexecute {
-	fn reexecute(_: SubjectId, _: OutputHash) -> Option<OutputHash> {
+/// The first byte of an output the mock consumer calls malformed.
+pub const MALFORMED: u8 = 0xFF;
+
+/// A consumer whose re-execution finds [`Reexecuted`] and whose outputs are bytes: an output
+/// starting with [`MALFORMED`] is malformed, and two one-byte outputs agree when they differ by
+/// at most one (the mock's tolerance); other outputs agree only when equal.
+pub struct TestOutputs;
+impl SubjectOutputs for TestOutputs {
+	fn reexecute(_: SubjectId) -> Option<Vec<u8>> {
 		Reexecuted::get()
+	}
+
+	fn is_valid(_: SubjectId, output: &[u8]) -> bool {
+		output.first() != Some(&MALFORMED)
+	}
+
+	fn agrees(_: SubjectId, output: &[u8], reference: &[u8]) -> bool {
+		match (output, reference) {
+			([a], [b]) => a.abs_diff(*b) <= 1,
+			_ => output == reference,
+		}
+	}
+
+	fn claimed_output(subject: SubjectId) -> Option<Vec<u8>> {
+		Published::get().into_iter().find(|(s, _)| *s == subject).map(|(_, output)| output)
+	}
+
+	fn judge_weight() -> Weight {
+		Weight::from_parts(1_000, 0)
 	}
 }
 
@@ -164,7 +193,8 @@ impl pallet_attestations::Config for Test {
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type OnSlash = ResolveTo<Treasury, Balances>;
 	type OnConclusion = RecordConclusions;
-	type Reexecute = TestReexecute;
+	type Outputs = TestOutputs;
+	type MaxOutputBytes = ConstU32<64>;
 	type Nodes = MockRegistry;
 	type UnbondingPeriod = ConstU64<UNBONDING_PERIOD>;
 	type DefaultParameters = TestParameters;
@@ -174,6 +204,7 @@ impl pallet_attestations::Config for Test {
 	type MaxDeadlinesPerBlock = ConstU32<2>;
 	/// Not the rounds' bound, so a list checked against the wrong bound fails a test.
 	type MaxClaimDeadlinesPerBlock = ConstU32<3>;
+	type MaxDisputeDeadlinesPerBlock = ConstU32<1>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockRegistry;
 	type WeightInfo = ();
@@ -463,6 +494,14 @@ impl crate::BenchmarkHelper<AccountId> for MockRegistry {
 			free.max(INITIAL_BALANCE * 1_000),
 		);
 	}
+
+	fn subject() -> SubjectId {
+		subject(0x0B)
+	}
+
+	fn publish(subject: SubjectId, output: Vec<u8>) {
+		Published::mutate(|published| published.push((subject, output)));
+	}
 }
 
 // ---- Keys, signatures and test values ----
@@ -488,9 +527,20 @@ pub fn salt(who: AccountId) -> [u8; 32] {
 	[who as u8; 32]
 }
 
-/// An output hash from a small number.
-pub fn output(n: u8) -> OutputHash {
-	H256::repeat_byte(n)
+/// A one-byte output from a small number: outputs `n` and `n ± 1` agree within the mock's
+/// tolerance ([`TestOutputs::agrees`]), outputs further apart do not.
+pub fn output(n: u8) -> Vec<u8> {
+	vec![n]
+}
+
+/// The hash of [`output`] `n`: what claims, reveals and conclusions name it by.
+pub fn output_hash(n: u8) -> OutputHash {
+	opg_primitives::attestation::revealed_hash(&output(n))
+}
+
+/// The context (a job's input hash) of [`subject`] `n`.
+pub fn context(n: u8) -> H256 {
+	H256::repeat_byte(0xC0 | n)
 }
 
 /// A subject id from a small number.
@@ -537,6 +587,7 @@ impl ExtBuilder {
 			System::set_block_number(1);
 			Concluded::take();
 			Reexecuted::set(None);
+			Published::take();
 		});
 		ext
 	}

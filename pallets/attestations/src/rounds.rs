@@ -12,8 +12,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use opg_primitives::attestation::{
-	signing_message, Conclusion, NodeKeySignature, NodeRegistry, NodeRole, OnConclusion,
-	OutputHash, SignedStatement, SlashBond, SlashReason, SubjectId,
+	self as api, signing_message, Conclusion, NodeKeySignature, NodeRegistry, NodeRole,
+	OnConclusion, OutputHash, RoundKind, SignedStatement, SlashBond, SlashReason, SubjectId,
+	SubjectOutputs,
 };
 use sp_runtime::{
 	traits::{CheckedDiv, One, Saturating, Zero},
@@ -21,21 +22,33 @@ use sp_runtime::{
 		InvalidTransaction, TransactionPriority, TransactionValidityError,
 		TransactionValidityWithRefund, ValidTransaction,
 	},
-	RuntimeAppPublic, SaturatedConversion,
+	Perbill, RuntimeAppPublic, SaturatedConversion,
 };
 
 use crate::{
-	commitment_of, ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf, Duties,
-	Error, Event, HoldReason, Pallet, Round, RoundOf, RoundOrigin, Rounds, StatementOf,
+	bit, commitment_of, ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf,
+	Duties, Error, Event, HoldReason, Pallet, RevealedOutput, RevealedOutputs, Round, RoundOf,
+	RoundOrigin, Rounds, StatementOf, CLAIMANT_POSITION,
 };
 
+/// Where a participant sits in a round.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Seat {
+	/// On the committee, at this position.
+	Member(usize),
+	/// The claimant of a verification round, which reveals beside the committee.
+	Claimant,
+}
+
 impl<T: Config> Pallet<T> {
-	/// Opens a round on `claimant`'s claim of `claimed` for `subject`, its committee to be
-	/// drawn at the start of the next block, and counts the claimant's work.
+	/// Opens a round on `claimant`'s `claim` about `subject` (whose context is `context`), its
+	/// committee to be drawn at the start of the next block, and counts the claimant's work. In
+	/// a verification round the claimant reveals too, so its duty is indexed.
 	pub(crate) fn open_round_for(
 		subject: SubjectId,
 		claimant: &T::AccountId,
-		claimed: OutputHash,
+		claim: sp_core::H256,
+		context: sp_core::H256,
 		origin: RoundOrigin<T::AccountId, BalanceOf<T>>,
 	) -> DispatchResult {
 		ensure!(
@@ -44,15 +57,21 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::ensure_can_work(claimant)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let draw_at = Self::schedule(subject, now.saturating_add(One::one()))?;
-		T::Nodes::begin_work(claimant)?;
 		let kind = origin.kind();
+		let draw_at = Self::schedule(subject, kind, now.saturating_add(One::one()))?;
+		T::Nodes::begin_work(claimant)?;
+		if kind == RoundKind::Verification {
+			Duties::<T>::insert(claimant, subject, ());
+		}
 		Rounds::<T>::insert(
 			subject,
 			Round {
 				origin,
 				claimant: claimant.clone(),
-				claimed,
+				claim,
+				context,
+				claimant_output: None,
+				claimant_agrees: 0,
 				committee: BoundedVec::new(),
 				draw_at,
 				votes_needed: 0,
@@ -73,7 +92,7 @@ impl<T: Config> Pallet<T> {
 	/// Draws the committee of `subject`'s round (never the claimant or a challenger) from this
 	/// block's VRF randomness, which nobody knew when the round was opened, and starts its
 	/// commit phase. Without enough eligible verifiers (or a deadline slot) the round ends
-	/// undecided at once.
+	/// undecided at once, and nobody is blamed.
 	pub(crate) fn draw_committee(subject: SubjectId, mut round: RoundOf<T>) {
 		let parameters = ActiveParameters::<T>::get();
 		let mut exclude = alloc::vec![round.claimant.clone()];
@@ -82,6 +101,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let commit_deadline = now.saturating_add(parameters.commit_period);
+		let kind = round.origin.kind();
 		let drawn =
 			T::Nodes::select(NodeRole::Verifier, subject, parameters.committee_size, &exclude)
 				.ok()
@@ -92,11 +112,13 @@ impl<T: Config> Pallet<T> {
 							account: account.clone(),
 							commitment: None,
 							revealed: None,
+							agrees: 0,
 						})
 						.collect::<Vec<_>>();
 					let members = BoundedVec::try_from(members).ok()?;
 					let reveal_deadline = Self::schedule(
 						subject,
+						kind,
 						commit_deadline.saturating_add(parameters.reveal_period),
 					)
 					.ok()?;
@@ -125,18 +147,82 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Keeps `seat`'s checked reveal of `output` in `subject`'s round and compares it with every
+	/// output revealed before it, both ways (each output as the other's reference), so the
+	/// round's agreement sets are complete when it ends.
+	pub(crate) fn record_reveal(
+		subject: SubjectId,
+		round: &mut RoundOf<T>,
+		seat: Seat,
+		output: RevealedOutput<T>,
+	) {
+		let hash = api::revealed_hash(&output);
+		let agree =
+			|ours: &[u8], ours_hash: &OutputHash, reference: &[u8], ref_hash: &OutputHash| {
+				ours_hash == ref_hash || T::Outputs::agrees(subject, ours, reference)
+			};
+		let claimant_output = round.claimant_output.and_then(|theirs| {
+			Some((theirs, RevealedOutputs::<T>::get(subject, CLAIMANT_POSITION)?))
+		});
+		match seat {
+			Seat::Member(position) => {
+				let mut agrees = bit(position);
+				for (other, member) in round.committee.iter_mut().enumerate() {
+					let Some(theirs) = member.revealed.filter(|_| other != position) else {
+						continue;
+					};
+					let Some(bytes) = RevealedOutputs::<T>::get(subject, other as u32) else {
+						continue;
+					};
+					if agree(&output, &hash, &bytes, &theirs) {
+						agrees |= bit(other);
+					}
+					if agree(&bytes, &theirs, &output, &hash) {
+						member.agrees |= bit(position);
+					}
+				}
+				if let Some((theirs, bytes)) = claimant_output {
+					if agree(&bytes, &theirs, &output, &hash) {
+						round.claimant_agrees |= bit(position);
+					}
+				}
+				if let Some(slot) = round.committee.get_mut(position) {
+					slot.revealed = Some(hash);
+					slot.agrees = agrees;
+				}
+				RevealedOutputs::<T>::insert(subject, position as u32, output);
+			}
+			Seat::Claimant => {
+				for (other, member) in round.committee.iter().enumerate() {
+					let Some(theirs) = member.revealed else { continue };
+					let Some(bytes) = RevealedOutputs::<T>::get(subject, other as u32) else {
+						continue;
+					};
+					if agree(&output, &hash, &bytes, &theirs) {
+						round.claimant_agrees |= bit(other);
+					}
+				}
+				round.claimant_output = Some(hash);
+				RevealedOutputs::<T>::insert(subject, CLAIMANT_POSITION, output);
+			}
+		}
+	}
+
 	/// Decides `subject`'s round: slashes the minority, the non-revealers and the loser, pays
-	/// the winners, ends everyone's work, removes the round and tells the consumer.
+	/// the winners, ends everyone's work, forgets the revealed outputs, removes the round and
+	/// tells the consumer.
 	pub(crate) fn conclude_round(subject: SubjectId, round: RoundOf<T>) {
 		let parameters = ActiveParameters::<T>::get();
-		let decided = round.decided_output();
+		let decided = round.decided_position();
+		let agrees_with_decided =
+			|agrees: u64| decided.is_some_and(|position| agrees & bit(position) != 0);
 		let mut pot = CreditOf::<T>::zero();
 		let mut honest = Vec::new();
 		let mut reveals = 0u32;
 		for member in &round.committee {
-			Duties::<T>::remove(&member.account, subject);
-			match (member.revealed, decided) {
-				(None, _) => {
+			Self::end_duty(subject, &round, &member.account);
+			match member.revealed {
+				None => {
 					T::Nodes::end_work(&member.account, Some(false));
 					pot.subsume(T::Nodes::slash_bond(
 						&member.account,
@@ -144,7 +230,7 @@ impl<T: Config> Pallet<T> {
 						SlashReason::NoReveal,
 					));
 				}
-				(Some(output), Some(decided)) if output != decided => {
+				Some(_) if decided.is_some() && !agrees_with_decided(member.agrees) => {
 					reveals = reveals.saturating_add(1);
 					T::Nodes::end_work(&member.account, Some(false));
 					pot.subsume(T::Nodes::slash_bond(
@@ -153,7 +239,7 @@ impl<T: Config> Pallet<T> {
 						SlashReason::MinorityReveal,
 					));
 				}
-				(Some(_), _) => {
+				Some(_) => {
 					reveals = reveals.saturating_add(1);
 					// An undecided round counts neither for nor against those who revealed.
 					T::Nodes::end_work(&member.account, decided.map(|_| true));
@@ -161,18 +247,40 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		T::Nodes::end_work(&round.claimant, decided.map(|decided| decided == round.claimed));
 		let kind = round.origin.kind();
-		let conclusion = match decided {
-			Some(decided) => {
-				let upheld = decided == round.claimed;
+		let upheld = round.claimant_output.is_some() && agrees_with_decided(round.claimant_agrees);
+		// A verification round's claimant that never revealed (once a committee was drawn, so it
+		// could have) loses at least what a silent member loses: hiding an output it knows to be
+		// wrong is never cheaper than revealing it.
+		let silent_claimant =
+			kind == RoundKind::Verification && round.drawn() && round.claimant_output.is_none();
+		if kind == RoundKind::Verification {
+			Self::end_duty(subject, &round, &round.claimant);
+		}
+		T::Nodes::end_work(
+			&round.claimant,
+			if silent_claimant { Some(false) } else { decided.map(|_| upheld) },
+		);
+		if silent_claimant {
+			pot.subsume(T::Nodes::slash_bond(
+				&round.claimant,
+				parameters.false_claim_slash.max(parameters.no_reveal_slash),
+				SlashReason::NoReveal,
+			));
+		}
+		let claimant_output = RevealedOutputs::<T>::get(subject, CLAIMANT_POSITION);
+		let conclusion = match decided.and_then(|position| round.committee.get(position)) {
+			Some(reference) => {
+				let decided_hash = reference.revealed.unwrap_or_default();
 				match (&round.origin, upheld) {
-					(RoundOrigin::Verification, false) => pot.subsume(T::Nodes::slash_bond(
-						&round.claimant,
-						parameters.false_claim_slash,
-						SlashReason::FalseClaim,
-					)),
-					(RoundOrigin::Verification, true) => {}
+					(RoundOrigin::Verification, false) if !silent_claimant => {
+						pot.subsume(T::Nodes::slash_bond(
+							&round.claimant,
+							parameters.false_claim_slash,
+							SlashReason::FalseClaim,
+						))
+					}
+					(RoundOrigin::Verification, _) => {}
 					(RoundOrigin::Dispute { challenger, bond }, true) => {
 						let (lost, _) = T::Currency::slash(
 							&HoldReason::ChallengeBond.into(),
@@ -184,10 +292,18 @@ impl<T: Config> Pallet<T> {
 							amount: lost.peek(),
 							reason: SlashReason::FailedChallenge,
 						});
-						Self::pay_out(lost, core::slice::from_ref(&round.claimant));
+						let (fee, rest) = lost.split(parameters.dispute_fee);
+						Self::pay_evenly(fee, &honest);
+						Self::pay_out(rest, core::slice::from_ref(&round.claimant));
 					}
 					(RoundOrigin::Dispute { challenger, bond }, false) => {
-						Self::release_challenge_bond(challenger, *bond);
+						// The committee's fee comes out of the bond either way; the rest goes back,
+						// and the challenger is paid from the false claimant's bond.
+						let fee = parameters.dispute_fee.min(*bond);
+						let (paid, _) =
+							T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
+						Self::pay_evenly(paid, &honest);
+						Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
 						let lost = T::Nodes::slash_bond(
 							&round.claimant,
 							parameters.false_claim_slash,
@@ -199,16 +315,18 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RoundDecided {
 					subject,
 					kind,
-					claimed: round.claimed,
-					decided,
+					claim: round.claim,
+					decided: decided_hash,
 					claim_upheld: upheld,
 				});
 				Conclusion::Decided {
 					kind,
-					majority: honest.clone(),
 					claimant: round.claimant.clone(),
-					claimed: round.claimed,
-					decided,
+					claim: round.claim,
+					claim_upheld: upheld,
+					decided: decided_hash,
+					output: claimant_output.filter(|_| upheld).map(|output| output.into_inner()),
+					majority: honest.clone(),
 				}
 			}
 			None => {
@@ -216,16 +334,29 @@ impl<T: Config> Pallet<T> {
 					Self::release_challenge_bond(challenger, *bond);
 				}
 				Self::deposit_event(Event::RoundUndecided { subject, kind, reveals });
-				Conclusion::Undecided {
-					kind,
-					claimant: round.claimant.clone(),
-					claimed: round.claimed,
-				}
+				Conclusion::Undecided { kind, claimant: round.claimant.clone(), claim: round.claim }
 			}
 		};
 		Self::pay_out(pot, &honest);
+		let _ = RevealedOutputs::<T>::clear_prefix(
+			subject,
+			T::MaxCommitteeSize::get().saturating_add(1),
+			None,
+		);
 		Rounds::<T>::remove(subject);
 		T::OnConclusion::on_conclusion(subject, &conclusion);
+	}
+
+	/// Ends `who`'s duty in `subject`'s round: the index entry, and (through offchain indexing)
+	/// the output and salt its offchain worker kept for it.
+	fn end_duty(subject: SubjectId, round: &RoundOf<T>, who: &T::AccountId) {
+		Duties::<T>::remove(who, subject);
+		sp_io::offchain_index::clear(&api::duty_storage_key(
+			&subject,
+			&round.claim,
+			&round.context,
+			who,
+		));
 	}
 
 	/// Gives a challenger its bond back.
@@ -243,13 +374,24 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Pays all of `pot` to `winners` in equal parts, and the rounding dust (or all of it when
+	/// there are no winners) to the treasury.
+	pub(crate) fn pay_evenly(pot: CreditOf<T>, winners: &[T::AccountId]) {
+		Self::split_among(pot, winners, Perbill::one());
+	}
+
 	/// Pays `reward_share` of `pot` to `winners` in equal parts and the rest (with any
 	/// rounding dust, or all of it when there are no winners) to the treasury.
 	pub(crate) fn pay_out(pot: CreditOf<T>, winners: &[T::AccountId]) {
+		Self::split_among(pot, winners, ActiveParameters::<T>::get().reward_share);
+	}
+
+	/// Pays `share` of `pot` to `winners` in equal parts and the rest (with any
+	/// rounding dust, or all of it when there are no winners) to the treasury.
+	fn split_among(pot: CreditOf<T>, winners: &[T::AccountId], share: Perbill) {
 		if pot.peek().is_zero() {
 			return;
 		}
-		let share = ActiveParameters::<T>::get().reward_share;
 		let mut rest = pot;
 		let count = BalanceOf::<T>::from(winners.len() as u32);
 		if !count.is_zero() {
@@ -332,38 +474,61 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < round.commit_deadline, Error::<T>::CommitPhaseOver);
 		let key = T::Nodes::role_key(member).ok_or(Error::<T>::NotRegistered)?;
-		let statement =
-			SignedStatement::Commit { subject, round: &round.opened_at, member, commitment };
+		let statement = SignedStatement::Commit {
+			subject,
+			round: &round.opened_at,
+			claim: &round.claim,
+			context: &round.context,
+			member,
+			commitment,
+		};
 		ensure!(Self::verify_statement(&key, &statement, signature), Error::<T>::BadSignature);
 		Ok((round, index))
 	}
 
-	/// Checks a reveal; returns the round and the member's position in it.
+	/// Checks a reveal (a member's, or a verification round's claimant's): the phase, the
+	/// commitment, the output's form and the signature. Returns the round and the seat.
 	pub(crate) fn check_reveal(
 		subject: &SubjectId,
-		member: &T::AccountId,
-		output: &OutputHash,
+		who: &T::AccountId,
+		output: &[u8],
 		salt: &[u8; 32],
 		signature: &NodeKeySignature,
-	) -> Result<(RoundOf<T>, usize), Error<T>> {
+	) -> Result<(RoundOf<T>, Seat), Error<T>> {
 		let round = Rounds::<T>::get(subject).ok_or(Error::<T>::NoSuchRound)?;
-		let (index, slot) = round.member(member).ok_or(Error::<T>::NotCommitteeMember)?;
-		let commitment = slot.commitment.ok_or(Error::<T>::NotCommitted)?;
-		ensure!(slot.revealed.is_none(), Error::<T>::AlreadyRevealed);
+		let verification = round.origin.kind() == RoundKind::Verification;
+		let (seat, commitment, revealed) = match round.member(who) {
+			Some((index, slot)) => (Seat::Member(index), slot.commitment, slot.revealed.is_some()),
+			None if verification && &round.claimant == who => {
+				(Seat::Claimant, Some(round.claim), round.claimant_output.is_some())
+			}
+			None => return Err(Error::<T>::NotCommitteeMember),
+		};
+		let commitment = commitment.ok_or(Error::<T>::NotCommitted)?;
+		ensure!(!revealed, Error::<T>::AlreadyRevealed);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
-			now >= round.commit_deadline || round.all_committed(),
+			round.drawn() && (now >= round.commit_deadline || round.all_committed()),
 			Error::<T>::RevealPhaseNotOpen
 		);
 		ensure!(now < round.reveal_deadline, Error::<T>::RevealPhaseOver);
+		let hash = api::revealed_hash(output);
 		ensure!(
-			commitment_of(subject, &round.opened_at, member, output, salt) == commitment,
+			commitment_of(subject, &round.context, who, &hash, salt) == commitment,
 			Error::<T>::CommitmentMismatch
 		);
-		let key = T::Nodes::role_key(member).ok_or(Error::<T>::NotRegistered)?;
-		let statement =
-			SignedStatement::Reveal { subject, round: &round.opened_at, member, output, salt };
+		ensure!(T::Outputs::is_valid(*subject, output), Error::<T>::InvalidOutput);
+		let key = T::Nodes::role_key(who).ok_or(Error::<T>::NotRegistered)?;
+		let statement = SignedStatement::Reveal {
+			subject,
+			round: &round.opened_at,
+			claim: &round.claim,
+			context: &round.context,
+			member: who,
+			output: &hash,
+			salt,
+		};
 		ensure!(Self::verify_statement(&key, &statement, signature), Error::<T>::BadSignature);
-		Ok((round, index))
+		Ok((round, seat))
 	}
 }

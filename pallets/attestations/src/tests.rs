@@ -22,7 +22,10 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold},
 };
 use frame_system::RawOrigin;
-use opg_primitives::attestation::{Attestations as _, NodeRole, RoleSet, RoundKind};
+use opg_primitives::attestation::{
+	revealed_hash, Attestations as _, NodeKeySignature, NodeRole, RoleSet, RoundKind,
+};
+use sp_core::H256;
 
 const BOND: Balance = 1_000;
 /// The claimant in round tests: an inference node.
@@ -70,64 +73,169 @@ fn challenge_held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who)
 }
 
-/// The block the open round of `subject` opened in (0 when there is none).
-fn round_of(subject: SubjectId) -> u64 {
-	Rounds::<Test>::get(subject).map_or(0, |round| round.opened_at)
+/// What statements about `subject`'s open round name it by: the block it opened in, its claim
+/// and its context (zeros when there is none).
+fn round_of(subject: SubjectId) -> (u64, H256, H256) {
+	Rounds::<Test>::get(subject)
+		.map_or_else(Default::default, |round| (round.opened_at, round.claim, round.context))
 }
 
-/// `member`'s signed commitment to `out` in `subject`'s open round.
-fn commit_call(subject: SubjectId, member: AccountId, out: OutputHash) -> Call<Test> {
-	let round = round_of(subject);
-	let commitment = commitment_of(&subject, &round, &member, &out, &salt(member));
-	let signature = sign(
-		member,
+/// `out` as a reveal carries it.
+fn bounded(out: &[u8]) -> RevealedOutput<Test> {
+	RevealedOutput::<Test>::try_from(out.to_vec()).expect("the output fits")
+}
+
+/// `member`'s commitment, with its salt, to `out` in `subject`'s open round.
+fn commitment(subject: SubjectId, member: AccountId, out: &[u8]) -> H256 {
+	let (_, _, context) = round_of(subject);
+	commitment_of(&subject, &context, &member, &revealed_hash(out), &salt(member))
+}
+
+/// `signer`'s signature of `member`'s commitment `commitment` in `subject`'s round named by
+/// `round` (the block it opened in, its claim and its context).
+fn sign_commit(
+	signer: AccountId,
+	subject: SubjectId,
+	member: AccountId,
+	(round, claim, context): (u64, H256, H256),
+	commitment: H256,
+) -> NodeKeySignature {
+	sign(
+		signer,
 		&SignedStatement::Commit {
 			subject: &subject,
 			round: &round,
+			claim: &claim,
+			context: &context,
 			member: &member,
 			commitment: &commitment,
 		},
-	);
-	Call::commit { subject, member, commitment, signature }
+	)
 }
 
-/// `member`'s signed reveal of `out` in `subject`'s open round.
-fn reveal_call(subject: SubjectId, member: AccountId, out: OutputHash) -> Call<Test> {
-	let salt = salt(member);
-	let round = round_of(subject);
-	let signature = sign(
-		member,
+/// `signer`'s signature of `member`'s reveal of `out` with `salt` in `subject`'s round named by
+/// `round` (the block it opened in, its claim and its context).
+fn sign_reveal(
+	signer: AccountId,
+	subject: SubjectId,
+	member: AccountId,
+	(round, claim, context): (u64, H256, H256),
+	out: &[u8],
+	salt: [u8; 32],
+) -> NodeKeySignature {
+	sign(
+		signer,
 		&SignedStatement::Reveal {
 			subject: &subject,
 			round: &round,
+			claim: &claim,
+			context: &context,
 			member: &member,
-			output: &out,
+			output: &revealed_hash(out),
 			salt: &salt,
 		},
-	);
-	Call::reveal { subject, member, output: out, salt, signature }
+	)
 }
 
-/// Dispatches `member`'s commitment to `out`.
-fn commit(subject: SubjectId, member: AccountId, out: OutputHash) -> DispatchResult {
-	match commit_call(subject, member, out) {
+/// `member`'s signed commitment to `commitment` in `subject`'s open round.
+fn commit_to_call(subject: SubjectId, member: AccountId, commitment: H256) -> Call<Test> {
+	let signature = sign_commit(member, subject, member, round_of(subject), commitment);
+	Call::commit { subject, member, commitment, signature }
+}
+
+/// `member`'s signed commitment to `out` (with its salt) in `subject`'s open round.
+fn commit_call(subject: SubjectId, member: AccountId, out: impl AsRef<[u8]>) -> Call<Test> {
+	commit_to_call(subject, member, commitment(subject, member, out.as_ref()))
+}
+
+/// `member`'s (or the claimant's) signed reveal of `out` with its salt in `subject`'s open
+/// round.
+fn reveal_call(subject: SubjectId, member: AccountId, out: impl AsRef<[u8]>) -> Call<Test> {
+	let (out, salt) = (out.as_ref(), salt(member));
+	let signature = sign_reveal(member, subject, member, round_of(subject), out, salt);
+	Call::reveal { subject, member, output: bounded(out), salt, signature }
+}
+
+/// Dispatches `call` (a commitment or a reveal) as its `authorize` would let it in.
+fn dispatch(call: Call<Test>) -> DispatchResult {
+	match call {
 		Call::commit { subject, member, commitment, signature } => {
 			Attestations::commit(authorized(), subject, member, commitment, signature)
 		}
-		_ => unreachable!(),
-	}
-}
-
-/// Dispatches `member`'s reveal of `out`.
-fn reveal(subject: SubjectId, member: AccountId, out: OutputHash) -> DispatchResult {
-	match reveal_call(subject, member, out) {
 		Call::reveal { subject, member, output, salt, signature } => {
 			Attestations::reveal(authorized(), subject, member, output, salt, signature)
 				.map(|_| ())
 				.map_err(|e| e.error)
 		}
-		_ => unreachable!(),
+		_ => unreachable!("not a round duty"),
 	}
+}
+
+/// Dispatches `member`'s commitment to `out`.
+fn commit(subject: SubjectId, member: AccountId, out: impl AsRef<[u8]>) -> DispatchResult {
+	dispatch(commit_call(subject, member, out))
+}
+
+/// Dispatches `member`'s commitment to `commitment`, whatever it commits to.
+fn commit_to(subject: SubjectId, member: AccountId, commitment: H256) -> DispatchResult {
+	dispatch(commit_to_call(subject, member, commitment))
+}
+
+/// Dispatches `member`'s (or the claimant's) reveal of `out`.
+fn reveal(subject: SubjectId, member: AccountId, out: impl AsRef<[u8]>) -> DispatchResult {
+	dispatch(reveal_call(subject, member, out))
+}
+
+/// Dispatches `member`'s reveal of `out` with `salt`, signed by its own key for `subject`'s
+/// open round.
+fn reveal_salted(
+	subject: SubjectId,
+	member: AccountId,
+	out: &[u8],
+	salt: [u8; 32],
+) -> DispatchResult {
+	let signature = sign_reveal(member, subject, member, round_of(subject), out, salt);
+	Attestations::reveal(authorized(), subject, member, bounded(out), salt, signature)
+		.map(|_| ())
+		.map_err(|e| e.error)
+}
+
+/// What the pool says of `call`: `Ok` or the error its `authorize` gives.
+fn authorize(
+	call: Call<Test>,
+) -> Result<(), sp_runtime::transaction_validity::TransactionValidityError> {
+	use frame_support::{pallet_prelude::TransactionSource, traits::Authorize};
+	call.authorize(TransactionSource::External)
+		.expect("the call is authorized by a closure")
+		.map(|_| ())
+}
+
+/// The claimant's commitment to `out` for subject `n` (about `context(n)`), with its salt.
+fn claimant_commitment(n: u8, out: impl AsRef<[u8]>) -> H256 {
+	commitment_of(
+		&subject(n),
+		&context(n),
+		&CLAIMANT,
+		&revealed_hash(out.as_ref()),
+		&salt(CLAIMANT),
+	)
+}
+
+/// Opens a verification round on subject `n`, the claimant having committed to `out`.
+fn open_round_on(n: u8, out: impl AsRef<[u8]>) -> DispatchResult {
+	Attestations::open_round(subject(n), &CLAIMANT, claimant_commitment(n, out), context(n))
+}
+
+/// Publishes `out` as the output claimed for subject `n` (what the consumer shows of a vanilla
+/// claim).
+fn publish(n: u8, out: impl AsRef<[u8]>) {
+	Published::mutate(|published| published.push((subject(n), out.as_ref().to_vec())));
+}
+
+/// Publishes `out` and opens `claimant`'s claim of it on subject `n`.
+fn open_claim_on(n: u8, claimant: AccountId, out: impl AsRef<[u8]>) -> DispatchResult {
+	publish(n, out.as_ref());
+	Attestations::open_claim(subject(n), &claimant, revealed_hash(out.as_ref()), context(n))
 }
 
 /// The committee of `subject`'s open round.
@@ -140,10 +248,16 @@ fn total_issuance() -> Balance {
 	<Balances as Inspect<AccountId>>::total_issuance()
 }
 
-/// Opens a verification round on subject 1 for the claimant's claim of `output(1)` in block 1
-/// and moves to block 2, whose start draws the committee; returns it.
+/// Opens a verification round on subject 1, the claimant having committed to `output(1)`, in
+/// block 1 and moves to block 2, whose start draws the committee; returns it.
 fn open_round() -> Vec<AccountId> {
-	assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+	open_round_claiming(output(1))
+}
+
+/// Opens a verification round on subject 1, the claimant having committed to `out`, in block 1
+/// and moves to block 2, whose start draws the committee; returns it.
+fn open_round_claiming(out: impl AsRef<[u8]>) -> Vec<AccountId> {
+	assert_ok!(open_round_on(1, out));
 	System::assert_last_event(
 		Event::RoundOpened {
 			subject: subject(1),
@@ -171,22 +285,30 @@ fn open_round() -> Vec<AccountId> {
 	committee
 }
 
-/// Opens a claim of `output(1)` and has verifier 2 challenge it; returns the committee.
-fn challenged_claim() -> Vec<AccountId> {
-	assert_ok!(Attestations::open_claim(subject(1), &CLAIMANT, output(1)));
-	assert_ok!(Attestations::challenge(signed(2), subject(1)));
+/// Opens the claimant's claim of `output(1)` on subject 1 and has `challenger` challenge it;
+/// moves to block 2, whose start draws the dispute's committee, and returns it.
+fn challenged_by(challenger: AccountId) -> Vec<AccountId> {
+	assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+	assert_ok!(Attestations::challenge(signed(challenger), subject(1)));
 	assert_eq!(committee_of(subject(1)), Vec::<AccountId>::new());
+	// The claimed output is the claimant's reveal from the start.
+	assert_eq!(
+		RevealedOutputs::<Test>::get(subject(1), CLAIMANT_POSITION).map(|o| o.into_inner()),
+		Some(output(1))
+	);
 	run_to_block(2);
-	assert!(events().contains(&Event::Challenged {
-		subject: subject(1),
-		challenger: 2,
-		bond: 200
-	}));
-	assert_eq!(challenge_held(2), 200);
+	assert!(events().contains(&Event::Challenged { subject: subject(1), challenger, bond: 200 }));
+	assert_eq!(challenge_held(challenger), 200);
 	assert!(Claims::<Test>::get(subject(1)).is_none());
 	let committee = committee_of(subject(1));
-	assert!(!committee.contains(&CLAIMANT) && !committee.contains(&2));
+	assert_eq!(committee.len(), 5);
+	assert!(!committee.contains(&CLAIMANT) && !committee.contains(&challenger));
 	committee
+}
+
+/// Opens a claim of `output(1)` and has verifier 2 challenge it; returns the committee.
+fn challenged_claim() -> Vec<AccountId> {
+	challenged_by(2)
 }
 
 /// Fills and empties claim deadline lists with a filler subject, to test a full queue.

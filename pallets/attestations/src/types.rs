@@ -2,7 +2,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, traits::Get, BoundedVec};
-use opg_primitives::attestation::{OutputHash, RoundKind, SubjectId};
+use opg_primitives::attestation::{OutputHash, RoundKind};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -51,6 +51,10 @@ opg_primitives::governed_parameters! {
 		/// The part of every slash paid to the winners (the honest committee members, or the
 		/// winner of a dispute); the rest goes to the treasury.
 		pub reward_share: Perbill => RewardShare = 9,
+		/// The part of a challenge bond that pays the dispute committee's majority whether the
+		/// claim falls or stands (it is never returned): re-executing is work, and a committee
+		/// paid only for one verdict would lean to it.
+		pub dispute_fee: Balance => DisputeFee = 10,
 	}
 	/// One parameter with its new value: what a referendum changes. Changing one parameter at a
 	/// time lets referenda on different parameters run side by side: each enacts its own change
@@ -64,8 +68,11 @@ opg_primitives::governed_parameters! {
 /// Why a parameter set is refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ParameterError {
-	/// The challenge bond is zero.
+	/// The challenge bond is zero, or smaller than the dispute fee it pays.
 	ZeroBond,
+	/// Not revealing costs a committee member no more than revealing a minority output, so
+	/// withholding a reveal after seeing others' would be the cheap exit.
+	SilenceCheaper,
 	/// A period is zero.
 	ZeroPeriod,
 	/// The committee is empty or larger than the pallet's `MaxCommitteeSize`.
@@ -78,8 +85,10 @@ pub enum ParameterError {
 	OutlastsUnbonding,
 }
 
-impl<Balance: Zero + Copy, BlockNumber: Zero + Saturating + Copy + PartialOrd + From<u32>>
-	Parameters<Balance, BlockNumber>
+impl<
+		Balance: Zero + Copy + PartialOrd,
+		BlockNumber: Zero + Saturating + Copy + PartialOrd + From<u32>,
+	> Parameters<Balance, BlockNumber>
 {
 	/// Checks the relations no parameter set may break, `unbonding_period` being the node
 	/// registry's.
@@ -88,8 +97,11 @@ impl<Balance: Zero + Copy, BlockNumber: Zero + Saturating + Copy + PartialOrd + 
 		max_committee: u32,
 		unbonding_period: BlockNumber,
 	) -> Result<(), ParameterError> {
-		if self.challenge_bond.is_zero() {
+		if self.challenge_bond.is_zero() || self.dispute_fee > self.challenge_bond {
 			return Err(ParameterError::ZeroBond);
+		}
+		if self.no_reveal_slash <= self.minority_slash {
+			return Err(ParameterError::SilenceCheaper);
 		}
 		let periods = [self.commit_period, self.reveal_period, self.challenge_window];
 		if periods.iter().any(Zero::is_zero) {
@@ -135,8 +147,12 @@ pub struct CommitteeMember<AccountId> {
 	pub account: AccountId,
 	/// Its commitment, once made.
 	pub commitment: Option<sp_core::H256>,
-	/// The output it revealed, once revealed.
+	/// The hash of the output it revealed, once revealed (the output itself is kept in
+	/// [`crate::RevealedOutputs`] until the round ends).
 	pub revealed: Option<OutputHash>,
+	/// Which members' outputs its revealed output agrees with, one bit per committee position
+	/// (its own included): filled in as reveals arrive, so deciding the round compares nothing.
+	pub agrees: u64,
 }
 
 /// Who started a round and what they put up.
@@ -144,9 +160,10 @@ pub struct CommitteeMember<AccountId> {
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub enum RoundOrigin<AccountId, Balance> {
-	/// The consumer asked for verification of every claim (attested mode).
+	/// The consumer asked for verification of every claim (attested mode): the claim is the
+	/// claimant's commitment, and the claimant reveals beside the committee.
 	Verification,
-	/// A verifier challenged a claim, holding `bond`.
+	/// Someone challenged a public claim, holding `bond`.
 	Dispute {
 		/// The challenger.
 		challenger: AccountId,
@@ -178,13 +195,20 @@ pub struct Round<AccountId, Balance, BlockNumber, MaxCommittee: Get<u32>> {
 	pub origin: RoundOrigin<AccountId, Balance>,
 	/// The node whose claim is checked.
 	pub claimant: AccountId,
-	/// The output it claimed.
-	pub claimed: OutputHash,
+	/// The claim: the claimant's commitment (verification) or its public output's hash
+	/// (dispute).
+	pub claim: sp_core::H256,
+	/// What the subject is about (a job's input hash), signed into every commitment and reveal.
+	pub context: sp_core::H256,
+	/// The hash of the claimant's revealed output (a dispute's claimed output from the start).
+	pub claimant_output: Option<OutputHash>,
+	/// Which members' outputs the claimant's output agrees with, one bit per position.
+	pub claimant_agrees: u64,
 	/// The committee, in selection order; empty until drawn.
 	pub committee: BoundedVec<CommitteeMember<AccountId>, MaxCommittee>,
 	/// The block at whose start the committee is drawn.
 	pub draw_at: BlockNumber,
-	/// Same reveals needed to decide.
+	/// Agreeing reveals needed to decide.
 	pub votes_needed: u32,
 	/// The block it opened in.
 	pub opened_at: BlockNumber,
@@ -212,18 +236,43 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 		!self.committee.is_empty()
 	}
 
-	/// Whether a drawn committee has revealed in full, which decides the round early.
+	/// Whether a drawn committee and the claimant have revealed in full, which decides the
+	/// round early.
 	pub fn all_revealed(&self) -> bool {
-		self.drawn() && self.committee.iter().all(|member| member.revealed.is_some())
+		self.drawn()
+			&& self.claimant_output.is_some()
+			&& self.committee.iter().all(|member| member.revealed.is_some())
 	}
 
-	/// The output at least `votes_needed` members revealed, if any.
-	pub fn decided_output(&self) -> Option<OutputHash> {
-		self.committee.iter().filter_map(|member| member.revealed).find(|candidate| {
-			let votes = self.committee.iter().filter(|m| m.revealed == Some(*candidate)).count();
-			votes >= self.votes_needed as usize
-		})
+	/// The committee position whose output decides the round: the revealed output that the
+	/// most revealed outputs agree with (the first such in committee order), if at least
+	/// `votes_needed` do. Agreement is within the consumer's tolerance, so outputs that differ
+	/// in the last bits of a float still count together, and a wrong output is rejected by
+	/// verifiers that agree with each other on a right one.
+	pub fn decided_position(&self) -> Option<usize> {
+		let support = |position: usize| {
+			self.committee
+				.iter()
+				.filter(|member| member.revealed.is_some() && member.agrees & bit(position) != 0)
+				.count()
+		};
+		let (best, votes) = self
+			.committee
+			.iter()
+			.enumerate()
+			.filter(|(_, member)| member.revealed.is_some())
+			.map(|(position, _)| (position, support(position)))
+			.fold(None, |best: Option<(usize, usize)>, (position, votes)| match best {
+				Some((_, most)) if most >= votes => best,
+				_ => Some((position, votes)),
+			})?;
+		(votes >= self.votes_needed as usize).then_some(best)
 	}
+}
+
+/// The bit of committee position `position` in an agreement set.
+pub fn bit(position: usize) -> u64 {
+	1u64.checked_shl(position as u32).unwrap_or(0)
 }
 
 /// A claimed output open to challenge (vanilla mode).
@@ -233,8 +282,10 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 pub struct Claim<AccountId, BlockNumber> {
 	/// The node that claimed it.
 	pub claimant: AccountId,
-	/// The output it claimed.
+	/// The hash of the output it claimed.
 	pub output: OutputHash,
+	/// What the subject is about (a job's input hash).
+	pub context: sp_core::H256,
 	/// The first block in which it can no longer be challenged: it stands at that block's start.
 	pub challenge_deadline: BlockNumber,
 }
@@ -246,13 +297,17 @@ pub struct RoundView<AccountId, Balance, BlockNumber> {
 	pub origin: RoundOrigin<AccountId, Balance>,
 	/// The node whose claim is checked.
 	pub claimant: AccountId,
-	/// The output it claimed.
-	pub claimed: OutputHash,
+	/// The claim: the claimant's commitment, or its public output's hash.
+	pub claim: sp_core::H256,
+	/// What the subject is about (a job's input hash).
+	pub context: sp_core::H256,
+	/// The hash of the claimant's revealed output, once revealed.
+	pub claimant_output: Option<OutputHash>,
 	/// The committee and each member's progress (commitments and reveals); empty until drawn.
 	pub committee: alloc::vec::Vec<CommitteeMember<AccountId>>,
 	/// The block at whose start the committee is drawn.
 	pub draw_at: BlockNumber,
-	/// Same reveals needed to decide.
+	/// Agreeing reveals needed to decide.
 	pub votes_needed: u32,
 	/// The block it opened in.
 	pub opened_at: BlockNumber,
@@ -269,7 +324,9 @@ impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance
 		RoundView {
 			origin: round.origin,
 			claimant: round.claimant,
-			claimed: round.claimed,
+			claim: round.claim,
+			context: round.context,
+			claimant_output: round.claimant_output,
 			committee: round.committee.into_inner(),
 			draw_at: round.draw_at,
 			votes_needed: round.votes_needed,
@@ -280,20 +337,9 @@ impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance
 	}
 }
 
+/// The position under which the claimant's revealed output is kept in
+/// [`crate::RevealedOutputs`], beside the committee's `0..committee_size`.
+pub const CLAIMANT_POSITION: u32 = u32::MAX;
+
 /// How many blocks after the wanted one a deadline may move when that block's list is full.
 pub const DEADLINE_SEARCH: u32 = 16;
-
-/// The commitment a verifier makes to `output`: a blake2-256 over the output, a secret salt,
-/// its own account, the subject and the round's opening block, so no one can copy another's
-/// commitment or reuse one in another round.
-pub fn commitment_of<AccountId: Encode, BlockNumber: Encode>(
-	subject: &SubjectId,
-	round: &BlockNumber,
-	member: &AccountId,
-	output: &OutputHash,
-	salt: &[u8; 32],
-) -> sp_core::H256 {
-	sp_core::H256(sp_io::hashing::blake2_256(
-		&(b"opg:commit", subject, round, member, output, salt).encode(),
-	))
-}

@@ -1,9 +1,10 @@
 //! A job's life after the request: assignment, answers, the verdict from attestations, paying
 //! out or refunding the fee, deadlines and pruning.
 
+use codec::DecodeAll;
 use frame_support::traits::tokens::{Fortitude, Restriction};
 use opg_primitives::{
-	attestation::{Conclusion, OnConclusion, SubjectId},
+	attestation::{revealed_hash, Conclusion, OnConclusion, SubjectId},
 	inference::subject_job,
 };
 use sp_runtime::traits::One;
@@ -169,9 +170,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Records `node`'s checked answer to `job` (`hash` is the output's hash, which the
-	/// signature check computed) and hands it to the attestations pallet: a claim open to
-	/// challenge (vanilla) or a verification round (attested).
+	/// Records `node`'s checked answer to vanilla `job` (`hash` is the output's hash, which the
+	/// signature check computed) and opens it to challenge: a claim on the output's encoding,
+	/// which a dispute committee compares its own outputs with.
 	pub(crate) fn accept_result(
 		job: JobId,
 		mut record: JobOf<T>,
@@ -182,31 +183,84 @@ impl<T: Config> Pallet<T> {
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
 		Self::check_output(&record, &output)?;
-		let subject = job_subject(job);
-		let opened = match record.mode {
-			InferenceMode::Vanilla => T::Attestations::open_claim(subject, &node, hash)
-				.map(|_| JobStatus::Accepted { node: node.clone() }),
-			_ => T::Attestations::open_round(subject, &node, hash)
-				.map(|_| JobStatus::Verifying { node: node.clone() }),
-		};
-		// The claim or round now counts the node's work.
-		Assignments::<T>::remove(&node, job);
-		T::Nodes::end_work(&node, Some(true));
+		let claim = revealed_hash(&encoded);
+		let opened = T::Attestations::open_claim(job_subject(job), &node, claim, record.input_hash);
+		Self::answer_landed(job, &node);
 		record.output = Some(hash);
 		Outputs::<T>::insert(job, encoded);
-		let Ok(status) = opened else {
-			// The attestations pallet takes no more claims or rounds now (its deadlines are
-			// full for the blocks ahead): the node did its work and is not blamed, and the
-			// result cannot be verified, so the requester gets the fee back.
-			Self::deposit_event(Event::ResultSubmitted { job, node, output, output_hash: hash });
-			Self::refund(job, &mut record, RefundReason::VerificationUnavailable);
-			Jobs::<T>::insert(job, record);
-			return Ok(());
-		};
-		record.status = status;
+		Self::deposit_event(Event::ResultSubmitted {
+			job,
+			node: node.clone(),
+			output,
+			output_hash: hash,
+		});
+		match opened {
+			Ok(()) => record.status = JobStatus::Accepted { node },
+			// The attestations pallet takes no more claims now (its deadlines are full for the
+			// blocks ahead): the node did its work and is not blamed, and the result cannot be
+			// verified, so the requester gets the fee back.
+			Err(_) => Self::refund(job, &mut record, RefundReason::VerificationUnavailable),
+		}
 		Jobs::<T>::insert(job, record);
-		Self::deposit_event(Event::ResultSubmitted { job, node, output, output_hash: hash });
 		Ok(())
+	}
+
+	/// Records `node`'s checked commitment to its output for attested `job` and opens a
+	/// verification round on it; the output becomes public when the round decides.
+	pub(crate) fn accept_commitment(
+		job: JobId,
+		mut record: JobOf<T>,
+		node: T::AccountId,
+		commitment: sp_core::H256,
+	) -> DispatchResult {
+		let opened =
+			T::Attestations::open_round(job_subject(job), &node, commitment, record.input_hash);
+		Self::answer_landed(job, &node);
+		Self::deposit_event(Event::AnswerCommitted { job, node: node.clone(), commitment });
+		match opened {
+			Ok(()) => record.status = JobStatus::Verifying { node },
+			Err(_) => Self::refund(job, &mut record, RefundReason::VerificationUnavailable),
+		}
+		Jobs::<T>::insert(job, record);
+		Ok(())
+	}
+
+	/// What every answer that lands shares: the job leaves the node's assignments (a claim or
+	/// round counts its work from here), and its offchain worker's sent marker is cleared
+	/// (through offchain indexing), so markers do not pile up.
+	fn answer_landed(job: JobId, node: &T::AccountId) {
+		Assignments::<T>::remove(node, job);
+		T::Nodes::end_work(node, Some(true));
+		sp_io::offchain_index::clear(&sent_marker_key(job));
+	}
+
+	/// `node` refused `job` (checked: it was assigned, not attested): the refusal counts
+	/// against its reputation, and the job goes to another node, once; the refuser is slashed
+	/// if that node's answer becomes final. A refusal by the job's second node ends it
+	/// refunded: two nodes failed, or the first never answered.
+	pub(crate) fn refuse(
+		job: JobId,
+		mut record: JobOf<T>,
+		node: T::AccountId,
+		error: EngineMessage,
+	) {
+		Assignments::<T>::remove(&node, job);
+		T::Nodes::end_work(&node, Some(false));
+		sp_io::offchain_index::clear(&sent_marker_key(job));
+		Self::deposit_event(Event::JobRefused { job, node: node.clone(), error: error.clone() });
+		let first = matches!(record.status, JobStatus::Assigned { reassigned: false, .. });
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::reassign_or_refund(
+			job,
+			&mut record,
+			node.clone(),
+			now,
+			RefundReason::EngineFailed(error),
+		);
+		if first && matches!(record.status, JobStatus::Assigned { .. }) {
+			Refusals::<T>::insert(job, node);
+		}
+		Jobs::<T>::insert(job, record);
 	}
 
 	/// Verifies `node`'s proof for ZK `job` (already checked: signature, schema, length, key,
@@ -278,8 +332,7 @@ impl<T: Config> Pallet<T> {
 		let hash = output_hash(&output);
 		let encoded = EncodedOutput::<T>::try_from(output.encode())
 			.map_err(|_| Error::<T>::OutputTooLarge)?;
-		Assignments::<T>::remove(&node, job);
-		T::Nodes::end_work(&node, Some(true));
+		Self::answer_landed(job, &node);
 		record.output = Some(hash);
 		record.status = JobStatus::Accepted { node: node.clone() };
 		Outputs::<T>::insert(job, encoded);
@@ -325,6 +378,11 @@ impl<T: Config> Pallet<T> {
 		Self::release(&record.requester, rest.saturating_sub(treasury_paid));
 		let now = frame_system::Pallet::<T>::block_number();
 		record.status = JobStatus::Final { node: node.clone(), at: now };
+		if let Some(refuser) = Refusals::<T>::take(job) {
+			// Another node ran what the refuser said could not run.
+			let slashed = T::Nodes::slash(&refuser, ActiveParameters::<T>::get().timeout_slash);
+			Self::deposit_event(Event::RefusalSlashed { job, node: refuser, slashed });
+		}
 		Self::close(job, record);
 		Self::deposit_event(Event::JobFinal {
 			job,
@@ -359,6 +417,8 @@ impl<T: Config> Pallet<T> {
 	/// What every ending shares: the model's open-job count, and the job's pruning date.
 	fn close(job: JobId, record: &JobOf<T>) {
 		InvalidProofs::<T>::remove(job);
+		// A refused job that ends refunded lets its refuser go: the second node failed too.
+		Refusals::<T>::remove(job);
 		OpenJobs::<T>::mutate_exists(record.model, |count| {
 			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 		});
@@ -532,26 +592,72 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<T::AccountId>) {
 		let Some(job) = subject_job(&subject) else { return };
 		let Some(mut record) = Jobs::<T>::get(job) else { return };
-		if !matches!(record.status, JobStatus::Accepted { .. } | JobStatus::Verifying { .. }) {
+		let (JobStatus::Accepted { node } | JobStatus::Verifying { node }) = record.status.clone()
+		else {
 			return;
-		}
+		};
 		match conclusion {
-			Conclusion::Decided { majority, .. }
-				if conclusion.accepted_output() == record.output =>
-			{
+			Conclusion::Unchallenged { .. } => Self::finalize(job, &mut record, &[]),
+			Conclusion::Decided { claim_upheld: true, majority, output, .. } => {
+				// An attested job's output becomes public now, as its node revealed it.
+				let revealed = match (record.mode, output) {
+					(InferenceMode::Attested, Some(bytes)) => Some(bytes.as_slice()),
+					_ => None,
+				};
+				match revealed.map(Self::publish_revealed) {
+					Some(Some((tensors, hash, encoded))) => {
+						record.output = Some(hash);
+						Outputs::<T>::insert(job, encoded);
+						Self::deposit_event(Event::ResultSubmitted {
+							job,
+							node,
+							output: tensors,
+							output_hash: hash,
+						});
+					}
+					// The committee agreed with the node that the model cannot run on the input.
+					Some(None) => {
+						let error = EngineMessage::truncate_from(
+							b"the verifier committee confirmed that the model cannot run on this input"
+								.to_vec(),
+						);
+						Self::refund(job, &mut record, RefundReason::EngineFailed(error));
+						Jobs::<T>::insert(job, record);
+						return;
+					}
+					None => {}
+				}
 				Self::deposit_event(Event::ResultVerified { job, verifiers: majority.clone() });
 				Self::finalize(job, &mut record, majority);
 			}
-			Conclusion::Unchallenged { .. } if conclusion.accepted_output() == record.output => {
-				Self::finalize(job, &mut record, &[])
-			}
 			Conclusion::Undecided { .. } => Self::refund(job, &mut record, RefundReason::Undecided),
-			_ => Self::refund(job, &mut record, RefundReason::Rejected),
+			Conclusion::Decided { .. } => Self::refund(job, &mut record, RefundReason::Rejected),
 		}
 		Jobs::<T>::insert(job, record);
 	}
 
 	fn weight() -> Weight {
 		T::WeightInfo::conclude(T::MaxCommitteeSize::get())
+			.saturating_add(T::WeightInfo::submit_result_vanilla(T::MaxOutputBytes::get() / 17))
 	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// A revealed output as the job's result: its tensors, hash and encoding; `None` for the
+	/// empty output ("the model cannot run") or bytes that are no output (never, once the
+	/// attestations pallet checked them with
+	/// [`opg_primitives::attestation::SubjectOutputs::is_valid`]).
+	fn publish_revealed(
+		bytes: &[u8],
+	) -> Option<(Tensors, opg_primitives::attestation::OutputHash, EncodedOutput<T>)> {
+		let tensors = Tensors::decode_all(&mut &bytes[..]).ok()?;
+		let encoded = EncodedOutput::<T>::try_from(bytes.to_vec()).ok()?;
+		Some((tensors.clone(), output_hash(&tensors), encoded))
+	}
+}
+
+/// The offchain worker's marker that an answer to `job` was sent, which the runtime clears
+/// when the answer lands.
+pub(crate) fn sent_marker_key(job: JobId) -> Vec<u8> {
+	(b"opg/inference/sent/", job).encode()
 }

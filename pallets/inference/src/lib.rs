@@ -342,6 +342,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type InvalidProofs<T> = StorageMap<_, Twox64Concat, JobId, u8, ValueQuery>;
 
+	/// The node that refused each open job (reported that the model cannot run), which then went
+	/// to another node: the refuser is slashed if that node's answer becomes final, and let go
+	/// if that node fails too.
+	#[pallet::storage]
+	pub type Refusals<T: Config> = StorageMap<_, Twox64Concat, JobId, T::AccountId>;
+
 	/// Open (unfinished) jobs per model: a model with open jobs cannot be removed.
 	#[pallet::storage]
 	pub type OpenJobs<T> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
@@ -389,14 +395,24 @@ pub mod pallet {
 		},
 		/// The job was given to `node`, which must answer before block `deadline`.
 		JobAssigned { job: JobId, node: T::AccountId, deadline: BlockNumberFor<T> },
-		/// `node` answered with `output` (hash `output_hash`). Vanilla: accepted against its
-		/// bond, open to challenge. Attested: waiting for the verifier committee.
+		/// `node`'s `output` (hash `output_hash`) is public. Vanilla: accepted against its bond,
+		/// open to challenge. Attested: revealed and upheld by the verifier committee (this
+		/// block's `ResultVerified` and `JobFinal` follow).
 		ResultSubmitted {
 			job: JobId,
 			node: T::AccountId,
 			output: Tensors,
 			output_hash: opg_primitives::attestation::OutputHash,
 		},
+		/// `node` answered attested `job` with `commitment` to its output, which stays hidden
+		/// until the verifier committee has committed (`ResultSubmitted` follows when the round
+		/// decides).
+		AnswerCommitted { job: JobId, node: T::AccountId, commitment: sp_core::H256 },
+		/// `node` reported that the model cannot run on `job`'s input (`error`): the job went to
+		/// another node (`JobReassigned`), and the refuser is slashed if that node succeeds.
+		JobRefused { job: JobId, node: T::AccountId, error: EngineMessage },
+		/// `node` refused `job`, which another node then answered: it lost `slashed`.
+		RefusalSlashed { job: JobId, node: T::AccountId, slashed: BalanceOf<T> },
 		/// Verifiers re-executed the job and a quorum upheld the node's result.
 		ResultVerified { job: JobId, verifiers: Vec<T::AccountId> },
 		/// The runtime verified `node`'s Groth16 proof of the result (ZK mode): the job is
@@ -506,7 +522,9 @@ pub mod pallet {
 		/// try again in a later block.
 		AssignmentQueueFull,
 		/// The answer does not fit the job's mode: a proof for a job not in ZK mode, an
-		/// enclave-signed result for one not in TEE mode, or a plain result for either.
+		/// enclave-signed result for one not in TEE mode, a commitment for one not in attested
+		/// mode, a plain result for any of those, or a failure report in attested mode (an
+		/// attested node commits to the failure instead, and the committee judges it).
 		WrongMode,
 		/// The proof is not an uncompressed BN254 Groth16 proof of `PROOF_LEN` bytes.
 		MalformedProof,
@@ -571,9 +589,10 @@ pub mod pallet {
 			Ok(().into())
 		}
 
-		/// An inference node's answer to `job`: `output`, signed with the node's role key. Pays
-		/// no fee: the call authorizes itself, and refuses anything but the assigned node's
-		/// first answer before the deadline.
+		/// An inference node's answer to vanilla `job`: `output`, signed with the node's role
+		/// key. Pays no fee: the call authorizes itself, and refuses anything but the assigned
+		/// node's first answer before the deadline. (Attested jobs are answered by commitment,
+		/// [`Pallet::submit_commitment`].)
 		#[pallet::call_index(1)]
 		#[pallet::weight(
 			T::WeightInfo::submit_result_attested(weight_units(output))
@@ -613,13 +632,19 @@ pub mod pallet {
 		}
 
 		/// An inference node's report that ONNX Runtime cannot run `job`'s model on its input
-		/// (`error` is the engine's message), signed with its role key. The requester is
-		/// refunded and the node is not blamed: any honest node would fail the same way.
+		/// (`error` is the engine's message), signed with its role key. A report is a claim, not
+		/// a free exit: the job goes to another node (its reputation counts the refusal as a
+		/// failure), and if that node's answer becomes final the refuser loses
+		/// [`Parameters::timeout_slash`], as if it had never answered; when the second node
+		/// fails too, two independent nodes agree and the requester is refunded with nobody
+		/// slashed. Refused in attested mode ([`Error::WrongMode`]): there the node commits to
+		/// the failure like to any output and the committee judges it.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::report_failure())]
+		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(T::Nodes::select_weight(1)))]
 		#[pallet::authorize(|_source, job, node, error, signature| {
 			let statement = JobStatement::Failure { job: *job, node: node.clone(), error: error.clone() };
 			Pallet::<T>::check_answer(*job, node, &statement, signature)
+				.and_then(Pallet::<T>::check_refusable)
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
@@ -633,12 +658,40 @@ pub mod pallet {
 		) -> DispatchResult {
 			ensure_authorized(origin)?;
 			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
-			let mut record = Self::check_answer(job, &node, &statement, &signature)?;
-			Assignments::<T>::remove(&node, job);
-			T::Nodes::end_work(&node, Some(true));
-			Self::refund(job, &mut record, RefundReason::EngineFailed(error));
-			Jobs::<T>::insert(job, record);
+			let record = Self::check_answer(job, &node, &statement, &signature)?;
+			let record = Self::check_refusable(record)?;
+			Self::refuse(job, record, node, error);
 			Ok(())
+		}
+
+		/// An inference node's answer to attested `job`: `commitment`, the attestations'
+		/// `commitment_of` its output (or of the empty output, when the model cannot run on the
+		/// input), signed with its role key. Pays no fee. Nothing of the output is on chain
+		/// until the verifier committee, which re-executes the job from its input alone, has
+		/// committed; then the node reveals its output beside the committee, and the round
+		/// decides whether it is paid.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::submit_result_attested(0))]
+		#[pallet::authorize(|_source, job, node, commitment, signature| {
+			let statement = JobStatement::Commitment { job: *job, node: node.clone(), commitment: *commitment };
+			Pallet::<T>::check_answer(*job, node, &statement, signature)
+				.and_then(|record| Pallet::<T>::check_mode(record, AnswerKind::Commitment))
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report_failure())]
+		pub fn submit_commitment(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			commitment: sp_core::H256,
+			signature: NodeKeySignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let statement = JobStatement::Commitment { job, node: node.clone(), commitment };
+			let record = Self::check_answer(job, &node, &statement, &signature)?;
+			let record = Self::check_mode(record, AnswerKind::Commitment)?;
+			Self::accept_commitment(job, record, node, commitment)
 		}
 
 		/// Changes one parameter, within its bounds: fees and shares by [`Config::FeeOrigin`], the
@@ -728,8 +781,10 @@ pub mod pallet {
 /// How a job of each mode is answered.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum AnswerKind {
-	/// [`Pallet::submit_result`]: vanilla and attested jobs.
+	/// [`Pallet::submit_result`]: vanilla jobs.
 	Result,
+	/// [`Pallet::submit_commitment`]: attested jobs.
+	Commitment,
 	/// [`Pallet::submit_proof`]: ZK jobs.
 	Proof,
 	/// [`Pallet::submit_tee_result`]: TEE jobs.
@@ -739,7 +794,8 @@ enum AnswerKind {
 impl AnswerKind {
 	fn of(mode: InferenceMode) -> Self {
 		match mode {
-			InferenceMode::Vanilla | InferenceMode::Attested => AnswerKind::Result,
+			InferenceMode::Vanilla => AnswerKind::Result,
+			InferenceMode::Attested => AnswerKind::Commitment,
 			InferenceMode::Zk => AnswerKind::Proof,
 			InferenceMode::Tee => AnswerKind::Enclave,
 		}
@@ -910,8 +966,14 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::Nodes::select_weight(1))
 	}
 
-	/// Refuses an answer of another kind than `mode` takes: a plain result answers vanilla and
-	/// attested jobs, a proof ZK jobs.
+	/// Refuses a failure report in attested mode, where the node commits to the failure instead.
+	fn check_refusable(record: JobOf<T>) -> Result<JobOf<T>, Error<T>> {
+		ensure!(record.mode != InferenceMode::Attested, Error::<T>::WrongMode);
+		Ok(record)
+	}
+
+	/// Refuses an answer of another kind than `mode` takes: a plain result answers vanilla
+	/// jobs, a commitment attested jobs, a proof ZK jobs, an enclave-signed result TEE jobs.
 	fn check_mode(record: JobOf<T>, mode: AnswerKind) -> Result<JobOf<T>, Error<T>> {
 		ensure!(AnswerKind::of(record.mode) == mode, Error::<T>::WrongMode);
 		Ok(record)
@@ -1113,6 +1175,12 @@ impl<T: Config> Pallet<T> {
 					timeouts.get(&job) == Some(deadline),
 					"a waiting job's deadline is not queued"
 				);
+			} else if record.mode == InferenceMode::Attested {
+				// Committed to, not revealed: its output is public only once its round decides.
+				ensure!(
+					record.output.is_none() && !Outputs::<T>::contains_key(job),
+					"an attested job's output is public before its round decided"
+				);
 			} else {
 				ensure!(
 					record.output.is_some() && Outputs::<T>::contains_key(job),
@@ -1123,6 +1191,16 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			Assignments::<T>::iter().count() == waiting,
 			"an assignment is indexed for no waiting job"
+		);
+		ensure!(
+			Refusals::<T>::iter().all(|(job, refuser)| {
+				Jobs::<T>::get(job).is_some_and(|record| match record.status {
+					JobStatus::Assigned { node, reassigned, .. } => reassigned && node != refuser,
+					JobStatus::Accepted { node } | JobStatus::Verifying { node } => node != refuser,
+					_ => false,
+				})
+			}),
+			"a refusal is kept for a job that is over, or names its own node"
 		);
 		ensure!(
 			InvalidProofs::<T>::iter().all(|(job, count)| {

@@ -133,6 +133,8 @@ parameter_types! {
 	pub static Work: Vec<(AccountId, i8, bool)> = Vec::new();
 	/// (subject, claimant, output, is a round) of every claim or round opened.
 	pub static Opened: Vec<(SubjectId, AccountId, OutputHash, bool)> = Vec::new();
+	/// The context (the job's input hash) of every claim or round opened, in `Opened`'s order.
+	pub static OpenedContexts: Vec<H256> = Vec::new();
 	/// Whether the attestations double refuses new claims and rounds (its deadlines full).
 	pub static AttestationsFull: bool = false;
 	/// The data nodes' endpoints.
@@ -287,7 +289,8 @@ pub fn sign(who: AccountId, statement: &JobStatement<AccountId>) -> NodeKeySigna
 	let genesis = System::block_hash(0);
 	let (JobStatement::Result { job, .. }
 	| JobStatement::Failure { job, .. }
-	| JobStatement::ZkResult { job, .. }) = statement;
+	| JobStatement::ZkResult { job, .. }
+	| JobStatement::Commitment { job, .. }) = statement;
 	let input = crate::Jobs::<Test>::get(job).map(|record| record.input_hash).unwrap_or_default();
 	NodeKeySignature::from(
 		pair(who)
@@ -403,19 +406,31 @@ impl EnclaveRegistry<AccountId> for TestEnclaves {
 
 pub struct TestAttestations;
 impl Attestations<AccountId> for TestAttestations {
-	fn open_round(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+	fn open_round(
+		subject: SubjectId,
+		claimant: &AccountId,
+		commitment: OutputHash,
+		context: H256,
+	) -> DispatchResult {
 		if AttestationsFull::get() {
 			return Err(DispatchError::Other("DeadlineQueueFull"));
 		}
-		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, true)));
+		Opened::mutate(|opened| opened.push((subject, *claimant, commitment, true)));
+		OpenedContexts::mutate(|contexts| contexts.push(context));
 		Ok(())
 	}
 
-	fn open_claim(subject: SubjectId, claimant: &AccountId, claimed: OutputHash) -> DispatchResult {
+	fn open_claim(
+		subject: SubjectId,
+		claimant: &AccountId,
+		claimed: OutputHash,
+		context: H256,
+	) -> DispatchResult {
 		if AttestationsFull::get() {
 			return Err(DispatchError::Other("DeadlineQueueFull"));
 		}
 		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, false)));
+		OpenedContexts::mutate(|contexts| contexts.push(context));
 		Ok(())
 	}
 
@@ -483,6 +498,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		Slashes::take();
 		Work::take();
 		Opened::take();
+		OpenedContexts::take();
 	});
 	ext
 }

@@ -7,10 +7,15 @@
 //! engine then checks the whole model against its content id. Nothing here is consensus code:
 //! answers go back as transactions that the runtime checks like any other.
 
+use codec::DecodeAll;
 use opg_primitives::{
-	attestation::{NodeKey, OutputHash, Reexecute, SubjectId},
+	attestation::{
+		commitment_of, duty_storage_key, revealed_hash, DutyRecord, NodeKey, SubjectId,
+		SubjectOutputs,
+	},
 	inference::{
-		opg_inference, opg_zk_prover, subject_job, EngineError, ProofRequest, ProverError, Tensor,
+		job_subject, opg_inference, opg_zk_prover, subject_job, EngineError, ProofRequest,
+		ProverError,
 	},
 	model::{chunk_count, chunk_hash, chunk_storage_key},
 };
@@ -34,9 +39,6 @@ const RUN_BUDGET: Duration = Duration::from_millis(4_000);
 /// worker when it drops a transaction (one that reached a stale view is dropped silently), and
 /// a copy that lands late is refused by its tag, so a second copy costs nothing.
 const RESEND_AFTER: u32 = 2;
-
-/// What a verifier reveals when ONNX Runtime cannot run a job's model on its input.
-pub const MODEL_FAILED: OutputHash = sp_core::H256(*b"opg:inference:model-failed\0\0\0\0\0\0");
 
 /// Data nodes asked for a missing chunk, at most.
 const DATA_NODES_TRIED: u32 = 4;
@@ -70,7 +72,7 @@ impl<T: Config> Pallet<T> {
 	/// now otherwise).
 	fn sent_recently(job: JobId, now: BlockNumberFor<T>) -> bool {
 		let now: u32 = now.saturated_into();
-		let key = (b"opg/inference/sent/", job).encode();
+		let key = jobs::sent_marker_key(job);
 		StorageValueRef::persistent(&key)
 			.mutate(|sent: Result<Option<u32>, _>| match sent {
 				Ok(Some(at)) if now.saturating_sub(at) < RESEND_AFTER => Err(()),
@@ -94,6 +96,9 @@ impl<T: Config> Pallet<T> {
 			let signature = sign(&statement)?;
 			Ok(Call::report_failure { job, node: node.clone(), error, signature })
 		};
+		if record.mode == InferenceMode::Attested {
+			return Self::commit_answer(job, &record, input, node, key);
+		}
 		let call = match Self::execute(&record, input.clone()) {
 			Ok(output) if record.mode == InferenceMode::Zk => {
 				match Self::prove(&record, input, output.clone())? {
@@ -141,6 +146,52 @@ impl<T: Config> Pallet<T> {
 		SubmitTransaction::<T, Call<T>>::submit_transaction(transaction)
 			.map_err(|_| "the transaction pool refused the answer")?;
 		log::info!(target: "inference", "answered job {job} as {node:?}");
+		Ok(())
+	}
+
+	/// Answers attested `job` by commitment: runs the model, keeps the output (empty when the
+	/// model cannot run) and a fresh salt where the attestations pallet's offchain worker
+	/// finds them to reveal in the round's reveal phase, and sends the commitment.
+	fn commit_answer(
+		job: JobId,
+		record: &JobOf<T>,
+		input: Tensors,
+		node: &T::AccountId,
+		key: &NodeKey,
+	) -> Result<(), &'static str> {
+		let output = match Self::execute(record, input) {
+			Ok(output) => output.encode(),
+			Err(EngineError::Model(why)) => {
+				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&why));
+				Vec::new()
+			}
+			Err(EngineError::Unavailable) => {
+				return Err("this node runs no inference engine (start it with --onnxruntime)")
+			}
+			Err(_) => return Err("this node lacks a correct copy of the model's bytes"),
+		};
+		let subject = job_subject(job);
+		let salt = sp_io::offchain::random_seed();
+		let commitment =
+			commitment_of(&subject, &record.input_hash, node, &revealed_hash(&output), &salt);
+		let block: u32 = frame_system::Pallet::<T>::block_number().saturated_into();
+		StorageValueRef::persistent(&duty_storage_key(
+			&subject,
+			&commitment,
+			&record.input_hash,
+			node,
+		))
+		.set(&DutyRecord { output, salt, phase: 0, sent_at: block });
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let statement = JobStatement::Commitment { job, node: node.clone(), commitment };
+		let signature = key
+			.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
+			.ok_or("the role key cannot sign")?;
+		let call = Call::submit_commitment { job, node: node.clone(), commitment, signature };
+		let transaction = T::create_authorized_transaction(call.into());
+		SubmitTransaction::<T, Call<T>>::submit_transaction(transaction)
+			.map_err(|_| "the transaction pool refused the answer")?;
+		log::info!(target: "inference", "committed to an answer to job {job} as {node:?}");
 		Ok(())
 	}
 
@@ -296,32 +347,57 @@ fn hex_result(text: &[u8]) -> Option<Vec<u8>> {
 		.collect()
 }
 
-/// Re-executes a job for one of this node's verifiers: it stands behind the node's output when
-/// its own agrees within the version's tolerance, else behind its own.
-impl<T: Config> Reexecute for Pallet<T> {
-	fn reexecute(subject: SubjectId, claimed: OutputHash) -> Option<OutputHash> {
+/// The jobs' outputs, as the attestations pallet judges them: re-executed from the input alone
+/// for this node's verifiers, checked against the version's declared outputs, and compared
+/// within the version's tolerance.
+impl<T: Config> SubjectOutputs for Pallet<T> {
+	fn reexecute(subject: SubjectId) -> Option<Vec<u8>> {
 		let job = subject_job(&subject)?;
 		let record = Jobs::<T>::get(job)?;
 		let input = Self::input_of(job)?;
-		let ours = match Self::execute(&record, input) {
-			Ok(ours) => ours,
-			// The model cannot run on this input, yet the node claimed an output: the verifier
-			// says so, and the claim fails (an honest verifier must not be slashed for
-			// staying silent).
+		match Self::execute(&record, input) {
+			Ok(ours) => Some(ours.encode()),
+			// The model cannot run on this input: the verifier says so with the empty output.
 			Err(EngineError::Model(why)) => {
 				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&why));
-				return Some(MODEL_FAILED);
+				Some(Vec::new())
 			}
 			Err(why) => {
 				log::warn!(target: "inference", "job {job}: re-execution failed: {why:?}");
-				return None;
+				None
 			}
-		};
-		let theirs: Option<Vec<Tensor>> =
-			Self::output_of(job).filter(|o| output_hash(o) == claimed).map(|o| o.into_inner());
-		match theirs {
-			Some(theirs) if record.tolerance.agrees(&ours, &theirs) => Some(claimed),
-			_ => Some(output_hash(&ours)),
 		}
+	}
+
+	fn is_valid(subject: SubjectId, output: &[u8]) -> bool {
+		if output.is_empty() {
+			return true;
+		}
+		let Some(record) = subject_job(&subject).and_then(Jobs::<T>::get) else { return false };
+		output.len() <= T::MaxOutputBytes::get() as usize
+			&& Tensors::decode_all(&mut &output[..])
+				.is_ok_and(|tensors| Self::check_output(&record, &tensors).is_ok())
+	}
+
+	fn agrees(subject: SubjectId, output: &[u8], reference: &[u8]) -> bool {
+		if output.is_empty() || reference.is_empty() {
+			return output.is_empty() && reference.is_empty();
+		}
+		let Some(record) = subject_job(&subject).and_then(Jobs::<T>::get) else { return false };
+		let decode = |bytes: &[u8]| Tensors::decode_all(&mut &bytes[..]).ok();
+		match (decode(output), decode(reference)) {
+			(Some(ours), Some(theirs)) => record.tolerance.agrees(&ours, &theirs),
+			_ => false,
+		}
+	}
+
+	fn claimed_output(subject: SubjectId) -> Option<Vec<u8>> {
+		let job = subject_job(&subject)?;
+		Outputs::<T>::get(job).map(|output| output.into_inner())
+	}
+
+	fn judge_weight() -> Weight {
+		// Decoding and checking an output of the largest size, as a vanilla answer does.
+		T::WeightInfo::submit_result_vanilla(T::MaxOutputBytes::get() / 17)
 	}
 }

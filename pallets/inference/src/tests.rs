@@ -12,12 +12,16 @@
 use crate::{mock::*, *};
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::{fungible::Inspect, Hooks},
+	traits::{fungible::Inspect, Hooks, UnfilteredDispatchable},
 };
 use opg_primitives::{
-	attestation::{Conclusion, OnConclusion, Reexecute, RoundKind},
+	attestation::{
+		commitment_of, duty_storage_key, revealed_hash, Conclusion, DutyRecord, OnConclusion,
+		RoundKind, SubjectOutputs,
+	},
 	inference::{
 		job_subject, EngineError, FixedPoint, InferenceEngine, ModelRef, Tensor, TensorValues,
+		Tolerance,
 	},
 	model::{Dim, ModeSet, TensorDtype},
 };
@@ -77,6 +81,77 @@ fn submit(job: JobId, node: AccountId, out: Tensors) -> DispatchResult {
 fn refused_with(call: Call<Test>, error: Error<Test>) -> bool {
 	let expected = Pallet::<Test>::invalid(error);
 	matches!(call.authorize(TransactionSource::External), Some(Err(e)) if e == expected)
+}
+
+/// Dispatches `call` as a block would, without the pool's authorization: the call's own checks
+/// must refuse what authorization would.
+fn dispatch(call: Call<Test>) -> DispatchResult {
+	call.dispatch_bypass_filter(authorized()).map(|_| ()).map_err(|e| e.error)
+}
+
+/// Authorizes `call` as the pool would, then dispatches it as a block would.
+fn apply(call: Call<Test>) -> DispatchResult {
+	call.authorize(TransactionSource::External)
+		.expect("the call authorizes itself")
+		.map_err(|_| DispatchError::Other("refused by authorize"))?;
+	dispatch(call)
+}
+
+/// The salt of the test nodes' commitments.
+const SALT: [u8; 32] = [7; 32];
+
+/// `node`'s commitment to the encoded output `out` for `job` (empty: the model cannot run), as
+/// its offchain worker makes it.
+fn commitment_to(job: JobId, node: AccountId, out: &[u8]) -> H256 {
+	let input_hash = Jobs::<Test>::get(job).map(|record| record.input_hash).unwrap_or_default();
+	commitment_of(&job_subject(job), &input_hash, &node, &revealed_hash(out), &SALT)
+}
+
+fn commitment_call(job: JobId, node: AccountId, commitment: H256) -> Call<Test> {
+	let statement = JobStatement::Commitment { job, node, commitment };
+	Call::submit_commitment { job, node, commitment, signature: sign(node, &statement) }
+}
+
+/// `node` answers attested `job` with its commitment to the encoded output `out`, authorized
+/// and dispatched; returns the commitment.
+fn commit(job: JobId, node: AccountId, out: &[u8]) -> Result<H256, DispatchError> {
+	let commitment = commitment_to(job, node, out);
+	apply(commitment_call(job, node, commitment))?;
+	Ok(commitment)
+}
+
+fn engine_error(text: &str) -> EngineMessage {
+	text.as_bytes().to_vec().try_into().unwrap()
+}
+
+fn failure_call(job: JobId, node: AccountId, error: EngineMessage) -> Call<Test> {
+	let statement = JobStatement::Failure { job, node, error: error.clone() };
+	Call::report_failure { job, node, error, signature: sign(node, &statement) }
+}
+
+/// `node` reports that the model cannot run on `job`'s input, authorized and dispatched.
+fn report(job: JobId, node: AccountId, text: &str) -> DispatchResult {
+	apply(failure_call(job, node, engine_error(text)))
+}
+
+/// A verification round's verdict on `node`'s commitment `claim`: upheld with the node's
+/// revealed `output` (encoded), the committee's reference output `decided` and `majority`.
+fn upheld(
+	node: AccountId,
+	claim: H256,
+	output: &[u8],
+	decided: &[u8],
+	majority: Vec<AccountId>,
+) -> Conclusion<AccountId> {
+	Conclusion::Decided {
+		kind: RoundKind::Verification,
+		claimant: node,
+		claim,
+		claim_upheld: true,
+		decided: revealed_hash(decided),
+		output: Some(output.to_vec()),
+		majority,
+	}
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -388,7 +463,12 @@ fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
 		assert_ok!(submit(0, 10, output(1_250_000)));
 		let hash = output_hash(&output(1_250_000));
 		assert_eq!(status(0), JobStatus::Accepted { node: 10 });
-		assert_eq!(Opened::get(), vec![(job_subject(0), 10, hash, false)]);
+		// The claim names the output's encoding, the bytes a dispute committee's reveals are
+		// compared with (not the output's hash, which no reveal names).
+		let claim = revealed_hash(&output(1_250_000).encode());
+		assert_ne!(claim, hash);
+		assert_eq!(Opened::get(), vec![(job_subject(0), 10, claim, false)]);
+		assert_eq!(Inference::claimed_output(job_subject(0)), Some(output(1_250_000).encode()));
 		assert_eq!(Inference::output_of(0), Some(output(1_250_000)));
 		assert!(!Assignments::<Test>::contains_key(10, 0));
 		System::assert_last_event(
@@ -406,7 +486,7 @@ fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
 
 		Inference::on_conclusion(
 			job_subject(0),
-			&Conclusion::Unchallenged { claimant: 10, output: hash },
+			&Conclusion::Unchallenged { claimant: 10, output: claim },
 		);
 		// Owner 50% (550), node 30% (330), no verifiers: the treasury takes the rest (220).
 		assert_eq!(status(0), JobStatus::Final { node: 10, at: 2 });
@@ -432,22 +512,130 @@ fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
 }
 
 #[test]
-fn an_attested_result_is_final_when_verifiers_uphold_it() {
+fn an_attested_answer_reveals_nothing_until_its_round_decides() {
 	run(|| {
 		assert_ok!(request(InferenceMode::Attested));
-		assert_ok!(submit(0, 10, output(7)));
-		let hash = output_hash(&output(7));
+		let call = commitment_call(0, 10, commitment_to(0, 10, &output(7).encode()));
+		assert!(matches!(call.authorize(TransactionSource::External), Some(Ok(_))));
+		let commitment = commit(0, 10, &output(7).encode()).unwrap();
 		assert_eq!(status(0), JobStatus::Verifying { node: 10 });
-		assert_eq!(Opened::get(), vec![(job_subject(0), 10, hash, true)]);
-		let decided = Conclusion::Decided {
-			kind: RoundKind::Verification,
-			claimant: 10,
-			claimed: hash,
-			decided: hash,
-			majority: vec![12, 13, 14],
+		// The round opens on the commitment, which names no output.
+		assert_eq!(Opened::get(), vec![(job_subject(0), 10, commitment, true)]);
+		// Bound to this request's input: a round of another request with the same id (after a
+		// reorg) is another round.
+		assert_eq!(OpenedContexts::get(), vec![Jobs::<Test>::get(0).unwrap().input_hash]);
+		assert_ne!(commitment, revealed_hash(&output(7).encode()));
+		assert_ne!(commitment, output_hash(&output(7)));
+		// Nothing of the output is on chain: no stored output, no output hash, nothing in the
+		// job's view, nothing a dispute could read as a claim, no event with the tensors.
+		assert!(Outputs::<Test>::get(0).is_none());
+		assert_eq!(Jobs::<Test>::get(0).unwrap().output, None);
+		assert_eq!(Inference::output_of(0), None);
+		assert_eq!(Inference::job_view(0).unwrap().output, None);
+		assert_eq!(Inference::claimed_output(job_subject(0)), None);
+		assert!(!events().iter().any(|event| matches!(event, Event::ResultSubmitted { .. })));
+		System::assert_last_event(Event::AnswerCommitted { job: 0, node: 10, commitment }.into());
+		// The node's work counts from the commitment; the fee stays held for the round.
+		assert!(!Assignments::<Test>::contains_key(10, 0));
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
+		assert_eq!(held(DAPP), ATTESTED_FEE);
+		Inference::do_try_state().unwrap();
+		// A second commitment, to another output, is refused.
+		let again = commitment_call(0, 10, commitment_to(0, 10, &output(8).encode()));
+		assert!(refused_with(again.clone(), Error::<Test>::AlreadyAnswered));
+		assert_noop!(dispatch(again), Error::<Test>::AlreadyAnswered);
+	});
+}
+
+#[test]
+fn an_attested_job_takes_neither_a_public_result_nor_a_failure_report() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Attested));
+		// A plain result would publish the output before the committee commits.
+		assert!(refused_with(result_call(0, 10, output(7)), Error::<Test>::WrongMode));
+		assert_noop!(dispatch(result_call(0, 10, output(7))), Error::<Test>::WrongMode);
+		// A failure report would end the job without a round: an attested node commits to the
+		// empty output instead, and the committee judges it.
+		let failure = failure_call(0, 10, engine_error("Unsupported operator: Foo"));
+		assert!(refused_with(failure.clone(), Error::<Test>::WrongMode));
+		assert_noop!(dispatch(failure), Error::<Test>::WrongMode);
+		assert_eq!(status(0), JobStatus::Assigned { node: 10, deadline: 7, reassigned: false });
+		assert_eq!(held(DAPP), ATTESTED_FEE);
+		assert!(Opened::get().is_empty());
+		assert!(Slashes::get().is_empty());
+		// A commitment answers no other mode.
+		assert_ok!(request(InferenceMode::Vanilla));
+		let vanilla = commitment_call(1, 10, commitment_to(1, 10, &output(7).encode()));
+		assert!(refused_with(vanilla.clone(), Error::<Test>::WrongMode));
+		assert_noop!(dispatch(vanilla), Error::<Test>::WrongMode);
+		// A commitment signed by another node's key, signed for another commitment, or from a
+		// node the job does not wait for.
+		let commitment = commitment_to(0, 10, &output(7).encode());
+		let Call::submit_commitment { signature, .. } = commitment_call(0, 11, commitment) else {
+			unreachable!()
 		};
+		let forged = Call::<Test>::submit_commitment { job: 0, node: 10, commitment, signature };
+		assert!(refused_with(forged.clone(), Error::<Test>::BadSignature));
+		assert_noop!(dispatch(forged), Error::<Test>::BadSignature);
+		let Call::submit_commitment { signature, .. } =
+			commitment_call(0, 10, H256::repeat_byte(1))
+		else {
+			unreachable!()
+		};
+		let swapped = Call::<Test>::submit_commitment { job: 0, node: 10, commitment, signature };
+		assert!(refused_with(swapped, Error::<Test>::BadSignature));
+		assert!(refused_with(commitment_call(0, 11, commitment), Error::<Test>::NotAssigned));
+		// Signed for another request that took the same job id (on a competing fork).
+		let call = commitment_call(0, 10, commitment);
+		let input_hash = Jobs::<Test>::get(0).unwrap().input_hash;
+		Jobs::<Test>::mutate(0, |record| {
+			record.as_mut().unwrap().input_hash = H256::repeat_byte(9)
+		});
+		assert!(refused_with(call.clone(), Error::<Test>::BadSignature));
+		Jobs::<Test>::mutate(0, |record| record.as_mut().unwrap().input_hash = input_hash);
+		// Past the deadline.
+		System::set_block_number(7);
+		assert!(refused_with(call.clone(), Error::<Test>::TooLate));
+		assert_noop!(dispatch(call), Error::<Test>::TooLate);
+		System::set_block_number(6);
+		assert_ok!(commit(0, 10, &output(7).encode()));
+	});
+}
+
+#[test]
+fn an_attested_result_is_published_and_final_when_verifiers_uphold_it() {
+	run(|| {
+		let issuance = Balances::total_issuance();
+		assert_ok!(request(InferenceMode::Attested));
+		let claim = commit(0, 10, &output(7).encode()).unwrap();
+		System::set_block_number(4);
+		// The committee's outputs agree with the node's within the tolerance (their reference
+		// differs by one micro): what is published is the node's output, as it revealed it.
+		let decided = upheld(10, claim, &output(7).encode(), &output(8).encode(), vec![12, 13, 14]);
 		Inference::on_conclusion(job_subject(0), &decided);
+		assert_eq!(status(0), JobStatus::Final { node: 10, at: 4 });
+		let hash = output_hash(&output(7));
+		assert_eq!(Jobs::<Test>::get(0).unwrap().output, Some(hash));
+		assert_eq!(Outputs::<Test>::get(0).unwrap().into_inner(), output(7).encode());
+		assert_eq!(Inference::output_of(0), Some(output(7)));
+		assert_eq!(Inference::job_view(0).unwrap().output, Some(output(7)));
 		// 1,500: owner 750, node 450, verifiers 150 / 3 = 50 each, treasury 150.
+		let all = events();
+		assert_eq!(
+			all[all.len() - 3..],
+			[
+				Event::ResultSubmitted { job: 0, node: 10, output: output(7), output_hash: hash },
+				Event::ResultVerified { job: 0, verifiers: vec![12, 13, 14] },
+				Event::JobFinal {
+					job: 0,
+					node: 10,
+					owner_paid: 750,
+					node_paid: 450,
+					verifiers_paid: 150,
+					treasury_paid: 150,
+				},
+			]
+		);
 		assert_eq!(free(OWNER), 10 + 750);
 		assert_eq!(free(10), 10 + 450);
 		assert_eq!(free(12), 10 + 50);
@@ -456,52 +644,109 @@ fn an_attested_result_is_final_when_verifiers_uphold_it() {
 		assert_eq!(free(14), 50);
 		assert_eq!(free(TREASURY), 10 + 150);
 		assert_eq!(held(DAPP), 0);
-		assert!(events().contains(&Event::ResultVerified { job: 0, verifiers: vec![12, 13, 14] }));
+		assert_eq!(free(DAPP), INITIAL_BALANCE - ATTESTED_FEE);
+		assert_eq!(Balances::total_issuance(), issuance);
+		assert!(!<Inference as ModelUsage>::in_use(MODEL));
+		Inference::do_try_state().unwrap();
 		// A second verdict on a finished job changes nothing.
 		Inference::on_conclusion(job_subject(0), &decided);
 		assert_eq!(free(OWNER), 10 + 750);
+		assert_eq!(events().len(), all.len());
 	});
 }
 
 #[test]
-fn a_rejected_or_undecided_result_refunds_in_full() {
+fn an_attested_answer_the_committee_rejects_or_cannot_run_is_refunded_and_publishes_nothing() {
 	run(|| {
-		let hash = output_hash(&output(7));
+		// Job 0: the node committed to "the model cannot run on this input" (the empty output),
+		// and the committee agreed: a refund, as an engine failure, with nobody blamed.
+		assert_ok!(request(InferenceMode::Attested));
+		let claim = commit(0, 10, &[]).unwrap();
+		Inference::on_conclusion(job_subject(0), &upheld(10, claim, &[], &[], vec![12, 13]));
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::EngineFailed(_), .. }
+		));
+		// Job 1: the committee's outputs disagree with the node's: rejected.
+		assert_ok!(request(InferenceMode::Attested));
+		let claim = commit(1, 10, &output(7).encode()).unwrap();
+		let rejected = Conclusion::Decided {
+			kind: RoundKind::Verification,
+			claimant: 10,
+			claim,
+			claim_upheld: false,
+			decided: revealed_hash(&output(9).encode()),
+			output: None,
+			majority: vec![12, 13],
+		};
+		Inference::on_conclusion(job_subject(1), &rejected);
+		assert!(matches!(status(1), JobStatus::Refunded { reason: RefundReason::Rejected, .. }));
+		// Job 2: the node committed to "cannot run" but the committee ran the model: rejected,
+		// not refunded as an engine failure.
+		assert_ok!(request(InferenceMode::Attested));
+		let claim = commit(2, 10, &[]).unwrap();
+		let ran = Conclusion::Decided {
+			kind: RoundKind::Verification,
+			claimant: 10,
+			claim,
+			claim_upheld: false,
+			decided: revealed_hash(&output(7).encode()),
+			output: None,
+			majority: vec![12, 13],
+		};
+		Inference::on_conclusion(job_subject(2), &ran);
+		assert!(matches!(status(2), JobStatus::Refunded { reason: RefundReason::Rejected, .. }));
+		// Job 3: no quorum.
+		assert_ok!(request(InferenceMode::Attested));
+		let claim = commit(3, 10, &output(7).encode()).unwrap();
+		let undecided =
+			Conclusion::Undecided { kind: RoundKind::Verification, claimant: 10, claim };
+		Inference::on_conclusion(job_subject(3), &undecided);
+		assert!(matches!(status(3), JobStatus::Refunded { reason: RefundReason::Undecided, .. }));
+		for job in 0..4 {
+			// The requester got its fee back and no output: a refunded attested job publishes
+			// nothing.
+			assert!(Outputs::<Test>::get(job).is_none(), "{job}");
+			assert_eq!(Jobs::<Test>::get(job).unwrap().output, None, "{job}");
+		}
+		assert!(!events().iter().any(|event| matches!(
+			event,
+			Event::ResultSubmitted { .. } | Event::ResultVerified { .. } | Event::JobFinal { .. }
+		)));
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		assert_eq!(free(OWNER), 10);
+		assert_eq!(free(10), 10);
+		assert_eq!(free(12), 10);
+		assert!(!<Inference as ModelUsage>::in_use(MODEL));
+	});
+}
+
+#[test]
+fn a_rejected_or_undecided_vanilla_claim_refunds_in_full() {
+	run(|| {
+		let claim = revealed_hash(&output(7).encode());
 		for (job, verdict, reason) in [
 			(
 				0,
 				Conclusion::Decided {
-					kind: RoundKind::Verification,
+					kind: RoundKind::Dispute,
 					claimant: 10,
-					claimed: hash,
-					decided: output_hash(&output(8)),
-					majority: vec![12, 13],
+					claim,
+					claim_upheld: false,
+					decided: revealed_hash(&output(9).encode()),
+					output: None,
+					majority: vec![12],
 				},
 				RefundReason::Rejected,
 			),
 			(
 				1,
-				Conclusion::Undecided {
-					kind: RoundKind::Verification,
-					claimant: 10,
-					claimed: hash,
-				},
+				Conclusion::Undecided { kind: RoundKind::Dispute, claimant: 10, claim },
 				RefundReason::Undecided,
 			),
-			(
-				2,
-				Conclusion::Decided {
-					kind: RoundKind::Dispute,
-					claimant: 10,
-					claimed: hash,
-					decided: output_hash(&output(8)),
-					majority: vec![12],
-				},
-				RefundReason::Rejected,
-			),
 		] {
-			let mode = if job == 2 { InferenceMode::Vanilla } else { InferenceMode::Attested };
-			assert_ok!(request(mode));
+			assert_ok!(request(InferenceMode::Vanilla));
 			assert_ok!(submit(job, 10, output(7)));
 			Inference::on_conclusion(job_subject(job), &verdict);
 			assert!(matches!(status(job), JobStatus::Refunded { reason: r, .. } if r == reason));
@@ -509,6 +754,33 @@ fn a_rejected_or_undecided_result_refunds_in_full() {
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), INITIAL_BALANCE);
 		assert_eq!(free(OWNER), 10);
+		assert_eq!(free(10), 10);
+	});
+}
+
+#[test]
+fn a_vanilla_claim_a_dispute_upholds_within_the_tolerance_is_final_as_claimed() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(submit(0, 10, output(7)));
+		let claim = revealed_hash(&output(7).encode());
+		// The committee's reference output differs from the claim by one micro, within the
+		// tolerance: the claim stands, and the output stays the one the node published.
+		let verdict = Conclusion::Decided {
+			kind: RoundKind::Dispute,
+			claimant: 10,
+			claim,
+			claim_upheld: true,
+			decided: revealed_hash(&output(8).encode()),
+			output: Some(output(8).encode()),
+			majority: vec![12, 13],
+		};
+		Inference::on_conclusion(job_subject(0), &verdict);
+		assert!(matches!(status(0), JobStatus::Final { node: 10, .. }));
+		assert_eq!(Inference::output_of(0), Some(output(7)));
+		assert_eq!(Jobs::<Test>::get(0).unwrap().output, Some(output_hash(&output(7))));
+		assert_eq!(free(10), 10 + 330);
+		assert_eq!(held(DAPP), 0);
 	});
 }
 
@@ -579,38 +851,191 @@ fn answers_from_the_wrong_node_twice_late_or_badly_signed_are_refused() {
 	});
 }
 
+// ---- Refusals ----
+
+/// The deadline node 11 gets when it takes job 0 over in block 2.
+const SECOND_DEADLINE: u64 = 7;
+
 #[test]
-fn a_model_the_engine_cannot_run_refunds_without_blame() {
+fn a_refusing_node_is_slashed_when_a_second_node_succeeds() {
 	run(|| {
-		assert_ok!(request(InferenceMode::Attested));
-		let error: EngineMessage = b"Unsupported operator: Foo".to_vec().try_into().unwrap();
-		let statement = JobStatement::Failure { job: 0, node: 10, error: error.clone() };
-		let call = Call::<Test>::report_failure {
-			job: 0,
-			node: 10,
-			error: error.clone(),
-			signature: sign(10, &statement),
-		};
-		assert!(matches!(call.authorize(TransactionSource::External), Some(Ok(_))));
-		assert_ok!(Inference::report_failure(
-			authorized(),
-			0,
-			10,
-			error.clone(),
-			sign(10, &statement)
+		let issuance = Balances::total_issuance();
+		assert_ok!(request(InferenceMode::Vanilla));
+		let error = engine_error("Unsupported operator: Foo");
+		assert!(matches!(
+			failure_call(0, 10, error.clone()).authorize(TransactionSource::External),
+			Some(Ok(_))
 		));
+		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		// No refund: the job goes to another node, and the refusal counts against node 10.
+		assert_eq!(
+			status(0),
+			JobStatus::Assigned { node: 11, deadline: SECOND_DEADLINE, reassigned: true }
+		);
+		assert_eq!(Refusals::<Test>::get(0), Some(10));
+		assert!(!Assignments::<Test>::contains_key(10, 0));
+		assert!(Assignments::<Test>::contains_key(11, 0));
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, false), (11, 1, true)]);
+		let all = events();
+		assert_eq!(
+			all[all.len() - 2..],
+			[
+				Event::JobRefused { job: 0, node: 10, error: error.clone() },
+				Event::JobReassigned { job: 0, from: 10, to: 11, deadline: SECOND_DEADLINE },
+			]
+		);
+		assert_eq!(held(DAPP), VANILLA_FEE);
+		assert!(Slashes::get().is_empty());
+		Inference::do_try_state().unwrap();
+		// The refuser cannot report again, nor answer now.
+		assert!(refused_with(failure_call(0, 10, error.clone()), Error::<Test>::NotAssigned));
+		assert_noop!(dispatch(failure_call(0, 10, error)), Error::<Test>::NotAssigned);
+		assert!(refused_with(result_call(0, 10, output(1)), Error::<Test>::NotAssigned));
+		// Node 11 runs what node 10 said could not run.
+		assert_ok!(submit(0, 11, output(1_250_000)));
+		assert_eq!(status(0), JobStatus::Accepted { node: 11 });
+		assert!(Slashes::get().is_empty(), "not before the answer is final");
+		Inference::do_try_state().unwrap();
+		let claim = revealed_hash(&output(1_250_000).encode());
+		Inference::on_conclusion(
+			job_subject(0),
+			&Conclusion::Unchallenged { claimant: 11, output: claim },
+		);
+		assert_eq!(status(0), JobStatus::Final { node: 11, at: 2 });
+		assert_eq!(Slashes::get(), vec![(10, test_parameters().timeout_slash)]);
+		assert_eq!(Refusals::<Test>::get(0), None);
+		assert!(events().contains(&Event::RefusalSlashed { job: 0, node: 10, slashed: 0 }));
+		// The requester paid for one answer, to the node that gave it; the refuser got nothing.
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
+		assert_eq!(free(OWNER), 10 + 550);
+		assert_eq!(free(11), 10 + 330);
+		assert_eq!(free(10), 10);
+		assert_eq!(free(TREASURY), 10 + 220);
+		assert_eq!(Balances::total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn a_refusal_the_second_node_confirms_refunds_and_slashes_nobody() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		assert_ok!(report(0, 11, "Unsupported operator: Bar"));
+		// Two nodes agree: the requester is refunded with the second node's message.
 		assert!(matches!(
 			status(0),
-			JobStatus::Refunded { reason: RefundReason::EngineFailed(e), .. } if e == error
+			JobStatus::Refunded { reason: RefundReason::EngineFailed(e), .. }
+				if e == engine_error("Unsupported operator: Bar")
 		));
+		assert!(Slashes::get().is_empty());
+		assert_eq!(Refusals::<Test>::get(0), None);
+		assert!(!events().iter().any(|event| matches!(event, Event::RefusalSlashed { .. })));
+		// Both refusals count against their nodes' reputations.
+		assert_eq!(
+			Work::get(),
+			vec![(10, 1, true), (10, -1, false), (11, 1, true), (11, -1, false)]
+		);
+		assert_eq!(Assignments::<Test>::iter().count(), 0);
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), INITIAL_BALANCE);
-		assert!(Slashes::get().is_empty());
-		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
-		assert_noop!(
-			Inference::report_failure(authorized(), 0, 10, error.clone(), sign(10, &statement)),
+		assert!(refused_with(
+			failure_call(0, 11, engine_error("again")),
 			Error::<Test>::AlreadyAnswered
+		));
+	});
+}
+
+#[test]
+fn a_refusal_by_a_jobs_second_node_refunds_at_once() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		// Node 10 never answers: slashed for it, and the job goes to node 11.
+		run_to_block(7);
+		assert_eq!(status(0), JobStatus::Assigned { node: 11, deadline: 12, reassigned: true });
+		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
+		assert_ok!(report(0, 11, "Unsupported operator: Foo"));
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::EngineFailed(_), at: 7 }
+		));
+		// Nobody refused before: nobody else is slashed, nothing is kept.
+		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
+		assert_eq!(Refusals::<Test>::iter().count(), 0);
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+		// Its deadline, when it comes, changes nothing.
+		run_to_block(12);
+		assert_eq!(Slashes::get().len(), 1);
+	});
+}
+
+#[test]
+fn a_refuser_goes_free_when_the_second_node_fails_too() {
+	run(|| {
+		// Job 0: node 11 never answers after node 10's refusal: a refund at its deadline, node
+		// 11 slashed for its silence, node 10 not.
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		run_to_block(SECOND_DEADLINE);
+		assert!(matches!(status(0), JobStatus::Refunded { reason: RefundReason::TimedOut, .. }));
+		assert_eq!(Slashes::get(), vec![(11, Perbill::from_percent(10))]);
+		assert_eq!(Refusals::<Test>::get(0), None);
+		Inference::do_try_state().unwrap();
+		// Job 1: node 11's answer is refuted by a dispute: a refund, and node 10 not slashed.
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(report(1, 10, "Unsupported operator: Foo"));
+		assert_ok!(submit(1, 11, output(7)));
+		let verdict = Conclusion::Decided {
+			kind: RoundKind::Dispute,
+			claimant: 11,
+			claim: revealed_hash(&output(7).encode()),
+			claim_upheld: false,
+			decided: revealed_hash(&output(9).encode()),
+			output: None,
+			majority: vec![12, 13],
+		};
+		Inference::on_conclusion(job_subject(1), &verdict);
+		assert!(matches!(status(1), JobStatus::Refunded { reason: RefundReason::Rejected, .. }));
+		assert_eq!(Slashes::get(), vec![(11, Perbill::from_percent(10))]);
+		assert_eq!(Refusals::<Test>::iter().count(), 0);
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(free(DAPP), INITIAL_BALANCE);
+	});
+}
+
+#[test]
+fn a_refusal_with_no_other_node_refunds_and_counts_against_the_refuser() {
+	run(|| {
+		InferenceNodes::set(vec![10]);
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		assert!(matches!(
+			status(0),
+			JobStatus::Refunded { reason: RefundReason::EngineFailed(_), .. }
+		));
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, false)]);
+		assert_eq!(Refusals::<Test>::iter().count(), 0);
+		assert!(Slashes::get().is_empty());
+		assert_eq!(held(DAPP), 0);
+	});
+}
+
+#[test]
+fn a_refused_tee_job_goes_to_another_tee_node() {
+	run(|| {
+		make_tee(10, false);
+		make_tee(11, false);
+		assert_ok!(request(InferenceMode::Tee));
+		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		assert_eq!(
+			status(0),
+			JobStatus::Assigned { node: 11, deadline: SECOND_DEADLINE, reassigned: true }
 		);
+		assert_ok!(submit_tee(tee_call(0, 11, output(1))));
+		assert!(matches!(status(0), JobStatus::Final { node: 11, .. }));
+		assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
+		assert_eq!(Refusals::<Test>::iter().count(), 0);
 	});
 }
 
@@ -777,7 +1202,8 @@ impl InferenceEngine for AddingEngine {
 }
 
 /// Node 10's offchain worker: its role key in the keystore, `engine` as the inference engine,
-/// an empty off-chain database and a data node that answers `requests`. Returns it with a
+/// an empty off-chain database (which the runtime's offchain indexing writes to, once the
+/// externalities persist it) and a data node that answers `requests`. Returns it with a
 /// function that takes the transactions it sent.
 fn worker(
 	engine: impl InferenceEngine + 'static,
@@ -788,7 +1214,8 @@ fn worker(
 	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 
 	let mut ext = new_test_ext();
-	let (offchain, state) = testing::TestOffchainExt::new();
+	// The node's database, which offchain indexing writes to as well.
+	let (offchain, state) = testing::TestOffchainExt::with_offchain_db(ext.offchain_db());
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let keystore = MemoryKeystore::new();
 	keystore
@@ -874,26 +1301,210 @@ fn the_offchain_worker_reports_a_model_the_engine_refuses() {
 			error.clone(),
 			signature.clone()
 		));
-		assert_eq!(held(DAPP), 0);
+		// A claim, not a refund: the job goes to node 11, the fee stays held.
+		assert!(matches!(status(0), JobStatus::Assigned { node: 11, reassigned: true, .. }));
+		assert_eq!(Refusals::<Test>::get(0), Some(10));
+		assert_eq!(held(DAPP), VANILLA_FEE);
 	});
 }
 
 #[test]
-fn a_verifier_stands_behind_a_result_within_the_tolerance() {
-	with_offchain_worker(AddingEngine { refuse: false }, |_| {
-		// The engine finds -0.5 (-500,000 micro); the tolerance is 1e-6 (one micro).
-		for (claimed, agrees) in [(-500_000, true), (-500_001, true), (-500_002, false)] {
-			let job = NextJobId::<Test>::get();
+fn the_offchain_worker_commits_to_an_attested_answer_and_keeps_the_output_to_reveal() {
+	for refuse in [false, true] {
+		with_offchain_worker(AddingEngine { refuse }, |sent| {
 			assert_ok!(request(InferenceMode::Attested));
-			assert_ok!(submit(job, 10, output(claimed)));
-			let hash = output_hash(&output(claimed));
-			let answer = Inference::reexecute(job_subject(job), hash);
-			let expected = if agrees { hash } else { output_hash(&output(-500_000)) };
-			assert_eq!(answer, Some(expected), "claim {claimed}");
+			Inference::offchain_worker(2);
+			let calls = sent();
+			// A commitment, never the output, nor a failure report (the model that cannot run
+			// is committed to as the empty output).
+			let [Call::submit_commitment { job: 0, node: 10, commitment, .. }] = &calls[..] else {
+				panic!("not a commitment: {calls:?}")
+			};
+			let record = Jobs::<Test>::get(0).unwrap();
+			let subject = job_subject(0);
+			// What the node reveals later, under the key its round's duty is found by.
+			let key = duty_storage_key(&subject, commitment, &record.input_hash, &10u64);
+			let stored = sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&key,
+			)
+			.expect("the output is kept for the reveal");
+			let duty = DutyRecord::decode(&mut &stored[..]).unwrap();
+			let expected = if refuse { Vec::new() } else { output(-500_000).encode() };
+			assert_eq!(duty.output, expected, "refuse: {refuse}");
+			assert_eq!(duty.phase, 0);
+			assert_eq!(
+				*commitment,
+				commitment_of(
+					&subject,
+					&record.input_hash,
+					&10u64,
+					&revealed_hash(&expected),
+					&duty.salt
+				)
+			);
+			assert_ok!(dispatch(calls[0].clone()));
+			assert_eq!(status(0), JobStatus::Verifying { node: 10 });
+			assert!(Outputs::<Test>::get(0).is_none());
+		});
+	}
+}
+
+#[test]
+fn the_sent_marker_is_cleared_once_the_answer_lands() {
+	let (mut ext, take_sent) = worker(AddingEngine { refuse: false }, vec![]);
+	let marker = || {
+		sp_io::offchain::local_storage_get(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			&jobs::sent_marker_key(0),
+		)
+	};
+	let answer = ext.execute_with(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(2);
+		assert!(marker().is_some());
+		let sent = take_sent();
+		let extrinsic =
+			frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
+				.unwrap();
+		let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
+		call
+	});
+	ext.persist_offchain_overlay();
+	ext.execute_with(|| assert!(marker().is_some(), "not before the answer lands"));
+	ext.execute_with(|| {
+		assert_ok!(apply(answer));
+	});
+	ext.persist_offchain_overlay();
+	ext.execute_with(|| {
+		assert!(marker().is_none());
+		assert_eq!(status(0), JobStatus::Accepted { node: 10 });
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn a_verifier_reexecutes_a_job_from_its_input_alone() {
+	with_offchain_worker(AddingEngine { refuse: false }, |_| {
+		// The engine finds -0.5 (-500,000 micro), whatever the node committed to: a verifier
+		// has nothing of the node's output to copy.
+		assert_ok!(request(InferenceMode::Attested));
+		assert_ok!(commit(0, 10, &output(-500_001).encode()));
+		assert_eq!(Inference::reexecute(job_subject(0)), Some(output(-500_000).encode()));
+		// Not a job, or an unknown one: nothing to reveal.
+		assert_eq!(Inference::reexecute(H256::zero()), None);
+		assert_eq!(Inference::reexecute(job_subject(99)), None);
+	});
+	// A model the engine cannot run: the empty output, which the verifier commits to.
+	with_offchain_worker(AddingEngine { refuse: true }, |_| {
+		assert_ok!(request(InferenceMode::Attested));
+		assert_eq!(Inference::reexecute(job_subject(0)), Some(Vec::new()));
+	});
+}
+
+// ---- Outputs as the attestations pallet judges them ----
+
+#[test]
+fn outputs_agree_within_the_jobs_float_tolerance() {
+	run(|| {
+		// Job 0: the test model, absolute 1e-6.
+		assert_ok!(request(InferenceMode::Attested));
+		// Job 1: a version with 1% relative tolerance.
+		let mut model = test_model();
+		model.tolerance = Tolerance { absolute_e9: 0, relative: Perbill::from_percent(1) };
+		Catalogue::set(Some(model));
+		assert_ok!(request(InferenceMode::Attested));
+		// Job 2: an exact version.
+		let mut model = test_model();
+		model.tolerance = Tolerance::EXACT;
+		Catalogue::set(Some(model));
+		assert_ok!(request(InferenceMode::Attested));
+		// The tolerance is the one each job was requested with.
+		Catalogue::set(Some(test_model()));
+		let agrees = |job: JobId, ours: Tensors, reference: Tensors| {
+			Inference::agrees(job_subject(job), &ours.encode(), &reference.encode())
+		};
+		// Different outputs within the tolerance agree; outside it they do not.
+		assert!(agrees(0, output(7), output(7)));
+		assert!(agrees(0, output(8), output(7)));
+		assert!(agrees(0, output(6), output(7)));
+		assert!(!agrees(0, output(9), output(7)));
+		assert!(!agrees(0, output(5), output(7)));
+		assert!(agrees(1, output(1_009_000), output(1_000_000)));
+		assert!(agrees(1, output(991_000), output(1_000_000)));
+		assert!(!agrees(1, output(1_011_000), output(1_000_000)));
+		assert!(!agrees(1, output(989_000), output(1_000_000)));
+		assert!(!agrees(2, output(8), output(7)));
+		// The same number at another scale: other bytes, the same value.
+		let rescaled: Tensors = vec![tensor("y", 1, 1, &[(70, 7)])].try_into().unwrap();
+		assert_ne!(rescaled.encode(), output(7).encode());
+		assert!(agrees(2, rescaled, output(7)));
+		// "The model cannot run" agrees only with itself.
+		let subject = job_subject(0);
+		assert!(Inference::agrees(subject, &[], &[]));
+		assert!(!Inference::agrees(subject, &[], &output(7).encode()));
+		assert!(!Inference::agrees(subject, &output(7).encode(), &[]));
+		// Another tensor name, or bytes that are no output, agree with nothing.
+		let renamed: Tensors = vec![tensor("z", 1, 1, &[(7, 6)])].try_into().unwrap();
+		assert!(!agrees(0, renamed, output(7)));
+		assert!(!Inference::agrees(subject, &[1, 2, 3], &output(7).encode()));
+		// Nor outputs of a job that does not exist.
+		assert!(!Inference::agrees(job_subject(99), &output(7).encode(), &output(7).encode()));
+		assert!(!Inference::agrees(H256::zero(), &output(7).encode(), &output(7).encode()));
+	});
+}
+
+#[test]
+fn a_reveal_that_does_not_fit_the_schema_is_not_a_valid_output() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Attested));
+		let subject = job_subject(0);
+		let valid = |out: &[u8]| Inference::is_valid(subject, out);
+		assert!(valid(&output(7).encode()));
+		assert!(valid(&[]), "the model cannot run");
+		// Rows are dynamic.
+		let rows: Tensors = vec![tensor("y", 3, 1, &[(1, 0); 3])].try_into().unwrap();
+		assert!(valid(&rows.encode()));
+		let off_schema: [Tensors; 4] = [
+			vec![tensor("z", 1, 1, &[(1, 0)])].try_into().unwrap(),
+			vec![tensor("y", 1, 2, &[(1, 0); 2])].try_into().unwrap(),
+			vec![tensor("y", 1, 1, &[(1, 0)]), tensor("y", 1, 1, &[(1, 0)])].try_into().unwrap(),
+			Tensors::truncate_from(vec![]),
+		];
+		for out in off_schema {
+			assert!(!valid(&out.encode()), "{out:?}");
 		}
-		// Not a job, or an unknown one: nothing to stand behind.
-		assert_eq!(Inference::reexecute(sp_core::H256::zero(), sp_core::H256::zero()), None);
-		assert_eq!(Inference::reexecute(job_subject(99), sp_core::H256::zero()), None);
+		// Over the output limit, though of the schema's shape.
+		let big: Tensors = vec![tensor("y", 300, 1, &[(1, 0); 300])].try_into().unwrap();
+		assert!(big.encoded_size() > 4096);
+		assert!(!valid(&big.encode()));
+		// Bytes that are no encoding of an output, or more than one.
+		let mut trailing = output(7).encode();
+		trailing.push(0);
+		assert!(!valid(&trailing));
+		let encoded = output(7).encode();
+		assert!(!valid(&encoded[..encoded.len() - 1]));
+		assert!(!valid(&[0xff; 16]));
+		// A job that does not exist has no valid output but the empty one.
+		assert!(!Inference::is_valid(job_subject(99), &output(7).encode()));
+	});
+}
+
+#[test]
+fn a_vanilla_claim_is_the_published_output_and_an_attested_job_has_none() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(request(InferenceMode::Attested));
+		assert_eq!(Inference::claimed_output(job_subject(0)), None);
+		assert_ok!(submit(0, 10, output(7)));
+		assert_ok!(commit(1, 10, &output(7).encode()));
+		let claimed = Inference::claimed_output(job_subject(0)).unwrap();
+		assert_eq!(claimed, output(7).encode());
+		// The claim the dispute judges is the hash of exactly these bytes.
+		assert_eq!(Opened::get()[0], (job_subject(0), 10, revealed_hash(&claimed), false));
+		assert_eq!(OpenedContexts::get()[0], Jobs::<Test>::get(0).unwrap().input_hash);
+		assert_eq!(Inference::claimed_output(job_subject(1)), None);
+		assert_eq!(Inference::claimed_output(H256::zero()), None);
 	});
 }
 
@@ -1020,16 +1631,24 @@ fn a_shortened_response_period_keeps_the_timeout_queue_in_order() {
 fn an_answer_that_cannot_be_verified_refunds_without_blame() {
 	run(|| {
 		assert_ok!(request(InferenceMode::Attested));
+		assert_ok!(request(InferenceMode::Vanilla));
 		AttestationsFull::set(true);
-		assert_ok!(submit(0, 10, output(1)));
-		assert!(matches!(
-			status(0),
-			JobStatus::Refunded { reason: RefundReason::VerificationUnavailable, .. }
-		));
+		let commitment = commit(0, 10, &output(1).encode()).unwrap();
+		assert_ok!(submit(1, 10, output(1)));
+		for job in [0, 1] {
+			assert!(matches!(
+				status(job),
+				JobStatus::Refunded { reason: RefundReason::VerificationUnavailable, .. }
+			));
+		}
+		// The attested answer stays hidden: its round never opened.
+		assert!(Outputs::<Test>::get(0).is_none());
+		assert!(events().contains(&Event::AnswerCommitted { job: 0, node: 10, commitment }));
+		assert!(Opened::get().is_empty());
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), INITIAL_BALANCE);
 		assert!(Slashes::get().is_empty());
-		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, true)]);
+		assert_eq!(Work::get(), vec![(10, 1, true), (10, 1, true), (10, -1, true), (10, -1, true)]);
 	});
 }
 
@@ -1294,8 +1913,9 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 			let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
 			assert!(matches!(call.authorize(TransactionSource::Local), Some(Ok(_))));
 			if !honest {
-				// ONNX Runtime and the circuit disagree: no node could prove the job, so the node
-				// reports it (a refund, no one blamed) instead of proving or timing out.
+				// ONNX Runtime and the circuit disagree: the node cannot prove the job, so it
+				// reports it instead of proving or timing out. A report is no refund: another
+				// node tries (and the refuser is slashed if that one proves it).
 				let Call::report_failure { job, node, error, signature } = call else {
 					panic!("not a failure report")
 				};
@@ -1303,9 +1923,15 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 				assert_ok!(Inference::report_failure(authorized(), job, node, error, signature));
 				assert!(matches!(
 					status(0),
-					JobStatus::Refunded { reason: RefundReason::EngineFailed(_), .. }
+					JobStatus::Assigned { node: 11, reassigned: true, .. }
 				));
+				assert_eq!(held(DAPP), ZK_FEE);
 				assert!(Slashes::get().is_empty());
+				// Node 11 proves it: node 10 is slashed for its refusal.
+				assert_ok!(submit_zk(0, 11, output, fixture_proof.clone()));
+				assert!(matches!(status(0), JobStatus::Final { node: 11, .. }));
+				assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
+				Inference::do_try_state().unwrap();
 				return;
 			}
 			let Call::submit_proof { job, node, output: out, proof, signature } = call else {

@@ -194,6 +194,17 @@ pub enum JobStatement<AccountId> {
 		/// be included again.
 		attempt: u8,
 	},
+	/// `node` answers attested `job` with `commitment`, the attestations'
+	/// `commitment_of` its output: the output stays hidden until the verifier committee has
+	/// committed, and the node reveals it beside them.
+	Commitment {
+		/// The job.
+		job: JobId,
+		/// The node's account.
+		node: AccountId,
+		/// The commitment.
+		commitment: H256,
+	},
 }
 
 /// The bytes a role key signs for `statement` about a job whose input hashes to `input`, on

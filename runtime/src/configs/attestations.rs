@@ -25,9 +25,11 @@ use crate::{
 ///
 /// - Committees: five verifiers, three to decide (60%); two minutes to commit, two to reveal,
 ///   enough for a verifier to re-run a model of a few seconds under load.
-/// - Claims (vanilla mode) can be challenged for an hour, with a 1,000 OPG challenge bond.
-/// - Slashes: a minority reveal loses 10% of the bond, a missing reveal 5%, a false claim 20%;
-///   half of every slash pays the winners, half goes to the treasury.
+/// - Claims (vanilla mode) can be challenged for an hour, with a 1,000 OPG challenge bond of
+///   which 100 OPG pays the dispute committee whatever it decides.
+/// - Slashes: a minority reveal loses 10% of the bond, a missing reveal 15% (withholding a
+///   reveal is never the cheap exit), a false claim 20%; half of every slash pays the winners,
+///   half goes to the treasury.
 pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		committee_size: 5,
@@ -37,9 +39,10 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 		challenge_window: HOURS,
 		challenge_bond: 1_000 * OPG,
 		minority_slash: Perbill::from_percent(10),
-		no_reveal_slash: Perbill::from_percent(5),
+		no_reveal_slash: Perbill::from_percent(15),
 		false_claim_slash: Perbill::from_percent(20),
 		reward_share: Perbill::from_percent(50),
+		dispute_fee: 100 * OPG,
 	}
 }
 
@@ -54,9 +57,10 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 		challenge_window: 10,
 		challenge_bond: 100 * OPG,
 		minority_slash: Perbill::from_percent(10),
-		no_reveal_slash: Perbill::from_percent(5),
+		no_reveal_slash: Perbill::from_percent(15),
 		false_claim_slash: Perbill::from_percent(20),
 		reward_share: Perbill::from_percent(50),
+		dispute_fee: 10 * OPG,
 	}
 }
 
@@ -78,6 +82,7 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		no_reveal_slash: Perbill::zero(),
 		false_claim_slash: Perbill::zero(),
 		reward_share: Perbill::zero(),
+		dispute_fee: 0,
 	}
 }
 
@@ -88,8 +93,9 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 ///   registry's unbonding period).
 /// - Committees up to [`MAX_COMMITTEE_SIZE`], any quorum up to unanimity.
 /// - The challenge bond up to 1,000,000 OPG.
-/// - Slashes: half a bond for a minority or missing reveal, all of it for a false claim (a
-///   lie about a result is the worst a node can do).
+/// - Slashes: half a bond for a minority reveal, 60% for a missing one, all of it for a false
+///   claim (a lie about a result is the worst a node can do).
+/// - The dispute fee up to the largest challenge bond.
 pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		committee_size: MAX_COMMITTEE_SIZE,
@@ -99,9 +105,10 @@ pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 		challenge_window: DAYS,
 		challenge_bond: 1_000_000 * OPG,
 		minority_slash: Perbill::from_percent(50),
-		no_reveal_slash: Perbill::from_percent(50),
+		no_reveal_slash: Perbill::from_percent(60),
 		false_claim_slash: Perbill::one(),
 		reward_share: Perbill::one(),
+		dispute_fee: 1_000_000 * OPG,
 	}
 }
 
@@ -124,9 +131,12 @@ impl pallet_attestations::Config for Runtime {
 	/// The node-parameters track (or root).
 	type GovernanceOrigin = NodeParametersOrigin;
 	type OnSlash = ResolveTo<TreasuryAccount, Balances>;
-	/// The inference pallet settles jobs on conclusions and re-executes them for verifiers.
+	/// The inference pallet settles jobs on conclusions, re-executes them for verifiers and
+	/// judges revealed outputs (schema and tolerance).
 	type OnConclusion = crate::Inference;
-	type Reexecute = crate::Inference;
+	type Outputs = crate::Inference;
+	/// The inference pallet's own bound on an output.
+	type MaxOutputBytes = ConstU32<{ crate::configs::inference::MAX_TENSOR_BYTES }>;
 	/// Committees are drawn, work counted and bonds slashed in the node registry.
 	type Nodes = crate::Nodes;
 	type UnbondingPeriod = pallet_nodes::UnbondingPeriod<Runtime>;
@@ -140,6 +150,8 @@ impl pallet_attestations::Config for Runtime {
 	/// test's 200 requests a block arrive, and the hooks still fit in a quarter of a block each
 	/// (`the_*_worst_cases_fit_in_a_block`).
 	type MaxClaimDeadlinesPerBlock = ConstU32<224>;
+	/// Disputes have room of their own, which attested traffic cannot fill: 8 a block.
+	type MaxDisputeDeadlinesPerBlock = ConstU32<8>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
 	type WeightInfo = pallet_attestations::weights::SubstrateWeight<Runtime>;

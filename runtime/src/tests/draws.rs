@@ -18,7 +18,7 @@ use opg_primitives::{
 };
 
 /// Six dev accounts, each an inference node and a verifier with a bond of its own size.
-const NODES: [Sr25519Keyring; 6] = [
+pub(super) const NODES: [Sr25519Keyring; 6] = [
 	Sr25519Keyring::Alice,
 	Sr25519Keyring::Bob,
 	Sr25519Keyring::Charlie,
@@ -33,6 +33,11 @@ const JOBS: u64 = 8;
 /// A chain like a production one where Alice and Bob author blocks (BABE) and [`NODES`] run
 /// inference and verify, with a vanilla model approved (at block 1, after genesis).
 fn draws_ext() -> sp_io::TestExternalities {
+	nodes_ext(uploaded_model)
+}
+
+/// [`draws_ext`] with the model `model` registers (at block 1, approved).
+pub(super) fn nodes_ext(model: impl FnOnce() -> u32) -> sp_io::TestExternalities {
 	let mut config = governed_config();
 	config.babe = babe_config(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob]);
 	config.nodes.nodes = NODES
@@ -47,14 +52,14 @@ fn draws_ext() -> sp_io::TestExternalities {
 	let mut ext = ext_of(config);
 	ext.execute_with(|| {
 		open_block();
-		let model = uploaded_model();
+		let model = model();
 		assert!(approve(model).dispatch_bypass_filter(RuntimeOrigin::root()).is_ok());
 		close_block();
 	});
 	ext
 }
 
-fn input() -> Tensors {
+pub(super) fn input() -> Tensors {
 	let values = (1..=4).map(|v| FixedPoint { value: v, decimals: 0 }).collect::<Vec<_>>();
 	vec![Tensor {
 		name: b"x".to_vec().try_into().unwrap(),
@@ -142,7 +147,8 @@ fn committees(
 	let alice = Sr25519Keyring::Alice.to_account_id();
 	open_block();
 	for subject in subjects {
-		assert_eq!(Attestations::open_round(*subject, &alice, Hash::repeat_byte(9)), Ok(()));
+		let (claim, context) = (Hash::repeat_byte(9), Hash::repeat_byte(7));
+		assert_eq!(Attestations::open_round(*subject, &alice, claim, context), Ok(()));
 	}
 	close_block();
 	open_block_on(parent_hash.unwrap_or_else(System::parent_hash), author);

@@ -226,8 +226,16 @@ pub(super) fn enactment() -> DispatchResult {
 
 /// Registers a one-chunk model from Ferdie and uploads it: complete, waiting for approval.
 pub(super) fn uploaded_model() -> opg_primitives::model::ModelId {
+	uploaded_model_with(|_| {})
+}
+
+/// [`uploaded_model`], its version's spec changed by `adjust` (its modes, its tolerance).
+pub(super) fn uploaded_model_with(
+	adjust: impl FnOnce(&mut pallet_model_registry::VersionSpecOf<Runtime>),
+) -> opg_primitives::model::ModelId {
 	let bytes = b"an onnx model, as far as the registry can tell".to_vec();
-	let version = one_chunk_version(&bytes);
+	let mut version = one_chunk_version(&bytes);
+	adjust(&mut version);
 	let model_id = pallet_model_registry::NextModelId::<Runtime>::get();
 	let register = pallet_model_registry::Call::register_model {
 		name: b"curated".to_vec().try_into().unwrap(),

@@ -20,6 +20,7 @@ mod draws;
 mod fuzz;
 mod governance;
 mod tee;
+mod verification;
 
 const TRANSFER: Balance = 5 * OPG;
 

@@ -13,15 +13,18 @@ use super::*;
 use frame_support::assert_noop;
 use opg_primitives::attestation::Conclusion;
 
+/// A requester: an account that is no node, with funds.
+const REQUESTER: AccountId = 15;
+
 #[test]
 fn an_unchallenged_claim_stands_at_its_deadline() {
 	network().build_and_execute(|| {
-		assert_ok!(Attestations::open_claim(subject(1), &CLAIMANT, output(1)));
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
 		System::assert_last_event(
 			Event::ClaimOpened {
 				subject: subject(1),
 				claimant: CLAIMANT,
-				output: output(1),
+				output: output_hash(1),
 				challenge_deadline: 11,
 			}
 			.into(),
@@ -31,17 +34,22 @@ fn an_unchallenged_claim_stands_at_its_deadline() {
 		assert!(Concluded::get().is_empty());
 		run_to_block(11);
 		System::assert_has_event(
-			Event::ClaimStood { subject: subject(1), claimant: CLAIMANT, output: output(1) }.into(),
+			Event::ClaimStood { subject: subject(1), claimant: CLAIMANT, output: output_hash(1) }
+				.into(),
 		);
 		assert_eq!(
 			Concluded::get(),
-			vec![(subject(1), Conclusion::Unchallenged { claimant: CLAIMANT, output: output(1) })]
+			vec![(
+				subject(1),
+				Conclusion::Unchallenged { claimant: CLAIMANT, output: output_hash(1) }
+			)]
 		);
-		assert_eq!(Concluded::get()[0].1.accepted_output(), Some(output(1)));
+		assert!(Concluded::get()[0].1.upheld());
 		assert_eq!(MockRegistry::open_work(CLAIMANT), 0);
 		// A claim that stands counts for its claimant.
 		assert_eq!(MockRegistry::work_ended(), vec![(CLAIMANT, Some(true))]);
 		assert_eq!(MockRegistry::reputation(CLAIMANT).completed, 1);
+		// A claim that stood is final.
 		assert_noop!(Attestations::challenge(signed(2), subject(1)), Error::<Test>::NoSuchClaim);
 	});
 }
@@ -56,26 +64,87 @@ fn challenge_errors() {
 				Attestations::challenge(signed(2), subject(1)),
 				Error::<Test>::NoSuchClaim
 			);
-			assert_ok!(Attestations::open_claim(subject(1), &9, output(1)));
+			assert_ok!(open_claim_on(1, 9, output(1)));
 			assert_noop!(Attestations::challenge(signed(9), subject(1)), Error::<Test>::OwnClaim);
-			assert_noop!(
-				Attestations::challenge(signed(CLAIMANT), subject(1)),
-				Error::<Test>::NotAVerifier
-			);
-			assert_noop!(
-				Attestations::challenge(signed(11), subject(1)),
-				Error::<Test>::NotRegistered
-			);
+			// Too poor for the bond: a node whose balance is bonded, or any account.
 			assert_noop!(
 				Attestations::challenge(signed(10), subject(1)),
 				Error::<Test>::InsufficientFunds
 			);
-			assert_ok!(MockRegistry::leave(3));
 			assert_noop!(
-				Attestations::challenge(signed(3), subject(1)),
-				Error::<Test>::NodeLeaving
+				Attestations::challenge(signed(POOR), subject(1)),
+				Error::<Test>::InsufficientFunds
 			);
+			// Anyone else may challenge: a node of any role, a leaving one, or an account
+			// that is no node (the requester).
+			assert_ok!(open_claim_on(2, 9, output(2)));
+			assert_ok!(open_claim_on(3, 9, output(3)));
+			assert_ok!(MockRegistry::leave(3));
+			assert_ok!(Attestations::challenge(signed(CLAIMANT), subject(1)));
+			assert_ok!(Attestations::challenge(signed(3), subject(2)));
+			assert_ok!(Attestations::challenge(signed(REQUESTER), subject(3)));
+			for (who, n) in [(CLAIMANT, 1), (3, 2), (REQUESTER, 3)] {
+				assert_eq!(challenge_held(who), 200);
+				assert!(matches!(
+					Rounds::<Test>::get(subject(n)).unwrap().origin,
+					RoundOrigin::Dispute { challenger, bond: 200 } if challenger == who
+				));
+			}
+			run_to_block(30);
+			assert!(Rounds::<Test>::iter().next().is_none());
 		});
+}
+
+/// Bad input gets a named error and nothing held: a challenge of a claim whose output the
+/// consumer does not publish (or whose published output does not hash to the claim, or is too
+/// large to reveal) fails with `NoClaimedOutput`, and one of an unknown claim, or of a claim
+/// already final or already under dispute, with `NoSuchClaim`.
+#[test]
+fn a_challenge_needs_an_open_claim_and_its_published_output() {
+	network().build_and_execute(|| {
+		// Unknown.
+		assert_noop!(
+			Attestations::challenge(signed(REQUESTER), subject(1)),
+			Error::<Test>::NoSuchClaim
+		);
+		// Nothing published.
+		assert_ok!(Attestations::open_claim(subject(1), &CLAIMANT, output_hash(1), context(1)));
+		assert_noop!(
+			Attestations::challenge(signed(REQUESTER), subject(1)),
+			Error::<Test>::NoClaimedOutput
+		);
+		// Published, but not what was claimed.
+		publish(1, output(2));
+		assert_noop!(
+			Attestations::challenge(signed(REQUESTER), subject(1)),
+			Error::<Test>::NoClaimedOutput
+		);
+		// Claimed, but larger than any reveal may be.
+		let huge = vec![7u8; 65];
+		assert_ok!(open_claim_on(2, CLAIMANT, &huge));
+		assert_noop!(
+			Attestations::challenge(signed(REQUESTER), subject(2)),
+			Error::<Test>::NoClaimedOutput
+		);
+		assert_eq!(challenge_held(REQUESTER), 0);
+		assert_eq!(free(REQUESTER), INITIAL_BALANCE);
+		// Once the published output is the claimed one, the challenge is accepted; a second
+		// challenge of the claim under dispute finds no open claim.
+		Published::set(vec![(subject(1), output(1))]);
+		assert_ok!(Attestations::challenge(signed(REQUESTER), subject(1)));
+		assert_noop!(Attestations::challenge(signed(2), subject(1)), Error::<Test>::NoSuchClaim);
+		// A claim that stood is final.
+		run_to_block(11);
+		assert!(Claims::<Test>::get(subject(2)).is_none());
+		assert_noop!(
+			Attestations::challenge(signed(REQUESTER), subject(2)),
+			Error::<Test>::NoSuchClaim
+		);
+		// Only the accepted challenge holds a bond.
+		assert_eq!(challenge_held(REQUESTER), 200);
+		run_to_block(12);
+		assert_eq!(challenge_held(REQUESTER), 0);
+	});
 }
 
 #[test]
@@ -84,21 +153,25 @@ fn a_dispute_won_by_the_challenger() {
 		let issuance = total_issuance();
 		let committee = challenged_claim();
 		for member in &committee {
-			assert_ok!(commit(subject(1), *member, output(2)));
+			assert_ok!(commit(subject(1), *member, output(5)));
 		}
 		for member in &committee {
-			assert_ok!(reveal(subject(1), *member, output(2)));
+			assert_ok!(reveal(subject(1), *member, output(5)));
 		}
-		// The claimant loses half its bond (500): 250 to the challenger, 250 to the treasury;
-		// the challenge bond comes back.
+		// The claimant loses half its bond (500): 250 to the challenger, 250 to the treasury.
+		// The committee's fee (50, 10 each) comes out of the challenge bond, the rest (150)
+		// comes back.
 		assert_eq!(bond(CLAIMANT), 500);
 		assert_eq!(MockRegistry::slashes(), vec![(CLAIMANT, 500, SlashReason::FalseClaim)]);
 		assert_eq!(challenge_held(2), 0);
-		assert_eq!(free(2), INITIAL_BALANCE - BOND + 250);
+		assert_eq!(free(2), INITIAL_BALANCE - BOND - 50 + 250);
+		for member in &committee {
+			assert_eq!(free(*member), INITIAL_BALANCE - BOND + 10);
+		}
 		assert_eq!(free(TREASURY), 1 + 250);
 		assert_eq!(total_issuance(), issuance);
 		let events = events();
-		assert!(events.contains(&Event::ChallengeBondReleased { challenger: 2, amount: 200 }));
+		assert!(events.contains(&Event::ChallengeBondReleased { challenger: 2, amount: 150 }));
 		assert!(events.contains(&Event::Rewarded { who: 2, amount: 250 }));
 		assert_eq!(
 			Concluded::get(),
@@ -107,8 +180,10 @@ fn a_dispute_won_by_the_challenger() {
 				Conclusion::Decided {
 					kind: RoundKind::Dispute,
 					claimant: CLAIMANT,
-					claimed: output(1),
-					decided: output(2),
+					claim: output_hash(1),
+					claim_upheld: false,
+					decided: output_hash(5),
+					output: None,
 					majority: committee.clone(),
 				}
 			)]
@@ -129,21 +204,30 @@ fn a_dispute_lost_by_the_challenger() {
 		for member in &committee {
 			assert_ok!(reveal(subject(1), *member, output(1)));
 		}
-		// The challenger loses its 200 challenge bond: 100 to the claimant, 100 to the treasury.
+		// The challenger loses its 200 challenge bond: the committee's fee (50, 10 each), then
+		// half the rest (75) to the claimant and 75 to the treasury.
 		assert_eq!(challenge_held(2), 0);
 		assert_eq!(free(2), INITIAL_BALANCE - BOND - 200);
-		assert_eq!(free(CLAIMANT), INITIAL_BALANCE - BOND + 100);
+		assert_eq!(free(CLAIMANT), INITIAL_BALANCE - BOND + 75);
+		for member in &committee {
+			assert_eq!(free(*member), INITIAL_BALANCE - BOND + 10);
+		}
 		assert_eq!(bond(CLAIMANT), BOND);
 		assert_eq!(bond(2), BOND);
 		assert!(MockRegistry::slashes().is_empty());
-		assert_eq!(free(TREASURY), 1 + 100);
+		assert_eq!(free(TREASURY), 1 + 75);
 		assert_eq!(total_issuance(), issuance);
 		assert!(events().contains(&Event::Slashed {
 			who: 2,
 			amount: 200,
 			reason: SlashReason::FailedChallenge
 		}));
-		assert_eq!(Concluded::get()[0].1.accepted_output(), Some(output(1)));
+		let conclusion = &Concluded::get()[0].1;
+		assert!(conclusion.upheld());
+		assert!(matches!(
+			conclusion,
+			Conclusion::Decided { claim_upheld: true, output: Some(out), .. } if *out == output(1)
+		));
 		assert_eq!(MockRegistry::reputation(CLAIMANT).completed, 1);
 	});
 }
@@ -159,9 +243,10 @@ fn an_undecided_dispute_returns_the_challenge_bond() {
 			Concluded::get()[0].1,
 			Conclusion::Undecided { kind: RoundKind::Dispute, .. }
 		));
-		// Nobody revealed: every member lost a fifth of its bond, the claimant nothing.
+		// Nobody revealed: every member lost 30% of its bond, the claimant (whose output the
+		// dispute had from the start) nothing.
 		for member in &committee {
-			assert_eq!(bond(*member), 800);
+			assert_eq!(bond(*member), 700);
 		}
 		assert_eq!(bond(CLAIMANT), BOND);
 	});
@@ -170,15 +255,101 @@ fn an_undecided_dispute_returns_the_challenge_bond() {
 #[test]
 fn a_challenge_hands_the_claims_work_to_the_dispute() {
 	network().build_and_execute(|| {
-		assert_ok!(Attestations::open_claim(subject(1), &CLAIMANT, output(1)));
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
 		assert_ok!(Attestations::challenge(signed(2), subject(1)));
 		// The claim's unit ended with no outcome and the round's began: one unit still.
 		assert_eq!(MockRegistry::work_ended(), vec![(CLAIMANT, None)]);
 		assert_eq!(MockRegistry::open_work(CLAIMANT), 1);
 		assert!(ClaimDeadlines::<Test>::get(11).is_empty());
-		assert_eq!(Deadlines::<Test>::get(2).into_inner(), vec![subject(1)]);
+		// A dispute is listed apart from verification rounds.
+		assert_eq!(DisputeDeadlines::<Test>::get(2).into_inner(), vec![subject(1)]);
+		assert!(Deadlines::<Test>::get(2).is_empty());
+		// The claimant does not reveal in a dispute: its claimed output is its reveal, and it
+		// has no duty.
+		assert_eq!(Duties::<Test>::iter().count(), 0);
 		// The challenger backs no work of its own: its bond is the challenge hold.
 		assert_eq!(MockRegistry::open_work(2), 0);
+		run_to_block(2);
+		let committee = committee_of(subject(1));
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+		assert_noop!(reveal(subject(1), CLAIMANT, output(1)), Error::<Test>::NotCommitteeMember);
 		run_to_block(12);
+	});
+}
+
+/// Attack: nobody challenges a false vanilla claim because a challenge does not pay, or only
+/// nodes may challenge. The requester, which is no node, challenges; the committee overturns
+/// the claim, and the requester is paid from the claimant's slashed bond (with its bond back
+/// but the committee's fee), while the committee is paid the dispute fee.
+#[test]
+fn the_requester_challenges_and_is_paid_when_the_claim_falls() {
+	network().build_and_execute(|| {
+		let issuance = total_issuance();
+		assert!(MockNodes::get(REQUESTER).is_none());
+		let committee = challenged_by(REQUESTER);
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(5)));
+		}
+		for member in &committee {
+			assert_ok!(reveal(subject(1), *member, output(5)));
+		}
+		// The claimant's 500: 250 to the requester, 250 to the treasury. The requester's bond
+		// comes back less the committee's fee of 50, 10 to each member.
+		assert_eq!(MockRegistry::slashes(), vec![(CLAIMANT, 500, SlashReason::FalseClaim)]);
+		assert_eq!(challenge_held(REQUESTER), 0);
+		assert_eq!(free(REQUESTER), INITIAL_BALANCE - 50 + 250);
+		assert!(free(REQUESTER) > INITIAL_BALANCE, "a challenge that wins pays");
+		for member in &committee {
+			assert_eq!(free(*member), INITIAL_BALANCE - BOND + 10);
+			assert_eq!(bond(*member), BOND);
+		}
+		assert_eq!(free(TREASURY), 1 + 250);
+		assert_eq!(total_issuance(), issuance);
+		let events = events();
+		assert!(events.contains(&Event::Rewarded { who: REQUESTER, amount: 250 }));
+		assert!(
+			events.contains(&Event::ChallengeBondReleased { challenger: REQUESTER, amount: 150 })
+		);
+		assert!(matches!(
+			&Concluded::get()[0].1,
+			Conclusion::Decided { kind: RoundKind::Dispute, claim_upheld: false, .. }
+		));
+	});
+}
+
+/// Attack: a committee paid only when it upholds a claim leans to upholding it. The committee
+/// of a dispute is paid the dispute fee when the claim stands too (here judged within the
+/// tolerance: the members reveal 1 and 2 beside the claimed 1), out of the failed challenger's
+/// bond.
+#[test]
+fn a_dispute_that_upholds_the_claim_still_pays_the_committee_its_fee() {
+	network().build_and_execute(|| {
+		let issuance = total_issuance();
+		let committee = challenged_by(REQUESTER);
+		let out = |i: usize| output(1 + (i % 2) as u8);
+		for (i, member) in committee.iter().enumerate() {
+			assert_ok!(commit(subject(1), *member, out(i)));
+		}
+		for (i, member) in committee.iter().enumerate() {
+			assert_ok!(reveal(subject(1), *member, out(i)));
+		}
+		// The requester's 200: 50 to the committee (10 each), 75 to the claimant, 75 to the
+		// treasury.
+		assert_eq!(free(REQUESTER), INITIAL_BALANCE - 200);
+		for member in &committee {
+			assert_eq!(free(*member), INITIAL_BALANCE - BOND + 10);
+			assert!(events().contains(&Event::Rewarded { who: *member, amount: 10 }));
+		}
+		assert_eq!(free(CLAIMANT), INITIAL_BALANCE - BOND + 75);
+		assert_eq!(free(TREASURY), 1 + 75);
+		assert!(MockRegistry::slashes().is_empty());
+		assert_eq!(total_issuance(), issuance);
+		assert!(matches!(
+			&Concluded::get()[0].1,
+			Conclusion::Decided { kind: RoundKind::Dispute, claim_upheld: true, majority, .. }
+				if *majority == committee
+		));
 	});
 }

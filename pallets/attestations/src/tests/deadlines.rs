@@ -11,21 +11,19 @@
 
 use super::*;
 use frame_support::assert_noop;
+use opg_primitives::attestation::Conclusion;
 
 #[test]
 fn deadlines_move_to_the_next_block_with_room() {
 	network().build_and_execute(|| {
 		// Three claim deadlines per block in the mock (and two round deadlines).
 		for n in 1..=4 {
-			assert_ok!(Attestations::open_claim(subject(n), &CLAIMANT, output(n)));
+			assert_ok!(open_claim_on(n, CLAIMANT, output(n)));
 		}
 		assert_eq!(Claims::<Test>::get(subject(3)).unwrap().challenge_deadline, 11);
 		assert_eq!(Claims::<Test>::get(subject(4)).unwrap().challenge_deadline, 12);
 		ClaimQueueFill::fill(12, 12 + DEADLINE_SEARCH as u64);
-		assert_noop!(
-			Attestations::open_claim(subject(5), &CLAIMANT, output(5)),
-			Error::<Test>::DeadlineQueueFull
-		);
+		assert_noop!(open_claim_on(5, CLAIMANT, output(5)), Error::<Test>::DeadlineQueueFull);
 		ClaimQueueFill::clear(12, 12 + DEADLINE_SEARCH as u64);
 		run_to_block(12);
 		assert_eq!(Concluded::get().len(), 4);
@@ -37,7 +35,7 @@ fn round_deadlines_move_to_the_next_block_with_room() {
 	network().build_and_execute(|| {
 		// Two round deadlines per block: the third round opened in block 1 is drawn in block 3.
 		for n in 1..=3 {
-			assert_ok!(Attestations::open_round(subject(n), &CLAIMANT, output(n)));
+			assert_ok!(open_round_on(n, output(n)));
 		}
 		assert_eq!(Rounds::<Test>::get(subject(2)).unwrap().draw_at, 2);
 		assert_eq!(Rounds::<Test>::get(subject(3)).unwrap().draw_at, 3);
@@ -57,12 +55,12 @@ fn claims_and_rounds_have_deadline_lists_of_their_own() {
 		// Every claim list a round could use is full: the round is still scheduled, since a
 		// cheap standing claim and a costly concluding round are bounded apart.
 		ClaimQueueFill::fill(1, 2 + DEADLINE_SEARCH as u64);
-		assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+		assert_ok!(open_round_on(1, output(1)));
 		assert_eq!(Deadlines::<Test>::get(2).into_inner(), vec![subject(1)]);
 		assert!(!ClaimDeadlines::<Test>::get(2).contains(&subject(1)));
 		ClaimQueueFill::clear(1, 2 + DEADLINE_SEARCH as u64);
 		// A claim is listed only on the claim list.
-		assert_ok!(Attestations::open_claim(subject(2), &CLAIMANT, output(2)));
+		assert_ok!(open_claim_on(2, CLAIMANT, output(2)));
 		assert_eq!(ClaimDeadlines::<Test>::get(11).into_inner(), vec![subject(2)]);
 		assert!(Deadlines::<Test>::get(11).is_empty());
 		assert_ok!(Attestations::do_try_state());
@@ -75,12 +73,71 @@ fn claims_and_rounds_have_deadline_lists_of_their_own() {
 				.is_ok()
 			{}
 		}
-		assert_noop!(
-			Attestations::open_round(subject(1), &CLAIMANT, output(1)),
-			Error::<Test>::DeadlineQueueFull
-		);
-		assert_ok!(Attestations::open_claim(subject(2), &CLAIMANT, output(2)));
+		assert_noop!(open_round_on(1, output(1)), Error::<Test>::DeadlineQueueFull);
+		assert_ok!(open_claim_on(2, CLAIMANT, output(2)));
 		assert_eq!(ClaimDeadlines::<Test>::get(11).into_inner(), vec![subject(2)]);
+	});
+}
+
+/// Attack: attested traffic fills every round deadline list, so a challenge of a false vanilla
+/// claim finds no room and the claim stands. Dispute rounds have deadline lists of their own:
+/// with verification rounds filling `Deadlines` for every block a draw could move to, a
+/// challenge is still accepted, and its committee drawn in the next block.
+#[test]
+fn a_dispute_is_drawn_while_verification_rounds_fill_their_deadline_lists() {
+	network().node(9, inference(), BOND).build_and_execute(|| {
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+		assert_ok!(open_claim_on(2, CLAIMANT, output(2)));
+		// Node 9's attested jobs: verification rounds until no block has room for a draw.
+		let filler = |i: u64| H256::from_low_u64_be(0x1000 + i);
+		let mut opened = 0u64;
+		let full = loop {
+			let claim = H256::from_low_u64_be(opened);
+			match Attestations::open_round(filler(opened), &9, claim, context(9)) {
+				Ok(()) => opened += 1,
+				Err(error) => break error,
+			}
+		};
+		assert_eq!(full, Error::<Test>::DeadlineQueueFull.into());
+		assert_eq!(opened, 2 * (u64::from(DEADLINE_SEARCH) + 1));
+		for at in 2..=2 + u64::from(DEADLINE_SEARCH) {
+			assert_eq!(Deadlines::<Test>::get(at).len(), 2, "block {at} has room");
+		}
+		// The requester's challenge still finds room, in the next block.
+		assert_ok!(Attestations::challenge(signed(15), subject(1)));
+		assert_eq!(DisputeDeadlines::<Test>::get(2).into_inner(), vec![subject(1)]);
+		assert!(!Deadlines::<Test>::get(2).contains(&subject(1)));
+		// A second dispute in the same block moves to the next one with dispute room.
+		assert_ok!(Attestations::challenge(signed(16), subject(2)));
+		assert_eq!(DisputeDeadlines::<Test>::get(3).into_inner(), vec![subject(2)]);
+		run_to_block(2);
+		let committee = committee_of(subject(1));
+		assert_eq!(committee.len(), 5);
+		System::assert_has_event(
+			Event::CommitteeDrawn {
+				subject: subject(1),
+				committee: committee.clone(),
+				commit_deadline: 7,
+				reveal_deadline: 12,
+			}
+			.into(),
+		);
+		// And it decides: the claim falls, the challenger is paid.
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(5)));
+		}
+		for member in &committee {
+			assert_ok!(reveal(subject(1), *member, output(5)));
+		}
+		assert!(matches!(
+			&Concluded::get()[..],
+			[(s, Conclusion::Decided { kind: RoundKind::Dispute, claim_upheld: false, .. })]
+				if *s == subject(1)
+		));
+		assert_eq!(free(15), INITIAL_BALANCE - 50 + 250);
+		// Let every round end so try_state sees them gone.
+		run_to_block(60);
+		assert!(Rounds::<Test>::iter().next().is_none());
 	});
 }
 

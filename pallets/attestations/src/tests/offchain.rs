@@ -91,13 +91,87 @@ fn the_offchain_worker_commits_and_reveals_for_a_local_committee_member() {
 		else {
 			panic!("not a reveal")
 		};
-		assert_eq!(revealed, output(1));
+		// The full output, as the worker computed it from the input alone.
+		assert_eq!(revealed.to_vec(), output(1));
 		assert_ok!(Attestations::reveal(authorized(), s, member, revealed, salt, signature));
+		// Revealed: nothing more to send.
+		Attestations::offchain_worker(6);
+		assert!(duty_calls().is_empty());
 		for member in others {
 			assert_ok!(reveal(subject(1), *member, output(1)));
 		}
+		// The round waits for the claimant's reveal.
+		assert!(Rounds::<Test>::get(subject(1)).is_some());
+		assert_ok!(reveal(subject(1), CLAIMANT, output(1)));
 		assert!(Rounds::<Test>::get(subject(1)).is_none());
 		assert_eq!(Duties::<Test>::iter().count(), 0, "duties end with the round");
+		check_invariants();
+	});
+}
+
+/// Binding of the duty cache: a claimant's offchain worker reveals the output its answer
+/// committed to, kept under a key that names the round's claim and context. A record kept for
+/// another request on the same subject (a reorged answer) is never revealed into this round.
+#[test]
+fn the_offchain_worker_reveals_for_a_local_claimant_what_it_kept_for_this_claim() {
+	use opg_primitives::attestation::{duty_storage_key, DutyRecord};
+	use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+	use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+	use sp_runtime::offchain::storage::StorageValueRef;
+
+	let mut ext = network().build();
+	let (offchain, _) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	let keystore = std::sync::Arc::new(MemoryKeystore::new());
+	ext.register_extension(KeystoreExt(keystore.clone()));
+	ext.execute_with(|| {
+		keystore
+			.sr25519_generate_new(
+				opg_primitives::attestation::NODE_KEY_TYPE,
+				Some(&format!("//node{CLAIMANT}")),
+			)
+			.unwrap();
+		let committee = open_round();
+		assert_eq!(Duties::<Test>::iter_key_prefix(CLAIMANT).collect::<Vec<_>>(), vec![subject(1)]);
+		let (_, claim, round_context) = round_of(subject(1));
+		let kept = |claim: H256, context: H256, out: Vec<u8>| {
+			StorageValueRef::persistent(&duty_storage_key(
+				&subject(1),
+				&claim,
+				&context,
+				&CLAIMANT,
+			))
+			.set(&DutyRecord { output: out, salt: salt(CLAIMANT), phase: 0, sent_at: 0 });
+		};
+		// What the claimant kept for another request on this subject: another claim.
+		kept(claimant_commitment(1, output(7)), round_context, output(7));
+		let sent = || core::mem::take(&mut pool_state.write().transactions);
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+		Attestations::offchain_worker(3);
+		assert!(sent().is_empty(), "a record kept for another claim is revealed");
+		// What it kept for this request's answer.
+		kept(claim, round_context, output(1));
+		Attestations::offchain_worker(3);
+		let calls = sent();
+		assert_eq!(calls.len(), 1);
+		let extrinsic =
+			frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &calls[0][..])
+				.unwrap();
+		let RuntimeCall::Attestations(call) = extrinsic.function else { panic!("not ours") };
+		assert!(call.authorize(TransactionSource::Local).unwrap().is_ok());
+		let Call::reveal { member, output: revealed, .. } = &call else { panic!("not a reveal") };
+		assert_eq!((*member, revealed.to_vec()), (CLAIMANT, output(1)));
+		assert_ok!(dispatch(call));
+		assert_eq!(Rounds::<Test>::get(subject(1)).unwrap().claimant_output, Some(output_hash(1)));
+		for member in &committee {
+			assert_ok!(reveal(subject(1), *member, output(1)));
+		}
+		assert!(Concluded::get()[0].1.upheld());
 		check_invariants();
 	});
 }

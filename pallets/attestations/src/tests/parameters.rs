@@ -37,6 +37,8 @@ fn set_parameter_changes_one_parameter_within_its_bounds() {
 		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeBond(10_000)));
 		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), CommitteeSize(7)));
 		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeBond(200)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), DisputeFee(200)));
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), DisputeFee(50)));
 		let refused = [
 			// Outside the runtime's bounds.
 			ChallengeBond(10_001),
@@ -48,6 +50,11 @@ fn set_parameter_changes_one_parameter_within_its_bounds() {
 			ChallengeBond(0),
 			CommitPeriod(0),
 			ChallengeWindow(1_001),
+			// Silence no dearer than a minority reveal.
+			NoRevealSlash(Perbill::from_percent(20)),
+			MinoritySlash(Perbill::from_percent(30)),
+			// A dispute fee larger than the bond that pays it.
+			DisputeFee(201),
 		];
 		for change in refused {
 			assert_noop!(
@@ -111,7 +118,7 @@ fn longest_work_follows_the_active_parameters() {
 #[test]
 fn a_round_not_yet_drawn_takes_the_parameters_in_force_at_its_draw() {
 	network().build_and_execute(|| {
-		assert_ok!(Attestations::open_round(subject(1), &CLAIMANT, output(1)));
+		assert_ok!(open_round_on(1, output(1)));
 		assert_ok!(Attestations::set_parameter(
 			RuntimeOrigin::root(),
 			ParameterChange::CommitteeSize(3)
@@ -133,6 +140,19 @@ fn a_round_not_yet_drawn_takes_the_parameters_in_force_at_its_draw() {
 		run_to_block(12);
 		assert!(Rounds::<Test>::get(subject(1)).is_none());
 	});
+}
+
+#[test]
+fn parameters_refuse_silence_cheaper_than_a_minority_reveal_and_a_fee_above_the_bond() {
+	let parameters = test_parameters();
+	assert_eq!(parameters.check(7, UNBONDING_PERIOD), Ok(()));
+	for no_reveal in [0, 10, 20] {
+		let cheap =
+			Parameters { no_reveal_slash: Perbill::from_percent(no_reveal), ..parameters.clone() };
+		assert_eq!(cheap.check(7, UNBONDING_PERIOD), Err(ParameterError::SilenceCheaper));
+	}
+	let fee = Parameters { dispute_fee: 201, ..parameters };
+	assert_eq!(fee.check(7, UNBONDING_PERIOD), Err(ParameterError::ZeroBond));
 }
 
 #[test]

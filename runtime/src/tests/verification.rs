@@ -1,0 +1,309 @@
+//! Verification that cannot be faked cheaply, through `Executive` on real blocks: an attested
+//! job answered by commitment and decided on full reveals (a lazy member loses, the output is
+//! public only once decided), and a vanilla claim with a corrupted output challenged by its
+//! requester and overturned.
+
+use super::{
+	draws::{input, nodes_ext, NODES},
+	governance::{close_block, open_block, send, uploaded_model_with},
+	*,
+};
+use frame_system::offchain::CreateAuthorizedTransaction;
+use opg_primitives::attestation::NodeKeySignature;
+use opg_primitives::{
+	attestation::{commitment_of, revealed_hash, signing_message, SignedStatement},
+	inference::{
+		job_signing_message, job_subject, output_hash, FixedPoint, JobStatement, JobStatus, Tensor,
+		TensorValues, Tensors, Tolerance,
+	},
+	model::{InferenceMode, ModeSet},
+};
+use sp_runtime::DispatchResult;
+
+/// A float model that runs in vanilla and attested mode, agreeing within 0.001.
+fn attested_ext() -> sp_io::TestExternalities {
+	nodes_ext(|| {
+		uploaded_model_with(|version| {
+			version.modes = ModeSet { vanilla: true, attested: true, zk: false };
+			version.tolerance = Tolerance { absolute_e9: 1_000_000, relative: Default::default() };
+		})
+	})
+}
+
+/// An output `y` of four values, in thousandths.
+fn output(values: [i128; 4]) -> Tensors {
+	let values = values.iter().map(|v| FixedPoint { value: *v, decimals: 3 }).collect::<Vec<_>>();
+	vec![Tensor {
+		name: b"y".to_vec().try_into().unwrap(),
+		shape: vec![4].try_into().unwrap(),
+		values: TensorValues::Numbers(values.try_into().unwrap()),
+	}]
+	.try_into()
+	.unwrap()
+}
+
+fn keyring_of(who: &AccountId) -> Sr25519Keyring {
+	*NODES.iter().find(|k| k.to_account_id() == *who).expect("a dev node")
+}
+
+fn genesis() -> Hash {
+	System::block_hash(0)
+}
+
+/// Applies `call` as a general transaction that authorizes itself (as an offchain worker
+/// sends it).
+fn send_general(call: RuntimeCall) -> DispatchResult {
+	let xt =
+		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
+	Executive::apply_extrinsic(xt).expect("the transaction is valid")
+}
+
+/// Dave requests `mode` inference in its own block; the next block draws the node. Returns the
+/// job and its node (the next block left open).
+fn requested(mode: InferenceMode) -> (u64, AccountId) {
+	open_block();
+	let job = pallet_inference::NextJobId::<Runtime>::get();
+	let request = pallet_inference::Call::request {
+		model: 0,
+		version: None,
+		input: input(),
+		mode,
+		max_fee: 10 * OPG,
+	};
+	assert_eq!(send(Sr25519Keyring::Dave, RuntimeCall::Inference(request)), Ok(()));
+	close_block();
+	open_block();
+	(job, Inference::assignee(job).expect("a node is drawn"))
+}
+
+/// `who`'s role-key signature of `statement` about `job`.
+fn job_signature(
+	job: u64,
+	who: &AccountId,
+	statement: JobStatement<AccountId>,
+) -> NodeKeySignature {
+	let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
+	let message = job_signing_message(&genesis(), &input_hash, &statement);
+	keyring_of(who).sign(&message).into()
+}
+
+fn salt(who: &AccountId) -> [u8; 32] {
+	sp_io::hashing::blake2_256(who.as_ref())
+}
+
+/// `who` commits to `bytes` in `job`'s round.
+fn commit(job: u64, who: &AccountId, bytes: &[u8]) -> DispatchResult {
+	let subject = job_subject(job);
+	let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+	let commitment =
+		commitment_of(&subject, &round.context, who, &revealed_hash(bytes), &salt(who));
+	let statement = SignedStatement::Commit {
+		subject: &subject,
+		round: &round.opened_at,
+		claim: &round.claim,
+		context: &round.context,
+		member: who,
+		commitment: &commitment,
+	};
+	let signature = keyring_of(who).sign(&signing_message(&genesis(), &statement)).into();
+	send_general(RuntimeCall::Attestations(pallet_attestations::Call::commit {
+		subject,
+		member: who.clone(),
+		commitment,
+		signature,
+	}))
+}
+
+/// `who` reveals `bytes` in `job`'s round.
+fn reveal(job: u64, who: &AccountId, bytes: &[u8]) -> DispatchResult {
+	let subject = job_subject(job);
+	let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+	let salt = salt(who);
+	let statement = SignedStatement::Reveal {
+		subject: &subject,
+		round: &round.opened_at,
+		claim: &round.claim,
+		context: &round.context,
+		member: who,
+		output: &revealed_hash(bytes),
+		salt: &salt,
+	};
+	let signature = keyring_of(who).sign(&signing_message(&genesis(), &statement)).into();
+	send_general(RuntimeCall::Attestations(pallet_attestations::Call::reveal {
+		subject,
+		member: who.clone(),
+		output: bytes.to_vec().try_into().unwrap(),
+		salt,
+		signature,
+	}))
+}
+
+/// The bond `who` holds in the node registry.
+fn bond(who: &AccountId) -> Balance {
+	pallet_nodes::Nodes::<Runtime>::get(who).map(|node| node.bonded).unwrap_or_default()
+}
+
+fn inference_events() -> Vec<pallet_inference::Event<Runtime>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Inference(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn an_attested_job_is_decided_on_full_reveals_and_a_lazy_member_loses() {
+	attested_ext().execute_with(|| {
+		let (job, node) = requested(InferenceMode::Attested);
+		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
+		// The node commits: nothing of its output is on chain.
+		let subject = job_subject(job);
+		let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
+		let commitment =
+			commitment_of(&subject, &input_hash, &node, &revealed_hash(&truth), &salt(&node));
+		let signature = job_signature(
+			job,
+			&node,
+			JobStatement::Commitment { job, node: node.clone(), commitment },
+		);
+		let answer = pallet_inference::Call::submit_commitment {
+			job,
+			node: node.clone(),
+			commitment,
+			signature,
+		};
+		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		assert!(pallet_inference::Outputs::<Runtime>::get(job).is_none());
+		assert!(Inference::job_view(job).unwrap().output.is_none());
+		assert!(!inference_events()
+			.iter()
+			.any(|e| matches!(e, pallet_inference::Event::ResultSubmitted { .. })));
+		close_block();
+
+		// The committee is drawn in the next block; two members re-execute (their floats differ
+		// in the last digit, within the tolerance), one is lazy: it never ran the model and
+		// the only thing it can copy is the node's commitment, which says nothing.
+		open_block();
+		let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+		let committee: Vec<AccountId> =
+			round.committee.iter().map(|member| member.account.clone()).collect();
+		assert_eq!(committee.len(), 3);
+		let (honest, lazy) = (&committee[..2], &committee[2]);
+		let near = output([1_000, 2_000, 3_000, 4_001]).encode();
+		let guess = output([0, 0, 0, 0]).encode();
+		let outputs = [truth.clone(), near.clone()];
+		for (member, bytes) in honest.iter().zip(&outputs) {
+			assert_eq!(commit(job, member, bytes), Ok(()));
+		}
+		assert_eq!(commit(job, lazy, &guess), Ok(()));
+		let lazy_bond = bond(lazy);
+		close_block();
+
+		// Every member committed: reveals are open. The last reveal decides the round.
+		open_block();
+		for (member, bytes) in honest.iter().zip(&outputs) {
+			assert_eq!(reveal(job, member, bytes), Ok(()));
+		}
+		assert_eq!(reveal(job, lazy, &guess), Ok(()));
+		assert!(Inference::job_view(job).unwrap().output.is_none(), "public only once decided");
+		assert_eq!(reveal(job, &node, &truth), Ok(()));
+
+		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
+		assert!(matches!(record.status, JobStatus::Final { .. }), "{:?}", record.status);
+		assert_eq!(Inference::output_of(job), Some(output([1_000, 2_000, 3_000, 4_000])));
+		assert_eq!(record.output, Some(output_hash(&output([1_000, 2_000, 3_000, 4_000]))));
+		let verified = inference_events().into_iter().find_map(|e| match e {
+			pallet_inference::Event::ResultVerified { verifiers, .. } => Some(verifiers),
+			_ => None,
+		});
+		assert_eq!(verified.as_deref(), Some(honest));
+		assert!(bond(lazy) < lazy_bond, "the lazy member is slashed");
+		assert!(pallet_attestations::RevealedOutputs::<Runtime>::iter().next().is_none());
+		close_block();
+	});
+}
+
+#[test]
+fn a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned() {
+	attested_ext().execute_with(|| {
+		let (job, node) = requested(InferenceMode::Vanilla);
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let corrupted = output([9_000, 9_000, 9_000, 9_000]);
+		let signature = job_signature(
+			job,
+			&node,
+			JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
+		);
+		let answer = pallet_inference::Call::submit_result {
+			job,
+			node: node.clone(),
+			output: corrupted,
+			signature,
+		};
+		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		close_block();
+
+		// The requester challenges its own job (Dave happens to be a node too: any account but
+		// the node may challenge, and the committee never includes the challenger).
+		open_block();
+		let node_bond = bond(&node);
+		let dave_before = Balances::free_balance(&dave);
+		let challenge = pallet_attestations::Call::challenge { subject: job_subject(job) };
+		assert_eq!(send(Sr25519Keyring::Dave, RuntimeCall::Attestations(challenge)), Ok(()));
+		close_block();
+
+		open_block();
+		let subject = job_subject(job);
+		let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+		let committee: Vec<AccountId> =
+			round.committee.iter().map(|member| member.account.clone()).collect();
+		assert!(!committee.contains(&node) && !committee.contains(&dave));
+		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
+		for member in &committee {
+			assert_eq!(commit(job, member, &truth), Ok(()));
+		}
+		let committee_before: Vec<Balance> = committee.iter().map(Balances::free_balance).collect();
+		close_block();
+		open_block();
+		for member in &committee {
+			assert_eq!(reveal(job, member, &truth), Ok(()));
+		}
+
+		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
+		assert!(
+			matches!(
+				record.status,
+				JobStatus::Refunded {
+					reason: opg_primitives::inference::RefundReason::Rejected,
+					..
+				}
+			),
+			"{:?}",
+			record.status
+		);
+		assert!(bond(&node) < node_bond, "the node is slashed");
+		let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
+		let dave_after = Balances::free_balance(&dave);
+		// Dave got its fee back and its bond less the committee's fee, and was paid from the
+		// node's bond: it gains from a challenge that wins, fees of its transactions aside.
+		let fee_back = record.fee.total;
+		assert!(
+			dave_after + parameters.dispute_fee > dave_before + fee_back,
+			"the challenger is paid more than the dispute fee it paid"
+		);
+		for (member, before) in committee.iter().zip(committee_before) {
+			assert!(Balances::free_balance(member) > before, "the committee is paid");
+		}
+		let held = |reason: RuntimeHoldReason| {
+			<Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
+				&reason, &dave,
+			)
+		};
+		let challenge_bond = pallet_attestations::HoldReason::ChallengeBond.into();
+		let job_fee = pallet_inference::HoldReason::JobFee.into();
+		assert_eq!(held(challenge_bond) + held(job_fee), 0, "nothing of the requester's is held");
+		close_block();
+	});
+}
