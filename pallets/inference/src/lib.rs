@@ -116,7 +116,7 @@ use opg_primitives::{
 		JobId, JobStatement, JobStatus, ModelRef, RefundReason, TensorError, Tensors,
 	},
 	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
-	tee::{EnclaveRegistry, EnclaveSignature, TeeResultStatement},
+	tee::{EnclaveRegistry, EnclaveSignature, TeeFailureStatement, TeeResultStatement},
 };
 use sp_runtime::{
 	traits::{Bounded, CheckedAdd, CheckedDiv, Saturating, Zero},
@@ -638,7 +638,8 @@ pub mod pallet {
 		/// [`Parameters::timeout_slash`], as if it had never answered; when the second node
 		/// fails too, two independent nodes agree and the requester is refunded with nobody
 		/// slashed. Refused in attested mode ([`Error::WrongMode`]): there the node commits to
-		/// the failure like to any output and the committee judges it.
+		/// the failure like to any output and the committee judges it; and in TEE mode, where the
+		/// enclave reports it ([`Pallet::report_tee_failure`]).
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(T::Nodes::select_weight(1)))]
 		#[pallet::authorize(|_source, job, node, error, signature| {
@@ -660,6 +661,32 @@ pub mod pallet {
 			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
 			let record = Self::check_answer(job, &node, &statement, &signature)?;
 			let record = Self::check_refusable(record)?;
+			Self::refuse(job, record, node, error);
+			Ok(())
+		}
+
+		/// A TEE node's report that the model cannot run on TEE `job`'s input (`error` is the
+		/// engine's message), signed inside the enclave with the enclave key its registered quote
+		/// bound, over [`TeeFailureStatement`]. Pays no fee. Like [`Pallet::report_failure`], it
+		/// sends the job to another TEE node and costs the refuser the timeout slash if that node
+		/// succeeds.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::submit_tee_result(0).saturating_add(T::Nodes::select_weight(1)))]
+		#[pallet::authorize(|_source, job, node, error, signature| {
+			Pallet::<T>::check_enclave_failure(*job, node, error, signature)
+				.map_err(Pallet::<T>::invalid)
+				.and_then(|_| Pallet::<T>::answer_validity(*job))
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_tee_result(0))]
+		pub fn report_tee_failure(
+			origin: OriginFor<T>,
+			job: JobId,
+			node: T::AccountId,
+			error: EngineMessage,
+			signature: EnclaveSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let record = Self::check_enclave_failure(job, &node, &error, &signature)?;
 			Self::refuse(job, record, node, error);
 			Ok(())
 		}
@@ -966,9 +993,46 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::Nodes::select_weight(1))
 	}
 
-	/// Refuses a failure report in attested mode, where the node commits to the failure instead.
+	/// Refuses a role-key failure report in attested mode, where the node commits to the
+	/// failure instead, and in TEE mode, where the enclave must sign it.
 	fn check_refusable(record: JobOf<T>) -> Result<JobOf<T>, Error<T>> {
-		ensure!(record.mode != InferenceMode::Attested, Error::<T>::WrongMode);
+		ensure!(
+			!matches!(record.mode, InferenceMode::Attested | InferenceMode::Tee),
+			Error::<T>::WrongMode
+		);
+		Ok(record)
+	}
+
+	/// What the enclave of a TEE job's node signs to report that the model cannot run on the
+	/// job's input, `error` being the engine's message.
+	pub fn tee_failure_message(job: JobId, record: &JobOf<T>, error: &EngineMessage) -> Vec<u8> {
+		let statement = TeeFailureStatement {
+			job,
+			content_id: record.model_ref.content_id,
+			input_hash: record.input_hash,
+			error_hash: sp_core::H256(sp_io::hashing::blake2_256(error)),
+		};
+		statement
+			.signing_message(&frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()))
+	}
+
+	/// Checks an enclave-signed failure report: the TEE job waits for `node`, before its
+	/// deadline, the node's TEE registration stands, and `signature` is its enclave key's over
+	/// the job's [`TeeFailureStatement`]. Returns the job.
+	fn check_enclave_failure(
+		job: JobId,
+		node: &T::AccountId,
+		error: &EngineMessage,
+		signature: &EnclaveSignature,
+	) -> Result<JobOf<T>, Error<T>> {
+		let record = Self::check_assignment(job, node)?;
+		let record = Self::check_mode(record, AnswerKind::Enclave)?;
+		let signer = T::Enclaves::enclave_signer(node).ok_or(Error::<T>::NotTeeCapable)?;
+		let message = Self::tee_failure_message(job, &record, error);
+		ensure!(
+			sp_runtime::RuntimeAppPublic::verify(&signer.key, &message, signature),
+			Error::<T>::BadSignature
+		);
 		Ok(record)
 	}
 

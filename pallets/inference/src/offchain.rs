@@ -128,6 +128,17 @@ impl<T: Config> Pallet<T> {
 				let signature = sign(&Self::result_statement(job, node, output_hash(&output)))?;
 				Call::submit_result { job, node: node.clone(), output, signature }
 			}
+			Err(EngineError::Model(error)) if record.mode == InferenceMode::Tee => {
+				// A TEE job's refusal is the enclave's to sign, like its answers.
+				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&error));
+				let signer = T::Enclaves::enclave_signer(node)
+					.ok_or("this node has no standing TEE registration")?;
+				let signature =
+					signer.key.sign(&Self::tee_failure_message(job, &record, &error)).ok_or(
+						"this node's keystore lacks its registered enclave key (type opgt)",
+					)?;
+				Call::report_tee_failure { job, node: node.clone(), error, signature }
+			}
 			Err(EngineError::Model(error)) => {
 				log::info!(target: "inference", "job {job}: the model cannot run: {:?}", core::str::from_utf8(&error));
 				failure(error)?

@@ -1023,11 +1023,29 @@ fn a_refusal_with_no_other_node_refunds_and_counts_against_the_refuser() {
 
 #[test]
 fn a_refused_tee_job_goes_to_another_tee_node() {
+	use sp_core::Pair;
 	run(|| {
 		make_tee(10, false);
 		make_tee(11, false);
 		assert_ok!(request(InferenceMode::Tee));
-		assert_ok!(report(0, 10, "Unsupported operator: Foo"));
+		// The role key cannot refuse a TEE job: only the enclave can.
+		assert!(refused_with(
+			failure_call(0, 10, engine_error("Unsupported operator: Foo")),
+			Error::<Test>::WrongMode
+		));
+		assert_noop!(
+			dispatch(failure_call(0, 10, engine_error("Unsupported operator: Foo"))),
+			Error::<Test>::WrongMode
+		);
+		// Signed by another enclave (node 11's): refused.
+		let error = engine_error("Unsupported operator: Foo");
+		let record = Jobs::<Test>::get(0).unwrap();
+		let message = Inference::tee_failure_message(0, &record, &error);
+		let forged = tee_failure_call(0, 10, error.clone(), enclave_pair(11).sign(&message));
+		assert!(refused_with(forged, Error::<Test>::BadSignature));
+		let call = tee_failure_call(0, 10, error, enclave_pair(10).sign(&message));
+		assert!(call.authorize(TransactionSource::External).is_some_and(|v| v.is_ok()));
+		assert_ok!(dispatch(call));
 		assert_eq!(
 			status(0),
 			JobStatus::Assigned { node: 11, deadline: SECOND_DEADLINE, reassigned: true }
@@ -1959,6 +1977,16 @@ fn tee_call(job: JobId, node: AccountId, out: Tensors) -> Call<Test> {
 	let record = Jobs::<Test>::get(job).unwrap();
 	let message = Inference::tee_signing_message(job, &record, output_hash(&out));
 	tee_call_signed(job, node, out, &message)
+}
+
+/// Node `node`'s TEE failure report of `job`, with `signature` from some enclave.
+fn tee_failure_call(
+	job: JobId,
+	node: AccountId,
+	error: EngineMessage,
+	signature: sp_core::ed25519::Signature,
+) -> Call<Test> {
+	Call::report_tee_failure { job, node, error, signature: signature.into() }
 }
 
 fn submit_tee(call: Call<Test>) -> DispatchResult {

@@ -455,6 +455,30 @@ impl TeeResultStatement {
 	}
 }
 
+/// What an enclave signs, after the chain's genesis hash, to report that the model cannot run on
+/// a TEE-mode job's input: the job, the model's content id, the input's hash and the hash of
+/// the engine's message. A refusal of a TEE job must come from the enclave, like its answers:
+/// a node whose enclave is gone cannot refuse in its name.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct TeeFailureStatement {
+	/// The job refused.
+	pub job: JobId,
+	/// The content id of the model version that could not run.
+	pub content_id: ContentId,
+	/// blake2-256 of the job's SCALE-encoded input.
+	pub input_hash: Hash,
+	/// blake2-256 of the engine's message.
+	pub error_hash: Hash,
+}
+
+impl TeeFailureStatement {
+	/// The bytes the enclave key signs: a domain tag, the genesis hash of the chain, then the
+	/// statement.
+	pub fn signing_message<Genesis: Encode>(&self, genesis: &Genesis) -> alloc::vec::Vec<u8> {
+		(b"opg:tee-failure:v1", genesis, self).encode()
+	}
+}
+
 /// Intel DCAP quote verification, run natively by the node (version 1: `dcap-qvl` 0.7.1).
 #[runtime_interface]
 pub trait OpgDcap {
