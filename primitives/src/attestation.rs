@@ -262,6 +262,8 @@ pub enum SlashReason {
 	Fault,
 	/// It refused a job (reported that the model cannot run) that another node then answered.
 	Refusal,
+	/// Its appeal of a dispute's verdict failed: the appeal committee confirmed the verdict.
+	FailedAppeal,
 }
 
 /// A heartbeat: `node` is alive in the heartbeat period that starts at block `period_start`.

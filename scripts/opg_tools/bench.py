@@ -21,6 +21,19 @@ from . import testmodels, zkbench
 SCRIPTS = Path(__file__).resolve().parents[1]
 
 
+def attested_capacity(runtime: dict) -> list[str]:
+    """The row of attested jobs a block holds when every participant reveals the largest
+    output allowed (absent from reports made before full reveals)."""
+    if "attested_jobs_by_weight" not in runtime:
+        return []
+    return [
+        f"| attested jobs per block with full reveals at the largest output "
+        f"({runtime['attested_output_bytes']:,} bytes, committee {runtime['attested_committee']}: "
+        f"{runtime['attested_job_us']} µs, {runtime['attested_job_len']:,} bytes a job) by weight "
+        f"/ by length | {runtime['attested_jobs_by_weight']} / "
+        f"{runtime['attested_jobs_by_length']} | | | |"]
+
+
 def engine_vs_python(node_bin: str, runs: int, folder: Path) -> dict:
     """Median microseconds of one inference: the node's engine and Python onnxruntime."""
     import onnxruntime
@@ -147,6 +160,7 @@ def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int,
         f"| answers per block by weight ({runtime['answer_weight_us']} µs each) / by length "
         f"({runtime['answer_len']} bytes) | {runtime['answers_by_weight']} / "
         f"{runtime['answers_by_length']} | | | |",
+        *attested_capacity(runtime),
         f"| offchain worker, 10 own jobs among 10,010 open | {runtime['ocw_ms_10_of_10010_jobs']:.2f} "
         f"ms | 10 own jobs alone: {runtime['ocw_ms_10_jobs']:.2f} ms | "
         f"{runtime['ocw_ms_10_of_10010_jobs'] / runtime['ocw_ms_10_jobs']:.2f}x | independent of "

@@ -271,6 +271,38 @@ mod benchmarks {
 		assert!(Rounds::<T>::contains_key(subject));
 	}
 
+	/// An appeal by the loser of a dispute's verdict (the claimant, its claim fallen): holds the
+	/// appeal bond, moves the verdict's deadline, and keeps the largest first committee and its
+	/// largest outputs aside (its committee is drawn in the next block: `draw_committee`).
+	#[benchmark]
+	fn appeal() {
+		let k = T::MaxCommitteeSize::get();
+		let claimant = round_network::<T>(k);
+		T::BenchmarkHelper::fund(&claimant);
+		let subject = subject::<T>();
+		let published = alloc::vec![7u8; T::MaxOutputBytes::get() as usize];
+		T::BenchmarkHelper::publish(subject, published.clone());
+		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&published), context())
+			.expect("the claim opens");
+		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
+		T::BenchmarkHelper::fund(&challenger);
+		Pallet::<T>::challenge(RawOrigin::Signed(challenger).into(), subject)
+			.expect("the challenge opens a round");
+		let draw_at = Rounds::<T>::get(subject).expect("open").draw_at;
+		frame_system::Pallet::<T>::set_block_number(draw_at);
+		Pallet::<T>::end_due(draw_at);
+		let committee = Pallet::<T>::committee(subject).expect("the committee is drawn");
+		let mut other = published;
+		other[0] = 8;
+		record_votes::<T>(&committee, other, true);
+		let round = Rounds::<T>::get(subject).expect("open");
+		Pallet::<T>::conclude_round(subject, round);
+		assert!(Rounds::<T>::get(subject).expect("open").awaiting_appeal());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(claimant), subject);
+		assert!(Rounds::<T>::get(subject).expect("open").appeal.is_some());
+	}
+
 	/// A change that passes every check: the challenge bond to its most.
 	#[benchmark]
 	fn set_parameter() -> Result<(), BenchmarkError> {

@@ -1,4 +1,5 @@
-//! Claims open to challenge (vanilla mode), and the challenges that turn them into disputes.
+//! Claims open to challenge (vanilla mode), the challenges that turn them into disputes, and
+//! the appeals of disputes' verdicts.
 
 use super::*;
 
@@ -65,6 +66,49 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		RevealedOutputs::<T>::insert(subject, CLAIMANT_POSITION, claimed);
+		Ok(())
+	}
+
+	/// `who` appeals the provisional verdict of `subject`'s dispute: only its loser, within the
+	/// appeal window, once. Holds the appeal bond (twice the challenge bond), keeps the first
+	/// committee and its revealed outputs aside (at [`FIRST_COMMITTEE_OFFSET`] plus each
+	/// position), and re-opens the round for a committee twice the size, drawn in the next
+	/// block. The first committee's work stays open: it is judged against the final verdict.
+	pub(crate) fn do_appeal(who: T::AccountId, subject: SubjectId) -> DispatchResult {
+		let mut round = Rounds::<T>::get(subject).ok_or(Error::<T>::AppealWindowOver)?;
+		let RoundOrigin::Dispute { challenger, .. } = &round.origin else {
+			return Err(Error::<T>::AppealWindowOver.into());
+		};
+		ensure!(round.appeal.is_none(), Error::<T>::AlreadyAppealed);
+		let verdict = round.verdict.clone().ok_or(Error::<T>::AppealWindowOver)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < verdict.appeal_until, Error::<T>::AppealWindowOver);
+		let loser = if verdict.claim_upheld { challenger } else { &round.claimant };
+		ensure!(&who == loser, Error::<T>::NotTheLoser);
+		let bond = ActiveParameters::<T>::get().challenge_bond.saturating_mul(2u32.into());
+		T::Currency::hold(&HoldReason::AppealBond.into(), &who, bond)
+			.map_err(|_| Error::<T>::InsufficientFunds)?;
+		Self::unschedule(subject, RoundKind::Dispute, verdict.appeal_until);
+		let draw_at = Self::schedule(subject, RoundKind::Dispute, now.saturating_add(1u32.into()))?;
+		let first_committee = core::mem::take(&mut round.committee);
+		for (position, member) in first_committee.iter().enumerate() {
+			// Its seat is done (it committed and revealed, or it is silent for good); its work
+			// stays open until the final verdict judges it.
+			Self::end_duty(subject, &round, &member.account);
+			if let Some(output) = RevealedOutputs::<T>::take(subject, position as u32) {
+				let kept = FIRST_COMMITTEE_OFFSET.saturating_add(position as u32);
+				RevealedOutputs::<T>::insert(subject, kept, output);
+			}
+		}
+		round.appeal = Some(Appeal { appellant: who.clone(), bond, first_committee });
+		// The claimant's agreement bits name the new committee's positions.
+		round.claimant_agrees = 0;
+		round.draw_at = draw_at;
+		round.votes_needed = 0;
+		round.commit_deadline = Zero::zero();
+		round.reveal_deadline = Zero::zero();
+		Rounds::<T>::insert(subject, round);
+		Self::deposit_event(Event::Appealed { subject, appellant: who, bond, draw_at });
 		Ok(())
 	}
 }

@@ -84,22 +84,29 @@ impl<T: Config> Pallet<T> {
 		let mut weight = T::WeightInfo::end_due_base();
 		let due = Deadlines::<T>::take(now).into_iter().chain(DisputeDeadlines::<T>::take(now));
 		for subject in due {
-			if let Some(round) =
-				Rounds::<T>::get(subject).filter(|r| !r.drawn() && r.draw_at == now)
-			{
-				let size = ActiveParameters::<T>::get().committee_size;
+			let Some(round) = Rounds::<T>::get(subject) else { continue };
+			if round.awaiting_appeal() {
+				// A dispute's verdict whose appeal window ended unappealed: it settles now.
+				if round.verdict.as_ref().is_some_and(|verdict| verdict.appeal_until == now) {
+					let (size, first) = round.sizes();
+					Self::settle(subject, round);
+					weight = weight
+						.saturating_add(Self::conclude_weight(size, first))
+						.saturating_add(T::OnConclusion::weight());
+				}
+			} else if !round.drawn() && round.draw_at == now {
+				let size = Self::committee_size_of(&round);
+				let first = round.sizes().1;
 				Self::draw_committee(subject, round);
 				weight = weight
 					.saturating_add(T::WeightInfo::draw_committee(size))
-					.saturating_add(T::WeightInfo::conclude_round(0))
+					.saturating_add(Self::conclude_weight(0, first))
 					.saturating_add(T::OnConclusion::weight());
-			} else if let Some(round) =
-				Rounds::<T>::get(subject).filter(|r| r.drawn() && r.reveal_deadline == now)
-			{
-				let size = round.committee.len() as u32;
+			} else if round.drawn() && round.reveal_deadline == now {
+				let (size, first) = round.sizes();
 				Self::conclude_round(subject, round);
 				weight = weight
-					.saturating_add(T::WeightInfo::conclude_round(size))
+					.saturating_add(Self::conclude_weight(size, first))
 					.saturating_add(T::OnConclusion::weight());
 			}
 		}

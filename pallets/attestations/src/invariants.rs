@@ -15,6 +15,7 @@ impl<T: Config> Pallet<T> {
 
 		// Rounds, claims, deadlines and challenge bonds.
 		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut appeal_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled = 0usize;
 		let mut duties = 0usize;
 		let mut reveals = 0usize;
@@ -52,8 +53,44 @@ impl<T: Config> Pallet<T> {
 			} else {
 				ensure!(round.claimant_output.is_some(), "a dispute has no claimed output");
 			}
-			ensure!(!round.all_revealed(), "a round is open and decided");
-			let deadline = if round.drawn() { round.reveal_deadline } else { round.draw_at };
+			match (&round.verdict, &round.appeal) {
+				(Some(verdict), None) => {
+					// A provisional verdict: its first committee's, decided, open to appeal.
+					let position = round.decided_position();
+					ensure!(
+						position == Some(verdict.position as usize),
+						"a provisional verdict is not what its committee decided"
+					);
+					let decided = position
+						.and_then(|position| round.committee.get(position))
+						.and_then(|member| member.revealed);
+					ensure!(decided == Some(verdict.decided), "a verdict names another output");
+				}
+				(None, Some(_)) => return Err("an appeal of no verdict".into()),
+				_ => ensure!(!round.all_revealed(), "a round is open and decided"),
+			}
+			ensure!(
+				round.verdict.is_none() || round.origin.kind() == RoundKind::Dispute,
+				"a verification round waits for an appeal"
+			);
+			if let Some(appeal) = &round.appeal {
+				for (position, member) in appeal.first_committee.iter().enumerate() {
+					let at = FIRST_COMMITTEE_OFFSET.saturating_add(position as u32);
+					let kept = RevealedOutputs::<T>::get(subject, at);
+					ensure!(
+						kept.map(|output| api::revealed_hash(&output)) == member.revealed,
+						"a first committee member's output is not kept, or differs from its reveal"
+					);
+					reveals = reveals.saturating_add(usize::from(member.revealed.is_some()));
+				}
+				let entry = appeal_bonds.entry(appeal.appellant.clone()).or_insert_with(Zero::zero);
+				*entry = entry.saturating_add(appeal.bond);
+			}
+			let deadline = match &round.verdict {
+				Some(verdict) if round.appeal.is_none() => verdict.appeal_until,
+				_ if round.drawn() => round.reveal_deadline,
+				_ => round.draw_at,
+			};
 			ensure!(deadline > now, "an open round's deadline has passed");
 			let scheduled_at = match round.origin.kind() {
 				RoundKind::Verification => Deadlines::<T>::get(deadline).contains(&subject),
@@ -92,6 +129,19 @@ impl<T: Config> Pallet<T> {
 				"a challenger's held bond differs from its disputes"
 			);
 		}
+		// Every account's appeal hold belongs to an open appeal (a settled one released it).
+		let holders = frame_system::Account::<T>::iter_keys()
+			.filter(|who| {
+				!T::Currency::balance_on_hold(&HoldReason::AppealBond.into(), who).is_zero()
+			})
+			.count();
+		ensure!(holders == appeal_bonds.len(), "an appeal bond is held for no open appeal");
+		for (appellant, bond) in appeal_bonds {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::AppealBond.into(), &appellant) == bond,
+				"an appellant's held bond differs from its appeals"
+			);
+		}
 		Ok(())
 	}
 
@@ -106,6 +156,9 @@ impl<T: Config> Pallet<T> {
 		};
 		for (_, round) in Rounds::<T>::iter() {
 			round.committee.iter().for_each(|member| count(&member.account));
+			if let Some(appeal) = &round.appeal {
+				appeal.first_committee.iter().for_each(|member| count(&member.account));
+			}
 			count(&round.claimant);
 		}
 		for (_, claim) in Claims::<T>::iter() {

@@ -73,6 +73,36 @@
 //! burned: every slashed unit lands in an account. Bonds are slashed by the node registry
 //! ([`api::SlashBond`]), which hands the slashed funds back for this pallet to pay out.
 //!
+//! ### Appeals, and what is final when
+//!
+//! A dispute whose committee decides does not settle at once: its verdict is provisional
+//! ([`Round::verdict`], [`Event::DisputeDecided`]) for `appeal_window` blocks, and nothing of
+//! its money moves and the consumer hears nothing in that time. Within the window the verdict's
+//! loser (the claimant when its claim fell, the challenger when it stood) may appeal once
+//! ([`Pallet::appeal`]), holding an appeal bond of **twice the challenge bond**
+//! ([`HoldReason::AppealBond`]). A committee of twice the first one's size (at most
+//! `MaxCommitteeSize`; never the first committee, the claimant or the challenger) is drawn in
+//! the next block and commits and reveals exactly like the first; the first committee and its
+//! revealed outputs wait aside ([`Appeal`], [`FIRST_COMMITTEE_OFFSET`]).
+//!
+//! - **A claim nobody challenged** is final when its challenge window ends
+//!   ([`Event::ClaimStood`]).
+//! - **A verification round** (attested mode) is final when it decides or ends undecided: it
+//!   cannot be appealed.
+//! - **A dispute that ends undecided** (no quorum, or no committee) is final at once: only
+//!   silent members are slashed, and the challenge bond goes back.
+//! - **A decided dispute nobody appealed** is final when its appeal window ends: it settles
+//!   then exactly as described above.
+//! - **An appealed dispute** is final when the appeal round ends. If the appeal committee
+//!   decides, its verdict is the final one: the claimant and the challenger are settled by it,
+//!   the appeal committee is judged and paid like any dispute committee (its majority shares
+//!   the dispute fee), the first committee's members whose outputs disagree with the final
+//!   output (within tolerance) lose `minority_slash` and silent ones `no_reveal_slash`, and
+//!   the appellant gets its bond back if the verdict changed, or loses it if it was confirmed
+//!   (`reward_share` to the appeal majority, the rest to the treasury). If the appeal ends
+//!   undecided (no quorum, or too few eligible verifiers to draw it), the first verdict stands,
+//!   settled as if never appealed, and the appeal bond goes back.
+//!
 //! ### Payoffs
 //!
 //! | actor | honest | lazy (no execution) | lying | silent |
@@ -80,10 +110,14 @@
 //! | claimant (verification) | upheld, paid by the consumer | its output is a guess: rejected, `false_claim_slash` | `false_claim_slash` | max(`false_claim_slash`, `no_reveal_slash`) |
 //! | member | its share of the consumer's verifier fee (and of a dispute fee), plus `reward_share` of the losers' slashes | commits blind: `minority_slash` (or `no_reveal_slash` if it withholds) | `minority_slash` | `no_reveal_slash` > `minority_slash` |
 //! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
+//! | appellant (a verdict's loser) | the verdict changes: its appeal bond back, and it is settled as the winner | — | the verdict is confirmed: loses the appeal bond (2 × the challenge bond) | — |
+//! | first dispute committee, appealed | judged against the final output: agreeing members keep their bonds (the dispute fee goes to the appeal majority) | `minority_slash` if the final output differs | `minority_slash` | `no_reveal_slash` |
 //! | block author | can drop reveals until the deadline: the dropped members are slashed as silent, which is what the author gains nothing from unless it wants the round undecided | | | |
 //!
 //! A committee colluding to a quorum can still agree on a wrong output (a binomial tail of its
-//! stake share, see above); audit rounds that price collusion are not built yet.
+//! stake share, see above); audit rounds that price collusion are not built yet. In a dispute
+//! the loser can appeal to a committee twice the size, of which the colluders must hold a
+//! quorum too (see below).
 //!
 //! ## Parameters
 //!
@@ -98,14 +132,19 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! - Each challenger's [`HoldReason::ChallengeBond`] hold equals the bonds of its open disputes.
-//! - No subject has both a claim and a round; every open round is undecided, and every open
-//!   round's and claim's deadline is in the future and listed in [`Deadlines`] (verification
-//!   rounds), [`DisputeDeadlines`] or [`ClaimDeadlines`], which list nothing else; every
-//!   committee seat, and every verification round's claimant, is indexed in [`Duties`].
+//! - Each challenger's [`HoldReason::ChallengeBond`] hold equals the bonds of its open disputes,
+//!   and each account's [`HoldReason::AppealBond`] hold the bonds of its open appeals.
+//! - No subject has both a claim and a round; every open round is undecided but a dispute
+//!   holding a provisional verdict (which its committee decided, and which names the decided
+//!   output), and every open round's and claim's deadline (a provisional verdict's: the end of
+//!   its appeal window) is in the future and listed in [`Deadlines`] (verification rounds),
+//!   [`DisputeDeadlines`] or [`ClaimDeadlines`], which list nothing else; every committee seat,
+//!   and every verification round's claimant, is indexed in [`Duties`]. Only disputes hold
+//!   verdicts, and only a verdict is appealed.
 //! - Every reveal follows a commitment, and [`RevealedOutputs`] keeps exactly the revealed
-//!   outputs of open rounds, each hashing to its reveal; a dispute's claimed output is kept from
-//!   its start.
+//!   outputs of open rounds, each hashing to its reveal (an appealed dispute's first committee's
+//!   too, at [`FIRST_COMMITTEE_OFFSET`] plus each position); a dispute's claimed output is kept
+//!   from its start.
 //!
 //! That a node's open work covers the claims and rounds it takes part in spans this pallet and
 //! the registry: the runtime checks it ([`Pallet::open_work_units`]).
@@ -222,6 +261,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A challenger's bond while its dispute runs.
 		ChallengeBond,
+		/// An appellant's bond while its appeal runs: twice the challenge bond.
+		AppealBond,
 	}
 
 	#[pallet::config]
@@ -447,6 +488,26 @@ pub mod pallet {
 		ChallengeBondReleased { challenger: T::AccountId, amount: BalanceOf<T> },
 		/// Governance changed the parameters.
 		ParametersChanged { parameters: ParametersOf<T> },
+		/// A dispute's committee decided (the output whose hash is `decided`; the claim stands
+		/// if `claim_upheld`): provisionally. Nothing moves until the start of block
+		/// `appeal_until`, before which the verdict's loser may appeal; then it settles.
+		DisputeDecided {
+			subject: SubjectId,
+			decided: OutputHash,
+			claim_upheld: bool,
+			appeal_until: BlockNumberFor<T>,
+		},
+		/// The loser of a dispute's verdict appealed it, holding `bond`: a committee twice the
+		/// size is drawn at the start of block `draw_at`.
+		Appealed {
+			subject: SubjectId,
+			appellant: T::AccountId,
+			bond: BalanceOf<T>,
+			draw_at: BlockNumberFor<T>,
+		},
+		/// An appellant's bond was released (its appeal changed the verdict, or ended
+		/// undecided).
+		AppealBondReleased { appellant: T::AccountId, amount: BalanceOf<T> },
 	}
 
 	#[pallet::error]
@@ -500,6 +561,15 @@ pub mod pallet {
 		/// Every block the deadline could move to already has as many deadlines as it takes
 		/// (`MaxDeadlinesPerBlock` for rounds, `MaxClaimDeadlinesPerBlock` for claims).
 		DeadlineQueueFull,
+		/// No verdict of this subject can be appealed now: its dispute has not decided, its
+		/// appeal window is over (the verdict settled), or the round is not a dispute
+		/// (verification rounds settle at once).
+		AppealWindowOver,
+		/// Only the loser of the verdict may appeal: the claimant when its claim fell, the
+		/// challenger when the claim stood.
+		NotTheLoser,
+		/// The verdict was appealed already: a dispute has one appeal.
+		AlreadyAppealed,
 	}
 
 	#[pallet::hooks]
@@ -584,7 +654,10 @@ pub mod pallet {
 		/// round at once.
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::reveal_weight(output.len() as u32)
-			.saturating_add(T::WeightInfo::conclude_round(T::MaxCommitteeSize::get()))
+			.saturating_add(Pallet::<T>::conclude_weight(
+				T::MaxCommitteeSize::get(),
+				T::MaxCommitteeSize::get(),
+			))
 			.saturating_add(T::OnConclusion::weight()))]
 		#[pallet::authorize(|_source, subject, member, output, salt, signature| {
 			Pallet::<T>::check_reveal(subject, member, output, salt, signature)
@@ -605,22 +678,23 @@ pub mod pallet {
 			let (mut round, position) =
 				Self::check_reveal(&subject, &member, &output, &salt, &signature)?;
 			let hash = api::revealed_hash(&output);
+			let revealed =
+				Self::reveal_weight_for(output.len() as u32, round.committee.len() as u32);
 			Self::record_reveal(subject, &mut round, position, output);
 			Self::deposit_event(Event::Revealed { subject, member, output: hash });
-			let revealed = Self::reveal_weight(0);
 			if round.all_revealed() {
 				Self::unschedule(subject, round.origin.kind(), round.reveal_deadline);
-				let size = round.committee.len() as u32;
+				let (size, first) = round.sizes();
 				Self::conclude_round(subject, round);
 				return Ok(Some(
 					revealed
-						.saturating_add(T::WeightInfo::conclude_round(size))
+						.saturating_add(Self::conclude_weight(size, first))
 						.saturating_add(T::OnConclusion::weight()),
 				)
 				.into());
 			}
 			Rounds::<T>::insert(subject, round);
-			Ok(None.into())
+			Ok(Some(revealed).into())
 		}
 
 		/// Challenges the claim on `subject` within its window, holding the challenge bond: a
@@ -633,6 +707,19 @@ pub mod pallet {
 		pub fn challenge(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_challenge(who, subject)
+		}
+
+		/// Appeals the provisional verdict of `subject`'s dispute within its appeal window,
+		/// holding the appeal bond (twice the challenge bond). Only the verdict's loser may
+		/// appeal (the claimant when its claim fell, the challenger when it stood), once. A
+		/// committee of twice the first one's size (at most `MaxCommitteeSize`), never the
+		/// first committee, the claimant or the challenger, is drawn in the next block and
+		/// judges the claim again; its verdict is final.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::appeal())]
+		pub fn appeal(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_appeal(who, subject)
 		}
 
 		/// Changes one parameter, within its bounds and the relations of [`Parameters::check`].
@@ -663,16 +750,32 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::ParametersOutOfBounds)
 	}
 
-	/// The weight of a reveal of `bytes` bytes: the call, storing the output, and judging it
-	/// (well-formed, then against every member's output revealed before it, both ways).
+	/// The most weight a reveal of `bytes` bytes takes: [`Self::reveal_weight_for`] the
+	/// largest committee.
 	pub fn reveal_weight(bytes: u32) -> Weight {
-		let comparisons = T::MaxCommitteeSize::get().saturating_add(1).saturating_mul(2);
+		Self::reveal_weight_for(bytes, T::MaxCommitteeSize::get())
+	}
+
+	/// The weight of a reveal of `bytes` bytes in a round whose committee has `committee`
+	/// members: the call, storing the output, and judging it (well-formed, then against every
+	/// other output revealed before it, both ways). What a reveal is charged in the end.
+	pub fn reveal_weight_for(bytes: u32, committee: u32) -> Weight {
+		let comparisons = committee.saturating_add(1).saturating_mul(2);
 		T::WeightInfo::reveal()
 			.saturating_add(T::Outputs::judge_weight().saturating_mul(u64::from(comparisons)))
-			.saturating_add(T::DbWeight::get().reads(u64::from(T::MaxCommitteeSize::get())))
+			.saturating_add(T::DbWeight::get().reads(u64::from(committee)))
 			.saturating_add(T::DbWeight::get().writes(1))
 			// The output's bytes, stored for the round.
 			.saturating_add(Weight::from_parts(u64::from(bytes).saturating_mul(2), 0))
+	}
+
+	/// The weight of ending a round whose committee has `size` members: judging it, and (after
+	/// an appeal) judging the `first` members of the first committee, each of their outputs
+	/// compared with the final one.
+	pub fn conclude_weight(size: u32, first: u32) -> Weight {
+		T::WeightInfo::conclude_round(size.saturating_add(first))
+			.saturating_add(T::Outputs::judge_weight().saturating_mul(u64::from(first)))
+			.saturating_add(T::DbWeight::get().reads(u64::from(first)))
 	}
 
 	/// The committee of `subject`'s open round.

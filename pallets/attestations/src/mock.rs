@@ -73,13 +73,13 @@ pub const INITIAL_BALANCE: Balance = 1_000_000;
 pub const POOR: AccountId = 50;
 /// The node registry's unbonding period: a claim's window and a round's periods must end
 /// before it.
-pub const UNBONDING_PERIOD: u64 = 80;
+pub const UNBONDING_PERIOD: u64 = 150;
 /// What the mock registry takes as a role's minimum bond (for [`crate::BenchmarkHelper`]).
 #[cfg(feature = "runtime-benchmarks")]
 pub const MIN_BOND: Balance = 100;
 
-/// The test parameters: committees of five deciding with three, short periods, round numbers
-/// for slashes.
+/// The test parameters: committees of five deciding with three, short periods (a dispute's
+/// verdict open to appeal for five blocks), round numbers for slashes.
 pub fn test_parameters() -> Parameters<Balance, u64> {
 	Parameters {
 		committee_size: 5,
@@ -93,6 +93,7 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		false_claim_slash: Perbill::from_percent(50),
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 50,
+		appeal_window: 5,
 	}
 }
 
@@ -110,6 +111,7 @@ pub fn minimum_parameters() -> Parameters<Balance, u64> {
 		false_claim_slash: Perbill::zero(),
 		reward_share: Perbill::zero(),
 		dispute_fee: 0,
+		appeal_window: 1,
 	}
 }
 
@@ -127,6 +129,7 @@ pub fn maximum_parameters() -> Parameters<Balance, u64> {
 		false_claim_slash: Perbill::from_percent(50),
 		reward_share: Perbill::one(),
 		dispute_fee: 10_000,
+		appeal_window: 1_000,
 	}
 }
 
@@ -328,11 +331,12 @@ impl MockRegistry {
 	}
 
 	/// Checks the registry against the balances and the pallet: each node's reserved balance
-	/// is its bond plus its challenge holds, and each node's open work covers the units the
-	/// pallet gives it (which only nodes have).
+	/// is its bond plus its challenge and appeal holds, and each node's open work covers the
+	/// units the pallet gives it (which only nodes have).
 	pub fn check() -> Result<(), String> {
 		for (who, node) in MockNodes::iter() {
-			let holds = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who);
+			let holds = Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &who)
+				+ Balances::balance_on_hold(&HoldReason::AppealBond.into(), &who);
 			let reserved = Balances::reserved_balance(who);
 			if reserved != node.bond + holds {
 				return Err(format!(

@@ -28,7 +28,7 @@ use sp_runtime::{
 use crate::{
 	bit, commitment_of, ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf,
 	Duties, Error, Event, HoldReason, Pallet, RevealedOutput, RevealedOutputs, Round, RoundOf,
-	RoundOrigin, Rounds, StatementOf, CLAIMANT_POSITION,
+	RoundOrigin, Rounds, StatementOf, Verdict, CLAIMANT_POSITION, FIRST_COMMITTEE_OFFSET,
 };
 
 /// Where a participant sits in a round.
@@ -78,6 +78,8 @@ impl<T: Config> Pallet<T> {
 				opened_at: now,
 				commit_deadline: Zero::zero(),
 				reveal_deadline: Zero::zero(),
+				verdict: None,
+				appeal: None,
 			},
 		);
 		Self::deposit_event(Event::RoundOpened {
@@ -89,41 +91,56 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Draws the committee of `subject`'s round (never the claimant or a challenger) from this
-	/// block's VRF randomness, which nobody knew when the round was opened, and starts its
-	/// commit phase. Without enough eligible verifiers (or a deadline slot) the round ends
-	/// undecided at once, and nobody is blamed.
+	/// The size of the committee `round` draws: the `committee_size` parameter, or for an
+	/// appeal twice the first committee's size, at most `MaxCommitteeSize`.
+	pub(crate) fn committee_size_of(round: &RoundOf<T>) -> u32 {
+		match &round.appeal {
+			Some(appeal) => (appeal.first_committee.len() as u32)
+				.saturating_mul(2)
+				.min(T::MaxCommitteeSize::get()),
+			None => ActiveParameters::<T>::get().committee_size,
+		}
+	}
+
+	/// Draws the committee of `subject`'s round (never the claimant or a challenger, nor for
+	/// an appeal the first committee) from this block's VRF randomness, which nobody knew when
+	/// the round was opened (or appealed), and starts its commit phase. Without enough eligible
+	/// verifiers (or a deadline slot) the round ends undecided at once, and nobody is blamed
+	/// (an appeal then leaves the first verdict standing).
 	pub(crate) fn draw_committee(subject: SubjectId, mut round: RoundOf<T>) {
 		let parameters = ActiveParameters::<T>::get();
+		let size = Self::committee_size_of(&round);
 		let mut exclude = alloc::vec![round.claimant.clone()];
 		if let RoundOrigin::Dispute { challenger, .. } = &round.origin {
 			exclude.push(challenger.clone());
 		}
+		if let Some(appeal) = &round.appeal {
+			exclude.extend(appeal.first_committee.iter().map(|member| member.account.clone()));
+		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let commit_deadline = now.saturating_add(parameters.commit_period);
 		let kind = round.origin.kind();
-		let drawn =
-			T::Nodes::select(NodeRole::Verifier, subject, parameters.committee_size, &exclude)
-				.ok()
-				.and_then(|committee| {
-					let members = committee
-						.iter()
-						.map(|account| CommitteeMember {
-							account: account.clone(),
-							commitment: None,
-							revealed: None,
-							agrees: 0,
-						})
-						.collect::<Vec<_>>();
-					let members = BoundedVec::try_from(members).ok()?;
-					let reveal_deadline = Self::schedule(
-						subject,
-						kind,
-						commit_deadline.saturating_add(parameters.reveal_period),
-					)
-					.ok()?;
-					Some((committee, members, reveal_deadline))
-				});
+		let drawn = T::Nodes::select(NodeRole::Verifier, subject, size, &exclude).ok().and_then(
+			|committee| {
+				let members = committee
+					.iter()
+					.map(|account| CommitteeMember {
+						account: account.clone(),
+						commitment: None,
+						revealed: None,
+						agrees: 0,
+					})
+					.collect::<Vec<_>>();
+				let members = BoundedVec::try_from(members).ok()?;
+				let reveal_deadline = Self::schedule(
+					subject,
+					kind,
+					commit_deadline.saturating_add(parameters.reveal_period),
+				)
+				.ok()?;
+				Some((committee, members, reveal_deadline))
+			},
+		);
 		let Some((committee, members, reveal_deadline)) = drawn else {
 			Self::deposit_event(Event::NoCommittee { subject });
 			Self::conclude_round(subject, round);
@@ -135,7 +152,7 @@ impl<T: Config> Pallet<T> {
 			Duties::<T>::insert(member, subject, ());
 		}
 		round.committee = members;
-		round.votes_needed = parameters.votes_needed(parameters.committee_size);
+		round.votes_needed = parameters.votes_needed(size);
 		round.commit_deadline = commit_deadline;
 		round.reveal_deadline = reveal_deadline;
 		Rounds::<T>::insert(subject, round);
@@ -208,47 +225,174 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Decides `subject`'s round: slashes the minority, the non-revealers and the loser, pays
-	/// the winners, ends everyone's work, forgets the revealed outputs, removes the round and
-	/// tells the consumer.
-	pub(crate) fn conclude_round(subject: SubjectId, round: RoundOf<T>) {
+	/// Ends `subject`'s round once its reveals are in (or its reveal deadline came). A dispute
+	/// whose first committee decided only records its verdict ([`Round::verdict`]), open to one
+	/// appeal for `appeal_window` blocks, and nothing moves yet; every other round (a
+	/// verification round, an undecided dispute, an appeal) settles at once ([`Self::settle`]).
+	pub(crate) fn conclude_round(subject: SubjectId, mut round: RoundOf<T>) {
+		let first_dispute_round = matches!(round.origin, RoundOrigin::Dispute { .. })
+			&& round.verdict.is_none()
+			&& round.appeal.is_none();
+		if let Some(position) = round.decided_position().filter(|_| first_dispute_round) {
+			let decided = round
+				.committee
+				.get(position)
+				.and_then(|member| member.revealed)
+				.unwrap_or_default();
+			let claim_upheld =
+				round.claimant_output.is_some() && round.claimant_agrees & bit(position) != 0;
+			let now = frame_system::Pallet::<T>::block_number();
+			let window = ActiveParameters::<T>::get().appeal_window;
+			// Without room for the window's end (every block it could move to is full of
+			// disputes), the verdict is final at once.
+			if let Ok(appeal_until) =
+				Self::schedule(subject, RoundKind::Dispute, now.saturating_add(window))
+			{
+				round.verdict = Some(Verdict {
+					decided,
+					position: position as u32,
+					claim_upheld,
+					appeal_until,
+				});
+				Rounds::<T>::insert(subject, round);
+				Self::deposit_event(Event::DisputeDecided {
+					subject,
+					decided,
+					claim_upheld,
+					appeal_until,
+				});
+				return;
+			}
+		}
+		Self::settle(subject, round);
+	}
+
+	/// Judges `members`, each with `agrees(position, member)`: whether its revealed output
+	/// agrees with the decided one (`None` when nothing was decided). A silent member loses
+	/// `no_reveal_slash`, a disagreeing one `minority_slash`, into `pot`. Ends each member's
+	/// work and duty; returns the members that revealed and were not slashed, and how many
+	/// revealed.
+	fn judge(
+		subject: SubjectId,
+		round: &RoundOf<T>,
+		members: &[CommitteeMember<T::AccountId>],
+		agrees: impl Fn(usize, &CommitteeMember<T::AccountId>) -> Option<bool>,
+		pot: &mut CreditOf<T>,
+	) -> (Vec<T::AccountId>, u32) {
 		let parameters = ActiveParameters::<T>::get();
-		let decided = round.decided_position();
-		let agrees_with_decided =
-			|agrees: u64| decided.is_some_and(|position| agrees & bit(position) != 0);
-		let mut pot = CreditOf::<T>::zero();
 		let mut honest = Vec::new();
 		let mut reveals = 0u32;
-		for member in &round.committee {
-			Self::end_duty(subject, &round, &member.account);
-			match member.revealed {
+		for (position, member) in members.iter().enumerate() {
+			Self::end_duty(subject, round, &member.account);
+			if member.revealed.is_none() {
+				T::Nodes::end_work(&member.account, Some(false));
+				pot.subsume(T::Nodes::slash_bond(
+					&member.account,
+					parameters.no_reveal_slash,
+					SlashReason::NoReveal,
+				));
+				continue;
+			}
+			reveals = reveals.saturating_add(1);
+			let verdict = agrees(position, member);
+			if verdict == Some(false) {
+				T::Nodes::end_work(&member.account, Some(false));
+				pot.subsume(T::Nodes::slash_bond(
+					&member.account,
+					parameters.minority_slash,
+					SlashReason::MinorityReveal,
+				));
+			} else {
+				// An undecided round counts neither for nor against those who revealed.
+				T::Nodes::end_work(&member.account, verdict);
+				honest.push(member.account.clone());
+			}
+		}
+		(honest, reveals)
+	}
+
+	/// Settles `subject`'s round for good: slashes the minority, the non-revealers and the
+	/// loser, pays the winners, ends everyone's work, forgets the revealed outputs, removes the
+	/// round and tells the consumer.
+	///
+	/// After an appeal, a decided appeal committee's verdict is final: the claimant and the
+	/// challenger are settled by it, the appeal committee is judged and paid like any dispute
+	/// committee, the first committee's members whose outputs disagree with the final output
+	/// lose `minority_slash` (silent ones `no_reveal_slash`), and the appellant gets its bond
+	/// back if the verdict changed and loses it otherwise (`reward_share` to the appeal
+	/// majority, the rest to the treasury). An appeal that ends undecided leaves the first
+	/// verdict standing, settled as if never appealed, and returns the appeal bond; only its
+	/// silent members are slashed.
+	pub(crate) fn settle(subject: SubjectId, round: RoundOf<T>) {
+		let parameters = ActiveParameters::<T>::get();
+		let decided = round.decided_position();
+		let mut pot = CreditOf::<T>::zero();
+		let (honest, mut reveals) = Self::judge(
+			subject,
+			&round,
+			&round.committee,
+			|_, member| decided.map(|position| member.agrees & bit(position) != 0),
+			&mut pot,
+		);
+		// The final verdict (the decided output's hash, whether the claim stood), who shares
+		// the dispute fee, and who shares the losers' slashes.
+		let mut verdict = decided.and_then(|position| {
+			let reference = round.committee.get(position)?;
+			let upheld =
+				round.claimant_output.is_some() && round.claimant_agrees & bit(position) != 0;
+			Some((reference.revealed.unwrap_or_default(), upheld))
+		});
+		let mut fee_to = honest.clone();
+		let mut pot_to = honest;
+		if let Some(appeal) = &round.appeal {
+			let first = &appeal.first_committee;
+			let kept = |position: usize| {
+				RevealedOutputs::<T>::get(
+					subject,
+					FIRST_COMMITTEE_OFFSET.saturating_add(position as u32),
+				)
+			};
+			match verdict {
+				Some((final_hash, _)) => {
+					let reference = decided
+						.and_then(|position| RevealedOutputs::<T>::get(subject, position as u32));
+					let (_, first_reveals) = Self::judge(
+						subject,
+						&round,
+						first,
+						|position, member| {
+							Some(match (member.revealed, kept(position), &reference) {
+								(Some(hash), _, _) if hash == final_hash => true,
+								(Some(_), Some(ours), Some(reference)) => {
+									T::Outputs::agrees(subject, &ours, reference)
+								}
+								_ => false,
+							})
+						},
+						&mut pot,
+					);
+					reveals = reveals.saturating_add(first_reveals);
+				}
 				None => {
-					T::Nodes::end_work(&member.account, Some(false));
-					pot.subsume(T::Nodes::slash_bond(
-						&member.account,
-						parameters.no_reveal_slash,
-						SlashReason::NoReveal,
-					));
-				}
-				Some(_) if decided.is_some() && !agrees_with_decided(member.agrees) => {
-					reveals = reveals.saturating_add(1);
-					T::Nodes::end_work(&member.account, Some(false));
-					pot.subsume(T::Nodes::slash_bond(
-						&member.account,
-						parameters.minority_slash,
-						SlashReason::MinorityReveal,
-					));
-				}
-				Some(_) => {
-					reveals = reveals.saturating_add(1);
-					// An undecided round counts neither for nor against those who revealed.
-					T::Nodes::end_work(&member.account, decided.map(|_| true));
-					honest.push(member.account.clone());
+					// The first verdict stands: its committee is judged and paid by it.
+					let position = round.verdict.as_ref().map(|first| first.position as usize);
+					let (first_honest, first_reveals) = Self::judge(
+						subject,
+						&round,
+						first,
+						|_, member| position.map(|position| member.agrees & bit(position) != 0),
+						&mut pot,
+					);
+					reveals = reveals.saturating_add(first_reveals);
+					verdict =
+						round.verdict.as_ref().map(|first| (first.decided, first.claim_upheld));
+					fee_to = first_honest.clone();
+					pot_to.extend(first_honest);
 				}
 			}
 		}
 		let kind = round.origin.kind();
-		let upheld = round.claimant_output.is_some() && agrees_with_decided(round.claimant_agrees);
+		let upheld = verdict.is_some_and(|(_, upheld)| upheld);
 		// A verification round's claimant that never revealed (once a committee was drawn, so it
 		// could have) loses at least what a silent member loses: hiding an output it knows to be
 		// wrong is never cheaper than revealing it.
@@ -259,7 +403,7 @@ impl<T: Config> Pallet<T> {
 		}
 		T::Nodes::end_work(
 			&round.claimant,
-			if silent_claimant { Some(false) } else { decided.map(|_| upheld) },
+			if silent_claimant { Some(false) } else { verdict.map(|_| upheld) },
 		);
 		if silent_claimant {
 			pot.subsume(T::Nodes::slash_bond(
@@ -268,10 +412,38 @@ impl<T: Config> Pallet<T> {
 				SlashReason::NoReveal,
 			));
 		}
+		if let Some(appeal) = &round.appeal {
+			let first_upheld = round.verdict.as_ref().map(|first| first.claim_upheld);
+			if decided.is_some() && first_upheld == Some(upheld) {
+				// The appeal committee confirmed the verdict: the appellant loses its bond.
+				let (lost, _) = T::Currency::slash(
+					&HoldReason::AppealBond.into(),
+					&appeal.appellant,
+					appeal.bond,
+				);
+				Self::deposit_event(Event::Slashed {
+					who: appeal.appellant.clone(),
+					amount: lost.peek(),
+					reason: SlashReason::FailedAppeal,
+				});
+				Self::pay_out(lost, &fee_to);
+			} else {
+				let released = T::Currency::release(
+					&HoldReason::AppealBond.into(),
+					&appeal.appellant,
+					appeal.bond,
+					Precision::BestEffort,
+				)
+				.unwrap_or_else(|_| Zero::zero());
+				Self::deposit_event(Event::AppealBondReleased {
+					appellant: appeal.appellant.clone(),
+					amount: released,
+				});
+			}
+		}
 		let claimant_output = RevealedOutputs::<T>::get(subject, CLAIMANT_POSITION);
-		let conclusion = match decided.and_then(|position| round.committee.get(position)) {
-			Some(reference) => {
-				let decided_hash = reference.revealed.unwrap_or_default();
+		let conclusion = match verdict {
+			Some((decided_hash, _)) => {
 				match (&round.origin, upheld) {
 					(RoundOrigin::Verification, false) if !silent_claimant => {
 						pot.subsume(T::Nodes::slash_bond(
@@ -293,7 +465,7 @@ impl<T: Config> Pallet<T> {
 							reason: SlashReason::FailedChallenge,
 						});
 						let (fee, rest) = lost.split(parameters.dispute_fee);
-						Self::pay_evenly(fee, &honest);
+						Self::pay_evenly(fee, &fee_to);
 						Self::pay_out(rest, core::slice::from_ref(&round.claimant));
 					}
 					(RoundOrigin::Dispute { challenger, bond }, false) => {
@@ -302,7 +474,7 @@ impl<T: Config> Pallet<T> {
 						let fee = parameters.dispute_fee.min(*bond);
 						let (paid, _) =
 							T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
-						Self::pay_evenly(paid, &honest);
+						Self::pay_evenly(paid, &fee_to);
 						Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
 						let lost = T::Nodes::slash_bond(
 							&round.claimant,
@@ -326,7 +498,7 @@ impl<T: Config> Pallet<T> {
 					claim_upheld: upheld,
 					decided: decided_hash,
 					output: claimant_output.filter(|_| upheld).map(|output| output.into_inner()),
-					majority: honest.clone(),
+					majority: fee_to.clone(),
 				}
 			}
 			None => {
@@ -337,19 +509,16 @@ impl<T: Config> Pallet<T> {
 				Conclusion::Undecided { kind, claimant: round.claimant.clone(), claim: round.claim }
 			}
 		};
-		Self::pay_out(pot, &honest);
-		let _ = RevealedOutputs::<T>::clear_prefix(
-			subject,
-			T::MaxCommitteeSize::get().saturating_add(1),
-			None,
-		);
+		Self::pay_out(pot, &pot_to);
+		let kept = T::MaxCommitteeSize::get().saturating_mul(2).saturating_add(1);
+		let _ = RevealedOutputs::<T>::clear_prefix(subject, kept, None);
 		Rounds::<T>::remove(subject);
 		T::OnConclusion::on_conclusion(subject, &conclusion);
 	}
 
 	/// Ends `who`'s duty in `subject`'s round: the index entry, and (through offchain indexing)
 	/// the output and salt its offchain worker kept for it.
-	fn end_duty(subject: SubjectId, round: &RoundOf<T>, who: &T::AccountId) {
+	pub(crate) fn end_duty(subject: SubjectId, round: &RoundOf<T>, who: &T::AccountId) {
 		Duties::<T>::remove(who, subject);
 		sp_io::offchain_index::clear(&api::duty_storage_key(
 			&subject,

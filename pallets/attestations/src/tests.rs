@@ -10,6 +10,7 @@
 	clippy::panic
 )]
 
+mod appeals;
 mod claims;
 mod deadlines;
 mod offchain;
@@ -304,6 +305,28 @@ fn challenged_by(challenger: AccountId) -> Vec<AccountId> {
 	assert_eq!(committee.len(), 5);
 	assert!(!committee.contains(&CLAIMANT) && !committee.contains(&challenger));
 	committee
+}
+
+/// Checks that `subject`'s dispute holds a provisional verdict and that nothing moved yet (no
+/// conclusion, no bond released), then runs to the end of its appeal window, where it settles.
+fn settle_verdict(subject: SubjectId) {
+	let round = Rounds::<Test>::get(subject).expect("the dispute waits for an appeal");
+	let verdict = round.verdict.clone().expect("a provisional verdict");
+	assert!(round.awaiting_appeal());
+	assert!(events().contains(&Event::DisputeDecided {
+		subject,
+		decided: verdict.decided,
+		claim_upheld: verdict.claim_upheld,
+		appeal_until: verdict.appeal_until,
+	}));
+	assert!(Concluded::get().iter().all(|(s, _)| *s != subject), "nothing concluded yet");
+	if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
+		assert_eq!(challenge_held(*challenger), *bond, "the challenge bond is still held");
+	}
+	run_to_block(verdict.appeal_until - 1);
+	assert!(Rounds::<Test>::contains_key(subject));
+	run_to_block(verdict.appeal_until);
+	assert!(!Rounds::<Test>::contains_key(subject), "the verdict settled");
 }
 
 /// Opens a claim of `output(1)` and has verifier 2 challenge it; returns the committee.

@@ -55,6 +55,9 @@ opg_primitives::governed_parameters! {
 		/// claim falls or stands (it is never returned): re-executing is work, and a committee
 		/// paid only for one verdict would lean to it.
 		pub dispute_fee: Balance => DisputeFee = 10,
+		/// Blocks after a dispute round decides in which the loser of its verdict may appeal
+		/// it ([`crate::Pallet::appeal`]); nothing of the dispute's money moves before.
+		pub appeal_window: BlockNumber => AppealWindow = 11,
 	}
 	/// One parameter with its new value: what a referendum changes. Changing one parameter at a
 	/// time lets referenda on different parameters run side by side: each enacts its own change
@@ -103,7 +106,8 @@ impl<
 		if self.no_reveal_slash <= self.minority_slash {
 			return Err(ParameterError::SilenceCheaper);
 		}
-		let periods = [self.commit_period, self.reveal_period, self.challenge_window];
+		let periods =
+			[self.commit_period, self.reveal_period, self.challenge_window, self.appeal_window];
 		if periods.iter().any(Zero::is_zero) {
 			return Err(ParameterError::ZeroPeriod);
 		}
@@ -120,13 +124,17 @@ impl<
 	}
 
 	/// The longest a claim or round keeps a node's bond at stake: a claim's window, then a
-	/// committee drawn a block later, then its two periods; each of the three deadlines
-	/// (challenge, draw, reveal) may move up to [`DEADLINE_SEARCH`] blocks when blocks are full.
+	/// committee drawn a block later and its two periods, then the appeal window, then an
+	/// appeal committee drawn a block later and its two periods; each of the six deadlines
+	/// (challenge, draw, reveal, appeal window, appeal draw, appeal reveal) may move up to
+	/// [`DEADLINE_SEARCH`] blocks when blocks are full.
 	pub fn longest_work(&self) -> BlockNumber {
-		let slack = BlockNumber::from(3 * DEADLINE_SEARCH + 1);
+		let slack = BlockNumber::from(6 * DEADLINE_SEARCH + 2);
+		let round = self.commit_period.saturating_add(self.reveal_period);
 		self.challenge_window
-			.saturating_add(self.commit_period)
-			.saturating_add(self.reveal_period)
+			.saturating_add(round)
+			.saturating_add(self.appeal_window)
+			.saturating_add(round)
 			.saturating_add(slack)
 	}
 }
@@ -185,7 +193,9 @@ impl<AccountId, Balance> RoundOrigin<AccountId, Balance> {
 /// An open commit-reveal round. Its committee is drawn at the start of block `draw_at` (the
 /// block after it opened), from a seed that whoever opened it could not know; until then the
 /// committee is empty and the deadlines are zero. Decided rounds leave storage in the block
-/// that decides them.
+/// that decides them, but a dispute's first decision: it stays, holding its provisional
+/// [`Round::verdict`], until its appeal window ends or, if appealed, until the appeal round
+/// (the same record, re-opened with a new committee) ends.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -216,11 +226,61 @@ pub struct Round<AccountId, Balance, BlockNumber, MaxCommittee: Get<u32>> {
 	pub commit_deadline: BlockNumber,
 	/// The first block in which reveals are refused: the round is decided at its start.
 	pub reveal_deadline: BlockNumber,
+	/// A dispute's provisional verdict, once its first committee decided: it settles when its
+	/// appeal window ends unless the loser appeals.
+	pub verdict: Option<Verdict<BlockNumber>>,
+	/// The appeal of that verdict, once made: the committee above is then the appeal's, and
+	/// the first committee waits here to be judged against the final verdict.
+	pub appeal: Option<Appeal<AccountId, Balance, MaxCommittee>>,
+}
+
+/// A dispute round's provisional verdict: what its first committee decided, open to one appeal
+/// until `appeal_until`.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Verdict<BlockNumber> {
+	/// The hash of the decided output.
+	pub decided: OutputHash,
+	/// The first committee's position whose output decided.
+	pub position: u32,
+	/// Whether the claim stood.
+	pub claim_upheld: bool,
+	/// The block at whose start the verdict settles if nobody appealed: appeals are accepted
+	/// before it.
+	pub appeal_until: BlockNumber,
+}
+
+/// An appeal of a dispute's verdict.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+#[scale_info(skip_type_params(MaxCommittee))]
+pub struct Appeal<AccountId, Balance, MaxCommittee: Get<u32>> {
+	/// Who appealed: the loser of the provisional verdict.
+	pub appellant: AccountId,
+	/// Its appeal bond (twice the challenge bond), held until the appeal ends.
+	pub bond: Balance,
+	/// The first committee, its outputs kept in [`crate::RevealedOutputs`] at
+	/// [`FIRST_COMMITTEE_OFFSET`] plus each position, to be judged against the final verdict.
+	pub first_committee: BoundedVec<CommitteeMember<AccountId>, MaxCommittee>,
 }
 
 impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 	Round<AccountId, Balance, BlockNumber, M>
 {
+	/// Whether the round holds a provisional verdict that may still be appealed (its first
+	/// committee decided and nobody appealed yet).
+	pub fn awaiting_appeal(&self) -> bool {
+		self.verdict.is_some() && self.appeal.is_none()
+	}
+
+	/// The committee's size, and the first committee's after an appeal (zero before).
+	pub fn sizes(&self) -> (u32, u32) {
+		let first = self.appeal.as_ref().map_or(0, |appeal| appeal.first_committee.len());
+		(self.committee.len() as u32, first as u32)
+	}
+
 	/// The committee member `who`, with its position.
 	pub fn member(&self, who: &AccountId) -> Option<(usize, &CommitteeMember<AccountId>)> {
 		self.committee.iter().enumerate().find(|(_, member)| &member.account == who)
@@ -315,6 +375,10 @@ pub struct RoundView<AccountId, Balance, BlockNumber> {
 	pub commit_deadline: BlockNumber,
 	/// The first block in which reveals are refused.
 	pub reveal_deadline: BlockNumber,
+	/// A dispute's provisional verdict, open to appeal until its `appeal_until`.
+	pub verdict: Option<Verdict<BlockNumber>>,
+	/// Who appealed the verdict, if anyone did (the committee is then the appeal's).
+	pub appellant: Option<AccountId>,
 }
 
 impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance, BlockNumber, M>>
@@ -333,6 +397,8 @@ impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance
 			opened_at: round.opened_at,
 			commit_deadline: round.commit_deadline,
 			reveal_deadline: round.reveal_deadline,
+			verdict: round.verdict,
+			appellant: round.appeal.map(|appeal| appeal.appellant),
 		}
 	}
 }
@@ -340,6 +406,11 @@ impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance
 /// The position under which the claimant's revealed output is kept in
 /// [`crate::RevealedOutputs`], beside the committee's `0..committee_size`.
 pub const CLAIMANT_POSITION: u32 = u32::MAX;
+
+/// Where an appealed dispute keeps its first committee's revealed outputs in
+/// [`crate::RevealedOutputs`]: this plus each member's position, apart from the appeal
+/// committee's `0..size` and the claimant's [`CLAIMANT_POSITION`].
+pub const FIRST_COMMITTEE_OFFSET: u32 = 1_000;
 
 /// How many blocks after the wanted one a deadline may move when that block's list is full.
 pub const DEADLINE_SEARCH: u32 = 16;

@@ -25,6 +25,7 @@ pub trait WeightInfo {
 	fn open_round() -> Weight;
 	fn draw_committee(k: u32, ) -> Weight;
 	fn open_claim() -> Weight;
+	fn appeal() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
@@ -231,6 +232,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Not measured yet (written by hand from `challenge`, until `scripts/benchmark.sh` runs
+	/// the `appeal` benchmark): the challenge's reads and writes, plus moving a first committee
+	/// of 16 and their largest outputs (64 KiB each) aside.
+	/// Storage: `Attestations::Rounds` (r:1 w:1)
+	/// Storage: `Attestations::ActiveParameters` (r:1 w:0)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Attestations::DisputeDeadlines` (r:2 w:2)
+	/// Storage: `Attestations::RevealedOutputs` (r:16 w:32)
+	/// Storage: `Attestations::Duties` (r:0 w:16)
+	fn appeal() -> Weight {
+		Weight::from_parts(200_000_000, 1_060_247)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
+			.saturating_add(T::DbWeight::get().writes(53_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
@@ -299,5 +315,10 @@ impl WeightInfo for () {
 		Weight::from_parts(37_805_000, 10647)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn appeal() -> Weight {
+		Weight::from_parts(200_000_000, 1_060_247)
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
+			.saturating_add(ParityDbWeight::get().writes(53_u64))
 	}
 }

@@ -30,6 +30,8 @@ use crate::{
 /// - Slashes: a minority reveal loses 10% of the bond, a missing reveal 15% (withholding a
 ///   reveal is never the cheap exit), a false claim 20%; half of every slash pays the winners,
 ///   half goes to the treasury.
+/// - A dispute's verdict can be appealed for ten minutes by its loser (with twice the challenge
+///   bond), before any of its money moves.
 pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		committee_size: 5,
@@ -43,6 +45,7 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 		false_claim_slash: Perbill::from_percent(20),
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 100 * OPG,
+		appeal_window: 10 * MINUTES,
 	}
 }
 
@@ -61,6 +64,7 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 		false_claim_slash: Perbill::from_percent(20),
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 10 * OPG,
+		appeal_window: 5,
 	}
 }
 
@@ -83,14 +87,16 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		false_claim_slash: Perbill::zero(),
 		reward_share: Perbill::zero(),
 		dispute_fee: 0,
+		appeal_window: 1,
 	}
 }
 
 /// The most each parameter may be set to, and why:
 ///
-/// - Commit and reveal an hour each; claims open to challenge for a day: longer and results
-///   wait too long to settle (and, by `Parameters::check`, all of it ends before the node
-///   registry's unbonding period).
+/// - Commit and reveal an hour each; claims open to challenge for a day, verdicts open to
+///   appeal for a day: longer and results wait too long to settle (and, by
+///   `Parameters::check`, all of it, an appeal included, ends before the node registry's
+///   unbonding period).
 /// - Committees up to [`MAX_COMMITTEE_SIZE`], any quorum up to unanimity.
 /// - The challenge bond up to 1,000,000 OPG.
 /// - Slashes: half a bond for a minority reveal, 60% for a missing one, all of it for a false
@@ -109,6 +115,7 @@ pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 		false_claim_slash: Perbill::one(),
 		reward_share: Perbill::one(),
 		dispute_fee: 1_000_000 * OPG,
+		appeal_window: DAYS,
 	}
 }
 

@@ -39,13 +39,15 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 }
 
 /// The registry's parameters on dev and local chains: small bonds and periods of a few blocks,
-/// so a test sees a heartbeat or an unbonding within a minute or two.
+/// so a test sees a heartbeat or an unbonding within a few minutes. The unbonding period (150
+/// blocks) outlasts the dev rounds' longest work: a claim's window, its dispute, the appeal
+/// window and an appeal, with the slack of moved deadlines (133 blocks).
 pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		min_inference_bond: 1_000 * OPG,
 		min_verifier_bond: 1_000 * OPG,
 		min_data_bond: 100 * OPG,
-		unbonding_period: 80,
+		unbonding_period: 150,
 		heartbeat_period: 5,
 		max_missed_heartbeats: 1,
 	}

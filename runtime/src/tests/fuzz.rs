@@ -550,6 +550,8 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 	}
 	for subject in pallet_attestations::Claims::<Runtime>::iter_keys() {
 		calls.push((attestations(A::challenge { subject }), Signed(Bob)));
+		// Refused here (the claim has no dispute, let alone a verdict): a start for the fuzzer.
+		calls.push((attestations(A::appeal { subject }), Signed(Charlie)));
 	}
 	calls
 		.into_iter()
@@ -889,8 +891,8 @@ fn the_fuzz_base_calls_apply() {
 	}
 	// A model is retired a delay after its deprecation, a bond withdrawn a period after it was
 	// unbonded, only a suspended model is resumed and a chilled node unchilled, a commitment
-	// answers only an attested job (job 3 is vanilla: the fuzzer mutates it into others), and a
-	// reveal follows the commitments.
+	// answers only an attested job (job 3 is vanilla: the fuzzer mutates it into others), a
+	// reveal follows the commitments, and an appeal a dispute's verdict.
 	let expected = [
 		"retire_model",
 		"resume_model",
@@ -900,6 +902,7 @@ fn the_fuzz_base_calls_apply() {
 		"reveal",
 		"reveal",
 		"reveal",
+		"appeal",
 	];
 	assert_eq!(refused, expected);
 }

@@ -633,9 +633,9 @@ fn only_the_dev_preset_runs_referenda_on_development_periods() {
 }
 
 /// The node registry's unbonding period outlasts the longest claim or round (a challenge window,
-/// a committee draw a block later, the commit and reveal periods, and the slack of moved
-/// deadlines), whichever pallet's parameter a referendum changes: each pallet checks the
-/// relation against the other's parameters in force.
+/// a committee draw a block later, the commit and reveal periods, the appeal window and an
+/// appeal's round, and the slack of moved deadlines), whichever pallet's parameter a referendum
+/// changes: each pallet checks the relation against the other's parameters in force.
 #[test]
 fn the_unbonding_period_outlasts_a_dispute_whichever_side_changes() {
 	governed_ext().execute_with(|| {
@@ -653,10 +653,10 @@ fn the_unbonding_period_outlasts_a_dispute_whichever_side_changes() {
 		};
 		let longest = pallet_attestations::LongestWork::<Runtime>::get();
 		let rounds = pallet_attestations::ActiveParameters::<Runtime>::get();
-		assert_eq!(
-			longest,
-			rounds.challenge_window + rounds.commit_period + rounds.reveal_period + 49
-		);
+		// The dispute's round, the appeal window and an appeal's round, with the slack of six
+		// deadlines moved by full blocks.
+		let round = rounds.commit_period + rounds.reveal_period;
+		assert_eq!(longest, rounds.challenge_window + round + rounds.appeal_window + round + 98);
 		assert_eq!(
 			set_nodes(pallet_nodes::ParameterChange::UnbondingPeriod(longest)),
 			Err(pallet_nodes::Error::<Runtime>::ParametersOutOfBounds.into())

@@ -534,6 +534,7 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 		("heartbeat", N::heartbeat()),
 		("reveal (concluding)", A::reveal().saturating_add(A::conclude_round(k))),
 		("challenge", A::challenge()),
+		("appeal", A::appeal()),
 		("open_round", A::open_round()),
 		("select", N::select(nodes, k)),
 		("refresh_collateral", T::refresh_collateral()),
@@ -688,6 +689,36 @@ fn block_capacity_report() {
 	let tee_answer_weight =
 		W::submit_tee_result(4).saturating_add(W::authorize_submit_tee_result(4));
 	let length = *configs::system::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	// An attested job whose answer is the largest output allowed, with a production committee:
+	// the node's commitment, the draw, every member's commitment, every member's and the
+	// node's full reveal (judged against the others), the conclusion and the settlement, each
+	// transaction with its authorization.
+	type A = <Runtime as pallet_attestations::Config>::WeightInfo;
+	use pallet_attestations::WeightInfo as _;
+	let committee = configs::attestations::production_parameters().committee_size;
+	let largest = configs::inference::MAX_TENSOR_BYTES;
+	let participants = u64::from(committee) + 1;
+	let attested_job = W::submit_result_attested(0)
+		.saturating_add(W::authorize_report_failure())
+		.saturating_add(A::open_round())
+		.saturating_add(A::draw_committee(committee))
+		.saturating_add(
+			A::commit().saturating_add(A::authorize_commit()).saturating_mul(committee.into()),
+		)
+		.saturating_add(
+			Attestations::reveal_weight_for(largest, committee)
+				.saturating_add(A::authorize_reveal())
+				.saturating_mul(participants),
+		)
+		.saturating_add(A::conclude_round(committee))
+		.saturating_add(<Inference as opg_primitives::attestation::OnConclusion<_>>::weight())
+		// Each of its 1 + committee + participants transactions' base weight.
+		.saturating_add(
+			normal.base_extrinsic.saturating_mul(1 + u64::from(committee) + participants),
+		);
+	// A reveal carries the output, a commitment about 200 bytes.
+	let attested_len =
+		(u64::from(largest) + 200).saturating_mul(participants) + 200 * u64::from(committee);
 	println!(
 		"OPG-BENCH {}",
 		serde_json::json!({
@@ -723,6 +754,13 @@ fn block_capacity_report() {
 			"registrations_by_weight": per_tx(tee_register),
 			"tee_answer_us": tee_answer_weight.ref_time() / 1_000_000,
 			"tee_answers_by_weight": per_tx(tee_answer_weight),
+			// Attested mode with full reveals at the largest output (issue 34).
+			"attested_committee": committee,
+			"attested_output_bytes": largest,
+			"attested_job_us": attested_job.ref_time() / 1_000_000,
+			"attested_jobs_by_weight": budget.ref_time() / attested_job.ref_time().max(1),
+			"attested_job_len": attested_len,
+			"attested_jobs_by_length": u64::from(length) / attested_len.max(1),
 		})
 	);
 }

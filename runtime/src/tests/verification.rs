@@ -1,11 +1,12 @@
 //! Verification that cannot be faked cheaply, through `Executive` on real blocks: an attested
 //! job answered by commitment and decided on full reveals (a lazy member loses, the output is
-//! public only once decided), and a vanilla claim with a corrupted output challenged by its
-//! requester and overturned.
+//! public only once decided), a vanilla claim with a corrupted output challenged by its
+//! requester and overturned once its verdict's appeal window ends, and the dispute with an
+//! appeal: a lazy first committee's verdict overturned by an appeal committee twice its size.
 
 use super::{
 	draws::{input, nodes_ext, NODES},
-	governance::{close_block, open_block, send, uploaded_model_with},
+	governance::{close_block, open_block, run_to_block, send, uploaded_model_with},
 	*,
 };
 use frame_system::offchain::CreateAuthorizedTransaction;
@@ -18,7 +19,7 @@ use opg_primitives::{
 	},
 	model::{InferenceMode, ModeSet},
 };
-use sp_runtime::DispatchResult;
+use sp_runtime::{traits::Dispatchable, DispatchResult};
 
 /// A float model that runs in vanilla and attested mode, agreeing within 0.001.
 fn attested_ext() -> sp_io::TestExternalities {
@@ -225,40 +226,78 @@ fn an_attested_job_is_decided_on_full_reveals_and_a_lazy_member_loses() {
 	});
 }
 
+/// The node answers a vanilla job with a corrupted output, and the requester (Dave) challenges
+/// it in the next block; returns the job, its node, the node's bond and Dave's free balance
+/// before the challenge. The dispute's committee is drawn in the block left open.
+fn corrupted_and_challenged() -> (u64, AccountId, Balance, Balance) {
+	let (job, node) = requested(InferenceMode::Vanilla);
+	let corrupted = output([9_000, 9_000, 9_000, 9_000]);
+	let signature = job_signature(
+		job,
+		&node,
+		JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
+	);
+	let answer = pallet_inference::Call::submit_result {
+		job,
+		node: node.clone(),
+		output: corrupted,
+		signature,
+	};
+	assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+	close_block();
+
+	// The requester challenges its own job (Dave happens to be a node too: any account but
+	// the node may challenge, and the committee never includes the challenger).
+	open_block();
+	let node_bond = bond(&node);
+	let dave = Sr25519Keyring::Dave.to_account_id();
+	let dave_before = Balances::free_balance(&dave);
+	let challenge = pallet_attestations::Call::challenge { subject: job_subject(job) };
+	assert_eq!(send(Sr25519Keyring::Dave, RuntimeCall::Attestations(challenge)), Ok(()));
+	close_block();
+	open_block();
+	(job, node, node_bond, dave_before)
+}
+
+/// The committee of `job`'s round.
+fn committee_of(job: u64) -> Vec<AccountId> {
+	let round = pallet_attestations::Rounds::<Runtime>::get(job_subject(job)).unwrap();
+	round.committee.iter().map(|member| member.account.clone()).collect()
+}
+
+/// What `who` holds for `reason`.
+fn held(reason: RuntimeHoldReason, who: &AccountId) -> Balance {
+	<Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(&reason, who)
+}
+
+/// Everything Dave holds: challenge and appeal bonds, job fees.
+fn dave_holds() -> Balance {
+	let dave = Sr25519Keyring::Dave.to_account_id();
+	held(pallet_attestations::HoldReason::ChallengeBond.into(), &dave)
+		+ held(pallet_attestations::HoldReason::AppealBond.into(), &dave)
+		+ held(pallet_inference::HoldReason::JobFee.into(), &dave)
+}
+
+/// `job` was refused by its final verdict: refunded, its node slashed.
+fn assert_rejected(job: u64) {
+	let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
+	assert!(
+		matches!(
+			record.status,
+			JobStatus::Refunded { reason: opg_primitives::inference::RefundReason::Rejected, .. }
+		),
+		"{:?}",
+		record.status
+	);
+}
+
 #[test]
 fn a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned() {
 	attested_ext().execute_with(|| {
-		let (job, node) = requested(InferenceMode::Vanilla);
+		let (job, node, node_bond, dave_before) = corrupted_and_challenged();
 		let dave = Sr25519Keyring::Dave.to_account_id();
-		let corrupted = output([9_000, 9_000, 9_000, 9_000]);
-		let signature = job_signature(
-			job,
-			&node,
-			JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
-		);
-		let answer = pallet_inference::Call::submit_result {
-			job,
-			node: node.clone(),
-			output: corrupted,
-			signature,
-		};
-		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
-		close_block();
-
-		// The requester challenges its own job (Dave happens to be a node too: any account but
-		// the node may challenge, and the committee never includes the challenger).
-		open_block();
-		let node_bond = bond(&node);
-		let dave_before = Balances::free_balance(&dave);
-		let challenge = pallet_attestations::Call::challenge { subject: job_subject(job) };
-		assert_eq!(send(Sr25519Keyring::Dave, RuntimeCall::Attestations(challenge)), Ok(()));
-		close_block();
-
-		open_block();
 		let subject = job_subject(job);
-		let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
-		let committee: Vec<AccountId> =
-			round.committee.iter().map(|member| member.account.clone()).collect();
+		let committee = committee_of(job);
 		assert!(!committee.contains(&node) && !committee.contains(&dave));
 		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
 		for member in &committee {
@@ -271,18 +310,21 @@ fn a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned() {
 			assert_eq!(reveal(job, member, &truth), Ok(()));
 		}
 
+		// The verdict is provisional: nothing moves during the appeal window.
+		let verdict = pallet_attestations::Rounds::<Runtime>::get(subject)
+			.and_then(|round| round.verdict)
+			.expect("a provisional verdict");
+		assert!(!verdict.claim_upheld);
 		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
-		assert!(
-			matches!(
-				record.status,
-				JobStatus::Refunded {
-					reason: opg_primitives::inference::RefundReason::Rejected,
-					..
-				}
-			),
-			"{:?}",
-			record.status
-		);
+		assert!(matches!(record.status, JobStatus::Accepted { .. }), "{:?}", record.status);
+		assert_eq!(bond(&node), node_bond);
+		close_block();
+		run_to_block(verdict.appeal_until - 1);
+		assert!(pallet_attestations::Rounds::<Runtime>::contains_key(subject));
+		run_to_block(verdict.appeal_until);
+
+		assert_rejected(job);
+		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
 		assert!(bond(&node) < node_bond, "the node is slashed");
 		let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
 		let dave_after = Balances::free_balance(&dave);
@@ -296,14 +338,125 @@ fn a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned() {
 		for (member, before) in committee.iter().zip(committee_before) {
 			assert!(Balances::free_balance(member) > before, "the committee is paid");
 		}
-		let held = |reason: RuntimeHoldReason| {
-			<Balances as frame_support::traits::fungible::InspectHold<_>>::balance_on_hold(
-				&reason, &dave,
-			)
+		assert_eq!(dave_holds(), 0, "nothing of the requester's is held");
+	});
+}
+
+/// The dispute with an appeal: the dispute committee (one member here, so that the six dev
+/// nodes leave room for an appeal committee of two beside it, the node and the challenger)
+/// upholds a corrupted vanilla claim by revealing the node's public output without running the
+/// model. The requester, the verdict's loser, appeals with twice the challenge bond; the appeal
+/// committee, drawn in the next block without the first member, reveals the right output. Its
+/// verdict is final: the job is refunded, the node and the first member are slashed, the appeal
+/// committee is paid, and the requester gets both its bonds back (less the dispute fee) and a
+/// share of the node's slash.
+#[test]
+fn a_vanilla_dispute_is_appealed_and_the_appeal_committee_overturns_it() {
+	attested_ext().execute_with(|| {
+		let (job, node) = requested(InferenceMode::Vanilla);
+		// One member per dispute committee: the appeal draws two (twice one) of the three dev
+		// nodes left once the node, the challenger and the first member are excluded.
+		let size = pallet_attestations::ParameterChange::CommitteeSize(1);
+		let set =
+			RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change: size });
+		assert!(set.dispatch(RuntimeOrigin::root()).is_ok());
+		let corrupted = output([9_000, 9_000, 9_000, 9_000]);
+		let signature = job_signature(
+			job,
+			&node,
+			JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
+		);
+		let corrupted_bytes = corrupted.encode();
+		let answer = pallet_inference::Call::submit_result {
+			job,
+			node: node.clone(),
+			output: corrupted,
+			signature,
 		};
-		let challenge_bond = pallet_attestations::HoldReason::ChallengeBond.into();
-		let job_fee = pallet_inference::HoldReason::JobFee.into();
-		assert_eq!(held(challenge_bond) + held(job_fee), 0, "nothing of the requester's is held");
+		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		close_block();
+		open_block();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let dave_before = Balances::free_balance(&dave);
+		let challenge = pallet_attestations::Call::challenge { subject: job_subject(job) };
+		assert_eq!(send(Sr25519Keyring::Dave, RuntimeCall::Attestations(challenge)), Ok(()));
+		close_block();
+
+		// The first committee, one lazy member, copies the public output.
+		open_block();
+		let subject = job_subject(job);
+		let node_bond = bond(&node);
+		let first = committee_of(job);
+		assert_eq!(first.len(), 1);
+		let lazy = first[0].clone();
+		let lazy_bond = bond(&lazy);
+		assert_eq!(commit(job, &lazy, &corrupted_bytes), Ok(()));
+		close_block();
+		open_block();
+		assert_eq!(reveal(job, &lazy, &corrupted_bytes), Ok(()));
+		let verdict = pallet_attestations::Rounds::<Runtime>::get(subject)
+			.and_then(|round| round.verdict)
+			.expect("a provisional verdict");
+		assert!(verdict.claim_upheld, "the lazy member upheld the corrupted claim");
+		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
+		assert!(matches!(record.status, JobStatus::Accepted { .. }), "{:?}", record.status);
+
+		// The node may not appeal a verdict it won; Dave, the loser, appeals.
+		let appeal = || RuntimeCall::Attestations(pallet_attestations::Call::appeal { subject });
+		let keyring = keyring_of(&node);
+		assert_eq!(
+			send(keyring, appeal()),
+			Err(pallet_attestations::Error::<Runtime>::NotTheLoser.into())
+		);
+		assert_eq!(send(Sr25519Keyring::Dave, appeal()), Ok(()));
+		let parameters = pallet_attestations::ActiveParameters::<Runtime>::get();
+		let appeal_bond = 2 * parameters.challenge_bond;
+		assert_eq!(held(pallet_attestations::HoldReason::AppealBond.into(), &dave), appeal_bond);
+		assert_eq!(
+			send(Sr25519Keyring::Dave, appeal()),
+			Err(pallet_attestations::Error::<Runtime>::AlreadyAppealed.into())
+		);
+		close_block();
+
+		// The appeal committee: twice the first, none of the first, the node or Dave.
+		open_block();
+		let appeal_committee = committee_of(job);
+		assert_eq!(appeal_committee.len(), 2);
+		assert!(appeal_committee.iter().all(|m| *m != lazy && *m != node && *m != dave));
+		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
+		for member in &appeal_committee {
+			assert_eq!(commit(job, member, &truth), Ok(()));
+		}
+		let appeal_before: Vec<Balance> =
+			appeal_committee.iter().map(Balances::free_balance).collect();
+		close_block();
+		open_block();
+		for member in &appeal_committee {
+			assert_eq!(reveal(job, member, &truth), Ok(()));
+		}
+
+		// Final at once: the claim fell.
+		assert!(!pallet_attestations::Rounds::<Runtime>::contains_key(subject));
+		assert_rejected(job);
+		assert!(bond(&node) < node_bond, "the node is slashed");
+		assert!(bond(&lazy) < lazy_bond, "the first committee's lazy member is slashed");
+		for (member, before) in appeal_committee.iter().zip(appeal_before) {
+			assert!(Balances::free_balance(member) > before, "the appeal committee is paid");
+		}
+		let events: Vec<_> = System::events().into_iter().map(|record| record.event).collect();
+		assert!(events.contains(&RuntimeEvent::Attestations(
+			pallet_attestations::Event::AppealBondReleased {
+				appellant: dave.clone(),
+				amount: appeal_bond
+			}
+		)));
+		let record = pallet_inference::Jobs::<Runtime>::get(job).unwrap();
+		let dave_after = Balances::free_balance(&dave);
+		assert!(
+			dave_after + parameters.dispute_fee > dave_before + record.fee.total,
+			"the appellant is paid more than the dispute fee it paid"
+		);
+		assert_eq!(dave_holds(), 0, "nothing of the requester's is held");
 		close_block();
 	});
 }

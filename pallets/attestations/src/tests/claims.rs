@@ -158,6 +158,7 @@ fn a_dispute_won_by_the_challenger() {
 		for member in &committee {
 			assert_ok!(reveal(subject(1), *member, output(5)));
 		}
+		settle_verdict(subject(1));
 		// The claimant loses half its bond (500): 250 to the challenger, 250 to the treasury.
 		// The committee's fee (50, 10 each) comes out of the challenge bond, the rest (150)
 		// comes back.
@@ -204,6 +205,7 @@ fn a_dispute_lost_by_the_challenger() {
 		for member in &committee {
 			assert_ok!(reveal(subject(1), *member, output(1)));
 		}
+		settle_verdict(subject(1));
 		// The challenger loses its 200 challenge bond: the committee's fee (50, 10 each), then
 		// half the rest (75) to the claimant and 75 to the treasury.
 		assert_eq!(challenge_held(2), 0);
@@ -295,6 +297,7 @@ fn the_requester_challenges_and_is_paid_when_the_claim_falls() {
 		for member in &committee {
 			assert_ok!(reveal(subject(1), *member, output(5)));
 		}
+		settle_verdict(subject(1));
 		// The claimant's 500: 250 to the requester, 250 to the treasury. The requester's bond
 		// comes back less the committee's fee of 50, 10 to each member.
 		assert_eq!(MockRegistry::slashes(), vec![(CLAIMANT, 500, SlashReason::FalseClaim)]);
@@ -335,6 +338,7 @@ fn a_dispute_that_upholds_the_claim_still_pays_the_committee_its_fee() {
 		for (i, member) in committee.iter().enumerate() {
 			assert_ok!(reveal(subject(1), *member, out(i)));
 		}
+		settle_verdict(subject(1));
 		// The requester's 200: 50 to the committee (10 each), 75 to the claimant, 75 to the
 		// treasury.
 		assert_eq!(free(REQUESTER), INITIAL_BALANCE - 200);

@@ -129,6 +129,7 @@ fn a_dispute_is_drawn_while_verification_rounds_fill_their_deadline_lists() {
 		for member in &committee {
 			assert_ok!(reveal(subject(1), *member, output(5)));
 		}
+		settle_verdict(subject(1));
 		assert!(matches!(
 			&Concluded::get()[..],
 			[(s, Conclusion::Decided { kind: RoundKind::Dispute, claim_upheld: false, .. })]

@@ -55,6 +55,9 @@ fn set_parameter_changes_one_parameter_within_its_bounds() {
 			MinoritySlash(Perbill::from_percent(30)),
 			// A dispute fee larger than the bond that pays it.
 			DisputeFee(201),
+			// A verdict nobody has time to appeal, or out of bounds.
+			AppealWindow(0),
+			AppealWindow(1_001),
 		];
 		for change in refused {
 			assert_noop!(
@@ -75,20 +78,22 @@ fn set_parameter_changes_one_parameter_within_its_bounds() {
 fn set_parameter_refuses_work_that_outlasts_the_unbonding_period() {
 	network().build_and_execute(|| {
 		use ParameterChange::*;
-		// 10 + 5 + 5 blocks, and 49 of slack for moved deadlines: 69 of the 80.
-		assert_eq!(test_parameters().longest_work(), 69);
-		// Inside the bounds, but a claim's dispute would outlast a bond's unbonding: the last
-		// window that fits is 20 (79 blocks), and so on for each period.
-		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(20)));
+		// 10 + 5 + 5 blocks, an appeal window of 5, an appeal's 5 + 5, and 98 of slack for
+		// moved deadlines: 133 of the 150.
+		assert_eq!(test_parameters().longest_work(), 133);
+		// Inside the bounds, but a claim's appealed dispute would outlast a bond's unbonding:
+		// the last window that fits is 26 (149 blocks), and so on for each period.
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(26)));
 		assert_eq!(ActiveParameters::<Test>::get().longest_work(), UNBONDING_PERIOD - 1);
-		for change in [ChallengeWindow(21), CommitPeriod(6), RevealPeriod(6)] {
+		for change in [ChallengeWindow(27), CommitPeriod(6), RevealPeriod(6), AppealWindow(6)] {
 			assert_noop!(
 				Attestations::set_parameter(RuntimeOrigin::root(), change),
 				Error::<Test>::ParametersOutOfBounds
 			);
 		}
-		// Shortening one period makes room in another.
-		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(19)));
+		// Shortening one period makes room in another (a round's periods count twice: the
+		// dispute's and the appeal's).
+		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), ChallengeWindow(24)));
 		assert_ok!(Attestations::set_parameter(RuntimeOrigin::root(), RevealPeriod(6)));
 		assert!(Attestations::check_parameters(&ActiveParameters::<Test>::get()).is_ok());
 	});
@@ -97,21 +102,25 @@ fn set_parameter_refuses_work_that_outlasts_the_unbonding_period() {
 #[test]
 fn longest_work_follows_the_active_parameters() {
 	network().build_and_execute(|| {
-		assert_eq!(LongestWork::<Test>::get(), 69);
+		assert_eq!(LongestWork::<Test>::get(), 133);
 		assert_eq!(LongestWork::<Test>::get(), test_parameters().longest_work());
 		assert!(LongestWork::<Test>::get() < UNBONDING_PERIOD);
 		assert_ok!(Attestations::set_parameter(
 			RuntimeOrigin::root(),
 			ParameterChange::CommitPeriod(2)
 		));
-		assert_eq!(LongestWork::<Test>::get(), 66);
+		assert_eq!(LongestWork::<Test>::get(), 127);
 		assert_ok!(Attestations::set_parameter(
 			RuntimeOrigin::root(),
 			ParameterChange::ChallengeWindow(1)
 		));
-		// A claim's window, a draw a block later, the two periods, and the three deadlines
-		// each moved up to DEADLINE_SEARCH blocks.
-		assert_eq!(LongestWork::<Test>::get(), 1 + 2 + 5 + 3 * DEADLINE_SEARCH as u64 + 1);
+		// A claim's window, a draw a block later and the two periods, the appeal window, an
+		// appeal's draw a block later and its two periods, and the six deadlines each moved up
+		// to DEADLINE_SEARCH blocks.
+		assert_eq!(
+			LongestWork::<Test>::get(),
+			1 + 2 * (2 + 5) + 5 + 6 * DEADLINE_SEARCH as u64 + 2
+		);
 	});
 }
 

@@ -471,6 +471,8 @@ fn the_runtime_api_shows_a_round_and_its_progress() {
 			opened_at: 1,
 			commit_deadline: 7,
 			reveal_deadline: 12,
+			verdict: None,
+			appellant: None,
 		};
 		assert_eq!(Attestations::round_view(subject(1)), Some(view.clone()));
 		assert_ok!(commit(subject(1), committee[0], output(1)));
@@ -520,6 +522,8 @@ fn the_runtime_api_shows_a_round_before_its_draw() {
 				opened_at: 1,
 				commit_deadline: 0,
 				reveal_deadline: 0,
+				verdict: None,
+				appellant: None,
 			})
 		);
 		run_to_block(12);
