@@ -271,7 +271,7 @@ mod benchmarks {
 		assert!(Rounds::<T>::contains_key(subject));
 	}
 
-	/// An appeal by the loser of a dispute's verdict (the claimant, its claim fallen): holds the
+	/// An appeal of a dispute's verdict by the claimant, its claim fallen: holds the
 	/// appeal bond, moves the verdict's deadline, and keeps the largest first committee and its
 	/// largest outputs aside (its committee is drawn in the next block: `draw_committee`).
 	#[benchmark]

@@ -76,15 +76,17 @@ impl<T: Config> Pallet<T> {
 	/// block. The first committee's work stays open: it is judged against the final verdict.
 	pub(crate) fn do_appeal(who: T::AccountId, subject: SubjectId) -> DispatchResult {
 		let mut round = Rounds::<T>::get(subject).ok_or(Error::<T>::AppealWindowOver)?;
-		let RoundOrigin::Dispute { challenger, .. } = &round.origin else {
-			return Err(Error::<T>::AppealWindowOver.into());
-		};
+		ensure!(matches!(round.origin, RoundOrigin::Dispute { .. }), Error::<T>::AppealWindowOver);
 		ensure!(round.appeal.is_none(), Error::<T>::AlreadyAppealed);
 		let verdict = round.verdict.clone().ok_or(Error::<T>::AppealWindowOver)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < verdict.appeal_until, Error::<T>::AppealWindowOver);
-		let loser = if verdict.claim_upheld { challenger } else { &round.claimant };
-		ensure!(&who == loser, Error::<T>::NotTheLoser);
+		// A verdict against the claim is the claimant's to appeal; one that upheld it anyone's
+		// but the claimant's (the challenger, the requester, any verifier), so a friend of the
+		// node that challenged first and lost cannot keep the appeal from being heard.
+		let may_appeal =
+			if verdict.claim_upheld { who != round.claimant } else { who == round.claimant };
+		ensure!(may_appeal, Error::<T>::NotTheLoser);
 		let bond = ActiveParameters::<T>::get().challenge_bond.saturating_mul(2u32.into());
 		T::Currency::hold(&HoldReason::AppealBond.into(), &who, bond)
 			.map_err(|_| Error::<T>::InsufficientFunds)?;

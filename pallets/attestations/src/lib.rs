@@ -77,11 +77,14 @@
 //!
 //! A dispute whose committee decides does not settle at once: its verdict is provisional
 //! ([`Round::verdict`], [`Event::DisputeDecided`]) for `appeal_window` blocks, and nothing of
-//! its money moves and the consumer hears nothing in that time. Within the window the verdict's
-//! loser (the claimant when its claim fell, the challenger when it stood) may appeal once
+//! its money moves and the consumer hears nothing in that time. Within the window the losing
+//! side may appeal once: the claimant when its claim fell; anyone but the claimant (the
+//! challenger, the requester, any verifier) when it stood, so a friend of the node that
+//! challenged first and lost on purpose cannot keep an appeal from being heard
 //! ([`Pallet::appeal`]), holding an appeal bond of **twice the challenge bond**
 //! ([`HoldReason::AppealBond`]). A committee of twice the first one's size (at most
-//! `MaxCommitteeSize`; never the first committee, the claimant or the challenger) is drawn in
+//! `MaxCommitteeSize`; never the first committee, the claimant, the challenger or the
+//! appellant) is drawn in
 //! the next block and commits and reveals exactly like the first; the first committee and its
 //! revealed outputs wait aside ([`Appeal`], [`FIRST_COMMITTEE_OFFSET`]).
 //!
@@ -565,8 +568,8 @@ pub mod pallet {
 		/// appeal window is over (the verdict settled), or the round is not a dispute
 		/// (verification rounds settle at once).
 		AppealWindowOver,
-		/// Only the loser of the verdict may appeal: the claimant when its claim fell, the
-		/// challenger when the claim stood.
+		/// Only the loser's side may appeal: the claimant when its claim fell; anyone but the
+		/// claimant (the challenger, the requester, any verifier) when the claim stood.
 		NotTheLoser,
 		/// The verdict was appealed already: a dispute has one appeal.
 		AlreadyAppealed,

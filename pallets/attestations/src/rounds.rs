@@ -116,6 +116,9 @@ impl<T: Config> Pallet<T> {
 		}
 		if let Some(appeal) = &round.appeal {
 			exclude.extend(appeal.first_committee.iter().map(|member| member.account.clone()));
+			// The appellant may be a verifier (anyone may appeal a verdict that upheld a claim):
+			// it does not judge its own appeal.
+			exclude.push(appeal.appellant.clone());
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		let commit_deadline = now.saturating_add(parameters.commit_period);
@@ -174,9 +177,14 @@ impl<T: Config> Pallet<T> {
 		output: RevealedOutput<T>,
 	) {
 		let hash = api::revealed_hash(&output);
+		// Two outputs agree when each is within the tolerance of the other: a tolerance relative
+		// to its reference is one-sided, and judged one way an output just beyond the truth
+		// would gather every honest output's support without agreeing with any of them.
 		let agree =
-			|ours: &[u8], ours_hash: &OutputHash, reference: &[u8], ref_hash: &OutputHash| {
-				ours_hash == ref_hash || T::Outputs::agrees(subject, ours, reference)
+			|ours: &[u8], ours_hash: &OutputHash, theirs: &[u8], their_hash: &OutputHash| {
+				ours_hash == their_hash
+					|| (T::Outputs::agrees(subject, ours, theirs)
+						&& T::Outputs::agrees(subject, theirs, ours))
 			};
 		let claimant_output = round.claimant_output.and_then(|theirs| {
 			Some((theirs, RevealedOutputs::<T>::get(subject, CLAIMANT_POSITION)?))
@@ -193,8 +201,6 @@ impl<T: Config> Pallet<T> {
 					};
 					if agree(&output, &hash, &bytes, &theirs) {
 						agrees |= bit(other);
-					}
-					if agree(&bytes, &theirs, &output, &hash) {
 						member.agrees |= bit(position);
 					}
 				}
@@ -239,8 +245,7 @@ impl<T: Config> Pallet<T> {
 				.get(position)
 				.and_then(|member| member.revealed)
 				.unwrap_or_default();
-			let claim_upheld =
-				round.claimant_output.is_some() && round.claimant_agrees & bit(position) != 0;
+			let claim_upheld = round.claim_upheld_by(position);
 			let now = frame_system::Pallet::<T>::block_number();
 			let window = ActiveParameters::<T>::get().appeal_window;
 			// Without room for the window's end (every block it could move to is full of
@@ -338,8 +343,7 @@ impl<T: Config> Pallet<T> {
 		// the dispute fee, and who shares the losers' slashes.
 		let mut verdict = decided.and_then(|position| {
 			let reference = round.committee.get(position)?;
-			let upheld =
-				round.claimant_output.is_some() && round.claimant_agrees & bit(position) != 0;
+			let upheld = round.claim_upheld_by(position);
 			Some((reference.revealed.unwrap_or_default(), upheld))
 		});
 		let mut fee_to = honest.clone();
@@ -365,6 +369,7 @@ impl<T: Config> Pallet<T> {
 								(Some(hash), _, _) if hash == final_hash => true,
 								(Some(_), Some(ours), Some(reference)) => {
 									T::Outputs::agrees(subject, &ours, reference)
+										&& T::Outputs::agrees(subject, reference, &ours)
 								}
 								_ => false,
 							})

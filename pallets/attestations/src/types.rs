@@ -55,7 +55,7 @@ opg_primitives::governed_parameters! {
 		/// claim falls or stands (it is never returned): re-executing is work, and a committee
 		/// paid only for one verdict would lean to it.
 		pub dispute_fee: Balance => DisputeFee = 10,
-		/// Blocks after a dispute round decides in which the loser of its verdict may appeal
+		/// Blocks after a dispute round decides in which its losing side may appeal
 		/// it ([`crate::Pallet::appeal`]); nothing of the dispute's money moves before.
 		pub appeal_window: BlockNumber => AppealWindow = 11,
 	}
@@ -257,7 +257,7 @@ pub struct Verdict<BlockNumber> {
 )]
 #[scale_info(skip_type_params(MaxCommittee))]
 pub struct Appeal<AccountId, Balance, MaxCommittee: Get<u32>> {
-	/// Who appealed: the loser of the provisional verdict.
+	/// Who appealed: the claimant (its claim fell) or anyone else (the claim stood).
 	pub appellant: AccountId,
 	/// Its appeal bond (twice the challenge bond), held until the appeal ends.
 	pub bond: Balance,
@@ -302,6 +302,23 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 		self.drawn()
 			&& self.claimant_output.is_some()
 			&& self.committee.iter().all(|member| member.revealed.is_some())
+	}
+
+	/// Whether the claim stands when the output at `position` is decided: the claimant
+	/// revealed an output that agrees with it, and with at least `votes_needed` members'
+	/// outputs on its own (so one member's output at the edge of the tolerance cannot carry a
+	/// claim that the rest of the quorum does not agree with).
+	pub fn claim_upheld_by(&self, position: usize) -> bool {
+		let revealed = self
+			.committee
+			.iter()
+			.enumerate()
+			.filter(|(_, member)| member.revealed.is_some())
+			.fold(0u64, |set, (other, _)| set | bit(other));
+		let supporters = (self.claimant_agrees & revealed).count_ones();
+		self.claimant_output.is_some()
+			&& self.claimant_agrees & bit(position) != 0
+			&& supporters >= self.votes_needed
 	}
 
 	/// The committee position whose output decides the round: the revealed output that the

@@ -346,3 +346,28 @@ fn appeal_errors() {
 		assert_eq!(appeal_held(CLAIMANT), 0);
 	});
 }
+
+/// A friend of the node that challenges first and loses on purpose (its committee upholds the
+/// claim) cannot keep the appeal from being heard: when the claim stood, anyone but the
+/// claimant may appeal, the requester among them.
+#[test]
+fn when_the_claim_stood_anyone_but_the_claimant_may_appeal() {
+	appeal_network().build_and_execute(|| {
+		let friend = 16;
+		let first = challenged_by(friend);
+		for member in &first {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+		for member in &first {
+			assert_ok!(reveal(subject(1), *member, output(1)));
+		}
+		assert!(Rounds::<Test>::get(subject(1)).unwrap().verdict.unwrap().claim_upheld);
+		assert_noop!(
+			Attestations::appeal(signed(CLAIMANT), subject(1)),
+			Error::<Test>::NotTheLoser
+		);
+		assert_ok!(Attestations::appeal(signed(REQUESTER), subject(1)));
+		assert_eq!(appeal_held(REQUESTER), APPEAL_BOND);
+		assert_eq!(appeal_held(friend), 0);
+	});
+}

@@ -995,3 +995,38 @@ fn bad_round_input_gets_a_named_error_and_nothing_held() {
 		assert!(Rounds::<Test>::get(subject(1)).is_none());
 	});
 }
+
+/// A one-sided tolerance (relative to the reference) judged one way would let one colluding
+/// member reveal an output just beyond the truth that every honest output "agrees with" and so
+/// carry a claim further off still. Agreement counts both ways, and the claimant needs a
+/// quorum of its own: the colluder is in the minority and the claim falls.
+#[test]
+fn an_output_at_the_edge_of_the_tolerance_cannot_carry_a_claim_beyond_it() {
+	network().build_and_execute(|| {
+		let committee = open_round_claiming(output(121));
+		let (honest, colluder) = (&committee[..4], committee[4]);
+		for member in honest {
+			assert_ok!(commit(subject(1), *member, output(100)));
+		}
+		assert_ok!(commit(subject(1), colluder, output(111)));
+		for member in honest {
+			assert_ok!(reveal(subject(1), *member, output(100)));
+		}
+		assert_ok!(reveal(subject(1), colluder, output(111)));
+		// 100 is within a tenth of 111, but 111 is not within a tenth of 100.
+		let round = Rounds::<Test>::get(subject(1)).unwrap();
+		assert_eq!(round.committee[4].agrees, 0b10000, "the colluder agrees with nobody");
+		assert_eq!(round.decided_position(), Some(0));
+		assert_ok!(reveal(subject(1), CLAIMANT, output(121)));
+		let (_, conclusion) = Concluded::get().pop().unwrap();
+		assert!(!conclusion.upheld(), "{conclusion:?}");
+		let slashes = MockRegistry::slashes();
+		assert!(slashes.contains(&(CLAIMANT, 500, SlashReason::FalseClaim)), "{slashes:?}");
+		assert!(
+			slashes
+				.iter()
+				.any(|(who, _, reason)| *who == colluder && *reason == SlashReason::MinorityReveal),
+			"{slashes:?}"
+		);
+	});
+}
