@@ -67,7 +67,7 @@ impl pallet_attestations::BenchmarkHelper<crate::AccountId> for Helper {
 		opg_primitives::inference::job_subject(u64::MAX - 1)
 	}
 
-	fn publish(subject: opg_primitives::attestation::SubjectId, output: Vec<u8>) {
+	fn publish(subject: opg_primitives::attestation::SubjectId, output: alloc::vec::Vec<u8>) {
 		if let Some(job) = opg_primitives::inference::subject_job(&subject) {
 			let output: pallet_inference::EncodedOutput<crate::Runtime> =
 				output.try_into().expect("benchmark outputs fit MaxOutputBytes");
