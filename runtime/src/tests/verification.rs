@@ -226,24 +226,31 @@ fn an_attested_job_is_decided_on_full_reveals_and_a_lazy_member_loses() {
 	});
 }
 
-/// The node answers a vanilla job with a corrupted output, and the requester (Dave) challenges
-/// it in the next block; returns the job, its node, the node's bond and Dave's free balance
-/// before the challenge. The dispute's committee is drawn in the block left open.
-fn corrupted_and_challenged() -> (u64, AccountId, Balance, Balance) {
-	let (job, node) = requested(InferenceMode::Vanilla);
+/// `node` answers vanilla `job` with a corrupted output (signed with its role key, as its
+/// offchain worker would sign the right one); returns the output.
+fn answer_corrupted(job: u64, node: &AccountId) -> Tensors {
 	let corrupted = output([9_000, 9_000, 9_000, 9_000]);
 	let signature = job_signature(
 		job,
-		&node,
+		node,
 		JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
 	);
 	let answer = pallet_inference::Call::submit_result {
 		job,
 		node: node.clone(),
-		output: corrupted,
+		output: corrupted.clone(),
 		signature,
 	};
 	assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+	corrupted
+}
+
+/// The node answers a vanilla job with a corrupted output, and the requester (Dave) challenges
+/// it in the next block; returns the job, its node, the node's bond and Dave's free balance
+/// before the challenge. The dispute's committee is drawn in the block left open.
+fn corrupted_and_challenged() -> (u64, AccountId, Balance, Balance) {
+	let (job, node) = requested(InferenceMode::Vanilla);
+	answer_corrupted(job, &node);
 	close_block();
 
 	// The requester challenges its own job (Dave happens to be a node too: any account but
@@ -360,20 +367,7 @@ fn a_vanilla_dispute_is_appealed_and_the_appeal_committee_overturns_it() {
 		let set =
 			RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change: size });
 		assert!(set.dispatch(RuntimeOrigin::root()).is_ok());
-		let corrupted = output([9_000, 9_000, 9_000, 9_000]);
-		let signature = job_signature(
-			job,
-			&node,
-			JobStatement::Result { job, node: node.clone(), output: output_hash(&corrupted) },
-		);
-		let corrupted_bytes = corrupted.encode();
-		let answer = pallet_inference::Call::submit_result {
-			job,
-			node: node.clone(),
-			output: corrupted,
-			signature,
-		};
-		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		let corrupted_bytes = answer_corrupted(job, &node).encode();
 		close_block();
 		open_block();
 		let dave = Sr25519Keyring::Dave.to_account_id();
