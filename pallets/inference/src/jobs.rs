@@ -245,7 +245,6 @@ impl<T: Config> Pallet<T> {
 		error: EngineMessage,
 	) {
 		Assignments::<T>::remove(&node, job);
-		T::Nodes::end_work(&node, Some(false));
 		sp_io::offchain_index::clear(&sent_marker_key(job));
 		Self::deposit_event(Event::JobRefused { job, node: node.clone(), error: error.clone() });
 		let first = matches!(record.status, JobStatus::Assigned { reassigned: false, .. });
@@ -258,7 +257,11 @@ impl<T: Config> Pallet<T> {
 			RefundReason::EngineFailed(error),
 		);
 		if first && matches!(record.status, JobStatus::Assigned { .. }) {
+			// The refuser's work on the job stays open until the job ends: it may be slashed
+			// then, so its bond must not leave before (it cannot `leave` with open work).
 			Refusals::<T>::insert(job, node);
+		} else {
+			T::Nodes::end_work(&node, Some(false));
 		}
 		Jobs::<T>::insert(job, record);
 	}
@@ -378,7 +381,7 @@ impl<T: Config> Pallet<T> {
 		Self::release(&record.requester, rest.saturating_sub(treasury_paid));
 		let now = frame_system::Pallet::<T>::block_number();
 		record.status = JobStatus::Final { node: node.clone(), at: now };
-		if let Some(refuser) = Refusals::<T>::take(job) {
+		if let Some(refuser) = Refusals::<T>::get(job) {
 			// Another node ran what the refuser said could not run.
 			let slashed = T::Nodes::slash(&refuser, ActiveParameters::<T>::get().timeout_slash);
 			Self::deposit_event(Event::RefusalSlashed { job, node: refuser, slashed });
@@ -417,8 +420,12 @@ impl<T: Config> Pallet<T> {
 	/// What every ending shares: the model's open-job count, and the job's pruning date.
 	fn close(job: JobId, record: &JobOf<T>) {
 		InvalidProofs::<T>::remove(job);
-		// A refused job that ends refunded lets its refuser go: the second node failed too.
-		Refusals::<T>::remove(job);
+		// A refused job's refuser is let go when the job ends: slashed already if the second
+		// node's answer made it final, not at all if the second node failed too. The refusal
+		// counts against its reputation either way.
+		if let Some(refuser) = Refusals::<T>::take(job) {
+			T::Nodes::end_work(&refuser, Some(false));
+		}
 		OpenJobs::<T>::mutate_exists(record.model, |count| {
 			*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
 		});

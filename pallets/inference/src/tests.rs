@@ -875,7 +875,9 @@ fn a_refusing_node_is_slashed_when_a_second_node_succeeds() {
 		assert_eq!(Refusals::<Test>::get(0), Some(10));
 		assert!(!Assignments::<Test>::contains_key(10, 0));
 		assert!(Assignments::<Test>::contains_key(11, 0));
-		assert_eq!(Work::get(), vec![(10, 1, true), (10, -1, false), (11, 1, true)]);
+		// The refuser's work stays open until the job ends: its bond cannot leave before the
+		// slash it may owe.
+		assert_eq!(Work::get(), vec![(10, 1, true), (11, 1, true)]);
 		let all = events();
 		assert_eq!(
 			all[all.len() - 2..],
@@ -905,6 +907,7 @@ fn a_refusing_node_is_slashed_when_a_second_node_succeeds() {
 		assert_eq!(Slashes::get(), vec![(10, test_parameters().timeout_slash)]);
 		assert_eq!(Refusals::<Test>::get(0), None);
 		assert!(events().contains(&Event::RefusalSlashed { job: 0, node: 10, slashed: 0 }));
+		assert_eq!(Work::get().last(), Some(&(10, -1, false)), "the refuser is let go now");
 		// The requester paid for one answer, to the node that gave it; the refuser got nothing.
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(free(DAPP), INITIAL_BALANCE - VANILLA_FEE);
@@ -931,10 +934,11 @@ fn a_refusal_the_second_node_confirms_refunds_and_slashes_nobody() {
 		assert!(Slashes::get().is_empty());
 		assert_eq!(Refusals::<Test>::get(0), None);
 		assert!(!events().iter().any(|event| matches!(event, Event::RefusalSlashed { .. })));
-		// Both refusals count against their nodes' reputations.
+		// Both refusals count against their nodes' reputations; the first refuser's work ended
+		// with the job.
 		assert_eq!(
 			Work::get(),
-			vec![(10, 1, true), (10, -1, false), (11, 1, true), (11, -1, false)]
+			vec![(10, 1, true), (11, 1, true), (10, -1, false), (11, -1, false)]
 		);
 		assert_eq!(Assignments::<Test>::iter().count(), 0);
 		assert_eq!(held(DAPP), 0);
