@@ -12,9 +12,7 @@ use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::Authorize;
 use frame_system::RawOrigin;
-use opg_primitives::attestation::{
-	revealed_hash, signing_message, Attestations as _, NodeKey, NodeRole,
-};
+use opg_primitives::attestation::{revealed_hash, Attestations as _, NodeKey, NodeRole};
 use sp_runtime::RuntimeAppPublic;
 
 /// A role key that nobody can sign with: enough for nodes that never sign.
@@ -40,11 +38,6 @@ fn add_signing_node<T: Config>(index: u32, role: NodeRole) -> T::AccountId {
 /// The genesis hash that role keys sign under.
 fn genesis_hash<T: Config>() -> T::Hash {
 	frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero())
-}
-
-/// The role key's signature of `statement`.
-fn sign<T: Config>(key: &NodeKey, statement: &StatementOf<'_, T>) -> NodeKeySignature {
-	key.sign(&signing_message(&genesis_hash::<T>(), statement)).expect("the keystore holds the key")
 }
 
 /// Sets the committee size to `k`.
@@ -109,43 +102,30 @@ fn output<T: Config>() -> RevealedOutput<T> {
 	RevealedOutput::<T>::default()
 }
 
-/// `member`'s signed commitment to the benchmark output in the benchmark subject's round.
-fn commit_call<T: Config>(member: &T::AccountId) -> Call<T> {
+/// `member`'s signed commitment (`phase` 0) or reveal (1) of the benchmark output in the
+/// benchmark subject's round, as its offchain worker would send it.
+fn duty_call<T: Config>(member: &T::AccountId, phase: u8) -> Call<T> {
 	let subject = subject::<T>();
 	let round = Rounds::<T>::get(subject).expect("open");
-	let hash = revealed_hash(&output::<T>());
-	let commitment = commitment_of(&subject, &round.context, member, &hash, &salt());
 	let key = T::Nodes::role_key(member).expect("a member is a node");
-	let statement = SignedStatement::Commit {
-		subject: &subject,
-		round: &round.opened_at,
-		claim: &round.claim,
-		context: &round.context,
-		member,
-		commitment: &commitment,
+	let record = opg_primitives::attestation::DutyRecord {
+		output: output::<T>().into_inner(),
+		salt: salt(),
+		phase,
+		sent_at: 0,
 	};
-	let signature = sign::<T>(&key, &statement);
-	Call::commit { subject, member: member.clone(), commitment, signature }
+	Pallet::<T>::duty_call(&genesis_hash::<T>(), &key, subject, &round, member, &record, phase)
+		.expect("the keystore holds the key")
+}
+
+/// `member`'s signed commitment to the benchmark output in the benchmark subject's round.
+fn commit_call<T: Config>(member: &T::AccountId) -> Call<T> {
+	duty_call::<T>(member, 0)
 }
 
 /// `member`'s signed reveal of the benchmark output in the benchmark subject's round.
 fn reveal_call<T: Config>(member: &T::AccountId) -> Call<T> {
-	let subject = subject::<T>();
-	let salt = salt();
-	let round = Rounds::<T>::get(subject).expect("open");
-	let key = T::Nodes::role_key(member).expect("a member is a node");
-	let output = output::<T>();
-	let statement = SignedStatement::Reveal {
-		subject: &subject,
-		round: &round.opened_at,
-		claim: &round.claim,
-		context: &round.context,
-		member,
-		output: &revealed_hash(&output),
-		salt: &salt,
-	};
-	let signature = sign::<T>(&key, &statement);
-	Call::reveal { subject, member: member.clone(), output, salt, signature }
+	duty_call::<T>(member, 1)
 }
 
 /// Records, as if each had sent it, the commitment to `output` of every member of the

@@ -101,7 +101,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The signed commitment (`phase` 0) or reveal (1) of `record` by `member` in `subject`'s
 	/// round; `None` when the key cannot sign or the output exceeds the bound.
-	fn duty_call(
+	pub(crate) fn duty_call(
 		genesis: &T::Hash,
 		key: &NodeKey,
 		subject: SubjectId,
