@@ -102,6 +102,10 @@ impl<T: Config> Pallet<T> {
 					.saturating_add(T::WeightInfo::draw_committee(size))
 					.saturating_add(Self::conclude_weight(0, first))
 					.saturating_add(T::OnConclusion::weight());
+			} else if round.drawn() && round.audit == (AuditStage::Pending { at: now }) {
+				let size = ActiveParameters::<T>::get().committee_size;
+				Self::roll_audit(subject, round);
+				weight = weight.saturating_add(T::WeightInfo::draw_committee(size));
 			} else if round.drawn() && round.reveal_deadline == now {
 				let (size, first) = round.sizes();
 				Self::conclude_round(subject, round);

@@ -47,8 +47,7 @@ impl<T: Config> Pallet<T> {
 						record.phase == phase && block.saturating_sub(record.sent_at) < RESEND_AFTER
 					})
 				};
-				let reveal_open =
-					round.drawn() && (now >= round.commit_deadline || round.all_committed());
+				let reveal_open = round.reveals_open(now);
 				let (record, phase) = match seat {
 					(false, _) if now < round.commit_deadline && !recently_sent(0) => match kept {
 						Some(record) => (record, 0),

@@ -98,6 +98,38 @@ impl<T: Config> Pallet<T> {
 			};
 			ensure!(scheduled_at, "an open round is not scheduled in its kind's list");
 			scheduled = scheduled.saturating_add(1);
+			match round.audit {
+				AuditStage::Pending { at } => {
+					ensure!(
+						round.origin.kind() == RoundKind::Verification && round.drawn(),
+						"an audit is pending in a dispute or an undrawn round"
+					);
+					ensure!(
+						at >= now && at < round.reveal_deadline,
+						"an audit roll is not due between now and the reveal deadline"
+					);
+					ensure!(
+						Deadlines::<T>::get(at).contains(&subject),
+						"a pending audit roll is not scheduled"
+					);
+					ensure!(
+						round.committee.iter().all(|member| member.revealed.is_none())
+							&& round.claimant_output.is_none(),
+						"an output was revealed before the audit roll"
+					);
+					scheduled = scheduled.saturating_add(1);
+				}
+				AuditStage::Audited { from, votes_needed } => {
+					ensure!(
+						round.origin.kind() == RoundKind::Verification
+							&& (from as usize) < round.committee.len()
+							&& votes_needed as usize
+								<= round.committee.len().saturating_sub(from as usize),
+						"an audit without audit seats, or in a dispute"
+					);
+				}
+				AuditStage::None => {}
+			}
 			if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
 				let entry = challenge_bonds.entry(challenger.clone()).or_insert_with(Zero::zero);
 				*entry = entry.saturating_add(*bond);

@@ -115,12 +115,38 @@
 //! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
 //! | appellant (a verdict's loser) | the verdict changes: its appeal bond back, and it is settled as the winner | — | the verdict is confirmed: loses the appeal bond (2 × the challenge bond) | — |
 //! | first dispute committee, appealed | judged against the final output: agreeing members keep their bonds (the dispute fee goes to the appeal majority) | `minority_slash` if the final output differs | `minority_slash` | `no_reveal_slash` |
+//! | member of an audited round | as above, paid beside the auditors when it agrees with the audit's output | `minority_slash` even if the first committee's quorum was lazy with it | `minority_slash` | `no_reveal_slash` |
+//! | auditor | its share of the consumer's verifier fee, plus `reward_share` of the slashes | `minority_slash` | `minority_slash` | `no_reveal_slash` |
 //! | block author | can drop reveals until the deadline: the dropped members are slashed as silent, which is what the author gains nothing from unless it wants the round undecided | | | |
 //!
 //! A committee colluding to a quorum can still agree on a wrong output (a binomial tail of its
-//! stake share, see above); audit rounds that price collusion are not built yet. In a dispute
-//! the loser can appeal to a committee twice the size, of which the colluders must hold a
-//! quorum too (see below).
+//! stake share, see above). Audits price that: see below. In a dispute the loser can appeal to
+//! a committee twice the size, of which the colluders must hold a quorum too.
+//!
+//! ### Audits
+//!
+//! `audit_share` of verification rounds are audited ([`AuditStage`]). Whether a round is, is
+//! rolled from the VRF randomness of the block after its last commitment (or of its commit
+//! deadline), so when its members commit nothing tells an audited round from another: its
+//! record is the same either way. Reveals wait for the roll. If audited, an audit committee as
+//! large as the first (never the first committee or the claimant) is drawn then, commits in a
+//! fresh commit period (nothing is revealed yet, so it has nothing to copy), and the reveal
+//! deadline moves a reveal period after that. The audit committee's output decides if a quorum
+//! of it agrees; every member, first and audit, is judged against that output (a first-committee
+//! member that disagrees loses `minority_slash`, a silent one `no_reveal_slash`), the claim
+//! stands only if the claimant's output agrees with it, and the members paid by the consumer are
+//! all that agree, auditors included. An audit committee without a quorum leaves the decision to
+//! the first committee, as if unaudited. Audits need room for the second committee: with
+//! audits on, `committee_size` is at most half of `MaxCommitteeSize`
+//! ([`ParameterError::AuditNoRoom`]).
+//!
+//! What it costs a colluding quorum: in an unaudited round it decides what it likes; in an
+//! audited one (a share `a` of rounds it cannot foresee) it loses `minority_slash` per member
+//! unless it also holds a quorum of the fresh audit committee, and the claimant it backed loses
+//! `false_claim_slash`. A member that answers without executing gains the cost of a re-run `c`
+//! per round and loses at least `a × minority_slash × bond` in expectation, so laziness loses
+//! money once `a × minority_slash × bond > c` (with the production 5% and 10%, a bond above
+//! 200 × `c`).
 //!
 //! ## Parameters
 //!
@@ -295,6 +321,10 @@ pub mod pallet {
 		/// The largest output a participant may reveal, in bytes (the consumer's own bound).
 		#[pallet::constant]
 		type MaxOutputBytes: Get<u32>;
+
+		/// The randomness that rolls audits: the block's VRF output (BABE's on this chain), which
+		/// nobody knows before the block is out.
+		type Randomness: opg_primitives::randomness::BlockRandomness;
 
 		/// The node registry (pallet-nodes): committees, open work, role keys and bonds.
 		type Nodes: NodeRegistry<Self::AccountId, BalanceOf<Self>>
@@ -511,6 +541,14 @@ pub mod pallet {
 		/// An appellant's bond was released (its appeal changed the verdict, or ended
 		/// undecided).
 		AppealBondReleased { appellant: T::AccountId, amount: BalanceOf<T> },
+		/// A verification round was audited: `auditors` were drawn beside its committee, commit
+		/// until `commit_deadline` and reveal until `reveal_deadline`; their output decides.
+		AuditDrawn {
+			subject: SubjectId,
+			auditors: Vec<T::AccountId>,
+			commit_deadline: BlockNumberFor<T>,
+			reveal_deadline: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -645,6 +683,7 @@ pub mod pallet {
 			if let Some(slot) = round.committee.get_mut(index) {
 				slot.commitment = Some(commitment);
 			}
+			Self::roll_sooner(subject, &mut round);
 			Rounds::<T>::insert(subject, round);
 			Self::deposit_event(Event::Committed { subject, member });
 			Ok(())

@@ -94,6 +94,7 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 50,
 		appeal_window: 5,
+		audit_share: Perbill::zero(),
 	}
 }
 
@@ -112,6 +113,7 @@ pub fn minimum_parameters() -> Parameters<Balance, u64> {
 		reward_share: Perbill::zero(),
 		dispute_fee: 0,
 		appeal_window: 1,
+		audit_share: Perbill::zero(),
 	}
 }
 
@@ -130,6 +132,7 @@ pub fn maximum_parameters() -> Parameters<Balance, u64> {
 		reward_share: Perbill::one(),
 		dispute_fee: 10_000,
 		appeal_window: 1_000,
+		audit_share: Perbill::one(),
 	}
 }
 
@@ -201,6 +204,7 @@ impl pallet_attestations::Config for Test {
 	type OnConclusion = RecordConclusions;
 	type Outputs = TestOutputs;
 	type MaxOutputBytes = ConstU32<64>;
+	type Randomness = TestRandomness;
 	type Nodes = MockRegistry;
 	type UnbondingPeriod = ConstU64<UNBONDING_PERIOD>;
 	type DefaultParameters = TestParameters;

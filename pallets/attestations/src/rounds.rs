@@ -16,6 +16,7 @@ use opg_primitives::attestation::{
 	OnConclusion, OutputHash, RoundKind, SignedStatement, SlashBond, SlashReason, SubjectId,
 	SubjectOutputs,
 };
+use opg_primitives::randomness::BlockRandomness;
 use sp_runtime::{
 	traits::{CheckedDiv, One, Saturating, Zero},
 	transaction_validity::{
@@ -26,9 +27,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	bit, commitment_of, ActiveParameters, BalanceOf, Claims, CommitteeMember, Config, CreditOf,
-	Duties, Error, Event, HoldReason, Pallet, RevealedOutput, RevealedOutputs, Round, RoundOf,
-	RoundOrigin, Rounds, StatementOf, Verdict, CLAIMANT_POSITION, FIRST_COMMITTEE_OFFSET,
+	bit, commitment_of, ActiveParameters, AuditStage, BalanceOf, Claims, CommitteeMember, Config,
+	CreditOf, Deadlines, Duties, Error, Event, HoldReason, Pallet, RevealedOutput, RevealedOutputs,
+	Round, RoundOf, RoundOrigin, Rounds, StatementOf, Verdict, CLAIMANT_POSITION,
+	FIRST_COMMITTEE_OFFSET,
 };
 
 /// Where a participant sits in a round.
@@ -80,6 +82,7 @@ impl<T: Config> Pallet<T> {
 				reveal_deadline: Zero::zero(),
 				verdict: None,
 				appeal: None,
+				audit: AuditStage::None,
 			},
 		);
 		Self::deposit_event(Event::RoundOpened {
@@ -149,6 +152,19 @@ impl<T: Config> Pallet<T> {
 			Self::conclude_round(subject, round);
 			return;
 		};
+		// A verification round's audit is rolled at its commit deadline (or sooner, once every
+		// member has committed); a roll that would come too late to leave room for reveals is
+		// not made.
+		round.audit = AuditStage::None;
+		if kind == RoundKind::Verification && !parameters.audit_share.is_zero() {
+			let roll = Self::first_with_room(commit_deadline, |at| {
+				at < reveal_deadline
+					&& Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).is_ok()
+			});
+			if let Ok(at) = roll {
+				round.audit = AuditStage::Pending { at };
+			}
+		}
 		for member in &committee {
 			// Selection returns eligible (so registered, not leaving) nodes only.
 			let _ = T::Nodes::begin_work(member);
@@ -165,6 +181,95 @@ impl<T: Config> Pallet<T> {
 			commit_deadline,
 			reveal_deadline,
 		});
+	}
+
+	/// Rolls `subject`'s audit at the start of the block its [`AuditStage::Pending`] names: with
+	/// probability `audit_share`, from this block's VRF randomness, an audit committee as large
+	/// as the first (never the first committee or the claimant) is drawn into the positions
+	/// after the first committee's, and commits within a fresh `commit_period`; the reveal
+	/// deadline moves `reveal_period` after that. Without randomness, verifiers or a deadline
+	/// slot the round goes on unaudited. Either way reveals open now.
+	pub(crate) fn roll_audit(subject: SubjectId, mut round: RoundOf<T>) {
+		round.audit = AuditStage::None;
+		let parameters = ActiveParameters::<T>::get();
+		let roll = T::Randomness::random(&(b"opg:audit", subject).encode()).map(|random| {
+			let mut bytes = [0u8; 4];
+			bytes.copy_from_slice(random.get(..4).unwrap_or(&[0u8; 4]));
+			Perbill::from_parts(u32::from_le_bytes(bytes) % 1_000_000_000)
+		});
+		let first = round.committee.len() as u32;
+		let size = parameters.committee_size.min(T::MaxCommitteeSize::get().saturating_sub(first));
+		if roll.is_some_and(|roll| roll < parameters.audit_share) && size > 0 {
+			let now = frame_system::Pallet::<T>::block_number();
+			let commit_deadline = now.saturating_add(parameters.commit_period);
+			let mut exclude: Vec<T::AccountId> =
+				round.committee.iter().map(|member| member.account.clone()).collect();
+			exclude.push(round.claimant.clone());
+			let kind = round.origin.kind();
+			let drawn = T::Nodes::select(NodeRole::Verifier, subject, size, &exclude)
+				.ok()
+				.and_then(|auditors| {
+					let reveal_deadline = Self::schedule(
+						subject,
+						kind,
+						commit_deadline.saturating_add(parameters.reveal_period),
+					)
+					.ok()?;
+					Some((auditors, reveal_deadline))
+				});
+			if let Some((auditors, reveal_deadline)) = drawn {
+				for auditor in &auditors {
+					let seat = CommitteeMember {
+						account: auditor.clone(),
+						commitment: None,
+						revealed: None,
+						agrees: 0,
+					};
+					if round.committee.try_push(seat).is_ok() {
+						// Selection returns eligible (so registered, not leaving) nodes only.
+						let _ = T::Nodes::begin_work(auditor);
+						Duties::<T>::insert(auditor, subject, ());
+					}
+				}
+				Self::unschedule(subject, kind, round.reveal_deadline);
+				round.audit = AuditStage::Audited {
+					from: first,
+					votes_needed: parameters.votes_needed(size),
+				};
+				round.commit_deadline = commit_deadline;
+				round.reveal_deadline = reveal_deadline;
+				Self::deposit_event(Event::AuditDrawn {
+					subject,
+					auditors,
+					commit_deadline,
+					reveal_deadline,
+				});
+			}
+		}
+		Rounds::<T>::insert(subject, round);
+	}
+
+	/// Brings `subject`'s audit roll forward to the next block once every member has
+	/// committed, so that the reveals (which wait for the roll) are not held up to the commit
+	/// deadline. The roll stays where it was when the next block has no room.
+	pub(crate) fn roll_sooner(subject: SubjectId, round: &mut RoundOf<T>) {
+		let AuditStage::Pending { at } = round.audit else { return };
+		let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		if at <= next || !round.all_committed() {
+			return;
+		}
+		// Off the later block first, so the search below finds it again if nothing sooner has
+		// room (it searches from `next` on, and `at` has room once freed).
+		Deadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
+		let sooner = Self::first_with_room(next, |block| {
+			block <= at && Deadlines::<T>::try_mutate(block, |list| list.try_push(subject)).is_ok()
+		})
+		.or_else(|_| Deadlines::<T>::try_mutate(at, |list| list.try_push(subject)).map(|_| at));
+		round.audit = match sooner {
+			Ok(block) => AuditStage::Pending { at: block },
+			// Unreachable (the freed room is there), but never leave a roll unscheduled.
+			Err(_) => AuditStage::None,
+		};
 	}
 
 	/// Keeps `seat`'s checked reveal of `output` in `subject`'s round and compares it with every
@@ -681,10 +786,7 @@ impl<T: Config> Pallet<T> {
 		let commitment = commitment.ok_or(Error::<T>::NotCommitted)?;
 		ensure!(!revealed, Error::<T>::AlreadyRevealed);
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(
-			round.drawn() && (now >= round.commit_deadline || round.all_committed()),
-			Error::<T>::RevealPhaseNotOpen
-		);
+		ensure!(round.reveals_open(now), Error::<T>::RevealPhaseNotOpen);
 		ensure!(now < round.reveal_deadline, Error::<T>::RevealPhaseOver);
 		let hash = api::revealed_hash(output);
 		ensure!(

@@ -11,6 +11,7 @@
 )]
 
 mod appeals;
+mod audits;
 mod claims;
 mod deadlines;
 mod offchain;

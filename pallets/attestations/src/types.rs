@@ -58,6 +58,11 @@ opg_primitives::governed_parameters! {
 		/// Blocks after a dispute round decides in which its losing side may appeal
 		/// it ([`crate::Pallet::appeal`]); nothing of the dispute's money moves before.
 		pub appeal_window: BlockNumber => AppealWindow = 11,
+		/// The part of verification rounds audited: once a round's committee has committed, a
+		/// second committee as large is drawn for it with this probability, from randomness
+		/// that nobody knew when the first one committed; the second committee decides, and the
+		/// first is judged against its output ([`crate::AuditStage`]). Zero turns audits off.
+		pub audit_share: Perbill => AuditShare = 12,
 	}
 	/// One parameter with its new value: what a referendum changes. Changing one parameter at a
 	/// time lets referenda on different parameters run side by side: each enacts its own change
@@ -86,6 +91,9 @@ pub enum ParameterError {
 	/// than the node registry's unbonding period, so a node could withdraw a bond a dispute is
 	/// about to slash.
 	OutlastsUnbonding,
+	/// Audits are on but a committee and its audit committee (as large) do not fit in the
+	/// pallet's `MaxCommitteeSize` together.
+	AuditNoRoom,
 }
 
 impl<
@@ -116,6 +124,9 @@ impl<
 		}
 		if self.quorum <= Perbill::from_percent(50) {
 			return Err(ParameterError::Quorum);
+		}
+		if !self.audit_share.is_zero() && self.committee_size.saturating_mul(2) > max_committee {
+			return Err(ParameterError::AuditNoRoom);
 		}
 		if unbonding_period <= self.longest_work() {
 			return Err(ParameterError::OutlastsUnbonding);
@@ -190,6 +201,37 @@ impl<AccountId, Balance> RoundOrigin<AccountId, Balance> {
 	}
 }
 
+/// Where a verification round stands with its audit. Whether a round is audited is rolled once
+/// its committee has committed (at the start of the block after the last commitment, or at the
+/// commit deadline), from that block's VRF randomness: when the members commit, nobody knows
+/// whether a second committee will judge them, and the round's record is the same either way
+/// (`Pending`), so a committee cannot behave in audited rounds and collude in the others.
+/// Reveals open only after the roll, so the audit committee commits before any output is
+/// public and has nothing to copy.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum AuditStage<BlockNumber> {
+	/// The roll happens at the start of block `at`; reveals are refused until then.
+	Pending {
+		/// The block whose start rolls the audit.
+		at: BlockNumber,
+	},
+	/// No audit (rolled and missed, audits off, no room or too few verifiers, or a dispute,
+	/// which has appeals instead): the committee decides.
+	None,
+	/// Audited: the committee positions from `from` on are the audit committee, drawn after
+	/// the first `from` members committed. The audit committee's output decides if
+	/// `votes_needed` of its members agree on one; every member, first and audit, is then
+	/// judged against it. Without that quorum the first committee decides as if unaudited.
+	Audited {
+		/// The first audit position.
+		from: u32,
+		/// Agreeing audit reveals needed for the audit committee to decide.
+		votes_needed: u32,
+	},
+}
+
 /// An open commit-reveal round. Its committee is drawn at the start of block `draw_at` (the
 /// block after it opened), from a seed that whoever opened it could not know; until then the
 /// committee is empty and the deadlines are zero. Decided rounds leave storage in the block
@@ -232,6 +274,8 @@ pub struct Round<AccountId, Balance, BlockNumber, MaxCommittee: Get<u32>> {
 	/// The appeal of that verdict, once made: the committee above is then the appeal's, and
 	/// the first committee waits here to be judged against the final verdict.
 	pub appeal: Option<Appeal<AccountId, Balance, MaxCommittee>>,
+	/// A verification round's audit: pending until its roll, then none or audited.
+	pub audit: AuditStage<BlockNumber>,
 }
 
 /// A dispute round's provisional verdict: what its first committee decided, open to one appeal
@@ -296,6 +340,17 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 		!self.committee.is_empty()
 	}
 
+	/// Whether reveals are accepted in block `now` (before the reveal deadline): the committee
+	/// is drawn, its audit rolled, and every member has committed or the commit deadline came.
+	pub fn reveals_open(&self, now: BlockNumber) -> bool
+	where
+		BlockNumber: PartialOrd,
+	{
+		self.drawn()
+			&& !matches!(self.audit, AuditStage::Pending { .. })
+			&& (now >= self.commit_deadline || self.all_committed())
+	}
+
 	/// Whether a drawn committee and the claimant have revealed in full, which decides the
 	/// round early.
 	pub fn all_revealed(&self) -> bool {
@@ -325,25 +380,47 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 	/// most revealed outputs agree with (the first such in committee order), if at least
 	/// `votes_needed` do. Agreement is within the consumer's tolerance, so outputs that differ
 	/// in the last bits of a float still count together, and a wrong output is rejected by
-	/// verifiers that agree with each other on a right one.
+	/// verifiers that agree with each other on a right one. In an audited round the audit
+	/// committee decides among its own outputs when a quorum of it agrees, and the first
+	/// committee (among its own) only when the audit committee cannot.
 	pub fn decided_position(&self) -> Option<usize> {
+		let size = self.committee.len();
+		match self.audit {
+			AuditStage::Audited { from, votes_needed } => {
+				let from = (from as usize).min(size);
+				self.decided_among(from..size, votes_needed)
+					.or_else(|| self.decided_among(0..from, self.votes_needed))
+			}
+			_ => self.decided_among(0..size, self.votes_needed),
+		}
+	}
+
+	/// The position among `seats` whose output most revealed outputs among `seats` agree with,
+	/// if at least `votes_needed` do.
+	fn decided_among(&self, seats: core::ops::Range<usize>, votes_needed: u32) -> Option<usize> {
+		let revealed = |position: &usize| {
+			self.committee.get(*position).is_some_and(|member| member.revealed.is_some())
+		};
 		let support = |position: usize| {
-			self.committee
-				.iter()
-				.filter(|member| member.revealed.is_some() && member.agrees & bit(position) != 0)
+			seats
+				.clone()
+				.filter(revealed)
+				.filter(|other| {
+					self.committee
+						.get(*other)
+						.is_some_and(|member| member.agrees & bit(position) != 0)
+				})
 				.count()
 		};
-		let (best, votes) = self
-			.committee
-			.iter()
-			.enumerate()
-			.filter(|(_, member)| member.revealed.is_some())
-			.map(|(position, _)| (position, support(position)))
+		let (best, votes) = seats
+			.clone()
+			.filter(revealed)
+			.map(|position| (position, support(position)))
 			.fold(None, |best: Option<(usize, usize)>, (position, votes)| match best {
 				Some((_, most)) if most >= votes => best,
 				_ => Some((position, votes)),
 			})?;
-		(votes >= self.votes_needed as usize).then_some(best)
+		(votes >= votes_needed as usize).then_some(best)
 	}
 }
 
@@ -396,6 +473,8 @@ pub struct RoundView<AccountId, Balance, BlockNumber> {
 	pub verdict: Option<Verdict<BlockNumber>>,
 	/// Who appealed the verdict, if anyone did (the committee is then the appeal's).
 	pub appellant: Option<AccountId>,
+	/// A verification round's audit: pending until its roll, then none or audited.
+	pub audit: AuditStage<BlockNumber>,
 }
 
 impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance, BlockNumber, M>>
@@ -416,6 +495,7 @@ impl<AccountId, Balance, BlockNumber, M: Get<u32>> From<Round<AccountId, Balance
 			reveal_deadline: round.reveal_deadline,
 			verdict: round.verdict,
 			appellant: round.appeal.map(|appeal| appeal.appellant),
+			audit: round.audit,
 		}
 	}
 }

@@ -46,6 +46,7 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 100 * OPG,
 		appeal_window: 10 * MINUTES,
+		audit_share: Perbill::from_percent(5),
 	}
 }
 
@@ -65,6 +66,7 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 		reward_share: Perbill::from_percent(50),
 		dispute_fee: 10 * OPG,
 		appeal_window: 5,
+		audit_share: Perbill::from_percent(10),
 	}
 }
 
@@ -88,6 +90,7 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		reward_share: Perbill::zero(),
 		dispute_fee: 0,
 		appeal_window: 1,
+		audit_share: Perbill::zero(),
 	}
 }
 
@@ -116,6 +119,7 @@ pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 		reward_share: Perbill::one(),
 		dispute_fee: 1_000_000 * OPG,
 		appeal_window: DAYS,
+		audit_share: Perbill::one(),
 	}
 }
 
@@ -145,6 +149,7 @@ impl pallet_attestations::Config for Runtime {
 	/// The inference pallet's own bound on an output.
 	type MaxOutputBytes = ConstU32<{ crate::configs::inference::MAX_TENSOR_BYTES }>;
 	/// Committees are drawn, work counted and bonds slashed in the node registry.
+	type Randomness = super::consensus::BabeVrfRandomness;
 	type Nodes = crate::Nodes;
 	type UnbondingPeriod = pallet_nodes::UnbondingPeriod<Runtime>;
 	type DefaultParameters = ProductionParameters;

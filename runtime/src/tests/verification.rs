@@ -454,3 +454,84 @@ fn a_vanilla_dispute_is_appealed_and_the_appeal_committee_overturns_it() {
 		close_block();
 	});
 }
+
+/// An audited attested job, through `Executive`: the node lies and both members of a committee
+/// of two back it without running the model (a colluding quorum). Once they have committed, the
+/// audit roll (every round, here) draws two auditors from the BABE randomness of the next
+/// block; the auditors commit before anything is public, their output decides, the job is
+/// refunded as rejected, and the node and the lazy pair are slashed.
+#[test]
+fn an_audit_overturns_a_lazy_quorum_and_slashes_it() {
+	attested_ext().execute_with(|| {
+		use pallet_attestations::{AuditStage, ParameterChange};
+		for change in [
+			ParameterChange::CommitteeSize(2),
+			ParameterChange::AuditShare(sp_runtime::Perbill::one()),
+		] {
+			let call =
+				RuntimeCall::Attestations(pallet_attestations::Call::set_parameter { change });
+			assert!(call.dispatch(RuntimeOrigin::root()).is_ok());
+		}
+		let (job, node) = requested(InferenceMode::Attested);
+		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
+		let lie = output([9_000, 9_000, 9_000, 9_000]).encode();
+		let subject = job_subject(job);
+		let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
+		let commitment =
+			commitment_of(&subject, &input_hash, &node, &revealed_hash(&lie), &salt(&node));
+		let signature = job_signature(
+			job,
+			&node,
+			JobStatement::Commitment { job, node: node.clone(), commitment },
+		);
+		let answer = pallet_inference::Call::submit_commitment {
+			job,
+			node: node.clone(),
+			commitment,
+			signature,
+		};
+		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		close_block();
+
+		open_block();
+		let lazy = committee_of(job);
+		assert_eq!(lazy.len(), 2);
+		for member in &lazy {
+			assert_eq!(commit(job, member, &lie), Ok(()));
+		}
+		let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+		let roll_at = System::block_number() + 1;
+		assert_eq!(round.audit, AuditStage::Pending { at: roll_at });
+		// Nobody reveals before the roll.
+		assert!(!round.reveals_open(System::block_number()));
+		let bonds: Vec<Balance> = lazy.iter().chain([&node]).map(bond).collect();
+		close_block();
+
+		open_block();
+		let round = pallet_attestations::Rounds::<Runtime>::get(subject).unwrap();
+		assert_eq!(round.audit, AuditStage::Audited { from: 2, votes_needed: 2 });
+		let auditors: Vec<AccountId> =
+			round.committee[2..].iter().map(|member| member.account.clone()).collect();
+		assert!(auditors.iter().all(|a| !lazy.contains(a) && *a != node));
+		for auditor in &auditors {
+			assert_eq!(commit(job, auditor, &truth), Ok(()));
+		}
+		close_block();
+
+		open_block();
+		assert_eq!(reveal(job, &node, &lie), Ok(()));
+		for member in &lazy {
+			assert_eq!(reveal(job, member, &lie), Ok(()));
+		}
+		for auditor in &auditors {
+			assert_eq!(reveal(job, auditor, &truth), Ok(()));
+		}
+		assert_rejected(job);
+		assert!(Inference::output_of(job).is_none(), "the lie is never published");
+		for (who, before) in lazy.iter().chain([&node]).zip(bonds) {
+			assert!(bond(who) < before, "{who:?} is slashed");
+		}
+		assert!(pallet_attestations::Duties::<Runtime>::iter().next().is_none());
+		close_block();
+	});
+}

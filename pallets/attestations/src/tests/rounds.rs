@@ -473,6 +473,7 @@ fn the_runtime_api_shows_a_round_and_its_progress() {
 			reveal_deadline: 12,
 			verdict: None,
 			appellant: None,
+			audit: AuditStage::None,
 		};
 		assert_eq!(Attestations::round_view(subject(1)), Some(view.clone()));
 		assert_ok!(commit(subject(1), committee[0], output(1)));
@@ -524,6 +525,7 @@ fn the_runtime_api_shows_a_round_before_its_draw() {
 				reveal_deadline: 0,
 				verdict: None,
 				appellant: None,
+				audit: AuditStage::None,
 			})
 		);
 		run_to_block(12);
