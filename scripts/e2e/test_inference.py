@@ -3,9 +3,12 @@ uploaded, a dApp requests vanilla and attested inference with the SDK's `opg.job
 behind scripts/infer.sh), the job waits queued in its request's block and gets its node drawn in
 a later one, the node's offchain worker runs ONNX Runtime and answers, the dev
 verifier committee re-executes the attested job, and the result on chain equals Python
-onnxruntime's on the same input. The fee moves to the model owner, the node, the verifiers and
-the treasury as the parameters say; a job whose node cannot answer is refunded in full after
-its deadline; total issuance does not change.
+onnxruntime's on the same input. The fee (the model's price, the mode's protocol fee and the
+output byte fee of the largest answer the model's outputs allow at the request's batch) is what
+the SDK quotes for that input, and moves to the model owner, the node, the verifiers and the
+treasury as the parameters say; a job whose node cannot answer is refunded in full after its
+deadline; the output deposit stays held after either until the job is pruned; total issuance
+does not change.
 
 The engine itself (`opg-node run-model`) is checked against Python onnxruntime bit for bit on
 the demo models and random inputs."""
@@ -63,12 +66,50 @@ def dapp(node) -> Keypair:
     return dapp
 
 
-def free(substrate, who: str) -> int:
-    return int(substrate.query("System", "Account", [who]).value["data"]["free"])
+def free(substrate, who: str, at: str | None = None) -> int:
+    return int(substrate.query("System", "Account", [who], block_hash=at).value["data"]["free"])
 
 
-def issuance(substrate) -> int:
-    return int(substrate.query("Balances", "TotalIssuance").value)
+def issuance(substrate, at: str | None = None) -> int:
+    return int(substrate.query("Balances", "TotalIssuance", block_hash=at).value)
+
+
+def holds(substrate, who: str, at: str) -> list:
+    return substrate.query("Balances", "Holds", [who], block_hash=at).value
+
+
+def deposits_held(substrate, who: str, at: str) -> list:
+    """The holds of a requester whose jobs all ended (and who holds nothing else): no fee, only
+    the output deposits of its jobs not yet pruned, in one hold."""
+    deposits = jobs.output_deposits(substrate, who, at)
+    return [{"id": {"Inference": "OutputDeposit"}, "amount": deposits}] if deposits else []
+
+
+def released(earlier: dict, later: dict) -> int:
+    """The output deposits handed back between two reads of a requester's jobs (`jobs_of`):
+    those of the jobs pruned in between (an earlier test's, whose retention ran out)."""
+    return sum(int(record["fee"]["output_deposit"]) for job, record in earlier.items()
+               if job not in later)
+
+
+def check_fee(substrate, record: dict, fee: int, mode: str, model_id: int, data: dict) -> int:
+    """Checks that the job held what the SDK quotes for its input: the model's price, the
+    mode's protocol fee and the output byte fee for each byte of the largest answer the model's
+    outputs allow at the request's batch, with the output byte deposit for each held beside
+    it; returns that deposit."""
+    parameters = substrate.query("Inference", "ActiveParameters").value
+    _, schema, price = jobs.runnable_version(substrate, model_id)
+    assert price == int(PRICE * chain.OPG)
+    items = jobs.build_input(schema, data)
+    bound = jobs.output_bound(schema, items, jobs.max_output_bytes(substrate))
+    mode_fee = int(parameters[jobs.FEE_PARAMETER[mode]])
+    assert record["output_bound"] == bound
+    assert fee == jobs.quote(substrate, mode, price, schema, items)
+    assert fee == price + mode_fee + int(parameters["output_byte_fee"]) * bound
+    deposit = int(parameters["output_byte_deposit"]) * bound
+    assert record["fee"] == {"price": price, "protocol_fee": fee - price, "total": fee,
+                             "output_deposit": deposit}
+    return deposit
 
 
 def job_events(substrate, record: dict) -> dict:
@@ -84,8 +125,10 @@ def job_events(substrate, record: dict) -> dict:
 
 
 def request_and_wait(substrate, dapp, model_id: int, feeds: dict, mode: str):
-    job, fee, included = jobs.request(substrate, dapp, model_id,
-                                       {k: v.tolist() for k, v in feeds.items()}, mode)
+    """Requests `mode` inference on `feeds`, holding the fee the SDK quotes for that input, and
+    waits for the job to end: (job, fee held, inclusion, its record once ended)."""
+    data = {k: v.tolist() for k, v in feeds.items()}
+    job, fee, included = jobs.request(substrate, dapp, model_id, data, mode)
     record = jobs.wait(substrate, job, timeout=240)
     return job, fee, included, record
 
@@ -118,8 +161,12 @@ def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, 
     substrate = node.substrate()
     parameters = substrate.query("Inference", "ActiveParameters").value
     owner = Keypair.create_from_uri(OWNER).ss58_address
-    before = {"owner": free(substrate, owner), "dapp": free(substrate, dapp.ss58_address),
-              "issuance": issuance(substrate)}
+    # Balances before and after, each read at one block (a job of an earlier test pruned in
+    # between hands its output deposit back: `released`).
+    at = substrate.get_chain_head()
+    before = {"owner": free(substrate, owner, at), "dapp": free(substrate, dapp.ss58_address, at),
+              "issuance": issuance(substrate, at),
+              "jobs": jobs.jobs_of(substrate, dapp.ss58_address, at)}
     x = np.random.default_rng(7).standard_normal((1, 16)).astype(np.float32)
     job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
 
@@ -138,9 +185,10 @@ def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, 
     ours = jobs.output_arrays(substrate, job, schema)["logits"]
     assert same_bits(ours, expected)
 
-    # The fee: the model's price plus the vanilla protocol fee, split by the shares; with no
-    # verifiers, their share goes to the treasury.
-    assert fee == int(PRICE * chain.OPG) + int(parameters["vanilla_fee"])
+    # The fee: the model's price plus the vanilla protocol fee and the output byte fee (the
+    # SDK's quote for this input), split by the shares; with no verifiers, their share goes to
+    # the treasury.
+    deposit = check_fee(substrate, record, fee, "vanilla", model_id, {"input": x.tolist()})
     events = job_events(substrate, record)
     final = events["JobFinal"]
     shares = parameters["shares"]
@@ -148,10 +196,19 @@ def test_a_vanilla_request_is_answered_by_the_engine_and_pays_as_designed(node, 
     assert int(final["node_paid"]) == fee * int(shares["node"]) // 10**9
     assert int(final["verifiers_paid"]) == 0
     assert int(final["owner_paid"]) + int(final["node_paid"]) + int(final["treasury_paid"]) == fee
-    assert free(substrate, owner) - before["owner"] == int(final["owner_paid"])
-    assert before["dapp"] - free(substrate, dapp.ss58_address) == fee + included.fee
-    assert not substrate.query("Balances", "Holds", [dapp.ss58_address]).value, "nothing stays held"
-    assert issuance(substrate) == before["issuance"]
+    # The fee is paid out: of the dApp's holds only the output deposits of its jobs not yet
+    # pruned stay (this one's among them), and its free balance paid the fee, the transaction
+    # fee and this job's deposit.
+    at = substrate.get_chain_head()
+    after = jobs.jobs_of(substrate, dapp.ss58_address, at)
+    assert job in after, "the job is not pruned yet"
+    assert free(substrate, owner, at) - before["owner"] == int(final["owner_paid"])
+    assert before["dapp"] - free(substrate, dapp.ss58_address, at) == (
+        fee + included.fee + deposit - released(before["jobs"], after))
+    assert holds(substrate, dapp.ss58_address, at) == deposits_held(substrate, dapp.ss58_address, at)
+    assert jobs.output_deposits(substrate, dapp.ss58_address, at) == sum(
+        int(record["fee"]["output_deposit"]) for record in after.values())
+    assert issuance(substrate, at) == before["issuance"]
     substrate.close()
 
 
@@ -163,8 +220,12 @@ def test_an_attested_request_is_final_once_the_committee_agrees(node, demo, dapp
     job, fee, _, record = request_and_wait(substrate, dapp, model_id, {"X": x}, "attested")
 
     assert jobs.variant(record["status"])[0] == "Final", jobs.describe(record)
-    expected = python_ort(data, {"X": x})
+    # A batch of two pays for an answer of two rows: more than one row's.
+    check_fee(substrate, record, fee, "attested", model_id, {"X": x.tolist()})
     _, schema, _ = jobs.runnable_version(substrate, model_id)
+    assert jobs.batch_of(jobs.build_input(schema, {"X": x.tolist()}), schema["inputs"]) == 2
+    assert record["output_bound"] > jobs.output_bound(schema, None, jobs.max_output_bytes(substrate))
+    expected = python_ort(data, {"X": x})
     ours = jobs.output_arrays(substrate, job, schema)
     assert list(ours) == ["label", "probabilities"]
     assert same_bits(ours["label"], expected["label"])
@@ -196,13 +257,22 @@ def test_a_job_whose_node_cannot_answer_is_refunded_after_its_deadline(node, dap
     key = "0x" + models.chunk_storage_key(content, 0).hex()
     substrate.rpc_request("offchain_localStorageSet", ["PERSISTENT", key, "0x00"])
 
-    before = {"dapp": free(substrate, dapp.ss58_address), "issuance": issuance(substrate)}
+    at = substrate.get_chain_head()
+    before = {"dapp": free(substrate, dapp.ss58_address, at), "issuance": issuance(substrate, at),
+              "jobs": jobs.jobs_of(substrate, dapp.ss58_address, at)}
     x = np.zeros((1, 16), dtype=np.float32)
     job, fee, included, record = request_and_wait(substrate, dapp, model_id, {"input": x}, "vanilla")
     state, fields = jobs.variant(record["status"])
     assert state == "Refunded" and jobs.variant(fields["reason"])[0] == "TimedOut", jobs.describe(record)
-    assert before["dapp"] - free(substrate, dapp.ss58_address) == included.fee, "the fee came back"
+    deposit = check_fee(substrate, record, fee, "vanilla", model_id, {"input": x.tolist()})
+    # The fee came back; the output deposit stays held until the job is pruned.
+    at = substrate.get_chain_head()
+    after = jobs.jobs_of(substrate, dapp.ss58_address, at)
+    assert job in after, "the job is not pruned yet"
+    assert before["dapp"] - free(substrate, dapp.ss58_address, at) == (
+        included.fee + deposit - released(before["jobs"], after))
+    assert holds(substrate, dapp.ss58_address, at) == deposits_held(substrate, dapp.ss58_address, at)
     refunded = job_events(substrate, record)["JobRefunded"]
     assert int(refunded["amount"]) == fee
-    assert issuance(substrate) == before["issuance"]
+    assert issuance(substrate, at) == before["issuance"]
     substrate.close()

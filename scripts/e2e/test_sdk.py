@@ -1,9 +1,10 @@
 """The Python SDK (`opg`, clients/python) against a running dev node: a dApp publishes a real
-ONNX model with `Client.upload_model`, quotes, requests inference in vanilla and attested mode
-and gets numpy arrays equal to Python onnxruntime's bit for bit, with the fee, its split and
-what verified it; reads its jobs and their histories; a failed call raises the pallet's typed
-exception with the runtime's documentation of the error; an operator registers and bonds a
-node; a token holder votes. The examples of docs/clients/python.md run here too."""
+ONNX model with `Client.upload_model`, quotes (for the request's input: the answer's bytes are
+paid for), requests inference in vanilla and attested mode and gets numpy arrays equal to Python
+onnxruntime's bit for bit, with the fee, its split, the output deposit held until the job is
+pruned and what verified it; reads its jobs and their histories; a failed call raises the
+pallet's typed exception with the runtime's documentation of the error; an operator registers
+and bonds a node; a token holder votes. The examples of docs/clients/python.md run here too."""
 
 from __future__ import annotations
 
@@ -86,9 +87,23 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     model, data = published
     x = np.random.default_rng(1).normal(size=(1, 8)).astype(np.float32)
     parameters = client.substrate.query("Inference", "ActiveParameters").value
-    fee = client.quote(model, "attested")
-    assert fee == PRICE + int(parameters["attested_fee"])
-    before = client.balance()
+    # The quote for this input: the price, the attested fee and the output byte fee for each
+    # byte of the largest answer the model's outputs allow at its batch (one item: the quote
+    # without an input is the same); the output deposit is held beside it.
+    schema = client.schema(model)
+    items = jobs.build_input(schema, {"input": x})
+    bound = jobs.output_bound(schema, items, jobs.max_output_bytes(client.substrate))
+    fee = client.quote(model, "attested", {"input": x})
+    assert fee == PRICE + int(parameters["attested_fee"]) + int(parameters["output_byte_fee"]) * bound
+    assert client.quote(model, "attested") == fee
+    quote = client.fee_quote(model, "attested", {"input": x})
+    assert quote == jobs.FeeQuote(price=PRICE, protocol_fee=fee - PRICE, total=fee,
+                                  output_deposit=int(parameters["output_byte_deposit"]) * bound,
+                                  output_bound=bound)
+    at = client.substrate.get_chain_head()
+    before = int(client.substrate.query("System", "Account", [client.address()], block_hash=at)
+                 .value["data"]["free"])
+    deposits_before = jobs.output_deposits(client.substrate, client.address(), at)
     seen = []
     result = infer_once_more_if_refunded(client, model, "attested", {"input": x},
                                          on_event=lambda e: seen.append(e.name))
@@ -117,9 +132,12 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     assert jobs.stage_of(result.history[:1]) == "queued"
     assert {"ResultSubmitted", "ResultVerified"} <= set(names)
     assert seen[-len(names):] == names  # on_event saw each as it landed
-    # The fee and the request's transaction fee left the dApp's balance, and the owner's share
-    # came back (the dApp published the model; so it also earns from the other dApp's vanilla
-    # job if that ended meanwhile: read at one block, both); nothing stays held.
+    # The fee, the request's transaction fee and the output deposit left the dApp's balance,
+    # and the owner's share came back (the dApp published the model; so it also earns from the
+    # other dApp's vanilla job if that ended meanwhile: read at one block, both); of what the
+    # job held only its output deposit stays held, until the job is pruned (a request sent
+    # again after a refund holds one more, and a job pruned meanwhile hands its own back: the
+    # deposits held at each block count them).
     at = client.substrate.get_chain_head()
     number = client.substrate.get_block_number(at)
     free = int(client.substrate.query("System", "Account", [client.address()], block_hash=at)
@@ -129,10 +147,22 @@ def test_a_dapp_gets_an_attested_result_as_numpy_equal_to_onnxruntime(client, pu
     earned = sum(int(e.fields["owner_paid"]) for e in
                  client.job_history(vanilla.job, vanilla.block_number, number) if e.name == "JobFinal")
     spent = before - free + earned
-    net = fee - result.payouts["owner_paid"]
+    deposits = jobs.output_deposits(client.substrate, client.address(), at)
+    net = fee - result.payouts["owner_paid"] + deposits - deposits_before
     assert net < spent < net + opg.to_planck("0.1")
-    holds = client.substrate.query("Balances", "Holds", [client.address()]).value
-    assert [hold for hold in holds if "Inference" in hold["id"]] == []  # (the model deposit stays)
+    record = jobs.job(client.substrate, result.job, at)
+    assert record["output_bound"] == bound
+    assert record["fee"] == {"price": PRICE, "protocol_fee": fee - PRICE, "total": fee,
+                             "output_deposit": quote.output_deposit}
+    # The dApp's jobs not yet pruned are this test's (two when a refunded one was sent
+    # again), each holding the deposit quoted for this input.
+    mine = jobs.jobs_of(client.substrate, client.address(), at)
+    assert result.job in mine and len(mine) in (1, 2), mine
+    assert deposits == quote.output_deposit * len(mine)
+    holds = client.substrate.query("Balances", "Holds", [client.address()], block_hash=at).value
+    # (the model deposit stays too)
+    assert [hold for hold in holds if "Inference" in hold["id"]] == [
+        {"id": {"Inference": "OutputDeposit"}, "amount": deposits}]
 
     # Its history reads the same later, and the job's record says final.
     assert [e.name for e in client.job_history(result.job, result.requested_at,

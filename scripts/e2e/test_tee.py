@@ -109,9 +109,19 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     # A TEE job: assigned to Alice's node, answered with the enclave's signature.
     parameters = substrate.query("Inference", "ActiveParameters").value
     job, fee, _ = jobs.request(substrate, dapp, model_id, {"input": x.tolist()}, "tee")
-    _, _, price = jobs.runnable_version(substrate, model_id)
-    assert fee == price + int(parameters["vanilla_fee"])
+    # The fee is the SDK's quote for this input: the price, the vanilla protocol fee (a TEE job
+    # is one node's execution) and the output byte fee for the largest answer; the output
+    # deposit is held beside it.
+    _, schema, price = jobs.runnable_version(substrate, model_id)
+    items = jobs.build_input(schema, {"input": x.tolist()})
+    bound = jobs.output_bound(schema, items, jobs.max_output_bytes(substrate))
+    assert fee == jobs.quote(substrate, "tee", price, schema, items)
+    assert fee == price + int(parameters["vanilla_fee"]) + int(parameters["output_byte_fee"]) * bound
+    deposit = int(parameters["output_byte_deposit"]) * bound
     record = jobs.wait(substrate, job, timeout=180)
+    assert record["output_bound"] == bound
+    assert record["fee"] == {"price": price, "protocol_fee": fee - price, "total": fee,
+                             "output_deposit": deposit}
     name, fields = jobs.variant(record["status"])
     assert name == "Final", jobs.describe(record)
     assert fields["node"] == alice.ss58_address
@@ -132,7 +142,11 @@ def test_a_tee_job_through_the_dev_enclave_is_final_and_settled_in_its_block(nod
     assert found["TeeResultAccepted"]["enclave_key"] == public
     final = found["JobFinal"]
     assert int(final["owner_paid"]) + int(final["node_paid"]) + int(final["treasury_paid"]) == fee
-    assert not substrate.query("Balances", "Holds", [dapp.ss58_address]).value, "nothing held"
+    # The fee is paid out; only the job's output deposit stays held, until it is pruned.
+    at = substrate.get_chain_head()
+    assert jobs.job(substrate, job, at) is not None, "the job is not pruned yet"
+    assert substrate.query("Balances", "Holds", [dapp.ss58_address], block_hash=at).value == [
+        {"id": {"Inference": "OutputDeposit"}, "amount": deposit}]
 
     # The output is ONNX Runtime's, bit for bit Python onnxruntime's on the same input.
     _, schema, _ = jobs.runnable_version(substrate, model_id)

@@ -1,8 +1,8 @@
 """The TypeScript client (clients/typescript, npm `@opg/client`) end to end, run by Node.js as a
 dApp would: its example program uploads a real ONNX model to the dev node and requests attested
 and vanilla inference at once; the outputs it prints equal Python onnxruntime's bit for bit, and
-the fee, the payouts and what verified the result agree with the chain's own records read here
-with a Python client. Its number conversions follow the chain's fixed-point rules exactly (the
+the fee (the Python SDK's quote for that input), the output deposit, the payouts and what
+verified the result agree with the chain's own records read here with a Python client. Its number conversions follow the chain's fixed-point rules exactly (the
 same digits as numpy's shortest repr), and failed calls come back as typed errors carrying the
 pallet's error name and docs.
 
@@ -21,6 +21,7 @@ import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
 from harness import python_ort
+from opg import jobs
 from opg_tools import testmodels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,8 +208,6 @@ def test_the_typescript_job_states_and_stages_are_the_python_sdks(node_js):
     """A job starts queued (its node is drawn in a later block) in both clients: the same
     states, the same lines for a person, the same stages from the events, and the same
     explanation of the `NoNodeAvailable` refund."""
-    from opg import jobs  # the Python SDK (clients/python), on the path through harness
-
     alice = Keypair.create_from_uri("//Alice").ss58_address
     statuses = [
         {"Queued": {"until": 17}},
@@ -286,6 +285,24 @@ def published(node, node_js, tmp_path_factory) -> dict:
     return {"printed": json.loads(run.stdout), "data": data, "x": x, "progress": run.stderr}
 
 
+def inference_holds(substrate, who: str, at: str) -> dict:
+    """What the Inference pallet holds from `who` at block `at`, by hold reason."""
+    held = substrate.query("Balances", "Holds", [who], block_hash=at).value
+    return {hold["id"]["Inference"]: int(hold["amount"]) for hold in held if "Inference" in hold["id"]}
+
+
+def owed_holds(substrate, who: str, at: str) -> dict:
+    """What the Inference pallet must hold from `who` at block `at`, by hold reason: the fees of
+    its jobs still open (`JobFee`) and the output deposits of its jobs not yet pruned
+    (`OutputDeposit`)."""
+    mine = jobs.jobs_of(substrate, who, at).values()
+    fees = sum(int(record["fee"]["total"]) for record in mine
+               if jobs.variant(record["status"])[0] not in ("Final", "Refunded"))
+    deposits = sum(int(record["fee"]["output_deposit"]) for record in mine)
+    return {reason: amount for reason, amount in (("JobFee", fees), ("OutputDeposit", deposits))
+            if amount}
+
+
 def test_a_model_published_and_run_from_typescript_equals_python_onnxruntime(published, substrate):
     printed, data, x = published["printed"], published["data"], published["x"]
     model = printed["model"]
@@ -300,7 +317,6 @@ def test_a_model_published_and_run_from_typescript_equals_python_onnxruntime(pub
     # Attested: final once a quorum of the committee re-executed it; paid as the chain says.
     assert attested["mode"] == "attested" and attested["state"] == "final"
     assert same_bits(tensor_of(attested["outputs"]["logits"]), expected)
-    assert attested["fee"] == OPG // 2 + int(parameters["attested_fee"])
     verification = attested["verification"]
     assert verification["kind"] == "attested" and verification["node"] == alice
     # A quorum (2 of 3) or all three; issue 16's closing note explains the occasional 2.
@@ -318,8 +334,34 @@ def test_a_model_published_and_run_from_typescript_equals_python_onnxruntime(pub
     # Vanilla: the same output, accepted against Alice's bond (final after the challenge window).
     assert vanilla["mode"] == "vanilla" and vanilla["state"] == "accepted"
     assert same_bits(tensor_of(vanilla["outputs"]["logits"]), expected)
-    assert vanilla["fee"] == OPG // 2 + int(parameters["vanilla_fee"])
     assert vanilla["node"] == alice
+
+    # Each fee is the Python SDK's quote for the input (a batch of two rows): the price, the
+    # mode's protocol fee and the output byte fee for each byte of the largest answer; the
+    # TypeScript quote says the same bound and the output deposit held beside the fee.
+    _, schema, price = jobs.runnable_version(substrate, model)
+    assert price == OPG // 2
+    items = jobs.build_input(schema, {"input": x.tolist()})
+    assert jobs.batch_of(items, schema["inputs"]) == 2
+    bound = jobs.output_bound(schema, items, jobs.max_output_bytes(substrate))
+    deposit = int(parameters["output_byte_deposit"]) * bound
+    for result in (attested, vanilla):
+        mode = result["mode"]
+        assert result["fee"] == jobs.quote(substrate, mode, price, schema, items)
+        assert result["fee"] == (price + int(parameters[jobs.FEE_PARAMETER[mode]])
+                                 + int(parameters["output_byte_fee"]) * bound)
+        assert (result["outputBound"], result["outputDeposit"]) == (bound, deposit)
+        record = substrate.query("Inference", "Jobs", [result["job"]]).value
+        assert record["output_bound"] == bound
+        assert record["fee"] == {"price": price, "protocol_fee": result["fee"] - price,
+                                 "total": result["fee"], "output_deposit": deposit}
+    # The payer holds the fee of each job still open (the vanilla one until its challenge
+    # window closes) and the output deposit of each job not yet pruned, both of these among them.
+    payer = Keypair.create_from_uri(PAYER).ss58_address
+    at = substrate.get_chain_head()
+    assert {attested["job"], vanilla["job"]} <= set(jobs.jobs_of(substrate, payer, at))
+    held = inference_holds(substrate, payer, at)
+    assert held == owed_holds(substrate, payer, at) and held["OutputDeposit"] >= 2 * deposit
 
     # Each job was queued in its request's block (no node named there) and its node drawn at
     # the start of a later block, as the example's progress lines say.

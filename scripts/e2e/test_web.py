@@ -2,7 +2,8 @@
 Chromium, headless, on the page scripts/serve-web.sh serves, pointed at the dev node. Through
 the page a user publishes an ONNX model, picks it, enters an input, pays with //Alice and
 watches the job go from requested (and queued for a node) to final; the outputs the page shows equal Python
-onnxruntime's bit for bit, and the fee and the attestation it shows are the chain's.
+onnxruntime's bit for bit, and the fee (the quote for the input entered), the output deposit and
+the attestation it shows are the chain's.
 
 Needs Chromium (`/usr/bin/chromium`, or $OPG_CHROMIUM) and the page's bundle (`scripts/setup.sh`
 installs the one and builds the other)."""
@@ -22,6 +23,7 @@ import pytest
 from substrateinterface import Keypair, SubstrateInterface
 
 from harness import free_port, python_ort
+from opg import jobs
 from opg_tools import testmodels
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +105,8 @@ def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node
     page.select_option("[data-testid=mode-select]", "attested")
     page.wait_for_function("!document.querySelector('[data-testid=run-button]').disabled")
     quoted = int(page.get_attribute("[data-testid=fee-quote]", "data-planck"))
+    deposit_shown = int(page.get_attribute("[data-testid=output-deposit]", "data-planck"))
+    assert "held until the job is pruned" in page.inner_text("[data-testid=output-deposit]")
     for attempt in (1, 2):
         page.wait_for_function("!document.querySelector('[data-testid=run-button]').disabled")
         page.click("[data-testid=run-button]")
@@ -136,12 +140,20 @@ def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node
     expected = python_ort(data, {"input": x})["logits"]
     assert logits.shape == expected.shape and logits.tobytes() == expected.tobytes()
 
-    # The fee it shows is the quote (0.25 OPG + the attested protocol fee), split as the chain
-    # paid it, and what verified it is the committee's quorum.
+    # The fee it shows is the quote for the input entered (0.25 OPG + the attested protocol
+    # fee + the output byte fee for each byte of the largest answer, as the Python SDK quotes
+    # it), split as the chain paid it, beside the output deposit the chain holds until the job
+    # is pruned; what verified it is the committee's quorum.
     substrate = SubstrateInterface(url=node.url)
     try:
         parameters = substrate.query("Inference", "ActiveParameters").value
-        assert quoted == OPG // 4 + int(parameters["attested_fee"])
+        _, schema, price = jobs.runnable_version(substrate, int(model))
+        assert price == OPG // 4
+        items = jobs.build_input(schema, {"input": x.tolist()})
+        bound = jobs.output_bound(schema, items, jobs.max_output_bytes(substrate))
+        assert quoted == jobs.quote(substrate, "attested", price, schema, items)
+        assert quoted == price + int(parameters["attested_fee"]) + int(parameters["output_byte_fee"]) * bound
+        assert deposit_shown == int(parameters["output_byte_deposit"]) * bound
         assert int(page.get_attribute("[data-testid=fee-paid]", "data-planck")) == quoted
         paid = {key: int(page.get_attribute(f"[data-testid=payout-{key}]", "data-planck"))
                 for key in ("owner", "node", "verifiers", "treasury")}
@@ -155,6 +167,24 @@ def test_a_user_publishes_a_model_and_gets_a_verified_result_in_the_browser(node
         assert record["model"] == int(model) and record["requester"] == alice
         final_block = int(page.inner_text("[data-testid=final-block]").lstrip("#"))
         assert record["status"] == {"Final": {"node": alice, "at": final_block}}
+        assert record["output_bound"] == bound
+        assert record["fee"] == {"price": price, "protocol_fee": quoted - price, "total": quoted,
+                                 "output_deposit": deposit_shown}
+        # The fee is paid out; the deposit stays held until the job is pruned. Alice's Inference
+        # holds are the fees of her jobs still open (none of this page's) and the output
+        # deposits of her jobs not yet pruned, this one's among them.
+        at = substrate.get_chain_head()
+        mine = jobs.jobs_of(substrate, alice, at)
+        assert job in mine and jobs.variant(mine[job]["status"])[0] == "Final"
+        held = {hold["id"]["Inference"]: int(hold["amount"])
+                for hold in substrate.query("Balances", "Holds", [alice], block_hash=at).value
+                if "Inference" in hold["id"]}
+        open_fees = sum(int(r["fee"]["total"]) for r in mine.values()
+                        if jobs.variant(r["status"])[0] not in ("Final", "Refunded"))
+        deposits = jobs.output_deposits(substrate, alice, at)
+        assert held == {reason: amount for reason, amount in (("JobFee", open_fees),
+                                                               ("OutputDeposit", deposits)) if amount}
+        assert deposits >= deposit_shown
     finally:
         substrate.close()
         page.close()

@@ -140,11 +140,22 @@ def test_a_zk_job_is_final_and_settled_in_the_block_that_verifies_its_proof(node
     free_before = int(substrate.query("System", "Account", [dapp.ss58_address]).value["data"]["free"])
 
     job, fee, included = jobs.request(substrate, dapp, digits["id"], {"X": x.tolist()}, "zk")
+    # The fee is the SDK's quote for this input: the price, the ZK protocol fee and the output
+    # byte fee for the largest answer; the output deposit is held beside it.
     parameters = substrate.query("Inference", "ActiveParameters").value
-    assert fee == int(Decimal(PRICE) * chain.OPG) + int(parameters["zk_fee"])
+    _, schema, price = jobs.runnable_version(substrate, digits["id"])
+    assert price == int(Decimal(PRICE) * chain.OPG)
+    items = jobs.build_input(schema, {"X": x.tolist()})
+    bound = jobs.output_bound(schema, items, jobs.max_output_bytes(substrate))
+    assert fee == jobs.quote(substrate, "zk", price, schema, items)
+    assert fee == price + int(parameters["zk_fee"]) + int(parameters["output_byte_fee"]) * bound
+    deposit = int(parameters["output_byte_deposit"]) * bound
     record = jobs.wait(substrate, job, timeout=120)
     name, fields = jobs.variant(record["status"])
     assert name == "Final", record
+    assert record["output_bound"] == bound
+    assert record["fee"] == {"price": price, "protocol_fee": fee - price, "total": fee,
+                             "output_deposit": deposit}
 
     # The block that made it final holds the proof's verification and the settlement, and no
     # verifier round was opened: ZK jobs are final where their proof lands.
@@ -161,11 +172,16 @@ def test_a_zk_job_is_final_and_settled_in_the_block_that_verifies_its_proof(node
     paid = sum(int(final[k]) for k in ("owner_paid", "node_paid", "verifiers_paid", "treasury_paid"))
     assert paid == fee and int(final["verifiers_paid"]) == 0
 
-    # The fee left the dApp (held, then paid out: nothing stays held) and reached the owner.
-    account = substrate.query("System", "Account", [dapp.ss58_address]).value["data"]
-    assert int(account["reserved"]) == 0
-    assert free_before - int(account["free"]) == fee + chain.paid_fee(included.events)
-    owner_after = int(substrate.query("System", "Account", [owner]).value["data"]["free"])
+    # The fee left the dApp (held, then paid out) and reached the owner; the output deposit
+    # left its free balance too, and is all it holds until the job is pruned.
+    at = substrate.get_chain_head()
+    assert jobs.job(substrate, job, at) is not None, "the job is not pruned yet"
+    account = substrate.query("System", "Account", [dapp.ss58_address], block_hash=at).value["data"]
+    assert int(account["reserved"]) == deposit
+    assert substrate.query("Balances", "Holds", [dapp.ss58_address], block_hash=at).value == [
+        {"id": {"Inference": "OutputDeposit"}, "amount": deposit}]
+    assert free_before - int(account["free"]) == fee + chain.paid_fee(included.events) + deposit
+    owner_after = int(substrate.query("System", "Account", [owner], block_hash=at).value["data"]["free"])
     assert owner_after - owner_before == int(final["owner_paid"])
 
     # The verified output is the integer model's output, as Python onnxruntime computes it.

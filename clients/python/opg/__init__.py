@@ -21,7 +21,7 @@ from .client import Client, InferenceResult, RequestedJob, connect
 from .errors import (AttestationsError, ChainError, DispatchFailed, InferenceError,
                      InvalidInput, JobRefunded, ModelRegistryError, NodesError,
                      NodeUnreachable, NotIncluded, Refused, TeeError)
-from .jobs import MODES, JobEvent, Verification, format_opg
+from .jobs import MODES, FeeQuote, JobEvent, Verification, format_opg
 from .upload import UploadResult
 from .upload import parse_price as to_planck
 
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "OPG", "MODES", "Client", "connect", "InferenceResult", "RequestedJob", "Included",
-    "JobEvent", "Verification", "UploadResult", "to_planck", "format_opg",
+    "JobEvent", "FeeQuote", "Verification", "UploadResult", "to_planck", "format_opg",
     "ChainError", "InvalidInput", "NodeUnreachable", "Refused", "NotIncluded", "JobRefunded",
     "DispatchFailed", "InferenceError", "ModelRegistryError", "NodesError", "AttestationsError",
     "TeeError",

@@ -164,21 +164,37 @@ class Client:
 
     # -- inference -------------------------------------------------------------------------
 
-    def quote(self, model: int, mode: str = "vanilla") -> int:
-        """The fee, in planck, a request for `model` in `mode` holds now: the model's price
-        plus the mode's protocol fee."""
+    def fee_quote(self, model: int, mode: str = "vanilla",
+                  inputs: dict[str, Any] | None = None) -> jobs.FeeQuote:
+        """What a request for `model` in `mode` on `inputs` holds now, in planck: `total` (the
+        model's price plus the protocol fee: the mode's, and `output_byte_fee` for each byte
+        of the largest answer the model's outputs allow at the request's batch), held until
+        the job is final or refunded, and `output_deposit` (`output_byte_deposit` a byte of
+        that answer), held until the job is pruned and then handed back. Without `inputs` it
+        quotes a request of batch 1 (a larger batch pays for its larger answer)."""
         if mode not in jobs.MODES:
             raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(jobs.MODES)}")
-        return jobs.quote(self.substrate, mode, jobs.runnable_version(self.substrate, model)[2])
+        _, schema, price = jobs.runnable_version(self.substrate, model)
+        items = jobs.build_input(schema, inputs) if inputs is not None else None
+        return jobs.fee_quote(self.substrate, mode, price, schema, items)
+
+    def quote(self, model: int, mode: str = "vanilla",
+              inputs: dict[str, Any] | None = None) -> int:
+        """The fee, in planck, a request for `model` in `mode` on `inputs` holds until its job
+        ends: the `total` of `fee_quote` (which also says the output deposit held beside it
+        until the job is pruned). Without `inputs`, a request of batch 1."""
+        return self.fee_quote(model, mode, inputs).total
 
     def request(self, model: int, mode: str, inputs: dict[str, Any], *,
                 max_fee: int | None = None,
                 signer: str | Keypair | None = None) -> RequestedJob:
         """Sends an inference request (holding the fee, at most `max_fee` planck; default the
-        fee quoted just before sending: pass the quote you showed a user to bind it) and returns
-        once it is in a block. `inputs` maps each input's name to a numpy
-        array, nested lists or a scalar, converted exactly to the chain's fixed-point tensors.
-        The job is queued then: its node is drawn in a later block (see `RequestedJob`)."""
+        fee quoted for these `inputs` just before sending: pass the quote you showed a user to
+        bind it) and returns once it is in a block. Beside the fee the chain holds the output
+        deposit until the job is pruned (`fee_quote`); `max_fee` does not bound it. `inputs`
+        maps each input's name to a numpy array, nested lists or a scalar, converted exactly
+        to the chain's fixed-point tensors. The job is queued then: its node is drawn in a
+        later block (see `RequestedJob`)."""
         runnable = jobs.runnable_version(self.substrate, model)
         version, schema, _ = runnable
         job_id, fee, included = jobs.request(self.substrate, self._signer(signer), model, inputs,
@@ -197,7 +213,7 @@ class Client:
         without a verified result (`NoNodeAvailable` when no node could be drawn while it was
         queued), and NotIncluded after `timeout` seconds (default: what the mode takes on this
         chain's parameters, `jobs.patience`; the job goes on, and its fee stays held until it
-        ends)."""
+        ends). The output deposit stays held after the job ends, until it is pruned."""
         if timeout is None:
             timeout = jobs.patience(self.substrate, requested.mode)
         history = jobs.follow(self.substrate, requested.job, requested.block_number, timeout,
@@ -227,7 +243,8 @@ class Client:
 
     def job(self, job_id: int) -> dict | None:
         """The job's record as the chain holds it now (None once pruned): requester, model,
-        mode, fee quote, `status` (`Queued` with the last block that draws a node for it,
+        mode, fee quote (`price`, `protocol_fee`, `total`, `output_deposit`), `output_bound`
+        (the most bytes its answer may take, which the request paid for), `status` (`Queued` with the last block that draws a node for it,
         `Assigned`, `Accepted`, `Verifying`, `Final`, `Refunded`)."""
         return jobs.job(self.substrate, job_id)
 

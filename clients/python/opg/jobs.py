@@ -12,6 +12,14 @@ leaves the job queued for the next one, until the block `until` of its status, a
 is refunded (`NoNodeAvailable`). Being queued is the normal first state of every job, not an
 error. `scripts/infer.sh` is the command line over this module;
 `opg.Client.infer` puts it together in one call.
+
+What a request costs (`fee_quote`): the model's price, the mode's protocol fee, and
+`output_byte_fee` for each byte of the largest answer the model's declared outputs allow at the
+request's batch (`output_bound`: answers are fee-free transactions, so the request pays for the
+block space its answer takes). That total is held until the job is final (paid out) or refunded.
+Beside it, `output_byte_deposit` a byte of the same bound is held until the job is pruned
+(`Inference.ActiveParameters.retention` blocks after it ended): the state the answer takes, paid
+for while it is kept and then handed back.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ MODES = ("vanilla", "attested", "zk", "tee")
 # The protocol fee parameter of each mode: a TEE job is one node's execution, as a vanilla one.
 FEE_PARAMETER = {"vanilla": "vanilla_fee", "attested": "attested_fee", "zk": "zk_fee",
                  "tee": "vanilla_fee"}
+# The most bytes an answer may take encoded where the runtime does not say
+# (`Inference.MaxOutputBytes`).
+DEFAULT_MAX_OUTPUT_BYTES = 65536
 # Job states in the order a job moves through them; Final and Refunded end it.
 STATES = ("Queued", "Assigned", "Accepted", "Verifying", "Final", "Refunded")
 # Blocks a queued job is tried for (one draw a block) where the runtime does not say
@@ -84,26 +95,142 @@ def call_tensors(items: list[dict]) -> tuple:
     return chain.bounded(one(t) for t in items)
 
 
-def quote(substrate, mode: str, price: int) -> int:
-    """The fee a request in `mode` holds: the model's price plus the protocol fee."""
+# The widths `largest_encoded` counts, as primitives/src/inference/tensor.rs does: a compact
+# length takes at most 5 bytes for any u32, a number 17 (an i128 and its decimals). The runtime
+# computes in u64: a bound beyond it is no bound.
+COMPACT = 5
+NUMBER = 17
+U64_MAX = 2**64 - 1
+
+
+def batch_of(items: list[dict], specs: list[dict]) -> int:
+    """The batch of a request: the largest first dimension among its tensors `items` whose spec
+    (in `specs`, the schema's inputs, in the same order) has a dynamic first dimension; 1 when
+    none has. An answer's dynamic dimensions may be as large as this, so it sizes the answer a
+    request pays for (the runtime's `batch_of`)."""
+    sizes = [int(item["shape"][0]) for item, spec in zip(items, specs)
+             if spec["shape"] and tensors._dynamic(spec["shape"][0]) and item["shape"]]
+    return max(sizes, default=1)
+
+
+def largest_encoded(specs: list[dict], batch: int) -> int | None:
+    """The most bytes a SCALE-encoded tensor set fitting `specs` (a schema's outputs) can take
+    when each dynamic dimension is `batch`, exactly as the runtime's `largest_encoded` counts
+    them; None when a string tensor makes it unbounded (strings have no size limit of their
+    own), or when it overflows the runtime's u64."""
+    total = COMPACT
+    for spec in specs:
+        if tensors.spec_dtype(spec) == "String":
+            return None
+        elements = 1
+        for dim in spec["shape"]:
+            elements *= batch if tensors._dynamic(dim) else tensors._fixed(dim)
+            if elements > U64_MAX:
+                return None
+        if elements * NUMBER > U64_MAX:
+            return None
+        name = COMPACT + name_length(spec["name"])
+        shape = COMPACT + 4 * len(spec["shape"])
+        values = 1 + COMPACT + elements * NUMBER
+        total = min(U64_MAX, total + name + shape + values)  # the runtime's adds saturate
+    return total
+
+
+def name_length(name) -> int:
+    """The bytes of a tensor name as the chain holds it. substrate-interface decodes a name as
+    text when it is UTF-8 and as `0x` hex when not; a schema built here holds text."""
+    if isinstance(name, (bytes, bytearray, list)):
+        return len(bytes(name))
+    if name.startswith("0x"):
+        try:
+            raw = bytes.fromhex(name[2:])
+            raw.decode()
+        except UnicodeDecodeError:
+            return len(raw)
+        except ValueError:
+            pass
+    return len(name.encode())
+
+
+def output_bound(schema: dict, items: list[dict] | None, most: int) -> int:
+    """The most bytes the answer to a request of `items` (the chain tensors `build_input`
+    makes; None: a request of batch 1) may take encoded: what the request pays for, as the
+    runtime computes it. `most` is `Inference.MaxOutputBytes` (`max_output_bytes`), the bound
+    of a model whose outputs do not bound their answer (strings)."""
+    batch = batch_of(items, schema["inputs"]) if items is not None else 1
+    largest = largest_encoded(schema["outputs"], batch)
+    return most if largest is None else min(largest, most)
+
+
+def max_output_bytes(substrate) -> int:
+    """The most bytes any answer may take encoded (`Inference.MaxOutputBytes`)."""
+    value = substrate.get_constant("Inference", "MaxOutputBytes")
+    return int(value.value) if value is not None else DEFAULT_MAX_OUTPUT_BYTES
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    """What a request holds, in planck, as the chain's `FeeQuote` of its job says: `total`
+    (`price` + `protocol_fee`) is held until the job is final (paid out) or refunded;
+    `output_deposit` is held beside it until the job is pruned, then handed back (paid to
+    nobody). `protocol_fee` is the mode's fee plus `output_byte_fee` for each of the
+    `output_bound` bytes the answer may take; the deposit is `output_byte_deposit` for each.
+    The requester needs `total + output_deposit` free; a request's `max_fee` bounds `total`
+    only."""
+
+    price: int
+    protocol_fee: int
+    total: int
+    output_deposit: int
+    output_bound: int
+
+
+def fees(parameters: dict, mode: str, price: int, bound: int) -> FeeQuote:
+    """The quote of a request in `mode` for a model priced `price` whose answer may take
+    `bound` bytes (`output_bound`), under `parameters` (`Inference.ActiveParameters`)."""
+    if mode not in MODES:
+        raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    # A runtime from before output fees has neither parameter: its requests pay nothing a byte.
+    byte_fee = int(parameters.get("output_byte_fee", 0))
+    byte_deposit = int(parameters.get("output_byte_deposit", 0))
+    protocol_fee = int(parameters[FEE_PARAMETER[mode]]) + byte_fee * bound
+    return FeeQuote(price=price, protocol_fee=protocol_fee, total=price + protocol_fee,
+                    output_deposit=byte_deposit * bound, output_bound=bound)
+
+
+def fee_quote(substrate, mode: str, price: int, schema: dict,
+              items: list[dict] | None = None) -> FeeQuote:
+    """What a request in `mode` of a model priced `price` with `schema` holds now, for the
+    request's tensors `items` (`build_input`'s; None quotes a request of batch 1: a larger
+    batch may pay more, for its larger answer)."""
     parameters = substrate.query("Inference", "ActiveParameters").value
-    return price + int(parameters[FEE_PARAMETER[mode]])
+    return fees(parameters, mode, price, output_bound(schema, items, max_output_bytes(substrate)))
+
+
+def quote(substrate, mode: str, price: int, schema: dict, items: list[dict] | None = None) -> int:
+    """The fee a request in `mode` holds until its job ends: the model's price plus the
+    protocol fee (the mode's, and the output byte fee of its largest answer), the `total` of
+    `fee_quote`, which also says the output deposit held beside it."""
+    return fee_quote(substrate, mode, price, schema, items).total
 
 
 def request(substrate, signer, model: int, data: dict, mode: str,
             max_fee: int | None = None,
             runnable: tuple[int, dict, int] | None = None) -> tuple[int, int, chain.Included]:
     """Sends the request; returns (job id, fee held, inclusion). `max_fee` defaults to the
-    fee quoted now, just before sending; `runnable` is `runnable_version`'s answer when the
-    caller read it already (so the version requested is the one whose schema it holds)."""
+    fee quoted now for this input, just before sending (it bounds the fee only: the output
+    deposit is held beside it, see `fee_quote`); `runnable` is `runnable_version`'s answer
+    when the caller read it already (so the version requested is the one whose schema it
+    holds)."""
     if mode not in MODES:
         raise InvalidInput(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     version, schema, price = runnable if runnable is not None else runnable_version(substrate, model)
-    fee = quote(substrate, mode, price)
     items = build_input(schema, data)
+    if max_fee is None:
+        max_fee = quote(substrate, mode, price, schema, items)
     included = chain.submit(substrate, signer, "Inference", "request", {
         "model": model, "version": version, "input": call_tensors(items),
-        "mode": mode.capitalize(), "max_fee": fee if max_fee is None else max_fee})
+        "mode": mode.capitalize(), "max_fee": max_fee})
     requested = chain.find_event(included.events, "Inference", "JobRequested")
     return int(requested["job"]), int(requested["fee"]), included
 
@@ -226,15 +353,25 @@ def output_arrays(substrate, job_id: int, schema: dict) -> dict[str, np.ndarray]
     return result
 
 
-def jobs_of(substrate, requester: str) -> dict[int, dict]:
+def jobs_of(substrate, requester: str, block_hash: str | None = None) -> dict[int, dict]:
     """The jobs of `requester` (an SS58 address) the chain still holds, by id: open ones and
-    ended ones not yet pruned."""
+    ended ones not yet pruned (at the best block, or at `block_hash`). Each holds its output
+    deposit (`record["fee"]["output_deposit"]`) until it is pruned."""
     found = {}
-    for key, record in substrate.query_map("Inference", "Jobs", page_size=200):
+    for key, record in substrate.query_map("Inference", "Jobs", page_size=200,
+                                           block_hash=block_hash):
         value = record.value
         if value["requester"] == requester:
             found[int(key.value)] = value
     return dict(sorted(found.items()))
+
+
+def output_deposits(substrate, requester: str, block_hash: str | None = None) -> int:
+    """The output deposits the chain holds from `requester` (planck, its `Inference`
+    `OutputDeposit` hold): those of its jobs not yet pruned, at the best block or at
+    `block_hash`."""
+    return sum(int(record["fee"]["output_deposit"])
+               for record in jobs_of(substrate, requester, block_hash).values())
 
 
 # -------------------------------------------------------------------------------------------

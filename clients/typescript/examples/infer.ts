@@ -32,7 +32,7 @@ import {
   JobRefunded,
   keypair,
   type Mode,
-  quoteFee,
+  quote,
   request,
   stageOf,
   type Tensor,
@@ -134,9 +134,11 @@ async function main(): Promise<number> {
     }
     // The requests go out concurrently (the client signs one account's transactions in turn).
     const results = await Promise.all(modes.map(async (mode) => {
-      const quote = await quoteFee(api, model, mode);
-      say(`${mode}: quoted ${formatOpg(quote)}`);
-      const requested = await request(api, signer, { model, mode, input, maxFee: quote });
+      // The quote for this input: its batch sizes the answer the request pays for.
+      const fees = await quote(api, model, mode, input);
+      say(`${mode}: quoted ${formatOpg(fees.total)} and a deposit of ${formatOpg(fees.outputDeposit)} for its answer's ${fees.outputBound} bytes, held until the job is pruned`);
+      const requested = await request(api, signer, { model, mode, input, maxFee: fees.total });
+      const deposit = { outputDeposit: fees.outputDeposit, outputBound: fees.outputBound };
       const queued = requested.queuedUntil === undefined ? "" : `; queued for a node until block #${requested.queuedUntil}`;
       say(`${mode}: job ${requested.job} requested in block #${requested.blockNumber}, ${formatOpg(requested.fee)} held${queued}`);
       // Each event with the stage the job is in after it: queued from JobRequested until
@@ -148,7 +150,7 @@ async function main(): Promise<number> {
       };
       if (mode === "vanilla" && args.until === "accepted") {
         const accepted = await waitForAcceptance(api, requested, { timeoutMs, onEvent });
-        return { job: accepted.job, mode, state: "accepted", fee: accepted.fee, node: accepted.node, acceptedAt: accepted.acceptedAt, outputs: outputsJson(accepted.outputs) };
+        return { job: accepted.job, mode, state: "accepted", fee: accepted.fee, ...deposit, node: accepted.node, acceptedAt: accepted.acceptedAt, outputs: outputsJson(accepted.outputs) };
       }
       const result = await wait(api, requested, { timeoutMs, onEvent });
       return {
@@ -156,6 +158,7 @@ async function main(): Promise<number> {
         mode,
         state: "final",
         fee: result.fee,
+        ...deposit,
         payouts: result.payouts,
         transactionFee: result.transactionFee,
         verification: result.verification,

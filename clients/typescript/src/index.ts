@@ -35,21 +35,28 @@ export {
 export { blockJobEvents, decodeJobEvent, decodeRefundReason, explainRefund, JOB_STAGES, MODES, stageOf } from "./events.js";
 export type { JobEvent, JobEventName, JobStage, Mode, RefundReason } from "./events.js";
 export {
+  batchOf,
   buildInput,
   DEFAULT_ASSIGNMENT_WAIT,
+  DEFAULT_MAX_OUTPUT_BYTES,
   followJob,
   infer,
   jobOutput,
   jobPatienceMs,
+  largestEncoded,
+  maxOutputBytes,
+  outputBound,
+  outputByteRates,
   outputsOf,
   protocolFees,
+  quote,
   quoteFee,
   request,
   verificationOf,
   wait,
   waitForAcceptance,
 } from "./inference.js";
-export type { AcceptedResult, FollowOptions, InferenceResult, Payouts, RequestedJob, RequestOptions, Verification } from "./inference.js";
+export type { AcceptedResult, FeeQuote, FollowOptions, InferenceResult, Payouts, RequestedJob, RequestOptions, Verification } from "./inference.js";
 export {
   chunkHashes,
   chunks,

@@ -9,6 +9,13 @@
  * job's `queuedUntil`; then it is refunded with `NoNodeAvailable`). The client follows the
  * events of every block from the request's on, so it sees each step and the evidence of
  * verification, whichever mode.
+ *
+ * What a request costs (`quote`): the model's price, the mode's protocol fee, and
+ * `outputByteFee` for each byte of the largest answer the model's declared outputs allow at the
+ * request's batch (`outputBound`: answers are fee-free transactions, so the request pays for the
+ * block space its answer takes). That total is held until the job is final (paid out) or
+ * refunded. Beside it, `outputByteDeposit` a byte of the same bound is held until the job is
+ * pruned (`retention` blocks after it ended), then handed back.
  */
 
 import type { ApiPromise } from "@polkadot/api";
@@ -20,7 +27,7 @@ import { addressOf, type Signer, submit } from "./chain.js";
 import { ChainError, InvalidInput, JobRefunded, NotIncluded } from "./errors.js";
 import { blockJobEvents, decodeJobEvent, explainRefund, type JobEvent, type JobEventName, type Mode, MODES, stageOf } from "./events.js";
 import { runnableVersion, supportsMode } from "./models.js";
-import type { IoSchema } from "./schema.js";
+import type { IoSchema, TensorSpec } from "./schema.js";
 import { jobStatus } from "./status.js";
 import { type ChainTensor, decodeTensors, fromChain, type Tensor, type TensorInput, toChain } from "./tensors.js";
 
@@ -31,6 +38,10 @@ const FEE_PARAMETER: Record<Mode, "vanillaFee" | "attestedFee" | "zkFee"> = {
   zk: "zkFee",
   tee: "vanillaFee",
 };
+
+/** The most bytes an answer may take encoded where the runtime does not say
+ * (`Inference.MaxOutputBytes`). */
+export const DEFAULT_MAX_OUTPUT_BYTES = 65536;
 
 /** How long `followJob` follows a job when told nothing (`wait` uses `jobPatienceMs`). */
 export const DEFAULT_JOB_TIMEOUT_MS = 300_000;
@@ -78,13 +89,120 @@ export async function protocolFees(api: ApiPromise): Promise<Record<Mode, bigint
   return { vanilla: fee("vanilla"), attested: fee("attested"), zk: fee("zk"), tee: fee("tee") };
 }
 
-/** The fee, in planck, a request for `model` in `mode` holds now: the model's price plus the
- * mode's protocol fee. Throws InvalidInput for an unknown mode or a model that takes no
- * requests. */
-export async function quoteFee(api: ApiPromise, model: number, mode: Mode): Promise<bigint> {
+// The widths `largestEncoded` counts, as primitives/src/inference/tensor.rs does: a compact
+// length takes at most 5 bytes for any u32, a number 17 (an i128 and its decimals). The runtime
+// computes in u64: a bound beyond it is no bound.
+const COMPACT = 5n;
+const NUMBER = 17n;
+const U64_MAX = (1n << 64n) - 1n;
+
+const utf8Length = (text: string): number => new TextEncoder().encode(text).length;
+
+/** The batch of a request: the largest first dimension among its `tensors` whose spec (in
+ * `specs`, the schema's inputs, in the same order) has a dynamic first dimension; 1 when none
+ * has. An answer's dynamic dimensions may be as large as this, so it sizes the answer a request
+ * pays for (the runtime's `batch_of`). */
+export function batchOf(tensors: ChainTensor[], specs: TensorSpec[]): number {
+  let batch: number | undefined;
+  tensors.forEach((tensor, i) => {
+    const spec = specs[i];
+    if (spec === undefined || spec.shape[0] !== "Dynamic" || tensor.shape.length === 0) return;
+    batch = Math.max(batch ?? 0, tensor.shape[0]);
+  });
+  return batch ?? 1;
+}
+
+/** The most bytes a SCALE-encoded tensor set fitting `specs` (a schema's outputs) can take when
+ * each dynamic dimension is `batch`, exactly as the runtime's `largest_encoded` counts them;
+ * undefined when a string tensor makes it unbounded (strings have no size limit of their own),
+ * or when it overflows the runtime's u64. */
+export function largestEncoded(specs: TensorSpec[], batch: number): bigint | undefined {
+  let total = COMPACT;
+  for (const spec of specs) {
+    if (spec.dtype === "String") return undefined;
+    let elements = 1n;
+    for (const dim of spec.shape) {
+      elements *= BigInt(dim === "Dynamic" ? batch : dim.Fixed);
+      if (elements > U64_MAX) return undefined;
+    }
+    if (elements * NUMBER > U64_MAX) return undefined;
+    const name = COMPACT + BigInt(utf8Length(spec.name));
+    const shape = COMPACT + 4n * BigInt(spec.shape.length);
+    const values = 1n + COMPACT + elements * NUMBER;
+    total += name + shape + values;
+    if (total > U64_MAX) total = U64_MAX; // the runtime's adds saturate
+  }
+  return total;
+}
+
+/** The most bytes the answer to a request of `tensors` (the chain tensors `buildInput` makes;
+ * undefined: a request of batch 1) may take encoded: what the request pays for, as the runtime
+ * computes it. `most` is `Inference.MaxOutputBytes` (`maxOutputBytes`), the bound of a model
+ * whose outputs do not bound their answer (strings). */
+export function outputBound(schema: IoSchema, tensors: ChainTensor[] | undefined, most: number): number {
+  const batch = tensors ? batchOf(tensors, schema.inputs) : 1;
+  const largest = largestEncoded(schema.outputs, batch);
+  return largest === undefined || largest > BigInt(most) ? most : Number(largest);
+}
+
+/** The most bytes any answer may take encoded (`Inference.MaxOutputBytes`). */
+export function maxOutputBytes(api: ApiPromise): number {
+  const most = api.consts.inference?.maxOutputBytes;
+  return most ? Number(most.toString()) : DEFAULT_MAX_OUTPUT_BYTES;
+}
+
+/** What a request holds, in planck, as the chain's `FeeQuote` of its job says. */
+export interface FeeQuote {
+  /** The model's price. */
+  price: bigint;
+  /** The mode's protocol fee plus `outputByteFee` for each of the `outputBound` bytes. */
+  protocolFee: bigint;
+  /** `price + protocolFee`: held until the job is final (paid out) or refunded. `maxFee`
+   * bounds this only. */
+  total: bigint;
+  /** `outputByteDeposit` for each of the `outputBound` bytes: held beside the fee until the
+   * job is pruned, then handed back (paid to nobody). The requester needs `total +
+   * outputDeposit` free. */
+  outputDeposit: bigint;
+  /** The most bytes the job's answer may take encoded, which the request pays for. */
+  outputBound: number;
+}
+
+/** The per-byte parameters now in force (`Inference.ActiveParameters`), in planck: the fee and
+ * the deposit for each byte of a request's largest answer (0 on a runtime from before output
+ * fees). */
+export async function outputByteRates(api: ApiPromise): Promise<{ fee: bigint; deposit: bigint }> {
+  const parameters = (await api.query.inference.activeParameters()) as AnyCodec;
+  const rate = (name: string) => (parameters[name] === undefined ? 0n : ((parameters[name] as AnyCodec).toBigInt() as bigint));
+  return { fee: rate("outputByteFee"), deposit: rate("outputByteDeposit") };
+}
+
+/** The quote of a request in `mode` for a model priced `price` whose answer may take `bound`
+ * bytes (`outputBound`), from the protocol fees and byte rates in force. */
+function feeQuote(price: bigint, modeFee: bigint, rates: { fee: bigint; deposit: bigint }, bound: number): FeeQuote {
+  const protocolFee = modeFee + rates.fee * BigInt(bound);
+  return { price, protocolFee, total: price + protocolFee, outputDeposit: rates.deposit * BigInt(bound), outputBound: bound };
+}
+
+/** What a request for `model` in `mode` on `input` holds now (see `FeeQuote`): the fee, held
+ * until the job ends, and the output deposit, held until it is pruned. Without `input` it
+ * quotes a request of batch 1 (a larger batch pays for its larger answer). Throws InvalidInput
+ * for an unknown mode, a model that takes no requests, or an input the model does not take. */
+export async function quote(api: ApiPromise, model: number, mode: Mode, input?: Record<string, TensorInput>): Promise<FeeQuote> {
   checkMode(mode);
-  const { model: info } = await runnableVersion(api, model);
-  return info.price + (await protocolFees(api))[mode];
+  const runnable = await runnableVersion(api, model);
+  const tensors = input === undefined ? undefined : buildInput(runnable.info.schema, input);
+  const [fees, rates] = await Promise.all([protocolFees(api), outputByteRates(api)]);
+  return feeQuote(runnable.model.price, fees[mode], rates, outputBound(runnable.info.schema, tensors, maxOutputBytes(api)));
+}
+
+/** The fee, in planck, a request for `model` in `mode` on `input` holds until its job ends:
+ * the model's price plus the protocol fee (the mode's, and the output byte fee of its largest
+ * answer), the `total` of `quote` (which also says the output deposit held beside it until the
+ * job is pruned). Without `input`, a request of batch 1. Throws InvalidInput for an unknown
+ * mode or a model that takes no requests. */
+export async function quoteFee(api: ApiPromise, model: number, mode: Mode, input?: Record<string, TensorInput>): Promise<bigint> {
+  return (await quote(api, model, mode, input)).total;
 }
 
 /** The request's tensors, in the schema's order, from `input` (input name → values). */
@@ -120,7 +238,8 @@ export interface RequestOptions {
    * with flat row-major data (a typed array). One item without the batch dimension is taken as
    * a batch of one. */
   input: Record<string, TensorInput>;
-  /** The most the request may hold, in planck (default: the quote). */
+  /** The most fee the request may hold, in planck (default: the quote for this input). The
+   * output deposit, held beside the fee until the job is pruned, is not bounded by it. */
   maxFee?: bigint;
 }
 
@@ -130,7 +249,8 @@ export interface RequestedJob {
   model: number;
   version: number;
   mode: Mode;
-  /** The fee held for the job, in planck (the model's price plus the protocol fee). */
+  /** The fee held for the job, in planck (the model's price plus the protocol fee), until it
+   * ends. Its output deposit is held beside it until the job is pruned (`quote`). */
   fee: bigint;
   /** The transaction fee the request itself paid, in planck. */
   transactionFee: bigint;
@@ -147,7 +267,8 @@ export interface RequestedJob {
 }
 
 /**
- * Sends an inference request, holding the fee (at most `maxFee`; default the quote), and
+ * Sends an inference request, holding the fee (at most `maxFee`; default the quote for its
+ * input) and, until the job is pruned, its output deposit, and
  * returns once it is in a block, the job queued (its node is drawn in a later block: see
  * `RequestedJob.queuedUntil`). Throws InvalidInput before paying anything when the model, mode
  * or input is wrong, and the errors of `submit` after (`InferenceError` with the pallet's error
@@ -162,8 +283,12 @@ export async function request(api: ApiPromise, signer: Signer, options: RequestO
     throw new InvalidInput(`model ${model} version ${runnable.version} does not run in ${mode} mode (it allows ${[...allowed, ...(runnable.info.modes.vanilla || runnable.info.modes.attested ? ["tee"] : [])].join(", ")})`);
   }
   const tensors = buildInput(runnable.info.schema, options.input);
-  const fee = runnable.model.price + (await protocolFees(api))[mode];
-  const tx = api.tx.inference.request(model, runnable.version, callTensors(tensors), mode[0].toUpperCase() + mode.slice(1), options.maxFee ?? fee);
+  let maxFee = options.maxFee;
+  if (maxFee === undefined) {
+    const [fees, rates] = await Promise.all([protocolFees(api), outputByteRates(api)]);
+    maxFee = feeQuote(runnable.model.price, fees[mode], rates, outputBound(runnable.info.schema, tensors, maxOutputBytes(api))).total;
+  }
+  const tx = api.tx.inference.request(model, runnable.version, callTensors(tensors), mode[0].toUpperCase() + mode.slice(1), maxFee);
   const included = await submit(api, signer, tx, { label: "Inference.request" });
   const requested = included.events
     .map((record) => decodeJobEvent(record, included.blockNumber, included.blockHash))

@@ -17,8 +17,10 @@ import {
   explainRefund,
   formatElement,
   formatOpg,
+  type FeeQuote,
   freeBalance,
   type InferenceResult,
+  InvalidInput,
   type IoSchema,
   type JobEvent,
   JobRefunded,
@@ -27,7 +29,7 @@ import {
   NotIncluded,
   type Mode,
   type ModelInfo,
-  quoteFee,
+  quote,
   request,
   type RequestedJob,
   runnableVersion,
@@ -50,6 +52,18 @@ const element = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return found as T;
 };
 
+/** The output deposit beside the fee quote (`data-planck`: its amount), made here where the
+ * page's markup has no place for it. */
+function depositElement(): HTMLElement {
+  const found = document.getElementById("output-deposit");
+  if (found) return found;
+  const made = document.createElement("span");
+  made.id = "output-deposit";
+  made.dataset.testid = "output-deposit";
+  element("fee-quote").after(" ", made);
+  return made;
+}
+
 const page = {
   nodeUrl: element("node-url"),
   connection: element("connection-status"),
@@ -70,6 +84,7 @@ const page = {
   input: element<HTMLTextAreaElement>("input-json"),
   mode: element<HTMLSelectElement>("mode-select"),
   quote: element("fee-quote"),
+  deposit: depositElement(),
   run: element<HTMLButtonElement>("run-button"),
   job: element("job"),
   jobId: element("job-id"),
@@ -211,26 +226,63 @@ async function showModel(): Promise<void> {
   await showQuote();
 }
 
+// Each quote the page starts has a number: one that ends after a later one started (the input,
+// model or mode changed meanwhile) shows nothing.
+let quotes = 0;
+
+/** The input the textarea holds, undefined while it is not JSON. */
+function enteredInput(): Record<string, never> | undefined {
+  try {
+    return JSON.parse(page.input.value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Shows `fees`, the quote for a request in `mode` (for the input entered, or for one item
+ * when `forOneItem`); its total is the most the request may hold. */
+function showFees(fees: FeeQuote, mode: Mode, forOneItem: boolean): void {
+  page.quote.textContent = `${formatOpg(fees.total)} (the model's price ${formatOpg(fees.price)} + the ${mode} protocol fee ${formatOpg(fees.protocolFee)}, which includes the fee for the answer's ${fees.outputBound} bytes at most), held until the job ends${forOneItem ? "; for one item: the input entered does not fit the model yet" : ""}`;
+  page.quote.dataset.planck = fees.total.toString();
+  page.deposit.textContent = `and a deposit of ${formatOpg(fees.outputDeposit)} for those ${fees.outputBound} bytes in the chain's state, held until the job is pruned`;
+  page.deposit.dataset.planck = fees.outputDeposit.toString();
+}
+
+/** Quotes the request the page would send: the model, the mode and the input entered (a larger
+ * batch pays for its larger answer). */
 async function showQuote(): Promise<void> {
+  const serial = ++quotes;
   const id = page.model.value === "" ? undefined : Number(page.model.value);
   const mode = page.mode.value as Mode;
   page.run.disabled = true;
   delete page.quote.dataset.planck; // no quote, no request
+  delete page.deposit.dataset.planck;
+  page.deposit.textContent = "";
   if (id === undefined || !api) {
     page.quote.textContent = "–";
     return;
   }
   const runnable = await runnableVersion(api, id);
+  if (serial !== quotes) return;
   if (!supportsMode(runnable.info.modes, mode)) {
     page.quote.textContent = `model ${id} does not run in ${mode} mode`;
     return;
   }
-  const fee = await quoteFee(api, id, mode);
-  page.quote.textContent = `${formatOpg(fee)} (the model's price ${formatOpg(runnable.model.price)} + the ${mode} protocol fee), held until the job ends`;
-  page.quote.dataset.planck = fee.toString();
+  const input = enteredInput();
+  let fees: FeeQuote;
+  let forOneItem = false;
+  try {
+    fees = await quote(api, id, mode, input);
+  } catch (error) {
+    // An input still being written is quoted as one item; `run` refuses it with the reason.
+    if (!(error instanceof InvalidInput) || input === undefined) throw error;
+    fees = await quote(api, id, mode);
+    forOneItem = true;
+  }
+  if (serial !== quotes) return;
+  showFees(fees, mode, forOneItem || input === undefined);
   page.run.disabled = busy;
 }
-
 async function upload(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   clearError();
@@ -441,12 +493,26 @@ async function run(): Promise<void> {
     throw new ChainError(`the input is not JSON (${(error as Error).message}): give an object such as ${defaultInput || '{"X": [[1.0, 2.0]]}'}`);
   }
   setBusy(true);
+  // The fee the page showed is the most the request may hold: a price raised since then makes
+  // the chain refuse it (Inference.FeeAboveMax) rather than charge more than the user saw. It
+  // must be the quote for this very input (its batch sizes the answer it pays for): when it is
+  // not, the page shows the new quote and sends nothing.
+  let maxFee: bigint;
+  try {
+    const shown = page.quote.dataset.planck;
+    const fees = await quote(requireApi(), id, mode, input);
+    if (shown === undefined || fees.total !== BigInt(shown)) {
+      showFees(fees, mode, false);
+      throw new ChainError(`the fee for this input is ${formatOpg(fees.total)}${shown === undefined ? "" : `, not the ${formatOpg(BigInt(shown))} shown`}: check the quote and press again`);
+    }
+    maxFee = fees.total;
+  } catch (error) {
+    setBusy(false);
+    throw error;
+  }
   resetJob();
   try {
     const chain = requireApi();
-    // The fee the page showed is the most the request may hold: a price raised since then makes
-    // the chain refuse it (Inference.FeeAboveMax) rather than charge more than the user saw.
-    const maxFee = BigInt(page.quote.dataset.planck ?? "0");
     const requested = await request(chain, await currentSigner(), { model: id, mode, input, maxFee });
     page.jobId.textContent = String(requested.job);
     page.jobStatus.textContent = `job ${requested.job}: waiting for the verified result…`;
@@ -460,7 +526,7 @@ async function run(): Promise<void> {
       page.jobStatus.textContent = `job ${error.job} was refunded (${formatOpg(error.amount)} back): ${explainRefund(error.reason)}`;
     } else if (error instanceof NotIncluded && page.jobId.textContent) {
       page.jobStatus.dataset.state = "waiting";
-      page.jobStatus.textContent = `job ${page.jobId.textContent} is not over yet (it took longer than this chain's periods allow): its fee stays held until it is final or refunded; reload to follow it`;
+      page.jobStatus.textContent = `job ${page.jobId.textContent} is not over yet (it took longer than this chain's periods allow): its fee stays held until it is final or refunded (its output deposit until it is pruned); reload to follow it`;
     } else {
       page.jobStatus.dataset.state = "error";
       page.jobStatus.textContent = "the request failed";
@@ -492,6 +558,7 @@ async function start(): Promise<void> {
   page.model.addEventListener("change", guarded(showModel));
   page.refresh.addEventListener("click", guarded(() => refreshModels()));
   page.mode.addEventListener("change", guarded(showQuote));
+  page.input.addEventListener("input", guarded(showQuote));
   page.run.addEventListener("click", guarded(run));
   try {
     api = await connect(nodeUrl);

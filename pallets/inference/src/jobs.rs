@@ -26,6 +26,12 @@ impl<T: Config> Pallet<T> {
 		let input_hash = sp_core::H256(sp_io::hashing::blake2_256(&checked.input));
 		T::Currency::hold(&HoldReason::JobFee.into(), &requester, checked.fee.total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		T::Currency::hold(
+			&HoldReason::OutputDeposit.into(),
+			&requester,
+			checked.fee.output_deposit,
+		)
+		.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let first_draw = Self::enqueue(QueueKind::Assignments, job, now.saturating_add(One::one()));
 		NextJobId::<T>::put(next);
@@ -50,6 +56,7 @@ impl<T: Config> Pallet<T> {
 				},
 				output: None,
 				requested_at: now,
+				output_bound: checked.output_bound,
 			},
 		);
 		Self::deposit_event(Event::JobRequested {
@@ -584,10 +591,24 @@ impl<T: Config> Pallet<T> {
 	/// Removes the finished jobs due for pruning by `now`.
 	pub(crate) fn process_pruning(now: BlockNumberFor<T>) -> Weight {
 		let taken = Self::drain(QueueKind::Pruning, now, T::MaxQueuedPerBlock::get(), |job, _| {
-			if Jobs::<T>::get(job).is_some_and(|record| record.status.is_over()) {
-				Jobs::<T>::remove(job);
-				Inputs::<T>::remove(job);
-				Outputs::<T>::remove(job);
+			let Some(record) = Jobs::<T>::get(job).filter(|record| record.status.is_over()) else {
+				return;
+			};
+			Jobs::<T>::remove(job);
+			Inputs::<T>::remove(job);
+			Outputs::<T>::remove(job);
+			// The state the answer took is freed: its deposit goes back.
+			let deposit = record.fee.output_deposit;
+			if !deposit.is_zero() {
+				let released = T::Currency::release(
+					&HoldReason::OutputDeposit.into(),
+					&record.requester,
+					deposit,
+					Precision::BestEffort,
+				);
+				if released.ok() != Some(deposit) {
+					log::error!(target: "inference", "released less than the deposit of job {job}");
+				}
 			}
 		});
 		T::WeightInfo::process_pruning(taken)

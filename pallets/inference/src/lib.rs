@@ -7,7 +7,14 @@
 //! A dApp calls [`Pallet::request`] with a model, an input tensor set and a mode. The pallet
 //! checks the input against the model version's schema and the size limit, quotes the fee (the
 //! model's price plus the protocol's fee for the mode), holds it from the requester
-//! ([`HoldReason::JobFee`]) and queues the job ([`JobStatus::Queued`]). At the start of the next
+//! ([`HoldReason::JobFee`]) and queues the job ([`JobStatus::Queued`]). Answers are fee-free
+//! transactions, so the request pays for its answer's bytes up front: the largest answer the
+//! version's declared outputs allow at the request's batch ([`Job::output_bound`], at most
+//! `MaxOutputBytes`; a larger answer is refused with [`Error::OutputTooLarge`]) costs
+//! [`Parameters::output_byte_fee`] a byte in the protocol fee, and
+//! [`Parameters::output_byte_deposit`] a byte is held apart ([`HoldReason::OutputDeposit`],
+//! [`FeeQuote::output_deposit`]) until the job is pruned, when the state it paid for is freed
+//! and the deposit goes back. At the start of the next
 //! block the pallet's hook draws a bonded inference node for it through [`Config::Nodes`]
 //! (stake-weighted, seeded by that block's BABE VRF output mixed with the job id and the input's
 //! hash), so every node knows its own work from state alone.
@@ -64,7 +71,7 @@
 //!
 //! Every change of a job's state is an event, so a dApp waits for exactly the state it trusts;
 //! other pallets hear final results through [`Config::OnFinal`]. Finished jobs stay readable for
-//! [`Parameters::retention`] blocks and are then pruned.
+//! [`Parameters::retention`] blocks and are then pruned, and the output deposit is released.
 //!
 //! ## Bounds
 //!
@@ -112,8 +119,9 @@ use frame_system::{
 use opg_primitives::{
 	attestation::{Attestations, NodeKeySignature, NodeRegistry, NodeRole},
 	inference::{
-		check_tensors, job_signing_message, job_subject, output_hash, EngineMessage, FeeQuote,
-		JobId, JobStatement, JobStatus, ModelRef, RefundReason, TensorError, Tensors,
+		batch_of, check_tensors, job_signing_message, job_subject, largest_encoded, output_hash,
+		EngineMessage, FeeQuote, JobId, JobStatement, JobStatus, ModelRef, RefundReason,
+		TensorError, Tensors,
 	},
 	model::{InferenceMode, ModelCatalog, ModelId, ModelUsage, VersionNumber},
 	tee::{EnclaveRegistry, EnclaveSignature, TeeFailureStatement, TeeResultStatement},
@@ -219,6 +227,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// A job's fee, from request until the job is final (paid out) or refunded.
 		JobFee,
+		/// The deposit for a job's answer in state, from request until the job is pruned.
+		OutputDeposit,
 	}
 
 	#[pallet::config]
@@ -493,7 +503,7 @@ pub mod pallet {
 		FeeOverflow,
 		/// The fee is higher than the `max_fee` the request allows.
 		FeeAboveMax,
-		/// The requester cannot hold the fee from its free balance.
+		/// The requester cannot hold the fee and the output deposit from its free balance.
 		InsufficientBalance,
 		/// The mode's pool has no bonded, active node (for a TEE job: no node with a standing
 		/// TEE registration), so the job could never be assigned.
@@ -508,7 +518,9 @@ pub mod pallet {
 		TooLate,
 		/// The role-key signature does not match the node and the statement.
 		BadSignature,
-		/// The output is larger than `MaxOutputBytes` encoded.
+		/// The output is larger than `MaxOutputBytes` encoded, or than the job's `output_bound`
+		/// (the largest answer its request paid for: the model's declared outputs at the
+		/// request's batch).
 		OutputTooLarge,
 		/// The output does not fit the model's declared outputs.
 		OutputMismatch,
@@ -848,6 +860,7 @@ pub struct CheckedRequest<T: Config> {
 	fee: FeeQuote<BalanceOf<T>>,
 	tolerance: opg_primitives::inference::Tolerance,
 	input: EncodedInput<T>,
+	output_bound: u32,
 }
 
 impl<T: Config> Pallet<T> {
@@ -875,7 +888,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(version.is_none_or(|v| v == runnable.version), Error::<T>::VersionNotRunnable);
 		ensure!(runnable.modes.contains(mode), Error::<T>::ModeNotSupported);
 		let parameters = ActiveParameters::<T>::get();
-		let protocol_fee = match mode {
+		let mode_fee = match mode {
 			// One node's execution and no verifiers, as in vanilla mode.
 			InferenceMode::Vanilla | InferenceMode::Tee => parameters.vanilla_fee,
 			InferenceMode::Attested => parameters.attested_fee,
@@ -884,6 +897,19 @@ impl<T: Config> Pallet<T> {
 		let encoded =
 			EncodedInput::<T>::try_from(input.encode()).map_err(|_| Error::<T>::InputTooLarge)?;
 		check_tensors(input, &runnable.schema.inputs).map_err(Self::input_error)?;
+		// The answer's bytes are paid for now: block space by the fee, state by a deposit.
+		let most = T::MaxOutputBytes::get();
+		let batch = batch_of(input, &runnable.schema.inputs);
+		let output_bound = largest_encoded(&runnable.schema.outputs, batch)
+			.map_or(most, |bound| u32::try_from(bound).unwrap_or(most).min(most));
+		let bytes = BalanceOf::<T>::from(output_bound);
+		let protocol_fee = parameters
+			.output_byte_fee
+			.checked_mul(&bytes)
+			.and_then(|fee| fee.checked_add(&mode_fee))
+			.ok_or(Error::<T>::FeeOverflow)?;
+		let deposit =
+			parameters.output_byte_deposit.checked_mul(&bytes).ok_or(Error::<T>::FeeOverflow)?;
 		if mode == InferenceMode::Zk {
 			ensure!(T::Models::zk_key(model, runnable.version).is_some(), Error::<T>::NoZkKey);
 		}
@@ -897,7 +923,11 @@ impl<T: Config> Pallet<T> {
 		let total = runnable.price.checked_add(&protocol_fee).ok_or(Error::<T>::FeeOverflow)?;
 		ensure!(total <= max_fee, Error::<T>::FeeAboveMax);
 		ensure!(
-			T::Currency::can_hold(&HoldReason::JobFee.into(), requester, total),
+			T::Currency::can_hold(
+				&HoldReason::JobFee.into(),
+				requester,
+				total.checked_add(&deposit).ok_or(Error::<T>::FeeOverflow)?
+			),
 			Error::<T>::InsufficientBalance
 		);
 		Ok(CheckedRequest {
@@ -910,9 +940,10 @@ impl<T: Config> Pallet<T> {
 				chunk_size: runnable.chunk_size,
 			},
 			mode,
-			fee: FeeQuote { price: runnable.price, protocol_fee, total },
+			fee: FeeQuote { price: runnable.price, protocol_fee, total, output_deposit: deposit },
 			tolerance: runnable.tolerance,
 			input: encoded,
+			output_bound,
 		})
 	}
 
@@ -951,8 +982,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Refuses an output that does not fit `record`'s model version's declared outputs.
+	/// Refuses an output that does not fit `record`'s model version's declared outputs, or is
+	/// larger than the answer its request paid for.
 	fn check_output(record: &JobOf<T>, output: &Tensors) -> Result<(), Error<T>> {
+		ensure!(output.encoded_size() <= record.output_bound as usize, Error::<T>::OutputTooLarge);
 		let schema = T::Models::model_version(record.model, record.version)
 			.ok_or(Error::<T>::OutputMismatch)?
 			.schema;
@@ -1193,7 +1226,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the pallet's invariants: every open job's fee is held from its requester and
-	/// nothing else is; every queued job is in the assignment queue exactly once, due by its
+	/// nothing else is; every unpruned job's output deposit is held, and no stored output is
+	/// larger than its job paid for; every queued job is in the assignment queue exactly once, due by its
 	/// last try; every waiting job has an assignee, an assignment index entry and
 	/// a deadline in the timeout queue; open-job counts match; bad-proof counts exist only for
 	/// waiting jobs, below the limit.
@@ -1201,6 +1235,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut open: BTreeMap<ModelId, u32> = BTreeMap::new();
 		let mut waiting = 0usize;
 		let mut timeouts: BTreeMap<JobId, BlockNumberFor<T>> = BTreeMap::new();
@@ -1220,6 +1255,13 @@ impl<T: Config> Pallet<T> {
 		}
 		for (job, record) in Jobs::<T>::iter() {
 			ensure!(Inputs::<T>::contains_key(job), "a job has no input");
+			let deposit = deposits.entry(record.requester.clone()).or_default();
+			*deposit = deposit.saturating_add(record.fee.output_deposit);
+			ensure!(
+				Outputs::<T>::get(job)
+					.is_none_or(|output| output.len() <= record.output_bound as usize),
+				"a stored output is larger than its job paid for"
+			);
 			if record.status.is_over() {
 				continue;
 			}
@@ -1279,6 +1321,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::JobFee.into(), who) == *amount,
 				"held fees differ from the open jobs' fees"
+			);
+		}
+		for (who, amount) in &deposits {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::OutputDeposit.into(), who) == *amount,
+				"held output deposits differ from the unpruned jobs' deposits"
 			);
 		}
 		ensure!(

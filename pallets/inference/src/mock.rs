@@ -86,6 +86,10 @@ pub fn test_parameters() -> Parameters<Balance, u64> {
 		timeout_slash: Perbill::from_percent(10),
 		invalid_proof_slash: Perbill::from_percent(5),
 		retention: 20,
+		// Zero, so the fee arithmetic of most tests is the mode's fee and the price alone; the
+		// output tests set them.
+		output_byte_fee: 0,
+		output_byte_deposit: 0,
 	}
 }
 
@@ -110,6 +114,8 @@ parameter_types! {
 		timeout_slash: Perbill::zero(),
 		invalid_proof_slash: Perbill::zero(),
 		retention: 1,
+		output_byte_fee: 0,
+		output_byte_deposit: 0,
 	};
 	pub MaximumParameters: Parameters<Balance, u64> = Parameters {
 		vanilla_fee: 10_000,
@@ -120,6 +126,8 @@ parameter_types! {
 		timeout_slash: Perbill::from_percent(50),
 		invalid_proof_slash: Perbill::from_percent(50),
 		retention: 1_000,
+		output_byte_fee: 100,
+		output_byte_deposit: 1_000,
 	};
 	/// The model the catalogue serves (`None`: not runnable).
 	pub static Catalogue: Option<RunnableModel<AccountId, Balance>> = Some(test_model());

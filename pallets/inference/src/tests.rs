@@ -175,7 +175,7 @@ fn a_request_holds_the_fee_and_is_assigned_in_the_next_block() {
 	run(|| {
 		assert_eq!(
 			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
-			Ok(FeeQuote { price: PRICE, protocol_fee: 100, total: VANILLA_FEE })
+			Ok(FeeQuote { price: PRICE, protocol_fee: 100, total: VANILLA_FEE, output_deposit: 0 })
 		);
 		assert_ok!(queue(InferenceMode::Vanilla));
 		assert_eq!(held(DAPP), VANILLA_FEE);
@@ -1484,9 +1484,10 @@ fn a_reveal_that_does_not_fit_the_schema_is_not_a_valid_output() {
 		let valid = |out: &[u8]| Inference::is_valid(subject, out);
 		assert!(valid(&output(7).encode()));
 		assert!(valid(&[]), "the model cannot run");
-		// Rows are dynamic.
+		// Rows are dynamic, but an answer has at most the request's rows (one here): it is what
+		// the request paid for.
 		let rows: Tensors = vec![tensor("y", 3, 1, &[(1, 0); 3])].try_into().unwrap();
-		assert!(valid(&rows.encode()));
+		assert!(!valid(&rows.encode()));
 		let off_schema: [Tensors; 4] = [
 			vec![tensor("z", 1, 1, &[(1, 0)])].try_into().unwrap(),
 			vec![tensor("y", 1, 2, &[(1, 0); 2])].try_into().unwrap(),
@@ -2172,5 +2173,85 @@ fn the_offchain_worker_signs_a_tee_result_with_its_enclave_key() {
 		assert_ok!(submit_tee(call));
 		assert!(matches!(status(0), JobStatus::Final { node: 10, .. }));
 		Inference::do_try_state().unwrap();
+	});
+}
+
+/// What the dApp holds as output deposits.
+fn deposit_held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::OutputDeposit.into(), &who)
+}
+
+/// Sets the fee and the deposit per byte of a job's largest answer.
+fn price_output_bytes(fee: Balance, deposit: Balance) {
+	let origin = || RuntimeOrigin::signed(FeeSetter::get());
+	assert_ok!(Inference::set_parameter(origin(), ParameterChange::OutputByteFee(fee)));
+	assert_ok!(Inference::set_parameter(origin(), ParameterChange::OutputByteDeposit(deposit)));
+}
+
+/// Free output storage (issue 34): answers are fee-free, so the request pays for the largest
+/// answer its model allows at its batch, a fee for the block space and a deposit for the state,
+/// the deposit handed back when the job is pruned.
+#[test]
+fn a_request_pays_for_its_largest_answer_and_gets_the_deposit_back_when_pruned() {
+	new_test_ext().execute_with(|| {
+		price_output_bytes(2, 10);
+		// y: [batch, 1] floats at the input's batch of one row.
+		let bound = opg_primitives::inference::largest_encoded(&test_model().schema.outputs, 1)
+			.unwrap() as u32;
+		assert!(output(1).encoded_size() as u32 <= bound);
+		let quote = Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla).unwrap();
+		assert_eq!(quote.protocol_fee, 100 + 2 * Balance::from(bound));
+		assert_ok!(request(InferenceMode::Vanilla));
+		let record = Jobs::<Test>::get(0).unwrap();
+		assert_eq!(record.output_bound, bound);
+		assert_eq!(quote.output_deposit, 10 * Balance::from(bound));
+		assert_eq!(held(DAPP), quote.total);
+		assert_eq!(deposit_held(DAPP), quote.output_deposit);
+
+		assert_ok!(submit(0, 10, output(1)));
+		let claim = revealed_hash(&output(1).encode());
+		Inference::on_conclusion(
+			job_subject(0),
+			&Conclusion::Unchallenged { claimant: 10, output: claim },
+		);
+		assert!(matches!(status(0), JobStatus::Final { .. }));
+		// Final: the fee is paid out, the deposit stays while the output is in state.
+		assert_eq!(held(DAPP), 0);
+		assert_eq!(deposit_held(DAPP), quote.output_deposit);
+		Inference::do_try_state().unwrap();
+		let retention = ActiveParameters::<Test>::get().retention;
+		run_to_block(System::block_number() + retention);
+		assert!(Jobs::<Test>::get(0).is_none() && Outputs::<Test>::get(0).is_none());
+		assert_eq!(deposit_held(DAPP), 0);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+/// A node cannot store more than the request paid for: an answer larger than the job's bound
+/// (here two rows for a one-row request) is refused before it reaches a block.
+#[test]
+fn an_answer_larger_than_its_request_paid_for_is_refused() {
+	new_test_ext().execute_with(|| {
+		price_output_bytes(1, 1);
+		assert_ok!(request(InferenceMode::Vanilla));
+		let two_rows: Tensors = vec![tensor("y", 2, 1, &[(1, 6), (2, 6)])].try_into().unwrap();
+		assert!(refused_with(result_call(0, 10, two_rows), Error::<Test>::OutputTooLarge));
+		assert!(Outputs::<Test>::get(0).is_none());
+		Inference::do_try_state().unwrap();
+	});
+}
+
+/// A requester that can hold the fee but not the deposit too is refused, holding nothing.
+#[test]
+fn a_request_that_cannot_hold_its_deposit_is_refused() {
+	new_test_ext().execute_with(|| {
+		use frame_support::traits::fungible::Mutate;
+		price_output_bytes(0, 1);
+		Balances::set_balance(&DAPP, VANILLA_FEE + 10);
+		assert_noop!(queue(InferenceMode::Vanilla), Error::<Test>::InsufficientBalance);
+		assert_eq!(held(DAPP) + deposit_held(DAPP), 0);
+		// Without the deposit the same balance pays the fee.
+		price_output_bytes(0, 0);
+		assert_ok!(queue(InferenceMode::Vanilla));
 	});
 }

@@ -33,6 +33,9 @@ pub struct Job<AccountId, Balance, BlockNumber> {
 	pub tolerance: Tolerance,
 	/// Where it stands.
 	pub status: JobStatus<AccountId, BlockNumber>,
+	/// The most bytes its answer may take encoded (its model's declared outputs at its batch,
+	/// at most `MaxOutputBytes`): what the request paid for.
+	pub output_bound: u32,
 	/// The hash of the node's output, once it answered.
 	pub output: Option<OutputHash>,
 	/// The block it was requested in.
@@ -131,6 +134,15 @@ opg_primitives::governed_parameters! {
 		/// Blocks a finished job (its input, output and status) stays in state before it is
 		/// pruned.
 		pub retention: BlockNumber => Retention = 7,
+		/// The fee for each byte of the largest answer a request may get (its model's declared
+		/// outputs at its batch), added to the protocol fee: answers are fee-free transactions,
+		/// so the request pays for the block space its answer takes, as the length fee makes it
+		/// pay for its own.
+		pub output_byte_fee: Balance => OutputByteFee = 8,
+		/// The deposit for each byte of the largest answer a request may get, held from the
+		/// requester until the job (its input, output and status) is pruned: the state the
+		/// answer takes for the retention period is paid for, and handed back when it is freed.
+		pub output_byte_deposit: Balance => OutputByteDeposit = 9,
 	}
 	/// One parameter with its new value: what a referendum changes, so that referenda on
 	/// different parameters never undo each other. Fees and shares are changed on the fees
@@ -147,7 +159,12 @@ impl<Balance, BlockNumber> ParameterChange<Balance, BlockNumber> {
 	pub fn is_fee(&self) -> bool {
 		matches!(
 			self,
-			Self::VanillaFee(_) | Self::AttestedFee(_) | Self::ZkFee(_) | Self::Shares(_)
+			Self::VanillaFee(_)
+				| Self::AttestedFee(_)
+				| Self::ZkFee(_)
+				| Self::Shares(_)
+				| Self::OutputByteFee(_)
+				| Self::OutputByteDeposit(_)
 		)
 	}
 }

@@ -69,8 +69,13 @@ pub struct FeeQuote<Balance> {
 	pub price: Balance,
 	/// The protocol's fee for the requested mode.
 	pub protocol_fee: Balance,
-	/// What is held from the requester: `price + protocol_fee`.
+	/// What is held from the requester and paid out when the job is final: `price +
+	/// protocol_fee`.
 	pub total: Balance,
+	/// What is held beside the fee for the state the job's answer takes (the largest answer the
+	/// model's outputs allow at the request's batch), and handed back to the requester when
+	/// the job is pruned: paid to nobody.
+	pub output_deposit: Balance,
 }
 
 /// Why a job's fee went back to its requester.

@@ -146,6 +146,44 @@ pub enum TensorError {
 	Range,
 }
 
+/// The most bytes a SCALE-encoded tensor set that fits `specs` can take when each dynamic
+/// dimension is at most `batch`: what an answer of that shape may store, so a request can pay
+/// for it up front. `None` when a string tensor makes it unbounded (strings have no size limit
+/// of their own).
+pub fn largest_encoded(specs: &[TensorSpec], batch: u32) -> Option<u64> {
+	// A compact length takes at most 5 bytes for any u32; a number 17 (i128 and its decimals).
+	const COMPACT: u64 = 5;
+	const NUMBER: u64 = 17;
+	specs.iter().try_fold(COMPACT, |total, spec| {
+		if spec.dtype == TensorDtype::String {
+			return None;
+		}
+		let elements = spec.shape.iter().try_fold(1u64, |acc, dim| {
+			acc.checked_mul(u64::from(match dim {
+				Dim::Fixed(size) => *size,
+				Dim::Dynamic => batch,
+			}))
+		})?;
+		let name = COMPACT.saturating_add(spec.name.len() as u64);
+		let shape = COMPACT.saturating_add(4u64.saturating_mul(spec.shape.len() as u64));
+		// The values: the variant's byte, the count, the numbers.
+		let values = 1u64.saturating_add(COMPACT).saturating_add(elements.checked_mul(NUMBER)?);
+		Some(total.saturating_add(name).saturating_add(shape).saturating_add(values))
+	})
+}
+
+/// The batch of a request: the largest size its tensors give a dynamic first dimension of
+/// `specs` (1 when none is dynamic), which an answer's dynamic dimensions may not exceed.
+pub fn batch_of(tensors: &[Tensor], specs: &[TensorSpec]) -> u32 {
+	tensors
+		.iter()
+		.zip(specs)
+		.filter(|(_, spec)| spec.shape.first() == Some(&Dim::Dynamic))
+		.filter_map(|(tensor, _)| tensor.shape.first().copied())
+		.max()
+		.unwrap_or(1)
+}
+
 /// Checks `tensors` against the `specs` a model version declares: the same tensors in the same
 /// order, shapes that fit (a dynamic first dimension takes any size), as many values as the
 /// shape holds, and values of the declared kind and range.
@@ -379,6 +417,38 @@ mod tests {
 			check_tensors(&[tensor("x", &[1, 2], numbers(&[(1, 39), (1, 0)]))], &specs),
 			Err(TensorError::Decimals)
 		);
+	}
+
+	/// The bound a request pays for covers the largest answer its schema allows at its batch,
+	/// and is not far above it (only the compact lengths are counted at their widest).
+	#[test]
+	fn the_largest_answer_fits_its_bound() {
+		let specs = [
+			spec("probabilities", TensorDtype::Float32, &[Dim::Dynamic, Dim::Fixed(3)]),
+			spec("label", TensorDtype::Int64, &[Dim::Dynamic]),
+		];
+		for batch in [1u32, 7, 100] {
+			let rows = batch as usize;
+			// Every number encodes in 17 bytes whatever its value, so these are the largest.
+			let largest = [
+				tensor("probabilities", &[batch, 3], numbers(&vec![(123_456, 6); rows * 3])),
+				tensor("label", &[batch], numbers(&vec![(-7, 0); rows])),
+			];
+			assert_eq!(check_tensors(&largest, &specs), Ok(()));
+			let bound = largest_encoded(&specs, batch).unwrap();
+			let size = largest.encode().len() as u64;
+			assert!(size <= bound && bound - size <= 40, "{size} vs {bound}");
+		}
+		assert_eq!(batch_of(&[tensor("x", &[7, 4], numbers(&[]))], &specs[..1]), 7);
+		assert_eq!(
+			batch_of(
+				&[tensor("x", &[7], numbers(&[]))],
+				&[spec("x", TensorDtype::Int8, &[Dim::Fixed(7)])]
+			),
+			1
+		);
+		// Strings have no size of their own: unbounded (the chain's `MaxOutputBytes` applies).
+		assert_eq!(largest_encoded(&[spec("s", TensorDtype::String, &[Dim::Fixed(1)])], 1), None);
 	}
 
 	#[test]

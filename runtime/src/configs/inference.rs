@@ -33,6 +33,10 @@ use crate::{
 ///   the job goes to another node once. A ZK proof that does not verify costs the node 5% of
 ///   its bond; after three the job goes to another node.
 /// - Finished jobs stay readable for a day, then are pruned.
+/// - The answer's bytes (the largest the model's outputs allow at the request's batch) are
+///   paid by the request: 0.000001 OPG a byte of fee, as the length fee charges for a
+///   transaction's own bytes, and a deposit of 0.0001 OPG a byte (the chain's storage deposit)
+///   held until the job is pruned.
 pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		vanilla_fee: 10 * MILLI_OPG,
@@ -47,6 +51,8 @@ pub fn production_parameters() -> Parameters<Balance, BlockNumber> {
 		timeout_slash: Perbill::from_percent(1),
 		invalid_proof_slash: Perbill::from_percent(5),
 		retention: DAYS,
+		output_byte_fee: crate::configs::monetary::LENGTH_FEE,
+		output_byte_deposit: opg_primitives::currency::deposit(0, 1),
 	}
 }
 
@@ -72,13 +78,16 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		timeout_slash: Perbill::zero(),
 		invalid_proof_slash: Perbill::zero(),
 		retention: 10,
+		output_byte_fee: 0,
+		output_byte_deposit: 0,
 	}
 }
 
 /// The most each parameter may be: protocol fees of 100 OPG a request (ten thousand times
 /// today's), any split up to the whole fee, an hour to answer, 10% of a bond for a missed
 /// deadline (the node may simply have failed), 20% for a bad proof (which it cannot produce by
-/// accident), finished jobs kept 30 days.
+/// accident), finished jobs kept 30 days, a thousand times today's output byte fee and a hundred
+/// times its deposit.
 pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		vanilla_fee: 100 * OPG,
@@ -93,6 +102,8 @@ pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 		timeout_slash: Perbill::from_percent(10),
 		invalid_proof_slash: Perbill::from_percent(20),
 		retention: 30 * DAYS,
+		output_byte_fee: MILLI_OPG,
+		output_byte_deposit: opg_primitives::currency::deposit(0, 100),
 	}
 }
 

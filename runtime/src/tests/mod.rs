@@ -828,7 +828,7 @@ fn offchain_worker_cost_report() {
 						},
 						input_hash: Default::default(),
 						mode: InferenceMode::Vanilla,
-						fee: FeeQuote { price: 0, protocol_fee: 0, total: 0 },
+						fee: FeeQuote { price: 0, protocol_fee: 0, total: 0, output_deposit: 0 },
 						tolerance: Tolerance::EXACT,
 						status: JobStatus::Assigned {
 							node: node.clone(),
@@ -837,6 +837,7 @@ fn offchain_worker_cost_report() {
 						},
 						output: None,
 						requested_at: 1,
+						output_bound: 64,
 					},
 				);
 				pallet_inference::Inputs::<Runtime>::insert(
