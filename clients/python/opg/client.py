@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 from substrateinterface import Keypair, SubstrateInterface
 
-from . import chain, governance, jobs, nodes, upload
+from . import chain, disputes, governance, jobs, nodes, upload
 from .errors import InvalidInput, JobRefunded
 
 
@@ -291,6 +291,28 @@ class Client:
     def node(self, account: str | None = None) -> dict | None:
         """The node record of `account` (default: the signer)."""
         return nodes.node(self.substrate, account or self.address())
+
+    # -- disputes --------------------------------------------------------------------------
+
+    def challenge(self, job: int, *, signer: str | Keypair | None = None) -> chain.Included:
+        """Challenges vanilla `job`'s result within its challenge window, holding the
+        challenge bond: a committee re-runs the job and decides (see `opg.disputes`). The
+        requester may challenge its own job; the node may not."""
+        return disputes.challenge(self.substrate, self._signer(signer), job)
+
+    def appeal(self, job: int, *, signer: str | Keypair | None = None) -> chain.Included:
+        """Appeals the provisional verdict of `job`'s dispute within its appeal window,
+        holding twice the challenge bond."""
+        return disputes.appeal(self.substrate, self._signer(signer), job)
+
+    def dispute(self, job: int) -> dict | None:
+        """`job`'s open claim or dispute round: `{"claim": ...}` while it can be challenged,
+        `{"round": ...}` while a committee judges it, None otherwise."""
+        claim = disputes.claim(self.substrate, job)
+        if claim is not None:
+            return {"claim": claim}
+        round_ = disputes.dispute(self.substrate, job)
+        return None if round_ is None else {"round": round_}
 
     # -- governance ------------------------------------------------------------------------
 
