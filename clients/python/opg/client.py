@@ -300,6 +300,12 @@ class Client:
         requester may challenge its own job; the node may not."""
         return disputes.challenge(self.substrate, self._signer(signer), job)
 
+    def join_challenge(self, job: int, *,
+                       signer: str | Keypair | None = None) -> chain.Included:
+        """Joins `job`'s running dispute before its committee decides, holding the challenge
+        bond."""
+        return disputes.join(self.substrate, self._signer(signer), job)
+
     def appeal(self, job: int, *, signer: str | Keypair | None = None) -> chain.Included:
         """Appeals the provisional verdict of `job`'s dispute within its appeal window,
         holding twice the challenge bond."""

@@ -3,7 +3,8 @@ nobody challenges it within its challenge window. Anyone but the node, the job's
 included, may challenge it (`challenge`), holding the chain's challenge bond: a committee of
 verifiers drawn from the next block's randomness re-runs the job from its input and decides.
 The verdict is provisional for the appeal window, in which its loser may appeal once
-(`appeal`, holding twice the bond) to a committee twice the size; then it settles. A claim
+(`appeal`, holding twice the bond) to a committee twice the size; then it settles. Until the
+committee decides, others may join the challenge with the same bond (`join`). A claim
 that falls is refunded to the requester, the node loses part of its bond and the challenger is
 paid from it; a claim that stands costs the challenger its bond. See docs/vanilla.md for each
 side's payoffs, and the `Attestations` pallet's errors for what a refused challenge means.
@@ -48,6 +49,15 @@ def challenge(substrate, signer: Keypair, job: int) -> chain.Included:
     vanilla, not answered yet, or its window is over) and `Attestations.OwnClaim` for the node
     itself."""
     return chain.submit(substrate, signer, "Attestations", "challenge",
+                        {"subject": job_subject(job)})
+
+
+def join(substrate, signer: Keypair, job: int) -> chain.Included:
+    """Joins the job's running dispute before its committee decides, holding the challenge
+    bond: shares the reward if the claim falls, loses the bond if it stands. Raises
+    DispatchFailed with `Attestations.NotJoinable` when no dispute of the job is running or it
+    has decided already."""
+    return chain.submit(substrate, signer, "Attestations", "join_challenge",
                         {"subject": job_subject(job)})
 
 

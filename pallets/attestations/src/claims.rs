@@ -69,6 +69,34 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// `who` joins the challenge of `subject`'s running dispute (before its committee decides),
+	/// holding the same challenge bond: it shares the challenger's reward if the claim falls,
+	/// loses its bond if it stands, and gets it back if the round ends undecided. A friend of
+	/// the node that challenged first with a weak case cannot keep others out of the dispute.
+	pub(crate) fn do_join_challenge(who: T::AccountId, subject: SubjectId) -> DispatchResult {
+		let round = Rounds::<T>::get(subject).ok_or(Error::<T>::NotJoinable)?;
+		let RoundOrigin::Dispute { challenger, .. } = &round.origin else {
+			return Err(Error::<T>::NotJoinable.into());
+		};
+		ensure!(round.verdict.is_none() && round.appeal.is_none(), Error::<T>::NotJoinable);
+		ensure!(who != round.claimant, Error::<T>::OwnClaim);
+		let mut joined = CoChallengers::<T>::get(subject);
+		ensure!(
+			&who != challenger && joined.iter().all(|(other, _)| other != &who),
+			Error::<T>::AlreadyChallenging
+		);
+		// A member would judge its own stake: the committee is drawn without challengers, and
+		// once it is drawn its members cannot become one.
+		ensure!(round.member(&who).is_none(), Error::<T>::OnCommittee);
+		let bond = ActiveParameters::<T>::get().challenge_bond;
+		joined.try_push((who.clone(), bond)).map_err(|_| Error::<T>::TooManyChallengers)?;
+		T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
+			.map_err(|_| Error::<T>::InsufficientFunds)?;
+		CoChallengers::<T>::insert(subject, joined);
+		Self::deposit_event(Event::ChallengeJoined { subject, challenger: who, bond });
+		Ok(())
+	}
+
 	/// `who` appeals the provisional verdict of `subject`'s dispute: only its loser, within the
 	/// appeal window, once. Holds the appeal bond (twice the challenge bond), keeps the first
 	/// committee and its revealed outputs aside (at [`FIRST_COMMITTEE_OFFSET`] plus each

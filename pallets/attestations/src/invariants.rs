@@ -133,6 +133,14 @@ impl<T: Config> Pallet<T> {
 			if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
 				let entry = challenge_bonds.entry(challenger.clone()).or_insert_with(Zero::zero);
 				*entry = entry.saturating_add(*bond);
+				for (joiner, bond) in CoChallengers::<T>::get(subject) {
+					ensure!(
+						&joiner != challenger && joiner != round.claimant,
+						"a dispute's first challenger or claimant joined its challenge"
+					);
+					let entry = challenge_bonds.entry(joiner).or_insert_with(Zero::zero);
+					*entry = entry.saturating_add(bond);
+				}
 			}
 		}
 		for (subject, claim) in Claims::<T>::iter() {
@@ -154,6 +162,11 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
 		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
+		ensure!(
+			CoChallengers::<T>::iter_keys().all(|subject| Rounds::<T>::get(subject)
+				.is_some_and(|round| matches!(round.origin, RoundOrigin::Dispute { .. }))),
+			"challengers joined no running dispute"
+		);
 		for (challenger, bond) in challenge_bonds {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), &challenger)

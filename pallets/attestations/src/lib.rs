@@ -113,6 +113,7 @@
 //! | claimant (verification) | upheld, paid by the consumer | its output is a guess: rejected, `false_claim_slash` | `false_claim_slash` | max(`false_claim_slash`, `no_reveal_slash`) |
 //! | member | its share of the consumer's verifier fee (and of a dispute fee), plus `reward_share` of the losers' slashes | commits blind: `minority_slash` (or `no_reveal_slash` if it withholds) | `minority_slash` | `no_reveal_slash` > `minority_slash` |
 //! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
+//! | joining challenger ([`Pallet::join_challenge`], until the committee decides) | wins: its bond back, and an equal part of `reward_share` of the claimant's slash with the others | — | loses its bond (to the claimant's `reward_share` and the treasury) | — |
 //! | appellant (a verdict's loser) | the verdict changes: its appeal bond back, and it is settled as the winner | — | the verdict is confirmed: loses the appeal bond (2 × the challenge bond) | — |
 //! | first dispute committee, appealed | judged against the final output: agreeing members keep their bonds (the dispute fee goes to the appeal majority) | `minority_slash` if the final output differs | `minority_slash` | `no_reveal_slash` |
 //! | member of an audited round | as above, paid beside the auditors when it agrees with the audit's output | `minority_slash` even if the first committee's quorum was lazy with it | `minority_slash` | `no_reveal_slash` |
@@ -161,7 +162,8 @@
 //!
 //! ## Invariants (checked by `try_state`)
 //!
-//! - Each challenger's [`HoldReason::ChallengeBond`] hold equals the bonds of its open disputes,
+//! - Each challenger's [`HoldReason::ChallengeBond`] hold equals the bonds of its open disputes
+//!   (first or joined, [`CoChallengers`], which name only running disputes),
 //!   and each account's [`HoldReason::AppealBond`] hold the bonds of its open appeals.
 //! - No subject has both a claim and a round; every open round is undecided but a dispute
 //!   holding a provisional verdict (which its committee decided, and which names the decided
@@ -426,6 +428,17 @@ pub mod pallet {
 	pub type RevealedOutputs<T: Config> =
 		StorageDoubleMap<_, Identity, SubjectId, Twox64Concat, u32, RevealedOutput<T>>;
 
+	/// Those who joined a running dispute's challenge after its first challenger, with their
+	/// challenge bonds ([`Pallet::join_challenge`]); removed when the dispute settles.
+	#[pallet::storage]
+	pub type CoChallengers<T: Config> = StorageMap<
+		_,
+		Identity,
+		SubjectId,
+		BoundedVec<(T::AccountId, BalanceOf<T>), ConstU32<MAX_CO_CHALLENGERS>>,
+		ValueQuery,
+	>;
+
 	/// The subjects whose claim's challenge window ends at the start of each block. Apart from
 	/// [`Deadlines`] because a standing claim is cheap and a concluding round is not, so each
 	/// list has a bound of its own.
@@ -541,6 +554,8 @@ pub mod pallet {
 		/// An appellant's bond was released (its appeal changed the verdict, or ended
 		/// undecided).
 		AppealBondReleased { appellant: T::AccountId, amount: BalanceOf<T> },
+		/// `challenger` joined the running dispute of `subject`, holding `bond`.
+		ChallengeJoined { subject: SubjectId, challenger: T::AccountId, bond: BalanceOf<T> },
 		/// A verification round was audited: `auditors` were drawn beside its committee, commit
 		/// until `commit_deadline` and reveal until `reveal_deadline`; their output decides.
 		AuditDrawn {
@@ -611,6 +626,16 @@ pub mod pallet {
 		NotTheLoser,
 		/// The verdict was appealed already: a dispute has one appeal.
 		AlreadyAppealed,
+		/// No dispute of this subject can be joined: none is running, or its committee has
+		/// decided already (its verdict can be appealed instead).
+		NotJoinable,
+		/// The account challenges this claim already (first or joined).
+		AlreadyChallenging,
+		/// A committee member of the dispute cannot join its challenge.
+		OnCommittee,
+		/// The dispute has as many challengers as it takes (`MAX_CO_CHALLENGERS` besides the
+		/// first).
+		TooManyChallengers,
 	}
 
 	#[pallet::hooks]
@@ -762,6 +787,17 @@ pub mod pallet {
 		pub fn appeal(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_appeal(who, subject)
+		}
+
+		/// Joins the challenge of `subject`'s running dispute before its committee decides,
+		/// holding the challenge bond: shares the challenger's reward if the claim falls, loses
+		/// the bond if it stands, gets it back if the round ends undecided. Anyone but the
+		/// claimant, the challengers and the committee may join (at most `MAX_CO_CHALLENGERS`).
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::challenge())]
+		pub fn join_challenge(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_join_challenge(who, subject)
 		}
 
 		/// Changes one parameter, within its bounds and the relations of [`Parameters::check`].

@@ -27,10 +27,10 @@ use sp_runtime::{
 };
 
 use crate::{
-	bit, commitment_of, ActiveParameters, AuditStage, BalanceOf, Claims, CommitteeMember, Config,
-	CreditOf, Deadlines, Duties, Error, Event, HoldReason, Pallet, RevealedOutput, RevealedOutputs,
-	Round, RoundOf, RoundOrigin, Rounds, StatementOf, Verdict, CLAIMANT_POSITION,
-	FIRST_COMMITTEE_OFFSET,
+	bit, commitment_of, ActiveParameters, AuditStage, BalanceOf, Claims, CoChallengers,
+	CommitteeMember, Config, CreditOf, Deadlines, Duties, Error, Event, HoldReason, Pallet,
+	RevealedOutput, RevealedOutputs, Round, RoundOf, RoundOrigin, Rounds, StatementOf, Verdict,
+	CLAIMANT_POSITION, FIRST_COMMITTEE_OFFSET,
 };
 
 /// Where a participant sits in a round.
@@ -116,6 +116,7 @@ impl<T: Config> Pallet<T> {
 		let mut exclude = alloc::vec![round.claimant.clone()];
 		if let RoundOrigin::Dispute { challenger, .. } = &round.origin {
 			exclude.push(challenger.clone());
+			exclude.extend(CoChallengers::<T>::get(subject).into_iter().map(|(who, _)| who));
 		}
 		if let Some(appeal) = &round.appeal {
 			exclude.extend(appeal.first_committee.iter().map(|member| member.account.clone()));
@@ -435,6 +436,7 @@ impl<T: Config> Pallet<T> {
 	/// silent members are slashed.
 	pub(crate) fn settle(subject: SubjectId, round: RoundOf<T>) {
 		let parameters = ActiveParameters::<T>::get();
+		let joined = CoChallengers::<T>::take(subject);
 		let decided = round.decided_position();
 		let mut pot = CreditOf::<T>::zero();
 		let (honest, mut reveals) = Self::judge(
@@ -574,8 +576,22 @@ impl<T: Config> Pallet<T> {
 							amount: lost.peek(),
 							reason: SlashReason::FailedChallenge,
 						});
-						let (fee, rest) = lost.split(parameters.dispute_fee);
+						let (fee, mut rest) = lost.split(parameters.dispute_fee);
 						Self::pay_evenly(fee, &fee_to);
+						// Those who joined the challenge lose their bonds too.
+						for (joiner, bond) in &joined {
+							let (lost, _) = T::Currency::slash(
+								&HoldReason::ChallengeBond.into(),
+								joiner,
+								*bond,
+							);
+							Self::deposit_event(Event::Slashed {
+								who: joiner.clone(),
+								amount: lost.peek(),
+								reason: SlashReason::FailedChallenge,
+							});
+							rest.subsume(lost);
+						}
 						Self::pay_out(rest, core::slice::from_ref(&round.claimant));
 					}
 					(RoundOrigin::Dispute { challenger, bond }, false) => {
@@ -591,7 +607,13 @@ impl<T: Config> Pallet<T> {
 							parameters.false_claim_slash,
 							SlashReason::FalseClaim,
 						);
-						Self::pay_out(lost, core::slice::from_ref(challenger));
+						// Those who joined get their bonds back in full and share the reward.
+						let mut winners = alloc::vec![challenger.clone()];
+						for (joiner, bond) in &joined {
+							Self::release_challenge_bond(joiner, *bond);
+							winners.push(joiner.clone());
+						}
+						Self::pay_out(lost, &winners);
 					}
 				}
 				Self::deposit_event(Event::RoundDecided {
@@ -614,6 +636,9 @@ impl<T: Config> Pallet<T> {
 			None => {
 				if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
 					Self::release_challenge_bond(challenger, *bond);
+				}
+				for (joiner, bond) in &joined {
+					Self::release_challenge_bond(joiner, *bond);
 				}
 				Self::deposit_event(Event::RoundUndecided { subject, kind, reveals });
 				Conclusion::Undecided { kind, claimant: round.claimant.clone(), claim: round.claim }

@@ -509,5 +509,8 @@ pub const CLAIMANT_POSITION: u32 = u32::MAX;
 /// committee's `0..size` and the claimant's [`CLAIMANT_POSITION`].
 pub const FIRST_COMMITTEE_OFFSET: u32 = 1_000;
 
+/// How many accounts may join a dispute's challenge besides its first challenger.
+pub const MAX_CO_CHALLENGERS: u32 = 8;
+
 /// How many blocks after the wanted one a deadline may move when that block's list is full.
 pub const DEADLINE_SEARCH: u32 = 16;

@@ -357,3 +357,109 @@ fn a_dispute_that_upholds_the_claim_still_pays_the_committee_its_fee() {
 		));
 	});
 }
+
+/// Disputes nobody wins (issue 34): the first challenge does not keep others out. Anyone else
+/// joins the running dispute with the same bond; when the claim falls every challenger gets its
+/// bond back (the first less the dispute fee) and they share the claimant's slash.
+#[test]
+fn a_challenger_that_joins_shares_the_reward_when_the_claim_falls() {
+	network().build_and_execute(|| {
+		let issuance = total_issuance();
+		let committee = challenged_claim();
+		assert_ok!(Attestations::join_challenge(signed(REQUESTER), subject(1)));
+		System::assert_last_event(
+			Event::ChallengeJoined { subject: subject(1), challenger: REQUESTER, bond: 200 }.into(),
+		);
+		assert_eq!(challenge_held(REQUESTER), 200);
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(5)));
+		}
+		for member in &committee {
+			assert_ok!(reveal(subject(1), *member, output(5)));
+		}
+		// Decided: too late to join.
+		assert_noop!(
+			Attestations::join_challenge(signed(14), subject(1)),
+			Error::<Test>::NotJoinable
+		);
+		settle_verdict(subject(1));
+		// The claimant's 500: half to the two challengers (125 each), half to the treasury.
+		assert_eq!(MockRegistry::slashes(), vec![(CLAIMANT, 500, SlashReason::FalseClaim)]);
+		assert_eq!(challenge_held(2) + challenge_held(REQUESTER), 0);
+		assert_eq!(free(2), INITIAL_BALANCE - BOND - 50 + 125);
+		assert_eq!(free(REQUESTER), INITIAL_BALANCE + 125);
+		assert_eq!(free(TREASURY), 1 + 250);
+		assert_eq!(total_issuance(), issuance);
+		assert!(CoChallengers::<Test>::get(subject(1)).is_empty());
+	});
+}
+
+/// Joining is a bet like challenging: when the claim stands the joiner loses its bond, to the
+/// claimant (`reward_share`) and the treasury.
+#[test]
+fn a_challenger_that_joins_a_lost_dispute_loses_its_bond() {
+	network().build_and_execute(|| {
+		let issuance = total_issuance();
+		let committee = challenged_claim();
+		assert_ok!(Attestations::join_challenge(signed(REQUESTER), subject(1)));
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+		for member in &committee {
+			assert_ok!(reveal(subject(1), *member, output(1)));
+		}
+		settle_verdict(subject(1));
+		// The first challenger's 200 less the committee's 50, and the joiner's 200: half of the
+		// 350 to the claimant (175), half to the treasury.
+		assert_eq!(free(REQUESTER), INITIAL_BALANCE - 200);
+		assert_eq!(free(2), INITIAL_BALANCE - BOND - 200);
+		assert_eq!(free(CLAIMANT), INITIAL_BALANCE - BOND + 175);
+		assert!(events().contains(&Event::Slashed {
+			who: REQUESTER,
+			amount: 200,
+			reason: SlashReason::FailedChallenge
+		}));
+		assert_eq!(total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn join_challenge_errors() {
+	network().build_and_execute(|| {
+		// No dispute yet: a claim, or a verification round, cannot be joined.
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+		assert_noop!(
+			Attestations::join_challenge(signed(REQUESTER), subject(1)),
+			Error::<Test>::NotJoinable
+		);
+		assert_ok!(open_round_on(2, output(2)));
+		assert_noop!(
+			Attestations::join_challenge(signed(REQUESTER), subject(2)),
+			Error::<Test>::NotJoinable
+		);
+		assert_ok!(Attestations::challenge(signed(2), subject(1)));
+		run_to_block(2);
+		let committee = committee_of(subject(1));
+		assert_noop!(
+			Attestations::join_challenge(signed(CLAIMANT), subject(1)),
+			Error::<Test>::OwnClaim
+		);
+		assert_noop!(
+			Attestations::join_challenge(signed(2), subject(1)),
+			Error::<Test>::AlreadyChallenging
+		);
+		assert_noop!(
+			Attestations::join_challenge(signed(committee[0]), subject(1)),
+			Error::<Test>::OnCommittee
+		);
+		assert_ok!(Attestations::join_challenge(signed(REQUESTER), subject(1)));
+		assert_noop!(
+			Attestations::join_challenge(signed(REQUESTER), subject(1)),
+			Error::<Test>::AlreadyChallenging
+		);
+		assert_eq!(challenge_held(REQUESTER), 200);
+		// Let both end so try_state sees them gone.
+		run_to_block(40);
+		assert_eq!(challenge_held(REQUESTER), 0);
+	});
+}
