@@ -92,6 +92,22 @@ fn salt(who: &AccountId) -> [u8; 32] {
 	sp_io::hashing::blake2_256(who.as_ref())
 }
 
+/// `node` answers attested `job` with its commitment to `bytes` (signed with its role key, as
+/// its offchain worker signs it).
+fn commit_answer(job: u64, node: &AccountId, bytes: &[u8]) -> DispatchResult {
+	let subject = job_subject(job);
+	let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
+	let commitment = commitment_of(&subject, &input_hash, node, &revealed_hash(bytes), &salt(node));
+	let signature =
+		job_signature(job, node, JobStatement::Commitment { job, node: node.clone(), commitment });
+	send_general(RuntimeCall::Inference(pallet_inference::Call::submit_commitment {
+		job,
+		node: node.clone(),
+		commitment,
+		signature,
+	}))
+}
+
 /// `who` commits to `bytes` in `job`'s round.
 fn commit(job: u64, who: &AccountId, bytes: &[u8]) -> DispatchResult {
 	let subject = job_subject(job);
@@ -161,21 +177,7 @@ fn an_attested_job_is_decided_on_full_reveals_and_a_lazy_member_loses() {
 		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
 		// The node commits: nothing of its output is on chain.
 		let subject = job_subject(job);
-		let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
-		let commitment =
-			commitment_of(&subject, &input_hash, &node, &revealed_hash(&truth), &salt(&node));
-		let signature = job_signature(
-			job,
-			&node,
-			JobStatement::Commitment { job, node: node.clone(), commitment },
-		);
-		let answer = pallet_inference::Call::submit_commitment {
-			job,
-			node: node.clone(),
-			commitment,
-			signature,
-		};
-		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		assert_eq!(commit_answer(job, &node, &truth), Ok(()));
 		assert!(pallet_inference::Outputs::<Runtime>::get(job).is_none());
 		assert!(Inference::job_view(job).unwrap().output.is_none());
 		assert!(!inference_events()
@@ -476,21 +478,7 @@ fn an_audit_overturns_a_lazy_quorum_and_slashes_it() {
 		let truth = output([1_000, 2_000, 3_000, 4_000]).encode();
 		let lie = output([9_000, 9_000, 9_000, 9_000]).encode();
 		let subject = job_subject(job);
-		let input_hash = pallet_inference::Jobs::<Runtime>::get(job).unwrap().input_hash;
-		let commitment =
-			commitment_of(&subject, &input_hash, &node, &revealed_hash(&lie), &salt(&node));
-		let signature = job_signature(
-			job,
-			&node,
-			JobStatement::Commitment { job, node: node.clone(), commitment },
-		);
-		let answer = pallet_inference::Call::submit_commitment {
-			job,
-			node: node.clone(),
-			commitment,
-			signature,
-		};
-		assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+		assert_eq!(commit_answer(job, &node, &lie), Ok(()));
 		close_block();
 
 		open_block();
