@@ -466,6 +466,10 @@ pub mod pallet {
 		ZkSchemaNotProvable,
 		/// The verifying key's public-input count is not what the version's tensors pack into.
 		ZkPublicInputCount,
+		/// The verifying key is degenerate: a point at infinity, `gamma` equal to `delta`, or
+		/// `delta` the generator. Whoever made it could prove false results: set the key up with
+		/// fresh randomness.
+		DegenerateZkKey,
 		/// The circuit has more constraints than `MaxZkConstraints`: serve the model in
 		/// attested (or TEE) mode instead.
 		ZkCircuitTooLarge,
@@ -894,6 +898,7 @@ impl<T: Config> Pallet<T> {
 		let prepared = opg_zk::prepare_key_for(schema, &zk.verifying_key).map_err(|e| match e {
 			opg_zk::ZkError::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
 			opg_zk::ZkError::PublicInputCount => Error::<T>::ZkPublicInputCount,
+			opg_zk::ZkError::DegenerateVerifyingKey => Error::<T>::DegenerateZkKey,
 			_ => Error::<T>::BadVerifyingKey,
 		})?;
 		PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)

@@ -342,6 +342,15 @@ mod register_model {
 				),
 				Error::<Test>::ZkCircuitTooLarge
 			);
+			// A degenerate key: gamma copied over delta (compressed: alpha's 32 bytes, then
+			// beta, gamma and delta, 64 each). Whoever made it proves anything.
+			let mut degenerate = opg_zk::verifier::placeholder_verifying_key(2);
+			let gamma = degenerate[96..160].to_vec();
+			degenerate[160..224].copy_from_slice(&gamma);
+			assert_noop!(
+				with(zk, Some(key(degenerate, 1)), int_schema()),
+				Error::<Test>::DegenerateZkKey
+			);
 			// A ZK version keeps its key, and the key prepared, in records of their own.
 			assert_ok!(with(zk, Some(good()), int_schema()));
 			assert_eq!(VerifyingKeys::<Test>::get(0, 1), Some(good()));

@@ -22,6 +22,7 @@
 
 extern crate alloc;
 
+pub mod ceremony;
 pub mod fixture;
 pub mod host;
 pub mod packing;

@@ -64,6 +64,11 @@ pub enum ZkError {
 	/// The model's schema cannot be proved: a tensor that is not an integer tensor, or a
 	/// dynamic dimension.
 	SchemaNotProvable,
+	/// The verifying key is degenerate: a point at infinity (a public input its proofs would
+	/// not bind, or no secret at all), `gamma` equal to `delta` (a prover moves its public
+	/// inputs' part into `C` and proves any inputs), or `delta` the generator (a `delta` of one,
+	/// known to everyone). Setups that skip their randomness produce such keys.
+	DegenerateVerifyingKey,
 }
 
 /// Decodes a compressed verifying key with `public_inputs` public inputs (the constant one not
@@ -81,12 +86,27 @@ pub fn prepare_verifying_key<E: Pairing>(
 	if key.gamma_abc_g1.len() != public_inputs.saturating_add(1) {
 		return Err(ZkError::PublicInputCount);
 	}
+	check_nondegenerate(&key)?;
 	let alpha_beta = E::pairing(key.alpha_g1, key.beta_g2).0;
 	let mut prepared = Vec::new();
 	(key, alpha_beta)
 		.serialize_uncompressed(&mut prepared)
 		.map_err(|_| ZkError::MalformedVerifyingKey)?;
 	Ok(prepared)
+}
+
+/// Refuses a degenerate verifying key ([`ZkError::DegenerateVerifyingKey`]).
+fn check_nondegenerate<E: Pairing>(key: &VerifyingKey<E>) -> Result<(), ZkError> {
+	let identity_g1 = core::iter::once(&key.alpha_g1).chain(&key.gamma_abc_g1).any(|p| p.is_zero());
+	let identity_g2 = [&key.beta_g2, &key.gamma_g2, &key.delta_g2].iter().any(|p| p.is_zero());
+	if identity_g1
+		|| identity_g2
+		|| key.gamma_g2 == key.delta_g2
+		|| key.delta_g2 == E::G2Affine::generator()
+	{
+		return Err(ZkError::DegenerateVerifyingKey);
+	}
+	Ok(())
 }
 
 /// How many public inputs a prepared key takes (the constant one not counted).
@@ -151,19 +171,23 @@ pub fn verify<E: Backend>(
 	}
 }
 
-/// A well-formed compressed verifying key with `public_inputs` public inputs and no known
-/// circuit (every point a generator): for benchmarks and tests of key handling, which cost
-/// the same for any valid key of that size.
+/// A well-formed, non-degenerate compressed verifying key with `public_inputs` public inputs
+/// and no known circuit (small multiples of the generators, so every point is distinct and none
+/// is the generator where that is refused): for benchmarks and tests of key handling, which
+/// cost the same for any valid key of that size.
+#[allow(clippy::arithmetic_side_effects)] // Group arithmetic is modular.
 pub fn placeholder_verifying_key(public_inputs: usize) -> Vec<u8> {
-	use ark_ec::AffineRepr;
+	use ark_ec::{AffineRepr, CurveGroup};
 	let g1 = ark_bn254::G1Affine::generator();
 	let g2 = ark_bn254::G2Affine::generator();
+	let g1_times = |k: u64| (g1 * ark_bn254::Fr::from(k)).into_affine();
+	let g2_times = |k: u64| (g2 * ark_bn254::Fr::from(k)).into_affine();
 	let key = VerifyingKey::<ark_bn254::Bn254> {
-		alpha_g1: g1,
-		beta_g2: g2,
-		gamma_g2: g2,
-		delta_g2: g2,
-		gamma_abc_g1: alloc::vec![g1; public_inputs.saturating_add(1)],
+		alpha_g1: g1_times(2),
+		beta_g2: g2_times(3),
+		gamma_g2: g2_times(5),
+		delta_g2: g2_times(7),
+		gamma_abc_g1: (0..=public_inputs as u64).map(|i| g1_times(i.saturating_add(11))).collect(),
 	};
 	let mut bytes = Vec::new();
 	// Writing into a Vec cannot fail.

@@ -145,6 +145,46 @@ fn malformed_verifying_keys_are_refused() {
 	);
 }
 
+/// Keys whose points void soundness are refused at registration (issue 35): a public input
+/// whose point is the identity (its value would not be bound), `alpha` at infinity, `gamma`
+/// equal to `delta` (the prover could move the inputs' part into `C`), `delta` the generator
+/// (a `delta` everybody knows).
+#[test]
+fn degenerate_verifying_keys_are_refused() {
+	use ark_ec::AffineRepr;
+	use ark_groth16::VerifyingKey;
+	use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 1)).unwrap();
+	let circuit = graph.compile().unwrap();
+	let keys = setup(&circuit, [7; 32]).unwrap();
+	let n = circuit.public_inputs;
+	let key = VerifyingKey::<Bn254>::deserialize_compressed(&keys.verifying_key[..]).unwrap();
+	let encode = |key: &VerifyingKey<Bn254>| {
+		let mut bytes = Vec::new();
+		key.serialize_compressed(&mut bytes).unwrap();
+		bytes
+	};
+	assert!(prepare_verifying_key::<Bn254>(&encode(&key), n).is_ok());
+	let mut unbound_input = key.clone();
+	unbound_input.gamma_abc_g1[1] = ark_bn254::G1Affine::zero();
+	let mut no_alpha = key.clone();
+	no_alpha.alpha_g1 = ark_bn254::G1Affine::zero();
+	let mut gamma_is_delta = key.clone();
+	gamma_is_delta.delta_g2 = key.gamma_g2;
+	let mut known_delta = key.clone();
+	known_delta.delta_g2 = ark_bn254::G2Affine::generator();
+	for degenerate in [unbound_input, no_alpha, gamma_is_delta, known_delta] {
+		assert_eq!(
+			prepare_verifying_key::<Bn254>(&encode(&degenerate), n),
+			Err(ZkError::DegenerateVerifyingKey)
+		);
+	}
+	// The placeholder key of the benchmarks is not degenerate.
+	assert!(
+		prepare_verifying_key::<Bn254>(&opg_zk::verifier::placeholder_verifying_key(n), n).is_ok()
+	);
+}
+
 #[test]
 fn setup_is_reproducible_from_its_seed() {
 	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 1)).unwrap();

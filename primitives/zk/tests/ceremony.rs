@@ -1,0 +1,167 @@
+//! Phase 2 of the setup (issue 35): contributions that re-randomize `delta`, checked as the
+//! chain checks them (each contribution) and as nodes check the key states (each transition).
+//! Each test would fail if a check were dropped.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod common;
+
+use ark_bn254::{Bn254, Fr as Scalar, G1Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_groth16::ProvingKey;
+use ark_serialize::CanonicalSerialize;
+use opg_zk::{
+	ceremony::{contribute, verify_contribution, verify_transition, CeremonyError, Contribution},
+	circuit::{Graph, Synthesis},
+	groth16::{decode_proving_key, prove, setup},
+	verifier::{prepare_verifying_key, verify},
+};
+use rand::{rngs::StdRng, SeedableRng};
+
+/// A small model's circuit and its key from a seed setup (the key the ceremony starts from).
+fn start() -> (Synthesis, ProvingKey<Bn254>) {
+	let graph = Graph::from_onnx(&common::mlp(16, 12, 4, 3)).unwrap();
+	let input: Vec<i128> = (0..16).map(|i| (i * 29 % 256) - 128).collect();
+	let synthesis = graph.synthesize(&[input]).unwrap();
+	let keys = setup(&synthesis, [9; 32]).unwrap();
+	(synthesis, decode_proving_key(&keys.proving_key).unwrap())
+}
+
+/// What contribution `index` by `author` on head `head` is bound to (the chain puts its
+/// genesis hash, the model version and the account in it).
+fn context(index: u8, author: &str, head: &[u8]) -> Vec<u8> {
+	[b"genesis:model-7:version-1:".as_slice(), &[index], author.as_bytes(), head].concat()
+}
+
+fn head(key: &ProvingKey<Bn254>) -> Vec<u8> {
+	let mut bytes = Vec::new();
+	key.delta_g1.serialize_compressed(&mut bytes).unwrap();
+	bytes
+}
+
+/// The key's prepared verifying key and a proof of `synthesis` made with it.
+fn proof_under(key: &ProvingKey<Bn254>, synthesis: &Synthesis) -> (Vec<u8>, Vec<u8>) {
+	let mut vk = Vec::new();
+	key.vk.serialize_compressed(&mut vk).unwrap();
+	let prepared = prepare_verifying_key::<Bn254>(&vk, synthesis.public_inputs).unwrap();
+	(prepared, prove(key, synthesis).unwrap())
+}
+
+#[test]
+fn a_transcript_of_three_contributions_verifies_from_the_initial_key() {
+	let (synthesis, initial) = start();
+	let mut rng = StdRng::seed_from_u64(1);
+	let mut key = initial.clone();
+	for (index, author) in ["drawn-verifier-1", "drawn-verifier-2", "a-dapp"].iter().enumerate() {
+		let before = key.clone();
+		let context = context(index as u8, author, &head(&before));
+		let contribution = contribute(&mut key, &context, &mut rng);
+		assert_eq!(
+			verify_contribution(&context, &before.delta_g1, &before.vk.delta_g2, &contribution),
+			Ok(())
+		);
+		assert_eq!(verify_transition(&before, &key, &mut rng), Ok(()));
+	}
+	assert_ne!(key.delta_g1, initial.delta_g1);
+	// The final key proves, and its proofs verify under its own verifying key only.
+	let (prepared, proof) = proof_under(&key, &synthesis);
+	assert_eq!(verify::<Bn254>(&prepared, &proof, synthesis.public()), Ok(()));
+	// A proof made with the initial key (whose delta the seed's holder knows) does not verify
+	// under the ceremony's key: a forger's proofs are worthless.
+	let (_, forged) = proof_under(&initial, &synthesis);
+	assert!(verify::<Bn254>(&prepared, &forged, synthesis.public()).is_err());
+}
+
+#[test]
+fn a_wrong_or_replayed_proof_of_knowledge_is_refused() {
+	let (_, initial) = start();
+	let mut rng = StdRng::seed_from_u64(2);
+	let mut key = initial.clone();
+	let bound = context(0, "alice", &head(&initial));
+	let contribution = contribute(&mut key, &bound, &mut rng);
+	assert_eq!(
+		verify_contribution(&bound, &initial.delta_g1, &initial.vk.delta_g2, &contribution),
+		Ok(())
+	);
+	// A wrong response.
+	let mut wrong = contribution.clone();
+	wrong.proof.response += Scalar::from(1u8);
+	assert_eq!(
+		verify_contribution(&bound, &initial.delta_g1, &initial.vk.delta_g2, &wrong),
+		Err(CeremonyError::BadProofOfKnowledge)
+	);
+	// The same contribution replayed by another author, into another slot, on another head or
+	// for another version: its proof names the original context.
+	for replayed in [
+		context(0, "mallory", &head(&initial)),
+		context(1, "alice", &head(&initial)),
+		context(0, "alice", b"another head"),
+		[b"genesis:model-7:version-2:".as_slice(), &[0], b"alice", &head(&initial)].concat(),
+	] {
+		assert_eq!(
+			verify_contribution(&replayed, &initial.delta_g1, &initial.vk.delta_g2, &contribution),
+			Err(CeremonyError::BadProofOfKnowledge)
+		);
+	}
+	// A delta whose ratio to the previous one its sender does not know (here another
+	// contributor's, from the same head) cannot carry the proof it would need.
+	let mut other_key = initial.clone();
+	let other = contribute(&mut other_key, &context(0, "bob", &head(&initial)), &mut rng);
+	let copied = Contribution::<Bn254> {
+		delta_g1: other.delta_g1,
+		delta_g2: other.delta_g2,
+		proof: contribution.proof.clone(),
+	};
+	assert_eq!(
+		verify_contribution(&bound, &initial.delta_g1, &initial.vk.delta_g2, &copied),
+		Err(CeremonyError::BadProofOfKnowledge)
+	);
+}
+
+#[test]
+fn an_identity_or_inconsistent_delta_is_refused() {
+	let (_, initial) = start();
+	let mut rng = StdRng::seed_from_u64(3);
+	let mut key = initial.clone();
+	let bound = context(0, "alice", &head(&initial));
+	let contribution = contribute(&mut key, &bound, &mut rng);
+	let mut identity = contribution.clone();
+	identity.delta_g1 = G1Affine::zero();
+	assert_eq!(
+		verify_contribution(&bound, &initial.delta_g1, &initial.vk.delta_g2, &identity),
+		Err(CeremonyError::IdentityDelta)
+	);
+	let mut inconsistent = contribution.clone();
+	inconsistent.delta_g2 = (inconsistent.delta_g2 * Scalar::from(2u8)).into_affine();
+	assert_eq!(
+		verify_contribution(&bound, &initial.delta_g1, &initial.vk.delta_g2, &inconsistent),
+		Err(CeremonyError::InconsistentDelta)
+	);
+}
+
+#[test]
+fn a_state_with_l_or_h_tampered_is_refused() {
+	let (_, initial) = start();
+	let mut rng = StdRng::seed_from_u64(4);
+	let mut key = initial.clone();
+	contribute(&mut key, &context(0, "alice", &head(&initial)), &mut rng);
+	assert_eq!(verify_transition(&initial, &key, &mut rng), Ok(()));
+	let mut tampered_l = key.clone();
+	tampered_l.l_query[3] = (tampered_l.l_query[3] * Scalar::from(5u8)).into_affine();
+	assert_eq!(verify_transition(&initial, &tampered_l, &mut rng), Err(CeremonyError::QueryRatio));
+	let mut tampered_h = key.clone();
+	let last = tampered_h.h_query.len() - 1;
+	tampered_h.h_query[last] = G1Affine::generator();
+	assert_eq!(verify_transition(&initial, &tampered_h, &mut rng), Err(CeremonyError::QueryRatio));
+	// Phase 2 may not touch the rest of the key.
+	let mut moved_ic = key.clone();
+	moved_ic.vk.gamma_abc_g1[0] = G1Affine::generator();
+	assert_eq!(
+		verify_transition(&initial, &moved_ic, &mut rng),
+		Err(CeremonyError::ChangedFixedPart)
+	);
+	// Delta moved without the queries: the ratio check catches it.
+	let mut delta_only = initial.clone();
+	delta_only.delta_g1 = key.delta_g1;
+	delta_only.vk.delta_g2 = key.vk.delta_g2;
+	assert_eq!(verify_transition(&initial, &delta_only, &mut rng), Err(CeremonyError::QueryRatio));
+}
