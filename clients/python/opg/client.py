@@ -302,8 +302,7 @@ class Client:
 
     def join_challenge(self, job: int, *,
                        signer: str | Keypair | None = None) -> chain.Included:
-        """Joins `job`'s running dispute before its committee decides, holding the challenge
-        bond."""
+        """Joins `job`'s running dispute before its reveals open, holding the challenge bond."""
         return disputes.join(self.substrate, self._signer(signer), job)
 
     def appeal(self, job: int, *, signer: str | Keypair | None = None) -> chain.Included:

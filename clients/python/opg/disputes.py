@@ -4,7 +4,7 @@ included, may challenge it (`challenge`), holding the chain's challenge bond: a 
 verifiers drawn from the next block's randomness re-runs the job from its input and decides.
 The verdict is provisional for the appeal window, in which its loser may appeal once
 (`appeal`, holding twice the bond) to a committee twice the size; then it settles. Until the
-committee decides, others may join the challenge with the same bond (`join`). A claim
+committee's reveals open, others may join the challenge with the same bond (`join`). A claim
 that falls is refunded to the requester, the node loses part of its bond and the challenger is
 paid from it; a claim that stands costs the challenger its bond. See docs/vanilla.md for each
 side's payoffs, and the `Attestations` pallet's errors for what a refused challenge means.
@@ -53,10 +53,10 @@ def challenge(substrate, signer: Keypair, job: int) -> chain.Included:
 
 
 def join(substrate, signer: Keypair, job: int) -> chain.Included:
-    """Joins the job's running dispute before its committee decides, holding the challenge
-    bond: shares the reward if the claim falls, loses the bond if it stands. Raises
-    DispatchFailed with `Attestations.NotJoinable` when no dispute of the job is running or it
-    has decided already."""
+    """Joins the job's running dispute before its reveals open, holding the challenge bond: if
+    the claim falls the bond comes back with a share of the treasury's part of the node's
+    slash; if it stands the bond is lost. Raises DispatchFailed with
+    `Attestations.NotJoinable` when no dispute of the job is running or its reveals are open."""
     return chain.submit(substrate, signer, "Attestations", "join_challenge",
                         {"subject": job_subject(job)})
 

@@ -69,16 +69,24 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// `who` joins the challenge of `subject`'s running dispute (before its committee decides),
-	/// holding the same challenge bond: it shares the challenger's reward if the claim falls,
-	/// loses its bond if it stands, and gets it back if the round ends undecided. A friend of
+	/// `who` joins the challenge of `subject`'s running dispute (before its reveals open),
+	/// holding the same challenge bond: if the claim falls it gets its bond back and shares the
+	/// treasury's part of the claimant's slash with the other joiners (the first challenger's
+	/// reward stays whole); it loses its bond if the claim stands, and gets it back if the round
+	/// ends undecided. A friend of
 	/// the node that challenged first with a weak case cannot keep others out of the dispute.
 	pub(crate) fn do_join_challenge(who: T::AccountId, subject: SubjectId) -> DispatchResult {
 		let round = Rounds::<T>::get(subject).ok_or(Error::<T>::NotJoinable)?;
 		let RoundOrigin::Dispute { challenger, .. } = &round.origin else {
 			return Err(Error::<T>::NotJoinable.into());
 		};
-		ensure!(round.verdict.is_none() && round.appeal.is_none(), Error::<T>::NotJoinable);
+		// Until reveals open: a joiner stakes on what it re-ran, as the first challenger did,
+		// not on the committee's outputs once they are public.
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			round.verdict.is_none() && round.appeal.is_none() && !round.reveals_open(now),
+			Error::<T>::NotJoinable
+		);
 		ensure!(who != round.claimant, Error::<T>::OwnClaim);
 		let mut joined = CoChallengers::<T>::get(subject);
 		ensure!(

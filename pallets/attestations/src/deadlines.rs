@@ -66,13 +66,17 @@ impl<T: Config> Pallet<T> {
 		ClaimDeadlines::<T>::mutate_exists(at, |list| Self::remove_entry(list, subject));
 	}
 
-	/// Removes `subject` from a deadline list, and the list when it is left empty.
+	/// Removes one entry of `subject` from a deadline list, and the list when it is left empty.
+	/// One: a round may have two deadlines in the same block (an audit's new reveal deadline
+	/// where its old one was), and taking one off must leave the other.
 	pub(crate) fn remove_entry<S: Get<u32>>(
 		list: &mut Option<BoundedVec<SubjectId, S>>,
 		subject: SubjectId,
 	) {
 		if let Some(entries) = list {
-			entries.retain(|entry| *entry != subject);
+			if let Some(index) = entries.iter().position(|entry| *entry == subject) {
+				entries.remove(index);
+			}
 			if entries.is_empty() {
 				*list = None;
 			}

@@ -113,7 +113,7 @@
 //! | claimant (verification) | upheld, paid by the consumer | its output is a guess: rejected, `false_claim_slash` | `false_claim_slash` | max(`false_claim_slash`, `no_reveal_slash`) |
 //! | member | its share of the consumer's verifier fee (and of a dispute fee), plus `reward_share` of the losers' slashes | commits blind: `minority_slash` (or `no_reveal_slash` if it withholds) | `minority_slash` | `no_reveal_slash` > `minority_slash` |
 //! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
-//! | joining challenger ([`Pallet::join_challenge`], until the committee decides) | wins: its bond back, and an equal part of `reward_share` of the claimant's slash with the others | — | loses its bond (to the claimant's `reward_share` and the treasury) | — |
+//! | joining challenger ([`Pallet::join_challenge`], until reveals open) | wins: its bond back, and an equal part, with the other joiners, of the treasury's share of the claimant's slash (the first challenger's reward stays whole) | — | loses its bond (to the claimant's `reward_share` and the treasury) | — |
 //! | appellant (a verdict's loser) | the verdict changes: its appeal bond back, and it is settled as the winner | — | the verdict is confirmed: loses the appeal bond (2 × the challenge bond) | — |
 //! | first dispute committee, appealed | judged against the final output: agreeing members keep their bonds (the dispute fee goes to the appeal majority) | `minority_slash` if the final output differs | `minority_slash` | `no_reveal_slash` |
 //! | member of an audited round | as above, paid beside the auditors when it agrees with the audit's output | `minority_slash` even if the first committee's quorum was lazy with it | `minority_slash` | `no_reveal_slash` |
@@ -136,14 +136,17 @@
 //! of it agrees; every member, first and audit, is judged against that output (a first-committee
 //! member that disagrees loses `minority_slash`, a silent one `no_reveal_slash`), the claim
 //! stands only if the claimant's output agrees with it, and the members paid by the consumer are
-//! all that agree, auditors included. An audit committee without a quorum leaves the decision to
-//! the first committee, as if unaudited. Audits need room for the second committee: with
+//! all that agree, auditors included. An audit committee without a quorum ends the round
+//! undecided (only the silent are slashed; the consumer refunds): the first committee's output
+//! never carries an audited round. Reveals keep at least a full `reveal_period` after the roll,
+//! however late full deadline lists pushed it. Audits need room for the second committee: with
 //! audits on, `committee_size` is at most half of `MaxCommitteeSize`
 //! ([`ParameterError::AuditNoRoom`]).
 //!
 //! What it costs a colluding quorum: in an unaudited round it decides what it likes; in an
 //! audited one (a share `a` of rounds it cannot foresee) it loses `minority_slash` per member
-//! unless it also holds a quorum of the fresh audit committee, and the claimant it backed loses
+//! unless it also holds a quorum of the fresh audit committee (with only a blocking minority of
+//! it the round ends undecided and the job is refunded), and the claimant it backed loses
 //! `false_claim_slash`. A member that answers without executing gains the cost of a re-run `c`
 //! per round and loses at least `a × minority_slash × bond` in expectation, so laziness loses
 //! money once `a × minority_slash × bond > c` (with the production 5% and 10%, a bond above
@@ -626,8 +629,8 @@ pub mod pallet {
 		NotTheLoser,
 		/// The verdict was appealed already: a dispute has one appeal.
 		AlreadyAppealed,
-		/// No dispute of this subject can be joined: none is running, or its committee has
-		/// decided already (its verdict can be appealed instead).
+		/// No dispute of this subject can be joined: none is running, or its reveals are open
+		/// (the outputs public) or decided (its verdict can be appealed instead).
 		NotJoinable,
 		/// The account challenges this claim already (first or joined).
 		AlreadyChallenging,
@@ -789,10 +792,12 @@ pub mod pallet {
 			Self::do_appeal(who, subject)
 		}
 
-		/// Joins the challenge of `subject`'s running dispute before its committee decides,
-		/// holding the challenge bond: shares the challenger's reward if the claim falls, loses
-		/// the bond if it stands, gets it back if the round ends undecided. Anyone but the
-		/// claimant, the challengers and the committee may join (at most `MAX_CO_CHALLENGERS`).
+		/// Joins the challenge of `subject`'s running dispute before its reveals open, holding the
+		/// challenge bond: if the claim falls the bond comes back with an equal part, among the
+		/// joiners, of the treasury's share of the claimant's slash (the first challenger's
+		/// reward stays whole); lost if the claim stands; back if the round ends undecided.
+		/// Anyone but the claimant, the challengers and the committee may join (at most
+		/// `MAX_CO_CHALLENGERS`).
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::challenge())]
 		pub fn join_challenge(origin: OriginFor<T>, subject: SubjectId) -> DispatchResult {

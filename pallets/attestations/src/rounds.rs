@@ -189,63 +189,71 @@ impl<T: Config> Pallet<T> {
 	/// as the first (never the first committee or the claimant) is drawn into the positions
 	/// after the first committee's, and commits within a fresh `commit_period`; the reveal
 	/// deadline moves `reveal_period` after that. Without randomness, verifiers or a deadline
-	/// slot the round goes on unaudited. Either way reveals open now.
+	/// slot the round goes on unaudited. Either way reveals open now, with at least a full
+	/// `reveal_period` before the deadline (a roll that full deadline lists pushed late moves the
+	/// deadline, so nobody loses the window to reveal).
 	pub(crate) fn roll_audit(subject: SubjectId, mut round: RoundOf<T>) {
 		round.audit = AuditStage::None;
 		let parameters = ActiveParameters::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		let kind = round.origin.kind();
+		// 64 bits reduced to parts per billion: uniform but for a bias of 1e-10.
 		let roll = T::Randomness::random(&(b"opg:audit", subject).encode()).map(|random| {
-			let mut bytes = [0u8; 4];
-			bytes.copy_from_slice(random.get(..4).unwrap_or(&[0u8; 4]));
-			Perbill::from_parts(u32::from_le_bytes(bytes) % 1_000_000_000)
+			let mut bytes = [0u8; 8];
+			bytes.copy_from_slice(random.get(..8).unwrap_or(&[0u8; 8]));
+			Perbill::from_parts((u64::from_le_bytes(bytes) % 1_000_000_000) as u32)
 		});
 		let first = round.committee.len() as u32;
 		let size = parameters.committee_size.min(T::MaxCommitteeSize::get().saturating_sub(first));
-		if roll.is_some_and(|roll| roll < parameters.audit_share) && size > 0 {
-			let now = frame_system::Pallet::<T>::block_number();
-			let commit_deadline = now.saturating_add(parameters.commit_period);
-			let mut exclude: Vec<T::AccountId> =
-				round.committee.iter().map(|member| member.account.clone()).collect();
-			exclude.push(round.claimant.clone());
-			let kind = round.origin.kind();
-			let drawn = T::Nodes::select(NodeRole::Verifier, subject, size, &exclude)
-				.ok()
-				.and_then(|auditors| {
-					let reveal_deadline = Self::schedule(
-						subject,
-						kind,
-						commit_deadline.saturating_add(parameters.reveal_period),
-					)
-					.ok()?;
-					Some((auditors, reveal_deadline))
-				});
-			if let Some((auditors, reveal_deadline)) = drawn {
-				for auditor in &auditors {
-					let seat = CommitteeMember {
-						account: auditor.clone(),
-						commitment: None,
-						revealed: None,
-						agrees: 0,
-					};
-					if round.committee.try_push(seat).is_ok() {
-						// Selection returns eligible (so registered, not leaving) nodes only.
-						let _ = T::Nodes::begin_work(auditor);
-						Duties::<T>::insert(auditor, subject, ());
-					}
+		let auditors =
+			roll.filter(|roll| *roll < parameters.audit_share && size > 0).and_then(|_| {
+				let mut exclude: Vec<T::AccountId> =
+					round.committee.iter().map(|member| member.account.clone()).collect();
+				exclude.push(round.claimant.clone());
+				T::Nodes::select(NodeRole::Verifier, subject, size, &exclude).ok()
+			});
+		let commit_deadline = now.saturating_add(parameters.commit_period);
+		let (earliest_reveal_deadline, audit) = match &auditors {
+			Some(_) => (commit_deadline.saturating_add(parameters.reveal_period), true),
+			None => (now.saturating_add(parameters.reveal_period), false),
+		};
+		if round.reveal_deadline < earliest_reveal_deadline {
+			// Off the old deadline first (one entry), then onto the new one; if no block has
+			// room the old one is taken back (its room was just freed) and the round goes on
+			// unaudited with it.
+			Self::unschedule(subject, kind, round.reveal_deadline);
+			match Self::schedule(subject, kind, earliest_reveal_deadline) {
+				Ok(deadline) => round.reveal_deadline = deadline,
+				Err(_) => {
+					let _ = Self::schedule(subject, kind, round.reveal_deadline);
+					Rounds::<T>::insert(subject, round);
+					return;
 				}
-				Self::unschedule(subject, kind, round.reveal_deadline);
-				round.audit = AuditStage::Audited {
-					from: first,
-					votes_needed: parameters.votes_needed(size),
-				};
-				round.commit_deadline = commit_deadline;
-				round.reveal_deadline = reveal_deadline;
-				Self::deposit_event(Event::AuditDrawn {
-					subject,
-					auditors,
-					commit_deadline,
-					reveal_deadline,
-				});
 			}
+		}
+		if let (Some(auditors), true) = (auditors, audit) {
+			for auditor in &auditors {
+				let seat = CommitteeMember {
+					account: auditor.clone(),
+					commitment: None,
+					revealed: None,
+					agrees: 0,
+				};
+				if round.committee.try_push(seat).is_ok() {
+					// Selection returns eligible (so registered, not leaving) nodes only.
+					let _ = T::Nodes::begin_work(auditor);
+					Duties::<T>::insert(auditor, subject, ());
+				}
+			}
+			round.audit =
+				AuditStage::Audited { from: first, votes_needed: parameters.votes_needed(size) };
+			round.commit_deadline = commit_deadline;
+			Self::deposit_event(Event::AuditDrawn {
+				subject,
+				auditors,
+				commit_deadline,
+				reveal_deadline: round.reveal_deadline,
+			});
 		}
 		Rounds::<T>::insert(subject, round);
 	}
@@ -607,13 +615,18 @@ impl<T: Config> Pallet<T> {
 							parameters.false_claim_slash,
 							SlashReason::FalseClaim,
 						);
-						// Those who joined get their bonds back in full and share the reward.
-						let mut winners = alloc::vec![challenger.clone()];
+						// The first challenger's reward is whole whoever joined: those who joined
+						// get their bonds back and share what would go to the treasury, so
+						// accounts of the claimant's that join take nothing from the challenger.
+						let reward = parameters.reward_share.mul_floor(lost.peek());
+						let (first, rest) = lost.split(reward);
+						Self::pay_evenly(first, core::slice::from_ref(challenger));
+						let joiners: Vec<T::AccountId> =
+							joined.iter().map(|(joiner, _)| joiner.clone()).collect();
 						for (joiner, bond) in &joined {
 							Self::release_challenge_bond(joiner, *bond);
-							winners.push(joiner.clone());
 						}
-						Self::pay_out(lost, &winners);
+						Self::pay_evenly(rest, &joiners);
 					}
 				}
 				Self::deposit_event(Event::RoundDecided {

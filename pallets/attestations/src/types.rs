@@ -223,7 +223,8 @@ pub enum AuditStage<BlockNumber> {
 	/// Audited: the committee positions from `from` on are the audit committee, drawn after
 	/// the first `from` members committed. The audit committee's output decides if
 	/// `votes_needed` of its members agree on one; every member, first and audit, is then
-	/// judged against it. Without that quorum the first committee decides as if unaudited.
+	/// judged against it. Without that quorum the round ends undecided (only the silent are
+	/// slashed, the job is refunded): the first committee's output does not carry it.
 	Audited {
 		/// The first audit position.
 		from: u32,
@@ -380,16 +381,15 @@ impl<AccountId: PartialEq, Balance, BlockNumber, M: Get<u32>>
 	/// most revealed outputs agree with (the first such in committee order), if at least
 	/// `votes_needed` do. Agreement is within the consumer's tolerance, so outputs that differ
 	/// in the last bits of a float still count together, and a wrong output is rejected by
-	/// verifiers that agree with each other on a right one. In an audited round the audit
-	/// committee decides among its own outputs when a quorum of it agrees, and the first
-	/// committee (among its own) only when the audit committee cannot.
+	/// verifiers that agree with each other on a right one. In an audited round only the audit
+	/// committee decides, among its own outputs, when a quorum of it agrees.
 	pub fn decided_position(&self) -> Option<usize> {
 		let size = self.committee.len();
 		match self.audit {
+			// Without the audit committee's quorum nothing is decided: a colluding first
+			// committee with a blocking minority of auditors must not carry its output.
 			AuditStage::Audited { from, votes_needed } => {
-				let from = (from as usize).min(size);
-				self.decided_among(from..size, votes_needed)
-					.or_else(|| self.decided_among(0..from, self.votes_needed))
+				self.decided_among((from as usize).min(size)..size, votes_needed)
 			}
 			_ => self.decided_among(0..size, self.votes_needed),
 		}

@@ -264,8 +264,13 @@ impl<T: Config> Pallet<T> {
 		check_tensors(&output, &schema.outputs).map_err(|why| {
 			EngineError::model(&alloc::format!("output does not fit the schema: {why:?}"))
 		})?;
-		if output.encoded_size() > T::MaxOutputBytes::get() as usize {
-			return Err(EngineError::model("the output is larger than MaxOutputBytes"));
+		// An output above what the request paid for (its bound, at most `MaxOutputBytes`; a
+		// model may declare a dynamic output that grows beyond the input's batch) is refused on
+		// chain: every honest node reports it as a failure instead, so none is slashed for it.
+		if output.encoded_size() > record.output_bound as usize {
+			return Err(EngineError::model(
+				"the output is larger than the request paid for (its output bound)",
+			));
 		}
 		Ok(output)
 	}

@@ -2255,3 +2255,30 @@ fn a_request_that_cannot_hold_its_deposit_is_refused() {
 		assert_ok!(queue(InferenceMode::Vanilla));
 	});
 }
+
+/// A model whose dynamic output grows past the request's batch (three rows for a one-row
+/// request) answers more than the request paid for: the chain would refuse it, so the honest
+/// node reports a failure instead of an answer that would cost it a timeout or a slash.
+#[test]
+fn the_offchain_worker_reports_an_output_larger_than_the_request_paid_for() {
+	let rows: Tensors = vec![tensor("y", 3, 1, &[(1, 6); 3])].try_into().unwrap();
+	let (mut ext, take_sent) = worker(FixedEngine(rows), vec![]);
+	ext.execute_with(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		Inference::offchain_worker(1);
+		let calls: Vec<Call<Test>> = take_sent()
+			.into_iter()
+			.map(|bytes| {
+				let extrinsic =
+					frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &bytes[..])
+						.unwrap();
+				let RuntimeCall::Inference(call) = extrinsic.function else { panic!("not ours") };
+				call
+			})
+			.collect();
+		let [Call::report_failure { job: 0, node: 10, error, .. }] = &calls[..] else {
+			panic!("not a failure report: {calls:?}")
+		};
+		assert!(core::str::from_utf8(error).unwrap().contains("larger than the request paid for"));
+	});
+}

@@ -154,8 +154,8 @@ fn members_cannot_tell_an_audited_round_before_they_commit() {
 
 /// A roll waits for the commit deadline while a member has not committed, and comes the block
 /// after the last commitment otherwise, so reveals are not held up when everyone is quick. An
-/// audit committee that stays silent cannot decide: the first committee decides as if
-/// unaudited, and the silent auditors lose `no_reveal_slash`.
+/// audit committee that stays silent cannot decide, nor can the first committee in its place:
+/// the round ends undecided and the silent auditors lose `no_reveal_slash`.
 #[test]
 fn the_roll_comes_at_the_commit_deadline_or_after_the_last_commitment() {
 	network().build_and_execute(|| {
@@ -185,13 +185,82 @@ fn the_roll_comes_at_the_commit_deadline_or_after_the_last_commitment() {
 			assert_ok!(reveal(subject(1), *member, output(1)));
 		}
 		run_to_block(15);
-		assert!(matches!(
-			&Concluded::get()[0].1,
-			Conclusion::Decided { claim_upheld: true, majority, .. } if *majority == committee
-		));
+		assert!(matches!(&Concluded::get()[0].1, Conclusion::Undecided { .. }));
+		let slashes = MockRegistry::slashes();
+		assert_eq!(slashes.len(), 3);
 		for auditor in &auditors {
-			assert!(MockRegistry::slashes().contains(&(*auditor, 300, SlashReason::NoReveal)));
+			assert!(slashes.contains(&(*auditor, 300, SlashReason::NoReveal)));
 		}
+	});
+}
+
+/// Attack: colluders holding the first committee's quorum and a blocking minority of the
+/// auditors (one reveals their output, one stays silent). The audit committee reaches no
+/// quorum, so the round ends undecided: the colluders' output is not carried by the first
+/// committee, and the one auditor that ran the model is not slashed for being outvoted.
+#[test]
+fn a_blocking_minority_of_auditors_leaves_the_round_undecided() {
+	network().build_and_execute(|| {
+		audits(Perbill::one());
+		let committee = open_small_round(output(40));
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(40)));
+		}
+		run_to_block(3);
+		let round = Rounds::<Test>::get(subject(1)).unwrap();
+		let auditors: Vec<AccountId> =
+			round.committee[3..].iter().map(|member| member.account).collect();
+		let (honest, colluding, silent) = (auditors[0], auditors[1], auditors[2]);
+		assert_ok!(commit(subject(1), honest, output(1)));
+		assert_ok!(commit(subject(1), colluding, output(40)));
+		run_to_block(8);
+		assert_ok!(reveal(subject(1), CLAIMANT, output(40)));
+		for member in committee.iter().chain([&colluding]) {
+			assert_ok!(reveal(subject(1), *member, output(40)));
+		}
+		assert_ok!(reveal(subject(1), honest, output(1)));
+		run_to_block(round.reveal_deadline);
+		assert!(matches!(&Concluded::get()[0].1, Conclusion::Undecided { .. }));
+		// Only the silent auditor is slashed; the honest one keeps its bond.
+		assert_eq!(MockRegistry::slashes(), vec![(silent, 300, SlashReason::NoReveal)]);
+		assert_eq!(bond(honest), BOND);
+	});
+}
+
+/// Full deadline lists push a round's reveal deadline; an audit drawn early asks for a new one
+/// that lands in the same block. Moving one deadline must not take the other off the list: the
+/// round stays scheduled and ends.
+#[test]
+fn an_audit_deadline_that_lands_on_the_old_one_keeps_the_round_scheduled() {
+	const FILLER: SubjectId = sp_core::H256([0xEE; 32]);
+	let fill = |at: u64| {
+		while Deadlines::<Test>::try_mutate(at, |list| list.try_push(FILLER)).is_ok() {}
+	};
+	network().build_and_execute(|| {
+		audits(Perbill::one());
+		assert_ok!(open_round_on(1, output(1)));
+		// The reveal deadline of a round drawn in block 2 would be block 12: 12 and 13 are
+		// full, so it is 14.
+		fill(12);
+		fill(13);
+		run_to_block(2);
+		let committee = committee_of(subject(1));
+		assert_eq!(Rounds::<Test>::get(subject(1)).unwrap().reveal_deadline, 14);
+		for member in &committee {
+			assert_ok!(commit(subject(1), *member, output(1)));
+		}
+		// The roll comes in block 3: the audit's reveal deadline, 3 + 5 + 5 = 13, is full too
+		// and lands on 14, where the old one was.
+		run_to_block(3);
+		let round = Rounds::<Test>::get(subject(1)).unwrap();
+		assert!(matches!(round.audit, AuditStage::Audited { .. }));
+		assert_eq!(round.reveal_deadline, 14);
+		assert!(Deadlines::<Test>::get(14).contains(&subject(1)));
+		for at in [12, 13] {
+			Deadlines::<Test>::mutate(at, |list| list.retain(|s| *s != FILLER));
+		}
+		run_to_block(14);
+		assert!(!Rounds::<Test>::contains_key(subject(1)), "the round ended at its deadline");
 	});
 }
 
