@@ -122,10 +122,6 @@ def held(substrate, who: str, reason: str) -> int:
                if reason in str(hold["id"]))
 
 
-def free(substrate, who: str) -> int:
-    return int(substrate.query("System", "Account", [who]).value["data"]["free"])
-
-
 @pytest.fixture(scope="module")
 def impostor(node):
     """The liar, registered with its bond and heartbeating; it leaves when the module ends, so
@@ -200,7 +196,7 @@ def test_a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned(nod
         bond, dispute_fee = int(parameters["challenge_bond"]), int(parameters["dispute_fee"])
         liar_bond = int(nodes.node(substrate, liar)["bonded"])
         fee = int(jobs.job(substrate, job)["fee"]["total"])
-        before = free(substrate, dapp.ss58_address)
+        before = client.balance(dapp.ss58_address)
         assert "claim" in client.dispute(job)
         challenged = client.challenge(job)
         assert "round" in client.dispute(job)
@@ -220,7 +216,7 @@ def test_a_corrupted_vanilla_claim_challenged_by_its_requester_is_overturned(nod
         slash = int(parameters["false_claim_slash"]) * liar_bond // 10**9
         assert int(nodes.node(substrate, liar)["bonded"]) == liar_bond - slash
         reward = int(parameters["reward_share"]) * slash // 10**9
-        gained = free(substrate, dapp.ss58_address) - before
+        gained = client.balance(dapp.ss58_address) - before
         assert gained == fee - dispute_fee + reward - challenged.fee, (gained, fee, reward)
         # Nothing stays held but the output deposit, released when the job is pruned.
         for reason in ("ChallengeBond", "AppealBond", "JobFee"):

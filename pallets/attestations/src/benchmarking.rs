@@ -91,6 +91,21 @@ fn claim() -> sp_core::H256 {
 	sp_core::H256::repeat_byte(0xC1)
 }
 
+/// A claim of the largest output by a node among enough verifiers for the largest committee,
+/// and a funded verifier to challenge it: (claimant, subject, the claimed output, challenger).
+fn largest_claim<T: Config>() -> (T::AccountId, SubjectId, Vec<u8>, T::AccountId) {
+	let k = T::MaxCommitteeSize::get();
+	let claimant = round_network::<T>(k);
+	let subject = subject::<T>();
+	let published = alloc::vec![7u8; T::MaxOutputBytes::get() as usize];
+	T::BenchmarkHelper::publish(subject, published.clone());
+	Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&published), context())
+		.expect("the claim opens");
+	let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
+	T::BenchmarkHelper::fund(&challenger);
+	(claimant, subject, published, challenger)
+}
+
 /// The benchmark subject's context.
 fn context() -> sp_core::H256 {
 	sp_core::H256::repeat_byte(0xC7)
@@ -237,15 +252,7 @@ mod benchmarks {
 	/// drawn in the next block: `draw_committee`).
 	#[benchmark]
 	fn challenge() {
-		let k = T::MaxCommitteeSize::get();
-		let claimant = round_network::<T>(k);
-		let subject = subject::<T>();
-		let published = alloc::vec![7u8; T::MaxOutputBytes::get() as usize];
-		T::BenchmarkHelper::publish(subject, published.clone());
-		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&published), context())
-			.expect("the claim opens");
-		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
-		T::BenchmarkHelper::fund(&challenger);
+		let (_, subject, _, challenger) = largest_claim::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(challenger), subject);
 		assert!(Rounds::<T>::contains_key(subject));
@@ -256,16 +263,8 @@ mod benchmarks {
 	/// largest outputs aside (its committee is drawn in the next block: `draw_committee`).
 	#[benchmark]
 	fn appeal() {
-		let k = T::MaxCommitteeSize::get();
-		let claimant = round_network::<T>(k);
+		let (claimant, subject, published, challenger) = largest_claim::<T>();
 		T::BenchmarkHelper::fund(&claimant);
-		let subject = subject::<T>();
-		let published = alloc::vec![7u8; T::MaxOutputBytes::get() as usize];
-		T::BenchmarkHelper::publish(subject, published.clone());
-		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&published), context())
-			.expect("the claim opens");
-		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
-		T::BenchmarkHelper::fund(&challenger);
 		Pallet::<T>::challenge(RawOrigin::Signed(challenger).into(), subject)
 			.expect("the challenge opens a round");
 		let draw_at = Rounds::<T>::get(subject).expect("open").draw_at;

@@ -213,9 +213,9 @@ impl<T: Config> Pallet<T> {
 				T::Nodes::select(NodeRole::Verifier, subject, size, &exclude).ok()
 			});
 		let commit_deadline = now.saturating_add(parameters.commit_period);
-		let (earliest_reveal_deadline, audit) = match &auditors {
-			Some(_) => (commit_deadline.saturating_add(parameters.reveal_period), true),
-			None => (now.saturating_add(parameters.reveal_period), false),
+		let earliest_reveal_deadline = match &auditors {
+			Some(_) => commit_deadline.saturating_add(parameters.reveal_period),
+			None => now.saturating_add(parameters.reveal_period),
 		};
 		if round.reveal_deadline < earliest_reveal_deadline {
 			// Off the old deadline first (one entry), then onto the new one; if no block has
@@ -231,7 +231,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		if let (Some(auditors), true) = (auditors, audit) {
+		if let Some(auditors) = auditors {
 			for auditor in &auditors {
 				let seat = CommitteeMember {
 					account: auditor.clone(),
@@ -536,16 +536,12 @@ impl<T: Config> Pallet<T> {
 			let first_upheld = round.verdict.as_ref().map(|first| first.claim_upheld);
 			if decided.is_some() && first_upheld == Some(upheld) {
 				// The appeal committee confirmed the verdict: the appellant loses its bond.
-				let (lost, _) = T::Currency::slash(
-					&HoldReason::AppealBond.into(),
+				let lost = Self::forfeit(
+					HoldReason::AppealBond,
 					&appeal.appellant,
 					appeal.bond,
+					SlashReason::FailedAppeal,
 				);
-				Self::deposit_event(Event::Slashed {
-					who: appeal.appellant.clone(),
-					amount: lost.peek(),
-					reason: SlashReason::FailedAppeal,
-				});
 				Self::pay_out(lost, &fee_to);
 			} else {
 				let released = T::Currency::release(
@@ -574,31 +570,22 @@ impl<T: Config> Pallet<T> {
 					}
 					(RoundOrigin::Verification, _) => {}
 					(RoundOrigin::Dispute { challenger, bond }, true) => {
-						let (lost, _) = T::Currency::slash(
-							&HoldReason::ChallengeBond.into(),
+						let lost = Self::forfeit(
+							HoldReason::ChallengeBond,
 							challenger,
 							*bond,
+							SlashReason::FailedChallenge,
 						);
-						Self::deposit_event(Event::Slashed {
-							who: challenger.clone(),
-							amount: lost.peek(),
-							reason: SlashReason::FailedChallenge,
-						});
 						let (fee, mut rest) = lost.split(parameters.dispute_fee);
 						Self::pay_evenly(fee, &fee_to);
 						// Those who joined the challenge lose their bonds too.
 						for (joiner, bond) in &joined {
-							let (lost, _) = T::Currency::slash(
-								&HoldReason::ChallengeBond.into(),
+							rest.subsume(Self::forfeit(
+								HoldReason::ChallengeBond,
 								joiner,
 								*bond,
-							);
-							Self::deposit_event(Event::Slashed {
-								who: joiner.clone(),
-								amount: lost.peek(),
-								reason: SlashReason::FailedChallenge,
-							});
-							rest.subsume(lost);
+								SlashReason::FailedChallenge,
+							));
 						}
 						Self::pay_out(rest, core::slice::from_ref(&round.claimant));
 					}
@@ -674,6 +661,19 @@ impl<T: Config> Pallet<T> {
 			&round.context,
 			who,
 		));
+	}
+
+	/// Takes `amount` of what `who` holds for `hold` (a challenge or appeal bond it lost), with
+	/// the event that says why; returns the funds for the winners.
+	fn forfeit(
+		hold: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: SlashReason,
+	) -> CreditOf<T> {
+		let (lost, _) = T::Currency::slash(&hold.into(), who, amount);
+		Self::deposit_event(Event::Slashed { who: who.clone(), amount: lost.peek(), reason });
+		lost
 	}
 
 	/// Gives a challenger its bond back.

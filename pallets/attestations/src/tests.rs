@@ -32,6 +32,8 @@ use sp_core::H256;
 const BOND: Balance = 1_000;
 /// The claimant in round tests: an inference node.
 const CLAIMANT: AccountId = 1;
+/// A requester: an account that is no node, with funds.
+const REQUESTER: AccountId = 15;
 
 /// The verifier role alone.
 fn verifier() -> RoleSet {

@@ -14,8 +14,6 @@ use super::*;
 use frame_support::assert_noop;
 use opg_primitives::attestation::{Conclusion, SlashReason};
 
-/// A requester: an account that is no node, with funds.
-const REQUESTER: AccountId = 15;
 /// The appeal bond: twice the test challenge bond.
 const APPEAL_BOND: Balance = 400;
 

@@ -13,9 +13,6 @@ use super::*;
 use frame_support::assert_noop;
 use opg_primitives::attestation::Conclusion;
 
-/// A requester: an account that is no node, with funds.
-const REQUESTER: AccountId = 15;
-
 #[test]
 fn an_unchallenged_claim_stands_at_its_deadline() {
 	network().build_and_execute(|| {
