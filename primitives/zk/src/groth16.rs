@@ -88,11 +88,150 @@ pub fn setup(circuit: &Synthesis, seed: [u8; 32]) -> Result<Keys, ProverError> {
 		&mut rng,
 	)
 	.map_err(|e| error("setup", e))?;
-	let mut proving_key = Vec::new();
-	pk.serialize_uncompressed(&mut proving_key).map_err(|e| error("proving key", e))?;
-	let mut verifying_key = Vec::new();
-	pk.vk.serialize_compressed(&mut verifying_key).map_err(|e| error("verifying key", e))?;
-	Ok(Keys { proving_key, verifying_key })
+	Keys::from_proving_key(&pk)
+}
+
+/// The initial key of a circuit's phase 2, computed from phase 1 alone: no secret of anyone's
+/// goes into it, so anyone with the circuit (the ONNX bytes) and the pinned ptau file computes
+/// the same bytes, and its hash ([`proving_key_hash`]) is the ceremony's `init_hash`.
+///
+/// It is the key arkworks' setup would make with phase 1's `tau`, `alpha` and `beta` and
+/// `gamma = delta = 1`, in the form [`prove`] takes (the libsnark reduction's `H` query,
+/// `[tauⁱ·Z(tau)]₁ = [tau^(i+n)]₁ − [tauⁱ]₁` over the domain of size `n`), built from the
+/// points alone: the domain's Lagrange basis in each group by an inverse FFT of the powers,
+/// then each variable's `A`, `B` and `beta·A + alpha·B + C` as sums of basis points weighted
+/// by its matrix entries. `delta = 1` is what the ceremony's contributions move away from
+/// (`gamma` stays 1, so the public inputs' points are fixed by phase 1 and the circuit).
+// Rows index the domain (constraints and inputs fit it, checked first), variables the
+// assignment, powers the ptau (its power covers the domain, checked first).
+#[allow(clippy::indexing_slicing)]
+pub fn initial_key(
+	circuit: &Synthesis,
+	phase1: &crate::ptau::Phase1,
+) -> Result<ProvingKey<Bn254>, ProverError> {
+	use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+	use ark_ec::{AffineRepr, CurveGroup};
+	use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+	use rayon::prelude::*;
+
+	let inputs = circuit.public_inputs + 1;
+	let constraints = circuit.constraints();
+	let domain = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
+		.ok_or_else(|| ProverError("the circuit is too large for BN254's FFT domains".into()))?;
+	let n = domain.size();
+	if n > (1usize << phase1.power) {
+		return Err(ProverError(format!(
+			"the circuit's QAP domain has {n} elements: it needs a ptau file of power {} or \
+			 more, this one has power {}",
+			n.trailing_zeros(),
+			phase1.power
+		)));
+	}
+	let lagrange = |powers: &[G1Affine]| {
+		let mut points: Vec<G1Projective> = powers[..n].iter().map(|p| (*p).into()).collect();
+		domain.ifft_in_place(&mut points);
+		points
+	};
+	let tau = lagrange(&phase1.tau_g1);
+	let alpha_tau = lagrange(&phase1.alpha_tau_g1);
+	let beta_tau = lagrange(&phase1.beta_tau_g1);
+	let mut tau_g2: Vec<G2Projective> = phase1.tau_g2[..n].iter().map(|p| (*p).into()).collect();
+	domain.ifft_in_place(&mut tau_g2);
+
+	// The matrices by column: for each variable, its (constraint, coefficient) entries.
+	let variables = circuit.assignment.len();
+	let mut columns: [Vec<Vec<(usize, Fr)>>; 3] = Default::default();
+	for (matrix, by_column) in circuit.matrices.iter().zip(columns.iter_mut()) {
+		*by_column = vec![Vec::new(); variables];
+		for (row, terms) in matrix.iter().enumerate() {
+			for (coefficient, variable) in terms {
+				by_column
+					.get_mut(*variable)
+					.ok_or_else(|| ProverError("a constraint names no variable".into()))?
+					.push((row, *coefficient));
+			}
+		}
+	}
+	let [a_columns, b_columns, c_columns] = &columns;
+	let queries: Vec<_> = (0..variables)
+		.into_par_iter()
+		.map(|variable| {
+			let sum_g1 = |entries: &[(usize, Fr)], basis: &[G1Projective]| {
+				entries.iter().map(|(row, c)| times(&basis[*row], c)).sum::<G1Projective>()
+			};
+			// The libsnark reduction puts each public input (the one included) in the A
+			// polynomial of a row of its own after the constraints.
+			let input_row = (variable < inputs).then_some(constraints + variable);
+			let (a_entries, b_entries) = (&a_columns[variable], &b_columns[variable]);
+			let mut a = sum_g1(a_entries, &tau);
+			let mut combined = sum_g1(a_entries, &beta_tau)
+				+ sum_g1(b_entries, &alpha_tau)
+				+ sum_g1(&c_columns[variable], &tau);
+			if let Some(row) = input_row {
+				a += tau[row];
+				combined += beta_tau[row];
+			}
+			let b_g2 =
+				b_entries.iter().map(|(row, c)| times(&tau_g2[*row], c)).sum::<G2Projective>();
+			(a, sum_g1(b_entries, &tau), b_g2, combined)
+		})
+		.collect();
+	let g1s =
+		|pick: fn(&(G1Projective, G1Projective, G2Projective, G1Projective)) -> G1Projective| {
+			G1Projective::normalize_batch(&queries.iter().map(pick).collect::<Vec<_>>())
+		};
+	let a_query = g1s(|q| q.0);
+	let b_g1_query = g1s(|q| q.1);
+	let b_g2_query =
+		G2Projective::normalize_batch(&queries.iter().map(|q| q.2).collect::<Vec<_>>());
+	let mut combined = g1s(|q| q.3);
+	let l_query = combined.split_off(inputs);
+	let h_query = G1Projective::normalize_batch(
+		&(0..n - 1)
+			.into_par_iter()
+			.map(|i| phase1.tau_g1[i + n].into_group() - phase1.tau_g1[i])
+			.collect::<Vec<_>>(),
+	);
+	let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+	Ok(ProvingKey {
+		vk: ark_groth16::VerifyingKey {
+			alpha_g1: phase1.alpha_tau_g1[0],
+			beta_g2: phase1.beta_g2,
+			gamma_g2: g2,
+			delta_g2: g2,
+			gamma_abc_g1: combined,
+		},
+		beta_g1: phase1.beta_tau_g1[0],
+		delta_g1: g1,
+		a_query,
+		b_g1_query,
+		b_g2_query,
+		h_query,
+		l_query,
+	})
+}
+
+/// `coefficient · point`, cheap for the small coefficients circuits are made of (weights,
+/// powers of two, ±1): multiplies by the coefficient or its negation, whichever is shorter.
+fn times<G: ark_ec::CurveGroup<ScalarField = Fr>>(point: &G, coefficient: &Fr) -> G {
+	use ark_ff::{BigInteger, PrimeField};
+	let (positive, negative) = ((*coefficient).into_bigint(), (-*coefficient).into_bigint());
+	if negative.num_bits() < positive.num_bits() {
+		-point.mul_bigint(negative)
+	} else {
+		point.mul_bigint(positive)
+	}
+}
+
+impl Keys {
+	/// Serializes a proving key and its verifying key as the node and the registry take them.
+	pub fn from_proving_key(pk: &ProvingKey<Bn254>) -> Result<Self, ProverError> {
+		let mut proving_key = Vec::new();
+		pk.serialize_uncompressed(&mut proving_key).map_err(|e| error("proving key", e))?;
+		let mut verifying_key = Vec::new();
+		pk.vk.serialize_compressed(&mut verifying_key).map_err(|e| error("verifying key", e))?;
+		Ok(Keys { proving_key, verifying_key })
+	}
 }
 
 /// Decodes a proving key file (trusted: the caller checked its hash against the registry).
@@ -177,5 +316,45 @@ pub fn feasibility(circuit: &Synthesis) -> Feasibility {
 		estimated_prove_ms: (constraints.max(1) * 1000 / REFERENCE_CONSTRAINTS_PER_SECOND) as u64,
 		// The key in memory, the matrices (48 bytes a term) and seven domain-sized vectors.
 		estimated_memory_bytes: proving_key_bytes + circuit.non_zeros() * 48 + domain * 32 * 7,
+	}
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+	use super::*;
+	use crate::{circuit::Graph, onnx::build::mlp, ptau::Phase1};
+	use ark_ec::AffineRepr;
+	use ark_ff::{One, UniformRand};
+
+	/// The initial key is exactly the key arkworks' own setup makes from phase 1's secrets
+	/// (known here, since the test ptau's come from a seed) with `gamma = delta = 1`: same
+	/// queries, point for point, so it is a Groth16 key of this circuit and nothing else.
+	#[test]
+	fn the_initial_key_is_arkworks_key_for_phase_1_secrets() {
+		let graph = Graph::from_onnx(&mlp(16, 12, 4, 3)).unwrap();
+		let circuit = graph.compile().unwrap();
+		let power = (circuit.constraints() + circuit.public_inputs + 1)
+			.next_power_of_two()
+			.trailing_zeros();
+		let seed = [11; 32];
+		let phase1 = Phase1::insecure_for_tests(power, seed);
+		// The secrets in the order `insecure_for_tests` draws them; arkworks draws its `tau`
+		// first from the generator it is given, so the same seed gives it the same `tau`.
+		let mut secrets = rand_chacha::ChaCha20Rng::from_seed(seed);
+		let (_tau, alpha, beta) =
+			(Fr::rand(&mut secrets), Fr::rand(&mut secrets), Fr::rand(&mut secrets));
+		let expected = Groth16::<Bn254, LibsnarkReduction>::generate_parameters_with_qap(
+			Replay(&circuit),
+			alpha,
+			beta,
+			Fr::one(),
+			Fr::one(),
+			ark_bn254::G1Affine::generator().into_group(),
+			ark_bn254::G2Affine::generator().into_group(),
+			&mut rand_chacha::ChaCha20Rng::from_seed(seed),
+		)
+		.unwrap();
+		assert_eq!(initial_key(&circuit, &phase1).unwrap(), expected);
 	}
 }

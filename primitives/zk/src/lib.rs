@@ -34,6 +34,8 @@ pub mod circuit;
 pub mod groth16;
 #[cfg(feature = "prover")]
 pub mod onnx;
+#[cfg(feature = "prover")]
+pub mod ptau;
 
 pub use packing::IntType;
 pub use verifier::ZkError;
