@@ -27,8 +27,9 @@
 
 use alloc::vec::Vec;
 use ark_ec::{pairing::Pairing, AffineRepr};
-use ark_ff::PrimeField;
-use ark_serialize::CanonicalSerialize;
+use ark_ff::{PrimeField, Zero};
+use crate::verifier::Backend;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
 
@@ -47,6 +48,122 @@ pub enum CeremonyError {
 	ChangedFixedPart,
 	/// `L` or `H` did not move by the inverse of `delta`'s change.
 	QueryRatio,
+	/// The contribution's bytes do not decode: wrong length, or a point off the curve or
+	/// outside the prime-order subgroup.
+	Malformed,
+}
+
+/// Length of an encoded contribution ([`encode_contribution`]): `delta` in G1 (64 bytes) and
+/// G2 (128), the proof's commitment (64) and response (32), uncompressed, so the runtime
+/// decodes it without square roots.
+pub const CONTRIBUTION_LEN: usize = 64 + 128 + 64 + 32;
+
+/// Length of an uncompressed G1 point.
+pub const G1_LEN: usize = 64;
+
+/// Length of an uncompressed G2 point.
+pub const G2_LEN: usize = 128;
+
+/// What a contribution's proof of knowledge is bound to: the chain (its genesis hash), the
+/// model version, the contribution's index in the transcript, its author (the encoded account)
+/// and the head it builds on. A proof made for one of these verifies for no other, so a
+/// contribution cannot be replayed into another chain, ceremony, slot or author's name.
+pub fn contribution_context(
+	genesis: &[u8; 32],
+	model: u32,
+	version: u32,
+	index: u32,
+	author: &[u8],
+	head: &[u8; 32],
+) -> Vec<u8> {
+	(b"opg:zk-ceremony", genesis, model, version, index, author, head).encode()
+}
+
+/// `delta` of every initial key, as the chain stores it: the generators of G1 and G2.
+pub fn initial_delta<E: Pairing>() -> (Vec<u8>, Vec<u8>) {
+	(encode_point(&E::G1Affine::generator()), encode_point(&E::G2Affine::generator()))
+}
+
+/// The encoding the chain takes a contribution in ([`CONTRIBUTION_LEN`] bytes).
+pub fn encode_contribution<E: Pairing>(contribution: &Contribution<E>) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(CONTRIBUTION_LEN);
+	// Writing into a Vec cannot fail.
+	let _ = (
+		contribution.delta_g1,
+		contribution.delta_g2,
+		contribution.proof.commitment,
+		contribution.proof.response,
+	)
+		.serialize_uncompressed(&mut bytes);
+	bytes
+}
+
+/// Decodes an uncompressed point and checks it with the backend's own checks.
+fn decode_point<T: CanonicalDeserialize>(
+	bytes: &[u8],
+	valid: impl Fn(&T) -> bool,
+) -> Result<T, CeremonyError> {
+	let point = T::deserialize_with_mode(bytes, Compress::No, Validate::No)
+		.map_err(|_| CeremonyError::Malformed)?;
+	valid(&point).then_some(point).ok_or(CeremonyError::Malformed)
+}
+
+/// Decodes a G1 point the chain stores (uncompressed), checking it.
+pub fn decode_g1<E: Backend>(bytes: &[u8]) -> Result<E::G1Affine, CeremonyError> {
+	decode_point(bytes, E::valid_g1)
+}
+
+/// Decodes a G2 point the chain stores (uncompressed), checking it.
+pub fn decode_g2<E: Backend>(bytes: &[u8]) -> Result<E::G2Affine, CeremonyError> {
+	decode_point(bytes, E::valid_g2)
+}
+
+/// Decodes a contribution in the chain's encoding, checking its points.
+pub fn decode_contribution<E: Backend>(bytes: &[u8]) -> Result<Contribution<E>, CeremonyError> {
+	if bytes.len() != CONTRIBUTION_LEN {
+		return Err(CeremonyError::Malformed);
+	}
+	let (delta_g1, rest) = bytes.split_at(G1_LEN);
+	let (delta_g2, rest) = rest.split_at(G2_LEN);
+	let (commitment, response) = rest.split_at(G1_LEN);
+	Ok(Contribution {
+		delta_g1: decode_g1::<E>(delta_g1)?,
+		delta_g2: decode_g2::<E>(delta_g2)?,
+		proof: KnowledgeProof {
+			commitment: decode_g1::<E>(commitment)?,
+			response: E::ScalarField::deserialize_with_mode(
+				response,
+				Compress::No,
+				Validate::Yes,
+			)
+			.map_err(|_| CeremonyError::Malformed)?,
+		},
+	})
+}
+
+/// The uncompressed encoding of a point, as the chain stores a ceremony's `delta`.
+pub fn encode_point<P: CanonicalSerialize>(point: &P) -> Vec<u8> {
+	let mut bytes = Vec::with_capacity(point.uncompressed_size());
+	// Writing into a Vec cannot fail.
+	let _ = point.serialize_uncompressed(&mut bytes);
+	bytes
+}
+
+/// What the chain checks of an encoded contribution on a key whose `delta` is the encoded
+/// `previous_g1` and `previous_g2`: it decodes and [`verify_contribution`] holds under
+/// `context`. Returns the new `delta`, encoded as the chain stores it.
+pub fn verify_encoded<E: Backend>(
+	context: &[u8],
+	previous_g1: &[u8],
+	previous_g2: &[u8],
+	contribution: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), CeremonyError> {
+	let contribution = decode_contribution::<E>(contribution)?;
+	// The chain wrote the previous delta after checking it.
+	let previous_g1 = decode_g1::<E>(previous_g1)?;
+	let previous_g2 = decode_g2::<E>(previous_g2)?;
+	verify_contribution(context, &previous_g1, &previous_g2, &contribution)?;
+	Ok((encode_point(&contribution.delta_g1), encode_point(&contribution.delta_g2)))
 }
 
 /// A Schnorr proof of knowledge of `s` with `next = s·base`, in G1.
@@ -101,8 +218,13 @@ pub fn verify_contribution<E: Pairing>(
 	if contribution.delta_g1.is_zero() || contribution.delta_g2.is_zero() {
 		return Err(CeremonyError::IdentityDelta);
 	}
-	if E::pairing(contribution.delta_g1, *previous_delta_g2)
-		!= E::pairing(*previous_delta_g1, contribution.delta_g2)
+	// e(delta₁', delta₂) = e(delta₁, delta₂'), as one two-pair product (one final
+	// exponentiation).
+	if !E::multi_pairing(
+		[contribution.delta_g1, (-previous_delta_g1.into_group()).into()],
+		[*previous_delta_g2, contribution.delta_g2],
+	)
+	.is_zero()
 	{
 		return Err(CeremonyError::InconsistentDelta);
 	}

@@ -37,8 +37,9 @@ pub mod onnx;
 #[cfg(feature = "prover")]
 pub mod ptau;
 
+pub use ceremony::CeremonyError;
 pub use packing::IntType;
-pub use verifier::ZkError;
+pub use verifier::{Phase1Elements, RegisteredKey, ZkError};
 
 /// The scalar field of BN254, which the circuits are written over.
 pub type Fr = ark_bn254::Fr;
@@ -75,6 +76,40 @@ pub fn schema_public_inputs(schema: &IoSchema) -> Option<usize> {
 pub fn prepare_key_for(schema: &IoSchema, verifying_key: &[u8]) -> Result<Vec<u8>, ZkError> {
 	let public_inputs = schema_public_inputs(schema).ok_or(ZkError::SchemaNotProvable)?;
 	verifier::prepare_verifying_key::<host::HostBn254>(verifying_key, public_inputs)
+}
+
+/// Checks a verifying key a model owner registers for `schema`, with the runtime's
+/// host-function arithmetic: an initial key (a ceremony's start) against the pinned `phase1`,
+/// or a finished key, prepared ([`verifier::register_key`]).
+pub fn register_key_for(
+	schema: &IoSchema,
+	verifying_key: &[u8],
+	phase1: Option<Phase1Elements<'_>>,
+) -> Result<RegisteredKey, ZkError> {
+	let public_inputs = schema_public_inputs(schema).ok_or(ZkError::SchemaNotProvable)?;
+	verifier::register_key::<host::HostBn254>(verifying_key, public_inputs, phase1)
+}
+
+/// The key a ceremony on `schema`'s initial key finished with, compressed and prepared, with
+/// the runtime's host-function arithmetic ([`verifier::finish_key`]).
+pub fn finish_key_for(
+	schema: &IoSchema,
+	initial_key: &[u8],
+	delta_g2: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), ZkError> {
+	let public_inputs = schema_public_inputs(schema).ok_or(ZkError::SchemaNotProvable)?;
+	verifier::finish_key::<host::HostBn254>(initial_key, public_inputs, delta_g2)
+}
+
+/// Checks an encoded ceremony contribution as the chain does, with the runtime's
+/// host-function arithmetic ([`ceremony::verify_encoded`]); returns the new `delta`.
+pub fn verify_contribution_on_chain(
+	context: &[u8],
+	previous_g1: &[u8],
+	previous_g2: &[u8],
+	contribution: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), CeremonyError> {
+	ceremony::verify_encoded::<host::HostBn254>(context, previous_g1, previous_g2, contribution)
 }
 
 /// Verifies a ZK job's `proof` that the model with key `prepared` maps `inputs` to `outputs`,

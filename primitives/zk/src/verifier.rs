@@ -69,14 +69,38 @@ pub enum ZkError {
 	/// inputs' part into `C` and proves any inputs), or `delta` the generator (a `delta` of one,
 	/// known to everyone). Setups that skip their randomness produce such keys.
 	DegenerateVerifyingKey,
+	/// An initial key (the start of a ceremony: `gamma` and `delta` the generator) whose
+	/// `alpha` or `beta` are not the pinned phase 1's: a key made from secrets of its own.
+	NotFromPhase1,
+	/// An initial key where the chain pins no phase 1 yet: governance pins the public
+	/// ceremony's file first.
+	NoPhase1,
 }
 
-/// Decodes a compressed verifying key with `public_inputs` public inputs (the constant one not
-/// counted), checks every point, and returns its prepared form.
-pub fn prepare_verifying_key<E: Pairing>(
+/// The phase-1 elements a chain pins, uncompressed: `[alpha]₁` (64 bytes) and `[beta]₂`
+/// (128 bytes) of the powers-of-tau file whose hash it pins.
+pub struct Phase1Elements<'a> {
+	/// `[alpha]₁`.
+	pub alpha_g1: &'a [u8],
+	/// `[beta]₂`.
+	pub beta_g2: &'a [u8],
+}
+
+/// A verifying key a model owner registers, as the registry takes it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum RegisteredKey {
+	/// The initial key of a ceremony: phase 1's `alpha` and `beta`, `gamma` and `delta` the
+	/// generator. Not usable until the ceremony moves `delta` ([`finish_key`]).
+	Initial,
+	/// A key whose `delta` is already random (a one-party setup): prepared, for a chain that
+	/// accepts such keys (a dev chain only).
+	Finished(Vec<u8>),
+}
+
+fn decode_key<E: Pairing>(
 	verifying_key: &[u8],
 	public_inputs: usize,
-) -> Result<Vec<u8>, ZkError> {
+) -> Result<VerifyingKey<E>, ZkError> {
 	let mut reader = verifying_key;
 	let key = VerifyingKey::<E>::deserialize_with_mode(&mut reader, Compress::Yes, Validate::Yes)
 		.map_err(|_| ZkError::MalformedVerifyingKey)?;
@@ -86,6 +110,10 @@ pub fn prepare_verifying_key<E: Pairing>(
 	if key.gamma_abc_g1.len() != public_inputs.saturating_add(1) {
 		return Err(ZkError::PublicInputCount);
 	}
+	Ok(key)
+}
+
+fn prepare<E: Pairing>(key: VerifyingKey<E>) -> Result<Vec<u8>, ZkError> {
 	check_nondegenerate(&key)?;
 	let alpha_beta = E::pairing(key.alpha_g1, key.beta_g2).0;
 	let mut prepared = Vec::new();
@@ -93,6 +121,56 @@ pub fn prepare_verifying_key<E: Pairing>(
 		.serialize_uncompressed(&mut prepared)
 		.map_err(|_| ZkError::MalformedVerifyingKey)?;
 	Ok(prepared)
+}
+
+/// Decodes a compressed verifying key and tells an initial key (checked against the pinned
+/// `phase1`: [`ZkError::NotFromPhase1`], [`ZkError::NoPhase1`]) from a finished one (checked
+/// and prepared as [`prepare_verifying_key`] does).
+pub fn register_key<E: Backend>(
+	verifying_key: &[u8],
+	public_inputs: usize,
+	phase1: Option<Phase1Elements<'_>>,
+) -> Result<RegisteredKey, ZkError> {
+	let key = decode_key::<E>(verifying_key, public_inputs)?;
+	let generator = E::G2Affine::generator();
+	if key.gamma_g2 != generator || key.delta_g2 != generator {
+		return prepare(key).map(RegisteredKey::Finished);
+	}
+	let phase1 = phase1.ok_or(ZkError::NoPhase1)?;
+	let pinned_alpha = crate::ceremony::decode_g1::<E>(phase1.alpha_g1);
+	let pinned_beta = crate::ceremony::decode_g2::<E>(phase1.beta_g2);
+	if pinned_alpha != Ok(key.alpha_g1) || pinned_beta != Ok(key.beta_g2) {
+		return Err(ZkError::NotFromPhase1);
+	}
+	if key.gamma_abc_g1.iter().any(|p| p.is_zero()) {
+		return Err(ZkError::DegenerateVerifyingKey);
+	}
+	Ok(RegisteredKey::Initial)
+}
+
+/// The key a ceremony finished with: the registered initial key with `delta` moved to the
+/// ceremony's last `delta_g2` (uncompressed, as the chain stores it; the chain checked each
+/// contribution). Returns it compressed (as the registry publishes keys) and prepared.
+pub fn finish_key<E: Backend>(
+	initial_key: &[u8],
+	public_inputs: usize,
+	delta_g2: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), ZkError> {
+	let mut key = decode_key::<E>(initial_key, public_inputs)?;
+	key.delta_g2 = crate::ceremony::decode_g2::<E>(delta_g2)
+		.map_err(|_| ZkError::MalformedVerifyingKey)?;
+	let mut compressed = Vec::new();
+	key.serialize_compressed(&mut compressed).map_err(|_| ZkError::MalformedVerifyingKey)?;
+	Ok((compressed, prepare(key)?))
+}
+
+/// Decodes a compressed verifying key with `public_inputs` public inputs (the constant one not
+/// counted), checks every point, and returns its prepared form.
+pub fn prepare_verifying_key<E: Pairing>(
+	verifying_key: &[u8],
+	public_inputs: usize,
+) -> Result<Vec<u8>, ZkError> {
+	prepare(decode_key::<E>(verifying_key, public_inputs)?)
 }
 
 /// Refuses a degenerate verifying key ([`ZkError::DegenerateVerifyingKey`]).

@@ -10,10 +10,17 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_groth16::ProvingKey;
 use ark_serialize::CanonicalSerialize;
 use opg_zk::{
-	ceremony::{contribute, verify_contribution, verify_transition, CeremonyError, Contribution},
+	ceremony::{
+		contribute, contribution_context, encode_contribution, encode_point, initial_delta,
+		verify_contribution, verify_encoded, verify_transition, CeremonyError, Contribution,
+	},
 	circuit::{Graph, Synthesis},
-	groth16::{decode_proving_key, prove, setup},
-	verifier::{prepare_verifying_key, verify},
+	groth16::{decode_proving_key, initial_key, prove, proving_key_hash, setup, Keys},
+	ptau::Phase1,
+	verifier::{
+		finish_key, prepare_verifying_key, register_key, verify, Phase1Elements, RegisteredKey,
+	},
+	ZkError,
 };
 use rand::{rngs::StdRng, SeedableRng};
 
@@ -164,4 +171,79 @@ fn a_state_with_l_or_h_tampered_is_refused() {
 	delta_only.delta_g1 = key.delta_g1;
 	delta_only.vk.delta_g2 = key.vk.delta_g2;
 	assert_eq!(verify_transition(&initial, &delta_only, &mut rng), Err(CeremonyError::QueryRatio));
+}
+
+/// The chain's side of a ceremony, in its encodings: it takes an initial key made from its
+/// pinned phase 1 only, checks each encoded contribution under the context it binds, and
+/// finishes the key from the last `delta` alone.
+#[test]
+fn the_chain_takes_an_initial_key_checks_each_contribution_and_finishes_the_key() {
+	let (synthesis, seed_key) = start();
+	let inputs = synthesis.public_inputs;
+	let power = (synthesis.constraints() + inputs + 1).next_power_of_two().trailing_zeros();
+	let phase1 = Phase1::insecure_for_tests(power, [3; 32]);
+	let initial = initial_key(&synthesis, &phase1).unwrap();
+	let initial_vk = Keys::from_proving_key(&initial).unwrap().verifying_key;
+	let (alpha, beta) = (encode_point(&phase1.alpha_tau_g1[0]), encode_point(&phase1.beta_g2));
+	let pin = || Some(Phase1Elements { alpha_g1: &alpha, beta_g2: &beta });
+
+	assert_eq!(register_key::<Bn254>(&initial_vk, inputs, pin()), Ok(RegisteredKey::Initial));
+	assert_eq!(register_key::<Bn254>(&initial_vk, inputs, None), Err(ZkError::NoPhase1));
+	// An initial key from another phase 1 (secrets its maker may know) is refused.
+	let other = Phase1::insecure_for_tests(power, [4; 32]);
+	let foreign = Keys::from_proving_key(&initial_key(&synthesis, &other).unwrap()).unwrap();
+	assert_eq!(
+		register_key::<Bn254>(&foreign.verifying_key, inputs, pin()),
+		Err(ZkError::NotFromPhase1)
+	);
+	// Today's seed setup makes a finished key, no ceremony's start: only a chain that accepts
+	// one-party keys (a dev chain) takes it.
+	let mut seed_vk = Vec::new();
+	seed_key.vk.serialize_compressed(&mut seed_vk).unwrap();
+	assert!(matches!(
+		register_key::<Bn254>(&seed_vk, inputs, pin()),
+		Ok(RegisteredKey::Finished(_))
+	));
+
+	let genesis = [9; 32];
+	let (mut delta_g1, mut delta_g2) = initial_delta::<Bn254>();
+	let mut key = initial.clone();
+	let mut head = [0u8; 32];
+	let mut rng = StdRng::seed_from_u64(5);
+	for (index, author) in [b"drawn-1".as_slice(), b"drawn-2", b"a-dapp"].into_iter().enumerate() {
+		let index = index as u32;
+		let context = contribution_context(&genesis, 7, 1, index, author, &head);
+		let encoded = encode_contribution(&contribute(&mut key, &context, &mut rng));
+		// Replayed into the next slot, by another author or into another version: refused.
+		for replayed in [
+			contribution_context(&genesis, 7, 1, index + 1, author, &head),
+			contribution_context(&genesis, 7, 1, index, b"mallory", &head),
+			contribution_context(&genesis, 7, 2, index, author, &head),
+			contribution_context(&[8; 32], 7, 1, index, author, &head),
+		] {
+			assert_eq!(
+				verify_encoded::<Bn254>(&replayed, &delta_g1, &delta_g2, &encoded),
+				Err(CeremonyError::BadProofOfKnowledge)
+			);
+		}
+		assert_eq!(
+			verify_encoded::<Bn254>(&context, &delta_g1, &delta_g2, &encoded[1..]),
+			Err(CeremonyError::Malformed)
+		);
+		(delta_g1, delta_g2) =
+			verify_encoded::<Bn254>(&context, &delta_g1, &delta_g2, &encoded).unwrap();
+		head = proving_key_hash(&Keys::from_proving_key(&key).unwrap().proving_key);
+	}
+	let (final_vk, prepared) = finish_key::<Bn254>(&initial_vk, inputs, &delta_g2).unwrap();
+	assert_eq!(final_vk, Keys::from_proving_key(&key).unwrap().verifying_key);
+	let proof = prove(&key, &synthesis).unwrap();
+	assert_eq!(verify::<Bn254>(&prepared, &proof, synthesis.public()), Ok(()));
+	// Whoever knows phase 1's secrets and forges with the initial key gets nothing.
+	let forged = prove(&initial, &synthesis).unwrap();
+	assert!(verify::<Bn254>(&prepared, &forged, synthesis.public()).is_err());
+	// The initial key itself never prepares: its delta is the generator.
+	assert_eq!(
+		finish_key::<Bn254>(&initial_vk, inputs, &initial_delta::<Bn254>().1),
+		Err(ZkError::DegenerateVerifyingKey)
+	);
 }
