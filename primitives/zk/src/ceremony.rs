@@ -25,10 +25,10 @@
 //!   `e(Σρᵢ·Lᵢ', delta₂') = e(Σρᵢ·Lᵢ, delta₂)` (two multi-scalar multiplications and a pairing
 //!   per query instead of one pairing per point).
 
+use crate::verifier::Backend;
 use alloc::vec::Vec;
 use ark_ec::{pairing::Pairing, AffineRepr};
 use ark_ff::{PrimeField, Zero};
-use crate::verifier::Backend;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use scale_info::TypeInfo;
@@ -131,12 +131,8 @@ pub fn decode_contribution<E: Backend>(bytes: &[u8]) -> Result<Contribution<E>, 
 		delta_g2: decode_g2::<E>(delta_g2)?,
 		proof: KnowledgeProof {
 			commitment: decode_g1::<E>(commitment)?,
-			response: E::ScalarField::deserialize_with_mode(
-				response,
-				Compress::No,
-				Validate::Yes,
-			)
-			.map_err(|_| CeremonyError::Malformed)?,
+			response: E::ScalarField::deserialize_with_mode(response, Compress::No, Validate::Yes)
+				.map_err(|_| CeremonyError::Malformed)?,
 		},
 	})
 }
@@ -238,6 +234,29 @@ pub fn verify_contribution<E: Pairing>(
 	Ok(())
 }
 
+/// The contribution that multiplies `delta` (`previous_g1`, `previous_g2`) by `secret`, with
+/// its proof of knowledge under `context` from the proof's `nonce`. Whoever contributes draws
+/// both from its own randomness ([`contribute`]); benchmarks build real contributions with it
+/// in the runtime.
+#[allow(clippy::arithmetic_side_effects)] // Group and field arithmetic is modular.
+pub fn contribution_from<E: Pairing>(
+	context: &[u8],
+	previous_g1: &E::G1Affine,
+	previous_g2: &E::G2Affine,
+	secret: E::ScalarField,
+	nonce: E::ScalarField,
+) -> Contribution<E> {
+	use ark_ec::CurveGroup;
+	let delta_g1 = (*previous_g1 * secret).into_affine();
+	let commitment = (*previous_g1 * nonce).into_affine();
+	let c = challenge::<E>(context, previous_g1, &delta_g1, &commitment);
+	Contribution {
+		delta_g1,
+		delta_g2: (*previous_g2 * secret).into_affine(),
+		proof: KnowledgeProof { commitment, response: nonce + c * secret },
+	}
+}
+
 #[cfg(feature = "prover")]
 pub use state::{contribute, verify_transition};
 
@@ -270,23 +289,18 @@ mod state {
 		};
 		// Nonzero, so invertible.
 		let inverse = secret.inverse().unwrap_or_default();
-		let previous = key.delta_g1;
-		key.delta_g1 = (previous * secret).into_affine();
-		key.vk.delta_g2 = (key.vk.delta_g2 * secret).into_affine();
+		let nonce = E::ScalarField::rand(rng);
+		let contribution =
+			contribution_from(context, &key.delta_g1, &key.vk.delta_g2, secret, nonce);
+		key.delta_g1 = contribution.delta_g1;
+		key.vk.delta_g2 = contribution.delta_g2;
 		let scale = |points: &[E::G1Affine]| {
 			let scaled: Vec<E::G1> = points.iter().map(|point| *point * inverse).collect();
 			E::G1::normalize_batch(&scaled)
 		};
 		key.l_query = scale(&key.l_query);
 		key.h_query = scale(&key.h_query);
-		let nonce = E::ScalarField::rand(rng);
-		let commitment = (previous * nonce).into_affine();
-		let c = challenge::<E>(context, &previous, &key.delta_g1, &commitment);
-		Contribution {
-			delta_g1: key.delta_g1,
-			delta_g2: key.vk.delta_g2,
-			proof: KnowledgeProof { commitment, response: nonce + c * secret },
-		}
+		contribution
 	}
 
 	/// Checks that `next` is `previous` after one phase-2 step: everything but `delta`, `L` and

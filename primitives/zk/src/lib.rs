@@ -112,6 +112,27 @@ pub fn verify_contribution_on_chain(
 	ceremony::verify_encoded::<host::HostBn254>(context, previous_g1, previous_g2, contribution)
 }
 
+/// A real contribution with the known secret `secret` to a key whose `delta` is the encoded
+/// `previous_g1` and `previous_g2`, encoded as the chain takes it: for benchmarks, which need
+/// contributions the runtime accepts (a contributor uses `ceremony::contribute`, with fresh
+/// randomness).
+pub fn contribution_with_secret(
+	context: &[u8],
+	previous_g1: &[u8],
+	previous_g2: &[u8],
+	secret: u64,
+) -> Result<Vec<u8>, CeremonyError> {
+	type E = host::HostBn254;
+	let contribution = ceremony::contribution_from::<E>(
+		context,
+		&ceremony::decode_g1::<E>(previous_g1)?,
+		&ceremony::decode_g2::<E>(previous_g2)?,
+		Fr::from(secret.max(2)),
+		Fr::from(secret.wrapping_mul(0x9e37_79b9_7f4a_7c15).max(3)),
+	);
+	Ok(ceremony::encode_contribution(&contribution))
+}
+
 /// Verifies a ZK job's `proof` that the model with key `prepared` maps `inputs` to `outputs`,
 /// with the runtime's host-function arithmetic. The tensors must already fit `schema` (the
 /// pallets check them); their values are packed in the schema's types.

@@ -157,8 +157,8 @@ pub fn finish_key<E: Backend>(
 	delta_g2: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), ZkError> {
 	let mut key = decode_key::<E>(initial_key, public_inputs)?;
-	key.delta_g2 = crate::ceremony::decode_g2::<E>(delta_g2)
-		.map_err(|_| ZkError::MalformedVerifyingKey)?;
+	key.delta_g2 =
+		crate::ceremony::decode_g2::<E>(delta_g2).map_err(|_| ZkError::MalformedVerifyingKey)?;
 	let mut compressed = Vec::new();
 	key.serialize_compressed(&mut compressed).map_err(|_| ZkError::MalformedVerifyingKey)?;
 	Ok((compressed, prepare(key)?))

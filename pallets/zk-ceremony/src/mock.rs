@@ -1,0 +1,325 @@
+//! A test runtime: `frame_system`, `pallet_balances` and the ceremony, with a node registry
+//! ([`TestNodes`]: verifiers that can be drawn, provers that attest) and a model registry
+//! ([`TestKeys`]: where each version stands, what the ceremony handed back) of its own, and a
+//! real circuit whose keys the tests contribute to.
+
+// Tests may panic: a panic is a failed test.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects
+)]
+
+use crate::{self as pallet_zk_ceremony, CeremonyId};
+use ark_bn254::Bn254;
+use ark_groth16::ProvingKey;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, Hooks},
+	weights::Weight,
+};
+use opg_primitives::{
+	attestation::{NodeKey, NodeRegistry, NodeRole, NodeStanding, RoleSet, SubjectId},
+	model::{CeremonyKeys, CeremonyVersion, ModelId, VersionNumber, ZkKeyOrigin},
+};
+use opg_zk::{circuit::Synthesis, groth16::Keys, ptau::Phase1};
+use sp_core::H256;
+use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
+use std::{collections::BTreeMap, sync::OnceLock};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type Balance = u64;
+pub type AccountId = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		ZkCeremony: pallet_zk_ceremony,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The model's owner.
+pub const OWNER: AccountId = 1;
+/// A dApp that contributes in the open phase.
+pub const DAPP: AccountId = 2;
+/// Another open-phase contributor.
+pub const CAROL: AccountId = 3;
+/// Verifier nodes, drawn in this order.
+pub const VERIFIERS: [AccountId; 4] = [10, 11, 12, 13];
+/// Inference nodes (provers).
+pub const PROVERS: [AccountId; 3] = [20, 21, 22];
+/// Where forfeited deposits go.
+pub const TREASURY: AccountId = 99;
+pub const INITIAL_BALANCE: Balance = 1_000_000;
+pub const DEPOSIT: Balance = 500;
+pub const OPEN_PERIOD: u64 = 10;
+pub const TURN_PERIOD: u64 = 5;
+pub const ATTESTATION_PERIOD: u64 = 20;
+/// The ceremony of the tests' model version.
+pub const MODEL: ModelId = 7;
+pub const VERSION: VersionNumber = 1;
+pub const ID: CeremonyId = (MODEL, VERSION);
+
+parameter_types! {
+	pub const Treasury: AccountId = TREASURY;
+	pub const MissedTurnSlash: Perbill = Perbill::from_percent(10);
+	/// Eligible verifier nodes, in draw order.
+	pub static DrawPool: Vec<AccountId> = VERIFIERS.to_vec();
+	/// Whether the block has randomness (no draw without it).
+	pub static HasRandomness: bool = true;
+	/// Slashes the ceremony made: (node, fraction).
+	pub static Slashes: Vec<(AccountId, Perbill)> = Vec::new();
+	/// Where each version stands (`Complete` unless a test says otherwise).
+	pub static VersionStates: BTreeMap<(ModelId, VersionNumber), CeremonyVersion> = BTreeMap::new();
+	/// What the ceremony handed back: (model, version, delta_g2, head, origin).
+	pub static Finished: Vec<(ModelId, VersionNumber, Vec<u8>, H256, ZkKeyOrigin)> = Vec::new();
+	/// Failures the ceremony reported.
+	pub static Failed: Vec<(ModelId, VersionNumber)> = Vec::new();
+	/// Provers the benchmarks registered.
+	pub static BenchProvers: Vec<AccountId> = Vec::new();
+	/// Whether the registry refuses the finished key.
+	pub static RefuseFinish: bool = false;
+}
+
+impl pallet_zk_ceremony::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Nodes = TestNodes;
+	type Keys = TestKeys;
+	type OnForfeit = ResolveTo<Treasury, Balances>;
+	type ContributionDeposit = ConstU64<DEPOSIT>;
+	type OpenPeriod = ConstU64<OPEN_PERIOD>;
+	type TurnPeriod = ConstU64<TURN_PERIOD>;
+	type DrawnContributors = ConstU32<2>;
+	type MaxRedraws = ConstU32<1>;
+	type MissedTurnSlash = MissedTurnSlash;
+	type RequiredAttestations = ConstU32<2>;
+	type AttestationPeriod = ConstU64<ATTESTATION_PERIOD>;
+	type MaxOpenContributions = ConstU32<3>;
+	type MaxCeremonies = ConstU32<2>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+	type WeightInfo = ();
+}
+
+/// The benchmarks' set-up in the mock: verifiers join the draw pool, provers are fixed.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for BenchHelper {
+	fn register_node(who: &AccountId, role: NodeRole) {
+		Self::fund(who);
+		match role {
+			NodeRole::Verifier => DrawPool::mutate(|pool| pool.push(*who)),
+			_ => BenchProvers::mutate(|provers| provers.push(*who)),
+		}
+	}
+
+	fn fund(who: &AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		Balances::set_balance(who, INITIAL_BALANCE);
+	}
+
+	fn version() -> CeremonyId {
+		ID
+	}
+
+	fn prepare_draws() {
+		HasRandomness::set(true);
+	}
+}
+
+/// Externalities for the benchmarks' tests: an empty draw pool the benchmarks fill.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	DrawPool::set(Vec::new());
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// The node registry: [`Verifiers`] are eligible verifiers, [`PROVERS`] inference nodes.
+pub struct TestNodes;
+impl NodeRegistry<AccountId, Balance> for TestNodes {
+	fn is_eligible(who: &AccountId, role: NodeRole) -> bool {
+		match role {
+			NodeRole::Verifier => DrawPool::get().contains(who),
+			NodeRole::Inference => PROVERS.contains(who) || BenchProvers::get().contains(who),
+			_ => false,
+		}
+	}
+
+	fn standing(who: &AccountId) -> Option<NodeStanding> {
+		let role = if PROVERS.contains(who) { NodeRole::Inference } else { NodeRole::Verifier };
+		Some(NodeStanding { roles: RoleSet::from(role), leaving: false })
+	}
+
+	fn role_key(_: &AccountId) -> Option<NodeKey> {
+		None
+	}
+
+	fn node_of_key(_: &NodeKey) -> Option<AccountId> {
+		None
+	}
+
+	/// The first `count` eligible verifiers not excluded, in a block with randomness.
+	fn select(
+		role: NodeRole,
+		_: SubjectId,
+		count: u32,
+		exclude: &[AccountId],
+	) -> Result<Vec<AccountId>, DispatchError> {
+		if !HasRandomness::get() {
+			return Err(DispatchError::Other("NoRandomness"));
+		}
+		let chosen: Vec<_> = DrawPool::get()
+			.into_iter()
+			.filter(|node| !exclude.contains(node) && Self::is_eligible(node, role))
+			.take(count as usize)
+			.collect();
+		if chosen.len() < count as usize {
+			return Err(DispatchError::Other("NotEnoughNodes"));
+		}
+		Ok(chosen)
+	}
+
+	fn select_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn select_each(_: NodeRole, _: &[SubjectId]) -> Result<Vec<Option<AccountId>>, DispatchError> {
+		Err(DispatchError::Other("unused"))
+	}
+
+	fn select_each_weight(_: NodeRole, _: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn pool_size(role: NodeRole) -> u32 {
+		match role {
+			NodeRole::Verifier => DrawPool::get().len() as u32,
+			NodeRole::Inference => PROVERS.len() as u32,
+			_ => 0,
+		}
+	}
+
+	fn select_weight_now(_: NodeRole, _: u32) -> Weight {
+		Weight::zero()
+	}
+
+	fn data_endpoints(_: u32) -> Vec<Vec<u8>> {
+		Vec::new()
+	}
+
+	fn begin_work(_: &AccountId) -> DispatchResult {
+		Ok(())
+	}
+
+	fn end_work(_: &AccountId, _: Option<bool>) {}
+
+	fn slash(who: &AccountId, fraction: Perbill) -> Balance {
+		Slashes::mutate(|slashes| slashes.push((*who, fraction)));
+		fraction * 10_000
+	}
+}
+
+/// The model registry as the ceremony sees it.
+pub struct TestKeys;
+impl CeremonyKeys for TestKeys {
+	fn version(model: ModelId, version: VersionNumber) -> CeremonyVersion {
+		VersionStates::get().get(&(model, version)).copied().unwrap_or(CeremonyVersion::Complete)
+	}
+
+	fn finish(
+		model: ModelId,
+		version: VersionNumber,
+		delta_g2: &[u8],
+		head: H256,
+		origin: ZkKeyOrigin,
+	) -> DispatchResult {
+		if RefuseFinish::get() {
+			return Err(DispatchError::Other("refused"));
+		}
+		Finished::mutate(|finished| {
+			finished.push((model, version, delta_g2.to_vec(), head, origin))
+		});
+		Ok(())
+	}
+
+	fn finish_weight() -> Weight {
+		Weight::zero()
+	}
+
+	fn fail(model: ModelId, version: VersionNumber) {
+		Failed::mutate(|failed| failed.push((model, version)));
+	}
+}
+
+/// A small model's circuit and its initial key from the test phase 1 (computed once).
+pub struct Circuit {
+	pub synthesis: Synthesis,
+	pub initial: ProvingKey<Bn254>,
+}
+
+pub fn circuit() -> &'static Circuit {
+	static CIRCUIT: OnceLock<Circuit> = OnceLock::new();
+	CIRCUIT.get_or_init(|| {
+		let model = opg_zk::onnx::build::mlp(8, 6, 3, 5);
+		let graph = opg_zk::circuit::Graph::from_onnx(&model).unwrap();
+		let input: Vec<i128> = (0..8).map(|i| i * 13 - 50).collect();
+		let synthesis = graph.synthesize(&[input]).unwrap();
+		let domain = synthesis.constraints() + synthesis.public_inputs + 1;
+		let phase1 =
+			Phase1::insecure_for_tests(domain.next_power_of_two().trailing_zeros(), [2; 32]);
+		let initial = opg_zk::groth16::initial_key(&synthesis, &phase1).unwrap();
+		Circuit { synthesis, initial }
+	})
+}
+
+/// The hash of a key state (what a contributor publishes and names as `state_hash`).
+pub fn state_hash(key: &ProvingKey<Bn254>) -> H256 {
+	H256(opg_zk::groth16::proving_key_hash(&Keys::from_proving_key(key).unwrap().proving_key))
+}
+
+/// Builds test externalities and checks the pallet's invariants after each test.
+pub fn build_and_execute(test: impl FnOnce()) {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<(AccountId, Balance)> =
+		[OWNER, DAPP, CAROL].iter().map(|who| (*who, INITIAL_BALANCE)).collect();
+	balances.extend(VERIFIERS.iter().chain(&PROVERS).map(|who| (*who, INITIAL_BALANCE)));
+	balances.push((TREASURY, 1));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		test();
+		ZkCeremony::do_try_state().expect("invariants hold after the test");
+	});
+}
+
+/// Advances to block `n`, running the ceremony's `on_initialize` on the way.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		ZkCeremony::on_initialize(next);
+	}
+}

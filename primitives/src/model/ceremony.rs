@@ -1,0 +1,106 @@
+//! The ZK key ceremony as the registry and the ceremony pallet see each other: the registry
+//! starts a ceremony when a ZK version registers an initial key ([`KeyCeremony`]), and the
+//! ceremony hands the finished key back or reports its failure ([`CeremonyKeys`]). The runtime
+//! wires them together, so neither pallet imports the other.
+
+use super::record::{ModelId, VersionNumber};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::Weight, sp_runtime::DispatchResult};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// How a ZK version's key was made: what a dApp checks before it trusts a ZK result.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ZkKeyOrigin {
+	/// **Insecure.** A key whose maker chose its secrets (a one-party setup): whoever made it
+	/// can prove any output. Only a chain that accepts such keys (the dev chain, as it trusts
+	/// the dev enclave) registers one.
+	InsecureTestSetup,
+	/// The chain's ceremony is running on the version's initial key: no ZK job runs on it yet.
+	CeremonyRunning,
+	/// The chain's ceremony made the key: sound unless every one of its `contributions`
+	/// contributors kept its secret; `drawn` of them were verifier nodes the chain drew by
+	/// stake.
+	Ceremony {
+		/// Contributions in the transcript.
+		contributions: u32,
+		/// Of them, by drawn verifier nodes.
+		drawn: u32,
+	},
+	/// The ceremony failed (too few drawn contributions or attestations): the version never
+	/// runs ZK jobs; its owner registers it again.
+	CeremonyFailed,
+}
+
+/// Where a version whose ceremony runs stands in the registry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CeremonyVersion {
+	/// Registered, its bytes still uploading: nobody but its owner can compute its initial key.
+	Uploading,
+	/// Its bytes are complete.
+	Complete,
+	/// Removed (expired, retired or removed by governance): its ceremony is dropped.
+	Gone,
+}
+
+/// The ceremony pallet, as the registry starts a ceremony.
+pub trait KeyCeremony<AccountId> {
+	/// Starts the ceremony of `model`'s `version`, whose initial key (computed by anyone from
+	/// the ONNX bytes and the pinned phase 1) hashes to `init_hash`. `owner` may contribute but
+	/// never counts as a drawn contributor. Fails when the chain runs as many ceremonies as it
+	/// takes at once.
+	fn begin(
+		model: ModelId,
+		version: VersionNumber,
+		owner: &AccountId,
+		init_hash: H256,
+	) -> DispatchResult;
+
+	/// The most weight [`Self::begin`] takes.
+	fn begin_weight() -> Weight;
+}
+
+/// No ceremony: a chain without one refuses initial keys.
+impl<AccountId> KeyCeremony<AccountId> for () {
+	fn begin(_: ModelId, _: VersionNumber, _: &AccountId, _: H256) -> DispatchResult {
+		Err(frame_support::sp_runtime::DispatchError::Other("this chain runs no ZK ceremony"))
+	}
+
+	fn begin_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+/// The registry, as a ceremony ends.
+pub trait CeremonyKeys {
+	/// Where `model`'s `version` stands.
+	fn version(model: ModelId, version: VersionNumber) -> CeremonyVersion;
+
+	/// The ceremony finished: `delta_g2` is its last `delta` in G2 (uncompressed; the chain
+	/// checked each contribution), `head` the hash of the final proving key, which provers
+	/// prove with. The registry makes the version's key from its initial key and `delta_g2`.
+	fn finish(
+		model: ModelId,
+		version: VersionNumber,
+		delta_g2: &[u8],
+		head: H256,
+		origin: ZkKeyOrigin,
+	) -> DispatchResult;
+
+	/// The most weight [`Self::finish`] takes.
+	fn finish_weight() -> Weight;
+
+	/// The ceremony failed: the version never runs ZK jobs.
+	fn fail(model: ModelId, version: VersionNumber);
+}
