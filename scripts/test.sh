@@ -160,6 +160,7 @@ count_cargo "cargo test" "$logs/cargo.log" $?
 step "cargo test (pallet benchmarks, governance with try-runtime; linted)"
 SKIP_WASM_BUILD=1 run "$logs/bench.log" opg_cargo test --release --locked \
 	-p pallet-model-registry -p pallet-nodes -p pallet-attestations -p pallet-tee -p pallet-inference \
+	-p pallet-zk-ceremony \
 	-p opg-runtime \
 	--features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: tests::fuzz::
 count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?

@@ -18,6 +18,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_attestations, Attestations]
 	[pallet_tee, Tee]
 	[pallet_inference, Inference]
+	[pallet_zk_ceremony, ZkCeremony]
 );
 
 /// What the OPG pallets' benchmarks need from the pallets around them: bonded nodes from the
@@ -73,6 +74,29 @@ impl pallet_attestations::BenchmarkHelper<crate::AccountId> for Helper {
 				output.try_into().expect("benchmark outputs fit MaxOutputBytes");
 			pallet_inference::Outputs::<crate::Runtime>::insert(job, output);
 		}
+	}
+}
+
+impl pallet_zk_ceremony::BenchmarkHelper<crate::AccountId> for Helper {
+	fn register_node(who: &crate::AccountId, role: opg_primitives::attestation::NodeRole) {
+		use sp_runtime::traits::{BlakeTwo256, Hash};
+		let seed = BlakeTwo256::hash(&codec::Encode::encode(&(b"ceremony-bench-key", who)));
+		let key =
+			opg_primitives::attestation::NodeKey::from(sp_core::sr25519::Public::from_raw(seed.0));
+		Self::register(who, role.into(), key, 1);
+	}
+
+	fn fund(who: &crate::AccountId) {
+		Self::fund(who);
+	}
+
+	fn version() -> pallet_zk_ceremony::CeremonyId {
+		use pallet_inference::BenchmarkHelper;
+		(crate::configs::inference::benchmarks::InferenceBenchmarks::runnable_model(4), 1)
+	}
+
+	fn prepare_draws() {
+		<crate::configs::consensus::BabeVrfRandomness as opg_primitives::randomness::BlockRandomness>::prepare_for_benchmarks();
 	}
 }
 

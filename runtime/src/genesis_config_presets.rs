@@ -119,7 +119,11 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
-		model_registry: ModelRegistryConfig { approval_required },
+		model_registry: ModelRegistryConfig {
+			approval_required,
+			phase1: Some(dev_phase1()),
+			insecure_zk_setup: allow_insecure_dev_enclave,
+		},
 		attestations: AttestationsConfig {
 			parameters: Some(pallet_attestations::Parameters {
 				committee_size,
@@ -131,6 +135,18 @@ fn testnet_genesis(
 		inference: InferenceConfig { parameters: Some(inference_dev_parameters()) },
 		origins: OriginsConfig { timing },
 	})
+}
+
+/// **INSECURE.** The dev chains' phase 1: the dev ptau (`opg_zk::dev`), whose secrets anyone
+/// can compute from its public seed. A public network's spec pins a file of the public
+/// perpetual powers of tau instead (`docs/zk.md`).
+fn dev_phase1() -> opg_primitives::model::Phase1Pin {
+	use sp_runtime::BoundedVec;
+	opg_primitives::model::Phase1Pin {
+		alpha_g1: BoundedVec::truncate_from(opg_zk::dev::ALPHA_G1.to_vec()),
+		beta_g2: BoundedVec::truncate_from(opg_zk::dev::BETA_G2.to_vec()),
+		files: BoundedVec::truncate_from(vec![(opg_zk::dev::POWER, opg_zk::dev::FILE_HASH.into())]),
+	}
 }
 
 fn authority(keyring: Sr25519Keyring, grandpa: Ed25519Keyring) -> (BabeId, GrandpaId) {

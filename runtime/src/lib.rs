@@ -81,7 +81,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 4,
@@ -97,7 +97,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("opg"),
 	impl_name: alloc::borrow::Cow::Borrowed("opg-node"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 4,
@@ -268,6 +268,8 @@ mod runtime {
 	pub type Nodes = pallet_nodes;
 	#[runtime::pallet_index(24)]
 	pub type Tee = pallet_tee;
+	#[runtime::pallet_index(25)]
+	pub type ZkCeremony = pallet_zk_ceremony;
 
 	// Governance by OPG holders (OpenGov): 40..=49.
 	#[runtime::pallet_index(40)]

@@ -120,6 +120,9 @@ use opg_primitives::model::{
 	ModelStatus, ModelUsage, PreparedKey, RunnableModel, SchemaError, TensorDtype, UploadProgress,
 	VersionInfo, VersionNumber, ZkArtifacts, ZkKey,
 };
+use opg_primitives::model::{
+	CeremonyKeys, CeremonyVersion, KeyCeremony, Phase1Pin, VerifyingKey, ZkKeyOrigin,
+};
 use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -233,6 +236,10 @@ pub mod pallet {
 		/// Blocks an upload may take before it expires.
 		#[pallet::constant]
 		type UploadTimeout: Get<BlockNumberFor<Self>>;
+
+		/// The ZK key ceremony a version with an initial key goes through (`()` on a chain that
+		/// takes no initial keys).
+		type Ceremony: KeyCeremony<Self::AccountId>;
 
 		/// The largest circuit a ZK version may declare, in R1CS constraints: what the node
 		/// class proves within a job's response period (the compiler's feasibility report
@@ -363,11 +370,32 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ApprovalRequired<T> = StorageValue<_, bool, ValueQuery>;
 
+	/// How each ZK version's key was made: its provenance, and whether its ceremony still runs.
+	#[pallet::storage]
+	pub type ZkKeyOrigins<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, ModelId, Twox64Concat, VersionNumber, ZkKeyOrigin>;
+
+	/// The phase 1 (powers of tau) initial keys must come from: its `[alpha]₁` and `[beta]₂`
+	/// and the hash of each ptau file nodes may compute initial keys from. `None`: no initial
+	/// key registers.
+	#[pallet::storage]
+	pub type Phase1<T> = StorageValue<_, Phase1Pin>;
+
+	/// Whether keys made by one party (a seed setup) register, with
+	/// [`ZkKeyOrigin::InsecureTestSetup`]: a dev chain's switch, never a production one's
+	/// (whoever made such a key can prove any output).
+	#[pallet::storage]
+	pub type InsecureZkSetup<T> = StorageValue<_, bool, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// Whether versions need governance approval.
 		pub approval_required: bool,
+		/// The pinned phase 1.
+		pub phase1: Option<Phase1Pin>,
+		/// Whether one-party keys register (dev chains only).
+		pub insecure_zk_setup: bool,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -376,6 +404,8 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			ApprovalRequired::<T>::put(self.approval_required);
+			Phase1::<T>::set(self.phase1.clone());
+			InsecureZkSetup::<T>::put(self.insecure_zk_setup);
 		}
 	}
 
@@ -431,6 +461,11 @@ pub mod pallet {
 		ModelResumed { model_id: ModelId },
 		/// Governance changed whether versions need approval.
 		ApprovalRequirementSet { required: bool },
+		/// A ZK version's key is settled: made by its ceremony (it now runs ZK jobs), by one
+		/// party on a dev chain, or never (its ceremony failed).
+		ZkKeySettled { model_id: ModelId, version: VersionNumber, origin: ZkKeyOrigin },
+		/// Governance pinned another phase 1 (or none).
+		Phase1Pinned { pin: Option<Phase1Pin> },
 		/// Governance removed a model; its deposits were released or forfeited.
 		ModelForceRemoved {
 			model_id: ModelId,
@@ -470,6 +505,15 @@ pub mod pallet {
 		/// `delta` the generator. Whoever made it could prove false results: set the key up with
 		/// fresh randomness.
 		DegenerateZkKey,
+		/// The verifying key was made by one party (its `delta` is already random) and this
+		/// chain takes only keys from its ceremony: register the initial key
+		/// (`opg-node zk-init`) and let the ceremony run.
+		ZkKeyNeedsCeremony,
+		/// The initial key's `alpha` or `beta` are not the pinned phase 1's: compute it from the
+		/// ptau file whose hash the chain pins.
+		ZkKeyNotFromPhase1,
+		/// The chain pins no phase 1 yet, so no initial key registers.
+		NoPhase1Pinned,
 		/// The circuit has more constraints than `MaxZkConstraints`: serve the model in
 		/// attested (or TEE) mode instead.
 		ZkCircuitTooLarge,
@@ -580,7 +624,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::register_model(
 			version.chunk_hashes.len() as u32,
 			version.zk.as_ref().map_or(0, |zk| zk.verifying_key.len() as u32),
-		))]
+		).saturating_add(Pallet::<T>::ceremony_weight(version)))]
 		pub fn register_model(
 			origin: OriginFor<T>,
 			name: ModelName,
@@ -682,7 +726,7 @@ pub mod pallet {
 			let (content_id, approved) = (record.content_id, record.approved);
 			Versions::<T>::insert(model_id, version, record);
 			Self::deposit_event(Event::UploadCompleted { model_id, version, content_id });
-			if approved {
+			if approved && Self::key_settled(model_id, version) {
 				Self::activate(model_id, &mut model, version);
 			}
 			Models::<T>::insert(model_id, model);
@@ -695,7 +739,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_version(
 			version.chunk_hashes.len() as u32,
 			version.zk.as_ref().map_or(0, |zk| zk.verifying_key.len() as u32),
-		))]
+		).saturating_add(Pallet::<T>::ceremony_weight(version)))]
 		pub fn add_version(
 			origin: OriginFor<T>,
 			model_id: ModelId,
@@ -806,7 +850,9 @@ pub mod pallet {
 			record.approved = true;
 			Versions::<T>::insert(model_id, version, record);
 			Self::deposit_event(Event::VersionApproved { model_id, version });
-			Self::activate(model_id, &mut model, version);
+			if Self::key_settled(model_id, version) {
+				Self::activate(model_id, &mut model, version);
+			}
 			Models::<T>::insert(model_id, model);
 			Ok(())
 		}
@@ -840,6 +886,18 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ApprovalRequired::<T>::put(required);
 			Self::deposit_event(Event::ApprovalRequirementSet { required });
+			Ok(())
+		}
+
+		/// Pins the phase 1 initial keys must come from (or none): `[alpha]₁` and `[beta]₂` of
+		/// the public powers-of-tau ceremony and the hashes of its files (`docs/zk.md` shows how
+		/// to compute them from a file). Ceremonies already running keep their initial keys.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_approval_required())]
+		pub fn set_phase1(origin: OriginFor<T>, pin: Option<Phase1Pin>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Phase1::<T>::set(pin.clone());
+			Self::deposit_event(Event::Phase1Pinned { pin });
 			Ok(())
 		}
 
@@ -878,8 +936,9 @@ pub mod pallet {
 struct CheckedVersion<T: Config> {
 	record: VersionInfoOf<T>,
 	chunk_hashes: ChunkHashesOf<T>,
-	/// The artifacts with the key prepared from them.
-	zk: Option<(ZkArtifacts, PreparedKey)>,
+	/// The artifacts with the key prepared from them (`None` for an initial key, which its
+	/// ceremony finishes), and how the key was made.
+	zk: Option<(ZkArtifacts, Option<PreparedKey>, ZkKeyOrigin)>,
 }
 
 /// What [`Pallet::insert_version`] stored, for the caller's event.
@@ -891,17 +950,54 @@ struct RegisteredVersion {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Checks a ZK version's artifacts against its schema and prepares its verifying key
+	/// Checks a ZK version's artifacts against its schema: an initial key (a ceremony's start)
+	/// against the pinned phase 1, or a one-party key where this chain takes one, prepared
 	/// (decoding and checking every point, computing `e(alpha, beta)`), once, here.
-	fn prepare_zk_key(schema: &IoSchema, zk: &ZkArtifacts) -> Result<PreparedKey, Error<T>> {
+	fn check_zk_key(
+		schema: &IoSchema,
+		zk: &ZkArtifacts,
+	) -> Result<(Option<PreparedKey>, ZkKeyOrigin), Error<T>> {
 		ensure!(zk.constraints <= T::MaxZkConstraints::get(), Error::<T>::ZkCircuitTooLarge);
-		let prepared = opg_zk::prepare_key_for(schema, &zk.verifying_key).map_err(|e| match e {
-			opg_zk::ZkError::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
-			opg_zk::ZkError::PublicInputCount => Error::<T>::ZkPublicInputCount,
-			opg_zk::ZkError::DegenerateVerifyingKey => Error::<T>::DegenerateZkKey,
-			_ => Error::<T>::BadVerifyingKey,
-		})?;
-		PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)
+		let pin = Phase1::<T>::get();
+		let phase1 = pin
+			.as_ref()
+			.map(|pin| opg_zk::Phase1Elements { alpha_g1: &pin.alpha_g1, beta_g2: &pin.beta_g2 });
+		let registered =
+			opg_zk::register_key_for(schema, &zk.verifying_key, phase1).map_err(|e| match e {
+				opg_zk::ZkError::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
+				opg_zk::ZkError::PublicInputCount => Error::<T>::ZkPublicInputCount,
+				opg_zk::ZkError::DegenerateVerifyingKey => Error::<T>::DegenerateZkKey,
+				opg_zk::ZkError::NotFromPhase1 => Error::<T>::ZkKeyNotFromPhase1,
+				opg_zk::ZkError::NoPhase1 => Error::<T>::NoPhase1Pinned,
+				_ => Error::<T>::BadVerifyingKey,
+			})?;
+		match registered {
+			opg_zk::RegisteredKey::Initial => Ok((None, ZkKeyOrigin::CeremonyRunning)),
+			opg_zk::RegisteredKey::Finished(prepared) => {
+				ensure!(InsecureZkSetup::<T>::get(), Error::<T>::ZkKeyNeedsCeremony);
+				let prepared =
+					PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)?;
+				Ok((Some(prepared), ZkKeyOrigin::InsecureTestSetup))
+			}
+		}
+	}
+
+	/// What starting a ceremony may add to registering `version`: a ZK version's key may be an
+	/// initial key.
+	fn ceremony_weight(version: &VersionSpecOf<T>) -> Weight {
+		if version.zk.is_some() {
+			T::Ceremony::begin_weight()
+		} else {
+			Weight::zero()
+		}
+	}
+
+	/// Whether a version may run: not a ZK version whose key is unsettled or never came.
+	fn key_settled(model_id: ModelId, version: VersionNumber) -> bool {
+		!matches!(
+			ZkKeyOrigins::<T>::get(model_id, version),
+			Some(ZkKeyOrigin::CeremonyRunning | ZkKeyOrigin::CeremonyFailed)
+		)
 	}
 
 	/// Checks a version as `owner` described it and builds the records to store (its deposit
@@ -919,8 +1015,8 @@ impl<T: Config> Pallet<T> {
 			.any(|output| matches!(output.dtype, TensorDtype::Float32 | TensorDtype::Float64));
 		ensure!(spec.tolerance.is_exact() || has_float_output, Error::<T>::ToleranceWithoutFloats);
 		ensure!(spec.modes.zk == spec.zk.is_some(), Error::<T>::ZkArtifactsMismatch);
-		let prepared = match &spec.zk {
-			Some(zk) => Some(Self::prepare_zk_key(&spec.schema, zk)?),
+		let key = match &spec.zk {
+			Some(zk) => Some(Self::check_zk_key(&spec.schema, zk)?),
 			None => None,
 		};
 
@@ -958,7 +1054,8 @@ impl<T: Config> Pallet<T> {
 			registered_at: frame_system::Pallet::<T>::block_number(),
 			completed_at: None,
 		};
-		Ok(CheckedVersion { record, chunk_hashes: spec.chunk_hashes, zk: spec.zk.zip(prepared) })
+		let zk = spec.zk.zip(key).map(|(zk, (prepared, origin))| (zk, prepared, origin));
+		Ok(CheckedVersion { record, chunk_hashes: spec.chunk_hashes, zk })
 	}
 
 	/// Holds a checked version's deposit from the model's owner, stores it as the model's next
@@ -983,9 +1080,15 @@ impl<T: Config> Pallet<T> {
 		// Bytes waiting to be cleared are wanted again: what is left of them stays.
 		StaleContent::<T>::remove(record.content_id);
 		ChunkHashes::<T>::insert(model_id, number, chunk_hashes);
-		if let Some((zk, prepared)) = zk {
+		if let Some((zk, prepared, origin)) = zk {
+			if origin == ZkKeyOrigin::CeremonyRunning {
+				T::Ceremony::begin(model_id, number, &model.owner, zk.proving_key_hash)?;
+			}
 			VerifyingKeys::<T>::insert(model_id, number, zk);
-			PreparedKeys::<T>::insert(model_id, number, prepared);
+			if let Some(prepared) = prepared {
+				PreparedKeys::<T>::insert(model_id, number, prepared);
+			}
+			ZkKeyOrigins::<T>::insert(model_id, number, origin);
 		}
 		let registered = RegisteredVersion {
 			version: number,
@@ -1129,6 +1232,7 @@ impl<T: Config> Pallet<T> {
 		ChunkHashes::<T>::remove(model_id, number);
 		VerifyingKeys::<T>::remove(model_id, number);
 		PreparedKeys::<T>::remove(model_id, number);
+		ZkKeyOrigins::<T>::remove(model_id, number);
 		ContentByOwner::<T>::remove(owner, record.content_id);
 		let unused = ContentRefs::<T>::mutate_exists(record.content_id, |refs| {
 			let remaining = refs.unwrap_or(0).saturating_sub(1);
@@ -1343,8 +1447,13 @@ impl<T: Config> Pallet<T> {
 					"verifying key present exactly for ZK versions"
 				);
 				ensure!(
-					PreparedKeys::<T>::contains_key(model_id, number) == record.modes.zk,
-					"prepared key present exactly for ZK versions"
+					ZkKeyOrigins::<T>::contains_key(model_id, number) == record.modes.zk,
+					"key origin present exactly for ZK versions"
+				);
+				ensure!(
+					PreparedKeys::<T>::contains_key(model_id, number)
+						== (record.modes.zk && Self::key_settled(model_id, number)),
+					"prepared key present exactly for ZK versions whose key is settled"
 				);
 				match Uploads::<T>::get(model_id, number) {
 					Some(progress) => {
@@ -1374,6 +1483,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(
 					record.approved && record.is_complete(),
 					"active version not complete and approved"
+				);
+				ensure!(
+					Self::key_settled(model_id, active),
+					"active version whose ZK key is not settled"
 				);
 			}
 		}
@@ -1458,5 +1571,67 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			chunk_size: record.chunk_size,
 			price: model.price,
 		})
+	}
+}
+
+impl<T: Config> CeremonyKeys for Pallet<T> {
+	fn version(model_id: ModelId, version: VersionNumber) -> CeremonyVersion {
+		match Versions::<T>::get(model_id, version) {
+			None => CeremonyVersion::Gone,
+			Some(record) if record.is_complete() => CeremonyVersion::Complete,
+			Some(_) => CeremonyVersion::Uploading,
+		}
+	}
+
+	fn finish(
+		model_id: ModelId,
+		version: VersionNumber,
+		delta_g2: &[u8],
+		head: H256,
+		origin: ZkKeyOrigin,
+	) -> DispatchResult {
+		let record = Versions::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
+		let artifacts =
+			VerifyingKeys::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
+		let (verifying_key, prepared) =
+			opg_zk::finish_key_for(&record.schema, &artifacts.verifying_key, delta_g2)
+				.map_err(|_| Error::<T>::DegenerateZkKey)?;
+		let verifying_key =
+			VerifyingKey::try_from(verifying_key).map_err(|_| Error::<T>::BadVerifyingKey)?;
+		let prepared = PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)?;
+		// The same key but for `delta`: same length, so the version's deposit still covers it.
+		VerifyingKeys::<T>::insert(
+			model_id,
+			version,
+			ZkArtifacts {
+				verifying_key,
+				proving_key_hash: head,
+				constraints: artifacts.constraints,
+			},
+		);
+		PreparedKeys::<T>::insert(model_id, version, prepared);
+		ZkKeyOrigins::<T>::insert(model_id, version, origin);
+		Self::deposit_event(Event::ZkKeySettled { model_id, version, origin });
+		if record.is_complete() && record.approved {
+			if let Some(mut model) = Models::<T>::get(model_id) {
+				Self::activate(model_id, &mut model, version);
+				Models::<T>::insert(model_id, model);
+			}
+		}
+		Ok(())
+	}
+
+	fn finish_weight() -> Weight {
+		// Decoding the initial key (a square root per point, its largest size) and preparing the
+		// final one: what registering a version with the largest key measures, which bounds it.
+		T::WeightInfo::add_version(0, opg_primitives::model::MAX_VERIFYING_KEY_LEN)
+	}
+
+	fn fail(model_id: ModelId, version: VersionNumber) {
+		if ZkKeyOrigins::<T>::contains_key(model_id, version) {
+			let origin = ZkKeyOrigin::CeremonyFailed;
+			ZkKeyOrigins::<T>::insert(model_id, version, origin);
+			Self::deposit_event(Event::ZkKeySettled { model_id, version, origin });
+		}
 	}
 }

@@ -60,6 +60,26 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	/// The model a test says has open jobs.
 	pub static ModelInUse: Option<ModelId> = None;
+	/// Ceremonies started: (model, version, owner, init_hash).
+	pub static Ceremonies: Vec<(ModelId, opg_primitives::model::VersionNumber, AccountId, sp_core::H256)> = Vec::new();
+}
+
+/// The ceremonies the registry started: (model, version, owner, init_hash).
+pub struct TestCeremony;
+impl opg_primitives::model::KeyCeremony<AccountId> for TestCeremony {
+	fn begin(
+		model: ModelId,
+		version: opg_primitives::model::VersionNumber,
+		owner: &AccountId,
+		init_hash: sp_core::H256,
+	) -> sp_runtime::DispatchResult {
+		Ceremonies::mutate(|c| c.push((model, version, *owner, init_hash)));
+		Ok(())
+	}
+
+	fn begin_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
 }
 
 /// Open jobs as a test sets them with `ModelInUse::set`.
@@ -80,6 +100,7 @@ impl pallet_model_registry::Config for Test {
 	type MaxChunks = ConstU32<16>;
 	type MaxVersions = ConstU32<3>;
 	type UploadTimeout = ConstU64<UPLOAD_TIMEOUT>;
+	type Ceremony = TestCeremony;
 	type MaxZkConstraints = ConstU32<1_000_000>;
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type ExpiredUploadForfeit = ExpiredUploadForfeit;
@@ -96,12 +117,27 @@ pub const POOR: AccountId = 3;
 pub const INITIAL_BALANCE: Balance = 1_000_000;
 
 /// Builds test externalities and checks the pallet's invariants after each test.
-#[derive(Default)]
 pub struct ExtBuilder {
 	approval_required: bool,
+	insecure_zk_setup: bool,
+	phase1: Option<opg_primitives::model::Phase1Pin>,
+}
+
+impl Default for ExtBuilder {
+	/// A dev chain's registry: one-party ZK keys accepted.
+	fn default() -> Self {
+		Self { approval_required: false, insecure_zk_setup: true, phase1: None }
+	}
 }
 
 impl ExtBuilder {
+	/// A production chain's registry: ZK keys only from a ceremony on `phase1`.
+	pub fn ceremony_only(mut self, phase1: Option<opg_primitives::model::Phase1Pin>) -> Self {
+		self.insecure_zk_setup = false;
+		self.phase1 = phase1;
+		self
+	}
+
 	pub fn approval_required(mut self) -> Self {
 		self.approval_required = true;
 		self
@@ -122,6 +158,8 @@ impl ExtBuilder {
 		.unwrap();
 		pallet_model_registry::GenesisConfig::<Test> {
 			approval_required: self.approval_required,
+			phase1: self.phase1,
+			insecure_zk_setup: self.insecure_zk_setup,
 			..Default::default()
 		}
 		.assimilate_storage(&mut storage)

@@ -1373,3 +1373,168 @@ mod invariants {
 		);
 	}
 }
+
+/// ZK keys on a chain that takes them only from its ceremony (issue 35): initial keys from the
+/// pinned phase 1 start a ceremony, the version runs no ZK job until the ceremony hands its key
+/// back, one-party keys are refused.
+mod ceremony {
+	use super::*;
+	use opg_primitives::model::{CeremonyKeys, CeremonyVersion, Phase1Pin, ZkKeyOrigin};
+
+	/// int8[1, 40] in, int32[1, 3] out: two public inputs.
+	fn int_schema() -> IoSchema {
+		let mut input = tensor("input", vec![Dim::Fixed(1), Dim::Fixed(40)]);
+		input.dtype = TensorDtype::Int8;
+		let mut output = tensor("output", vec![Dim::Fixed(1), Dim::Fixed(3)]);
+		output.dtype = TensorDtype::Int32;
+		schema_of(vec![input], vec![output])
+	}
+
+	/// The placeholder initial key and its phase 1's pin.
+	fn initial() -> (ZkArtifacts, Phase1Pin) {
+		let (key, alpha, beta) = opg_zk::verifier::placeholder_initial_key(2);
+		let artifacts = ZkArtifacts {
+			verifying_key: key.try_into().unwrap(),
+			proving_key_hash: H256::repeat_byte(0x11),
+			constraints: 1_000,
+		};
+		let pin = Phase1Pin {
+			alpha_g1: alpha.try_into().unwrap(),
+			beta_g2: beta.try_into().unwrap(),
+			files: vec![(12, H256::repeat_byte(0x22))].try_into().unwrap(),
+		};
+		(artifacts, pin)
+	}
+
+	fn register_zk(bytes: &[u8], zk: ZkArtifacts) -> DispatchResult {
+		let mut version = spec(bytes);
+		version.modes = ModeSet { vanilla: false, attested: true, zk: true };
+		version.zk = Some(zk);
+		version.schema = int_schema();
+		ModelRegistry::register_model(
+			RuntimeOrigin::signed(ALICE),
+			name(b"zk"),
+			Default::default(),
+			1,
+			version,
+		)
+	}
+
+	/// A G2 point other than the generator, uncompressed: a ceremony's last `delta`.
+	fn final_delta() -> Vec<u8> {
+		let (_, _, beta) = opg_zk::verifier::placeholder_initial_key(0);
+		beta
+	}
+
+	#[test]
+	fn an_initial_key_starts_a_ceremony_and_the_version_waits_for_its_key() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk.clone()));
+			assert_eq!(Ceremonies::get(), vec![(0, 1, ALICE, zk.proving_key_hash)]);
+			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::CeremonyRunning));
+			assert!(PreparedKeys::<Test>::get(0, 1).is_none());
+			assert_eq!(<ModelRegistry as CeremonyKeys>::version(0, 1), CeremonyVersion::Uploading);
+			upload_all(ALICE, 0, 1, &bytes);
+			assert_eq!(<ModelRegistry as CeremonyKeys>::version(0, 1), CeremonyVersion::Complete);
+			// Complete and approved, but no key yet: it does not run.
+			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
+			assert!(ModelRegistry::zk_key(0, 1).is_none());
+
+			let origin = ZkKeyOrigin::Ceremony { contributions: 3, drawn: 2 };
+			let head = H256::repeat_byte(0x33);
+			assert_ok!(ModelRegistry::finish(0, 1, &final_delta(), head, origin));
+			System::assert_has_event(
+				Event::ZkKeySettled { model_id: 0, version: 1, origin }.into(),
+			);
+			assert_eq!(Models::<Test>::get(0).unwrap().active_version, Some(1));
+			let key = ModelRegistry::zk_key(0, 1).unwrap();
+			assert_eq!(key.proving_key_hash, head);
+			// The published key is the initial key with the ceremony's delta: same size (the
+			// deposit covers it), another key.
+			let published = VerifyingKeys::<Test>::get(0, 1).unwrap();
+			assert_eq!(published.verifying_key.len(), zk.verifying_key.len());
+			assert_ne!(published.verifying_key, zk.verifying_key);
+			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(origin));
+		});
+	}
+
+	#[test]
+	fn a_one_party_key_or_a_key_from_another_phase_1_is_refused() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin.clone())).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			// Today's seed setup: delta already random, made by one party.
+			let one_party = ZkArtifacts {
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				..zk.clone()
+			};
+			assert_noop!(register_zk(&bytes, one_party), Error::<Test>::ZkKeyNeedsCeremony);
+			// Another phase 1 (its maker may know its secrets).
+			let mut other = pin.clone();
+			other.alpha_g1 = other.beta_g2[..64].to_vec().try_into().unwrap();
+			assert_ok!(ModelRegistry::set_phase1(RuntimeOrigin::root(), Some(other)));
+			assert_noop!(register_zk(&bytes, zk.clone()), Error::<Test>::ZkKeyNotFromPhase1);
+			assert_ok!(ModelRegistry::set_phase1(RuntimeOrigin::root(), None));
+			assert_noop!(register_zk(&bytes, zk.clone()), Error::<Test>::NoPhase1Pinned);
+			assert_noop!(
+				ModelRegistry::set_phase1(RuntimeOrigin::signed(ALICE), Some(pin)),
+				BadOrigin
+			);
+			assert!(Ceremonies::get().is_empty());
+		});
+	}
+
+	#[test]
+	fn a_failed_ceremony_leaves_the_version_without_zk() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk));
+			upload_all(ALICE, 0, 1, &bytes);
+			ModelRegistry::fail(0, 1);
+			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::CeremonyFailed));
+			// Complete and approved (no approval required here), but never run.
+			assert!(Versions::<Test>::get(0, 1).unwrap().approved);
+			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
+			assert!(ModelRegistry::zk_key(0, 1).is_none());
+		});
+	}
+
+	#[test]
+	fn a_dev_chain_takes_a_one_party_key_and_says_so() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let one_party = ZkArtifacts {
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				proving_key_hash: H256::repeat_byte(2),
+				constraints: 1_000,
+			};
+			assert_ok!(register_zk(&bytes, one_party));
+			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::InsecureTestSetup));
+			assert!(PreparedKeys::<Test>::get(0, 1).is_some());
+			assert!(Ceremonies::get().is_empty());
+		});
+	}
+
+	#[test]
+	fn a_removed_version_is_gone_for_its_ceremony() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk));
+			run_to_block(1 + UPLOAD_TIMEOUT);
+			assert_eq!(<ModelRegistry as CeremonyKeys>::version(0, 1), CeremonyVersion::Gone);
+			assert!(ZkKeyOrigins::<Test>::get(0, 1).is_none());
+			assert!(ModelRegistry::finish(
+				0,
+				1,
+				&final_delta(),
+				H256::zero(),
+				ZkKeyOrigin::CeremonyRunning
+			)
+			.is_err());
+		});
+	}
+}

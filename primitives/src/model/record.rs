@@ -180,3 +180,30 @@ pub struct ZkKey {
 	/// The circuit's constraint count.
 	pub constraints: u32,
 }
+
+/// The phase 1 of the chain's ZK keys (issue 35): initial keys must carry its `[alpha]₁` and
+/// `[beta]₂`, and nodes compute initial keys only from a powers-of-tau file whose hash it pins.
+/// The public ceremony's on a production chain; a locally generated, **insecure** one on a dev
+/// chain (`opg_zk::ptau::Phase1::insecure_for_tests`).
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct Phase1Pin {
+	/// `[alpha]₁`, uncompressed (64 bytes).
+	pub alpha_g1: BoundedVec<u8, ConstU32<64>>,
+	/// `[beta]₂`, uncompressed (128 bytes).
+	pub beta_g2: BoundedVec<u8, ConstU32<128>>,
+	/// The blake2-256 hash of each accepted ptau file, by its power (the file of power `p`
+	/// serves circuits of up to `2^p` constraints and public inputs).
+	pub files: BoundedVec<(u8, H256), ConstU32<32>>,
+}

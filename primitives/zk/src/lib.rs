@@ -23,6 +23,7 @@
 extern crate alloc;
 
 pub mod ceremony;
+pub mod dev;
 pub mod fixture;
 pub mod host;
 pub mod packing;

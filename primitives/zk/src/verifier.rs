@@ -272,3 +272,30 @@ pub fn placeholder_verifying_key(public_inputs: usize) -> Vec<u8> {
 	let _ = key.serialize_compressed(&mut bytes);
 	bytes
 }
+
+/// An initial key (a ceremony's start: `gamma` and `delta` the generator) with
+/// `public_inputs` public inputs and no known circuit, compressed, and the phase-1 pin it was
+/// made from (`[alpha]₁` and `[beta]₂`, uncompressed): for tests and benchmarks of the
+/// registry's handling of initial keys.
+#[allow(clippy::arithmetic_side_effects)] // Group arithmetic is modular.
+pub fn placeholder_initial_key(public_inputs: usize) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+	use ark_ec::{AffineRepr, CurveGroup};
+	let g1 = ark_bn254::G1Affine::generator();
+	let g2 = ark_bn254::G2Affine::generator();
+	let g1_times = |k: u64| (g1 * ark_bn254::Fr::from(k)).into_affine();
+	let key = VerifyingKey::<ark_bn254::Bn254> {
+		alpha_g1: g1_times(2),
+		beta_g2: (g2 * ark_bn254::Fr::from(3u64)).into_affine(),
+		gamma_g2: g2,
+		delta_g2: g2,
+		gamma_abc_g1: (0..=public_inputs as u64).map(|i| g1_times(i.saturating_add(11))).collect(),
+	};
+	let mut bytes = Vec::new();
+	// Writing into a Vec cannot fail.
+	let _ = key.serialize_compressed(&mut bytes);
+	(
+		bytes,
+		crate::ceremony::encode_point(&key.alpha_g1),
+		crate::ceremony::encode_point(&key.beta_g2),
+	)
+}

@@ -165,3 +165,21 @@ fn a_ptau_too_small_for_the_circuit_is_refused() {
 	let error = initial_key(&synthesis, &small).unwrap_err().to_string();
 	assert!(error.contains("needs a ptau file of power"), "{error}");
 }
+
+/// The dev chain pins the dev ptau by constants (`opg_zk::dev`): they must be the file's.
+#[test]
+fn the_dev_constants_are_the_dev_ptau_s() {
+	let phase1 = Phase1::insecure_for_tests(opg_zk::dev::POWER.into(), opg_zk::dev::SEED);
+	let alpha = opg_zk::ceremony::encode_point(&phase1.alpha_tau_g1[0]);
+	let beta = opg_zk::ceremony::encode_point(&phase1.beta_g2);
+	let hash = ptau::file_hash(&phase1.to_bytes());
+	let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("0x{b:02x}, ")).collect::<String>();
+	assert_eq!(
+		(alpha.as_slice(), beta.as_slice(), hash),
+		(opg_zk::dev::ALPHA_G1.as_slice(), opg_zk::dev::BETA_G2.as_slice(), opg_zk::dev::FILE_HASH),
+		"opg_zk::dev is stale: ALPHA_G1 = [{}]; BETA_G2 = [{}]; FILE_HASH = [{}]",
+		hex(&alpha),
+		hex(&beta),
+		hex(&hash)
+	);
+}

@@ -9,7 +9,7 @@ use sp_runtime::Perbill;
 
 use crate::{
 	configs::{governance::origins, monetary::TreasuryAccount},
-	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS,
+	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS, MINUTES,
 };
 
 /// What the model-curation track's referenda (or root) dispatch as: the registry's governance
@@ -48,6 +48,8 @@ impl pallet_model_registry::Config for Runtime {
 	type MaxChunks = ConstU32<MAX_MODEL_CHUNKS>;
 	type MaxVersions = ConstU32<64>;
 	type UploadTimeout = ModelUploadTimeout;
+	/// ZK versions register initial keys and get their keys from the ceremony.
+	type Ceremony = crate::ZkCeremony;
 	// About 17 s of proving on the 2-core reference node at the measured 60,000 constraints a
 	// second: well inside an inference job's response period.
 	type MaxZkConstraints = ConstU32<{ 1 << 20 }>;
@@ -57,4 +59,41 @@ impl pallet_model_registry::Config for Runtime {
 	type DepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
 	type WeightInfo = pallet_model_registry::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// 10 OPG held from an open-phase contributor while the ceremony runs: forfeited by a slot
+	/// left unused, so squatting the slot costs more than it delays.
+	pub const ContributionDeposit: Balance = 10 * crate::OPG;
+	/// A drawn verifier that misses its turn loses 1% of its bond.
+	pub const MissedTurnSlash: Perbill = Perbill::from_percent(1);
+}
+
+/// The ZK key ceremony: each ZK version's phase 2, on chain.
+impl pallet_zk_ceremony::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Nodes = crate::Nodes;
+	type Keys = crate::ModelRegistry;
+	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
+	type ContributionDeposit = ContributionDeposit;
+	/// Ten minutes for anyone to contribute (longer while the bytes upload).
+	type OpenPeriod = ConstU32<{ 10 * MINUTES }>;
+	/// Ten minutes a turn: fetch the head's key (15 MB at 100k constraints), contribute (a few
+	/// seconds), publish the new key.
+	type TurnPeriod = ConstU32<{ 10 * MINUTES }>;
+	/// Two drawn verifiers must contribute: the key is sound unless both (and every other
+	/// contributor) kept their secrets.
+	type DrawnContributors = ConstU32<2>;
+	type MaxRedraws = ConstU32<2>;
+	type MissedTurnSlash = MissedTurnSlash;
+	/// One prover's check of the final key: the key's soundness rests on the contributions the
+	/// chain checked itself; the attestation says the proving key provers fetch is whole.
+	type RequiredAttestations = ConstU32<1>;
+	type AttestationPeriod = ConstU32<{ HOURS }>;
+	type MaxOpenContributions = ConstU32<8>;
+	type MaxCeremonies = ConstU32<16>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
+	type WeightInfo = pallet_zk_ceremony::weights::SubstrateWeight<Runtime>;
 }
