@@ -79,6 +79,22 @@ pub enum Subcommand {
 	/// keys.
 	ZkSetup(crate::prover::ZkSetupCmd),
 
+	/// **INSECURE, dev chains only.** Write the dev ptau the dev and test presets pin (its
+	/// secrets come from a public seed).
+	ZkDevPtau(crate::ceremony::ZkDevPtauCmd),
+
+	/// A ZK version's initial key from its integer ONNX model and the pinned powers-of-tau
+	/// file: what the version registers, and its ceremony's first head.
+	ZkInit(crate::ceremony::ZkInitCmd),
+
+	/// Contribute to a ZK key ceremony with this machine's own randomness: writes the new key
+	/// and prints the `ZkCeremony.contribute` arguments.
+	ZkContribute(crate::ceremony::ZkContributeCmd),
+
+	/// Check a ceremony's key against the initial key it claims to come from (what a prover
+	/// checks before it attests).
+	ZkVerifyKey(crate::ceremony::ZkVerifyKeyCmd),
+
 	/// Prove one input as a ZK job would (ONNX Runtime, circuit, bit-for-bit check, proof) and
 	/// verify the proof natively, outside any chain.
 	ZkProve(crate::prover::ZkProveCmd),

@@ -126,6 +126,10 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::ZkReport(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkSetup(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkProve(cmd)) => cmd.run(&cli.inference).map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkDevPtau(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkInit(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkContribute(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkVerifyKey(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::Tee(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;

@@ -13,6 +13,7 @@
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod ceremony;
 mod chain_spec;
 mod cli;
 mod command;

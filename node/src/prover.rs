@@ -115,7 +115,7 @@ pub fn key_path(dir: &Path, hash: H256) -> PathBuf {
 	dir.join(format!("{}.pk", hex(&hash.0)))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -272,18 +272,18 @@ impl ZkProver for Groth16Prover {
 	}
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, String> {
 	std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn compile(model: &Path) -> Result<(Graph, Synthesis), String> {
+pub(crate) fn compile(model: &Path) -> Result<(Graph, Synthesis), String> {
 	let graph = Graph::from_onnx(&read(model)?).map_err(|e| e.to_string())?;
 	let circuit = graph.compile().map_err(|e| e.to_string())?;
 	Ok((graph, circuit))
 }
 
 /// The feasibility report as JSON, with the verification weight the runtime charges.
-fn report(
+pub(crate) fn report(
 	circuit: &Synthesis,
 	max_constraints: usize,
 ) -> serde_json::Map<String, serde_json::Value> {
@@ -310,7 +310,7 @@ fn report(
 }
 
 /// Refuses a circuit over the registry's limit, naming the modes to use instead.
-fn check_feasible(circuit: &Synthesis) -> Result<(), String> {
+pub(crate) fn check_feasible(circuit: &Synthesis) -> Result<(), String> {
 	if circuit.constraints() > registry_limit() {
 		return Err(format!(
 			"{} constraints is over the chain's limit of {}: serve this model in ATTESTED or TEE \
@@ -323,7 +323,7 @@ fn check_feasible(circuit: &Synthesis) -> Result<(), String> {
 }
 
 /// The largest circuit the runtime's registry takes.
-fn registry_limit() -> usize {
+pub(crate) fn registry_limit() -> usize {
 	use sp_runtime::traits::Get;
 	<<opg_runtime::Runtime as pallet_model_registry::Config>::MaxZkConstraints as Get<u32>>::get()
 		as usize
