@@ -80,6 +80,13 @@ tee_reports
 "$OPG_PYTHON" -c 'import json, statistics, sys
 times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["time_results"]]
 print(json.dumps({"verify_wasm_us": statistics.median(times) / 1e3}))' "$work/verify.json" >>"$work/runtime.jsonl"
+# A ZK key ceremony's contribution checked on chain, beside verify_proof (target: no more).
+"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_zk_ceremony \
+	--extrinsic contribute --steps 2 --repeat 50 --wasm-execution compiled \
+	--json-file "$work/contribute.json" >/dev/null
+"$OPG_PYTHON" -c 'import json, statistics, sys
+times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["time_results"]]
+print(json.dumps({"contribute_wasm_us": statistics.median(times) / 1e3}))' "$work/contribute.json" >>"$work/runtime.jsonl"
 
 log "engine against Python onnxruntime ($runs runs each), blocks per state on a dev node, ZK mode"
 PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" "${ezkl[@]}" \

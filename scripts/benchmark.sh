@@ -3,7 +3,7 @@
 # OPG's pallets into pallets/NAME/src/weights.rs, the governance pallets from polkadot-sdk into
 # runtime/src/weights/ (measured on this runtime, with its database and its track lookups).
 # Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]...
-# (NAME: model-registry, nodes, attestations, tee, inference, or one of the governance pallets:
+# (NAME: model-registry, nodes, attestations, tee, inference, zk-ceremony, or one of the governance pallets:
 # utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default;
 # repeat --pallet for several, all measured with one build of the node)
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$OPG_ROOT"
 
 steps=50
 repeat=20
-pallets=(model-registry nodes attestations tee inference)
+pallets=(model-registry nodes attestations tee inference zk-ceremony)
 governance=(utility preimage scheduler referenda conviction-voting treasury)
 pallets+=("${governance[@]}")
 chosen=()

@@ -121,7 +121,9 @@ fn testnet_genesis(
 		sudo: SudoConfig { key: Some(root) },
 		model_registry: ModelRegistryConfig {
 			approval_required,
-			phase1: Some(dev_phase1()),
+			// The insecure dev ptau only where the insecure dev enclave is allowed: a chain
+			// that is not a dev chain pins the public ceremony's files by governance.
+			phase1: allow_insecure_dev_enclave.then(dev_phase1),
 			insecure_zk_setup: allow_insecure_dev_enclave,
 		},
 		attestations: AttestationsConfig {

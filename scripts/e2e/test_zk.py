@@ -27,7 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 from substrateinterface import Keypair
 
 from harness import NODE_BIN
-from opg import chain, jobs
+from opg import Client, chain, jobs
 from opg_tools import zk
 
 SCRIPTS = Path(__file__).resolve().parents[1]
@@ -183,6 +183,9 @@ def test_a_zk_job_is_final_and_settled_in_the_block_that_verifies_its_proof(node
     assert free_before - int(account["free"]) == fee + chain.paid_fee(included.events) + deposit
     owner_after = int(substrate.query("System", "Account", [owner], block_hash=at).value["data"]["free"])
     assert owner_after - owner_before == int(final["owner_paid"])
+
+    # The key's provenance, as the SDK reads it: the dev chain's one-party key, named insecure.
+    assert Client(substrate).zk_key_origin(digits["id"]) == "InsecureTestSetup"
 
     # The verified output is the integer model's output, as Python onnxruntime computes it.
     session = onnxruntime.InferenceSession(quantized.model, providers=["CPUExecutionProvider"])

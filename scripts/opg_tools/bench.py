@@ -178,7 +178,8 @@ def write(out: Path, engine: dict, blocks: dict, runtime: dict, runs: int,
         verify = {"wasm_us": runtime["verify_wasm_us"], "native_us": runtime["verify_native_us"],
                   "submit_proof_us": runtime["submit_proof_us"],
                   "normal_ms": runtime["normal_ref_time_ms"],
-                  "zk_answers_by_weight": runtime["zk_answers_by_weight"]}
+                  "zk_answers_by_weight": runtime["zk_answers_by_weight"],
+                  "contribute_us": runtime.get("contribute_wasm_us")}
     lines += zkbench.table(zk_results, verify)
     lines += tee_section(runtime)
     out.write_text("\n".join(lines))

@@ -76,6 +76,47 @@ def ours(node_bin: str, name: str, inputs: int, hidden: int, outputs: int, folde
     }
 
 
+# The ceremony's cost by circuit size (issue 35): MNIST's (about 10k constraints) and about
+# 100k constraints (a 10,000-input layer: its input bits dominate).
+CEREMONY_SIZES = (
+    ("mlp-784-56-10", 784, 56, 10),
+    ("mlp-10000-64-10", 10000, 64, 10),
+)
+
+
+def ceremony(node_bin: str, folder: Path) -> list[dict]:
+    """A contribution's time and key-state size, and the check of a final key against its
+    initial key, at each size of `CEREMONY_SIZES`; the initial key's computation from the dev
+    ptau at the sizes it covers. The keys contributed to come from a seed setup: a contribution
+    costs the same whatever made the key."""
+    ptau = folder / "dev.ptau"
+    timed([node_bin, "zk-dev-ptau", "--out", str(ptau)])
+    rows = []
+    for name, inputs, hidden, outputs in CEREMONY_SIZES:
+        float_model = zk.dense_mlp(inputs, hidden, outputs, seed=hidden)
+        samples = np.random.default_rng(inputs).standard_normal((16, inputs))
+        quantized = zk.quantize(zk.read_mlp(float_model), samples, output_name="logits")
+        model = folder / f"{name}-ceremony.onnx"
+        model.write_bytes(quantized.model)
+        keys = folder / f"{name}-ceremony-keys"
+        setup, _ = timed([node_bin, "zk-setup", str(model), "--seed", SEED, "--out", str(keys)])
+        contributed, peak = timed([node_bin, "zk-contribute", "--key", setup["proving_key_file"],
+                                   "--genesis", "00" * 32, "--model", "0", "--version", "1",
+                                   "--index", "0", "--author", "00" * 32, "--out", str(keys)])
+        checked, _ = timed([node_bin, "zk-verify-key", "--initial", setup["proving_key_file"],
+                            "--key", contributed["key_file"]])
+        row = {"name": name, "constraints": setup["constraints"], "domain": setup["domain"],
+               "contribute_s": contributed["contribute_ms"] / 1e3,
+               "state_bytes": contributed["state_bytes"], "contribute_peak_bytes": peak,
+               "verify_key_s": checked["verify_ms"] / 1e3}
+        if setup["domain"] <= 1 << 14:
+            initial, _ = timed([node_bin, "zk-init", str(model), "--ptau", str(ptau),
+                                "--out", str(folder / f"{name}-init")])
+            row["init_s"] = initial["init_ms"] / 1e3
+        rows.append(row)
+    return rows
+
+
 def ezkl(float_model: str, sample: list, folder: Path) -> dict:
     """EZKL on the same float model and input, or why it could not run."""
     try:
@@ -89,10 +130,11 @@ def ezkl(float_model: str, sample: list, folder: Path) -> dict:
 
 
 def measure(node_bin: str, repeat: int = 5, with_ezkl: bool = True) -> list[dict]:
-    """Every size: our figures and EZKL's."""
+    """Every size: our figures and EZKL's; then the ceremony's (a row named `ceremony`)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="opg-zkbench-") as tmp:
         folder = Path(tmp)
+        results.append({"name": "ceremony", "rows": ceremony(node_bin, folder)})
         for name, inputs, hidden, outputs in SIZES:
             row = {"name": name, "ours": ours(node_bin, name, inputs, hidden, outputs, folder, repeat)}
             if with_ezkl:
@@ -123,7 +165,8 @@ def table(results: list[dict], verify: dict) -> list[str]:
         "| constraints/s/core |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in results:
+    ceremony_rows = next((r["rows"] for r in results if r["name"] == "ceremony"), [])
+    for row in (r for r in results if r["name"] != "ceremony"):
         o, e = row["ours"], row.get("ezkl", {"error": "not run"})
         rate = o["constraints"] / o["prove_s"] / cores
         if "error" in e:
@@ -152,6 +195,37 @@ def table(results: list[dict], verify: dict) -> list[str]:
             "300 |",
             "",
         ]
+    if ceremony_rows:
+        lines += [
+            "### The key ceremony",
+            "",
+            "A contribution off chain (`opg-node zk-contribute`: `delta` and the `L` and `H` "
+            "queries scaled, all cores), the key state it publishes (the proving key), an "
+            "attester's check of a final key against the initial key (`zk-verify-key`), and the "
+            "initial key from the dev ptau (`zk-init`, where the dev ptau's power covers the "
+            "circuit).",
+            "",
+            "| model | constraints | QAP domain | contribution | key state | contribution peak "
+            "memory | key check | initial key |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for c in ceremony_rows:
+            init = f"{c['init_s']:.1f} s" if "init_s" in c else "(over the dev ptau's power)"
+            lines.append(
+                f"| {c['name']} | {c['constraints']:,} | {c['domain']:,} | {c['contribute_s']:.2f} s "
+                f"| {mb(c['state_bytes'])} | {mb(c['contribute_peak_bytes'])} | "
+                f"{c['verify_key_s']:.2f} s | {init} |")
+        lines.append("")
+        if verify.get("contribute_us"):
+            lines += [
+                "| on chain, in the wasm runtime | measured | anchor | ratio | target |",
+                "|---|---|---|---|---|",
+                f"| `ZkCeremony.contribute` (a real contribution checked through the host "
+                f"functions; `contribute` benchmark) | {verify['contribute_us']:.0f} µs | "
+                f"`verify_proof`: {verify['wasm_us']:.0f} µs | "
+                f"{verify['contribute_us'] / verify['wasm_us']:.2f}x | 1x or less |",
+                "",
+            ]
     lines += [
         "Targets: proving at least 200x faster than EZKL on the same model; at least 30,000 "
         "constraints per second per core; verification in wasm within 1.2x of native.",

@@ -158,6 +158,18 @@ class Client:
         """The model's record: owner, name, price, status, active version (None if absent)."""
         return chain.registry(self.substrate, "Models", [model_id])
 
+    def zk_key_origin(self, model_id: int, version: int | None = None) -> str | dict | None:
+        """How the ZK key of `model_id`'s `version` (default: the version it runs) was made, as
+        the registry records it: `"InsecureTestSetup"` (made by one party, on a dev chain only:
+        whoever made it can forge proofs), `"CeremonyRunning"`, `{"Ceremony": {"contributions":
+        n, "drawn": d}}` (the chain's ceremony, `d` of its contributors drawn verifier nodes) or
+        `"CeremonyFailed"`; None for a version without ZK mode."""
+        if version is None:
+            version = (self.model(model_id) or {}).get("active_version")
+            if version is None:
+                return None
+        return chain.registry(self.substrate, "ZkKeyOrigins", [model_id, int(version)])
+
     def schema(self, model_id: int) -> dict:
         """The inputs and outputs (names, dtypes, shapes) of the version the model runs now."""
         return jobs.runnable_version(self.substrate, model_id)[1]

@@ -65,6 +65,19 @@
 //! node that imported a removal on a fork that lost fetches the bytes back with
 //! `scripts/fetch-model.sh`.)
 //!
+//! ## ZK keys
+//!
+//! A ZK version's key must not be its owner's (whoever made a Groth16 key alone can prove any
+//! output). The version registers its *initial key*, computed by anyone from its ONNX bytes
+//! and the powers-of-tau file the chain pins ([`Phase1`], set by governance:
+//! [`Pallet::set_phase1`]); the registry checks its `alpha` and `beta` against the pin and,
+//! when the bytes are complete, starts the version's ceremony ([`Config::Ceremony`]). The
+//! version runs no job until the ceremony hands back its last `delta`: the registry then makes
+//! the version's key from the initial key and that `delta` (`CeremonyKeys::finish`), prepares
+//! it and activates the version. [`ZkKeyOrigins`] records each key's provenance. Keys made by
+//! one party (a seed setup) register only where [`InsecureZkSetup`] is set, a dev chain's
+//! switch, as [`ZkKeyOrigin::InsecureTestSetup`].
+//!
 //! ## Removal
 //!
 //! An owner deprecates a model, waits [`Config::RetirementDelay`] blocks (at least a job's life and
@@ -96,6 +109,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -187,11 +201,12 @@ pub const MAX_PAGE: u32 = 256;
 pub mod pallet {
 	use super::*;
 
-	/// Version 2: versions declare their output tolerance. Version 1: versions split into
+	/// Version 3: ZK versions record how their keys were made (`ZkKeyOrigins`; see
+	/// [`crate::migrations::v3`]). Version 2: versions declare their output tolerance. Version 1: versions split into
 	/// metadata, upload progress and verifying key; a FIFO expiry queue; content id v2. Only
 	/// development chains, which start from genesis, ran versions 0 and 1, so there is nothing
 	/// to migrate.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -514,6 +529,9 @@ pub mod pallet {
 		ZkKeyNotFromPhase1,
 		/// The chain pins no phase 1 yet, so no initial key registers.
 		NoPhase1Pinned,
+		/// A phase-1 pin whose `[alpha]₁` or `[beta]₂` is not a point of its group
+		/// (uncompressed: 64 and 128 bytes).
+		InvalidPhase1,
 		/// The circuit has more constraints than `MaxZkConstraints`: serve the model in
 		/// attested (or TEE) mode instead.
 		ZkCircuitTooLarge,
@@ -624,7 +642,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::register_model(
 			version.chunk_hashes.len() as u32,
 			version.zk.as_ref().map_or(0, |zk| zk.verifying_key.len() as u32),
-		).saturating_add(Pallet::<T>::ceremony_weight(version)))]
+		))]
 		pub fn register_model(
 			origin: OriginFor<T>,
 			name: ModelName,
@@ -674,7 +692,10 @@ pub mod pallet {
 		/// committed at registration. The bytes go to every node's off-chain database, not state.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::upload_chunk(data.len() as u32)
-			.saturating_add(T::DbWeight::get().writes(1)))]
+			.saturating_add(T::DbWeight::get().writes(1))
+			// The last chunk of a version with an initial key starts its ceremony.
+			.saturating_add(T::Ceremony::begin_weight())
+			.saturating_add(T::DbWeight::get().reads(2)))]
 		pub fn upload_chunk(
 			origin: OriginFor<T>,
 			model_id: ModelId,
@@ -718,7 +739,19 @@ pub mod pallet {
 			}
 
 			// The last chunk: the version is complete. Its expiry-queue entry stays and is
-			// dropped when it reaches the head of the queue.
+			// dropped when it reaches the head of the queue. A version with an initial key
+			// starts its ceremony now that anyone can compute the key from the bytes.
+			if ZkKeyOrigins::<T>::get(model_id, version) == Some(ZkKeyOrigin::CeremonyRunning) {
+				let zk = VerifyingKeys::<T>::get(model_id, version)
+					.ok_or(Error::<T>::VersionNotFound)?;
+				T::Ceremony::begin(
+					model_id,
+					version,
+					&model.owner,
+					zk.proving_key_hash,
+					H256(sp_io::hashing::blake2_256(&zk.verifying_key)),
+				)?;
+			}
 			Uploads::<T>::remove(model_id, version);
 			model.uploading = None;
 			record.completed_at = Some(frame_system::Pallet::<T>::block_number());
@@ -739,7 +772,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_version(
 			version.chunk_hashes.len() as u32,
 			version.zk.as_ref().map_or(0, |zk| zk.verifying_key.len() as u32),
-		).saturating_add(Pallet::<T>::ceremony_weight(version)))]
+		))]
 		pub fn add_version(
 			origin: OriginFor<T>,
 			model_id: ModelId,
@@ -896,6 +929,11 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_approval_required())]
 		pub fn set_phase1(origin: OriginFor<T>, pin: Option<Phase1Pin>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
+			if let Some(pin) = &pin {
+				let elements =
+					opg_zk::Phase1Elements { alpha_g1: &pin.alpha_g1, beta_g2: &pin.beta_g2 };
+				ensure!(opg_zk::phase1_elements_valid(elements), Error::<T>::InvalidPhase1);
+			}
 			Phase1::<T>::set(pin.clone());
 			Self::deposit_event(Event::Phase1Pinned { pin });
 			Ok(())
@@ -963,14 +1001,7 @@ impl<T: Config> Pallet<T> {
 			.as_ref()
 			.map(|pin| opg_zk::Phase1Elements { alpha_g1: &pin.alpha_g1, beta_g2: &pin.beta_g2 });
 		let registered =
-			opg_zk::register_key_for(schema, &zk.verifying_key, phase1).map_err(|e| match e {
-				opg_zk::ZkError::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
-				opg_zk::ZkError::PublicInputCount => Error::<T>::ZkPublicInputCount,
-				opg_zk::ZkError::DegenerateVerifyingKey => Error::<T>::DegenerateZkKey,
-				opg_zk::ZkError::NotFromPhase1 => Error::<T>::ZkKeyNotFromPhase1,
-				opg_zk::ZkError::NoPhase1 => Error::<T>::NoPhase1Pinned,
-				_ => Error::<T>::BadVerifyingKey,
-			})?;
+			opg_zk::register_key_for(schema, &zk.verifying_key, phase1).map_err(Self::zk_error)?;
 		match registered {
 			opg_zk::RegisteredKey::Initial => Ok((None, ZkKeyOrigin::CeremonyRunning)),
 			opg_zk::RegisteredKey::Finished(prepared) => {
@@ -982,13 +1013,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// What starting a ceremony may add to registering `version`: a ZK version's key may be an
-	/// initial key.
-	fn ceremony_weight(version: &VersionSpecOf<T>) -> Weight {
-		if version.zk.is_some() {
-			T::Ceremony::begin_weight()
-		} else {
-			Weight::zero()
+	/// The registry's error for why a key was refused.
+	fn zk_error(error: opg_zk::ZkError) -> Error<T> {
+		use opg_zk::ZkError as E;
+		match error {
+			E::SchemaNotProvable => Error::<T>::ZkSchemaNotProvable,
+			E::PublicInputCount => Error::<T>::ZkPublicInputCount,
+			E::DegenerateVerifyingKey => Error::<T>::DegenerateZkKey,
+			E::NotFromPhase1 => Error::<T>::ZkKeyNotFromPhase1,
+			E::NoPhase1 => Error::<T>::NoPhase1Pinned,
+			E::MalformedVerifyingKey | E::MalformedProof | E::InvalidProof | E::ValueOutOfRange => {
+				Error::<T>::BadVerifyingKey
+			}
 		}
 	}
 
@@ -1081,9 +1117,6 @@ impl<T: Config> Pallet<T> {
 		StaleContent::<T>::remove(record.content_id);
 		ChunkHashes::<T>::insert(model_id, number, chunk_hashes);
 		if let Some((zk, prepared, origin)) = zk {
-			if origin == ZkKeyOrigin::CeremonyRunning {
-				T::Ceremony::begin(model_id, number, &model.owner, zk.proving_key_hash)?;
-			}
 			VerifyingKeys::<T>::insert(model_id, number, zk);
 			if let Some(prepared) = prepared {
 				PreparedKeys::<T>::insert(model_id, number, prepared);
@@ -1595,7 +1628,7 @@ impl<T: Config> CeremonyKeys for Pallet<T> {
 			VerifyingKeys::<T>::get(model_id, version).ok_or(Error::<T>::VersionNotFound)?;
 		let (verifying_key, prepared) =
 			opg_zk::finish_key_for(&record.schema, &artifacts.verifying_key, delta_g2)
-				.map_err(|_| Error::<T>::DegenerateZkKey)?;
+				.map_err(Self::zk_error)?;
 		let verifying_key =
 			VerifyingKey::try_from(verifying_key).map_err(|_| Error::<T>::BadVerifyingKey)?;
 		let prepared = PreparedKey::try_from(prepared).map_err(|_| Error::<T>::BadVerifyingKey)?;

@@ -60,11 +60,13 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	/// The model a test says has open jobs.
 	pub static ModelInUse: Option<ModelId> = None;
-	/// Ceremonies started: (model, version, owner, init_hash).
-	pub static Ceremonies: Vec<(ModelId, opg_primitives::model::VersionNumber, AccountId, sp_core::H256)> = Vec::new();
+	/// Ceremonies started: (model, version, owner, init_hash, vk_hash).
+	pub static Ceremonies: Vec<(ModelId, opg_primitives::model::VersionNumber, AccountId, sp_core::H256, sp_core::H256)> = Vec::new();
+	/// Whether the ceremony takes no more ceremonies.
+	pub static CeremoniesFull: bool = false;
 }
 
-/// The ceremonies the registry started: (model, version, owner, init_hash).
+/// The ceremonies the registry started: (model, version, owner, init_hash, vk_hash).
 pub struct TestCeremony;
 impl opg_primitives::model::KeyCeremony<AccountId> for TestCeremony {
 	fn begin(
@@ -72,8 +74,12 @@ impl opg_primitives::model::KeyCeremony<AccountId> for TestCeremony {
 		version: opg_primitives::model::VersionNumber,
 		owner: &AccountId,
 		init_hash: sp_core::H256,
+		vk_hash: sp_core::H256,
 	) -> sp_runtime::DispatchResult {
-		Ceremonies::mutate(|c| c.push((model, version, *owner, init_hash)));
+		if CeremoniesFull::get() {
+			return Err(sp_runtime::DispatchError::Other("TooManyCeremonies"));
+		}
+		Ceremonies::mutate(|c| c.push((model, version, *owner, init_hash, vk_hash)));
 		Ok(())
 	}
 

@@ -1432,11 +1432,15 @@ mod ceremony {
 		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			assert_ok!(register_zk(&bytes, zk.clone()));
-			assert_eq!(Ceremonies::get(), vec![(0, 1, ALICE, zk.proving_key_hash)]);
 			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::CeremonyRunning));
 			assert!(PreparedKeys::<Test>::get(0, 1).is_none());
 			assert_eq!(<ModelRegistry as CeremonyKeys>::version(0, 1), CeremonyVersion::Uploading);
+			// The ceremony starts when the bytes are complete (anyone can then compute the
+			// initial key), on the initial key's hash and the registered key's.
+			assert!(Ceremonies::get().is_empty());
 			upload_all(ALICE, 0, 1, &bytes);
+			let vk_hash = H256(sp_io::hashing::blake2_256(&zk.verifying_key));
+			assert_eq!(Ceremonies::get(), vec![(0, 1, ALICE, zk.proving_key_hash, vk_hash)]);
 			assert_eq!(<ModelRegistry as CeremonyKeys>::version(0, 1), CeremonyVersion::Complete);
 			// Complete and approved, but no key yet: it does not run.
 			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
@@ -1471,9 +1475,17 @@ mod ceremony {
 				..zk.clone()
 			};
 			assert_noop!(register_zk(&bytes, one_party), Error::<Test>::ZkKeyNeedsCeremony);
-			// Another phase 1 (its maker may know its secrets).
+			// A pin whose points are no points is refused.
+			let mut broken = pin.clone();
+			broken.alpha_g1 = vec![1; 64].try_into().unwrap();
+			assert_noop!(
+				ModelRegistry::set_phase1(RuntimeOrigin::root(), Some(broken)),
+				Error::<Test>::InvalidPhase1
+			);
+			// Another phase 1 (its maker may know its secrets): another alpha.
 			let mut other = pin.clone();
-			other.alpha_g1 = other.beta_g2[..64].to_vec().try_into().unwrap();
+			other.alpha_g1 =
+				opg_zk::ceremony::initial_delta::<opg_zk::host::HostBn254>().0.try_into().unwrap();
 			assert_ok!(ModelRegistry::set_phase1(RuntimeOrigin::root(), Some(other)));
 			assert_noop!(register_zk(&bytes, zk.clone()), Error::<Test>::ZkKeyNotFromPhase1);
 			assert_ok!(ModelRegistry::set_phase1(RuntimeOrigin::root(), None));
@@ -1499,6 +1511,26 @@ mod ceremony {
 			assert!(Versions::<Test>::get(0, 1).unwrap().approved);
 			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
 			assert!(ModelRegistry::zk_key(0, 1).is_none());
+		});
+	}
+
+	#[test]
+	fn a_ceremony_the_chain_cannot_start_leaves_the_upload_to_complete_later() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk));
+			upload(ALICE, 0, 1, 0, &bytes);
+			upload(ALICE, 0, 1, 1, &bytes);
+			CeremoniesFull::set(true);
+			let last = bytes.chunks(CHUNK_SIZE as usize).nth(2).unwrap();
+			assert_noop!(
+				ModelRegistry::upload_chunk(RuntimeOrigin::signed(ALICE), 0, 1, 2, chunk(last)),
+				sp_runtime::DispatchError::Other("TooManyCeremonies")
+			);
+			CeremoniesFull::set(false);
+			upload(ALICE, 0, 1, 2, &bytes);
+			assert_eq!(Ceremonies::get().len(), 1);
 		});
 	}
 
@@ -1535,6 +1567,44 @@ mod ceremony {
 				ZkKeyOrigin::CeremonyRunning
 			)
 			.is_err());
+		});
+	}
+}
+
+mod migrations {
+	use super::*;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	use opg_primitives::model::ZkKeyOrigin;
+
+	#[test]
+	fn v3_records_the_one_party_keys_registered_before() {
+		ExtBuilder::default().build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			let mut version = spec(&bytes);
+			version.modes = ModeSet { vanilla: false, attested: true, zk: true };
+			let mut input = tensor("input", vec![Dim::Fixed(1), Dim::Fixed(40)]);
+			input.dtype = TensorDtype::Int8;
+			let mut output = tensor("output", vec![Dim::Fixed(1), Dim::Fixed(3)]);
+			output.dtype = TensorDtype::Int32;
+			version.schema = schema_of(vec![input], vec![output]);
+			version.zk = Some(ZkArtifacts {
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				proving_key_hash: H256::repeat_byte(2),
+				constraints: 1_000,
+			});
+			assert_ok!(ModelRegistry::register_model(
+				RuntimeOrigin::signed(ALICE),
+				name(b"zk"),
+				Default::default(),
+				1,
+				version
+			));
+			// As a chain at version 2 stored it: no origin.
+			ZkKeyOrigins::<Test>::remove(0, 1);
+			StorageVersion::new(2).put::<ModelRegistry>();
+			crate::migrations::v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::InsecureTestSetup));
+			assert_eq!(ModelRegistry::on_chain_storage_version(), StorageVersion::new(3));
 		});
 	}
 }

@@ -19,8 +19,15 @@ fn block<T: Config>() -> BlockNumberFor<T> {
 fn running_ceremony<T: Config>() -> CeremonyId {
 	let id = T::BenchmarkHelper::version();
 	let owner: T::AccountId = account("owner", 0, 0);
-	<Pallet<T> as KeyCeremony<T::AccountId>>::begin(id.0, id.1, &owner, H256::repeat_byte(7))
-		.expect("a ceremony begins");
+	T::BenchmarkHelper::fund(&owner);
+	<Pallet<T> as KeyCeremony<T::AccountId>>::begin(
+		id.0,
+		id.1,
+		&owner,
+		H256::repeat_byte(7),
+		H256::repeat_byte(8),
+	)
+	.expect("a ceremony begins");
 	id
 }
 
@@ -95,10 +102,17 @@ mod benchmarks {
 	fn begin() {
 		let id = T::BenchmarkHelper::version();
 		let owner: T::AccountId = account("owner", 0, 0);
+		T::BenchmarkHelper::fund(&owner);
 		#[block]
 		{
-			<Pallet<T> as KeyCeremony<T::AccountId>>::begin(id.0, id.1, &owner, H256::zero())
-				.expect("begins");
+			<Pallet<T> as KeyCeremony<T::AccountId>>::begin(
+				id.0,
+				id.1,
+				&owner,
+				H256::zero(),
+				H256::zero(),
+			)
+			.expect("begins");
 		}
 		assert!(Ceremonies::<T>::contains_key(id));
 	}
@@ -136,24 +150,37 @@ mod benchmarks {
 		assert_eq!(Ceremonies::<T>::get(id).expect("running").head, state);
 	}
 
-	/// An attestation that does not finish the ceremony (the last one adds the end and the
-	/// registry's `finish`, benchmarked on their own).
+	/// An approval that does not finish the ceremony (the last one adds the end, the fee's
+	/// shares and the registry's `finish`, benchmarked on their own).
 	#[benchmark]
 	fn attest() {
 		let id = running_ceremony::<T>();
-		let mut ceremony = Ceremonies::<T>::get(id).expect("running");
-		ceremony.phase = Phase::Attesting;
-		for index in 0..T::RequiredAttestations::get().saturating_sub(2) {
-			let prover: T::AccountId = account("prover", index, 0);
-			ceremony.attesters.try_push(prover).expect("room");
-		}
-		let head = ceremony.head;
-		Ceremonies::<T>::insert(id, ceremony);
 		let who: T::AccountId = whitelisted_caller();
 		T::BenchmarkHelper::register_node(&who, NodeRole::Inference);
+		let mut ceremony = Ceremonies::<T>::get(id).expect("running");
+		ceremony.phase = Phase::Attesting;
+		let mut attesters = alloc::vec![(who.clone(), false)];
+		for index in 1..T::Attesters::get().max(2) {
+			attesters.push((account("prover", index, 0), false));
+		}
+		ceremony.attesters = BoundedVec::truncate_from(attesters);
+		let (vk_hash, head) = (ceremony.vk_hash, ceremony.head);
+		Ceremonies::<T>::insert(id, ceremony);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id.0, id.1, head);
+		_(RawOrigin::Signed(who), id.0, id.1, vk_hash, head, true);
 		assert!(Ceremonies::<T>::contains_key(id));
+	}
+
+	/// A drawn node passes its turn: the next turn scheduled.
+	#[benchmark]
+	fn pass_turn() {
+		let id = running_ceremony::<T>();
+		let who: T::AccountId = whitelisted_caller();
+		T::BenchmarkHelper::register_node(&who, NodeRole::Verifier);
+		turn_of::<T>(id, &who);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id.0, id.1);
+		assert_eq!(Ceremonies::<T>::get(id).expect("running").turn, 1);
 	}
 
 	/// The hook with nothing due.
@@ -168,11 +195,14 @@ mod benchmarks {
 	/// A ceremony ending with `c` open contributions in its transcript: each deposit released,
 	/// each record removed (a failure: the heavier end).
 	#[benchmark]
-	fn process_end(c: Linear<0, { Pallet::<T>::transcript_bound() }>) {
+	fn process_end(c: Linear<0, { Pallet::<T>::settle_bound() }>) {
 		let id = running_ceremony::<T>();
-		fill_transcript::<T>(id, c);
+		fill_transcript::<T>(id, c.min(Pallet::<T>::transcript_bound()));
 		let mut ceremony = Ceremonies::<T>::get(id).expect("running");
+		// The attestation deadline (silent attesters' slashes are charged on their own).
 		ceremony.phase = Phase::Attesting;
+		ceremony.attesters =
+			BoundedVec::truncate_from(alloc::vec![(account("prover", 0, 0), true)]);
 		let now = block::<T>() + One::one();
 		Pallet::<T>::reschedule(id, &mut ceremony, now);
 		Ceremonies::<T>::insert(id, ceremony);

@@ -5,71 +5,91 @@
 //!
 //! A ZK version registers its *initial key*: the key anyone computes from its ONNX bytes and
 //! the powers-of-tau file the chain pins (`opg_zk::groth16::initial_key`), with `delta` the
-//! generator. The registry checks it against the pinned phase 1 and starts the version's
-//! ceremony here ([`KeyCeremony::begin`]); until the ceremony ends the version runs no ZK job.
+//! generator. The registry checks its phase-1 elements against the pin and, once the version's
+//! bytes are uploaded, starts its ceremony here ([`KeyCeremony::begin`]), holding
+//! [`Config::CeremonyFee`] from the owner; until the ceremony ends the version runs no job.
 //! Each contribution multiplies `delta` by a secret of its author's and divides the key's `L`
 //! and `H` queries by it; the chain sees only the new `delta` and a proof that its author knows
 //! the secret ([`opg_zk::ceremony`]), and checks both; the new key itself (megabytes) lives
-//! off chain under its hash, the ceremony's *head*. The key is sound if any one contributor
-//! forgot its secret.
+//! off chain under its hash, the ceremony's *head*.
+//!
+//! Two things make the final key sound, and the ceremony provides both:
+//! - **Nobody knows its last `delta`**: true if any one contributor forgot its secret.
+//!   Verifier nodes drawn by stake must contribute, so a forger must control all of them.
+//! - **It is the key of the uploaded model**: the chain cannot compile the model, so it
+//!   cannot check the registered key's public-input points or the off-chain queries; an owner
+//!   who registered points of its own choosing (a known multiple of `[alpha]₁`, say) could
+//!   forge whatever `delta` is. Inference nodes drawn by stake recompute the initial key from
+//!   the bytes and the pinned ptau, check the registered verifying key (by its hash) and the
+//!   final key against it, and each approves or rejects; every drawn attester must approve.
 //!
 //! ## Phases
 //!
-//! 1. **Open** ([`Config::OpenPeriod`] blocks from registration, and until the bytes are
-//!    uploaded): anyone (a dApp, the owner) takes the slot ([`Pallet::take_slot`], holding
-//!    [`Config::ContributionDeposit`]) and contributes within [`Config::TurnPeriod`] blocks
-//!    ([`Pallet::contribute`]). One slot at a time, so contributors never race on the head. A
-//!    slot that runs out is skipped and its deposit forfeited to [`Config::OnForfeit`] (when
-//!    the next slot is taken or the phase ends).
+//! 1. **Open** ([`Config::OpenPeriod`] blocks from the upload's completion): anyone (a dApp,
+//!    the owner) takes the slot ([`Pallet::take_slot`], holding [`Config::ContributionDeposit`])
+//!    and contributes within [`Config::TurnPeriod`] blocks ([`Pallet::contribute`]). One slot
+//!    at a time, so contributors never race on the head. A slot that runs out is skipped and
+//!    its deposit forfeited to [`Config::OnForfeit`] (when the next slot is taken or the phase
+//!    ends).
 //! 2. **Drawn**: at the open phase's end the chain draws [`Config::DrawnContributors`] verifier
 //!    nodes by stake (never the owner) from that block's BABE randomness, which nobody knew
-//!    when the version registered. They contribute in turn, each within
-//!    [`Config::TurnPeriod`] blocks of its turn's start. A node that misses its turn loses
-//!    [`Config::MissedTurnSlash`] of its bond and is replaced by a fresh draw (at most
-//!    [`Config::MaxRedraws`] times; then the ceremony fails).
-//! 3. **Attesting**: once the drawn nodes contributed, inference nodes (the provers) fetch the
-//!    final key, check it against the initial key they compute themselves (`A`, `B` and the
-//!    public inputs' points unchanged, `L` and `H` moved by the inverse of `delta`:
-//!    `opg_zk::ceremony::verify_transition`) and [`Pallet::attest`] to its head. After
-//!    [`Config::RequiredAttestations`] attestations the registry makes the version's key from
-//!    the initial key and the last `delta` ([`CeremonyKeys::finish`]) and the version runs ZK
-//!    jobs. Without them within [`Config::AttestationPeriod`] blocks the ceremony fails.
+//!    when the phase began. They contribute in turn, each within [`Config::TurnPeriod`] blocks.
+//!    A node that cannot build on the head (its key is unavailable) passes
+//!    ([`Pallet::pass_turn`]); one that stays silent loses [`Config::MissedTurnSlash`] of its
+//!    bond. Missing contributions are drawn again (at most [`Config::MaxRedraws`] times; then
+//!    the ceremony fails).
+//! 3. **Attesting**: in the next block the chain draws [`Config::Attesters`] inference nodes (the
+//!    provers; never the owner). Each fetches the final key, recomputes the initial key and
+//!    checks both the registered verifying key and the final key against it (`opg-node
+//!    zk-verify-key`), then [`Pallet::attest`]s, approving or rejecting, within
+//!    [`Config::AttestationPeriod`] blocks. When all approve, the registry makes the version's key
+//!    from the registered initial key and the last `delta` ([`CeremonyKeys::finish`]) and the
+//!    version runs; one rejection fails the ceremony.
 //!
-//! When a ceremony ends, finished or failed, every deposit still held is released. A finished
-//! ceremony keeps its transcript ([`Transcript`]): who contributed, with which `delta` and
-//! state hash, drawn or not (the key's provenance).
+//! A finished ceremony pays its fee in equal shares to the drawn nodes that contributed and the
+//! attesters, releases every deposit, and keeps its transcript ([`Transcript`]): who
+//! contributed, with which `delta` and state hash, drawn or not (the key's provenance).
 //!
 //! ## Payoffs
 //!
-//! - **Honest contributor** (open): pays the transaction fee, gets its deposit back. Drawn:
-//!   keeps its bond whole. Its contribution alone makes the key sound.
-//! - **Silent drawn node**: loses [`Config::MissedTurnSlash`] of its bond per missed turn; the
-//!   ceremony goes on with a replacement.
-//! - **Slot squatter** (takes the open slot and never contributes, to delay the ceremony): loses
-//!   its deposit for each slot, and the open phase ends on time whatever it does.
-//! - **Forger** (the owner, or anyone who knows phase 1's and earlier contributors' secrets):
-//!   after one honest contribution its knowledge is worthless: proofs made with any key but the
-//!   ceremony's own do not verify. It cannot pick a `delta` that cancels another's (the proof
-//!   of knowledge refuses a `delta` whose ratio to the head its sender does not know), replay a
-//!   contribution (its proof binds the genesis hash, the version, the index, the author and the
-//!   head), or stop the drawn nodes (the draw excludes the owner and comes from randomness
-//!   fixed after registration).
-//! - **Bad state** (a contribution whose off-chain key does not match its `delta`): provers do
-//!   not attest, the ceremony fails for lack of attestations and the version never runs ZK
-//!   jobs; the owner registers it again. (Slashing the author by an on-chain proof of the bad
-//!   state is not built yet: `docs/zk.md`.)
-//! - **Colluding provers** attesting a bad final key: the key still cannot forge (its
-//!   verifying key comes from the chain's own `delta`), at worst honest provers cannot prove and
-//!   ZK requests time out and are refunded.
+//! - **Honest drawn contributor / attester**: a share of the fee when the ceremony finishes.
+//! - **Silent drawn node or attester**: loses [`Config::MissedTurnSlash`] of its bond.
+//! - **Passing drawn node**: nothing either way (it could not, or would not, do the work); the
+//!   chain draws another.
+//! - **Lazy drawn node** (posts a `delta` without publishing its key): the attesters cannot
+//!   check the final key and the ceremony fails: no share for anyone, so laziness earns
+//!   nothing.
+//! - **Honest open contributor**: pays the transaction fee, gets its deposit back.
+//! - **Slot squatter** (takes the slot and never contributes, to delay): loses its deposit for
+//!   each slot; the open phase ends on time whatever it does.
+//! - **Owner with a forged initial key** (public-input points or queries of its own choosing):
+//!   an honest drawn attester rejects it and the owner's fee goes to the treasury. Getting it
+//!   through takes every drawn attester: for a share `v` of the inference stake, `v^m` per
+//!   attempt (`m` = [`Config::Attesters`]), each attempt costing the fee.
+//! - **Forger who knows phase 1 and earlier contributors' secrets**: after one honest
+//!   contribution its knowledge is worthless: proofs made with any key but the ceremony's own do
+//!   not verify. It cannot pick a `delta` that cancels another's (the proof of knowledge refuses
+//!   a `delta` whose ratio to the head its sender does not know), replay a contribution (its
+//!   proof binds the genesis hash, the version, the index, the author and the head), or avoid
+//!   the drawn nodes (drawn after the open phase, from randomness fixed after it began).
+//! - **Capacity squatter** (completes uploads of junk ZK versions to fill
+//!   [`Config::MaxCeremonies`]): pays the fee for each; its ceremonies fail and the fee is
+//!   refunded only when the nodes, not its key, are at fault.
+//!
+//! What is not built yet: the key states' transfer through the data layer and an on-chain proof
+//! of a bad state that would slash its author (a lazy or bad contribution is caught only by the
+//! attesters, failing the ceremony), and attestations through the verification rounds' commit
+//! and reveal with audits (attesters answer in the open).
 //!
 //! ## Invariants (checked by `try_state`)
 //!
 //! - Each running ceremony has exactly one entry in [`Due`], in the list of the block its `due`
-//!   names, and no list holds an entry of a ceremony that is not running.
+//!   names, no list holds an entry of a ceremony that is not running, and no list is empty.
 //! - [`Running`] counts the running ceremonies.
 //! - Each ceremony's transcript holds exactly `contributions` entries, `drawn_contributions` of
-//!   them by drawn nodes; each account's held deposit equals the deposits its slot and its
-//!   transcript entries of running ceremonies hold.
+//!   them by drawn nodes; each account's held contribution deposits equal those its slots and
+//!   its transcript entries of running ceremonies record, and each owner's held fees those of
+//!   its running ceremonies.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -92,7 +112,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{BalancedHold, Credit, Inspect, MutateHold},
-		tokens::Precision,
+		tokens::{Fortitude, Precision, Restriction},
 		OnUnbalanced,
 	},
 };
@@ -104,7 +124,10 @@ use opg_primitives::{
 use opg_zk::ceremony::{CONTRIBUTION_LEN, G1_LEN, G2_LEN};
 use scale_info::TypeInfo;
 use sp_core::H256;
-use sp_runtime::{traits::Zero, Perbill, Saturating};
+use sp_runtime::{
+	traits::{CheckedDiv, Saturating, Zero},
+	Perbill,
+};
 
 /// The balance type of the configured currency.
 pub type BalanceOf<T> =
@@ -137,8 +160,19 @@ pub enum Phase {
 	Open,
 	/// Drawn verifier nodes contribute in turn (or are being drawn).
 	Drawn,
-	/// Waiting for provers' attestations of the final key.
+	/// Drawn inference nodes check the final key (or are being drawn).
 	Attesting,
+}
+
+/// The open phase's slot.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Slot<AccountId, BlockNumber, Balance> {
+	/// Who holds it.
+	pub holder: AccountId,
+	/// Its last block.
+	pub until: BlockNumber,
+	/// The deposit held from its holder.
+	pub deposit: Balance,
 }
 
 /// A running ceremony.
@@ -155,8 +189,13 @@ pub enum Phase {
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound())]
 pub struct Ceremony<T: Config> {
-	/// The model's owner: may contribute, is never drawn and never attests.
+	/// The model's owner: may contribute, is never drawn.
 	pub owner: T::AccountId,
+	/// The fee held from the owner: paid to the drawn contributors and attesters when the
+	/// ceremony finishes.
+	pub fee: BalanceOf<T>,
+	/// The blake2-256 hash of the registered initial verifying key, which attesters check.
+	pub vk_hash: H256,
 	/// Where it stands.
 	pub phase: Phase,
 	/// The block in which the hook next looks at it: the open phase's end, the end of the
@@ -173,16 +212,16 @@ pub struct Ceremony<T: Config> {
 	pub contributions: u32,
 	/// Of them, by drawn nodes.
 	pub drawn_contributions: u32,
-	/// The open phase's slot: who holds it, until which block.
-	pub slot: Option<(T::AccountId, BlockNumberFor<T>)>,
-	/// Every node drawn so far, in turn order (never drawn again).
+	/// The open phase's slot.
+	pub slot: Option<Slot<T::AccountId, BlockNumberFor<T>, BalanceOf<T>>>,
+	/// Every node drawn to contribute so far, in turn order (never drawn again).
 	pub drawn: BoundedVec<T::AccountId, MaxDrawnOf<T>>,
 	/// The index in `drawn` whose turn it is; `drawn.len()` when a draw is due.
 	pub turn: u32,
-	/// Draws made so far.
+	/// Draws made so far in the current phase.
 	pub draws: u32,
-	/// Provers that attested the current head.
-	pub attesters: BoundedVec<T::AccountId, T::RequiredAttestations>,
+	/// The drawn attesters, each with whether it approved yet.
+	pub attesters: BoundedVec<(T::AccountId, bool), T::Attesters>,
 }
 
 /// One contribution in a ceremony's transcript.
@@ -200,7 +239,7 @@ pub struct ContributionRecord<AccountId, Balance> {
 	pub deposit: Balance,
 }
 
-/// The most nodes one ceremony may draw: a full committee per draw.
+/// The most nodes one ceremony may draw to contribute: a full set per draw.
 pub struct MaxDrawnOf<T>(PhantomData<T>);
 
 impl<T: Config> Get<u32> for MaxDrawnOf<T> {
@@ -215,10 +254,10 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Registers `who`, funded, as an eligible node of `role`.
 	fn register_node(who: &AccountId, role: NodeRole);
 
-	/// Gives `who` enough free balance for any deposit.
+	/// Gives `who` enough free balance for any deposit or fee.
 	fn fund(who: &AccountId);
 
-	/// A complete ZK version in the registry, whose ceremony the benchmarks run.
+	/// A complete version in the registry, whose ceremony the benchmarks run.
 	fn version() -> CeremonyId;
 
 	/// Makes the block carry randomness, so that draws draw.
@@ -241,8 +280,11 @@ pub trait BenchmarkHelper<AccountId> {
 pub enum FailureReason {
 	/// Too few drawn nodes contributed after every redraw.
 	TooFewDrawnContributions,
-	/// Too few provers attested the final key in time.
+	/// No attester could be drawn, or an attester stayed silent.
 	TooFewAttestations,
+	/// An attester rejected the key: the registered key is not the model's, or the final key
+	/// is not the initial key after the contributions. The owner's fee is forfeited.
+	KeyRejected,
 	/// The registry refused the finished key.
 	KeyRefused,
 }
@@ -264,31 +306,37 @@ pub mod pallet {
 		/// An open-phase contributor's deposit, held from taking the slot until the ceremony
 		/// ends (forfeited if the slot runs out unused).
 		ContributionDeposit,
+		/// The owner's fee while its ceremony runs.
+		CeremonyFee,
 	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The currency deposits are held in.
+		/// The currency deposits and fees are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// The node registry: draws verifier nodes, tells provers, slashes silent drawn nodes.
+		/// The node registry: draws verifier and inference nodes, slashes silent ones.
 		type Nodes: NodeRegistry<Self::AccountId, BalanceOf<Self>>;
 
 		/// The model registry: where a version stands, and where a finished key goes.
 		type Keys: CeremonyKeys;
 
-		/// Where forfeited deposits go (the treasury).
+		/// Where forfeited deposits and fees go (the treasury).
 		type OnForfeit: OnUnbalanced<CreditOf<Self>>;
+
+		/// The fee a version's owner pays for its ceremony.
+		#[pallet::constant]
+		type CeremonyFee: Get<BalanceOf<Self>>;
 
 		/// The deposit an open-phase contributor holds while the ceremony runs.
 		#[pallet::constant]
 		type ContributionDeposit: Get<BalanceOf<Self>>;
 
-		/// Blocks from registration in which anyone may contribute.
+		/// Blocks from the upload's completion in which anyone may contribute.
 		#[pallet::constant]
 		type OpenPeriod: Get<BlockNumberFor<Self>>;
 
@@ -301,19 +349,22 @@ pub mod pallet {
 		#[pallet::constant]
 		type DrawnContributors: Get<u32>;
 
-		/// How many times the chain draws again for drawn nodes that missed their turn.
+		/// How many times the chain draws again, in each drawn phase, for nodes that did not
+		/// contribute, or when no node could be drawn.
 		#[pallet::constant]
 		type MaxRedraws: Get<u32>;
 
-		/// Share of its bond a drawn node loses for a missed turn.
+		/// Share of its bond a drawn node loses for a turn or an attestation it let pass in
+		/// silence.
 		#[pallet::constant]
 		type MissedTurnSlash: Get<Perbill>;
 
-		/// Provers' attestations that make the final key the version's.
+		/// Inference nodes drawn to check the final key (as many as the pool holds, down to
+		/// one); all must approve.
 		#[pallet::constant]
-		type RequiredAttestations: Get<u32>;
+		type Attesters: Get<u32>;
 
-		/// Blocks the provers have to attest.
+		/// Blocks the attesters have to answer.
 		#[pallet::constant]
 		type AttestationPeriod: Get<BlockNumberFor<Self>>;
 
@@ -355,13 +406,8 @@ pub mod pallet {
 
 	/// The ceremonies the hook looks at in each block.
 	#[pallet::storage]
-	pub type Due<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<CeremonyId, T::MaxCeremonies>,
-		ValueQuery,
-	>;
+	pub type Due<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<CeremonyId, T::MaxCeremonies>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -423,7 +469,16 @@ pub mod pallet {
 			/// Whether its author was drawn.
 			drawn: bool,
 		},
-		/// A drawn node missed its turn and was slashed.
+		/// A drawn node passed its turn.
+		TurnPassed {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The node.
+			node: T::AccountId,
+		},
+		/// A drawn node let its turn or its attestation pass in silence and was slashed.
 		TurnMissed {
 			/// The model.
 			model: ModelId,
@@ -434,25 +489,29 @@ pub mod pallet {
 			/// What it lost.
 			slashed: BalanceOf<T>,
 		},
-		/// The drawn nodes contributed: provers attest the final key until `until`.
-		AttestationsOpened {
+		/// Inference nodes were drawn to check the final key until `until`.
+		AttestersDrawn {
 			/// The model.
 			model: ModelId,
 			/// The version.
 			version: VersionNumber,
 			/// The final key's hash.
 			head: H256,
+			/// The drawn nodes.
+			nodes: Vec<T::AccountId>,
 			/// The attestation deadline.
 			until: BlockNumberFor<T>,
 		},
-		/// A prover attested the final key.
+		/// An attester answered.
 		Attested {
 			/// The model.
 			model: ModelId,
 			/// The version.
 			version: VersionNumber,
-			/// The prover.
+			/// The attester.
 			prover: T::AccountId,
+			/// Whether it approved the key.
+			approve: bool,
 		},
 		/// The ceremony finished: the version's key is its final key.
 		CeremonyFinished {
@@ -466,8 +525,11 @@ pub mod pallet {
 			contributions: u32,
 			/// Of them, by drawn nodes.
 			drawn: u32,
+			/// What each drawn contributor and attester was paid of the fee.
+			reward: BalanceOf<T>,
 		},
-		/// The ceremony failed; deposits were released.
+		/// The ceremony failed; deposits were released, the fee refunded or (for a rejected
+		/// key) forfeited.
 		CeremonyFailed {
 			/// The model.
 			model: ModelId,
@@ -476,7 +538,7 @@ pub mod pallet {
 			/// Why.
 			reason: FailureReason,
 		},
-		/// The version was removed: its ceremony was dropped and deposits released.
+		/// The version was removed: its ceremony was dropped, deposits and fee released.
 		CeremonyDropped {
 			/// The model.
 			model: ModelId,
@@ -513,27 +575,37 @@ pub mod pallet {
 		BadProofOfKnowledge,
 		/// The ceremony is not waiting for attestations.
 		NotAttesting,
-		/// Only an eligible inference node (a prover) attests.
-		NotAProver,
-		/// The model's owner does not attest its own key.
-		OwnerCannotAttest,
-		/// This prover already attested.
+		/// Only a drawn attester attests.
+		NotAnAttester,
+		/// This attester already approved.
 		AlreadyAttested,
-		/// As many ceremonies run as the chain takes at once: register the version later.
+		/// The approval names another registered verifying key than the version's.
+		WrongKey,
+		/// As many ceremonies run as the chain takes at once: complete the upload later.
 		TooManyCeremonies,
 		/// A ceremony already runs for this version.
 		AlreadyRunning,
+		/// The owner cannot pay the ceremony's fee.
+		FeeUnpaid,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let due = Due::<T>::take(now);
+			let due = Due::<T>::take(now).unwrap_or_default();
 			let mut weight = T::WeightInfo::on_initialize_base();
 			for id in due {
 				weight.saturating_accrue(Self::process(id, now));
 			}
 			weight
+		}
+
+		fn integrity_test() {
+			assert!(T::DrawnContributors::get() > 0, "DrawnContributors must be positive");
+			assert!(T::Attesters::get() > 0, "Attesters must be positive");
+			assert!(T::MaxCeremonies::get() > 0, "MaxCeremonies must be positive");
+			assert!(!T::TurnPeriod::get().is_zero(), "TurnPeriod must be positive");
+			assert!(!T::AttestationPeriod::get().is_zero(), "AttestationPeriod must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -563,24 +635,21 @@ pub mod pallet {
 				ceremony.contributions < T::MaxOpenContributions::get(),
 				Error::<T>::TooManyContributions
 			);
-			if let Some((holder, until)) = &ceremony.slot {
-				let taken = if *holder == who {
+			if let Some(slot) = &ceremony.slot {
+				let taken = if slot.holder == who {
 					Error::<T>::AlreadyHoldingSlot
 				} else {
 					Error::<T>::SlotTaken
 				};
-				ensure!(*until < now, taken);
+				ensure!(slot.until < now, taken);
 			}
-			T::Currency::hold(
-				&HoldReason::ContributionDeposit.into(),
-				&who,
-				T::ContributionDeposit::get(),
-			)?;
+			let deposit = T::ContributionDeposit::get();
+			T::Currency::hold(&HoldReason::ContributionDeposit.into(), &who, deposit)?;
 			Self::skip_slot(id, &mut ceremony);
 			let until = now
 				.saturating_add(T::TurnPeriod::get())
 				.min(ceremony.due.saturating_sub(One::one()));
-			ceremony.slot = Some((who.clone(), until));
+			ceremony.slot = Some(Slot { holder: who.clone(), until, deposit });
 			Ceremonies::<T>::insert(id, ceremony);
 			Self::deposit_event(Event::SlotTaken { model, version, who, until });
 			Ok(())
@@ -606,16 +675,14 @@ pub mod pallet {
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let drawn = match ceremony.phase {
-				Phase::Open => {
-					let holds = matches!(&ceremony.slot, Some((holder, until)) if *holder == who && now <= *until);
-					ensure!(holds, Error::<T>::NotYourTurn);
-					false
-				}
+			let deposit = match ceremony.phase {
+				Phase::Open => match &ceremony.slot {
+					Some(slot) if slot.holder == who && now <= slot.until => Some(slot.deposit),
+					_ => return Err(Error::<T>::NotYourTurn.into()),
+				},
 				Phase::Drawn => {
-					let turn = ceremony.drawn.get(ceremony.turn as usize);
-					ensure!(turn == Some(&who) && now < ceremony.due, Error::<T>::NotYourTurn);
-					true
+					ensure!(Self::has_turn(&ceremony, &who, now), Error::<T>::NotYourTurn);
+					None
 				}
 				Phase::Attesting => return Err(Error::<T>::NotYourTurn.into()),
 			};
@@ -640,11 +707,17 @@ pub mod pallet {
 			let (Ok(delta_g1), Ok(delta_g2)) = (delta_g1.try_into(), delta_g2.try_into()) else {
 				return Err(Error::<T>::MalformedContribution.into());
 			};
-			let deposit = if drawn { Zero::zero() } else { T::ContributionDeposit::get() };
+			let drawn = deposit.is_none();
 			Transcript::<T>::insert(
 				id,
 				index,
-				ContributionRecord { author: who.clone(), delta_g1, state_hash, drawn, deposit },
+				ContributionRecord {
+					author: who.clone(),
+					delta_g1,
+					state_hash,
+					drawn,
+					deposit: deposit.unwrap_or_else(Zero::zero),
+				},
 			);
 			ceremony.head = state_hash;
 			ceremony.delta_g1 = delta_g1;
@@ -663,45 +736,89 @@ pub mod pallet {
 				ceremony.turn.saturating_inc();
 				Self::after_turn(id, &mut ceremony, now);
 			} else {
+				// The deposit stays held, now recorded in the transcript.
 				ceremony.slot = None;
 			}
 			Ceremonies::<T>::insert(id, ceremony);
 			Ok(())
 		}
 
-		/// Attests that the ceremony's final key (the one hashing to `head`) is right: the
-		/// caller, an eligible inference node, fetched it and checked it against the initial key
-		/// it computed itself from the version's bytes and the pinned phase 1. The last of
-		/// [`Config::RequiredAttestations`] attestations finishes the ceremony.
+		/// Answers as a drawn attester: with `approve`, that the version's registered initial
+		/// verifying key (hashing to `vk_hash`) is the one the caller computed from the
+		/// version's bytes and the pinned ptau, and that the final key (hashing to `head`) is
+		/// that initial key after the contributions; without, that one of them is not. The
+		/// last approval finishes the ceremony; a rejection fails it.
 		#[pallet::call_index(2)]
 		#[pallet::weight(
 			T::WeightInfo::attest()
-				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::transcript_bound()))
+				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
 				.saturating_add(T::Keys::finish_weight())
 		)]
 		pub fn attest(
 			origin: OriginFor<T>,
 			model: ModelId,
 			version: VersionNumber,
+			vk_hash: H256,
 			head: H256,
+			approve: bool,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
-			ensure!(ceremony.phase == Phase::Attesting, Error::<T>::NotAttesting);
-			ensure!(head == ceremony.head, Error::<T>::StaleHead);
-			ensure!(who != ceremony.owner, Error::<T>::OwnerCannotAttest);
-			ensure!(T::Nodes::is_eligible(&who, NodeRole::Inference), Error::<T>::NotAProver);
-			ensure!(!ceremony.attesters.contains(&who), Error::<T>::AlreadyAttested);
-			// Never full: the ceremony finishes when it fills.
-			ceremony.attesters.try_push(who.clone()).map_err(|_| Error::<T>::AlreadyAttested)?;
-			Self::deposit_event(Event::Attested { model, version, prover: who });
-			if (ceremony.attesters.len() as u32) < T::RequiredAttestations::get() {
-				Ceremonies::<T>::insert(id, ceremony);
-				return Ok(Some(T::WeightInfo::attest()).into());
+			ensure!(
+				ceremony.phase == Phase::Attesting && !ceremony.attesters.is_empty(),
+				Error::<T>::NotAttesting
+			);
+			let seat = ceremony
+				.attesters
+				.iter()
+				.position(|(attester, _)| *attester == who)
+				.ok_or(Error::<T>::NotAnAttester)?;
+			ensure!(
+				!ceremony.attesters.get(seat).is_some_and(|a| a.1),
+				Error::<T>::AlreadyAttested
+			);
+			Self::deposit_event(Event::Attested { model, version, prover: who, approve });
+			if !approve {
+				Self::fail(id, ceremony, FailureReason::KeyRejected);
+				return Ok(().into());
 			}
-			Self::finish(id, ceremony);
-			Ok(().into())
+			ensure!(vk_hash == ceremony.vk_hash, Error::<T>::WrongKey);
+			ensure!(head == ceremony.head, Error::<T>::StaleHead);
+			if let Some(entry) = ceremony.attesters.get_mut(seat) {
+				entry.1 = true;
+			}
+			if ceremony.attesters.iter().all(|(_, approved)| *approved) {
+				Self::finish(id, ceremony);
+				return Ok(().into());
+			}
+			Ceremonies::<T>::insert(id, ceremony);
+			Ok(Some(T::WeightInfo::attest()).into())
+		}
+
+		/// Passes the caller's drawn turn: it cannot build on the head (the head's key is not
+		/// available) or will not contribute. No slash and no share of the fee; the chain draws
+		/// another node.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::pass_turn())]
+		pub fn pass_turn(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let id = (model, version);
+			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				ceremony.phase == Phase::Drawn && Self::has_turn(&ceremony, &who, now),
+				Error::<T>::NotYourTurn
+			);
+			ceremony.turn.saturating_inc();
+			Self::after_turn(id, &mut ceremony, now);
+			Ceremonies::<T>::insert(id, ceremony);
+			Self::deposit_event(Event::TurnPassed { model, version, node: who });
+			Ok(())
 		}
 	}
 }
@@ -719,50 +836,67 @@ impl<T: Config> From<opg_zk::CeremonyError> for Error<T> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Puts `id` in the due list of `at`, out of the one of `ceremony.due`.
-	fn reschedule(id: CeremonyId, ceremony: &mut Ceremony<T>, at: BlockNumberFor<T>) {
-		if ceremony.due != at {
-			Due::<T>::mutate(ceremony.due, |list| list.retain(|entry| *entry != id));
-		}
-		ceremony.due = at;
-		// Every list has room for every running ceremony, and `id` is in no other list.
-		Due::<T>::mutate(at, |list| {
-			if !list.contains(&id) {
-				let _ = list.try_push(id);
+	/// Whether it is `who`'s drawn turn at `now`.
+	fn has_turn(ceremony: &Ceremony<T>, who: &T::AccountId, now: BlockNumberFor<T>) -> bool {
+		ceremony.drawn.get(ceremony.turn as usize) == Some(who) && now < ceremony.due
+	}
+
+	/// Takes `id` out of block `at`'s due list (removing the list when it empties).
+	fn unschedule(id: CeremonyId, at: BlockNumberFor<T>) {
+		Due::<T>::mutate_exists(at, |list| {
+			if let Some(entries) = list {
+				entries.retain(|entry| *entry != id);
+				if entries.is_empty() {
+					*list = None;
+				}
 			}
 		});
 	}
 
-	/// Forfeits the slot's deposit if its holder let it run out.
+	/// Puts `id` in the due list of `at`, out of the one of `ceremony.due`.
+	fn reschedule(id: CeremonyId, ceremony: &mut Ceremony<T>, at: BlockNumberFor<T>) {
+		if ceremony.due != at {
+			Self::unschedule(id, ceremony.due);
+		}
+		ceremony.due = at;
+		// Every list has room for every running ceremony, and `id` is in no other list.
+		Due::<T>::mutate(at, |list| {
+			let entries = list.get_or_insert_with(BoundedVec::new);
+			if !entries.contains(&id) {
+				let _ = entries.try_push(id);
+			}
+		});
+	}
+
+	/// Forfeits the slot's deposit: its holder let it run out.
 	fn skip_slot(id: CeremonyId, ceremony: &mut Ceremony<T>) {
-		let Some((who, _)) = ceremony.slot.take() else { return };
+		let Some(slot) = ceremony.slot.take() else { return };
 		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
 			&HoldReason::ContributionDeposit.into(),
-			&who,
-			T::ContributionDeposit::get(),
+			&slot.holder,
+			slot.deposit,
 		);
 		let forfeited = frame_support::traits::Imbalance::peek(&credit);
 		T::OnForfeit::on_unbalanced(credit);
-		Self::deposit_event(Event::SlotSkipped { model: id.0, version: id.1, who, forfeited });
+		Self::deposit_event(Event::SlotSkipped {
+			model: id.0,
+			version: id.1,
+			who: slot.holder,
+			forfeited,
+		});
 	}
 
-	/// After a drawn turn ended (contributed or missed) at `now`: the next turn, a draw, or
-	/// attestations.
+	/// After a drawn turn ended (contributed, passed or missed) at `now`: the next turn, a
+	/// draw, or the attesters' draw, each of the last two in the next block (from randomness
+	/// nobody knew when the turn ended).
 	fn after_turn(id: CeremonyId, ceremony: &mut Ceremony<T>, now: BlockNumberFor<T>) {
 		let next = if (ceremony.turn as usize) < ceremony.drawn.len() {
 			now.saturating_add(T::TurnPeriod::get())
-		} else if ceremony.drawn_contributions >= T::DrawnContributors::get() {
-			ceremony.phase = Phase::Attesting;
-			let until = now.saturating_add(T::AttestationPeriod::get());
-			Self::deposit_event(Event::AttestationsOpened {
-				model: id.0,
-				version: id.1,
-				head: ceremony.head,
-				until,
-			});
-			until
 		} else {
-			// A draw, from the randomness of a later block than the turn that just ended.
+			if ceremony.drawn_contributions >= T::DrawnContributors::get() {
+				ceremony.phase = Phase::Attesting;
+				ceremony.draws = 0;
+			}
 			now.saturating_add(One::one())
 		};
 		Self::reschedule(id, ceremony, next);
@@ -773,24 +907,15 @@ impl<T: Config> Pallet<T> {
 		let Some(mut ceremony) = Ceremonies::<T>::get(id) else {
 			return T::DbWeight::get().reads(1);
 		};
+		// The list was taken: `due` names no list any more.
 		if ceremony.due != now {
-			// Moved to another block meanwhile (never the case: moving removes the entry).
 			return T::DbWeight::get().reads(1);
 		}
-		match T::Keys::version(id.0, id.1) {
-			CeremonyVersion::Gone => {
-				Self::end(id, ceremony, false);
-				Self::deposit_event(Event::CeremonyDropped { model: id.0, version: id.1 });
-				return T::WeightInfo::process_end(Self::transcript_bound());
-			}
-			CeremonyVersion::Uploading if ceremony.phase == Phase::Open => {
-				// Nobody but the owner can compute the initial key before the bytes are in:
-				// the open phase lasts until they are.
-				Self::reschedule(id, &mut ceremony, now.saturating_add(T::TurnPeriod::get()));
-				Ceremonies::<T>::insert(id, ceremony);
-				return T::WeightInfo::process_draw(0);
-			}
-			_ => {}
+		if T::Keys::version(id.0, id.1) == CeremonyVersion::Gone {
+			Self::release_fee(&ceremony);
+			Self::end(id, ceremony, false);
+			Self::deposit_event(Event::CeremonyDropped { model: id.0, version: id.1 });
+			return T::WeightInfo::process_end(Self::settle_bound());
 		}
 		match ceremony.phase {
 			Phase::Open => {
@@ -802,104 +927,184 @@ impl<T: Config> Pallet<T> {
 				let Some(node) = ceremony.drawn.get(ceremony.turn as usize).cloned() else {
 					return Self::draw(id, ceremony, now);
 				};
-				let slashed = T::Nodes::slash(&node, T::MissedTurnSlash::get());
-				Self::deposit_event(Event::TurnMissed {
-					model: id.0,
-					version: id.1,
-					node,
-					slashed,
-				});
+				Self::slash_silent(id, node);
 				ceremony.turn.saturating_inc();
 				Self::after_turn(id, &mut ceremony, now);
 				Ceremonies::<T>::insert(id, ceremony);
 				T::WeightInfo::process_missed_turn()
 			}
+			Phase::Attesting if ceremony.attesters.is_empty() => Self::draw(id, ceremony, now),
 			Phase::Attesting => {
+				let silent: Vec<_> = ceremony
+					.attesters
+					.iter()
+					.filter(|(_, approved)| !approved)
+					.map(|(node, _)| node.clone())
+					.collect();
+				for node in silent {
+					Self::slash_silent(id, node);
+				}
 				Self::fail(id, ceremony, FailureReason::TooFewAttestations);
-				T::WeightInfo::process_end(Self::transcript_bound())
+				T::WeightInfo::process_end(Self::settle_bound()).saturating_add(
+					T::WeightInfo::process_missed_turn().saturating_mul(T::Attesters::get().into()),
+				)
 			}
 		}
 	}
 
-	/// Ends a ceremony that failed: deposits released, the registry told.
-	fn fail(id: CeremonyId, ceremony: Ceremony<T>, reason: FailureReason) {
-		Self::end(id, ceremony, false);
-		T::Keys::fail(id.0, id.1);
-		Self::deposit_event(Event::CeremonyFailed { model: id.0, version: id.1, reason });
+	/// Slashes a drawn node that let its turn or attestation pass in silence.
+	fn slash_silent(id: CeremonyId, node: T::AccountId) {
+		let slashed = T::Nodes::slash(&node, T::MissedTurnSlash::get());
+		Self::deposit_event(Event::TurnMissed { model: id.0, version: id.1, node, slashed });
 	}
 
-	/// Draws verifier nodes for the drawn contributions still missing (as many as can be
-	/// found, excluding the owner and every node drawn before), or fails the ceremony after
+	/// Draws the nodes the ceremony's phase is missing (as many as can be found, excluding the
+	/// owner and, for contributors, every node drawn before): verifiers for the drawn
+	/// contributions, inference nodes as attesters; fails the ceremony after
 	/// [`Config::MaxRedraws`] redraws.
 	fn draw(id: CeremonyId, mut ceremony: Ceremony<T>, now: BlockNumberFor<T>) -> Weight {
-		let needed = T::DrawnContributors::get().saturating_sub(ceremony.drawn_contributions);
+		let attesting = ceremony.phase == Phase::Attesting;
+		let needed = if attesting {
+			T::Attesters::get()
+		} else {
+			T::DrawnContributors::get().saturating_sub(ceremony.drawn_contributions)
+		};
 		if ceremony.draws > T::MaxRedraws::get() {
-			Self::fail(id, ceremony, FailureReason::TooFewDrawnContributions);
-			return T::WeightInfo::process_end(Self::transcript_bound());
+			let reason = if attesting {
+				FailureReason::TooFewAttestations
+			} else {
+				FailureReason::TooFewDrawnContributions
+			};
+			Self::fail(id, ceremony, reason);
+			return T::WeightInfo::process_end(Self::settle_bound());
 		}
 		ceremony.draws.saturating_inc();
-		let subject =
-			sp_io::hashing::blake2_256(&(b"opg:zk-ceremony-draw", id, ceremony.draws).encode());
-		let mut exclude: Vec<T::AccountId> = ceremony.drawn.to_vec();
+		let subject = sp_io::hashing::blake2_256(
+			&(b"opg:zk-ceremony-draw", id, attesting, ceremony.draws).encode(),
+		);
+		let mut exclude: Vec<T::AccountId> =
+			if attesting { Vec::new() } else { ceremony.drawn.to_vec() };
 		exclude.push(ceremony.owner.clone());
-		// As many as the pool holds, down to one: a small pool still gets drawn contributors,
-		// and the missing ones are drawn again after their turns.
+		let role = if attesting { NodeRole::Inference } else { NodeRole::Verifier };
+		// As many as the pool holds, down to one: a small pool still gets drawn nodes, and
+		// missing contributions are drawn again after their turns.
 		let mut nodes = Vec::new();
 		let mut count = needed;
 		while count > 0 {
-			if let Ok(chosen) =
-				T::Nodes::select(NodeRole::Verifier, subject.into(), count, &exclude)
-			{
+			if let Ok(chosen) = T::Nodes::select(role, subject.into(), count, &exclude) {
 				nodes = chosen;
 				break;
 			}
 			count.saturating_dec();
 		}
-		for node in &nodes {
-			// Bounded: at most `DrawnContributors` per draw, `MaxRedraws + 1` draws.
-			let _ = ceremony.drawn.try_push(node.clone());
-		}
-		if !nodes.is_empty() {
-			Self::deposit_event(Event::ContributorsDrawn {
+		let next = if nodes.is_empty() {
+			// Nobody (or no randomness): try again a turn later.
+			now.saturating_add(T::TurnPeriod::get())
+		} else if attesting {
+			ceremony.attesters =
+				BoundedVec::truncate_from(nodes.iter().map(|node| (node.clone(), false)).collect());
+			let until = now.saturating_add(T::AttestationPeriod::get());
+			Self::deposit_event(Event::AttestersDrawn {
 				model: id.0,
 				version: id.1,
-				nodes: nodes.clone(),
+				head: ceremony.head,
+				nodes,
+				until,
 			});
-		}
-		// The first new node's turn starts now; with none drawn, try again a turn later.
-		Self::reschedule(id, &mut ceremony, now.saturating_add(T::TurnPeriod::get()));
+			until
+		} else {
+			for node in &nodes {
+				// Bounded: at most `DrawnContributors` per draw, `MaxRedraws + 1` draws.
+				let _ = ceremony.drawn.try_push(node.clone());
+			}
+			Self::deposit_event(Event::ContributorsDrawn { model: id.0, version: id.1, nodes });
+			// The first new node's turn starts now.
+			now.saturating_add(T::TurnPeriod::get())
+		};
+		Self::reschedule(id, &mut ceremony, next);
 		Ceremonies::<T>::insert(id, ceremony);
 		T::WeightInfo::process_draw(needed)
 	}
 
-	/// Hands the finished key to the registry and ends the ceremony.
+	/// Hands the finished key to the registry, pays the fee's shares and ends the ceremony.
 	fn finish(id: CeremonyId, ceremony: Ceremony<T>) {
 		let origin = ZkKeyOrigin::Ceremony {
 			contributions: ceremony.contributions,
 			drawn: ceremony.drawn_contributions,
 		};
-		let (head, delta_g2) = (ceremony.head, ceremony.delta_g2);
-		let (contributions, drawn) = (ceremony.contributions, ceremony.drawn_contributions);
-		match T::Keys::finish(id.0, id.1, &delta_g2, head, origin) {
-			Ok(()) => {
-				Self::end(id, ceremony, true);
-				Self::deposit_event(Event::CeremonyFinished {
-					model: id.0,
-					version: id.1,
-					head,
-					contributions,
-					drawn,
-				});
-			}
-			Err(_) => Self::fail(id, ceremony, FailureReason::KeyRefused),
+		let (head, contributions, drawn) =
+			(ceremony.head, ceremony.contributions, ceremony.drawn_contributions);
+		if T::Keys::finish(id.0, id.1, &ceremony.delta_g2, head, origin).is_err() {
+			return Self::fail(id, ceremony, FailureReason::KeyRefused);
 		}
+		let mut paid: Vec<T::AccountId> = (0..ceremony.contributions)
+			.filter_map(|index| Transcript::<T>::get(id, index))
+			.filter(|record| record.drawn)
+			.map(|record| record.author)
+			.collect();
+		paid.extend(ceremony.attesters.iter().map(|(node, _)| node.clone()));
+		let shares = BalanceOf::<T>::from(paid.len().max(1) as u32);
+		let reward = ceremony.fee.checked_div(&shares).unwrap_or_else(Zero::zero);
+		for node in &paid {
+			let _ = T::Currency::transfer_on_hold(
+				&HoldReason::CeremonyFee.into(),
+				&ceremony.owner,
+				node,
+				reward,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Polite,
+			);
+		}
+		// What the equal shares leave (a remainder of the division) goes back to the owner.
+		Self::release_fee(&ceremony);
+		Self::end(id, ceremony, true);
+		Self::deposit_event(Event::CeremonyFinished {
+			model: id.0,
+			version: id.1,
+			head,
+			contributions,
+			drawn,
+			reward,
+		});
 	}
 
-	/// Ends a ceremony: releases every deposit (the slot's too), removes it from storage and
-	/// its due list, and keeps its transcript only if it finished.
+	/// Ends a ceremony that failed: the fee forfeited for a rejected key (the owner's fault, or
+	/// its forgery), refunded otherwise; deposits released, the registry told.
+	fn fail(id: CeremonyId, ceremony: Ceremony<T>, reason: FailureReason) {
+		if reason == FailureReason::KeyRejected {
+			let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
+				&HoldReason::CeremonyFee.into(),
+				&ceremony.owner,
+				ceremony.fee,
+			);
+			T::OnForfeit::on_unbalanced(credit);
+		} else {
+			Self::release_fee(&ceremony);
+		}
+		Self::end(id, ceremony, false);
+		T::Keys::fail(id.0, id.1);
+		Self::deposit_event(Event::CeremonyFailed { model: id.0, version: id.1, reason });
+	}
+
+	/// Releases what is left of the owner's fee.
+	fn release_fee(ceremony: &Ceremony<T>) {
+		let _ = T::Currency::release(
+			&HoldReason::CeremonyFee.into(),
+			&ceremony.owner,
+			ceremony.fee,
+			Precision::BestEffort,
+		);
+	}
+
+	/// Ends a ceremony: releases every contribution deposit (the slot's too), removes it from
+	/// storage and its due list, and keeps its transcript only if it finished. The fee is the
+	/// caller's to settle first.
 	fn end(id: CeremonyId, mut ceremony: Ceremony<T>, finished: bool) {
-		if let Some((who, _)) = ceremony.slot.take() {
-			Self::release(&who);
+		let reason = HoldReason::ContributionDeposit.into();
+		if let Some(slot) = ceremony.slot.take() {
+			let _ =
+				T::Currency::release(&reason, &slot.holder, slot.deposit, Precision::BestEffort);
 		}
 		for index in 0..ceremony.contributions {
 			let record = if finished {
@@ -907,27 +1112,28 @@ impl<T: Config> Pallet<T> {
 			} else {
 				Transcript::<T>::take(id, index)
 			};
-			if let Some(record) = record.filter(|record| !record.drawn) {
-				Self::release(&record.author);
+			if let Some(record) = record.filter(|record| !record.deposit.is_zero()) {
+				let _ = T::Currency::release(
+					&reason,
+					&record.author,
+					record.deposit,
+					Precision::BestEffort,
+				);
 			}
 		}
-		Due::<T>::mutate(ceremony.due, |list| list.retain(|entry| *entry != id));
+		Self::unschedule(id, ceremony.due);
 		Ceremonies::<T>::remove(id);
 		Running::<T>::mutate(|running| running.saturating_dec());
-	}
-
-	fn release(who: &T::AccountId) {
-		let _ = T::Currency::release(
-			&HoldReason::ContributionDeposit.into(),
-			who,
-			T::ContributionDeposit::get(),
-			Precision::BestEffort,
-		);
 	}
 
 	/// The most contributions a ceremony's transcript holds.
 	pub fn transcript_bound() -> u32 {
 		T::MaxOpenContributions::get().saturating_add(MaxDrawnOf::<T>::get())
+	}
+
+	/// The most holds an end settles: every transcript record and every attester's share.
+	pub fn settle_bound() -> u32 {
+		Self::transcript_bound().saturating_add(T::Attesters::get())
 	}
 
 	/// A version's transcript, in order: its key's provenance.
@@ -945,11 +1151,19 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
 		let mut running = 0u32;
-		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let deposit = T::ContributionDeposit::get();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut add =
+			|map: &mut BTreeMap<T::AccountId, BalanceOf<T>>, who: &T::AccountId, amount| {
+				let entry = map.entry(who.clone()).or_default();
+				*entry = entry.saturating_add(amount);
+			};
 		for (id, ceremony) in Ceremonies::<T>::iter() {
 			running.saturating_inc();
-			ensure!(Due::<T>::get(ceremony.due).contains(&id), "a running ceremony is due");
+			ensure!(
+				Due::<T>::get(ceremony.due).unwrap_or_default().contains(&id),
+				"a running ceremony is due"
+			);
 			let records: Vec<_> = Transcript::<T>::iter_prefix(id).collect();
 			ensure!(records.len() as u32 == ceremony.contributions, "transcript length");
 			ensure!(
@@ -957,28 +1171,31 @@ impl<T: Config> Pallet<T> {
 					== ceremony.drawn_contributions,
 				"drawn contributions"
 			);
-			for (_, record) in records.iter().filter(|(_, r)| !r.drawn) {
-				let entry = held.entry(record.author.clone()).or_default();
-				*entry = entry.saturating_add(deposit);
+			for (_, record) in &records {
+				add(&mut deposits, &record.author, record.deposit);
 			}
-			if let Some((who, _)) = &ceremony.slot {
-				let entry = held.entry(who.clone()).or_default();
-				*entry = entry.saturating_add(deposit);
+			if let Some(slot) = &ceremony.slot {
+				add(&mut deposits, &slot.holder, slot.deposit);
 			}
+			add(&mut fees, &ceremony.owner, ceremony.fee);
 		}
 		ensure!(running == Running::<T>::get(), "running count");
 		for (block, list) in Due::<T>::iter() {
+			ensure!(!list.is_empty(), "an empty due list");
 			for id in list {
 				let ceremony = Ceremonies::<T>::get(id).ok_or("a due entry of no ceremony")?;
 				ensure!(ceremony.due == block, "a ceremony due in one block only");
 			}
 		}
-		for (who, amount) in held {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who)
-					== amount,
-				"held deposits"
-			);
+		for (reason, held) in
+			[(HoldReason::ContributionDeposit, deposits), (HoldReason::CeremonyFee, fees)]
+		{
+			for (who, amount) in held {
+				ensure!(
+					T::Currency::balance_on_hold(&reason.into(), &who) == amount,
+					"held deposits and fees"
+				);
+			}
 		}
 		Ok(())
 	}
@@ -990,10 +1207,14 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 		version: VersionNumber,
 		owner: &T::AccountId,
 		init_hash: H256,
+		vk_hash: H256,
 	) -> DispatchResult {
 		let id = (model, version);
 		ensure!(!Ceremonies::<T>::contains_key(id), Error::<T>::AlreadyRunning);
 		ensure!(Running::<T>::get() < T::MaxCeremonies::get(), Error::<T>::TooManyCeremonies);
+		let fee = T::CeremonyFee::get();
+		T::Currency::hold(&HoldReason::CeremonyFee.into(), owner, fee)
+			.map_err(|_| Error::<T>::FeeUnpaid)?;
 		let (delta_g1, delta_g2) = opg_zk::ceremony::initial_delta::<opg_zk::host::HostBn254>();
 		let (Ok(delta_g1), Ok(delta_g2)) = (delta_g1.try_into(), delta_g2.try_into()) else {
 			return Err(Error::<T>::MalformedContribution.into());
@@ -1003,8 +1224,10 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 			now.saturating_add(T::OpenPeriod::get()).max(now.saturating_add(One::one()));
 		let mut ceremony = Ceremony::<T> {
 			owner: owner.clone(),
+			fee,
+			vk_hash,
 			phase: Phase::Open,
-			due: open_until,
+			due: now,
 			head: init_hash,
 			delta_g1,
 			delta_g2,
@@ -1016,10 +1239,7 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 			draws: 0,
 			attesters: BoundedVec::new(),
 		};
-		Due::<T>::mutate(open_until, |list| {
-			let _ = list.try_push(id);
-		});
-		ceremony.due = open_until;
+		Self::reschedule(id, &mut ceremony, open_until);
 		Ceremonies::<T>::insert(id, ceremony);
 		Running::<T>::mutate(|running| running.saturating_inc());
 		Self::deposit_event(Event::CeremonyBegun { model, version, init_hash, open_until });

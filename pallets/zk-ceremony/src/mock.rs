@@ -66,6 +66,7 @@ pub const PROVERS: [AccountId; 3] = [20, 21, 22];
 pub const TREASURY: AccountId = 99;
 pub const INITIAL_BALANCE: Balance = 1_000_000;
 pub const DEPOSIT: Balance = 500;
+pub const FEE: Balance = 4_000;
 pub const OPEN_PERIOD: u64 = 10;
 pub const TURN_PERIOD: u64 = 5;
 pub const ATTESTATION_PERIOD: u64 = 20;
@@ -73,6 +74,8 @@ pub const ATTESTATION_PERIOD: u64 = 20;
 pub const MODEL: ModelId = 7;
 pub const VERSION: VersionNumber = 1;
 pub const ID: CeremonyId = (MODEL, VERSION);
+/// The hash of the version's registered initial verifying key.
+pub const VK_HASH: H256 = H256::repeat_byte(0x5a);
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
@@ -101,13 +104,14 @@ impl pallet_zk_ceremony::Config for Test {
 	type Nodes = TestNodes;
 	type Keys = TestKeys;
 	type OnForfeit = ResolveTo<Treasury, Balances>;
+	type CeremonyFee = ConstU64<FEE>;
 	type ContributionDeposit = ConstU64<DEPOSIT>;
 	type OpenPeriod = ConstU64<OPEN_PERIOD>;
 	type TurnPeriod = ConstU64<TURN_PERIOD>;
 	type DrawnContributors = ConstU32<2>;
 	type MaxRedraws = ConstU32<1>;
 	type MissedTurnSlash = MissedTurnSlash;
-	type RequiredAttestations = ConstU32<2>;
+	type Attesters = ConstU32<2>;
 	type AttestationPeriod = ConstU64<ATTESTATION_PERIOD>;
 	type MaxOpenContributions = ConstU32<3>;
 	type MaxCeremonies = ConstU32<2>;
@@ -178,7 +182,7 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		None
 	}
 
-	/// The first `count` eligible verifiers not excluded, in a block with randomness.
+	/// The first `count` eligible nodes of `role` not excluded, in a block with randomness.
 	fn select(
 		role: NodeRole,
 		_: SubjectId,
@@ -188,7 +192,11 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		if !HasRandomness::get() {
 			return Err(DispatchError::Other("NoRandomness"));
 		}
-		let chosen: Vec<_> = DrawPool::get()
+		let pool = match role {
+			NodeRole::Inference => PROVERS.iter().copied().chain(BenchProvers::get()).collect(),
+			_ => DrawPool::get(),
+		};
+		let chosen: Vec<_> = pool
 			.into_iter()
 			.filter(|node| !exclude.contains(node) && Self::is_eligible(node, role))
 			.take(count as usize)

@@ -30,7 +30,13 @@ fn init_hash() -> H256 {
 }
 
 fn begin() {
-	assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, VERSION, &OWNER, init_hash()));
+	assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(
+		MODEL,
+		VERSION,
+		&OWNER,
+		init_hash(),
+		VK_HASH
+	));
 }
 
 fn held(who: AccountId) -> Balance {
@@ -119,40 +125,35 @@ fn a_ceremony_of_a_dapp_and_two_drawn_verifiers_finishes_with_a_key_nobody_could
 		assert_eq!(ceremony.phase, Phase::Attesting);
 		assert_eq!((ceremony.contributions, ceremony.drawn_contributions), (3, 2));
 
-		// Provers attest the final key; the owner may not.
+		// In the next block two inference nodes are drawn to check the key (never the owner).
+		assert_eq!(ceremony.attesters.len(), 0);
+		run_to_block(System::block_number() + 1);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!(
+			ceremony.attesters.iter().map(|(node, _)| *node).collect::<Vec<_>>(),
+			vec![PROVERS[0], PROVERS[1]]
+		);
 		let final_head = state_hash(&key);
-		assert_noop!(
-			ZkCeremony::attest(RuntimeOrigin::signed(OWNER), MODEL, VERSION, final_head),
-			Error::<Test>::OwnerCannotAttest
-		);
-		assert_noop!(
-			ZkCeremony::attest(RuntimeOrigin::signed(VERIFIERS[2]), MODEL, VERSION, final_head),
-			Error::<Test>::NotAProver
-		);
-		assert_noop!(
-			ZkCeremony::attest(RuntimeOrigin::signed(PROVERS[0]), MODEL, VERSION, init_hash()),
-			Error::<Test>::StaleHead
-		);
-		assert_ok!(ZkCeremony::attest(
-			RuntimeOrigin::signed(PROVERS[0]),
-			MODEL,
-			VERSION,
-			final_head
-		));
-		assert_noop!(
-			ZkCeremony::attest(RuntimeOrigin::signed(PROVERS[0]), MODEL, VERSION, final_head),
-			Error::<Test>::AlreadyAttested
-		);
-		assert_ok!(ZkCeremony::attest(
-			RuntimeOrigin::signed(PROVERS[1]),
-			MODEL,
-			VERSION,
-			final_head
-		));
+		let attest = |who: AccountId, vk: H256, head: H256| {
+			ZkCeremony::attest(RuntimeOrigin::signed(who), MODEL, VERSION, vk, head, true)
+		};
+		assert_noop!(attest(PROVERS[2], VK_HASH, final_head), Error::<Test>::NotAnAttester);
+		assert_noop!(attest(OWNER, VK_HASH, final_head), Error::<Test>::NotAnAttester);
+		// An approval names the registered key and the final head.
+		assert_noop!(attest(PROVERS[0], H256::zero(), final_head), Error::<Test>::WrongKey);
+		assert_noop!(attest(PROVERS[0], VK_HASH, init_hash()), Error::<Test>::StaleHead);
+		assert_ok!(attest(PROVERS[0], VK_HASH, final_head));
+		assert_noop!(attest(PROVERS[0], VK_HASH, final_head), Error::<Test>::AlreadyAttested);
+		assert_ok!(attest(PROVERS[1], VK_HASH, final_head));
 
-		// Finished: the registry got the last delta, the deposit is back, the transcript stays.
+		// Finished: the registry got the last delta, the deposit is back, the transcript stays,
+		// the fee paid the two drawn contributors and the two attesters.
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(held(DAPP), 0);
+		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE - FEE);
+		for node in [VERIFIERS[0], VERIFIERS[1], PROVERS[0], PROVERS[1]] {
+			assert_eq!(Balances::free_balance(node), INITIAL_BALANCE + FEE / 4);
+		}
 		let finished = Finished::get();
 		assert_eq!(finished.len(), 1);
 		let (_, _, delta_g2, head, origin) = finished[0].clone();
@@ -327,24 +328,122 @@ fn too_few_drawn_contributions_fail_the_ceremony_and_release_every_deposit() {
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(DAPP), INITIAL_BALANCE);
 		assert_eq!(Transcript::<Test>::iter_prefix(ID).count(), 0);
-		// Each silent node lost a share of its bond, once per missed turn.
+		// Each silent node lost a share of its bond, once per missed turn; the owner's fee is
+		// refunded (the nodes were at fault, not its key).
 		assert_eq!(Slashes::get().len(), 4);
+		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE);
 	});
 }
 
 #[test]
-fn without_attestations_in_time_the_ceremony_fails() {
+fn a_silent_attester_is_slashed_and_the_ceremony_fails_with_the_fee_refunded() {
 	build_and_execute(|| {
 		begin();
 		let mut key = circuit().initial.clone();
 		run_to_block(1 + OPEN_PERIOD);
 		contribute_as(&mut key, VERIFIERS[0]);
 		contribute_as(&mut key, VERIFIERS[1]);
-		assert_ok!(ZkCeremony::attest(RuntimeOrigin::signed(PROVERS[0]), MODEL, VERSION, head()));
+		run_to_block(System::block_number() + 1);
+		assert_ok!(ZkCeremony::attest(
+			RuntimeOrigin::signed(PROVERS[0]),
+			MODEL,
+			VERSION,
+			VK_HASH,
+			head(),
+			true
+		));
 		run_to_block(System::block_number() + ATTESTATION_PERIOD);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
 		assert!(Finished::get().is_empty());
+		assert_eq!(Slashes::get(), vec![(PROVERS[1], MissedTurnSlash::get())]);
+		// Not the owner's fault: its fee comes back.
+		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE);
+	});
+}
+
+/// The owner registered a key that is not its model's (public-input points of its own
+/// choosing would let it forge whatever the contributions did): an attester that recomputed
+/// the initial key rejects it, the ceremony fails and the owner's fee goes to the treasury.
+#[test]
+fn a_rejected_key_fails_the_ceremony_and_forfeits_the_owners_fee() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		contribute_as(&mut key, DAPP);
+		run_to_block(1 + OPEN_PERIOD);
+		contribute_as(&mut key, VERIFIERS[0]);
+		contribute_as(&mut key, VERIFIERS[1]);
+		run_to_block(System::block_number() + 1);
+		let treasury = Balances::free_balance(TREASURY);
+		assert_ok!(ZkCeremony::attest(
+			RuntimeOrigin::signed(PROVERS[0]),
+			MODEL,
+			VERSION,
+			VK_HASH,
+			head(),
+			true
+		));
+		assert_ok!(ZkCeremony::attest(
+			RuntimeOrigin::signed(PROVERS[1]),
+			MODEL,
+			VERSION,
+			H256::zero(),
+			H256::zero(),
+			false
+		));
+		System::assert_has_event(
+			Event::CeremonyFailed {
+				model: MODEL,
+				version: VERSION,
+				reason: FailureReason::KeyRejected,
+			}
+			.into(),
+		);
+		assert!(Finished::get().is_empty());
+		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
+		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE - FEE);
+		assert_eq!(Balances::free_balance(TREASURY), treasury + FEE);
+		// The open contributor is not to blame: its deposit comes back.
+		assert_eq!(Balances::free_balance(DAPP), INITIAL_BALANCE);
+	});
+}
+
+#[test]
+fn a_drawn_node_that_cannot_build_on_the_head_passes_without_a_slash() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		run_to_block(1 + OPEN_PERIOD);
+		assert_noop!(
+			ZkCeremony::pass_turn(RuntimeOrigin::signed(VERIFIERS[1]), MODEL, VERSION),
+			Error::<Test>::NotYourTurn
+		);
+		assert_ok!(ZkCeremony::pass_turn(RuntimeOrigin::signed(VERIFIERS[0]), MODEL, VERSION));
+		contribute_as(&mut key, VERIFIERS[1]);
+		run_to_block(System::block_number() + 1);
+		assert!(Slashes::get().is_empty());
+		// The missing contribution is drawn again, from nodes never drawn.
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!(ceremony.drawn.to_vec(), vec![VERIFIERS[0], VERIFIERS[1], VERIFIERS[2]]);
+	});
+}
+
+#[test]
+fn an_owner_who_cannot_pay_the_fee_starts_no_ceremony() {
+	build_and_execute(|| {
+		let poor = 77;
+		assert_noop!(
+			<ZkCeremony as KeyCeremony<AccountId>>::begin(
+				MODEL,
+				VERSION,
+				&poor,
+				init_hash(),
+				VK_HASH
+			),
+			Error::<Test>::FeeUnpaid
+		);
 	});
 }
 
@@ -356,26 +455,33 @@ fn a_refused_final_key_fails_the_ceremony() {
 		run_to_block(1 + OPEN_PERIOD);
 		contribute_as(&mut key, VERIFIERS[0]);
 		contribute_as(&mut key, VERIFIERS[1]);
+		run_to_block(System::block_number() + 1);
 		RefuseFinish::set(true);
-		assert_ok!(ZkCeremony::attest(RuntimeOrigin::signed(PROVERS[0]), MODEL, VERSION, head()));
-		assert_ok!(ZkCeremony::attest(RuntimeOrigin::signed(PROVERS[1]), MODEL, VERSION, head()));
+		for prover in [PROVERS[0], PROVERS[1]] {
+			assert_ok!(ZkCeremony::attest(
+				RuntimeOrigin::signed(prover),
+				MODEL,
+				VERSION,
+				VK_HASH,
+				head(),
+				true
+			));
+		}
 		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
 		assert_eq!(Transcript::<Test>::iter_prefix(ID).count(), 0);
 	});
 }
 
 #[test]
-fn the_open_phase_waits_for_the_bytes_and_a_removed_version_drops_its_ceremony() {
+fn a_removed_version_drops_its_ceremony_and_releases_everything() {
 	build_and_execute(|| {
 		begin();
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
-		VersionStates::mutate(|states| states.insert((MODEL, VERSION), CeremonyVersion::Uploading));
-		run_to_block(1 + OPEN_PERIOD);
-		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().phase, Phase::Open);
 		VersionStates::mutate(|states| states.insert((MODEL, VERSION), CeremonyVersion::Gone));
-		run_to_block(1 + OPEN_PERIOD + TURN_PERIOD);
+		run_to_block(1 + OPEN_PERIOD);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(held(DAPP), 0);
+		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE);
 		System::assert_has_event(Event::CeremonyDropped { model: MODEL, version: VERSION }.into());
 	});
 }
@@ -398,12 +504,24 @@ fn the_chain_runs_a_bounded_number_of_ceremonies() {
 	build_and_execute(|| {
 		begin();
 		assert_noop!(
-			<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, VERSION, &OWNER, init_hash()),
+			<ZkCeremony as KeyCeremony<AccountId>>::begin(
+				MODEL,
+				VERSION,
+				&OWNER,
+				init_hash(),
+				VK_HASH
+			),
 			Error::<Test>::AlreadyRunning
 		);
-		assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, 2, &OWNER, init_hash()));
+		assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(
+			MODEL,
+			2,
+			&OWNER,
+			init_hash(),
+			VK_HASH
+		));
 		assert_noop!(
-			<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, 3, &OWNER, init_hash()),
+			<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, 3, &OWNER, init_hash(), VK_HASH),
 			Error::<Test>::TooManyCeremonies
 		);
 	});

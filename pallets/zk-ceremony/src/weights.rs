@@ -17,6 +17,7 @@ pub trait WeightInfo {
 	fn take_slot() -> Weight;
 	fn contribute() -> Weight;
 	fn attest() -> Weight;
+	fn pass_turn() -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn process_end(c: u32, ) -> Weight;
 	fn process_draw(k: u32, ) -> Weight;
@@ -45,6 +46,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(60_000_000, 6000)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn pass_turn() -> Weight {
+		Weight::from_parts(40_000_000, 6000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn on_initialize_base() -> Weight {
 		Weight::from_parts(5_000_000, 3000)
@@ -79,6 +85,7 @@ impl WeightInfo for () {
 	fn take_slot() -> Weight { Weight::from_parts(80_000_000, 6000) }
 	fn contribute() -> Weight { Weight::from_parts(2_500_000_000, 8000) }
 	fn attest() -> Weight { Weight::from_parts(60_000_000, 6000) }
+	fn pass_turn() -> Weight { Weight::from_parts(40_000_000, 6000) }
 	fn on_initialize_base() -> Weight { Weight::from_parts(5_000_000, 3000) }
 	fn process_end(c: u32, ) -> Weight { Weight::from_parts(60_000_000, 8000).saturating_add(Weight::from_parts(60_000_000, 3000).saturating_mul(c.into())) }
 	fn process_draw(k: u32, ) -> Weight { Weight::from_parts(200_000_000, 40000).saturating_add(Weight::from_parts(1_200_000_000, 20000).saturating_mul(k.into())) }

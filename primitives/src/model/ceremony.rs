@@ -27,7 +27,8 @@ pub enum ZkKeyOrigin {
 	/// can prove any output. Only a chain that accepts such keys (the dev chain, as it trusts
 	/// the dev enclave) registers one.
 	InsecureTestSetup,
-	/// The chain's ceremony is running on the version's initial key: no ZK job runs on it yet.
+	/// The version registered an initial key: the chain's ceremony makes its key (it starts
+	/// when the bytes are uploaded); no job runs on the version until it ends.
 	CeremonyRunning,
 	/// The chain's ceremony made the key: sound unless every one of its `contributions`
 	/// contributors kept its secret; `drawn` of them were verifier nodes the chain drew by
@@ -46,7 +47,7 @@ pub enum ZkKeyOrigin {
 /// Where a version whose ceremony runs stands in the registry.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CeremonyVersion {
-	/// Registered, its bytes still uploading: nobody but its owner can compute its initial key.
+	/// Registered, its bytes still uploading.
 	Uploading,
 	/// Its bytes are complete.
 	Complete,
@@ -56,15 +57,17 @@ pub enum CeremonyVersion {
 
 /// The ceremony pallet, as the registry starts a ceremony.
 pub trait KeyCeremony<AccountId> {
-	/// Starts the ceremony of `model`'s `version`, whose initial key (computed by anyone from
-	/// the ONNX bytes and the pinned phase 1) hashes to `init_hash`. `owner` may contribute but
-	/// never counts as a drawn contributor. Fails when the chain runs as many ceremonies as it
-	/// takes at once.
+	/// Starts the ceremony of `model`'s `version` (its bytes complete), whose initial proving
+	/// key (computed by anyone from the ONNX bytes and the pinned phase 1) hashes to
+	/// `init_hash` and whose registered initial verifying key hashes to `vk_hash`, and holds
+	/// the ceremony's fee from `owner`, who may contribute but is never drawn. Fails when the
+	/// owner cannot pay or the chain runs as many ceremonies as it takes at once.
 	fn begin(
 		model: ModelId,
 		version: VersionNumber,
 		owner: &AccountId,
 		init_hash: H256,
+		vk_hash: H256,
 	) -> DispatchResult;
 
 	/// The most weight [`Self::begin`] takes.
@@ -73,7 +76,7 @@ pub trait KeyCeremony<AccountId> {
 
 /// No ceremony: a chain without one refuses initial keys.
 impl<AccountId> KeyCeremony<AccountId> for () {
-	fn begin(_: ModelId, _: VersionNumber, _: &AccountId, _: H256) -> DispatchResult {
+	fn begin(_: ModelId, _: VersionNumber, _: &AccountId, _: H256, _: H256) -> DispatchResult {
 		Err(frame_support::sp_runtime::DispatchError::Other("this chain runs no ZK ceremony"))
 	}
 

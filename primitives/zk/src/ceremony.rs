@@ -295,7 +295,8 @@ mod state {
 		key.delta_g1 = contribution.delta_g1;
 		key.vk.delta_g2 = contribution.delta_g2;
 		let scale = |points: &[E::G1Affine]| {
-			let scaled: Vec<E::G1> = points.iter().map(|point| *point * inverse).collect();
+			use rayon::prelude::*;
+			let scaled: Vec<E::G1> = points.par_iter().map(|point| *point * inverse).collect();
 			E::G1::normalize_batch(&scaled)
 		};
 		key.l_query = scale(&key.l_query);

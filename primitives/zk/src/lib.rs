@@ -91,6 +91,13 @@ pub fn register_key_for(
 	verifier::register_key::<host::HostBn254>(verifying_key, public_inputs, phase1)
 }
 
+/// Whether a phase-1 pin's points decode (on the curve, in the prime-order subgroup), with the
+/// runtime's host-function arithmetic.
+pub fn phase1_elements_valid(elements: Phase1Elements<'_>) -> bool {
+	ceremony::decode_g1::<host::HostBn254>(elements.alpha_g1).is_ok()
+		&& ceremony::decode_g2::<host::HostBn254>(elements.beta_g2).is_ok()
+}
+
 /// The key a ceremony on `schema`'s initial key finished with, compressed and prepared, with
 /// the runtime's host-function arithmetic ([`verifier::finish_key`]).
 pub fn finish_key_for(

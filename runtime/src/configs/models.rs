@@ -65,7 +65,10 @@ parameter_types! {
 	/// 10 OPG held from an open-phase contributor while the ceremony runs: forfeited by a slot
 	/// left unused, so squatting the slot costs more than it delays.
 	pub const ContributionDeposit: Balance = 10 * crate::OPG;
-	/// A drawn verifier that misses its turn loses 1% of its bond.
+	/// 50 OPG from a ZK version's owner for its ceremony: paid to the drawn contributors and
+	/// attesters when it finishes, forfeited when an attester rejects the owner's key.
+	pub const CeremonyFee: Balance = 50 * crate::OPG;
+	/// A drawn node that lets its turn or attestation pass in silence loses 1% of its bond.
 	pub const MissedTurnSlash: Perbill = Perbill::from_percent(1);
 }
 
@@ -76,8 +79,9 @@ impl pallet_zk_ceremony::Config for Runtime {
 	type Nodes = crate::Nodes;
 	type Keys = crate::ModelRegistry;
 	type OnForfeit = ResolveTo<TreasuryAccount, Balances>;
+	type CeremonyFee = CeremonyFee;
 	type ContributionDeposit = ContributionDeposit;
-	/// Ten minutes for anyone to contribute (longer while the bytes upload).
+	/// Ten minutes from the upload's completion for anyone to contribute.
 	type OpenPeriod = ConstU32<{ 10 * MINUTES }>;
 	/// Ten minutes a turn: fetch the head's key (15 MB at 100k constraints), contribute (a few
 	/// seconds), publish the new key.
@@ -87,12 +91,12 @@ impl pallet_zk_ceremony::Config for Runtime {
 	type DrawnContributors = ConstU32<2>;
 	type MaxRedraws = ConstU32<2>;
 	type MissedTurnSlash = MissedTurnSlash;
-	/// One prover's check of the final key: the key's soundness rests on the contributions the
-	/// chain checked itself; the attestation says the proving key provers fetch is whole.
-	type RequiredAttestations = ConstU32<1>;
+	/// Three inference nodes (as many as the pool holds, down to one on a dev chain) recompute
+	/// the initial key and check the registered key and the final key; all must approve.
+	type Attesters = ConstU32<3>;
 	type AttestationPeriod = ConstU32<{ HOURS }>;
 	type MaxOpenContributions = ConstU32<8>;
-	type MaxCeremonies = ConstU32<16>;
+	type MaxCeremonies = ConstU32<64>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
 	type WeightInfo = pallet_zk_ceremony::weights::SubstrateWeight<Runtime>;
