@@ -126,13 +126,13 @@ mod benchmarks {
 		T::BenchmarkHelper::fund(&squatter);
 		Pallet::<T>::take_slot(RawOrigin::Signed(squatter.clone()).into(), id.0, id.1)
 			.expect("free slot");
-		let until = Ceremonies::<T>::get(id).expect("running").slot.expect("held").1;
+		let until = Ceremonies::<T>::get(id).expect("running").slot.expect("held").until;
 		frame_system::Pallet::<T>::set_block_number(until + One::one());
 		let who: T::AccountId = whitelisted_caller();
 		T::BenchmarkHelper::fund(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id.0, id.1);
-		assert_eq!(Ceremonies::<T>::get(id).expect("running").slot.map(|s| s.0), Some(who));
+		assert_eq!(Ceremonies::<T>::get(id).expect("running").slot.map(|s| s.holder), Some(who));
 	}
 
 	/// A drawn node's contribution (the heavier path: its turn ends and the next is

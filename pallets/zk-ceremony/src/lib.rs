@@ -1153,11 +1153,10 @@ impl<T: Config> Pallet<T> {
 		let mut running = 0u32;
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut add =
-			|map: &mut BTreeMap<T::AccountId, BalanceOf<T>>, who: &T::AccountId, amount| {
-				let entry = map.entry(who.clone()).or_default();
-				*entry = entry.saturating_add(amount);
-			};
+		let add = |map: &mut BTreeMap<T::AccountId, BalanceOf<T>>, who: &T::AccountId, amount| {
+			let entry = map.entry(who.clone()).or_default();
+			*entry = entry.saturating_add(amount);
+		};
 		for (id, ceremony) in Ceremonies::<T>::iter() {
 			running.saturating_inc();
 			ensure!(
