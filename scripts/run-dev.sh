@@ -40,8 +40,9 @@ else
 fi
 
 # The ZK demo: scikit-learn's MLP on the digits data, quantized into the integer subset, and
-# its Groth16 keys. The seed is fixed so every dev run has the same keys: a dev chain's ZK
-# model is only as trustworthy as this public seed (docs/zk.md).
+# its Groth16 keys. The seed is fixed so every dev run has the same keys: INSECURE, a one-party
+# key only a dev chain accepts (recorded as `InsecureTestSetup`); a production chain takes keys
+# from its on-chain ceremony only (docs/zk.md, "Where a key comes from").
 demo_dir="$HOME/.cache/opg-chain/demo-models"
 zk_dir="$HOME/.cache/opg-chain/demo-zk"
 mkdir -p "$demo_dir"

@@ -479,6 +479,8 @@ pub mod pallet {
 		/// A ZK version's key is settled: made by its ceremony (it now runs ZK jobs), by one
 		/// party on a dev chain, or never (its ceremony failed).
 		ZkKeySettled { model_id: ModelId, version: VersionNumber, origin: ZkKeyOrigin },
+		/// A version whose ZK key ceremony failed was removed; its deposit is released.
+		VersionDropped { model_id: ModelId, version: VersionNumber, deposit_released: BalanceOf<T> },
 		/// Governance pinned another phase 1 (or none).
 		Phase1Pinned { pin: Option<Phase1Pin> },
 		/// Governance removed a model; its deposits were released or forfeited.
@@ -1661,10 +1663,26 @@ impl<T: Config> CeremonyKeys for Pallet<T> {
 	}
 
 	fn fail(model_id: ModelId, version: VersionNumber) {
-		if ZkKeyOrigins::<T>::contains_key(model_id, version) {
-			let origin = ZkKeyOrigin::CeremonyFailed;
-			ZkKeyOrigins::<T>::insert(model_id, version, origin);
-			Self::deposit_event(Event::ZkKeySettled { model_id, version, origin });
+		// A version whose key never came never ran and never will: it goes, its deposit is
+		// released, and its owner may register the bytes again. A failed version 1 takes its
+		// model along (a model keeps its version 1), as an expired first upload does.
+		let (Some(model), Some(record)) =
+			(Models::<T>::get(model_id), Versions::<T>::get(model_id, version))
+		else {
+			return;
+		};
+		Self::remove_version(model_id, version, &record, &model.owner);
+		let deposit_released = Self::release(&model.owner, record.deposit);
+		Self::deposit_event(Event::ZkKeySettled {
+			model_id,
+			version,
+			origin: ZkKeyOrigin::CeremonyFailed,
+		});
+		Self::deposit_event(Event::VersionDropped { model_id, version, deposit_released });
+		if version == 1 {
+			let deposit_released = Self::release(&model.owner, model.deposit);
+			Self::remove_model_record(model_id, &model.owner);
+			Self::deposit_event(Event::ModelRemoved { model_id, deposit_released });
 		}
 	}
 }

@@ -1499,18 +1499,54 @@ mod ceremony {
 	}
 
 	#[test]
-	fn a_failed_ceremony_leaves_the_version_without_zk() {
+	fn a_failed_ceremony_removes_its_version_and_the_bytes_register_again() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			// Version 1 of a model with a working version...
+			let (model, _) = active_model(ALICE, 9);
+			let mut version = spec(&bytes);
+			version.modes = ModeSet { vanilla: false, attested: true, zk: true };
+			version.zk = Some(zk.clone());
+			version.schema = int_schema();
+			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), model, version));
+			upload_all(ALICE, model, 2, &bytes);
+			let held_before = held(ALICE);
+			// ...and version 2, whose ceremony fails: it never ran, and it goes.
+			ModelRegistry::fail(model, 2);
+			assert!(Versions::<Test>::get(model, 2).is_none());
+			assert!(ZkKeyOrigins::<Test>::get(model, 2).is_none());
+			assert!(VerifyingKeys::<Test>::get(model, 2).is_none());
+			assert_eq!(Models::<Test>::get(model).unwrap().active_version, Some(1));
+			assert!(held(ALICE) < held_before);
+			System::assert_has_event(
+				Event::ZkKeySettled {
+					model_id: model,
+					version: 2,
+					origin: ZkKeyOrigin::CeremonyFailed,
+				}
+				.into(),
+			);
+			// The same bytes register again, as version 3.
+			let mut again = spec(&bytes);
+			again.modes = ModeSet { vanilla: false, attested: true, zk: true };
+			again.zk = Some(zk);
+			again.schema = int_schema();
+			assert_ok!(ModelRegistry::add_version(RuntimeOrigin::signed(ALICE), model, again));
+			assert!(Versions::<Test>::get(model, 3).is_some());
+		});
+	}
+
+	#[test]
+	fn a_failed_first_version_takes_its_model_along() {
 		let (zk, pin) = initial();
 		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			assert_ok!(register_zk(&bytes, zk));
 			upload_all(ALICE, 0, 1, &bytes);
 			ModelRegistry::fail(0, 1);
-			assert_eq!(ZkKeyOrigins::<Test>::get(0, 1), Some(ZkKeyOrigin::CeremonyFailed));
-			// Complete and approved (no approval required here), but never run.
-			assert!(Versions::<Test>::get(0, 1).unwrap().approved);
-			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
-			assert!(ModelRegistry::zk_key(0, 1).is_none());
+			assert!(Models::<Test>::get(0).is_none());
+			assert_eq!(held(ALICE), 0);
 		});
 	}
 

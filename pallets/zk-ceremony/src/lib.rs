@@ -32,12 +32,13 @@
 //!    its deposit forfeited to [`Config::OnForfeit`] (when the next slot is taken or the phase
 //!    ends).
 //! 2. **Drawn**: at the open phase's end the chain draws [`Config::DrawnContributors`] verifier
-//!    nodes by stake (never the owner) from that block's BABE randomness, which nobody knew
-//!    when the phase began. They contribute in turn, each within [`Config::TurnPeriod`] blocks.
-//!    A node that cannot build on the head (its key is unavailable) passes
-//!    ([`Pallet::pass_turn`]); one that stays silent loses [`Config::MissedTurnSlash`] of its
-//!    bond. Missing contributions are drawn again (at most [`Config::MaxRedraws`] times; then
-//!    the ceremony fails).
+//!    nodes by stake (never the owner; fewer where the pool is smaller) from that block's BABE
+//!    randomness, which nobody knew when the phase began. They contribute in turn, each within
+//!    [`Config::TurnPeriod`] blocks, and **every one of them must**: a node that cannot build on
+//!    the head (its key is unavailable) passes ([`Pallet::pass_turn`]), one that stays silent
+//!    loses [`Config::MissedTurnSlash`] of its bond, and either ends the ceremony. Nobody is
+//!    drawn in their place: replacements would let whoever makes the honest nodes pass (by
+//!    withholding the head's key) redraw until only its own nodes were drawn.
 //! 3. **Attesting**: in the next block the chain draws [`Config::Attesters`] inference nodes (the
 //!    provers; never the owner). Each fetches the final key, recomputes the initial key and
 //!    checks both the registered verifying key and the final key against it (`opg-node
@@ -48,14 +49,16 @@
 //!
 //! A finished ceremony pays its fee in equal shares to the drawn nodes that contributed and the
 //! attesters, releases every deposit, and keeps its transcript ([`Transcript`]): who
-//! contributed, with which `delta` and state hash, drawn or not (the key's provenance).
+//! contributed, with which `delta` and state hash, drawn or not (the key's provenance). A failed
+//! one releases every deposit, forfeits the fee to [`Config::OnForfeit`], and its version leaves
+//! the registry (the owner may register the bytes again).
 //!
 //! ## Payoffs
 //!
 //! - **Honest drawn contributor / attester**: a share of the fee when the ceremony finishes.
 //! - **Silent drawn node or attester**: loses [`Config::MissedTurnSlash`] of its bond.
 //! - **Passing drawn node**: nothing either way (it could not, or would not, do the work); the
-//!   chain draws another.
+//!   ceremony ends.
 //! - **Lazy drawn node** (posts a `delta` without publishing its key): the attesters cannot
 //!   check the final key and the ceremony fails: no share for anyone, so laziness earns
 //!   nothing.
@@ -72,14 +75,22 @@
 //!   a `delta` whose ratio to the head its sender does not know), replay a contribution (its
 //!   proof binds the genesis hash, the version, the index, the author and the head), or avoid
 //!   the drawn nodes (drawn after the open phase, from randomness fixed after it began).
+//! - **Owner grinding the draw** (withholding keys so that honest drawn nodes pass, or a sybil
+//!   attester staying silent, to try again until only its own nodes are drawn): every failed
+//!   ceremony forfeits its fee to the treasury, so each try costs the fee, and a try succeeds
+//!   only when every drawn contributor is its own: `v^k` for a share `v` of the verifier stake
+//!   (`k` = [`Config::DrawnContributors`]). An honest owner bears the same risk when nodes fail
+//!   it: the fee is the price of a ceremony, whatever its outcome (only a version governance
+//!   removes gets it back).
 //! - **Capacity squatter** (completes uploads of junk ZK versions to fill
-//!   [`Config::MaxCeremonies`]): pays the fee for each; its ceremonies fail and the fee is
-//!   refunded only when the nodes, not its key, are at fault.
+//!   [`Config::MaxCeremonies`]): pays the fee for each.
 //!
 //! What is not built yet: the key states' transfer through the data layer and an on-chain proof
 //! of a bad state that would slash its author (a lazy or bad contribution is caught only by the
 //! attesters, failing the ceremony), and attestations through the verification rounds' commit
-//! and reveal with audits (attesters answer in the open).
+//! and reveal with audits: attesters answer in the open, and one that approves without checking
+//! is not caught (a forged key needs every drawn attester to approve it, so the check rests on
+//! one of them running the node's `zk-verify-key`).
 //!
 //! ## Invariants (checked by `try_state`)
 //!
@@ -239,12 +250,12 @@ pub struct ContributionRecord<AccountId, Balance> {
 	pub deposit: Balance,
 }
 
-/// The most nodes one ceremony may draw to contribute: a full set per draw.
+/// The most nodes one ceremony may draw to contribute.
 pub struct MaxDrawnOf<T>(PhantomData<T>);
 
 impl<T: Config> Get<u32> for MaxDrawnOf<T> {
 	fn get() -> u32 {
-		T::DrawnContributors::get().saturating_mul(T::MaxRedraws::get().saturating_add(1))
+		T::DrawnContributors::get()
 	}
 }
 
@@ -278,12 +289,16 @@ pub trait BenchmarkHelper<AccountId> {
 	Debug,
 )]
 pub enum FailureReason {
-	/// Too few drawn nodes contributed after every redraw.
-	TooFewDrawnContributions,
+	/// No verifier node could be drawn to contribute.
+	NoContributorDrawn,
+	/// A drawn node passed its turn.
+	DrawnContributorPassed,
+	/// A drawn node let its turn pass in silence.
+	DrawnContributorSilent,
 	/// No attester could be drawn, or an attester stayed silent.
 	TooFewAttestations,
 	/// An attester rejected the key: the registered key is not the model's, or the final key
-	/// is not the initial key after the contributions. The owner's fee is forfeited.
+	/// is not the initial key after the contributions.
 	KeyRejected,
 	/// The registry refused the finished key.
 	KeyRefused,
@@ -349,8 +364,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type DrawnContributors: Get<u32>;
 
-		/// How many times the chain draws again, in each drawn phase, for nodes that did not
-		/// contribute, or when no node could be drawn.
+		/// How many times the chain tries again, in each drawn phase, to draw when it could
+		/// draw nobody (no randomness, an empty pool); then the ceremony fails.
 		#[pallet::constant]
 		type MaxRedraws: Get<u32>;
 
@@ -528,8 +543,8 @@ pub mod pallet {
 			/// What each drawn contributor and attester was paid of the fee.
 			reward: BalanceOf<T>,
 		},
-		/// The ceremony failed; deposits were released, the fee refunded or (for a rejected
-		/// key) forfeited.
+		/// The ceremony failed: deposits were released, the fee forfeited, the version removed
+		/// from the registry.
 		CeremonyFailed {
 			/// The model.
 			model: ModelId,
@@ -630,7 +645,11 @@ pub mod pallet {
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(ceremony.phase == Phase::Open && now < ceremony.due, Error::<T>::NotOpen);
+			// A slot lasts at least into the next block: the phase's last block takes none.
+			ensure!(
+				ceremony.phase == Phase::Open && now.saturating_add(One::one()) < ceremony.due,
+				Error::<T>::NotOpen
+			);
 			ensure!(
 				ceremony.contributions < T::MaxOpenContributions::get(),
 				Error::<T>::TooManyContributions
@@ -797,10 +816,13 @@ pub mod pallet {
 		}
 
 		/// Passes the caller's drawn turn: it cannot build on the head (the head's key is not
-		/// available) or will not contribute. No slash and no share of the fee; the chain draws
-		/// another node.
+		/// available) or will not contribute. No slash and no share of the fee; the ceremony
+		/// fails (every drawn node must contribute).
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::pass_turn())]
+		#[pallet::weight(
+			T::WeightInfo::pass_turn()
+				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+		)]
 		pub fn pass_turn(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -808,16 +830,14 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let id = (model, version);
-			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			let ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(
 				ceremony.phase == Phase::Drawn && Self::has_turn(&ceremony, &who, now),
 				Error::<T>::NotYourTurn
 			);
-			ceremony.turn.saturating_inc();
-			Self::after_turn(id, &mut ceremony, now);
-			Ceremonies::<T>::insert(id, ceremony);
 			Self::deposit_event(Event::TurnPassed { model, version, node: who });
+			Self::fail(id, ceremony, FailureReason::DrawnContributorPassed);
 			Ok(())
 		}
 	}
@@ -886,17 +906,15 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// After a drawn turn ended (contributed, passed or missed) at `now`: the next turn, a
-	/// draw, or the attesters' draw, each of the last two in the next block (from randomness
-	/// nobody knew when the turn ended).
+	/// After a drawn node contributed at `now`: the next turn, or, when every drawn node
+	/// contributed, the attesters' draw in the next block (from randomness nobody knew when the
+	/// last contribution went in).
 	fn after_turn(id: CeremonyId, ceremony: &mut Ceremony<T>, now: BlockNumberFor<T>) {
 		let next = if (ceremony.turn as usize) < ceremony.drawn.len() {
 			now.saturating_add(T::TurnPeriod::get())
 		} else {
-			if ceremony.drawn_contributions >= T::DrawnContributors::get() {
-				ceremony.phase = Phase::Attesting;
-				ceremony.draws = 0;
-			}
+			ceremony.phase = Phase::Attesting;
+			ceremony.draws = 0;
 			now.saturating_add(One::one())
 		};
 		Self::reschedule(id, ceremony, next);
@@ -928,10 +946,9 @@ impl<T: Config> Pallet<T> {
 					return Self::draw(id, ceremony, now);
 				};
 				Self::slash_silent(id, node);
-				ceremony.turn.saturating_inc();
-				Self::after_turn(id, &mut ceremony, now);
-				Ceremonies::<T>::insert(id, ceremony);
+				Self::fail(id, ceremony, FailureReason::DrawnContributorSilent);
 				T::WeightInfo::process_missed_turn()
+					.saturating_add(T::WeightInfo::process_end(Self::settle_bound()))
 			}
 			Phase::Attesting if ceremony.attesters.is_empty() => Self::draw(id, ceremony, now),
 			Phase::Attesting => {
@@ -958,22 +975,18 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::TurnMissed { model: id.0, version: id.1, node, slashed });
 	}
 
-	/// Draws the nodes the ceremony's phase is missing (as many as can be found, excluding the
-	/// owner and, for contributors, every node drawn before): verifiers for the drawn
-	/// contributions, inference nodes as attesters; fails the ceremony after
-	/// [`Config::MaxRedraws`] redraws.
+	/// Draws the nodes the ceremony's phase needs (as many as can be found, down to one,
+	/// excluding the owner): verifiers to contribute, inference nodes as attesters; tries again
+	/// a turn later when it could draw nobody, and fails the ceremony after
+	/// [`Config::MaxRedraws`] such tries.
 	fn draw(id: CeremonyId, mut ceremony: Ceremony<T>, now: BlockNumberFor<T>) -> Weight {
 		let attesting = ceremony.phase == Phase::Attesting;
-		let needed = if attesting {
-			T::Attesters::get()
-		} else {
-			T::DrawnContributors::get().saturating_sub(ceremony.drawn_contributions)
-		};
+		let needed = if attesting { T::Attesters::get() } else { T::DrawnContributors::get() };
 		if ceremony.draws > T::MaxRedraws::get() {
 			let reason = if attesting {
 				FailureReason::TooFewAttestations
 			} else {
-				FailureReason::TooFewDrawnContributions
+				FailureReason::NoContributorDrawn
 			};
 			Self::fail(id, ceremony, reason);
 			return T::WeightInfo::process_end(Self::settle_bound());
@@ -982,15 +995,15 @@ impl<T: Config> Pallet<T> {
 		let subject = sp_io::hashing::blake2_256(
 			&(b"opg:zk-ceremony-draw", id, attesting, ceremony.draws).encode(),
 		);
-		let mut exclude: Vec<T::AccountId> =
-			if attesting { Vec::new() } else { ceremony.drawn.to_vec() };
-		exclude.push(ceremony.owner.clone());
+		let exclude = [ceremony.owner.clone()];
 		let role = if attesting { NodeRole::Inference } else { NodeRole::Verifier };
-		// As many as the pool holds, down to one: a small pool still gets drawn nodes, and
-		// missing contributions are drawn again after their turns.
+		// As many as the pool holds, down to one: a small pool (a dev chain's) still gets
+		// drawn nodes.
 		let mut nodes = Vec::new();
 		let mut count = needed;
+		let mut weight = T::WeightInfo::process_draw(needed);
 		while count > 0 {
+			weight.saturating_accrue(T::Nodes::select_weight(count));
 			if let Ok(chosen) = T::Nodes::select(role, subject.into(), count, &exclude) {
 				nodes = chosen;
 				break;
@@ -1013,17 +1026,14 @@ impl<T: Config> Pallet<T> {
 			});
 			until
 		} else {
-			for node in &nodes {
-				// Bounded: at most `DrawnContributors` per draw, `MaxRedraws + 1` draws.
-				let _ = ceremony.drawn.try_push(node.clone());
-			}
+			ceremony.drawn = BoundedVec::truncate_from(nodes.clone());
 			Self::deposit_event(Event::ContributorsDrawn { model: id.0, version: id.1, nodes });
 			// The first new node's turn starts now.
 			now.saturating_add(T::TurnPeriod::get())
 		};
 		Self::reschedule(id, &mut ceremony, next);
 		Ceremonies::<T>::insert(id, ceremony);
-		T::WeightInfo::process_draw(needed)
+		weight
 	}
 
 	/// Hands the finished key to the registry, pays the fee's shares and ends the ceremony.
@@ -1069,19 +1079,15 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Ends a ceremony that failed: the fee forfeited for a rejected key (the owner's fault, or
-	/// its forgery), refunded otherwise; deposits released, the registry told.
+	/// Ends a ceremony that failed: the fee forfeited (whatever failed it, so that failing a
+	/// ceremony on purpose to draw again costs the fee), deposits released, the registry told.
 	fn fail(id: CeremonyId, ceremony: Ceremony<T>, reason: FailureReason) {
-		if reason == FailureReason::KeyRejected {
-			let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
-				&HoldReason::CeremonyFee.into(),
-				&ceremony.owner,
-				ceremony.fee,
-			);
-			T::OnForfeit::on_unbalanced(credit);
-		} else {
-			Self::release_fee(&ceremony);
-		}
+		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
+			&HoldReason::CeremonyFee.into(),
+			&ceremony.owner,
+			ceremony.fee,
+		);
+		T::OnForfeit::on_unbalanced(credit);
 		Self::end(id, ceremony, false);
 		T::Keys::fail(id.0, id.1);
 		Self::deposit_event(Event::CeremonyFailed { model: id.0, version: id.1, reason });

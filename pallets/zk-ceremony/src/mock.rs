@@ -80,8 +80,9 @@ pub const VK_HASH: H256 = H256::repeat_byte(0x5a);
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const MissedTurnSlash: Perbill = Perbill::from_percent(10);
-	/// Eligible verifier nodes, in draw order.
-	pub static DrawPool: Vec<AccountId> = VERIFIERS.to_vec();
+	/// Eligible verifier nodes, in draw order: the owner first (it runs a node too), so that a
+	/// draw that did not exclude it would draw it.
+	pub static DrawPool: Vec<AccountId> = [&[OWNER][..], &VERIFIERS[..]].concat();
 	/// Whether the block has randomness (no draw without it).
 	pub static HasRandomness: bool = true;
 	/// Slashes the ceremony made: (node, fraction).
@@ -164,7 +165,9 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 	fn is_eligible(who: &AccountId, role: NodeRole) -> bool {
 		match role {
 			NodeRole::Verifier => DrawPool::get().contains(who),
-			NodeRole::Inference => PROVERS.contains(who) || BenchProvers::get().contains(who),
+			NodeRole::Inference => {
+				*who == OWNER || PROVERS.contains(who) || BenchProvers::get().contains(who)
+			}
 			_ => false,
 		}
 	}
@@ -193,7 +196,10 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 			return Err(DispatchError::Other("NoRandomness"));
 		}
 		let pool = match role {
-			NodeRole::Inference => PROVERS.iter().copied().chain(BenchProvers::get()).collect(),
+			// The owner first here too: an attester draw must exclude it.
+			NodeRole::Inference => {
+				[OWNER].into_iter().chain(PROVERS).chain(BenchProvers::get()).collect()
+			}
 			_ => DrawPool::get(),
 		};
 		let chosen: Vec<_> = pool
