@@ -74,19 +74,19 @@ opg_cargo test --release --locked -p opg-zk --features prover --test fixture -- 
 	native_verify_report 2>/dev/null | sed -n 's/^OPG-BENCH //p' >>"$work/runtime.jsonl"
 CARGO_TARGET_DIR="$OPG_BENCH_TARGET_DIR" opg_cargo build --release --locked -p opg-node --features runtime-benchmarks
 tee_reports
-"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_inference \
-	--extrinsic verify_proof --steps 2 --repeat 200 --wasm-execution compiled \
-	--json-file "$work/verify.json" >/dev/null
-"$OPG_PYTHON" -c 'import json, statistics, sys
+# One extrinsic's median time in the wasm runtime, in µs, as the JSON line `{"KEY": µs}`.
+wasm_median() {
+	local pallet=$1 extrinsic=$2 repeat=$3 key=$4
+	"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet "$pallet" \
+		--extrinsic "$extrinsic" --steps 2 --repeat "$repeat" --wasm-execution compiled \
+		--json-file "$work/$extrinsic.json" >/dev/null
+	"$OPG_PYTHON" -c 'import json, statistics, sys
 times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["time_results"]]
-print(json.dumps({"verify_wasm_us": statistics.median(times) / 1e3}))' "$work/verify.json" >>"$work/runtime.jsonl"
+print(json.dumps({sys.argv[2]: statistics.median(times) / 1e3}))' "$work/$extrinsic.json" "$key"
+}
+wasm_median pallet_inference verify_proof 200 verify_wasm_us >>"$work/runtime.jsonl"
 # A ZK key ceremony's contribution checked on chain, beside verify_proof (target: no more).
-"$OPG_BENCH_NODE_BIN" benchmark pallet --chain dev --pallet pallet_zk_ceremony \
-	--extrinsic contribute --steps 2 --repeat 50 --wasm-execution compiled \
-	--json-file "$work/contribute.json" >/dev/null
-"$OPG_PYTHON" -c 'import json, statistics, sys
-times = [r["extrinsic_time"] for b in json.load(open(sys.argv[1])) for r in b["time_results"]]
-print(json.dumps({"contribute_wasm_us": statistics.median(times) / 1e3}))' "$work/contribute.json" >>"$work/runtime.jsonl"
+wasm_median pallet_zk_ceremony contribute 50 contribute_wasm_us >>"$work/runtime.jsonl"
 
 log "engine against Python onnxruntime ($runs runs each), blocks per state on a dev node, ZK mode"
 PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m opg_tools.bench --runs "$runs" "${ezkl[@]}" \

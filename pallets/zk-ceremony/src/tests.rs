@@ -82,6 +82,27 @@ fn contribute_as(key: &mut ProvingKey<Bn254>, author: AccountId) {
 	));
 }
 
+/// Runs the ceremony to its attestations: the open phase ends, both drawn verifiers contribute
+/// to `key`, and the attesters are drawn in the next block.
+fn to_attestations(key: &mut ProvingKey<Bn254>) {
+	run_to_block(1 + OPEN_PERIOD);
+	contribute_as(key, VERIFIERS[0]);
+	contribute_as(key, VERIFIERS[1]);
+	run_to_block(System::block_number() + 1);
+}
+
+/// `prover` approves the registered key and the current head.
+fn approve(prover: AccountId) {
+	assert_ok!(ZkCeremony::attest(
+		RuntimeOrigin::signed(prover),
+		MODEL,
+		VERSION,
+		VK_HASH,
+		head(),
+		true
+	));
+}
+
 #[test]
 fn a_ceremony_of_a_dapp_and_two_drawn_verifiers_finishes_with_a_key_nobody_could_forge() {
 	build_and_execute(|| {
@@ -358,18 +379,8 @@ fn a_silent_attester_is_slashed_and_the_ceremony_fails() {
 	build_and_execute(|| {
 		begin();
 		let mut key = circuit().initial.clone();
-		run_to_block(1 + OPEN_PERIOD);
-		contribute_as(&mut key, VERIFIERS[0]);
-		contribute_as(&mut key, VERIFIERS[1]);
-		run_to_block(System::block_number() + 1);
-		assert_ok!(ZkCeremony::attest(
-			RuntimeOrigin::signed(PROVERS[0]),
-			MODEL,
-			VERSION,
-			VK_HASH,
-			head(),
-			true
-		));
+		to_attestations(&mut key);
+		approve(PROVERS[0]);
 		run_to_block(System::block_number() + ATTESTATION_PERIOD);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
@@ -388,19 +399,9 @@ fn a_rejected_key_fails_the_ceremony_and_forfeits_the_owners_fee() {
 		let mut key = circuit().initial.clone();
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
 		contribute_as(&mut key, DAPP);
-		run_to_block(1 + OPEN_PERIOD);
-		contribute_as(&mut key, VERIFIERS[0]);
-		contribute_as(&mut key, VERIFIERS[1]);
-		run_to_block(System::block_number() + 1);
+		to_attestations(&mut key);
 		let treasury = Balances::free_balance(TREASURY);
-		assert_ok!(ZkCeremony::attest(
-			RuntimeOrigin::signed(PROVERS[0]),
-			MODEL,
-			VERSION,
-			VK_HASH,
-			head(),
-			true
-		));
+		approve(PROVERS[0]);
 		assert_ok!(ZkCeremony::attest(
 			RuntimeOrigin::signed(PROVERS[1]),
 			MODEL,
@@ -448,21 +449,10 @@ fn a_refused_final_key_fails_the_ceremony() {
 	build_and_execute(|| {
 		begin();
 		let mut key = circuit().initial.clone();
-		run_to_block(1 + OPEN_PERIOD);
-		contribute_as(&mut key, VERIFIERS[0]);
-		contribute_as(&mut key, VERIFIERS[1]);
-		run_to_block(System::block_number() + 1);
+		to_attestations(&mut key);
 		RefuseFinish::set(true);
-		for prover in [PROVERS[0], PROVERS[1]] {
-			assert_ok!(ZkCeremony::attest(
-				RuntimeOrigin::signed(prover),
-				MODEL,
-				VERSION,
-				VK_HASH,
-				head(),
-				true
-			));
-		}
+		approve(PROVERS[0]);
+		approve(PROVERS[1]);
 		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
 		assert_eq!(Transcript::<Test>::iter_prefix(ID).count(), 0);
 	});
