@@ -162,8 +162,8 @@ class Client:
         """How the ZK key of `model_id`'s `version` (default: the version it runs) was made, as
         the registry records it: `"InsecureTestSetup"` (made by one party, on a dev chain only:
         whoever made it can forge proofs), `"CeremonyRunning"`, `{"Ceremony": {"contributions":
-        n, "drawn": d}}` (the chain's ceremony, `d` of its contributors drawn verifier nodes) or
-        `"CeremonyFailed"`; None for a version without ZK mode."""
+        n, "drawn": d}}` (the chain's ceremony, `d` of its contributors drawn verifier nodes);
+        None for a version without ZK mode (or one whose ceremony failed: it is removed)."""
         if version is None:
             version = (self.model(model_id) or {}).get("active_version")
             if version is None:

@@ -134,9 +134,7 @@ use opg_primitives::model::{
 	ModelStatus, ModelUsage, PreparedKey, RunnableModel, SchemaError, TensorDtype, UploadProgress,
 	VersionInfo, VersionNumber, ZkArtifacts, ZkKey,
 };
-use opg_primitives::model::{
-	CeremonyKeys, CeremonyVersion, KeyCeremony, Phase1Pin, VerifyingKey, ZkKeyOrigin,
-};
+use opg_primitives::model::{CeremonyKeys, KeyCeremony, Phase1Pin, VerifyingKey, ZkKeyOrigin};
 use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -476,8 +474,7 @@ pub mod pallet {
 		ModelResumed { model_id: ModelId },
 		/// Governance changed whether versions need approval.
 		ApprovalRequirementSet { required: bool },
-		/// A ZK version's key is settled: made by its ceremony (it now runs ZK jobs), by one
-		/// party on a dev chain, or never (its ceremony failed).
+		/// A ZK version's key is settled: made by its ceremony (the version now runs).
 		ZkKeySettled { model_id: ModelId, version: VersionNumber, origin: ZkKeyOrigin },
 		/// A version whose ZK key ceremony failed was removed; its deposit is released.
 		VersionDropped { model_id: ModelId, version: VersionNumber, deposit_released: BalanceOf<T> },
@@ -1030,12 +1027,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Whether a version may run: not a ZK version whose key is unsettled or never came.
+	/// Whether a version may run: not a ZK version whose ceremony has yet to make its key.
 	fn key_settled(model_id: ModelId, version: VersionNumber) -> bool {
-		!matches!(
-			ZkKeyOrigins::<T>::get(model_id, version),
-			Some(ZkKeyOrigin::CeremonyRunning | ZkKeyOrigin::CeremonyFailed)
-		)
+		ZkKeyOrigins::<T>::get(model_id, version) != Some(ZkKeyOrigin::CeremonyRunning)
 	}
 
 	/// Checks a version as `owner` described it and builds the records to store (its deposit
@@ -1610,12 +1604,8 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 }
 
 impl<T: Config> CeremonyKeys for Pallet<T> {
-	fn version(model_id: ModelId, version: VersionNumber) -> CeremonyVersion {
-		match Versions::<T>::get(model_id, version) {
-			None => CeremonyVersion::Gone,
-			Some(record) if record.is_complete() => CeremonyVersion::Complete,
-			Some(_) => CeremonyVersion::Uploading,
-		}
+	fn exists(model_id: ModelId, version: VersionNumber) -> bool {
+		Versions::<T>::contains_key(model_id, version)
 	}
 
 	fn finish(
@@ -1673,11 +1663,6 @@ impl<T: Config> CeremonyKeys for Pallet<T> {
 		};
 		Self::remove_version(model_id, version, &record, &model.owner);
 		let deposit_released = Self::release(&model.owner, record.deposit);
-		Self::deposit_event(Event::ZkKeySettled {
-			model_id,
-			version,
-			origin: ZkKeyOrigin::CeremonyFailed,
-		});
 		Self::deposit_event(Event::VersionDropped { model_id, version, deposit_released });
 		if version == 1 {
 			let deposit_released = Self::release(&model.owner, model.deposit);

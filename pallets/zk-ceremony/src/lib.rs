@@ -130,7 +130,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use opg_primitives::{
 	attestation::{NodeRegistry, NodeRole},
-	model::{CeremonyKeys, CeremonyVersion, KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin},
+	model::{CeremonyKeys, KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin},
 };
 use opg_zk::ceremony::{CONTRIBUTION_LEN, G1_LEN, G2_LEN};
 use scale_info::TypeInfo;
@@ -225,8 +225,8 @@ pub struct Ceremony<T: Config> {
 	pub drawn_contributions: u32,
 	/// The open phase's slot.
 	pub slot: Option<Slot<T::AccountId, BlockNumberFor<T>, BalanceOf<T>>>,
-	/// Every node drawn to contribute so far, in turn order (never drawn again).
-	pub drawn: BoundedVec<T::AccountId, MaxDrawnOf<T>>,
+	/// The nodes drawn to contribute, in turn order.
+	pub drawn: BoundedVec<T::AccountId, T::DrawnContributors>,
 	/// The index in `drawn` whose turn it is; `drawn.len()` when a draw is due.
 	pub turn: u32,
 	/// Draws made so far in the current phase.
@@ -248,15 +248,6 @@ pub struct ContributionRecord<AccountId, Balance> {
 	pub drawn: bool,
 	/// The deposit held from its author while the ceremony runs.
 	pub deposit: Balance,
-}
-
-/// The most nodes one ceremony may draw to contribute.
-pub struct MaxDrawnOf<T>(PhantomData<T>);
-
-impl<T: Config> Get<u32> for MaxDrawnOf<T> {
-	fn get() -> u32 {
-		T::DrawnContributors::get()
-	}
 }
 
 /// What the benchmarks need of the runtime.
@@ -929,7 +920,7 @@ impl<T: Config> Pallet<T> {
 		if ceremony.due != now {
 			return T::DbWeight::get().reads(1);
 		}
-		if T::Keys::version(id.0, id.1) == CeremonyVersion::Gone {
+		if !T::Keys::exists(id.0, id.1) {
 			Self::release_fee(&ceremony);
 			Self::end(id, ceremony, false);
 			Self::deposit_event(Event::CeremonyDropped { model: id.0, version: id.1 });
@@ -1134,7 +1125,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The most contributions a ceremony's transcript holds.
 	pub fn transcript_bound() -> u32 {
-		T::MaxOpenContributions::get().saturating_add(MaxDrawnOf::<T>::get())
+		T::MaxOpenContributions::get().saturating_add(T::DrawnContributors::get())
 	}
 
 	/// The most holds an end settles: every transcript record and every attester's share.

@@ -21,12 +21,12 @@ use frame_support::{
 };
 use opg_primitives::{
 	attestation::{NodeKey, NodeRegistry, NodeRole, NodeStanding, RoleSet, SubjectId},
-	model::{CeremonyKeys, CeremonyVersion, ModelId, VersionNumber, ZkKeyOrigin},
+	model::{CeremonyKeys, ModelId, VersionNumber, ZkKeyOrigin},
 };
 use opg_zk::{circuit::Synthesis, groth16::Keys, ptau::Phase1};
 use sp_core::H256;
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
-use std::{collections::BTreeMap, sync::OnceLock};
+use std::sync::OnceLock;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type Balance = u64;
@@ -87,8 +87,8 @@ parameter_types! {
 	pub static HasRandomness: bool = true;
 	/// Slashes the ceremony made: (node, fraction).
 	pub static Slashes: Vec<(AccountId, Perbill)> = Vec::new();
-	/// Where each version stands (`Complete` unless a test says otherwise).
-	pub static VersionStates: BTreeMap<(ModelId, VersionNumber), CeremonyVersion> = BTreeMap::new();
+	/// Versions a test removed from the registry.
+	pub static RemovedVersions: Vec<(ModelId, VersionNumber)> = Vec::new();
 	/// What the ceremony handed back: (model, version, delta_g2, head, origin).
 	pub static Finished: Vec<(ModelId, VersionNumber, Vec<u8>, H256, ZkKeyOrigin)> = Vec::new();
 	/// Failures the ceremony reported.
@@ -256,8 +256,8 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 /// The model registry as the ceremony sees it.
 pub struct TestKeys;
 impl CeremonyKeys for TestKeys {
-	fn version(model: ModelId, version: VersionNumber) -> CeremonyVersion {
-		VersionStates::get().get(&(model, version)).copied().unwrap_or(CeremonyVersion::Complete)
+	fn exists(model: ModelId, version: VersionNumber) -> bool {
+		!RemovedVersions::get().contains(&(model, version))
 	}
 
 	fn finish(

@@ -15,7 +15,7 @@ use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
-use opg_primitives::model::{CeremonyVersion, KeyCeremony, ZkKeyOrigin};
+use opg_primitives::model::{KeyCeremony, ZkKeyOrigin};
 use opg_zk::{
 	ceremony::{contribute, contribution_context, encode_contribution},
 	groth16::{prove, Keys},
@@ -463,7 +463,7 @@ fn a_removed_version_drops_its_ceremony_and_releases_everything() {
 	build_and_execute(|| {
 		begin();
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
-		VersionStates::mutate(|states| states.insert((MODEL, VERSION), CeremonyVersion::Gone));
+		RemovedVersions::mutate(|removed| removed.push((MODEL, VERSION)));
 		run_to_block(1 + OPEN_PERIOD);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(held(DAPP), 0);

@@ -39,20 +39,6 @@ pub enum ZkKeyOrigin {
 		/// Of them, by drawn verifier nodes.
 		drawn: u32,
 	},
-	/// The ceremony failed (too few drawn contributions or attestations): the version never
-	/// runs ZK jobs; its owner registers it again.
-	CeremonyFailed,
-}
-
-/// Where a version whose ceremony runs stands in the registry.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum CeremonyVersion {
-	/// Registered, its bytes still uploading.
-	Uploading,
-	/// Its bytes are complete.
-	Complete,
-	/// Removed (expired, retired or removed by governance): its ceremony is dropped.
-	Gone,
 }
 
 /// The ceremony pallet, as the registry starts a ceremony.
@@ -87,8 +73,9 @@ impl<AccountId> KeyCeremony<AccountId> for () {
 
 /// The registry, as a ceremony ends.
 pub trait CeremonyKeys {
-	/// Where `model`'s `version` stands.
-	fn version(model: ModelId, version: VersionNumber) -> CeremonyVersion;
+	/// Whether `model`'s `version` is still registered (a removed version's ceremony is
+	/// dropped).
+	fn exists(model: ModelId, version: VersionNumber) -> bool;
 
 	/// The ceremony finished: `delta_g2` is its last `delta` in G2 (uncompressed; the chain
 	/// checked each contribution), `head` the hash of the final proving key, which provers
@@ -104,6 +91,6 @@ pub trait CeremonyKeys {
 	/// The most weight [`Self::finish`] takes.
 	fn finish_weight() -> Weight;
 
-	/// The ceremony failed: the version never runs ZK jobs.
+	/// The ceremony failed: the version never runs; the registry removes it.
 	fn fail(model: ModelId, version: VersionNumber);
 }
