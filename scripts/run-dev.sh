@@ -74,7 +74,7 @@ for model in mlp-16-32-4 iris-logistic; do
 done
 scripts/upload-model.sh "$demo_dir/digits-mlp-zk.onnx" --url "$url" --name digits-mlp-zk --price 0.01 --quiet \
 	--modes zk --zk "$zk_dir" --description "OPG ZK demo: digits MLP, int8 in, logits out" \
-	>/dev/null || die "uploading the ZK demo model failed"
+	--sudo-approve //Alice >/dev/null || die "uploading the ZK demo model failed"
 log "demo models uploaded: 0 = mlp-16-32-4 (input: 16 floats), 1 = iris-logistic (X: 4 floats),"
 log "  2 = digits-mlp-zk (X: 64 int8 pixels, ZK mode: a Groth16 proof verified on chain)"
 log "request a verified inference (in another terminal):"

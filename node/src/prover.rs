@@ -219,9 +219,10 @@ impl ZkProver for Groth16Prover {
 			.map_err(|e| ProverError::message(ProverError::Circuit, &e))?;
 		// No bigger than the circuit the registry holds the key of: a crafted graph cannot
 		// make this node build more.
-		let synthesis = graph
+		let mut synthesis = graph
 			.synthesize_within(&inputs, request.key.constraints as usize)
 			.map_err(|e| ProverError::message(ProverError::Circuit, &e.to_string()))?;
+		synthesis.bind(&request.binding);
 		if !outputs_agree(&synthesis, &request.output) {
 			log::warn!(
 				target: "zk",
@@ -240,14 +241,11 @@ impl ZkProver for Groth16Prover {
 		// What the runtime will check, checked here first: the public inputs packed from the
 		// job's tensors by the schema, and the registry's verifying key. A proving key from
 		// another setup is the model's fault, not this node's, and is reported, not sent.
-		let dtypes = |specs: &[opg_primitives::model::TensorSpec]| {
-			specs.iter().map(|s| s.dtype).collect::<Vec<_>>()
-		};
-		let public = opg_zk::packing::pack_tensors::<opg_zk::Fr>(
-			&dtypes(&request.schema.inputs),
+		let public = opg_zk::job_public_inputs(
+			&request.schema,
 			&request.input,
-			&dtypes(&request.schema.outputs),
 			&request.output,
+			&request.binding,
 		)
 		.map_err(|e| ProverError::message(ProverError::KeyMismatch, &format!("{e:?}")))?;
 		if public.as_slice() != synthesis.public() {

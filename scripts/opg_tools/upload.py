@@ -85,6 +85,10 @@ def parser() -> argparse.ArgumentParser:
                        help="longest wait in seconds for any one answer of the node (default %(default)s)")
     parse.add_argument("--window", type=int, default=WINDOW,
                        help="chunks sent before waiting for the last one's inclusion (default %(default)s)")
+    parse.add_argument("--sudo-approve", metavar="SURI",
+                       help="dev and local chains only: approve the version with this sudo key "
+                            "(e.g. //Alice) where the chain waits for governance's approval, as a "
+                            "curation referendum does on a live chain. ZK versions always wait")
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     parse.add_argument("--quiet", action="store_true", help="no progress bar")
     return parse
@@ -95,16 +99,40 @@ def upload(args: argparse.Namespace, progress: Progress) -> dict:
     request = read_request(args)  # the file and arguments are checked before connecting
     substrate = chain.connect(args.url, args.timeout)
     try:
-        return upload_model(
+        result = upload_model(
             substrate, chain.keypair(args.suri), request.data, name=request.name,
             description=args.description, price=request.price, modes=request.modes,
             tolerance=request.tolerance, zk=request.zk, model_id=args.model_id,
             schema=request.schema, window=args.window, quiet=args.quiet,
             progress=progress, report=say).as_dict()
+        result["approved"] = approve(substrate, result["model_id"], result["version"], args.sudo_approve)
+        return result
     except (chain.NodeUnreachable, chain.NotIncluded) as error:
         raise type(error)(f"{error}; {progress.hint()}") from error
     except chain.NETWORK_ERRORS as error:
         raise chain.NodeUnreachable(f"{chain.unreachable(args.url, error)}; {progress.hint()}") from error
+
+
+def approve(substrate, model_id: int, version: int, sudo_suri: str | None) -> bool:
+    """Whether the version is approved, approving it with `sudo_suri`'s sudo key first when
+    given and it waits. Without one, says what a waiting version needs."""
+    approved = lambda: bool(substrate.query("ModelRegistry", "Versions", [model_id, version]).value["approved"])  # noqa: E731
+    if approved():
+        return True
+    if sudo_suri is None:
+        say(f"model {model_id} version {version} waits for governance's approval "
+            "(ModelRegistry.approve_version, on the model curation track) before it runs")
+        return False
+    if substrate.query("Sudo", "Key").value is None:
+        raise chain.ChainError("--sudo-approve: this chain has no sudo key (a live chain approves "
+                               "versions by referendum)")
+    call = substrate.compose_call("ModelRegistry", "approve_version", {"model_id": model_id, "version": version})
+    chain.submit(substrate, chain.keypair(sudo_suri), "Sudo", "sudo", {"call": call})
+    if not approved():
+        raise chain.ChainError(f"--sudo-approve: {sudo_suri} is not this chain's sudo key, so the "
+                               "version still waits for approval")
+    say(f"model {model_id} version {version} approved with the sudo key")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,6 +91,18 @@ fn queue_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) {
 	}
 }
 
+/// The fixture's proof for ZK job `job` and the node it is assigned to
+/// (`opg_zk::fixture::BINDINGS`).
+fn zk_fixture_proof<T: Config>(job: JobId) -> ProofBytes {
+	let node = Pallet::<T>::assignee(job).expect("the job waits");
+	let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+	let proof = opg_zk::fixture::mlp()
+		.expect("the fixture decodes")
+		.proof_for(genesis.as_ref(), job, &node.encode())
+		.expect("the fixture has a proof for the job's node");
+	ProofBytes::truncate_from(proof)
+}
+
 /// Job `job`'s node and that node's signature of `statement`.
 fn signed<T: Config>(
 	job: JobId,
@@ -186,7 +198,7 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_proof() {
 		nodes::<T>();
-		let (model, input, output, proof) = T::BenchmarkHelper::zk_model();
+		let (model, input, output) = T::BenchmarkHelper::zk_model();
 		Pallet::<T>::request(
 			RawOrigin::Signed(requester::<T>(0)).into(),
 			model,
@@ -197,6 +209,7 @@ mod benchmarks {
 		)
 		.expect("the request is valid");
 		assign_queued::<T>();
+		let proof = zk_fixture_proof::<T>(0);
 		let proof_hash = sp_core::H256(sp_io::hashing::blake2_256(&proof));
 		let hash = output_hash(&output);
 		let (node, signature) = signed::<T>(0, |node| JobStatement::ZkResult {
@@ -219,13 +232,23 @@ mod benchmarks {
 	/// verification of the same proof.
 	#[benchmark]
 	fn verify_proof() {
-		let (model, input, output, proof) = T::BenchmarkHelper::zk_model();
+		let (model, input, output) = T::BenchmarkHelper::zk_model();
 		let runnable = T::Models::runnable(model).expect("the ZK model runs");
 		let key = T::Models::zk_key(model, runnable.version).expect("it has a key");
+		let fixture = opg_zk::fixture::mlp().expect("the fixture decodes");
+		let bound = fixture.first_proof().expect("the fixture has proofs");
+		let binding = bound.binding();
 		#[block]
 		{
-			opg_zk::verify_job(&runnable.schema, &key.prepared, &input, &output, &proof)
-				.expect("the fixture verifies");
+			opg_zk::verify_job(
+				&runnable.schema,
+				&key.prepared,
+				&input,
+				&output,
+				&binding,
+				&bound.proof,
+			)
+			.expect("the fixture verifies");
 		}
 	}
 

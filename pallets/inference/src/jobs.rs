@@ -273,6 +273,15 @@ impl<T: Config> Pallet<T> {
 		Jobs::<T>::insert(job, record);
 	}
 
+	/// What a proof of ZK `job` by `node` is bound to, its last public input
+	/// ([`opg_zk::packing::job_binding`] of the genesis hash, the job and the node's account):
+	/// a proof copied from another job with the same input and output, or from the node that
+	/// held this job before a reassignment, does not verify.
+	pub fn zk_binding(job: JobId, node: &T::AccountId) -> [u8; 32] {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		opg_zk::packing::job_binding(genesis.as_ref(), job, &node.encode())
+	}
+
 	/// Verifies `node`'s proof for ZK `job` (already checked: signature, schema, length, key,
 	/// tries left). A proof that holds makes the job final and pays it out now; one that does
 	/// not is recorded against the node, which is slashed, and after [`MAX_INVALID_PROOFS`]
@@ -289,7 +298,10 @@ impl<T: Config> Pallet<T> {
 			.ok_or(Error::<T>::NoZkKey)?
 			.schema;
 		let input = Self::input_of(job).ok_or(Error::<T>::NoSuchJob)?;
-		if let Err(reason) = opg_zk::verify_job(&schema, &key.prepared, &input, &output, proof) {
+		let binding = Self::zk_binding(job, &node);
+		if let Err(reason) =
+			opg_zk::verify_job(&schema, &key.prepared, &input, &output, &binding, proof)
+		{
 			let attempts = InvalidProofs::<T>::mutate(job, |count| {
 				*count = count.saturating_add(1);
 				*count

@@ -194,9 +194,10 @@ pub trait BenchmarkHelper<AccountId> {
 		enclave_key: opg_primitives::tee::EnclaveKey,
 	) -> AccountId;
 
-	/// A runnable ZK model with a real key, and an input, its output and a proof of them
-	/// (`benchmarking::zk_fixture`).
-	fn zk_model() -> (ModelId, Tensors, Tensors, ProofBytes);
+	/// A runnable ZK model with the real key of `opg_zk::fixture::mlp`, and the fixture's input
+	/// and output. The fixture's proofs are bound to job 0 and the nodes
+	/// `opg_zk::fixture::BINDINGS` names: the nodes `inference_node` registers.
+	fn zk_model() -> (ModelId, Tensors, Tensors);
 }
 
 /// Hears final results: other runtime pallets that act on an inference's output.

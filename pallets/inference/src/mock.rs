@@ -203,9 +203,9 @@ pub fn test_model() -> RunnableModel<AccountId, Balance> {
 }
 
 /// Makes the test model the ZK fixture's (`opg_zk::fixture`): an int8[1, 16] input `x`, an
-/// int32[1, 4] output `y`, ZK mode with the fixture's real key. Answers the fixture's input,
-/// output and proof.
-pub fn zk_model() -> (Tensors, Tensors, crate::ProofBytes) {
+/// int32[1, 4] output `y`, ZK mode with the fixture's real key. Answers the fixture's input
+/// and output; [`zk_proof`] its proofs.
+pub fn zk_model() -> (Tensors, Tensors) {
 	let fixture = opg_zk::fixture::mlp().unwrap();
 	let mut model = test_model();
 	model.schema = IoSchema {
@@ -230,11 +230,19 @@ pub fn zk_model() -> (Tensors, Tensors, crate::ProofBytes) {
 		let values: Vec<(i128, u8)> = values.iter().map(|v| (i128::from(*v), 0)).collect();
 		vec![tensor(name, 1, columns, &values)].try_into().unwrap()
 	};
-	(
-		ints("x", 16, &fixture.input),
-		ints("y", 4, &fixture.output),
-		fixture.proof.try_into().unwrap(),
-	)
+	(ints("x", 16, &fixture.input), ints("y", 4, &fixture.output))
+}
+
+/// The fixture's proof of its statement for ZK job `job` answered by `node` (it holds proofs
+/// for job 0 by nodes 10, 11, 30 and 31 only).
+pub fn zk_proof(job: opg_primitives::inference::JobId, node: AccountId) -> crate::ProofBytes {
+	let genesis = System::block_hash(0);
+	opg_zk::fixture::mlp()
+		.unwrap()
+		.proof_for(genesis.as_ref(), job, &codec::Encode::encode(&node))
+		.expect("the fixture has a proof for this job and node")
+		.try_into()
+		.unwrap()
 }
 
 /// A tensor named `name` of shape `[rows, columns]` holding `values` (value, decimals).
@@ -527,9 +535,9 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 		MODEL
 	}
 
-	fn zk_model() -> (ModelId, Tensors, Tensors, crate::ProofBytes) {
-		let (input, output, proof) = zk_model();
-		(MODEL, input, output, proof)
+	fn zk_model() -> (ModelId, Tensors, Tensors) {
+		let (input, output) = zk_model();
+		(MODEL, input, output)
 	}
 
 	fn tee_node(index: u32, key: NodeKey, enclave_key: EnclaveKey) -> AccountId {

@@ -101,7 +101,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let call = match Self::execute(&record, input.clone()) {
 			Ok(output) if record.mode == InferenceMode::Zk => {
-				match Self::prove(&record, input, output.clone())? {
+				match Self::prove(job, &record, node, input, output.clone())? {
 					Ok(proof) => {
 						let signature = sign(&Self::proof_statement(job, node, &output, &proof))?;
 						Call::submit_proof { job, node: node.clone(), output, proof, signature }
@@ -211,7 +211,9 @@ impl<T: Config> Pallet<T> {
 	/// checks its proof against the registry's key before answering. `Ok(Err(message))`: no
 	/// node can prove the job (the model's fault); `Err`: this node cannot now.
 	fn prove(
+		job: JobId,
 		record: &JobOf<T>,
+		node: &T::AccountId,
 		input: Tensors,
 		output: Tensors,
 	) -> Result<Result<ProofBytes, EngineMessage>, &'static str> {
@@ -220,7 +222,14 @@ impl<T: Config> Pallet<T> {
 		let schema = T::Models::model_version(record.model, record.version)
 			.ok_or("the model version is gone")?
 			.schema;
-		let request = ProofRequest { model: record.model_ref.clone(), schema, key, input, output };
+		let request = ProofRequest {
+			model: record.model_ref.clone(),
+			schema,
+			key,
+			input,
+			output,
+			binding: Self::zk_binding(job, node),
+		};
 		let model_fault = |what: &str, detail: &[u8]| {
 			let mut message = Vec::from(what.as_bytes());
 			message.extend_from_slice(detail);

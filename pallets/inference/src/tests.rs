@@ -1717,7 +1717,8 @@ fn zk_request(input: Tensors) -> DispatchResultWithPostInfo {
 #[test]
 fn a_valid_proof_makes_the_job_final_and_paid_in_its_block() {
 	run(|| {
-		let (input, output, proof) = zk_model();
+		let (input, output) = zk_model();
+		let proof = zk_proof(0, 10);
 		let before = free(DAPP);
 		assert_ok!(zk_request(input));
 		assert_eq!(held(DAPP), ZK_FEE);
@@ -1740,7 +1741,8 @@ fn a_valid_proof_makes_the_job_final_and_paid_in_its_block() {
 #[test]
 fn an_invalid_proof_is_recorded_against_the_node_and_the_job_stays_open() {
 	run(|| {
-		let (input, output, proof) = zk_model();
+		let (input, output) = zk_model();
+		let proof = zk_proof(0, 10);
 		assert_ok!(zk_request(input.clone()));
 		// A changed output with the real proof: signed properly, verified, rejected.
 		let mut wrong = output.clone();
@@ -1791,7 +1793,8 @@ fn an_invalid_proof_is_recorded_against_the_node_and_the_job_stays_open() {
 #[test]
 fn repeated_invalid_proofs_move_the_job_then_refund_it() {
 	run(|| {
-		let (input, output, proof) = zk_model();
+		let (input, output) = zk_model();
+		let proof = zk_proof(0, 10);
 		assert_ok!(zk_request(input));
 		let mut corrupted = proof.clone();
 		corrupted[64] ^= 1; // B's first coordinate: off the curve or a different point.
@@ -1829,7 +1832,8 @@ fn repeated_invalid_proofs_move_the_job_then_refund_it() {
 #[test]
 fn zk_answers_are_checked_before_they_reach_a_block() {
 	run(|| {
-		let (input, output, proof) = zk_model();
+		let (input, output) = zk_model();
+		let proof = zk_proof(0, 10);
 		assert_ok!(zk_request(input));
 		// A plain result for a ZK job, and a proof for a plain one.
 		assert!(refused_with(result_call(0, 10, output.clone()), Error::<Test>::WrongMode));
@@ -1866,10 +1870,57 @@ fn zk_answers_are_checked_before_they_reach_a_block() {
 }
 
 #[test]
+fn a_proof_copied_onto_another_job_or_node_does_not_verify() {
+	run(|| {
+		let (input, output) = zk_model();
+		// Two jobs with the same input, so the same output: the statement both proofs would
+		// prove differs only in the job the proof is bound to.
+		assert_ok!(zk_request(input.clone()));
+		assert_ok!(zk_request(input));
+		let copier = Inference::assignee(1).unwrap();
+		assert_ok!(submit_zk(0, 10, output.clone(), zk_proof(0, 10)));
+		assert!(matches!(status(0), JobStatus::Final { node: 10, .. }));
+		// Job 0's proof, from chain history, sent for job 1 under the copier's own signature.
+		assert_ok!(submit_zk(1, copier, output.clone(), zk_proof(0, 10)));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::ProofRejected { job: 1, reason: opg_zk::ZkError::InvalidProof, .. }
+		)));
+		assert!(matches!(status(1), JobStatus::Assigned { .. }));
+		assert_eq!(InvalidProofs::<Test>::get(1), 1);
+		assert_eq!(Slashes::get(), vec![(copier, Perbill::from_percent(5))]);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn a_proof_made_for_the_previous_node_does_not_verify_for_the_next() {
+	run(|| {
+		let (input, output) = zk_model();
+		assert_ok!(zk_request(input));
+		let mut corrupted = zk_proof(0, 10);
+		corrupted[64] ^= 1;
+		for _ in 0..MAX_INVALID_PROOFS {
+			assert_ok!(submit_zk(0, 10, output.clone(), corrupted.clone()));
+		}
+		assert!(matches!(status(0), JobStatus::Assigned { node: 11, reassigned: true, .. }));
+		// Node 10's proof (say it was late, seen in the pool) taken by node 11: refused.
+		assert_ok!(submit_zk(0, 11, output.clone(), zk_proof(0, 10)));
+		assert!(matches!(status(0), JobStatus::Assigned { node: 11, .. }));
+		assert_eq!(InvalidProofs::<Test>::get(0), 1);
+		// Its own proof is accepted.
+		assert_ok!(submit_zk(0, 11, output, zk_proof(0, 11)));
+		assert!(matches!(status(0), JobStatus::Final { node: 11, .. }));
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
 fn a_proof_for_a_vanilla_job_is_refused() {
 	run(|| {
 		assert_ok!(request(InferenceMode::Vanilla));
-		let (_, output, proof) = zk_model();
+		let (_, output) = zk_model();
+		let proof = zk_proof(0, 10);
 		assert!(refused_with(proof_call(0, 10, output, proof), Error::<Test>::WrongMode));
 	});
 }
@@ -1888,11 +1939,11 @@ impl InferenceEngine for FixedEngine {
 	}
 }
 
-/// A prover that answers the fixture's proof when the output is the one it was made for, and
-/// refuses, as the node's prover does, when ONNX Runtime's output differs from the circuit's.
+/// A prover that answers the fixture's proof for the request's binding when the output is the
+/// one it was made for, and refuses, as the node's prover does, when ONNX Runtime's output
+/// differs from the circuit's.
 struct FixtureProver {
 	output: Tensors,
-	proof: Vec<u8>,
 }
 
 impl opg_primitives::inference::ZkProver for FixtureProver {
@@ -1905,13 +1956,15 @@ impl opg_primitives::inference::ZkProver for FixtureProver {
 		if request.output != self.output {
 			return Err(opg_primitives::inference::ProverError::OutputMismatch);
 		}
-		Ok(self.proof.clone())
+		let fixture = opg_zk::fixture::mlp().unwrap();
+		let bound = fixture.proofs.iter().find(|bound| bound.binding() == request.binding);
+		Ok(bound.expect("a job and node the fixture has a proof for").proof.clone())
 	}
 }
 
 #[test]
 fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
-	let (fixture_input, fixture_output, fixture_proof) = new_test_ext().execute_with(zk_model);
+	let (fixture_input, fixture_output) = new_test_ext().execute_with(zk_model);
 	for honest in [true, false] {
 		let mut engine_output = fixture_output.clone();
 		if !honest {
@@ -1922,10 +1975,10 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 		}
 		let (mut ext, take_sent) = worker(FixedEngine(engine_output), vec![]);
 		ext.register_extension(opg_primitives::inference::ProverExt(std::sync::Arc::new(
-			FixtureProver { output: fixture_output.clone(), proof: fixture_proof.to_vec() },
+			FixtureProver { output: fixture_output.clone() },
 		)));
 		ext.execute_with(|| {
-			let (input, output, _) = zk_model();
+			let (input, output) = zk_model();
 			assert_eq!(input, fixture_input);
 			assert_ok!(zk_request(input));
 			Inference::offchain_worker(2);
@@ -1951,7 +2004,7 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 				assert_eq!(held(DAPP), ZK_FEE);
 				assert!(Slashes::get().is_empty());
 				// Node 11 proves it: node 10 is slashed for its refusal.
-				assert_ok!(submit_zk(0, 11, output, fixture_proof.clone()));
+				assert_ok!(submit_zk(0, 11, output, zk_proof(0, 11)));
 				assert!(matches!(status(0), JobStatus::Final { node: 11, .. }));
 				assert_eq!(Slashes::get(), vec![(10, Perbill::from_percent(10))]);
 				Inference::do_try_state().unwrap();

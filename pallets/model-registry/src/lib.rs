@@ -11,7 +11,8 @@
 //! each chunk against its committed hash and writes it to every node's off-chain database with
 //! offchain indexing, so state holds metadata and hashes only. When the last chunk arrives the
 //! version is complete; it becomes the model's active version at once, or once governance
-//! approves it where [`ApprovalRequired`] is set.
+//! approves it where [`ApprovalRequired`] is set. A ZK version always waits for governance's
+//! approval (and for its key ceremony): its key alone decides which results are final.
 //!
 //! The content id is defined in [`opg_primitives::model::content`]: a blake2-256 over the chunk
 //! size, the byte size and the chunk hashes, so it can be checked chunk by chunk, from the bytes
@@ -754,7 +755,9 @@ pub mod pallet {
 			Uploads::<T>::remove(model_id, version);
 			model.uploading = None;
 			record.completed_at = Some(frame_system::Pallet::<T>::block_number());
-			record.approved = !ApprovalRequired::<T>::get();
+			// A ZK version waits for governance whatever the flag says: its key decides alone
+			// what results the chain accepts, with no challenge window behind it.
+			record.approved = !ApprovalRequired::<T>::get() && !record.modes.zk;
 			let (content_id, approved) = (record.content_id, record.approved);
 			Versions::<T>::insert(model_id, version, record);
 			Self::deposit_event(Event::UploadCompleted { model_id, version, content_id });

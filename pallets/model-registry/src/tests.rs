@@ -297,7 +297,7 @@ mod register_model {
 				proving_key_hash: H256::repeat_byte(2),
 				constraints,
 			};
-			let good = || key(opg_zk::verifier::placeholder_verifying_key(2), 1_000);
+			let good = || key(opg_zk::verifier::placeholder_verifying_key(3), 1_000);
 			let zk = ModeSet { vanilla: false, attested: false, zk: true };
 			assert_noop!(with(ModeSet::default(), None, int_schema()), Error::<Test>::NoModes);
 			assert_noop!(with(zk, None, int_schema()), Error::<Test>::ZkArtifactsMismatch);
@@ -310,13 +310,13 @@ mod register_model {
 				Error::<Test>::BadVerifyingKey
 			);
 			// A truncated key, a corrupted point, a key for another tensor size.
-			let mut truncated = opg_zk::verifier::placeholder_verifying_key(2);
+			let mut truncated = opg_zk::verifier::placeholder_verifying_key(3);
 			truncated.pop();
 			assert_noop!(
 				with(zk, Some(key(truncated, 1)), int_schema()),
 				Error::<Test>::BadVerifyingKey
 			);
-			let mut corrupted = opg_zk::verifier::placeholder_verifying_key(2);
+			let mut corrupted = opg_zk::verifier::placeholder_verifying_key(3);
 			// alpha's x coordinate set above the field's modulus.
 			corrupted[..31].fill(0xff);
 			corrupted[31] = 0x3f;
@@ -327,7 +327,7 @@ mod register_model {
 			assert_noop!(
 				with(
 					zk,
-					Some(key(opg_zk::verifier::placeholder_verifying_key(3), 1)),
+					Some(key(opg_zk::verifier::placeholder_verifying_key(4), 1)),
 					int_schema()
 				),
 				Error::<Test>::ZkPublicInputCount
@@ -337,14 +337,14 @@ mod register_model {
 			assert_noop!(
 				with(
 					zk,
-					Some(key(opg_zk::verifier::placeholder_verifying_key(2), 2_000_000)),
+					Some(key(opg_zk::verifier::placeholder_verifying_key(3), 2_000_000)),
 					int_schema()
 				),
 				Error::<Test>::ZkCircuitTooLarge
 			);
 			// A degenerate key: gamma copied over delta (compressed: alpha's 32 bytes, then
 			// beta, gamma and delta, 64 each). Whoever made it proves anything.
-			let mut degenerate = opg_zk::verifier::placeholder_verifying_key(2);
+			let mut degenerate = opg_zk::verifier::placeholder_verifying_key(3);
 			let gamma = degenerate[96..160].to_vec();
 			degenerate[160..224].copy_from_slice(&gamma);
 			assert_noop!(
@@ -358,7 +358,7 @@ mod register_model {
 			let prepared = PreparedKeys::<Test>::get(0, 1).unwrap();
 			assert_eq!(
 				opg_zk::verifier::prepared_public_inputs::<opg_zk::host::HostBn254>(&prepared),
-				Ok(2)
+				Ok(3)
 			);
 		});
 	}
@@ -1392,7 +1392,7 @@ mod ceremony {
 
 	/// The placeholder initial key and its phase 1's pin.
 	fn initial() -> (ZkArtifacts, Phase1Pin) {
-		let (key, alpha, beta) = opg_zk::verifier::placeholder_initial_key(2);
+		let (key, alpha, beta) = opg_zk::verifier::placeholder_initial_key(3);
 		let artifacts = ZkArtifacts {
 			verifying_key: key.try_into().unwrap(),
 			proving_key_hash: H256::repeat_byte(0x11),
@@ -1442,7 +1442,12 @@ mod ceremony {
 			let vk_hash = H256(sp_io::hashing::blake2_256(&zk.verifying_key));
 			assert_eq!(Ceremonies::get(), vec![(0, 1, ALICE, zk.proving_key_hash, vk_hash)]);
 			assert!(<ModelRegistry as CeremonyKeys>::exists(0, 1));
-			// Complete and approved, but no key yet: it does not run.
+			// Complete, but no key yet and no approval: a ZK version waits for governance
+			// although this chain requires no approval of other versions.
+			assert!(!ApprovalRequired::<Test>::get());
+			assert!(!Versions::<Test>::get(0, 1).unwrap().approved);
+			assert_ok!(ModelRegistry::approve_version(RuntimeOrigin::root(), 0, 1));
+			// Approved, but no key yet: it does not run.
 			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
 			assert!(ModelRegistry::zk_key(0, 1).is_none());
 
@@ -1465,13 +1470,31 @@ mod ceremony {
 	}
 
 	#[test]
+	fn a_finished_ceremony_waits_for_governance_before_its_version_runs() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk));
+			upload_all(ALICE, 0, 1, &bytes);
+			let origin = ZkKeyOrigin::Ceremony { contributions: 3, drawn: 2 };
+			assert_ok!(ModelRegistry::finish(0, 1, &final_delta(), H256::repeat_byte(3), origin));
+			// The key is made, but a ZK key alone decides which results are final: governance
+			// looks at the version first, whatever the approval flag says.
+			assert!(ModelRegistry::zk_key(0, 1).is_some());
+			assert_eq!(Models::<Test>::get(0).unwrap().active_version, None);
+			assert_ok!(ModelRegistry::approve_version(RuntimeOrigin::root(), 0, 1));
+			assert_eq!(Models::<Test>::get(0).unwrap().active_version, Some(1));
+		});
+	}
+
+	#[test]
 	fn a_one_party_key_or_a_key_from_another_phase_1_is_refused() {
 		let (zk, pin) = initial();
 		ExtBuilder::default().ceremony_only(Some(pin.clone())).build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			// Today's seed setup: delta already random, made by one party.
 			let one_party = ZkArtifacts {
-				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(3).try_into().unwrap(),
 				..zk.clone()
 			};
 			assert_noop!(register_zk(&bytes, one_party), Error::<Test>::ZkKeyNeedsCeremony);
@@ -1572,7 +1595,7 @@ mod ceremony {
 		ExtBuilder::default().build_and_execute(|| {
 			let bytes = model_bytes(20, 1);
 			let one_party = ZkArtifacts {
-				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(3).try_into().unwrap(),
 				proving_key_hash: H256::repeat_byte(2),
 				constraints: 1_000,
 			};
@@ -1621,7 +1644,7 @@ mod migrations {
 			output.dtype = TensorDtype::Int32;
 			version.schema = schema_of(vec![input], vec![output]);
 			version.zk = Some(ZkArtifacts {
-				verifying_key: opg_zk::verifier::placeholder_verifying_key(2).try_into().unwrap(),
+				verifying_key: opg_zk::verifier::placeholder_verifying_key(3).try_into().unwrap(),
 				proving_key_hash: H256::repeat_byte(2),
 				constraints: 1_000,
 			});

@@ -34,6 +34,9 @@ pub struct ProofRequest {
 	pub input: Tensors,
 	/// ONNX Runtime's output, which the circuit must reproduce bit for bit.
 	pub output: Tensors,
+	/// The job and node the proof is for (`opg_zk::packing::job_binding` of the genesis hash,
+	/// the job and the node's account): the circuit's last public input.
+	pub binding: [u8; 32],
 }
 
 /// Why the prover returned no proof.

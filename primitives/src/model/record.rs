@@ -108,7 +108,7 @@ pub struct VersionInfo<BlockNumber, Balance> {
 	/// How far verifiers' outputs may differ from a claimed output and still agree with it.
 	pub tolerance: Tolerance,
 	/// Whether governance approved the version (set on completion where no approval is
-	/// required).
+	/// required; never for a ZK version, which always waits for governance).
 	pub approved: bool,
 	/// Deposit held from the owner for this version.
 	pub deposit: Balance,

@@ -268,6 +268,15 @@ impl Synthesis {
 		self.assignment.get(1..=self.public_inputs).unwrap_or_default()
 	}
 
+	/// Binds this run to one job and node ([`crate::packing::job_binding`]): the last public
+	/// input, which every synthesis starts at zero. Its one constraint (`binding · 1 =
+	/// binding`) holds for any value, so the assignment stays satisfied.
+	pub fn bind(&mut self, binding: &[u8; 32]) {
+		if let Some(slot) = self.assignment.get_mut(self.public_inputs) {
+			*slot = crate::packing::binding_element(binding);
+		}
+	}
+
 	/// Whether every constraint holds for the assignment.
 	pub fn is_satisfied(&self) -> bool {
 		let eval = |lc: &Lc| -> Fr {
@@ -481,7 +490,9 @@ impl Graph {
 			.map(|ty| layout.place(ty))
 			.collect();
 		let weights = self.constants.values().map(|tensor| tensor.values.len()).sum();
-		let mut builder = Builder::new(layout.elements(), max_constraints, weights);
+		// The packed values, then the job binding (zero until [`Synthesis::bind`]).
+		let public_inputs = layout.elements() + 1;
+		let mut builder = Builder::new(public_inputs, max_constraints, weights);
 		let mut packed: Vec<Lc> = vec![Vec::new(); layout.elements()];
 		let mut slot_iter = slots.iter();
 		let mut env: HashMap<String, Tensor> = self.constants.clone();
@@ -578,9 +589,16 @@ impl Graph {
 			builder.assignment[public] = value;
 			builder.enforce(lc, vec![(Fr::one(), 0)], vec![(Fr::one(), public)]);
 		}
+		// The binding constrains nothing about the model; its own constraint gives it a
+		// query of its own in the key, so a proof verifies for one binding only.
+		builder.enforce(
+			vec![(Fr::one(), public_inputs)],
+			vec![(Fr::one(), 0)],
+			vec![(Fr::one(), public_inputs)],
+		);
 		Ok(Synthesis {
 			matrices: [builder.a, builder.b, builder.c],
-			public_inputs: layout.elements(),
+			public_inputs,
 			assignment: builder.assignment,
 			outputs,
 		})

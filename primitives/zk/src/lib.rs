@@ -7,10 +7,12 @@
 //!
 //! The public inputs are the input and output values, each offset to be non-negative and
 //! packed [`packing::PACK_BITS`] bits to a field element (an `int8` tensor of 784 values
-//! takes 26 field elements), so verification does one small multi-scalar multiplication and
-//! one three-pair pairing check whatever the tensor sizes. The circuit range-checks every
-//! input value bit by bit, which makes the packing injective; output values are fixed by the
-//! circuit and bounded by the compiler's interval analysis.
+//! takes 26 field elements), then the job's binding ([`packing::job_binding`]: genesis, job
+//! and node, so a proof is good for the one job and node it was made for), so verification
+//! does one small multi-scalar multiplication and one three-pair pairing check whatever the
+//! tensor sizes. The circuit range-checks every input value bit by bit, which makes the
+//! packing injective; output values are fixed by the circuit and bounded by the compiler's
+//! interval analysis.
 //!
 //! What runs where:
 //! - [`verifier`] and [`packing`] are `no_std`: the runtime verifies proofs with them.
@@ -141,23 +143,37 @@ pub fn contribution_with_secret(
 	Ok(ceremony::encode_contribution(&contribution))
 }
 
+/// A ZK job's public inputs for `schema`: `inputs` and `outputs` packed in the schema's types,
+/// then the job's `binding` ([`packing::job_binding`]). What the prover proves and the runtime
+/// verifies against.
+pub fn job_public_inputs(
+	schema: &IoSchema,
+	inputs: &[Tensor],
+	outputs: &[Tensor],
+	binding: &[u8; 32],
+) -> Result<Vec<Fr>, ZkError> {
+	let dtypes = |specs: &[TensorSpec]| specs.iter().map(|s| s.dtype).collect::<Vec<_>>();
+	packing::public_inputs::<Fr>(
+		&dtypes(&schema.inputs),
+		inputs,
+		&dtypes(&schema.outputs),
+		outputs,
+		binding,
+	)
+	.map_err(|_| ZkError::ValueOutOfRange)
+}
+
 /// Verifies a ZK job's `proof` that the model with key `prepared` maps `inputs` to `outputs`,
-/// with the runtime's host-function arithmetic. The tensors must already fit `schema` (the
-/// pallets check them); their values are packed in the schema's types.
+/// made for the job and node `binding` names, with the runtime's host-function arithmetic. The
+/// tensors must already fit `schema` (the pallets check them).
 pub fn verify_job(
 	schema: &IoSchema,
 	prepared: &[u8],
 	inputs: &[Tensor],
 	outputs: &[Tensor],
+	binding: &[u8; 32],
 	proof: &[u8],
 ) -> Result<(), ZkError> {
-	let dtypes = |specs: &[TensorSpec]| specs.iter().map(|s| s.dtype).collect::<Vec<_>>();
-	let public = packing::pack_tensors::<Fr>(
-		&dtypes(&schema.inputs),
-		inputs,
-		&dtypes(&schema.outputs),
-		outputs,
-	)
-	.map_err(|_| ZkError::ValueOutOfRange)?;
+	let public = job_public_inputs(schema, inputs, outputs, binding)?;
 	verifier::verify::<host::HostBn254>(prepared, proof, &public)
 }

@@ -212,7 +212,7 @@ pub fn pack<F: PrimeField>(
 }
 
 /// How many public inputs (not counting the constant one) a circuit over tensors of these
-/// types and sizes has.
+/// types and sizes has: the packed values, then the job binding.
 pub fn public_input_count(tensors: impl IntoIterator<Item = (IntType, usize)>) -> usize {
 	let mut layout = Layout::default();
 	for (ty, count) in tensors {
@@ -220,12 +220,56 @@ pub fn public_input_count(tensors: impl IntoIterator<Item = (IntType, usize)>) -
 			layout.place(ty);
 		}
 	}
-	layout.elements()
+	layout.elements().saturating_add(1)
+}
+
+/// The domain tag of [`job_binding`].
+const BINDING_TAG: &[u8] = b"opg:zk:job-binding:v1";
+
+/// What ties a proof to one job and one node: blake2-256 of a domain tag, the chain's genesis
+/// hash, the job id (little-endian) and the node's SCALE-encoded account. Its first
+/// [`PACK_BITS`] bits are the circuit's last public input, so a proof from chain history
+/// verifies for its own job only: another job with the same input and output, or the same job
+/// reassigned to another node, has another binding and needs a proof of its own.
+pub fn job_binding(genesis: &[u8], job: u64, node: &[u8]) -> [u8; 32] {
+	let mut preimage = Vec::with_capacity(
+		BINDING_TAG
+			.len()
+			.saturating_add(genesis.len())
+			.saturating_add(8)
+			.saturating_add(node.len()),
+	);
+	preimage.extend_from_slice(BINDING_TAG);
+	preimage.extend_from_slice(genesis);
+	preimage.extend_from_slice(&job.to_le_bytes());
+	preimage.extend_from_slice(node);
+	sp_crypto_hashing::blake2_256(&preimage)
+}
+
+/// A binding as the field element the circuit takes: its first 31 bytes, little-endian (248
+/// bits, below the field's modulus, so distinct bindings stay distinct).
+pub fn binding_element<F: PrimeField>(binding: &[u8; 32]) -> F {
+	F::from_le_bytes_mod_order(binding.get(..31).unwrap_or_default())
+}
+
+/// A ZK job's public inputs: its input tensors and a result's output tensors packed, typed by
+/// the model's schema (`input_types` and `output_types` in declaration order), then the job's
+/// `binding` ([`job_binding`]).
+pub fn public_inputs<F: PrimeField>(
+	input_types: &[TensorDtype],
+	inputs: &[Tensor],
+	output_types: &[TensorDtype],
+	outputs: &[Tensor],
+	binding: &[u8; 32],
+) -> Result<Vec<F>, PackError> {
+	let mut public = pack_tensors(input_types, inputs, output_types, outputs)?;
+	public.push(binding_element(binding));
+	Ok(public)
 }
 
 /// Packs a job's input tensors and a result's output tensors, typed by the model's schema
 /// (`input_types` and `output_types` in declaration order).
-pub fn pack_tensors<F: PrimeField>(
+fn pack_tensors<F: PrimeField>(
 	input_types: &[TensorDtype],
 	inputs: &[Tensor],
 	output_types: &[TensorDtype],
@@ -259,13 +303,14 @@ mod tests {
 
 	#[test]
 	fn values_fill_248_bits_then_start_a_new_element() {
+		// The counts below are the packed elements and the job binding after them.
 		// 31 int8 values fill one element; the 32nd starts the next.
-		assert_eq!(public_input_count([(IntType::I8, 31)]), 1);
-		assert_eq!(public_input_count([(IntType::I8, 32)]), 2);
+		assert_eq!(public_input_count([(IntType::I8, 31)]), 1 + 1);
+		assert_eq!(public_input_count([(IntType::I8, 32)]), 2 + 1);
 		// 784 values: 25 full elements and 72 bits; five int32 fill the 26th, five the 27th.
-		assert_eq!(public_input_count([(IntType::I8, 784), (IntType::I32, 10)]), 27);
+		assert_eq!(public_input_count([(IntType::I8, 784), (IntType::I32, 10)]), 27 + 1);
 		// A 64-bit value never straddles: three fit in 248 bits (192), the fourth moves on.
-		assert_eq!(public_input_count([(IntType::I64, 4)]), 2);
+		assert_eq!(public_input_count([(IntType::I64, 4)]), 2 + 1);
 	}
 
 	#[test]
@@ -277,6 +322,23 @@ mod tests {
 		assert_eq!(packed[0], Fr::from(expected));
 		let bytes = packed[0].into_bigint().to_bytes_le();
 		assert_eq!(&bytes[..3], &[0, 255, 5]);
+	}
+
+	#[test]
+	fn bindings_differ_by_genesis_job_and_node_and_fit_the_field() {
+		let base = job_binding(&[1; 32], 7, &[2; 32]);
+		for other in [
+			job_binding(&[9; 32], 7, &[2; 32]),
+			job_binding(&[1; 32], 8, &[2; 32]),
+			job_binding(&[1; 32], 7, &[3; 32]),
+		] {
+			assert_ne!(other, base);
+			assert_ne!(binding_element::<Fr>(&other), binding_element::<Fr>(&base));
+		}
+		// All ones in 248 bits is still itself in the field: no reduction merges two bindings.
+		let top = binding_element::<Fr>(&[0xff; 32]);
+		assert_eq!(top.into_bigint().to_bytes_le()[..31], [0xff; 31]);
+		assert_eq!(top.into_bigint().to_bytes_le()[31], 0);
 	}
 
 	#[test]

@@ -5,9 +5,9 @@ use ark_bn254::Bn254;
 use codec::Encode;
 use opg_zk::{
 	circuit::Graph,
-	fixture::{self, Fixture},
+	fixture::{self, BoundProof, Fixture, BINDINGS, GENESIS},
 	groth16::{decode_proving_key, prove, proving_key_hash, setup},
-	packing::{pack, IntType},
+	packing::{binding_element, pack, IntType},
 	verifier::{prepare_verifying_key, verify},
 	Fr,
 };
@@ -15,17 +15,41 @@ use opg_zk::{
 fn make() -> Fixture {
 	let graph = Graph::from_onnx(&opg_zk::onnx::build::mlp(16, 12, 4, 1)).unwrap();
 	let keys = setup(&graph.compile().unwrap(), fixture::SEED).unwrap();
+	let proving_key = decode_proving_key(&keys.proving_key).unwrap();
 	let input: Vec<i128> = (0..16).map(|i| (i * 29 % 256) - 128).collect();
-	let circuit = graph.synthesize(std::slice::from_ref(&input)).unwrap();
-	let proof = prove(&decode_proving_key(&keys.proving_key).unwrap(), &circuit).unwrap();
+	let mut circuit = graph.synthesize(std::slice::from_ref(&input)).unwrap();
+	let proofs = BINDINGS
+		.iter()
+		.map(|node| {
+			let mut bound =
+				BoundProof { genesis: GENESIS, job: 0, node: node.encoded(), proof: Vec::new() };
+			circuit.bind(&bound.binding());
+			bound.proof = prove(&proving_key, &circuit).unwrap();
+			bound
+		})
+		.collect();
 	Fixture {
 		verifying_key: keys.verifying_key,
 		proving_key_hash: proving_key_hash(&keys.proving_key),
 		constraints: circuit.constraints() as u32,
 		input: input.iter().map(|v| *v as i64).collect(),
 		output: circuit.outputs[0].iter().map(|v| *v as i64).collect(),
-		proof,
+		proofs,
 	}
+}
+
+/// The fixture's public inputs for `bound`: the packed tensors, then its binding.
+fn public_inputs(stored: &Fixture, bound: &BoundProof) -> Vec<Fr> {
+	let mut public: Vec<Fr> = pack(
+		stored
+			.input
+			.iter()
+			.map(|v| (IntType::I8, *v as i128))
+			.chain(stored.output.iter().map(|v| (IntType::I32, *v as i128))),
+	)
+	.unwrap();
+	public.push(binding_element(&bound.binding()));
+	public
 }
 
 #[test]
@@ -36,23 +60,22 @@ fn the_fixture_matches_the_compiler() {
 	}
 	let stored = fixture::mlp().expect("fixtures/mlp-16-12-4.scale decodes");
 	// Keys are reproducible from the seed; proofs are randomized, so only the statement is
-	// compared, and the stored proof must verify.
+	// compared, and the stored proofs must verify, each for its own binding only.
 	assert_eq!(stored.verifying_key, fresh.verifying_key, "rerun with OPG_WRITE_FIXTURE=1");
 	assert_eq!(stored.proving_key_hash, fresh.proving_key_hash);
 	assert_eq!(
 		(stored.constraints, &stored.input, &stored.output),
 		(fresh.constraints, &fresh.input, &fresh.output)
 	);
-	let prepared = prepare_verifying_key::<Bn254>(&stored.verifying_key, 2).unwrap();
-	let public: Vec<Fr> = pack(
-		stored
-			.input
-			.iter()
-			.map(|v| (IntType::I8, *v as i128))
-			.chain(stored.output.iter().map(|v| (IntType::I32, *v as i128))),
-	)
-	.unwrap();
-	verify::<Bn254>(&prepared, &stored.proof, &public).unwrap();
+	let prepared = prepare_verifying_key::<Bn254>(&stored.verifying_key, 3).unwrap();
+	assert_eq!(stored.proofs.len(), BINDINGS.len());
+	for (bound, node) in stored.proofs.iter().zip(BINDINGS) {
+		assert_eq!((bound.genesis, bound.job, &bound.node), (GENESIS, 0, &node.encoded()));
+		for other in &stored.proofs {
+			let verified = verify::<Bn254>(&prepared, &bound.proof, &public_inputs(&stored, other));
+			assert_eq!(verified.is_ok(), bound == other, "{:?} with {:?}'s binding", node, other);
+		}
+	}
 }
 
 /// For `scripts/bench.sh`: native verification of the fixture's proof (plain arkworks, no host
@@ -61,19 +84,13 @@ fn the_fixture_matches_the_compiler() {
 #[ignore = "a report for scripts/bench.sh, not a check"]
 fn native_verify_report() {
 	let stored = fixture::mlp().unwrap();
-	let prepared = prepare_verifying_key::<Bn254>(&stored.verifying_key, 2).unwrap();
-	let public: Vec<Fr> = pack(
-		stored
-			.input
-			.iter()
-			.map(|v| (IntType::I8, *v as i128))
-			.chain(stored.output.iter().map(|v| (IntType::I32, *v as i128))),
-	)
-	.unwrap();
+	let prepared = prepare_verifying_key::<Bn254>(&stored.verifying_key, 3).unwrap();
+	let bound = stored.first_proof().unwrap();
+	let public = public_inputs(&stored, bound);
 	let mut times: Vec<f64> = (0..200)
 		.map(|_| {
 			let started = std::time::Instant::now();
-			verify::<Bn254>(&prepared, &stored.proof, &public).unwrap();
+			verify::<Bn254>(&prepared, &bound.proof, &public).unwrap();
 			started.elapsed().as_secs_f64() * 1e6
 		})
 		.collect();

@@ -721,7 +721,9 @@ proptest! {
 		let mut key = fixture.verifying_key.clone();
 		mutate(&mut key, &key_edits);
 		let prepared = opg_zk::prepare_key_for(&schema, &key);
-		let mut proof = fixture.proof.clone();
+		let bound = fixture.first_proof().unwrap();
+		let binding = bound.binding();
+		let mut proof = bound.proof.clone();
 		mutate(&mut proof, &proof_edits);
 		let mut claimed = fixture.output.clone();
 		if let Some((index, value)) = output_edit {
@@ -729,9 +731,10 @@ proptest! {
 		}
 		let claimed = ints(b"y", &claimed);
 		if let Ok(prepared) = &prepared {
-			let verified = opg_zk::verify_job(&schema, prepared, &input, &claimed, &proof);
+			let verified =
+				opg_zk::verify_job(&schema, prepared, &input, &claimed, &binding, &proof);
 			let same_proof = opg_zk::verifier::decode_proof::<ark_bn254::Bn254>(&proof).ok()
-				== opg_zk::verifier::decode_proof::<ark_bn254::Bn254>(&fixture.proof).ok();
+				== opg_zk::verifier::decode_proof::<ark_bn254::Bn254>(&bound.proof).ok();
 			prop_assert_eq!(
 				verified.is_ok(),
 				*prepared == original && same_proof && claimed == output,
@@ -739,7 +742,9 @@ proptest! {
 			);
 		}
 		prop_assert!(opg_zk::prepare_key_for(&schema, &garbage).is_err());
-		prop_assert!(opg_zk::verify_job(&schema, &original, &input, &output, &garbage).is_err());
+		prop_assert!(
+			opg_zk::verify_job(&schema, &original, &input, &output, &binding, &garbage).is_err()
+		);
 	}
 }
 

@@ -7,7 +7,7 @@ use ark_bn254::Bn254;
 use opg_zk::{
 	circuit::Graph,
 	groth16::{decode_proving_key, prove, setup},
-	packing::{pack, IntType},
+	packing::{binding_element, job_binding, pack, IntType},
 	verifier::{prepare_verifying_key, verify, PROOF_LEN},
 	Fr, ZkError,
 };
@@ -31,10 +31,15 @@ fn input() -> Vec<i128> {
 	(0..16).map(|i| (i * 37 % 256) - 128).collect()
 }
 
-/// Public inputs as the runtime computes them from claimed tensors.
+/// Public inputs as the runtime computes them from claimed tensors, for a synthesis no job
+/// was bound to (binding zero).
 fn public(input: &[i128], output: &[i128]) -> Vec<Fr> {
-	pack(input.iter().map(|v| (IntType::I8, *v)).chain(output.iter().map(|v| (IntType::I32, *v))))
-		.unwrap()
+	let mut public: Vec<Fr> = pack(
+		input.iter().map(|v| (IntType::I8, *v)).chain(output.iter().map(|v| (IntType::I32, *v))),
+	)
+	.unwrap();
+	public.push(Fr::from(0u8));
+	public
 }
 
 fn proof_for(f: &Fixture, input: &[i128]) -> (Vec<u8>, Vec<i128>) {
@@ -113,6 +118,29 @@ fn a_corrupted_or_truncated_proof_is_rejected() {
 	let mut longer = proof.clone();
 	longer.push(0);
 	assert_eq!(verify::<Bn254>(&f.prepared, &longer, &public), Err(ZkError::MalformedProof));
+}
+
+#[test]
+fn a_proof_verifies_for_the_job_and_node_it_was_made_for_only() {
+	let f = fixture(1);
+	let genesis = [3; 32];
+	let made_for = job_binding(&genesis, 5, &[10; 32]);
+	let mut circuit = f.graph.synthesize(&[input()]).unwrap();
+	circuit.bind(&made_for);
+	assert!(circuit.is_satisfied());
+	let proof = prove(&decode_proving_key(&f.proving_key).unwrap(), &circuit).unwrap();
+	let with = |binding: [u8; 32]| {
+		let mut public = public(&input(), &circuit.outputs[0]);
+		*public.last_mut().unwrap() = binding_element(&binding);
+		verify::<Bn254>(&f.prepared, &proof, &public)
+	};
+	assert_eq!(with(made_for), Ok(()));
+	// Copied from chain history onto another job with the same input and output, taken by
+	// the job's next node after a reassignment, or replayed on another chain: refused.
+	assert_eq!(with(job_binding(&genesis, 6, &[10; 32])), Err(ZkError::InvalidProof));
+	assert_eq!(with(job_binding(&genesis, 5, &[11; 32])), Err(ZkError::InvalidProof));
+	assert_eq!(with(job_binding(&[4; 32], 5, &[10; 32])), Err(ZkError::InvalidProof));
+	assert_eq!(with([0; 32]), Err(ZkError::InvalidProof));
 }
 
 #[test]

@@ -244,7 +244,7 @@ pub mod benchmarks {
 			register(schema, ModeSet { vanilla: true, attested: true, zk: false }, None)
 		}
 
-		fn zk_model() -> (ModelId, Tensors, Tensors, pallet_inference::ProofBytes) {
+		fn zk_model() -> (ModelId, Tensors, Tensors) {
 			let fixture = opg_zk::fixture::mlp().expect("the fixture decodes");
 			let tensor_spec = |name: &[u8], dtype, width| TensorSpec {
 				name: BoundedVec::truncate_from(name.to_vec()),
@@ -273,12 +273,7 @@ pub mod benchmarks {
 					values: TensorValues::Numbers(BoundedVec::truncate_from(numbers)),
 				}])
 			};
-			(
-				model,
-				ints(b"x", &fixture.input),
-				ints(b"y", &fixture.output),
-				BoundedVec::truncate_from(fixture.proof),
-			)
+			(model, ints(b"x", &fixture.input), ints(b"y", &fixture.output))
 		}
 
 		fn tee_node(

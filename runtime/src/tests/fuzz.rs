@@ -234,6 +234,12 @@ fn set_up() {
 		}
 	}
 	pallet_model_registry::ApprovalRequired::<Runtime>::put(false);
+	// A ZK version waits for governance whatever the flag says.
+	let approve = RuntimeCall::ModelRegistry(pallet_model_registry::Call::approve_version {
+		model_id: 1,
+		version: 1,
+	});
+	assert!(approve.dispatch(RuntimeOrigin::root()).is_ok());
 	let allow = RuntimeCall::Tee(pallet_tee::Call::allow_measurement {
 		measurement: Measurement::InsecureDevEnclave,
 	});
@@ -500,7 +506,7 @@ fn base_calls() -> Vec<(Vec<u8>, Sender)> {
 				job: 2,
 				node: node.clone(),
 				output: int_tensor(b"y", &zk.output),
-				proof: zk.proof.clone().try_into().unwrap(),
+				proof: zk.first_proof().unwrap().proof.clone().try_into().unwrap(),
 				signature: placeholder(),
 			}),
 			General,
