@@ -10,12 +10,9 @@ shares one node, as before."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
 
-from harness import TEST_CHAIN_ARGS, Node, keep_logs, require_node_binary
+from harness import fresh_node, keep_logs
 
 _kept: list[str] = []
 
@@ -24,20 +21,14 @@ _kept: list[str] = []
 def node():
     """The test chain (the dev chain on 2-second slots, Alice validating alone) shared by the
     test process."""
-    require_node_binary()
-    with tempfile.TemporaryDirectory(prefix="opg-e2e-") as base:
-        running = Node(os.path.join(base, "chain"), os.path.join(base, "node.log"), "dev node")
-        running.start(*TEST_CHAIN_ARGS)
-        try:
-            running.wait_for_finalized(1)
-            yield running
-        finally:
-            running.stop()
+    with fresh_node("opg-e2e-", "dev node") as running:
+        yield running
 
 
 # Modules in the order they start: the longest first, so that the run ends on short ones
 # (measured durations: docs/development.md). Modules not listed start after these.
 LONGEST_FIRST = [
+    "test_zk_ceremony.py",
     "test_governance.py",
     "test_sdk.py",
     "test_run_dev.py",

@@ -9,10 +9,12 @@ the logs of the nodes running at that moment are copied to $OPG_E2E_LOG_DIR (def
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,6 +94,21 @@ class Node(NodeProcess):
         super().stop()
         if self in running_nodes:
             running_nodes.remove(self)
+
+
+@contextlib.contextmanager
+def fresh_node(prefix: str, name: str):
+    """A validating node of the test chain in a fresh folder, past its first finalized block;
+    stopped (and the folder removed) afterwards."""
+    require_node_binary()
+    with tempfile.TemporaryDirectory(prefix=prefix) as base:
+        running = Node(os.path.join(base, "chain"), os.path.join(base, "node.log"), name)
+        running.start(*TEST_CHAIN_ARGS)
+        try:
+            running.wait_for_finalized(1)
+            yield running
+        finally:
+            running.stop()
 
 
 def require_node_binary() -> None:

@@ -62,8 +62,10 @@ export {
   chunks,
   contentId,
   contentIdFromHashes,
+  describeZkKeyOrigin,
   getModel,
   getVersion,
+  getZkKeyOrigin,
   listModels,
   modeSet,
   parseTolerance,
@@ -72,7 +74,7 @@ export {
   uploadModel,
   versionSpec,
 } from "./models.js";
-export type { ModelInfo, ModeSet, RunnableVersion, Tolerance, UploadOptions, UploadResult, VersionInfo, ZkArtifacts } from "./models.js";
+export type { ModelInfo, ModeSet, RunnableVersion, Tolerance, UploadOptions, UploadResult, VersionInfo, ZkArtifacts, ZkKeyOrigin } from "./models.js";
 export { FLOAT32, FLOAT64, fixedToFloat, floatToFixed, formatFloat, shortestDecimal } from "./numbers.js";
 export type { FixedPoint, FloatFormat } from "./numbers.js";
 export { schemaFromOnnx } from "./onnx.js";

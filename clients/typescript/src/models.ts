@@ -149,6 +149,40 @@ export async function listModels(api: ApiPromise, options: { all?: boolean } = {
     .sort((a, b) => a.id - b.id);
 }
 
+/**
+ * How a ZK version's key was made, as the registry records it (`ModelRegistry.ZkKeyOrigins`):
+ * by the chain's ceremony (`contributions` in all, `drawn` of them by drawn verifier nodes: the
+ * key is sound if any one contributor destroyed its secret), still in its ceremony (the version
+ * does not run yet), or by one party on a dev chain (INSECURE: whoever made it forges proofs).
+ */
+export type ZkKeyOrigin =
+  | { kind: "ceremony"; contributions: number; drawn: number }
+  | { kind: "ceremonyRunning" }
+  | { kind: "insecureTestSetup" };
+
+/** The origin of `version`'s ZK key, or undefined for a version without ZK mode. */
+export async function getZkKeyOrigin(api: ApiPromise, id: number, version: number): Promise<ZkKeyOrigin | undefined> {
+  const found = (await api.query.modelRegistry.zkKeyOrigins(id, version)) as AnyCodec;
+  if (!found.isSome) return undefined;
+  const origin = found.unwrap();
+  if (origin.isCeremony) {
+    return { kind: "ceremony", contributions: origin.asCeremony.contributions.toNumber(), drawn: origin.asCeremony.drawn.toNumber() };
+  }
+  return origin.isCeremonyRunning ? { kind: "ceremonyRunning" } : { kind: "insecureTestSetup" };
+}
+
+/** A ZK key's origin in words, as a page shows it beside the model. */
+export function describeZkKeyOrigin(origin: ZkKeyOrigin): string {
+  switch (origin.kind) {
+    case "ceremony":
+      return `ZK key made by the chain's ceremony: ${origin.contributions} contributions, ${origin.drawn} by drawn verifier nodes`;
+    case "ceremonyRunning":
+      return "ZK key ceremony still running: the version does not run yet";
+    case "insecureTestSetup":
+      return "INSECURE ZK key made by one party (dev chains only): whoever made it can forge proofs";
+  }
+}
+
 /** What a request for `model` runs now: its active version, that version's record, the price. */
 export interface RunnableVersion {
   model: ModelInfo;

@@ -13,12 +13,14 @@ import {
   connect,
   DEFAULT_URL,
   describeShape,
+  describeZkKeyOrigin,
   DispatchFailed,
   explainRefund,
   formatElement,
   formatOpg,
   type FeeQuote,
   freeBalance,
+  getZkKeyOrigin,
   type InferenceResult,
   InvalidInput,
   type IoSchema,
@@ -220,6 +222,9 @@ async function showModel(): Promise<void> {
     make("p", { class: "hint" }, `version ${runnable.version}, owner ${short(runnable.model.owner)}, modes ${modes.join(", ")}${runnable.model.description ? ` — ${runnable.model.description}` : ""}`),
     table,
   );
+  // Where a ZK version's key came from decides whether its proofs can be forged: say it.
+  const origin = runnable.info.modes.zk ? await getZkKeyOrigin(requireApi(), id, runnable.version) : undefined;
+  if (origin) page.schema.append(make("p", { class: "hint", "data-testid": "zk-key-origin", "data-kind": origin.kind }, describeZkKeyOrigin(origin)));
   const proposed = exampleInput(schema);
   if (page.input.value.trim() === "" || page.input.value === defaultInput) page.input.value = proposed;
   defaultInput = proposed;

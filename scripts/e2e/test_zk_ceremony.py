@@ -1,0 +1,156 @@
+"""A ZK key nobody can forge, end to end on a node of its own: the chain's key ceremony.
+
+The model owner computes the version's initial key from the model and the pinned powers of tau
+(`opg-node zk-init`; on the test chain the insecure dev ptau) and uploads it; governance approves
+the version (the sudo key, as a curation referendum would). A dApp contributes in the open
+phase; when it ends the chain draws two verifier nodes (never the owner), and their operators
+contribute in turn; then it draws inference nodes, whose operators recompute the initial key and
+check the final one. Each party uses `scripts/zk-ceremony.sh`, which runs `opg-node
+zk-contribute` or `zk-init` and `zk-verify-key` and sends the transaction. When the attesters
+approve, the version runs with the ceremony's key: a ZK job on it is final in the block that
+includes its proof, its output equal to Python onnxruntime's, and the Python SDK and the
+TypeScript package show the key's provenance (three contributions, two of them drawn). Nobody in the ceremony knew the final
+key's secret but through their own contribution.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+from substrateinterface import Keypair
+
+from harness import NODE_BIN, fresh_node
+from opg import Client, chain, governance, jobs
+from opg_tools import ceremony, zk
+
+SCRIPTS = Path(__file__).resolve().parents[1]
+TYPESCRIPT = SCRIPTS.parent / "clients" / "typescript" / "dist" / "index.js"
+OWNER = "//opg-e2e-ceremony-owner"
+DAPP = "//opg-e2e-ceremony-dapp"
+# The dev chain's nodes (runtime/src/genesis_config_presets.rs): the node runs them all, so its
+# operator (this test) signs for whichever of them the chain draws.
+OPERATORS = {Keypair.create_from_uri(f"//{name}").ss58_address: f"//{name}"
+             for name in ("Alice", "Bob", "Charlie", "Dave", "Eve")}
+
+
+@pytest.fixture(scope="module")
+def node():
+    """A node of its own: the ceremony draws from the dev chain's nodes, whose keys this test
+    holds, and no other module's registrations join the draw."""
+    with fresh_node("opg-e2e-ceremony-", "ceremony node") as running:
+        yield running
+
+
+def node_json(*args: str) -> dict:
+    run = subprocess.run([NODE_BIN, *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
+    substrate = node.substrate()
+    alice = chain.keypair("//Alice")
+    owner, dapp = chain.keypair(OWNER), chain.keypair(DAPP)
+    for who in (owner, dapp):
+        chain.submit(substrate, alice, "Balances", "transfer_keep_alive",
+                     {"dest": who.ss58_address, "value": 200 * chain.OPG})
+
+    # The owner: the digits demo quantized, its initial key from the dev ptau, the upload.
+    data, samples, _ = zk.digits_mlp()
+    quantized = zk.quantize(zk.read_mlp(data), samples)
+    model_file = tmp_path / "digits-zk.onnx"
+    model_file.write_bytes(quantized.model)
+    ptau = tmp_path / "dev.ptau"
+    node_json("zk-dev-ptau", "--out", str(ptau))
+    initial = node_json("zk-init", str(model_file), "--ptau", str(ptau), "--out", str(tmp_path / "init"))
+    run = subprocess.run(
+        [str(SCRIPTS / "upload-model.sh"), str(model_file), "--url", node.url, "--json", "--quiet",
+         "--suri", OWNER, "--name", "digits-ceremony", "--price", "0.1", "--modes", "zk",
+         "--zk", str(tmp_path / "init"), "--sudo-approve", "//Alice"],
+        capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    uploaded = json.loads(run.stdout.strip().splitlines()[-1])
+    model = int(uploaded["model_id"])
+    assert uploaded["approved"] is True
+    client = Client(substrate)
+    # Approved, but its key is not made yet: it does not run.
+    assert client.zk_key_origin(model, 1) == "CeremonyRunning"
+    assert client.model(model)["active_version"] is None
+    record = ceremony.ceremony(substrate, model, 1)
+    assert record["phase"] == "Open" and record["head"] == initial["proving_key_hash"]
+
+    # Key files pass from contributor to contributor by hand (the data layer does not carry
+    # them yet): one shared folder, starting with the initial key.
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    shutil.copy(initial["proving_key_file"], keys)
+
+    # The open phase: the dApp takes the slot and contributes.
+    made = ceremony.contribute(substrate, dapp, model, 1, keys)
+    assert made["index"] == 0
+
+    # The drawn phase: two verifier nodes, in turn.
+    for turn in range(2):
+        record = governance.wait_for(
+            lambda: (lambda r: r if r and r["phase"] == "Drawn" and r["turn"] == turn
+                     and turn < len(r["drawn"]) else None)(ceremony.ceremony(substrate, model, 1)),
+            f"drawn contributor {turn}", timeout=400)
+        drawn = record["drawn"][turn]
+        assert drawn != owner.ss58_address and drawn in OPERATORS, record
+        made = ceremony.contribute(substrate, chain.keypair(OPERATORS[drawn]), model, 1, keys)
+        assert made["index"] == turn + 1
+
+    # The attestations: each drawn inference node's operator checks the final key.
+    record = governance.wait_for(
+        lambda: (lambda r: r if r and r["phase"] == "Attesting" and r["attesters"] else None)(
+            ceremony.ceremony(substrate, model, 1)),
+        "the attesters' draw", timeout=120)
+    for attester, _ in record["attesters"]:
+        answer = ceremony.attest(substrate, chain.keypair(OPERATORS[attester]), model, 1, keys,
+                                 model_file, ptau, None)
+        assert answer == {"approved": True, "reasons": [], "head": made["state_hash"]}
+
+    # The version runs on the ceremony's key, whose provenance the SDK shows.
+    governance.wait_for(lambda: client.model(model)["active_version"] == 1, "the version active",
+                        timeout=60)
+    assert client.zk_key_origin(model, 1) == {"Ceremony": {"contributions": 3, "drawn": 2}}
+    # The TypeScript package (and the web page, which shows its words beside the model) agrees.
+    typescript = subprocess.run(
+        ["node", "--input-type=module", "-e",
+         f"import * as OPG from {json.dumps(TYPESCRIPT.as_uri())};\n"
+         f"const api = await OPG.connect({json.dumps(node.url)});\n"
+         f"const origin = await OPG.getZkKeyOrigin(api, {model}, 1);\n"
+         "console.log(JSON.stringify({origin, words: OPG.describeZkKeyOrigin(origin)}));\n"
+         "await api.disconnect();"],
+        capture_output=True, text=True, timeout=60)
+    assert typescript.returncode == 0, typescript.stderr
+    shown = json.loads(typescript.stdout.strip().splitlines()[-1])
+    assert shown["origin"] == {"kind": "ceremony", "contributions": 3, "drawn": 2}
+    assert shown["words"].startswith("ZK key made by the chain's ceremony: 3 contributions")
+    assert ceremony.ceremony(substrate, model, 1) is None
+    key = substrate.query("ModelRegistry", "VerifyingKeys", [model, 1]).value
+    assert key["proving_key_hash"] == made["state_hash"]
+
+    # The inference node proves with the final key (its operator fetched it).
+    zk_keys = Path(node.base_path) / "zk-keys"
+    zk_keys.mkdir(exist_ok=True)
+    shutil.copy(made["key_file"], zk_keys)
+    x = quantized.quantize_input(samples[:1])
+    job, _, _ = jobs.request(substrate, dapp, model, {"X": x.tolist()}, "zk")
+    record = jobs.wait(substrate, job, timeout=180)
+    name, fields = jobs.variant(record["status"])
+    assert name == "Final", record
+    block = substrate.get_block_hash(int(fields["at"]))
+    events = [chain.event_attributes(event)[:2] for event in substrate.get_events(block)]
+    assert ("Inference", "ProofVerified") in events and ("Inference", "JobFinal") in events
+    session = onnxruntime.InferenceSession(quantized.model, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"X": x})[0]
+    arrays = jobs.output_arrays(substrate, job, jobs.runnable_version(substrate, model)[1])
+    assert np.array_equal(arrays["logits"].astype(np.int64), expected.astype(np.int64))
+    substrate.close()
