@@ -78,6 +78,8 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
     uploaded = json.loads(run.stdout.strip().splitlines()[-1])
     model = int(uploaded["model_id"])
     assert uploaded["approved"] is True
+    # The upload tool says what the version waits for (`--follow-ceremony` would wait for it).
+    assert f"model {uploaded['model_id']} version 1 runs once its key ceremony ends: open to any contributor" in run.stderr
     client = Client(substrate)
     # Approved, but its key is not made yet: it does not run.
     assert client.zk_key_origin(model, 1) == "CeremonyRunning"

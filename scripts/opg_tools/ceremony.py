@@ -2,6 +2,7 @@
 from"), as a contributor or a drawn attester.
 
   status      where the ceremony stands: phase, head, contributions, who is drawn, the deadline
+  follow      report each change until the ceremony ends (exit 1 when it failed)
   contribute  one contribution on the ceremony's head with this machine's fresh randomness
               (`opg-node zk-contribute`): in the open phase it takes the slot first (a 10 OPG
               deposit, back when the ceremony ends), in the drawn phase it needs the signer's
@@ -21,6 +22,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from opg import chain, models
@@ -57,6 +59,48 @@ def status(substrate, model: int, version: int) -> dict:
         return {"model": model, "version": version, "running": False,
                 "key_origin": key_origin(substrate, model, version)}
     return {"model": model, "version": version, "running": True, **record}
+
+
+def describe(record: dict) -> str:
+    """Where a running ceremony stands, in one line."""
+    counted = f"{record['contributions']} contribution(s), head {record['head']}"
+    if record["phase"] == "Open":
+        return (f"open to any contributor until block {record['due']} ({counted}): "
+                "scripts/zk-ceremony.sh contribute")
+    if record["phase"] == "Drawn":
+        turn, drawn = record["turn"], record["drawn"]
+        whose = drawn[turn] if turn < len(drawn) else "a node about to be drawn"
+        return f"drawn verifier nodes contribute in turn: {whose}'s turn, until block {record['due']} ({counted})"
+    attesters = ", ".join(f"{account} ({'approved' if done else 'waiting'})" for account, done in record["attesters"])
+    return f"drawn inference nodes check the key until block {record['due']}: {attesters or 'being drawn'}"
+
+
+def follow(substrate, model: int, version: int, report, every: float = 6.0,
+           timeout: float | None = None, sleep=time.sleep) -> dict:
+    """Reports each change of `model`'s `version` ceremony until it ends; returns the key's
+    origin (`{"Ceremony": {...}}`). Raises CeremonyError when the ceremony failed (the version
+    is removed, its fee forfeited) or `timeout` seconds passed."""
+    waited, last = 0.0, None
+    while True:
+        record = ceremony(substrate, model, version)
+        if record is None:
+            origin = key_origin(substrate, model, version)
+            if origin is None:
+                raise CeremonyError(f"the ceremony of model {model} version {version} failed: the "
+                                    "version is removed (ZkCeremony.CeremonyFailed says why)")
+            if origin != "CeremonyRunning":
+                report(f"model {model} version {version}: key settled, {json.dumps(origin)}")
+                return origin
+        else:
+            line = describe(record)
+            if line != last:
+                report(f"model {model} version {version}: {line}")
+                last = line
+        if timeout is not None and waited >= timeout:
+            raise CeremonyError(f"the ceremony of model {model} version {version} did not end "
+                                f"within {timeout:.0f}s")
+        sleep(every)
+        waited += every
 
 
 def contribute(substrate, signer, model: int, version: int, keys: Path) -> dict:
@@ -142,11 +186,11 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--timeout", type=float, default=chain.DEFAULT_TIMEOUT,
                        help="longest wait in seconds for any one answer of the node")
     commands = parse.add_subparsers(dest="command", required=True)
-    for name in ("status", "contribute", "attest"):
+    for name in ("status", "follow", "contribute", "attest"):
         command = commands.add_parser(name)
         command.add_argument("--model", type=int, required=True, help="the model id")
         command.add_argument("--version", type=int, default=1, help="the version (default 1)")
-        if name != "status":
+        if name not in ("status", "follow"):
             command.add_argument("--suri", required=True, help="the contributor's or attester's account")
             command.add_argument("--keys", required=True, type=Path,
                                  help="the folder of key files, named <hash>.pk")
@@ -167,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.command == "status":
                 result = status(substrate, args.model, args.version)
+            elif args.command == "follow":
+                result = {"key_origin": follow(substrate, args.model, args.version, say)}
             elif args.command == "contribute":
                 result = contribute(substrate, chain.keypair(args.suri), args.model, args.version, args.keys)
             else:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opg import chain, models
+from opg_tools import ceremony
 from opg.upload import (WINDOW, Progress, parse_modes, parse_price, parse_tolerance,
                         read_zk_artifacts, say, upload_model)
 
@@ -89,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
                        help="dev and local chains only: approve the version with this sudo key "
                             "(e.g. //Alice) where the chain waits for governance's approval, as a "
                             "curation referendum does on a live chain. ZK versions always wait")
+    parse.add_argument("--follow-ceremony", action="store_true",
+                       help="zk mode with an initial key (opg-node zk-init): wait for the version's "
+                            "key ceremony to end, reporting each step (exit 1 if it fails)")
     parse.add_argument("--json", action="store_true", help="print the result as JSON")
     parse.add_argument("--quiet", action="store_true", help="no progress bar")
     return parse
@@ -106,6 +110,14 @@ def upload(args: argparse.Namespace, progress: Progress) -> dict:
             schema=request.schema, window=args.window, quiet=args.quiet,
             progress=progress, report=say).as_dict()
         result["approved"] = approve(substrate, result["model_id"], result["version"], args.sudo_approve)
+        model, version = result["model_id"], result["version"]
+        if ceremony.key_origin(substrate, model, version) == "CeremonyRunning":
+            record = ceremony.ceremony(substrate, model, version)
+            if record is not None:
+                say(f"model {model} version {version} runs once its key ceremony ends: "
+                    f"{ceremony.describe(record)}")
+            if args.follow_ceremony:
+                result["key_origin"] = ceremony.follow(substrate, model, version, say)
         return result
     except (chain.NodeUnreachable, chain.NotIncluded) as error:
         raise type(error)(f"{error}; {progress.hint()}") from error
