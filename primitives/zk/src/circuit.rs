@@ -442,11 +442,11 @@ impl Graph {
 	}
 
 	/// Refuses a graph whose inputs and outputs alone cost more than `max_constraints`: each
-	/// input value's range check (its bits and their recomposition), and one constraint per
+	/// input value's range check (one constraint a bit), and one constraint per
 	/// public field element. Checked before anything is built for them.
 	fn check_public_cost(&self, max_constraints: usize) -> Result<()> {
 		let checks = self.inputs.iter().fold(0usize, |cost, info| {
-			cost.saturating_add(info.len().saturating_mul(info.ty.bits() as usize + 1))
+			cost.saturating_add(info.len().saturating_mul(info.ty.bits() as usize))
 		});
 		let public = crate::packing::public_input_count(
 			self.inputs.iter().chain(&self.outputs).map(|info| (info.ty, info.len())),
@@ -457,6 +457,16 @@ impl Graph {
 			)));
 		}
 		Ok(())
+	}
+
+	/// How many times each tensor is read: by nodes, and once more when it is a graph output.
+	fn readers(&self) -> HashMap<&str, usize> {
+		let mut readers: HashMap<&str, usize> = HashMap::new();
+		let names = self.nodes.iter().flat_map(|node| node.input.iter().map(String::as_str));
+		for name in names.chain(self.outputs.iter().map(|info| info.name.as_str())) {
+			*readers.entry(name).or_default() += 1;
+		}
+		readers
 	}
 
 	/// [`Graph::synthesize_within`] with [`DEFAULT_MAX_CONSTRAINTS`].
@@ -521,14 +531,13 @@ impl Graph {
 					CompileError::Malformed("more input values than the layout".into())
 				})?;
 				add_scaled(&mut packed[slot.element], &shifted, pow2(slot.shift));
-				// The value gets a variable of its own (one constraint), so the matrix products
-				// that read it carry one term for it instead of its bits.
-				let variable = builder.witness(Fr::from(*value));
-				let mut recomposed = shifted;
-				recomposed.push((-Fr::from(info.ty.offset()), 0));
-				builder.enforce(recomposed, vec![(Fr::one(), 0)], vec![(Fr::one(), variable)]);
+				// The value is its bits' combination, with no variable of its own: a constraint
+				// and a witness less per input value (the matrix products that read it carry
+				// its bits' terms instead, which costs no constraint).
+				let mut lc = shifted;
+				lc.push((-Fr::from(info.ty.offset()), 0));
 				tensor.values.push(Value {
-					lc: vec![(Fr::one(), variable)],
+					lc,
 					value: *value,
 					lo: info.ty.min(),
 					hi: info.ty.max(),
@@ -537,16 +546,29 @@ impl Graph {
 			env.insert(info.name.clone(), tensor);
 		}
 
+		let readers = self.readers();
+		let mut fused_with_previous = false;
 		for (position, node) in self.nodes.iter().enumerate() {
+			if std::mem::take(&mut fused_with_previous) {
+				continue;
+			}
 			let label = if node.name.is_empty() {
 				format!("{}#{position}", node.op_type)
 			} else {
 				node.name.clone()
 			};
-			let output = apply(&mut builder, &env, node, &label)?;
+			let next = self.nodes.get(position + 1);
+			let (output, producer) =
+				match next.and_then(|next| rescale_clip(&env, node, next, &readers, &label)) {
+					Some(rescale) => {
+						fused_with_previous = true;
+						(rescale_values(&mut builder, &rescale?)?, next.unwrap_or(node))
+					}
+					None => (apply(&mut builder, &env, node, &label)?, node),
+				};
 			builder.charge(&output.values);
 			builder.check_budget()?;
-			let name = node
+			let name = producer
 				.output
 				.first()
 				.ok_or_else(|| CompileError::Malformed(format!("node {label} has no output")))?;
@@ -838,12 +860,7 @@ impl Builder {
 		// A negative x with a non-zero remainder rounds up by one.
 		let remainder: Lc =
 			bits.iter().take(k as usize).enumerate().map(|(i, b)| (pow2(i as u32), *b)).collect();
-		let r = eval(&self.assignment, &remainder);
-		let nz_value = !r.is_zero();
-		let inverse = self.witness(r.inverse().unwrap_or_default());
-		let nz = self.witness(Fr::from(nz_value));
-		self.enforce(remainder.clone(), vec![(Fr::one(), inverse)], vec![(Fr::one(), nz)]);
-		self.enforce(remainder, vec![(Fr::one(), 0), (-Fr::one(), nz)], Vec::new());
+		let (nz, nz_value) = self.is_nonzero(remainder);
 		let sign = bits[m as usize];
 		let negative = x.value < 0;
 		let carry = self.witness(Fr::from(negative && nz_value));
@@ -855,6 +872,61 @@ impl Builder {
 		let mut lc = floor;
 		lc.push((Fr::one(), carry));
 		Value { lc, value, lo, hi }
+	}
+
+	/// A boolean witness that is one exactly when `lc` is not zero (two constraints), and its
+	/// value in this run.
+	fn is_nonzero(&mut self, lc: Lc) -> (usize, bool) {
+		let value = eval(&self.assignment, &lc);
+		let nonzero = !value.is_zero();
+		let inverse = self.witness(value.inverse().unwrap_or_default());
+		let nz = self.witness(Fr::from(nonzero));
+		self.enforce(lc.clone(), vec![(Fr::one(), inverse)], vec![(Fr::one(), nz)]);
+		self.enforce(lc, vec![(Fr::one(), 0), (-Fr::one(), nz)], Vec::new());
+		(nz, nonzero)
+	}
+
+	/// `Clip(Div(x, 2^k), 0, 2^j - 1)` with ONNX Runtime's semantics (the division truncates
+	/// toward zero, so a negative `x` gives zero), from one decomposition of `x`: its sign bit,
+	/// bits `k..k+j` as the quotient when it fits, and whether any bit above is set. The
+	/// separate operators decompose three times (`x`, then the quotient for each bound).
+	fn rescale_clip(&mut self, x: &Value, k: u32, j: u32) -> Value {
+		let top = (1i128 << j) - 1;
+		let value = (x.value / (1i128 << k)).clamp(0, top);
+		if x.hi < (1i128 << k) {
+			return Value::constant(0);
+		}
+		if x.lo >= (top + 1) << k {
+			return Value::constant(top);
+		}
+		let (bits, m) = self.decompose(x, k + j);
+		let (k, j, m) = (k as usize, j as usize, m as usize);
+		// For x >= 0 (bit m set), x's bits below m are x itself.
+		let low: Lc = (k..k + j).map(|i| (pow2((i - k) as u32), bits[i])).collect();
+		let positive = if m > k + j {
+			let high: Lc = (k + j..m).map(|i| (Fr::one(), bits[i])).collect();
+			let (over, over_value) = self.is_nonzero(high);
+			// positive = low + over * (top - low)
+			let low_value = eval(&self.assignment, &low);
+			let chosen = if over_value { Fr::from(top) } else { low_value };
+			let out = self.witness(chosen);
+			let mut rest = scaled(&low, -Fr::one());
+			rest.push((Fr::from(top), 0));
+			let mut out_minus_low = scaled(&low, -Fr::one());
+			out_minus_low.push((Fr::one(), out));
+			self.enforce(vec![(Fr::one(), over)], rest, out_minus_low);
+			vec![(Fr::one(), out)]
+		} else {
+			low
+		};
+		if x.lo >= 0 {
+			return Value { lc: positive, value, lo: 0, hi: top };
+		}
+		// A negative x gives zero: the result is the sign bit times the positive branch.
+		let sign = bits[m];
+		let out = self.witness(Fr::from(value));
+		self.enforce(vec![(Fr::one(), sign)], positive, vec![(Fr::one(), out)]);
+		Value { lc: vec![(Fr::one(), out)], value, lo: 0, hi: top }
 	}
 
 	/// `x` wrapped to `ty` in two's complement, when it may not fit.
@@ -876,6 +948,79 @@ impl Builder {
 		}
 		Value { lc, value, lo: ty.min(), hi: ty.max() }
 	}
+}
+
+/// A `Div` by a constant `2^k` whose result only the next node reads, a `Clip` to `[0, 2^j - 1]`
+/// (the requantization the preparation tool writes after each hidden layer): computed as one.
+struct RescaleClip<'a> {
+	x: &'a Tensor,
+	divisor: &'a Tensor,
+	k: u32,
+	j: u32,
+	label: String,
+}
+
+/// The fused rescale of `node` and `next`, when they are one (see [`RescaleClip`]); an error
+/// when they are but an operand is malformed.
+fn rescale_clip<'a>(
+	env: &'a HashMap<String, Tensor>,
+	node: &NodeProto,
+	next: &NodeProto,
+	readers: &HashMap<&str, usize>,
+	label: &str,
+) -> Option<Result<RescaleClip<'a>>> {
+	let quotient = node.output.first()?;
+	let plain = |n: &NodeProto| n.domain.is_empty() || n.domain == "ai.onnx";
+	if node.op_type != "Div"
+		|| next.op_type != "Clip"
+		|| !plain(node)
+		|| !plain(next)
+		|| next.input.first() != Some(quotient)
+		|| readers.get(quotient.as_str()) != Some(&1)
+	{
+		return None;
+	}
+	let constant = |index| {
+		optional_input(env, next, index, label)
+			.ok()
+			.flatten()
+			.and_then(|t| scalar(t, label, "").ok())
+	};
+	let (Some(0), Some(top)) = (constant(1), constant(2)) else { return None };
+	let divisor = input(env, node, 1, label).ok()?;
+	let k = match divisor.values.as_slice() {
+		[d] if d.is_constant() && d.value > 1 && d.value.count_ones() == 1 => {
+			d.value.trailing_zeros()
+		}
+		_ => return None,
+	};
+	// `top` is 2^j - 1, j >= 1.
+	if top < 1 || (top + 1).count_ones() != 1 {
+		return None;
+	}
+	let j = (top + 1).trailing_zeros();
+	// Beyond any value's magnitude the bound never binds: the operators run apart.
+	if k + j > MAX_MAGNITUDE_BITS {
+		return None;
+	}
+	Some(input(env, node, 0, label).map(|x| RescaleClip {
+		x,
+		divisor,
+		k,
+		j,
+		label: label.to_string(),
+	}))
+}
+
+/// The values of a fused rescale: each element of `x` divided and clipped.
+fn rescale_values(builder: &mut Builder, fused: &RescaleClip<'_>) -> Result<Tensor> {
+	let (k, j) = (fused.k, fused.j);
+	if !fused.x.ty.contains((1i128 << j) - 1) {
+		return Err(unsupported(&fused.label, "Clip's max is outside the tensor's type"));
+	}
+	elementwise(builder, fused.x, fused.divisor, &fused.label, &mut |b, x, _| {
+		Ok(b.rescale_clip(x, k, j))
+	})
 }
 
 fn check_magnitude(value: &Value, node: &str) -> Result<()> {

@@ -175,3 +175,66 @@ fn crafted_graphs_cannot_exhaust_a_provers_memory() {
 	let size = graph.compile().unwrap().constraints();
 	assert!(graph.synthesize_within(&[vec![1; 8]], size).is_ok());
 }
+
+/// `Clip(Div(x, 2^k), 0, 2^j - 1)`, the requantization the preparation tool writes after each
+/// hidden layer: fused when the division's only reader is the clip right after it, kept apart
+/// when another node sits between (`Identity`). Both give ONNX Runtime's values.
+fn rescale(k: u32, j: u32, fused: bool) -> Vec<u8> {
+	let mut m = ModelBuilder::new(&[("x", IntType::I32, &[1, N])]);
+	let divisor = m.constant(IntType::I32, &[], &[1 << k]);
+	let quotient = m.node("Div", &["x", &divisor], vec![]);
+	let quotient = if fused { quotient } else { m.node("Identity", &[&quotient], vec![]) };
+	let lo = m.constant(IntType::I32, &[], &[0]);
+	let hi = m.constant(IntType::I32, &[], &[(1 << j) - 1]);
+	m.node("Clip", &[&quotient, &lo, &hi], vec![]);
+	m.rename_last_output("y");
+	m.finish(&[("y", IntType::I32, &[1, N])])
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(48))]
+
+	#[test]
+	fn a_fused_rescale_is_the_division_then_the_clip(
+		x in values(),
+		k in 1u32..12,
+		j in 1u32..16,
+		edge in prop::sample::select(vec![-1i128, 0, 1]),
+	) {
+		// Values at the edges: multiples of 2^k around zero and around the clip's bound.
+		let mut x = x;
+		x[0] = edge << k;
+		x[1] = ((1i128 << j) << k) + edge;
+		x[2] = -(1i128 << k) + edge;
+		let expected: Vec<i128> =
+			x.iter().map(|v| (v / (1i128 << k)).clamp(0, (1i128 << j) - 1)).collect();
+		let apart = Graph::from_onnx(&rescale(k, j, false)).unwrap().synthesize(&[x.clone()]).unwrap();
+		let fused = Graph::from_onnx(&rescale(k, j, true)).unwrap().synthesize(&[x.clone()]).unwrap();
+		prop_assert!(apart.is_satisfied() && fused.is_satisfied());
+		prop_assert_eq!(&apart.outputs[0], &expected);
+		prop_assert_eq!(&fused.outputs[0], &expected);
+		prop_assert!(fused.constraints() < apart.constraints(), "{} >= {}", fused.constraints(), apart.constraints());
+	}
+}
+
+#[test]
+fn every_witness_of_a_fused_rescale_is_fixed_by_its_constraints() {
+	// Moving any witness by one breaks a constraint, whatever the input's sign and whether the
+	// quotient overflows the bound. The inverses of the "is not zero" checks are the exception
+	// by design (the inverse of a zero is any value); they appear in `B` only, and are skipped.
+	let graph = Graph::from_onnx(&rescale(3, 4, true)).unwrap();
+	for input in [[-100, -8, -1, 0, 7, 8], [9, 64, 127, 128, 129, 1 << 20]] {
+		let circuit = graph.synthesize(&[input.to_vec()]).unwrap();
+		assert!(circuit.is_satisfied());
+		let [a, _, c] = &circuit.matrices;
+		let bound: std::collections::HashSet<usize> =
+			a.iter().chain(c).flatten().map(|(_, variable)| *variable).collect();
+		for index in
+			(circuit.public_inputs + 1..circuit.assignment.len()).filter(|v| bound.contains(v))
+		{
+			let mut tampered = circuit.clone();
+			tampered.assignment[index] += opg_zk::Fr::from(1u8);
+			assert!(!tampered.is_satisfied(), "witness {index} of input {input:?} is free");
+		}
+	}
+}
