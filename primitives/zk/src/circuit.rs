@@ -78,7 +78,10 @@ pub const DEFAULT_MAX_CONSTRAINTS: usize = 1 << 22;
 /// product, then of the bias's sum and of the rescaling's range check).
 pub const TERMS_PER_CONSTRAINT: usize = 64;
 
-/// How many terms a synthesis may build per weight of the graph; see [`TERMS_PER_CONSTRAINT`].
+/// How many terms a synthesis may build per weight of the graph and per term of the widest
+/// input value; see [`TERMS_PER_CONSTRAINT`]. An input value is its bits' sum (an `int8` value
+/// is nine terms), and a first layer's weight carries all of them into its product, the bias's
+/// sum and the rescaling's range check.
 pub const TERMS_PER_WEIGHT: usize = 8;
 
 /// The fewest terms any synthesis may build (about 50 MB of them).
@@ -499,10 +502,15 @@ impl Graph {
 			.flat_map(|info| std::iter::repeat_n(info.ty, info.len()))
 			.map(|ty| layout.place(ty))
 			.collect();
-		let weights = self.constants.values().map(|tensor| tensor.values.len()).sum();
+		let weights: usize = self.constants.values().map(|tensor| tensor.values.len()).sum();
 		// The packed values, then the job binding (zero until [`Synthesis::bind`]).
 		let public_inputs = layout.elements() + 1;
-		let mut builder = Builder::new(public_inputs, max_constraints, weights);
+		// An input value is its bits' sum and the offset: as many terms as the widest type's
+		// bits, and one.
+		let input_terms =
+			self.inputs.iter().map(|info| info.ty.bits() as usize + 1).max().unwrap_or(1);
+		let mut builder =
+			Builder::new(public_inputs, max_constraints, weights.saturating_mul(input_terms));
 		let mut packed: Vec<Lc> = vec![Vec::new(); layout.elements()];
 		let mut slot_iter = slots.iter();
 		let mut env: HashMap<String, Tensor> = self.constants.clone();
@@ -692,12 +700,13 @@ struct Builder {
 }
 
 impl Builder {
-	fn new(public_inputs: usize, max_constraints: usize, weights: usize) -> Self {
+	/// `weight_terms`: the graph's weights times the terms of its widest input value.
+	fn new(public_inputs: usize, max_constraints: usize, weight_terms: usize) -> Self {
 		let mut assignment = vec![Fr::zero(); public_inputs + 1];
 		assignment[0] = Fr::one();
 		let max_terms = max_constraints
 			.saturating_mul(TERMS_PER_CONSTRAINT)
-			.saturating_add(weights.saturating_mul(TERMS_PER_WEIGHT))
+			.saturating_add(weight_terms.saturating_mul(TERMS_PER_WEIGHT))
 			.clamp(MIN_TERMS, MAX_TERMS);
 		Builder {
 			a: Vec::new(),

@@ -238,3 +238,17 @@ fn every_witness_of_a_fused_rescale_is_fixed_by_its_constraints() {
 		}
 	}
 }
+
+/// A node proves within the constraint count the registry holds (what setup compiled): the
+/// term budget that bounds a crafted graph's memory leaves room for an honest MNIST-sized MLP,
+/// whose inputs' bit sums reach every first-layer product.
+#[test]
+fn an_mnist_sized_mlp_synthesizes_within_its_own_constraint_count() {
+	let graph = Graph::from_onnx(&common::mlp(784, 56, 10, 5)).unwrap();
+	let compiled = graph.compile().unwrap();
+	assert!(compiled.constraints() + compiled.public_inputs < 8_192, "{}", compiled.constraints());
+	let input: Vec<i128> = (0..784).map(|i| (i * 37 % 256) - 128).collect();
+	let proved = graph.synthesize_within(&[input], compiled.constraints()).unwrap();
+	assert!(proved.is_satisfied());
+	assert_eq!(proved.constraints(), compiled.constraints());
+}
