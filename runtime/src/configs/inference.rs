@@ -63,7 +63,9 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 }
 
 /// The least each parameter may be: free requests are allowed (a chain may subsidise them),
-/// any split, deadlines of one block, slashes of nothing, finished jobs kept 10 blocks.
+/// any split, deadlines of one block, no timeout slash (a node may simply have failed), 1% for
+/// a bad proof (a node has three tries a job: a free one would let it guess), finished jobs kept
+/// 10 blocks.
 pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		vanilla_fee: 0,
@@ -76,7 +78,7 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		},
 		response_period: 1,
 		timeout_slash: Perbill::zero(),
-		invalid_proof_slash: Perbill::zero(),
+		invalid_proof_slash: Perbill::from_percent(1),
 		retention: 10,
 		output_byte_fee: 0,
 		output_byte_deposit: 0,
@@ -228,7 +230,8 @@ pub mod benchmarks {
 			BoundedVec::truncate_from(bytes),
 		)
 		.expect("its only chunk uploads");
-		if pallet_model_registry::ApprovalRequired::<Runtime>::get() {
+		// Approval may be required of every version, and is of every ZK version.
+		if pallet_model_registry::Versions::<Runtime>::get(model, 1).is_some_and(|v| !v.approved) {
 			ModelRegistry::approve_version(RawOrigin::Root.into(), model, 1)
 				.expect("root approves");
 		}

@@ -424,6 +424,14 @@ fn each_track_governs_only_its_own_calls_and_parameters_keep_their_bounds() {
 				Err(pallet_inference::Error::<Runtime>::BadParameters.into())
 			);
 		}
+		// A free bad proof: refused (each of a node's three tries a job must cost it).
+		let free =
+			pallet_inference::ParameterChange::InvalidProofSlash(sp_runtime::Perbill::zero());
+		let call = RuntimeCall::Inference(pallet_inference::Call::set_parameter { change: free });
+		assert_eq!(
+			call.dispatch(RuntimeOrigin::root()).map_err(|e| e.error),
+			Err(pallet_inference::Error::<Runtime>::BadParameters.into())
+		);
 		let bond = configs::nodes::maximum_parameters().min_verifier_bond + 1;
 		let change = pallet_nodes::ParameterChange::MinVerifierBond(bond);
 		let call = RuntimeCall::Nodes(pallet_nodes::Call::set_parameter { change });
