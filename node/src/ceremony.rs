@@ -222,3 +222,61 @@ impl ZkVerifyKeyCmd {
 		Ok(())
 	}
 }
+
+/// `opg-node zk-find-fault`: where a contribution's key state breaks phase 2 against its
+/// parent (what `ZkCeremony.challenge_state` shows on chain).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ZkFindFaultCmd {
+	/// The state before the contribution (the initial key, or the previous contribution's).
+	#[arg(long, value_name = "FILE")]
+	pub parent: PathBuf,
+
+	/// The contribution's state.
+	#[arg(long, value_name = "FILE")]
+	pub child: PathBuf,
+
+	/// The contribution's `delta` in G1 as the chain holds it (uncompressed, 128 hex digits).
+	#[arg(long, value_name = "HEX")]
+	pub delta_g1: String,
+
+	/// The contribution's `delta` in G2 as the chain holds it (uncompressed, 256 hex digits).
+	#[arg(long, value_name = "HEX")]
+	pub delta_g2: String,
+}
+
+impl ZkFindFaultCmd {
+	/// Prints `{"fault": <byte offset>, "length": <bytes the chain reads there>}`, or
+	/// `{"fault": null}` when the state is right.
+	pub fn run(&self) -> Result<(), String> {
+		let delta = |text: &str, flag: &str| {
+			sp_core::bytes::from_hex(text).map_err(|_| format!("{flag} must be hex"))
+		};
+		let (delta_g1, delta_g2) =
+			(delta(&self.delta_g1, "--delta-g1")?, delta(&self.delta_g2, "--delta-g2")?);
+		let parent = read(&self.parent)?;
+		let started = std::time::Instant::now();
+		let fault = ceremony::find_fault(
+			&parent,
+			&read(&self.child)?,
+			(&delta_g1, &delta_g2),
+			&mut rand::rngs::OsRng,
+		)
+		.map_err(|e| format!("the parent state is not a key this ceremony could have: {e:?}"))?;
+		// The bytes the chain reads there: a whole point of H or L, else the one byte.
+		let length = fault
+			.and_then(|offset| ceremony::StateLayout::of_file(&parent)?.part(offset))
+			.map(|part| match part {
+				ceremony::StatePart::Divided { .. } => ceremony::G1_LEN,
+				_ => 1,
+			});
+		println!(
+			"{}",
+			serde_json::json!({
+				"fault": fault,
+				"length": length,
+				"check_ms": started.elapsed().as_secs_f64() * 1e3,
+			})
+		);
+		Ok(())
+	}
+}

@@ -95,6 +95,10 @@ pub enum Subcommand {
 	/// checks before it attests).
 	ZkVerifyKey(crate::ceremony::ZkVerifyKeyCmd),
 
+	/// Find where a ceremony contribution's key state breaks phase 2 against its parent state:
+	/// the byte offset `ZkCeremony.challenge_state` takes.
+	ZkFindFault(crate::ceremony::ZkFindFaultCmd),
+
 	/// Prove one input as a ZK job would (ONNX Runtime, circuit, bit-for-bit check, proof) and
 	/// verify the proof natively, outside any chain.
 	ZkProve(crate::prover::ZkProveCmd),

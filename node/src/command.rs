@@ -130,6 +130,7 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::ZkInit(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkContribute(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::ZkVerifyKey(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		Some(Subcommand::ZkFindFault(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		Some(Subcommand::Tee(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;

@@ -4,10 +4,12 @@
 //! For a ZK job the offchain worker has already run the model with ONNX Runtime; the prover
 //! compiles the model's circuit (`opg_zk::circuit`, cached by content id), computes the
 //! witness on the job's input, and refuses, logging both, when the circuit's output differs
-//! from ONNX Runtime's in a single bit. It then loads the proving key whose blake2-256 hash
-//! the registry holds from `--zk-keys` (by default `<base-path>/zk-keys/<hash>.pk`), checks the
-//! hash, and proves with arkworks on every core (rayon). It runs in the offchain worker's
-//! thread, never on the block-production path.
+//! from ONNX Runtime's in a single bit. It then loads the proving key whose content id the
+//! registry holds: from the node's off-chain database, where the key ceremony's uploads put
+//! it (`pallet-zk-ceremony`, as model chunks are), or else from `--zk-keys` (by default
+//! `<base-path>/zk-keys/<content id>.pk`: one-party keys of dev chains, which never pass
+//! through a ceremony), checks the content id, and proves with arkworks on every core (rayon).
+//! It runs in the offchain worker's thread, never on the block-production path.
 
 use std::{
 	collections::HashMap,
@@ -69,16 +71,18 @@ impl Groth16Prover {
 	fn graph(
 		&self,
 		model: &ModelRef,
-		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<Arc<Graph>, ProverError> {
 		if let Some(graph) = self.graphs.lock().ok().and_then(|g| g.get(&model.content_id).cloned())
 		{
 			return Ok(graph);
 		}
-		let bytes = crate::inference::read_model(model, read_chunk).map_err(|e| match e {
-			EngineError::ModelMissing { chunk } => ProverError::ModelMissing { chunk },
-			other => ProverError::message(ProverError::Failed, &format!("{other:?}")),
-		})?;
+		let mut read_model_chunk = |index| read_chunk(&model.content_id, index);
+		let bytes =
+			crate::inference::read_model(model, &mut read_model_chunk).map_err(|e| match e {
+				EngineError::ModelMissing { chunk } => ProverError::ModelMissing { chunk },
+				other => ProverError::message(ProverError::Failed, &format!("{other:?}")),
+			})?;
 		let graph = Arc::new(
 			Graph::from_onnx(&bytes)
 				.map_err(|e| ProverError::message(ProverError::Circuit, &e.to_string()))?,
@@ -89,16 +93,26 @@ impl Groth16Prover {
 		Ok(graph)
 	}
 
-	fn proving_key(&self, hash: H256) -> Result<Arc<ProvingKey<Bn254>>, ProverError> {
+	fn proving_key(
+		&self,
+		hash: H256,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+	) -> Result<Arc<ProvingKey<Bn254>>, ProverError> {
 		if let Some(key) = self.keys.lock().ok().and_then(|k| k.get(&hash).cloned()) {
 			return Ok(key);
 		}
-		let path = key_path(&self.keys_dir, hash);
-		let bytes = std::fs::read(&path).map_err(|_| ProverError::ProvingKeyMissing)?;
-		if H256(groth16::proving_key_hash(&bytes)) != hash {
-			log::warn!(target: "zk", "{} does not hash to its name; ignored", path.display());
-			return Err(ProverError::ProvingKeyMissing);
-		}
+		let bytes = match groth16::read_key(hash.0, |index| read_chunk(&hash, index)) {
+			Some(bytes) => bytes,
+			None => {
+				let path = key_path(&self.keys_dir, hash);
+				let bytes = std::fs::read(&path).map_err(|_| ProverError::ProvingKeyMissing)?;
+				if H256(groth16::proving_key_hash(&bytes)) != hash {
+					log::warn!(target: "zk", "{} does not hash to its name; ignored", path.display());
+					return Err(ProverError::ProvingKeyMissing);
+				}
+				bytes
+			}
+		};
 		let key = Arc::new(
 			groth16::decode_proving_key(&bytes)
 				.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?,
@@ -209,7 +223,7 @@ impl ZkProver for Groth16Prover {
 	fn prove(
 		&self,
 		request: &ProofRequest,
-		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<Vec<u8>, ProverError> {
 		let started = Instant::now();
 		let graph = self.graph(&request.model, read_chunk)?;
@@ -232,7 +246,7 @@ impl ZkProver for Groth16Prover {
 			);
 			return Err(ProverError::OutputMismatch);
 		}
-		let key = self.proving_key(request.key.proving_key_hash)?;
+		let key = self.proving_key(request.key.proving_key_hash, read_chunk)?;
 		let proof = {
 			let _one_at_a_time = self.proving.lock();
 			groth16::prove(&key, &synthesis)

@@ -1,22 +1,24 @@
 """A ZK key nobody can forge, end to end on a node of its own: the chain's key ceremony.
 
 The model owner computes the version's initial key from the model and the pinned powers of tau
-(`opg-node zk-init`; on the test chain the insecure dev ptau) and uploads it; governance approves
-the version (the sudo key, as a curation referendum would). A dApp contributes in the open
-phase; when it ends the chain draws two verifier nodes (never the owner), and their operators
-contribute in turn; then it draws inference nodes, whose operators recompute the initial key and
-check the final one. Each party uses `scripts/zk-ceremony.sh`, which runs `opg-node
-zk-contribute` or `zk-init` and `zk-verify-key` and sends the transaction. When the attesters
-approve, the version runs with the ceremony's key: a ZK job on it is final in the block that
-includes its proof, its output equal to Python onnxruntime's, and the Python SDK and the
-TypeScript package show the key's provenance (three contributions, two of them drawn). Nobody in the ceremony knew the final
-key's secret but through their own contribution.
+(`opg-node zk-init`; on the test chain the insecure dev ptau), uploads the model and publishes
+the initial key into the data layer (`scripts/upload-model.sh`); governance approves the version
+(the sudo key, as a curation referendum would). A dApp contributes in the open phase; when it
+ends the chain draws two verifier nodes (never the owner), and their operators contribute in
+turn; then it draws inference nodes, whose operators recompute the initial key and check the
+final one. Each party uses `scripts/zk-ceremony.sh` with a key folder of its own: it reads the
+head's key state from the node's data layer, runs `opg-node zk-contribute` (or `zk-init` and
+`zk-verify-key`), sends the transaction and uploads the new state. When the attesters approve,
+the version runs with the ceremony's key, which the inference node reads from its own data
+layer (no key file on the node): a ZK job on it is final in the block that includes its proof,
+its output equal to Python onnxruntime's, and the Python SDK and the TypeScript package show
+the key's provenance (three contributions, two of them drawn). Nobody in the ceremony knew the
+final key's secret but through their own contribution.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -33,6 +35,7 @@ SCRIPTS = Path(__file__).resolve().parents[1]
 TYPESCRIPT = SCRIPTS.parent / "clients" / "typescript" / "dist" / "index.js"
 OWNER = "//opg-e2e-ceremony-owner"
 DAPP = "//opg-e2e-ceremony-dapp"
+SABOTEUR = "//opg-e2e-ceremony-saboteur"
 # The dev chain's nodes (runtime/src/genesis_config_presets.rs): the node runs them all, so its
 # operator (this test) signs for whichever of them the chain draws.
 OPERATORS = {Keypair.create_from_uri(f"//{name}").ss58_address: f"//{name}"
@@ -56,8 +59,8 @@ def node_json(*args: str) -> dict:
 def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
     substrate = node.substrate()
     alice = chain.keypair("//Alice")
-    owner, dapp = chain.keypair(OWNER), chain.keypair(DAPP)
-    for who in (owner, dapp):
+    owner, dapp, saboteur = chain.keypair(OWNER), chain.keypair(DAPP), chain.keypair(SABOTEUR)
+    for who in (owner, dapp, saboteur):
         chain.submit(substrate, alice, "Balances", "transfer_keep_alive",
                      {"dest": who.ss58_address, "value": 200 * chain.OPG})
 
@@ -86,16 +89,55 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
     assert client.model(model)["active_version"] is None
     record = ceremony.ceremony(substrate, model, 1)
     assert record["phase"] == "Open" and record["head"] == initial["proving_key_hash"]
+    # The upload tool published the initial key: its chunks are in the data layer.
+    assert record["head_published"] is True and record["upload"] is None
+    assert "published the initial key" in run.stderr
 
-    # Key files pass from contributor to contributor by hand (the data layer does not carry
-    # them yet): one shared folder, starting with the initial key.
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    shutil.copy(initial["proving_key_file"], keys)
+    # Each party has a key folder of its own: key states travel through the data layer only.
+    def keys_of(who: str) -> Path:
+        return tmp_path / f"keys-{who.strip('/')}"
 
-    # The open phase: the dApp takes the slot and contributes.
-    made = ceremony.contribute(substrate, dapp, model, 1, keys)
+    # The open phase: the dApp takes the slot, reads the initial key from the node and
+    # contributes.
+    made = ceremony.contribute(substrate, dapp, model, 1, keys_of(DAPP))
     assert made["index"] == 0
+    assert ceremony.ceremony(substrate, model, 1)["head"] == made["state_hash"]
+
+    # A saboteur makes a right contribution (delta and proof of knowledge) but publishes a
+    # state with one point of L left undivided, hoping the attesters reject the key and the
+    # owner loses its fee. The chain cannot see it and counts it.
+    chain.submit(substrate, saboteur, "ZkCeremony", "take_slot", {"model": model, "version": 1})
+    parent_file = ceremony.fetch_state(substrate, model, 1, made["state_hash"], keys_of(SABOTEUR))
+    honest = node_json("zk-contribute", "--key", str(parent_file),
+                       "--genesis", substrate.get_block_hash(0)[2:], "--model", str(model),
+                       "--version", "1", "--index", "1", "--author", saboteur.public_key.hex(),
+                       "--out", str(keys_of(SABOTEUR)))
+    parent, bad = parent_file.read_bytes(), bytearray(Path(honest["key_file"]).read_bytes())
+    shape = ceremony.layout(parent)
+    b_g1 = 448 + 8 + 64 * shape["inputs"] + 128 + 8 + 64 * shape["variables"]
+    first_l = b_g1 + 8 + 64 * shape["variables"] + 8 + 128 * shape["variables"] + 8 + 64 * shape["h"] + 8
+    at = next(first_l + 64 * i for i in range(shape["l"])
+              if parent[first_l + 64 * i:first_l + 64 * i + 64] != bad[first_l + 64 * i:first_l + 64 * i + 64])
+    bad[at:at + 64] = parent[at:at + 64]
+    bad = bytes(bad)
+    chain.submit(substrate, saboteur, "ZkCeremony", "contribute", {
+        "model": model, "version": 1, "head": made["state_hash"],
+        "contribution": honest["contribution"], **ceremony.commitment(bad)})
+    ceremony.upload_state(substrate, saboteur, model, 1, bad)
+    assert ceremony.ceremony(substrate, model, 1)["head"] == ceremony.state_id(bad)
+    # Anyone who checks the transcript (`zk-ceremony.sh check`) shows it on chain, for free:
+    # the saboteur forfeits its 10 OPG deposit and the head goes back to the dApp's state.
+    def balance(who: str) -> tuple[int, int]:
+        data = substrate.query("System", "Account", [who]).value["data"]
+        return int(data["free"]), int(data["reserved"])
+    free_before, held_before = balance(saboteur.ss58_address)
+    assert held_before == 10 * chain.OPG
+    shown = ceremony.check(substrate, dapp, model, 1, keys_of("checker"))
+    assert shown == {"challenged": 1, "offset": at, "author": saboteur.ss58_address}, shown
+    record = ceremony.ceremony(substrate, model, 1)
+    assert (record["head"], record["contributions"]) == (made["state_hash"], 1)
+    assert balance(saboteur.ss58_address) == (free_before, 0)
+    assert ceremony.check(substrate, dapp, model, 1, keys_of("checker"))["challenged"] is None
 
     # The drawn phase: two verifier nodes, in turn.
     for turn in range(2):
@@ -105,7 +147,8 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
             f"drawn contributor {turn}", timeout=400)
         drawn = record["drawn"][turn]
         assert drawn != owner.ss58_address and drawn in OPERATORS, record
-        made = ceremony.contribute(substrate, chain.keypair(OPERATORS[drawn]), model, 1, keys)
+        made = ceremony.contribute(substrate, chain.keypair(OPERATORS[drawn]), model, 1,
+                                   keys_of(OPERATORS[drawn]))
         assert made["index"] == turn + 1
 
     # The attestations: each drawn inference node's operator checks the final key.
@@ -114,8 +157,8 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
             ceremony.ceremony(substrate, model, 1)),
         "the attesters' draw", timeout=120)
     for attester, _ in record["attesters"]:
-        answer = ceremony.attest(substrate, chain.keypair(OPERATORS[attester]), model, 1, keys,
-                                 model_file, ptau, None)
+        answer = ceremony.attest(substrate, chain.keypair(OPERATORS[attester]), model, 1,
+                                 keys_of(f"attester-{attester}"), model_file, ptau, None)
         assert answer == {"approved": True, "reasons": [], "head": made["state_hash"]}
 
     # The version runs on the ceremony's key, whose provenance the SDK shows.
@@ -138,11 +181,17 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
     assert ceremony.ceremony(substrate, model, 1) is None
     key = substrate.query("ModelRegistry", "VerifyingKeys", [model, 1]).value
     assert key["proving_key_hash"] == made["state_hash"]
+    # The chain keeps the final state's chunk hashes (for nodes that check the key), no other.
+    def state_of(key):
+        value = key.value if hasattr(key, "value") else key
+        return value[-1] if isinstance(value, (list, tuple)) else value
+    kept = [state_of(key) for key, _ in substrate.query_map("ZkCeremony", "StateChunks", [[model, 1]])]
+    assert kept == [made["state_hash"]], kept
 
-    # The inference node proves with the final key (its operator fetched it).
+    # The inference node proves with the final key from its own data layer: no operator put
+    # a key file on it.
     zk_keys = Path(node.base_path) / "zk-keys"
-    zk_keys.mkdir(exist_ok=True)
-    shutil.copy(made["key_file"], zk_keys)
+    assert not zk_keys.exists() or not any(zk_keys.iterdir())
     x = quantized.quantize_input(samples[:1])
     job, _, _ = jobs.request(substrate, dapp, model, {"X": x.tolist()}, "zk")
     record = jobs.wait(substrate, job, timeout=180)

@@ -6,13 +6,21 @@ from"), as a contributor or a drawn attester.
   contribute  one contribution on the ceremony's head with this machine's fresh randomness
               (`opg-node zk-contribute`): in the open phase it takes the slot first (a 10 OPG
               deposit, back when the ceremony ends), in the drawn phase it needs the signer's
-              turn. KEYS must hold the head's key, `<head>.pk`; the new key is written beside it.
+              turn. The head's key comes from the node's data layer into KEYS (`<head>.pk`);
+              the new key is written beside it and uploaded into the data layer, where the next
+              contributor, the attesters and the provers read it.
+  check       check each contribution's key state against its parent (`opg-node
+              zk-find-fault`) and show the first bad one on chain (`challenge_state`: free when
+              it shows one; the bad contributor pays, the head goes back)
   attest      a drawn attester's check: recompute the initial key from the version's bytes and
               the pinned powers of tau (`opg-node zk-init`), compare its verifying key with the
               registered one, check the head's key against it (`opg-node zk-verify-key`), and
               approve or reject on chain.
 
-Key files travel between contributors by hand until the data layer carries them (docs/zk.md).
+Key states travel through the chain's data layer: each one's chunk hashes are committed on
+chain (`ZkCeremony.StateChunks`) and its chunks uploaded (`ZkCeremony.upload_state`), which
+puts them into the off-chain database of every node; the tool reads them back from its own node
+(`offchain_localStorageGet`, allowed on a local connection) and checks each chunk's hash.
 """
 
 from __future__ import annotations
@@ -26,13 +34,121 @@ import time
 from pathlib import Path
 
 from opg import chain, models
-from opg.upload import say
+from opg.upload import WINDOW, pool_nonce, say, wait_for_own_pool
 
 from opg_tools.zk import node_binary
 
 
 class CeremonyError(chain.ChainError):
     """The ceremony is not where the command needs it, or a local step failed."""
+
+
+KEY_CHUNK_SIZE = 64 * 1024
+"""The chunk size of key states (`opg_zk::ceremony::KEY_CHUNK_SIZE`), part of their content id."""
+
+
+def state_id(data: bytes) -> str:
+    """A key state's content id, as the chain names it (`0x` hex)."""
+    return "0x" + models.content_id(data, KEY_CHUNK_SIZE).hex()
+
+
+def layout(data: bytes) -> dict:
+    """The layout of a key file (`opg_zk::ceremony::StateLayout::of_file`): its vectors'
+    lengths, read from its own length prefixes, checked against its size."""
+    def read(at: int) -> int:
+        if at + 8 > len(data):
+            raise CeremonyError("not a proving key file: it ends inside its header")
+        return int.from_bytes(data[at:at + 8], "little")
+    # alpha₁ beta₂ gamma₂ delta₂ | n, IC | beta₁ delta₁ | v, A | v, B₁ | v, B₂ | h, H | l, L
+    inputs = read(448)
+    a = 448 + 8 + 64 * inputs + 128
+    variables = read(a)
+    b_g1 = a + 8 + 64 * variables
+    b_g2 = b_g1 + 8 + 64 * variables
+    h_at = b_g2 + 8 + 128 * variables
+    h = read(h_at)
+    l_at = h_at + 8 + 64 * h
+    l_count = read(l_at)
+    if read(b_g1) != variables or read(b_g2) != variables or l_at + 8 + 64 * l_count != len(data):
+        raise CeremonyError("not a proving key file: its length prefixes do not describe it")
+    return {"inputs": inputs, "variables": variables, "h": h, "l": l_count}
+
+
+def commitment(data: bytes) -> dict:
+    """A key state's size and chunk hashes, as `publish_initial` and `contribute` take them."""
+    return {"state_size": len(data),
+            "chunk_hashes": chain.bounded("0x" + h.hex() for h in models.chunk_hashes(data, KEY_CHUNK_SIZE))}
+
+
+def fetch_state(substrate, model: int, version: int, state_hash: str, keys: Path) -> Path:
+    """The key state `state_hash` of `model`'s `version` as the file `<hash>.pk` in `keys`:
+    the file if it is there and right, else read from this node's data layer, each chunk
+    checked against its committed hash."""
+    path = keys / f"{state_hash[2:]}.pk"
+    if path.exists() and state_id(path.read_bytes()) == state_hash:
+        return path
+    hashes = substrate.query("ZkCeremony", "StateChunks", [[model, version], state_hash]).value
+    if hashes is None:
+        raise CeremonyError(f"the chain holds no key state {state_hash} of model {model} "
+                            f"version {version}")
+    parts = []
+    for index, expected in enumerate(hashes):
+        key = models.chunk_storage_key(bytes.fromhex(state_hash[2:]), index)
+        found = substrate.rpc_request("offchain_localStorageGet", ["PERSISTENT", "0x" + key.hex()])
+        data = bytes.fromhex((found.get("result") or "0x")[2:])
+        if not data or "0x" + models.blake2_256(data).hex() != expected:
+            raise CeremonyError(f"this node does not hold chunk {index} of key state {state_hash} "
+                                "(it was not uploaded yet, or the node runs without offchain "
+                                "indexing)")
+        parts.append(data)
+    data = b"".join(parts)
+    if state_id(data) != state_hash:
+        raise CeremonyError(f"the chunks of key state {state_hash} do not make its content id")
+    keys.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def upload_state(substrate, signer, model: int, version: int, data: bytes,
+                 window: int = WINDOW) -> None:
+    """Sends the chunks of the key state being uploaded from the one the chain takes next,
+    `window` at a time (the last of each window awaited in a block)."""
+    parts = models.chunks(data, KEY_CHUNK_SIZE)
+    wait_for_own_pool(substrate, signer.ss58_address)
+    while True:
+        record = ceremony(substrate, model, version)
+        upload = record and record["upload"]
+        if not upload:
+            return
+        start = int(upload["next"])
+        end = min(start + window, len(parts))
+        nonce = pool_nonce(substrate, signer.ss58_address)
+        for index in range(start, end):
+            chain.submit(substrate, signer, "ZkCeremony", "upload_state",
+                         {"model": model, "version": version, "chunk": "0x" + parts[index].hex()},
+                         nonce=nonce + index - start, wait=index == end - 1)
+        if end == len(parts):
+            return
+
+
+def publish_initial(substrate, signer, model: int, version: int, key_file: Path) -> bool:
+    """Publishes the initial key (`zk-init`'s `<init_hash>.pk`) of a running ceremony into the
+    data layer, from where an earlier run left off; False when there is nothing to publish."""
+    record = ceremony(substrate, model, version)
+    if record is None or record["head_published"]:
+        return False
+    data = key_file.read_bytes()
+    if state_id(data) != record["init_hash"]:
+        raise CeremonyError(f"{key_file} is not the initial key of model {model} version "
+                            f"{version} ({record['init_hash']})")
+    if record["upload"] is None:
+        chain.submit(substrate, signer, "ZkCeremony", "publish_initial",
+                     {"model": model, "version": version, **commitment(data),
+                      "layout": layout(data)})
+    upload_state(substrate, signer, model, version, data)
+    say(f"published the initial key of model {model} version {version} "
+        f"({len(data)} bytes) into the data layer")
+    return True
 
 
 def ceremony(substrate, model: int, version: int) -> dict | None:
@@ -122,21 +238,55 @@ def contribute(substrate, signer, model: int, version: int, keys: Path) -> dict:
     else:
         raise CeremonyError("the ceremony takes no contributions now: its attesters check the key")
     head = record["head"]
-    head_file = keys / f"{head[2:]}.pk"
-    if not head_file.exists():
-        raise CeremonyError(f"{head_file} is missing: fetch the head's key ({head}) from its "
-                            "contributor first")
+    if not record["head_published"]:
+        raise CeremonyError(f"the initial key ({head}) is not in the data layer yet: its owner "
+                            "publishes it (scripts/upload-model.sh)")
+    head_file = fetch_state(substrate, model, version, head, keys)
     genesis = substrate.get_block_hash(0)
     made = run_node("zk-contribute", "--key", str(head_file), "--genesis", genesis[2:],
                     "--model", str(model), "--version", str(version),
                     "--index", str(record["contributions"]),
                     "--author", signer.public_key.hex(), "--out", str(keys))
+    state = Path(made["key_file"]).read_bytes()
     chain.submit(substrate, signer, "ZkCeremony", "contribute", {
         "model": model, "version": version, "head": made["head"],
-        "contribution": made["contribution"], "state_hash": made["state_hash"]})
+        "contribution": made["contribution"], **commitment(state)})
+    upload_state(substrate, signer, model, version, state)
     say(f"contributed to model {model} version {version}: the head is now {made['state_hash']}")
     return {"index": record["contributions"], "state_hash": made["state_hash"],
             "key_file": made["key_file"], "contribute_ms": made["contribute_ms"]}
+
+
+def check(substrate, signer, model: int, version: int, keys: Path) -> dict:
+    """Checks each counted contribution's state against its parent's and challenges the first
+    bad one on chain; returns what it found."""
+    record = ceremony(substrate, model, version)
+    if record is None:
+        raise CeremonyError(f"model {model} version {version} has no running ceremony")
+    parent_hash = record["init_hash"]
+    for index in range(record["contributions"]):
+        entry = substrate.query("ZkCeremony", "Transcript", [[model, version], index]).value
+        parent = fetch_state(substrate, model, version, parent_hash, keys)
+        child = fetch_state(substrate, model, version, entry["state_hash"], keys)
+        found = run_node("zk-find-fault", "--parent", str(parent), "--child", str(child),
+                         "--delta-g1", entry["delta_g1"][2:], "--delta-g2", entry["delta_g2"][2:])
+        if found["fault"] is not None:
+            offset, length = int(found["fault"]), int(found["length"])
+            first, last = offset // KEY_CHUNK_SIZE, (offset + length - 1) // KEY_CHUNK_SIZE
+
+            def held(path: Path) -> list[str]:
+                parts = models.chunks(path.read_bytes(), KEY_CHUNK_SIZE)
+                return ["0x" + part.hex() for part in parts[first:last + 1]]
+            chain.submit(substrate, signer, "ZkCeremony", "challenge_state", {
+                "model": model, "version": version, "index": index, "offset": offset,
+                "parent": chain.bounded(held(parent)), "child": chain.bounded(held(child))})
+            say(f"showed contribution {index} of model {model} version {version} bad at byte "
+                f"{offset}: its author ({entry['author']}) pays, the head went back")
+            return {"challenged": index, "offset": offset, "author": entry["author"]}
+        parent_hash = entry["state_hash"]
+    say(f"all {record['contributions']} contribution(s) of model {model} version {version} "
+        "follow from their parents")
+    return {"challenged": None, "checked": record["contributions"]}
 
 
 def attest(substrate, signer, model: int, version: int, keys: Path, model_file: Path,
@@ -163,9 +313,7 @@ def attest(substrate, signer, model: int, version: int, keys: Path, model_file: 
         if vk_hash != record["vk_hash"]:
             reasons.append(f"the registered verifying key ({record['vk_hash']}) is not the initial "
                            f"key's ({vk_hash})")
-        head_file = keys / f"{record['head'][2:]}.pk"
-        if not head_file.exists():
-            raise CeremonyError(f"{head_file} is missing: fetch the head's key first")
+        head_file = fetch_state(substrate, model, version, record["head"], keys)
         try:
             run_node("zk-verify-key", "--initial", initial["proving_key_file"], "--key", str(head_file))
         except CeremonyError as error:
@@ -186,14 +334,15 @@ def parser() -> argparse.ArgumentParser:
     parse.add_argument("--timeout", type=float, default=chain.DEFAULT_TIMEOUT,
                        help="longest wait in seconds for any one answer of the node")
     commands = parse.add_subparsers(dest="command", required=True)
-    for name in ("status", "follow", "contribute", "attest"):
+    for name in ("status", "follow", "contribute", "check", "attest"):
         command = commands.add_parser(name)
         command.add_argument("--model", type=int, required=True, help="the model id")
         command.add_argument("--version", type=int, default=1, help="the version (default 1)")
         if name not in ("status", "follow"):
             command.add_argument("--suri", required=True, help="the contributor's or attester's account")
             command.add_argument("--keys", required=True, type=Path,
-                                 help="the folder of key files, named <hash>.pk")
+                                 help="a folder for key files, named <hash>.pk (the head's is "
+                                      "read from the node into it)")
     attest_command = commands.choices["attest"]
     attest_command.add_argument("--model-file", required=True, type=Path,
                                 help="the version's ONNX bytes (scripts/fetch-model.sh)")
@@ -215,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = {"key_origin": follow(substrate, args.model, args.version, say)}
             elif args.command == "contribute":
                 result = contribute(substrate, chain.keypair(args.suri), args.model, args.version, args.keys)
+            elif args.command == "check":
+                result = check(substrate, chain.keypair(args.suri), args.model, args.version, args.keys)
             else:
                 result = attest(substrate, chain.keypair(args.suri), args.model, args.version, args.keys,
                                 args.model_file, args.ptau, args.ptau_hash)

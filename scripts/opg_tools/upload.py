@@ -112,6 +112,10 @@ def upload(args: argparse.Namespace, progress: Progress) -> dict:
         result["approved"] = approve(substrate, result["model_id"], result["version"], args.sudo_approve)
         model, version = result["model_id"], result["version"]
         if ceremony.key_origin(substrate, model, version) == "CeremonyRunning":
+            initial_key = request.zk and Path(args.zk, request.zk["proving_key_hash"][2:] + ".pk")
+            if initial_key and initial_key.exists():
+                ceremony.publish_initial(substrate, chain.keypair(args.suri), model, version,
+                                         initial_key)
             record = ceremony.ceremony(substrate, model, version)
             if record is not None:
                 say(f"model {model} version {version} runs once its key ceremony ends: "

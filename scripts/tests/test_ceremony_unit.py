@@ -64,3 +64,70 @@ def test_a_ceremony_that_does_not_end_in_time_is_reported():
     with pytest.raises(ceremony.CeremonyError, match="did not end within 12s"):
         ceremony.follow(FakeChain([running("Open")], "CeremonyRunning"), 7, 1, lambda _: None,
                         every=6, timeout=12, sleep=lambda _: None)
+
+
+# The known-answer vector the Rust side tests too (opg_primitives::model::content, opg-zk's
+# `a_key_reads_from_the_data_layer_only_whole_and_matching_its_content_id`): 150,000 bytes
+# `(i * 31 + 7) mod 251` in 64 KiB chunks.
+STATE = bytes((i * 31 + 7) % 251 for i in range(150_000))
+STATE_ID = "0x6280369964097c216322a0e933f213bbbc623784199e39d89b7cb9c4f8cae9bf"
+
+
+class DataLayer:
+    """A node whose data layer holds `chunks` of the state `STATE_ID` (None: missing), with
+    the chain's committed hashes of `STATE`."""
+
+    def __init__(self, chunks: list):
+        self.chunks, self.reads = chunks, 0
+
+    def query(self, module, storage, params=None, block_hash=None):
+        assert (module, storage, params) == ("ZkCeremony", "StateChunks", [[7, 1], STATE_ID])
+        return SimpleNamespace(value=ceremony.commitment(STATE)["chunk_hashes"][0])
+
+    def rpc_request(self, method, params):
+        assert method == "offchain_localStorageGet" and params[0] == "PERSISTENT"
+        key = bytes.fromhex(params[1][2:])
+        index = int.from_bytes(key[-4:], "big")
+        assert key[:-4] == b"opg/model/chunk/" + bytes.fromhex(STATE_ID[2:])
+        self.reads += 1
+        chunk = self.chunks[index]
+        return {"result": None if chunk is None else "0x" + chunk.hex()}
+
+
+def test_a_key_state_is_named_and_committed_as_the_chain_computes_it():
+    assert ceremony.state_id(STATE) == STATE_ID
+    committed = ceremony.commitment(STATE)
+    assert committed["state_size"] == 150_000 and len(committed["chunk_hashes"][0]) == 3
+
+
+def test_a_key_state_is_read_from_the_nodes_data_layer_each_chunk_checked(tmp_path):
+    parts = [STATE[i:i + 65536] for i in range(0, len(STATE), 65536)]
+    path = ceremony.fetch_state(DataLayer(list(parts)), 7, 1, STATE_ID, tmp_path)
+    assert path.name == STATE_ID[2:] + ".pk" and path.read_bytes() == STATE
+    # A file already there and right is used as it is.
+    node = DataLayer(list(parts))
+    assert ceremony.fetch_state(node, 7, 1, STATE_ID, tmp_path) == path and node.reads == 0
+    # A chunk the node lacks, or holds other bytes of: refused, nothing written.
+    for broken in ([parts[0], None, parts[2]], [parts[0], parts[1], b"x" + parts[2][1:]]):
+        folder = tmp_path / f"other-{broken[1] is None}"
+        with pytest.raises(ceremony.CeremonyError, match="does not hold chunk"):
+            ceremony.fetch_state(DataLayer(broken), 7, 1, STATE_ID, folder)
+        assert not folder.exists()
+
+
+def key_file(inputs: int, variables: int, h: int, l_count: int) -> bytes:
+    """A file laid out as arkworks writes a proving key, its points zeros."""
+    header = bytes(64 + 3 * 128) + inputs.to_bytes(8, "little") + bytes(64 * inputs + 128)
+    vector = lambda count, size: count.to_bytes(8, "little") + bytes(size * count)  # noqa: E731
+    return (header + vector(variables, 64) + vector(variables, 64) + vector(variables, 128)
+            + vector(h, 64) + vector(l_count, 64))
+
+
+def test_a_key_files_layout_is_read_from_its_own_length_prefixes():
+    data = key_file(3, 20, 31, 12)
+    assert ceremony.layout(data) == {"inputs": 3, "variables": 20, "h": 31, "l": 12}
+    # The Rust side's size formula: 624 bytes of header and prefixes, 64 per G1 point.
+    assert len(key_file(0, 0, 0, 2_333)) == 624 + 64 * 2_333
+    for broken in (data[:-1], data + b"\0", data[:100]):
+        with pytest.raises(ceremony.CeremonyError, match="not a proving key file"):
+            ceremony.layout(broken)

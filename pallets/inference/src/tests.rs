@@ -1950,7 +1950,7 @@ impl opg_primitives::inference::ZkProver for FixtureProver {
 	fn prove(
 		&self,
 		request: &opg_primitives::inference::ProofRequest,
-		_: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+		_: &mut dyn FnMut(&opg_primitives::model::ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<Vec<u8>, opg_primitives::inference::ProverError> {
 		assert_eq!(request.key, ZkKeyOf::get().unwrap());
 		if request.output != self.output {

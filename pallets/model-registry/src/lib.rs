@@ -118,7 +118,6 @@ mod tests;
 pub mod weights;
 
 use alloc::vec::Vec;
-use codec::{Compact, CompactLen};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -1134,29 +1133,19 @@ impl<T: Config> Pallet<T> {
 		Ok(registered)
 	}
 
-	/// The hash committed for chunk `index` of a version of `chunk_count` chunks, read from
-	/// state without loading the other hashes: [`ChunkHashes`] holds a SCALE `Vec<H256>`, a
-	/// compact length followed by the hashes, so hash `i` is the 32 bytes at offset
-	/// `compact_len(chunk_count) + 32 * i`.
+	/// Chunk hash `index` of a version with `chunk_count` chunks, read alone
+	/// ([`opg_primitives::model::stored_chunk_hash`]).
 	fn stored_chunk_hash(
 		model_id: ModelId,
 		version: VersionNumber,
 		chunk_count: u32,
 		index: u32,
 	) -> Option<H256> {
-		if index >= chunk_count {
-			return None;
-		}
-		let offset = u32::try_from(Compact::<u32>::compact_len(&chunk_count))
-			.ok()?
-			.checked_add(index.checked_mul(32)?)?;
-		let mut hash = H256::zero();
-		let available = sp_io::storage::read(
+		opg_primitives::model::stored_chunk_hash(
 			&ChunkHashes::<T>::hashed_key_for(model_id, version),
-			hash.as_bytes_mut(),
-			offset,
-		)?;
-		(available >= 32).then_some(hash)
+			chunk_count,
+			index,
+		)
 	}
 
 	/// Makes `version` the model's active version if it is newer than the current one.

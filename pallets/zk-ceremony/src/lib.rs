@@ -11,7 +11,38 @@
 //! Each contribution multiplies `delta` by a secret of its author's and divides the key's `L`
 //! and `H` queries by it; the chain sees only the new `delta` and a proof that its author knows
 //! the secret ([`opg_zk::ceremony`]), and checks both; the new key itself (megabytes) lives
-//! off chain under its hash, the ceremony's *head*.
+//! off chain, in the data layer, under its content id, the ceremony's *head*.
+//!
+//! ## Key states in the data layer
+//!
+//! Every key state (the initial key, then each contribution's) is a proving key file known by
+//! its content id (`opg_zk::ceremony::state_id`: the model content id's formula over 64 KiB
+//! chunks). Its author commits to its size and chunk hashes on chain ([`StateChunks`]) and
+//! uploads its chunks ([`Pallet::upload_state`]); each is checked against its hash and written
+//! into the off-chain database of every node that imports the block (offchain indexing, as
+//! model chunks are), where the next contributor, the attesters and, for the final key, every
+//! prover read it. The owner's upload tool publishes the initial key
+//! ([`Pallet::publish_initial`]); a contribution counts, and the head moves to its state, only
+//! when the state's last chunk arrives within its slot or turn, so the head's key is always
+//! whole in the data layer for whoever builds on it. A finished ceremony keeps the final
+//! state's chunk hashes (the version's proving key); the others go.
+//!
+//! ## Bad states are shown on chain
+//!
+//! The chain checks each contribution's `delta` and proof of knowledge, not the megabytes of
+//! its state. Anyone who fetched a state and its parent and found them inconsistent
+//! (`opg-node zk-verify-key` checks a whole transition) shows it with one place
+//! ([`Pallet::challenge_state`]): a byte phase 2 leaves alone that differs from the parent's, a
+//! byte of `delta` that is not the contribution's, or a point of H or L that is not the
+//! parent's divided by the contribution's secret (`e(P', delta₂') = e(P, delta₂)`: one pairing
+//! check), with the one or two chunks of each state that hold it, checked against their
+//! committed hashes. Where each part lies follows from the state's [`StateLayout`], which the
+//! publisher of the initial key claims and the chain checks against the initial key's own
+//! length prefixes as its chunks arrive, so a challenge is judged by the file's real structure.
+//! A shown open contribution forfeits its author's deposit and is dropped with every later one
+//! (their authors' deposits released), the head going back to its parent; past the open phase,
+//! the drawn nodes contribute again from their first turn. A shown drawn contribution slashes
+//! its node like a silent one and fails the ceremony.
 //!
 //! Two things make the final key sound, and the ceremony provides both:
 //! - **Nobody knows its last `delta`**: true if any one contributor forgot its secret.
@@ -25,22 +56,26 @@
 //!
 //! ## Phases
 //!
-//! 1. **Open** ([`Config::OpenPeriod`] blocks from the upload's completion): anyone (a dApp,
-//!    the owner) takes the slot ([`Pallet::take_slot`], holding [`Config::ContributionDeposit`])
-//!    and contributes within [`Config::TurnPeriod`] blocks ([`Pallet::contribute`]). One slot
-//!    at a time, so contributors never race on the head. A slot that runs out is skipped and
-//!    its deposit forfeited to [`Config::OnForfeit`] (when the next slot is taken or the phase
-//!    ends).
+//! 1. **Open** ([`Config::OpenPeriod`] blocks from the upload's completion): once the initial
+//!    key is published, anyone (a dApp, the owner) takes the slot ([`Pallet::take_slot`],
+//!    holding [`Config::ContributionDeposit`]) and contributes and uploads the new state within
+//!    [`Config::TurnPeriod`] blocks ([`Pallet::contribute`], [`Pallet::upload_state`]). One slot
+//!    at a time, so contributors never race on the head. A slot that runs out (unused, or its
+//!    state not whole) is skipped, its contribution dropped and its deposit forfeited to
+//!    [`Config::OnForfeit`] (when the next slot is taken or the phase ends). A ceremony whose
+//!    initial key is not published by the phase's end fails.
 //! 2. **Drawn**: at the open phase's end the chain draws [`Config::DrawnContributors`] verifier
 //!    nodes by stake (never the owner; fewer where the pool is smaller) from that block's BABE
 //!    randomness, which nobody knew when the phase began. They contribute in turn, each within
-//!    [`Config::TurnPeriod`] blocks, and **every one of them must**: a node that cannot build on
-//!    the head (its key is unavailable) passes ([`Pallet::pass_turn`]), one that stays silent
-//!    loses [`Config::MissedTurnSlash`] of its bond, and either ends the ceremony. Nobody is
+//!    [`Config::TurnPeriod`] blocks (the new state uploaded too), and **every one of them
+//!    must**: a node that will not contribute passes ([`Pallet::pass_turn`]), one that stays
+//!    silent or leaves its state unpublished loses [`Config::MissedTurnSlash`] of its bond, and
+//!    either ends the ceremony. Nobody is
 //!    drawn in their place: replacements would let whoever makes the honest nodes pass (by
 //!    withholding the head's key) redraw until only its own nodes were drawn.
 //! 3. **Attesting**: in the next block the chain draws [`Config::Attesters`] inference nodes (the
-//!    provers; never the owner). Each fetches the final key, recomputes the initial key and
+//!    provers; never the owner). Each reads the final key from its data layer, recomputes the
+//!    initial key and
 //!    checks both the registered verifying key and the final key against it (`opg-node
 //!    zk-verify-key`), then [`Pallet::attest`]s, approving or rejecting, within
 //!    [`Config::AttestationPeriod`] blocks. When all approve, the registry makes the version's key
@@ -59,9 +94,23 @@
 //! - **Silent drawn node or attester**: loses [`Config::MissedTurnSlash`] of its bond.
 //! - **Passing drawn node**: nothing either way (it could not, or would not, do the work); the
 //!   ceremony ends.
-//! - **Lazy drawn node** (posts a `delta` without publishing its key): the attesters cannot
-//!   check the final key and the ceremony fails: no share for anyone, so laziness earns
-//!   nothing.
+//! - **Lazy drawn node** (posts a `delta` without publishing its key): its contribution never
+//!   counts, and its turn ends as a silent one: it loses [`Config::MissedTurnSlash`] of its
+//!   bond and the ceremony fails. A drawn node that publishes a state which is not its `delta`'s
+//!   (a copy of the head, junk) is caught by the attesters: the ceremony fails, no share for
+//!   anyone.
+//! - **Withholding open contributor** (commits to a state and never uploads it, to block the
+//!   head): its slot runs out, its contribution is dropped and its deposit forfeited; the head
+//!   never moved.
+//! - **Open saboteur** (a right `delta` and proof over a state that is not its own, to make the
+//!   attesters reject the key and the owner lose the fee): anyone who checks the transition
+//!   shows it on chain for free; the saboteur forfeits its deposit and the ceremony goes on
+//!   from the parent. Unshown, it costs the ceremony (the attesters reject), not the key's
+//!   soundness.
+//! - **Challenger**: pays nothing for a challenge that shows a bad state; a challenge that shows
+//!   nothing fails and pays its fee.
+//! - **Drawn saboteur**: shown, it loses [`Config::MissedTurnSlash`] of its bond, as a silent
+//!   node does, and the ceremony fails (every drawn node must contribute soundly).
 //! - **Honest open contributor**: pays the transaction fee, gets its deposit back.
 //! - **Slot squatter** (takes the slot and never contributes, to delay): loses its deposit for
 //!   each slot; the open phase ends on time whatever it does.
@@ -85,17 +134,19 @@
 //! - **Capacity squatter** (completes uploads of junk ZK versions to fill
 //!   [`Config::MaxCeremonies`]): pays the fee for each.
 //!
-//! What is not built yet: the key states' transfer through the data layer and an on-chain proof
-//! of a bad state that would slash its author (a lazy or bad contribution is caught only by the
-//! attesters, failing the ceremony), and attestations through the verification rounds' commit
-//! and reveal with audits: attesters answer in the open, and one that approves without checking
-//! is not caught (a forged key needs every drawn attester to approve it, so the check rests on
-//! one of them running the node's `zk-verify-key`).
+//! What is not built yet: nodes that check each transition and challenge on their own (the
+//! tool's operators and the attesters do, with `zk-verify-key`), and attestations through the
+//! verification rounds' commit and reveal with audits: attesters answer in the open, and one
+//! that approves without checking is not caught (a forged key needs every drawn attester to
+//! approve it, so the check rests on one of them running the node's `zk-verify-key`).
 //!
 //! ## Invariants (checked by `try_state`)
 //!
 //! - Each running ceremony has exactly one entry in [`Due`], in the list of the block its `due`
 //!   names, no list holds an entry of a ceremony that is not running, and no list is empty.
+//! - A published head and the state being uploaded have their chunk hashes in [`StateChunks`],
+//!   the upload's progress fits them, and an open-phase contribution uploads within its
+//!   author's slot.
 //! - [`Running`] counts the running ceremonies.
 //! - Each ceremony's transcript holds exactly `contributions` entries, `drawn_contributions` of
 //!   them by drawn nodes; each account's held contribution deposits equal those its slots and
@@ -130,9 +181,14 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use opg_primitives::{
 	attestation::{NodeRegistry, NodeRole},
-	model::{CeremonyKeys, KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin},
+	model::{
+		chunk_count, chunk_hash, chunk_len, chunk_storage_key, stored_chunk_hash, CeremonyKeys,
+		KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin,
+	},
 };
-use opg_zk::ceremony::{CONTRIBUTION_LEN, G1_LEN, G2_LEN};
+use opg_zk::ceremony::{
+	state_id, StateLayout, StatePart, CONTRIBUTION_LEN, G1_LEN, G2_LEN, KEY_CHUNK_SIZE,
+};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::{
@@ -152,6 +208,42 @@ pub type CeremonyId = (ModelId, VersionNumber);
 /// A contribution as [`Pallet::contribute`] takes it: the new `delta` in G1 and G2 and the
 /// proof of knowledge, uncompressed (`opg_zk::ceremony::encode_contribution`).
 pub type EncodedContribution = BoundedVec<u8, ConstU32<{ CONTRIBUTION_LEN as u32 }>>;
+
+/// One chunk of a key state, as [`Pallet::upload_state`] takes it.
+pub type StateChunk = BoundedVec<u8, ConstU32<KEY_CHUNK_SIZE>>;
+
+/// The chunk hashes of a key state, as [`Pallet::publish_initial`] and [`Pallet::contribute`]
+/// commit to them.
+pub type StateChunkHashes<T> = BoundedVec<H256, <T as Config>::MaxStateChunks>;
+
+/// The one or two consecutive chunks of a key state that hold the bytes a challenge is about
+/// (a point may straddle two chunks).
+pub type ChallengedChunks = BoundedVec<StateChunk, ConstU32<2>>;
+
+/// A contribution whose key state is still being uploaded: it counts, and the head moves to
+/// its state, when the state's last chunk arrives.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct PendingContribution<AccountId> {
+	/// Its author.
+	pub author: AccountId,
+	/// The new `delta` in G1, uncompressed.
+	pub delta_g1: [u8; G1_LEN],
+	/// The new `delta` in G2, uncompressed.
+	pub delta_g2: [u8; G2_LEN],
+}
+
+/// A key state on its way into the data layer.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct StateUpload<AccountId> {
+	/// The state's content id ([`opg_zk::ceremony::state_id`]).
+	pub state_hash: H256,
+	/// Its chunks.
+	pub chunks: u32,
+	/// The next chunk the chain takes.
+	pub next: u32,
+	/// The contribution it completes; `None` for the initial key.
+	pub contribution: Option<PendingContribution<AccountId>>,
+}
 
 /// Where a ceremony stands.
 #[derive(
@@ -207,13 +299,27 @@ pub struct Ceremony<T: Config> {
 	pub fee: BalanceOf<T>,
 	/// The blake2-256 hash of the registered initial verifying key, which attesters check.
 	pub vk_hash: H256,
+	/// The initial key's content id.
+	pub init_hash: H256,
+	/// The size in bytes of every key state of this ceremony (a contribution changes points,
+	/// never sizes); zero until the initial key is published.
+	pub state_size: u64,
+	/// Where the parts of every key state lie, as the initial key's own length prefixes say
+	/// (checked as its chunks arrive); what challenges are judged by.
+	pub layout: Option<StateLayout>,
+	/// Whether the head's state is whole in the data layer, so the next contributor can
+	/// fetch it: false only until the initial key's upload completes.
+	pub head_published: bool,
+	/// The state being uploaded: the initial key, or the state of a contribution that counts
+	/// once it is whole.
+	pub upload: Option<StateUpload<T::AccountId>>,
 	/// Where it stands.
 	pub phase: Phase,
 	/// The block in which the hook next looks at it: the open phase's end, the end of the
 	/// current drawn turn, a draw, or the attestation deadline.
 	pub due: BlockNumberFor<T>,
-	/// The hash of the latest key (the initial key's before any contribution), which the next
-	/// contribution builds on.
+	/// The content id of the latest key state (the initial key's before any contribution),
+	/// which the next contribution builds on.
 	pub head: H256,
 	/// The latest `delta` in G1, uncompressed.
 	pub delta_g1: [u8; G1_LEN],
@@ -242,7 +348,9 @@ pub struct ContributionRecord<AccountId, Balance> {
 	pub author: AccountId,
 	/// The `delta` in G1 it made, uncompressed.
 	pub delta_g1: [u8; G1_LEN],
-	/// The hash of the key it made (the head after it).
+	/// The `delta` in G2 it made, uncompressed.
+	pub delta_g2: [u8; G2_LEN],
+	/// The content id of the key state it made (the head after it).
 	pub state_hash: H256,
 	/// Whether its author was a drawn node.
 	pub drawn: bool,
@@ -293,6 +401,11 @@ pub enum FailureReason {
 	KeyRejected,
 	/// The registry refused the finished key.
 	KeyRefused,
+	/// The open phase ended before anyone published the initial key (the owner's upload tool
+	/// does), so no drawn node could have contributed.
+	InitialKeyUnpublished,
+	/// A drawn node's state was shown on chain not to be its contribution's.
+	BadDrawnState,
 }
 
 #[frame_support::pallet]
@@ -382,6 +495,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCeremonies: Get<u32>;
 
+		/// The most chunks of [`KEY_CHUNK_SIZE`] bytes in a key state: bounds the hashes a
+		/// state commits to (the state of the largest circuit the registry takes must fit).
+		#[pallet::constant]
+		type MaxStateChunks: Get<u32>;
+
 		/// Sets up the nodes and versions benchmarks need.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
@@ -410,6 +528,14 @@ pub mod pallet {
 		ContributionRecord<T::AccountId, BalanceOf<T>>,
 	>;
 
+	/// The chunk hashes of each key state a ceremony committed to, by its content id: what
+	/// each uploaded chunk is checked against and what a node fetching a key from a peer checks
+	/// each chunk with. A finished ceremony keeps its final state's (the version's proving key);
+	/// a failed one keeps none.
+	#[pallet::storage]
+	pub type StateChunks<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, CeremonyId, Identity, H256, StateChunkHashes<T>>;
+
 	/// The ceremonies the hook looks at in each block.
 	#[pallet::storage]
 	pub type Due<T: Config> =
@@ -428,6 +554,55 @@ pub mod pallet {
 			init_hash: H256,
 			/// The open phase's end.
 			open_until: BlockNumberFor<T>,
+		},
+		/// A key state's chunk hashes were committed: its chunks may be uploaded.
+		StateCommitted {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The state's content id.
+			state_hash: H256,
+			/// Its chunks.
+			chunks: u32,
+			/// The contribution it completes (its index), or `None` for the initial key.
+			contribution: Option<u32>,
+		},
+		/// The initial key's chunk disagreed with the layout its publisher claimed: the
+		/// publication was dropped (publish it again with the file's own layout).
+		PublicationDropped {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The chunk that disagreed.
+			chunk: u32,
+		},
+		/// A contribution's state was shown not to follow from its parent's: its author lost
+		/// its deposit (open) or a share of its bond (drawn), and the head went back to the
+		/// parent.
+		StateChallenged {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The bad contribution's index; it and every later one are gone.
+			index: u32,
+			/// Its author.
+			author: T::AccountId,
+			/// What its author lost.
+			slashed: BalanceOf<T>,
+			/// Who showed it.
+			challenger: T::AccountId,
+		},
+		/// A key state's last chunk arrived: it is whole in the data layer.
+		StateUploaded {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The state's content id.
+			state_hash: H256,
 		},
 		/// `who` took the open phase's slot.
 		SlotTaken {
@@ -593,6 +768,38 @@ pub mod pallet {
 		AlreadyRunning,
 		/// The owner cannot pay the ceremony's fee.
 		FeeUnpaid,
+		/// The head's key state is not whole in the data layer yet: wait for its upload
+		/// (the initial key's is the owner's: `scripts/upload-model.sh` publishes it).
+		HeadNotPublished,
+		/// A contribution's state is being uploaded: only one contribution at a time.
+		UploadPending,
+		/// The chunk hashes do not fit the size (one per 64 KiB), or the size is not the size
+		/// of this ceremony's key states.
+		MalformedState,
+		/// The committed chunk hashes are not those of the initial key (its content id).
+		WrongState,
+		/// The initial key is already published.
+		AlreadyPublished,
+		/// No key state is being uploaded.
+		NothingToUpload,
+		/// The chunk is not the next chunk of the state being uploaded (its hash or its length
+		/// differs from the committed one).
+		WrongChunk,
+		/// The contribution's slot or turn ended before its state was whole: it was dropped.
+		UploadExpired,
+		/// This key state is already in the ceremony: a contribution changes the state.
+		StateExists,
+		/// The layout does not make a file of the state's size.
+		WrongLayout,
+		/// No counted contribution has this index.
+		NoSuchContribution,
+		/// The offset lies past the end of the key state.
+		OffsetOutOfRange,
+		/// The chunks are not the committed chunks holding the challenged bytes (one chunk, or
+		/// two where a point straddles them, of each state).
+		WrongChunks,
+		/// The challenged bytes follow from the parent's: the state is right there.
+		NotBroken,
 	}
 
 	#[pallet::hooks]
@@ -641,6 +848,7 @@ pub mod pallet {
 				ceremony.phase == Phase::Open && now.saturating_add(One::one()) < ceremony.due,
 				Error::<T>::NotOpen
 			);
+			ensure!(ceremony.head_published, Error::<T>::HeadNotPublished);
 			ensure!(
 				ceremony.contributions < T::MaxOpenContributions::get(),
 				Error::<T>::TooManyContributions
@@ -668,39 +876,50 @@ pub mod pallet {
 		/// Contributes to the ceremony: `contribution` is the new `delta` and its proof of
 		/// knowledge (`opg_zk::ceremony::encode_contribution`, under the context
 		/// `opg_zk::ceremony::contribution_context` of this chain's genesis hash, the version,
-		/// the next index, the caller and `head`), `state_hash` the hash of the key it made,
-		/// which the caller publishes. Only the slot's holder (open phase) or the drawn node
-		/// whose turn it is may contribute, on the current head.
+		/// the next index, the caller and `head`), `state_size` and `chunk_hashes` the size and
+		/// the [`KEY_CHUNK_SIZE`] chunks' hashes of the key it made. Only the slot's holder (open
+		/// phase) or the drawn node whose turn it is may contribute, on the current head, once
+		/// the head's state is whole in the data layer. The contribution counts, and the head
+		/// moves to its state, when the state's last chunk arrives ([`Pallet::upload_state`])
+		/// within the slot or the turn.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::contribute())]
+		#[pallet::weight(T::WeightInfo::contribute(chunk_hashes.len() as u32))]
 		pub fn contribute(
 			origin: OriginFor<T>,
 			model: ModelId,
 			version: VersionNumber,
 			head: H256,
 			contribution: EncodedContribution,
-			state_hash: H256,
+			state_size: u64,
+			chunk_hashes: StateChunkHashes<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let deposit = match ceremony.phase {
+			match ceremony.phase {
 				Phase::Open => match &ceremony.slot {
-					Some(slot) if slot.holder == who && now <= slot.until => Some(slot.deposit),
+					Some(slot) if slot.holder == who && now <= slot.until => (),
 					_ => return Err(Error::<T>::NotYourTurn.into()),
 				},
 				Phase::Drawn => {
-					ensure!(Self::has_turn(&ceremony, &who, now), Error::<T>::NotYourTurn);
-					None
+					ensure!(Self::has_turn(&ceremony, &who, now), Error::<T>::NotYourTurn)
 				}
 				Phase::Attesting => return Err(Error::<T>::NotYourTurn.into()),
-			};
+			}
+			ensure!(ceremony.head_published, Error::<T>::HeadNotPublished);
+			ensure!(ceremony.upload.is_none(), Error::<T>::UploadPending);
 			ensure!(head == ceremony.head, Error::<T>::StaleHead);
+			ensure!(
+				state_size == ceremony.state_size
+					&& chunk_count(state_size, KEY_CHUNK_SIZE) == Some(chunk_hashes.len() as u32),
+				Error::<T>::MalformedState
+			);
+			let state_hash = state_id(state_size, &chunk_hashes);
+			ensure!(!StateChunks::<T>::contains_key(id, state_hash), Error::<T>::StateExists);
 			let index = ceremony.contributions;
-			let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 			let context = opg_zk::ceremony::contribution_context(
-				genesis.as_ref().try_into().unwrap_or(&[0; 32]),
+				&Self::genesis_hash(),
 				model,
 				version,
 				index,
@@ -717,39 +936,22 @@ pub mod pallet {
 			let (Ok(delta_g1), Ok(delta_g2)) = (delta_g1.try_into(), delta_g2.try_into()) else {
 				return Err(Error::<T>::MalformedContribution.into());
 			};
-			let drawn = deposit.is_none();
-			Transcript::<T>::insert(
-				id,
-				index,
-				ContributionRecord {
-					author: who.clone(),
-					delta_g1,
-					state_hash,
-					drawn,
-					deposit: deposit.unwrap_or_else(Zero::zero),
-				},
-			);
-			ceremony.head = state_hash;
-			ceremony.delta_g1 = delta_g1;
-			ceremony.delta_g2 = delta_g2;
-			ceremony.contributions = index.saturating_add(1);
-			Self::deposit_event(Event::Contributed {
+			let chunks = chunk_hashes.len() as u32;
+			StateChunks::<T>::insert(id, state_hash, chunk_hashes);
+			ceremony.upload = Some(StateUpload {
+				state_hash,
+				chunks,
+				next: 0,
+				contribution: Some(PendingContribution { author: who, delta_g1, delta_g2 }),
+			});
+			Ceremonies::<T>::insert(id, ceremony);
+			Self::deposit_event(Event::StateCommitted {
 				model,
 				version,
-				index,
-				author: who,
-				head: state_hash,
-				drawn,
+				state_hash,
+				chunks,
+				contribution: Some(index),
 			});
-			if drawn {
-				ceremony.drawn_contributions.saturating_inc();
-				ceremony.turn.saturating_inc();
-				Self::after_turn(id, &mut ceremony, now);
-			} else {
-				// The deposit stays held, now recorded in the transcript.
-				ceremony.slot = None;
-			}
-			Ceremonies::<T>::insert(id, ceremony);
 			Ok(())
 		}
 
@@ -831,6 +1033,192 @@ pub mod pallet {
 			Self::fail(id, ceremony, FailureReason::DrawnContributorPassed);
 			Ok(())
 		}
+
+		/// Publishes the initial key into the data layer: commits its size, the hashes of its
+		/// [`KEY_CHUNK_SIZE`] chunks, which must make the ceremony's initial content id, and its
+		/// layout (its vectors' lengths, which its chunks' length prefixes must hold as they
+		/// arrive), so anyone who computed the key (`opg-node zk-init`; the owner's upload tool
+		/// does) may.
+		/// Its chunks follow through [`Pallet::upload_state`]; contributions start once it is
+		/// whole.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::publish_initial(chunk_hashes.len() as u32))]
+		pub fn publish_initial(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			state_size: u64,
+			chunk_hashes: StateChunkHashes<T>,
+			layout: StateLayout,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let id = (model, version);
+			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			ensure!(
+				!ceremony.head_published && ceremony.upload.is_none(),
+				Error::<T>::AlreadyPublished
+			);
+			ensure!(layout.size() == Some(state_size), Error::<T>::WrongLayout);
+			ensure!(
+				state_size > 0
+					&& chunk_count(state_size, KEY_CHUNK_SIZE) == Some(chunk_hashes.len() as u32),
+				Error::<T>::MalformedState
+			);
+			let state_hash = state_id(state_size, &chunk_hashes);
+			ensure!(state_hash == ceremony.init_hash, Error::<T>::WrongState);
+			let chunks = chunk_hashes.len() as u32;
+			StateChunks::<T>::insert(id, state_hash, chunk_hashes);
+			ceremony.state_size = state_size;
+			ceremony.layout = Some(layout);
+			ceremony.upload = Some(StateUpload { state_hash, chunks, next: 0, contribution: None });
+			Ceremonies::<T>::insert(id, ceremony);
+			Self::deposit_event(Event::StateCommitted {
+				model,
+				version,
+				state_hash,
+				chunks,
+				contribution: None,
+			});
+			Ok(())
+		}
+
+		/// Uploads the next chunk of the key state being uploaded (anyone may: each chunk is
+		/// checked against its committed hash), writing it into the off-chain database of every
+		/// node that imports the block (offchain indexing, under
+		/// `opg_primitives::model::chunk_storage_key` of the state's content id, as model chunks
+		/// are). A contribution's chunks must all arrive within its slot or turn; its last one
+		/// makes it count: the head moves to its state, and a drawn node's turn passes to the
+		/// next.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::upload_state())]
+		pub fn upload_state(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			chunk: StateChunk,
+		) -> DispatchResult {
+			ensure_signed(origin)?;
+			let id = (model, version);
+			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut upload = ceremony.upload.clone().ok_or(Error::<T>::NothingToUpload)?;
+			if let Some(pending) = &upload.contribution {
+				let live = match ceremony.phase {
+					Phase::Open => ceremony
+						.slot
+						.as_ref()
+						.is_some_and(|slot| slot.holder == pending.author && now <= slot.until),
+					Phase::Drawn => Self::has_turn(&ceremony, &pending.author, now),
+					Phase::Attesting => false,
+				};
+				ensure!(live, Error::<T>::UploadExpired);
+			}
+			let expected = stored_chunk_hash(
+				&StateChunks::<T>::hashed_key_for(id, upload.state_hash),
+				upload.chunks,
+				upload.next,
+			);
+			ensure!(
+				expected == Some(chunk_hash(&chunk))
+					&& chunk.len() as u64
+						== chunk_len(ceremony.state_size, KEY_CHUNK_SIZE, upload.next),
+				Error::<T>::WrongChunk
+			);
+			if upload.contribution.is_none() && !Self::fits_layout(&ceremony, upload.next, &chunk) {
+				// The publisher's layout is not the file's: start over.
+				StateChunks::<T>::remove(id, upload.state_hash);
+				ceremony.upload = None;
+				ceremony.layout = None;
+				ceremony.state_size = 0;
+				Ceremonies::<T>::insert(id, ceremony);
+				Self::deposit_event(Event::PublicationDropped {
+					model,
+					version,
+					chunk: upload.next,
+				});
+				return Ok(());
+			}
+			sp_io::offchain_index::set(&chunk_storage_key(&upload.state_hash, upload.next), &chunk);
+			upload.next.saturating_inc();
+			if upload.next < upload.chunks {
+				ceremony.upload = Some(upload);
+				Ceremonies::<T>::insert(id, ceremony);
+				return Ok(());
+			}
+			ceremony.upload = None;
+			Self::deposit_event(Event::StateUploaded {
+				model,
+				version,
+				state_hash: upload.state_hash,
+			});
+			match upload.contribution {
+				None => ceremony.head_published = true,
+				Some(pending) => Self::count(id, &mut ceremony, upload.state_hash, pending, now),
+			}
+			Ceremonies::<T>::insert(id, ceremony);
+			Ok(())
+		}
+
+		/// Shows that contribution `index`'s key state does not follow from its parent's (the
+		/// state before it) at byte `offset`: a byte phase 2 leaves alone differs from the
+		/// parent's, a byte of `delta` is not the contribution's, or a point of the H or L
+		/// query is not the parent's divided by the contribution's secret (one pairing check).
+		/// `parent` and `child` are the chunks of the two states that hold those bytes (two
+		/// where a point straddles them), each checked against its committed hash. The bad
+		/// contribution and every later one are dropped and the head goes back to the parent;
+		/// an open contributor forfeits its deposit, a drawn node loses
+		/// [`Config::MissedTurnSlash`] of its bond and the ceremony fails. Free when it shows a
+		/// bad state.
+		#[pallet::call_index(6)]
+		#[pallet::weight(
+			T::WeightInfo::challenge_state()
+				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+		)]
+		pub fn challenge_state(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			index: u32,
+			offset: u64,
+			parent: ChallengedChunks,
+			child: ChallengedChunks,
+		) -> DispatchResultWithPostInfo {
+			let challenger = ensure_signed(origin)?;
+			let id = (model, version);
+			let ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			ensure!(index < ceremony.contributions, Error::<T>::NoSuchContribution);
+			let record = Transcript::<T>::get(id, index).ok_or(Error::<T>::NoSuchContribution)?;
+			let (parent_hash, parent_delta_g2) = match index.checked_sub(1) {
+				None => (ceremony.init_hash, Self::initial_delta().1),
+				Some(previous) => {
+					let previous =
+						Transcript::<T>::get(id, previous).ok_or(Error::<T>::NoSuchContribution)?;
+					(previous.state_hash, previous.delta_g2)
+				}
+			};
+			let layout = ceremony.layout.ok_or(Error::<T>::NoSuchContribution)?;
+			let part = layout.part(offset).ok_or(Error::<T>::OffsetOutOfRange)?;
+			let (start, len) = match part {
+				StatePart::Divided { start } => (start, G1_LEN),
+				_ => (offset, 1),
+			};
+			let parent_bytes =
+				Self::challenged_bytes(id, &ceremony, parent_hash, start, len, &parent)?;
+			let child_bytes =
+				Self::challenged_bytes(id, &ceremony, record.state_hash, start, len, &child)?;
+			ensure!(
+				opg_zk::breaks_transition_on_chain(
+					part,
+					&parent_bytes,
+					&child_bytes,
+					&parent_delta_g2,
+					(&record.delta_g1, &record.delta_g2),
+				),
+				Error::<T>::NotBroken
+			);
+			Self::roll_back(id, ceremony, index, record, challenger);
+			Ok(Pays::No.into())
+		}
 	}
 }
 
@@ -850,6 +1238,215 @@ impl<T: Config> Pallet<T> {
 	/// Whether it is `who`'s drawn turn at `now`.
 	fn has_turn(ceremony: &Ceremony<T>, who: &T::AccountId, now: BlockNumberFor<T>) -> bool {
 		ceremony.drawn.get(ceremony.turn as usize) == Some(who) && now < ceremony.due
+	}
+
+	/// This chain's genesis hash, which contributions' proofs of knowledge bind.
+	fn genesis_hash() -> [u8; 32] {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		genesis.as_ref().try_into().unwrap_or([0; 32])
+	}
+
+	/// Counts a contribution whose state is now whole: it joins the transcript and the head
+	/// moves to its state; an open contributor's slot deposit stays held in its record, a
+	/// drawn node's turn passes to the next.
+	fn count(
+		id: CeremonyId,
+		ceremony: &mut Ceremony<T>,
+		state_hash: H256,
+		pending: PendingContribution<T::AccountId>,
+		now: BlockNumberFor<T>,
+	) {
+		let index = ceremony.contributions;
+		let drawn = ceremony.phase == Phase::Drawn;
+		// The open phase's slot ends with its contribution; its deposit moves to the record.
+		let deposit = if drawn {
+			Zero::zero()
+		} else {
+			ceremony.slot.take().map(|slot| slot.deposit).unwrap_or_else(Zero::zero)
+		};
+		Transcript::<T>::insert(
+			id,
+			index,
+			ContributionRecord {
+				author: pending.author.clone(),
+				delta_g1: pending.delta_g1,
+				delta_g2: pending.delta_g2,
+				state_hash,
+				drawn,
+				deposit,
+			},
+		);
+		ceremony.head = state_hash;
+		ceremony.delta_g1 = pending.delta_g1;
+		ceremony.delta_g2 = pending.delta_g2;
+		ceremony.contributions = index.saturating_add(1);
+		Self::deposit_event(Event::Contributed {
+			model: id.0,
+			version: id.1,
+			index,
+			author: pending.author,
+			head: state_hash,
+			drawn,
+		});
+		if drawn {
+			ceremony.drawn_contributions.saturating_inc();
+			ceremony.turn.saturating_inc();
+			Self::after_turn(id, ceremony, now);
+		}
+	}
+
+	/// Drops the state upload of a contribution whose slot ran out before it was whole.
+	fn drop_pending(id: CeremonyId, ceremony: &mut Ceremony<T>) {
+		if let Some(upload) = ceremony.upload.take_if(|upload| upload.contribution.is_some()) {
+			StateChunks::<T>::remove(id, upload.state_hash);
+		}
+	}
+
+	/// `delta` of every initial key: the generators.
+	fn initial_delta() -> ([u8; G1_LEN], [u8; G2_LEN]) {
+		let (g1, g2) = opg_zk::ceremony::initial_delta::<opg_zk::host::HostBn254>();
+		(g1.try_into().unwrap_or([0; G1_LEN]), g2.try_into().unwrap_or([0; G2_LEN]))
+	}
+
+	/// Whether chunk `index` of the initial key holds the lengths the claimed layout puts in
+	/// it (a prefix never straddles two chunks: offsets and the chunk size are multiples of 8).
+	fn fits_layout(ceremony: &Ceremony<T>, index: u32, chunk: &[u8]) -> bool {
+		let Some(prefixes) = ceremony.layout.and_then(|layout| layout.length_prefixes()) else {
+			return false;
+		};
+		let chunk_start = u64::from(index).saturating_mul(u64::from(KEY_CHUNK_SIZE));
+		prefixes.iter().all(|(offset, length)| {
+			let Some(at) = u64::checked_sub(*offset, chunk_start) else { return true };
+			let Ok(at) = usize::try_from(at) else { return true };
+			if at >= chunk.len() {
+				return true;
+			}
+			chunk.get(at..at.saturating_add(8)) == Some(&length.to_le_bytes()[..])
+		})
+	}
+
+	/// The `len` bytes from `start` of the key state `state`, out of `chunks`: the one or two
+	/// consecutive chunks that hold them, each checked against its committed hash.
+	fn challenged_bytes(
+		id: CeremonyId,
+		ceremony: &Ceremony<T>,
+		state: H256,
+		start: u64,
+		len: usize,
+		chunks: &[StateChunk],
+	) -> Result<Vec<u8>, DispatchError> {
+		let size = u64::from(KEY_CHUNK_SIZE);
+		let count = chunk_count(ceremony.state_size, KEY_CHUNK_SIZE).unwrap_or_default();
+		let chunk_of = |offset: u64| {
+			offset
+				.checked_div(size)
+				.and_then(|index| u32::try_from(index).ok())
+				.ok_or(Error::<T>::OffsetOutOfRange)
+		};
+		let first = chunk_of(start)?;
+		let last = chunk_of(start.saturating_add(len as u64).saturating_sub(1))?;
+		ensure!(
+			chunks.len() as u32 == last.saturating_sub(first).saturating_add(1),
+			Error::<T>::WrongChunks
+		);
+		let key = StateChunks::<T>::hashed_key_for(id, state);
+		let mut bytes = Vec::new();
+		for (index, chunk) in (first..=last).zip(chunks) {
+			ensure!(
+				stored_chunk_hash(&key, count, index) == Some(chunk_hash(chunk)),
+				Error::<T>::WrongChunks
+			);
+			bytes.extend_from_slice(chunk);
+		}
+		let from = start
+			.checked_rem(size)
+			.and_then(|at| usize::try_from(at).ok())
+			.ok_or(Error::<T>::OffsetOutOfRange)?;
+		bytes
+			.get(from..from.saturating_add(len))
+			.map(<[u8]>::to_vec)
+			.ok_or_else(|| Error::<T>::WrongChunks.into())
+	}
+
+	/// After a challenge showed contribution `index` (`bad`) wrong: its author pays; a drawn
+	/// one fails the ceremony (every drawn node must contribute soundly). An open one is
+	/// dropped with every contribution after it (their authors built on it in good faith: their
+	/// deposits are released, a slot on top of it too), the head goes back to its parent, and a
+	/// ceremony past its open phase draws its contributions again from the same drawn nodes,
+	/// from the first turn.
+	fn roll_back(
+		id: CeremonyId,
+		mut ceremony: Ceremony<T>,
+		index: u32,
+		bad: ContributionRecord<T::AccountId, BalanceOf<T>>,
+		challenger: T::AccountId,
+	) {
+		let reason = HoldReason::ContributionDeposit.into();
+		let slashed = if bad.drawn {
+			T::Nodes::slash(&bad.author, T::MissedTurnSlash::get())
+		} else {
+			let (credit, _) =
+				<T::Currency as BalancedHold<_>>::slash(&reason, &bad.author, bad.deposit);
+			let forfeited = frame_support::traits::Imbalance::peek(&credit);
+			T::OnForfeit::on_unbalanced(credit);
+			forfeited
+		};
+		Self::deposit_event(Event::StateChallenged {
+			model: id.0,
+			version: id.1,
+			index,
+			author: bad.author.clone(),
+			slashed,
+			challenger,
+		});
+		if bad.drawn {
+			// The failure releases every deposit and removes the transcript and the states.
+			return Self::fail(id, ceremony, FailureReason::BadDrawnState);
+		}
+		let _ = Transcript::<T>::take(id, index);
+		StateChunks::<T>::remove(id, bad.state_hash);
+		for later in index.saturating_add(1)..ceremony.contributions {
+			let Some(record) = Transcript::<T>::take(id, later) else { continue };
+			StateChunks::<T>::remove(id, record.state_hash);
+			if !record.deposit.is_zero() {
+				let _ = T::Currency::release(
+					&reason,
+					&record.author,
+					record.deposit,
+					Precision::BestEffort,
+				);
+			}
+		}
+		if let Some(upload) = ceremony.upload.take_if(|upload| upload.contribution.is_some()) {
+			StateChunks::<T>::remove(id, upload.state_hash);
+		}
+		if let Some(slot) = ceremony.slot.take() {
+			let _ =
+				T::Currency::release(&reason, &slot.holder, slot.deposit, Precision::BestEffort);
+		}
+		let (head, delta_g1, delta_g2) = match index.checked_sub(1) {
+			None => {
+				let (g1, g2) = Self::initial_delta();
+				(ceremony.init_hash, g1, g2)
+			}
+			Some(previous) => match Transcript::<T>::get(id, previous) {
+				Some(record) => (record.state_hash, record.delta_g1, record.delta_g2),
+				None => (ceremony.init_hash, ceremony.delta_g1, ceremony.delta_g2),
+			},
+		};
+		ceremony.head = head;
+		ceremony.delta_g1 = delta_g1;
+		ceremony.delta_g2 = delta_g2;
+		ceremony.contributions = index;
+		ceremony.drawn_contributions = 0;
+		if ceremony.phase != Phase::Open && !ceremony.drawn.is_empty() {
+			ceremony.phase = Phase::Drawn;
+			ceremony.turn = 0;
+			ceremony.attesters = BoundedVec::new();
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::reschedule(id, &mut ceremony, now.saturating_add(T::TurnPeriod::get()));
+		}
+		Ceremonies::<T>::insert(id, ceremony);
 	}
 
 	/// Takes `id` out of block `at`'s due list (removing the list when it empties).
@@ -879,8 +1476,10 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Forfeits the slot's deposit: its holder let it run out.
+	/// Forfeits the slot's deposit: its holder let it run out, without contributing or before
+	/// its contribution's state was whole (that contribution is dropped).
 	fn skip_slot(id: CeremonyId, ceremony: &mut Ceremony<T>) {
+		Self::drop_pending(id, ceremony);
 		let Some(slot) = ceremony.slot.take() else { return };
 		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
 			&HoldReason::ContributionDeposit.into(),
@@ -929,6 +1528,10 @@ impl<T: Config> Pallet<T> {
 		match ceremony.phase {
 			Phase::Open => {
 				Self::skip_slot(id, &mut ceremony);
+				if !ceremony.head_published {
+					Self::fail(id, ceremony, FailureReason::InitialKeyUnpublished);
+					return T::WeightInfo::process_end(Self::settle_bound());
+				}
 				ceremony.phase = Phase::Drawn;
 				Self::draw(id, ceremony, now)
 			}
@@ -1095,20 +1698,24 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends a ceremony: releases every contribution deposit (the slot's too), removes it from
-	/// storage and its due list, and keeps its transcript only if it finished. The fee is the
-	/// caller's to settle first.
+	/// storage and its due list, and keeps its transcript and its final state's chunk hashes
+	/// only if it finished. The fee is the caller's to settle first.
 	fn end(id: CeremonyId, mut ceremony: Ceremony<T>, finished: bool) {
 		let reason = HoldReason::ContributionDeposit.into();
 		if let Some(slot) = ceremony.slot.take() {
 			let _ =
 				T::Currency::release(&reason, &slot.holder, slot.deposit, Precision::BestEffort);
 		}
+		let kept = finished.then_some(ceremony.head);
+		let mut states: Vec<H256> = alloc::vec![ceremony.init_hash];
+		states.extend(ceremony.upload.as_ref().map(|upload| upload.state_hash));
 		for index in 0..ceremony.contributions {
 			let record = if finished {
 				Transcript::<T>::get(id, index)
 			} else {
 				Transcript::<T>::take(id, index)
 			};
+			states.extend(record.as_ref().map(|record| record.state_hash));
 			if let Some(record) = record.filter(|record| !record.deposit.is_zero()) {
 				let _ = T::Currency::release(
 					&reason,
@@ -1117,6 +1724,9 @@ impl<T: Config> Pallet<T> {
 					Precision::BestEffort,
 				);
 			}
+		}
+		for state in states.into_iter().filter(|state| Some(*state) != kept) {
+			StateChunks::<T>::remove(id, state);
 		}
 		Self::unschedule(id, ceremony.due);
 		Ceremonies::<T>::remove(id);
@@ -1174,6 +1784,29 @@ impl<T: Config> Pallet<T> {
 				add(&mut deposits, &slot.holder, slot.deposit);
 			}
 			add(&mut fees, &ceremony.owner, ceremony.fee);
+			ensure!(
+				!ceremony.head_published || StateChunks::<T>::contains_key(id, ceremony.head),
+				"a published head has its chunk hashes"
+			);
+			ensure!(
+				(ceremony.state_size == 0) == ceremony.layout.is_none(),
+				"a published state size comes with its layout"
+			);
+			if let Some(upload) = &ceremony.upload {
+				let hashes = StateChunks::<T>::get(id, upload.state_hash)
+					.ok_or("an upload has its chunk hashes")?;
+				ensure!(
+					hashes.len() as u32 == upload.chunks && upload.next < upload.chunks,
+					"an upload's progress fits its chunks"
+				);
+				if let Some(pending) = &upload.contribution {
+					ensure!(
+						ceremony.phase != Phase::Open
+							|| ceremony.slot.as_ref().is_some_and(|s| s.holder == pending.author),
+						"an open contribution uploads within its slot"
+					);
+				}
+			}
 		}
 		ensure!(running == Running::<T>::get(), "running count");
 		for (block, list) in Due::<T>::iter() {
@@ -1222,6 +1855,11 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 			owner: owner.clone(),
 			fee,
 			vk_hash,
+			init_hash,
+			state_size: 0,
+			layout: None,
+			head_published: false,
+			upload: None,
 			phase: Phase::Open,
 			due: now,
 			head: init_hash,

@@ -116,6 +116,7 @@ impl pallet_zk_ceremony::Config for Test {
 	type AttestationPeriod = ConstU64<ATTESTATION_PERIOD>;
 	type MaxOpenContributions = ConstU32<3>;
 	type MaxCeremonies = ConstU32<2>;
+	type MaxStateChunks = ConstU32<16>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
 	type WeightInfo = ();
@@ -306,9 +307,42 @@ pub fn circuit() -> &'static Circuit {
 	})
 }
 
-/// The hash of a key state (what a contributor publishes and names as `state_hash`).
+/// A key state's file bytes (what a contributor publishes).
+pub fn key_bytes(key: &ProvingKey<Bn254>) -> Vec<u8> {
+	Keys::from_proving_key(key).unwrap().proving_key
+}
+
+/// The content id of a key state (what a contributor's state is known by).
 pub fn state_hash(key: &ProvingKey<Bn254>) -> H256 {
-	H256(opg_zk::groth16::proving_key_hash(&Keys::from_proving_key(key).unwrap().proving_key))
+	H256(opg_zk::groth16::proving_key_hash(&key_bytes(key)))
+}
+
+/// A key state as a contributor commits to it: its size, its chunk hashes, its chunks.
+#[derive(Clone)]
+pub struct State {
+	pub size: u64,
+	pub hashes: crate::StateChunkHashes<Test>,
+	pub chunks: Vec<crate::StateChunk>,
+}
+
+impl State {
+	pub fn of(bytes: &[u8]) -> State {
+		let chunks: Vec<crate::StateChunk> = bytes
+			.chunks(opg_zk::ceremony::KEY_CHUNK_SIZE as usize)
+			.map(|chunk| chunk.to_vec().try_into().unwrap())
+			.collect();
+		let hashes = chunks
+			.iter()
+			.map(|chunk| opg_primitives::model::chunk_hash(chunk))
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap();
+		State { size: bytes.len() as u64, hashes, chunks }
+	}
+
+	pub fn id(&self) -> H256 {
+		opg_zk::ceremony::state_id(self.size, &self.hashes)
+	}
 }
 
 /// Builds test externalities and checks the pallet's invariants after each test.

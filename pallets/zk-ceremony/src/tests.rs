@@ -10,7 +10,7 @@
 	clippy::arithmetic_side_effects
 )]
 
-use crate::{mock::*, Ceremonies, Error, Event, FailureReason, Phase, Transcript};
+use crate::{mock::*, Ceremonies, Error, Event, FailureReason, Phase, StateChunks, Transcript};
 use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use codec::Encode;
@@ -18,6 +18,7 @@ use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use opg_primitives::model::{KeyCeremony, ZkKeyOrigin};
 use opg_zk::{
 	ceremony::{contribute, contribution_context, encode_contribution},
+	ceremony::{StateLayout, StatePart},
 	groth16::{prove, Keys},
 	verifier::{finish_key, verify},
 	ZkError,
@@ -29,7 +30,8 @@ fn init_hash() -> H256 {
 	state_hash(&circuit().initial)
 }
 
-fn begin() {
+/// Starts the ceremony; its initial key is not in the data layer yet.
+fn begin_unpublished() {
 	assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(
 		MODEL,
 		VERSION,
@@ -37,6 +39,56 @@ fn begin() {
 		init_hash(),
 		VK_HASH
 	));
+}
+
+/// Sends every chunk of the state being uploaded, as `who`.
+fn upload(who: AccountId, state: &State) {
+	for chunk in &state.chunks {
+		assert_ok!(ZkCeremony::upload_state(
+			RuntimeOrigin::signed(who),
+			MODEL,
+			VERSION,
+			chunk.clone()
+		));
+	}
+}
+
+/// Starts the ceremony and publishes its initial key (as the owner's upload tool does).
+fn begin() {
+	begin_unpublished();
+	let initial = State::of(&key_bytes(&circuit().initial));
+	assert_ok!(ZkCeremony::publish_initial(
+		RuntimeOrigin::signed(OWNER),
+		MODEL,
+		VERSION,
+		initial.size,
+		initial.hashes.clone(),
+		layout()
+	));
+	upload(OWNER, &initial);
+}
+
+/// The layout of the test circuit's key states.
+fn layout() -> StateLayout {
+	StateLayout::of_file(&key_bytes(&circuit().initial)).unwrap()
+}
+
+/// `who` commits to `state` as its contribution `encoded` on `on`.
+fn send(
+	who: AccountId,
+	on: H256,
+	encoded: crate::EncodedContribution,
+	state: &State,
+) -> frame_support::dispatch::DispatchResult {
+	ZkCeremony::contribute(
+		RuntimeOrigin::signed(who),
+		MODEL,
+		VERSION,
+		on,
+		encoded,
+		state.size,
+		state.hashes.clone(),
+	)
 }
 
 fn held(who: AccountId) -> Balance {
@@ -48,13 +100,13 @@ fn head() -> H256 {
 }
 
 /// `author`'s contribution to `key` (moved in place) as the next in the transcript, on
-/// `head`: the encoded contribution and the new key's hash.
+/// `head`: the encoded contribution and the new key's state.
 fn contribution(
 	key: &mut ProvingKey<Bn254>,
 	author: AccountId,
 	index: u32,
 	head: H256,
-) -> (crate::EncodedContribution, H256) {
+) -> (crate::EncodedContribution, State) {
 	let genesis: [u8; 32] = System::block_hash(0).into();
 	let context = contribution_context(
 		&genesis,
@@ -65,27 +117,30 @@ fn contribution(
 		head.as_fixed_bytes(),
 	);
 	let contribution = contribute(key, &context, &mut StdRng::seed_from_u64(author + index as u64));
-	(encode_contribution(&contribution).try_into().unwrap(), state_hash(key))
+	(encode_contribution(&contribution).try_into().unwrap(), State::of(&key_bytes(key)))
 }
 
-/// `author` contributes to `key` through the pallet, as the next contribution on the head.
+/// `author` contributes to `key` through the pallet, as the next contribution on the head,
+/// and uploads the new state.
 fn contribute_as(key: &mut ProvingKey<Bn254>, author: AccountId) {
 	let ceremony = Ceremonies::<Test>::get(ID).unwrap();
 	let (encoded, state) = contribution(key, author, ceremony.contributions, ceremony.head);
-	assert_ok!(ZkCeremony::contribute(
-		RuntimeOrigin::signed(author),
-		MODEL,
-		VERSION,
-		ceremony.head,
-		encoded,
-		state
-	));
+	assert_ok!(send(author, ceremony.head, encoded, &state));
+	upload(author, &state);
 }
 
 /// Runs the ceremony to its attestations: the open phase ends, both drawn verifiers contribute
 /// to `key`, and the attesters are drawn in the next block.
 fn to_attestations(key: &mut ProvingKey<Bn254>) {
 	run_to_block(1 + OPEN_PERIOD);
+	contribute_as(key, VERIFIERS[0]);
+	contribute_as(key, VERIFIERS[1]);
+	run_to_block(System::block_number() + 1);
+}
+
+/// The drawn phase already running: both drawn verifiers contribute to `key`, and the
+/// attesters are drawn in the next block.
+fn to_attestations_from_drawn(key: &mut ProvingKey<Bn254>) {
 	contribute_as(key, VERIFIERS[0]);
 	contribute_as(key, VERIFIERS[1]);
 	run_to_block(System::block_number() + 1);
@@ -128,17 +183,7 @@ fn a_ceremony_of_a_dapp_and_two_drawn_verifiers_finishes_with_a_key_nobody_could
 		);
 		// Out of turn: refused.
 		let (early, state) = contribution(&mut key.clone(), VERIFIERS[1], 1, head());
-		assert_noop!(
-			ZkCeremony::contribute(
-				RuntimeOrigin::signed(VERIFIERS[1]),
-				MODEL,
-				VERSION,
-				head(),
-				early,
-				state
-			),
-			Error::<Test>::NotYourTurn
-		);
+		assert_noop!(send(VERIFIERS[1], head(), early, &state), Error::<Test>::NotYourTurn);
 		contribute_as(&mut key, VERIFIERS[0]);
 		run_to_block(System::block_number() + 1);
 		contribute_as(&mut key, VERIFIERS[1]);
@@ -185,6 +230,9 @@ fn a_ceremony_of_a_dapp_and_two_drawn_verifiers_finishes_with_a_key_nobody_could
 			transcript.iter().map(|r| (r.author, r.drawn)).collect::<Vec<_>>(),
 			vec![(DAPP, false), (VERIFIERS[0], true), (VERIFIERS[1], true)]
 		);
+		// Of the key states, the chain keeps the final one's chunk hashes (the version's
+		// proving key, which nodes read from the data layer), none of the others'.
+		assert_eq!(StateChunks::<Test>::iter_key_prefix(ID).collect::<Vec<_>>(), vec![final_head]);
 
 		// The key the registry makes from the initial key and that delta is the final key's:
 		// its prover's proofs verify, proofs made with the initial key (whose secrets phase 1's
@@ -209,17 +257,7 @@ fn bad_contributions_are_refused_with_nothing_held_and_the_head_unchanged() {
 		let mut key = circuit().initial.clone();
 		// Without the slot.
 		let (encoded, state) = contribution(&mut key.clone(), DAPP, 0, init_hash());
-		assert_noop!(
-			ZkCeremony::contribute(
-				RuntimeOrigin::signed(DAPP),
-				MODEL,
-				VERSION,
-				init_hash(),
-				encoded.clone(),
-				state
-			),
-			Error::<Test>::NotYourTurn
-		);
+		assert_noop!(send(DAPP, init_hash(), encoded.clone(), &state), Error::<Test>::NotYourTurn);
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
 		assert_noop!(
 			ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION),
@@ -229,9 +267,7 @@ fn bad_contributions_are_refused_with_nothing_held_and_the_head_unchanged() {
 			ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION),
 			Error::<Test>::AlreadyHoldingSlot
 		);
-		let call = |encoded: crate::EncodedContribution, on: H256| {
-			ZkCeremony::contribute(RuntimeOrigin::signed(DAPP), MODEL, VERSION, on, encoded, state)
-		};
+		let call = |encoded: crate::EncodedContribution, on: H256| send(DAPP, on, encoded, &state);
 		// On a stale head.
 		assert_noop!(call(encoded.clone(), H256::repeat_byte(1)), Error::<Test>::StaleHead);
 		// Made for another author (a replay under DAPP's name), for another index, or with a
@@ -266,17 +302,7 @@ fn bad_contributions_are_refused_with_nothing_held_and_the_head_unchanged() {
 		contribute_as(&mut key, VERIFIERS[0]);
 		contribute_as(&mut key, VERIFIERS[1]);
 		let (late, state) = contribution(&mut key.clone(), CAROL, 3, head());
-		assert_noop!(
-			ZkCeremony::contribute(
-				RuntimeOrigin::signed(CAROL),
-				MODEL,
-				VERSION,
-				head(),
-				late,
-				state
-			),
-			Error::<Test>::NotYourTurn
-		);
+		assert_noop!(send(CAROL, head(), late, &state), Error::<Test>::NotYourTurn);
 		assert_noop!(
 			ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION),
 			Error::<Test>::NotOpen
@@ -510,5 +536,441 @@ fn the_chain_runs_a_bounded_number_of_ceremonies() {
 			<ZkCeremony as KeyCeremony<AccountId>>::begin(MODEL, 3, &OWNER, init_hash(), VK_HASH),
 			Error::<Test>::TooManyCeremonies
 		);
+	});
+}
+
+#[test]
+fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
+	build_and_execute(|| {
+		begin_unpublished();
+		// Nothing to build on yet: the slot is not for taking.
+		assert_noop!(
+			ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION),
+			Error::<Test>::HeadNotPublished
+		);
+		let initial = State::of(&key_bytes(&circuit().initial));
+		let publish = |who: AccountId, size: u64, hashes: crate::StateChunkHashes<Test>| {
+			ZkCeremony::publish_initial(
+				RuntimeOrigin::signed(who),
+				MODEL,
+				VERSION,
+				size,
+				hashes,
+				layout(),
+			)
+		};
+		// Hashes that do not make the initial content id, or do not fit the size.
+		let mut other = initial.hashes.clone();
+		other[0] = H256::repeat_byte(1);
+		assert_noop!(publish(CAROL, initial.size, other), Error::<Test>::WrongState);
+		assert_noop!(
+			publish(CAROL, initial.size + 70_000, initial.hashes.clone()),
+			Error::<Test>::WrongLayout
+		);
+		assert_noop!(
+			ZkCeremony::upload_state(
+				RuntimeOrigin::signed(CAROL),
+				MODEL,
+				VERSION,
+				initial.chunks[0].clone()
+			),
+			Error::<Test>::NothingToUpload
+		);
+		// Anyone who computed the key may publish it; once.
+		assert_ok!(publish(CAROL, initial.size, initial.hashes.clone()));
+		assert_noop!(
+			publish(OWNER, initial.size, initial.hashes.clone()),
+			Error::<Test>::AlreadyPublished
+		);
+		let mut bad = initial.chunks[0].clone();
+		bad[0] ^= 1;
+		assert_noop!(
+			ZkCeremony::upload_state(RuntimeOrigin::signed(CAROL), MODEL, VERSION, bad),
+			Error::<Test>::WrongChunk
+		);
+		assert_noop!(
+			ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION),
+			Error::<Test>::HeadNotPublished
+		);
+		upload(CAROL, &initial);
+		System::assert_has_event(
+			Event::StateUploaded { model: MODEL, version: VERSION, state_hash: init_hash() }.into(),
+		);
+		assert!(Ceremonies::<Test>::get(ID).unwrap().head_published);
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+	});
+}
+
+#[test]
+fn a_state_of_several_chunks_arrives_in_order_each_checked_against_its_hash() {
+	build_and_execute(|| {
+		// A state of three chunks (65,536, 65,536 and 18,864 bytes) whose length prefixes say
+		// so: a key with an L query of 2,333 points and nothing else.
+		let layout = StateLayout { inputs: 0, variables: 0, h: 0, l: 2_333 };
+		let size = layout.size().unwrap() as usize;
+		let mut bytes: Vec<u8> = (0..size as u32).map(|i| ((i * 31 + 7) % 251) as u8).collect();
+		for (offset, length) in layout.length_prefixes().unwrap() {
+			bytes[offset as usize..offset as usize + 8].copy_from_slice(&length.to_le_bytes());
+		}
+		let state = State::of(&bytes);
+		assert_eq!(state.chunks.len(), 3);
+		assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(
+			MODEL,
+			VERSION,
+			&OWNER,
+			state.id(),
+			VK_HASH
+		));
+		let publish = |layout: StateLayout| {
+			ZkCeremony::publish_initial(
+				RuntimeOrigin::signed(OWNER),
+				MODEL,
+				VERSION,
+				state.size,
+				state.hashes.clone(),
+				layout,
+			)
+		};
+		let send_chunk = |chunk: &crate::StateChunk| {
+			ZkCeremony::upload_state(RuntimeOrigin::signed(CAROL), MODEL, VERSION, chunk.clone())
+		};
+		// A layout of the right size that is not the file's own (a point moved from L to H):
+		// its first chunk shows it, and the publication is dropped.
+		assert_ok!(publish(StateLayout { h: 1, l: 2_332, ..layout }));
+		assert_ok!(send_chunk(&state.chunks[0]));
+		System::assert_has_event(
+			Event::PublicationDropped { model: MODEL, version: VERSION, chunk: 0 }.into(),
+		);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert!(ceremony.upload.is_none() && ceremony.layout.is_none());
+		assert_ok!(publish(layout));
+		// Out of order: refused.
+		assert_noop!(send_chunk(&state.chunks[1]), Error::<Test>::WrongChunk);
+		assert_ok!(send_chunk(&state.chunks[0]));
+		assert_ok!(send_chunk(&state.chunks[1]));
+		// The last chunk with a byte too many does not hash to its commitment either.
+		let mut longer = state.chunks[2].to_vec();
+		longer.push(0);
+		assert_noop!(send_chunk(&longer.try_into().unwrap()), Error::<Test>::WrongChunk);
+		assert!(!Ceremonies::<Test>::get(ID).unwrap().head_published);
+		assert_ok!(send_chunk(&state.chunks[2]));
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert!(ceremony.head_published && ceremony.upload.is_none());
+		assert_eq!((ceremony.state_size, ceremony.layout), (size as u64, Some(layout)));
+	});
+}
+
+#[test]
+fn a_contribution_counts_only_once_its_state_is_whole() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		let (encoded, state) = contribution(&mut key, DAPP, 0, init_hash());
+		// A state of another size, or the head's own state again, is refused.
+		let mut resized = state.clone();
+		resized.size += 1;
+		assert_noop!(
+			send(DAPP, init_hash(), encoded.clone(), &resized),
+			Error::<Test>::MalformedState
+		);
+		let unchanged = State::of(&key_bytes(&circuit().initial));
+		assert_noop!(
+			send(DAPP, init_hash(), encoded.clone(), &unchanged),
+			Error::<Test>::StateExists
+		);
+		assert_ok!(send(DAPP, init_hash(), encoded.clone(), &state));
+		System::assert_has_event(
+			Event::StateCommitted {
+				model: MODEL,
+				version: VERSION,
+				state_hash: state.id(),
+				chunks: state.chunks.len() as u32,
+				contribution: Some(0),
+			}
+			.into(),
+		);
+		// Not counted yet: the head is the initial key, the deposit still the slot's.
+		assert_eq!(head(), init_hash());
+		assert_eq!(Transcript::<Test>::iter_prefix(ID).count(), 0);
+		assert_noop!(send(DAPP, init_hash(), encoded, &state), Error::<Test>::UploadPending);
+		upload(DAPP, &state);
+		assert_eq!(head(), state.id());
+		assert_eq!(head(), state_hash(&key));
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert!(ceremony.slot.is_none());
+		assert_eq!(Transcript::<Test>::get(ID, 0).unwrap().deposit, DEPOSIT);
+		assert_eq!(held(DAPP), DEPOSIT);
+	});
+}
+
+#[test]
+fn a_contribution_whose_state_misses_its_slot_is_dropped_and_its_deposit_forfeited() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
+		let (encoded, state) = contribution(&mut key, CAROL, 0, init_hash());
+		assert_ok!(send(CAROL, init_hash(), encoded, &state));
+		let treasury = Balances::free_balance(TREASURY);
+		// The slot runs out before the state is whole: too late to finish it.
+		run_to_block(2 + TURN_PERIOD);
+		assert_noop!(
+			ZkCeremony::upload_state(
+				RuntimeOrigin::signed(CAROL),
+				MODEL,
+				VERSION,
+				state.chunks[0].clone()
+			),
+			Error::<Test>::UploadExpired
+		);
+		// The next contributor takes the slot on the same head; the withholder forfeits.
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		assert_eq!(Balances::free_balance(TREASURY), treasury + DEPOSIT);
+		assert_eq!(held(CAROL), 0);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!((ceremony.head, ceremony.contributions), (init_hash(), 0));
+		assert!(ceremony.upload.is_none());
+		assert!(!StateChunks::<Test>::contains_key(ID, state.id()));
+		contribute_as(&mut circuit().initial.clone(), DAPP);
+		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().contributions, 1);
+	});
+}
+
+#[test]
+fn a_drawn_node_that_withholds_its_state_is_slashed_as_silent() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		run_to_block(1 + OPEN_PERIOD);
+		// The first drawn node commits to a state and never publishes it: the next could not
+		// build on it, so the chain treats the turn as missed.
+		let (encoded, state) = contribution(&mut key, VERIFIERS[0], 0, init_hash());
+		assert_ok!(send(VERIFIERS[0], init_hash(), encoded, &state));
+		run_to_block(1 + OPEN_PERIOD + TURN_PERIOD);
+		assert_eq!(Slashes::get(), vec![(VERIFIERS[0], MissedTurnSlash::get())]);
+		System::assert_has_event(
+			Event::CeremonyFailed {
+				model: MODEL,
+				version: VERSION,
+				reason: FailureReason::DrawnContributorSilent,
+			}
+			.into(),
+		);
+		assert_eq!(StateChunks::<Test>::iter_prefix(ID).count(), 0);
+	});
+}
+
+#[test]
+fn a_ceremony_whose_initial_key_is_never_published_fails_at_the_open_phases_end() {
+	build_and_execute(|| {
+		begin_unpublished();
+		let treasury = Balances::free_balance(TREASURY);
+		run_to_block(1 + OPEN_PERIOD);
+		assert!(Ceremonies::<Test>::get(ID).is_none());
+		System::assert_has_event(
+			Event::CeremonyFailed {
+				model: MODEL,
+				version: VERSION,
+				reason: FailureReason::InitialKeyUnpublished,
+			}
+			.into(),
+		);
+		// No node was drawn to fail for the owner; the owner's fee is gone.
+		assert!(Slashes::get().is_empty());
+		assert_eq!(Balances::free_balance(TREASURY), treasury + FEE);
+	});
+}
+
+/// A contribution whose state is not its own: an honest contribution on `key` (its `delta`
+/// and proof of knowledge are right), whose file then has L's first non-identity point put
+/// back to the parent's. Returns the contribution, the bad file, the point's offset and the
+/// honest key (which later contributors would build on, not knowing).
+fn bad_contribution(
+	key: &mut ProvingKey<Bn254>,
+	author: AccountId,
+	index: u32,
+	head: H256,
+) -> (crate::EncodedContribution, Vec<u8>, u64) {
+	let (parent, parent_key) = (key_bytes(key), key.clone());
+	let (encoded, _) = contribution(key, author, index, head);
+	let mut bytes = key_bytes(key);
+	// (The identity stays the identity: a point that changed is not it.)
+	let point = key.l_query.iter().zip(&parent_key.l_query).find(|(a, b)| a != b).unwrap().0;
+	let encoded_point = opg_zk::ceremony::encode_point(point);
+	let at = bytes.windows(64).position(|w| w == encoded_point.as_slice()).unwrap();
+	bytes[at..at + 64].copy_from_slice(&parent[at..at + 64]);
+	(encoded, bytes, at as u64)
+}
+
+/// `who` challenges contribution `index` at `offset`, with the chunks of `parent` and `child`
+/// (files) that hold the bytes there.
+fn challenge(
+	who: AccountId,
+	index: u32,
+	offset: u64,
+	parent: &[u8],
+	child: &[u8],
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	let (start, len) = match layout().part(offset).unwrap() {
+		StatePart::Divided { start } => (start, 64),
+		_ => (offset, 1),
+	};
+	let chunks = |bytes: &[u8]| -> crate::ChallengedChunks {
+		let size = opg_zk::ceremony::KEY_CHUNK_SIZE as u64;
+		(start / size..=(start + len - 1) / size)
+			.map(|i| State::of(bytes).chunks[i as usize].clone())
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap()
+	};
+	ZkCeremony::challenge_state(
+		RuntimeOrigin::signed(who),
+		MODEL,
+		VERSION,
+		index,
+		offset,
+		chunks(parent),
+		chunks(child),
+	)
+}
+
+#[test]
+fn a_bad_open_state_costs_its_author_the_deposit_and_the_head_goes_back() {
+	build_and_execute(|| {
+		begin();
+		let initial = key_bytes(&circuit().initial);
+		let mut key = circuit().initial.clone();
+		// DAPP's contribution is right, its state is not; the chain cannot tell, and counts it.
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		let (encoded, bad, at) = bad_contribution(&mut key, DAPP, 0, init_hash());
+		let bad_state = State::of(&bad);
+		assert_ok!(send(DAPP, init_hash(), encoded, &bad_state));
+		upload(DAPP, &bad_state);
+		assert_eq!(head(), bad_state.id());
+		// CAROL builds on it in good faith (on the bad file, as it reads it).
+		run_to_block(System::block_number() + TURN_PERIOD + 1);
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
+		let mut on_bad = opg_zk::groth16::decode_proving_key(&bad).unwrap();
+		contribute_as(&mut on_bad, CAROL);
+		let carols = key_bytes(&on_bad);
+		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().contributions, 2);
+
+		// Challenges that show nothing are refused: CAROL's state follows from its parent
+		// (the bad one), the offset is past the end, the chunks are not the states', no
+		// contribution has that index.
+		assert_noop!(challenge(OWNER, 1, at, &bad, &carols), Error::<Test>::NotBroken);
+		assert_noop!(challenge(OWNER, 0, 10, &initial, &bad), Error::<Test>::NotBroken);
+		assert_noop!(
+			ZkCeremony::challenge_state(
+				RuntimeOrigin::signed(OWNER),
+				MODEL,
+				VERSION,
+				0,
+				bad.len() as u64,
+				Default::default(),
+				Default::default()
+			),
+			Error::<Test>::OffsetOutOfRange
+		);
+		assert_noop!(challenge(OWNER, 0, at, &carols, &bad), Error::<Test>::WrongChunks);
+		assert_noop!(challenge(OWNER, 2, at, &bad, &carols), Error::<Test>::NoSuchContribution);
+
+		// The bad point shows it: one pairing check, free for the challenger.
+		let treasury = Balances::free_balance(TREASURY);
+		let shown = challenge(OWNER, 0, at + 7, &initial, &bad).unwrap();
+		assert_eq!(shown.pays_fee, frame_support::dispatch::Pays::No);
+		System::assert_has_event(
+			Event::StateChallenged {
+				model: MODEL,
+				version: VERSION,
+				index: 0,
+				author: DAPP,
+				slashed: DEPOSIT,
+				challenger: OWNER,
+			}
+			.into(),
+		);
+		// DAPP forfeits its deposit; CAROL, who built on it, gets hers back; the head is the
+		// initial key again, and only its chunk hashes remain.
+		assert_eq!(Balances::free_balance(TREASURY), treasury + DEPOSIT);
+		assert_eq!((held(DAPP), held(CAROL)), (0, 0));
+		assert_eq!(Balances::free_balance(CAROL), INITIAL_BALANCE);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!(
+			(ceremony.head, ceremony.contributions, ceremony.phase),
+			(init_hash(), 0, Phase::Open)
+		);
+		assert_eq!(Transcript::<Test>::iter_prefix(ID).count(), 0);
+		assert_eq!(StateChunks::<Test>::iter_key_prefix(ID).collect::<Vec<_>>(), vec![init_hash()]);
+		// The ceremony goes on from the initial key.
+		run_to_block(System::block_number() + 1);
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
+		contribute_as(&mut circuit().initial.clone(), CAROL);
+		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().contributions, 1);
+	});
+}
+
+#[test]
+fn a_bad_open_state_shown_late_sends_the_drawn_nodes_back_to_their_first_turn() {
+	build_and_execute(|| {
+		begin();
+		let initial = key_bytes(&circuit().initial);
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		let (encoded, bad, at) = bad_contribution(&mut key, DAPP, 0, init_hash());
+		let bad_state = State::of(&bad);
+		assert_ok!(send(DAPP, init_hash(), encoded, &bad_state));
+		upload(DAPP, &bad_state);
+		let mut on_bad = opg_zk::groth16::decode_proving_key(&bad).unwrap();
+		to_attestations(&mut on_bad);
+		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().attesters.len(), 2);
+		assert_ok!(challenge(CAROL, 0, at, &initial, &bad));
+		// Back to the drawn phase, first turn, same nodes, nothing counted; no attesters.
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!(ceremony.phase, Phase::Drawn);
+		assert_eq!(
+			(ceremony.turn, ceremony.contributions, ceremony.drawn_contributions),
+			(0, 0, 0)
+		);
+		assert_eq!(ceremony.drawn.to_vec(), vec![VERIFIERS[0], VERIFIERS[1]]);
+		assert!(ceremony.attesters.is_empty());
+		assert_eq!(ceremony.due, System::block_number() + TURN_PERIOD);
+		assert!(Slashes::get().is_empty());
+		// They contribute again, on the initial key, and the ceremony finishes.
+		let mut key = circuit().initial.clone();
+		to_attestations_from_drawn(&mut key);
+		approve(PROVERS[0]);
+		approve(PROVERS[1]);
+		assert_eq!(Finished::get().len(), 1);
+	});
+}
+
+#[test]
+fn a_bad_drawn_state_slashes_its_node_and_fails_the_ceremony() {
+	build_and_execute(|| {
+		begin();
+		let initial = key_bytes(&circuit().initial);
+		run_to_block(1 + OPEN_PERIOD);
+		// The first drawn node's state changes alpha, which phase 2 leaves alone.
+		let mut key = circuit().initial.clone();
+		let (encoded, _) = contribution(&mut key, VERIFIERS[0], 0, init_hash());
+		let mut bad = key_bytes(&key);
+		bad[10] ^= 1;
+		let bad_state = State::of(&bad);
+		assert_ok!(send(VERIFIERS[0], init_hash(), encoded, &bad_state));
+		upload(VERIFIERS[0], &bad_state);
+		assert_ok!(challenge(CAROL, 0, 10, &initial, &bad));
+		assert_eq!(Slashes::get(), vec![(VERIFIERS[0], MissedTurnSlash::get())]);
+		System::assert_has_event(
+			Event::CeremonyFailed {
+				model: MODEL,
+				version: VERSION,
+				reason: FailureReason::BadDrawnState,
+			}
+			.into(),
+		);
+		assert!(Ceremonies::<Test>::get(ID).is_none());
+		assert_eq!(StateChunks::<Test>::iter_prefix(ID).count(), 0);
 	});
 }

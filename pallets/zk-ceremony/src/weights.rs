@@ -15,7 +15,10 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn begin() -> Weight;
 	fn take_slot() -> Weight;
-	fn contribute() -> Weight;
+	fn contribute(c: u32, ) -> Weight;
+	fn publish_initial(c: u32, ) -> Weight;
+	fn upload_state() -> Weight;
+	fn challenge_state() -> Weight;
 	fn attest() -> Weight;
 	fn pass_turn() -> Weight;
 	fn on_initialize_base() -> Weight;
@@ -63,11 +66,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Transcript` (r:0 w:1)
 	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
-	fn contribute() -> Weight {
-		// Minimum execution time: 1_626_906_000 picoseconds.
+	fn contribute(c: u32, ) -> Weight {
 		Weight::from_parts(1_912_660_000, 6992)
+			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn publish_initial(c: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 4024)
+			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn upload_state() -> Weight {
+		Weight::from_parts(500_000_000, 70_000)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	fn challenge_state() -> Weight {
+		Weight::from_parts(3_000_000_000, 300_000)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
 	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
@@ -262,10 +281,27 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn contribute() -> Weight {
+	fn contribute(c: u32, ) -> Weight {
 		Weight::from_parts(1_912_660_000, 6992)
+			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn publish_initial(c: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 4024)
+			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn upload_state() -> Weight {
+		Weight::from_parts(500_000_000, 70_000)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	fn challenge_state() -> Weight {
+		Weight::from_parts(3_000_000_000, 300_000)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn attest() -> Weight {
 		Weight::from_parts(23_293_000, 4024)

@@ -77,12 +77,13 @@ impl ProverError {
 /// What a prover implements.
 #[cfg(feature = "std")]
 pub trait ZkProver: Send + Sync {
-	/// Proves `request`; `read_chunk(i)` returns chunk `i` of the model's bytes from the
-	/// off-chain database. Answers the proof's bytes.
+	/// Proves `request`; `read_chunk(content, i)` returns chunk `i` of the content with id
+	/// `content` from the off-chain database: the model's bytes, and the proving key the
+	/// ceremony published into the data layer. Answers the proof's bytes.
 	fn prove(
 		&self,
 		request: &ProofRequest,
-		read_chunk: &mut dyn FnMut(u32) -> Option<Vec<u8>>,
+		read_chunk: &mut dyn FnMut(&crate::model::ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<Vec<u8>, ProverError>;
 }
 
@@ -108,10 +109,10 @@ pub trait OpgZkProver {
 		let Some(db) = self.extension::<OffchainDbExt>() else {
 			return Err(ProverError::Unavailable);
 		};
-		let mut read_chunk = |index: u32| {
+		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
 			db.local_storage_get(
 				StorageKind::PERSISTENT,
-				&crate::model::chunk_storage_key(&request.model.content_id, index),
+				&crate::model::chunk_storage_key(content, index),
 			)
 		};
 		prover.prove(&request, &mut read_chunk)

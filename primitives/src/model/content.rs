@@ -95,6 +95,23 @@ pub fn chunk_storage_key(content_id: &ContentId, index: u32) -> Vec<u8> {
 	key
 }
 
+/// Hash `index` of a chunk-hash list of `chunk_count` entries stored SCALE-encoded (a
+/// `BoundedVec<H256, _>`) under the storage key `key`, read without the rest of the list: it
+/// lies at byte `compact_len(chunk_count) + 32 * index`. An upload reads one hash per chunk
+/// this way, so checking a chunk costs 32 bytes of proof, not the whole list.
+pub fn stored_chunk_hash(key: &[u8], chunk_count: u32, index: u32) -> Option<H256> {
+	use codec::{Compact, CompactLen};
+	if index >= chunk_count {
+		return None;
+	}
+	let offset = u32::try_from(Compact::<u32>::compact_len(&chunk_count))
+		.ok()?
+		.checked_add(index.checked_mul(32)?)?;
+	let mut hash = H256::zero();
+	let available = sp_io::storage::read(key, hash.as_bytes_mut(), offset)?;
+	(available >= 32).then_some(hash)
+}
+
 #[cfg(test)]
 mod tests {
 	#![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]

@@ -53,6 +53,211 @@ pub enum CeremonyError {
 	Malformed,
 }
 
+/// Chunk size of a key state in the data layer: 64 KiB, as models' chunks are. It is part of
+/// every key's content id ([`state_id`]), so it is a constant of the format, not a runtime
+/// parameter.
+pub const KEY_CHUNK_SIZE: u32 = 64 * 1024;
+
+/// The content id of a key state (a proving key file) of `byte_size` bytes from its
+/// [`KEY_CHUNK_SIZE`] chunks' blake2-256 hashes: the model content id's formula
+/// (`opg_primitives::model::content_id_from_chunk_hashes`). It is what the chain calls a key's
+/// hash (a ceremony's head, a version's `proving_key_hash`), so a node checks a key it reads
+/// from the data layer chunk by chunk and a key file in one pass, against the same value.
+pub fn state_id(
+	byte_size: u64,
+	chunk_hashes: &[opg_primitives::model::ContentId],
+) -> opg_primitives::model::ContentId {
+	opg_primitives::model::content_id_from_chunk_hashes(KEY_CHUNK_SIZE, byte_size, chunk_hashes)
+}
+
+/// Where the parts of a key state lie in its file, arkworks' uncompressed `ProvingKey`: the
+/// lengths of its vectors, from which every offset follows. The file is
+///
+/// ```text
+/// alpha₁ beta₂ gamma₂ delta₂ | u64 n, IC[n] | beta₁ delta₁ | u64 v, A[v] | u64 v, B₁[v]
+///   | u64 v, B₂[v] | u64 h, H[h] | u64 l, L[l]
+/// ```
+///
+/// with G1 points of 64 bytes and G2 points of 128. Every offset is a multiple of 8 and a chunk
+/// holds 65,536 bytes, so a length prefix never straddles two chunks; a point may.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct StateLayout {
+	/// Points of the public inputs' query (`gamma_abc_g1`: the public inputs and one).
+	pub inputs: u32,
+	/// Points of each of the A, B (G1) and B (G2) queries: one per variable.
+	pub variables: u32,
+	/// Points of the H query.
+	pub h: u32,
+	/// Points of the L query: one per witness.
+	pub l: u32,
+}
+
+/// Where `delta` in G2 starts in a key file (after `alpha₁`, `beta₂` and `gamma₂`).
+const DELTA_G2_AT: usize = G1_LEN + 2 * G2_LEN;
+
+/// A byte of a key state, by the part of the key it belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StatePart {
+	/// A byte phase 2 leaves alone (`alpha`, `beta`, `gamma`, the public inputs' points, the A
+	/// and B queries, every length): the same in every state of a ceremony.
+	Fixed,
+	/// Byte `at` of `delta` in G1: the contribution's own.
+	DeltaG1 {
+		/// Its index in the point's encoding.
+		at: usize,
+	},
+	/// Byte `at` of `delta` in G2: the contribution's own.
+	DeltaG2 {
+		/// Its index in the point's encoding.
+		at: usize,
+	},
+	/// A point of the H or L query, which a contribution divides by its secret: the point that
+	/// starts at `start`.
+	Divided {
+		/// The point's first byte.
+		start: u64,
+	},
+}
+
+impl StateLayout {
+	/// The offsets of its parts: (delta₂, IC's length, delta₁, A's length, B₁'s length,
+	/// B₂'s length, H's length, L's length, the end).
+	fn offsets(&self) -> Option<[u64; 9]> {
+		const DELTA_G2: u64 = DELTA_G2_AT as u64;
+		const INPUTS: u64 = DELTA_G2 + G2_LEN as u64;
+		let g1 = |count: u32| u64::from(count).checked_mul(G1_LEN as u64);
+		let g2 = |count: u32| u64::from(count).checked_mul(G2_LEN as u64);
+		let (delta_g2, inputs) = (DELTA_G2, INPUTS);
+		let delta_g1 = inputs.checked_add(8)?.checked_add(g1(self.inputs)?)?.checked_add(64)?;
+		let a = delta_g1.checked_add(G1_LEN as u64)?;
+		let b_g1 = a.checked_add(8)?.checked_add(g1(self.variables)?)?;
+		let b_g2 = b_g1.checked_add(8)?.checked_add(g1(self.variables)?)?;
+		let h = b_g2.checked_add(8)?.checked_add(g2(self.variables)?)?;
+		let l = h.checked_add(8)?.checked_add(g1(self.h)?)?;
+		let end = l.checked_add(8)?.checked_add(g1(self.l)?)?;
+		Some([delta_g2, inputs, delta_g1, a, b_g1, b_g2, h, l, end])
+	}
+
+	/// The file's size in bytes (`None` if it would not fit a `u64`).
+	pub fn size(&self) -> Option<u64> {
+		self.offsets().map(|offsets| offsets[8])
+	}
+
+	/// Where each vector's length prefix lies, and the length it must hold (little-endian
+	/// `u64`): what the chain checks as the initial key's chunks arrive, so that the layout it
+	/// judges later challenges by is the file's own.
+	pub fn length_prefixes(&self) -> Option<[(u64, u64); 6]> {
+		let [_, inputs, _, a, b_g1, b_g2, h, l, _] = self.offsets()?;
+		let variables = u64::from(self.variables);
+		Some([
+			(inputs, u64::from(self.inputs)),
+			(a, variables),
+			(b_g1, variables),
+			(b_g2, variables),
+			(h, u64::from(self.h)),
+			(l, u64::from(self.l)),
+		])
+	}
+
+	/// The layout a key file's own length prefixes describe, if they describe a file of its
+	/// size with B queries as long as A (what arkworks writes and the chain takes).
+	pub fn of_file(bytes: &[u8]) -> Option<StateLayout> {
+		let read = |at: u64| -> Option<u32> {
+			let at = usize::try_from(at).ok()?;
+			let prefix: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+			u32::try_from(u64::from_le_bytes(prefix)).ok()
+		};
+		// Each prefix's offset depends only on the lengths before it.
+		let mut layout = StateLayout { inputs: 0, variables: 0, h: 0, l: 0 };
+		layout.inputs = read(layout.offsets()?[1])?;
+		layout.variables = read(layout.offsets()?[3])?;
+		layout.h = read(layout.offsets()?[6])?;
+		layout.l = read(layout.offsets()?[7])?;
+		let prefixes_hold = layout
+			.length_prefixes()?
+			.iter()
+			.all(|(at, length)| read(*at).map(u64::from) == Some(*length));
+		(prefixes_hold && layout.size()? == bytes.len() as u64).then_some(layout)
+	}
+
+	/// The part of the key byte `offset` belongs to (`None` past the end).
+	pub fn part(&self, offset: u64) -> Option<StatePart> {
+		let [delta_g2, _, delta_g1, _, _, _, h, l, end] = self.offsets()?;
+		let within = |start: u64, len: usize| {
+			offset.checked_sub(start).filter(|at| *at < len as u64).map(|at| at as usize)
+		};
+		let point = |start: u64, count: u32| {
+			let first = start.checked_add(8)?;
+			let index = offset.checked_sub(first)?.checked_div(G1_LEN as u64)?;
+			if index >= u64::from(count) {
+				return None;
+			}
+			first.checked_add(index.checked_mul(G1_LEN as u64)?)
+		};
+		if offset >= end {
+			return None;
+		}
+		Some(if let Some(at) = within(delta_g2, G2_LEN) {
+			StatePart::DeltaG2 { at }
+		} else if let Some(at) = within(delta_g1, G1_LEN) {
+			StatePart::DeltaG1 { at }
+		} else if let Some(start) = point(h, self.h).or_else(|| point(l, self.l)) {
+			StatePart::Divided { start }
+		} else {
+			StatePart::Fixed
+		})
+	}
+}
+
+/// Whether a contribution's state breaks phase 2 at one place, given the bytes there: `part`
+/// of the child state (`child`: one byte, or the point for [`StatePart::Divided`]), the same
+/// bytes of its parent (`parent`), and both states' `delta` as the chain stores them. A fixed
+/// byte must equal the parent's, a byte of `delta` the contribution's, and a divided point
+/// `P'` the parent's `P` divided by the contribution's secret: `e(P', delta₂') = e(P, delta₂)`.
+/// A child point that does not decode breaks it too; a parent point that does not is the
+/// parent's fault (`false`: challenge the parent).
+pub fn breaks_transition<E: Backend>(
+	part: StatePart,
+	parent: &[u8],
+	child: &[u8],
+	parent_delta_g2: &[u8],
+	child_delta: (&[u8], &[u8]),
+) -> bool {
+	match part {
+		StatePart::Fixed => parent.first() != child.first(),
+		StatePart::DeltaG1 { at } => child_delta.0.get(at) != child.first(),
+		StatePart::DeltaG2 { at } => child_delta.1.get(at) != child.first(),
+		StatePart::Divided { .. } => {
+			let (Ok(before), Ok(delta_before), Ok(delta_after)) = (
+				decode_g1::<E>(parent),
+				decode_g2::<E>(parent_delta_g2),
+				decode_g2::<E>(child_delta.1),
+			) else {
+				return false;
+			};
+			let Ok(after) = decode_g1::<E>(child) else { return true };
+			// e(P', delta₂') · e(-P, delta₂) = 1 for a right point.
+			#[allow(clippy::arithmetic_side_effects)] // Group negation is modular.
+			let product = E::multi_pairing(
+				[after, (-before.into_group()).into()],
+				[delta_after, delta_before],
+			);
+			!product.is_zero()
+		}
+	}
+}
+
 /// Length of an encoded contribution ([`encode_contribution`]): `delta` in G1 (64 bytes) and
 /// G2 (128), the proof's commitment (64) and response (32), uncompressed, so the runtime
 /// decodes it without square roots.
@@ -258,7 +463,7 @@ pub fn contribution_from<E: Pairing>(
 }
 
 #[cfg(feature = "prover")]
-pub use state::{contribute, verify_transition};
+pub use state::{contribute, find_fault, verify_transition};
 
 #[cfg(feature = "prover")]
 mod state {
@@ -302,6 +507,89 @@ mod state {
 		key.l_query = scale(&key.l_query);
 		key.h_query = scale(&key.h_query);
 		contribution
+	}
+
+	/// Where the key file `child` breaks phase 2 against its parent file `parent`, for a
+	/// contribution whose `delta` the chain holds as `child_delta` (G1, G2; uncompressed): the
+	/// byte offset a challenge names ([`breaks_transition`] holds there), or `None` when the
+	/// transition holds (except with probability about `log₂(n)/r` over `rng`). Fixed bytes and
+	/// `delta` are compared byte by byte; H and L by random linear combinations, halving the
+	/// range that fails until one point is left.
+	pub fn find_fault<R: RngCore>(
+		parent: &[u8],
+		child: &[u8],
+		child_delta: (&[u8], &[u8]),
+		rng: &mut R,
+	) -> Result<Option<u64>, CeremonyError> {
+		type E = ark_bn254::Bn254;
+		let layout = StateLayout::of_file(parent).ok_or(CeremonyError::Malformed)?;
+		if child.len() != parent.len() {
+			return Err(CeremonyError::ChangedFixedPart);
+		}
+		let parent_delta_g2 =
+			parent.get(DELTA_G2_AT..DELTA_G2_AT + G2_LEN).ok_or(CeremonyError::Malformed)?;
+		// Bytes that must equal the parent's or the contribution's delta.
+		for (offset, (before, after)) in parent.iter().zip(child).enumerate() {
+			let broken = match layout.part(offset as u64) {
+				Some(StatePart::Fixed) => before != after,
+				Some(StatePart::DeltaG1 { at }) => child_delta.0.get(at) != Some(after),
+				Some(StatePart::DeltaG2 { at }) => child_delta.1.get(at) != Some(after),
+				_ => false,
+			};
+			if broken {
+				return Ok(Some(offset as u64));
+			}
+		}
+		let delta_before = decode_g2::<E>(parent_delta_g2)?;
+		let delta_after = decode_g2::<E>(child_delta.1)?;
+		let [.., h, l, _] = layout.offsets().ok_or(CeremonyError::Malformed)?;
+		for (prefix, count) in [(h, layout.h), (l, layout.l)] {
+			let first = prefix as usize + 8;
+			fn point(bytes: &[u8], first: usize, index: usize) -> Result<&[u8], CeremonyError> {
+				let start = first + index * G1_LEN;
+				bytes.get(start..start + G1_LEN).ok_or(CeremonyError::Malformed)
+			}
+			let mut before = Vec::with_capacity(count as usize);
+			let mut after = Vec::with_capacity(count as usize);
+			for index in 0..count as usize {
+				// A parent point that does not decode is the parent's fault.
+				before.push(decode_g1::<E>(point(parent, first, index)?)?);
+				match decode_g1::<E>(point(child, first, index)?) {
+					Ok(decoded) => after.push(decoded),
+					Err(_) => return Ok(Some((first + index * G1_LEN) as u64)),
+				}
+			}
+			// The range [low, high) fails; halve it until one point is left.
+			let holds = |low: usize, high: usize, rng: &mut R| {
+				let weights: Vec<_> =
+					(low..high).map(|_| <E as Pairing>::ScalarField::rand(rng)).collect();
+				let combine = |points: &[<E as Pairing>::G1Affine]| {
+					<E as Pairing>::G1::msm(points, &weights).map(|sum| sum.into_affine())
+				};
+				let (Some(before), Some(after)) = (before.get(low..high), after.get(low..high))
+				else {
+					return false;
+				};
+				match (combine(before), combine(after)) {
+					(Ok(b), Ok(a)) => E::pairing(a, delta_after) == E::pairing(b, delta_before),
+					_ => false,
+				}
+			};
+			let (mut low, mut high) = (0, count as usize);
+			if high == 0 || holds(low, high, rng) {
+				continue;
+			}
+			while high - low > 1 {
+				let middle = low + (high - low) / 2;
+				if holds(low, middle, rng) {
+					low = middle;
+				} else {
+					high = middle;
+				}
+			}
+			return Ok(Some((first + low * G1_LEN) as u64));
+		}
+		Ok(None)
 	}
 
 	/// Checks that `next` is `previous` after one phase-2 step: everything but `delta`, `L` and

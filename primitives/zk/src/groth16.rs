@@ -268,9 +268,37 @@ pub fn prove(pk: &ProvingKey<Bn254>, circuit: &Synthesis) -> Result<Vec<u8>, Pro
 	Ok(bytes)
 }
 
-/// Blake2-256 of a proving key file: what the registry records and the node checks.
+/// The content id of a proving key file in [`crate::ceremony::KEY_CHUNK_SIZE`] chunks
+/// ([`crate::ceremony::state_id`]): what the registry records and the node checks.
 pub fn proving_key_hash(proving_key: &[u8]) -> [u8; 32] {
-	sp_crypto_hashing::blake2_256(proving_key)
+	let hashes: Vec<_> = proving_key
+		.chunks(crate::ceremony::KEY_CHUNK_SIZE as usize)
+		.map(opg_primitives::model::chunk_hash)
+		.collect();
+	crate::ceremony::state_id(proving_key.len() as u64, &hashes).0
+}
+
+/// The proving key with content id `hash` from the data layer, where `read_chunk(i)` answers
+/// its chunk `i` (the node's off-chain database, where a ceremony's uploads put it): its
+/// chunks in order up to the first short or missing one, kept only if they make that content
+/// id, so a key missing a chunk, or holding other bytes, reads as absent.
+pub fn read_key(
+	hash: [u8; 32],
+	mut read_chunk: impl FnMut(u32) -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+	use crate::ceremony::{state_id, KEY_CHUNK_SIZE};
+	let mut bytes = Vec::new();
+	let mut hashes = Vec::new();
+	while let Some(chunk) = read_chunk(hashes.len() as u32) {
+		// Every chunk but the last is full: a short one ends the key.
+		let last = chunk.len() < KEY_CHUNK_SIZE as usize;
+		hashes.push(opg_primitives::model::chunk_hash(&chunk));
+		bytes.extend_from_slice(&chunk);
+		if last {
+			break;
+		}
+	}
+	(!hashes.is_empty() && state_id(bytes.len() as u64, &hashes).0 == hash).then_some(bytes)
 }
 
 /// What a model costs in ZK mode, known before anyone pays.

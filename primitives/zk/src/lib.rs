@@ -122,6 +122,24 @@ pub fn verify_contribution_on_chain(
 	ceremony::verify_encoded::<host::HostBn254>(context, previous_g1, previous_g2, contribution)
 }
 
+/// Whether a contribution's state breaks phase 2 at one place, with the runtime's
+/// host-function arithmetic ([`ceremony::breaks_transition`]).
+pub fn breaks_transition_on_chain(
+	part: ceremony::StatePart,
+	parent: &[u8],
+	child: &[u8],
+	parent_delta_g2: &[u8],
+	child_delta: (&[u8], &[u8]),
+) -> bool {
+	ceremony::breaks_transition::<host::HostBn254>(
+		part,
+		parent,
+		child,
+		parent_delta_g2,
+		child_delta,
+	)
+}
+
 /// A real contribution with the known secret `secret` to a key whose `delta` is the encoded
 /// `previous_g1` and `previous_g2`, encoded as the chain takes it: for benchmarks, which need
 /// contributions the runtime accepts (a contributor uses `ceremony::contribute`, with fresh

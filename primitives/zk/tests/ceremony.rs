@@ -247,3 +247,177 @@ fn the_chain_takes_an_initial_key_checks_each_contribution_and_finishes_the_key(
 		Err(ZkError::DegenerateVerifyingKey)
 	);
 }
+
+/// A key state in the data layer reads back only whole and matching its content id: a node
+/// never proves with a key that is missing a chunk or holds other bytes.
+#[test]
+fn a_key_reads_from_the_data_layer_only_whole_and_matching_its_content_id() {
+	use opg_zk::{ceremony::KEY_CHUNK_SIZE, groth16::read_key};
+	let bytes: Vec<u8> = (0..150_000u32).map(|i| ((i * 31 + 7) % 251) as u8).collect();
+	let hash = opg_zk::groth16::proving_key_hash(&bytes);
+	let chunks: Vec<Option<Vec<u8>>> =
+		bytes.chunks(KEY_CHUNK_SIZE as usize).map(|chunk| Some(chunk.to_vec())).collect();
+	assert_eq!(chunks.len(), 3);
+	let read = |chunks: &[Option<Vec<u8>>]| {
+		read_key(hash, |index| chunks.get(index as usize).cloned().flatten())
+	};
+	assert_eq!(read(&chunks), Some(bytes));
+	// A chunk missing, the last one missing, other bytes, nothing at all: absent.
+	let mut gap = chunks.clone();
+	gap[1] = None;
+	assert_eq!(read(&gap), None);
+	assert_eq!(read(&chunks[..2]), None);
+	let mut tampered = chunks.clone();
+	tampered[2].as_mut().unwrap()[0] ^= 1;
+	assert_eq!(read(&tampered), None);
+	assert_eq!(read(&[]), None);
+	// The content id is the model data layer's (v2) in 64 KiB chunks: the registry's
+	// `proving_key_hash` and the ceremony's head name a key by it.
+	assert_eq!(
+		hash,
+		opg_primitives::model::content_id(&read(&chunks).unwrap(), KEY_CHUNK_SIZE).unwrap().0
+	);
+}
+
+fn file(key: &ProvingKey<Bn254>) -> Vec<u8> {
+	let mut bytes = Vec::new();
+	key.serialize_uncompressed(&mut bytes).unwrap();
+	bytes
+}
+
+/// The layout the chain judges challenges by is the key file's own: its size, its length
+/// prefixes, and each part where the layout says it lies.
+#[test]
+fn a_key_files_layout_places_every_part_where_arkworks_writes_it() {
+	use opg_zk::ceremony::{StateLayout, StatePart};
+	let (_, key) = start();
+	let bytes = file(&key);
+	let layout = StateLayout::of_file(&bytes).unwrap();
+	assert_eq!(layout.size(), Some(bytes.len() as u64));
+	assert_eq!(layout.inputs as usize, key.vk.gamma_abc_g1.len());
+	assert_eq!(layout.variables as usize, key.a_query.len());
+	assert_eq!((layout.h as usize, layout.l as usize), (key.h_query.len(), key.l_query.len()));
+	// Every point of H and L starts where `part` says, and holds that point.
+	for (query, points) in [("h", &key.h_query), ("l", &key.l_query)] {
+		for (index, point) in points.iter().enumerate().filter(|(_, point)| !point.is_zero()) {
+			let encoded = encode_point(point);
+			let start = bytes.windows(64).position(|w| w == encoded.as_slice()).unwrap() as u64;
+			let part = layout.part(start + 17);
+			assert_eq!(part, Some(StatePart::Divided { start }), "{query}[{index}]");
+		}
+	}
+	// delta in both groups, byte for byte.
+	let delta_g2 = encode_point(&key.vk.delta_g2);
+	let at = bytes.windows(128).position(|w| w == delta_g2.as_slice()).unwrap();
+	assert_eq!(layout.part(at as u64 + 5), Some(StatePart::DeltaG2 { at: 5 }));
+	let delta_g1 = encode_point(&key.delta_g1);
+	let at = bytes.windows(64).position(|w| w == delta_g1.as_slice()).unwrap();
+	assert_eq!(layout.part(at as u64), Some(StatePart::DeltaG1 { at: 0 }));
+	// alpha, the length prefixes, A: fixed; past the end: nothing.
+	assert_eq!(layout.part(0), Some(StatePart::Fixed));
+	for (offset, _) in layout.length_prefixes().unwrap() {
+		assert_eq!(layout.part(offset), Some(StatePart::Fixed));
+	}
+	assert_eq!(layout.part(bytes.len() as u64), None);
+	// A truncated file, or one whose prefixes lie, has no layout.
+	assert_eq!(StateLayout::of_file(&bytes[..bytes.len() - 1]), None);
+}
+
+/// What a challenge shows on chain: an honest contribution breaks nowhere, a tampered point
+/// of L or H, a changed fixed byte or a `delta` other than the contribution's each break it.
+#[test]
+fn a_bad_state_breaks_the_transition_at_the_byte_that_shows_it() {
+	use opg_zk::ceremony::{breaks_transition, StateLayout, StatePart};
+	let (_, initial) = start();
+	let mut key = initial.clone();
+	contribute(&mut key, &context(0, "alice", &head(&initial)), &mut StdRng::seed_from_u64(5));
+	let (parent, child) = (file(&initial), file(&key));
+	let layout = StateLayout::of_file(&child).unwrap();
+	let parent_delta_g2 = encode_point(&initial.vk.delta_g2);
+	let child_delta = (encode_point(&key.delta_g1), encode_point(&key.vk.delta_g2));
+	let breaks = |child: &[u8], offset: u64| {
+		let part = layout.part(offset).unwrap();
+		let (start, len) = match part {
+			StatePart::Divided { start } => (start as usize, 64),
+			_ => (offset as usize, 1),
+		};
+		breaks_transition::<Bn254>(
+			part,
+			&parent[start..start + len],
+			&child[start..start + len],
+			&parent_delta_g2,
+			(&child_delta.0, &child_delta.1),
+		)
+	};
+	// Honest: no byte breaks it (every 61st byte, which visits every part).
+	assert!((0..child.len() as u64).step_by(61).all(|offset| !breaks(&child, offset)));
+	// L[0] replaced by another curve point (the parent's, undivided).
+	let l0 = encode_point(&key.l_query[0]);
+	let at = child.windows(64).position(|w| w == l0.as_slice()).unwrap();
+	let mut tampered = child.clone();
+	tampered[at..at + 64].copy_from_slice(&parent[at..at + 64]);
+	assert!(breaks(&tampered, at as u64 + 3));
+	// H's last point off the curve.
+	let h = encode_point(key.h_query.last().unwrap());
+	let at = child.windows(64).position(|w| w == h.as_slice()).unwrap();
+	let mut off_curve = child.clone();
+	off_curve[at] ^= 1;
+	assert!(breaks(&off_curve, at as u64));
+	// alpha changed; a delta byte other than the contribution's.
+	let mut fixed = child.clone();
+	fixed[10] ^= 1;
+	assert!(breaks(&fixed, 10));
+	let delta = encode_point(&key.delta_g1);
+	let at = child.windows(64).position(|w| w == delta.as_slice()).unwrap();
+	let mut other_delta = child.clone();
+	other_delta[at + 1] ^= 1;
+	assert!(breaks(&other_delta, at as u64 + 1));
+}
+
+/// The tool's side of a challenge: `find_fault` names a byte where the chain's check breaks,
+/// and nothing for an honest state.
+#[test]
+fn find_fault_names_a_byte_the_chain_agrees_is_broken() {
+	use opg_zk::ceremony::{breaks_transition, find_fault, StateLayout, StatePart};
+	let (_, initial) = start();
+	let mut key = initial.clone();
+	contribute(&mut key, &context(0, "alice", &head(&initial)), &mut StdRng::seed_from_u64(6));
+	let (parent, child) = (file(&initial), file(&key));
+	let layout = StateLayout::of_file(&parent).unwrap();
+	let delta = (encode_point(&key.delta_g1), encode_point(&key.vk.delta_g2));
+	let parent_delta_g2 = encode_point(&initial.vk.delta_g2);
+	let mut rng = StdRng::seed_from_u64(7);
+	let mut fault =
+		|child: &[u8]| find_fault(&parent, child, (&delta.0, &delta.1), &mut rng).unwrap();
+	assert_eq!(fault(&child), None);
+	let chain_agrees = |child: &[u8], offset: u64| {
+		let part = layout.part(offset).unwrap();
+		let (start, len) = match part {
+			StatePart::Divided { start } => (start as usize, 64),
+			_ => (offset as usize, 1),
+		};
+		breaks_transition::<Bn254>(
+			part,
+			&parent[start..start + len],
+			&child[start..start + len],
+			&parent_delta_g2,
+			(&delta.0, &delta.1),
+		)
+	};
+	// A point of L deep in the query put back to the parent's (undivided).
+	let index = key.l_query.len() - 2;
+	let point = encode_point(&key.l_query[index]);
+	let at = child.windows(64).position(|w| w == point.as_slice()).unwrap();
+	let mut tampered = child.clone();
+	tampered[at..at + 64].copy_from_slice(&parent[at..at + 64]);
+	assert_eq!(fault(&tampered), Some(at as u64));
+	assert!(chain_agrees(&tampered, at as u64));
+	// A changed fixed byte, and a delta other than the chain's.
+	let mut fixed = child.clone();
+	fixed[200] ^= 1;
+	assert_eq!(fault(&fixed), Some(200));
+	assert!(chain_agrees(&fixed, 200));
+	let other = find_fault(&parent, &child, (&delta.0, &parent_delta_g2), &mut rng).unwrap();
+	let offset = other.expect("the state's delta is not the one the chain holds");
+	assert!(matches!(layout.part(offset), Some(StatePart::DeltaG2 { .. })));
+}

@@ -97,6 +97,9 @@ impl pallet_zk_ceremony::Config for Runtime {
 	type AttestationPeriod = ConstU32<{ HOURS }>;
 	type MaxOpenContributions = ConstU32<8>;
 	type MaxCeremonies = ConstU32<64>;
+	/// 512 MiB of key state: the largest circuit the registry takes (2^20 constraints) makes
+	/// states of about 450 MB (34.7 MB measured at 82,309 constraints).
+	type MaxStateChunks = ConstU32<8192>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
 	type WeightInfo = pallet_zk_ceremony::weights::SubstrateWeight<Runtime>;
