@@ -274,6 +274,16 @@ impl_runtime_apis! {
 			ModelRegistry::chunk_hash(model_id, version, index)
 		}
 
+		fn zk_key_chunk_hash(
+			model_id: ModelId,
+			version: VersionNumber,
+			index: u32,
+		) -> Option<Hash> {
+			<ModelRegistry as opg_primitives::model::ModelCatalog<AccountId, Balance>>::zk_key_chunk_hash(
+				model_id, version, index,
+			)
+		}
+
 		fn models_by_owner(owner: AccountId, after: Option<ModelId>, limit: u32) -> ModelPage {
 			ModelRegistry::models_by_owner(&owner, after, limit)
 		}

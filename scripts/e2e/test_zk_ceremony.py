@@ -28,7 +28,7 @@ import pytest
 from substrateinterface import Keypair
 
 from harness import NODE_BIN, fresh_node
-from opg import Client, chain, governance, jobs
+from opg import Client, chain, governance, jobs, models
 from opg_tools import ceremony, zk
 
 SCRIPTS = Path(__file__).resolve().parents[1]
@@ -187,6 +187,15 @@ def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
         return value[-1] if isinstance(value, (list, tuple)) else value
     kept = [state_of(key) for key, _ in substrate.query_map("ZkCeremony", "StateChunks", [[model, 1]])]
     assert kept == [made["state_hash"]], kept
+
+    # A data node serves the key, chunk by chunk checked against the ceremony's commitment, to
+    # a proving node that lacks it (`opgModel_keyChunk`; the offchain worker fetches it so).
+    final_key = Path(made["key_file"]).read_bytes()
+    served = chain.rpc(substrate, "opgModel_keyChunk", [model, 1, 0])
+    assert served == "0x" + final_key[:ceremony.KEY_CHUNK_SIZE].hex()
+    past = models.chunk_count(len(final_key), ceremony.KEY_CHUNK_SIZE)
+    with pytest.raises(chain.ChainError, match="no proving key in the data layer"):
+        chain.rpc(substrate, "opgModel_keyChunk", [model, 1, past])
 
     # The inference node proves with the final key from its own data layer: no operator put
     # a key file on it.

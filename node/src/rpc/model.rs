@@ -83,6 +83,12 @@ pub trait ModelDataApi {
 		model_id: ModelId,
 		version: Option<VersionNumber>,
 	) -> RpcResult<LocalChunks>;
+
+	/// Chunk `index` (of 64 KiB) of a ZK version's proving key, which its key ceremony
+	/// published into the data layer, checked against its on-chain hash: what a proving node
+	/// that lacks the key fetches.
+	#[method(name = "opgModel_keyChunk", blocking)]
+	fn key_chunk(&self, model_id: ModelId, version: VersionNumber, index: u32) -> RpcResult<Bytes>;
 }
 
 /// Serves model bytes from the off-chain database `S`.
@@ -185,6 +191,45 @@ where
 	C::Api: ModelRegistryApi<Block, AccountId, Balance, BlockNumber>,
 	S: OffchainStorage + 'static,
 {
+	fn key_chunk(&self, model_id: ModelId, version: VersionNumber, index: u32) -> RpcResult<Bytes> {
+		let api = self.client.runtime_api();
+		let at = self.client.info().best_hash;
+		let not_found = || {
+			error(
+				error_code::NOT_FOUND,
+				format!(
+					"model {model_id} version {version} has no proving key in the data layer \
+					 with a chunk {index} (not a ZK version, its ceremony has not finished, or \
+					 its key is a one-party key)"
+				),
+			)
+		};
+		let expected = api
+			.zk_key_chunk_hash(at, model_id, version, index)
+			.map_err(runtime_error)?
+			.ok_or_else(not_found)?;
+		let key = api
+			.verifying_key(at, model_id, version)
+			.map_err(runtime_error)?
+			.ok_or_else(not_found)?
+			.proving_key_hash;
+		self.offchain_db
+			.as_ref()
+			.and_then(|db| db.get(STORAGE_PREFIX, &chunk_storage_key(&key, index)))
+			.filter(|bytes| chunk_hash(bytes) == expected)
+			.map(Bytes)
+			.ok_or_else(|| {
+				error(
+					error_code::NOT_HELD,
+					format!(
+						"this node does not hold chunk {index} of the proving key of model \
+						 {model_id} version {version} (offchain indexing off, or the ceremony's \
+						 uploads not imported)"
+					),
+				)
+			})
+	}
+
 	fn chunk(
 		&self,
 		model_id: ModelId,

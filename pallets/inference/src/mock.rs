@@ -149,6 +149,9 @@ parameter_types! {
 	pub static DataEndpoints: Vec<Vec<u8>> = vec![b"http://data.test:9944".to_vec()];
 	/// The ZK key the catalogue serves for the test model (`zk_model` sets it).
 	pub static ZkKeyOf: Option<opg_primitives::model::ZkKey> = None;
+	/// The chunks of the ZK key its ceremony published into the data layer (none: a one-party
+	/// key).
+	pub static ZkKeyChunks: Vec<Vec<u8>> = Vec::new();
 	/// Role keys of nodes the benchmarks registered, which the keystore holds.
 	pub static BenchKeys: Vec<(AccountId, NodeKey)> = Vec::new();
 	/// The inference nodes with a standing TEE registration, and their enclave keys.
@@ -291,6 +294,11 @@ impl ModelCatalog<AccountId, Balance> for TestCatalogue {
 
 	fn zk_key(model: ModelId, version: VersionNumber) -> Option<opg_primitives::model::ZkKey> {
 		(model == MODEL && version == VERSION).then(ZkKeyOf::get).flatten()
+	}
+
+	fn zk_key_chunk_hash(model: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
+		let chunk = ZkKeyChunks::get().get(index as usize).cloned()?;
+		(model == MODEL && version == VERSION).then(|| opg_primitives::model::chunk_hash(&chunk))
 	}
 }
 

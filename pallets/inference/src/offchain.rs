@@ -236,7 +236,15 @@ impl<T: Config> Pallet<T> {
 			message.truncate(opg_primitives::inference::MAX_ENGINE_ERROR_LEN as usize);
 			Ok(Err(EngineMessage::truncate_from(message)))
 		};
-		match opg_zk_prover::prove(request) {
+		let proved = match opg_zk_prover::prove(request.clone()) {
+			// A key its ceremony published is in the data layer: fetch what this node lacks
+			// from data nodes, then prove.
+			Err(ProverError::ProvingKeyMissing) if Self::fetch_zk_key(record) => {
+				opg_zk_prover::prove(request)
+			}
+			other => other,
+		};
+		match proved {
 			Ok(proof) => ProofBytes::try_from(proof)
 				.map(Ok)
 				.map_err(|_| "the prover answered a proof of the wrong length"),
@@ -251,7 +259,8 @@ impl<T: Config> Pallet<T> {
 			Err(ProverError::Unavailable) => Err("this node runs no prover"),
 			Err(ProverError::ModelMissing { .. }) => Err("this node lacks the model's bytes"),
 			Err(ProverError::ProvingKeyMissing) => {
-				Err("this node holds no proving key with the registry's hash (put it in --zk-keys)")
+				Err("this node holds no proving key with the registry's content id, and no data \
+				 node served it (a one-party key goes in --zk-keys)")
 			}
 			Err(ProverError::Failed(_)) => Err("proving failed"),
 		}
@@ -305,7 +314,14 @@ impl<T: Config> Pallet<T> {
 			let chunk = endpoints
 				.iter()
 				.filter_map(|url| {
-					Self::fetch_chunk(url, record.model, record.version, index, model.chunk_size)
+					Self::fetch_chunk(
+						url,
+						ChunkOf::Model,
+						record.model,
+						record.version,
+						index,
+						model.chunk_size,
+					)
 				})
 				.find(|bytes| chunk_hash(bytes) == expected)
 				.ok_or(missing)?;
@@ -315,17 +331,62 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Chunk `index` of a model version from the data node at `url` (`opgModel_chunk`).
+	/// Fetches the chunks of the proving key of `record`'s version that this node lacks from
+	/// data nodes (`opgModel_keyChunk`), keeping each only when it hashes to the chunk hash its
+	/// ceremony committed. Whether the whole key is now here (false for a key that never passed
+	/// through the data layer, or one no data node served whole).
+	fn fetch_zk_key(record: &JobOf<T>) -> bool {
+		let Some(key) = T::Models::zk_key(record.model, record.version) else { return false };
+		let endpoints = T::Nodes::data_endpoints(DATA_NODES_TRIED);
+		let mut index = 0u32;
+		while let Some(expected) = T::Models::zk_key_chunk_hash(record.model, record.version, index)
+		{
+			let stored = chunk_storage_key(&key.proving_key_hash, index);
+			let held = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &stored);
+			if held.is_none_or(|bytes| chunk_hash(&bytes) != expected) {
+				let Some(chunk) = endpoints
+					.iter()
+					.filter_map(|url| {
+						Self::fetch_chunk(
+							url,
+							ChunkOf::Key,
+							record.model,
+							record.version,
+							index,
+							opg_zk::ceremony::KEY_CHUNK_SIZE,
+						)
+					})
+					.find(|bytes| chunk_hash(bytes) == expected)
+				else {
+					return false;
+				};
+				sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &stored, &chunk);
+			}
+			index.saturating_inc();
+		}
+		if index > 0 {
+			log::info!(target: "inference", "fetched the proving key of model {} version {} from data nodes", record.model, record.version);
+		}
+		index > 0
+	}
+
+	/// Chunk `index` of a model version's bytes or proving key from the data node at `url`
+	/// (`opgModel_chunk`, `opgModel_keyChunk`).
 	fn fetch_chunk(
 		url: &[u8],
+		of: ChunkOf,
 		model: ModelId,
 		version: VersionNumber,
 		index: u32,
 		chunk_size: u32,
 	) -> Option<Vec<u8>> {
 		let url = core::str::from_utf8(url).ok()?;
+		let method = match of {
+			ChunkOf::Model => "opgModel_chunk",
+			ChunkOf::Key => "opgModel_keyChunk",
+		};
 		let body = alloc::format!(
-			r#"{{"jsonrpc":"2.0","id":1,"method":"opgModel_chunk","params":[{model},{version},{index}]}}"#
+			r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":[{model},{version},{index}]}}"#
 		);
 		let deadline = sp_io::offchain::timestamp().add(FETCH_TIMEOUT);
 		let pending = http::Request::post(url, alloc::vec![body.into_bytes()])
@@ -348,6 +409,15 @@ impl<T: Config> Pallet<T> {
 		}
 		hex_result(&bytes)
 	}
+}
+
+/// What a data node serves a chunk of.
+#[derive(Clone, Copy)]
+enum ChunkOf {
+	/// A model's bytes.
+	Model,
+	/// A ZK version's proving key.
+	Key,
 }
 
 /// The longest JSON-RPC answer that can carry a chunk of `chunk_size` bytes: two hex digits a

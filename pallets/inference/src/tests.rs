@@ -1554,18 +1554,28 @@ impl InferenceEngine for ReadingEngine {
 
 /// The data node's answer to `opgModel_chunk(MODEL, VERSION, index)` with `bytes`.
 fn chunk_request(index: u32, bytes: &[u8]) -> sp_core::offchain::testing::PendingRequest {
+	data_node_answer("opgModel_chunk", index, bytes)
+}
+
+/// The data node's answer to `method(MODEL, VERSION, index)` with `bytes`.
+fn data_node_answer(
+	method: &str,
+	index: u32,
+	bytes: &[u8],
+) -> sp_core::offchain::testing::PendingRequest {
 	sp_core::offchain::testing::PendingRequest {
 		method: "POST".into(),
 		uri: "http://data.test:9944".into(),
 		headers: vec![("Content-Type".into(), "application/json".into())],
 		body: format!(
-			r#"{{"jsonrpc":"2.0","id":1,"method":"opgModel_chunk","params":[{MODEL},{VERSION},{index}]}}"#
+			r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":[{MODEL},{VERSION},{index}]}}"#
 		)
 		.into_bytes(),
 		response: Some(
 			format!(
 				r#"{{"jsonrpc":"2.0","id":1,"result":"0x{}"}}"#,
-				sp_core::hexdisplay::HexDisplay::from(&bytes)
+				// Every byte (`HexDisplay` elides the middle of long data).
+				bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>()
 			)
 			.into_bytes(),
 		),
@@ -2018,6 +2028,105 @@ fn the_offchain_worker_proves_zk_jobs_and_refuses_a_mismatch() {
 			assert!(matches!(status(0), JobStatus::Final { .. }));
 		});
 	}
+}
+
+/// A prover that, as the node's does, proves only with the whole proving key from the node's
+/// off-chain database (its chunks under the registry's content id), answering the fixture's
+/// proof for the request's binding.
+struct KeyReadingProver {
+	chunks: usize,
+}
+
+impl opg_primitives::inference::ZkProver for KeyReadingProver {
+	fn prove(
+		&self,
+		request: &opg_primitives::inference::ProofRequest,
+		read_chunk: &mut dyn FnMut(&opg_primitives::model::ContentId, u32) -> Option<Vec<u8>>,
+	) -> Result<Vec<u8>, opg_primitives::inference::ProverError> {
+		let key = request.key.proving_key_hash;
+		if (0..self.chunks as u32).any(|index| read_chunk(&key, index).is_none()) {
+			return Err(opg_primitives::inference::ProverError::ProvingKeyMissing);
+		}
+		let fixture = opg_zk::fixture::mlp().unwrap();
+		let bound = fixture.proofs.iter().find(|bound| bound.binding() == request.binding);
+		Ok(bound.expect("a job and node the fixture has a proof for").proof.clone())
+	}
+}
+
+#[test]
+fn a_node_without_the_ceremonys_key_fetches_it_from_a_data_node_and_proves() {
+	let (_, fixture_output) = new_test_ext().execute_with(zk_model);
+	let key: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+	let chunks: Vec<Vec<u8>> = key.chunks(65_536).map(<[u8]>::to_vec).collect();
+	ZkKeyChunks::set(chunks.clone());
+	let (mut ext, take_sent) = worker(
+		FixedEngine(fixture_output),
+		vec![
+			data_node_answer("opgModel_keyChunk", 0, &chunks[0]),
+			data_node_answer("opgModel_keyChunk", 1, &chunks[1]),
+		],
+	);
+	ext.register_extension(opg_primitives::inference::ProverExt(std::sync::Arc::new(
+		KeyReadingProver { chunks: 2 },
+	)));
+	ext.execute_with(|| {
+		let (input, output) = zk_model();
+		assert_ok!(zk_request(input));
+		Inference::offchain_worker(2);
+		// The key is in the node's database now, and the job got its proof.
+		let key_hash = ZkKeyOf::get().unwrap().proving_key_hash;
+		for (index, chunk) in chunks.iter().enumerate() {
+			let stored = sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&opg_primitives::model::chunk_storage_key(&key_hash, index as u32),
+			);
+			assert!(stored.as_ref() == Some(chunk), "chunk {index} is not stored as served");
+		}
+		let sent = take_sent();
+		let extrinsic =
+			frame_system::mocking::MockUncheckedExtrinsic::<Test>::decode(&mut &sent[0][..])
+				.unwrap();
+		let RuntimeCall::Inference(Call::submit_proof { output: out, .. }) = extrinsic.function
+		else {
+			panic!("not a proof")
+		};
+		assert_eq!(out, output);
+	});
+	ZkKeyChunks::set(Vec::new());
+}
+
+#[test]
+fn a_key_chunk_that_does_not_match_its_ceremony_is_not_kept_and_nothing_is_proved() {
+	let (_, fixture_output) = new_test_ext().execute_with(zk_model);
+	let chunks = vec![vec![1u8; 65_536], vec![2u8; 100]];
+	ZkKeyChunks::set(chunks.clone());
+	let (mut ext, take_sent) = worker(
+		FixedEngine(fixture_output),
+		vec![
+			data_node_answer("opgModel_keyChunk", 0, &chunks[0]),
+			data_node_answer("opgModel_keyChunk", 1, &[3u8; 100]),
+		],
+	);
+	ext.register_extension(opg_primitives::inference::ProverExt(std::sync::Arc::new(
+		KeyReadingProver { chunks: 2 },
+	)));
+	ext.execute_with(|| {
+		let (input, _) = zk_model();
+		assert_ok!(zk_request(input));
+		Inference::offchain_worker(2);
+		let key_hash = ZkKeyOf::get().unwrap().proving_key_hash;
+		let stored = |index: u32| {
+			sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&opg_primitives::model::chunk_storage_key(&key_hash, index),
+			)
+		};
+		assert!(stored(0) == Some(chunks[0].clone()), "the matching chunk is kept");
+		assert!(stored(1).is_none(), "the other is not");
+		// No answer: the job times out against the node (it could not prove).
+		assert!(take_sent().is_empty());
+	});
+	ZkKeyChunks::set(Vec::new());
 }
 
 // ---- TEE mode ----

@@ -1575,6 +1575,13 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		})
 	}
 
+	fn zk_key_chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
+		// Only a key the ceremony made (and prepared) passed through the data layer.
+		PreparedKeys::<T>::contains_key(model_id, version).then_some(())?;
+		let key = VerifyingKeys::<T>::get(model_id, version)?.proving_key_hash;
+		T::Ceremony::state_chunk_hash(model_id, version, key, index)
+	}
+
 	fn model_version(
 		model_id: ModelId,
 		version: VersionNumber,

@@ -1883,4 +1883,16 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 	fn begin_weight() -> Weight {
 		T::WeightInfo::begin()
 	}
+
+	fn state_chunk_hash(
+		model: ModelId,
+		version: VersionNumber,
+		state: H256,
+		index: u32,
+	) -> Option<H256> {
+		opg_primitives::model::stored_chunk_hash_at(
+			&StateChunks::<T>::hashed_key_for((model, version), state),
+			index,
+		)
+	}
 }

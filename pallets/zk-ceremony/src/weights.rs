@@ -18,20 +18,20 @@ pub trait WeightInfo {
 	fn contribute(c: u32, ) -> Weight;
 	fn publish_initial(c: u32, ) -> Weight;
 	fn upload_state() -> Weight;
-	fn challenge_state() -> Weight;
 	fn attest() -> Weight;
 	fn pass_turn() -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn process_end(c: u32, ) -> Weight;
 	fn process_draw(k: u32, ) -> Weight;
 	fn process_missed_turn() -> Weight;
+	fn challenge_state() -> Weight;
 }
 
 /// Measured weights, with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Running` (r:1 w:1)
 	/// Proof: `ZkCeremony::Running` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -41,63 +41,73 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ZkCeremony::Due` (r:2 w:2)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn begin() -> Weight {
-		// Minimum execution time: 64_990_000 picoseconds.
-		Weight::from_parts(79_382_000, 6992)
+		// Minimum execution time: 72_536_000 picoseconds.
+		Weight::from_parts(79_743_000, 6992)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn take_slot() -> Weight {
-		// Minimum execution time: 110_042_000 picoseconds.
-		Weight::from_parts(130_589_000, 6362)
+		// Minimum execution time: 121_289_000 picoseconds.
+		Weight::from_parts(132_623_000, 6362)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:1 w:1)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 8192]`.
+	fn contribute(c: u32, ) -> Weight {
+		// Minimum execution time: 1_847_606_000 picoseconds.
+		Weight::from_parts(1_922_030_649, 265659)
+			.saturating_add(Weight::from_parts(216_195, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:0 w:1)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 8192]`.
+	fn publish_initial(c: u32, ) -> Weight {
+		// Minimum execution time: 24_487_000 picoseconds.
+		Weight::from_parts(26_718_050, 4348)
+			.saturating_add(Weight::from_parts(197_618, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:1 w:0)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Due` (r:2 w:2)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Transcript` (r:0 w:1)
-	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
-	fn contribute(c: u32, ) -> Weight {
-		Weight::from_parts(1_912_660_000, 6992)
-			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
+	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(301), added: 2776, mode: `MaxEncodedLen`)
+	fn upload_state() -> Weight {
+		// Minimum execution time: 187_295_000 picoseconds.
+		Weight::from_parts(219_163_000, 265659)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	fn publish_initial(c: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 4024)
-			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	fn upload_state() -> Weight {
-		Weight::from_parts(500_000_000, 70_000)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-	}
-	fn challenge_state() -> Weight {
-		Weight::from_parts(3_000_000_000, 300_000)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
-	}
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	fn attest() -> Weight {
-		// Minimum execution time: 19_507_000 picoseconds.
-		Weight::from_parts(23_293_000, 4024)
+		// Minimum execution time: 20_167_000 picoseconds.
+		Weight::from_parts(24_565_000, 4348)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -112,6 +122,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ContentRefs` (r:1 w:1)
 	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:0 w:1)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ZkKeyOrigins` (r:0 w:1)
@@ -129,22 +141,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ModelRegistry::Uploads` (r:0 w:1)
 	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn pass_turn() -> Weight {
-		// Minimum execution time: 213_622_000 picoseconds.
-		Weight::from_parts(235_983_000, 8799)
+		// Minimum execution time: 219_351_000 picoseconds.
+		Weight::from_parts(238_677_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
 	/// Storage: `ZkCeremony::Due` (r:1 w:0)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	fn on_initialize_base() -> Weight {
-		// Minimum execution time: 3_654_000 picoseconds.
-		Weight::from_parts(4_338_000, 3991)
+		// Minimum execution time: 3_681_000 picoseconds.
+		Weight::from_parts(4_304_000, 3991)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `ZkCeremony::Due` (r:1 w:1)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:12 w:12)
@@ -152,13 +164,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:13 w:13)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Transcript` (r:10 w:10)
-	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(173), added: 2648, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(301), added: 2776, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Running` (r:1 w:1)
 	/// Proof: `ZkCeremony::Running` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Models` (r:1 w:1)
 	/// Proof: `ModelRegistry::Models` (`max_values`: None, `max_size`: Some(1196), added: 3671, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ContentRefs` (r:1 w:1)
 	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:0 w:11)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ZkKeyOrigins` (r:0 w:1)
@@ -177,19 +191,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 13]`.
 	fn process_end(c: u32, ) -> Weight {
-		// Minimum execution time: 210_350_000 picoseconds.
-		Weight::from_parts(241_856_777, 10056)
-			.saturating_add(Weight::from_parts(43_105_572, 0).saturating_mul(c.into()))
+		// Minimum execution time: 212_706_000 picoseconds.
+		Weight::from_parts(261_947_098, 10056)
+			.saturating_add(Weight::from_parts(49_985_219, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes(22_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2297).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2307).saturating_mul(c.into()))
 	}
 	/// Storage: `ZkCeremony::Due` (r:2 w:2)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:0)
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// Storage: `Nodes::PoolSizes` (r:1 w:0)
@@ -208,17 +222,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Nodes::ActiveParameters` (`max_values`: Some(1), `max_size`: Some(60), added: 555, mode: `MaxEncodedLen`)
 	/// The range of component `k` is `[1, 3]`.
 	fn process_draw(k: u32, ) -> Weight {
-		// Minimum execution time: 183_934_000 picoseconds.
-		Weight::from_parts(260_940_138, 37190)
+		// Minimum execution time: 174_969_000 picoseconds.
+		Weight::from_parts(252_656_514, 37199)
 			.saturating_add(T::DbWeight::get().reads(25_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(Weight::from_parts(0, 2157).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2148).saturating_mul(k.into()))
 	}
 	/// Storage: `ZkCeremony::Due` (r:1 w:1)
 	/// Proof: `ZkCeremony::Due` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
-	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(559), added: 3034, mode: `MaxEncodedLen`)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::Versions` (r:1 w:1)
 	/// Proof: `ModelRegistry::Versions` (`max_values`: None, `max_size`: Some(3575), added: 6050, mode: `MaxEncodedLen`)
 	/// Storage: `Nodes::Nodes` (r:1 w:1)
@@ -245,6 +259,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ModelRegistry::ContentRefs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Nodes::PoolSlots` (r:0 w:1)
 	/// Proof: `Nodes::PoolSlots` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:0 w:1)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ModelsByOwner` (r:0 w:1)
 	/// Proof: `ModelRegistry::ModelsByOwner` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `ModelRegistry::ZkKeyOrigins` (r:0 w:1)
@@ -262,80 +278,96 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `ModelRegistry::Uploads` (r:0 w:1)
 	/// Proof: `ModelRegistry::Uploads` (`max_values`: None, `max_size`: Some(40), added: 2515, mode: `MaxEncodedLen`)
 	fn process_missed_turn() -> Weight {
-		// Minimum execution time: 376_079_000 picoseconds.
-		Weight::from_parts(438_202_000, 36158)
+		// Minimum execution time: 349_162_000 picoseconds.
+		Weight::from_parts(416_135_000, 36158)
 			.saturating_add(T::DbWeight::get().reads(35_u64))
-			.saturating_add(T::DbWeight::get().writes(40_u64))
+			.saturating_add(T::DbWeight::get().writes(41_u64))
+	}
+	/// Storage: `ZkCeremony::Ceremonies` (r:1 w:1)
+	/// Proof: `ZkCeremony::Ceremonies` (`max_values`: None, `max_size`: Some(883), added: 3358, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::Transcript` (r:1 w:1)
+	/// Proof: `ZkCeremony::Transcript` (`max_values`: None, `max_size`: Some(301), added: 2776, mode: `MaxEncodedLen`)
+	/// Storage: `ZkCeremony::StateChunks` (r:2 w:1)
+	/// Proof: `ZkCeremony::StateChunks` (`max_values`: None, `max_size`: Some(262194), added: 264669, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn challenge_state() -> Weight {
+		// Minimum execution time: 2_031_658_000 picoseconds.
+		Weight::from_parts(2_239_905_000, 530328)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 }
 
 /// The same measurements with ParityDB's database weights, for test runtimes.
 impl WeightInfo for () {
 	fn begin() -> Weight {
-		Weight::from_parts(79_382_000, 6992)
+		Weight::from_parts(79_743_000, 6992)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn take_slot() -> Weight {
-		Weight::from_parts(130_589_000, 6362)
+		Weight::from_parts(132_623_000, 6362)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn contribute(c: u32, ) -> Weight {
-		Weight::from_parts(1_912_660_000, 6992)
-			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(1_922_030_649, 265659)
+			.saturating_add(Weight::from_parts(216_195, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn publish_initial(c: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 4024)
-			.saturating_add(Weight::from_parts(1_000_000, 32).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(26_718_050, 4348)
+			.saturating_add(Weight::from_parts(197_618, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn upload_state() -> Weight {
-		Weight::from_parts(500_000_000, 70_000)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-	}
-	fn challenge_state() -> Weight {
-		Weight::from_parts(3_000_000_000, 300_000)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(219_163_000, 265659)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn attest() -> Weight {
-		Weight::from_parts(23_293_000, 4024)
+		Weight::from_parts(24_565_000, 4348)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn pass_turn() -> Weight {
-		Weight::from_parts(235_983_000, 8799)
+		Weight::from_parts(238_677_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().writes(19_u64))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(4_338_000, 3991)
+		Weight::from_parts(4_304_000, 3991)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn process_end(c: u32, ) -> Weight {
-		Weight::from_parts(241_856_777, 10056)
-			.saturating_add(Weight::from_parts(43_105_572, 0).saturating_mul(c.into()))
+		Weight::from_parts(261_947_098, 10056)
+			.saturating_add(Weight::from_parts(49_985_219, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
-			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(ParityDbWeight::get().writes(22_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 2297).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 2307).saturating_mul(c.into()))
 	}
 	fn process_draw(k: u32, ) -> Weight {
-		Weight::from_parts(260_940_138, 37190)
+		Weight::from_parts(252_656_514, 37199)
 			.saturating_add(ParityDbWeight::get().reads(25_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
-			.saturating_add(Weight::from_parts(0, 2157).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(0, 2148).saturating_mul(k.into()))
 	}
 	fn process_missed_turn() -> Weight {
-		Weight::from_parts(438_202_000, 36158)
+		Weight::from_parts(416_135_000, 36158)
 			.saturating_add(ParityDbWeight::get().reads(35_u64))
-			.saturating_add(ParityDbWeight::get().writes(40_u64))
+			.saturating_add(ParityDbWeight::get().writes(41_u64))
+	}
+	fn challenge_state() -> Weight {
+		Weight::from_parts(2_239_905_000, 530328)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 }

@@ -56,6 +56,18 @@ pub trait ModelCatalog<AccountId, Balance> {
 
 	/// The ZK key of a ZK-capable version (`None` for other versions).
 	fn zk_key(model: ModelId, version: VersionNumber) -> Option<super::ZkKey>;
+
+	/// The blake2-256 hash of chunk `index` (of 64 KiB) of the proving key of `model`'s
+	/// `version`, where its ceremony published it into the data layer: against which a node
+	/// checks a key chunk it fetched from a data node. `None` past the last chunk, and for a
+	/// key that never passed through the data layer (a dev chain's one-party key).
+	fn zk_key_chunk_hash(
+		_model: ModelId,
+		_version: VersionNumber,
+		_index: u32,
+	) -> Option<sp_core::H256> {
+		None
+	}
 }
 
 /// Whether a model still has work in flight (open jobs, results inside their dispute window).

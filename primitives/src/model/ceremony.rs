@@ -58,6 +58,18 @@ pub trait KeyCeremony<AccountId> {
 
 	/// The most weight [`Self::begin`] takes.
 	fn begin_weight() -> Weight;
+
+	/// Chunk hash `index` of the key state `state` (a content id) of `model`'s `version`,
+	/// where the ceremony keeps it (a finished ceremony keeps its final state's): what a node
+	/// that fetches the version's proving key from a peer checks each chunk against.
+	fn state_chunk_hash(
+		_model: ModelId,
+		_version: VersionNumber,
+		_state: H256,
+		_index: u32,
+	) -> Option<H256> {
+		None
+	}
 }
 
 /// No ceremony: a chain without one refuses initial keys.

@@ -95,6 +95,16 @@ pub fn chunk_storage_key(content_id: &ContentId, index: u32) -> Vec<u8> {
 	key
 }
 
+/// Hash `index` of a chunk-hash list stored SCALE-encoded under `key`, its length read from
+/// the list's own compact prefix ([`stored_chunk_hash`] for a caller that knows the length).
+pub fn stored_chunk_hash_at(key: &[u8], index: u32) -> Option<H256> {
+	use codec::{Compact, Decode};
+	let mut prefix = [0u8; 5];
+	sp_io::storage::read(key, &mut prefix, 0)?;
+	let count = Compact::<u32>::decode(&mut &prefix[..]).ok()?.0;
+	stored_chunk_hash(key, count, index)
+}
+
 /// Hash `index` of a chunk-hash list of `chunk_count` entries stored SCALE-encoded (a
 /// `BoundedVec<H256, _>`) under the storage key `key`, read without the rest of the list: it
 /// lies at byte `compact_len(chunk_count) + 32 * index`. An upload reads one hash per chunk

@@ -47,6 +47,11 @@ sp_api::decl_runtime_apis! {
 		/// The hash of one chunk, to verify a single chunk without the whole list.
 		fn chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<Hash>;
 
+		/// The hash of chunk `index` (of 64 KiB) of a ZK version's proving key, which its key
+		/// ceremony published into the data layer: to verify a key chunk served to a peer.
+		/// `None` past the last chunk and for keys that never passed through the data layer.
+		fn zk_key_chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<Hash>;
+
 		/// Up to `limit` of an owner's model ids after the model `after` (from the first when
 		/// `None`); pass the page's `next` back as `after` for the following page.
 		fn models_by_owner(owner: AccountId, after: Option<ModelId>, limit: u32) -> ModelPage;
