@@ -167,11 +167,13 @@ impl ZkContributeCmd {
 		let started = std::time::Instant::now();
 		let contribution = ceremony::contribute(&mut key, &context, &mut rand::rngs::OsRng);
 		let contribute_ms = started.elapsed().as_secs_f64() * 1e3;
-		let keys = groth16::Keys::from_proving_key(&key).map_err(|e| e.to_string())?;
-		let state = H256(groth16::proving_key_hash(&keys.proving_key));
+		// Over the parent's own bytes: what phase 2 leaves alone stays byte for byte.
+		let state_bytes = ceremony::contributed_file(&bytes, &key)
+			.map_err(|e| format!("the head's key is not a key file this chain takes: {e:?}"))?;
+		let state = H256(groth16::proving_key_hash(&state_bytes));
 		create_dir(&self.out)?;
 		let path = key_path(&self.out, state);
-		write(&path, &keys.proving_key)?;
+		write(&path, &state_bytes)?;
 		println!(
 			"{}",
 			serde_json::json!({
@@ -179,7 +181,7 @@ impl ZkContributeCmd {
 				"contribution": format!("0x{}", hex(&ceremony::encode_contribution(&contribution))),
 				"state_hash": format!("0x{}", hex(&state.0)),
 				"key_file": path.display().to_string(),
-				"state_bytes": keys.proving_key.len(),
+				"state_bytes": state_bytes.len(),
 				"contribute_ms": contribute_ms,
 			})
 		);

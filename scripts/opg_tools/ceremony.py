@@ -47,9 +47,15 @@ KEY_CHUNK_SIZE = 64 * 1024
 """The chunk size of key states (`opg_zk::ceremony::KEY_CHUNK_SIZE`), part of their content id."""
 
 
+KEY_STATE_DOMAIN = b"opg:zk-key:v1"
+"""The domain of key states' content ids (`opg_zk::ceremony::KEY_STATE_DOMAIN`): never a model's."""
+
+
 def state_id(data: bytes) -> str:
     """A key state's content id, as the chain names it (`0x` hex)."""
-    return "0x" + models.content_id(data, KEY_CHUNK_SIZE).hex()
+    hashes = models.chunk_hashes(data, KEY_CHUNK_SIZE)
+    return "0x" + models.content_id_from_hashes(KEY_CHUNK_SIZE, len(data), hashes,
+                                                KEY_STATE_DOMAIN).hex()
 
 
 def layout(data: bytes) -> dict:
@@ -224,6 +230,16 @@ def contribute(substrate, signer, model: int, version: int, keys: Path) -> dict:
     record = ceremony(substrate, model, version)
     if record is None:
         raise CeremonyError(f"model {model} version {version} has no running ceremony")
+    if record["contributions"] > 0 and record["upload"] is None:
+        # Never build on a bad state: check the head's transition first, and show it if it is
+        # bad (the head goes back; this contributes on the state before it).
+        last = record["contributions"] - 1
+        if check_contribution(substrate, signer, model, version, keys, last,
+                              parent_of(substrate, model, version, record, last)):
+            record = ceremony(substrate, model, version)
+            if record is None:
+                raise CeremonyError(f"the ceremony of model {model} version {version} failed: "
+                                    "its last drawn contribution was bad")
     me = signer.ss58_address
     if record["phase"] == "Open":
         slot = record["slot"]
@@ -257,33 +273,49 @@ def contribute(substrate, signer, model: int, version: int, keys: Path) -> dict:
             "key_file": made["key_file"], "contribute_ms": made["contribute_ms"]}
 
 
+def check_contribution(substrate, signer, model: int, version: int, keys: Path, index: int,
+                       parent_hash: str) -> dict | None:
+    """Checks contribution `index`'s state against its parent's (`opg-node zk-find-fault`) and,
+    if it is bad, shows it on chain; returns the challenge, or None when the state is right."""
+    entry = substrate.query("ZkCeremony", "Transcript", [[model, version], index]).value
+    parent = fetch_state(substrate, model, version, parent_hash, keys)
+    child = fetch_state(substrate, model, version, entry["state_hash"], keys)
+    found = run_node("zk-find-fault", "--parent", str(parent), "--child", str(child),
+                     "--delta-g1", entry["delta_g1"][2:], "--delta-g2", entry["delta_g2"][2:])
+    if found["fault"] is None:
+        return None
+    offset, length = int(found["fault"]), int(found["length"])
+    first, last = offset // KEY_CHUNK_SIZE, (offset + length - 1) // KEY_CHUNK_SIZE
+
+    def held(path: Path) -> list[str]:
+        parts = models.chunks(path.read_bytes(), KEY_CHUNK_SIZE)
+        return ["0x" + part.hex() for part in parts[first:last + 1]]
+    chain.submit(substrate, signer, "ZkCeremony", "challenge_state", {
+        "model": model, "version": version, "index": index, "offset": offset,
+        "parent": chain.bounded(held(parent)), "child": chain.bounded(held(child))})
+    say(f"showed contribution {index} of model {model} version {version} bad at byte {offset}: "
+        f"its author ({entry['author']}) pays, the head went back")
+    return {"challenged": index, "offset": offset, "author": entry["author"]}
+
+
+def parent_of(substrate, model: int, version: int, record: dict, index: int) -> str:
+    """The content id of the state contribution `index` built on."""
+    if index == 0:
+        return record["init_hash"]
+    return substrate.query("ZkCeremony", "Transcript", [[model, version], index - 1]).value["state_hash"]
+
+
 def check(substrate, signer, model: int, version: int, keys: Path) -> dict:
     """Checks each counted contribution's state against its parent's and challenges the first
     bad one on chain; returns what it found."""
     record = ceremony(substrate, model, version)
     if record is None:
         raise CeremonyError(f"model {model} version {version} has no running ceremony")
-    parent_hash = record["init_hash"]
     for index in range(record["contributions"]):
-        entry = substrate.query("ZkCeremony", "Transcript", [[model, version], index]).value
-        parent = fetch_state(substrate, model, version, parent_hash, keys)
-        child = fetch_state(substrate, model, version, entry["state_hash"], keys)
-        found = run_node("zk-find-fault", "--parent", str(parent), "--child", str(child),
-                         "--delta-g1", entry["delta_g1"][2:], "--delta-g2", entry["delta_g2"][2:])
-        if found["fault"] is not None:
-            offset, length = int(found["fault"]), int(found["length"])
-            first, last = offset // KEY_CHUNK_SIZE, (offset + length - 1) // KEY_CHUNK_SIZE
-
-            def held(path: Path) -> list[str]:
-                parts = models.chunks(path.read_bytes(), KEY_CHUNK_SIZE)
-                return ["0x" + part.hex() for part in parts[first:last + 1]]
-            chain.submit(substrate, signer, "ZkCeremony", "challenge_state", {
-                "model": model, "version": version, "index": index, "offset": offset,
-                "parent": chain.bounded(held(parent)), "child": chain.bounded(held(child))})
-            say(f"showed contribution {index} of model {model} version {version} bad at byte "
-                f"{offset}: its author ({entry['author']}) pays, the head went back")
-            return {"challenged": index, "offset": offset, "author": entry["author"]}
-        parent_hash = entry["state_hash"]
+        shown = check_contribution(substrate, signer, model, version, keys, index,
+                                   parent_of(substrate, model, version, record, index))
+        if shown is not None:
+            return shown
     say(f"all {record['contributions']} contribution(s) of model {model} version {version} "
         "follow from their parents")
     return {"challenged": None, "checked": record["contributions"]}

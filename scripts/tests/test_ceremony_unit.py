@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from opg import models
 from opg_tools import ceremony
 
 HEAD = "0x" + "ab" * 32
@@ -70,7 +71,8 @@ def test_a_ceremony_that_does_not_end_in_time_is_reported():
 # `a_key_reads_from_the_data_layer_only_whole_and_matching_its_content_id`): 150,000 bytes
 # `(i * 31 + 7) mod 251` in 64 KiB chunks.
 STATE = bytes((i * 31 + 7) % 251 for i in range(150_000))
-STATE_ID = "0x6280369964097c216322a0e933f213bbbc623784199e39d89b7cb9c4f8cae9bf"
+STATE_ID = "0xf2b3a1ef177406e387c53dae3b38255517ef0c53bde6dcb2b18075bd324da77b"
+MODEL_ID = "0x6280369964097c216322a0e933f213bbbc623784199e39d89b7cb9c4f8cae9bf"
 
 
 class DataLayer:
@@ -96,6 +98,8 @@ class DataLayer:
 
 def test_a_key_state_is_named_and_committed_as_the_chain_computes_it():
     assert ceremony.state_id(STATE) == STATE_ID
+    # Under its own domain: never the content id of a model with the same bytes.
+    assert "0x" + models.content_id(STATE, 65536).hex() == MODEL_ID
     committed = ceremony.commitment(STATE)
     assert committed["state_size"] == 150_000 and len(committed["chunk_hashes"][0]) == 3
 

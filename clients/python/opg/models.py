@@ -57,9 +57,11 @@ def chunk_hashes(data: bytes, chunk_size: int) -> list[bytes]:
     return [blake2_256(chunk) for chunk in chunks(data, chunk_size)]
 
 
-def content_id_from_hashes(chunk_size: int, byte_size: int, hashes: list[bytes]) -> bytes:
-    """The content id (v2) of a model of `byte_size` bytes whose chunks hash to `hashes`."""
-    preimage = CONTENT_ID_DOMAIN + struct.pack("<IQ", chunk_size, byte_size) + b"".join(hashes)
+def content_id_from_hashes(chunk_size: int, byte_size: int, hashes: list[bytes],
+                           domain: bytes = CONTENT_ID_DOMAIN) -> bytes:
+    """The content id (v2) of a model of `byte_size` bytes whose chunks hash to `hashes` (of
+    other content under its own `domain`: a ZK key state's, `b"opg:zk-key:v1"`)."""
+    preimage = domain + struct.pack("<IQ", chunk_size, byte_size) + b"".join(hashes)
     return blake2_256(preimage)
 
 

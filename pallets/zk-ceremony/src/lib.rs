@@ -41,8 +41,12 @@
 //! length prefixes as its chunks arrive, so a challenge is judged by the file's real structure.
 //! A shown open contribution forfeits its author's deposit and is dropped with every later one
 //! (their authors' deposits released), the head going back to its parent; past the open phase,
-//! the drawn nodes contribute again from their first turn. A shown drawn contribution slashes
-//! its node like a silent one and fails the ceremony.
+//! the drawn nodes contribute again from their first turn (one that misses that second turn is
+//! not slashed: the ceremony fails, `RedoneTurnMissed`). A shown drawn contribution slashes its
+//! node like a silent one and fails the ceremony. Honest tools write a contribution over its
+//! parent's own bytes (`opg_zk::ceremony::contributed_file`), so a parent that spells a fixed
+//! point unusually cannot get the next contributor "shown" bad, and check the head's transition
+//! before they build on it.
 //!
 //! Two things make the final key sound, and the ceremony provides both:
 //! - **Nobody knows its last `delta`**: true if any one contributor forgot its secret.
@@ -111,6 +115,11 @@
 //!   nothing fails and pays its fee.
 //! - **Drawn saboteur**: shown, it loses [`Config::MissedTurnSlash`] of its bond, as a silent
 //!   node does, and the ceremony fails (every drawn node must contribute soundly).
+//! - **Late self-challenger** (a bad open contribution shown by its own author once the drawn
+//!   nodes contributed, hoping they miss their new turn and are slashed): forfeits its deposit;
+//!   the drawn nodes are not slashed for missing a second turn, so it gains nothing.
+//! - **Layout griefer** (publishing the initial key with a wrong layout, so the owner uploads
+//!   until it shows): only the owner publishes its initial key.
 //! - **Honest open contributor**: pays the transaction fee, gets its deposit back.
 //! - **Slot squatter** (takes the slot and never contributes, to delay): loses its deposit for
 //!   each slot; the open phase ends on time whatever it does.
@@ -339,6 +348,9 @@ pub struct Ceremony<T: Config> {
 	pub draws: u32,
 	/// The drawn attesters, each with whether it approved yet.
 	pub attesters: BoundedVec<(T::AccountId, bool), T::Attesters>,
+	/// Whether a challenge sent the drawn nodes back to their first turn: a drawn node that
+	/// had contributed and misses its new turn is not slashed (it did its part once).
+	pub redrawn_turns: bool,
 }
 
 /// One contribution in a ceremony's transcript.
@@ -406,6 +418,9 @@ pub enum FailureReason {
 	InitialKeyUnpublished,
 	/// A drawn node's state was shown on chain not to be its contribution's.
 	BadDrawnState,
+	/// After a challenge sent the drawn nodes back to their first turn, one did not
+	/// contribute again (it is not slashed: it had contributed once).
+	RedoneTurnMissed,
 }
 
 #[frame_support::pallet]
@@ -789,6 +804,8 @@ pub mod pallet {
 		UploadExpired,
 		/// This key state is already in the ceremony: a contribution changes the state.
 		StateExists,
+		/// Only the version's owner publishes its initial key.
+		NotOwner,
 		/// The layout does not make a file of the state's size.
 		WrongLayout,
 		/// No counted contribution has this index.
@@ -1034,11 +1051,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Publishes the initial key into the data layer: commits its size, the hashes of its
+		/// Publishes the initial key into the data layer, as the version's owner (its upload
+		/// tool does, from `opg-node zk-init`): commits its size, the hashes of its
 		/// [`KEY_CHUNK_SIZE`] chunks, which must make the ceremony's initial content id, and its
 		/// layout (its vectors' lengths, which its chunks' length prefixes must hold as they
-		/// arrive), so anyone who computed the key (`opg-node zk-init`; the owner's upload tool
-		/// does) may.
+		/// arrive). Only the owner, who pays for a ceremony that fails: anyone else could claim a
+		/// wrong layout and make the owner upload until it shows.
 		/// Its chunks follow through [`Pallet::upload_state`]; contributions start once it is
 		/// whole.
 		#[pallet::call_index(4)]
@@ -1051,9 +1069,10 @@ pub mod pallet {
 			chunk_hashes: StateChunkHashes<T>,
 			layout: StateLayout,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
+			let who = ensure_signed(origin)?;
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+			ensure!(who == ceremony.owner, Error::<T>::NotOwner);
 			ensure!(
 				!ceremony.head_published && ceremony.upload.is_none(),
 				Error::<T>::AlreadyPublished
@@ -1420,7 +1439,12 @@ impl<T: Config> Pallet<T> {
 		if let Some(upload) = ceremony.upload.take_if(|upload| upload.contribution.is_some()) {
 			StateChunks::<T>::remove(id, upload.state_hash);
 		}
-		if let Some(slot) = ceremony.slot.take() {
+		// A slot still running was taken in good faith on the bad head: released. One that ran
+		// out is forfeited, as it would have been.
+		let now = frame_system::Pallet::<T>::block_number();
+		if ceremony.slot.as_ref().is_some_and(|slot| slot.until < now) {
+			Self::skip_slot(id, &mut ceremony);
+		} else if let Some(slot) = ceremony.slot.take() {
 			let _ =
 				T::Currency::release(&reason, &slot.holder, slot.deposit, Precision::BestEffort);
 		}
@@ -1441,9 +1465,9 @@ impl<T: Config> Pallet<T> {
 		ceremony.drawn_contributions = 0;
 		if ceremony.phase != Phase::Open && !ceremony.drawn.is_empty() {
 			ceremony.phase = Phase::Drawn;
+			ceremony.redrawn_turns = true;
 			ceremony.turn = 0;
 			ceremony.attesters = BoundedVec::new();
-			let now = frame_system::Pallet::<T>::block_number();
 			Self::reschedule(id, &mut ceremony, now.saturating_add(T::TurnPeriod::get()));
 		}
 		Ceremonies::<T>::insert(id, ceremony);
@@ -1539,6 +1563,10 @@ impl<T: Config> Pallet<T> {
 				let Some(node) = ceremony.drawn.get(ceremony.turn as usize).cloned() else {
 					return Self::draw(id, ceremony, now);
 				};
+				if ceremony.redrawn_turns {
+					Self::fail(id, ceremony, FailureReason::RedoneTurnMissed);
+					return T::WeightInfo::process_end(Self::settle_bound());
+				}
 				Self::slash_silent(id, node);
 				Self::fail(id, ceremony, FailureReason::DrawnContributorSilent);
 				T::WeightInfo::process_missed_turn()
@@ -1872,6 +1900,7 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 			turn: 0,
 			draws: 0,
 			attesters: BoundedVec::new(),
+			redrawn_turns: false,
 		};
 		Self::reschedule(id, &mut ceremony, open_until);
 		Ceremonies::<T>::insert(id, ceremony);

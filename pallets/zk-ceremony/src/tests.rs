@@ -562,9 +562,9 @@ fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
 		// Hashes that do not make the initial content id, or do not fit the size.
 		let mut other = initial.hashes.clone();
 		other[0] = H256::repeat_byte(1);
-		assert_noop!(publish(CAROL, initial.size, other), Error::<Test>::WrongState);
+		assert_noop!(publish(OWNER, initial.size, other), Error::<Test>::WrongState);
 		assert_noop!(
-			publish(CAROL, initial.size + 70_000, initial.hashes.clone()),
+			publish(OWNER, initial.size + 70_000, initial.hashes.clone()),
 			Error::<Test>::WrongLayout
 		);
 		assert_noop!(
@@ -576,8 +576,10 @@ fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
 			),
 			Error::<Test>::NothingToUpload
 		);
-		// Anyone who computed the key may publish it; once.
-		assert_ok!(publish(CAROL, initial.size, initial.hashes.clone()));
+		// Only the owner publishes it (anyone else could claim a wrong layout), once; anyone
+		// may upload its chunks.
+		assert_noop!(publish(CAROL, initial.size, initial.hashes.clone()), Error::<Test>::NotOwner);
+		assert_ok!(publish(OWNER, initial.size, initial.hashes.clone()));
 		assert_noop!(
 			publish(OWNER, initial.size, initial.hashes.clone()),
 			Error::<Test>::AlreadyPublished
@@ -938,6 +940,7 @@ fn a_bad_open_state_shown_late_sends_the_drawn_nodes_back_to_their_first_turn() 
 		assert_eq!(ceremony.due, System::block_number() + TURN_PERIOD);
 		assert!(Slashes::get().is_empty());
 		// They contribute again, on the initial key, and the ceremony finishes.
+		assert!(ceremony.redrawn_turns);
 		let mut key = circuit().initial.clone();
 		to_attestations_from_drawn(&mut key);
 		approve(PROVERS[0]);
@@ -972,5 +975,36 @@ fn a_bad_drawn_state_slashes_its_node_and_fails_the_ceremony() {
 		);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
 		assert_eq!(StateChunks::<Test>::iter_prefix(ID).count(), 0);
+	});
+}
+
+#[test]
+fn a_drawn_node_that_misses_a_turn_a_late_challenge_gave_back_is_not_slashed() {
+	build_and_execute(|| {
+		begin();
+		let initial = key_bytes(&circuit().initial);
+		let mut key = circuit().initial.clone();
+		// A saboteur's bad open contribution, shown by its own author once the drawn nodes
+		// contributed on it, hoping they miss the turn it gives them back.
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
+		let (encoded, bad, at) = bad_contribution(&mut key, CAROL, 0, init_hash());
+		let bad_state = State::of(&bad);
+		assert_ok!(send(CAROL, init_hash(), encoded, &bad_state));
+		upload(CAROL, &bad_state);
+		let mut on_bad = opg_zk::groth16::decode_proving_key(&bad).unwrap();
+		to_attestations(&mut on_bad);
+		assert_ok!(challenge(CAROL, 0, at, &initial, &bad));
+		assert_eq!(held(CAROL), 0);
+		let due = Ceremonies::<Test>::get(ID).unwrap().due;
+		run_to_block(due);
+		System::assert_has_event(
+			Event::CeremonyFailed {
+				model: MODEL,
+				version: VERSION,
+				reason: FailureReason::RedoneTurnMissed,
+			}
+			.into(),
+		);
+		assert!(Slashes::get().is_empty());
 	});
 }

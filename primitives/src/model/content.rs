@@ -52,13 +52,22 @@ pub fn content_id_from_chunk_hashes(
 	byte_size: u64,
 	chunk_hashes: &[H256],
 ) -> ContentId {
+	content_id_in_domain(CONTENT_ID_DOMAIN, chunk_size, byte_size, chunk_hashes)
+}
+
+/// The content id formula under another domain separator: content of another kind (a ZK
+/// key state) whose ids can never be a model's, so that nothing the registry does with a
+/// model's content id (such as clearing its chunks when its last version goes) touches it.
+pub fn content_id_in_domain(
+	domain: &[u8],
+	chunk_size: u32,
+	byte_size: u64,
+	chunk_hashes: &[H256],
+) -> ContentId {
 	let mut preimage = Vec::with_capacity(
-		CONTENT_ID_DOMAIN
-			.len()
-			.saturating_add(12)
-			.saturating_add(chunk_hashes.len().saturating_mul(32)),
+		domain.len().saturating_add(12).saturating_add(chunk_hashes.len().saturating_mul(32)),
 	);
-	preimage.extend_from_slice(CONTENT_ID_DOMAIN);
+	preimage.extend_from_slice(domain);
 	preimage.extend_from_slice(&chunk_size.to_le_bytes());
 	preimage.extend_from_slice(&byte_size.to_le_bytes());
 	for hash in chunk_hashes {
@@ -108,7 +117,7 @@ pub fn stored_chunk_hash_at(key: &[u8], index: u32) -> Option<H256> {
 /// Hash `index` of a chunk-hash list of `chunk_count` entries stored SCALE-encoded (a
 /// `BoundedVec<H256, _>`) under the storage key `key`, read without the rest of the list: it
 /// lies at byte `compact_len(chunk_count) + 32 * index`. An upload reads one hash per chunk
-/// this way, so checking a chunk costs 32 bytes of proof, not the whole list.
+/// this way, without decoding the list (a storage proof still carries the whole value).
 pub fn stored_chunk_hash(key: &[u8], chunk_count: u32, index: u32) -> Option<H256> {
 	use codec::{Compact, CompactLen};
 	if index >= chunk_count {

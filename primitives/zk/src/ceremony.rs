@@ -58,16 +58,26 @@ pub enum CeremonyError {
 /// parameter.
 pub const KEY_CHUNK_SIZE: u32 = 64 * 1024;
 
+/// Domain separator of key states' content ids: never a model's content id, so the model
+/// registry's clearing of a model's chunks can never reach a key's.
+pub const KEY_STATE_DOMAIN: &[u8] = b"opg:zk-key:v1";
+
 /// The content id of a key state (a proving key file) of `byte_size` bytes from its
-/// [`KEY_CHUNK_SIZE`] chunks' blake2-256 hashes: the model content id's formula
-/// (`opg_primitives::model::content_id_from_chunk_hashes`). It is what the chain calls a key's
-/// hash (a ceremony's head, a version's `proving_key_hash`), so a node checks a key it reads
-/// from the data layer chunk by chunk and a key file in one pass, against the same value.
+/// [`KEY_CHUNK_SIZE`] chunks' blake2-256 hashes: the model content id's formula under its own
+/// domain ([`KEY_STATE_DOMAIN`]; `opg_primitives::model::content_id_in_domain`). It is what
+/// the chain calls a key's hash (a ceremony's head, a version's `proving_key_hash`), so a node
+/// checks a key it reads from the data layer chunk by chunk and a key file in one pass,
+/// against the same value.
 pub fn state_id(
 	byte_size: u64,
 	chunk_hashes: &[opg_primitives::model::ContentId],
 ) -> opg_primitives::model::ContentId {
-	opg_primitives::model::content_id_from_chunk_hashes(KEY_CHUNK_SIZE, byte_size, chunk_hashes)
+	opg_primitives::model::content_id_in_domain(
+		KEY_STATE_DOMAIN,
+		KEY_CHUNK_SIZE,
+		byte_size,
+		chunk_hashes,
+	)
 }
 
 /// Where the parts of a key state lie in its file, arkworks' uncompressed `ProvingKey`: the
@@ -463,7 +473,7 @@ pub fn contribution_from<E: Pairing>(
 }
 
 #[cfg(feature = "prover")]
-pub use state::{contribute, find_fault, verify_transition};
+pub use state::{contribute, contributed_file, find_fault, verify_transition};
 
 #[cfg(feature = "prover")]
 mod state {
@@ -507,6 +517,42 @@ mod state {
 		key.l_query = scale(&key.l_query);
 		key.h_query = scale(&key.h_query);
 		contribution
+	}
+
+	/// The key file of `key` (the key of the file `parent` after a contribution) written over
+	/// the parent's own bytes: only `delta` and the H and L points change, so every byte phase
+	/// 2 leaves alone stays exactly the parent's. A parent that spells a point unusually (a
+	/// flag bit arkworks ignores when it reads) is copied as it is, so no challenge of a fixed
+	/// byte can frame the contributor for its parent's spelling.
+	pub fn contributed_file<E: Pairing>(
+		parent: &[u8],
+		key: &ProvingKey<E>,
+	) -> Result<Vec<u8>, CeremonyError> {
+		let layout = StateLayout::of_file(parent).ok_or(CeremonyError::Malformed)?;
+		let [delta_g2, _, delta_g1, _, _, _, h, l, _] =
+			layout.offsets().ok_or(CeremonyError::Malformed)?;
+		if key.h_query.len() != layout.h as usize || key.l_query.len() != layout.l as usize {
+			return Err(CeremonyError::ChangedFixedPart);
+		}
+		let mut bytes = parent.to_vec();
+		let mut write = |at: u64, encoded: Vec<u8>| {
+			let at = at as usize;
+			match bytes.get_mut(at..at + encoded.len()) {
+				Some(place) => {
+					place.copy_from_slice(&encoded);
+					Ok(())
+				}
+				None => Err(CeremonyError::Malformed),
+			}
+		};
+		write(delta_g2, encode_point(&key.vk.delta_g2))?;
+		write(delta_g1, encode_point(&key.delta_g1))?;
+		for (prefix, points) in [(h, &key.h_query), (l, &key.l_query)] {
+			for (index, point) in points.iter().enumerate() {
+				write(prefix + 8 + (index * G1_LEN) as u64, encode_point(point))?;
+			}
+		}
+		Ok(bytes)
 	}
 
 	/// Where the key file `child` breaks phase 2 against its parent file `parent`, for a

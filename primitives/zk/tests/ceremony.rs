@@ -271,12 +271,15 @@ fn a_key_reads_from_the_data_layer_only_whole_and_matching_its_content_id() {
 	tampered[2].as_mut().unwrap()[0] ^= 1;
 	assert_eq!(read(&tampered), None);
 	assert_eq!(read(&[]), None);
-	// The content id is the model data layer's (v2) in 64 KiB chunks: the registry's
-	// `proving_key_hash` and the ceremony's head name a key by it.
-	assert_eq!(
+	// The content id is the data layer's formula in 64 KiB chunks under the key states' own
+	// domain: never the id of a model with the same bytes, whose chunks the registry may clear.
+	assert_ne!(
 		hash,
 		opg_primitives::model::content_id(&read(&chunks).unwrap(), KEY_CHUNK_SIZE).unwrap().0
 	);
+	// The known answer the Python tools test too (scripts/tests/test_ceremony_unit.py).
+	let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+	assert_eq!(hex, "f2b3a1ef177406e387c53dae3b38255517ef0c53bde6dcb2b18075bd324da77b");
 }
 
 fn file(key: &ProvingKey<Bn254>) -> Vec<u8> {
@@ -420,4 +423,35 @@ fn find_fault_names_a_byte_the_chain_agrees_is_broken() {
 	let other = find_fault(&parent, &child, (&delta.0, &parent_delta_g2), &mut rng).unwrap();
 	let offset = other.expect("the state's delta is not the one the chain holds");
 	assert!(matches!(layout.part(offset), Some(StatePart::DeltaG2 { .. })));
+}
+
+/// A parent that spells a point unusually (the y-sign flag, which arkworks ignores when it
+/// reads an uncompressed point) cannot frame the next contributor: the contribution is written
+/// over the parent's own bytes, so its fixed bytes stay the parent's, where a re-encoded key
+/// would differ and a challenge of that byte would "show" it bad.
+#[test]
+fn a_contribution_keeps_its_parents_fixed_bytes_as_they_are_spelled() {
+	use opg_zk::ceremony::{contributed_file, find_fault, StateLayout};
+	let (_, initial) = start();
+	let mut parent = file(&initial);
+	let layout = StateLayout::of_file(&parent).unwrap();
+	let a0_last = layout.length_prefixes().unwrap()[1].0 as usize + 8 + 63;
+	parent[a0_last] ^= 0x80;
+	let mut key = decode_proving_key(&parent).unwrap();
+	assert_eq!(key, initial, "the flag changes the bytes, not the key");
+	contribute(&mut key, &context(0, "honest", &head(&initial)), &mut StdRng::seed_from_u64(8));
+	let child = contributed_file(&parent, &key).unwrap();
+	assert_eq!(child[a0_last], parent[a0_last]);
+	let delta = (encode_point(&key.delta_g1), encode_point(&key.vk.delta_g2));
+	let mut rng = StdRng::seed_from_u64(9);
+	assert_eq!(find_fault(&parent, &child, (&delta.0, &delta.1), &mut rng).unwrap(), None);
+	// The same key re-encoded would differ at that byte: a "fault" the parent planted.
+	let reencoded = file(&key);
+	assert_ne!(reencoded[a0_last], parent[a0_last]);
+	assert_eq!(
+		find_fault(&parent, &reencoded, (&delta.0, &delta.1), &mut rng).unwrap(),
+		Some(a0_last as u64)
+	);
+	// And the contributed file is the key: it decodes to it.
+	assert_eq!(decode_proving_key(&child).unwrap(), key);
 }
