@@ -805,6 +805,18 @@ fn bad_contribution(
 	(encoded, bytes, at as u64)
 }
 
+/// `author` takes the open phase's slot and makes the first contribution on the initial key
+/// (`key`) with a bad state ([`bad_contribution`]), uploaded whole: the chain counts it. Returns
+/// the bad file and its bad point's offset.
+fn sabotage(key: &mut ProvingKey<Bn254>, author: AccountId) -> (Vec<u8>, u64) {
+	assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(author), MODEL, VERSION));
+	let (encoded, bad, at) = bad_contribution(key, author, 0, init_hash());
+	let bad_state = State::of(&bad);
+	assert_ok!(send(author, init_hash(), encoded, &bad_state));
+	upload(author, &bad_state);
+	(bad, at)
+}
+
 /// `who` challenges contribution `index` at `offset`, with the chunks of `parent` and `child`
 /// (files) that hold the bytes there.
 fn challenge(
@@ -844,12 +856,8 @@ fn a_bad_open_state_costs_its_author_the_deposit_and_the_head_goes_back() {
 		let initial = key_bytes(&circuit().initial);
 		let mut key = circuit().initial.clone();
 		// DAPP's contribution is right, its state is not; the chain cannot tell, and counts it.
-		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
-		let (encoded, bad, at) = bad_contribution(&mut key, DAPP, 0, init_hash());
-		let bad_state = State::of(&bad);
-		assert_ok!(send(DAPP, init_hash(), encoded, &bad_state));
-		upload(DAPP, &bad_state);
-		assert_eq!(head(), bad_state.id());
+		let (bad, at) = sabotage(&mut key, DAPP);
+		assert_eq!(head(), State::of(&bad).id());
 		// CAROL builds on it in good faith (on the bad file, as it reads it).
 		run_to_block(System::block_number() + TURN_PERIOD + 1);
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
@@ -919,11 +927,7 @@ fn a_bad_open_state_shown_late_sends_the_drawn_nodes_back_to_their_first_turn() 
 		begin();
 		let initial = key_bytes(&circuit().initial);
 		let mut key = circuit().initial.clone();
-		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
-		let (encoded, bad, at) = bad_contribution(&mut key, DAPP, 0, init_hash());
-		let bad_state = State::of(&bad);
-		assert_ok!(send(DAPP, init_hash(), encoded, &bad_state));
-		upload(DAPP, &bad_state);
+		let (bad, at) = sabotage(&mut key, DAPP);
 		let mut on_bad = opg_zk::groth16::decode_proving_key(&bad).unwrap();
 		to_attestations(&mut on_bad);
 		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().attesters.len(), 2);
@@ -986,11 +990,7 @@ fn a_drawn_node_that_misses_a_turn_a_late_challenge_gave_back_is_not_slashed() {
 		let mut key = circuit().initial.clone();
 		// A saboteur's bad open contribution, shown by its own author once the drawn nodes
 		// contributed on it, hoping they miss the turn it gives them back.
-		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, VERSION));
-		let (encoded, bad, at) = bad_contribution(&mut key, CAROL, 0, init_hash());
-		let bad_state = State::of(&bad);
-		assert_ok!(send(CAROL, init_hash(), encoded, &bad_state));
-		upload(CAROL, &bad_state);
+		let (bad, at) = sabotage(&mut key, CAROL);
 		let mut on_bad = opg_zk::groth16::decode_proving_key(&bad).unwrap();
 		to_attestations(&mut on_bad);
 		assert_ok!(challenge(CAROL, 0, at, &initial, &bad));

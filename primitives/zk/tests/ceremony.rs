@@ -288,6 +288,32 @@ fn file(key: &ProvingKey<Bn254>) -> Vec<u8> {
 	bytes
 }
 
+/// What the chain finds at byte `offset` of `child` against `parent` (the bytes a challenge
+/// carries there: the whole point for H and L, else the one byte), for a contribution whose
+/// `delta` is `child_delta` (G1, G2).
+fn chain_finds_broken(
+	layout: &opg_zk::ceremony::StateLayout,
+	parent: &[u8],
+	child: &[u8],
+	offset: u64,
+	parent_delta_g2: &[u8],
+	child_delta: &(Vec<u8>, Vec<u8>),
+) -> bool {
+	use opg_zk::ceremony::{breaks_transition, StatePart};
+	let part = layout.part(offset).unwrap();
+	let (start, len) = match part {
+		StatePart::Divided { start } => (start as usize, 64),
+		_ => (offset as usize, 1),
+	};
+	breaks_transition::<Bn254>(
+		part,
+		&parent[start..start + len],
+		&child[start..start + len],
+		parent_delta_g2,
+		(&child_delta.0, &child_delta.1),
+	)
+}
+
 /// The layout the chain judges challenges by is the key file's own: its size, its length
 /// prefixes, and each part where the layout says it lies.
 #[test]
@@ -330,7 +356,7 @@ fn a_key_files_layout_places_every_part_where_arkworks_writes_it() {
 /// of L or H, a changed fixed byte or a `delta` other than the contribution's each break it.
 #[test]
 fn a_bad_state_breaks_the_transition_at_the_byte_that_shows_it() {
-	use opg_zk::ceremony::{breaks_transition, StateLayout, StatePart};
+	use opg_zk::ceremony::StateLayout;
 	let (_, initial) = start();
 	let mut key = initial.clone();
 	contribute(&mut key, &context(0, "alice", &head(&initial)), &mut StdRng::seed_from_u64(5));
@@ -339,18 +365,7 @@ fn a_bad_state_breaks_the_transition_at_the_byte_that_shows_it() {
 	let parent_delta_g2 = encode_point(&initial.vk.delta_g2);
 	let child_delta = (encode_point(&key.delta_g1), encode_point(&key.vk.delta_g2));
 	let breaks = |child: &[u8], offset: u64| {
-		let part = layout.part(offset).unwrap();
-		let (start, len) = match part {
-			StatePart::Divided { start } => (start as usize, 64),
-			_ => (offset as usize, 1),
-		};
-		breaks_transition::<Bn254>(
-			part,
-			&parent[start..start + len],
-			&child[start..start + len],
-			&parent_delta_g2,
-			(&child_delta.0, &child_delta.1),
-		)
+		chain_finds_broken(&layout, &parent, child, offset, &parent_delta_g2, &child_delta)
 	};
 	// Honest: no byte breaks it (every 61st byte, which visits every part).
 	assert!((0..child.len() as u64).step_by(61).all(|offset| !breaks(&child, offset)));
@@ -381,7 +396,7 @@ fn a_bad_state_breaks_the_transition_at_the_byte_that_shows_it() {
 /// and nothing for an honest state.
 #[test]
 fn find_fault_names_a_byte_the_chain_agrees_is_broken() {
-	use opg_zk::ceremony::{breaks_transition, find_fault, StateLayout, StatePart};
+	use opg_zk::ceremony::{find_fault, StateLayout, StatePart};
 	let (_, initial) = start();
 	let mut key = initial.clone();
 	contribute(&mut key, &context(0, "alice", &head(&initial)), &mut StdRng::seed_from_u64(6));
@@ -394,18 +409,7 @@ fn find_fault_names_a_byte_the_chain_agrees_is_broken() {
 		|child: &[u8]| find_fault(&parent, child, (&delta.0, &delta.1), &mut rng).unwrap();
 	assert_eq!(fault(&child), None);
 	let chain_agrees = |child: &[u8], offset: u64| {
-		let part = layout.part(offset).unwrap();
-		let (start, len) = match part {
-			StatePart::Divided { start } => (start as usize, 64),
-			_ => (offset as usize, 1),
-		};
-		breaks_transition::<Bn254>(
-			part,
-			&parent[start..start + len],
-			&child[start..start + len],
-			&parent_delta_g2,
-			(&delta.0, &delta.1),
-		)
+		chain_finds_broken(&layout, &parent, child, offset, &parent_delta_g2, &delta)
 	};
 	// A point of L deep in the query put back to the parent's (undivided).
 	let index = key.l_query.len() - 2;
