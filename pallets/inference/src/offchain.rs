@@ -311,20 +311,15 @@ impl<T: Config> Pallet<T> {
 			let missing = EngineError::ModelMissing { chunk: index };
 			let expected = T::Models::chunk_hash(record.model, record.version, index)
 				.ok_or(missing.clone())?;
-			let chunk = endpoints
-				.iter()
-				.filter_map(|url| {
-					Self::fetch_chunk(
-						url,
-						ChunkOf::Model,
-						record.model,
-						record.version,
-						index,
-						model.chunk_size,
-					)
-				})
-				.find(|bytes| chunk_hash(bytes) == expected)
-				.ok_or(missing)?;
+			let chunk = Self::fetch_checked(
+				&endpoints,
+				ChunkOf::Model,
+				record,
+				index,
+				model.chunk_size,
+				expected,
+			)
+			.ok_or(missing)?;
 			sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &chunk);
 		}
 		log::info!(target: "inference", "fetched model {} version {} from data nodes", record.model, record.version);
@@ -344,20 +339,14 @@ impl<T: Config> Pallet<T> {
 			let stored = chunk_storage_key(&key.proving_key_hash, index);
 			let held = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &stored);
 			if held.is_none_or(|bytes| chunk_hash(&bytes) != expected) {
-				let Some(chunk) = endpoints
-					.iter()
-					.filter_map(|url| {
-						Self::fetch_chunk(
-							url,
-							ChunkOf::Key,
-							record.model,
-							record.version,
-							index,
-							opg_zk::ceremony::KEY_CHUNK_SIZE,
-						)
-					})
-					.find(|bytes| chunk_hash(bytes) == expected)
-				else {
+				let Some(chunk) = Self::fetch_checked(
+					&endpoints,
+					ChunkOf::Key,
+					record,
+					index,
+					opg_zk::ceremony::KEY_CHUNK_SIZE,
+					expected,
+				) else {
 					return false;
 				};
 				sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &stored, &chunk);
@@ -368,6 +357,24 @@ impl<T: Config> Pallet<T> {
 			log::info!(target: "inference", "fetched the proving key of model {} version {} from data nodes", record.model, record.version);
 		}
 		index > 0
+	}
+
+	/// Chunk `index` of `record`'s model bytes or proving key from the first data node in
+	/// `endpoints` that serves one hashing to `expected`.
+	fn fetch_checked(
+		endpoints: &[Vec<u8>],
+		of: ChunkOf,
+		record: &JobOf<T>,
+		index: u32,
+		chunk_size: u32,
+		expected: sp_core::H256,
+	) -> Option<Vec<u8>> {
+		endpoints
+			.iter()
+			.filter_map(|url| {
+				Self::fetch_chunk(url, of, record.model, record.version, index, chunk_size)
+			})
+			.find(|bytes| chunk_hash(bytes) == expected)
 	}
 
 	/// Chunk `index` of a model version's bytes or proving key from the data node at `url`

@@ -1404,11 +1404,7 @@ impl<T: Config> Pallet<T> {
 		let slashed = if bad.drawn {
 			T::Nodes::slash(&bad.author, T::MissedTurnSlash::get())
 		} else {
-			let (credit, _) =
-				<T::Currency as BalancedHold<_>>::slash(&reason, &bad.author, bad.deposit);
-			let forfeited = frame_support::traits::Imbalance::peek(&credit);
-			T::OnForfeit::on_unbalanced(credit);
-			forfeited
+			Self::forfeit_deposit(&bad.author, bad.deposit)
 		};
 		Self::deposit_event(Event::StateChallenged {
 			model: id.0,
@@ -1436,9 +1432,7 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		if let Some(upload) = ceremony.upload.take_if(|upload| upload.contribution.is_some()) {
-			StateChunks::<T>::remove(id, upload.state_hash);
-		}
+		Self::drop_pending(id, &mut ceremony);
 		// A slot still running was taken in good faith on the bad head: released. One that ran
 		// out is forfeited, as it would have been.
 		let now = frame_system::Pallet::<T>::block_number();
@@ -1505,19 +1499,26 @@ impl<T: Config> Pallet<T> {
 	fn skip_slot(id: CeremonyId, ceremony: &mut Ceremony<T>) {
 		Self::drop_pending(id, ceremony);
 		let Some(slot) = ceremony.slot.take() else { return };
-		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
-			&HoldReason::ContributionDeposit.into(),
-			&slot.holder,
-			slot.deposit,
-		);
-		let forfeited = frame_support::traits::Imbalance::peek(&credit);
-		T::OnForfeit::on_unbalanced(credit);
+		let forfeited = Self::forfeit_deposit(&slot.holder, slot.deposit);
 		Self::deposit_event(Event::SlotSkipped {
 			model: id.0,
 			version: id.1,
 			who: slot.holder,
 			forfeited,
 		});
+	}
+
+	/// Forfeits `amount` of `who`'s held contribution deposit to [`Config::OnForfeit`];
+	/// returns what it took.
+	fn forfeit_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		let (credit, _) = <T::Currency as BalancedHold<_>>::slash(
+			&HoldReason::ContributionDeposit.into(),
+			who,
+			amount,
+		);
+		let forfeited = frame_support::traits::Imbalance::peek(&credit);
+		T::OnForfeit::on_unbalanced(credit);
+		forfeited
 	}
 
 	/// After a drawn node contributed at `now`: the next turn, or, when every drawn node
