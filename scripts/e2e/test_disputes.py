@@ -62,6 +62,12 @@ class Impostor:
     def __init__(self, url: str, account: Keypair, role_key: Keypair):
         self.url, self.account, self.role_key = url, account, role_key
         self.stop = threading.Event()
+        # Set once the thread's connection read the runtime's metadata. py-scalecodec's
+        # decoder classes are shared between connections (each lookup points them at its
+        # caller's type registry), so a connection that decodes while another is still
+        # loading its metadata can find an empty registry ("Decoder class for Compact<u32>
+        # not found"): the test opens its own connections only once this one is ready.
+        self.ready = threading.Event()
         self.thread = threading.Thread(target=self._heartbeats, daemon=True)
 
     def account_id(self, substrate) -> bytes:
@@ -72,23 +78,31 @@ class Impostor:
         try:
             genesis = bytes.fromhex(substrate.get_block_hash(0)[2:])
             period = int(substrate.query("Nodes", "ActiveParameters").value["heartbeat_period"])
+            self.ready.set()
             while not self.stop.is_set():
-                number = int(substrate.get_block_number(None))
-                start = number - number % period
-                record = nodes.node(substrate, self.account.ss58_address)
-                if record is not None and record["last_heartbeat"] != start:
-                    # SignedStatement::Heartbeat (variant 0) of Heartbeat { node, period_start }.
-                    statement = bytes([0]) + self.account_id(substrate) + start.to_bytes(4, "little")
-                    signature = self.role_key.sign(b"opg:attest:" + genesis + statement)
-                    try:
-                        send_authorized(substrate, "Nodes", "heartbeat", {
-                            "heartbeat": {"node": self.account.ss58_address, "period_start": start},
-                            "signature": "0x" + signature.hex()})
-                    except chain.ChainError:
-                        pass  # at a period's edge, or already in the pool: the next try lands
+                try:
+                    self._heartbeat(substrate, genesis, period)
+                except NotImplementedError:
+                    pass  # the decoding race above, met by a later connection: try again
                 self.stop.wait(1.0)
         finally:
             substrate.close()
+
+    def _heartbeat(self, substrate, genesis: bytes, period: int) -> None:
+        """Sends this period's heartbeat unless the chain has it."""
+        number = int(substrate.get_block_number(None))
+        start = number - number % period
+        record = nodes.node(substrate, self.account.ss58_address)
+        if record is not None and record["last_heartbeat"] != start:
+            # SignedStatement::Heartbeat (variant 0) of Heartbeat { node, period_start }.
+            statement = bytes([0]) + self.account_id(substrate) + start.to_bytes(4, "little")
+            signature = self.role_key.sign(b"opg:attest:" + genesis + statement)
+            try:
+                send_authorized(substrate, "Nodes", "heartbeat", {
+                    "heartbeat": {"node": self.account.ss58_address, "period_start": start},
+                    "signature": "0x" + signature.hex()})
+            except chain.ChainError:
+                pass  # at a period's edge, or already in the pool: the next try lands
 
     def answer(self, substrate, job: int, output: list[dict]) -> None:
         """Answers vanilla `job` with `output` (chain tensors), signed with the role key over
@@ -134,6 +148,7 @@ def impostor(node):
     nodes.register(substrate, liar, role_key, ["inference"], LIAR_BOND)
     running = Impostor(node.url, liar, role_key)
     running.thread.start()
+    assert running.ready.wait(60), "the impostor's connection did not start"
     try:
         yield running
     finally:
