@@ -140,6 +140,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let engine = engine
 				.map(|engine| std::sync::Arc::new(engine) as std::sync::Arc<dyn InferenceEngine>);
 			let zk_keys = cli.inference.zk_keys.clone();
+			let zk_ptau = cli.inference.zk_ptau.clone();
 			runner.run_node_until_exit(|mut config| async move {
 				enable_offchain_indexing_by_default(&mut config);
 				// An inference node proves ZK jobs too, with the keys it holds.
@@ -147,7 +148,7 @@ pub fn run() -> sc_cli::Result<()> {
 				let workers = service::OffchainEngines {
 					prover: engine.as_ref().map(|_| {
 						log::info!("🔏 ZK prover: proving keys from {}", keys.display());
-						std::sync::Arc::new(crate::prover::Groth16Prover::new(keys))
+						std::sync::Arc::new(crate::prover::Groth16Prover::new(keys, zk_ptau))
 							as std::sync::Arc<dyn opg_primitives::inference::ZkProver>
 					}),
 					engine,

@@ -25,6 +25,12 @@ pub struct InferenceOptions {
 	/// `<blake2-256 hash>.pk` as `zk-setup` writes it. Default: `<base-path>/zk-keys`.
 	#[arg(long, value_name = "DIR")]
 	pub zk_keys: Option<std::path::PathBuf>,
+
+	/// A powers-of-tau file the chain pins (`ModelRegistry.Phase1`; repeat for several): an
+	/// inference node drawn to attest a ZK key ceremony recomputes the version's initial key
+	/// from it. A chain that pins the insecure dev ptau needs none (the node makes it).
+	#[arg(long, value_name = "FILE")]
+	pub zk_ptau: Vec<std::path::PathBuf>,
 }
 
 /// 32 bytes written as 64 hex digits, with or without `0x`.

@@ -22,14 +22,16 @@ use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use opg_primitives::{
 	inference::{
-		EngineError, InferenceEngine, ModelRef, ProofRequest, ProverError, Tensor, TensorValues,
-		Tensors, ZkProver,
+		ContributionRequest, EngineError, InferenceEngine, KeyCheckRequest, KeyVerdict,
+		MadeContribution, ModelRef, ProofRequest, ProverError, Tensor, TensorValues, Tensors,
+		ZkProver,
 	},
 	model::{ContentId, Dim, IoSchema},
 };
 use opg_zk::{
+	ceremony,
 	circuit::{Graph, Synthesis},
-	groth16,
+	groth16, ptau,
 };
 use sp_core::H256;
 
@@ -39,6 +41,8 @@ const CACHED: usize = 8;
 /// The node's prover.
 pub struct Groth16Prover {
 	keys_dir: PathBuf,
+	/// Powers-of-tau files an attester may recompute initial keys from (`--zk-ptau`).
+	ptau_files: Vec<PathBuf>,
 	graphs: Mutex<HashMap<ContentId, Arc<Graph>>>,
 	keys: Mutex<HashMap<H256, Arc<ProvingKey<Bn254>>>>,
 	/// One proof at a time: each uses every core already, and concurrent offchain worker runs
@@ -58,10 +62,12 @@ fn insert_bounded<K: std::hash::Hash + Eq + Clone, V>(map: &mut HashMap<K, V>, k
 }
 
 impl Groth16Prover {
-	/// A prover that reads proving keys from `keys_dir`.
-	pub fn new(keys_dir: PathBuf) -> Self {
+	/// A prover that reads one-party proving keys from `keys_dir` and recomputes ceremonies'
+	/// initial keys from `ptau_files`.
+	pub fn new(keys_dir: PathBuf, ptau_files: Vec<PathBuf>) -> Self {
 		Groth16Prover {
 			keys_dir,
+			ptau_files,
 			graphs: Default::default(),
 			keys: Default::default(),
 			proving: Mutex::new(()),
@@ -122,6 +128,48 @@ impl Groth16Prover {
 		}
 		Ok(key)
 	}
+}
+
+impl Groth16Prover {
+	/// The phase 1 of one of the ptau files the chain pins (`pinned`): a `--zk-ptau` file
+	/// whose hash is among them, else the insecure dev ptau where the chain pins it.
+	fn phase1(&self, pinned: &[[u8; 32]]) -> Result<ptau::Phase1, ProverError> {
+		for path in &self.ptau_files {
+			let Ok(bytes) = std::fs::read(path) else {
+				log::warn!(target: "zk", "cannot read the ptau file {}", path.display());
+				continue;
+			};
+			if !pinned.contains(&ptau::file_hash(&bytes)) {
+				log::warn!(target: "zk", "{} is not a ptau file the chain pins", path.display());
+				continue;
+			}
+			return ptau::Phase1::from_bytes(&bytes)
+				.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()));
+		}
+		if pinned.contains(&opg_zk::dev::FILE_HASH) {
+			log::warn!(target: "zk", "using the INSECURE dev ptau the chain pins (dev chains only)");
+			return Ok(ptau::Phase1::insecure_for_tests(
+				opg_zk::dev::POWER.into(),
+				opg_zk::dev::SEED,
+			));
+		}
+		Err(ProverError::PhaseOneMissing)
+	}
+}
+
+/// A key state read whole from the off-chain database by its content id.
+fn read_state(
+	id: &ContentId,
+	read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, ProverError> {
+	groth16::read_key(id.0, |index| read_chunk(id, index)).ok_or(ProverError::ProvingKeyMissing)
+}
+
+fn reject(why: String) -> Result<KeyVerdict, ProverError> {
+	log::warn!(target: "zk", "rejecting a ceremony's key: {why}");
+	Ok(KeyVerdict::Reject(opg_primitives::inference::EngineMessage::truncate_from(
+		why.into_bytes(),
+	)))
 }
 
 /// Where a proving key with hash `hash` lives in `dir`.
@@ -281,6 +329,109 @@ impl ZkProver for Groth16Prover {
 			started.elapsed().as_millis()
 		);
 		Ok(proof)
+	}
+
+	fn contribute(
+		&self,
+		request: &ContributionRequest,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+		write_chunk: &mut dyn FnMut(&ContentId, u32, &[u8]),
+	) -> Result<MadeContribution, ProverError> {
+		self.make_contribution(request, read_chunk, write_chunk)
+	}
+
+	fn check_key(
+		&self,
+		request: &KeyCheckRequest,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+	) -> Result<KeyVerdict, ProverError> {
+		self.check_ceremony_key(request, read_chunk)
+	}
+}
+
+impl Groth16Prover {
+	/// See [`ZkProver::contribute`].
+	fn make_contribution(
+		&self,
+		request: &ContributionRequest,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+		write_chunk: &mut dyn FnMut(&ContentId, u32, &[u8]),
+	) -> Result<MadeContribution, ProverError> {
+		let started = Instant::now();
+		let parent = read_state(&request.head, read_chunk)?;
+		let mut key = groth16::decode_proving_key(&parent)
+			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
+		let contribution = ceremony::contribute(&mut key, &request.context, &mut rand::rngs::OsRng);
+		// Over the parent's own bytes, as the ceremony tool writes it.
+		let state = ceremony::contributed_file(&parent, &key).map_err(|e| {
+			ProverError::message(ProverError::Failed, &format!("the head is no key file: {e:?}"))
+		})?;
+		let chunks: Vec<&[u8]> = state.chunks(ceremony::KEY_CHUNK_SIZE as usize).collect();
+		let chunk_hashes: Vec<H256> =
+			chunks.iter().map(|chunk| opg_primitives::model::chunk_hash(chunk)).collect();
+		let state_hash = ceremony::state_id(state.len() as u64, &chunk_hashes);
+		for (index, chunk) in chunks.iter().enumerate() {
+			write_chunk(&state_hash, index as u32, chunk);
+		}
+		log::info!(
+			target: "zk",
+			"contributed to key {:?}: new state {state_hash:?}, {} bytes, in {} ms",
+			request.head,
+			state.len(),
+			started.elapsed().as_millis()
+		);
+		Ok(MadeContribution {
+			contribution: ceremony::encode_contribution(&contribution),
+			state_hash,
+			state_size: state.len() as u64,
+			chunk_hashes,
+		})
+	}
+
+	/// See [`ZkProver::check_key`].
+	fn check_ceremony_key(
+		&self,
+		request: &KeyCheckRequest,
+		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
+	) -> Result<KeyVerdict, ProverError> {
+		let started = Instant::now();
+		let graph = self.graph(&request.model, read_chunk)?;
+		let circuit = match graph.compile() {
+			Ok(circuit) => circuit,
+			Err(e) => return reject(format!("the model does not compile: {e}")),
+		};
+		if circuit.constraints() > request.constraints as usize {
+			return reject(format!(
+				"the circuit has {} constraints, the registered key {}",
+				circuit.constraints(),
+				request.constraints
+			));
+		}
+		let phase1 = self.phase1(&request.ptau_hashes)?;
+		let initial = groth16::initial_key(&circuit, &phase1)
+			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
+		let keys = groth16::Keys::from_proving_key(&initial)
+			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
+		if <sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&keys.verifying_key)
+			!= request.vk_hash
+		{
+			return reject("the registered verifying key is not the model's initial key".into());
+		}
+		let bytes = read_state(&request.key, read_chunk)?;
+		let key = match groth16::decode_proving_key(&bytes) {
+			Ok(key) => key,
+			Err(e) => return reject(format!("the final key does not decode: {e}")),
+		};
+		if let Err(e) = ceremony::verify_transition(&initial, &key, &mut rand::rngs::OsRng) {
+			return reject(format!("the final key does not come from the initial key: {e:?}"));
+		}
+		log::info!(
+			target: "zk",
+			"checked ceremony key {:?} against the model's initial key in {} ms",
+			request.key,
+			started.elapsed().as_millis()
+		);
+		Ok(KeyVerdict::Approve)
 	}
 }
 

@@ -283,7 +283,8 @@ pub struct Heartbeat<AccountId, BlockNumber> {
 /// signature is good for one purpose on one chain. Commitments and reveals name the round by
 /// the block it opened in, so a signature for one round of a subject is void in any later one.
 /// One enum for every pallet a role key signs for (pallet-nodes: key ownership, heartbeats;
-/// pallet-attestations: commitments, reveals), so no signature for one can pass as another.
+/// pallet-attestations: commitments, reveals; pallet-zk-ceremony: drawn contributions and
+/// attestations), so no signature for one can pass as another.
 #[derive(Encode)]
 pub enum SignedStatement<'a, AccountId, BlockNumber> {
 	/// A heartbeat.
@@ -329,6 +330,38 @@ pub enum SignedStatement<'a, AccountId, BlockNumber> {
 	KeyOwnership {
 		/// The account the key will act for.
 		account: &'a AccountId,
+	},
+	/// A drawn node's contribution to the key ceremony of `model`'s `version` (pallet-zk-ceremony):
+	/// the `index`th, on the head `head`, with the encoded `contribution` and the content id of
+	/// the key state it made. The proof of knowledge inside binds the author, index and head
+	/// too; the signature binds the state, so nobody can send the contribution with other chunks.
+	CeremonyContribution {
+		/// The model.
+		model: &'a u32,
+		/// The version.
+		version: &'a u32,
+		/// The contribution's index in the transcript.
+		index: &'a u32,
+		/// The head it builds on.
+		head: &'a sp_core::H256,
+		/// The contribution (`delta` and the proof of knowledge), encoded.
+		contribution: &'a [u8],
+		/// The content id of the key state it made.
+		state: &'a sp_core::H256,
+	},
+	/// A drawn attester's answer on the final key of `model`'s `version`: whether the registered
+	/// verifying key hashing to `vk_hash` is the model's and the key state `head` follows from it.
+	CeremonyAttestation {
+		/// The model.
+		model: &'a u32,
+		/// The version.
+		version: &'a u32,
+		/// The registered initial verifying key's hash.
+		vk_hash: &'a sp_core::H256,
+		/// The final key state's content id.
+		head: &'a sp_core::H256,
+		/// Whether it approves.
+		approve: &'a bool,
 	},
 }
 

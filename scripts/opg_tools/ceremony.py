@@ -1,5 +1,6 @@
 """Take part in a ZK version's key ceremony (pallet-zk-ceremony; docs/zk.md, "Where a key comes
-from"), as a contributor or a drawn attester.
+from"), as a contributor, a checker or (by hand) a drawn attester. Drawn nodes need none of it:
+their nodes contribute and attest on their own, under their role keys.
 
   status      where the ceremony stands: phase, head, contributions, who is drawn, the deadline
   follow      report each change until the ceremony ends (exit 1 when it failed)
@@ -131,7 +132,8 @@ def upload_state(substrate, signer, model: int, version: int, data: bytes,
         nonce = pool_nonce(substrate, signer.ss58_address)
         for index in range(start, end):
             chain.submit(substrate, signer, "ZkCeremony", "upload_state",
-                         {"model": model, "version": version, "chunk": "0x" + parts[index].hex()},
+                         {"model": model, "version": version, "index": index,
+                          "chunk": "0x" + parts[index].hex()},
                          nonce=nonce + index - start, wait=index == end - 1)
         if end == len(parts):
             return

@@ -263,6 +263,8 @@ impl<T: Config> Pallet<T> {
 				 node served it (a one-party key goes in --zk-keys)")
 			}
 			Err(ProverError::Failed(_)) => Err("proving failed"),
+			// Only a key check (pallet-zk-ceremony) needs phase 1.
+			Err(ProverError::PhaseOneMissing) => Err("this node has no pinned ptau file"),
 		}
 	}
 

@@ -1651,6 +1651,24 @@ impl<T: Config> CeremonyKeys for Pallet<T> {
 		T::WeightInfo::add_version(0, opg_primitives::model::MAX_VERIFYING_KEY_LEN)
 	}
 
+	fn key_check_inputs(
+		model_id: ModelId,
+		version: VersionNumber,
+	) -> Option<opg_primitives::model::KeyCheckInputs> {
+		let record = Versions::<T>::get(model_id, version)?;
+		let artifacts = VerifyingKeys::<T>::get(model_id, version)?;
+		let pin = Phase1::<T>::get()?;
+		Some(opg_primitives::model::KeyCheckInputs {
+			model: opg_primitives::inference::ModelRef {
+				content_id: record.content_id,
+				byte_size: record.byte_size,
+				chunk_size: record.chunk_size,
+			},
+			ptau_hashes: pin.files.iter().map(|(_, hash)| hash.0).collect(),
+			constraints: artifacts.constraints,
+		})
+	}
+
 	fn fail(model_id: ModelId, version: VersionNumber) {
 		// A version whose key never came never ran and never will: it goes, its deposit is
 		// released, and its owner may register the bytes again. A failed version 1 takes its

@@ -255,7 +255,7 @@ mod benchmarks {
 		});
 		Ceremonies::<T>::insert(id, ceremony);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id.0, id.1, chunk);
+		_(RawOrigin::Signed(who), id.0, id.1, chunks - 1, chunk);
 		let ceremony = Ceremonies::<T>::get(id).expect("running");
 		assert_eq!((ceremony.head, ceremony.phase), (state_hash, Phase::Attesting));
 	}

@@ -70,19 +70,18 @@
 //!    initial key is not published by the phase's end fails.
 //! 2. **Drawn**: at the open phase's end the chain draws [`Config::DrawnContributors`] verifier
 //!    nodes by stake (never the owner; fewer where the pool is smaller) from that block's BABE
-//!    randomness, which nobody knew when the phase began. They contribute in turn, each within
-//!    [`Config::TurnPeriod`] blocks (the new state uploaded too), and **every one of them
-//!    must**: a node that will not contribute passes ([`Pallet::pass_turn`]), one that stays
-//!    silent or leaves its state unpublished loses [`Config::MissedTurnSlash`] of its bond, and
-//!    either ends the ceremony. Nobody is
-//!    drawn in their place: replacements would let whoever makes the honest nodes pass (by
-//!    withholding the head's key) redraw until only its own nodes were drawn.
+//!    randomness, which nobody knew when the phase began. They contribute in turn (their nodes
+//!    do, on their own: see below), each within [`Config::TurnPeriod`] blocks (the new state
+//!    uploaded too), and **every one of them must**: a node that will not contribute passes
+//!    ([`Pallet::pass_turn`]), one that stays silent or leaves its state unpublished loses
+//!    [`Config::MissedTurnSlash`] of its bond, and either ends the ceremony. Nobody is drawn in
+//!    their place: replacements would let whoever makes the honest nodes pass (by withholding
+//!    the head's key) redraw until only its own nodes were drawn.
 //! 3. **Attesting**: in the next block the chain draws [`Config::Attesters`] inference nodes (the
-//!    provers; never the owner). Each reads the final key from its data layer, recomputes the
-//!    initial key and
-//!    checks both the registered verifying key and the final key against it (`opg-node
-//!    zk-verify-key`), then [`Pallet::attest`]s, approving or rejecting, within
-//!    [`Config::AttestationPeriod`] blocks. When all approve, the registry makes the version's key
+//!    provers; never the owner). Each (its node, on its own) reads the final key from its data
+//!    layer, recomputes the initial key and checks both the registered verifying key and the
+//!    final key against it, then attests ([`Pallet::attest_as_node`], or [`Pallet::attest`]
+//!    from the account), approving or rejecting, within [`Config::AttestationPeriod`] blocks. When all approve, the registry makes the version's key
 //!    from the registered initial key and the last `delta` ([`CeremonyKeys::finish`]) and the
 //!    version runs; one rejection fails the ceremony.
 //!
@@ -143,11 +142,28 @@
 //! - **Capacity squatter** (completes uploads of junk ZK versions to fill
 //!   [`Config::MaxCeremonies`]): pays the fee for each.
 //!
-//! What is not built yet: nodes that check each transition and challenge on their own (the
-//! tool's operators and the attesters do, with `zk-verify-key`), and attestations through the
-//! verification rounds' commit and reveal with audits: attesters answer in the open, and one
-//! that approves without checking is not caught (a forged key needs every drawn attester to
-//! approve it, so the check rests on one of them running the node's `zk-verify-key`).
+//! ## Nodes do their part on their own
+//!
+//! A drawn node's duties run in its node's offchain worker, under the role key its operator put
+//! in the node's keystore (the account's own key, which holds the bond, stays out of the node):
+//! in its turn the node's prover contributes on the head's key state, read from its off-chain
+//! database, with the machine's own randomness, and keeps the new state there; the worker
+//! sends [`Pallet::contribute_as_node`] and then the state's chunks ([`Pallet::upload_state`],
+//! all at once: each waits in the pool for the one before it). A drawn attester's prover
+//! recomputes the initial key from the version's bytes and a pinned ptau file (`--zk-ptau`;
+//! the dev ptau where the chain pins it) and checks the final key; the worker sends
+//! [`Pallet::attest_as_node`]. These transactions are general transactions the calls authorize
+//! themselves (the role key's signature, the turn or the seat, the contribution's proof of
+//! knowledge, each chunk against its committed hash; one per contribution index, attester
+//! and chunk) and pay no fee: the drawn nodes must do the work, so they do not pay for its
+//! block space. Open contributors, the owner's initial key and challenges pay as signed
+//! transactions (`scripts/zk-ceremony.sh`).
+//!
+//! What is not built yet: nodes that check each transition and challenge on their own
+//! (anyone's `scripts/zk-ceremony.sh check` does), and attestations through the verification
+//! rounds' commit and reveal with audits: attesters answer in the open, and one that approves
+//! without checking is not caught (a forged key needs every drawn attester to approve it, so
+//! the check rests on one of them running the node's own check, as an unmodified node does).
 //!
 //! ## Invariants (checked by `try_state`)
 //!
@@ -171,6 +187,7 @@ pub use weights::WeightInfo;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod duties;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -189,7 +206,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use opg_primitives::{
-	attestation::{NodeRegistry, NodeRole},
+	attestation::{signing_message, NodeKeySignature, NodeRegistry, NodeRole, SignedStatement},
 	model::{
 		chunk_count, chunk_hash, chunk_len, chunk_storage_key, stored_chunk_hash, CeremonyKeys,
 		KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin,
@@ -202,7 +219,11 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::{
 	traits::{CheckedDiv, Saturating, Zero},
-	Perbill,
+	transaction_validity::{
+		InvalidTransaction, TransactionPriority, TransactionValidityError,
+		TransactionValidityWithRefund, ValidTransaction,
+	},
+	Perbill, RuntimeAppPublic, SaturatedConversion,
 };
 
 /// The balance type of the configured currency.
@@ -445,7 +466,10 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// The currency deposits and fees are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>;
@@ -817,6 +841,12 @@ pub mod pallet {
 		WrongChunks,
 		/// The challenged bytes follow from the parent's: the state is right there.
 		NotBroken,
+		/// Only a drawn node's key state uploads fee-free: sign the upload (it pays its fee).
+		NotDrawnUpload,
+		/// The account is no registered node with a role key.
+		NotANode,
+		/// The role key's signature does not match the call.
+		BadSignature,
 	}
 
 	#[pallet::hooks]
@@ -828,6 +858,10 @@ pub mod pallet {
 				weight.saturating_accrue(Self::process(id, now));
 			}
 			weight
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::perform_duties(now);
 		}
 
 		fn integrity_test() {
@@ -911,65 +945,7 @@ pub mod pallet {
 			chunk_hashes: StateChunkHashes<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let id = (model, version);
-			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			match ceremony.phase {
-				Phase::Open => match &ceremony.slot {
-					Some(slot) if slot.holder == who && now <= slot.until => (),
-					_ => return Err(Error::<T>::NotYourTurn.into()),
-				},
-				Phase::Drawn => {
-					ensure!(Self::has_turn(&ceremony, &who, now), Error::<T>::NotYourTurn)
-				}
-				Phase::Attesting => return Err(Error::<T>::NotYourTurn.into()),
-			}
-			ensure!(ceremony.head_published, Error::<T>::HeadNotPublished);
-			ensure!(ceremony.upload.is_none(), Error::<T>::UploadPending);
-			ensure!(head == ceremony.head, Error::<T>::StaleHead);
-			ensure!(
-				state_size == ceremony.state_size
-					&& chunk_count(state_size, KEY_CHUNK_SIZE) == Some(chunk_hashes.len() as u32),
-				Error::<T>::MalformedState
-			);
-			let state_hash = state_id(state_size, &chunk_hashes);
-			ensure!(!StateChunks::<T>::contains_key(id, state_hash), Error::<T>::StateExists);
-			let index = ceremony.contributions;
-			let context = opg_zk::ceremony::contribution_context(
-				&Self::genesis_hash(),
-				model,
-				version,
-				index,
-				&who.encode(),
-				head.as_fixed_bytes(),
-			);
-			let (delta_g1, delta_g2) = opg_zk::verify_contribution_on_chain(
-				&context,
-				&ceremony.delta_g1,
-				&ceremony.delta_g2,
-				&contribution,
-			)
-			.map_err(Error::<T>::from)?;
-			let (Ok(delta_g1), Ok(delta_g2)) = (delta_g1.try_into(), delta_g2.try_into()) else {
-				return Err(Error::<T>::MalformedContribution.into());
-			};
-			let chunks = chunk_hashes.len() as u32;
-			StateChunks::<T>::insert(id, state_hash, chunk_hashes);
-			ceremony.upload = Some(StateUpload {
-				state_hash,
-				chunks,
-				next: 0,
-				contribution: Some(PendingContribution { author: who, delta_g1, delta_g2 }),
-			});
-			Ceremonies::<T>::insert(id, ceremony);
-			Self::deposit_event(Event::StateCommitted {
-				model,
-				version,
-				state_hash,
-				chunks,
-				contribution: Some(index),
-			});
-			Ok(())
+			Self::do_contribute(who, model, version, head, &contribution, state_size, chunk_hashes)
 		}
 
 		/// Answers as a drawn attester: with `approve`, that the version's registered initial
@@ -992,37 +968,7 @@ pub mod pallet {
 			approve: bool,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let id = (model, version);
-			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
-			ensure!(
-				ceremony.phase == Phase::Attesting && !ceremony.attesters.is_empty(),
-				Error::<T>::NotAttesting
-			);
-			let seat = ceremony
-				.attesters
-				.iter()
-				.position(|(attester, _)| *attester == who)
-				.ok_or(Error::<T>::NotAnAttester)?;
-			ensure!(
-				!ceremony.attesters.get(seat).is_some_and(|a| a.1),
-				Error::<T>::AlreadyAttested
-			);
-			Self::deposit_event(Event::Attested { model, version, prover: who, approve });
-			if !approve {
-				Self::fail(id, ceremony, FailureReason::KeyRejected);
-				return Ok(().into());
-			}
-			ensure!(vk_hash == ceremony.vk_hash, Error::<T>::WrongKey);
-			ensure!(head == ceremony.head, Error::<T>::StaleHead);
-			if let Some(entry) = ceremony.attesters.get_mut(seat) {
-				entry.1 = true;
-			}
-			if ceremony.attesters.iter().all(|(_, approved)| *approved) {
-				Self::finish(id, ceremony);
-				return Ok(().into());
-			}
-			Ceremonies::<T>::insert(id, ceremony);
-			Ok(Some(T::WeightInfo::attest()).into())
+			Self::do_attest(who, model, version, vk_hash, head, approve)
 		}
 
 		/// Passes the caller's drawn turn: it cannot build on the head (the head's key is not
@@ -1101,26 +1047,44 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Uploads the next chunk of the key state being uploaded (anyone may: each chunk is
-		/// checked against its committed hash), writing it into the off-chain database of every
-		/// node that imports the block (offchain indexing, under
+		/// Uploads chunk `index`, the next, of the key state being uploaded (anyone may: each
+		/// chunk is checked against its committed hash), writing it into the off-chain database
+		/// of every node that imports the block (offchain indexing, under
 		/// `opg_primitives::model::chunk_storage_key` of the state's content id, as model chunks
 		/// are). A contribution's chunks must all arrive within its slot or turn; its last one
 		/// makes it count: the head moves to its state, and a drawn node's turn passes to the
-		/// next.
+		/// next. Signed, it pays its fee; a drawn node's state also goes up fee-free, as a
+		/// general transaction the call authorizes itself (the chunk matches its committed
+		/// hash and each index lands once), which the node's offchain worker sends: drawn
+		/// nodes must do the work, so they do not pay for its block space. Its chunks may be
+		/// sent together: chunk `i` waits in the pool for chunk `i - 1`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::upload_state())]
+		#[pallet::authorize(|_source, model, version, index, chunk| {
+			Pallet::<T>::drawn_upload_validity(*model, *version, *index, chunk)
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::upload_state())]
 		pub fn upload_state(
 			origin: OriginFor<T>,
 			model: ModelId,
 			version: VersionNumber,
+			index: u32,
 			chunk: StateChunk,
 		) -> DispatchResult {
-			ensure_signed(origin)?;
+			let authorized = match origin.into() {
+				Ok(frame_system::RawOrigin::Signed(_)) => false,
+				Ok(frame_system::RawOrigin::Authorized) => true,
+				_ => return Err(DispatchError::BadOrigin),
+			};
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let mut upload = ceremony.upload.clone().ok_or(Error::<T>::NothingToUpload)?;
+			ensure!(index == upload.next, Error::<T>::WrongChunk);
+			ensure!(
+				!authorized || (ceremony.phase == Phase::Drawn && upload.contribution.is_some()),
+				Error::<T>::NotDrawnUpload
+			);
 			if let Some(pending) = &upload.contribution {
 				let live = match ceremony.phase {
 					Phase::Open => ceremony
@@ -1238,6 +1202,73 @@ pub mod pallet {
 			Self::roll_back(id, ceremony, index, record, challenger);
 			Ok(Pays::No.into())
 		}
+
+		/// A drawn node's contribution, sent by its node's offchain worker: as
+		/// [`Pallet::contribute`] for `node`, signed with its role key instead of its account's
+		/// (which stays out of the node) and fee-free, as a general transaction the call
+		/// authorizes itself (only the drawn node whose turn it is, with a contribution that
+		/// verifies; one per index).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::contribute(chunk_hashes.len() as u32))]
+		#[pallet::authorize(|_source, model, version, node, head, contribution, state_size, chunk_hashes, signature| {
+			Pallet::<T>::drawn_contribution_validity(
+				*model,
+				*version,
+				node,
+				*head,
+				contribution,
+				*state_size,
+				chunk_hashes,
+				signature,
+			)
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::contribute(chunk_hashes.len() as u32))]
+		pub fn contribute_as_node(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			node: T::AccountId,
+			head: H256,
+			contribution: EncodedContribution,
+			state_size: u64,
+			chunk_hashes: StateChunkHashes<T>,
+			signature: NodeKeySignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked when the call authorized itself, in this very state
+			let ceremony = Ceremonies::<T>::get((model, version)).ok_or(Error::<T>::NoCeremony)?;
+			ensure!(ceremony.phase == Phase::Drawn, Error::<T>::NotYourTurn);
+			Self::do_contribute(node, model, version, head, &contribution, state_size, chunk_hashes)
+		}
+
+		/// A drawn attester's answer, sent by its node's offchain worker once its prover checked
+		/// the key: as [`Pallet::attest`] for `node`, signed with its role key and fee-free, as a
+		/// general transaction the call authorizes itself (only a drawn attester that has not
+		/// approved yet).
+		#[pallet::call_index(8)]
+		#[pallet::weight(
+			T::WeightInfo::attest()
+				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+				.saturating_add(T::Keys::finish_weight())
+		)]
+		#[pallet::authorize(|_source, model, version, node, vk_hash, head, approve, signature| {
+			Pallet::<T>::attestation_validity(*model, *version, node, *vk_hash, *head, *approve, signature)
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::attest())]
+		pub fn attest_as_node(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			node: T::AccountId,
+			vk_hash: H256,
+			head: H256,
+			approve: bool,
+			signature: NodeKeySignature,
+		) -> DispatchResultWithPostInfo {
+			ensure_authorized(origin)?;
+			let _ = signature; // checked when the call authorized itself, in this very state
+			Self::do_attest(node, model, version, vk_hash, head, approve)
+		}
 	}
 }
 
@@ -1254,6 +1285,286 @@ impl<T: Config> From<opg_zk::CeremonyError> for Error<T> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Checks a contribution by `who` to ceremony `id` (see [`Pallet::contribute`]); returns
+	/// its index, the content id of its state and its `delta`.
+	fn check_contribution(
+		id: CeremonyId,
+		ceremony: &Ceremony<T>,
+		who: &T::AccountId,
+		head: H256,
+		contribution: &[u8],
+		state_size: u64,
+		chunk_hashes: &[H256],
+	) -> Result<(u32, H256, PendingContribution<T::AccountId>), Error<T>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		match ceremony.phase {
+			Phase::Open => match &ceremony.slot {
+				Some(slot) if slot.holder == *who && now <= slot.until => (),
+				_ => return Err(Error::<T>::NotYourTurn),
+			},
+			Phase::Drawn => ensure!(Self::has_turn(ceremony, who, now), Error::<T>::NotYourTurn),
+			Phase::Attesting => return Err(Error::<T>::NotYourTurn),
+		}
+		ensure!(ceremony.head_published, Error::<T>::HeadNotPublished);
+		ensure!(ceremony.upload.is_none(), Error::<T>::UploadPending);
+		ensure!(head == ceremony.head, Error::<T>::StaleHead);
+		ensure!(
+			state_size == ceremony.state_size
+				&& chunk_count(state_size, KEY_CHUNK_SIZE) == Some(chunk_hashes.len() as u32),
+			Error::<T>::MalformedState
+		);
+		let state_hash = state_id(state_size, chunk_hashes);
+		ensure!(!StateChunks::<T>::contains_key(id, state_hash), Error::<T>::StateExists);
+		let index = ceremony.contributions;
+		let (model, version) = id;
+		let context = opg_zk::ceremony::contribution_context(
+			&Self::genesis_hash(),
+			model,
+			version,
+			index,
+			&who.encode(),
+			head.as_fixed_bytes(),
+		);
+		let (delta_g1, delta_g2) = opg_zk::verify_contribution_on_chain(
+			&context,
+			&ceremony.delta_g1,
+			&ceremony.delta_g2,
+			contribution,
+		)
+		.map_err(Error::<T>::from)?;
+		let (Ok(delta_g1), Ok(delta_g2)) = (delta_g1.try_into(), delta_g2.try_into()) else {
+			return Err(Error::<T>::MalformedContribution);
+		};
+		Ok((index, state_hash, PendingContribution { author: who.clone(), delta_g1, delta_g2 }))
+	}
+
+	/// Checks and commits a contribution: its state's chunk hashes go on chain, and the state
+	/// waits for its upload.
+	fn do_contribute(
+		who: T::AccountId,
+		model: ModelId,
+		version: VersionNumber,
+		head: H256,
+		contribution: &[u8],
+		state_size: u64,
+		chunk_hashes: StateChunkHashes<T>,
+	) -> DispatchResult {
+		let id = (model, version);
+		let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+		let (index, state_hash, pending) = Self::check_contribution(
+			id,
+			&ceremony,
+			&who,
+			head,
+			contribution,
+			state_size,
+			&chunk_hashes,
+		)?;
+		let chunks = chunk_hashes.len() as u32;
+		StateChunks::<T>::insert(id, state_hash, chunk_hashes);
+		ceremony.upload =
+			Some(StateUpload { state_hash, chunks, next: 0, contribution: Some(pending) });
+		Ceremonies::<T>::insert(id, ceremony);
+		Self::deposit_event(Event::StateCommitted {
+			model,
+			version,
+			state_hash,
+			chunks,
+			contribution: Some(index),
+		});
+		Ok(())
+	}
+
+	/// Records `who`'s answer as a drawn attester (see [`Pallet::attest`]).
+	fn do_attest(
+		who: T::AccountId,
+		model: ModelId,
+		version: VersionNumber,
+		vk_hash: H256,
+		head: H256,
+		approve: bool,
+	) -> DispatchResultWithPostInfo {
+		let id = (model, version);
+		let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+		ensure!(
+			ceremony.phase == Phase::Attesting && !ceremony.attesters.is_empty(),
+			Error::<T>::NotAttesting
+		);
+		let seat = ceremony
+			.attesters
+			.iter()
+			.position(|(attester, _)| *attester == who)
+			.ok_or(Error::<T>::NotAnAttester)?;
+		ensure!(!ceremony.attesters.get(seat).is_some_and(|a| a.1), Error::<T>::AlreadyAttested);
+		Self::deposit_event(Event::Attested { model, version, prover: who, approve });
+		if !approve {
+			Self::fail(id, ceremony, FailureReason::KeyRejected);
+			return Ok(().into());
+		}
+		ensure!(vk_hash == ceremony.vk_hash, Error::<T>::WrongKey);
+		ensure!(head == ceremony.head, Error::<T>::StaleHead);
+		if let Some(entry) = ceremony.attesters.get_mut(seat) {
+			entry.1 = true;
+		}
+		if ceremony.attesters.iter().all(|(_, approved)| *approved) {
+			Self::finish(id, ceremony);
+			return Ok(().into());
+		}
+		Ceremonies::<T>::insert(id, ceremony);
+		Ok(Some(T::WeightInfo::attest()).into())
+	}
+
+	/// A pallet error as a transaction-validity error: `Custom(index)` where `index` is the
+	/// error's index in this pallet's `Error` enum.
+	fn invalid(error: Error<T>) -> TransactionValidityError {
+		match error {
+			Error::<T>::BadSignature => InvalidTransaction::BadProof.into(),
+			Error::<T>::NotANode => InvalidTransaction::BadSigner.into(),
+			_ => InvalidTransaction::Custom(error.encode().first().copied().unwrap_or(u8::MAX))
+				.into(),
+		}
+	}
+
+	/// Pool validity of a drawn node's fee-free transaction: one per `tag`, until `due`.
+	fn drawn_validity(
+		tag: impl Encode,
+		requires: Option<(H256, u32)>,
+		due: BlockNumberFor<T>,
+	) -> TransactionValidityWithRefund {
+		let left: u64 =
+			due.saturating_sub(frame_system::Pallet::<T>::block_number()).saturated_into();
+		let mut validity = ValidTransaction::with_tag_prefix("OpgZkCeremony")
+			.priority(TransactionPriority::MAX / 2)
+			.and_provides(tag)
+			.longevity(left.max(1))
+			.propagate(true);
+		if let Some(previous) = requires {
+			validity = validity.and_requires(previous);
+		}
+		validity.build().map(|validity| (validity, Weight::zero()))
+	}
+
+	/// Whether `node`'s role key signed `statement` for this chain.
+	fn signed_by(
+		node: &T::AccountId,
+		statement: &SignedStatement<'_, T::AccountId, BlockNumberFor<T>>,
+		signature: &NodeKeySignature,
+	) -> Result<(), Error<T>> {
+		let key = T::Nodes::role_key(node).ok_or(Error::<T>::NotANode)?;
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		ensure!(
+			key.verify(&signing_message(&genesis, statement), signature),
+			Error::<T>::BadSignature
+		);
+		Ok(())
+	}
+
+	/// Pool validity of [`Pallet::contribute_as_node`]: the drawn node whose turn it is signed
+	/// it (checked before the proof of knowledge, so nobody else makes the pool verify one),
+	/// and the contribution verifies.
+	#[allow(clippy::too_many_arguments)]
+	fn drawn_contribution_validity(
+		model: ModelId,
+		version: VersionNumber,
+		node: &T::AccountId,
+		head: H256,
+		contribution: &[u8],
+		state_size: u64,
+		chunk_hashes: &[H256],
+		signature: &NodeKeySignature,
+	) -> TransactionValidityWithRefund {
+		let id = (model, version);
+		let ceremony = Ceremonies::<T>::get(id).ok_or(Self::invalid(Error::<T>::NoCeremony))?;
+		let now = frame_system::Pallet::<T>::block_number();
+		if ceremony.phase != Phase::Drawn || !Self::has_turn(&ceremony, node, now) {
+			return Err(Self::invalid(Error::<T>::NotYourTurn));
+		}
+		let index = ceremony.contributions;
+		let state = state_id(state_size, chunk_hashes);
+		let statement = SignedStatement::CeremonyContribution {
+			model: &model,
+			version: &version,
+			index: &index,
+			head: &head,
+			contribution,
+			state: &state,
+		};
+		Self::signed_by(node, &statement, signature).map_err(Self::invalid)?;
+		Self::check_contribution(id, &ceremony, node, head, contribution, state_size, chunk_hashes)
+			.map_err(Self::invalid)?;
+		Self::drawn_validity((b"contribute", model, version, index), None, ceremony.due)
+	}
+
+	/// Pool validity of [`Pallet::attest_as_node`]: a drawn attester that has not approved yet
+	/// signed it.
+	fn attestation_validity(
+		model: ModelId,
+		version: VersionNumber,
+		node: &T::AccountId,
+		vk_hash: H256,
+		head: H256,
+		approve: bool,
+		signature: &NodeKeySignature,
+	) -> TransactionValidityWithRefund {
+		let ceremony =
+			Ceremonies::<T>::get((model, version)).ok_or(Self::invalid(Error::<T>::NoCeremony))?;
+		if ceremony.phase != Phase::Attesting {
+			return Err(Self::invalid(Error::<T>::NotAttesting));
+		}
+		match ceremony.attesters.iter().find(|(attester, _)| attester == node) {
+			None => return Err(Self::invalid(Error::<T>::NotAnAttester)),
+			Some((_, true)) => return Err(Self::invalid(Error::<T>::AlreadyAttested)),
+			Some((_, false)) => (),
+		}
+		let statement = SignedStatement::CeremonyAttestation {
+			model: &model,
+			version: &version,
+			vk_hash: &vk_hash,
+			head: &head,
+			approve: &approve,
+		};
+		Self::signed_by(node, &statement, signature).map_err(Self::invalid)?;
+		Self::drawn_validity((b"attest", model, version, node), None, ceremony.due)
+	}
+
+	/// Pool validity of a fee-free [`Pallet::upload_state`]: a chunk of a drawn node's
+	/// contribution, live in its turn, not yet taken, matching its committed hash. A chunk
+	/// past the next waits in the pool for the one before it.
+	fn drawn_upload_validity(
+		model: ModelId,
+		version: VersionNumber,
+		index: u32,
+		chunk: &[u8],
+	) -> TransactionValidityWithRefund {
+		let id = (model, version);
+		let ceremony = Ceremonies::<T>::get(id).ok_or(Self::invalid(Error::<T>::NoCeremony))?;
+		let upload = ceremony.upload.as_ref().ok_or(Self::invalid(Error::<T>::NothingToUpload))?;
+		let now = frame_system::Pallet::<T>::block_number();
+		match &upload.contribution {
+			Some(pending) if ceremony.phase == Phase::Drawn => {
+				if !Self::has_turn(&ceremony, &pending.author, now) {
+					return Err(Self::invalid(Error::<T>::UploadExpired));
+				}
+			}
+			_ => return Err(Self::invalid(Error::<T>::NotDrawnUpload)),
+		}
+		if index < upload.next {
+			return Err(InvalidTransaction::Stale.into());
+		}
+		let expected = stored_chunk_hash(
+			&StateChunks::<T>::hashed_key_for(id, upload.state_hash),
+			upload.chunks,
+			index,
+		);
+		if expected != Some(chunk_hash(chunk))
+			|| chunk.len() as u64 != chunk_len(ceremony.state_size, KEY_CHUNK_SIZE, index)
+		{
+			return Err(Self::invalid(Error::<T>::WrongChunk));
+		}
+		let requires = (index > upload.next).then(|| (upload.state_hash, index.saturating_sub(1)));
+		Self::drawn_validity((upload.state_hash, index), requires, ceremony.due)
+	}
+
 	/// Whether it is `who`'s drawn turn at `now`.
 	fn has_turn(ceremony: &Ceremony<T>, who: &T::AccountId, now: BlockNumberFor<T>) -> bool {
 		ceremony.drawn.get(ceremony.turn as usize) == Some(who) && now < ceremony.due

@@ -20,11 +20,14 @@ use frame_support::{
 	weights::Weight,
 };
 use opg_primitives::{
-	attestation::{NodeKey, NodeRegistry, NodeRole, NodeStanding, RoleSet, SubjectId},
-	model::{CeremonyKeys, ModelId, VersionNumber, ZkKeyOrigin},
+	attestation::{
+		signing_message, NodeKey, NodeKeySignature, NodeRegistry, NodeRole, NodeStanding, RoleSet,
+		SignedStatement, SubjectId,
+	},
+	model::{CeremonyKeys, KeyCheckInputs, ModelId, VersionNumber, ZkKeyOrigin},
 };
 use opg_zk::{circuit::Synthesis, groth16::Keys, ptau::Phase1};
-use sp_core::H256;
+use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
 use std::sync::OnceLock;
 
@@ -39,6 +42,8 @@ frame_support::construct_runtime!(
 		ZkCeremony: pallet_zk_ceremony,
 	}
 );
+
+opg_primitives::impl_mock_authorized_transactions!(Test);
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
@@ -178,12 +183,13 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		Some(NodeStanding { roles: RoleSet::from(role), leaving: false })
 	}
 
-	fn role_key(_: &AccountId) -> Option<NodeKey> {
-		None
+	/// Every test account's node has the role key [`pair`] derives.
+	fn role_key(who: &AccountId) -> Option<NodeKey> {
+		Some(key(*who))
 	}
 
-	fn node_of_key(_: &NodeKey) -> Option<AccountId> {
-		None
+	fn node_of_key(key_of: &NodeKey) -> Option<AccountId> {
+		VERIFIERS.into_iter().chain(PROVERS).find(|who| key(*who) == *key_of)
 	}
 
 	/// The first `count` eligible nodes of `role` not excluded, in a block with randomness.
@@ -254,6 +260,22 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 	}
 }
 
+/// The role key of test node `who`.
+pub fn pair(who: AccountId) -> sr25519::Pair {
+	sr25519::Pair::from_string(&format!("//node{who}"), None).unwrap()
+}
+
+/// The public role key of test node `who`.
+pub fn key(who: AccountId) -> NodeKey {
+	NodeKey::from(pair(who).public())
+}
+
+/// `who`'s role-key signature over `statement`.
+pub fn sign(who: AccountId, statement: &SignedStatement<'_, AccountId, u64>) -> NodeKeySignature {
+	let genesis = System::block_hash(0);
+	NodeKeySignature::from(pair(who).sign(&signing_message(&genesis, statement)))
+}
+
 /// The model registry as the ceremony sees it.
 pub struct TestKeys;
 impl CeremonyKeys for TestKeys {
@@ -283,6 +305,10 @@ impl CeremonyKeys for TestKeys {
 
 	fn fail(model: ModelId, version: VersionNumber) {
 		Failed::mutate(|failed| failed.push((model, version)));
+	}
+
+	fn key_check_inputs(_: ModelId, _: VersionNumber) -> Option<KeyCheckInputs> {
+		None
 	}
 }
 

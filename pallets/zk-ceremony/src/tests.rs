@@ -43,11 +43,12 @@ fn begin_unpublished() {
 
 /// Sends every chunk of the state being uploaded, as `who`.
 fn upload(who: AccountId, state: &State) {
-	for chunk in &state.chunks {
+	for (index, chunk) in state.chunks.iter().enumerate() {
 		assert_ok!(ZkCeremony::upload_state(
 			RuntimeOrigin::signed(who),
 			MODEL,
 			VERSION,
+			index as u32,
 			chunk.clone()
 		));
 	}
@@ -572,6 +573,7 @@ fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
 				RuntimeOrigin::signed(CAROL),
 				MODEL,
 				VERSION,
+				0,
 				initial.chunks[0].clone()
 			),
 			Error::<Test>::NothingToUpload
@@ -587,7 +589,7 @@ fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
 		let mut bad = initial.chunks[0].clone();
 		bad[0] ^= 1;
 		assert_noop!(
-			ZkCeremony::upload_state(RuntimeOrigin::signed(CAROL), MODEL, VERSION, bad),
+			ZkCeremony::upload_state(RuntimeOrigin::signed(CAROL), MODEL, VERSION, 0, bad),
 			Error::<Test>::WrongChunk
 		);
 		assert_noop!(
@@ -633,13 +635,19 @@ fn a_state_of_several_chunks_arrives_in_order_each_checked_against_its_hash() {
 				layout,
 			)
 		};
-		let send_chunk = |chunk: &crate::StateChunk| {
-			ZkCeremony::upload_state(RuntimeOrigin::signed(CAROL), MODEL, VERSION, chunk.clone())
+		let send_chunk = |index: u32, chunk: &crate::StateChunk| {
+			ZkCeremony::upload_state(
+				RuntimeOrigin::signed(CAROL),
+				MODEL,
+				VERSION,
+				index,
+				chunk.clone(),
+			)
 		};
 		// A layout of the right size that is not the file's own (a point moved from L to H):
 		// its first chunk shows it, and the publication is dropped.
 		assert_ok!(publish(StateLayout { h: 1, l: 2_332, ..layout }));
-		assert_ok!(send_chunk(&state.chunks[0]));
+		assert_ok!(send_chunk(0, &state.chunks[0]));
 		System::assert_has_event(
 			Event::PublicationDropped { model: MODEL, version: VERSION, chunk: 0 }.into(),
 		);
@@ -647,15 +655,16 @@ fn a_state_of_several_chunks_arrives_in_order_each_checked_against_its_hash() {
 		assert!(ceremony.upload.is_none() && ceremony.layout.is_none());
 		assert_ok!(publish(layout));
 		// Out of order: refused.
-		assert_noop!(send_chunk(&state.chunks[1]), Error::<Test>::WrongChunk);
-		assert_ok!(send_chunk(&state.chunks[0]));
-		assert_ok!(send_chunk(&state.chunks[1]));
+		assert_noop!(send_chunk(1, &state.chunks[1]), Error::<Test>::WrongChunk);
+		assert_noop!(send_chunk(0, &state.chunks[1]), Error::<Test>::WrongChunk);
+		assert_ok!(send_chunk(0, &state.chunks[0]));
+		assert_ok!(send_chunk(1, &state.chunks[1]));
 		// The last chunk with a byte too many does not hash to its commitment either.
 		let mut longer = state.chunks[2].to_vec();
 		longer.push(0);
-		assert_noop!(send_chunk(&longer.try_into().unwrap()), Error::<Test>::WrongChunk);
+		assert_noop!(send_chunk(2, &longer.try_into().unwrap()), Error::<Test>::WrongChunk);
 		assert!(!Ceremonies::<Test>::get(ID).unwrap().head_published);
-		assert_ok!(send_chunk(&state.chunks[2]));
+		assert_ok!(send_chunk(2, &state.chunks[2]));
 		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
 		assert!(ceremony.head_published && ceremony.upload.is_none());
 		assert_eq!((ceremony.state_size, ceremony.layout), (size as u64, Some(layout)));
@@ -722,6 +731,7 @@ fn a_contribution_whose_state_misses_its_slot_is_dropped_and_its_deposit_forfeit
 				RuntimeOrigin::signed(CAROL),
 				MODEL,
 				VERSION,
+				0,
 				state.chunks[0].clone()
 			),
 			Error::<Test>::UploadExpired
@@ -1006,5 +1016,222 @@ fn a_drawn_node_that_misses_a_turn_a_late_challenge_gave_back_is_not_slashed() {
 			.into(),
 		);
 		assert!(Slashes::get().is_empty());
+	});
+}
+
+/// What the pool answers for `call`: `Ok` with its validity, or the error its `authorize`
+/// gives.
+fn authorize(
+	call: crate::Call<Test>,
+) -> Result<
+	sp_runtime::transaction_validity::ValidTransaction,
+	sp_runtime::transaction_validity::TransactionValidityError,
+> {
+	use frame_support::{pallet_prelude::TransactionSource, traits::Authorize};
+	call.authorize(TransactionSource::External)
+		.expect("the call is authorized by a closure")
+		.map(|(validity, _)| validity)
+}
+
+/// The pool's refusal of a call for `error`.
+fn refused(error: Error<Test>) -> sp_runtime::transaction_validity::TransactionValidityError {
+	sp_runtime::transaction_validity::InvalidTransaction::Custom(error.encode()[0]).into()
+}
+
+fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
+}
+
+#[test]
+fn drawn_nodes_and_attesters_act_fee_free_through_their_role_keys_and_nobody_else_can() {
+	use opg_primitives::attestation::SignedStatement;
+	use sp_runtime::transaction_validity::InvalidTransaction;
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		// The owner's initial key and open contributions pay their own way.
+		let initial = State::of(&key_bytes(&circuit().initial));
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		let (encoded, state) = contribution(&mut key, DAPP, 0, init_hash());
+		assert_ok!(send(DAPP, init_hash(), encoded, &state));
+		let upload_call = |index: u32, chunk: &crate::StateChunk| crate::Call::upload_state {
+			model: MODEL,
+			version: VERSION,
+			index,
+			chunk: chunk.clone(),
+		};
+		assert_eq!(
+			authorize(upload_call(0, &state.chunks[0])),
+			Err(refused(Error::NotDrawnUpload))
+		);
+		upload(DAPP, &state);
+		assert_eq!(
+			authorize(upload_call(0, &initial.chunks[0])),
+			Err(refused(Error::NothingToUpload))
+		);
+
+		// The drawn phase: the first drawn node's worker contributes under its role key.
+		run_to_block(1 + OPEN_PERIOD);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		let drawn = ceremony.drawn[0];
+		let (encoded, state) = contribution(&mut key, drawn, 1, ceremony.head);
+		assert!(state.chunks.len() >= 2, "a state of several chunks");
+		let statement = SignedStatement::CeremonyContribution {
+			model: &MODEL,
+			version: &VERSION,
+			index: &1,
+			head: &ceremony.head,
+			contribution: &encoded,
+			state: &state.id(),
+		};
+		let call = |node: AccountId, signature| crate::Call::contribute_as_node {
+			model: MODEL,
+			version: VERSION,
+			node,
+			head: ceremony.head,
+			contribution: encoded.clone(),
+			state_size: state.size,
+			chunk_hashes: state.hashes.clone(),
+			signature,
+		};
+		// Not its turn; another key's signature; another author's proof of knowledge.
+		let other = VERIFIERS.into_iter().find(|who| *who != drawn).unwrap();
+		assert_eq!(
+			authorize(call(other, sign(other, &statement))),
+			Err(refused(Error::NotYourTurn))
+		);
+		assert_eq!(
+			authorize(call(drawn, sign(other, &statement))),
+			Err(InvalidTransaction::BadProof.into())
+		);
+		let (stolen, _) = contribution(&mut circuit().initial.clone(), other, 1, ceremony.head);
+		let forged = SignedStatement::CeremonyContribution {
+			model: &MODEL,
+			version: &VERSION,
+			index: &1,
+			head: &ceremony.head,
+			contribution: &stolen,
+			state: &state.id(),
+		};
+		let mut with_stolen = call(drawn, sign(drawn, &forged));
+		if let crate::Call::contribute_as_node { contribution, .. } = &mut with_stolen {
+			*contribution = stolen.clone();
+		}
+		assert_eq!(authorize(with_stolen), Err(refused(Error::BadProofOfKnowledge)));
+		let valid = authorize(call(drawn, sign(drawn, &statement))).unwrap();
+		assert_eq!(valid.priority, sp_runtime::transaction_validity::TransactionPriority::MAX / 2);
+		// A signed origin is no node's worker.
+		assert!(ZkCeremony::contribute_as_node(
+			RuntimeOrigin::signed(drawn),
+			MODEL,
+			VERSION,
+			drawn,
+			ceremony.head,
+			encoded.clone(),
+			state.size,
+			state.hashes.clone(),
+			sign(drawn, &statement),
+		)
+		.is_err());
+		assert_ok!(ZkCeremony::contribute_as_node(
+			authorized(),
+			MODEL,
+			VERSION,
+			drawn,
+			ceremony.head,
+			encoded.clone(),
+			state.size,
+			state.hashes.clone(),
+			sign(drawn, &statement),
+		));
+
+		// Its chunks go up fee-free, all at once: a later chunk waits in the pool for the one
+		// before it; a chunk that is not the committed one is refused.
+		let first = authorize(upload_call(0, &state.chunks[0])).unwrap();
+		let second = authorize(upload_call(1, &state.chunks[1])).unwrap();
+		assert_eq!(second.requires, first.provides);
+		assert_eq!(authorize(upload_call(1, &state.chunks[0])), Err(refused(Error::WrongChunk)));
+		// Out of order it does not land.
+		assert_noop!(
+			ZkCeremony::upload_state(authorized(), MODEL, VERSION, 1, state.chunks[1].clone()),
+			Error::<Test>::WrongChunk
+		);
+		for (index, chunk) in state.chunks.iter().enumerate() {
+			assert_ok!(ZkCeremony::upload_state(
+				authorized(),
+				MODEL,
+				VERSION,
+				index as u32,
+				chunk.clone()
+			));
+		}
+		assert_eq!(
+			authorize(upload_call(0, &state.chunks[0])),
+			Err(refused(Error::NothingToUpload))
+		);
+		assert_eq!((head(), Transcript::<Test>::get(ID, 1).unwrap().drawn), (state.id(), true));
+
+		// The attesters: each drawn one answers under its role key, once.
+		contribute_as(&mut key, Ceremonies::<Test>::get(ID).unwrap().drawn[1]);
+		run_to_block(System::block_number() + 1);
+		let ceremony = Ceremonies::<Test>::get(ID).unwrap();
+		assert_eq!(ceremony.phase, Phase::Attesting);
+		let attesters: Vec<AccountId> = ceremony.attesters.iter().map(|(who, _)| *who).collect();
+		let approval = SignedStatement::CeremonyAttestation {
+			model: &MODEL,
+			version: &VERSION,
+			vk_hash: &VK_HASH,
+			head: &ceremony.head,
+			approve: &true,
+		};
+		let attest = |node: AccountId, signature| crate::Call::attest_as_node {
+			model: MODEL,
+			version: VERSION,
+			node,
+			vk_hash: VK_HASH,
+			head: ceremony.head,
+			approve: true,
+			signature,
+		};
+		assert_eq!(
+			authorize(attest(VERIFIERS[3], sign(VERIFIERS[3], &approval))),
+			Err(refused(Error::NotAnAttester))
+		);
+		let rejection = SignedStatement::CeremonyAttestation {
+			model: &MODEL,
+			version: &VERSION,
+			vk_hash: &VK_HASH,
+			head: &ceremony.head,
+			approve: &false,
+		};
+		assert_eq!(
+			authorize(attest(attesters[0], sign(attesters[0], &rejection))),
+			Err(InvalidTransaction::BadProof.into())
+		);
+		for (n, attester) in attesters.iter().enumerate() {
+			assert_ok!(authorize(attest(*attester, sign(*attester, &approval))));
+			assert_ok!(ZkCeremony::attest_as_node(
+				authorized(),
+				MODEL,
+				VERSION,
+				*attester,
+				VK_HASH,
+				ceremony.head,
+				true,
+				sign(*attester, &approval),
+			));
+			if n + 1 < attesters.len() {
+				assert_eq!(
+					authorize(attest(*attester, sign(*attester, &approval))),
+					Err(refused(Error::AlreadyAttested))
+				);
+			}
+		}
+		assert!(Ceremonies::<Test>::get(ID).is_none());
+		let finished = Finished::get().pop().unwrap();
+		assert_eq!(
+			(finished.3, finished.4),
+			(state_hash(&key), ZkKeyOrigin::Ceremony { contributions: 3, drawn: 2 })
+		);
 	});
 }

@@ -49,8 +49,9 @@ pub enum ProverError {
 		/// The first missing chunk.
 		chunk: u32,
 	},
-	/// This node holds no proving key with the registry's hash (operators put it in the
-	/// node's `zk-keys` directory).
+	/// This node holds no proving key (or ceremony key state) with the hash asked for: not in
+	/// its off-chain database (the ceremony's uploads put it there), nor, for a one-party dev
+	/// key, in its `zk-keys` directory.
 	ProvingKeyMissing,
 	/// The circuit's output differs from ONNX Runtime's: the node refuses to prove it.
 	OutputMismatch,
@@ -63,6 +64,9 @@ pub enum ProverError {
 	Circuit(EngineMessage),
 	/// Proving failed (the message).
 	Failed(EngineMessage),
+	/// This node has no powers-of-tau file the chain pins (`--zk-ptau`), so it cannot
+	/// recompute a version's initial key.
+	PhaseOneMissing,
 }
 
 impl ProverError {
@@ -72,6 +76,59 @@ impl ProverError {
 		bytes.truncate(super::job::MAX_ENGINE_ERROR_LEN as usize);
 		make(EngineMessage::truncate_from(bytes))
 	}
+}
+
+/// What a drawn node's contribution to a key ceremony needs (`opg_zk_prover::contribute`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct ContributionRequest {
+	/// The ceremony's head: the content id of the key state to build on, which the chain's
+	/// uploads put into this node's off-chain database.
+	pub head: crate::model::ContentId,
+	/// What the contribution's proof of knowledge binds
+	/// (`opg_zk::ceremony::contribution_context` of the chain, the version, the index, the
+	/// author and the head).
+	pub context: Vec<u8>,
+}
+
+/// A contribution the prover made: the arguments of its `contribute` transaction. Its key
+/// state waits in this node's off-chain database, chunk by chunk under
+/// `opg_primitives::model::chunk_storage_key(state_hash, i)`, for the node to upload it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct MadeContribution {
+	/// The new `delta` and the proof of knowledge (`opg_zk::ceremony::encode_contribution`).
+	pub contribution: Vec<u8>,
+	/// The new key state's content id (`opg_zk::ceremony::state_id`).
+	pub state_hash: sp_core::H256,
+	/// Its size in bytes.
+	pub state_size: u64,
+	/// The hashes of its chunks.
+	pub chunk_hashes: Vec<sp_core::H256>,
+}
+
+/// What an attester checks a ceremony's final key with (`opg_zk_prover::check_key`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct KeyCheckRequest {
+	/// The version's ONNX bytes.
+	pub model: ModelRef,
+	/// The hashes of the powers-of-tau files the chain pins: the prover computes the initial
+	/// key from one of them.
+	pub ptau_hashes: Vec<[u8; 32]>,
+	/// The blake2-256 hash of the initial verifying key the version registered.
+	pub vk_hash: sp_core::H256,
+	/// The most constraints the version's circuit may have (the registered key's).
+	pub constraints: u32,
+	/// The final key state's content id, in the off-chain database.
+	pub key: crate::model::ContentId,
+}
+
+/// An attester's answer on a ceremony's key.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub enum KeyVerdict {
+	/// The registered verifying key is the model's initial key, and the final key follows
+	/// from it.
+	Approve,
+	/// One of them is not (the reason, for the node's log).
+	Reject(EngineMessage),
 }
 
 /// What a prover implements.
@@ -85,6 +142,32 @@ pub trait ZkProver: Send + Sync {
 		request: &ProofRequest,
 		read_chunk: &mut dyn FnMut(&crate::model::ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<Vec<u8>, ProverError>;
+
+	/// Contributes to a key ceremony with fresh randomness of this machine's (the secret is
+	/// gone when this returns): reads the head's key state whole, makes the new state over the
+	/// head's own bytes and hands its chunks to `write_chunk(state_hash, i, bytes)`.
+	/// A prover that only proves (a test's) answers [`ProverError::Unavailable`].
+	fn contribute(
+		&self,
+		_request: &ContributionRequest,
+		_read_chunk: &mut dyn FnMut(&crate::model::ContentId, u32) -> Option<Vec<u8>>,
+		_write_chunk: &mut dyn FnMut(&crate::model::ContentId, u32, &[u8]),
+	) -> Result<MadeContribution, ProverError> {
+		Err(ProverError::Unavailable)
+	}
+
+	/// Checks a ceremony's final key as an attester: recomputes the initial key from the
+	/// model's bytes and a pinned powers-of-tau file, compares its verifying key with the
+	/// registered one and checks the final key against it. An error means this node cannot
+	/// tell (no ptau file, bytes missing): it does not answer.
+	/// A prover that only proves (a test's) answers [`ProverError::Unavailable`].
+	fn check_key(
+		&self,
+		_request: &KeyCheckRequest,
+		_read_chunk: &mut dyn FnMut(&crate::model::ContentId, u32) -> Option<Vec<u8>>,
+	) -> Result<KeyVerdict, ProverError> {
+		Err(ProverError::Unavailable)
+	}
 }
 
 #[cfg(feature = "std")]
@@ -116,5 +199,60 @@ pub trait OpgZkProver {
 			)
 		};
 		prover.prove(&request, &mut read_chunk)
+	}
+
+	/// Contributes to a key ceremony as a drawn node; the new key state's chunks go into the
+	/// off-chain database under the keys the chain's upload indexes them under. Offchain
+	/// workers only.
+	fn contribute(
+		&mut self,
+		request: PassFatPointerAndDecode<ContributionRequest>,
+	) -> AllocateAndReturnByCodec<Result<MadeContribution, ProverError>> {
+		use sp_core::offchain::{DbExternalities, OffchainDbExt, StorageKind};
+		use sp_externalities::ExternalitiesExt;
+		let Some(prover) = self.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
+			return Err(ProverError::Unavailable);
+		};
+		let Some(db) = self.extension::<OffchainDbExt>() else {
+			return Err(ProverError::Unavailable);
+		};
+		// Both closures reach the one database, never at once.
+		let db = core::cell::RefCell::new(db);
+		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
+			db.borrow_mut().local_storage_get(
+				StorageKind::PERSISTENT,
+				&crate::model::chunk_storage_key(content, index),
+			)
+		};
+		let mut write_chunk = |content: &crate::model::ContentId, index: u32, bytes: &[u8]| {
+			db.borrow_mut().local_storage_set(
+				StorageKind::PERSISTENT,
+				&crate::model::chunk_storage_key(content, index),
+				bytes,
+			)
+		};
+		prover.contribute(&request, &mut read_chunk, &mut write_chunk)
+	}
+
+	/// Checks a ceremony's final key as a drawn attester. Offchain workers only.
+	fn check_key(
+		&mut self,
+		request: PassFatPointerAndDecode<KeyCheckRequest>,
+	) -> AllocateAndReturnByCodec<Result<KeyVerdict, ProverError>> {
+		use sp_core::offchain::{DbExternalities, OffchainDbExt, StorageKind};
+		use sp_externalities::ExternalitiesExt;
+		let Some(prover) = self.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
+			return Err(ProverError::Unavailable);
+		};
+		let Some(db) = self.extension::<OffchainDbExt>() else {
+			return Err(ProverError::Unavailable);
+		};
+		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
+			db.local_storage_get(
+				StorageKind::PERSISTENT,
+				&crate::model::chunk_storage_key(content, index),
+			)
+		};
+		prover.check_key(&request, &mut read_chunk)
 	}
 }

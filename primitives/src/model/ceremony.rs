@@ -105,4 +105,20 @@ pub trait CeremonyKeys {
 
 	/// The ceremony failed: the version never runs; the registry removes it.
 	fn fail(model: ModelId, version: VersionNumber);
+
+	/// What an attester recomputes the version's initial key from: its ONNX bytes, the pinned
+	/// powers-of-tau files' hashes and its registered constraint count (offchain workers
+	/// read it). `None` when the version is gone.
+	fn key_check_inputs(model: ModelId, version: VersionNumber) -> Option<KeyCheckInputs>;
+}
+
+/// The registry's record of a ZK version, as an attester checks its key against it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct KeyCheckInputs {
+	/// The version's ONNX bytes.
+	pub model: crate::inference::ModelRef,
+	/// The hashes of the ptau files the chain pins.
+	pub ptau_hashes: alloc::vec::Vec<[u8; 32]>,
+	/// The registered circuit's constraint count.
+	pub constraints: u32,
 }

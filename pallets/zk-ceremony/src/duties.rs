@@ -1,0 +1,334 @@
+//! The offchain worker's ceremony duties: a drawn node whose role key is in this node's keystore
+//! contributes in its turn and uploads its key state; a drawn attester checks the final key and
+//! answers. Nobody has to run a tool for a node to do its part (the ceremony's open phase stays
+//! the place for people: `scripts/zk-ceremony.sh`).
+//!
+//! The heavy work runs in the node's prover (`opg_zk_prover::contribute`, `check_key`), with
+//! the node's own randomness: the contribution's secret never reaches the runtime or the disk.
+//! Its result waits in the node's local storage, so a transaction the pool dropped is sent
+//! again with the same contribution, and two overlapping worker runs never contribute twice.
+
+use codec::{Decode, Encode};
+use frame_system::offchain::SubmitTransaction;
+use opg_primitives::{
+	attestation::{signing_message, NodeKey, SignedStatement},
+	inference::{ContributionRequest, KeyCheckRequest, KeyVerdict, MadeContribution},
+	model::chunk_storage_key,
+};
+use sp_runtime::{offchain::storage::StorageValueRef, RuntimeAppPublic, SaturatedConversion};
+
+use super::*;
+
+/// Blocks before a transaction the chain has not taken yet is sent again: the pool may drop
+/// one silently, and a copy of one it holds is refused by its tag.
+const RESEND_AFTER: u32 = 3;
+
+/// Blocks after which a contribution another worker run began and never finished (the node
+/// stopped) is begun again.
+const ABANDONED_AFTER: u32 = 20;
+
+/// Chunks of a key state sent per run: at most a block's worth, the rest in later runs.
+const CHUNKS_PER_RUN: u32 = 48;
+
+/// Where a drawn contribution stands in this node's local storage.
+#[derive(Clone, Encode, Decode)]
+enum ContributionDuty {
+	/// A worker run is making it (since this block).
+	Making(u32),
+	/// Made; its transaction last sent in this block.
+	Made(MadeContribution, u32),
+}
+
+/// A key state's upload in this node's local storage: the next chunk the chain wanted when
+/// this node last sent, and the block it sent in.
+#[derive(Clone, Encode, Decode)]
+struct UploadDuty {
+	next: u32,
+	sent_at: u32,
+}
+
+/// An attester's verdict in this node's local storage, and the block its answer was last sent.
+#[derive(Clone, Encode, Decode)]
+struct AttestationDuty {
+	approve: bool,
+	sent_at: u32,
+}
+
+fn duty_key(what: &[u8], id: CeremonyId, rest: impl Encode) -> Vec<u8> {
+	(b"opg/zk-ceremony/", what, id, rest).encode()
+}
+
+fn submit<T: Config>(call: Call<T>, what: &str, id: CeremonyId) {
+	let transaction = T::create_authorized_transaction(call.into());
+	if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
+		log::warn!(target: "zk-ceremony", "the pool refused the {what} for {id:?}");
+	} else {
+		log::info!(target: "zk-ceremony", "sent the {what} for {id:?}");
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// From the offchain worker: the duties of every drawn node and attester whose role key
+	/// this node holds.
+	pub(crate) fn perform_duties(now: BlockNumberFor<T>) {
+		let local: Vec<(NodeKey, T::AccountId)> = NodeKey::all()
+			.into_iter()
+			.filter_map(|key| T::Nodes::node_of_key(&key).map(|node| (key, node)))
+			.collect();
+		if local.is_empty() {
+			return;
+		}
+		let block: u32 = now.saturated_into();
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		for (id, ceremony) in Ceremonies::<T>::iter() {
+			match ceremony.phase {
+				Phase::Drawn => {
+					let Some((key, node)) =
+						local.iter().find(|(_, node)| Self::has_turn(&ceremony, node, now))
+					else {
+						continue;
+					};
+					match &ceremony.upload {
+						None => Self::contribute_duty(id, &ceremony, key, node, &genesis, block),
+						Some(upload)
+							if upload
+								.contribution
+								.as_ref()
+								.is_some_and(|pending| pending.author == *node) =>
+						{
+							Self::upload_duty(id, upload, block)
+						}
+						Some(_) => (),
+					}
+				}
+				Phase::Attesting => {
+					for (attester, approved) in &ceremony.attesters {
+						if *approved {
+							continue;
+						}
+						if let Some((key, _)) = local.iter().find(|(_, node)| node == attester) {
+							Self::attest_duty(id, &ceremony, key, attester, &genesis, block);
+						}
+					}
+				}
+				Phase::Open => (),
+			}
+		}
+	}
+
+	/// Makes (once) and sends the drawn `node`'s contribution on the head.
+	fn contribute_duty(
+		id: CeremonyId,
+		ceremony: &Ceremony<T>,
+		key: &NodeKey,
+		node: &T::AccountId,
+		genesis: &T::Hash,
+		block: u32,
+	) {
+		let (model, version) = id;
+		let index = ceremony.contributions;
+		let storage = duty_key(b"contribution", id, (index, ceremony.head, node));
+		let mut local = StorageValueRef::persistent(&storage);
+		let made = match local.get::<ContributionDuty>().ok().flatten() {
+			Some(ContributionDuty::Made(made, sent_at)) => {
+				if block.saturating_sub(sent_at) < RESEND_AFTER {
+					return;
+				}
+				made
+			}
+			kept => {
+				if matches!(kept, Some(ContributionDuty::Making(since))
+					if block.saturating_sub(since) < ABANDONED_AFTER)
+				{
+					return;
+				}
+				// The first worker run to mark it makes it; an overlapping one stands down.
+				let claimed =
+					local.mutate(|stored: Result<Option<ContributionDuty>, _>| match stored {
+						Ok(Some(ContributionDuty::Made(..))) => Err(()),
+						Ok(Some(ContributionDuty::Making(since)))
+							if block.saturating_sub(since) < ABANDONED_AFTER =>
+						{
+							Err(())
+						}
+						_ => Ok(ContributionDuty::Making(block)),
+					});
+				if claimed.is_err() {
+					return;
+				}
+				let context = opg_zk::ceremony::contribution_context(
+					&Self::genesis_hash(),
+					model,
+					version,
+					index,
+					&node.encode(),
+					ceremony.head.as_fixed_bytes(),
+				);
+				let request = ContributionRequest { head: ceremony.head, context };
+				match opg_primitives::inference::opg_zk_prover::contribute(request) {
+					Ok(made) => made,
+					Err(error) => {
+						log::warn!(
+							target: "zk-ceremony",
+							"{node:?} cannot contribute to {id:?} on {:?}: {error:?}",
+							ceremony.head
+						);
+						local.clear();
+						return;
+					}
+				}
+			}
+		};
+		let (Ok(contribution), Ok(chunk_hashes)) = (
+			EncodedContribution::try_from(made.contribution.clone()),
+			StateChunkHashes::<T>::try_from(made.chunk_hashes.clone()),
+		) else {
+			log::warn!(target: "zk-ceremony", "the prover's contribution to {id:?} is out of bounds");
+			return;
+		};
+		let statement: SignedStatement<'_, T::AccountId, BlockNumberFor<T>> =
+			SignedStatement::CeremonyContribution {
+				model: &model,
+				version: &version,
+				index: &index,
+				head: &ceremony.head,
+				contribution: &contribution,
+				state: &made.state_hash,
+			};
+		let Some(signature) = key.sign(&signing_message(genesis, &statement)) else {
+			log::warn!(target: "zk-ceremony", "role key {key:?} could not sign for {id:?}");
+			return;
+		};
+		let state_size = made.state_size;
+		local.set(&ContributionDuty::Made(made, block));
+		submit::<T>(
+			Call::contribute_as_node {
+				model,
+				version,
+				node: node.clone(),
+				head: ceremony.head,
+				contribution,
+				state_size,
+				chunk_hashes,
+				signature,
+			},
+			"drawn contribution",
+			id,
+		);
+	}
+
+	/// Sends the chunks of this node's contribution's state the chain has not taken yet, from
+	/// its local storage (where the prover put them).
+	fn upload_duty(id: CeremonyId, upload: &StateUpload<T::AccountId>, block: u32) {
+		let storage = duty_key(b"upload", id, upload.state_hash);
+		let local = StorageValueRef::persistent(&storage);
+		if local.get::<UploadDuty>().ok().flatten().is_some_and(|sent| {
+			sent.next == upload.next && block.saturating_sub(sent.sent_at) < RESEND_AFTER
+		}) {
+			return;
+		}
+		local.set(&UploadDuty { next: upload.next, sent_at: block });
+		let (model, version) = id;
+		let last = upload.chunks.min(upload.next.saturating_add(CHUNKS_PER_RUN));
+		for index in upload.next..last {
+			let chunk = sp_io::offchain::local_storage_get(
+				sp_core::offchain::StorageKind::PERSISTENT,
+				&chunk_storage_key(&upload.state_hash, index),
+			);
+			let Some(chunk) = chunk.and_then(|bytes| StateChunk::try_from(bytes).ok()) else {
+				log::warn!(
+					target: "zk-ceremony",
+					"chunk {index} of this node's state {:?} is gone from its storage",
+					upload.state_hash
+				);
+				return;
+			};
+			let call = Call::upload_state { model, version, index, chunk };
+			let transaction = T::create_authorized_transaction(call.into());
+			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
+				log::debug!(target: "zk-ceremony", "the pool refused chunk {index} for {id:?}");
+			}
+		}
+		log::info!(
+			target: "zk-ceremony",
+			"sent chunks {}..{last} of {} of the drawn state for {id:?}",
+			upload.next,
+			upload.chunks
+		);
+	}
+
+	/// Checks the final key (once) and sends the attester's answer.
+	fn attest_duty(
+		id: CeremonyId,
+		ceremony: &Ceremony<T>,
+		key: &NodeKey,
+		node: &T::AccountId,
+		genesis: &T::Hash,
+		block: u32,
+	) {
+		let (model, version) = id;
+		let storage = duty_key(b"attestation", id, (ceremony.head, node));
+		let local = StorageValueRef::persistent(&storage);
+		let kept = local.get::<AttestationDuty>().ok().flatten();
+		if kept.as_ref().is_some_and(|sent| block.saturating_sub(sent.sent_at) < RESEND_AFTER) {
+			return;
+		}
+		let approve = match kept {
+			Some(sent) => sent.approve,
+			None => {
+				let Some(inputs) = T::Keys::key_check_inputs(model, version) else { return };
+				let request = KeyCheckRequest {
+					model: inputs.model,
+					ptau_hashes: inputs.ptau_hashes,
+					vk_hash: ceremony.vk_hash,
+					constraints: inputs.constraints,
+					key: ceremony.head,
+				};
+				match opg_primitives::inference::opg_zk_prover::check_key(request) {
+					Ok(KeyVerdict::Approve) => true,
+					Ok(KeyVerdict::Reject(why)) => {
+						log::warn!(
+							target: "zk-ceremony",
+							"{node:?} rejects the key of {id:?}: {}",
+							alloc::string::String::from_utf8_lossy(&why)
+						);
+						false
+					}
+					Err(error) => {
+						log::warn!(
+							target: "zk-ceremony",
+							"{node:?} cannot check the key of {id:?}: {error:?}"
+						);
+						return;
+					}
+				}
+			}
+		};
+		let statement: SignedStatement<'_, T::AccountId, BlockNumberFor<T>> =
+			SignedStatement::CeremonyAttestation {
+				model: &model,
+				version: &version,
+				vk_hash: &ceremony.vk_hash,
+				head: &ceremony.head,
+				approve: &approve,
+			};
+		let Some(signature) = key.sign(&signing_message(genesis, &statement)) else {
+			log::warn!(target: "zk-ceremony", "role key {key:?} could not sign for {id:?}");
+			return;
+		};
+		local.set(&AttestationDuty { approve, sent_at: block });
+		submit::<T>(
+			Call::attest_as_node {
+				model,
+				version,
+				node: node.clone(),
+				vk_hash: ceremony.vk_hash,
+				head: ceremony.head,
+				approve,
+				signature,
+			},
+			"attestation",
+			id,
+		);
+	}
+}
