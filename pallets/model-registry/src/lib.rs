@@ -61,7 +61,8 @@
 //! about to upload. Nodes keep one copy of the bytes per content id; [`ContentRefs`] counts the
 //! versions that use it. When the last such version expires or is removed, the content id
 //! joins [`StaleContent`] and `on_idle` clears its chunks from every node's off-chain database
-//! with the spare weight of later blocks, so removing a model of thousands of chunks never
+//! with the spare weight of later blocks (so do the key states a ZK ceremony no longer needs,
+//! `CeremonyKeys::discard_state`), so removing a model of thousands of chunks never
 //! makes a block heavy. (Off-chain writes follow the blocks a node imports, forks included: a
 //! node that imported a removal on a fork that lost fetches the bytes back with
 //! `scripts/fetch-model.sh`.)
@@ -360,9 +361,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ContentRefs<T> = StorageMap<_, Identity, ContentId, u32, ValueQuery>;
 
-	/// Content ids whose bytes no version uses any more, with the number of chunks still to
-	/// clear from every node's off-chain database; `on_idle` clears them with the block's spare
-	/// weight.
+	/// Content ids whose bytes no version uses any more (model bytes, or a ZK ceremony's key
+	/// states), with the number of chunks still to clear from every node's off-chain database;
+	/// `on_idle` clears them with the block's spare weight.
 	#[pallet::storage]
 	pub type StaleContent<T> = StorageMap<_, Identity, ContentId, u32>;
 
@@ -842,7 +843,8 @@ pub mod pallet {
 		/// removes it and all its versions (and their bytes from the nodes) and releases every
 		/// deposit. The model id is never reused.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::retire_model(T::MaxVersions::get()))]
+		#[pallet::weight(T::WeightInfo::retire_model(T::MaxVersions::get())
+			.saturating_add(Pallet::<T>::forget_keys_weight(T::MaxVersions::get())))]
 		pub fn retire_model(origin: OriginFor<T>, model_id: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let model = Models::<T>::get(model_id).ok_or(Error::<T>::ModelNotFound)?;
@@ -863,7 +865,11 @@ pub mod pallet {
 			let deposit = Self::remove_model(model_id, model);
 			let deposit_released = Self::release(&owner, deposit);
 			Self::deposit_event(Event::ModelRetired { model_id, deposit_released });
-			Ok(Some(T::WeightInfo::retire_model(versions)).into())
+			Ok(Some(
+				T::WeightInfo::retire_model(versions)
+					.saturating_add(Self::forget_keys_weight(versions)),
+			)
+			.into())
 		}
 
 		/// Approves a complete version; it becomes the active one if it is newer than the
@@ -944,7 +950,8 @@ pub mod pallet {
 		/// status, once no job uses it. With `forfeit_deposit` every deposit goes to
 		/// [`Config::OnForfeit`]; otherwise it is released to the owner.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::force_remove_model(T::MaxVersions::get()))]
+		#[pallet::weight(T::WeightInfo::force_remove_model(T::MaxVersions::get())
+			.saturating_add(Pallet::<T>::forget_keys_weight(T::MaxVersions::get())))]
 		pub fn force_remove_model(
 			origin: OriginFor<T>,
 			model_id: ModelId,
@@ -966,7 +973,11 @@ pub mod pallet {
 				deposit_released,
 				deposit_forfeited,
 			});
-			Ok(Some(T::WeightInfo::force_remove_model(versions)).into())
+			Ok(Some(
+				T::WeightInfo::force_remove_model(versions)
+					.saturating_add(Self::forget_keys_weight(versions)),
+			)
+			.into())
 		}
 	}
 }
@@ -1253,7 +1264,10 @@ impl<T: Config> Pallet<T> {
 		ChunkHashes::<T>::remove(model_id, number);
 		VerifyingKeys::<T>::remove(model_id, number);
 		PreparedKeys::<T>::remove(model_id, number);
-		ZkKeyOrigins::<T>::remove(model_id, number);
+		if let Some(ZkKeyOrigin::Ceremony { .. }) = ZkKeyOrigins::<T>::take(model_id, number) {
+			// Its key's provenance and bytes go with it.
+			T::Ceremony::forget(model_id, number);
+		}
 		ContentByOwner::<T>::remove(owner, record.content_id);
 		let unused = ContentRefs::<T>::mutate_exists(record.content_id, |refs| {
 			let remaining = refs.unwrap_or(0).saturating_sub(1);
@@ -1265,6 +1279,12 @@ impl<T: Config> Pallet<T> {
 			// same bytes may have written the rest before it went.
 			StaleContent::<T>::insert(record.content_id, record.chunk_count);
 		}
+	}
+
+	/// The most weight removing `versions` versions adds in the ceremony pallet, which forgets
+	/// each finished ceremony's transcript and key.
+	fn forget_keys_weight(versions: u32) -> Weight {
+		T::Ceremony::forget_weight().saturating_mul(versions.into())
 	}
 
 	/// The weight of clearing `chunks` stale chunks: the hook's measured work plus the
@@ -1649,6 +1669,16 @@ impl<T: Config> CeremonyKeys for Pallet<T> {
 		// Decoding the initial key (a square root per point, its largest size) and preparing the
 		// final one: what registering a version with the largest key measures, which bounds it.
 		T::WeightInfo::add_version(0, opg_primitives::model::MAX_VERIFYING_KEY_LEN)
+	}
+
+	fn discard_state(state: H256, chunks: u32) {
+		if chunks > 0 {
+			StaleContent::<T>::insert(state, chunks);
+		}
+	}
+
+	fn keep_state(state: H256) {
+		StaleContent::<T>::remove(state);
 	}
 
 	fn key_check_inputs(

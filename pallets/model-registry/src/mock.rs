@@ -64,6 +64,8 @@ parameter_types! {
 	pub static Ceremonies: Vec<(ModelId, opg_primitives::model::VersionNumber, AccountId, sp_core::H256, sp_core::H256)> = Vec::new();
 	/// Whether the ceremony takes no more ceremonies.
 	pub static CeremoniesFull: bool = false;
+	/// The versions whose finished ceremonies the registry told the ceremony to forget.
+	pub static Forgotten: Vec<(ModelId, opg_primitives::model::VersionNumber)> = Vec::new();
 }
 
 /// The ceremonies the registry started: (model, version, owner, init_hash, vk_hash).
@@ -85,6 +87,10 @@ impl opg_primitives::model::KeyCeremony<AccountId> for TestCeremony {
 
 	fn begin_weight() -> frame_support::weights::Weight {
 		frame_support::weights::Weight::zero()
+	}
+
+	fn forget(model: ModelId, version: opg_primitives::model::VersionNumber) {
+		Forgotten::mutate(|forgotten| forgotten.push((model, version)));
 	}
 }
 

@@ -1607,6 +1607,32 @@ mod ceremony {
 	}
 
 	#[test]
+	fn a_removed_model_takes_its_ceremony_made_key_along_and_key_states_are_cleared() {
+		let (zk, pin) = initial();
+		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {
+			let bytes = model_bytes(20, 1);
+			assert_ok!(register_zk(&bytes, zk));
+			upload_all(ALICE, 0, 1, &bytes);
+			let origin = ZkKeyOrigin::Ceremony { contributions: 3, drawn: 2 };
+			assert_ok!(ModelRegistry::finish(0, 1, &final_delta(), H256::repeat_byte(3), origin));
+			// Key states the ceremony no longer needs leave the nodes' off-chain databases with
+			// spare weight, as stale model bytes do; one committed again stays.
+			let (stale, wanted) = (H256::repeat_byte(4), H256::repeat_byte(5));
+			<ModelRegistry as CeremonyKeys>::discard_state(stale, 3);
+			<ModelRegistry as CeremonyKeys>::discard_state(wanted, 2);
+			<ModelRegistry as CeremonyKeys>::keep_state(wanted);
+			assert_eq!(StaleContent::<Test>::get(stale), Some(3));
+			assert_eq!(StaleContent::<Test>::get(wanted), None);
+			idle();
+			assert_eq!(StaleContent::<Test>::get(stale), None);
+			// The model goes: the ceremony forgets its transcript and final key.
+			assert!(Forgotten::get().is_empty());
+			assert_ok!(ModelRegistry::force_remove_model(RuntimeOrigin::root(), 0, false));
+			assert_eq!(Forgotten::get(), vec![(0, 1)]);
+		});
+	}
+
+	#[test]
 	fn a_removed_version_is_gone_for_its_ceremony() {
 		let (zk, pin) = initial();
 		ExtBuilder::default().ceremony_only(Some(pin)).build_and_execute(|| {

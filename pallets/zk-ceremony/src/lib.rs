@@ -25,7 +25,10 @@
 //! ([`Pallet::publish_initial`]); a contribution counts, and the head moves to its state, only
 //! when the state's last chunk arrives within its slot or turn, so the head's key is always
 //! whole in the data layer for whoever builds on it. A finished ceremony keeps the final
-//! state's chunk hashes (the version's proving key); the others go.
+//! state's chunk hashes (the version's proving key); the others go, and so do their chunks
+//! from every node's off-chain database (the registry clears them with spare weight,
+//! [`CeremonyKeys::discard_state`]), as do all of a failed ceremony's. When the version leaves
+//! the registry, its transcript and final key go too ([`KeyCeremony::forget`]).
 //!
 //! ## Bad states are shown on chain
 //!
@@ -956,7 +959,7 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(
 			T::WeightInfo::attest()
-				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+				.saturating_add(Pallet::<T>::end_weight())
 				.saturating_add(T::Keys::finish_weight())
 		)]
 		pub fn attest(
@@ -977,7 +980,7 @@ pub mod pallet {
 		#[pallet::call_index(3)]
 		#[pallet::weight(
 			T::WeightInfo::pass_turn()
-				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+				.saturating_add(Pallet::<T>::end_weight())
 		)]
 		pub fn pass_turn(
 			origin: OriginFor<T>,
@@ -1033,6 +1036,7 @@ pub mod pallet {
 			ensure!(state_hash == ceremony.init_hash, Error::<T>::WrongState);
 			let chunks = chunk_hashes.len() as u32;
 			StateChunks::<T>::insert(id, state_hash, chunk_hashes);
+			T::Keys::keep_state(state_hash);
 			ceremony.state_size = state_size;
 			ceremony.layout = Some(layout);
 			ceremony.upload = Some(StateUpload { state_hash, chunks, next: 0, contribution: None });
@@ -1109,7 +1113,7 @@ pub mod pallet {
 			);
 			if upload.contribution.is_none() && !Self::fits_layout(&ceremony, upload.next, &chunk) {
 				// The publisher's layout is not the file's: start over.
-				StateChunks::<T>::remove(id, upload.state_hash);
+				Self::discard(id, upload.state_hash);
 				ceremony.upload = None;
 				ceremony.layout = None;
 				ceremony.state_size = 0;
@@ -1155,7 +1159,7 @@ pub mod pallet {
 		#[pallet::call_index(6)]
 		#[pallet::weight(
 			T::WeightInfo::challenge_state()
-				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+				.saturating_add(Pallet::<T>::end_weight())
 		)]
 		pub fn challenge_state(
 			origin: OriginFor<T>,
@@ -1248,7 +1252,7 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		#[pallet::weight(
 			T::WeightInfo::attest()
-				.saturating_add(T::WeightInfo::process_end(Pallet::<T>::settle_bound()))
+				.saturating_add(Pallet::<T>::end_weight())
 				.saturating_add(T::Keys::finish_weight())
 		)]
 		#[pallet::authorize(|_source, model, version, node, vk_hash, head, approve, signature| {
@@ -1362,6 +1366,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		let chunks = chunk_hashes.len() as u32;
 		StateChunks::<T>::insert(id, state_hash, chunk_hashes);
+		T::Keys::keep_state(state_hash);
 		ceremony.upload =
 			Some(StateUpload { state_hash, chunks, next: 0, contribution: Some(pending) });
 		Ceremonies::<T>::insert(id, ceremony);
@@ -1628,7 +1633,7 @@ impl<T: Config> Pallet<T> {
 	/// Drops the state upload of a contribution whose slot ran out before it was whole.
 	fn drop_pending(id: CeremonyId, ceremony: &mut Ceremony<T>) {
 		if let Some(upload) = ceremony.upload.take_if(|upload| upload.contribution.is_some()) {
-			StateChunks::<T>::remove(id, upload.state_hash);
+			Self::discard(id, upload.state_hash);
 		}
 	}
 
@@ -1730,10 +1735,10 @@ impl<T: Config> Pallet<T> {
 			return Self::fail(id, ceremony, FailureReason::BadDrawnState);
 		}
 		let _ = Transcript::<T>::take(id, index);
-		StateChunks::<T>::remove(id, bad.state_hash);
+		Self::discard(id, bad.state_hash);
 		for later in index.saturating_add(1)..ceremony.contributions {
 			let Some(record) = Transcript::<T>::take(id, later) else { continue };
-			StateChunks::<T>::remove(id, record.state_hash);
+			Self::discard(id, record.state_hash);
 			if !record.deposit.is_zero() {
 				let _ = T::Currency::release(
 					&reason,
@@ -1859,14 +1864,14 @@ impl<T: Config> Pallet<T> {
 			Self::release_fee(&ceremony);
 			Self::end(id, ceremony, false);
 			Self::deposit_event(Event::CeremonyDropped { model: id.0, version: id.1 });
-			return T::WeightInfo::process_end(Self::settle_bound());
+			return Self::end_weight();
 		}
 		match ceremony.phase {
 			Phase::Open => {
 				Self::skip_slot(id, &mut ceremony);
 				if !ceremony.head_published {
 					Self::fail(id, ceremony, FailureReason::InitialKeyUnpublished);
-					return T::WeightInfo::process_end(Self::settle_bound());
+					return Self::end_weight();
 				}
 				ceremony.phase = Phase::Drawn;
 				Self::draw(id, ceremony, now)
@@ -1877,12 +1882,11 @@ impl<T: Config> Pallet<T> {
 				};
 				if ceremony.redrawn_turns {
 					Self::fail(id, ceremony, FailureReason::RedoneTurnMissed);
-					return T::WeightInfo::process_end(Self::settle_bound());
+					return Self::end_weight();
 				}
 				Self::slash_silent(id, node);
 				Self::fail(id, ceremony, FailureReason::DrawnContributorSilent);
-				T::WeightInfo::process_missed_turn()
-					.saturating_add(T::WeightInfo::process_end(Self::settle_bound()))
+				T::WeightInfo::process_missed_turn().saturating_add(Self::end_weight())
 			}
 			Phase::Attesting if ceremony.attesters.is_empty() => Self::draw(id, ceremony, now),
 			Phase::Attesting => {
@@ -1896,7 +1900,7 @@ impl<T: Config> Pallet<T> {
 					Self::slash_silent(id, node);
 				}
 				Self::fail(id, ceremony, FailureReason::TooFewAttestations);
-				T::WeightInfo::process_end(Self::settle_bound()).saturating_add(
+				Self::end_weight().saturating_add(
 					T::WeightInfo::process_missed_turn().saturating_mul(T::Attesters::get().into()),
 				)
 			}
@@ -1923,7 +1927,7 @@ impl<T: Config> Pallet<T> {
 				FailureReason::NoContributorDrawn
 			};
 			Self::fail(id, ceremony, reason);
-			return T::WeightInfo::process_end(Self::settle_bound());
+			return Self::end_weight();
 		}
 		ceremony.draws.saturating_inc();
 		let subject = sp_io::hashing::blake2_256(
@@ -2066,11 +2070,28 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		for state in states.into_iter().filter(|state| Some(*state) != kept) {
-			StateChunks::<T>::remove(id, state);
+			Self::discard(id, state);
 		}
 		Self::unschedule(id, ceremony.due);
 		Ceremonies::<T>::remove(id);
 		Running::<T>::mutate(|running| running.saturating_dec());
+	}
+
+	/// Drops key state `state` from the ceremony: its chunk hashes go, and its chunks leave
+	/// the nodes' off-chain databases with the registry's spare weight
+	/// ([`CeremonyKeys::discard_state`]), so no node keeps megabytes nobody will read.
+	fn discard(id: CeremonyId, state: H256) {
+		if let Some(hashes) = StateChunks::<T>::take(id, state) {
+			T::Keys::discard_state(state, hashes.len() as u32);
+		}
+	}
+
+	/// The most weight a ceremony's end takes: the settlement, plus queueing each of its key
+	/// states but the kept one for clearing (one write each, in the registry).
+	pub fn end_weight() -> Weight {
+		T::WeightInfo::process_end(Self::settle_bound()).saturating_add(
+			T::DbWeight::get().writes(u64::from(Self::transcript_bound()).saturating_add(2)),
+		)
 	}
 
 	/// The most contributions a ceremony's transcript holds.
@@ -2235,5 +2256,26 @@ impl<T: Config> KeyCeremony<T::AccountId> for Pallet<T> {
 			&StateChunks::<T>::hashed_key_for((model, version), state),
 			index,
 		)
+	}
+
+	fn forget(model: ModelId, version: VersionNumber) {
+		let id = (model, version);
+		// A running ceremony ends on its own: its hook sees the version gone.
+		if Ceremonies::<T>::contains_key(id) {
+			return;
+		}
+		let states: Vec<H256> = StateChunks::<T>::iter_key_prefix(id)
+			.take(Self::transcript_bound().saturating_add(2) as usize)
+			.collect();
+		for state in states {
+			Self::discard(id, state);
+		}
+		let _ = Transcript::<T>::clear_prefix(id, Self::transcript_bound(), None);
+	}
+
+	fn forget_weight() -> Weight {
+		// A finished ceremony keeps one state and its transcript.
+		let records = u64::from(Self::transcript_bound());
+		T::DbWeight::get().reads_writes(records.saturating_add(3), records.saturating_add(3))
 	}
 }

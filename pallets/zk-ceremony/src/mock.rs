@@ -98,6 +98,9 @@ parameter_types! {
 	pub static Finished: Vec<(ModelId, VersionNumber, Vec<u8>, H256, ZkKeyOrigin)> = Vec::new();
 	/// Failures the ceremony reported.
 	pub static Failed: Vec<(ModelId, VersionNumber)> = Vec::new();
+	/// Key states the ceremony handed to the registry for clearing: (content id, chunks); one
+	/// kept again leaves the list, as it leaves the registry's queue.
+	pub static Discarded: Vec<(H256, u32)> = Vec::new();
 	/// Provers the benchmarks registered.
 	pub static BenchProvers: Vec<AccountId> = Vec::new();
 	/// Whether the registry refuses the finished key.
@@ -305,6 +308,14 @@ impl CeremonyKeys for TestKeys {
 
 	fn fail(model: ModelId, version: VersionNumber) {
 		Failed::mutate(|failed| failed.push((model, version)));
+	}
+
+	fn discard_state(state: H256, chunks: u32) {
+		Discarded::mutate(|discarded| discarded.push((state, chunks)));
+	}
+
+	fn keep_state(state: H256) {
+		Discarded::mutate(|discarded| discarded.retain(|(discarded, _)| *discarded != state));
 	}
 
 	fn key_check_inputs(_: ModelId, _: VersionNumber) -> Option<KeyCheckInputs> {

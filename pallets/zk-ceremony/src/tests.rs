@@ -232,8 +232,22 @@ fn a_ceremony_of_a_dapp_and_two_drawn_verifiers_finishes_with_a_key_nobody_could
 			vec![(DAPP, false), (VERIFIERS[0], true), (VERIFIERS[1], true)]
 		);
 		// Of the key states, the chain keeps the final one's chunk hashes (the version's
-		// proving key, which nodes read from the data layer), none of the others'.
+		// proving key, which nodes read from the data layer), none of the others', whose chunks
+		// the registry clears from the nodes' off-chain databases.
 		assert_eq!(StateChunks::<Test>::iter_key_prefix(ID).collect::<Vec<_>>(), vec![final_head]);
+		let mut discarded: Vec<H256> = Discarded::get().iter().map(|(state, _)| *state).collect();
+		discarded.sort();
+		let mut expected: Vec<H256> =
+			vec![init_hash(), transcript[0].state_hash, transcript[1].state_hash];
+		expected.sort();
+		assert_eq!(discarded, expected);
+		let chunks = State::of(&key_bytes(&key)).chunks.len() as u32;
+		assert!(Discarded::get().iter().all(|(_, count)| *count == chunks));
+		// When the version leaves the registry, the ceremony forgets its transcript and key.
+		<ZkCeremony as KeyCeremony<AccountId>>::forget(MODEL, VERSION);
+		assert!(ZkCeremony::transcript(MODEL, VERSION).is_empty());
+		assert_eq!(StateChunks::<Test>::iter_key_prefix(ID).count(), 0);
+		assert_eq!(Discarded::get().last(), Some(&(final_head, chunks)));
 
 		// The key the registry makes from the initial key and that delta is the final key's:
 		// its prover's proofs verify, proofs made with the initial key (whose secrets phase 1's
@@ -491,8 +505,14 @@ fn a_removed_version_drops_its_ceremony_and_releases_everything() {
 		begin();
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
 		RemovedVersions::mutate(|removed| removed.push((MODEL, VERSION)));
+		// The registry's word that the version went leaves a running ceremony to its hook.
+		<ZkCeremony as KeyCeremony<AccountId>>::forget(MODEL, VERSION);
+		assert!(Ceremonies::<Test>::get(ID).is_some());
 		run_to_block(1 + OPEN_PERIOD);
 		assert!(Ceremonies::<Test>::get(ID).is_none());
+		// Its initial key's chunks leave the nodes.
+		assert_eq!(StateChunks::<Test>::iter_key_prefix(ID).count(), 0);
+		assert!(Discarded::get().iter().any(|(state, _)| *state == init_hash()));
 		assert_eq!(held(DAPP), 0);
 		assert_eq!(Balances::free_balance(OWNER), INITIAL_BALANCE);
 		System::assert_has_event(Event::CeremonyDropped { model: MODEL, version: VERSION }.into());

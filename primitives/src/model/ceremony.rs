@@ -70,6 +70,16 @@ pub trait KeyCeremony<AccountId> {
 	) -> Option<H256> {
 		None
 	}
+
+	/// `model`'s `version` left the registry: a finished ceremony's transcript and kept key
+	/// state go (the state's chunks leave the nodes' off-chain databases). A running ceremony
+	/// ends on its own when it sees the version gone.
+	fn forget(_model: ModelId, _version: VersionNumber) {}
+
+	/// The most weight [`Self::forget`] takes.
+	fn forget_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// No ceremony: a chain without one refuses initial keys.
@@ -105,6 +115,14 @@ pub trait CeremonyKeys {
 
 	/// The ceremony failed: the version never runs; the registry removes it.
 	fn fail(model: ModelId, version: VersionNumber);
+
+	/// The ceremony no longer needs key state `state` (a content id) of `chunks` chunks: clear
+	/// them from the nodes' off-chain databases with spare weight, as stale model bytes are.
+	fn discard_state(state: H256, chunks: u32);
+
+	/// Key state `state` is committed again (the same initial key after a failed ceremony, say):
+	/// keep its chunks if they were about to be cleared.
+	fn keep_state(state: H256);
 
 	/// What an attester recomputes the version's initial key from: its ONNX bytes, the pinned
 	/// powers-of-tau files' hashes and its registered constraint count (offchain workers
