@@ -23,20 +23,52 @@ use super::*;
 /// one silently, and a copy of one it holds is refused by its tag.
 const RESEND_AFTER: u32 = 3;
 
-/// Blocks after which a contribution another worker run began and never finished (the node
-/// stopped) is begun again.
-const ABANDONED_AFTER: u32 = 20;
+/// Blocks after which work another worker run began and never finished (the node stopped) is
+/// begun again: more than the slowest contribution or key check takes.
+const ABANDONED_AFTER: u32 = 50;
 
 /// Chunks of a key state sent per run: at most a block's worth, the rest in later runs.
 const CHUNKS_PER_RUN: u32 = 48;
 
-/// Where a drawn contribution stands in this node's local storage.
+/// A duty's work in this node's local storage (a contribution, an attester's verdict).
 #[derive(Clone, Encode, Decode)]
-enum ContributionDuty {
-	/// A worker run is making it (since this block).
-	Making(u32),
-	/// Made; its transaction last sent in this block.
-	Made(MadeContribution, u32),
+enum Duty<V> {
+	/// A worker run is doing it (since this block).
+	Working(u32),
+	/// Done; its transaction last sent in this block.
+	Done(V, u32),
+}
+
+/// What a duty's record says the worker does now.
+enum Next<V> {
+	/// Nothing: another run works on it, or its transaction was sent moments ago.
+	Wait,
+	/// Send its transaction again with what was done before.
+	Resend(V),
+	/// Do the work: this run claimed it (two overlapping runs never both do it, so a drawn
+	/// node never contributes with two secrets, nor checks a key twice at once).
+	Start,
+}
+
+fn next_step<V: Encode + Decode>(local: &StorageValueRef, block: u32) -> Next<V> {
+	let recent = |since: u32, period: u32| block.saturating_sub(since) < period;
+	match local.get::<Duty<V>>().ok().flatten() {
+		Some(Duty::Done(_, sent_at)) if recent(sent_at, RESEND_AFTER) => Next::Wait,
+		Some(Duty::Done(done, _)) => Next::Resend(done),
+		Some(Duty::Working(since)) if recent(since, ABANDONED_AFTER) => Next::Wait,
+		_ => {
+			let claimed = local.mutate(|stored: Result<Option<Duty<V>>, _>| match stored {
+				Ok(Some(Duty::Done(..))) => Err(()),
+				Ok(Some(Duty::Working(since))) if recent(since, ABANDONED_AFTER) => Err(()),
+				_ => Ok(Duty::Working(block)),
+			});
+			if claimed.is_ok() {
+				Next::Start
+			} else {
+				Next::Wait
+			}
+		}
+	}
 }
 
 /// A key state's upload in this node's local storage: the next chunk the chain wanted when
@@ -44,13 +76,6 @@ enum ContributionDuty {
 #[derive(Clone, Encode, Decode)]
 struct UploadDuty {
 	next: u32,
-	sent_at: u32,
-}
-
-/// An attester's verdict in this node's local storage, and the block its answer was last sent.
-#[derive(Clone, Encode, Decode)]
-struct AttestationDuty {
-	approve: bool,
 	sent_at: u32,
 }
 
@@ -129,33 +154,10 @@ impl<T: Config> Pallet<T> {
 		let index = ceremony.contributions;
 		let storage = duty_key(b"contribution", id, (index, ceremony.head, node));
 		let mut local = StorageValueRef::persistent(&storage);
-		let made = match local.get::<ContributionDuty>().ok().flatten() {
-			Some(ContributionDuty::Made(made, sent_at)) => {
-				if block.saturating_sub(sent_at) < RESEND_AFTER {
-					return;
-				}
-				made
-			}
-			kept => {
-				if matches!(kept, Some(ContributionDuty::Making(since))
-					if block.saturating_sub(since) < ABANDONED_AFTER)
-				{
-					return;
-				}
-				// The first worker run to mark it makes it; an overlapping one stands down.
-				let claimed =
-					local.mutate(|stored: Result<Option<ContributionDuty>, _>| match stored {
-						Ok(Some(ContributionDuty::Made(..))) => Err(()),
-						Ok(Some(ContributionDuty::Making(since)))
-							if block.saturating_sub(since) < ABANDONED_AFTER =>
-						{
-							Err(())
-						}
-						_ => Ok(ContributionDuty::Making(block)),
-					});
-				if claimed.is_err() {
-					return;
-				}
+		let made = match next_step::<MadeContribution>(&local, block) {
+			Next::Wait => return,
+			Next::Resend(made) => made,
+			Next::Start => {
 				let context = opg_zk::ceremony::contribution_context(
 					&Self::genesis_hash(),
 					model,
@@ -200,7 +202,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		let state_size = made.state_size;
-		local.set(&ContributionDuty::Made(made, block));
+		local.set(&Duty::Done(made, block));
 		submit::<T>(
 			Call::contribute_as_node {
 				model,
@@ -268,23 +270,23 @@ impl<T: Config> Pallet<T> {
 	) {
 		let (model, version) = id;
 		let storage = duty_key(b"attestation", id, (ceremony.head, node));
-		let local = StorageValueRef::persistent(&storage);
-		let kept = local.get::<AttestationDuty>().ok().flatten();
-		if kept.as_ref().is_some_and(|sent| block.saturating_sub(sent.sent_at) < RESEND_AFTER) {
-			return;
-		}
-		let approve = match kept {
-			Some(sent) => sent.approve,
-			None => {
-				let Some(inputs) = T::Keys::key_check_inputs(model, version) else { return };
-				let request = KeyCheckRequest {
-					model: inputs.model,
-					ptau_hashes: inputs.ptau_hashes,
-					vk_hash: ceremony.vk_hash,
-					constraints: inputs.constraints,
-					key: ceremony.head,
-				};
-				match opg_primitives::inference::opg_zk_prover::check_key(request) {
+		let mut local = StorageValueRef::persistent(&storage);
+		let approve = match next_step::<bool>(&local, block) {
+			Next::Wait => return,
+			Next::Resend(approve) => approve,
+			Next::Start => {
+				let verdict = T::Keys::key_check_inputs(model, version)
+					.ok_or(opg_primitives::inference::ProverError::Unavailable)
+					.and_then(|inputs| {
+						opg_primitives::inference::opg_zk_prover::check_key(KeyCheckRequest {
+							model: inputs.model,
+							ptau_hashes: inputs.ptau_hashes,
+							vk_hash: ceremony.vk_hash,
+							constraints: inputs.constraints,
+							key: ceremony.head,
+						})
+					});
+				match verdict {
 					Ok(KeyVerdict::Approve) => true,
 					Ok(KeyVerdict::Reject(why)) => {
 						log::warn!(
@@ -299,6 +301,7 @@ impl<T: Config> Pallet<T> {
 							target: "zk-ceremony",
 							"{node:?} cannot check the key of {id:?}: {error:?}"
 						);
+						local.clear();
 						return;
 					}
 				}
@@ -316,7 +319,7 @@ impl<T: Config> Pallet<T> {
 			log::warn!(target: "zk-ceremony", "role key {key:?} could not sign for {id:?}");
 			return;
 		};
-		local.set(&AttestationDuty { approve, sent_at: block });
+		local.set(&Duty::Done(approve, block));
 		submit::<T>(
 			Call::attest_as_node {
 				model,

@@ -957,11 +957,7 @@ pub mod pallet {
 		/// that initial key after the contributions; without, that one of them is not. The
 		/// last approval finishes the ceremony; a rejection fails it.
 		#[pallet::call_index(2)]
-		#[pallet::weight(
-			T::WeightInfo::attest()
-				.saturating_add(Pallet::<T>::end_weight())
-				.saturating_add(T::Keys::finish_weight())
-		)]
+		#[pallet::weight(Pallet::<T>::attest_weight())]
 		pub fn attest(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -1250,11 +1246,7 @@ pub mod pallet {
 		/// general transaction the call authorizes itself (only a drawn attester that has not
 		/// approved yet).
 		#[pallet::call_index(8)]
-		#[pallet::weight(
-			T::WeightInfo::attest()
-				.saturating_add(Pallet::<T>::end_weight())
-				.saturating_add(T::Keys::finish_weight())
-		)]
+		#[pallet::weight(Pallet::<T>::attest_weight())]
 		#[pallet::authorize(|_source, model, version, node, vk_hash, head, approve, signature| {
 			Pallet::<T>::attestation_validity(*model, *version, node, *vk_hash, *head, *approve, signature)
 		})]
@@ -2092,6 +2084,14 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::process_end(Self::settle_bound()).saturating_add(
 			T::DbWeight::get().writes(u64::from(Self::transcript_bound()).saturating_add(2)),
 		)
+	}
+
+	/// The most weight an attestation takes: the last approval finishes the ceremony, a
+	/// rejection fails it.
+	pub fn attest_weight() -> Weight {
+		T::WeightInfo::attest()
+			.saturating_add(Self::end_weight())
+			.saturating_add(T::Keys::finish_weight())
 	}
 
 	/// The most contributions a ceremony's transcript holds.

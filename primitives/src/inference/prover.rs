@@ -176,6 +176,41 @@ sp_externalities::decl_extension! {
 	pub struct ProverExt(std::sync::Arc<dyn ZkProver>);
 }
 
+/// Runs `run` with this node's prover and off-chain database; [`ProverError::Unavailable`]
+/// outside an offchain worker or on a node without a prover.
+#[cfg(feature = "std")]
+fn with_prover<R>(
+	mut ext: &mut dyn sp_externalities::Externalities,
+	run: impl FnOnce(
+		&dyn ZkProver,
+		&mut dyn sp_core::offchain::DbExternalities,
+	) -> Result<R, ProverError>,
+) -> Result<R, ProverError> {
+	use sp_core::offchain::OffchainDbExt;
+	use sp_externalities::ExternalitiesExt;
+	let Some(prover) = ext.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
+		return Err(ProverError::Unavailable);
+	};
+	let Some(db) = ext.extension::<OffchainDbExt>() else {
+		return Err(ProverError::Unavailable);
+	};
+	run(&*prover, &mut **db)
+}
+
+/// Chunk `index` of the content with id `content` in the off-chain database, where the chain's
+/// uploads put model bytes and key states.
+#[cfg(feature = "std")]
+fn read_chunk(
+	db: &mut dyn sp_core::offchain::DbExternalities,
+	content: &crate::model::ContentId,
+	index: u32,
+) -> Option<Vec<u8>> {
+	db.local_storage_get(
+		sp_core::offchain::StorageKind::PERSISTENT,
+		&crate::model::chunk_storage_key(content, index),
+	)
+}
+
 /// The prover host function.
 #[runtime_interface]
 pub trait OpgZkProver {
@@ -184,21 +219,9 @@ pub trait OpgZkProver {
 		&mut self,
 		request: PassFatPointerAndDecode<ProofRequest>,
 	) -> AllocateAndReturnByCodec<Result<Vec<u8>, ProverError>> {
-		use sp_core::offchain::{DbExternalities, OffchainDbExt, StorageKind};
-		use sp_externalities::ExternalitiesExt;
-		let Some(prover) = self.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
-			return Err(ProverError::Unavailable);
-		};
-		let Some(db) = self.extension::<OffchainDbExt>() else {
-			return Err(ProverError::Unavailable);
-		};
-		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
-			db.local_storage_get(
-				StorageKind::PERSISTENT,
-				&crate::model::chunk_storage_key(content, index),
-			)
-		};
-		prover.prove(&request, &mut read_chunk)
+		with_prover(&mut **self, |prover, db| {
+			prover.prove(&request, &mut |content, index| read_chunk(db, content, index))
+		})
 	}
 
 	/// Contributes to a key ceremony as a drawn node; the new key state's chunks go into the
@@ -208,30 +231,21 @@ pub trait OpgZkProver {
 		&mut self,
 		request: PassFatPointerAndDecode<ContributionRequest>,
 	) -> AllocateAndReturnByCodec<Result<MadeContribution, ProverError>> {
-		use sp_core::offchain::{DbExternalities, OffchainDbExt, StorageKind};
-		use sp_externalities::ExternalitiesExt;
-		let Some(prover) = self.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
-			return Err(ProverError::Unavailable);
-		};
-		let Some(db) = self.extension::<OffchainDbExt>() else {
-			return Err(ProverError::Unavailable);
-		};
-		// Both closures reach the one database, never at once.
-		let db = core::cell::RefCell::new(db);
-		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
-			db.borrow_mut().local_storage_get(
-				StorageKind::PERSISTENT,
-				&crate::model::chunk_storage_key(content, index),
+		with_prover(&mut **self, |prover, db| {
+			// Both closures reach the one database, never at once.
+			let db = core::cell::RefCell::new(db);
+			prover.contribute(
+				&request,
+				&mut |content, index| read_chunk(*db.borrow_mut(), content, index),
+				&mut |content, index, bytes| {
+					db.borrow_mut().local_storage_set(
+						sp_core::offchain::StorageKind::PERSISTENT,
+						&crate::model::chunk_storage_key(content, index),
+						bytes,
+					)
+				},
 			)
-		};
-		let mut write_chunk = |content: &crate::model::ContentId, index: u32, bytes: &[u8]| {
-			db.borrow_mut().local_storage_set(
-				StorageKind::PERSISTENT,
-				&crate::model::chunk_storage_key(content, index),
-				bytes,
-			)
-		};
-		prover.contribute(&request, &mut read_chunk, &mut write_chunk)
+		})
 	}
 
 	/// Checks a ceremony's final key as a drawn attester. Offchain workers only.
@@ -239,20 +253,8 @@ pub trait OpgZkProver {
 		&mut self,
 		request: PassFatPointerAndDecode<KeyCheckRequest>,
 	) -> AllocateAndReturnByCodec<Result<KeyVerdict, ProverError>> {
-		use sp_core::offchain::{DbExternalities, OffchainDbExt, StorageKind};
-		use sp_externalities::ExternalitiesExt;
-		let Some(prover) = self.extension::<ProverExt>().map(|prover| prover.0.clone()) else {
-			return Err(ProverError::Unavailable);
-		};
-		let Some(db) = self.extension::<OffchainDbExt>() else {
-			return Err(ProverError::Unavailable);
-		};
-		let mut read_chunk = |content: &crate::model::ContentId, index: u32| {
-			db.local_storage_get(
-				StorageKind::PERSISTENT,
-				&crate::model::chunk_storage_key(content, index),
-			)
-		};
-		prover.check_key(&request, &mut read_chunk)
+		with_prover(&mut **self, |prover, db| {
+			prover.check_key(&request, &mut |content, index| read_chunk(db, content, index))
+		})
 	}
 }
