@@ -359,11 +359,14 @@ impl Groth16Prover {
 	) -> Result<MadeContribution, ProverError> {
 		let started = Instant::now();
 		let parent = read_state(&request.head, read_chunk)?;
-		let mut key = groth16::decode_proving_key(&parent)
-			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
-		let contribution = ceremony::contribute(&mut key, &request.context, &mut rand::rngs::OsRng);
-		// Over the parent's own bytes, as the ceremony tool writes it.
-		let state = ceremony::contributed_file(&parent, &key).map_err(|e| {
+		// On the chain's `delta`, which the proof of knowledge is checked against.
+		let (contribution, state) = ceremony::contribute_to_state(
+			&parent,
+			(&request.delta_g1, &request.delta_g2),
+			&request.context,
+			&mut rand::rngs::OsRng,
+		)
+		.map_err(|e| {
 			ProverError::message(ProverError::Failed, &format!("the head is no key file: {e:?}"))
 		})?;
 		let chunks: Vec<&[u8]> = state.chunks(ceremony::KEY_CHUNK_SIZE as usize).collect();
@@ -395,6 +398,9 @@ impl Groth16Prover {
 		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
 	) -> Result<KeyVerdict, ProverError> {
 		let started = Instant::now();
+		// What this node may lack first, before the work: the final key, then phase 1.
+		let bytes = read_state(&request.key, read_chunk)?;
+		let phase1 = self.phase1(&request.ptau_hashes)?;
 		let graph = self.graph(&request.model, read_chunk)?;
 		let circuit = match graph.compile() {
 			Ok(circuit) => circuit,
@@ -407,7 +413,6 @@ impl Groth16Prover {
 				request.constraints
 			));
 		}
-		let phase1 = self.phase1(&request.ptau_hashes)?;
 		let initial = groth16::initial_key(&circuit, &phase1)
 			.map_err(|e| ProverError::message(ProverError::Failed, &e.to_string()))?;
 		let keys = groth16::Keys::from_proving_key(&initial)
@@ -417,11 +422,17 @@ impl Groth16Prover {
 		{
 			return reject("the registered verifying key is not the model's initial key".into());
 		}
-		let bytes = read_state(&request.key, read_chunk)?;
 		let key = match groth16::decode_proving_key(&bytes) {
 			Ok(key) => key,
 			Err(e) => return reject(format!("the final key does not decode: {e}")),
 		};
+		// The version's verifying key will carry the chain's last `delta`: a final key with
+		// another makes proofs that never verify.
+		if ceremony::encode_point(&key.delta_g1) != request.delta_g1
+			|| ceremony::encode_point(&key.vk.delta_g2) != request.delta_g2
+		{
+			return reject("the final key's delta is not the ceremony's".into());
+		}
 		if let Err(e) = ceremony::verify_transition(&initial, &key, &mut rand::rngs::OsRng) {
 			return reject(format!("the final key does not come from the initial key: {e:?}"));
 		}

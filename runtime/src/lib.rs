@@ -202,7 +202,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade, beyond the pallets' own.
 #[allow(unused_parens)]
-type Migrations = (pallet_model_registry::migrations::v3::MigrateV2ToV3<Runtime>,);
+type Migrations = (
+	pallet_model_registry::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_zk_ceremony::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Executive: dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

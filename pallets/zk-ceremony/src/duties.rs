@@ -24,8 +24,14 @@ use super::*;
 const RESEND_AFTER: u32 = 3;
 
 /// Blocks after which work another worker run began and never finished (the node stopped) is
-/// begun again: more than the slowest contribution or key check takes.
+/// begun again: more than the slowest contribution or key check takes here (seconds to
+/// minutes; a run slower than this could overlap a second one).
 const ABANDONED_AFTER: u32 = 50;
+
+/// Blocks before work that failed (the head's state or the ptau file missing here) is tried
+/// again: the operator may have fixed it, and trying every block would load the node for
+/// nothing.
+const RETRY_AFTER: u32 = 10;
 
 /// Chunks of a key state sent per run: at most a block's worth, the rest in later runs.
 const CHUNKS_PER_RUN: u32 = 48;
@@ -37,6 +43,8 @@ enum Duty<V> {
 	Working(u32),
 	/// Done; its transaction last sent in this block.
 	Done(V, u32),
+	/// It failed in this block (the log says why).
+	Failed(u32),
 }
 
 /// What a duty's record says the worker does now.
@@ -45,8 +53,8 @@ enum Next<V> {
 	Wait,
 	/// Send its transaction again with what was done before.
 	Resend(V),
-	/// Do the work: this run claimed it (two overlapping runs never both do it, so a drawn
-	/// node never contributes with two secrets, nor checks a key twice at once).
+	/// Do the work: this run claimed it (two overlapping runs do not both do it, so a drawn
+	/// node does not contribute with two secrets, nor check a key twice at once).
 	Start,
 }
 
@@ -56,10 +64,12 @@ fn next_step<V: Encode + Decode>(local: &StorageValueRef, block: u32) -> Next<V>
 		Some(Duty::Done(_, sent_at)) if recent(sent_at, RESEND_AFTER) => Next::Wait,
 		Some(Duty::Done(done, _)) => Next::Resend(done),
 		Some(Duty::Working(since)) if recent(since, ABANDONED_AFTER) => Next::Wait,
+		Some(Duty::Failed(at)) if recent(at, RETRY_AFTER) => Next::Wait,
 		_ => {
 			let claimed = local.mutate(|stored: Result<Option<Duty<V>>, _>| match stored {
 				Ok(Some(Duty::Done(..))) => Err(()),
 				Ok(Some(Duty::Working(since))) if recent(since, ABANDONED_AFTER) => Err(()),
+				Ok(Some(Duty::Failed(at))) if recent(at, RETRY_AFTER) => Err(()),
 				_ => Ok(Duty::Working(block)),
 			});
 			if claimed.is_ok() {
@@ -153,7 +163,7 @@ impl<T: Config> Pallet<T> {
 		let (model, version) = id;
 		let index = ceremony.contributions;
 		let storage = duty_key(b"contribution", id, (index, ceremony.head, node));
-		let mut local = StorageValueRef::persistent(&storage);
+		let local = StorageValueRef::persistent(&storage);
 		let made = match next_step::<MadeContribution>(&local, block) {
 			Next::Wait => return,
 			Next::Resend(made) => made,
@@ -166,7 +176,12 @@ impl<T: Config> Pallet<T> {
 					&node.encode(),
 					ceremony.head.as_fixed_bytes(),
 				);
-				let request = ContributionRequest { head: ceremony.head, context };
+				let request = ContributionRequest {
+					head: ceremony.head,
+					context,
+					delta_g1: ceremony.delta_g1.to_vec(),
+					delta_g2: ceremony.delta_g2.to_vec(),
+				};
 				match opg_primitives::inference::opg_zk_prover::contribute(request) {
 					Ok(made) => made,
 					Err(error) => {
@@ -175,7 +190,7 @@ impl<T: Config> Pallet<T> {
 							"{node:?} cannot contribute to {id:?} on {:?}: {error:?}",
 							ceremony.head
 						);
-						local.clear();
+						local.set(&Duty::<MadeContribution>::Failed(block));
 						return;
 					}
 				}
@@ -186,6 +201,7 @@ impl<T: Config> Pallet<T> {
 			StateChunkHashes::<T>::try_from(made.chunk_hashes.clone()),
 		) else {
 			log::warn!(target: "zk-ceremony", "the prover's contribution to {id:?} is out of bounds");
+			local.set(&Duty::<MadeContribution>::Failed(block));
 			return;
 		};
 		let statement: SignedStatement<'_, T::AccountId, BlockNumberFor<T>> =
@@ -270,7 +286,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		let (model, version) = id;
 		let storage = duty_key(b"attestation", id, (ceremony.head, node));
-		let mut local = StorageValueRef::persistent(&storage);
+		let local = StorageValueRef::persistent(&storage);
 		let approve = match next_step::<bool>(&local, block) {
 			Next::Wait => return,
 			Next::Resend(approve) => approve,
@@ -284,6 +300,8 @@ impl<T: Config> Pallet<T> {
 							vk_hash: ceremony.vk_hash,
 							constraints: inputs.constraints,
 							key: ceremony.head,
+							delta_g1: ceremony.delta_g1.to_vec(),
+							delta_g2: ceremony.delta_g2.to_vec(),
 						})
 					});
 				match verdict {
@@ -301,7 +319,7 @@ impl<T: Config> Pallet<T> {
 							target: "zk-ceremony",
 							"{node:?} cannot check the key of {id:?}: {error:?}"
 						);
-						local.clear();
+						local.set(&Duty::<bool>::Failed(block));
 						return;
 					}
 				}

@@ -176,6 +176,7 @@
 //!   the upload's progress fits them, and an open-phase contribution uploads within its
 //!   author's slot.
 //! - [`Running`] counts the running ceremonies.
+//! - [`StateUses`] counts, for each key state, the ceremonies whose [`StateChunks`] hold it.
 //! - Each ceremony's transcript holds exactly `contributions` entries, `drawn_contributions` of
 //!   them by drawn nodes; each account's held contribution deposits equal those its slots and
 //!   its transcript entries of running ceremonies record, and each owner's held fees those of
@@ -191,6 +192,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod duties;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -452,7 +454,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -577,6 +579,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type StateChunks<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, CeremonyId, Identity, H256, StateChunkHashes<T>>;
+
+	/// How many ceremonies hold each key state's chunk hashes in [`StateChunks`] (a content id
+	/// any ceremony may commit to: two owners' versions of the same bytes share their initial
+	/// key): its chunks leave the nodes' off-chain databases only when the last lets it go, so
+	/// nobody can have another ceremony's head, or a running version's proving key, cleared by
+	/// committing to its hashes and dropping them.
+	#[pallet::storage]
+	pub type StateUses<T: Config> = StorageMap<_, Identity, H256, u32>;
 
 	/// The ceremonies the hook looks at in each block.
 	#[pallet::storage]
@@ -1031,8 +1041,7 @@ pub mod pallet {
 			let state_hash = state_id(state_size, &chunk_hashes);
 			ensure!(state_hash == ceremony.init_hash, Error::<T>::WrongState);
 			let chunks = chunk_hashes.len() as u32;
-			StateChunks::<T>::insert(id, state_hash, chunk_hashes);
-			T::Keys::keep_state(state_hash);
+			Self::commit_state(id, state_hash, chunk_hashes);
 			ceremony.state_size = state_size;
 			ceremony.layout = Some(layout);
 			ceremony.upload = Some(StateUpload { state_hash, chunks, next: 0, contribution: None });
@@ -1060,8 +1069,8 @@ pub mod pallet {
 		/// sent together: chunk `i` waits in the pool for chunk `i - 1`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::upload_state())]
-		#[pallet::authorize(|_source, model, version, index, chunk| {
-			Pallet::<T>::drawn_upload_validity(*model, *version, *index, chunk)
+		#[pallet::authorize(|source, model, version, index, chunk| {
+			Pallet::<T>::drawn_upload_validity(source, *model, *version, *index, chunk)
 		})]
 		#[pallet::weight_of_authorize(T::WeightInfo::upload_state())]
 		pub fn upload_state(
@@ -1357,8 +1366,7 @@ impl<T: Config> Pallet<T> {
 			&chunk_hashes,
 		)?;
 		let chunks = chunk_hashes.len() as u32;
-		StateChunks::<T>::insert(id, state_hash, chunk_hashes);
-		T::Keys::keep_state(state_hash);
+		Self::commit_state(id, state_hash, chunk_hashes);
 		ceremony.upload =
 			Some(StateUpload { state_hash, chunks, next: 0, contribution: Some(pending) });
 		Ceremonies::<T>::insert(id, ceremony);
@@ -1393,13 +1401,15 @@ impl<T: Config> Pallet<T> {
 			.position(|(attester, _)| *attester == who)
 			.ok_or(Error::<T>::NotAnAttester)?;
 		ensure!(!ceremony.attesters.get(seat).is_some_and(|a| a.1), Error::<T>::AlreadyAttested);
+		// An answer names what it judged, a rejection too: one given before a challenge moved
+		// the head cannot fail the ceremony after it.
+		ensure!(vk_hash == ceremony.vk_hash, Error::<T>::WrongKey);
+		ensure!(head == ceremony.head, Error::<T>::StaleHead);
 		Self::deposit_event(Event::Attested { model, version, prover: who, approve });
 		if !approve {
 			Self::fail(id, ceremony, FailureReason::KeyRejected);
 			return Ok(().into());
 		}
-		ensure!(vk_hash == ceremony.vk_hash, Error::<T>::WrongKey);
-		ensure!(head == ceremony.head, Error::<T>::StaleHead);
 		if let Some(entry) = ceremony.attesters.get_mut(seat) {
 			entry.1 = true;
 		}
@@ -1513,6 +1523,12 @@ impl<T: Config> Pallet<T> {
 			Some((_, true)) => return Err(Self::invalid(Error::<T>::AlreadyAttested)),
 			Some((_, false)) => (),
 		}
+		if vk_hash != ceremony.vk_hash {
+			return Err(Self::invalid(Error::<T>::WrongKey));
+		}
+		if head != ceremony.head {
+			return Err(Self::invalid(Error::<T>::StaleHead));
+		}
 		let statement = SignedStatement::CeremonyAttestation {
 			model: &model,
 			version: &version,
@@ -1524,10 +1540,11 @@ impl<T: Config> Pallet<T> {
 		Self::drawn_validity((b"attest", model, version, node), None, ceremony.due)
 	}
 
-	/// Pool validity of a fee-free [`Pallet::upload_state`]: a chunk of a drawn node's
+	/// Validity of a fee-free [`Pallet::upload_state`]: a chunk of a drawn node's
 	/// contribution, live in its turn, not yet taken, matching its committed hash. A chunk
 	/// past the next waits in the pool for the one before it.
 	fn drawn_upload_validity(
+		source: TransactionSource,
 		model: ModelId,
 		version: VersionNumber,
 		index: u32,
@@ -1547,6 +1564,11 @@ impl<T: Config> Pallet<T> {
 		}
 		if index < upload.next {
 			return Err(InvalidTransaction::Stale.into());
+		}
+		// The pool orders later chunks by their tags; a block takes only the next (its author
+		// cannot fill it with chunks that would fail for free).
+		if source == TransactionSource::InBlock && index != upload.next {
+			return Err(InvalidTransaction::Future.into());
 		}
 		let expected = stored_chunk_hash(
 			&StateChunks::<T>::hashed_key_for(id, upload.state_hash),
@@ -2073,9 +2095,25 @@ impl<T: Config> Pallet<T> {
 	/// the nodes' off-chain databases with the registry's spare weight
 	/// ([`CeremonyKeys::discard_state`]), so no node keeps megabytes nobody will read.
 	fn discard(id: CeremonyId, state: H256) {
-		if let Some(hashes) = StateChunks::<T>::take(id, state) {
-			T::Keys::discard_state(state, hashes.len() as u32);
+		// The length alone: a state's hashes are up to 256 KiB.
+		let Some(chunks) = StateChunks::<T>::decode_len(id, state) else { return };
+		StateChunks::<T>::remove(id, state);
+		let unused = StateUses::<T>::mutate_exists(state, |uses| {
+			let left = uses.unwrap_or(0).saturating_sub(1);
+			*uses = (left > 0).then_some(left);
+			left == 0
+		});
+		if unused {
+			T::Keys::discard_state(state, chunks as u32);
 		}
+	}
+
+	/// Commits ceremony `id` to key state `state`'s chunk hashes; a state queued for clearing
+	/// is wanted again.
+	fn commit_state(id: CeremonyId, state: H256, hashes: StateChunkHashes<T>) {
+		StateChunks::<T>::insert(id, state, hashes);
+		StateUses::<T>::mutate(state, |uses| *uses = Some(uses.unwrap_or(0).saturating_add(1)));
+		T::Keys::keep_state(state);
 	}
 
 	/// The most weight a ceremony's end takes: the settlement, plus queueing each of its key
@@ -2187,6 +2225,15 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		let mut uses: BTreeMap<H256, u32> = BTreeMap::new();
+		for (_, state) in StateChunks::<T>::iter_keys() {
+			let entry = uses.entry(state).or_default();
+			*entry = entry.saturating_add(1);
+		}
+		ensure!(
+			StateUses::<T>::iter().collect::<BTreeMap<_, _>>() == uses,
+			"StateUses counts the ceremonies holding each state"
+		);
 		Ok(())
 	}
 }

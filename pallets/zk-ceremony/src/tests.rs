@@ -443,12 +443,13 @@ fn a_rejected_key_fails_the_ceremony_and_forfeits_the_owners_fee() {
 		to_attestations(&mut key);
 		let treasury = Balances::free_balance(TREASURY);
 		approve(PROVERS[0]);
+		// A rejection names what it judged (the registered key and the head), as an approval.
 		assert_ok!(ZkCeremony::attest(
 			RuntimeOrigin::signed(PROVERS[1]),
 			MODEL,
 			VERSION,
-			H256::zero(),
-			H256::zero(),
+			VK_HASH,
+			head(),
 			false
 		));
 		System::assert_has_event(
@@ -1217,6 +1218,31 @@ fn drawn_nodes_and_attesters_act_fee_free_through_their_role_keys_and_nobody_els
 			authorize(attest(VERIFIERS[3], sign(VERIFIERS[3], &approval))),
 			Err(refused(Error::NotAnAttester))
 		);
+		// An answer names the head it judged: one about another head (given before a challenge
+		// moved it, say) is refused, a rejection too, and fails nothing.
+		assert_noop!(
+			ZkCeremony::attest(
+				RuntimeOrigin::signed(attesters[0]),
+				MODEL,
+				VERSION,
+				VK_HASH,
+				init_hash(),
+				false
+			),
+			Error::<Test>::StaleHead
+		);
+		let stale = SignedStatement::CeremonyAttestation {
+			model: &MODEL,
+			version: &VERSION,
+			vk_hash: &VK_HASH,
+			head: &init_hash(),
+			approve: &false,
+		};
+		let mut stale_call = attest(attesters[0], sign(attesters[0], &stale));
+		if let crate::Call::attest_as_node { head, approve, .. } = &mut stale_call {
+			(*head, *approve) = (init_hash(), false);
+		}
+		assert_eq!(authorize(stale_call), Err(refused(Error::StaleHead)));
 		let rejection = SignedStatement::CeremonyAttestation {
 			model: &MODEL,
 			version: &VERSION,
@@ -1253,5 +1279,106 @@ fn drawn_nodes_and_attesters_act_fee_free_through_their_role_keys_and_nobody_els
 			(finished.3, finished.4),
 			(state_hash(&key), ZkKeyOrigin::Ceremony { contributions: 3, drawn: 2 })
 		);
+	});
+}
+
+#[test]
+fn a_state_another_ceremony_holds_is_never_cleared_by_committing_to_its_hashes_and_dropping_them() {
+	use crate::StateUses;
+	build_and_execute(|| {
+		begin();
+		// The victim: a dApp's contribution is its ceremony's head.
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		contribute_as(&mut key, DAPP);
+		let victim = head();
+		// Another version of the same bytes: the same initial key, held by two ceremonies.
+		let other = VERSION + 1;
+		assert_ok!(<ZkCeremony as KeyCeremony<AccountId>>::begin(
+			MODEL,
+			other,
+			&OWNER,
+			init_hash(),
+			VK_HASH
+		));
+		let initial = State::of(&key_bytes(&circuit().initial));
+		assert_ok!(ZkCeremony::publish_initial(
+			RuntimeOrigin::signed(OWNER),
+			MODEL,
+			other,
+			initial.size,
+			initial.hashes.clone(),
+			layout()
+		));
+		for (index, chunk) in initial.chunks.iter().enumerate() {
+			assert_ok!(ZkCeremony::upload_state(
+				RuntimeOrigin::signed(OWNER),
+				MODEL,
+				other,
+				index as u32,
+				chunk.clone()
+			));
+		}
+		assert_eq!(StateUses::<Test>::get(init_hash()), Some(2));
+		// An attacker commits, in the other ceremony, to the victim's head's chunk hashes (public
+		// on chain) with a right proof of knowledge, uploads nothing, and lets its slot lapse.
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(CAROL), MODEL, other));
+		let genesis: [u8; 32] = System::block_hash(0).into();
+		let context = contribution_context(
+			&genesis,
+			MODEL,
+			other,
+			0,
+			&CAROL.encode(),
+			init_hash().as_fixed_bytes(),
+		);
+		let made =
+			contribute(&mut circuit().initial.clone(), &context, &mut StdRng::seed_from_u64(77));
+		let hashes = StateChunks::<Test>::get(ID, victim).unwrap();
+		assert_ok!(ZkCeremony::contribute(
+			RuntimeOrigin::signed(CAROL),
+			MODEL,
+			other,
+			init_hash(),
+			encode_contribution(&made).try_into().unwrap(),
+			initial.size,
+			hashes
+		));
+		assert_eq!(StateUses::<Test>::get(victim), Some(2));
+		run_to_block(1 + OPEN_PERIOD);
+		// The lapsed commitment is gone, the victim's head is not queued for clearing.
+		assert_eq!(StateUses::<Test>::get(victim), Some(1));
+		assert!(!Discarded::get().iter().any(|(state, _)| *state == victim));
+		assert_eq!(head(), victim);
+		// The shared initial key goes only when both ceremonies let it go: the other ceremony
+		// is dropped (its version removed) while the victim's goes on.
+		run_to_block(2 + OPEN_PERIOD);
+		contribute_as(&mut key, Ceremonies::<Test>::get(ID).unwrap().drawn[0]);
+		RemovedVersions::mutate(|removed| removed.push((MODEL, other)));
+		run_to_block(1 + OPEN_PERIOD + TURN_PERIOD);
+		assert!(Ceremonies::<Test>::get((MODEL, other)).is_none());
+		assert!(Ceremonies::<Test>::get(ID).is_some());
+		assert_eq!(StateUses::<Test>::get(init_hash()), Some(1));
+		assert!(!Discarded::get().iter().any(|(state, _)| *state == init_hash()));
+	});
+}
+
+#[test]
+fn v1_counts_the_ceremonies_holding_each_state() {
+	use crate::StateUses;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
+		contribute_as(&mut key, DAPP);
+		// As a chain at version 0 stored it: no counts.
+		let _ = StateUses::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(0).put::<ZkCeremony>();
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(StateUses::<Test>::get(init_hash()), Some(1));
+		assert_eq!(StateUses::<Test>::get(head()), Some(1));
+		assert_eq!(ZkCeremony::on_chain_storage_version(), StorageVersion::new(1));
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
 	});
 }

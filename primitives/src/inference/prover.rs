@@ -88,6 +88,12 @@ pub struct ContributionRequest {
 	/// (`opg_zk::ceremony::contribution_context` of the chain, the version, the index, the
 	/// author and the head).
 	pub context: Vec<u8>,
+	/// The head's `delta` in G1 as the chain holds it (uncompressed): the contribution builds on
+	/// it, whatever the head's file says, since the chain checks the proof of knowledge against
+	/// it (a head whose file spells another `delta` is its author's fault, shown on chain).
+	pub delta_g1: Vec<u8>,
+	/// The head's `delta` in G2 as the chain holds it (uncompressed).
+	pub delta_g2: Vec<u8>,
 }
 
 /// A contribution the prover made: the arguments of its `contribute` transaction. Its key
@@ -119,6 +125,11 @@ pub struct KeyCheckRequest {
 	pub constraints: u32,
 	/// The final key state's content id, in the off-chain database.
 	pub key: crate::model::ContentId,
+	/// The ceremony's last `delta` in G1 as the chain holds it (uncompressed): the version's
+	/// verifying key will carry it, so the final key must too.
+	pub delta_g1: Vec<u8>,
+	/// The ceremony's last `delta` in G2 (uncompressed).
+	pub delta_g2: Vec<u8>,
 }
 
 /// An attester's answer on a ceremony's key.

@@ -473,7 +473,7 @@ pub fn contribution_from<E: Pairing>(
 }
 
 #[cfg(feature = "prover")]
-pub use state::{contribute, contributed_file, find_fault, verify_transition};
+pub use state::{contribute, contribute_to_state, contributed_file, find_fault, verify_transition};
 
 #[cfg(feature = "prover")]
 mod state {
@@ -517,6 +517,26 @@ mod state {
 		key.l_query = scale(&key.l_query);
 		key.h_query = scale(&key.h_query);
 		contribution
+	}
+
+	/// A contribution to the key state file `parent`, built on the `delta` the chain holds for
+	/// it (`chain_delta`: G1, G2, uncompressed) whatever the file spells, since the chain checks
+	/// the proof of knowledge against that: a parent whose author wrote another `delta` into
+	/// its file cannot make the contribution fail (its own state stays what a challenge
+	/// shows). Returns the contribution and the new state's file, written over the parent's
+	/// bytes ([`contributed_file`]).
+	pub fn contribute_to_state<R: RngCore>(
+		parent: &[u8],
+		chain_delta: (&[u8], &[u8]),
+		context: &[u8],
+		rng: &mut R,
+	) -> Result<(Contribution<ark_bn254::Bn254>, Vec<u8>), CeremonyError> {
+		let mut key =
+			crate::groth16::decode_proving_key(parent).map_err(|_| CeremonyError::Malformed)?;
+		key.delta_g1 = decode_g1::<ark_bn254::Bn254>(chain_delta.0)?;
+		key.vk.delta_g2 = decode_g2::<ark_bn254::Bn254>(chain_delta.1)?;
+		let contribution = contribute(&mut key, context, rng);
+		Ok((contribution, contributed_file(parent, &key)?))
 	}
 
 	/// The key file of `key` (the key of the file `parent` after a contribution) written over

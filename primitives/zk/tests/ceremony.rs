@@ -459,3 +459,44 @@ fn a_contribution_keeps_its_parents_fixed_bytes_as_they_are_spelled() {
 	// And the contributed file is the key: it decodes to it.
 	assert_eq!(decode_proving_key(&child).unwrap(), key);
 }
+
+/// A node builds on the `delta` the chain holds, not on what the head's file spells: a head
+/// whose author wrote another `delta` into its file (to make the next contributor's proof of
+/// knowledge fail and get a drawn node slashed) makes a contribution the chain still takes,
+/// whose own transition is right.
+#[test]
+fn a_contribution_builds_on_the_chains_delta_whatever_the_heads_file_spells() {
+	use opg_zk::ceremony::{contribute_to_state, find_fault, StateLayout};
+	let (_, initial) = start();
+	let chain_delta = (encode_point(&initial.delta_g1), encode_point(&initial.vk.delta_g2));
+	// The parent's file spells another delta (the generator's double) than the chain's.
+	let mut poisoned = file(&initial);
+	let at = poisoned.windows(64).position(|bytes| bytes == chain_delta.0.as_slice()).unwrap();
+	let other = (initial.delta_g1 + initial.delta_g1).into_affine();
+	poisoned[at..at + 64].copy_from_slice(&encode_point(&other));
+	assert_eq!(StateLayout::of_file(&poisoned), StateLayout::of_file(&file(&initial)));
+	let context = context(1, "drawn", &head(&initial));
+	let mut rng = StdRng::seed_from_u64(11);
+	let (contribution, child) =
+		contribute_to_state(&poisoned, (&chain_delta.0, &chain_delta.1), &context, &mut rng)
+			.unwrap();
+	// The chain's check: against its own delta, it verifies.
+	assert_eq!(
+		verify_contribution(&context, &initial.delta_g1, &initial.vk.delta_g2, &contribution),
+		Ok(())
+	);
+	// A contribution on the file's delta would not.
+	let mut on_file = decode_proving_key(&poisoned).unwrap();
+	let naive = contribute(&mut on_file, &context, &mut StdRng::seed_from_u64(12));
+	assert!(verify_contribution(&context, &initial.delta_g1, &initial.vk.delta_g2, &naive).is_err());
+	// Its state carries its own delta and the parent's queries divided by its secret: the only
+	// fault a check finds is the parent's delta byte, which the parent's author answers for.
+	let child_key = decode_proving_key(&child).unwrap();
+	assert_eq!(child_key.delta_g1, contribution.delta_g1);
+	let delta = (encode_point(&contribution.delta_g1), encode_point(&contribution.delta_g2));
+	let fault = find_fault(&file(&initial), &child, (&delta.0, &delta.1), &mut rng).unwrap();
+	assert_eq!(fault, None);
+	// From the chain's head (the parent as the chain knows it), the key is the initial key
+	// after one contribution.
+	assert_eq!(verify_transition(&initial, &child_key, &mut rng), Ok(()));
+}
