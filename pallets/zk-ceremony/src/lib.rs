@@ -1040,19 +1040,9 @@ pub mod pallet {
 			);
 			let state_hash = state_id(state_size, &chunk_hashes);
 			ensure!(state_hash == ceremony.init_hash, Error::<T>::WrongState);
-			let chunks = chunk_hashes.len() as u32;
-			Self::commit_state(id, state_hash, chunk_hashes);
 			ceremony.state_size = state_size;
 			ceremony.layout = Some(layout);
-			ceremony.upload = Some(StateUpload { state_hash, chunks, next: 0, contribution: None });
-			Ceremonies::<T>::insert(id, ceremony);
-			Self::deposit_event(Event::StateCommitted {
-				model,
-				version,
-				state_hash,
-				chunks,
-				contribution: None,
-			});
+			Self::commit_state(id, ceremony, state_hash, chunk_hashes, None);
 			Ok(())
 		}
 
@@ -1355,7 +1345,7 @@ impl<T: Config> Pallet<T> {
 		chunk_hashes: StateChunkHashes<T>,
 	) -> DispatchResult {
 		let id = (model, version);
-		let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
+		let ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 		let (index, state_hash, pending) = Self::check_contribution(
 			id,
 			&ceremony,
@@ -1365,18 +1355,7 @@ impl<T: Config> Pallet<T> {
 			state_size,
 			&chunk_hashes,
 		)?;
-		let chunks = chunk_hashes.len() as u32;
-		Self::commit_state(id, state_hash, chunk_hashes);
-		ceremony.upload =
-			Some(StateUpload { state_hash, chunks, next: 0, contribution: Some(pending) });
-		Ceremonies::<T>::insert(id, ceremony);
-		Self::deposit_event(Event::StateCommitted {
-			model,
-			version,
-			state_hash,
-			chunks,
-			contribution: Some(index),
-		});
+		Self::commit_state(id, ceremony, state_hash, chunk_hashes, Some((index, pending)));
 		Ok(())
 	}
 
@@ -2108,12 +2087,31 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Commits ceremony `id` to key state `state`'s chunk hashes; a state queued for clearing
-	/// is wanted again.
-	fn commit_state(id: CeremonyId, state: H256, hashes: StateChunkHashes<T>) {
+	/// Commits ceremony `id` to key state `state`'s chunk hashes and waits for its upload: the
+	/// initial key's, or contribution `index`'s (`pending`). A state queued for clearing is
+	/// wanted again.
+	fn commit_state(
+		id: CeremonyId,
+		mut ceremony: Ceremony<T>,
+		state: H256,
+		hashes: StateChunkHashes<T>,
+		contribution: Option<(u32, PendingContribution<T::AccountId>)>,
+	) {
+		let chunks = hashes.len() as u32;
 		StateChunks::<T>::insert(id, state, hashes);
 		StateUses::<T>::mutate(state, |uses| *uses = Some(uses.unwrap_or(0).saturating_add(1)));
 		T::Keys::keep_state(state);
+		let (index, pending) = contribution.unzip();
+		ceremony.upload =
+			Some(StateUpload { state_hash: state, chunks, next: 0, contribution: pending });
+		Ceremonies::<T>::insert(id, ceremony);
+		Self::deposit_event(Event::StateCommitted {
+			model: id.0,
+			version: id.1,
+			state_hash: state,
+			chunks,
+			contribution: index,
+		});
 	}
 
 	/// The most weight a ceremony's end takes: the settlement, plus queueing each of its key
