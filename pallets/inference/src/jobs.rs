@@ -679,6 +679,8 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 	fn weight() -> Weight {
 		T::WeightInfo::conclude(T::MaxCommitteeSize::get())
 			.saturating_add(T::WeightInfo::submit_result_vanilla(T::MaxOutputBytes::get() / 17))
+			// An upheld claim makes its job final.
+			.saturating_add(T::OnFinal::weight())
 	}
 }
 

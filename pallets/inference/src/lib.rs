@@ -616,6 +616,8 @@ pub mod pallet {
 			// the schema before it reaches a block: the call is fee-free, so nothing that would
 			// fail may take block space.
 			Pallet::<T>::check_output_size(output)
+				// Assigned first: the pool hashes the output only for the node that may answer.
+				.and_then(|_| Pallet::<T>::check_assignment(*job, node))
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::result_statement(*job, node, output_hash(output)), signature))
 				.and_then(|record| Pallet::<T>::check_mode(record, AnswerKind::Result))
 				.and_then(|record| Pallet::<T>::check_output(&record, output))
@@ -764,6 +766,8 @@ pub mod pallet {
 		#[pallet::weight(Pallet::<T>::submit_proof_weight(output))]
 		#[pallet::authorize(|_source, job, node, output, proof, signature| {
 			Pallet::<T>::check_output_size(output)
+				// Assigned first, as for a result: the statement hashes the output and the proof.
+				.and_then(|_| Pallet::<T>::check_assignment(*job, node))
 				.and_then(|_| Pallet::<T>::check_answer(*job, node, &Pallet::<T>::proof_statement(*job, node, output, proof), signature))
 				.and_then(|record| Pallet::<T>::check_mode(record, AnswerKind::Proof))
 				.and_then(|record| Pallet::<T>::check_proof_attempt(&record, output, proof))
@@ -794,7 +798,9 @@ pub mod pallet {
 		/// [`TeeResultStatement`] (genesis hash, job, content id, input and output hashes). Pays
 		/// no fee. When the signature verifies the job is final and paid in this block.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::submit_tee_result(weight_units(output)))]
+		#[pallet::weight(
+			T::WeightInfo::submit_tee_result(weight_units(output)).saturating_add(T::OnFinal::weight())
+		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
 			Pallet::<T>::check_output_size(output)
 				.and_then(|_| Pallet::<T>::check_enclave_answer(*job, node, output, signature))
@@ -1025,6 +1031,8 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(per_value(weight_units(output)))
 			.saturating_add(per_value(largest_input))
 			.saturating_add(T::Nodes::select_weight(1))
+			// A verified proof makes the job final at once.
+			.saturating_add(T::OnFinal::weight())
 	}
 
 	/// Refuses a role-key failure report in attested mode, where the node commits to the

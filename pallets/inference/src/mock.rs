@@ -101,6 +101,9 @@ frame_support::ord_parameter_types! {
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	/// The jobs [`TestOnFinal`] heard final, and the weight it declares for each.
+	pub static FinalHeard: Vec<crate::JobId> = Vec::new();
+	pub static OnFinalWeight: Weight = Weight::zero();
 	/// Room for `MaxAssignmentsPerBlock` (which the spill-over tests exercise).
 	pub static AssignmentBudget: Weight = Weight::MAX;
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
@@ -467,6 +470,18 @@ impl Attestations<AccountId> for TestAttestations {
 	}
 }
 
+/// A consumer of final results, as another pallet would be: records what it hears.
+pub struct TestOnFinal;
+impl crate::OnFinal<AccountId> for TestOnFinal {
+	fn on_final(job: crate::JobId, _: &AccountId, _: &Tensors) {
+		FinalHeard::mutate(|heard| heard.push(job));
+	}
+
+	fn weight() -> Weight {
+		OnFinalWeight::get()
+	}
+}
+
 impl pallet_inference::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -477,7 +492,7 @@ impl pallet_inference::Config for Test {
 	type Enclaves = TestEnclaves;
 	type Attestations = TestAttestations;
 	type TreasuryAccount = Treasury;
-	type OnFinal = ();
+	type OnFinal = TestOnFinal;
 	type DefaultParameters = TestParameters;
 	type MinimumParameters = MinimumParameters;
 	type MaximumParameters = MaximumParameters;

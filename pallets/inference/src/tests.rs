@@ -2444,3 +2444,27 @@ fn the_offchain_worker_reports_an_output_larger_than_the_request_paid_for() {
 		assert!(core::str::from_utf8(error).unwrap().contains("larger than the request paid for"));
 	});
 }
+
+/// Whatever a consumer of final results costs is charged wherever a job becomes final: a
+/// verified proof or an enclave's answer in the call, an upheld claim in the round's conclusion.
+#[test]
+fn the_final_results_consumer_is_charged_where_jobs_become_final() {
+	use frame_support::dispatch::GetDispatchInfo;
+	use opg_primitives::attestation::OnConclusion;
+	run(|| {
+		make_tee(11, false);
+		assert_ok!(request(InferenceMode::Tee));
+		let out = output(1_250_000);
+		let tee = || tee_call(0, 11, out.clone()).get_dispatch_info().call_weight;
+		let before =
+			(Inference::submit_proof_weight(&out), tee(), <Inference as OnConclusion<_>>::weight());
+		let extra = Weight::from_parts(7_000_000, 1_000);
+		OnFinalWeight::set(extra);
+		let after =
+			(Inference::submit_proof_weight(&out), tee(), <Inference as OnConclusion<_>>::weight());
+		assert_eq!(after, (before.0 + extra, before.1 + extra, before.2 + extra));
+		// And it is told.
+		assert_ok!(submit_tee(tee_call(0, 11, out.clone())));
+		assert_eq!(FinalHeard::get(), vec![0]);
+	});
+}
