@@ -337,26 +337,6 @@ impl ZkProver for Groth16Prover {
 		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
 		write_chunk: &mut dyn FnMut(&ContentId, u32, &[u8]),
 	) -> Result<MadeContribution, ProverError> {
-		self.make_contribution(request, read_chunk, write_chunk)
-	}
-
-	fn check_key(
-		&self,
-		request: &KeyCheckRequest,
-		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
-	) -> Result<KeyVerdict, ProverError> {
-		self.check_ceremony_key(request, read_chunk)
-	}
-}
-
-impl Groth16Prover {
-	/// See [`ZkProver::contribute`].
-	fn make_contribution(
-		&self,
-		request: &ContributionRequest,
-		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
-		write_chunk: &mut dyn FnMut(&ContentId, u32, &[u8]),
-	) -> Result<MadeContribution, ProverError> {
 		let started = Instant::now();
 		let parent = read_state(&request.head, read_chunk)?;
 		// On the chain's `delta`, which the proof of knowledge is checked against.
@@ -391,8 +371,7 @@ impl Groth16Prover {
 		})
 	}
 
-	/// See [`ZkProver::check_key`].
-	fn check_ceremony_key(
+	fn check_key(
 		&self,
 		request: &KeyCheckRequest,
 		read_chunk: &mut dyn FnMut(&ContentId, u32) -> Option<Vec<u8>>,
