@@ -155,14 +155,16 @@ run "$logs/cargo.log" opg_cargo test --release --locked --workspace
 count_cargo "cargo test" "$logs/cargo.log" $?
 
 # The benchmark tests and the runtime's governance, TEE and fuzz tests with `try-runtime` (every
-# pallet's try_state after each block), in one feature set so its crates compile once. Same
+# pallet's try_state after each block), and the upgrade's migrations checked as `try-runtime
+# on-runtime-upgrade --checks all` checks them (tests::migrations), in one feature set so its crates compile once. Same
 # target dir: only the crates whose features differ compile again, and the node stays built.
 step "cargo test (pallet benchmarks, governance with try-runtime; linted)"
 SKIP_WASM_BUILD=1 run "$logs/bench.log" opg_cargo test --release --locked \
 	-p pallet-model-registry -p pallet-nodes -p pallet-attestations -p pallet-tee -p pallet-inference \
 	-p pallet-zk-ceremony \
 	-p opg-runtime \
-	--features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: tests::fuzz::
+	--features runtime-benchmarks,try-runtime -- benchmarking governance tests::tee:: tests::fuzz:: \
+	tests::migrations::
 count_cargo "benchmark and try-runtime tests" "$logs/bench.log" $?
 
 # The runtime one spec_version up, which the end-to-end governance test enacts by referendum.

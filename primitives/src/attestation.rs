@@ -384,6 +384,13 @@ pub trait OnConclusion<AccountId> {
 
 	/// The most weight one call of [`Self::on_conclusion`] takes.
 	fn weight() -> Weight;
+
+	/// The most weight one call of [`Self::on_conclusion`] takes for a claim that stood
+	/// ([`Conclusion::Unchallenged`]): what the deadline hook charges per standing claim, the
+	/// commonest conclusion, so it is worth bounding apart.
+	fn unchallenged_weight() -> Weight {
+		Self::weight()
+	}
 }
 
 impl<AccountId> OnConclusion<AccountId> for () {
@@ -516,9 +523,11 @@ pub trait NodeRegistry<AccountId, Balance> {
 		exclude: &[AccountId],
 	) -> Result<alloc::vec::Vec<AccountId>, DispatchError>;
 
-	/// The most weight [`Self::select`] takes for `count` nodes (among the most nodes the
-	/// registry takes): what a caller declares before it selects.
-	fn select_weight(count: u32) -> Weight;
+	/// The most weight [`Self::select`] takes for `count` nodes with `excluded` nodes
+	/// excluded, among the most nodes the registry takes: the draws it may skip past (stale or
+	/// under-bonded nodes) and the exclusions included. What a caller declares before it
+	/// selects.
+	fn select_weight(count: u32, excluded: u32) -> Weight;
 
 	/// One stake-weighted draw of an eligible node of `role` for each of `subjects`, from one
 	/// read of the pool: a node may be drawn for several subjects; `None` for a subject whose

@@ -14,6 +14,7 @@
 extern crate alloc;
 
 pub mod attestation;
+pub mod deadlines;
 #[cfg(feature = "std")]
 pub mod fuzzing;
 pub mod inference;
@@ -30,6 +31,22 @@ use sp_runtime::{
 
 /// An index to a block.
 pub type BlockNumber = u32;
+
+/// A `try_state` check every OPG pallet makes: the storage version on chain is the code's, so a
+/// layout change shipped without its migration (or a migration that forgot to record its
+/// version) fails the checks before it reaches a chain.
+pub fn check_storage_version<P>() -> Result<(), sp_runtime::TryRuntimeError>
+where
+	P: frame_support::traits::GetStorageVersion<
+		InCodeStorageVersion = frame_support::traits::StorageVersion,
+	>,
+{
+	if P::on_chain_storage_version() == P::in_code_storage_version() {
+		Ok(())
+	} else {
+		Err("the storage version on chain is not the code's: a migration is missing".into())
+	}
+}
 
 /// Signature of a transaction: sr25519, ed25519 or ecdsa.
 pub type Signature = MultiSignature;

@@ -41,6 +41,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_challenge(who: T::AccountId, subject: SubjectId) -> DispatchResult {
 		let claim = Claims::<T>::get(subject).ok_or(Error::<T>::NoSuchClaim)?;
 		ensure!(claim.claimant != who, Error::<T>::OwnClaim);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() < claim.challenge_deadline,
+			Error::<T>::ChallengeWindowOver
+		);
 		let claimed = T::Outputs::claimed_output(subject)
 			.filter(|output| api::revealed_hash(output) == claim.output)
 			.and_then(|output| RevealedOutput::<T>::try_from(output).ok())

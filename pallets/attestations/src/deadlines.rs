@@ -2,6 +2,7 @@
 //! window closes, and the `on_initialize` pass that ends what is due.
 
 use super::*;
+use opg_primitives::deadlines;
 
 impl<T: Config> Pallet<T> {
 	/// Puts round `subject` on its kind's deadline list ([`Deadlines`] for verification
@@ -83,59 +84,125 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Ends the claims and rounds whose deadline is `now`.
+	/// Ends what is due by `now`, first due first, within [`Config::DeadlineBudget`]: from
+	/// [`DueFrom`] on, each block's rounds (verification, then disputes) and then its claims.
+	/// What the budget does not reach stays listed and waits for the next block, so a block
+	/// full of deadlines never runs over its weight; everything due in one block is ended
+	/// before anything due later. The calls that act within a window (commit, reveal,
+	/// challenge, appeal) check its deadline themselves, so a deadline ended late gives nobody
+	/// more time.
 	pub(crate) fn end_due(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::WeightInfo::end_due_base();
-		let due = Deadlines::<T>::take(now).into_iter().chain(DisputeDeadlines::<T>::take(now));
-		for subject in due {
-			let Some(round) = Rounds::<T>::get(subject) else { continue };
-			if round.awaiting_appeal() {
-				// A dispute's verdict whose appeal window ended unappealed: it settles now.
-				if round.verdict.as_ref().is_some_and(|verdict| verdict.appeal_until == now) {
-					let (size, first) = round.sizes();
-					Self::settle(subject, round);
-					weight = weight
-						.saturating_add(Self::conclude_weight(size, first))
-						.saturating_add(T::OnConclusion::weight());
-				}
-			} else if !round.drawn() && round.draw_at == now {
-				let size = Self::committee_size_of(&round);
-				let first = round.sizes().1;
-				Self::draw_committee(subject, round);
-				weight = weight
-					.saturating_add(T::WeightInfo::draw_committee(size))
-					.saturating_add(Self::conclude_weight(0, first))
-					.saturating_add(T::OnConclusion::weight());
-			} else if round.drawn() && round.audit == (AuditStage::Pending { at: now }) {
-				let size = ActiveParameters::<T>::get().committee_size;
-				Self::roll_audit(subject, round);
-				weight = weight.saturating_add(T::WeightInfo::draw_committee(size));
-			} else if round.drawn() && round.reveal_deadline == now {
+		let budget = T::DeadlineBudget::get();
+		let (due_from, weight) = deadlines::end_due_within(
+			DueFrom::<T>::get(),
+			now,
+			budget,
+			// Each block's three lists are read, and the cursor written.
+			T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(2, 1)),
+			|at, weight| Self::end_due_at(at, budget, weight),
+		);
+		DueFrom::<T>::put(due_from);
+		weight
+	}
+
+	/// Ends block `at`'s deadlines while `weight` leaves room in `budget` for one more at its
+	/// worst case; whether all of them ended.
+	fn end_due_at(at: BlockNumberFor<T>, budget: Weight, weight: &mut Weight) -> bool {
+		let room = Self::round_deadline_weight();
+		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
+			Deadlines::<T>::mutate_exists(at, deadlines::take_first)
+				.or_else(|| DisputeDeadlines::<T>::mutate_exists(at, deadlines::take_first))
+		}) {
+			weight.saturating_accrue(Self::end_round(subject, at));
+		}
+		if Deadlines::<T>::contains_key(at) || DisputeDeadlines::<T>::contains_key(at) {
+			return false;
+		}
+		let room = Self::claim_deadline_weight();
+		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
+			ClaimDeadlines::<T>::mutate_exists(at, deadlines::take_first)
+		}) {
+			weight.saturating_accrue(Self::end_claim(subject, at));
+		}
+		!ClaimDeadlines::<T>::contains_key(at)
+	}
+
+	/// Ends what round `subject` had due at block `at` (its draw, audit roll, reveal deadline
+	/// or appeal window); the weight it took.
+	fn end_round(subject: SubjectId, at: BlockNumberFor<T>) -> Weight {
+		let taken = T::DbWeight::get().reads_writes(2, 1);
+		let Some(round) = Rounds::<T>::get(subject) else { return taken };
+		if round.awaiting_appeal() {
+			// A dispute's verdict whose appeal window ended unappealed: it settles now.
+			if round.verdict.as_ref().is_some_and(|verdict| verdict.appeal_until == at) {
 				let (size, first) = round.sizes();
-				Self::conclude_round(subject, round);
-				weight = weight
+				Self::settle(subject, round);
+				return taken
 					.saturating_add(Self::conclude_weight(size, first))
 					.saturating_add(T::OnConclusion::weight());
 			}
+		} else if !round.drawn() && round.draw_at == at {
+			let size = Self::committee_size_of(&round);
+			let first = round.sizes().1;
+			Self::draw_committee(subject, round);
+			return taken
+				.saturating_add(T::WeightInfo::draw_committee(size))
+				.saturating_add(Self::conclude_weight(0, first))
+				.saturating_add(T::OnConclusion::weight());
+		} else if round.drawn() && round.audit == (AuditStage::Pending { at }) {
+			let size = ActiveParameters::<T>::get().committee_size;
+			Self::roll_audit(subject, round);
+			return taken.saturating_add(T::WeightInfo::draw_committee(size));
+		} else if round.drawn() && round.reveal_deadline == at {
+			let (size, first) = round.sizes();
+			Self::conclude_round(subject, round);
+			return taken
+				.saturating_add(Self::conclude_weight(size, first))
+				.saturating_add(T::OnConclusion::weight());
 		}
-		for subject in ClaimDeadlines::<T>::take(now) {
-			if let Some(claim) = Claims::<T>::get(subject).filter(|c| c.challenge_deadline == now) {
-				Claims::<T>::remove(subject);
-				T::Nodes::end_work(&claim.claimant, Some(true));
-				Self::deposit_event(Event::ClaimStood {
-					subject,
-					claimant: claim.claimant.clone(),
-					output: claim.output,
-				});
-				T::OnConclusion::on_conclusion(
-					subject,
-					&Conclusion::Unchallenged { claimant: claim.claimant, output: claim.output },
-				);
-				weight = weight
-					.saturating_add(T::WeightInfo::claim_stands())
-					.saturating_add(T::OnConclusion::weight());
-			}
-		}
-		weight
+		taken
+	}
+
+	/// Lets claim `subject` stand if its challenge window ended at block `at`; the weight it
+	/// took.
+	fn end_claim(subject: SubjectId, at: BlockNumberFor<T>) -> Weight {
+		let taken = T::DbWeight::get().reads_writes(1, 1);
+		let Some(claim) = Claims::<T>::get(subject).filter(|c| c.challenge_deadline == at) else {
+			return taken;
+		};
+		Claims::<T>::remove(subject);
+		T::Nodes::end_work(&claim.claimant, Some(true));
+		Self::deposit_event(Event::ClaimStood {
+			subject,
+			claimant: claim.claimant.clone(),
+			output: claim.output,
+		});
+		T::OnConclusion::on_conclusion(
+			subject,
+			&Conclusion::Unchallenged { claimant: claim.claimant, output: claim.output },
+		);
+		taken
+			.saturating_add(T::WeightInfo::claim_stands())
+			.saturating_add(T::OnConclusion::unchallenged_weight())
+	}
+
+	/// The most one round deadline may take ([`Self::end_round`] at the largest committee,
+	/// an appealed dispute's first committee included): the room the hook keeps for it.
+	pub fn round_deadline_weight() -> Weight {
+		let most = T::MaxCommitteeSize::get();
+		let draw =
+			T::WeightInfo::draw_committee(most).saturating_add(Self::conclude_weight(0, most));
+		T::DbWeight::get()
+			.reads_writes(2, 1)
+			.saturating_add(draw.max(Self::conclude_weight(most, most)))
+			.saturating_add(T::OnConclusion::weight())
+	}
+
+	/// The most one claim deadline may take ([`Self::end_claim`]).
+	pub fn claim_deadline_weight() -> Weight {
+		T::DbWeight::get()
+			.reads_writes(1, 1)
+			.saturating_add(T::WeightInfo::claim_stands())
+			.saturating_add(T::OnConclusion::unchallenged_weight())
 	}
 }

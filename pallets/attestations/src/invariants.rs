@@ -12,6 +12,10 @@ impl<T: Config> Pallet<T> {
 		use alloc::collections::BTreeMap;
 		use frame_support::traits::fungible::InspectHold;
 		let now = frame_system::Pallet::<T>::block_number();
+		opg_primitives::check_storage_version::<Self>()?;
+		// Deadlines at `DueFrom` or later are listed; the hook ended everything before it.
+		let due_from = DueFrom::<T>::get();
+		ensure!(due_from <= now.saturating_add(One::one()), "the deadline cursor is ahead of time");
 
 		// Rounds, claims, deadlines and challenge bonds.
 		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -91,7 +95,7 @@ impl<T: Config> Pallet<T> {
 				_ if round.drawn() => round.reveal_deadline,
 				_ => round.draw_at,
 			};
-			ensure!(deadline > now, "an open round's deadline has passed");
+			ensure!(deadline >= due_from, "an open round's deadline was passed over");
 			let scheduled_at = match round.origin.kind() {
 				RoundKind::Verification => Deadlines::<T>::get(deadline).contains(&subject),
 				RoundKind::Dispute => DisputeDeadlines::<T>::get(deadline).contains(&subject),
@@ -105,8 +109,8 @@ impl<T: Config> Pallet<T> {
 						"an audit is pending in a dispute or an undrawn round"
 					);
 					ensure!(
-						at >= now && at < round.reveal_deadline,
-						"an audit roll is not due between now and the reveal deadline"
+						at >= due_from && at < round.reveal_deadline,
+						"an audit roll is not due between the cursor and the reveal deadline"
 					);
 					ensure!(
 						Deadlines::<T>::get(at).contains(&subject),
@@ -144,7 +148,10 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		for (subject, claim) in Claims::<T>::iter() {
-			ensure!(claim.challenge_deadline > now, "an open claim's deadline has passed");
+			ensure!(
+				claim.challenge_deadline >= due_from,
+				"an open claim's deadline was passed over"
+			);
 			ensure!(
 				ClaimDeadlines::<T>::get(claim.challenge_deadline).contains(&subject),
 				"an open claim is not scheduled"
@@ -161,6 +168,13 @@ impl<T: Config> Pallet<T> {
 			"an output is kept for no reveal of an open round"
 		);
 		ensure!(listed == scheduled, "a deadline is listed for no open round or claim");
+		ensure!(
+			Deadlines::<T>::iter_keys()
+				.chain(DisputeDeadlines::<T>::iter_keys())
+				.chain(ClaimDeadlines::<T>::iter_keys())
+				.all(|at| at >= due_from),
+			"a deadline list is left behind the cursor"
+		);
 		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
 		ensure!(
 			CoChallengers::<T>::iter_keys().all(|subject| Rounds::<T>::get(subject)

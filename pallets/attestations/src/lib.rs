@@ -171,7 +171,8 @@
 //! - No subject has both a claim and a round; every open round is undecided but a dispute
 //!   holding a provisional verdict (which its committee decided, and which names the decided
 //!   output), and every open round's and claim's deadline (a provisional verdict's: the end of
-//!   its appeal window) is in the future and listed in [`Deadlines`] (verification rounds),
+//!   its appeal window) is at or after [`DueFrom`] (the deadline hook's cursor, at most the
+//!   next block) and listed in [`Deadlines`] (verification rounds),
 //!   [`DisputeDeadlines`] or [`ClaimDeadlines`], which list nothing else; every committee seat,
 //!   and every verification round's claimant, is indexed in [`Duties`]. Only disputes hold
 //!   verdicts, and only a verdict is appealed.
@@ -197,6 +198,7 @@ mod claims;
 mod deadlines;
 mod duties;
 mod invariants;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod rounds;
@@ -288,7 +290,7 @@ impl<T: Config> Get<BlockNumberFor<T>> for LongestWork<T> {
 pub mod pallet {
 	use super::*;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -370,6 +372,12 @@ pub mod pallet {
 		/// results a block can settle.
 		#[pallet::constant]
 		type MaxClaimDeadlinesPerBlock: Get<u32>;
+
+		/// The most weight the deadline hook takes in one block. Deadlines beyond it wait for
+		/// the next block, first due first ([`DueFrom`]); it must leave room for at least one
+		/// round deadline at its worst case (checked by `integrity_test`).
+		#[pallet::constant]
+		type DeadlineBudget: Get<Weight>;
 
 		/// Sets what the benchmarks need from the pallets around this one.
 		#[cfg(feature = "runtime-benchmarks")]
@@ -453,6 +461,11 @@ pub mod pallet {
 		BoundedVec<SubjectId, T::MaxClaimDeadlinesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// The first block whose deadline lists may still hold entries: the hook ends what is due
+	/// from here to the current block, and leaves the cursor where its budget ran out.
+	#[pallet::storage]
+	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -639,6 +652,9 @@ pub mod pallet {
 		/// The dispute has as many challengers as it takes (`MAX_CO_CHALLENGERS` besides the
 		/// first).
 		TooManyChallengers,
+		/// The claim's challenge window is over (the claim stands, though the block that ends
+		/// it may not have come to it yet).
+		ChallengeWindowOver,
 	}
 
 	#[pallet::hooks]
@@ -665,6 +681,12 @@ pub mod pallet {
 			assert!(
 				T::MaxClaimDeadlinesPerBlock::get() > 0,
 				"MaxClaimDeadlinesPerBlock must be positive"
+			);
+			let room = T::WeightInfo::end_due_base()
+				.saturating_add(Self::round_deadline_weight().max(Self::claim_deadline_weight()));
+			assert!(
+				room.all_lte(T::DeadlineBudget::get()),
+				"DeadlineBudget must fit one deadline at its worst case"
 			);
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),

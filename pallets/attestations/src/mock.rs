@@ -25,7 +25,7 @@ use frame_support::{
 	traits::{
 		fungible::{self, Balanced, InspectHold},
 		tokens::{imbalance::ResolveTo, Fortitude, Precision, Preservation},
-		ConstU32, ConstU64, Hooks, Imbalance, ReservableCurrency,
+		ConstU32, ConstU64, GetStorageVersion, Hooks, Imbalance, ReservableCurrency,
 	},
 	weights::Weight,
 };
@@ -147,6 +147,8 @@ parameter_types! {
 	pub static Reexecuted: Option<Vec<u8>> = None;
 	/// The outputs claimants published with their claims, by subject.
 	pub static Published: Vec<(SubjectId, Vec<u8>)> = Vec::new();
+	/// The deadline hook's budget: unlimited unless a test sets one.
+	pub static DeadlineBudget: Weight = Weight::MAX;
 }
 
 /// The first byte of an output the mock consumer calls malformed.
@@ -215,6 +217,7 @@ impl pallet_attestations::Config for Test {
 	/// Not the rounds' bound, so a list checked against the wrong bound fails a test.
 	type MaxClaimDeadlinesPerBlock = ConstU32<3>;
 	type MaxDisputeDeadlinesPerBlock = ConstU32<1>;
+	type DeadlineBudget = DeadlineBudget;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockRegistry;
 	type WeightInfo = ();
@@ -402,7 +405,7 @@ impl NodeRegistry<AccountId, Balance> for MockRegistry {
 		Ok(candidates.into_iter().take(count as usize).map(|(_, who)| who).collect())
 	}
 
-	fn select_weight(_: u32) -> Weight {
+	fn select_weight(_: u32, _: u32) -> Weight {
 		Weight::zero()
 	}
 
@@ -596,6 +599,10 @@ impl ExtBuilder {
 				MockRegistry::register(*who, *roles, key(*who), *bond);
 			}
 			System::set_block_number(1);
+			// What a chain's genesis writes (`on_genesis`).
+			Attestations::in_code_storage_version().put::<Attestations>();
+			// As block 1's hook leaves it: everything due by block 1 ended.
+			pallet_attestations::DueFrom::<Test>::put(2);
 			Concluded::take();
 			Reexecuted::set(None);
 			Published::take();

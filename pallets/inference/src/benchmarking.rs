@@ -313,7 +313,7 @@ mod benchmarks {
 	}
 
 	/// A refusal: the job goes to the other node (the draw is charged on top, as
-	/// `Nodes::select_weight(1)`).
+	/// `Nodes::select_weight(1, 1)`).
 	#[benchmark]
 	fn report_failure() {
 		nodes::<T>();
@@ -451,7 +451,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
 		{
-			Pallet::<T>::process_pruning(due);
+			Pallet::<T>::process_pruning(due, n);
 		}
 		assert_eq!(Jobs::<T>::iter().count(), 0);
 	}

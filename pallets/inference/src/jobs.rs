@@ -117,28 +117,46 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	/// The weight the assignment hook takes for `count` jobs, drawn among the inference pool
-	/// as it is (the TEE pool is a part of it).
+	/// The most weight the assignment hook takes for `count` jobs among the pools as they
+	/// are: each role's draws read their own pool (the TEE pool is a part of the inference
+	/// pool, so it is never the larger), and the per-job share of the draws is the same for
+	/// both, so splitting the jobs between the roles adds at most the TEE pool's fixed part.
 	pub fn assignment_weight(count: u32) -> Weight {
 		T::WeightInfo::process_assignments(count)
 			.saturating_add(T::Nodes::select_each_weight(NodeRole::Inference, count))
+			.saturating_add(T::Nodes::select_each_weight(NodeRole::Tee, 0))
 	}
 
 	/// How many queued jobs this block assigns: as many as [`Config::AssignmentBudget`] covers,
 	/// at most [`Config::MaxAssignmentsPerBlock`] (a binary search over the weight functions,
 	/// which grow with the count).
 	pub fn assignments_within_budget() -> u32 {
-		let budget = T::AssignmentBudget::get();
-		let (mut low, mut high) = (0u32, T::MaxAssignmentsPerBlock::get());
-		while low < high {
-			let middle = high.saturating_sub((high.saturating_sub(low)) / 2);
-			if Self::assignment_weight(middle).all_lte(budget) {
-				low = middle;
-			} else {
-				high = middle.saturating_sub(1);
-			}
-		}
-		low
+		most_within(
+			T::AssignmentBudget::get(),
+			T::MaxAssignmentsPerBlock::get(),
+			Self::assignment_weight,
+		)
+	}
+
+	/// The most weight the timeout hook takes for `count` deadlines: each may slash its node
+	/// and draw another (skips and the exclusion of the silent node included).
+	pub fn timeout_weight(count: u32) -> Weight {
+		T::WeightInfo::process_timeouts(count)
+			.saturating_add(T::Nodes::select_weight(1, 1).saturating_mul(u64::from(count)))
+	}
+
+	/// How many due deadlines this block handles: as many as [`Config::TimeoutBudget`] covers,
+	/// at most [`Config::MaxQueuedPerBlock`]; the rest wait, in order, for the next block
+	/// (an answer after its deadline is refused meanwhile, so a late timeout gives nobody
+	/// more time).
+	pub fn timeouts_within_budget() -> u32 {
+		most_within(T::TimeoutBudget::get(), T::MaxQueuedPerBlock::get(), Self::timeout_weight)
+	}
+
+	/// How many finished jobs fit `remaining` weight, at most [`Config::MaxQueuedPerBlock`]:
+	/// what `on_idle` prunes.
+	pub fn prunings_within(remaining: Weight) -> u32 {
+		most_within(remaining, T::MaxQueuedPerBlock::get(), T::WeightInfo::process_pruning)
 	}
 
 	/// Gives queued `job` to `node` (whose work on it has begun), with its answer deadline.
@@ -538,7 +556,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
 		let mut reassigned = 0u32;
 		let taken =
-			Self::drain(QueueKind::Timeouts, now, T::MaxQueuedPerBlock::get(), |job, at| {
+			Self::drain(QueueKind::Timeouts, now, Self::timeouts_within_budget(), |job, at| {
 				let Some(mut record) = Jobs::<T>::get(job) else { return };
 				let JobStatus::Assigned { node, deadline, reassigned: again } =
 					record.status.clone()
@@ -563,7 +581,7 @@ impl<T: Config> Pallet<T> {
 				Jobs::<T>::insert(job, record);
 			});
 		T::WeightInfo::process_timeouts(taken)
-			.saturating_add(T::Nodes::select_weight(1).saturating_mul(u64::from(reassigned)))
+			.saturating_add(T::Nodes::select_weight(1, 1).saturating_mul(u64::from(reassigned)))
 	}
 
 	/// Takes `job` from `node` (whose work on it has ended): gives it to another node, once,
@@ -600,9 +618,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Removes the finished jobs due for pruning by `now`.
-	pub(crate) fn process_pruning(now: BlockNumberFor<T>) -> Weight {
-		let taken = Self::drain(QueueKind::Pruning, now, T::MaxQueuedPerBlock::get(), |job, _| {
+	/// Removes up to `limit` finished jobs due for pruning by `now` (from `on_idle`: pruning
+	/// can wait for a block with room).
+	pub(crate) fn process_pruning(now: BlockNumberFor<T>, limit: u32) -> Weight {
+		let taken = Self::drain(QueueKind::Pruning, now, limit, |job, _| {
 			let Some(record) = Jobs::<T>::get(job).filter(|record| record.status.is_over()) else {
 				return;
 			};
@@ -682,6 +701,12 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 			// An upheld claim makes its job final.
 			.saturating_add(T::OnFinal::weight())
 	}
+
+	/// A claim that stood makes its job final, paying no verifier and publishing nothing:
+	/// less than the measured verdict that pays one verifier and publishes the output.
+	fn unchallenged_weight() -> Weight {
+		T::WeightInfo::conclude(1).saturating_add(T::OnFinal::weight())
+	}
 }
 
 impl<T: Config> Pallet<T> {
@@ -702,4 +727,19 @@ impl<T: Config> Pallet<T> {
 /// when the answer lands.
 pub(crate) fn sent_marker_key(job: JobId) -> Vec<u8> {
 	(b"opg/inference/sent/", job).encode()
+}
+
+/// The largest count up to `most` whose `weight` fits `budget` (`weight` grows with the count:
+/// a binary search).
+fn most_within(budget: Weight, most: u32, weight: impl Fn(u32) -> Weight) -> u32 {
+	let (mut low, mut high) = (0u32, most);
+	while low < high {
+		let middle = high.saturating_sub((high.saturating_sub(low)) / 2);
+		if weight(middle).all_lte(budget) {
+			low = middle;
+		} else {
+			high = middle.saturating_sub(1);
+		}
+	}
+	low
 }

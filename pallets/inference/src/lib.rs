@@ -77,10 +77,12 @@
 //!
 //! Inputs and outputs are limited in encoded bytes ([`Config::MaxInputBytes`],
 //! [`Config::MaxOutputBytes`]) and stored encoded, so storage is bounded by those. Assignment,
-//! deadlines and pruning run from three first-in first-out queues, at most
-//! [`Config::MaxAssignmentsPerBlock`] assignments and [`Config::MaxQueuedPerBlock`] entries of
-//! each other queue per block, so `on_initialize` is bounded at any load; entries left over wait
-//! for the next block.
+//! deadlines and pruning run from three first-in first-out queues. `on_initialize` assigns as
+//! many queued jobs as [`Config::AssignmentBudget`] covers (at most
+//! [`Config::MaxAssignmentsPerBlock`]) and handles as many due answer deadlines as
+//! [`Config::TimeoutBudget`] covers at their worst case (at most [`Config::MaxQueuedPerBlock`]);
+//! pruning, which can wait, runs in `on_idle` with the room the block has left. So the hooks are
+//! bounded at any load; entries left over wait, in order, for the next block.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -288,6 +290,12 @@ pub mod pallet {
 		/// The most entries of each queue (timeouts, pruning) handled in one block.
 		#[pallet::constant]
 		type MaxQueuedPerBlock: Get<u32>;
+
+		/// The most weight the timeout hook takes in one block: it handles as many due answer
+		/// deadlines as fit (each may slash a node and draw another), at most
+		/// `MaxQueuedPerBlock`, and the rest wait, in order, for the next block.
+		#[pallet::constant]
+		type TimeoutBudget: Get<Weight>;
 
 		/// The most queued jobs assigned in one block (their node draws share one read of the
 		/// pool); the rest wait, in order, for the next block.
@@ -551,9 +559,14 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::process_timeouts(now)
-				.saturating_add(Self::process_assignments(now))
-				.saturating_add(Self::process_pruning(now))
+			Self::process_timeouts(now).saturating_add(Self::process_assignments(now))
+		}
+
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			match Self::prunings_within(remaining) {
+				0 => Weight::zero(),
+				limit => Self::process_pruning(now, limit),
+			}
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
@@ -567,6 +580,10 @@ pub mod pallet {
 				"MaxAssignmentsPerBlock must be positive"
 			);
 			assert!(!T::AssignmentWait::get().is_zero(), "AssignmentWait must be positive");
+			assert!(
+				Self::timeouts_within_budget() > 0,
+				"TimeoutBudget must fit one deadline at its worst case"
+			);
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
@@ -656,7 +673,7 @@ pub mod pallet {
 		/// the failure like to any output and the committee judges it; and in TEE mode, where the
 		/// enclave reports it ([`Pallet::report_tee_failure`]).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(T::Nodes::select_weight(1)))]
+		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(T::Nodes::select_weight(1, 1)))]
 		#[pallet::authorize(|_source, job, node, error, signature| {
 			let statement = JobStatement::Failure { job: *job, node: node.clone(), error: error.clone() };
 			Pallet::<T>::check_answer(*job, node, &statement, signature)
@@ -686,7 +703,7 @@ pub mod pallet {
 		/// sends the job to another TEE node and costs the refuser the timeout slash if that node
 		/// succeeds.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::submit_tee_result(0).saturating_add(T::Nodes::select_weight(1)))]
+		#[pallet::weight(T::WeightInfo::submit_tee_result(0).saturating_add(T::Nodes::select_weight(1, 1)))]
 		#[pallet::authorize(|_source, job, node, error, signature| {
 			Pallet::<T>::check_enclave_failure(*job, node, error, signature)
 				.map_err(Pallet::<T>::invalid)
@@ -1030,7 +1047,7 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_proof()
 			.saturating_add(per_value(weight_units(output)))
 			.saturating_add(per_value(largest_input))
-			.saturating_add(T::Nodes::select_weight(1))
+			.saturating_add(T::Nodes::select_weight(1, 1))
 			// A verified proof makes the job final at once.
 			.saturating_add(T::OnFinal::weight())
 	}
@@ -1243,6 +1260,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
+		opg_primitives::check_storage_version::<Self>()?;
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut open: BTreeMap<ModelId, u32> = BTreeMap::new();

@@ -106,6 +106,10 @@ parameter_types! {
 	pub static OnFinalWeight: Weight = Weight::zero();
 	/// Room for `MaxAssignmentsPerBlock` (which the spill-over tests exercise).
 	pub static AssignmentBudget: Weight = Weight::MAX;
+	/// The timeout hook's budget: unlimited unless a test sets one.
+	pub static TimeoutBudget: Weight = Weight::MAX;
+	/// What `on_idle` is left with at the end of each block in `run_to_block`.
+	pub static IdleWeight: Weight = Weight::MAX;
 	pub TestParameters: Parameters<Balance, u64> = test_parameters();
 	/// The mock's bounds: fees up to 10,000, slashes up to a half, periods up to 1,000 blocks.
 	pub MinimumParameters: Parameters<Balance, u64> = Parameters {
@@ -369,7 +373,7 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		Ok(chosen)
 	}
 
-	fn select_weight(_: u32) -> Weight {
+	fn select_weight(_: u32, _: u32) -> Weight {
 		Weight::from_parts(1_000, 0)
 	}
 
@@ -502,6 +506,7 @@ impl pallet_inference::Config for Test {
 	type MaxAssignmentsPerBlock = ConstU32<4>;
 	type AssignmentWait = ConstU64<3>;
 	type AssignmentBudget = AssignmentBudget;
+	type TimeoutBudget = TimeoutBudget;
 	type MaxCommitteeSize = ConstU32<5>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
@@ -603,7 +608,8 @@ pub fn run(test: impl FnOnce()) {
 	});
 }
 
-/// Moves to block `n`, running each block's `on_initialize`.
+/// Moves to block `n`, running each block's `on_initialize` and then its `on_idle` (with
+/// [`IdleWeight`] left).
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
@@ -612,5 +618,6 @@ pub fn run_to_block(n: u64) {
 			&next.to_le_bytes(),
 		)));
 		Inference::on_initialize(next);
+		Inference::on_idle(next, IdleWeight::get());
 	}
 }

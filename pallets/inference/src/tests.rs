@@ -1145,6 +1145,55 @@ fn finished_jobs_are_pruned_after_the_retention_period() {
 	});
 }
 
+#[test]
+fn deadlines_beyond_the_timeout_budget_wait_for_the_next_block_in_order() {
+	run(|| {
+		for _ in 0..3 {
+			assert_ok!(queue(InferenceMode::Vanilla));
+		}
+		run_to_block(6);
+		assert!((0..3).all(|job| matches!(status(job), JobStatus::Assigned { deadline: 7, .. })));
+		TimeoutBudget::set(Inference::timeout_weight(2));
+		assert_eq!(Inference::timeouts_within_budget(), 2);
+		run_to_block(7);
+		assert!(matches!(status(0), JobStatus::Assigned { reassigned: true, .. }));
+		assert!(matches!(status(1), JobStatus::Assigned { reassigned: true, .. }));
+		// The third deadline waits for the next block, and its node gains nothing by it: its
+		// answer is too late all the same.
+		let JobStatus::Assigned { node, deadline: 7, reassigned: false } = status(2) else {
+			panic!("job 2 should still wait for its first node");
+		};
+		assert!(refused_with(result_call(2, node, output(2)), Error::<Test>::TooLate));
+		assert_eq!(Slashes::get().len(), 2);
+		run_to_block(8);
+		assert!(matches!(status(2), JobStatus::Assigned { reassigned: true, .. }));
+		assert_eq!(Slashes::get().len(), 3);
+		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn pruning_waits_for_a_block_with_room_left() {
+	run(|| {
+		assert_ok!(request(InferenceMode::Vanilla));
+		assert_ok!(submit(0, 10, output(3)));
+		Inference::on_conclusion(
+			job_subject(0),
+			&Conclusion::Unchallenged { claimant: 10, output: output_hash(&output(3)) },
+		);
+		// Full blocks leave nothing to `on_idle`: the finished job stays, nothing is lost.
+		IdleWeight::set(Weight::zero());
+		run_to_block(30);
+		assert!(Jobs::<Test>::get(0).is_some());
+		assert_eq!(Inference::prunings_within(<() as WeightInfo>::process_pruning(1)), 1);
+		// The first block with room for one pruning prunes it.
+		IdleWeight::set(<() as WeightInfo>::process_pruning(1));
+		run_to_block(31);
+		assert!(Jobs::<Test>::get(0).is_none());
+		assert!(Outputs::<Test>::get(0).is_none());
+	});
+}
+
 // ---- Governance ----
 
 #[test]

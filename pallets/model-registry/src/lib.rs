@@ -1439,6 +1439,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		use frame_support::traits::fungible::InspectHold;
+		opg_primitives::check_storage_version::<Self>()?;
 
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut content_refs: BTreeMap<ContentId, u32> = BTreeMap::new();

@@ -12,7 +12,7 @@
 use crate as pallet_model_registry;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, GetStorageVersion},
 };
 use frame_system::EnsureRoot;
 use opg_primitives::model::{ModelId, ModelUsage};
@@ -177,7 +177,11 @@ impl ExtBuilder {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
-		ext.execute_with(|| System::set_block_number(1));
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			// What a chain's genesis writes (`on_genesis`).
+			ModelRegistry::in_code_storage_version().put::<ModelRegistry>();
+		});
 		ext
 	}
 

@@ -9,6 +9,7 @@ impl<T: Config> Pallet<T> {
 	/// Checks the invariants listed in the crate docs.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
+		opg_primitives::check_storage_version::<Self>()?;
 
 		// Bonds, keys and the count.
 		let mut count = 0u32;

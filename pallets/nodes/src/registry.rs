@@ -52,8 +52,11 @@ impl<T: Config> api::NodeRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		PoolSizes::<T>::get(role).len
 	}
 
-	fn select_weight(count: u32) -> Weight {
-		T::WeightInfo::select(T::MaxNodes::get(), count)
+	fn select_weight(count: u32, excluded: u32) -> Weight {
+		// An exclusion reads its slot and walks the tree as a draw does; a skipped draw costs
+		// what a kept one does.
+		let draws = count.saturating_add(MAX_SELECTION_SKIPS).saturating_add(excluded);
+		T::WeightInfo::select(T::MaxNodes::get(), draws)
 	}
 
 	fn select_weight_now(role: NodeRole, count: u32) -> Weight {

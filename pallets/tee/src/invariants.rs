@@ -7,6 +7,7 @@ use super::*;
 impl<T: Config> Pallet<T> {
 	/// Checks the invariants listed in the crate docs.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		opg_primitives::check_storage_version::<Self>()?;
 		let mut registrations = 0usize;
 		for (who, registration) in TeeNodes::<T>::iter() {
 			registrations = registrations.saturating_add(1);

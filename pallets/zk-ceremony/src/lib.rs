@@ -212,6 +212,7 @@ use frame_support::{
 use frame_system::pallet_prelude::*;
 use opg_primitives::{
 	attestation::{signing_message, NodeKeySignature, NodeRegistry, NodeRole, SignedStatement},
+	deadlines,
 	model::{
 		chunk_count, chunk_hash, chunk_len, chunk_storage_key, stored_chunk_hash, CeremonyKeys,
 		KeyCeremony, ModelId, VersionNumber, ZkKeyOrigin,
@@ -454,7 +455,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -539,6 +540,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxCeremonies: Get<u32>;
 
+		/// The most weight the hook takes in one block: ceremonies due beyond it wait for the
+		/// next block, first due first ([`DueFrom`]). It must fit one ceremony's work at its
+		/// worst case (checked by `integrity_test`).
+		#[pallet::constant]
+		type HookBudget: Get<Weight>;
+
 		/// The most chunks of [`KEY_CHUNK_SIZE`] bytes in a key state: bounds the hashes a
 		/// state commits to (the state of the largest circuit the registry takes must fit).
 		#[pallet::constant]
@@ -592,6 +599,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Due<T: Config> =
 		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<CeremonyId, T::MaxCeremonies>>;
+
+	/// The first block whose [`Due`] list may still hold ceremonies: the hook works from here
+	/// to the current block, and leaves the cursor where its budget ran out.
+	#[pallet::storage]
+	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -864,12 +876,28 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Ends the turns, phases and attestation windows due by `now`, first due first,
+		/// within [`Config::HookBudget`] (see [`opg_primitives::deadlines`]).
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let due = Due::<T>::take(now).unwrap_or_default();
-			let mut weight = T::WeightInfo::on_initialize_base();
-			for id in due {
-				weight.saturating_accrue(Self::process(id, now));
-			}
+			let budget = T::HookBudget::get();
+			let room = Self::process_weight();
+			let (due_from, weight) = deadlines::end_due_within(
+				DueFrom::<T>::get(),
+				now,
+				budget,
+				// Each block's list is read, and the cursor written.
+				T::WeightInfo::on_initialize_base()
+					.saturating_add(T::DbWeight::get().reads_writes(1, 1)),
+				|at, weight| {
+					while let Some(id) = deadlines::next_within(*weight, room, budget, || {
+						Due::<T>::mutate_exists(at, deadlines::take_first)
+					}) {
+						weight.saturating_accrue(Self::process(id, at, now));
+					}
+					!Due::<T>::contains_key(at)
+				},
+			);
+			DueFrom::<T>::put(due_from);
 			weight
 		}
 
@@ -883,6 +911,12 @@ pub mod pallet {
 			assert!(T::MaxCeremonies::get() > 0, "MaxCeremonies must be positive");
 			assert!(!T::TurnPeriod::get().is_zero(), "TurnPeriod must be positive");
 			assert!(!T::AttestationPeriod::get().is_zero(), "AttestationPeriod must be positive");
+			assert!(
+				T::WeightInfo::on_initialize_base()
+					.saturating_add(Self::process_weight())
+					.all_lte(T::HookBudget::get()),
+				"HookBudget must fit one ceremony's work at its worst case"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1844,13 +1878,29 @@ impl<T: Config> Pallet<T> {
 		Self::reschedule(id, ceremony, next);
 	}
 
-	/// The hook's work on a ceremony due at `now`; returns its weight.
-	fn process(id: CeremonyId, now: BlockNumberFor<T>) -> Weight {
+	/// The most weight [`Self::process`] takes for one ceremony: a draw that finds fewer nodes
+	/// than it needs tries every count down to one; an attestation window that ends slashes
+	/// every silent attester and fails the ceremony.
+	pub fn process_weight() -> Weight {
+		let needed = T::Attesters::get().max(T::DrawnContributors::get());
+		let draw = (1..=needed).fold(T::WeightInfo::process_draw(needed), |weight, count| {
+			weight.saturating_add(T::Nodes::select_weight(count, 1))
+		});
+		let missed = T::WeightInfo::process_missed_turn()
+			.saturating_mul(T::Attesters::get().max(1).into())
+			.saturating_add(Self::end_weight());
+		// The due list's entry taken, and the ceremony read.
+		T::DbWeight::get().reads_writes(2, 1).saturating_add(draw.max(missed))
+	}
+
+	/// The hook's work in block `now` on a ceremony that was due at block `at` (`now` or,
+	/// when an earlier block's budget ran out, before); returns its weight.
+	fn process(id: CeremonyId, at: BlockNumberFor<T>, now: BlockNumberFor<T>) -> Weight {
 		let Some(mut ceremony) = Ceremonies::<T>::get(id) else {
 			return T::DbWeight::get().reads(1);
 		};
-		// The list was taken: `due` names no list any more.
-		if ceremony.due != now {
+		// A stale entry: the ceremony is due at another block now.
+		if ceremony.due != at {
 			return T::DbWeight::get().reads(1);
 		}
 		if !T::Keys::exists(id.0, id.1) {
@@ -1934,7 +1984,7 @@ impl<T: Config> Pallet<T> {
 		let mut count = needed;
 		let mut weight = T::WeightInfo::process_draw(needed);
 		while count > 0 {
-			weight.saturating_accrue(T::Nodes::select_weight(count));
+			weight.saturating_accrue(T::Nodes::select_weight(count, exclude.len() as u32));
 			if let Ok(chosen) = T::Nodes::select(role, subject.into(), count, &exclude) {
 				nodes = chosen;
 				break;
@@ -2206,8 +2256,15 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(running == Running::<T>::get(), "running count");
+		let due_from = DueFrom::<T>::get();
+		ensure!(
+			due_from <= frame_system::Pallet::<T>::block_number().saturating_add(One::one()),
+			"the due cursor is ahead of time"
+		);
+		opg_primitives::check_storage_version::<Self>()?;
 		for (block, list) in Due::<T>::iter() {
 			ensure!(!list.is_empty(), "an empty due list");
+			ensure!(block >= due_from, "a due list is left behind the cursor");
 			for id in list {
 				let ceremony = Ceremonies::<T>::get(id).ok_or("a due entry of no ceremony")?;
 				ensure!(ceremony.due == block, "a ceremony due in one block only");

@@ -16,7 +16,7 @@ use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, Hooks},
+	traits::{tokens::imbalance::ResolveTo, ConstU32, ConstU64, GetStorageVersion, Hooks},
 	weights::Weight,
 };
 use opg_primitives::{
@@ -84,6 +84,8 @@ pub const VK_HASH: H256 = H256::repeat_byte(0x5a);
 
 parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
+	/// The hook's budget: unlimited unless a test sets one.
+	pub static HookBudget: Weight = Weight::MAX;
 	pub const MissedTurnSlash: Perbill = Perbill::from_percent(10);
 	/// Eligible verifier nodes, in draw order: the owner first (it runs a node too), so that a
 	/// draw that did not exclude it would draw it.
@@ -124,6 +126,7 @@ impl pallet_zk_ceremony::Config for Test {
 	type AttestationPeriod = ConstU64<ATTESTATION_PERIOD>;
 	type MaxOpenContributions = ConstU32<3>;
 	type MaxCeremonies = ConstU32<2>;
+	type HookBudget = HookBudget;
 	type MaxStateChunks = ConstU32<16>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;
@@ -223,7 +226,7 @@ impl NodeRegistry<AccountId, Balance> for TestNodes {
 		Ok(chosen)
 	}
 
-	fn select_weight(_: u32) -> Weight {
+	fn select_weight(_: u32, _: u32) -> Weight {
 		Weight::zero()
 	}
 
@@ -395,6 +398,8 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
+		// What a chain's genesis writes (`on_genesis`).
+		ZkCeremony::in_code_storage_version().put::<ZkCeremony>();
 		test();
 		ZkCeremony::do_try_state().expect("invariants hold after the test");
 	});

@@ -1379,6 +1379,54 @@ fn v1_counts_the_ceremonies_holding_each_state() {
 		assert_eq!(StateUses::<Test>::get(init_hash()), Some(1));
 		assert_eq!(StateUses::<Test>::get(head()), Some(1));
 		assert_eq!(ZkCeremony::on_chain_storage_version(), StorageVersion::new(1));
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert_ok!(crate::Pallet::<Test>::do_try_state());
+	});
+}
+
+#[test]
+fn v2_starts_the_due_cursor_at_the_upgrade_block() {
+	use crate::DueFrom;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	build_and_execute(|| {
+		begin();
+		run_to_block(5);
+		StorageVersion::new(1).put::<ZkCeremony>();
+		DueFrom::<Test>::kill();
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(DueFrom::<Test>::get(), 5);
+		assert_eq!(ZkCeremony::on_chain_storage_version(), StorageVersion::new(2));
+		// The open phase still ends on time.
+		run_to_block(1 + OPEN_PERIOD);
+		assert_eq!(Ceremonies::<Test>::get(ID).unwrap().phase, Phase::Drawn);
+	});
+}
+
+/// A block whose hook has no room left for a ceremony leaves it, listed, for the next block;
+/// the drawn node whose turn ended gains no time by it.
+#[test]
+fn a_turn_the_budget_cannot_reach_ends_a_block_late_and_gives_no_more_time() {
+	use crate::DueFrom;
+	build_and_execute(|| {
+		begin();
+		run_to_block(1 + OPEN_PERIOD);
+		let drawn = Ceremonies::<Test>::get(ID).unwrap().drawn.to_vec();
+		let turn_end = 1 + OPEN_PERIOD + TURN_PERIOD;
+		// Room for the block's own reads (the mock's database weighs nothing), none for a
+		// ceremony.
+		HookBudget::set(<() as crate::WeightInfo>::on_initialize_base());
+		run_to_block(turn_end);
+		assert!(Slashes::get().is_empty(), "not ended yet");
+		assert_eq!(DueFrom::<Test>::get(), turn_end);
+		assert_noop!(
+			ZkCeremony::pass_turn(RuntimeOrigin::signed(drawn[0]), MODEL, VERSION),
+			Error::<Test>::NotYourTurn
+		);
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
+		HookBudget::set(frame_support::weights::Weight::MAX);
+		run_to_block(turn_end + 1);
+		assert_eq!(Slashes::get(), vec![(drawn[0], MissedTurnSlash::get())]);
+		assert!(Ceremonies::<Test>::get(ID).is_none());
+		assert_eq!(DueFrom::<Test>::get(), turn_end + 2);
 	});
 }

@@ -124,6 +124,8 @@ pub fn maximum_parameters() -> Parameters<Balance, BlockNumber> {
 }
 
 parameter_types! {
+	/// The deadline hook's share of a block (see `crate::configs::hook_budget`).
+	pub const DeadlineBudget: frame_support::weights::Weight = crate::configs::hook_budget(240);
 	pub ProductionParameters: Parameters<Balance, BlockNumber> = production_parameters();
 	pub MinimumParameters: Parameters<Balance, BlockNumber> = minimum_parameters();
 	pub MaximumParameters: Parameters<Balance, BlockNumber> = maximum_parameters();
@@ -156,14 +158,16 @@ impl pallet_attestations::Config for Runtime {
 	type MinimumParameters = MinimumParameters;
 	type MaximumParameters = MaximumParameters;
 	type MaxCommitteeSize = ConstU32<MAX_COMMITTEE_SIZE>;
-	/// 32 rounds of the largest committee, every member slashed, take about a sixth of a block.
+	/// The deadline lists bound how many deadlines one block can be given; how many end in
+	/// a block is the budget's (`DeadlineBudget`).
 	type MaxDeadlinesPerBlock = ConstU32<32>;
-	/// Standing claims are cheap: 224 a block lets vanilla results settle as fast as the load
-	/// test's 200 requests a block arrive, and the hooks still fit in a quarter of a block each
-	/// (`the_*_worst_cases_fit_in_a_block`).
+	/// 224 claim deadlines a block: room for the load test's 200 requests a block.
 	type MaxClaimDeadlinesPerBlock = ConstU32<224>;
 	/// Disputes have room of their own, which attested traffic cannot fill: 8 a block.
 	type MaxDisputeDeadlinesPerBlock = ConstU32<8>;
+	/// 240 ms: about 170 standing claims, or 22 rounds of the largest committee concluding
+	/// with every member paid or slashed; the rest end in the next block, first due first.
+	type DeadlineBudget = DeadlineBudget;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
 	type WeightInfo = pallet_attestations::weights::SubstrateWeight<Runtime>;

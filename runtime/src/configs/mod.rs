@@ -27,3 +27,16 @@ pub mod tee;
 pub mod transactions;
 
 pub use system::RuntimeBlockWeights;
+
+/// A hook's share of a block: `millis` of compute (the block has 2,000, 1,500 of them for
+/// normal transactions). The hooks that end due work (assignments, timeouts, deadlines,
+/// ceremony turns) each stop at their budget and leave the rest, in order, for the next block;
+/// together with the fixed hooks (liveness sweep, upload expiry) they stay under a third of the
+/// normal block at their caps (`tests::hooks::the_hooks_together_stay_under_a_third_of_the_normal_block`).
+/// Proof size is not limited here: the block's is not either.
+pub const fn hook_budget(millis: u64) -> frame_support::weights::Weight {
+	frame_support::weights::Weight::from_parts(
+		millis.saturating_mul(frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS),
+		u64::MAX,
+	)
+}

@@ -22,6 +22,8 @@ pub const MODEL_CHUNK_SIZE: u32 = 64 * 1024;
 pub const MAX_MODEL_CHUNKS: u32 = 4096;
 
 parameter_types! {
+	/// The ceremony hook's share of a block.
+	pub const CeremonyHookBudget: frame_support::weights::Weight = crate::configs::hook_budget(30);
 	/// 0.1 OPG per model or version record.
 	pub const ModelDepositBase: Balance = opg_primitives::currency::deposit(10, 0);
 	/// 0.0001 OPG per byte of state (name, description, schema, verifying key, chunk hashes).
@@ -97,6 +99,9 @@ impl pallet_zk_ceremony::Config for Runtime {
 	type AttestationPeriod = ConstU32<{ HOURS }>;
 	type MaxOpenContributions = ConstU32<8>;
 	type MaxCeremonies = ConstU32<64>;
+	/// 30 ms a block for turns, phases and attestation windows that end (see
+	/// `crate::configs::hook_budget`); more wait for the next block.
+	type HookBudget = CeremonyHookBudget;
 	/// 512 MiB of key state: the largest circuit the registry takes (2^20 constraints) makes
 	/// states of about 450 MB (34.7 MB measured at 82,309 constraints).
 	type MaxStateChunks = ConstU32<8192>;

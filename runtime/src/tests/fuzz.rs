@@ -64,7 +64,7 @@ enum Sender {
 }
 
 /// The development chain after [`set_up`], and valid calls in its state.
-struct Fixture {
+pub(super) struct Fixture {
 	storage: Vec<(Vec<u8>, (Vec<u8>, i32))>,
 	root: sp_core::H256,
 	state_version: StateVersion,
@@ -73,7 +73,7 @@ struct Fixture {
 
 impl Fixture {
 	/// The fixture's chain, as fresh externalities.
-	fn ext(&self) -> sp_io::TestExternalities {
+	pub(super) fn ext(&self) -> sp_io::TestExternalities {
 		sp_io::TestExternalities::from_raw_snapshot(
 			self.storage.clone(),
 			self.root,
@@ -82,7 +82,7 @@ impl Fixture {
 	}
 }
 
-fn fixture() -> &'static Fixture {
+pub(super) fn fixture() -> &'static Fixture {
 	static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 	FIXTURE.get_or_init(|| {
 		let mut ext = preset_ext("development");

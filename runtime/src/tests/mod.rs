@@ -19,6 +19,9 @@ mod consensus;
 mod draws;
 mod fuzz;
 mod governance;
+mod hooks;
+#[cfg(feature = "try-runtime")]
+mod migrations;
 mod tee;
 mod verification;
 
@@ -510,10 +513,8 @@ fn an_offchain_workers_resent_transaction_is_new_bytes() {
 	});
 }
 
-/// Every call and hook of the node registry, the rounds and the TEE registry at its worst case
-/// fits in a block: the largest committee, the most nodes, the most deadlines and liveness
-/// checks one block may process; the two `on_initialize` hooks together take at most a quarter
-/// of a block (as they did when one pallet ran both).
+/// Every call of the node registry, the rounds and the TEE registry at its worst case fits in a
+/// block: the largest committee, the most nodes.
 #[test]
 fn the_attestations_worst_cases_fit_in_a_block() {
 	use frame_support::{dispatch::DispatchClass, traits::Get};
@@ -546,33 +547,18 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
-	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
-	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
-	let checks = <C as pallet_nodes::Config>::MaxLivenessChecksPerBlock::get();
-	let hooks = A::end_due_base()
-		.saturating_add(
-			A::draw_committee(k).max(A::conclude_round(k)).saturating_mul(deadlines.into()),
-		)
-		.saturating_add(A::claim_stands().saturating_mul(claims.into()))
-		.saturating_add(N::sweep_liveness(checks));
-	assert!(
-		hooks.all_lte(weights.max_block / 4),
-		"the attestations and nodes hooks may take {hooks:?}, over a quarter of a block"
-	);
+	// The hooks: `hooks::the_hooks_together_stay_under_a_third_of_the_normal_block`.
 }
 
-/// Every inference call and hook at its worst case fits in a block: the largest input and
-/// output, a verdict paying the largest committee, full queues.
+/// Every inference call at its worst case fits in a block: the largest input and output.
 #[test]
 fn the_inference_worst_cases_fit_in_a_block() {
-	use frame_support::{dispatch::DispatchClass, traits::Get};
+	use frame_support::dispatch::DispatchClass;
 	use pallet_inference::WeightInfo;
 	type W = <Runtime as pallet_inference::Config>::WeightInfo;
-	type C = Runtime;
 
 	let weights = configs::RuntimeBlockWeights::get();
 	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
-	let k = <C as pallet_inference::Config>::MaxCommitteeSize::get();
 	// The most values a request or an answer can carry within the byte limits.
 	let most = configs::inference::MAX_TENSOR_BYTES / 17;
 	for (call, weight) in [
@@ -583,36 +569,7 @@ fn the_inference_worst_cases_fit_in_a_block() {
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
-	let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
-	// Every round deadline and every standing claim can conclude a job.
-	let deadlines: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
-	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
-	let verdicts = deadlines + claims;
-	let hook = W::process_timeouts(queued)
-		.saturating_add(W::process_pruning(queued))
-		.saturating_add(W::conclude(k).saturating_mul(u64::from(verdicts)));
-	assert!(
-		hook.all_lte(weights.max_block / 4),
-		"the inference hooks may take {hook:?}, over a quarter of a block"
-	);
-	// The assignment hook stops at its own budget, a quarter of a block, among the largest
-	// pool the registry takes; it still assigns a block's worth of requests at the weights'
-	// rate (see `block_capacity_report`).
-	type Selection = <Runtime as pallet_nodes::Config>::WeightInfo;
-	let budget = configs::inference::AssignmentBudget::get();
-	let assign = |count: u32| {
-		W::process_assignments(count).saturating_add(
-			<Selection as pallet_nodes::WeightInfo>::select_each(
-				configs::nodes::MAX_NODES.next_power_of_two(),
-				count,
-			),
-		)
-	};
-	let fits = (0..=configs::inference::MAX_ASSIGNMENTS_PER_BLOCK)
-		.rev()
-		.find(|count| assign(*count).all_lte(budget))
-		.expect("no assignment fits");
-	assert!(fits >= 100, "only {fits} assignments fit the hook's budget among 10,000 nodes");
+	// The hooks: `hooks::the_hooks_together_stay_under_a_third_of_the_normal_block`.
 }
 
 /// For `scripts/bench.sh`: how many requests and answers fit in one block, by weight and by

@@ -152,8 +152,10 @@ fn try_state_catches_a_past_or_unscheduled_deadline() {
 		assert!(Attestations::do_try_state().is_err());
 	});
 	network().build().execute_with(|| {
+		// The hook's cursor passed the round's reveal deadline (block 12) without ending it.
 		open_round();
 		System::set_block_number(12);
+		DueFrom::<Test>::put(13);
 		assert!(Attestations::do_try_state().is_err());
 	});
 }
@@ -169,5 +171,81 @@ fn the_mock_registry_check_catches_uncounted_work_and_a_stray_reserve() {
 	network().build().execute_with(|| {
 		assert_ok!(<Balances as frame_support::traits::ReservableCurrency<_>>::reserve(&2, 1));
 		assert!(MockRegistry::check().is_err());
+	});
+}
+
+#[test]
+fn deadlines_beyond_the_budget_wait_for_the_next_block_first_due_first() {
+	network().build_and_execute(|| {
+		// Three claims end in block 11 and one in block 12; the budget ends two a block.
+		for n in 1..=4 {
+			assert_ok!(open_claim_on(n, CLAIMANT, output(n)));
+		}
+		let two = <() as WeightInfo>::end_due_base()
+			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2));
+		DeadlineBudget::set(two);
+		run_to_block(11);
+		let ended = || Concluded::get().iter().map(|(subject, _)| *subject).collect::<Vec<_>>();
+		assert_eq!(ended(), vec![subject(1), subject(2)]);
+		assert_eq!(DueFrom::<Test>::get(), 11, "the cursor waits at the block it did not finish");
+		// The window is over for the claims still listed: nobody may challenge them now.
+		assert_noop!(
+			Attestations::challenge(signed(2), subject(3)),
+			Error::<Test>::ChallengeWindowOver
+		);
+		assert_ok!(Attestations::do_try_state());
+		// Block 11's last claim ends before block 12's, which waits: the walk over two
+		// blocks' lists leaves no room for it.
+		run_to_block(12);
+		assert_eq!(ended(), vec![subject(1), subject(2), subject(3)]);
+		assert_eq!(DueFrom::<Test>::get(), 12);
+		run_to_block(13);
+		assert_eq!(ended(), vec![subject(1), subject(2), subject(3), subject(4)]);
+		assert_eq!(DueFrom::<Test>::get(), 14);
+		assert!(ClaimDeadlines::<Test>::iter().next().is_none());
+		// A hook never charges more than its budget.
+		System::set_block_number(14);
+		assert!(Attestations::on_initialize(14).all_lte(two));
+	});
+}
+
+#[test]
+fn a_budget_that_fits_nothing_more_leaves_the_rounds_for_the_next_block() {
+	network().build_and_execute(|| {
+		for n in 1..=2 {
+			assert_ok!(open_round_on(n, output(n)));
+		}
+		// Room for the hook's base and one round deadline at its worst case.
+		DeadlineBudget::set(
+			<() as WeightInfo>::end_due_base()
+				.saturating_add(Attestations::round_deadline_weight()),
+		);
+		run_to_block(2);
+		assert!(Attestations::committee(subject(1)).is_some_and(|c| c.len() == 5));
+		assert_eq!(Attestations::committee(subject(2)), Some(vec![]), "drawn a block late");
+		assert_eq!(Deadlines::<Test>::get(2).into_inner(), vec![subject(2)]);
+		run_to_block(3);
+		assert!(Attestations::committee(subject(2)).is_some_and(|c| c.len() == 5));
+		assert_eq!(DueFrom::<Test>::get(), 4);
+	});
+}
+
+#[test]
+fn the_version_1_migration_starts_the_cursor_at_the_upgrade_block() {
+	use frame_support::traits::{OnRuntimeUpgrade, StorageVersion};
+	network().build_and_execute(|| {
+		run_to_block(5);
+		StorageVersion::new(0).put::<Attestations>();
+		DueFrom::<Test>::kill();
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DueFrom::<Test>::get(), 5);
+		assert_eq!(Attestations::on_chain_storage_version(), StorageVersion::new(1));
+		// Once is enough: a second run changes nothing.
+		System::set_block_number(6);
+		crate::migrations::v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(DueFrom::<Test>::get(), 5);
+		// The hook at the upgrade block ends what is due there, as the old one did.
+		Attestations::on_initialize(6);
+		assert_eq!(DueFrom::<Test>::get(), 7);
 	});
 }
