@@ -27,7 +27,10 @@
 //! A node's offchain worker sends one heartbeat per heartbeat period ([`Pallet::heartbeat`]): a
 //! general transaction authorized by the call itself (`#[pallet::authorize]`), signed by the
 //! role key, paying no fee. A heartbeat from an unknown node, with a bad signature, for another
-//! period, or a second one in a period is refused before it reaches the pool. A node whose last
+//! period, or a second one in a period is refused before it reaches the pool. Each node sends
+//! from its own block of the period's first half ([`Pallet::beat_from`]), so heartbeats spread
+//! over the period; they rank below every paying transaction, and a block includes at most
+//! [`Config::MaxHeartbeatsPerBlock`] (the rest wait in the pool for the next block). A node whose last
 //! heartbeat is more than `max_missed_heartbeats` whole periods old is stale: selection skips
 //! it at once, and `on_initialize` marks it [`NodeStatus::Inactive`] as it sweeps the registry
 //! ([`Config::MaxLivenessChecksPerBlock`] nodes per block). A node whose active bond falls below
@@ -245,6 +248,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLivenessChecksPerBlock: Get<u32>;
 
+		/// The most heartbeats one block includes: a block author skips the rest, which stay in
+		/// the pool for the next block (a heartbeat is valid for its whole period).
+		#[pallet::constant]
+		type MaxHeartbeatsPerBlock: Get<u32>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -298,6 +306,11 @@ pub mod pallet {
 	/// Where the liveness sweep stopped: the storage key of the last node it checked.
 	#[pallet::storage]
 	pub type LivenessCursor<T> = StorageValue<_, BoundedVec<u8, ConstU32<128>>>;
+
+	/// How many heartbeats the block (its number first) included so far: a new block's first
+	/// heartbeat starts the count again.
+	#[pallet::storage]
+	pub type HeartbeatsInBlock<T: Config> = StorageValue<_, (BlockNumberFor<T>, u32), ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -549,7 +562,8 @@ pub mod pallet {
 		/// of a registered node in the current period.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::heartbeat())]
-		#[pallet::authorize(|_source, heartbeat, signature| {
+		#[pallet::authorize(|source, heartbeat, signature| {
+			Pallet::<T>::check_heartbeat_room(source)?;
 			Pallet::<T>::check_heartbeat(heartbeat, signature)
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::heartbeat_validity(heartbeat))
@@ -563,6 +577,11 @@ pub mod pallet {
 			ensure_authorized(origin)?;
 			let node = Self::check_heartbeat(&heartbeat, &signature)?;
 			Self::note_heartbeat(&heartbeat, node);
+			let now = frame_system::Pallet::<T>::block_number();
+			HeartbeatsInBlock::<T>::mutate(|(block, count)| {
+				*count = if *block == now { count.saturating_add(1) } else { 1 };
+				*block = now;
+			});
 			Ok(())
 		}
 

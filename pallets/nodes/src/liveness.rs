@@ -5,7 +5,7 @@ use frame_system::offchain::SubmitTransaction;
 use opg_primitives::attestation::signing_message;
 use sp_runtime::{
 	transaction_validity::{
-		InvalidTransaction, TransactionPriority, TransactionValidityError,
+		InvalidTransaction, TransactionSource, TransactionValidityError,
 		TransactionValidityWithRefund, ValidTransaction,
 	},
 	RuntimeAppPublic, SaturatedConversion,
@@ -150,19 +150,53 @@ impl<T: Config> Pallet<T> {
 		Self::store_node(&heartbeat.node, &node);
 	}
 
-	/// How long a valid heartbeat may wait in the pool: until its period ends.
+	/// How long a valid heartbeat may wait in the pool: until its period ends. It ranks below
+	/// every paying transaction (priority 0): a heartbeat has the whole period to get in, a
+	/// payer does not wait behind thousands of them.
 	pub(crate) fn heartbeat_validity(heartbeat: &HeartbeatOf<T>) -> TransactionValidityWithRefund {
 		let parameters = ActiveParameters::<T>::get();
 		let period: u64 = parameters.heartbeat_period.saturated_into();
 		let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
 		let left = period.saturating_sub(now.checked_rem(period).unwrap_or(0)).max(1);
 		ValidTransaction::with_tag_prefix("OpgHeartbeat")
-			.priority(TransactionPriority::MAX / 2)
+			.priority(0)
 			.and_provides((&heartbeat.node, heartbeat.period_start))
 			.longevity(left)
 			.propagate(true)
 			.build()
 			.map(|validity| (validity, Weight::zero()))
+	}
+
+	/// In a block being built (`source` is `InBlock`), refuses a heartbeat beyond
+	/// [`Config::MaxHeartbeatsPerBlock`] as exhausting the block's resources: the author skips
+	/// it and it stays in the pool for the next block. The pool takes every valid heartbeat.
+	pub(crate) fn check_heartbeat_room(
+		source: TransactionSource,
+	) -> Result<(), TransactionValidityError> {
+		let (block, count) = HeartbeatsInBlock::<T>::get();
+		let full = block == frame_system::Pallet::<T>::block_number()
+			&& count >= T::MaxHeartbeatsPerBlock::get();
+		if source == TransactionSource::InBlock && full {
+			return Err(InvalidTransaction::ExhaustsResources.into());
+		}
+		Ok(())
+	}
+
+	/// The block of its period from which `node`'s offchain worker sends its heartbeat: its
+	/// own offset in the period's first half (from a hash of the account), so that thousands
+	/// of nodes spread their heartbeats over the period instead of all sending in its first
+	/// block, and a lost one is resent within the period.
+	pub fn beat_from(
+		node: &T::AccountId,
+		period_start: BlockNumberFor<T>,
+		parameters: &ParametersOf<T>,
+	) -> BlockNumberFor<T> {
+		let period: u32 = parameters.heartbeat_period.saturated_into();
+		let spread = (period / 2).max(1);
+		let hash = sp_io::hashing::blake2_256(&(b"opg:heartbeat-offset", node).encode());
+		let [a, b, c, d, ..] = hash;
+		let offset = u32::from_le_bytes([a, b, c, d]).checked_rem(spread).unwrap_or(0);
+		period_start.saturating_add(offset.into())
 	}
 
 	/// Checks up to `MaxLivenessChecksPerBlock` nodes, from where the last block stopped, and
@@ -210,6 +244,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			if Self::beat_in(&node, period_start)
+				|| now < Self::beat_from(&account, period_start, &parameters)
 				|| !Self::claim_heartbeat_slot(&key, period_start, now)
 			{
 				continue;

@@ -138,6 +138,7 @@ impl pallet_nodes::Config for Test {
 	type MaxEndpointLen = ConstU32<64>;
 	type MaxUnlockingChunks = ConstU32<3>;
 	type MaxLivenessChecksPerBlock = ConstU32<4>;
+	type MaxHeartbeatsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 }
 

@@ -595,12 +595,19 @@ fn the_offchain_worker_sends_a_heartbeat_for_each_local_role_key() {
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(KeystoreExt::new(keystore));
 	ext.execute_with(|| {
-		run_to_block(12);
-		Nodes::offchain_worker(12);
+		// Node 2 beats from its own block of the period 10..20, in the period's first half.
+		let from = Nodes::beat_from(&2, 10, &ActiveParameters::<Test>::get());
+		assert!((10..15).contains(&from), "{from}");
+		run_to_block(from);
+		if from > 10 {
+			Nodes::offchain_worker(from - 1);
+			assert!(pool_state.read().transactions.is_empty(), "not before its offset");
+		}
+		Nodes::offchain_worker(from);
 		// One transaction: node 2's; the stranger's key belongs to no node.
 		assert_eq!(pool_state.read().transactions.len(), 1);
 		// Sent already: no second copy in the next block.
-		Nodes::offchain_worker(13);
+		Nodes::offchain_worker(from + 1);
 		assert_eq!(pool_state.read().transactions.len(), 1);
 		let bytes = pool_state.write().transactions.pop().unwrap();
 		let extrinsic =
@@ -611,9 +618,55 @@ fn the_offchain_worker_sends_a_heartbeat_for_each_local_role_key() {
 		assert_eq!(heartbeat, Heartbeat { node: 2, period_start: 10 });
 		assert_ok!(Nodes::heartbeat(authorized(), heartbeat, signature));
 		// Landed: nothing more to send this period.
-		Nodes::offchain_worker(14);
+		Nodes::offchain_worker(from + 2);
 		assert!(pool_state.read().transactions.is_empty());
 		Nodes::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn nodes_beat_at_offsets_spread_over_the_first_half_of_the_period() {
+	network().build_and_execute(|| {
+		let parameters = Parameters { heartbeat_period: 600, ..test_parameters() };
+		let offsets: Vec<u64> =
+			(0..1_000u64).map(|who| Nodes::beat_from(&who, 1_200, &parameters) - 1_200).collect();
+		assert!(offsets.iter().all(|offset| *offset < 300));
+		// Spread: no block of the half period gets more than a few times its share (3.3).
+		let mut per_block = [0u32; 300];
+		for offset in offsets {
+			per_block[offset as usize] += 1;
+		}
+		assert!(per_block.iter().all(|count| *count <= 14), "{per_block:?}");
+	});
+}
+
+#[test]
+fn heartbeats_beyond_a_blocks_cap_wait_in_the_pool_below_every_payer() {
+	network().build_and_execute(|| {
+		run_to_block(12);
+		let call = |who| {
+			let (heartbeat, signature) = heartbeat_of(who);
+			Call::<Test>::heartbeat { heartbeat, signature }
+		};
+		// Lowest priority: any paying transaction goes first.
+		let (validity, _) = call(2).authorize(TransactionSource::External).unwrap().unwrap();
+		assert_eq!(validity.priority, 0);
+		// The mock's cap: two a block.
+		for who in [2, 3] {
+			let (heartbeat, signature) = heartbeat_of(who);
+			assert!(call(who).authorize(TransactionSource::InBlock).unwrap().is_ok());
+			assert_ok!(Nodes::heartbeat(authorized(), heartbeat, signature));
+		}
+		// The third is refused in this block as exhausting it, so the author leaves it in the
+		// pool; the pool still takes it.
+		assert_eq!(
+			call(4).authorize(TransactionSource::InBlock).unwrap().map(|_| ()),
+			Err(InvalidTransaction::ExhaustsResources.into())
+		);
+		assert!(call(4).authorize(TransactionSource::External).unwrap().is_ok());
+		// The next block includes it.
+		run_to_block(13);
+		assert!(call(4).authorize(TransactionSource::InBlock).unwrap().is_ok());
 	});
 }
 

@@ -55,18 +55,20 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 
 /// The least each parameter may be set to, and why:
 ///
-/// - Bonds: 100 OPG for inference and verifier nodes, 10 OPG for data nodes; below that a lie
-///   costs less than the fees of a busy hour.
-/// - Periods: one block (dev chains run on a few); the unbonding period at least 10 blocks and,
-///   by `Parameters::check`, longer than a claim's window plus a round.
+/// - Bonds: 100 OPG for every role; below that a lie costs less than the fees of a busy hour,
+///   and fee-free heartbeats from thousands of cheap data nodes could crowd out paying
+///   transactions.
+/// - Periods: heartbeats at most every 5 blocks (the dev chains' period), so each registered
+///   node sends at most one fee-free transaction per 5 blocks; the unbonding period at least 10
+///   blocks and, by `Parameters::check`, longer than a claim's window plus a round.
 /// - One missed heartbeat tolerated.
 pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 	Parameters {
 		min_inference_bond: 100 * OPG,
 		min_verifier_bond: 100 * OPG,
-		min_data_bond: 10 * OPG,
+		min_data_bond: 100 * OPG,
 		unbonding_period: 10,
-		heartbeat_period: 1,
+		heartbeat_period: 5,
 		max_missed_heartbeats: 1,
 	}
 }
@@ -113,5 +115,8 @@ impl pallet_nodes::Config for Runtime {
 	type MaxEndpointLen = ConstU32<256>;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type MaxLivenessChecksPerBlock = ConstU32<32>;
+	/// 64 heartbeats a block: 10,000 nodes beating hourly (spread over the first half of each
+	/// period) send about 33 a block; a burst waits a block or two, below every payer.
+	type MaxHeartbeatsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_nodes::weights::SubstrateWeight<Runtime>;
 }
