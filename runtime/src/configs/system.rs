@@ -56,6 +56,10 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = frame_support::traits::ConstU32<16>;
+	/// The nonce, mortality, genesis, version and weight checks of every transaction: charged
+	/// at polkadot-sdk's measured weights (not free, as `()` would leave them), until this
+	/// runtime's own extension benchmarks replace them.
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 }
 
 impl pallet_timestamp::Config for Runtime {
