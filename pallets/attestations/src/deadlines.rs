@@ -97,25 +97,32 @@ impl<T: Config> Pallet<T> {
 			DueFrom::<T>::get(),
 			now,
 			budget,
-			// Each block's three lists are read, and the cursor written.
-			T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(2, 1)),
+			Self::block_deadlines_base(),
 			|at, weight| Self::end_due_at(at, budget, weight),
 		);
 		DueFrom::<T>::put(due_from);
 		weight
 	}
 
-	/// Ends block `at`'s deadlines while `weight` leaves room in `budget` for one more at its
-	/// worst case; whether all of them ended.
+	/// Ends block `at`'s deadlines (verification rounds, disputes, claims) while `weight`
+	/// leaves room in `budget` for one more at its worst case; whether all of them ended.
 	fn end_due_at(at: BlockNumberFor<T>, budget: Weight, weight: &mut Weight) -> bool {
-		let room = Self::round_deadline_weight();
+		let room = Self::round_deadline_weight(RoundKind::Verification);
 		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
 			Deadlines::<T>::mutate_exists(at, deadlines::take_first)
-				.or_else(|| DisputeDeadlines::<T>::mutate_exists(at, deadlines::take_first))
 		}) {
 			weight.saturating_accrue(Self::end_round(subject, at));
 		}
-		if Deadlines::<T>::contains_key(at) || DisputeDeadlines::<T>::contains_key(at) {
+		if Deadlines::<T>::contains_key(at) {
+			return false;
+		}
+		let room = Self::round_deadline_weight(RoundKind::Dispute);
+		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
+			DisputeDeadlines::<T>::mutate_exists(at, deadlines::take_first)
+		}) {
+			weight.saturating_accrue(Self::end_round(subject, at));
+		}
+		if DisputeDeadlines::<T>::contains_key(at) {
 			return false;
 		}
 		let room = Self::claim_deadline_weight();
@@ -186,15 +193,39 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::OnConclusion::unchallenged_weight())
 	}
 
+	/// What the hook takes for each block it walks besides its entries: the measured base, and
+	/// the reads of its three lists (taken, then checked empty) and the cursor's write.
+	pub fn block_deadlines_base() -> Weight {
+		T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(6, 1))
+	}
+
+	/// The most the hook takes to end one block's deadline lists full to their caps: what
+	/// [`Config::DeadlineBudget`] must cover so that a block's deadlines always end in it.
+	pub fn full_block_deadlines_weight() -> Weight {
+		let rounds = Self::round_deadline_weight(RoundKind::Verification)
+			.saturating_mul(T::MaxDeadlinesPerBlock::get().into());
+		let disputes = Self::round_deadline_weight(RoundKind::Dispute)
+			.saturating_mul(T::MaxDisputeDeadlinesPerBlock::get().into());
+		Self::block_deadlines_base().saturating_add(rounds).saturating_add(disputes).saturating_add(
+			Self::claim_deadline_weight()
+				.saturating_mul(T::MaxClaimDeadlinesPerBlock::get().into()),
+		)
+	}
+
 	/// The most one round deadline may take ([`Self::end_round`] at the largest committee,
 	/// an appealed dispute's first committee included): the room the hook keeps for it.
-	pub fn round_deadline_weight() -> Weight {
+	pub fn round_deadline_weight(kind: RoundKind) -> Weight {
 		let most = T::MaxCommitteeSize::get();
+		// Only a dispute is appealed: its second committee is judged beside the first.
+		let first = match kind {
+			RoundKind::Verification => 0,
+			RoundKind::Dispute => most,
+		};
 		let draw =
-			T::WeightInfo::draw_committee(most).saturating_add(Self::conclude_weight(0, most));
+			T::WeightInfo::draw_committee(most).saturating_add(Self::conclude_weight(0, first));
 		T::DbWeight::get()
 			.reads_writes(2, 1)
-			.saturating_add(draw.max(Self::conclude_weight(most, most)))
+			.saturating_add(draw.max(Self::conclude_weight(most, first)))
 			.saturating_add(T::OnConclusion::weight())
 	}
 

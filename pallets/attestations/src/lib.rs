@@ -373,9 +373,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxClaimDeadlinesPerBlock: Get<u32>;
 
-		/// The most weight the deadline hook takes in one block. Deadlines beyond it wait for
-		/// the next block, first due first ([`DueFrom`]); it must leave room for at least one
-		/// round deadline at its worst case (checked by `integrity_test`).
+		/// The most weight the deadline hook takes in one block. It must cover a block's lists
+		/// full to their caps (checked by `integrity_test`), so that every block's deadlines
+		/// end in it; should the hook fall behind all the same (after an upgrade that lowered
+		/// it), the rest waits for the next block, first due first ([`DueFrom`]).
 		#[pallet::constant]
 		type DeadlineBudget: Get<Weight>;
 
@@ -682,11 +683,9 @@ pub mod pallet {
 				T::MaxClaimDeadlinesPerBlock::get() > 0,
 				"MaxClaimDeadlinesPerBlock must be positive"
 			);
-			let room = T::WeightInfo::end_due_base()
-				.saturating_add(Self::round_deadline_weight().max(Self::claim_deadline_weight()));
 			assert!(
-				room.all_lte(T::DeadlineBudget::get()),
-				"DeadlineBudget must fit one deadline at its worst case"
+				Self::full_block_deadlines_weight().all_lte(T::DeadlineBudget::get()),
+				"DeadlineBudget must fit a block's deadline lists full to their caps"
 			);
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),

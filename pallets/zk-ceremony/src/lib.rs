@@ -872,6 +872,10 @@ pub mod pallet {
 		NotANode,
 		/// The role key's signature does not match the call.
 		BadSignature,
+		/// The phase's window is over: the open phase for the initial key, the attesters'
+		/// window for an attestation (though the block that ends it may not have come to it
+		/// yet, when earlier blocks' ceremonies filled the hook's budget).
+		WindowOver,
 	}
 
 	#[pallet::hooks]
@@ -885,9 +889,7 @@ pub mod pallet {
 				DueFrom::<T>::get(),
 				now,
 				budget,
-				// Each block's list is read, and the cursor written.
-				T::WeightInfo::on_initialize_base()
-					.saturating_add(T::DbWeight::get().reads_writes(1, 1)),
+				Self::hook_block_base(),
 				|at, weight| {
 					while let Some(id) = deadlines::next_within(*weight, room, budget, || {
 						Due::<T>::mutate_exists(at, deadlines::take_first)
@@ -912,7 +914,7 @@ pub mod pallet {
 			assert!(!T::TurnPeriod::get().is_zero(), "TurnPeriod must be positive");
 			assert!(!T::AttestationPeriod::get().is_zero(), "AttestationPeriod must be positive");
 			assert!(
-				T::WeightInfo::on_initialize_base()
+				Self::hook_block_base()
 					.saturating_add(Self::process_weight())
 					.all_lte(T::HookBudget::get()),
 				"HookBudget must fit one ceremony's work at its worst case"
@@ -1066,6 +1068,8 @@ pub mod pallet {
 				!ceremony.head_published && ceremony.upload.is_none(),
 				Error::<T>::AlreadyPublished
 			);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(ceremony.phase == Phase::Open && now < ceremony.due, Error::<T>::WindowOver);
 			ensure!(layout.size() == Some(state_size), Error::<T>::WrongLayout);
 			ensure!(
 				state_size > 0
@@ -1128,6 +1132,12 @@ pub mod pallet {
 					Phase::Attesting => false,
 				};
 				ensure!(live, Error::<T>::UploadExpired);
+			} else {
+				// The initial key, within the open phase it was published in.
+				ensure!(
+					ceremony.phase == Phase::Open && now < ceremony.due,
+					Error::<T>::UploadExpired
+				);
 			}
 			let expected = stored_chunk_hash(
 				&StateChunks::<T>::hashed_key_for(id, upload.state_hash),
@@ -1408,6 +1418,7 @@ impl<T: Config> Pallet<T> {
 			ceremony.phase == Phase::Attesting && !ceremony.attesters.is_empty(),
 			Error::<T>::NotAttesting
 		);
+		ensure!(frame_system::Pallet::<T>::block_number() < ceremony.due, Error::<T>::WindowOver);
 		let seat = ceremony
 			.attesters
 			.iter()
@@ -1530,6 +1541,9 @@ impl<T: Config> Pallet<T> {
 			Ceremonies::<T>::get((model, version)).ok_or(Self::invalid(Error::<T>::NoCeremony))?;
 		if ceremony.phase != Phase::Attesting {
 			return Err(Self::invalid(Error::<T>::NotAttesting));
+		}
+		if frame_system::Pallet::<T>::block_number() >= ceremony.due {
+			return Err(Self::invalid(Error::<T>::WindowOver));
 		}
 		match ceremony.attesters.iter().find(|(attester, _)| attester == node) {
 			None => return Err(Self::invalid(Error::<T>::NotAnAttester)),
@@ -1876,6 +1890,12 @@ impl<T: Config> Pallet<T> {
 			now.saturating_add(One::one())
 		};
 		Self::reschedule(id, ceremony, next);
+	}
+
+	/// What the hook takes for each block it walks besides its ceremonies: the measured base,
+	/// the list's reads (taken, then checked empty) and the cursor's write.
+	pub fn hook_block_base() -> Weight {
+		T::WeightInfo::on_initialize_base().saturating_add(T::DbWeight::get().reads_writes(2, 1))
 	}
 
 	/// The most weight [`Self::process`] takes for one ceremony: a draw that finds fewer nodes

@@ -433,6 +433,94 @@ fn a_silent_attester_is_slashed_and_the_ceremony_fails() {
 	});
 }
 
+/// While the hook's budget holds the attestation window's end back, the silent attester cannot
+/// attest late: it is slashed all the same when the hook comes to the ceremony.
+#[test]
+fn an_attester_cannot_answer_after_its_window_while_the_hook_lags() {
+	build_and_execute(|| {
+		begin();
+		let mut key = circuit().initial.clone();
+		to_attestations(&mut key);
+		approve(PROVERS[0]);
+		let window_end = Ceremonies::<Test>::get(ID).unwrap().due;
+		HookBudget::set(ZkCeremony::hook_block_base());
+		run_to_block(window_end);
+		assert!(Ceremonies::<Test>::get(ID).is_some(), "not ended yet");
+		assert_noop!(
+			ZkCeremony::attest(
+				RuntimeOrigin::signed(PROVERS[1]),
+				MODEL,
+				VERSION,
+				VK_HASH,
+				head(),
+				true
+			),
+			Error::<Test>::WindowOver
+		);
+		HookBudget::set(frame_support::weights::Weight::MAX);
+		run_to_block(window_end + 1);
+		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
+		assert_eq!(Slashes::get(), vec![(PROVERS[1], MissedTurnSlash::get())]);
+	});
+}
+
+/// The owner cannot publish or upload the initial key once the open phase is over, though the
+/// hook has not yet come to fail the ceremony.
+#[test]
+fn the_initial_key_cannot_arrive_after_the_open_phase() {
+	build_and_execute(|| {
+		begin_unpublished();
+		let open_end = Ceremonies::<Test>::get(ID).unwrap().due;
+		HookBudget::set(ZkCeremony::hook_block_base());
+		run_to_block(open_end);
+		let initial = State::of(&key_bytes(&circuit().initial));
+		assert_noop!(
+			ZkCeremony::publish_initial(
+				RuntimeOrigin::signed(OWNER),
+				MODEL,
+				VERSION,
+				initial.size,
+				initial.hashes.clone(),
+				layout()
+			),
+			Error::<Test>::WindowOver
+		);
+		HookBudget::set(frame_support::weights::Weight::MAX);
+		run_to_block(open_end + 1);
+		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
+	});
+	// Published in time, its chunks too late.
+	Failed::take();
+	build_and_execute(|| {
+		begin_unpublished();
+		let initial = State::of(&key_bytes(&circuit().initial));
+		assert_ok!(ZkCeremony::publish_initial(
+			RuntimeOrigin::signed(OWNER),
+			MODEL,
+			VERSION,
+			initial.size,
+			initial.hashes.clone(),
+			layout()
+		));
+		let open_end = Ceremonies::<Test>::get(ID).unwrap().due;
+		HookBudget::set(ZkCeremony::hook_block_base());
+		run_to_block(open_end);
+		assert_noop!(
+			ZkCeremony::upload_state(
+				RuntimeOrigin::signed(OWNER),
+				MODEL,
+				VERSION,
+				0,
+				initial.chunks[0].clone()
+			),
+			Error::<Test>::UploadExpired
+		);
+		HookBudget::set(frame_support::weights::Weight::MAX);
+		run_to_block(open_end + 1);
+		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
+	});
+}
+
 #[test]
 fn a_rejected_key_fails_the_ceremony_and_forfeits_the_owners_fee() {
 	build_and_execute(|| {
@@ -1412,9 +1500,8 @@ fn a_turn_the_budget_cannot_reach_ends_a_block_late_and_gives_no_more_time() {
 		run_to_block(1 + OPEN_PERIOD);
 		let drawn = Ceremonies::<Test>::get(ID).unwrap().drawn.to_vec();
 		let turn_end = 1 + OPEN_PERIOD + TURN_PERIOD;
-		// Room for the block's own reads (the mock's database weighs nothing), none for a
-		// ceremony.
-		HookBudget::set(<() as crate::WeightInfo>::on_initialize_base());
+		// Room for the block's own reads, none for a ceremony.
+		HookBudget::set(ZkCeremony::hook_block_base());
 		run_to_block(turn_end);
 		assert!(Slashes::get().is_empty(), "not ended yet");
 		assert_eq!(DueFrom::<Test>::get(), turn_end);

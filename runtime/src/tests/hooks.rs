@@ -13,7 +13,7 @@ use frame_support::{
 	weights::Weight,
 };
 use opg_primitives::{
-	attestation::NodeRole,
+	attestation::{NodeRole, RoundKind},
 	inference::{job_subject, JobStatus},
 };
 use pallet_inference::QueueKind;
@@ -91,6 +91,32 @@ fn the_hooks_together_stay_under_a_third_of_the_normal_block() {
 			millis(total),
 			report.join(", ")
 		);
+		// The per-entry bounds, and what full lists and a full timeout queue would take.
+		type C = Runtime;
+		let verifications: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+		let disputes: u32 = <C as pallet_attestations::Config>::MaxDisputeDeadlinesPerBlock::get();
+		let rounds = verifications + disputes;
+		let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
+		let queued: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
+		let full_lists = Attestations::full_block_deadlines_weight();
+		println!(
+			"one round deadline {:.2} ms (a dispute {:.2} ms), one standing claim {:.2} ms, one \
+			 timeout {:.2} ms; {rounds} round and {claims} claim deadlines: {:.1} ms; \
+			 {queued} timeouts: {:.1} ms",
+			millis(Attestations::round_deadline_weight(RoundKind::Verification)),
+			millis(Attestations::round_deadline_weight(RoundKind::Dispute)),
+			millis(Attestations::claim_deadline_weight()),
+			millis(Inference::timeout_weight(1).saturating_sub(Inference::timeout_weight(0))),
+			millis(full_lists),
+			millis(Inference::timeout_weight(queued))
+		);
+		// A block's deadline lists at their caps end in that block: the hook never falls
+		// behind, so no window is ever ended late.
+		assert!(
+			full_lists.all_lte(<C as pallet_attestations::Config>::DeadlineBudget::get()),
+			"full deadline lists take {:.1} ms, over the budget",
+			millis(full_lists)
+		);
 		// Each budgeted hook still serves a block's worth of work among 10,000 nodes.
 		assert!(Inference::assignments_within_budget() >= 100, "too few assignments fit");
 		assert!(Inference::timeouts_within_budget() >= 8, "too few timeouts fit");
@@ -98,6 +124,17 @@ fn the_hooks_together_stay_under_a_third_of_the_normal_block() {
 			/ Attestations::claim_deadline_weight().ref_time();
 		assert!(claims >= 100, "only {claims} standing claims fit the deadline budget");
 	});
+}
+
+/// The caps the test fills: claim and verification round deadlines a block, timeouts and
+/// assignments a block.
+fn caps() -> (u64, u64, u64, u64) {
+	type C = Runtime;
+	let claims: u32 = <C as pallet_attestations::Config>::MaxClaimDeadlinesPerBlock::get();
+	let rounds: u32 = <C as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	let timeouts: u32 = <C as pallet_inference::Config>::MaxQueuedPerBlock::get();
+	let assignments: u32 = <C as pallet_inference::Config>::MaxAssignmentsPerBlock::get();
+	(claims.into(), rounds.into(), timeouts.into(), assignments.into())
 }
 
 /// The fuzz fixture's job `template` copied to job `id`, with `status`.
@@ -213,7 +250,8 @@ fn a_block_with_every_queue_and_list_full_runs_within_its_charge() {
 			took.as_nanos().saturating_mul(1_000) <= u128::from(charged.ref_time()),
 			"took {took:?}, charged {charged:?}"
 		);
-		// Each hook ended what its budget let it, and left the rest, in order.
+		// The deadline lists, full to their caps, all ended in their block; the queues ended
+		// what their budgets let them and left the rest, in order.
 		let count = |first: u64,
 		             count: u64,
 		             done: fn(&JobStatus<AccountId, BlockNumber>) -> bool| {
@@ -221,23 +259,27 @@ fn a_block_with_every_queue_and_list_full_runs_within_its_charge() {
 				.filter(|id| {
 					pallet_inference::Jobs::<Runtime>::get(id).is_some_and(|job| done(&job.status))
 				})
-				.count()
+				.count() as u64
 		};
 		let settled = |status: &JobStatus<AccountId, BlockNumber>| {
 			!matches!(status, JobStatus::Accepted { .. } | JobStatus::Verifying { .. })
 		};
-		let claims = count(1_000, 224, settled);
-		let rounds = count(2_000, 32, settled);
-		let timeouts = count(3_000, 224, |status| {
+		let (claims, rounds, timeouts_cap, assignments_cap) = caps();
+		let ended_claims = count(1_000, claims, settled);
+		let ended_rounds = count(2_000, rounds, settled);
+		let timeouts = count(3_000, timeouts_cap, |status| {
 			!matches!(status, JobStatus::Assigned { reassigned: false, .. })
 		});
-		let assigned = count(5_000, 1_024, |status| !matches!(status, JobStatus::Queued { .. }));
+		let assigned =
+			count(5_000, assignments_cap, |status| !matches!(status, JobStatus::Queued { .. }));
 		println!(
-			"ended {rounds} rounds and {claims} claims, {timeouts} timeouts, {assigned} assignments"
+			"ended {ended_rounds} rounds and {ended_claims} claims, {timeouts} timeouts, \
+			 {assigned} assignments"
 		);
-		assert!(rounds > 0 && timeouts > 0 && assigned > 0, "a hook ended nothing");
-		assert!(rounds < 32 || claims < 224, "the deadline budget should not cover every list");
-		assert!(pallet_attestations::DueFrom::<Runtime>::get() <= due);
+		assert_eq!((ended_rounds, ended_claims), (rounds, claims), "a deadline ended late");
+		assert_eq!(pallet_attestations::DueFrom::<Runtime>::get(), due + 1);
+		assert!(timeouts > 0 && assigned > 0, "a queue's hook ended nothing");
+		assert!(timeouts < timeouts_cap && assigned < assignments_cap, "the budgets should stop");
 		let (head, _) = pallet_inference::QueueEnds::<Runtime>::get(QueueKind::Timeouts);
 		assert!(pallet_inference::Queue::<Runtime>::get(QueueKind::Timeouts, head).is_some());
 		assert!(charged.all_lte(configs::RuntimeBlockWeights::get().max_block));

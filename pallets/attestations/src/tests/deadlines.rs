@@ -217,8 +217,8 @@ fn a_budget_that_fits_nothing_more_leaves_the_rounds_for_the_next_block() {
 		}
 		// Room for the hook's base and one round deadline at its worst case.
 		DeadlineBudget::set(
-			<() as WeightInfo>::end_due_base()
-				.saturating_add(Attestations::round_deadline_weight()),
+			Attestations::block_deadlines_base()
+				.saturating_add(Attestations::round_deadline_weight(RoundKind::Verification)),
 		);
 		run_to_block(2);
 		assert!(Attestations::committee(subject(1)).is_some_and(|c| c.len() == 5));
@@ -226,7 +226,8 @@ fn a_budget_that_fits_nothing_more_leaves_the_rounds_for_the_next_block() {
 		assert_eq!(Deadlines::<Test>::get(2).into_inner(), vec![subject(2)]);
 		run_to_block(3);
 		assert!(Attestations::committee(subject(2)).is_some_and(|c| c.len() == 5));
-		assert_eq!(DueFrom::<Test>::get(), 4);
+		assert!(!Deadlines::<Test>::contains_key(2));
+		assert!(DueFrom::<Test>::get() >= 3, "block 2 is done");
 	});
 }
 
