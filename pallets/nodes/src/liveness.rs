@@ -112,6 +112,20 @@ impl<T: Config> Pallet<T> {
 		heartbeat: &HeartbeatOf<T>,
 		signature: &NodeKeySignature,
 	) -> Result<NodeInfoOf<T>, Error<T>> {
+		let node = Self::check_authorized_heartbeat(heartbeat)?;
+		ensure!(
+			Self::verify_statement(&node.key, &SignedStatement::Heartbeat(heartbeat), signature),
+			Error::<T>::BadSignature
+		);
+		Ok(node)
+	}
+
+	/// [`Self::check_heartbeat`] but the signature: what the call itself checks of a heartbeat
+	/// its `authorize` let in, having verified the signature in the same block just before, so
+	/// the signature is verified once per inclusion.
+	pub(crate) fn check_authorized_heartbeat(
+		heartbeat: &HeartbeatOf<T>,
+	) -> Result<NodeInfoOf<T>, Error<T>> {
 		let node = Self::node(&heartbeat.node)?;
 		ensure!(node.status != NodeStatus::Leaving, Error::<T>::NodeLeaving);
 		let parameters = ActiveParameters::<T>::get();
@@ -121,10 +135,6 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::WrongPeriod
 		);
 		ensure!(!Self::beat_in(&node, heartbeat.period_start), Error::<T>::DuplicateHeartbeat);
-		ensure!(
-			Self::verify_statement(&node.key, &SignedStatement::Heartbeat(heartbeat), signature),
-			Error::<T>::BadSignature
-		);
 		Ok(node)
 	}
 
@@ -168,18 +178,31 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// In a block being built (`source` is `InBlock`), refuses a heartbeat beyond
-	/// [`Config::MaxHeartbeatsPerBlock`] as exhausting the block's resources: the author skips
-	/// it and it stays in the pool for the next block. The pool takes every valid heartbeat.
+	/// [`Self::heartbeats_per_block`] as exhausting the block's resources: the author skips it
+	/// and it stays in the pool for the next block. The pool takes every valid heartbeat.
 	pub(crate) fn check_heartbeat_room(
 		source: TransactionSource,
 	) -> Result<(), TransactionValidityError> {
+		if source != TransactionSource::InBlock {
+			return Ok(());
+		}
 		let (block, count) = HeartbeatsInBlock::<T>::get();
-		let full = block == frame_system::Pallet::<T>::block_number()
-			&& count >= T::MaxHeartbeatsPerBlock::get();
-		if source == TransactionSource::InBlock && full {
+		if block == frame_system::Pallet::<T>::block_number()
+			&& count >= Self::heartbeats_per_block()
+		{
 			return Err(InvalidTransaction::ExhaustsResources.into());
 		}
 		Ok(())
+	}
+
+	/// How many heartbeats a block includes: [`Config::MaxHeartbeatsPerBlock`], or more when a
+	/// short period needs it, so that a period always has room for twice the registered nodes
+	/// (a cap no node count or period could make too small, and no flood of heartbeats could
+	/// use to keep a node's out for a whole period).
+	pub fn heartbeats_per_block() -> u32 {
+		let period: u32 = ActiveParameters::<T>::get().heartbeat_period.saturated_into();
+		let needed = NodeCount::<T>::get().saturating_mul(2).div_ceil(period.max(1));
+		T::MaxHeartbeatsPerBlock::get().max(needed)
 	}
 
 	/// The block of its period from which `node`'s offchain worker sends its heartbeat: its

@@ -115,8 +115,9 @@ impl pallet_nodes::Config for Runtime {
 	type MaxEndpointLen = ConstU32<256>;
 	type MaxUnlockingChunks = ConstU32<16>;
 	type MaxLivenessChecksPerBlock = ConstU32<32>;
-	/// 64 heartbeats a block: 10,000 nodes beating hourly (spread over the first half of each
-	/// period) send about 33 a block; a burst waits a block or two, below every payer.
+	/// 64 heartbeats a block (more when a short period needs it): 10,000 nodes beating hourly
+	/// (spread over the first half of each period) send about 33 a block; a burst waits a
+	/// block or two, below every payer.
 	type MaxHeartbeatsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_nodes::weights::SubstrateWeight<Runtime>;
 }
