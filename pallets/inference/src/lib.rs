@@ -793,7 +793,9 @@ pub mod pallet {
 		})]
 		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(weight_units(
 			output
-		)))]
+		))
+		// Beyond a result's checks: whether the version has a key (two lookups, no key read).
+		.saturating_add(T::DbWeight::get().reads(2)))]
 		pub fn submit_proof(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1150,7 +1152,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(), Error<T>> {
 		Self::check_output(record, output)?;
 		ensure!(proof.len() == opg_zk::verifier::PROOF_LEN, Error::<T>::MalformedProof);
-		ensure!(T::Models::zk_key(record.model, record.version).is_some(), Error::<T>::NoZkKey);
+		ensure!(T::Models::has_zk_key(record.model, record.version), Error::<T>::NoZkKey);
 		Ok(())
 	}
 

@@ -1596,6 +1596,11 @@ impl<T: Config> ModelCatalog<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		})
 	}
 
+	fn has_zk_key(model_id: ModelId, version: VersionNumber) -> bool {
+		VerifyingKeys::<T>::contains_key(model_id, version)
+			&& PreparedKeys::<T>::contains_key(model_id, version)
+	}
+
 	fn zk_key_chunk_hash(model_id: ModelId, version: VersionNumber, index: u32) -> Option<H256> {
 		// Only a key the ceremony made (and prepared) passed through the data layer.
 		PreparedKeys::<T>::contains_key(model_id, version).then_some(())?;

@@ -57,6 +57,13 @@ pub trait ModelCatalog<AccountId, Balance> {
 	/// The ZK key of a ZK-capable version (`None` for other versions).
 	fn zk_key(model: ModelId, version: VersionNumber) -> Option<super::ZkKey>;
 
+	/// Whether [`Self::zk_key`] has a key for the version, without reading it (up to
+	/// [`super::MAX_VERIFYING_KEY_LEN`] and [`super::MAX_PREPARED_KEY_LEN`] bytes): what a
+	/// transaction pool checks of every proof it is offered.
+	fn has_zk_key(model: ModelId, version: VersionNumber) -> bool {
+		Self::zk_key(model, version).is_some()
+	}
+
 	/// The blake2-256 hash of chunk `index` (of 64 KiB) of the proving key of `model`'s
 	/// `version`, where its ceremony published it into the data layer: against which a node
 	/// checks a key chunk it fetched from a data node. `None` past the last chunk, and for a
