@@ -56,6 +56,9 @@ def node_json(*args: str) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+# About 260 s alone (two turns, the attesters' window, a proof), more beside three other
+# workers on two cores: past the default 300 s.
+@pytest.mark.timeout(480)
 def test_a_zk_version_runs_on_the_key_its_ceremony_made(node, tmp_path):
     substrate = node.substrate()
     alice = chain.keypair("//Alice")
