@@ -57,6 +57,13 @@ fn upload(who: AccountId, state: &State) {
 /// Starts the ceremony and publishes its initial key (as the owner's upload tool does).
 fn begin() {
 	begin_unpublished();
+	let initial = publish_initial_key();
+	upload(OWNER, &initial);
+}
+
+/// Publishes the initial key's size, chunk hashes and layout as the owner; returns its state,
+/// whose chunks are still to upload.
+fn publish_initial_key() -> State {
 	let initial = State::of(&key_bytes(&circuit().initial));
 	assert_ok!(ZkCeremony::publish_initial(
 		RuntimeOrigin::signed(OWNER),
@@ -66,7 +73,7 @@ fn begin() {
 		initial.hashes.clone(),
 		layout()
 	));
-	upload(OWNER, &initial);
+	initial
 }
 
 /// The layout of the test circuit's key states.
@@ -493,15 +500,7 @@ fn the_initial_key_cannot_arrive_after_the_open_phase() {
 	Failed::take();
 	build_and_execute(|| {
 		begin_unpublished();
-		let initial = State::of(&key_bytes(&circuit().initial));
-		assert_ok!(ZkCeremony::publish_initial(
-			RuntimeOrigin::signed(OWNER),
-			MODEL,
-			VERSION,
-			initial.size,
-			initial.hashes.clone(),
-			layout()
-		));
+		let initial = publish_initial_key();
 		let open_end = Ceremonies::<Test>::get(ID).unwrap().due;
 		HookBudget::set(ZkCeremony::hook_block_base());
 		run_to_block(open_end);

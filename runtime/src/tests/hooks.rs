@@ -118,6 +118,11 @@ fn the_hooks_together_stay_under_a_third_of_the_normal_block() {
 			millis(full_lists)
 		);
 		// Each budgeted hook still serves a block's worth of work among 10,000 nodes.
+		println!(
+			"a block assigns {} jobs and handles {} timeouts",
+			Inference::assignments_within_budget(),
+			Inference::timeouts_within_budget()
+		);
 		assert!(Inference::assignments_within_budget() >= 100, "too few assignments fit");
 		assert!(Inference::timeouts_within_budget() >= 8, "too few timeouts fit");
 		let claims = <Runtime as pallet_attestations::Config>::DeadlineBudget::get().ref_time()
