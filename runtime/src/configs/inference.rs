@@ -122,10 +122,10 @@ pub const MAX_TENSOR_BYTES: u32 = 64 * 1024;
 pub const MAX_ASSIGNMENTS_PER_BLOCK: u32 = 1_024;
 
 parameter_types! {
-	/// The assignment hook's share of a block: 120 ms, about 170 jobs drawn among 10,000
+	/// The assignment hook's share of a block: 120 ms, 133 jobs drawn among 10,000
 	/// nodes (see `crate::configs::hook_budget`).
 	pub const AssignmentBudget: Weight = crate::configs::hook_budget(120);
-	/// The timeout hook's share of a block: 50 ms, about 16 silent nodes slashed and replaced.
+	/// The timeout hook's share of a block: 50 ms, 15 silent nodes slashed and replaced.
 	pub const TimeoutBudget: Weight = crate::configs::hook_budget(50);
 }
 
