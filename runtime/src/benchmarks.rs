@@ -21,6 +21,11 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_zk_ceremony, ZkCeremony]
 );
 
+/// The entries of every pool in the benchmarks that update or draw from pools: their nodes
+/// spread among stale entries (`pallet_nodes::Pallet::spread_pools_for_benchmarks`), as among
+/// 10,000 registered nodes.
+pub const POOL_ENTRIES: u32 = 10_000;
+
 /// What the OPG pallets' benchmarks need from the pallets around them: bonded nodes from the
 /// node registry (in pools as deep as it allows), funds, and the chain's clock.
 pub struct Helper;
@@ -62,6 +67,10 @@ impl pallet_attestations::BenchmarkHelper<crate::AccountId> for Helper {
 
 	fn fund(who: &crate::AccountId) {
 		Self::fund(who);
+	}
+
+	fn spread_pools() {
+		crate::Nodes::spread_pools_for_benchmarks(POOL_ENTRIES);
 	}
 
 	fn subject() -> opg_primitives::attestation::SubjectId {

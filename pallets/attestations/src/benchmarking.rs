@@ -22,12 +22,44 @@ fn dummy_key(seed: u32) -> NodeKey {
 	)))
 }
 
-/// Registers node `index` for `role` with role key `key`, bonded more the higher its index (so
-/// stake-weighted pools hold distinct weights).
+/// Registers node `index` for `role` with role key `key`, bonded at exactly its role's minimum
+/// (a slash takes it out of its pool: the costliest slash).
 fn add_node<T: Config>(index: u32, role: NodeRole, key: NodeKey) -> T::AccountId {
 	let who: T::AccountId = account("node", index, 0);
-	T::BenchmarkHelper::register_node(&who, role, key, index % 97 + 1);
+	T::BenchmarkHelper::register_node(&who, role, key, 1);
 	who
+}
+
+/// Which deadline lists [`crowd_lists`] fills.
+enum Lists {
+	Verification,
+	Dispute,
+	Claim,
+}
+
+/// Fills the deadline lists of `lists` of the [`DEADLINE_SEARCH`] blocks from `earliest` to
+/// their caps (after what they hold), so that scheduling there reads every one of them before
+/// it finds room in the last block it may use.
+fn crowd_lists<T: Config>(lists: Lists, earliest: BlockNumberFor<T>) {
+	fn fill<S: Get<u32>>(list: &mut BoundedVec<SubjectId, S>, block: u32) {
+		let mut entry = 0u32;
+		while list
+			.try_push(SubjectId::from(sp_io::hashing::blake2_256(
+				&(b"crowd", block, entry).encode(),
+			)))
+			.is_ok()
+		{
+			entry += 1;
+		}
+	}
+	for offset in 0..DEADLINE_SEARCH {
+		let at = earliest + offset.into();
+		match lists {
+			Lists::Verification => Deadlines::<T>::mutate(at, |list| fill(list, offset)),
+			Lists::Dispute => DisputeDeadlines::<T>::mutate(at, |list| fill(list, offset)),
+			Lists::Claim => ClaimDeadlines::<T>::mutate(at, |list| fill(list, offset)),
+		}
+	}
 }
 
 /// Registers node `index` for `role` with a fresh role key from the keystore, which can sign.
@@ -53,6 +85,7 @@ fn round_network<T: Config>(k: u32) -> T::AccountId {
 	for index in 1..=k + 1 {
 		add_signing_node::<T>(index, NodeRole::Verifier);
 	}
+	T::BenchmarkHelper::spread_pools();
 	claimant
 }
 
@@ -145,7 +178,7 @@ fn reveal_call<T: Config>(member: &T::AccountId) -> Call<T> {
 
 /// Records, as if each had sent it, the commitment to `output` of every member of the
 /// benchmark subject's round in `members`, and their reveal too if `revealed` (each agreeing
-/// with the others that revealed the same). (Written directly: members the chain started with
+/// with the others that revealed the same), after an audit roll that missed. (Written directly: members the chain started with
 /// cannot sign here.)
 fn record_votes<T: Config>(members: &[T::AccountId], output: Vec<u8>, revealed: bool) {
 	let subject = subject::<T>();
@@ -159,6 +192,10 @@ fn record_votes<T: Config>(members: &[T::AccountId], output: Vec<u8>, revealed: 
 		.filter(|(_, slot)| members.contains(&slot.account))
 		.map(|(position, _)| position)
 		.collect();
+	// The audit roll has come and missed: reveals are open.
+	if matches!(round.audit, AuditStage::Pending { .. }) {
+		round.audit = AuditStage::None;
+	}
 	let agrees = positions.iter().fold(0u64, |set, position| set | bit(*position));
 	for position in positions {
 		let slot = &mut round.committee[position];
@@ -253,6 +290,7 @@ mod benchmarks {
 	#[benchmark]
 	fn challenge() {
 		let (_, subject, _, challenger) = largest_claim::<T>();
+		crowd_lists::<T>(Lists::Dispute, frame_system::Pallet::<T>::block_number() + One::one());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(challenger), subject);
 		assert!(Rounds::<T>::contains_key(subject));
@@ -277,6 +315,7 @@ mod benchmarks {
 		let round = Rounds::<T>::get(subject).expect("open");
 		Pallet::<T>::conclude_round(subject, round);
 		assert!(Rounds::<T>::get(subject).expect("open").awaiting_appeal());
+		crowd_lists::<T>(Lists::Dispute, frame_system::Pallet::<T>::block_number() + One::one());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(claimant), subject);
 		assert!(Rounds::<T>::get(subject).expect("open").appeal.is_some());
@@ -340,10 +379,12 @@ mod benchmarks {
 		}
 	}
 
-	/// The consumer opening a verification round.
+	/// The consumer opening a verification round, in the last block with room on its list.
 	#[benchmark]
 	fn open_round() {
 		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
+		let now = frame_system::Pallet::<T>::block_number();
+		crowd_lists::<T>(Lists::Verification, now + One::one());
 		#[block]
 		{
 			Pallet::<T>::open_round(subject::<T>(), &claimant, claim(), context())
@@ -360,6 +401,7 @@ mod benchmarks {
 		let challenger = add_node::<T>(k + 2, NodeRole::Verifier, dummy_key(k + 2));
 		T::BenchmarkHelper::fund(&challenger);
 		add_node::<T>(k + 3, NodeRole::Verifier, dummy_key(k + 3));
+		T::BenchmarkHelper::spread_pools();
 		let subject = subject::<T>();
 		T::BenchmarkHelper::publish(subject, alloc::vec![1]);
 		Pallet::<T>::open_claim(subject, &claimant, revealed_hash(&[1]), context())
@@ -368,6 +410,11 @@ mod benchmarks {
 			.expect("the challenge opens a round");
 		let round = Rounds::<T>::get(subject).expect("open");
 		frame_system::Pallet::<T>::set_block_number(round.draw_at);
+		let parameters = ActiveParameters::<T>::get();
+		crowd_lists::<T>(
+			Lists::Dispute,
+			round.draw_at + parameters.commit_period + parameters.reveal_period,
+		);
 		#[block]
 		{
 			Pallet::<T>::draw_committee(subject, round);
@@ -375,10 +422,12 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::committee(subject).map(|c| c.len()), Some(k as usize));
 	}
 
-	/// A claimant opening a claim.
+	/// A claimant opening a claim, in the last block with room on its list.
 	#[benchmark]
 	fn open_claim() {
 		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
+		let window = ActiveParameters::<T>::get().challenge_window;
+		crowd_lists::<T>(Lists::Claim, frame_system::Pallet::<T>::block_number() + window);
 		#[block]
 		{
 			Pallet::<T>::open_claim(subject::<T>(), &claimant, claim(), context())

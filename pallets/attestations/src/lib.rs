@@ -268,6 +268,10 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Gives `who` enough free balance for any challenge bond.
 	fn fund(who: &AccountId);
 
+	/// Spreads every pool's nodes among stale entries, as among 10,000 registered nodes, so
+	/// that pool updates and draws touch as many tree entries as they would on a live chain.
+	fn spread_pools();
+
 	/// A subject the consumer can publish an output for.
 	fn subject() -> SubjectId;
 

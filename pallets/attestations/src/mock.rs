@@ -509,6 +509,8 @@ impl crate::BenchmarkHelper<AccountId> for MockRegistry {
 		);
 	}
 
+	fn spread_pools() {}
+
 	fn subject() -> SubjectId {
 		subject(0x0B)
 	}

@@ -65,11 +65,27 @@ fn open_jobs<T: Config>(mode: InferenceMode, count: u32, rows: u32) -> (Tensors,
 	(tensors(b"x", rows), tensors(b"y", rows))
 }
 
-/// Moves to the next block and assigns the jobs queued for it, as its hook does.
+/// Moves to the next block and assigns the jobs queued for it, as its hook does, every one of
+/// them (the hook would leave what its budget does not cover for the blocks after).
 fn assign_queued<T: Config>() {
 	let next = frame_system::Pallet::<T>::block_number() + One::one();
 	frame_system::Pallet::<T>::set_block_number(next);
-	Pallet::<T>::process_assignments(next);
+	Pallet::<T>::assign_due(next, T::MaxAssignmentsPerBlock::get());
+}
+
+/// Gives assigned `job` to `node` instead of the node drawn for it, as if `node` had been
+/// drawn: the benchmarks choose who holds a job where the draw would not.
+fn hand_over<T: Config>(job: JobId, node: &T::AccountId) {
+	let mut record = Jobs::<T>::get(job).expect("the job exists");
+	let JobStatus::Assigned { node: drawn, deadline, reassigned } = record.status.clone() else {
+		unreachable!("the benchmarks hand over assigned jobs")
+	};
+	Assignments::<T>::remove(&drawn, job);
+	T::Nodes::end_work(&drawn, Some(true));
+	T::Nodes::begin_work(node).expect("the node takes work");
+	Assignments::<T>::insert(node, job, ());
+	record.status = JobStatus::Assigned { node: node.clone(), deadline, reassigned };
+	Jobs::<T>::insert(job, record);
 }
 
 /// Queues `count` jobs in `mode` on the benchmark model, each with `rows` rows of input (not
@@ -101,6 +117,38 @@ fn zk_fixture_proof<T: Config>(job: JobId) -> ProofBytes {
 		.proof_for(genesis.as_ref(), job, &node.encode())
 		.expect("the fixture has a proof for the job's node");
 	ProofBytes::truncate_from(proof)
+}
+
+/// Opens ZK job 0 on the fixture's model among the benchmark's nodes and assigns it; returns
+/// the fixture's output and its proof for the job's node.
+fn open_zk_job<T: Config>() -> (Tensors, ProofBytes) {
+	nodes::<T>();
+	let (model, input, output) = T::BenchmarkHelper::zk_model();
+	Pallet::<T>::request(
+		RawOrigin::Signed(requester::<T>(0)).into(),
+		model,
+		None,
+		input,
+		InferenceMode::Zk,
+		BalanceOf::<T>::max_value(),
+	)
+	.expect("the request is valid");
+	assign_queued::<T>();
+	(output, zk_fixture_proof::<T>(0))
+}
+
+/// The signed ZK answer to job 0 with `output` and `proof`, as its `attempt`-th try.
+fn zk_result_call<T: Config>(output: Tensors, proof: ProofBytes, attempt: u8) -> Call<T> {
+	let proof_hash = sp_core::H256(sp_io::hashing::blake2_256(&proof));
+	let hash = output_hash(&output);
+	let (node, signature) = signed::<T>(0, |node| JobStatement::ZkResult {
+		job: 0,
+		node,
+		output: hash,
+		proof: proof_hash,
+		attempt,
+	});
+	Call::submit_proof { job: 0, node, output, proof, signature }
 }
 
 /// Job `job`'s node and that node's signature of `statement`.
@@ -197,33 +245,44 @@ mod benchmarks {
 	/// charges per value.
 	#[benchmark]
 	fn submit_proof() {
-		nodes::<T>();
-		let (model, input, output) = T::BenchmarkHelper::zk_model();
-		Pallet::<T>::request(
-			RawOrigin::Signed(requester::<T>(0)).into(),
-			model,
-			None,
-			input,
-			InferenceMode::Zk,
-			BalanceOf::<T>::max_value(),
-		)
-		.expect("the request is valid");
-		assign_queued::<T>();
-		let proof = zk_fixture_proof::<T>(0);
-		let proof_hash = sp_core::H256(sp_io::hashing::blake2_256(&proof));
-		let hash = output_hash(&output);
-		let (node, signature) = signed::<T>(0, |node| JobStatement::ZkResult {
-			job: 0,
-			node,
-			output: hash,
-			proof: proof_hash,
-			attempt: 0,
-		});
+		let (output, proof) = open_zk_job::<T>();
+		let Call::submit_proof { job, node, output, proof, signature } =
+			zk_result_call::<T>(output, proof, 0)
+		else {
+			unreachable!()
+		};
 		#[extrinsic_call]
-		_(RawOrigin::Authorized, 0, node.clone(), output, proof, signature);
+		_(RawOrigin::Authorized, job, node.clone(), output, proof, signature);
 		assert!(matches!(
 			Jobs::<T>::get(0).expect("kept").status,
 			JobStatus::Final { node: ref n, .. } if *n == node
+		));
+	}
+
+	/// A ZK answer whose proof does not verify (the output is not the one proven), the job's
+	/// last try: verified, the node slashed, the job taken from it and reassigned (the draw is
+	/// charged apart, as `Nodes::select_weight`).
+	#[benchmark]
+	fn submit_proof_rejected() {
+		let (mut output, proof) = open_zk_job::<T>();
+		if let Some(opg_primitives::inference::Tensor {
+			values: opg_primitives::inference::TensorValues::Numbers(numbers),
+			..
+		}) = output.get_mut(0)
+		{
+			numbers[0].value += 1;
+		}
+		InvalidProofs::<T>::insert(0, MAX_INVALID_PROOFS - 1);
+		let Call::submit_proof { job, node, output, proof, signature } =
+			zk_result_call::<T>(output, proof, MAX_INVALID_PROOFS - 1)
+		else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		submit_proof(RawOrigin::Authorized, job, node.clone(), output, proof, signature);
+		assert!(matches!(
+			Jobs::<T>::get(0).expect("kept").status,
+			JobStatus::Assigned { reassigned: true, node: ref next, .. } if *next != node
 		));
 	}
 
@@ -353,12 +412,18 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A verdict upholding an attested result (its output published now), paying `k`
-	/// verifiers who never had an account.
+	/// A verdict upholding an attested result, its largest output published now, paying `k`
+	/// verifiers (accounts that exist, so each share is paid whatever its size) and slashing
+	/// the node that refused the job before (at its minimum bond: out of its pools).
 	#[benchmark]
 	fn conclude(k: Linear<1, { T::MaxCommitteeSize::get() }>) {
 		nodes::<T>();
-		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1, 1);
+		let rows = max_rows(T::MaxInputBytes::get().min(T::MaxOutputBytes::get()));
+		let (_, output) = open_jobs::<T>(InferenceMode::Attested, 1, rows);
+		let refuser = T::BenchmarkHelper::slashable_node(0);
+		T::BenchmarkHelper::spread_pools();
+		T::Nodes::begin_work(&refuser).expect("the refuser held the job");
+		Refusals::<T>::insert(0, &refuser);
 		let commitment = sp_core::H256::repeat_byte(0xC0);
 		let (node, signature) =
 			signed::<T>(0, |node| JobStatement::Commitment { job: 0, node, commitment });
@@ -370,7 +435,7 @@ mod benchmarks {
 			signature,
 		)
 		.expect("a valid answer");
-		let majority = (0..k).map(|i| account("verifier", i, 0)).collect();
+		let majority = (0..k).map(|index| requester::<T>(index + 1)).collect();
 		let verdict = Conclusion::Decided {
 			kind: RoundKind::Verification,
 			claimant: node,
@@ -388,22 +453,32 @@ mod benchmarks {
 		assert!(Outputs::<T>::contains_key(0));
 	}
 
-	/// `n` deadlines due in one block, each job reassigned to the other node.
+	/// `n` deadlines due in one block, each of a TEE job held by its own node at exactly its
+	/// minimum bond in the inference, verifier and TEE pools, among 10,000 entries: each node
+	/// is slashed out of three pools and its job reassigned (the draw is charged apart, as
+	/// `Nodes::select_weight`). Measured up to 64 deadlines, four times what `TimeoutBudget`
+	/// lets a block end (the weight is linear in them).
 	#[benchmark]
-	fn process_timeouts(n: Linear<0, { T::MaxQueuedPerBlock::get() }>) {
-		nodes::<T>();
-		open_jobs::<T>(InferenceMode::Attested, n, 1);
+	fn process_timeouts(n: Linear<0, 64>) {
+		let n = n.min(T::MaxQueuedPerBlock::get());
+		tee_nodes::<T>();
+		open_jobs::<T>(InferenceMode::Tee, n, 1);
+		let silent: Vec<T::AccountId> = (0..n).map(T::BenchmarkHelper::slashable_node).collect();
+		T::BenchmarkHelper::spread_pools();
+		for (job, node) in (0..u64::from(n)).zip(&silent) {
+			hand_over::<T>(job, node);
+		}
 		let due = frame_system::Pallet::<T>::block_number()
 			+ ActiveParameters::<T>::get().response_period;
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
 		{
-			Pallet::<T>::process_timeouts(due);
+			Pallet::<T>::end_timeouts(due, n);
 		}
-		for job in 0..u64::from(n) {
+		for (job, node) in (0..u64::from(n)).zip(&silent) {
 			assert!(matches!(
 				Jobs::<T>::get(job).expect("open").status,
-				JobStatus::Assigned { reassigned: true, .. }
+				JobStatus::Assigned { reassigned: true, node: ref next, .. } if next != node
 			));
 		}
 	}

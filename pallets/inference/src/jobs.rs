@@ -551,35 +551,39 @@ impl<T: Config> Pallet<T> {
 		taken
 	}
 
-	/// Handles the deadlines due by `now`: a job still waiting for its node's answer is
-	/// reassigned once (the silent node slashed), then refunded.
+	/// Handles as many deadlines due by `now` as [`Config::TimeoutBudget`] covers (see
+	/// [`Self::end_timeouts`]).
 	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
+		Self::end_timeouts(now, Self::timeouts_within_budget())
+	}
+
+	/// Handles up to `limit` deadlines due by `now`: a job still waiting for its node's answer
+	/// is reassigned once (the silent node slashed), then refunded.
+	pub(crate) fn end_timeouts(now: BlockNumberFor<T>, limit: u32) -> Weight {
 		let mut reassigned = 0u32;
-		let taken =
-			Self::drain(QueueKind::Timeouts, now, Self::timeouts_within_budget(), |job, at| {
-				let Some(mut record) = Jobs::<T>::get(job) else { return };
-				let JobStatus::Assigned { node, deadline, reassigned: again } =
-					record.status.clone()
-				else {
-					return;
-				};
-				if deadline != at {
-					return;
-				}
-				Assignments::<T>::remove(&node, job);
-				T::Nodes::end_work(&node, Some(false));
-				// A TEE node whose registration governance revoked could not answer: not its fault.
-				let revoked = record.mode == InferenceMode::Tee
-					&& T::Enclaves::enclave_signer(&node).is_none();
-				if !revoked {
-					T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash);
-				}
-				if !again {
-					reassigned = reassigned.saturating_add(1);
-				}
-				Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
-				Jobs::<T>::insert(job, record);
-			});
+		let taken = Self::drain(QueueKind::Timeouts, now, limit, |job, at| {
+			let Some(mut record) = Jobs::<T>::get(job) else { return };
+			let JobStatus::Assigned { node, deadline, reassigned: again } = record.status.clone()
+			else {
+				return;
+			};
+			if deadline != at {
+				return;
+			}
+			Assignments::<T>::remove(&node, job);
+			T::Nodes::end_work(&node, Some(false));
+			// A TEE node whose registration governance revoked could not answer: not its fault.
+			let revoked =
+				record.mode == InferenceMode::Tee && T::Enclaves::enclave_signer(&node).is_none();
+			if !revoked {
+				T::Nodes::slash(&node, ActiveParameters::<T>::get().timeout_slash);
+			}
+			if !again {
+				reassigned = reassigned.saturating_add(1);
+			}
+			Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
+			Jobs::<T>::insert(job, record);
+		});
 		T::WeightInfo::process_timeouts(taken)
 			.saturating_add(T::Nodes::select_weight(1, 1).saturating_mul(u64::from(reassigned)))
 	}

@@ -196,6 +196,15 @@ pub trait BenchmarkHelper<AccountId> {
 		enclave_key: opg_primitives::tee::EnclaveKey,
 	) -> AccountId;
 
+	/// Registers node `index` for inference and verification at exactly the bond those roles
+	/// need, with an enclave (so it sits in the inference, verifier and TEE pools), whose keys
+	/// nobody can sign with: a slash takes it out of every pool. Returns its account.
+	fn slashable_node(index: u32) -> AccountId;
+
+	/// Spreads every pool's nodes among stale entries, as among 10,000 registered nodes, so
+	/// that pool updates and draws touch as many tree entries as they would on a live chain.
+	fn spread_pools();
+
 	/// A runnable ZK model with the real key of `opg_zk::fixture::mlp`, and the fixture's input
 	/// and output. The fixture's proofs are bound to job 0 and the nodes
 	/// `opg_zk::fixture::BINDINGS` names: the nodes `inference_node` registers.
@@ -1036,8 +1045,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// `submit_proof`'s weight: the benchmarked verification and settlement (of the fixture's
-	/// small tensors), plus what the output's and the largest input's values add to decoding,
+	/// `submit_proof`'s weight: the benchmarked verification and settlement or rejection (of
+	/// the fixture's small tensors), plus what the output's and the largest input's values add to decoding,
 	/// hashing and packing (the vanilla answer's cost per value), plus a node selection for
 	/// the reassignment after the last bad proof.
 	pub fn submit_proof_weight(output: &Tensors) -> Weight {
@@ -1046,7 +1055,9 @@ impl<T: Config> Pallet<T> {
 				.saturating_sub(T::WeightInfo::submit_result_vanilla(0))
 		};
 		let largest_input = T::MaxInputBytes::get() / 17;
+		// The larger of an accepted proof and the last rejected one (slash and reassignment).
 		T::WeightInfo::submit_proof()
+			.max(T::WeightInfo::submit_proof_rejected())
 			.saturating_add(per_value(weight_units(output)))
 			.saturating_add(per_value(largest_input))
 			.saturating_add(T::Nodes::select_weight(1, 1))

@@ -576,6 +576,16 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 		node
 	}
 
+	fn slashable_node(index: u32) -> AccountId {
+		let node = 100 + AccountId::from(index);
+		InferenceNodes::mutate(|nodes| nodes.push(node));
+		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([index as u8; 32]));
+		TeeSigners::mutate(|signers| signers.push((node, EnclaveSigner { key, insecure: false })));
+		node
+	}
+
+	fn spread_pools() {}
+
 	fn inference_node(index: u32, key: NodeKey) -> AccountId {
 		let node = 30 + AccountId::from(index);
 		BenchKeys::mutate(|keys| keys.push((node, key)));

@@ -16,6 +16,10 @@ use sp_runtime::{traits::Bounded, RuntimeAppPublic};
 /// The most nodes the selection benchmark registers.
 const SELECTION_NODES: u32 = 10_000;
 
+/// The entries of every pool in the benchmarks that update pools: their nodes spread among
+/// stale entries (`Pallet::spread_pools_for_benchmarks`), as among 10,000 registered nodes.
+const POOL_ENTRIES: u32 = 10_000;
+
 /// The largest selection the benchmarks measure (a committee, a job's nodes).
 const MAX_SELECTED: u32 = 16;
 
@@ -118,7 +122,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn register() {
-		Pallet::<T>::deepen_pools_for_benchmarks();
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		let who: T::AccountId = whitelisted_caller();
 		fund::<T>(&who);
 		let amount = bond::<T>(1);
@@ -131,8 +135,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn bond_extra() {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), 1_000u32.into());
 		assert_eq!(Nodes::<T>::get(&who).expect("a node").bonded, bond::<T>(1) + 1_000u32.into());
@@ -140,8 +144,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn unbond() -> Result<(), BenchmarkError> {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		Pallet::<T>::bond_extra(RawOrigin::Signed(who.clone()).into(), 1_000u32.into())?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), 1_000u32.into());
@@ -153,8 +157,8 @@ mod benchmarks {
 	/// registration ([`Config::Enclaves`]).
 	#[benchmark]
 	fn withdraw_unbonded() -> Result<(), BenchmarkError> {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		Pallet::<T>::grant_tee_role(&who);
 		Pallet::<T>::leave(RawOrigin::Signed(who.clone()).into())?;
 		let unbonding = ActiveParameters::<T>::get().unbonding_period;
@@ -169,10 +173,10 @@ mod benchmarks {
 
 	#[benchmark]
 	fn leave() {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
 		// A node after it, so leaving moves it into the freed slots.
 		add_node::<T>(2, all_roles(), dummy_key(2));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert_eq!(Nodes::<T>::get(&who).expect("a node").status, NodeStatus::Leaving);
@@ -180,9 +184,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_roles() -> Result<(), BenchmarkError> {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, NodeRole::Inference.into(), dummy_key(1));
 		add_node::<T>(2, NodeRole::Inference.into(), dummy_key(2));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		Pallet::<T>::bond_extra(RawOrigin::Signed(who.clone()).into(), bond::<T>(1))?;
 		// A TEE node: dropping the inference role takes the `Tee` role and ends its
 		// registration too.
@@ -207,9 +211,9 @@ mod benchmarks {
 	#[benchmark]
 	fn heartbeat() {
 		// An inactive node in all roles: its heartbeat puts it back in three pools.
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_signing_node::<T>(1, all_roles());
 		add_node::<T>(2, all_roles(), dummy_key(2));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		make_everyone_stale::<T>();
 		let now = frame_system::Pallet::<T>::block_number();
 		// Every node, however many the chain started with.
@@ -224,6 +228,27 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Authorized, beat, signature);
 		assert_eq!(Nodes::<T>::get(&who).expect("a node").status, NodeStatus::Active);
+	}
+
+	/// An active node's heartbeat, the one nearly every node sends: it stays in its pools.
+	/// It missed a period before this one (reputation is written), not enough to be inactive.
+	#[benchmark]
+	fn heartbeat_active() {
+		let who = add_signing_node::<T>(1, all_roles());
+		add_node::<T>(2, all_roles(), dummy_key(2));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
+		let parameters = ActiveParameters::<T>::get();
+		assert!(parameters.max_missed_heartbeats >= 1, "a node may miss a period");
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + parameters.heartbeat_period * 2u32.into(),
+		);
+		let Call::heartbeat { heartbeat: beat, signature } = heartbeat_call::<T>(&who) else {
+			unreachable!()
+		};
+		#[extrinsic_call]
+		heartbeat(RawOrigin::Authorized, beat, signature);
+		assert_eq!(Nodes::<T>::get(&who).expect("a node").status, NodeStatus::Active);
+		assert!(Reputations::<T>::get(&who).missed_heartbeats > 0);
 	}
 
 	#[benchmark]
@@ -241,9 +266,9 @@ mod benchmarks {
 
 	#[benchmark]
 	fn chill() {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
 		add_node::<T>(2, all_roles(), dummy_key(2));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		#[extrinsic_call]
 		_(RawOrigin::Root, who.clone());
 		assert!(Nodes::<T>::get(&who).expect("a node").chilled);
@@ -251,8 +276,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn unchill() -> Result<(), BenchmarkError> {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		let who = add_node::<T>(1, all_roles(), dummy_key(1));
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		Pallet::<T>::chill(RawOrigin::Root.into(), who.clone())?;
 		#[extrinsic_call]
 		_(RawOrigin::Root, who.clone());
@@ -276,10 +301,10 @@ mod benchmarks {
 	/// The liveness sweep checking `n` nodes, each found stale and taken out of three pools.
 	#[benchmark]
 	fn sweep_liveness(n: Linear<1, { 64 }>) {
-		Pallet::<T>::deepen_pools_for_benchmarks();
 		for index in 0..n + 1 {
 			add_node::<T>(index, all_roles(), dummy_key(index));
 		}
+		Pallet::<T>::spread_pools_for_benchmarks(POOL_ENTRIES);
 		make_everyone_stale::<T>();
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]

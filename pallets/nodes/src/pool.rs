@@ -304,4 +304,63 @@ impl<T: Config> Pallet<T> {
 			PoolSizes::<T>::insert(role, size);
 		}
 	}
+
+	/// Rebuilds every pool for a benchmark's worst case: `entries` entries, its nodes spread
+	/// evenly among stale ones (accounts with no node record and one unit of weight, which selection
+	/// draws past), in a tree as tall as `MaxNodes` allows. Spread out, two nodes' pool updates
+	/// and two draws share few tree entries, as they would among 10,000 registered nodes; in
+	/// slots `1..=n` they would share most of them and the benchmark would read and write less
+	/// than a live chain does. The fillers' weight is too small to change who is drawn. (Set-up
+	/// for benchmarks only, never run from an extrinsic: a panic is a failed benchmark.)
+	#[cfg(feature = "runtime-benchmarks")]
+	#[allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+	pub fn spread_pools_for_benchmarks(entries: u32) {
+		use frame_support::traits::Get;
+		let capacity = T::MaxNodes::get().next_power_of_two();
+		for role in NodeRole::ALL {
+			let size = PoolSizes::<T>::get(role);
+			let mut view = TreeView::<T>::new(role, size.capacity);
+			let members: Vec<(T::AccountId, BalanceOf<T>)> = (1..=size.len)
+				.filter_map(|slot| Some((PoolSlots::<T>::get(role, slot)?, view.weight(slot))))
+				.collect();
+			let capacity = capacity.max(size.capacity);
+			let count = members.len() as u32;
+			let len = entries.max(count).min(capacity);
+			let _ = PoolTree::<T>::clear_prefix(role, u32::MAX, None);
+			let _ = PoolSlots::<T>::clear_prefix(role, u32::MAX, None);
+			let _ = SlotOf::<T>::clear_prefix(role, u32::MAX, None);
+			// Member `j` in slot `1 + j * len / count`, fillers in the slots between.
+			let member_slot =
+				|j: u32| 1 + (u64::from(j) * u64::from(len) / u64::from(count)) as u32;
+			let mut weights = alloc::vec![BalanceOf::<T>::zero(); capacity as usize + 1];
+			let mut members = members.into_iter();
+			let mut next_member = 0u32;
+			for slot in 1..=len {
+				let (who, weight) = if next_member < count && member_slot(next_member) == slot {
+					next_member += 1;
+					members.next().expect("one member per member slot")
+				} else {
+					(
+						frame_benchmarking::account("pool-filler", slot, 0),
+						sp_runtime::traits::One::one(),
+					)
+				};
+				PoolSlots::<T>::insert(role, slot, &who);
+				SlotOf::<T>::insert(role, &who, slot);
+				weights[slot as usize] = weight;
+			}
+			// A Fenwick tree over the slots' weights, built in one pass.
+			for index in 1..=capacity {
+				let parent = index.saturating_add(lowbit(index));
+				let entry = weights[index as usize];
+				if parent <= capacity {
+					weights[parent as usize] = weights[parent as usize].saturating_add(entry);
+				}
+				if !entry.is_zero() {
+					PoolTree::<T>::insert(role, index, entry);
+				}
+			}
+			PoolSizes::<T>::insert(role, crate::PoolSize { len, capacity });
+		}
+	}
 }

@@ -172,7 +172,7 @@ pub mod benchmarks {
 	use frame_support::traits::fungible::Mutate;
 	use frame_system::RawOrigin;
 	use opg_primitives::{
-		attestation::{NodeKey, NodeRole},
+		attestation::{NodeKey, NodeRole, RoleSet},
 		inference::{FixedPoint, Tensor, TensorValues, Tensors, Tolerance},
 		model::{
 			chunk_hash, content_id_from_chunk_hashes, Dim, IoSchema, ModeSet, ModelId, TensorDtype,
@@ -197,6 +197,26 @@ pub mod benchmarks {
 
 	/// Sets up the benchmarks' model and inference nodes.
 	pub struct InferenceBenchmarks;
+
+	/// Registers node `who`'s enclave, whose key the keystore holds, through the dev enclave:
+	/// its cost is the pallet's, the quote's verification is benchmarked with `register_tee`.
+	fn register_enclave(who: &AccountId, enclave_key: opg_primitives::tee::EnclaveKey) {
+		pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::put(true);
+		let measurement = opg_primitives::tee::Measurement::InsecureDevEnclave;
+		if !pallet_tee::AllowedMeasurements::<Runtime>::contains_key(measurement.id()) {
+			Tee::allow_measurement(RawOrigin::Root.into(), measurement)
+				.expect("root allows the dev enclave");
+		}
+		let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
+		let message = opg_primitives::tee::insecure_registration_message(&genesis, who);
+		let key_proof = enclave_key.sign(&message).expect("the keystore holds the key");
+		Tee::register_tee(
+			RawOrigin::Signed(who.clone()).into(),
+			pallet_tee::TeeEvidence::InsecureDevEnclave { key_proof },
+			enclave_key,
+		)
+		.expect("an inference node registers its enclave");
+	}
 
 	/// Registers, uploads and approves a one-chunk model with `schema` and `modes`.
 	fn register(schema: IoSchema, modes: ModeSet, zk: Option<ZkArtifacts>) -> ModelId {
@@ -285,25 +305,26 @@ pub mod benchmarks {
 			key: NodeKey,
 			enclave_key: opg_primitives::tee::EnclaveKey,
 		) -> AccountId {
-			// Registered through the dev enclave: its cost is the pallet's, the quote's
-			// verification is benchmarked with `register_tee`.
 			let who = Self::inference_node(index, key);
-			pallet_tee::InsecureDevEnclaveAllowed::<Runtime>::put(true);
-			let measurement = opg_primitives::tee::Measurement::InsecureDevEnclave;
-			if !pallet_tee::AllowedMeasurements::<Runtime>::contains_key(measurement.id()) {
-				Tee::allow_measurement(RawOrigin::Root.into(), measurement)
-					.expect("root allows the dev enclave");
-			}
-			let genesis = frame_system::Pallet::<Runtime>::block_hash(0);
-			let message = opg_primitives::tee::insecure_registration_message(&genesis, &who);
-			let key_proof = enclave_key.sign(&message).expect("the keystore holds the key");
-			Tee::register_tee(
-				RawOrigin::Signed(who.clone()).into(),
-				pallet_tee::TeeEvidence::InsecureDevEnclave { key_proof },
-				enclave_key,
-			)
-			.expect("an inference node registers its enclave");
+			register_enclave(&who, enclave_key);
 			who
+		}
+
+		fn slashable_node(index: u32) -> AccountId {
+			let who: AccountId = account("slashable-node", index, 0);
+			fund(&who);
+			let roles = RoleSet::from_roles(&[NodeRole::Inference, NodeRole::Verifier]);
+			let bond =
+				Nodes::required_bond(roles, &pallet_nodes::ActiveParameters::<Runtime>::get());
+			let key = NodeKey::generate_pair(None);
+			Nodes::register_for_benchmarks(&who, roles, key, bond)
+				.expect("a funded node registers");
+			register_enclave(&who, opg_primitives::tee::EnclaveKey::generate_pair(None));
+			who
+		}
+
+		fn spread_pools() {
+			Nodes::spread_pools_for_benchmarks(crate::benchmarks::POOL_ENTRIES);
 		}
 
 		fn inference_node(index: u32, key: NodeKey) -> AccountId {
