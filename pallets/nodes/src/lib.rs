@@ -560,7 +560,10 @@ pub mod pallet {
 
 		/// A node's heartbeat, sent by its offchain worker and signed with its role key. Pays no
 		/// fee: the call authorizes itself, and refuses anything but the first valid heartbeat
-		/// of a registered node in the current period.
+		/// of a registered node in the current period. It is charged as a node coming back into
+		/// its pools and refunded to the weight of an active node's heartbeat when the node was
+		/// active already (nearly every heartbeat), so a block holds as many heartbeats as it
+		/// charges for.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::heartbeat())]
 		#[pallet::authorize(|source, heartbeat, signature| {
@@ -574,18 +577,18 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			heartbeat: HeartbeatOf<T>,
 			signature: NodeKeySignature,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_authorized(origin)?;
 			// `authorize` checked the signature and the period in this block, just before.
 			let _ = signature;
 			let node = Self::check_authorized_heartbeat(&heartbeat)?;
-			Self::note_heartbeat(&heartbeat, node);
+			let pools_changed = Self::note_heartbeat(&heartbeat, node);
 			let now = frame_system::Pallet::<T>::block_number();
 			HeartbeatsInBlock::<T>::mutate(|(block, count)| {
 				*count = if *block == now { count.saturating_add(1) } else { 1 };
 				*block = now;
 			});
-			Ok(())
+			Ok((!pools_changed).then(T::WeightInfo::heartbeat_active).into())
 		}
 
 		/// Chills `node`: it is not selected until unchilled. Governance only.

@@ -139,8 +139,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records a checked heartbeat: the periods the node missed before it count against its
-	/// reputation, and it is active again if its bond allows.
-	pub(crate) fn note_heartbeat(heartbeat: &HeartbeatOf<T>, mut node: NodeInfoOf<T>) {
+	/// reputation, and it is active again if its bond allows. Returns whether its status
+	/// changed, and with it its place in the pools.
+	pub(crate) fn note_heartbeat(heartbeat: &HeartbeatOf<T>, mut node: NodeInfoOf<T>) -> bool {
+		let status = node.status;
 		let now = frame_system::Pallet::<T>::block_number();
 		let parameters = ActiveParameters::<T>::get();
 		let missed = Self::period_of(now, &parameters)
@@ -158,6 +160,7 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::refresh_status(&heartbeat.node, &mut node, now);
 		Self::store_node(&heartbeat.node, &node);
+		node.status != status
 	}
 
 	/// How long a valid heartbeat may wait in the pool: until its period ends. It ranks below

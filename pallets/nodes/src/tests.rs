@@ -85,7 +85,7 @@ fn record(who: AccountId) -> NodeInfoOf<Test> {
 /// Sends `who`'s signed heartbeat for the current period.
 fn heartbeat(who: AccountId) -> DispatchResult {
 	let (heartbeat, signature) = heartbeat_of(who);
-	Nodes::heartbeat(authorized(), heartbeat, signature)
+	Nodes::heartbeat(authorized(), heartbeat, signature).map(drop).map_err(|e| e.error)
 }
 
 /// All the money there is.
@@ -550,6 +550,25 @@ fn a_silent_node_goes_inactive_and_its_heartbeat_brings_it_back() {
 		assert_eq!(Nodes::pool_weight(NodeRole::Verifier, &2), Some(BOND));
 		// Periods 0 to 3 passed without a heartbeat: 3 whole periods missed before period 4.
 		assert_eq!(Reputations::<Test>::get(2).missed_heartbeats, 3);
+	});
+}
+
+#[test]
+fn a_heartbeat_that_changes_no_pool_is_refunded_to_an_active_nodes_weight() {
+	use crate::weights::WeightInfo;
+	network().build_and_execute(|| {
+		let active = <() as WeightInfo>::heartbeat_active();
+		let send = |who| {
+			let (beat, signature) = heartbeat_of(who);
+			Nodes::heartbeat(authorized(), beat, signature).expect("a valid heartbeat")
+		};
+		// An active node stays in its pools: refunded.
+		assert_eq!(send(1).actual_weight, Some(active));
+		// A node back from silence re-enters its pools: charged in full.
+		run_to_block(40);
+		assert_eq!(record(2).status, NodeStatus::Inactive { since: 30 });
+		assert_eq!(send(2).actual_weight, None);
+		assert_eq!(record(2).status, NodeStatus::Active);
 	});
 }
 
