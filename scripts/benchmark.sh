@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds opg-node with runtime benchmarks and regenerates weights with frame-benchmarking-cli:
 # OPG's pallets into pallets/NAME/src/weights.rs, the governance pallets from polkadot-sdk into
-# runtime/src/weights/ (measured on this runtime, with its database and its track lookups).
+# runtime/src/weights/ (measured on this runtime, with its database and its track lookups), each
+# file's header recording the command that wrote it; then docs/weights.md, every weight function
+# at its worst case.
 # Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]...
 # (NAME: model-registry, nodes, attestations, tee, inference, zk-ceremony, or one of the governance pallets:
 # utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default;
@@ -10,8 +12,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
 
-steps=50
-repeat=20
+# 20 steps of each component, 10 repeats of each step: the fewest the weights are generated with.
+steps=20
+repeat=10
 pallets=(model-registry nodes attestations tee inference zk-ceremony)
 governance=(utility preimage scheduler referenda conviction-voting treasury)
 pallets+=("${governance[@]}")
@@ -48,3 +51,16 @@ for pallet in "${pallets[@]}"; do
 	"$OPG_BENCH_NODE_BIN" benchmark pallet --pallet "$name" --extrinsic '*' \
 		--steps "$steps" --repeat "$repeat" --wasm-execution compiled "${output[@]}"
 done
+
+# Every weight function at its worst case, as the runtime charges it (docs/weights.md).
+{
+	echo "# Weights at their worst case"
+	echo
+	echo "Written by \`scripts/benchmark.sh\` on $(date -u '+%Y-%m-%d'): every weight function of the generated"
+	echo "weights with each component at the top of its benchmarked range and the database accesses at"
+	echo "ParityDB's weights, as the runtime charges it (\`python3 -m opg_tools.weights table\`, from"
+	echo "\`scripts/\`). A block has 2,000 ms; normal transactions 1,500 ms."
+	echo
+	(cd scripts && "$OPG_PYTHON" -m opg_tools.weights table)
+} > docs/weights.md
+log "wrote docs/weights.md"
