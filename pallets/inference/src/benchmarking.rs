@@ -260,11 +260,15 @@ mod benchmarks {
 	}
 
 	/// A ZK answer whose proof does not verify (the output is not the one proven), the job's
-	/// last try: verified, the node slashed, the job taken from it and reassigned (the draw is
-	/// charged apart, as `Nodes::select_weight`).
+	/// last try, by a node at its minimum bond among 10,000 pool entries: verified, the node
+	/// slashed out of three pools, the job taken from it and reassigned (the draw is charged
+	/// apart, as `Nodes::select_weight`).
 	#[benchmark]
 	fn submit_proof_rejected() {
 		let (mut output, proof) = open_zk_job::<T>();
+		let node = T::BenchmarkHelper::slashable_node(2);
+		T::BenchmarkHelper::spread_pools();
+		hand_over::<T>(0, &node);
 		if let Some(opg_primitives::inference::Tensor {
 			values: opg_primitives::inference::TensorValues::Numbers(numbers),
 			..

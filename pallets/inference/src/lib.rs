@@ -197,8 +197,8 @@ pub trait BenchmarkHelper<AccountId> {
 	) -> AccountId;
 
 	/// Registers node `index` for inference and verification at exactly the bond those roles
-	/// need, with an enclave (so it sits in the inference, verifier and TEE pools), whose keys
-	/// nobody can sign with: a slash takes it out of every pool. Returns its account.
+	/// need, with an enclave (so it sits in the inference, verifier and TEE pools), its role and
+	/// enclave keys in the keystore: a slash takes it out of every pool. Returns its account.
 	fn slashable_node(index: u32) -> AccountId;
 
 	/// Spreads every pool's nodes among stale entries, as among 10,000 registered nodes, so

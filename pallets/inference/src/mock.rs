@@ -578,6 +578,9 @@ impl crate::BenchmarkHelper<AccountId> for BenchHelper {
 
 	fn slashable_node(index: u32) -> AccountId {
 		let node = 100 + AccountId::from(index);
+		BenchKeys::mutate(|keys| {
+			keys.push((node, <NodeKey as sp_runtime::RuntimeAppPublic>::generate_pair(None)))
+		});
 		InferenceNodes::mutate(|nodes| nodes.push(node));
 		let key = EnclaveKey::from(sp_core::ed25519::Public::from_raw([index as u8; 32]));
 		TeeSigners::mutate(|signers| signers.push((node, EnclaveSigner { key, insecure: false })));

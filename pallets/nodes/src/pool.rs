@@ -320,8 +320,13 @@ impl<T: Config> Pallet<T> {
 		for role in NodeRole::ALL {
 			let size = PoolSizes::<T>::get(role);
 			let mut view = TreeView::<T>::new(role, size.capacity);
+			// Nodes only: the stale entries of an earlier spread are dropped and laid out again.
 			let members: Vec<(T::AccountId, BalanceOf<T>)> = (1..=size.len)
-				.filter_map(|slot| Some((PoolSlots::<T>::get(role, slot)?, view.weight(slot))))
+				.filter_map(|slot| {
+					let who = PoolSlots::<T>::get(role, slot)
+						.filter(|who| Nodes::<T>::contains_key(who))?;
+					Some((who, view.weight(slot)))
+				})
 				.collect();
 			let capacity = capacity.max(size.capacity);
 			let count = members.len() as u32;
