@@ -41,16 +41,25 @@ fn begin_unpublished() {
 	));
 }
 
+/// Sends chunk `index` of the state being uploaded, as `who`.
+fn upload_chunk(
+	who: AccountId,
+	state: &State,
+	index: u32,
+) -> frame_support::dispatch::DispatchResult {
+	ZkCeremony::upload_state(
+		RuntimeOrigin::signed(who),
+		MODEL,
+		VERSION,
+		index,
+		state.chunks[index as usize].clone(),
+	)
+}
+
 /// Sends every chunk of the state being uploaded, as `who`.
 fn upload(who: AccountId, state: &State) {
-	for (index, chunk) in state.chunks.iter().enumerate() {
-		assert_ok!(ZkCeremony::upload_state(
-			RuntimeOrigin::signed(who),
-			MODEL,
-			VERSION,
-			index as u32,
-			chunk.clone()
-		));
+	for index in 0..state.chunks.len() as u32 {
+		assert_ok!(upload_chunk(who, state, index));
 	}
 }
 
@@ -504,16 +513,7 @@ fn the_initial_key_cannot_arrive_after_the_open_phase() {
 		let open_end = Ceremonies::<Test>::get(ID).unwrap().due;
 		HookBudget::set(ZkCeremony::hook_block_base());
 		run_to_block(open_end);
-		assert_noop!(
-			ZkCeremony::upload_state(
-				RuntimeOrigin::signed(OWNER),
-				MODEL,
-				VERSION,
-				0,
-				initial.chunks[0].clone()
-			),
-			Error::<Test>::UploadExpired
-		);
+		assert_noop!(upload_chunk(OWNER, &initial, 0), Error::<Test>::UploadExpired);
 		HookBudget::set(frame_support::weights::Weight::MAX);
 		run_to_block(open_end + 1);
 		assert_eq!(Failed::get(), vec![(MODEL, VERSION)]);
@@ -676,16 +676,7 @@ fn the_initial_key_must_be_published_whole_before_anyone_contributes() {
 			publish(OWNER, initial.size + 70_000, initial.hashes.clone()),
 			Error::<Test>::WrongLayout
 		);
-		assert_noop!(
-			ZkCeremony::upload_state(
-				RuntimeOrigin::signed(CAROL),
-				MODEL,
-				VERSION,
-				0,
-				initial.chunks[0].clone()
-			),
-			Error::<Test>::NothingToUpload
-		);
+		assert_noop!(upload_chunk(CAROL, &initial, 0), Error::<Test>::NothingToUpload);
 		// Only the owner publishes it (anyone else could claim a wrong layout), once; anyone
 		// may upload its chunks.
 		assert_noop!(publish(CAROL, initial.size, initial.hashes.clone()), Error::<Test>::NotOwner);
@@ -834,16 +825,7 @@ fn a_contribution_whose_state_misses_its_slot_is_dropped_and_its_deposit_forfeit
 		let treasury = Balances::free_balance(TREASURY);
 		// The slot runs out before the state is whole: too late to finish it.
 		run_to_block(2 + TURN_PERIOD);
-		assert_noop!(
-			ZkCeremony::upload_state(
-				RuntimeOrigin::signed(CAROL),
-				MODEL,
-				VERSION,
-				0,
-				state.chunks[0].clone()
-			),
-			Error::<Test>::UploadExpired
-		);
+		assert_noop!(upload_chunk(CAROL, &state, 0), Error::<Test>::UploadExpired);
 		// The next contributor takes the slot on the same head; the withholder forfeits.
 		assert_ok!(ZkCeremony::take_slot(RuntimeOrigin::signed(DAPP), MODEL, VERSION));
 		assert_eq!(Balances::free_balance(TREASURY), treasury + DEPOSIT);
