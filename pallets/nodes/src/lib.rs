@@ -95,6 +95,7 @@
 
 extern crate alloc;
 
+pub use liveness::LATE_HEARTBEAT_PRIORITY;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;

@@ -5,13 +5,18 @@ use frame_system::offchain::SubmitTransaction;
 use opg_primitives::attestation::signing_message;
 use sp_runtime::{
 	transaction_validity::{
-		InvalidTransaction, TransactionSource, TransactionValidityError,
+		InvalidTransaction, TransactionPriority, TransactionSource, TransactionValidityError,
 		TransactionValidityWithRefund, ValidTransaction,
 	},
 	RuntimeAppPublic, SaturatedConversion,
 };
 
 use super::*;
+
+/// The priority of a heartbeat in its period's second half: above any paying transaction
+/// without an operational class (whose priority grows with its tip), as high as FRAME lets a
+/// transaction outside the operational class reach.
+pub const LATE_HEARTBEAT_PRIORITY: TransactionPriority = TransactionPriority::MAX / 2;
 
 impl<T: Config> Pallet<T> {
 	/// The heartbeat period that block `block` falls in.
@@ -163,16 +168,22 @@ impl<T: Config> Pallet<T> {
 		node.status != status
 	}
 
-	/// How long a valid heartbeat may wait in the pool: until its period ends. It ranks below
-	/// every paying transaction (priority 0): a heartbeat has the whole period to get in, a
-	/// payer does not wait behind thousands of them.
+	/// How long a valid heartbeat may wait in the pool: until its period ends. In the
+	/// period's first half, when every node sends its heartbeat ([`Self::beat_from`]), it ranks
+	/// below every paying transaction (priority 0): a payer does not wait behind thousands of
+	/// them. A heartbeat still not in a block in the second half (its node resends it every few
+	/// blocks, each copy validated anew) ranks above them ([`LATE_HEARTBEAT_PRIORITY`]): paying
+	/// transactions that fill every block for a whole period (with tips above every other)
+	/// cannot keep nodes from proving they are alive, and the per-block cap
+	/// ([`Self::heartbeats_per_block`]) still bounds the room late heartbeats take from payers.
 	pub(crate) fn heartbeat_validity(heartbeat: &HeartbeatOf<T>) -> TransactionValidityWithRefund {
 		let parameters = ActiveParameters::<T>::get();
 		let period: u64 = parameters.heartbeat_period.saturated_into();
 		let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
 		let left = period.saturating_sub(now.checked_rem(period).unwrap_or(0)).max(1);
+		let late = left.saturating_mul(2) <= period;
 		ValidTransaction::with_tag_prefix("OpgHeartbeat")
-			.priority(0)
+			.priority(if late { LATE_HEARTBEAT_PRIORITY } else { 0 })
 			.and_provides((&heartbeat.node, heartbeat.period_start))
 			.longevity(left)
 			.propagate(true)

@@ -695,6 +695,30 @@ fn heartbeats_beyond_a_blocks_cap_wait_in_the_pool_below_every_payer() {
 	});
 }
 
+#[test]
+fn a_heartbeat_still_waiting_in_the_second_half_of_its_period_ranks_above_payers() {
+	network().build_and_execute(|| {
+		let priority = |who| {
+			let (heartbeat, signature) = heartbeat_of(who);
+			let call = Call::<Test>::heartbeat { heartbeat, signature };
+			call.authorize(TransactionSource::External).unwrap().unwrap().0.priority
+		};
+		// The mock's period is 10 blocks: 20 to 24 are its first half, when nodes send.
+		for block in 20..25 {
+			run_to_block(block);
+			assert_eq!(priority(2), 0, "block {block}");
+		}
+		// A copy resent from block 25 on, its first not in a block yet, outranks payers.
+		for block in 25..30 {
+			run_to_block(block);
+			assert_eq!(priority(2), crate::LATE_HEARTBEAT_PRIORITY, "block {block}");
+		}
+		// A new period starts low again.
+		run_to_block(30);
+		assert_eq!(priority(2), 0);
+	});
+}
+
 // ---- Invariants ----
 
 #[test]
