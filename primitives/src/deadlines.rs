@@ -41,6 +41,21 @@ where
 	(at, weight)
 }
 
+/// The largest count up to `most` whose `weight` fits `budget` (a binary search: `weight`
+/// grows with the count), or 0: how much of a queue or sweep a hook takes on in one block.
+pub fn most_within(budget: Weight, most: u32, weight: impl Fn(u32) -> Weight) -> u32 {
+	let (mut low, mut high) = (0u32, most);
+	while low < high {
+		let middle = high.saturating_sub((high.saturating_sub(low)) / 2);
+		if weight(middle).all_lte(budget) {
+			low = middle;
+		} else {
+			high = middle.saturating_sub(1);
+		}
+	}
+	low
+}
+
 /// The next entry `take` takes off a list, if `room` (the most one entry takes) still fits
 /// `budget` beside `weight`; `None` when it does not or the list is empty.
 pub fn next_within<E>(

@@ -5,6 +5,7 @@ use codec::DecodeAll;
 use frame_support::traits::tokens::{Fortitude, Restriction};
 use opg_primitives::{
 	attestation::{revealed_hash, Conclusion, OnConclusion, SubjectId},
+	deadlines::most_within,
 	inference::subject_job,
 };
 use sp_runtime::traits::One;
@@ -731,19 +732,4 @@ impl<T: Config> Pallet<T> {
 /// when the answer lands.
 pub(crate) fn sent_marker_key(job: JobId) -> Vec<u8> {
 	(b"opg/inference/sent/", job).encode()
-}
-
-/// The largest count up to `most` whose `weight` fits `budget` (`weight` grows with the count:
-/// a binary search).
-fn most_within(budget: Weight, most: u32, weight: impl Fn(u32) -> Weight) -> u32 {
-	let (mut low, mut high) = (0u32, most);
-	while low < high {
-		let middle = high.saturating_sub((high.saturating_sub(low)) / 2);
-		if weight(middle).all_lte(budget) {
-			low = middle;
-		} else {
-			high = middle.saturating_sub(1);
-		}
-	}
-	low
 }

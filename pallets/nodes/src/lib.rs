@@ -32,8 +32,8 @@
 //! over the period; they rank below every paying transaction, and a block includes at most
 //! [`Config::MaxHeartbeatsPerBlock`] (the rest wait in the pool for the next block). A node whose last
 //! heartbeat is more than `max_missed_heartbeats` whole periods old is stale: selection skips
-//! it at once, and `on_initialize` marks it [`NodeStatus::Inactive`] as it sweeps the registry
-//! ([`Config::MaxLivenessChecksPerBlock`] nodes per block). A node whose active bond falls below
+//! it at once, and `on_idle` marks it [`NodeStatus::Inactive`] as it sweeps the registry with
+//! the room a block has left ([`Config::MaxLivenessChecksPerBlock`] nodes per block at most). A node whose active bond falls below
 //! its roles' minimums (a slash, a raised minimum) is marked inactive the same way. Its next
 //! heartbeat, or enough bond, makes it active again. Governance can chill a node
 //! ([`Pallet::chill`]) and unchill it. A heartbeat names its period by the period's first block,
@@ -245,7 +245,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUnlockingChunks: Get<u32>;
 
-		/// Nodes whose liveness `on_initialize` checks per block.
+		/// The most nodes whose liveness `on_idle` checks in one block (fewer when the block
+		/// has less room left).
 		#[pallet::constant]
 		type MaxLivenessChecksPerBlock: Get<u32>;
 
@@ -441,8 +442,11 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::sweep_liveness(now)
+		/// The liveness sweep is bookkeeping that selection does not wait for (it skips a
+		/// stale node at once), so it takes the room a block has left, never a block's
+		/// budget: up to [`Config::MaxLivenessChecksPerBlock`] nodes, as many as fit.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep_liveness_within(now, remaining)
 		}
 
 		fn offchain_worker(now: BlockNumberFor<T>) {

@@ -236,10 +236,18 @@ impl<T: Config> Pallet<T> {
 		period_start.saturating_add(offset.into())
 	}
 
-	/// Checks up to `MaxLivenessChecksPerBlock` nodes, from where the last block stopped, and
-	/// marks the stale ones inactive.
-	pub(crate) fn sweep_liveness(now: BlockNumberFor<T>) -> Weight {
-		Self::sweep_liveness_up_to(now, T::MaxLivenessChecksPerBlock::get())
+	/// Checks as many nodes as `remaining` weight covers, at most `MaxLivenessChecksPerBlock`,
+	/// from where the last sweep stopped, and marks the stale ones inactive.
+	pub(crate) fn sweep_liveness_within(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let checks = opg_primitives::deadlines::most_within(
+			remaining,
+			T::MaxLivenessChecksPerBlock::get(),
+			T::WeightInfo::sweep_liveness,
+		);
+		if checks == 0 {
+			return Weight::zero();
+		}
+		Self::sweep_liveness_up_to(now, checks)
 	}
 
 	/// The liveness sweep, checking up to `limit` nodes.

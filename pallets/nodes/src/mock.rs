@@ -15,6 +15,7 @@ use crate::{self as pallet_nodes, Heartbeat, Parameters};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{tokens::imbalance::ResolveTo, ConstU32, Hooks},
+	weights::Weight,
 };
 use frame_system::EnsureRoot;
 use opg_primitives::{
@@ -250,8 +251,8 @@ pub fn events() -> Vec<crate::Event<Test>> {
 		.collect()
 }
 
-/// Advances to block `n`, running the pallet's `on_initialize` on the way, each block with a
-/// parent hash and test randomness of its own.
+/// Advances to block `n`, running the pallet's `on_initialize` and `on_idle` (with an empty
+/// block's room) on the way, each block with a parent hash and test randomness of its own.
 pub fn run_to_block(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
@@ -261,5 +262,6 @@ pub fn run_to_block(n: u64) {
 			&next.to_le_bytes(),
 		)));
 		Nodes::on_initialize(next);
+		Nodes::on_idle(next, Weight::MAX);
 	}
 }
