@@ -5,9 +5,11 @@
 # file's header recording the command that wrote it; then docs/weights.md, every weight function
 # at its worst case.
 # Usage: scripts/benchmark.sh [--steps N] [--repeat N] [--pallet NAME]...
-# (NAME: model-registry, nodes, attestations, tee, inference, zk-ceremony, or one of the governance pallets:
-# utility, preimage, scheduler, referenda, conviction-voting, treasury; all of them by default;
-# repeat --pallet for several, all measured with one build of the node)
+# (NAME: model-registry, nodes, attestations, tee, inference, zk-ceremony, one of the governance pallets:
+# utility, preimage, scheduler, referenda, conviction-voting, treasury, or the runtime's own costs:
+# system-extensions (the transaction extensions' weights) and overhead (the block's and each
+# extrinsic's base weight); all of them by default; repeat --pallet for several, all measured
+# with one build of the node)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$OPG_ROOT"
@@ -17,7 +19,7 @@ steps=20
 repeat=10
 pallets=(model-registry nodes attestations tee inference zk-ceremony)
 governance=(utility preimage scheduler referenda conviction-voting treasury)
-pallets+=("${governance[@]}")
+pallets+=("${governance[@]}" system-extensions overhead)
 chosen=()
 while (($#)); do
 	case "$1" in
@@ -36,7 +38,18 @@ CARGO_TARGET_DIR=$OPG_BENCH_TARGET_DIR opg_cargo build --release --locked -p opg
 
 for pallet in "${pallets[@]}"; do
 	name="pallet_${pallet//-/_}"
-	if [[ -d pallets/$pallet ]]; then
+	if [[ $pallet == overhead ]]; then
+		# An empty block's execution and one no-op extrinsic's: the base weights every block
+		# and every transaction is charged (runtime/src/weights/{block,extrinsic}_weights.rs).
+		log "benchmarking the block and extrinsic base weights"
+		"$OPG_BENCH_NODE_BIN" benchmark overhead --chain dev --wasm-execution compiled \
+			--weight-path runtime/src/weights --header scripts/weights-header.txt
+		continue
+	elif [[ $pallet == system-extensions ]]; then
+		# frame_system's transaction extensions (nonce, mortality, genesis, version, weight).
+		name=frame_system_extensions
+		output=(--chain local --output "runtime/src/weights/$name.rs" --header scripts/weights-header.txt)
+	elif [[ -d pallets/$pallet ]]; then
 		# Our pallets: their own WeightInfo trait and implementation.
 		output=(--chain dev --template scripts/weight-template.hbs --output "pallets/$pallet/src/weights.rs")
 	elif [[ " ${governance[*]} " == *" $pallet "* ]]; then
@@ -45,7 +58,7 @@ for pallet in "${pallets[@]}"; do
 		# assume a prepare period longer than the dev chain's one block).
 		output=(--chain local --output "runtime/src/weights/$name.rs" --header scripts/weights-header.txt)
 	else
-		die "no pallet $pallet: use one under pallets/ or one of: ${governance[*]}"
+		die "no pallet $pallet: use one under pallets/, one of: ${governance[*]}, system-extensions or overhead"
 	fi
 	log "benchmarking $name ($steps steps, $repeat repeats)"
 	"$OPG_BENCH_NODE_BIN" benchmark pallet --pallet "$name" --extrinsic '*' \

@@ -33,10 +33,13 @@ pub use system::RuntimeBlockWeights;
 /// ceremony turns) each stop at their budget and leave the rest, in order, for the next block;
 /// together with the fixed hooks (liveness sweep, upload expiry) they stay under a third of the
 /// normal block at their caps (`tests::hooks::the_hooks_together_stay_under_a_third_of_the_normal_block`).
-/// Proof size is not limited here: the block's is not either.
+/// A hook's share of the block's proof size is the share of its compute: `millis` of the
+/// block's 2,000 ms gets as large a part of [`system::MAX_BLOCK_PROOF_SIZE`].
 pub const fn hook_budget(millis: u64) -> frame_support::weights::Weight {
+	/// The block's compute, in milliseconds.
+	const BLOCK_MILLIS: u64 = 2_000;
 	frame_support::weights::Weight::from_parts(
 		millis.saturating_mul(frame_support::weights::constants::WEIGHT_REF_TIME_PER_MILLIS),
-		u64::MAX,
+		(system::MAX_BLOCK_PROOF_SIZE / BLOCK_MILLIS).saturating_mul(millis),
 	)
 }
