@@ -10,7 +10,7 @@ use super::{
 	governance::{approve, close_block, ext_of, governed_config, open_block, send, uploaded_model},
 	*,
 };
-use frame_support::traits::UnfilteredDispatchable;
+use frame_support::traits::{Get, UnfilteredDispatchable};
 use opg_primitives::{
 	attestation::{Attestations as _, NodeRole, RoleSet, SubjectId},
 	inference::{FixedPoint, JobStatus, Tensor, TensorValues, Tensors},
@@ -163,7 +163,9 @@ fn committees(
 
 #[test]
 fn re_sealing_a_block_changes_no_committee_and_another_vrf_output_does() {
-	let subjects: Vec<SubjectId> = (0..6u64).map(Hash::from_low_u64_be).collect();
+	// As many rounds as one block's draws may hold, so that all of them draw in the next block.
+	let rounds: u32 = <Runtime as pallet_attestations::Config>::MaxDeadlinesPerBlock::get();
+	let subjects: Vec<SubjectId> = (0..u64::from(rounds)).map(Hash::from_low_u64_be).collect();
 	let draw = |parent_hash: Option<Hash>, author: Sr25519Keyring| {
 		draws_ext().execute_with(|| {
 			let drawn = committees(&subjects, parent_hash, author);
