@@ -48,6 +48,29 @@ where
 	}
 }
 
+/// Checks the origin of a call that authorizes itself (`#[pallet::authorize]`: a node's
+/// heartbeat, answer, commitment or reveal, signed with its role key in the call's arguments).
+///
+/// Such a call arrives in one of two forms, and its `authorize` closure let it in either way:
+/// - **bare** (extrinsic format 4, unsigned): what offchain workers send, because every client
+///   decodes it (py-substrate-interface decodes no other fee-free form). The runtime's
+///   `ValidateUnsigned` runs the closure in the pool and again when a block applies it; the
+///   call then dispatches with origin `None`.
+/// - **general** (format 5): the `AuthorizeCall` extension runs the closure; origin
+///   `Authorized`.
+///
+/// Any other origin (a signed account, root) is refused: those did not pass the closure.
+pub fn ensure_self_authorized<O, AccountId>(origin: O) -> Result<(), sp_runtime::traits::BadOrigin>
+where
+	O: Into<Result<frame_support::dispatch::RawOrigin<AccountId>, O>>,
+{
+	use frame_support::dispatch::RawOrigin;
+	match origin.into() {
+		Ok(RawOrigin::Authorized | RawOrigin::None) => Ok(()),
+		_ => Err(sp_runtime::traits::BadOrigin),
+	}
+}
+
 /// Signature of a transaction: sr25519, ed25519 or ecdsa.
 pub type Signature = MultiSignature;
 

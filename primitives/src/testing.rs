@@ -1,9 +1,9 @@
 //! What the pallets' mock runtimes share.
 
-/// Lets mock runtime `$runtime` create the general transactions that its offchain workers send
-/// and that authorize themselves (`#[pallet::authorize]`), as the real runtime does
-/// (`runtime/src/configs/transactions.rs`), with no transaction extension. Expands in the mock's
-/// module, where `RuntimeCall` is the mock's.
+/// Lets mock runtime `$runtime` create the transactions its offchain workers send: bare ones
+/// for the calls that authorize themselves (`#[pallet::authorize]`), as the real runtime does
+/// (`runtime/src/configs/transactions.rs`), and general ones with no transaction extension.
+/// Expands in the mock's module, where `RuntimeCall` is the mock's.
 #[macro_export]
 macro_rules! impl_mock_authorized_transactions {
 	($runtime:ty) => {
@@ -23,6 +23,15 @@ macro_rules! impl_mock_authorized_transactions {
 
 			fn create_transaction(call: RuntimeCall, extension: ()) -> Self::Extrinsic {
 				sp_runtime::generic::UncheckedExtrinsic::new_transaction(call, extension)
+			}
+		}
+
+		impl<C> frame_system::offchain::CreateBare<C> for $runtime
+		where
+			RuntimeCall: From<C>,
+		{
+			fn create_bare(call: RuntimeCall) -> Self::Extrinsic {
+				sp_runtime::generic::UncheckedExtrinsic::new_bare(call)
 			}
 		}
 

@@ -157,8 +157,9 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 ///
 /// `AuthorizeCall` comes first: it lets a call that declares `#[pallet::authorize]` (an
 /// offchain worker's heartbeat or result, for example) be sent as a general transaction that
-/// the call itself authorizes, with no signature and no fee; for every other transaction it does
-/// nothing. It carries no data, so wallets that build transactions from the metadata need no
+/// the call itself authorizes, with no signature and no fee (offchain workers send the same
+/// calls bare: [`configs::transactions::BareTransactions`]); for every other transaction it
+/// does nothing. It carries no data, so wallets that build transactions from the metadata need no
 /// change.
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
@@ -209,12 +210,14 @@ type Migrations = (
 	pallet_attestations::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 
-/// Executive: dispatches blocks and transactions to the pallets.
+/// Executive: dispatches blocks and transactions to the pallets. Bare transactions are
+/// validated by [`configs::transactions::BareTransactions`]: a node's fee-free calls by their
+/// own `authorize` closures, the rest by the pallets' `ValidateUnsigned`.
 pub type Executive = frame_executive::Executive<
 	Runtime,
 	Block,
 	frame_system::ChainContext<Runtime>,
-	Runtime,
+	configs::transactions::BareTransactions,
 	AllPalletsWithSystem,
 	Migrations,
 >;

@@ -6,8 +6,7 @@ hold but the output deposit (kept until the job is pruned) released.
 
 The liar is a node of our own whose role key lives only in this test: no node's offchain worker
 answers for it, so the test sends its heartbeats and its corrupted answer itself, as the same
-fee-free authorized (v5 general) transactions an offchain worker sends, signed with the role
-key. Its bond is nine times the dev inference node's, so most jobs are drawn for it; a job drawn
+fee-free bare transactions an offchain worker sends, signed with the role key. Its bond is nine times the dev inference node's, so most jobs are drawn for it; a job drawn
 for Alice is answered honestly and the test asks again."""
 
 from __future__ import annotations
@@ -28,31 +27,14 @@ LIAR = "//OpgE2eLiar"
 LIAR_ROLE_KEY = "//OpgE2eLiar//role"
 DAPP = "//opg-e2e-disputes-dapp"
 LIAR_BOND = 90_000 * opg.OPG
-# The fee-free transaction format an offchain worker's authorized call takes: extrinsic version
-# 5, general (0x40 | 5), extension version 0, then the runtime's extensions' own bytes: an
-# immortal era, nonce 0, tip 0, metadata-hash check off (the other extensions encode nothing).
-GENERAL_V5 = bytes([0x45, 0])
-EXTENSIONS = bytes([0, 0, 0, 0])
-
-
-def compact(n: int) -> bytes:
-    """SCALE compact encoding of a length."""
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    if n < 1 << 30:
-        return ((n << 2) | 2).to_bytes(4, "little")
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "little")
-    return bytes([((len(raw) - 4) << 2) | 3]) + raw
-
-
 def send_authorized(substrate, module: str, function: str, params: dict) -> str:
-    """Sends `module.function` as an authorized general transaction (no signer, no fee: the
-    call's own `authorize` checks the role-key signature in its arguments); returns its hash."""
+    """Sends `module.function` as an offchain worker sends it: a bare (unsigned) transaction
+    that pays no fee, let in by the call's own `authorize` (the role-key signature in its
+    arguments); returns its hash. Built by py-substrate-interface itself: bare transactions are
+    the fee-free form every client reads."""
     call = substrate.compose_call(call_module=module, call_function=function, call_params=params)
-    body = GENERAL_V5 + EXTENSIONS + bytes(call.data.data)
-    return chain.rpc(substrate, "author_submitExtrinsic", ["0x" + (compact(len(body)) + body).hex()])
+    extrinsic = substrate.create_unsigned_extrinsic(call)
+    return chain.rpc(substrate, "author_submitExtrinsic", [str(extrinsic.data)])
 
 
 class Impostor:

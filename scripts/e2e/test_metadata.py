@@ -6,7 +6,11 @@ Runs last in the session (conftest.py orders it), on the dev node every other en
 used, so the chain holds what a test run produced: the walk decodes the first extrinsic of each
 call and the first event of each variant found in its blocks, and builds the rest from default
 values; every error variant by the (pallet, error) index pair a failed dispatch carries; every
-storage item's first entries, or its default when the chain holds none."""
+storage item's first entries, or its default when the chain holds none. A plain
+py-substrate-interface client, with nothing of the SDK, then follows the chain from its first
+block: it decodes every extrinsic and event (the nodes' fee-free heartbeats and answers are bare
+transactions, the one fee-free form it reads) and gets the receipt of a transaction it
+submitted and waited for."""
 
 from __future__ import annotations
 
@@ -16,8 +20,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import time
+from collections import Counter
+
 import pytest
 from scalecodec.base import ScaleBytes
+from substrateinterface import Keypair, SubstrateInterface
 
 from opg import chain
 
@@ -196,3 +204,41 @@ def test_every_storage_item_decodes_in_both_clients(walk, substrate):
     print(f"{len(walk['storage'])} storage items decoded; {len(with_entries)} with entries on "
           f"chain: {with_entries}")
     assert len(with_entries) >= 15, with_entries
+
+
+# Blocks the plain client follows at least: the chain's blocks so far, then new ones as they come.
+FOLLOWED_BLOCKS = 100
+
+
+def test_a_plain_py_substrate_interface_client_follows_the_chain(node):
+    plain = SubstrateInterface(url=node.url)
+    try:
+        calls = Counter()
+        events = 0
+        number = 1
+        deadline = time.monotonic() + 600
+        while number <= FOLLOWED_BLOCKS or number <= plain.get_block_number(None):
+            assert time.monotonic() < deadline, f"only {number - 1} blocks decoded in 10 minutes"
+            if number > plain.get_block_number(None):
+                time.sleep(1)
+                continue
+            block = plain.get_block(block_number=number)
+            for extrinsic in block["extrinsics"]:
+                call = extrinsic.value["call"]
+                calls[f"{call['call_module']}.{call['call_function']}"] += 1
+            events += len(plain.get_events(block["header"]["hash"]))
+            number += 1
+        print(f"{number - 1} blocks, {sum(calls.values())} extrinsics, {events} events decoded: "
+              f"{dict(calls)}")
+        # The fee-free transactions of the dev chain's own nodes were among them.
+        assert calls["Nodes.heartbeat"] > 0, calls
+        assert calls["Inference.submit_result"] + calls["Inference.submit_commitment"] > 0, calls
+
+        remark = plain.compose_call(call_module="System", call_function="remark_with_event",
+                                    call_params={"remark": "0x" + b"plain client".hex()})
+        extrinsic = plain.create_signed_extrinsic(remark, Keypair.create_from_uri("//Ferdie"))
+        receipt = plain.submit_extrinsic(extrinsic, wait_for_inclusion=True)
+        assert receipt.is_success, receipt.error_message
+        assert any(event.value["event_id"] == "Remarked" for event in receipt.triggered_events)
+    finally:
+        plain.close()

@@ -318,8 +318,9 @@ def submit_signed(substrate: SubstrateInterface, extrinsic: Any, label: str, wai
 def extrinsic_events(substrate: SubstrateInterface, block_hash: str, extrinsic_hash: str) -> list:
     """The events of one extrinsic of a block. The extrinsic is found by hashing the block's raw
     extrinsics, not by decoding them: substrate-interface cannot decode general transactions
-    (extrinsic format version 5), which OPG nodes send for heartbeats, commitments and reveals,
-    and its own receipt lookup fails on any block that holds one."""
+    (extrinsic format version 5) and its own receipt lookup fails on any block that holds one.
+    OPG nodes send their fee-free transactions bare (format 4), which it reads, but the chain
+    also accepts them as general transactions from other senders."""
     block = substrate.rpc_request("chain_getBlock", [block_hash])["result"]["block"]
     for index, raw in enumerate(block["extrinsics"]):
         digest = "0x" + hashlib.blake2b(bytes.fromhex(raw[2:]), digest_size=32).hexdigest()

@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 				};
 				local.set(&DutyRecord { phase, sent_at: block, ..record });
 				let what = if phase == 0 { "commitment" } else { "reveal" };
-				let transaction = T::create_authorized_transaction(call.into());
+				let transaction = T::create_bare(call.into());
 				if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 					log::warn!(target: "attestations", "the {what} of {member:?} for {subject:?} was not accepted by the pool");
 				} else {

@@ -215,7 +215,7 @@ use frame_support::{
 		OnUnbalanced,
 	},
 };
-use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
+use frame_system::{offchain::CreateBare, pallet_prelude::*};
 pub use opg_primitives::attestation::commitment_of;
 use opg_primitives::attestation::{
 	self as api, Conclusion, NodeKeySignature, NodeRegistry, OnConclusion, OutputHash, RoundKind,
@@ -306,7 +306,7 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + CreateAuthorizedTransaction<Call<Self>> {
+	pub trait Config: frame_system::Config + CreateBare<Call<Self>> {
 		/// The currency challenge bonds are held in, and winners paid in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>
@@ -715,14 +715,16 @@ pub mod pallet {
 		/// subject's input alone: the claimant's output is hidden behind its own commitment)
 		/// and a secret salt.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::commit())]
+		#[pallet::weight(T::WeightInfo::commit().saturating_add(T::WeightInfo::authorize_commit()))]
 		#[pallet::authorize(|_source, subject, member, commitment, signature| {
 			Pallet::<T>::check_commit(subject, member, commitment, signature)
 				.map(|_| ())
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::round_validity(b"commit", subject, member))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_commit())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn commit(
 			origin: OriginFor<T>,
 			subject: SubjectId,
@@ -730,7 +732,7 @@ pub mod pallet {
 			commitment: sp_core::H256,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let (mut round, index) =
 				Self::check_commit(&subject, &member, &commitment, &signature)?;
 			if let Some(slot) = round.committee.get_mut(index) {
@@ -753,14 +755,17 @@ pub mod pallet {
 				T::MaxCommitteeSize::get(),
 				T::MaxCommitteeSize::get(),
 			))
-			.saturating_add(T::OnConclusion::weight()))]
+			.saturating_add(T::OnConclusion::weight())
+			.saturating_add(T::WeightInfo::authorize_reveal()))]
 		#[pallet::authorize(|_source, subject, member, output, salt, signature| {
 			Pallet::<T>::check_reveal(subject, member, output, salt, signature)
 				.map(|_| ())
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::round_validity(b"reveal", subject, member))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_reveal())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			subject: SubjectId,
@@ -769,12 +774,13 @@ pub mod pallet {
 			salt: [u8; 32],
 			signature: NodeKeySignature,
 		) -> DispatchResultWithPostInfo {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let (mut round, position) =
 				Self::check_reveal(&subject, &member, &output, &salt, &signature)?;
 			let hash = api::revealed_hash(&output);
 			let revealed =
-				Self::reveal_weight_for(output.len() as u32, round.committee.len() as u32);
+				Self::reveal_weight_for(output.len() as u32, round.committee.len() as u32)
+					.saturating_add(T::WeightInfo::authorize_reveal());
 			Self::record_reveal(subject, &mut round, position, output);
 			Self::deposit_event(Event::Revealed { subject, member, output: hash });
 			if round.all_revealed() {

@@ -37,7 +37,7 @@
 //! Each node's offchain worker reads only the jobs assigned to it ([`Assignments`], an index by
 //! node), runs the model with ONNX Runtime through the `opg_inference` host function (the node's
 //! engine; the runtime never links ONNX Runtime), and answers with [`Pallet::submit_result`]
-//! (or [`Pallet::report_failure`] when the model cannot run on the input), a fee-free general
+//! (or [`Pallet::report_failure`] when the model cannot run on the input), a fee-free
 //! transaction authorized by the node's role-key signature.
 //!
 //! - **Vanilla**: the result is accepted at once against the node's bond and opened to
@@ -115,7 +115,7 @@ use frame_support::{
 	},
 };
 use frame_system::{
-	offchain::{CreateAuthorizedTransaction, SubmitTransaction},
+	offchain::{CreateBare, SubmitTransaction},
 	pallet_prelude::*,
 };
 use opg_primitives::{
@@ -244,7 +244,7 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + CreateAuthorizedTransaction<Call<Self>> {
+	pub trait Config: frame_system::Config + CreateBare<Call<Self>> {
 		/// The currency fees are paid in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ fungible::Mutate<Self::AccountId>;
@@ -636,6 +636,7 @@ pub mod pallet {
 		#[pallet::weight(
 			T::WeightInfo::submit_result_attested(weight_units(output))
 				.max(T::WeightInfo::submit_result_vanilla(weight_units(output)))
+				.saturating_add(T::WeightInfo::authorize_submit_result(weight_units(output)))
 		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
 			// An output over the limit is refused before it is hashed, and one that does not fit
@@ -650,9 +651,9 @@ pub mod pallet {
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(weight_units(
-			output
-		)))]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -660,7 +661,7 @@ pub mod pallet {
 			output: Tensors,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let hash = output_hash(&output);
 			let record = Self::check_answer(
 				job,
@@ -682,7 +683,11 @@ pub mod pallet {
 		/// the failure like to any output and the committee judges it; and in TEE mode, where the
 		/// enclave reports it ([`Pallet::report_tee_failure`]).
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::report_failure().saturating_add(T::Nodes::select_weight(1, 1)))]
+		#[pallet::weight(
+			T::WeightInfo::report_failure()
+				.saturating_add(T::Nodes::select_weight(1, 1))
+				.saturating_add(T::WeightInfo::authorize_report_failure())
+		)]
 		#[pallet::authorize(|_source, job, node, error, signature| {
 			let statement = JobStatement::Failure { job: *job, node: node.clone(), error: error.clone() };
 			Pallet::<T>::check_answer(*job, node, &statement, signature)
@@ -690,7 +695,9 @@ pub mod pallet {
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report_failure())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn report_failure(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -698,7 +705,7 @@ pub mod pallet {
 			error: EngineMessage,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let statement = JobStatement::Failure { job, node: node.clone(), error: error.clone() };
 			let record = Self::check_answer(job, &node, &statement, &signature)?;
 			let record = Self::check_refusable(record)?;
@@ -712,13 +719,19 @@ pub mod pallet {
 		/// sends the job to another TEE node and costs the refuser the timeout slash if that node
 		/// succeeds.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::submit_tee_result(0).saturating_add(T::Nodes::select_weight(1, 1)))]
+		#[pallet::weight(
+			T::WeightInfo::submit_tee_result(0)
+				.saturating_add(T::Nodes::select_weight(1, 1))
+				.saturating_add(T::WeightInfo::authorize_submit_tee_result(0))
+		)]
 		#[pallet::authorize(|_source, job, node, error, signature| {
 			Pallet::<T>::check_enclave_failure(*job, node, error, signature)
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_tee_result(0))]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn report_tee_failure(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -726,7 +739,7 @@ pub mod pallet {
 			error: EngineMessage,
 			signature: EnclaveSignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let record = Self::check_enclave_failure(job, &node, &error, &signature)?;
 			Self::refuse(job, record, node, error);
 			Ok(())
@@ -739,7 +752,10 @@ pub mod pallet {
 		/// committed; then the node reveals its output beside the committee, and the round
 		/// decides whether it is paid.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::submit_result_attested(0))]
+		#[pallet::weight(
+			T::WeightInfo::submit_result_attested(0)
+				.saturating_add(T::WeightInfo::authorize_report_failure())
+		)]
 		#[pallet::authorize(|_source, job, node, commitment, signature| {
 			let statement = JobStatement::Commitment { job: *job, node: node.clone(), commitment: *commitment };
 			Pallet::<T>::check_answer(*job, node, &statement, signature)
@@ -747,7 +763,9 @@ pub mod pallet {
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report_failure())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn submit_commitment(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -755,7 +773,7 @@ pub mod pallet {
 			commitment: sp_core::H256,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let statement = JobStatement::Commitment { job, node: node.clone(), commitment };
 			let record = Self::check_answer(job, &node, &statement, &signature)?;
 			let record = Self::check_mode(record, AnswerKind::Commitment)?;
@@ -789,7 +807,13 @@ pub mod pallet {
 		/// deadline (after [`MAX_INVALID_PROOFS`] it goes to another node). The transaction
 		/// succeeds either way, so the record of a bad proof stays.
 		#[pallet::call_index(4)]
-		#[pallet::weight(Pallet::<T>::submit_proof_weight(output))]
+		#[pallet::weight(
+			Pallet::<T>::submit_proof_weight(output)
+				.saturating_add(T::WeightInfo::authorize_submit_result(weight_units(output)))
+				// Beyond a result's checks: whether the version has a key (two lookups, no key
+				// read).
+				.saturating_add(T::DbWeight::get().reads(2))
+		)]
 		#[pallet::authorize(|_source, job, node, output, proof, signature| {
 			Pallet::<T>::check_output_size(output)
 				// Assigned first, as for a result: the statement hashes the output and the proof.
@@ -800,11 +824,9 @@ pub mod pallet {
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_result(weight_units(
-			output
-		))
-		// Beyond a result's checks: whether the version has a key (two lookups, no key read).
-		.saturating_add(T::DbWeight::get().reads(2)))]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn submit_proof(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -813,7 +835,7 @@ pub mod pallet {
 			proof: ProofBytes,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let statement = Self::proof_statement(job, &node, &output, &proof);
 			let record = Self::check_answer(job, &node, &statement, &signature)?;
 			let record = Self::check_mode(record, AnswerKind::Proof)?;
@@ -827,7 +849,9 @@ pub mod pallet {
 		/// no fee. When the signature verifies the job is final and paid in this block.
 		#[pallet::call_index(6)]
 		#[pallet::weight(
-			T::WeightInfo::submit_tee_result(weight_units(output)).saturating_add(T::OnFinal::weight())
+			T::WeightInfo::submit_tee_result(weight_units(output))
+				.saturating_add(T::OnFinal::weight())
+				.saturating_add(T::WeightInfo::authorize_submit_tee_result(weight_units(output)))
 		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
 			Pallet::<T>::check_output_size(output)
@@ -835,9 +859,9 @@ pub mod pallet {
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::answer_validity(*job))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_submit_tee_result(weight_units(
-			output
-		)))]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn submit_tee_result(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -845,7 +869,7 @@ pub mod pallet {
 			output: Tensors,
 			signature: EnclaveSignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let (record, signer) = Self::check_enclave_answer(job, &node, &output, &signature)?;
 			Self::accept_tee_result(job, record, node, output, signer)
 		}

@@ -58,13 +58,30 @@ impl<T: Config> Pallet<T> {
 			// before a job is marked sent, so a job left over waits for the next run unmarked.
 			let due = Assignments::<T>::iter_key_prefix(&node)
 				.take_while(|_| sp_io::offchain::timestamp() < stop_at)
-				.filter(|job| !Self::sent_recently(*job, now))
+				.filter(|job| Self::ready_to_answer(*job, now) && !Self::sent_recently(*job, now))
 				.take(JOBS_PER_RUN);
 			for job in due {
 				if let Err(why) = Self::answer(job, &node, &key) {
 					log::warn!(target: "inference", "job {job} not answered: {why}");
 				}
 			}
+		}
+	}
+
+	/// Whether `job` may be answered in this run. A TEE answer is signed by the enclave's
+	/// ed25519 key, deterministically: a copy sent again is the same bytes, which the pool
+	/// refuses for half an hour once one of its views found it invalid, and an answer sent in
+	/// the block that assigned its job could reach the view of the block before (not assigned
+	/// yet). So it goes once the assignment is older than this block: its deadline less than a
+	/// full response period away. (Role-key signatures are randomized: other answers go at
+	/// once, and a resent copy is new bytes.)
+	fn ready_to_answer(job: JobId, now: BlockNumberFor<T>) -> bool {
+		let Some(record) = Jobs::<T>::get(job) else { return true };
+		match record.status {
+			JobStatus::Assigned { deadline, .. } if record.mode == InferenceMode::Tee => {
+				deadline < now.saturating_add(ActiveParameters::<T>::get().response_period)
+			}
+			_ => true,
 		}
 	}
 
@@ -153,7 +170,7 @@ impl<T: Config> Pallet<T> {
 				return Err("this node's copy of the model does not match its content id")
 			}
 		};
-		let transaction = T::create_authorized_transaction(call.into());
+		let transaction = T::create_bare(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(transaction)
 			.map_err(|_| "the transaction pool refused the answer")?;
 		log::info!(target: "inference", "answered job {job} as {node:?}");
@@ -199,7 +216,7 @@ impl<T: Config> Pallet<T> {
 			.sign(&job_signing_message(&genesis, &record.input_hash, &statement))
 			.ok_or("the role key cannot sign")?;
 		let call = Call::submit_commitment { job, node: node.clone(), commitment, signature };
-		let transaction = T::create_authorized_transaction(call.into());
+		let transaction = T::create_bare(call.into());
 		SubmitTransaction::<T, Call<T>>::submit_transaction(transaction)
 			.map_err(|_| "the transaction pool refused the answer")?;
 		log::info!(target: "inference", "committed to an answer to job {job} as {node:?}");

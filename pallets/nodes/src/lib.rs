@@ -25,7 +25,7 @@
 //! ## Liveness
 //!
 //! A node's offchain worker sends one heartbeat per heartbeat period ([`Pallet::heartbeat`]): a
-//! general transaction authorized by the call itself (`#[pallet::authorize]`), signed by the
+//! fee-free transaction authorized by the call itself (`#[pallet::authorize]`), signed by the
 //! role key, paying no fee. A heartbeat from an unknown node, with a bad signature, for another
 //! period, or a second one in a period is refused before it reaches the pool. Each node sends
 //! from its own block of the period's first half ([`Pallet::beat_from`]), so heartbeats spread
@@ -123,7 +123,7 @@ use frame_support::{
 		OnUnbalanced,
 	},
 };
-use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
+use frame_system::{offchain::CreateBare, pallet_prelude::*};
 use opg_primitives::{
 	attestation::{
 		self as api, Heartbeat, NodeKey, NodeKeySignature, NodeRole, RoleSet, SignedStatement,
@@ -195,7 +195,7 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config + CreateAuthorizedTransaction<Call<Self>> {
+	pub trait Config: frame_system::Config + CreateBare<Call<Self>> {
 		/// The currency bonds are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
 			+ BalancedHold<Self::AccountId>
@@ -570,20 +570,22 @@ pub mod pallet {
 		/// active already (nearly every heartbeat), so a block holds as many heartbeats as it
 		/// charges for.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::heartbeat())]
+		#[pallet::weight(T::WeightInfo::heartbeat().saturating_add(T::WeightInfo::authorize_heartbeat()))]
 		#[pallet::authorize(|source, heartbeat, signature| {
 			Pallet::<T>::check_heartbeat_room(source)?;
 			Pallet::<T>::check_heartbeat(heartbeat, signature)
 				.map_err(Pallet::<T>::invalid)
 				.and_then(|_| Pallet::<T>::heartbeat_validity(heartbeat))
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_heartbeat())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn heartbeat(
 			origin: OriginFor<T>,
 			heartbeat: HeartbeatOf<T>,
 			signature: NodeKeySignature,
 		) -> DispatchResultWithPostInfo {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			// `authorize` checked the signature and the period in this block, just before.
 			let _ = signature;
 			let node = Self::check_authorized_heartbeat(&heartbeat)?;
@@ -593,7 +595,12 @@ pub mod pallet {
 				*count = if *block == now { count.saturating_add(1) } else { 1 };
 				*block = now;
 			});
-			Ok((!pools_changed).then(T::WeightInfo::heartbeat_active).into())
+			Ok((!pools_changed)
+				.then(|| {
+					T::WeightInfo::heartbeat_active()
+						.saturating_add(T::WeightInfo::authorize_heartbeat())
+				})
+				.into())
 		}
 
 		/// Chills `node`: it is not selected until unchilled. Governance only.

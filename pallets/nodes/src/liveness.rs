@@ -302,7 +302,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			};
 			let call = Call::heartbeat { heartbeat, signature };
-			let transaction = T::create_authorized_transaction(call.into());
+			let transaction = T::create_bare(call.into());
 			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 				log::warn!(target: "nodes", "heartbeat for period {period_start:?} not accepted");
 			}

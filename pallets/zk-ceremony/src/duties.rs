@@ -81,12 +81,16 @@ fn next_step<V: Encode + Decode>(local: &StorageValueRef, block: u32) -> Next<V>
 	}
 }
 
-/// A key state's upload in this node's local storage: the next chunk the chain wanted when
-/// this node last sent, and the block it sent in.
+/// A key state's upload in this node's local storage.
 #[derive(Clone, Encode, Decode)]
-struct UploadDuty {
-	next: u32,
-	sent_at: u32,
+enum UploadDuty {
+	/// First seen in this block; its chunks go from the next one. They carry no signature, so
+	/// a chunk sent again is the same bytes, which the pool refuses for half an hour once one
+	/// of its views found it invalid: a chunk sent in the block whose contribution opened the
+	/// upload could reach the view of the block before (no upload yet) and be refused for good.
+	Seen(u32),
+	/// The next chunk the chain wanted when this node last sent, and the block it sent in.
+	Sent { next: u32, sent_at: u32 },
 }
 
 fn duty_key(what: &[u8], id: CeremonyId, rest: impl Encode) -> Vec<u8> {
@@ -94,7 +98,7 @@ fn duty_key(what: &[u8], id: CeremonyId, rest: impl Encode) -> Vec<u8> {
 }
 
 fn submit<T: Config>(call: Call<T>, what: &str, id: CeremonyId) {
-	let transaction = T::create_authorized_transaction(call.into());
+	let transaction = T::create_bare(call.into());
 	if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 		log::warn!(target: "zk-ceremony", "the pool refused the {what} for {id:?}");
 	} else {
@@ -240,12 +244,17 @@ impl<T: Config> Pallet<T> {
 	fn upload_duty(id: CeremonyId, upload: &StateUpload<T::AccountId>, block: u32) {
 		let storage = duty_key(b"upload", id, upload.state_hash);
 		let local = StorageValueRef::persistent(&storage);
-		if local.get::<UploadDuty>().ok().flatten().is_some_and(|sent| {
-			sent.next == upload.next && block.saturating_sub(sent.sent_at) < RESEND_AFTER
-		}) {
-			return;
+		match local.get::<UploadDuty>().ok().flatten() {
+			None => return local.set(&UploadDuty::Seen(block)),
+			Some(UploadDuty::Seen(seen)) if seen >= block => return,
+			Some(UploadDuty::Sent { next, sent_at })
+				if next == upload.next && block.saturating_sub(sent_at) < RESEND_AFTER =>
+			{
+				return
+			}
+			Some(_) => (),
 		}
-		local.set(&UploadDuty { next: upload.next, sent_at: block });
+		local.set(&UploadDuty::Sent { next: upload.next, sent_at: block });
 		let (model, version) = id;
 		let last = upload.chunks.min(upload.next.saturating_add(CHUNKS_PER_RUN));
 		for index in upload.next..last {
@@ -262,7 +271,7 @@ impl<T: Config> Pallet<T> {
 				return;
 			};
 			let call = Call::upload_state { model, version, index, chunk };
-			let transaction = T::create_authorized_transaction(call.into());
+			let transaction = T::create_bare(call.into());
 			if SubmitTransaction::<T, Call<T>>::submit_transaction(transaction).is_err() {
 				log::debug!(target: "zk-ceremony", "the pool refused chunk {index} for {id:?}");
 			}

@@ -155,7 +155,7 @@
 //! all at once: each waits in the pool for the one before it). A drawn attester's prover
 //! recomputes the initial key from the version's bytes and a pinned ptau file (`--zk-ptau`;
 //! the dev ptau where the chain pins it) and checks the final key; the worker sends
-//! [`Pallet::attest_as_node`]. These transactions are general transactions the calls authorize
+//! [`Pallet::attest_as_node`]. These are fee-free transactions the calls authorize
 //! themselves (the role key's signature, the turn or the seat, the contribution's proof of
 //! knowledge, each chunk against its committed hash; one per contribution index, attester
 //! and chunk) and pay no fee: the drawn nodes must do the work, so they do not pay for its
@@ -474,7 +474,7 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config:
 		frame_system::Config<RuntimeEvent: From<Event<Self>>>
-		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+		+ frame_system::offchain::CreateBare<Call<Self>>
 	{
 		/// The currency deposits and fees are held in.
 		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -1091,28 +1091,35 @@ pub mod pallet {
 		/// are). A contribution's chunks must all arrive within its slot or turn; its last one
 		/// makes it count: the head moves to its state, and a drawn node's turn passes to the
 		/// next. Signed, it pays its fee; a drawn node's state also goes up fee-free, as a
-		/// general transaction the call authorizes itself (the chunk matches its committed
+		/// fee-free transaction the call authorizes itself (the chunk matches its committed
 		/// hash and each index lands once), which the node's offchain worker sends: drawn
 		/// nodes must do the work, so they do not pay for its block space. Its chunks may be
 		/// sent together: chunk `i` waits in the pool for chunk `i - 1`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::upload_state())]
+		// Twice the chunk's work: a drawn node's fee-free chunk is checked as much once more
+		// by its `authorize` closure; a signed one is refunded that half.
+		#[pallet::weight(T::WeightInfo::upload_state().saturating_mul(2))]
 		#[pallet::authorize(|source, model, version, index, chunk| {
 			Pallet::<T>::drawn_upload_validity(source, *model, *version, *index, chunk)
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::upload_state())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn upload_state(
 			origin: OriginFor<T>,
 			model: ModelId,
 			version: VersionNumber,
 			index: u32,
 			chunk: StateChunk,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let authorized = match origin.into() {
 				Ok(frame_system::RawOrigin::Signed(_)) => false,
-				Ok(frame_system::RawOrigin::Authorized) => true,
-				_ => return Err(DispatchError::BadOrigin),
+				// Bare or general: its `authorize` closure let it in (see
+				// `opg_primitives::ensure_self_authorized`).
+				Ok(frame_system::RawOrigin::Authorized | frame_system::RawOrigin::None) => true,
+				_ => return Err(DispatchError::BadOrigin.into()),
 			};
+			let actual = (!authorized).then(T::WeightInfo::upload_state);
 			let id = (model, version);
 			let mut ceremony = Ceremonies::<T>::get(id).ok_or(Error::<T>::NoCeremony)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -1162,14 +1169,14 @@ pub mod pallet {
 					version,
 					chunk: upload.next,
 				});
-				return Ok(());
+				return Ok(actual.into());
 			}
 			sp_io::offchain_index::set(&chunk_storage_key(&upload.state_hash, upload.next), &chunk);
 			upload.next.saturating_inc();
 			if upload.next < upload.chunks {
 				ceremony.upload = Some(upload);
 				Ceremonies::<T>::insert(id, ceremony);
-				return Ok(());
+				return Ok(actual.into());
 			}
 			ceremony.upload = None;
 			Self::deposit_event(Event::StateUploaded {
@@ -1182,7 +1189,7 @@ pub mod pallet {
 				Some(pending) => Self::count(id, &mut ceremony, upload.state_hash, pending, now),
 			}
 			Ceremonies::<T>::insert(id, ceremony);
-			Ok(())
+			Ok(actual.into())
 		}
 
 		/// Shows that contribution `index`'s key state does not follow from its parent's (the
@@ -1248,11 +1255,12 @@ pub mod pallet {
 
 		/// A drawn node's contribution, sent by its node's offchain worker: as
 		/// [`Pallet::contribute`] for `node`, signed with its role key instead of its account's
-		/// (which stays out of the node) and fee-free, as a general transaction the call
+		/// (which stays out of the node) and fee-free, as a transaction the call
 		/// authorizes itself (only the drawn node whose turn it is, with a contribution that
 		/// verifies; one per index).
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::contribute(chunk_hashes.len() as u32))]
+		// Twice a contribution's work: its `authorize` closure verifies it too.
+		#[pallet::weight(T::WeightInfo::contribute(chunk_hashes.len() as u32).saturating_mul(2))]
 		#[pallet::authorize(|_source, model, version, node, head, contribution, state_size, chunk_hashes, signature| {
 			Pallet::<T>::drawn_contribution_validity(
 				*model,
@@ -1265,7 +1273,9 @@ pub mod pallet {
 				signature,
 			)
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::contribute(chunk_hashes.len() as u32))]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn contribute_as_node(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -1277,7 +1287,7 @@ pub mod pallet {
 			chunk_hashes: StateChunkHashes<T>,
 			signature: NodeKeySignature,
 		) -> DispatchResult {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let _ = signature; // checked when the call authorized itself, in this very state
 			let ceremony = Ceremonies::<T>::get((model, version)).ok_or(Error::<T>::NoCeremony)?;
 			ensure!(ceremony.phase == Phase::Drawn, Error::<T>::NotYourTurn);
@@ -1286,14 +1296,16 @@ pub mod pallet {
 
 		/// A drawn attester's answer, sent by its node's offchain worker once its prover checked
 		/// the key: as [`Pallet::attest`] for `node`, signed with its role key and fee-free, as a
-		/// general transaction the call authorizes itself (only a drawn attester that has not
+		/// fee-free transaction the call authorizes itself (only a drawn attester that has not
 		/// approved yet).
 		#[pallet::call_index(8)]
-		#[pallet::weight(Pallet::<T>::attest_weight())]
+		#[pallet::weight(Pallet::<T>::attest_weight().saturating_add(T::WeightInfo::attest()))]
 		#[pallet::authorize(|_source, model, version, node, vk_hash, head, approve, signature| {
 			Pallet::<T>::attestation_validity(*model, *version, node, *vk_hash, *head, *approve, signature)
 		})]
-		#[pallet::weight_of_authorize(T::WeightInfo::attest())]
+		// Charged in the call's weight, which bare transactions pay too (see
+		// `opg_primitives::ensure_self_authorized`).
+		#[pallet::weight_of_authorize(Weight::zero())]
 		pub fn attest_as_node(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -1304,9 +1316,13 @@ pub mod pallet {
 			approve: bool,
 			signature: NodeKeySignature,
 		) -> DispatchResultWithPostInfo {
-			ensure_authorized(origin)?;
+			opg_primitives::ensure_self_authorized(origin)?;
 			let _ = signature; // checked when the call authorized itself, in this very state
-			Self::do_attest(node, model, version, vk_hash, head, approve)
+			let mut post = Self::do_attest(node, model, version, vk_hash, head, approve)?;
+			// What its `authorize` closure cost, charged beside the call's own work.
+			post.actual_weight =
+				post.actual_weight.map(|actual| actual.saturating_add(T::WeightInfo::attest()));
+			Ok(post)
 		}
 	}
 }

@@ -54,6 +54,8 @@ fn upload_chunk(
 		index,
 		state.chunks[index as usize].clone(),
 	)
+	.map(|_| ())
+	.map_err(|error| error.error)
 }
 
 /// Sends every chunk of the state being uploaded, as `who`.

@@ -1,15 +1,25 @@
-//! How the runtime's own code (offchain workers) creates transactions: bare ones (inherents
-//! and unsigned transactions), signed ones from a key in the node's keystore, and general ones
-//! authorized by the call itself (`#[pallet::authorize]`, checked by `AuthorizeCall`).
+//! How the runtime's own code (offchain workers) creates transactions, and how the fee-free
+//! ones are let in.
+//!
+//! A node's heartbeats, answers, commitments, reveals and ceremony duties are calls that
+//! authorize themselves (`#[pallet::authorize]`: the role key's signature in their arguments).
+//! Offchain workers send them **bare** (extrinsic format 4, unsigned), which every client
+//! decodes, and [`BareTransactions`] validates them by the same closure; they are also
+//! accepted as general transactions (format 5), checked by `AuthorizeCall`. Signed transactions
+//! come from a key in the node's keystore.
 
 use codec::Encode;
+use frame_support::traits::Authorize;
 use frame_system::offchain::{
 	AppCrypto, CreateAuthorizedTransaction, CreateBare, CreateSignedTransaction, CreateTransaction,
 	CreateTransactionBase, SigningTypes,
 };
+#[allow(deprecated)] // see `BareTransactions`
+use sp_runtime::traits::ValidateUnsigned;
 use sp_runtime::{
 	generic::Era,
 	traits::{StaticLookup, Verify},
+	transaction_validity::{TransactionSource, TransactionValidity, TransactionValidityError},
 	SaturatedConversion,
 };
 
@@ -40,6 +50,44 @@ where
 	}
 }
 
+/// The validator of bare transactions (the `Executive`'s `UnsignedValidator`).
+///
+/// A call that authorizes itself is checked by its own `authorize` closure, in the pool (with
+/// the transaction's source) and again when a block applies it (`pre_dispatch`, source
+/// `InBlock`, so a block author cannot include one the closure refuses); it then dispatches
+/// with origin `None`, which those calls accept (`opg_primitives::ensure_self_authorized`).
+/// Its validity (priority, tags, longevity) is the closure's, as for a general transaction.
+/// Every other bare call goes to the pallets' own `ValidateUnsigned` (BABE's and GRANDPA's
+/// equivocation reports).
+///
+/// A bare transaction carries no extension weight, so each of those calls charges its
+/// closure's weight in its own.
+///
+/// `ValidateUnsigned` is deprecated upstream (to be removed after April 2027) in favour of the
+/// general transactions these calls also accept. It stays while the clients dApps use cannot
+/// decode a block holding a general transaction (py-substrate-interface, scalecodec 1.2);
+/// once they can, the workers go back to `create_authorized_transaction` and this goes.
+pub struct BareTransactions;
+
+#[allow(deprecated)]
+impl ValidateUnsigned for BareTransactions {
+	type Call = RuntimeCall;
+
+	fn validate_unsigned(source: TransactionSource, call: &RuntimeCall) -> TransactionValidity {
+		match call.authorize(source) {
+			Some(authorized) => authorized.map(|(validity, _unspent)| validity),
+			None => <Runtime as ValidateUnsigned>::validate_unsigned(source, call),
+		}
+	}
+
+	fn pre_dispatch(call: &RuntimeCall) -> Result<(), TransactionValidityError> {
+		match call.authorize(TransactionSource::InBlock) {
+			Some(authorized) => authorized.map(|_| ()),
+			None => <Runtime as ValidateUnsigned>::pre_dispatch(call),
+		}
+	}
+}
+
 impl<LocalCall> CreateTransaction<LocalCall> for Runtime
 where
 	RuntimeCall: From<LocalCall>,
@@ -55,16 +103,10 @@ impl<LocalCall> CreateAuthorizedTransaction<LocalCall> for Runtime
 where
 	RuntimeCall: From<LocalCall>,
 {
-	/// An authorized call pays no fee and uses no nonce: the extensions that check a signer do
-	/// nothing for a transaction without one.
-	///
-	/// It is mortal, born at the worker's block ([`offchain_era`]): a worker that sends the same
-	/// answer again a few blocks later (because the first copy did not land) sends different
-	/// bytes. The node's transaction pool bans a transaction's hash for half an hour when one of
-	/// its views finds it invalid, which happens when a worker's transaction reaches the view
-	/// of the previous block while the pool is still building the view of the worker's own
-	/// block (an answer to a job that view has not assigned yet): an identical copy would be
-	/// refused for that half hour, this one is not.
+	/// The general form of a call that authorizes itself (offchain workers send the bare form,
+	/// [`BareTransactions`]): it pays no fee and uses no nonce, since the extensions that check
+	/// a signer do nothing for a transaction without one; mortal, born at the worker's block
+	/// ([`offchain_era`]).
 	fn create_extension() -> TxExtension {
 		tx_extension(0, offchain_era(), 0)
 	}

@@ -741,7 +741,8 @@ fn send_general(call: RuntimeCall) -> sp_runtime::ApplyExtrinsicResult {
 	apply(general_xt(call))
 }
 
-/// `call` as a general transaction that authorizes itself, as an offchain worker sends it.
+/// `call` as a general transaction that authorizes itself (offchain workers send the bare form;
+/// the fuzzers validate both).
 fn general_xt(call: RuntimeCall) -> UncheckedExtrinsic {
 	<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
 }

@@ -58,7 +58,7 @@ type BrokenExecutive = frame_executive::Executive<
 	Runtime,
 	Block,
 	frame_system::ChainContext<Runtime>,
-	Runtime,
+	configs::transactions::BareTransactions,
 	AllPalletsWithSystem,
 	BrokenMigrations,
 >;

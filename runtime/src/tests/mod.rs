@@ -435,14 +435,19 @@ fn bob_heartbeat_call() -> RuntimeCall {
 	RuntimeCall::Nodes(pallet_nodes::Call::heartbeat { heartbeat, signature })
 }
 
+/// A node's fee-free call as its offchain worker sends it: bare (format 4, unsigned).
+fn bare(call: RuntimeCall) -> UncheckedExtrinsic {
+	<Runtime as frame_system::offchain::CreateBare<RuntimeCall>>::create_bare(call)
+}
+
 /// The dev preset registers Alice's inference node and a verifier committee with their bonds
-/// held, and their heartbeats (general transactions authorized by the role key's signature)
-/// apply through `Executive` without paying a fee.
+/// held, and their heartbeats (bare transactions authorized by the role key's signature) apply
+/// through `Executive` without paying a fee, charged the call's weight and its authorization's.
 #[test]
 fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
-	use frame_support::traits::fungible::InspectHold;
-	use frame_system::offchain::CreateAuthorizedTransaction;
+	use frame_support::{dispatch::DispatchClass, traits::fungible::InspectHold};
 	use opg_primitives::attestation::NodeKey;
+	use pallet_nodes::WeightInfo as _;
 
 	preset_ext("development").execute_with(|| {
 		let bob = Sr25519Keyring::Bob.to_account_id();
@@ -458,56 +463,115 @@ fn the_dev_preset_registers_nodes_whose_heartbeats_apply_for_free() {
 
 		start_block(true);
 		let free_before = Balances::balance(&bob);
-		let call = bob_heartbeat_call();
-		let xt =
-			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
-				call.clone(),
-			);
-		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		let weight_before = System::block_weight().get(DispatchClass::Normal).ref_time();
+		assert_eq!(Executive::apply_extrinsic(bare(bob_heartbeat_call())), Ok(Ok(())));
 		assert_eq!(Balances::balance(&bob), free_before);
 		let node = pallet_nodes::Nodes::<Runtime>::get(&bob).expect("registered");
 		assert_eq!(node.last_heartbeat, Some(1));
-		// The same heartbeat again is refused before it runs.
-		let replay =
-			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
-				call,
-			);
-		assert!(Executive::apply_extrinsic(replay).is_err());
+		// A bare transaction carries no extension weight: the call's own covers its
+		// authorization, which ran when the block applied it.
+		type NodeWeights = pallet_nodes::weights::SubstrateWeight<Runtime>;
+		let charged = System::block_weight().get(DispatchClass::Normal).ref_time() - weight_before;
+		assert!(
+			charged
+				>= NodeWeights::heartbeat_active()
+					.saturating_add(NodeWeights::authorize_heartbeat())
+					.ref_time(),
+			"{charged}"
+		);
+		// Another heartbeat in the period is refused before it runs, in either form.
+		assert!(Executive::apply_extrinsic(bare(bob_heartbeat_call())).is_err());
+		let general = <Runtime as frame_system::offchain::CreateAuthorizedTransaction<
+			RuntimeCall,
+		>>::create_authorized_transaction(bob_heartbeat_call());
+		assert!(Executive::apply_extrinsic(general).is_err());
 	});
 }
 
-/// An offchain worker's authorized transaction is mortal and born at the worker's block: the
-/// same answer sent again at a later block is other bytes (the pool's half-hour ban of a hash
-/// one of its views found invalid cannot hold it back), and each copy is valid where it is
-/// sent.
+/// The general form of a call that authorizes itself (format 5, checked by `AuthorizeCall`) is
+/// accepted as well as the bare one the nodes send, for clients built on it.
+#[test]
+fn a_heartbeat_sent_as_a_general_transaction_applies_too() {
+	use frame_system::offchain::CreateAuthorizedTransaction;
+
+	preset_ext("development").execute_with(|| {
+		start_block(true);
+		let xt =
+			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
+				bob_heartbeat_call(),
+			);
+		assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		assert_eq!(pallet_nodes::Nodes::<Runtime>::get(&bob).unwrap().last_heartbeat, Some(1));
+	});
+}
+
+/// A bare transaction is checked by its call's `authorize` closure in the pool and again when a
+/// block applies it, so a forged one is refused even when a block author puts it in a block
+/// itself; a bare call that authorizes nothing (and no pallet validates) is refused too.
+#[test]
+fn a_bare_transaction_without_a_valid_authorization_is_refused() {
+	use sp_runtime::transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityError,
+	};
+
+	preset_ext("development").execute_with(|| {
+		start_block(true);
+		let RuntimeCall::Nodes(pallet_nodes::Call::heartbeat { heartbeat, .. }) =
+			bob_heartbeat_call()
+		else {
+			unreachable!()
+		};
+		let forged = bare(RuntimeCall::Nodes(pallet_nodes::Call::heartbeat {
+			heartbeat,
+			signature: sp_core::sr25519::Signature::from_raw([7; 64]).into(),
+		}));
+		assert_eq!(
+			Executive::validate_transaction(
+				TransactionSource::External,
+				forged.clone(),
+				System::parent_hash()
+			),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+		);
+		assert_eq!(
+			Executive::apply_extrinsic(forged),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))
+		);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		assert_eq!(pallet_nodes::Nodes::<Runtime>::get(&bob).unwrap().last_heartbeat, None);
+
+		let remark =
+			bare(RuntimeCall::System(SystemCall::remark_with_event { remark: b"x".to_vec() }));
+		assert_eq!(
+			Executive::validate_transaction(
+				TransactionSource::External,
+				remark.clone(),
+				System::parent_hash()
+			),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+		);
+		assert!(Executive::apply_extrinsic(remark).is_err());
+	});
+}
+
+/// An offchain worker that resends an answer signs it again: role-key (sr25519) signatures are
+/// randomized, so the copy is other bytes (the pool's half-hour ban of a hash one of its views
+/// found invalid cannot hold it back), and each copy is valid where it is sent.
 #[test]
 fn an_offchain_workers_resent_transaction_is_new_bytes() {
-	use frame_system::offchain::CreateAuthorizedTransaction;
 	use sp_runtime::transaction_validity::TransactionSource;
 
 	preset_ext("development").execute_with(|| {
 		start_block(true);
-		// Bob's heartbeat for this period (blocks 0 to 4), signed once, sent twice.
-		let call = bob_heartbeat_call();
-		let send = || {
-			<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(
-				call.clone(),
-			)
-		};
 		let validate = |xt: UncheckedExtrinsic| {
 			Executive::validate_transaction(TransactionSource::Local, xt, System::parent_hash())
 		};
-
-		let first = send();
-		assert!(validate(first.clone()).is_ok());
-		// One block on, with the hash of the new copy's birth block (the one before) on chain.
-		System::set_block_number(System::block_number() + 1);
-		frame_system::BlockHash::<Runtime>::insert(
-			System::block_number() - 1,
-			Hash::repeat_byte(7),
-		);
-		let again = send();
+		// Bob's heartbeat for this period (blocks 0 to 4), signed and sent twice.
+		let first = bare(bob_heartbeat_call());
+		let again = bare(bob_heartbeat_call());
 		assert_ne!(first.encode(), again.encode(), "a resend is other bytes");
+		assert!(validate(first).is_ok());
 		let second = validate(again);
 		assert!(second.is_ok(), "{second:?}");
 	});

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::configs::governance::origins::Origin as Custom;
 use frame_support::traits::fungible::InspectHold;
-use frame_system::offchain::CreateAuthorizedTransaction;
+use frame_system::offchain::CreateBare;
 use opg_primitives::{
 	attestation::{NodeRole, RoleSet},
 	inference::{FixedPoint, JobStatus, Tensor, TensorValues, Tensors},
@@ -182,8 +182,7 @@ fn alice_heartbeat() {
 		Sr25519Keyring::Alice.pair().sign(&message),
 	);
 	let call = RuntimeCall::Nodes(pallet_nodes::Call::heartbeat { heartbeat, signature });
-	let xt =
-		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
+	let xt = <Runtime as CreateBare<RuntimeCall>>::create_bare(call);
 	assert_eq!(Executive::apply_extrinsic(xt), Ok(Ok(())));
 }
 
@@ -235,7 +234,7 @@ fn tee_answer(job: u64, enclave: &sp_core::ed25519::Pair) -> UncheckedExtrinsic 
 		output,
 		signature: enclave.sign(&message).into(),
 	});
-	<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call)
+	<Runtime as CreateBare<RuntimeCall>>::create_bare(call)
 }
 
 #[test]

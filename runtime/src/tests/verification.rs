@@ -9,7 +9,7 @@ use super::{
 	governance::{close_block, open_block, run_to_block, send, uploaded_model_with},
 	*,
 };
-use frame_system::offchain::CreateAuthorizedTransaction;
+use frame_system::offchain::CreateBare;
 use opg_primitives::attestation::NodeKeySignature;
 use opg_primitives::{
 	attestation::{commitment_of, revealed_hash, signing_message, SignedStatement},
@@ -51,11 +51,10 @@ fn genesis() -> Hash {
 	System::block_hash(0)
 }
 
-/// Applies `call` as a general transaction that authorizes itself (as an offchain worker
+/// Applies `call`, which authorizes itself, as a bare transaction (as an offchain worker
 /// sends it).
-fn send_general(call: RuntimeCall) -> DispatchResult {
-	let xt =
-		<Runtime as CreateAuthorizedTransaction<RuntimeCall>>::create_authorized_transaction(call);
+fn send_bare(call: RuntimeCall) -> DispatchResult {
+	let xt = <Runtime as CreateBare<RuntimeCall>>::create_bare(call);
 	Executive::apply_extrinsic(xt).expect("the transaction is valid")
 }
 
@@ -100,7 +99,7 @@ fn commit_answer(job: u64, node: &AccountId, bytes: &[u8]) -> DispatchResult {
 	let commitment = commitment_of(&subject, &input_hash, node, &revealed_hash(bytes), &salt(node));
 	let signature =
 		job_signature(job, node, JobStatement::Commitment { job, node: node.clone(), commitment });
-	send_general(RuntimeCall::Inference(pallet_inference::Call::submit_commitment {
+	send_bare(RuntimeCall::Inference(pallet_inference::Call::submit_commitment {
 		job,
 		node: node.clone(),
 		commitment,
@@ -123,7 +122,7 @@ fn commit(job: u64, who: &AccountId, bytes: &[u8]) -> DispatchResult {
 		commitment: &commitment,
 	};
 	let signature = keyring_of(who).sign(&signing_message(&genesis(), &statement)).into();
-	send_general(RuntimeCall::Attestations(pallet_attestations::Call::commit {
+	send_bare(RuntimeCall::Attestations(pallet_attestations::Call::commit {
 		subject,
 		member: who.clone(),
 		commitment,
@@ -146,7 +145,7 @@ fn reveal(job: u64, who: &AccountId, bytes: &[u8]) -> DispatchResult {
 		salt: &salt,
 	};
 	let signature = keyring_of(who).sign(&signing_message(&genesis(), &statement)).into();
-	send_general(RuntimeCall::Attestations(pallet_attestations::Call::reveal {
+	send_bare(RuntimeCall::Attestations(pallet_attestations::Call::reveal {
 		subject,
 		member: who.clone(),
 		output: bytes.to_vec().try_into().unwrap(),
@@ -243,7 +242,7 @@ fn answer_corrupted(job: u64, node: &AccountId) -> Tensors {
 		output: corrupted.clone(),
 		signature,
 	};
-	assert_eq!(send_general(RuntimeCall::Inference(answer)), Ok(()));
+	assert_eq!(send_bare(RuntimeCall::Inference(answer)), Ok(()));
 	corrupted
 }
 
