@@ -74,6 +74,7 @@ fn add_node<T: Config>(index: u32, roles: RoleSet, key: NodeKey) -> T::AccountId
 	// Selection needs the block's randomness, which a benchmark's block has only when given.
 	<T::Randomness as opg_primitives::randomness::BlockRandomness>::prepare_for_benchmarks();
 	let endpoint = roles.contains(NodeRole::Data).then(endpoint::<T>);
+	Pallet::<T>::make_heartbeat_room(NodeCount::<T>::get().saturating_add(1));
 	Pallet::<T>::do_register(&who, roles, key, endpoint, bond::<T>(index))
 		.expect("a funded node registers");
 	who

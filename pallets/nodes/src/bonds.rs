@@ -47,6 +47,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(!NodeByKey::<T>::contains_key(&key), Error::<T>::KeyInUse);
 		let count = NodeCount::<T>::get();
 		ensure!(count < T::MaxNodes::get(), Error::<T>::TooManyNodes);
+		ensure!(
+			Self::has_heartbeat_room(count.saturating_add(1), &ActiveParameters::<T>::get()),
+			Error::<T>::NoHeartbeatRoom
+		);
 		T::Currency::hold(&HoldReason::NodeBond.into(), who, bond)
 			.map_err(|_| Error::<T>::InsufficientFunds)?;
 		let now = frame_system::Pallet::<T>::block_number();

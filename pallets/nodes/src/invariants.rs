@@ -26,6 +26,10 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(count == NodeCount::<T>::get(), "NodeCount does not count the nodes");
+		ensure!(
+			Self::has_heartbeat_room(count, &ActiveParameters::<T>::get()),
+			"the heartbeat period has no room for two heartbeats of every node"
+		);
 		ensure!(NodeByKey::<T>::iter().count() as u32 == count, "role keys without nodes");
 
 		// Pools.

@@ -30,7 +30,9 @@
 //! period, or a second one in a period is refused before it reaches the pool. Each node sends
 //! from its own block of the period's first half ([`Pallet::beat_from`]), so heartbeats spread
 //! over the period; they rank below every paying transaction, and a block includes at most
-//! [`Config::MaxHeartbeatsPerBlock`] (the rest wait in the pool for the next block). A node whose last
+//! [`Config::MaxHeartbeatsPerBlock`] (the rest wait in the pool for the next block), a cap every
+//! period has room for twice over: a registration or a period change that would break that is
+//! refused ([`Error::NoHeartbeatRoom`]). A node whose last
 //! heartbeat is more than `max_missed_heartbeats` whole periods old is stale: selection skips
 //! it at once, and `on_idle` marks it [`NodeStatus::Inactive`] as it sweeps the registry with
 //! the room a block has left ([`Config::MaxLivenessChecksPerBlock`] nodes per block at most). A node whose active bond falls below
@@ -250,9 +252,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLivenessChecksPerBlock: Get<u32>;
 
-		/// The most heartbeats one block includes (more when a short heartbeat period needs
-		/// them: [`Pallet::heartbeats_per_block`]): a block author skips the rest, which stay in
-		/// the pool for the next block (a heartbeat is valid for its whole period).
+		/// The most heartbeats one block includes: a block author skips the rest, which stay in
+		/// the pool for the next block (a heartbeat is valid for its whole period). The registry
+		/// keeps every period roomy enough for two heartbeats of each registered node at this
+		/// rate ([`Pallet::has_heartbeat_room`]): a registration or a shorter period that would
+		/// break it is refused, so no node count and no period lets heartbeats take more of a
+		/// block than this many.
 		#[pallet::constant]
 		type MaxHeartbeatsPerBlock: Get<u32>;
 
@@ -438,6 +443,11 @@ pub mod pallet {
 		/// The block carries no VRF output, so nothing can be drawn in it (only a genesis or
 		/// test block lacks one).
 		NoRandomness,
+		/// The heartbeat period has no room for this many nodes: each period must hold two
+		/// heartbeats of every registered node at `MaxHeartbeatsPerBlock` a block. Lengthen the
+		/// period (governance) before registering more nodes; a period that short is refused
+		/// while this many nodes are registered.
+		NoHeartbeatRoom,
 	}
 
 	#[pallet::hooks]
@@ -634,12 +644,17 @@ pub mod pallet {
 		/// inactive by the liveness sweep until they bond more. Governance only (the
 		/// node-parameters track).
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::set_parameter())]
+		// Beyond the benchmarked change: the node count, for the heartbeat room.
+		#[pallet::weight(T::WeightInfo::set_parameter().saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn set_parameter(origin: OriginFor<T>, change: ParameterChangeOf<T>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut parameters = ActiveParameters::<T>::get();
 			parameters.apply(change);
 			Self::check_parameters(&parameters)?;
+			ensure!(
+				Self::has_heartbeat_room(NodeCount::<T>::get(), &parameters),
+				Error::<T>::NoHeartbeatRoom
+			);
 			ActiveParameters::<T>::put(&parameters);
 			Self::deposit_event(Event::ParametersChanged { parameters });
 			Ok(())
@@ -701,6 +716,20 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		use opg_primitives::randomness::BlockRandomness;
 		T::Randomness::prepare_for_benchmarks();
+		Self::make_heartbeat_room(NodeCount::<T>::get().saturating_add(1));
 		Self::do_register(who, roles, key, None, bond)
+	}
+
+	/// Lengthens the heartbeat period when it has no room for `nodes` nodes' heartbeats, as
+	/// governance would before a registry that large could exist: benchmarks fill the pools to
+	/// `MaxNodes`.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn make_heartbeat_room(nodes: u32) {
+		ActiveParameters::<T>::mutate(|parameters| {
+			let needed = nodes.saturating_mul(2).div_ceil(T::MaxHeartbeatsPerBlock::get().max(1));
+			if parameters.heartbeat_period < needed.into() {
+				parameters.heartbeat_period = needed.into();
+			}
+		});
 	}
 }

@@ -175,7 +175,7 @@ impl<T: Config> Pallet<T> {
 	/// blocks, each copy validated anew) ranks above them ([`LATE_HEARTBEAT_PRIORITY`]): paying
 	/// transactions that fill every block for a whole period (with tips above every other)
 	/// cannot keep nodes from proving they are alive, and the per-block cap
-	/// ([`Self::heartbeats_per_block`]) still bounds the room late heartbeats take from payers.
+	/// ([`Config::MaxHeartbeatsPerBlock`]) still bounds the room late heartbeats take from payers.
 	pub(crate) fn heartbeat_validity(heartbeat: &HeartbeatOf<T>) -> TransactionValidityWithRefund {
 		let parameters = ActiveParameters::<T>::get();
 		let period: u64 = parameters.heartbeat_period.saturated_into();
@@ -192,7 +192,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// In a block being built (`source` is `InBlock`), refuses a heartbeat beyond
-	/// [`Self::heartbeats_per_block`] as exhausting the block's resources: the author skips it
+	/// [`Config::MaxHeartbeatsPerBlock`] as exhausting the block's resources: the author skips it
 	/// and it stays in the pool for the next block. The pool takes every valid heartbeat.
 	pub(crate) fn check_heartbeat_room(
 		source: TransactionSource,
@@ -202,21 +202,23 @@ impl<T: Config> Pallet<T> {
 		}
 		let (block, count) = HeartbeatsInBlock::<T>::get();
 		if block == frame_system::Pallet::<T>::block_number()
-			&& count >= Self::heartbeats_per_block()
+			&& count >= T::MaxHeartbeatsPerBlock::get()
 		{
 			return Err(InvalidTransaction::ExhaustsResources.into());
 		}
 		Ok(())
 	}
 
-	/// How many heartbeats a block includes: [`Config::MaxHeartbeatsPerBlock`], or more when a
-	/// short period needs it, so that a period always has room for twice the registered nodes
-	/// (a cap no node count or period could make too small, and no flood of heartbeats could
-	/// use to keep a node's out for a whole period).
-	pub fn heartbeats_per_block() -> u32 {
-		let period: u32 = ActiveParameters::<T>::get().heartbeat_period.saturated_into();
-		let needed = NodeCount::<T>::get().saturating_mul(2).div_ceil(period.max(1));
-		T::MaxHeartbeatsPerBlock::get().max(needed)
+	/// Whether a period of `parameters` has room for two heartbeats of each of `nodes` nodes at
+	/// [`Config::MaxHeartbeatsPerBlock`] a block: the registry keeps it true (registrations and
+	/// period changes that would break it are refused, [`Error::NoHeartbeatRoom`]), so the
+	/// per-block cap bounds what heartbeats take from payers whatever the node count, and no
+	/// flood of heartbeats can keep a node's out for a whole period. With the production
+	/// period (an hour, 600 blocks) and 64 a block, 19,200 nodes fit, more than `MaxNodes`.
+	pub fn has_heartbeat_room(nodes: u32, parameters: &ParametersOf<T>) -> bool {
+		let period: u64 = parameters.heartbeat_period.saturated_into();
+		u64::from(nodes).saturating_mul(2)
+			<= u64::from(T::MaxHeartbeatsPerBlock::get()).saturating_mul(period)
 	}
 
 	/// The block of its period from which `node`'s offchain worker sends its heartbeat: its

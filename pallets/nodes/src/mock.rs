@@ -181,9 +181,17 @@ pub fn subject(n: u8) -> SubjectId {
 #[derive(Default)]
 pub struct ExtBuilder {
 	nodes: Vec<(AccountId, RoleSet, Balance)>,
+	heartbeat_period: Option<u64>,
 }
 
 impl ExtBuilder {
+	/// Starts with heartbeat periods of `blocks` blocks instead of the test parameters' 10,
+	/// which have room for the heartbeats of 10 nodes only.
+	pub fn heartbeat_period(mut self, blocks: u64) -> Self {
+		self.heartbeat_period = Some(blocks);
+		self
+	}
+
 	/// Registers `who` at genesis for `roles` with `bond`.
 	pub fn node(mut self, who: AccountId, roles: RoleSet, bond: Balance) -> Self {
 		self.nodes.push((who, roles, bond));
@@ -204,7 +212,12 @@ impl ExtBuilder {
 		.assimilate_storage(&mut storage)
 		.unwrap();
 		pallet_nodes::GenesisConfig::<Test> {
-			parameters: Some(test_parameters()),
+			parameters: Some(Parameters {
+				heartbeat_period: self
+					.heartbeat_period
+					.unwrap_or(test_parameters().heartbeat_period),
+				..test_parameters()
+			}),
 			nodes: self
 				.nodes
 				.iter()

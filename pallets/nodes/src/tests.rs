@@ -378,7 +378,7 @@ fn set_parameter_changes_one_parameter_within_its_bounds() {
 		assert_ok!(Nodes::set_parameter(root(), Change::MinInferenceBond(10_000)));
 		assert_ok!(Nodes::set_parameter(root(), Change::MinInferenceBond(100)));
 		assert_ok!(Nodes::set_parameter(root(), Change::UnbondingPeriod(1_000)));
-		assert_ok!(Nodes::set_parameter(root(), Change::HeartbeatPeriod(1)));
+		assert_ok!(Nodes::set_parameter(root(), Change::HeartbeatPeriod(1_000)));
 		let refused = [
 			// Outside the runtime's bounds.
 			Change::MinInferenceBond(10_001),
@@ -676,7 +676,6 @@ fn heartbeats_beyond_a_blocks_cap_wait_in_the_pool_below_every_payer() {
 		assert_eq!(validity.priority, 0);
 		// The mock's cap: two a block (its 8 nodes beat every 10 blocks: 2 a block are room
 		// for twice them).
-		assert_eq!(Nodes::heartbeats_per_block(), 2);
 		for who in [2, 3] {
 			let (heartbeat, signature) = heartbeat_of(who);
 			assert!(call(who).authorize(TransactionSource::InBlock).unwrap().is_ok());
@@ -692,9 +691,32 @@ fn heartbeats_beyond_a_blocks_cap_wait_in_the_pool_below_every_payer() {
 		// The next block includes it.
 		run_to_block(13);
 		assert!(call(4).authorize(TransactionSource::InBlock).unwrap().is_ok());
-		// A shorter period raises the cap, so the period still has room for twice the nodes.
-		ActiveParameters::<Test>::mutate(|parameters| parameters.heartbeat_period = 2);
-		assert_eq!(Nodes::heartbeats_per_block(), 8);
+	});
+}
+
+#[test]
+fn every_period_keeps_room_for_two_heartbeats_of_each_node() {
+	network().build_and_execute(|| {
+		use crate::ParameterChange as Change;
+		// The mock: 2 heartbeats a block, a 10-block period: room for 10 nodes; 8 registered.
+		assert_eq!(NodeCount::<Test>::get(), 8);
+		let register = |who| {
+			Nodes::register(signed(who), verifier(), key(who), key_proof(who, who), None, BOND)
+		};
+		assert_ok!(register(9));
+		assert_ok!(register(10));
+		// An eleventh node would leave a period too short for twice the nodes' heartbeats at
+		// the cap, so late heartbeats could take more of a block than the cap: refused.
+		assert_noop!(register(11), Error::<Test>::NoHeartbeatRoom);
+		// So is a shorter period while ten are registered.
+		assert_noop!(
+			Nodes::set_parameter(root(), Change::HeartbeatPeriod(9)),
+			Error::<Test>::NoHeartbeatRoom
+		);
+		// Governance lengthens the period first; then the node registers.
+		assert_ok!(Nodes::set_parameter(root(), Change::HeartbeatPeriod(11)));
+		assert_ok!(register(11));
+		assert!(!Nodes::has_heartbeat_room(12, &ActiveParameters::<Test>::get()));
 	});
 }
 

@@ -29,12 +29,13 @@ mod selection_properties {
 	use super::*;
 	use proptest::prelude::*;
 
-	/// Test externalities with one verifier per stake, accounts 1, 2, ... in order.
+	/// Test externalities with one verifier per stake, accounts 1, 2, ... in order (heartbeat
+	/// periods long enough for that many nodes).
 	fn pool_of(stakes: &[Balance]) -> sp_io::TestExternalities {
 		stakes
 			.iter()
 			.enumerate()
-			.fold(ExtBuilder::default(), |builder, (i, stake)| {
+			.fold(ExtBuilder::default().heartbeat_period(100), |builder, (i, stake)| {
 				builder.node(i as AccountId + 1, verifier(), *stake)
 			})
 			.build()
