@@ -4,7 +4,8 @@
 #      killed in the middle of open jobs and restarted, a data node killed while a new node
 #      needs the model, a minority validator partitioned and let back;
 #   2. the load test (scripts/network-tests/load.py): 200 requests a block for ten minutes from
-#      four clients, its report written to docs/load-test.md when it passed;
+#      four clients while 10,000 registered nodes heartbeat, its report written to
+#      docs/load-test.md when it passed;
 #   3. the fuzzers (scripts/fuzz.sh).
 # Options: --no-load, --no-fuzz, --load-minutes N. Ends with `summary: N passed, M failed`.
 # Node logs and databases stay under ~/.cache/opg-chain/{network-tests,load-test}/.
@@ -41,7 +42,7 @@ PYTHONPATH="$OPG_PYTHONPATH" "$OPG_PYTHON" -m pytest -c scripts/pytest.ini -p no
 tally $?
 
 if ((load)); then
-	note "load test: 200 requests a block for $minutes minutes"
+	note "load test: 200 requests a block for $minutes minutes, 10,000 nodes heartbeating"
 	# The report replaces docs/load-test.md only when the test passed (a failed run's report
 	# stays in ~/.cache/opg-chain/load-test/report.md).
 	report="$HOME/.cache/opg-chain/load-test/report.md"

@@ -1,8 +1,9 @@
 // Reads blocks FROM..TO of a node with polkadot.js and prints one JSON line per block: its
-// number and hash, how many extrinsics it holds and how many failed, its encoded length, the
-// weight it used per dispatch class (ref time, picoseconds), and its Inference events (the
-// job's lifecycle: requested, assigned, reassigned, result, final, refunded) with the fields
-// the fault and load tests count. polkadot.js decodes a full block in milliseconds, where the
+// number, hash and timestamp, how many extrinsics it holds (and their hashes) and how many
+// failed, its encoded length, the weight it used per dispatch class (ref time, picoseconds),
+// how many heartbeats it took, and its Inference events (the job's lifecycle: requested,
+// assigned, reassigned, result, final, refunded) with the fields the fault and load tests
+// count. polkadot.js decodes a full block in milliseconds, where the
 // Python client takes seconds, so the tests read long runs through this.
 //
 //   node scripts/network-tests/ledger.mjs ws://127.0.0.1:9945 1 120
@@ -39,17 +40,23 @@ function jobEvent(event) {
 async function readBlock(number) {
   const hash = await api.rpc.chain.getBlockHash(number);
   const [signed, at] = await Promise.all([api.rpc.chain.getBlock(hash), api.at(hash)]);
-  const [events, weight] = await Promise.all([at.query.system.events(), at.query.system.blockWeight()]);
+  const [events, weight, timestamp] = await Promise.all([
+    at.query.system.events(), at.query.system.blockWeight(), at.query.timestamp.now()]);
   const inference = [];
   let failed = 0;
+  let heartbeats = 0;
   for (const { event } of events) {
     if (event.section === "system" && event.method === "ExtrinsicFailed") failed += 1;
+    if (event.section === "nodes" && event.method === "HeartbeatReceived") heartbeats += 1;
     if (event.section === "inference" && JOB_EVENTS.has(event.method)) inference.push(jobEvent(event));
   }
   return {
     number,
     hash: hash.toHex(),
+    timestamp: timestamp.toNumber(),
     extrinsics: signed.block.extrinsics.length,
+    hashes: signed.block.extrinsics.map((extrinsic) => extrinsic.hash.toHex()),
+    heartbeats,
     failed,
     bytes: signed.block.encodedLength,
     weight: {

@@ -1,12 +1,19 @@
 """The load test: sustained inference requests on a local network (scripts/network.sh's nodes)
-from several clients, then a report of what became of every request.
+from several clients, while thousands of registered nodes heartbeat, then a report of what
+became of every request.
 
 Each client is a process with its own account, connected to its own node; at every new block it
 sees, it sends its share of `--per-block` vanilla requests (signed with consecutive nonces,
 handed to the pool without waiting). After `--minutes` the clients stop, and the test waits
 until every job the requests made is final or refunded. Then it reads every block of the run
 (ledger.mjs) and writes the report: requests sent, included, finalised, failed, refunded, lost
-(must be zero), block fullness, finality lag, and each node's memory over time.
+(must be zero), how long each request waited for a block, block times and fullness, finality
+lag, and each node's memory over time.
+
+Beside the network's own nodes, `--nodes` more are registered at genesis (default: enough to
+fill the registry's 10,000) as data nodes at the least bond, an attacker's cheapest way to send
+fee-free transactions, and a sender heartbeats for all of them as their offchain workers would
+(heartbeats.py), with the period set to the shortest the registry allows for that many nodes.
 
     scripts/network-tests/load.py --minutes 10 --per-block 200 --report docs/load-test.md
 
@@ -28,6 +35,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "clients" / "python"),
                 str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
+from heartbeats import genesis_patch, send_heartbeats  # noqa: E402
 from ledger import JobBook, read_blocks  # noqa: E402
 from opg import chain, nodes  # noqa: E402
 from opg_tools.network import LocalNetwork, say  # noqa: E402
@@ -42,6 +50,13 @@ INPUT = {"input": [[0.5 * i for i in range(8)]]}
 # 2 s of compute a block, 75 % of it for normal transactions; 5 MiB, 75 % for normal ones.
 NORMAL_WEIGHT = 0.75 * 2e12
 NORMAL_LENGTH = 0.75 * 5 * 1024 * 1024
+# The registry's limits (runtime/src/configs/nodes.rs): the most nodes, the most heartbeats a
+# block includes. A period must have room for two heartbeats of every node.
+MAX_NODES = 10_000
+MAX_HEARTBEATS_PER_BLOCK = 64
+# The nodes the `local` network registers itself (three at genesis, two data nodes at start).
+NETWORK_NODES = 5
+SLOT_SECONDS = 6.0
 
 
 def client(signer: str, url: str, model: int, share: int, seconds: float, results) -> None:
@@ -52,6 +67,7 @@ def client(signer: str, url: str, model: int, share: int, seconds: float, result
     stop_at = time.monotonic() + seconds
     last = None
     sends = []
+    sent_at = []  # (transaction hash, the best block when it was sent)
     while time.monotonic() < stop_at:
         head = int(substrate.rpc_request("chain_getHeader", [])["result"]["number"], 16)
         if last is None or head > last:
@@ -59,12 +75,12 @@ def client(signer: str, url: str, model: int, share: int, seconds: float, result
             blocks = 1 if last is None else head - last
             last = head
             started = time.monotonic()
-            sender.send(share * blocks)
+            sent_at += [(h, head) for h in sender.send(share * blocks)]
             sends.append((time.monotonic() - started) / blocks)
         time.sleep(0.2)
     results.put({"signer": signer, "address": sender.signer.ss58_address, "first_nonce": first_nonce,
                  "sent": sender.sent, "refused": len(sender.refused), "refusals": sender.refused[:3],
-                 "send_seconds": statistics.median(sends) if sends else 0.0})
+                 "send_seconds": statistics.median(sends) if sends else 0.0, "sent_at": sent_at})
     substrate.close()
 
 
@@ -115,9 +131,11 @@ def wait_settled(network: LocalNetwork, watch: str, first: int, addresses: set[s
 
 
 def report(args, network, results, book, blocks, first, last, load_blocks, samples, nonces,
-           started_at, load_seconds, standing) -> tuple[str, list[str]]:
+           started_at, load_seconds, standing, beats) -> tuple[str, list[str]]:
     """The report's markdown, and what went wrong (nothing when the test passed): a lost,
-    refused, failed or refunded request, or a rate under the one asked for."""
+    refused, failed or refunded request, a rate under the one asked for, a request that waited
+    more than one block beyond the next, blocks more than 10% slower or faster than 6 s on
+    average, or a heartbeat sent that no block took."""
     addresses = {r["address"] for r in results}
     sent = sum(r["sent"] for r in results)
     refused = sum(r["refused"] for r in results)
@@ -144,6 +162,17 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
     lags = [s["best"] - s["final"] for s in samples if s["best"] is not None]
     latency = [r.final_in - r.requested_in for r in ours if r.final_in is not None]
     block_times = (load_seconds / len(load)) if load else 0
+    intervals = [(b["timestamp"] - a["timestamp"]) / 1000 for a, b in zip(load, load[1:])]
+    mean_interval = statistics.mean(intervals) if intervals else 0.0
+    # How long each request waited: blocks from the best block its client saw when it sent it
+    # to the block that included it (1: the next block).
+    included_in = {h: b["number"] for b in blocks for h in b["hashes"]}
+    waits = [included_in[h] - head for r in results for h, head in r["sent_at"] if h in included_in]
+    starved = sum(1 for wait in waits if wait > 2)
+    beats_in_load = [b["heartbeats"] for b in load]
+    beats_landed = sum(b["heartbeats"] for b in blocks)
+    beats_sent = beats["heartbeats_sent"] if beats else 0
+    beats_unlanded = max(0, beats_sent - beats_landed)
 
     def stats(values, fmt="{:.0f}"):
         if not values:
@@ -164,7 +193,13 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
         f"saw) for {args.minutes} minutes, blocks #{load_blocks[0]}-#{load_blocks[1]}; then the test "
         f"waited until every job was final or refunded (read to #{last}). Nodes had "
         f"{args.response_period} blocks to answer (production's response period; the local chain's "
-        "own is 5 blocks, for demos), the challenge window was 10 blocks."
+        "own is 5 blocks, for demos), the challenge window was 10 blocks. "
+        f"{args.nodes + NETWORK_NODES} nodes were registered: the network's {NETWORK_NODES} and "
+        f"{args.nodes} data nodes at the least bond registered at genesis, for which a sender "
+        f"sent one heartbeat a period from each node's own block of its first half, as their "
+        f"offchain workers would (bare transactions, fee-free), the period {args.heartbeat_period} "
+        f"blocks (the shortest with room for two heartbeats of each node at "
+        f"{MAX_HEARTBEATS_PER_BLOCK} a block)."
         + (f" Every node ran with `{' '.join(args.node_args)}`." if args.node_args else ""),
         "",
         "| | count |",
@@ -178,18 +213,25 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
         f"| jobs still open when the test stopped waiting | {unsettled} |",
         f"| **lost** (sent, never included; or never settled) | **{lost}** |",
         f"| requests included per block of the load (all included / {load_block_count} blocks) | {rate:.0f} |",
+        f"| requests included more than one block after the next (blocks waited > 2) | {starved} |",
+        f"| heartbeats sent for the registered nodes / refused by a pool | {beats_sent} / "
+        f"{beats['heartbeats_refused'] if beats else 0} |",
+        f"| heartbeats taken by blocks (#{first}-#{last}, the network's own nodes' included) | {beats_landed} |",
         "",
         "Per block of the load (min / median / mean / max):",
         "",
         "| | value |",
         "|---|---|",
         f"| requests included | {stats(per_block)} |",
+        f"| blocks a request waited (from the best block when sent to its block) | {stats(waits)} |",
+        f"| heartbeats included | {stats(beats_in_load)} |",
         f"| results submitted | {stats(answers)} |",
         f"| jobs made final (whole run) | {stats(finals)} |",
         f"| normal-class weight used, % of its 1.5 s | {stats(weight, '{:.1f}')} |",
         f"| all weight (hooks included), % of 2 s | {stats(all_weight, '{:.1f}')} |",
         f"| length, % of the normal 3.75 MiB | {stats(length, '{:.2f}')} |",
         f"| seconds a block (load time / blocks) | {block_times:.2f} |",
+        f"| seconds between blocks (timestamps) | {stats(intervals, '{:.1f}')} |",
         f"| finality lag, blocks (best - finalized, sampled every 10 s) | {stats(lags)} |",
         f"| blocks from request to final (challenge window 10) | {stats(latency)} |",
         "",
@@ -223,9 +265,15 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
     problems = [what for what, bad in (
         (f"{lost} lost", lost), (f"{refused} refused", refused), (f"{failed} failed at dispatch", failed),
         (f"{sum(refunds.values())} refunded", sum(refunds.values())),
-        (f"{rate:.0f} requests a block, under {args.per_block}", rate < args.per_block)) if bad]
-    lines += ["", "Verdict: " + ("passed: every request sent was included and settled final, at the "
-                                 "rate asked." if not problems else "FAILED: " + "; ".join(problems) + ".")]
+        (f"{rate:.0f} requests a block, under {args.per_block}", rate < args.per_block),
+        (f"{starved} requests waited more than one block beyond the next", starved),
+        (f"blocks every {mean_interval:.2f} s on average, not within 10% of {SLOT_SECONDS:.0f} s",
+         abs(mean_interval - SLOT_SECONDS) > 0.1 * SLOT_SECONDS),
+        (f"{beats_unlanded} heartbeats sent that no block took", beats_unlanded)) if bad]
+    lines += ["", "Verdict: " + ("passed: every request sent was included within a block of the next "
+                                 "and settled final, at the rate asked, blocks every "
+                                 f"{mean_interval:.2f} s, every heartbeat in a block."
+                                 if not problems else "FAILED: " + "; ".join(problems) + ".")]
     return "\n".join(lines) + "\n", problems
 
 
@@ -253,14 +301,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--response-period", type=int, default=20,
                         help="blocks a node has to answer (default 20, production's two minutes; the "
                              "local chain's own is 5, for demos)")
+    parser.add_argument("--nodes", type=int, default=MAX_NODES - NETWORK_NODES,
+                        help="data nodes registered at genesis that heartbeat during the load (default: "
+                             "enough to fill the registry's 10,000)")
+    parser.add_argument("--heartbeat-period", type=int, default=None,
+                        help="blocks a heartbeat period lasts (default: the shortest with room for two "
+                             "heartbeats of every node)")
     parser.add_argument("--report", default=None, help="write the report here (default: print it)")
     parser.add_argument("node_args", nargs="*", help="extra arguments for every opg-node (after --)")
     args = parser.parse_args(argv)
+    if args.heartbeat_period is None:
+        args.heartbeat_period = max(5, -(-2 * (args.nodes + NETWORK_NODES) // MAX_HEARTBEATS_PER_BLOCK))
 
     workdir = Path.home() / ".cache" / "opg-chain" / "load-test" / time.strftime("%Y%m%d-%H%M%S")
     # The report reads every block's events after the load: keep the state of all of them
     # (the default keeps 256 blocks, less than a long run).
     network = LocalNetwork(workdir, node_args=("--state-pruning", "archive-canonical", *args.node_args))
+    if args.nodes:
+        network.genesis_patch = genesis_patch(args.nodes, network.nodes["data-1"].http_url,
+                                              args.heartbeat_period)
     try:
         say(f"load test: starting the local network in {workdir}")
         network.start()
@@ -277,11 +336,17 @@ def main(argv: list[str] | None = None) -> int:
         processes = [multiprocessing.Process(target=client, args=(
             signer, network.nodes[node].url, model, share, args.minutes * 60, results))
             for signer, node in CLIENTS[:args.clients]]
-        say(f"load: {args.clients} clients, {share * args.clients} requests a block, {args.minutes} minutes")
+        beat_results = multiprocessing.Queue()
+        if args.nodes:
+            processes.append(multiprocessing.Process(target=send_heartbeats, args=(
+                network.nodes["data-2"].url, args.nodes, args.minutes * 60, beat_results)))
+        say(f"load: {args.clients} clients, {share * args.clients} requests a block, {args.minutes} minutes; "
+            f"heartbeats of {args.nodes} more nodes every {args.heartbeat_period} blocks")
         load_started = time.monotonic()
         for process in processes:
             process.start()
-        collected = [results.get(timeout=args.minutes * 60 + 600) for _ in processes]
+        collected = [results.get(timeout=args.minutes * 60 + 600) for _ in range(args.clients)]
+        beats = beat_results.get(timeout=600) if args.nodes else None
         for process in processes:
             process.join()
         load_seconds = time.monotonic() - load_started
@@ -306,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stopped.set()
         sampler.join()
         text, problems = report(args, network, collected, book, blocks, first, last, (first, load_last),
-                      sampler.samples, nonces, started_at, load_seconds, standing)
+                      sampler.samples, nonces, started_at, load_seconds, standing, beats)
         if args.report:
             Path(args.report).write_text(text)
             say(f"report written to {args.report}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -21,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from opg import chain, nodes
 from opg.errors import ChainError
@@ -196,8 +198,12 @@ class LocalNetwork:
 
     def __init__(self, workdir: str | Path, specs: list[NodeSpec] | None = None,
                  binary: str = NODE_BIN, base_port: int | None = None,
-                 node_args: tuple[str, ...] = ()):
+                 node_args: tuple[str, ...] = (),
+                 genesis_patch: Callable[[dict], None] | None = None):
         self.workdir = Path(workdir)
+        # Changes the `local` preset's genesis (the patch's JSON, by pallet) before the raw spec
+        # is made: the load test registers thousands of nodes this way.
+        self.genesis_patch = genesis_patch
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.specs = {spec.name: spec for spec in (specs or default_specs())}
         self.binary = binary
@@ -223,8 +229,17 @@ class LocalNetwork:
         is known before any node starts) and its keystore: BABE (sr25519) and GRANDPA (ed25519)
         keys for validators, the role key (sr25519, type `opgn`) for nodes with roles. Keys
         go in with `opg-node key insert`, as an operator would."""
-        self.spec_path.write_text(self._opg_node("build-spec", "--chain", "local", "--raw",
-                                                  "--disable-default-bootnode"))
+        if self.genesis_patch is None:
+            self.spec_path.write_text(self._opg_node("build-spec", "--chain", "local", "--raw",
+                                                      "--disable-default-bootnode"))
+        else:
+            plain = json.loads(self._opg_node("build-spec", "--chain", "local",
+                                              "--disable-default-bootnode"))
+            self.genesis_patch(plain["genesis"]["runtimeGenesis"]["patch"])
+            plain_path = self.workdir / "local-plain.json"
+            plain_path.write_text(json.dumps(plain))
+            self.spec_path.write_text(self._opg_node("build-spec", "--chain", str(plain_path), "--raw",
+                                                      "--disable-default-bootnode"))
         for index, spec in enumerate(self.specs.values()):
             spec.node_key = f"{index + 1:064x}"
             key_file = self.workdir / f"{spec.name}.node-key"

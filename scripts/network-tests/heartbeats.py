@@ -1,0 +1,115 @@
+"""Thousands of registered nodes that heartbeat, for the load test: their keys, their
+registration in the `local` chain's genesis, and a sender that does for all of them what each
+node's offchain worker does for its own: one heartbeat a period, from the node's own block of
+the period's first half (`Nodes::beat_from`), as a bare transaction signed with its role key.
+
+The nodes are data nodes at the least bond the chain asks, the cheapest role an attacker could
+register thousands of; their endpoint is a real data node's, so a node that picks one to fetch a
+model from is served."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from substrateinterface import Keypair
+
+from opg import chain
+
+# The role of every load node (`NodeRole::Data`'s bit).
+DATA_ROLE = 4
+
+
+def keys(count: int) -> list[Keypair]:
+    """The load nodes' keys, one sr25519 key per node serving as its account and its role key:
+    derived from fixed seeds, so every process makes the same ones."""
+    return [Keypair.create_from_seed(hashlib.blake2b(b"opg-load-node" + i.to_bytes(4, "little"),
+                                                     digest_size=32).hexdigest())
+            for i in range(count)]
+
+
+def genesis_patch(count: int, endpoint: str, period: int):
+    """A patch of the `local` genesis (see `LocalNetwork`) that endows and registers `count`
+    data nodes at the least data bond, serving at `endpoint`, and sets the heartbeat period to
+    `period` blocks."""
+    def patch(genesis: dict) -> None:
+        nodes = keys(count)
+        bond = int(genesis["nodes"]["parameters"]["minDataBond"])
+        genesis["balances"]["balances"] += [[key.ss58_address, 2 * bond] for key in nodes]
+        genesis["nodes"]["nodes"] += [[key.ss58_address, DATA_ROLE, key.ss58_address,
+                                       list(endpoint.encode()), bond] for key in nodes]
+        genesis["nodes"]["parameters"]["heartbeatPeriod"] = period
+    return patch
+
+
+def beat_offset(account_id: bytes, period: int) -> int:
+    """`Nodes::beat_from`'s offset of a node in its period: a hash of its account in the
+    period's first half."""
+    digest = hashlib.blake2b(b"opg:heartbeat-offset" + account_id, digest_size=32).digest()
+    return int.from_bytes(digest[:4], "little") % max(period // 2, 1)
+
+
+def compact(n: int) -> bytes:
+    """SCALE compact encoding of a length."""
+    if n < 1 << 6:
+        return bytes([n << 2])
+    if n < 1 << 14:
+        return ((n << 2) | 1).to_bytes(2, "little")
+    return ((n << 2) | 2).to_bytes(4, "little")
+
+
+def send_heartbeats(url: str, count: int, seconds: float, results) -> None:
+    """For `seconds`: at every new block, the heartbeat of each load node whose offset it is,
+    signed and sent as an offchain worker sends it (a bare transaction). Puts what it sent and
+    what the pool refused on `results`."""
+    substrate = chain.connect(url, 60)
+    nodes = keys(count)
+    period = int(substrate.query("Nodes", "ActiveParameters").value["heartbeat_period"])
+    genesis = bytes.fromhex(substrate.get_block_hash(0)[2:])
+    by_offset: dict[int, list[Keypair]] = {}
+    for key in nodes:
+        by_offset.setdefault(beat_offset(key.public_key, period), []).append(key)
+
+    def extrinsic(key: Keypair, period_start: int) -> bytes:
+        # SignedStatement::Heartbeat (variant 0) of Heartbeat { node, period_start }.
+        statement = bytes([0]) + key.public_key + period_start.to_bytes(4, "little")
+        signature = key.sign(b"opg:attest:" + genesis + statement)
+        body = bytes([4]) + prefix + key.public_key + period_start.to_bytes(4, "little") + signature
+        return compact(len(body)) + body
+
+    # The call's two index bytes, and a check that these hand-made bytes are exactly the bare
+    # transaction py-substrate-interface makes of the same call.
+    sample = nodes[0]
+    call = substrate.compose_call("Nodes", "heartbeat", {
+        "heartbeat": {"node": sample.ss58_address, "period_start": 0}, "signature": "0x" + "00" * 64})
+    prefix = bytes(call.data.data)[:2]
+    made = substrate.create_unsigned_extrinsic(call)
+    expected = bytes(made.data.data)
+    mine = extrinsic(sample, 0)
+    assert mine[:-64] == expected[:-64], (mine.hex(), expected.hex())
+
+    sent = refused = 0
+    refusals: list[str] = []
+    last = None
+    stop_at = time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        head = int(substrate.rpc_request("chain_getHeader", [])["result"]["number"], 16)
+        if last is not None and head <= last:
+            time.sleep(0.2)
+            continue
+        blocks = [head] if last is None else range(last + 1, head + 1)
+        last = head
+        for block in blocks:
+            offset = block % period
+            for key in by_offset.get(offset, []):
+                try:
+                    substrate.rpc_request("author_submitExtrinsic",
+                                          ["0x" + extrinsic(key, block - offset).hex()])
+                    sent += 1
+                except Exception as error:  # noqa: BLE001 - counted and reported
+                    refused += 1
+                    if len(refusals) < 3:
+                        refusals.append(str(error))
+    results.put({"heartbeats_sent": sent, "heartbeats_refused": refused,
+                 "heartbeat_refusals": refusals, "period": period})
+    substrate.close()
