@@ -277,6 +277,14 @@ def report(args, network, results, book, blocks, first, last, load_blocks, sampl
     return "\n".join(lines) + "\n", problems
 
 
+def finalized_nonces(substrate, addresses: set[str]) -> dict[str, int]:
+    """Each account's nonce at the finalized block: transactions included for good. (Not at
+    the best block, which a busy network may leave for another fork, its state discarded.)"""
+    head = substrate.get_chain_finalised_head()
+    return {a: int(substrate.query("System", "Account", [a], block_hash=head).value["nonce"])
+            for a in addresses}
+
+
 def set_response_period(url: str, blocks: int) -> None:
     """Gives nodes `blocks` blocks to answer (sudo, as a node-parameters referendum would): the
     local chain's five-block demo deadline is stricter than production's twenty."""
@@ -355,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         addresses = {r["address"] for r in collected}
         substrate = network.nodes[watch].substrate()
         try:
-            nonces = {a: int(substrate.query("System", "Account", [a]).value["nonce"]) for a in addresses}
+            nonces = finalized_nonces(substrate, addresses)
         finally:
             substrate.close()
         included = sum(nonces[r["address"]] - r["first_nonce"] for r in collected)
@@ -363,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                                           args.settle_minutes * 60)
         substrate = network.nodes[watch].substrate()
         try:  # included transactions, counted again once everything is finalized
-            nonces = {a: int(substrate.query("System", "Account", [a]).value["nonce"]) for a in addresses}
+            nonces = finalized_nonces(substrate, addresses)
             standing = {name: nodes.node(substrate, chain.keypair(seed).ss58_address)
                         for name, seed in (("alice", "//Alice"), ("eve (inference)", "//Eve"))}
         finally:

@@ -21,10 +21,11 @@ class RequestSender:
         self.substrate = substrate
         self.signer = chain.keypair(signer)
         version, schema, price = jobs.runnable_version(substrate, model)
-        fee = jobs.quote(substrate, mode, price)
+        items = jobs.build_input(schema, inputs)
+        fee = jobs.quote(substrate, mode, price, schema, items)
         self.call = substrate.compose_call("Inference", "request", {
             "model": model, "version": version,
-            "input": jobs.call_tensors(jobs.build_input(schema, inputs)),
+            "input": jobs.call_tensors(items),
             "mode": mode.capitalize(), "max_fee": fee})
         self.nonce = int(chain.rpc(substrate, "system_accountNextIndex", [self.signer.ss58_address]))
         self.sent = 0
