@@ -596,7 +596,8 @@ fn the_attestations_worst_cases_fit_in_a_block() {
 	let nodes = <C as pallet_nodes::Config>::MaxNodes::get();
 	for (call, weight) in [
 		("register", N::register()),
-		("heartbeat", N::heartbeat()),
+		// A heartbeat's weight includes its authorization, which it pays no other way.
+		("heartbeat", N::heartbeat().saturating_add(N::authorize_heartbeat())),
 		("reveal (concluding)", A::reveal().saturating_add(A::conclude_round(k))),
 		("challenge", A::challenge()),
 		("appeal", A::appeal()),
@@ -627,9 +628,18 @@ fn the_inference_worst_cases_fit_in_a_block() {
 	let most = configs::inference::MAX_TENSOR_BYTES / 17;
 	for (call, weight) in [
 		("request", W::request(most)),
-		("submit_result", W::submit_result_vanilla(most).max(W::submit_result_attested(most))),
-		("report_failure", W::report_failure()),
-		("submit_tee_result", W::submit_tee_result(most)),
+		// Answers' weights include their authorization, which they pay no other way.
+		(
+			"submit_result",
+			W::submit_result_vanilla(most)
+				.max(W::submit_result_attested(most))
+				.saturating_add(W::authorize_submit_result(most)),
+		),
+		("report_failure", W::report_failure().saturating_add(W::authorize_report_failure())),
+		(
+			"submit_tee_result",
+			W::submit_tee_result(most).saturating_add(W::authorize_submit_tee_result(most)),
+		),
 	] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
