@@ -477,7 +477,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
 		{
-			Pallet::<T>::end_timeouts(due, n);
+			Pallet::<T>::end_timeouts(due, Weight::MAX);
 		}
 		for (job, node) in (0..u64::from(n)).zip(&silent) {
 			assert!(matches!(

@@ -300,9 +300,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxQueuedPerBlock: Get<u32>;
 
-		/// The most weight the timeout hook takes in one block: it handles as many due answer
-		/// deadlines as fit (each may slash a node and draw another), at most
-		/// `MaxQueuedPerBlock`, and the rest wait, in order, for the next block.
+		/// The most weight the timeout hook takes in one block: it handles due answer deadlines
+		/// while one more timeout at its worst fits (each may slash a node and draw another;
+		/// the deadline of a job answered already costs a read and a removal), and the rest
+		/// wait, in order, for the next block.
 		#[pallet::constant]
 		type TimeoutBudget: Get<Weight>;
 

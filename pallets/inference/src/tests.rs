@@ -1146,6 +1146,40 @@ fn finished_jobs_are_pruned_after_the_retention_period() {
 }
 
 #[test]
+fn answered_deadlines_cost_little_and_never_hold_back_a_timeout() {
+	run(|| {
+		// Twelve jobs over three blocks (the queue takes two blocks' worth of assignments).
+		for _ in 0..3 {
+			for _ in 0..4 {
+				assert_ok!(queue(InferenceMode::Vanilla));
+			}
+			next_block();
+		}
+		run_to_block(6);
+		let assigned: Vec<(JobId, AccountId, u64)> = (0..12)
+			.map(|job| match status(job) {
+				JobStatus::Assigned { node, deadline, .. } => (job, node, deadline),
+				other => panic!("job {job} is {other:?}"),
+			})
+			.collect();
+		// Every job but the last due is answered: their deadlines stay queued before its own.
+		let (silent, _, due) = *assigned.iter().max_by_key(|(_, _, deadline)| *deadline).unwrap();
+		for (job, node, _) in &assigned {
+			if *job != silent {
+				assert_ok!(submit(*job, *node, output(*job as i128)));
+			}
+		}
+		// Room for a single timeout a block: the eight answered deadlines queued before the
+		// silent node's, each charged as a timeout, would hold its timeout back six blocks.
+		TimeoutBudget::set(Inference::timeout_weight(1));
+		assert_eq!(assigned.iter().filter(|(_, _, deadline)| *deadline < due).count(), 8);
+		run_to_block(due);
+		assert!(matches!(status(silent), JobStatus::Assigned { reassigned: true, .. }));
+		assert_eq!(Slashes::get().len(), 1);
+	});
+}
+
+#[test]
 fn deadlines_beyond_the_timeout_budget_wait_for_the_next_block_in_order() {
 	run(|| {
 		for _ in 0..3 {
