@@ -593,8 +593,13 @@ impl<T: Config> Pallet<T> {
 			return used;
 		}
 		Self::drain_while(QueueKind::Timeouts, now, |job, at| {
-			let taken = Self::end_timeout(job, at, now, answered, one);
-			if taken != answered {
+			let ended = Self::end_timeout(job, at, now);
+			let taken = match ended {
+				Ended::Nothing => answered,
+				Ended::Refunded => one.saturating_sub(T::Nodes::select_weight(1, 1)),
+				Ended::Reassigned => one,
+			};
+			if !matches!(ended, Ended::Nothing) {
 				left = left.saturating_sub(1);
 			}
 			used.saturating_accrue(taken);
@@ -603,22 +608,15 @@ impl<T: Config> Pallet<T> {
 		used
 	}
 
-	/// Ends `job`'s answer deadline `at`, if it still waits for that answer; the weight it took
-	/// (`answered` when there was nothing to do, at most `timeout`).
-	fn end_timeout(
-		job: JobId,
-		at: BlockNumberFor<T>,
-		now: BlockNumberFor<T>,
-		answered: Weight,
-		timeout: Weight,
-	) -> Weight {
-		let Some(mut record) = Jobs::<T>::get(job) else { return answered };
+	/// Ends `job`'s answer deadline `at`, if it still waits for that answer.
+	fn end_timeout(job: JobId, at: BlockNumberFor<T>, now: BlockNumberFor<T>) -> Ended {
+		let Some(mut record) = Jobs::<T>::get(job) else { return Ended::Nothing };
 		let JobStatus::Assigned { node, deadline, reassigned: again } = record.status.clone()
 		else {
-			return answered;
+			return Ended::Nothing;
 		};
 		if deadline != at {
-			return answered;
+			return Ended::Nothing;
 		}
 		Assignments::<T>::remove(&node, job);
 		T::Nodes::end_work(&node, Some(false));
@@ -631,10 +629,9 @@ impl<T: Config> Pallet<T> {
 		Self::reassign_or_refund(job, &mut record, node, now, RefundReason::TimedOut);
 		Jobs::<T>::insert(job, record);
 		if again {
-			// Refunded: no draw.
-			timeout.saturating_sub(T::Nodes::select_weight(1, 1))
+			Ended::Refunded
 		} else {
-			timeout
+			Ended::Reassigned
 		}
 	}
 
@@ -781,4 +778,14 @@ impl<T: Config> Pallet<T> {
 /// when the answer lands.
 pub(crate) fn sent_marker_key(job: JobId) -> Vec<u8> {
 	(b"opg/inference/sent/", job).encode()
+}
+
+/// What ending an answer deadline did.
+enum Ended {
+	/// Nothing: the job was answered (or moved on) before its deadline.
+	Nothing,
+	/// The silent node was slashed and the job given to another node.
+	Reassigned,
+	/// The silent node was slashed and the job, on its second node already, refunded.
+	Refunded,
 }

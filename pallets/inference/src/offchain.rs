@@ -72,14 +72,17 @@ impl<T: Config> Pallet<T> {
 	/// ed25519 key, deterministically: a copy sent again is the same bytes, which the pool
 	/// refuses for half an hour once one of its views found it invalid, and an answer sent in
 	/// the block that assigned its job could reach the view of the block before (not assigned
-	/// yet). So it goes once the assignment is older than this block: its deadline less than a
-	/// full response period away. (Role-key signatures are randomized: other answers go at
-	/// once, and a resent copy is new bytes.)
+	/// yet). So it goes once the assignment is older than this block (its deadline less than a
+	/// full response period away), or at once when waiting a block would leave the answer no
+	/// block before its deadline (sent now, it lands in the next block at the earliest).
+	/// (Role-key signatures are randomized: other answers go at once, and a resent copy is new
+	/// bytes.)
 	fn ready_to_answer(job: JobId, now: BlockNumberFor<T>) -> bool {
 		let Some(record) = Jobs::<T>::get(job) else { return true };
 		match record.status {
 			JobStatus::Assigned { deadline, .. } if record.mode == InferenceMode::Tee => {
 				deadline < now.saturating_add(ActiveParameters::<T>::get().response_period)
+					|| deadline <= now.saturating_add(2u32.into())
 			}
 			_ => true,
 		}

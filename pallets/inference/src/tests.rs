@@ -2392,8 +2392,9 @@ fn a_revoked_tee_node_cannot_answer_and_its_job_moves_on_without_a_slash() {
 	});
 }
 
-#[test]
-fn the_offchain_worker_signs_a_tee_result_with_its_enclave_key() {
+/// The worker of TEE node 10, whose role and enclave keys are in its keystore; and what it
+/// sent.
+fn tee_worker() -> (sp_io::TestExternalities, impl Fn() -> Vec<Vec<u8>>) {
 	use sp_keystore::{Keystore, KeystoreExt};
 	let (mut ext, take_sent) = worker(AddingEngine { refuse: false }, vec![]);
 	let keystore = sp_keystore::testing::MemoryKeystore::new();
@@ -2404,6 +2405,29 @@ fn the_offchain_worker_signs_a_tee_result_with_its_enclave_key() {
 		.ed25519_generate_new(opg_primitives::tee::ENCLAVE_KEY_TYPE, Some("//enclave10"))
 		.unwrap();
 	ext.register_extension(KeystoreExt::new(keystore));
+	(ext, take_sent)
+}
+
+#[test]
+fn a_tee_answer_with_no_block_to_spare_goes_at_once() {
+	let (mut ext, take_sent) = tee_worker();
+	ext.execute_with(|| {
+		make_tee(10, false);
+		// A response period too short to wait a block: an answer sent now lands in the next
+		// block at the earliest, so the worker answers in the block that assigned the job.
+		ActiveParameters::<Test>::mutate(|parameters| parameters.response_period = 2);
+		assert_ok!(request(InferenceMode::Tee));
+		let now = System::block_number();
+		let JobStatus::Assigned { deadline, .. } = status(0) else { panic!("job 0 waits") };
+		assert_eq!(deadline, now + 2);
+		Inference::offchain_worker(now);
+		assert_eq!(take_sent().len(), 1);
+	});
+}
+
+#[test]
+fn the_offchain_worker_signs_a_tee_result_with_its_enclave_key() {
+	let (mut ext, take_sent) = tee_worker();
 	ext.execute_with(|| {
 		make_tee(10, false);
 		assert_ok!(request(InferenceMode::Tee));

@@ -118,9 +118,11 @@ impl pallet_nodes::Config for Runtime {
 	/// worst case, a node marked inactive out of three pools): 10,000 nodes are swept in about
 	/// 313 blocks when blocks have room.
 	type MaxLivenessChecksPerBlock = ConstU32<32>;
-	/// 64 heartbeats a block (more when a short period needs it): 10,000 nodes beating hourly
-	/// (spread over the first half of each period) send about 33 a block; a burst waits a
-	/// block or two, below every payer until the period's second half.
+	/// 64 heartbeats a block, 46 ms: 10,000 nodes beating hourly (spread over the first half of
+	/// each period) send about 33 a block; a burst waits a block or two, below every payer
+	/// until the period's second half. A period must have room for two heartbeats of every
+	/// node at this rate (`Nodes::has_heartbeat_room`): 160 nodes on the dev chains' 5 blocks,
+	/// 19,200 on production's hour.
 	type MaxHeartbeatsPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_nodes::weights::SubstrateWeight<Runtime>;
 }
