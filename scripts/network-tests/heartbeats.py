@@ -49,15 +49,6 @@ def beat_offset(account_id: bytes, period: int) -> int:
     return int.from_bytes(digest[:4], "little") % max(period // 2, 1)
 
 
-def compact(n: int) -> bytes:
-    """SCALE compact encoding of a length."""
-    if n < 1 << 6:
-        return bytes([n << 2])
-    if n < 1 << 14:
-        return ((n << 2) | 1).to_bytes(2, "little")
-    return ((n << 2) | 2).to_bytes(4, "little")
-
-
 def send_heartbeats(url: str, count: int, seconds: float, results) -> None:
     """For `seconds`: at every new block, the heartbeat of each load node whose offset it is,
     signed and sent as an offchain worker sends it (a bare transaction). Puts what it sent and
@@ -70,23 +61,23 @@ def send_heartbeats(url: str, count: int, seconds: float, results) -> None:
     for key in nodes:
         by_offset.setdefault(beat_offset(key.public_key, period), []).append(key)
 
-    def extrinsic(key: Keypair, period_start: int) -> bytes:
-        # SignedStatement::Heartbeat (variant 0) of Heartbeat { node, period_start }.
-        statement = bytes([0]) + key.public_key + period_start.to_bytes(4, "little")
-        signature = key.sign(b"opg:attest:" + genesis + statement)
-        body = bytes([4]) + prefix + key.public_key + period_start.to_bytes(4, "little") + signature
-        return compact(len(body)) + body
-
-    # The call's two index bytes, and a check that these hand-made bytes are exactly the bare
-    # transaction py-substrate-interface makes of the same call.
+    # The bare transaction py-substrate-interface makes of one heartbeat: every heartbeat's
+    # call has its length, so each one starts as it does (the length, the format byte and the
+    # call's index bytes), then has its own heartbeat and signature.
     sample = nodes[0]
     call = substrate.compose_call("Nodes", "heartbeat", {
         "heartbeat": {"node": sample.ss58_address, "period_start": 0}, "signature": "0x" + "00" * 64})
-    prefix = bytes(call.data.data)[:2]
-    made = substrate.create_unsigned_extrinsic(call)
-    expected = bytes(made.data.data)
-    mine = extrinsic(sample, 0)
-    assert mine[:-64] == expected[:-64], (mine.hex(), expected.hex())
+    call_bytes = bytes(call.data.data)
+    made = bytes(substrate.create_unsigned_extrinsic(call).data.data)
+    start = made[:len(made) - len(call_bytes) + 2]
+
+    def extrinsic(key: Keypair, period_start: int) -> bytes:
+        # SignedStatement::Heartbeat (variant 0) of Heartbeat { node, period_start }.
+        heartbeat = key.public_key + period_start.to_bytes(4, "little")
+        signature = key.sign(b"opg:attest:" + genesis + bytes([0]) + heartbeat)
+        return start + heartbeat + signature
+
+    assert extrinsic(sample, 0)[:-64] == made[:-64]
 
     sent = refused = 0
     refusals: list[str] = []
