@@ -379,22 +379,27 @@ pub fn signing_message<Hash: Encode, AccountId: Encode, BlockNumber: Encode>(
 /// Hears how subjects end. The inference pallet implements it to settle jobs.
 pub trait OnConclusion<AccountId> {
 	/// `subject` ended as `conclusion`. Called once per claim or round, from the block that
-	/// ends it; it must not fail.
-	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<AccountId>);
+	/// ends it; it must not fail. Returns the weight it took: at most [`Self::weight`], and for
+	/// a claim that stood at most [`Self::unchallenged_weight`]. A caller that ends many
+	/// subjects in a budget charges this and keeps room for the bound, so the common cheap
+	/// conclusion is not charged as the rare dear one.
+	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<AccountId>) -> Weight;
 
 	/// The most weight one call of [`Self::on_conclusion`] takes.
 	fn weight() -> Weight;
 
 	/// The most weight one call of [`Self::on_conclusion`] takes for a claim that stood
-	/// ([`Conclusion::Unchallenged`]): what the deadline hook charges per standing claim, the
-	/// commonest conclusion, so it is worth bounding apart.
+	/// ([`Conclusion::Unchallenged`]): the room the deadline hook keeps for each standing
+	/// claim, the commonest conclusion, so it is worth bounding apart.
 	fn unchallenged_weight() -> Weight {
 		Self::weight()
 	}
 }
 
 impl<AccountId> OnConclusion<AccountId> for () {
-	fn on_conclusion(_: SubjectId, _: &Conclusion<AccountId>) {}
+	fn on_conclusion(_: SubjectId, _: &Conclusion<AccountId>) -> Weight {
+		Weight::zero()
+	}
 
 	fn weight() -> Weight {
 		Weight::zero()

@@ -361,21 +361,31 @@ mod benchmarks {
 		assert!(!Rounds::<T>::contains_key(subject::<T>()));
 	}
 
+	/// `n` claims standing in one block, up to a full list, each its own claimant's: the slope
+	/// is what the hook takes per standing claim (its list entry taken, the claim removed, its
+	/// claimant's work ended and reputation counted, the event), the intercept what it takes
+	/// for the block (charged apart, `end_due_base` each block it walks). The consumer's part
+	/// is its own (`OnConclusion::on_conclusion` returns it).
 	#[benchmark]
-	fn claim_stands() {
-		let claimant = add_node::<T>(1, NodeRole::Inference, dummy_key(1));
-		Pallet::<T>::open_claim(subject::<T>(), &claimant, claim(), context())
-			.expect("the claim opens");
-		let deadline = Claims::<T>::get(subject::<T>()).expect("open").challenge_deadline;
+	fn claim_stands(n: Linear<1, { T::MaxClaimDeadlinesPerBlock::get() }>) {
+		let subjects: Vec<SubjectId> = (0..n)
+			.map(|index| SubjectId::from(sp_io::hashing::blake2_256(&(b"stand", index).encode())))
+			.collect();
+		for (index, subject) in (1..).zip(&subjects) {
+			let claimant = add_node::<T>(index, NodeRole::Inference, dummy_key(index));
+			Pallet::<T>::open_claim(*subject, &claimant, claim(), context())
+				.expect("the claim opens");
+		}
+		let deadline = Claims::<T>::get(subjects[0]).expect("open").challenge_deadline;
+		assert_eq!(ClaimDeadlines::<T>::get(deadline).len(), n as usize, "one block's list");
 		frame_system::Pallet::<T>::set_block_number(deadline);
-		// The hook ended every earlier block already: this one's claim is all it visits (the
-		// blocks it walks are charged apart, `end_due_base` each).
+		// The hook ended every earlier block already: this one's claims are all it visits.
 		DueFrom::<T>::put(deadline);
 		#[block]
 		{
 			Pallet::<T>::end_due(deadline);
 		}
-		assert!(!Claims::<T>::contains_key(subject::<T>()));
+		assert!(subjects.iter().all(|subject| !Claims::<T>::contains_key(subject)));
 	}
 
 	/// Visiting one block with nothing due: the hook's cost per block its cursor walks.

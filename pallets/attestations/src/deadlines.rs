@@ -173,9 +173,9 @@ impl<T: Config> Pallet<T> {
 	/// Lets claim `subject` stand if its challenge window ended at block `at`; the weight it
 	/// took.
 	fn end_claim(subject: SubjectId, at: BlockNumberFor<T>) -> Weight {
-		let taken = T::DbWeight::get().reads_writes(1, 1);
 		let Some(claim) = Claims::<T>::get(subject).filter(|c| c.challenge_deadline == at) else {
-			return taken;
+			// Challenged, or moved: its entry taken and the claim read.
+			return T::DbWeight::get().reads_writes(1, 1);
 		};
 		Claims::<T>::remove(subject);
 		T::Nodes::end_work(&claim.claimant, Some(true));
@@ -184,13 +184,13 @@ impl<T: Config> Pallet<T> {
 			claimant: claim.claimant.clone(),
 			output: claim.output,
 		});
-		T::OnConclusion::on_conclusion(
+		// Charged what the consumer took: a job made final without a refuser to slash, nearly
+		// every claim, costs a fraction of the bound the hook keeps room for.
+		let concluded = T::OnConclusion::on_conclusion(
 			subject,
 			&Conclusion::Unchallenged { claimant: claim.claimant, output: claim.output },
 		);
-		taken
-			.saturating_add(T::WeightInfo::claim_stands())
-			.saturating_add(T::OnConclusion::unchallenged_weight())
+		Self::claim_stands_weight().saturating_add(concluded)
 	}
 
 	/// What the hook takes for each block it walks besides its entries: the measured base, and
@@ -199,17 +199,20 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(6, 1))
 	}
 
-	/// The most the hook takes to end one block's deadline lists full to their caps: what
-	/// [`Config::DeadlineBudget`] must cover so that a block's deadlines always end in it.
-	pub fn full_block_deadlines_weight() -> Weight {
+	/// The least [`Config::DeadlineBudget`] may be: the block's walk, its round lists full to
+	/// their caps at their worst, and one standing claim at its worst. Then a block's rounds
+	/// end in it (unless earlier claims still wait) and every block ends at least one claim.
+	/// Claims are charged what they took, so nearly all of them (no refuser to slash) end many
+	/// to each worst case the budget keeps room for; how many is the runtime's check.
+	pub fn least_deadline_budget() -> Weight {
 		let rounds = Self::round_deadline_weight(RoundKind::Verification)
 			.saturating_mul(T::MaxDeadlinesPerBlock::get().into());
 		let disputes = Self::round_deadline_weight(RoundKind::Dispute)
 			.saturating_mul(T::MaxDisputeDeadlinesPerBlock::get().into());
-		Self::block_deadlines_base().saturating_add(rounds).saturating_add(disputes).saturating_add(
-			Self::claim_deadline_weight()
-				.saturating_mul(T::MaxClaimDeadlinesPerBlock::get().into()),
-		)
+		Self::block_deadlines_base()
+			.saturating_add(rounds)
+			.saturating_add(disputes)
+			.saturating_add(Self::claim_deadline_weight())
 	}
 
 	/// The most one round deadline may take ([`Self::end_round`] at the largest committee,
@@ -229,11 +232,17 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::OnConclusion::weight())
 	}
 
-	/// The most one claim deadline may take ([`Self::end_claim`]).
+	/// What the hook takes for one standing claim besides its consumer's part: the slope of
+	/// the measured `claim_stands(n)` (its intercept is the block's, `end_due_base`).
+	pub fn claim_stands_weight() -> Weight {
+		T::WeightInfo::claim_stands(1).saturating_sub(T::WeightInfo::claim_stands(0))
+	}
+
+	/// The most one claim deadline may take ([`Self::end_claim`]): the room the hook keeps
+	/// for the next one.
 	pub fn claim_deadline_weight() -> Weight {
-		T::DbWeight::get()
-			.reads_writes(1, 1)
-			.saturating_add(T::WeightInfo::claim_stands())
+		Self::claim_stands_weight()
 			.saturating_add(T::OnConclusion::unchallenged_weight())
+			.max(T::DbWeight::get().reads_writes(1, 1))
 	}
 }

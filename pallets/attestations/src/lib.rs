@@ -371,16 +371,19 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDisputeDeadlinesPerBlock: Get<u32>;
 
-		/// Most unchallenged claims whose challenge window ends in one block. A claim that
-		/// stands costs a fraction of a round, so this bound is what limits how many vanilla
-		/// results a block can settle.
+		/// Most unchallenged claims whose challenge window ends in one block: with the
+		/// [`DEADLINE_SEARCH`] blocks a claim may move ahead, how many vanilla results may
+		/// wait for their windows to close. It bounds the list's size, not the hook's work:
+		/// the hook ends claims within its budget, each charged what it took.
 		#[pallet::constant]
 		type MaxClaimDeadlinesPerBlock: Get<u32>;
 
-		/// The most weight the deadline hook takes in one block. It must cover a block's lists
-		/// full to their caps (checked by `integrity_test`), so that every block's deadlines
-		/// end in it; should the hook fall behind all the same (after an upgrade that lowered
-		/// it), the rest waits for the next block, first due first ([`DueFrom`]).
+		/// The most weight the deadline hook takes in one block. It must cover the block's
+		/// round lists full to their caps and one standing claim at its worst (checked by
+		/// `integrity_test`, [`Pallet::least_deadline_budget`]). What it does not reach waits
+		/// for the next block, first due first ([`DueFrom`]): a burst of claims (or of claims
+		/// made dear on purpose, each of which cost a refuser its slash) settles late, never
+		/// lost, and nobody gains time, since every call checks its own window.
 		#[pallet::constant]
 		type DeadlineBudget: Get<Weight>;
 
@@ -688,8 +691,8 @@ pub mod pallet {
 				"MaxClaimDeadlinesPerBlock must be positive"
 			);
 			assert!(
-				Self::full_block_deadlines_weight().all_lte(T::DeadlineBudget::get()),
-				"DeadlineBudget must fit a block's deadline lists full to their caps"
+				Self::least_deadline_budget().all_lte(T::DeadlineBudget::get()),
+				"DeadlineBudget must fit a block's round lists full to their caps and a claim"
 			);
 			assert!(
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),

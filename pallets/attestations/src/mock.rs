@@ -143,6 +143,9 @@ parameter_types! {
 	pub MaximumParameters: Parameters<Balance, u64> = maximum_parameters();
 	/// Every conclusion the consumer heard, in order.
 	pub static Concluded: Vec<(SubjectId, Conclusion<AccountId>)> = Vec::new();
+	/// What the consumer says each conclusion took, and the most it says one may take.
+	pub static ConclusionWeight: Weight = Weight::from_parts(1_000, 0);
+	pub static ConclusionBound: Weight = Weight::from_parts(1_000, 0);
 	/// What this node's verifiers find when they re-execute any subject (`None`: they cannot).
 	pub static Reexecuted: Option<Vec<u8>> = None;
 	/// The outputs claimants published with their claims, by subject.
@@ -189,12 +192,13 @@ impl SubjectOutputs for TestOutputs {
 /// A consumer that records what it hears.
 pub struct RecordConclusions;
 impl OnConclusion<AccountId> for RecordConclusions {
-	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<AccountId>) {
+	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<AccountId>) -> Weight {
 		Concluded::mutate(|list| list.push((subject, conclusion.clone())));
+		ConclusionWeight::get()
 	}
 
 	fn weight() -> Weight {
-		Weight::from_parts(1_000, 0)
+		ConclusionBound::get()
 	}
 }
 

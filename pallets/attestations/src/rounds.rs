@@ -648,7 +648,9 @@ impl<T: Config> Pallet<T> {
 		let kept = T::MaxCommitteeSize::get().saturating_mul(2).saturating_add(1);
 		let _ = RevealedOutputs::<T>::clear_prefix(subject, kept, None);
 		Rounds::<T>::remove(subject);
-		T::OnConclusion::on_conclusion(subject, &conclusion);
+		// A round's deadline is charged the consumer's bound ([`Self::round_deadline_weight`]):
+		// rounds are few, and every path that ends one charges before it knows the verdict.
+		let _ = T::OnConclusion::on_conclusion(subject, &conclusion);
 	}
 
 	/// Ends `who`'s duty in `subject`'s round: the index entry, and (through offchain indexing)

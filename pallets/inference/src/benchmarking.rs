@@ -457,6 +457,35 @@ mod benchmarks {
 		assert!(Outputs::<T>::contains_key(0));
 	}
 
+	/// A vanilla claim that stood with nobody to slash, nearly every claim: its job made final,
+	/// its largest output read for the consumers of final results, the fee paid to the node,
+	/// the model's owner and the treasury (accounts that exist).
+	#[benchmark]
+	fn finalize_unchallenged() {
+		nodes::<T>();
+		let rows = max_rows(T::MaxInputBytes::get().min(T::MaxOutputBytes::get()));
+		let (_, output) = open_jobs::<T>(InferenceMode::Vanilla, 1, rows);
+		let Call::submit_result { job, node, output, signature } = result_call::<T>(0, output)
+		else {
+			unreachable!()
+		};
+		Pallet::<T>::submit_result(
+			RawOrigin::Authorized.into(),
+			job,
+			node.clone(),
+			output,
+			signature,
+		)
+		.expect("a valid answer");
+		let claim = Jobs::<T>::get(0).and_then(|record| record.output).expect("answered");
+		let stood = Conclusion::Unchallenged { claimant: node, output: claim };
+		#[block]
+		{
+			Pallet::<T>::on_conclusion(job_subject(0), &stood);
+		}
+		assert!(matches!(Jobs::<T>::get(0).expect("kept").status, JobStatus::Final { .. }));
+	}
+
 	/// `n` deadlines due in one block, each of a TEE job held by its own node at exactly its
 	/// minimum bond in the inference, verifier and TEE pools, among 10,000 entries: each node
 	/// is slashed out of three pools and its job reassigned (the draw is charged apart, as

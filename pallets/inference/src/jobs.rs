@@ -699,15 +699,27 @@ impl<T: Config> Pallet<T> {
 
 /// The attestations pallet's verdicts: settle or refund the job.
 impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
-	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<T::AccountId>) {
-		let Some(job) = subject_job(&subject) else { return };
-		let Some(mut record) = Jobs::<T>::get(job) else { return };
+	fn on_conclusion(subject: SubjectId, conclusion: &Conclusion<T::AccountId>) -> Weight {
+		let looked = T::DbWeight::get().reads(1);
+		let Some(job) = subject_job(&subject) else { return Weight::zero() };
+		let Some(mut record) = Jobs::<T>::get(job) else { return looked };
 		let (JobStatus::Accepted { node } | JobStatus::Verifying { node }) = record.status.clone()
 		else {
-			return;
+			return looked;
 		};
 		match conclusion {
-			Conclusion::Unchallenged { .. } => Self::finalize(job, &mut record, &[]),
+			Conclusion::Unchallenged { .. } => {
+				// Nearly every claim stands with nobody to slash: charged its own measure, a
+				// fraction of the bound, so a block settles many.
+				let refused = Refusals::<T>::contains_key(job);
+				Self::finalize(job, &mut record, &[]);
+				Jobs::<T>::insert(job, record);
+				return if refused {
+					Self::unchallenged_weight()
+				} else {
+					T::WeightInfo::finalize_unchallenged().saturating_add(T::OnFinal::weight())
+				};
+			}
 			Conclusion::Decided { claim_upheld: true, majority, output, .. } => {
 				// An attested job's output becomes public now, as its node revealed it.
 				let revealed = match (record.mode, output) {
@@ -733,7 +745,7 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 						);
 						Self::refund(job, &mut record, RefundReason::EngineFailed(error));
 						Jobs::<T>::insert(job, record);
-						return;
+						return Self::weight();
 					}
 					None => {}
 				}
@@ -744,6 +756,8 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 			Conclusion::Decided { .. } => Self::refund(job, &mut record, RefundReason::Rejected),
 		}
 		Jobs::<T>::insert(job, record);
+		// Verdicts are charged their bound by the rounds that reach them.
+		Self::weight()
 	}
 
 	fn weight() -> Weight {
@@ -754,7 +768,8 @@ impl<T: Config> OnConclusion<T::AccountId> for Pallet<T> {
 	}
 
 	/// A claim that stood makes its job final, paying no verifier and publishing nothing:
-	/// less than the measured verdict that pays one verifier and publishes the output.
+	/// less than the measured verdict that pays one verifier, publishes the output and slashes
+	/// a refuser. Without a refuser it is `finalize_unchallenged`, what `on_conclusion` says.
 	fn unchallenged_weight() -> Weight {
 		T::WeightInfo::conclude(1).saturating_add(T::OnFinal::weight())
 	}

@@ -484,10 +484,16 @@ fn a_vanilla_result_is_accepted_then_final_and_paid_out() {
 		assert_eq!(held(DAPP), VANILLA_FEE);
 		Inference::do_try_state().unwrap();
 
-		Inference::on_conclusion(
+		let took = Inference::on_conclusion(
 			job_subject(0),
 			&Conclusion::Unchallenged { claimant: 10, output: claim },
 		);
+		// Nobody to slash: charged the plain measure, below the bound the hook keeps room for.
+		assert_eq!(
+			took,
+			<() as WeightInfo>::finalize_unchallenged().saturating_add(OnFinalWeight::get())
+		);
+		assert!(took.all_lt(<Inference as OnConclusion<_>>::unchallenged_weight()));
 		// Owner 50% (550), node 30% (330), no verifiers: the treasury takes the rest (220).
 		assert_eq!(status(0), JobStatus::Final { node: 10, at: 2 });
 		assert_eq!(held(DAPP), 0);
@@ -899,10 +905,12 @@ fn a_refusing_node_is_slashed_when_a_second_node_succeeds() {
 		assert!(Slashes::get().is_empty(), "not before the answer is final");
 		Inference::do_try_state().unwrap();
 		let claim = revealed_hash(&output(1_250_000).encode());
-		Inference::on_conclusion(
+		let took = Inference::on_conclusion(
 			job_subject(0),
 			&Conclusion::Unchallenged { claimant: 11, output: claim },
 		);
+		// A refuser slashed: the bound.
+		assert_eq!(took, <Inference as OnConclusion<_>>::unchallenged_weight());
 		assert_eq!(status(0), JobStatus::Final { node: 11, at: 2 });
 		assert_eq!(Slashes::get(), vec![(10, test_parameters().timeout_slash)]);
 		assert_eq!(Refusals::<Test>::get(0), None);

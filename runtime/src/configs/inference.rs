@@ -122,10 +122,10 @@ pub const MAX_TENSOR_BYTES: u32 = 64 * 1024;
 pub const MAX_ASSIGNMENTS_PER_BLOCK: u32 = 1_024;
 
 parameter_types! {
-	/// The assignment hook's share of a block: 127 ms, about 100 jobs drawn among 10,000
+	/// The assignment hook's share of a block: 135 ms, about 100 jobs drawn among 10,000
 	/// nodes (93 ms for the draws' set-up in the inference and TEE pools at their largest,
 	/// 0.33 ms a job; see `crate::configs::hook_budget`).
-	pub const AssignmentBudget: Weight = crate::configs::hook_budget(127);
+	pub const AssignmentBudget: Weight = crate::configs::hook_budget(135);
 	/// The timeout hook's share of a block: 45 ms, 6 silent nodes slashed out of three pools
 	/// among 10,000 entries and their jobs drawn again (44.2 ms with the hook's base; the rest
 	/// wait, in order), or hundreds of answered jobs' deadlines (66 µs each). The hook charges

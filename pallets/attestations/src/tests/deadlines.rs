@@ -181,8 +181,13 @@ fn deadlines_beyond_the_budget_wait_for_the_next_block_first_due_first() {
 		for n in 1..=4 {
 			assert_ok!(open_claim_on(n, CLAIMANT, output(n)));
 		}
-		let two = <() as WeightInfo>::end_due_base()
-			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2));
+		// Each conclusion takes 10 ms, far more than the walk over a block.
+		ConclusionBound::set(Weight::from_parts(10_000_000_000, 0));
+		ConclusionWeight::set(ConclusionBound::get());
+		// (Time only: the walk's proof size is no limit here.)
+		let two = Attestations::block_deadlines_base()
+			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2))
+			.set_proof_size(u64::MAX);
 		DeadlineBudget::set(two);
 		run_to_block(11);
 		let ended = || Concluded::get().iter().map(|(subject, _)| *subject).collect::<Vec<_>>();
@@ -206,6 +211,40 @@ fn deadlines_beyond_the_budget_wait_for_the_next_block_first_due_first() {
 		// A hook never charges more than its budget.
 		System::set_block_number(14);
 		assert!(Attestations::on_initialize(14).all_lte(two));
+	});
+}
+
+#[test]
+fn standing_claims_are_charged_what_their_conclusion_took_keeping_room_for_the_dearest() {
+	network().build_and_execute(|| {
+		// Three claims end in block 11. A conclusion may take 10 ms (a refuser to slash), but
+		// these take 1 µs each.
+		for n in 1..=3 {
+			assert_ok!(open_claim_on(n, CLAIMANT, output(n)));
+		}
+		run_to_block(10);
+		assert!(Concluded::get().is_empty());
+		ConclusionBound::set(Weight::from_parts(10_000_000_000, 0));
+		ConclusionWeight::set(Weight::from_parts(1_000_000, 0));
+		let two = <() as WeightInfo>::end_due_base()
+			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2));
+		DeadlineBudget::set(two);
+		System::set_block_number(11);
+		let charged = Attestations::on_initialize(11);
+		// All three end in a budget that fits two at their worst: each is charged its 1 µs,
+		// and the room kept for one more at its worst is there after each.
+		assert_eq!(Concluded::get().len(), 3);
+		assert!(!ClaimDeadlines::<Test>::contains_key(11));
+		let one = Attestations::claim_deadline_weight()
+			.saturating_sub(ConclusionBound::get())
+			.saturating_add(ConclusionWeight::get());
+		assert_eq!(
+			charged,
+			Attestations::block_deadlines_base().saturating_add(one.saturating_mul(3))
+		);
+		assert!(charged.all_lte(two));
+		// Had each taken its bound, two would have ended and the third waited.
+		assert!(Attestations::claim_deadline_weight().saturating_mul(3).any_gt(two));
 	});
 }
 
