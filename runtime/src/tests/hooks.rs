@@ -147,9 +147,12 @@ fn the_hooks_together_stay_under_a_third_of_the_normal_block() {
 		);
 		assert!(Inference::assignments_within_budget() >= 100, "too few assignments fit");
 		assert!(Inference::timeouts_within_budget() >= 6, "too few timeouts fit");
-		// And at their worst (every one a refusal slashed), still a few a block.
+		// And at their worst (every one a refusal slashed), still a few a block beside full
+		// round lists, and 32 when no round is due.
 		let worst = room.ref_time() / Attestations::claim_deadline_weight().ref_time() + 1;
 		assert!(worst >= 8, "only {worst} standing claims at their worst fit the budget");
+		let claims = budget.ref_time() / Attestations::claim_deadline_weight().ref_time();
+		assert!(claims >= 32, "only {claims} standing claims fit the deadline budget");
 	});
 }
 
