@@ -644,6 +644,13 @@ pub trait Attestations<AccountId> {
 		context: Hash,
 	) -> DispatchResult;
 
+	/// Whether claims are taken now: false while standing claims back up in the pallet's
+	/// deadline hook (it ends them later than it should), so that a consumer refuses the work
+	/// that would make one (a request) up front, with nothing held, rather than pile more
+	/// claims, and the fees they hold, behind them. [`Self::open_claim`] itself still takes
+	/// a claim whose work was requested before.
+	fn accepting_claims() -> bool;
+
 	/// The most weight [`Self::open_round`] takes.
 	fn open_round_weight() -> Weight;
 

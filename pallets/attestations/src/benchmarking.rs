@@ -381,6 +381,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(deadline);
 		// The hook ended every earlier block already: this one's claims are all it visits.
 		DueFrom::<T>::put(deadline);
+		ClaimsDueFrom::<T>::put(deadline);
 		#[block]
 		{
 			Pallet::<T>::end_due(deadline);
@@ -393,6 +394,7 @@ mod benchmarks {
 	fn end_due_base() {
 		let now = frame_system::Pallet::<T>::block_number();
 		DueFrom::<T>::put(now);
+		ClaimsDueFrom::<T>::put(now);
 		#[block]
 		{
 			Pallet::<T>::end_due(now);

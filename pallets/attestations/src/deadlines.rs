@@ -84,29 +84,46 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Ends what is due by `now`, first due first, within [`Config::DeadlineBudget`]: from
-	/// [`DueFrom`] on, each block's rounds (verification, then disputes) and then its claims.
-	/// What the budget does not reach stays listed and waits for the next block, so a block
-	/// full of deadlines never runs over its weight; everything due in one block is ended
-	/// before anything due later. The calls that act within a window (commit, reveal,
-	/// challenge, appeal) check its deadline themselves, so a deadline ended late gives nobody
-	/// more time.
+	/// Ends what is due by `now`, first due first, within [`Config::DeadlineBudget`]: rounds
+	/// from [`DueFrom`] on (each block's verification rounds, then its disputes), then claims
+	/// from [`ClaimsDueFrom`] on with what the rounds left. What the budget does not reach
+	/// stays listed and waits for the next block, so a block full of deadlines never runs over
+	/// its weight, and everything of a kind due in one block is ended before anything of that
+	/// kind due later. Rounds go first and keep their own cursor: the budget always covers a
+	/// block's round lists full (`integrity_test`), so a backlog of claims never delays a
+	/// draw, a reveal deadline or a dispute's settlement. The calls that act within a window
+	/// (commit, reveal, challenge, appeal) check its deadline themselves, so a deadline ended
+	/// late gives nobody more time.
 	pub(crate) fn end_due(now: BlockNumberFor<T>) -> Weight {
 		let budget = T::DeadlineBudget::get();
-		let (due_from, weight) = deadlines::end_due_within(
+		// Rounds keep room for the claims' walk and one claim at its worst, so every block
+		// ends a claim even while a lagging round cursor catches up.
+		let for_rounds = budget
+			.saturating_sub(Self::block_claims_base())
+			.saturating_sub(Self::claim_deadline_weight());
+		let (due_from, rounds) = deadlines::end_due_within(
 			DueFrom::<T>::get(),
 			now,
-			budget,
+			for_rounds,
 			Self::block_deadlines_base(),
-			|at, weight| Self::end_due_at(at, budget, weight),
+			|at, weight| Self::end_rounds_at(at, for_rounds, weight),
 		);
 		DueFrom::<T>::put(due_from);
-		weight
+		let left = budget.saturating_sub(rounds);
+		let (claims_due_from, claims) = deadlines::end_due_within(
+			ClaimsDueFrom::<T>::get(),
+			now,
+			left,
+			Self::block_claims_base(),
+			|at, weight| Self::end_claims_at(at, left, weight),
+		);
+		ClaimsDueFrom::<T>::put(claims_due_from);
+		rounds.saturating_add(claims)
 	}
 
-	/// Ends block `at`'s deadlines (verification rounds, disputes, claims) while `weight`
+	/// Ends block `at`'s round deadlines (verification rounds, then disputes) while `weight`
 	/// leaves room in `budget` for one more at its worst case; whether all of them ended.
-	fn end_due_at(at: BlockNumberFor<T>, budget: Weight, weight: &mut Weight) -> bool {
+	fn end_rounds_at(at: BlockNumberFor<T>, budget: Weight, weight: &mut Weight) -> bool {
 		let room = Self::round_deadline_weight(RoundKind::Verification);
 		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
 			Deadlines::<T>::mutate_exists(at, deadlines::take_first)
@@ -122,9 +139,12 @@ impl<T: Config> Pallet<T> {
 		}) {
 			weight.saturating_accrue(Self::end_round(subject, at));
 		}
-		if DisputeDeadlines::<T>::contains_key(at) {
-			return false;
-		}
+		!DisputeDeadlines::<T>::contains_key(at)
+	}
+
+	/// Ends block `at`'s claim deadlines while `weight` leaves room in `budget` for one more
+	/// at its worst case; whether all of them ended.
+	fn end_claims_at(at: BlockNumberFor<T>, budget: Weight, weight: &mut Weight) -> bool {
 		let room = Self::claim_deadline_weight();
 		while let Some(subject) = deadlines::next_within(*weight, room, budget, || {
 			ClaimDeadlines::<T>::mutate_exists(at, deadlines::take_first)
@@ -132,6 +152,18 @@ impl<T: Config> Pallet<T> {
 			weight.saturating_accrue(Self::end_claim(subject, at));
 		}
 		!ClaimDeadlines::<T>::contains_key(at)
+	}
+
+	/// Whether claims are taken: false when the claim cursor leaves more than
+	/// [`MAX_CLAIM_LAG`] blocks up to the current one unfinished and still has claims listed
+	/// where it stands. Then standing claims wait longer than a consumer should let fees wait,
+	/// and new claims are better refused up front (with nothing held) than piled behind them.
+	/// (Two reads, which the consumer charges.)
+	pub fn accepting_claims() -> bool {
+		let now = frame_system::Pallet::<T>::block_number();
+		let cursor = ClaimsDueFrom::<T>::get();
+		cursor.saturating_add(MAX_CLAIM_LAG.into()) > now
+			|| !ClaimDeadlines::<T>::contains_key(cursor)
 	}
 
 	/// Ends what round `subject` had due at block `at` (its draw, audit roll, reveal deadline
@@ -193,15 +225,22 @@ impl<T: Config> Pallet<T> {
 		Self::claim_stands_weight().saturating_add(concluded)
 	}
 
-	/// What the hook takes for each block it walks besides its entries: the measured base, and
-	/// the reads of its three lists (taken, then checked empty) and the cursor's write.
+	/// What the hook takes for each block its round cursor walks besides its entries: the
+	/// measured base (which walks all three lists of an empty block), and the reads of the two
+	/// round lists (taken, then checked empty) and the cursor's write.
 	pub fn block_deadlines_base() -> Weight {
-		T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(6, 1))
+		T::WeightInfo::end_due_base().saturating_add(T::DbWeight::get().reads_writes(4, 1))
 	}
 
-	/// The least [`Config::DeadlineBudget`] may be: the block's walk, its round lists full to
-	/// their caps at their worst, and one standing claim at its worst. Then a block's rounds
-	/// end in it (unless earlier claims still wait) and every block ends at least one claim.
+	/// What the hook takes for each block its claim cursor walks besides its claims: the
+	/// cursor read, the claim list read (taken, then checked empty) and the cursor's write.
+	pub fn block_claims_base() -> Weight {
+		T::DbWeight::get().reads_writes(3, 1)
+	}
+
+	/// The least [`Config::DeadlineBudget`] may be: the block's walk of both cursors, its round
+	/// lists full to their caps at their worst, and one standing claim at its worst. Then a
+	/// block's rounds always end in it and every block ends at least one claim.
 	/// Claims are charged what they took, so nearly all of them (no refuser to slash) end many
 	/// to each worst case the budget keeps room for; how many is the runtime's check.
 	pub fn least_deadline_budget() -> Weight {
@@ -210,6 +249,7 @@ impl<T: Config> Pallet<T> {
 		let disputes = Self::round_deadline_weight(RoundKind::Dispute)
 			.saturating_mul(T::MaxDisputeDeadlinesPerBlock::get().into());
 		Self::block_deadlines_base()
+			.saturating_add(Self::block_claims_base())
 			.saturating_add(rounds)
 			.saturating_add(disputes)
 			.saturating_add(Self::claim_deadline_weight())

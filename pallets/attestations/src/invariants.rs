@@ -13,9 +13,15 @@ impl<T: Config> Pallet<T> {
 		use frame_support::traits::fungible::InspectHold;
 		let now = frame_system::Pallet::<T>::block_number();
 		opg_primitives::check_storage_version::<Self>()?;
-		// Deadlines at `DueFrom` or later are listed; the hook ended everything before it.
+		// Deadlines at the cursors or later are listed (rounds' at `DueFrom`, claims' at
+		// `ClaimsDueFrom`); the hook ended everything before them.
 		let due_from = DueFrom::<T>::get();
 		ensure!(due_from <= now.saturating_add(One::one()), "the deadline cursor is ahead of time");
+		let claims_due_from = ClaimsDueFrom::<T>::get();
+		ensure!(
+			claims_due_from <= now.saturating_add(One::one()),
+			"the claim cursor is ahead of time"
+		);
 
 		// Rounds, claims, deadlines and challenge bonds.
 		let mut challenge_bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -149,7 +155,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for (subject, claim) in Claims::<T>::iter() {
 			ensure!(
-				claim.challenge_deadline >= due_from,
+				claim.challenge_deadline >= claims_due_from,
 				"an open claim's deadline was passed over"
 			);
 			ensure!(
@@ -171,9 +177,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			Deadlines::<T>::iter_keys()
 				.chain(DisputeDeadlines::<T>::iter_keys())
-				.chain(ClaimDeadlines::<T>::iter_keys())
 				.all(|at| at >= due_from),
-			"a deadline list is left behind the cursor"
+			"a round deadline list is left behind the cursor"
+		);
+		ensure!(
+			ClaimDeadlines::<T>::iter_keys().all(|at| at >= claims_due_from),
+			"a claim deadline list is left behind the claim cursor"
 		);
 		ensure!(Duties::<T>::iter().count() == duties, "a duty is indexed for no committee seat");
 		ensure!(

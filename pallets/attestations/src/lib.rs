@@ -171,8 +171,8 @@
 //! - No subject has both a claim and a round; every open round is undecided but a dispute
 //!   holding a provisional verdict (which its committee decided, and which names the decided
 //!   output), and every open round's and claim's deadline (a provisional verdict's: the end of
-//!   its appeal window) is at or after [`DueFrom`] (the deadline hook's cursor, at most the
-//!   next block) and listed in [`Deadlines`] (verification rounds),
+//!   its appeal window) is at or after its kind's cursor of the deadline hook ([`DueFrom`]
+//!   for rounds, [`ClaimsDueFrom`] for claims, each at most the next block) and listed in [`Deadlines`] (verification rounds),
 //!   [`DisputeDeadlines`] or [`ClaimDeadlines`], which list nothing else; every committee seat,
 //!   and every verification round's claimant, is indexed in [`Duties`]. Only disputes hold
 //!   verdicts, and only a verdict is appealed.
@@ -294,7 +294,7 @@ impl<T: Config> Get<BlockNumberFor<T>> for LongestWork<T> {
 pub mod pallet {
 	use super::*;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -381,9 +381,10 @@ pub mod pallet {
 		/// The most weight the deadline hook takes in one block. It must cover the block's
 		/// round lists full to their caps and one standing claim at its worst (checked by
 		/// `integrity_test`, [`Pallet::least_deadline_budget`]). What it does not reach waits
-		/// for the next block, first due first ([`DueFrom`]): a burst of claims (or of claims
-		/// made dear on purpose, each of which cost a refuser its slash) settles late, never
-		/// lost, and nobody gains time, since every call checks its own window.
+		/// for the next block, first due first ([`ClaimsDueFrom`]): a burst of claims (or of
+		/// claims made dear on purpose, each of which cost a refuser its slash) settles late,
+		/// never lost, and nobody gains time, since every call checks its own window. Rounds
+		/// go first, from their own cursor, so they never wait behind claims.
 		#[pallet::constant]
 		type DeadlineBudget: Get<Weight>;
 
@@ -470,10 +471,17 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The first block whose deadline lists may still hold entries: the hook ends what is due
-	/// from here to the current block, and leaves the cursor where its budget ran out.
+	/// The first block whose round deadline lists ([`Deadlines`], [`DisputeDeadlines`]) may
+	/// still hold entries: the hook ends what is due from here to the current block, and
+	/// leaves the cursor where its budget ran out.
 	#[pallet::storage]
 	pub type DueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// The first block whose [`ClaimDeadlines`] list may still hold entries: claims have a
+	/// cursor of their own, so a backlog of standing claims never holds up a later block's
+	/// draws, reveal deadlines or dispute settlements.
+	#[pallet::storage]
+	pub type ClaimsDueFrom<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -926,6 +934,10 @@ impl<T: Config> api::Attestations<T::AccountId> for Pallet<T> {
 		context: sp_core::H256,
 	) -> DispatchResult {
 		Self::do_open_claim(subject, claimant, claimed, context)
+	}
+
+	fn accepting_claims() -> bool {
+		Self::accepting_claims()
 	}
 
 	fn open_round_weight() -> Weight {

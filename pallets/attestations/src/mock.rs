@@ -609,6 +609,7 @@ impl ExtBuilder {
 			Attestations::in_code_storage_version().put::<Attestations>();
 			// As block 1's hook leaves it: everything due by block 1 ended.
 			pallet_attestations::DueFrom::<Test>::put(2);
+			pallet_attestations::ClaimsDueFrom::<Test>::put(2);
 			Concluded::take();
 			Reexecuted::set(None);
 			Published::take();

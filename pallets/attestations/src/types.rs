@@ -514,3 +514,9 @@ pub const MAX_CO_CHALLENGERS: u32 = 8;
 
 /// How many blocks after the wanted one a deadline may move when that block's list is full.
 pub const DEADLINE_SEARCH: u32 = 16;
+
+/// How many blocks the claim cursor ([`crate::ClaimsDueFrom`]) may fall behind the current
+/// block before the pallet takes no new claims ([`crate::Pallet::accepting_claims`]): a
+/// consumer then refuses the work that would make one (a vanilla request) with nothing held,
+/// rather than letting standing claims, and the fees they hold, wait ever longer.
+pub const MAX_CLAIM_LAG: u32 = 4;

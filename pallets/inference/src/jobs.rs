@@ -434,8 +434,11 @@ impl<T: Config> Pallet<T> {
 			verifiers_paid,
 			treasury_paid,
 		});
-		if let Some(output) = Self::output_of(job) {
-			T::OnFinal::on_final(job, &record.requester, &output);
+		// Read back and decoded only for a listener, whose `weight` covers it.
+		if T::OnFinal::LISTENS {
+			if let Some(output) = Self::output_of(job) {
+				T::OnFinal::on_final(job, &record.requester, &output);
+			}
 		}
 	}
 

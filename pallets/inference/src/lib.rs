@@ -213,14 +213,22 @@ pub trait BenchmarkHelper<AccountId> {
 
 /// Hears final results: other runtime pallets that act on an inference's output.
 pub trait OnFinal<AccountId> {
+	/// Whether anyone hears: when nobody does (`()`), a final job's output is not read back
+	/// and decoded for [`Self::on_final`].
+	const LISTENS: bool = true;
+
 	/// `job`, requested by `requester`, is final with `output`. Must not fail.
 	fn on_final(job: JobId, requester: &AccountId, output: &Tensors);
 
-	/// The most weight one call takes.
+	/// The most weight one call takes, with reading and decoding the job's output: up to
+	/// `MaxOutputBytes` of any element type (strings decode into more elements per byte than
+	/// numbers, which the pallet's own benchmarks measure).
 	fn weight() -> Weight;
 }
 
 impl<AccountId> OnFinal<AccountId> for () {
+	const LISTENS: bool = false;
+
 	fn on_final(_: JobId, _: &AccountId, _: &Tensors) {}
 
 	fn weight() -> Weight {
@@ -564,6 +572,11 @@ pub mod pallet {
 		/// The node has no standing TEE registration (none, or its measurement was revoked), so
 		/// no enclave key of its can answer a TEE job.
 		NotTeeCapable,
+		/// Vanilla results are settling late (the attestations pallet's standing claims back
+		/// up, [`opg_primitives::attestation::Attestations::accepting_claims`]): a new one
+		/// would wait behind them with its fee held. Try again in a few blocks, or ask for
+		/// another mode.
+		VerificationBacklogged,
 	}
 
 	#[pallet::hooks]
@@ -598,6 +611,14 @@ pub mod pallet {
 				Self::check_parameters(&T::DefaultParameters::get()).is_ok(),
 				"DefaultParameters are out of bounds"
 			);
+			// What a standing claim is charged (`on_conclusion`) may not exceed the bound the
+			// attestations pallet keeps room for.
+			assert!(
+				T::WeightInfo::finalize_unchallenged()
+					.saturating_add(T::OnFinal::weight())
+					.all_lte(<Self as opg_primitives::attestation::OnConclusion<T::AccountId>>::unchallenged_weight()),
+				"a standing claim's measured weight exceeds its bound"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -614,7 +635,10 @@ pub mod pallet {
 		/// next block (`JobAssigned`), from that block's randomness. The draw's cost is the
 		/// hook's, not the request's.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request(weight_units(input)))]
+		// (And the claim cursor's reads, for vanilla requests: `Attestations::accepting_claims`.)
+		#[pallet::weight(
+			T::WeightInfo::request(weight_units(input)).saturating_add(T::DbWeight::get().reads(2))
+		)]
 		pub fn request(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -634,10 +658,13 @@ pub mod pallet {
 		/// node's first answer before the deadline. (Attested jobs are answered by commitment,
 		/// [`Pallet::submit_commitment`].)
 		#[pallet::call_index(1)]
+		// The claim it opens may search the full claim lists of the blocks ahead, which the
+		// benchmark (empty lists) does not: that is charged on top.
 		#[pallet::weight(
 			T::WeightInfo::submit_result_attested(weight_units(output))
 				.max(T::WeightInfo::submit_result_vanilla(weight_units(output)))
 				.saturating_add(T::WeightInfo::authorize_submit_result(weight_units(output)))
+				.saturating_add(T::Attestations::open_claim_weight())
 		)]
 		#[pallet::authorize(|_source, job, node, output, signature| {
 			// An output over the limit is refused before it is hashed, and one that does not fit
@@ -979,6 +1006,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(
 			backlog < u64::from(T::MaxAssignmentsPerBlock::get()).saturating_mul(2),
 			Error::<T>::AssignmentQueueFull
+		);
+		// A vanilla answer becomes a claim: while standing claims back up, refused up front.
+		ensure!(
+			mode != InferenceMode::Vanilla || T::Attestations::accepting_claims(),
+			Error::<T>::VerificationBacklogged
 		);
 		let total = runnable.price.checked_add(&protocol_fee).ok_or(Error::<T>::FeeOverflow)?;
 		ensure!(total <= max_fee, Error::<T>::FeeAboveMax);

@@ -152,6 +152,8 @@ parameter_types! {
 	pub static OpenedContexts: Vec<H256> = Vec::new();
 	/// Whether the attestations double refuses new claims and rounds (its deadlines full).
 	pub static AttestationsFull: bool = false;
+	/// Whether the attestations double takes claims now (its claim cursor keeps up).
+	pub static AcceptingClaims: bool = true;
 	/// The data nodes' endpoints.
 	pub static DataEndpoints: Vec<Vec<u8>> = vec![b"http://data.test:9944".to_vec()];
 	/// The ZK key the catalogue serves for the test model (`zk_model` sets it).
@@ -463,6 +465,10 @@ impl Attestations<AccountId> for TestAttestations {
 		Opened::mutate(|opened| opened.push((subject, *claimant, claimed, false)));
 		OpenedContexts::mutate(|contexts| contexts.push(context));
 		Ok(())
+	}
+
+	fn accepting_claims() -> bool {
+		AcceptingClaims::get()
 	}
 
 	fn open_round_weight() -> Weight {

@@ -272,6 +272,25 @@ fn requests_beyond_two_blocks_of_backlog_are_refused_and_hold_nothing() {
 }
 
 #[test]
+fn vanilla_requests_are_refused_while_claims_back_up_and_hold_nothing() {
+	run(|| {
+		AcceptingClaims::set(false);
+		let held_before = held(DAPP);
+		assert_noop!(queue(InferenceMode::Vanilla), Error::<Test>::VerificationBacklogged);
+		assert_eq!(
+			Inference::quote(&DAPP, MODEL, None, &input(), InferenceMode::Vanilla),
+			Err(Error::<Test>::VerificationBacklogged.into())
+		);
+		assert_eq!(held(DAPP), held_before);
+		// Other modes make no claim: they are taken.
+		assert_ok!(queue(InferenceMode::Attested));
+		// Once the claims are ended, vanilla requests are taken again.
+		AcceptingClaims::set(true);
+		assert_ok!(queue(InferenceMode::Vanilla));
+	});
+}
+
+#[test]
 fn a_job_no_node_can_take_waits_then_is_refunded_in_full() {
 	run(|| {
 		assert_ok!(queue(InferenceMode::Vanilla));

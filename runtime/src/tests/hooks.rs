@@ -131,6 +131,7 @@ fn the_hooks_together_stay_under_a_third_of_the_normal_block() {
 		let plain = room.ref_time() / plain_claim_weight().ref_time();
 		let alone = budget
 			.saturating_sub(Attestations::block_deadlines_base())
+			.saturating_sub(Attestations::block_claims_base())
 			.saturating_sub(Attestations::claim_deadline_weight())
 			.ref_time()
 			/ plain_claim_weight().ref_time();
@@ -314,17 +315,16 @@ fn a_block_with_every_queue_and_list_full_runs_within_its_charge() {
 			"ended {ended_rounds} rounds and {ended_claims} claims, {timeouts} timeouts, \
 			 {assigned} assignments"
 		);
-		// Every round ended in its block; the claims (listed beyond what a budget ends in one
-		// block) ended as far as the budget reached, and the rest wait at the cursor.
+		// Every round ended in its block, its cursor past it; the claims (listed beyond what a
+		// budget ends in one block) ended as far as the budget reached, and the rest wait at
+		// their own cursor.
 		assert_eq!(ended_rounds, rounds, "a round deadline ended late");
+		assert_eq!(pallet_attestations::DueFrom::<Runtime>::get(), due + 1);
 		assert!(ended_claims > 0, "no claim ended");
 		let waiting = pallet_attestations::ClaimDeadlines::<Runtime>::get(due).len() as u64;
 		assert_eq!(ended_claims + waiting, claims, "every claim ended or still listed");
-		if waiting > 0 {
-			assert_eq!(pallet_attestations::DueFrom::<Runtime>::get(), due);
-		} else {
-			assert_eq!(pallet_attestations::DueFrom::<Runtime>::get(), due + 1);
-		}
+		let claims_due_from = pallet_attestations::ClaimsDueFrom::<Runtime>::get();
+		assert_eq!(claims_due_from, if waiting > 0 { due } else { due + 1 });
 		assert!(timeouts > 0 && assigned > 0, "a queue's hook ended nothing");
 		assert!(timeouts < timeouts_cap && assigned < assignments_cap, "the budgets should stop");
 		let (head, _) = pallet_inference::QueueEnds::<Runtime>::get(QueueKind::Timeouts);

@@ -14,6 +14,7 @@ fn previous_runtime_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		StorageVersion::new(0).put::<Attestations>();
 		pallet_attestations::DueFrom::<Runtime>::kill();
+		pallet_attestations::ClaimsDueFrom::<Runtime>::kill();
 		StorageVersion::new(1).put::<ZkCeremony>();
 		pallet_zk_ceremony::DueFrom::<Runtime>::kill();
 	});
@@ -27,9 +28,10 @@ fn the_upgrade_migrates_a_used_dev_chain_and_every_check_passes() {
 		let weight = Executive::try_runtime_upgrade(UpgradeCheckSelect::All)
 			.expect("the migrations and every check pass");
 		assert!(weight.all_lte(configs::RuntimeBlockWeights::get().max_block));
-		assert_eq!(Attestations::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attestations::on_chain_storage_version(), StorageVersion::new(2));
 		assert_eq!(ZkCeremony::on_chain_storage_version(), StorageVersion::new(2));
 		assert_eq!(pallet_attestations::DueFrom::<Runtime>::get(), now);
+		assert_eq!(pallet_attestations::ClaimsDueFrom::<Runtime>::get(), now);
 		// Once is enough: a second upgrade finds nothing to migrate and still passes.
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All).expect("a second run passes");
 	});
@@ -52,6 +54,7 @@ type BrokenMigrations = (
 	pallet_zk_ceremony::migrations::v1::MigrateV0ToV1<Runtime>,
 	pallet_zk_ceremony::migrations::v2::MigrateV1ToV2<Runtime>,
 	UnversionedStartDueFrom,
+	pallet_attestations::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 type BrokenExecutive = frame_executive::Executive<

@@ -626,21 +626,25 @@ fn the_inference_worst_cases_fit_in_a_block() {
 	let max_extrinsic = weights.get(DispatchClass::Normal).max_extrinsic.expect("a limit");
 	// The most values a request or an answer can carry within the byte limits.
 	let most = configs::inference::MAX_TENSOR_BYTES / 17;
-	for (call, weight) in [
-		("request", W::request(most)),
-		// Answers' weights include their authorization, which they pay no other way.
-		(
-			"submit_result",
-			W::submit_result_vanilla(most)
-				.max(W::submit_result_attested(most))
-				.saturating_add(W::authorize_submit_result(most)),
-		),
-		("report_failure", W::report_failure().saturating_add(W::authorize_report_failure())),
-		(
-			"submit_tee_result",
-			W::submit_tee_result(most).saturating_add(W::authorize_submit_tee_result(most)),
-		),
-	] {
+	for (call, weight) in
+		[
+			("request", W::request(most)),
+			// Answers' weights include their authorization, which they pay no other way.
+			(
+				"submit_result",
+				W::submit_result_vanilla(most)
+					.max(W::submit_result_attested(most))
+					.saturating_add(W::authorize_submit_result(most))
+					.saturating_add(<Attestations as opg_primitives::attestation::Attestations<
+						_,
+					>>::open_claim_weight()),
+			),
+			("report_failure", W::report_failure().saturating_add(W::authorize_report_failure())),
+			(
+				"submit_tee_result",
+				W::submit_tee_result(most).saturating_add(W::authorize_submit_tee_result(most)),
+			),
+		] {
 		assert!(weight.all_lte(max_extrinsic), "{call} at its worst case weighs {weight:?}");
 	}
 	// The hooks: `hooks::the_hooks_together_stay_under_a_third_of_the_normal_block`.
@@ -710,7 +714,10 @@ fn block_capacity_report() {
 	let request_weight_128 = W::request(16).saturating_add(hook_128);
 	let answer_weight = W::submit_result_vanilla(4)
 		.max(W::submit_result_attested(4))
-		.saturating_add(W::authorize_submit_result(4));
+		.saturating_add(W::authorize_submit_result(4))
+		.saturating_add(
+			<Attestations as opg_primitives::attestation::Attestations<_>>::open_claim_weight(),
+		);
 	let zk_answer_weight = W::submit_proof()
 		.saturating_add(W::submit_result_vanilla(4).saturating_sub(W::submit_result_vanilla(0)))
 		.saturating_add(W::authorize_submit_result(4));

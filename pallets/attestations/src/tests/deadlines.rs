@@ -158,6 +158,74 @@ fn try_state_catches_a_past_or_unscheduled_deadline() {
 		DueFrom::<Test>::put(13);
 		assert!(Attestations::do_try_state().is_err());
 	});
+	network().build().execute_with(|| {
+		// The claim cursor passed a claim's deadline (block 11) without ending it.
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+		System::set_block_number(11);
+		ClaimsDueFrom::<Test>::put(12);
+		assert!(Attestations::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn a_backlog_of_claims_never_holds_up_a_later_blocks_rounds() {
+	network().build_and_execute(|| {
+		// Three claims end in block 11, each as dear as its bound, and the budget holds the
+		// walk, one round and one claim at their worst: claims back up.
+		for n in 1..=3 {
+			assert_ok!(open_claim_on(n, CLAIMANT, output(n)));
+		}
+		ConclusionBound::set(Weight::from_parts(10_000_000_000, 0));
+		ConclusionWeight::set(ConclusionBound::get());
+		DeadlineBudget::set(
+			Attestations::block_deadlines_base()
+				.saturating_add(Attestations::block_claims_base())
+				.saturating_add(Attestations::round_deadline_weight(RoundKind::Verification))
+				.saturating_add(Attestations::claim_deadline_weight())
+				.set_proof_size(u64::MAX),
+		);
+		run_to_block(11);
+		assert!(Concluded::get().len() < 3, "some of block 11's claims wait");
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 11);
+		// A round opened in block 11 is drawn at block 12's start, though block 11's claims
+		// were not all ended: rounds walk from their own cursor, first.
+		assert_ok!(open_round_on(4, output(4)));
+		run_to_block(12);
+		assert!(Attestations::committee(subject(4)).is_some_and(|c| c.len() == 5));
+		assert_eq!(DueFrom::<Test>::get(), 13);
+		// The backlog ends in later blocks, first due first.
+		run_to_block(14);
+		let claims = Concluded::get().iter().filter(|(s, _)| *s != subject(4)).count();
+		assert_eq!(claims, 3);
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 15);
+	});
+}
+
+#[test]
+fn claims_are_refused_while_their_cursor_lags_too_far_behind() {
+	network().build_and_execute(|| {
+		assert!(Attestations::accepting_claims());
+		// A claim due at block 11; the hook's claim cursor stays at block 11 from block 11 on
+		// (as when the budget runs out), so block 11 + MAX_CLAIM_LAG - 1 leaves
+		// MAX_CLAIM_LAG blocks unfinished: still taking claims.
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+		ClaimsDueFrom::<Test>::put(11);
+		let lagging = 11 + u64::from(MAX_CLAIM_LAG) - 1;
+		System::set_block_number(lagging);
+		assert!(Attestations::accepting_claims());
+		System::set_block_number(lagging + 1);
+		assert!(!Attestations::accepting_claims());
+		// Once the hook ends it, claims are taken again.
+		Attestations::on_initialize(lagging + 1);
+		assert!(Concluded::get().len() == 1);
+		assert!(Attestations::accepting_claims());
+	});
+	network().build_and_execute(|| {
+		// A cursor behind with nothing listed where it stands is no backlog: the next hook
+		// walks those blocks at their base cost (as after blocks without hooks, in benchmarks).
+		System::set_block_number(100);
+		assert!(Attestations::accepting_claims());
+	});
 }
 
 #[test]
@@ -186,27 +254,31 @@ fn deadlines_beyond_the_budget_wait_for_the_next_block_first_due_first() {
 		ConclusionWeight::set(ConclusionBound::get());
 		// (Time only: the walk's proof size is no limit here.)
 		let two = Attestations::block_deadlines_base()
+			.saturating_add(Attestations::block_claims_base())
 			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2))
 			.set_proof_size(u64::MAX);
 		DeadlineBudget::set(two);
 		run_to_block(11);
 		let ended = || Concluded::get().iter().map(|(subject, _)| *subject).collect::<Vec<_>>();
 		assert_eq!(ended(), vec![subject(1), subject(2)]);
-		assert_eq!(DueFrom::<Test>::get(), 11, "the cursor waits at the block it did not finish");
+		assert_eq!(
+			ClaimsDueFrom::<Test>::get(),
+			11,
+			"the claim cursor waits at the block it did not finish"
+		);
+		assert_eq!(DueFrom::<Test>::get(), 12, "the round cursor does not wait for claims");
 		// The window is over for the claims still listed: nobody may challenge them now.
 		assert_noop!(
 			Attestations::challenge(signed(2), subject(3)),
 			Error::<Test>::ChallengeWindowOver
 		);
 		assert_ok!(Attestations::do_try_state());
-		// Block 11's last claim ends before block 12's, which waits: the walk over two
-		// blocks' lists leaves no room for it.
+		// Block 11's last claim ends before block 12's, then block 12's in the room left.
 		run_to_block(12);
-		assert_eq!(ended(), vec![subject(1), subject(2), subject(3)]);
-		assert_eq!(DueFrom::<Test>::get(), 12);
-		run_to_block(13);
 		assert_eq!(ended(), vec![subject(1), subject(2), subject(3), subject(4)]);
-		assert_eq!(DueFrom::<Test>::get(), 14);
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 13);
+		run_to_block(13);
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 14);
 		assert!(ClaimDeadlines::<Test>::iter().next().is_none());
 		// A hook never charges more than its budget.
 		System::set_block_number(14);
@@ -227,7 +299,8 @@ fn standing_claims_are_charged_what_their_conclusion_took_keeping_room_for_the_d
 		ConclusionBound::set(Weight::from_parts(10_000_000_000, 0));
 		ConclusionWeight::set(Weight::from_parts(1_000_000, 0));
 		// (Time only: the walk's proof size is no limit here.)
-		let two = <() as WeightInfo>::end_due_base()
+		let two = Attestations::block_deadlines_base()
+			.saturating_add(Attestations::block_claims_base())
 			.saturating_add(Attestations::claim_deadline_weight().saturating_mul(2))
 			.set_proof_size(u64::MAX);
 		DeadlineBudget::set(two);
@@ -242,7 +315,9 @@ fn standing_claims_are_charged_what_their_conclusion_took_keeping_room_for_the_d
 			.saturating_add(ConclusionWeight::get());
 		assert_eq!(
 			charged,
-			Attestations::block_deadlines_base().saturating_add(one.saturating_mul(3))
+			Attestations::block_deadlines_base()
+				.saturating_add(Attestations::block_claims_base())
+				.saturating_add(one.saturating_mul(3))
 		);
 		assert!(charged.all_lte(two));
 		// Had each taken its bound, two would have ended and the third waited.
@@ -256,10 +331,13 @@ fn a_budget_that_fits_nothing_more_leaves_the_rounds_for_the_next_block() {
 		for n in 1..=2 {
 			assert_ok!(open_round_on(n, output(n)));
 		}
-		// Room for the hook's base and one round deadline at its worst case.
+		// Room for the hook's base, one round deadline at its worst case and the room kept
+		// for a claim.
 		DeadlineBudget::set(
 			Attestations::block_deadlines_base()
-				.saturating_add(Attestations::round_deadline_weight(RoundKind::Verification)),
+				.saturating_add(Attestations::block_claims_base())
+				.saturating_add(Attestations::round_deadline_weight(RoundKind::Verification))
+				.saturating_add(Attestations::claim_deadline_weight()),
 		);
 		run_to_block(2);
 		assert!(Attestations::committee(subject(1)).is_some_and(|c| c.len() == 5));
@@ -289,5 +367,30 @@ fn the_version_1_migration_starts_the_cursor_at_the_upgrade_block() {
 		// The hook at the upgrade block ends what is due there, as the old one did.
 		Attestations::on_initialize(6);
 		assert_eq!(DueFrom::<Test>::get(), 7);
+		// The next version's migration brings the pallet to the code's version.
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+	});
+}
+
+#[test]
+fn the_version_2_migration_starts_the_claim_cursor_at_the_shared_one() {
+	use frame_support::traits::{OnRuntimeUpgrade, StorageVersion};
+	network().build_and_execute(|| {
+		// A claim the old hook would end at block 11, and the shared cursor at block 6.
+		assert_ok!(open_claim_on(1, CLAIMANT, output(1)));
+		run_to_block(5);
+		StorageVersion::new(1).put::<Attestations>();
+		ClaimsDueFrom::<Test>::kill();
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 6);
+		assert_eq!(Attestations::on_chain_storage_version(), StorageVersion::new(2));
+		assert_ok!(Attestations::do_try_state());
+		// Once is enough: a second run changes nothing.
+		ClaimsDueFrom::<Test>::put(7);
+		crate::migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(ClaimsDueFrom::<Test>::get(), 7);
+		ClaimsDueFrom::<Test>::put(6);
+		run_to_block(11);
+		assert_eq!(Concluded::get().len(), 1, "the claim stood at its deadline");
 	});
 }
