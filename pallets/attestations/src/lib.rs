@@ -69,7 +69,13 @@
 //! whatever it decides; a challenger that loses forfeits the rest of the bond too
 //! (`reward_share` of it to the claimant), one that wins gets the rest back and `reward_share`
 //! of the claimant's slash. A round without a quorum ends undecided: only non-revealers are
-//! slashed (to the members that revealed), and the challenge bond goes back. Nothing is
+//! slashed (to the members that revealed), and the first challenger's bond goes back less the
+//! dispute fee (to the members that revealed, or the treasury when none did or no committee
+//! could be drawn): no challenge is free, or a requester could challenge its own job's honest
+//! answer and, should the dispute end undecided, have both the result and its fee back. An
+//! honest challenger bears that fee when too few verifiers are eligible; one that makes
+//! disputes undecided by crowding the dispute lists pays a fee per dispute, and loses the whole
+//! bond on each that a committee decides for the claim. Nothing is
 //! burned: every slashed unit lands in an account. Bonds are slashed by the node registry
 //! ([`api::SlashBond`]), which hands the slashed funds back for this pallet to pay out.
 //!
@@ -92,8 +98,9 @@
 //!   ([`Event::ClaimStood`]).
 //! - **A verification round** (attested mode) is final when it decides or ends undecided: it
 //!   cannot be appealed.
-//! - **A dispute that ends undecided** (no quorum, or no committee) is final at once: only
-//!   silent members are slashed, and the challenge bond goes back.
+//! - **A dispute that ends undecided** (no quorum, or too few eligible verifiers to draw it)
+//!   is final at once: only silent members are slashed, and the challenge bond goes back less
+//!   the dispute fee.
 //! - **A decided dispute nobody appealed** is final when its appeal window ends: it settles
 //!   then exactly as described above.
 //! - **An appealed dispute** is final when the appeal round ends. If the appeal committee
@@ -112,7 +119,7 @@
 //! |---|---|---|---|---|
 //! | claimant (verification) | upheld, paid by the consumer | its output is a guess: rejected, `false_claim_slash` | `false_claim_slash` | max(`false_claim_slash`, `no_reveal_slash`) |
 //! | member | its share of the consumer's verifier fee (and of a dispute fee), plus `reward_share` of the losers' slashes | commits blind: `minority_slash` (or `no_reveal_slash` if it withholds) | `minority_slash` | `no_reveal_slash` > `minority_slash` |
-//! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash | — | loses the bond | — |
+//! | challenger | wins: bond − `dispute_fee` back, plus `reward_share` of the claimant's slash; undecided: bond − `dispute_fee` back (so challenging an honest claim hoping for an undecided dispute, and a refund, loses the fee) | — | loses the bond | — |
 //! | joining challenger ([`Pallet::join_challenge`], until reveals open) | wins: its bond back, and an equal part, with the other joiners, of the treasury's share of the claimant's slash (the first challenger's reward stays whole) | — | loses its bond (to the claimant's `reward_share` and the treasury) | — |
 //! | appellant (a verdict's loser) | the verdict changes: its appeal bond back, and it is settled as the winner | — | the verdict is confirmed: loses the appeal bond (2 × the challenge bond) | — |
 //! | first dispute committee, appealed | judged against the final output: agreeing members keep their bonds (the dispute fee goes to the appeal majority) | `minority_slash` if the final output differs | `minority_slash` | `no_reveal_slash` |

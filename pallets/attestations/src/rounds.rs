@@ -635,7 +635,16 @@ impl<T: Config> Pallet<T> {
 			}
 			None => {
 				if let RoundOrigin::Dispute { challenger, bond } = &round.origin {
-					Self::release_challenge_bond(challenger, *bond);
+					// A challenge that won no verdict is never free: the dispute fee comes out of
+					// its bond, to the members who revealed (the treasury when none did or no
+					// committee was drawn). Else a requester could challenge its own job's honest
+					// answer and, should the dispute end undecided, have the result and its fee
+					// back for nothing.
+					let fee = parameters.dispute_fee.min(*bond);
+					let (paid, _) =
+						T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
+					Self::pay_evenly(paid, &fee_to);
+					Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
 				}
 				for (joiner, bond) in &joined {
 					Self::release_challenge_bond(joiner, *bond);

@@ -72,7 +72,9 @@ pub fn dev_parameters() -> Parameters<Balance, BlockNumber> {
 
 /// The least each parameter may be set to, and why:
 ///
-/// - The challenge bond: 10 OPG; below that a challenge costs nothing.
+/// - The challenge bond: 10 OPG; below that a challenge costs nothing. The dispute fee: 1 OPG,
+///   which a challenger pays whatever the verdict (an undecided dispute included), so that no
+///   challenge is free.
 /// - Periods: one block (dev chains run on a few).
 /// - Committees of one at least, deciding by more than half.
 /// - Slashes and the reward share may be zero (governance may choose not to punish).
@@ -88,7 +90,7 @@ pub fn minimum_parameters() -> Parameters<Balance, BlockNumber> {
 		no_reveal_slash: Perbill::zero(),
 		false_claim_slash: Perbill::zero(),
 		reward_share: Perbill::zero(),
-		dispute_fee: 0,
+		dispute_fee: OPG,
 		appeal_window: 1,
 		audit_share: Perbill::zero(),
 	}

@@ -232,12 +232,14 @@ fn a_dispute_lost_by_the_challenger() {
 }
 
 #[test]
-fn an_undecided_dispute_returns_the_challenge_bond() {
+fn an_undecided_dispute_returns_the_challenge_bond_less_the_dispute_fee() {
 	network().build_and_execute(|| {
 		let committee = challenged_claim();
 		run_to_block(12);
 		assert_eq!(challenge_held(2), 0);
-		assert_eq!(free(2), INITIAL_BALANCE - BOND);
+		// Nobody revealed: the dispute fee (50) goes to the treasury, the rest back.
+		assert_eq!(free(2), INITIAL_BALANCE - BOND - 50);
+		assert!(events().contains(&Event::ChallengeBondReleased { challenger: 2, amount: 150 }));
 		assert!(matches!(
 			Concluded::get()[0].1,
 			Conclusion::Undecided { kind: RoundKind::Dispute, .. }
