@@ -4,7 +4,8 @@
 #      killed in the middle of open jobs and restarted, a data node killed while a new node
 #      needs the model, a minority validator partitioned and let back;
 #   2. the load test (scripts/network-tests/load.py): 200 requests a block for ten minutes from
-#      four clients while 10,000 registered nodes heartbeat, its report written to
+#      six clients while 10,000 registered nodes heartbeat and an attacker fills the hooks'
+#      queues (attested requests, challenges, silent inference nodes), its report written to
 #      docs/load-test.md when it passed;
 #   3. the fuzzers (scripts/fuzz.sh).
 # Options: --no-load, --no-fuzz, --load-minutes N. Ends with `summary: N passed, M failed`.

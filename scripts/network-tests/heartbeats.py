@@ -5,19 +5,23 @@ the period's first half (`Nodes::beat_from`), as a bare transaction signed with 
 
 The nodes are data nodes at the least bond the chain asks, the cheapest role an attacker could
 register thousands of; their endpoint is a real data node's, so a node that picks one to fetch a
-model from is served."""
+model from is served. The first few may be inference nodes instead: the load test's attacker's
+silent nodes, which heartbeat (so they are drawn for jobs) and never answer."""
 
 from __future__ import annotations
 
 import hashlib
 import time
+from fractions import Fraction
 
 from substrateinterface import Keypair
 
 from opg import chain
 
-# The role of every load node (`NodeRole::Data`'s bit).
+# The role of the load nodes (`NodeRole::Data`'s bit), and of the attacker's silent ones
+# (`NodeRole::Inference`'s).
 DATA_ROLE = 4
+INFERENCE_ROLE = 1
 
 
 def keys(count: int) -> list[Keypair]:
@@ -28,17 +32,26 @@ def keys(count: int) -> list[Keypair]:
             for i in range(count)]
 
 
-def genesis_patch(count: int, endpoint: str, period: int):
+def genesis_patch(count: int, endpoint: str, period: int, inference: int = 0,
+                  inference_bond: Fraction = Fraction(1), inference_funds: int = 2):
     """A patch of the `local` genesis (see `LocalNetwork`) that endows and registers `count`
     data nodes at the least data bond, serving at `endpoint`, and sets the heartbeat period to
-    `period` blocks."""
+    `period` blocks. The first `inference` of them are inference nodes instead, bonding
+    `inference_bond` times the least inference bond and endowed with `inference_funds` times
+    their bond (what is not bonded pays for bonding more)."""
     def patch(genesis: dict) -> None:
         nodes = keys(count)
-        bond = int(genesis["nodes"]["parameters"]["minDataBond"])
-        genesis["balances"]["balances"] += [[key.ss58_address, 2 * bond] for key in nodes]
+        parameters = genesis["nodes"]["parameters"]
+        bond = int(parameters["minDataBond"])
+        silent_bond = int(inference_bond * int(parameters["minInferenceBond"]))
+        genesis["balances"]["balances"] += [[key.ss58_address, inference_funds * silent_bond]
+                                            for key in nodes[:inference]]
+        genesis["balances"]["balances"] += [[key.ss58_address, 2 * bond] for key in nodes[inference:]]
+        genesis["nodes"]["nodes"] += [[key.ss58_address, INFERENCE_ROLE, key.ss58_address, None,
+                                       silent_bond] for key in nodes[:inference]]
         genesis["nodes"]["nodes"] += [[key.ss58_address, DATA_ROLE, key.ss58_address,
-                                       list(endpoint.encode()), bond] for key in nodes]
-        genesis["nodes"]["parameters"]["heartbeatPeriod"] = period
+                                       list(endpoint.encode()), bond] for key in nodes[inference:]]
+        parameters["heartbeatPeriod"] = period
     return patch
 
 

@@ -1,5 +1,6 @@
 """What the chain recorded, read back block by block (ledger.mjs, polkadot.js) and summed up
-per job: every request's job, who it was assigned to, who answered, and how it ended."""
+per job: every request's job, who it was assigned to, who answered, which deadlines it missed,
+and how it ended."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ class JobRecord:
     final_in: int | None = None
     refunded_in: int | None = None
     refund_reason: str = ""
+    # The answer deadline it waits for, and each timeout: (the block that ended it, the deadline
+    # it ended), so how late the timeout hook came to it.
+    deadline: int | None = None
+    timeouts: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def settled(self) -> bool:
@@ -55,14 +60,26 @@ class JobBook:
                     record.requester, record.requested_in = event["requester"], block["number"]
                 elif name == "JobAssigned":
                     record.assigned.append(event["node"])
+                    record.deadline = event["deadline"]
                 elif name == "JobReassigned":
                     record.assigned.append(event["to"])
+                    self._timed_out(record, block["number"])
+                    record.deadline = event["deadline"]
                 elif name == "ResultSubmitted":
                     record.answered_by.append(event["node"])
                 elif name == "JobFinal":
                     record.final_in = block["number"]
                 elif name == "JobRefunded":
                     record.refunded_in, record.refund_reason = block["number"], event["reason"]
+                    if event["reason"] == "TimedOut":
+                        self._timed_out(record, block["number"])
+
+    @staticmethod
+    def _timed_out(record: JobRecord, number: int) -> None:
+        """Block `number` took the job from its node: a timeout if its deadline had come (a
+        node's refusal, which also moves a job on, comes before it)."""
+        if record.deadline is not None and number >= record.deadline:
+            record.timeouts.append((number, record.deadline))
 
     def of(self, requester: str) -> dict[int, JobRecord]:
         return {job: record for job, record in self.jobs.items() if record.requester == requester}
