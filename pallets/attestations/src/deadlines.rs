@@ -183,11 +183,21 @@ impl<T: Config> Pallet<T> {
 		} else if !round.drawn() && round.draw_at == at {
 			let size = Self::committee_size_of(&round);
 			let first = round.sizes().1;
-			Self::draw_committee(subject, round);
-			return taken
+			let drawing = taken
 				.saturating_add(T::WeightInfo::draw_committee(size))
-				.saturating_add(Self::conclude_weight(0, first))
-				.saturating_add(T::OnConclusion::weight());
+				// A verification round's audit roll, searched for in the lists ahead.
+				.saturating_add(
+					T::DbWeight::get().reads_writes(u64::from(DEADLINE_SEARCH) + 1, 1),
+				);
+			// A drawn committee ends nothing yet: charged its draw, not the conclusion the
+			// hook kept room for, which only a round that found no committee takes.
+			return if Self::draw_committee(subject, round) {
+				drawing
+			} else {
+				drawing
+					.saturating_add(Self::conclude_weight(0, first))
+					.saturating_add(T::OnConclusion::weight())
+			};
 		} else if round.drawn() && round.audit == (AuditStage::Pending { at }) {
 			let size = ActiveParameters::<T>::get().committee_size;
 			Self::roll_audit(subject, round);

@@ -109,8 +109,9 @@ impl<T: Config> Pallet<T> {
 	/// an appeal the first committee) from this block's VRF randomness, which nobody knew when
 	/// the round was opened (or appealed), and starts its commit phase. Without enough eligible
 	/// verifiers (or a deadline slot) the round ends undecided at once, and nobody is blamed
-	/// (an appeal then leaves the first verdict standing).
-	pub(crate) fn draw_committee(subject: SubjectId, mut round: RoundOf<T>) {
+	/// (an appeal then leaves the first verdict standing). Returns whether a committee was
+	/// drawn.
+	pub(crate) fn draw_committee(subject: SubjectId, mut round: RoundOf<T>) -> bool {
 		let parameters = ActiveParameters::<T>::get();
 		let size = Self::committee_size_of(&round);
 		let mut exclude = alloc::vec![round.claimant.clone()];
@@ -151,7 +152,7 @@ impl<T: Config> Pallet<T> {
 		let Some((committee, members, reveal_deadline)) = drawn else {
 			Self::deposit_event(Event::NoCommittee { subject });
 			Self::conclude_round(subject, round);
-			return;
+			return false;
 		};
 		// A verification round's audit is rolled at its commit deadline (or sooner, once every
 		// member has committed); a roll that would come too late to leave room for reveals is
@@ -182,6 +183,7 @@ impl<T: Config> Pallet<T> {
 			commit_deadline,
 			reveal_deadline,
 		});
+		true
 	}
 
 	/// Rolls `subject`'s audit at the start of the block its [`AuditStage::Pending`] names: with

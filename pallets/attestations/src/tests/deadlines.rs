@@ -326,6 +326,25 @@ fn standing_claims_are_charged_what_their_conclusion_took_keeping_room_for_the_d
 }
 
 #[test]
+fn a_drawn_committee_is_charged_its_draw_not_the_conclusion_kept_room_for() {
+	network().build_and_execute(|| {
+		assert_ok!(open_round_on(1, output(1)));
+		ConclusionBound::set(Weight::from_parts(10_000_000_000, 0));
+		System::set_block_number(2);
+		let charged = Attestations::on_initialize(2);
+		assert!(Attestations::committee(subject(1)).is_some_and(|c| c.len() == 5));
+		// The walks' bases and the draw of five (the mock's reads and writes are free).
+		assert_eq!(
+			charged,
+			Attestations::block_deadlines_base()
+				.saturating_add(Attestations::block_claims_base())
+				.saturating_add(<() as WeightInfo>::draw_committee(5))
+		);
+		assert!(charged.all_lt(Attestations::round_deadline_weight(RoundKind::Verification)));
+	});
+}
+
+#[test]
 fn a_budget_that_fits_nothing_more_leaves_the_rounds_for_the_next_block() {
 	network().build_and_execute(|| {
 		for n in 1..=2 {
