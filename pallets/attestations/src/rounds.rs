@@ -594,11 +594,12 @@ impl<T: Config> Pallet<T> {
 					(RoundOrigin::Dispute { challenger, bond }, false) => {
 						// The committee's fee comes out of the bond either way; the rest goes back,
 						// and the challenger is paid from the false claimant's bond.
-						let fee = parameters.dispute_fee.min(*bond);
-						let (paid, _) =
-							T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
-						Self::pay_evenly(paid, &fee_to);
-						Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
+						Self::charge_dispute_fee(
+							challenger,
+							*bond,
+							parameters.dispute_fee,
+							&fee_to,
+						);
 						let lost = T::Nodes::slash_bond(
 							&round.claimant,
 							parameters.false_claim_slash,
@@ -642,11 +643,7 @@ impl<T: Config> Pallet<T> {
 					// committee was drawn). Else a requester could challenge its own job's honest
 					// answer and, should the dispute end undecided, have the result and its fee
 					// back for nothing.
-					let fee = parameters.dispute_fee.min(*bond);
-					let (paid, _) =
-						T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
-					Self::pay_evenly(paid, &fee_to);
-					Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
+					Self::charge_dispute_fee(challenger, *bond, parameters.dispute_fee, &fee_to);
 				}
 				for (joiner, bond) in &joined {
 					Self::release_challenge_bond(joiner, *bond);
@@ -687,6 +684,20 @@ impl<T: Config> Pallet<T> {
 		let (lost, _) = T::Currency::slash(&hold.into(), who, amount);
 		Self::deposit_event(Event::Slashed { who: who.clone(), amount: lost.peek(), reason });
 		lost
+	}
+
+	/// Takes the dispute fee (at most the bond) out of `challenger`'s challenge `bond` for
+	/// `fee_to` (the treasury when empty) and gives it the rest back.
+	fn charge_dispute_fee(
+		challenger: &T::AccountId,
+		bond: BalanceOf<T>,
+		dispute_fee: BalanceOf<T>,
+		fee_to: &[T::AccountId],
+	) {
+		let fee = dispute_fee.min(bond);
+		let (paid, _) = T::Currency::slash(&HoldReason::ChallengeBond.into(), challenger, fee);
+		Self::pay_evenly(paid, fee_to);
+		Self::release_challenge_bond(challenger, bond.saturating_sub(fee));
 	}
 
 	/// Gives a challenger its bond back.
